@@ -1,0 +1,51 @@
+// Lint keeps the package boundaries honest: shared/ stays pure (runs in node and the browser),
+// and web/ and server/ never import each other — they meet only through @trainboard/shared.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeAndInfra = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'crypto', 'stream', 'http', 'https'];
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/test-output/**', '**/.turbo/**', 'server/src/db/migrations/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['shared/src/**/*.ts'],
+    ignores: ['shared/src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['express', 'socket.io', 'react', 'react-dom', 'better-sqlite3', 'drizzle-orm', 'ssh2', 'pino', ...nodeAndInfra]
+          .filter((p) => !p.includes('*'))
+          .map((name) => ({ name, message: 'shared/ is pure: no node, express, react or database imports.' })),
+        patterns: [
+          { group: ['node:*', 'drizzle-orm/*', 'react-dom/*', 'socket.io*', '@trainboard/server*', '@trainboard/web*'],
+            message: 'shared/ is pure: no node, express, react, database or app-package imports.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@trainboard/server*', '**/server/src/**', 'node:*', 'better-sqlite3', 'drizzle-orm*', 'ssh2'],
+            message: 'web/ talks to the server over HTTP/socket.io only; shared types come from @trainboard/shared.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['server/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['@trainboard/web*', '**/web/src/**', 'react', 'react-dom'], message: 'server/ must not import web/.' }],
+      }],
+    },
+  },
+);
