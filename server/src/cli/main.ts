@@ -1,0 +1,42 @@
+// `trainboard <command> ...`: dispatches to one module per command, loaded lazily so that
+// `trainboard parse` never pays for the database or SSH code.
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+export type CommandRun = (argv: string[], io: CliIo) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ run: CommandRun }>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  parse: { summary: 'parse Megatron-DeepSpeed logs: a summary, or events as JSON lines (--json)', load: () => import('./commands/parse.js') },
+  import: { summary: 'import a historical main_log.txt into the database (idempotent, resumable)', load: () => import('./commands/import.js') },
+  validate: { summary: 'validate a run config (errors exit 1)', load: () => import('./commands/validate.js') },
+  plan: { summary: 'derived values of a run config or preset (--json)', load: () => import('./commands/plan.js') },
+  render: { summary: 'render the sbatch script and DeepSpeed config of a run config or preset', load: () => import('./commands/render.js') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: trainboard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'trainboard <command> --help' for a command's options.\n`;
+}
+
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    io.stderr.write(`trainboard: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const { run } = await entry.load();
+  return run(rest, io);
+}
