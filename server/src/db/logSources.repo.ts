@@ -1,0 +1,69 @@
+// Log sources: one followed or imported file per (run, path), with its cursor and identity.
+import { and, count, eq } from 'drizzle-orm';
+import type { Db } from './client.js';
+import { events, logSources, runs } from './schema.js';
+
+export type LogSource = typeof logSources.$inferSelect;
+
+/** What identifies the bytes of a file independently of its path. */
+export interface FileIdentity {
+  inode: number | null;
+  size: number;
+  /** sha256 hex of the first `headLength` bytes. */
+  headHash: string;
+  headLength: number;
+}
+
+export type IdentityCheck =
+  | { ok: true }
+  | { ok: false; reason: 'truncated' | 'replaced'; detail: string };
+
+export function findLogSource(db: Db, runId: number, path: string): LogSource | undefined {
+  return db.select().from(logSources).where(and(eq(logSources.runId, runId), eq(logSources.path, path))).get();
+}
+
+export function createLogSource(db: Db, runId: number, path: string, identity: FileIdentity, now: number): LogSource {
+  return db
+    .insert(logSources)
+    .values({ runId, path, inode: identity.inode, size: identity.size, headHash: identity.headHash, headLength: identity.headLength, updatedAt: now })
+    .returning()
+    .get();
+}
+
+/**
+ * Compares a stored source with the file now at its path. A file may only have grown since the cursor was
+ * stored: a smaller size means truncation; another inode or another beginning means a different file.
+ * `current.headHash` must cover the same `headLength` bytes as the stored one.
+ */
+export function checkIdentity(stored: LogSource, current: FileIdentity): IdentityCheck {
+  if (current.size < stored.byteOffset) {
+    return { ok: false, reason: 'truncated', detail: `the file has ${current.size} bytes but ${stored.byteOffset} were already imported` };
+  }
+  if (stored.inode !== null && current.inode !== null && stored.inode !== current.inode) {
+    return { ok: false, reason: 'replaced', detail: `inode changed from ${stored.inode} to ${current.inode}` };
+  }
+  if (stored.headHash !== null && stored.headHash !== current.headHash) {
+    return { ok: false, reason: 'replaced', detail: `its first ${stored.headLength} bytes differ from the file imported before` };
+  }
+  return { ok: true };
+}
+
+/** Records a longer head (the file grew past the bytes hashed at first sight) so later checks cover more. */
+export function updateIdentity(db: Db, sourceId: number, identity: FileIdentity): void {
+  db.update(logSources)
+    .set({ inode: identity.inode, size: identity.size, headHash: identity.headHash, headLength: identity.headLength })
+    .where(eq(logSources.id, sourceId))
+    .run();
+}
+
+/**
+ * Forgets a source and every row parsed from it (cascade), in one transaction, so it can be read again from
+ * byte 0. The run's segment count is recomputed from the process starts that remain.
+ */
+export function deleteLogSource(db: Db, source: LogSource): void {
+  db.transaction((tx) => {
+    tx.delete(logSources).where(eq(logSources.id, source.id)).run();
+    const remaining = tx.select({ n: count() }).from(events).where(and(eq(events.runId, source.runId), eq(events.type, 'run_start'))).get();
+    tx.update(runs).set({ segmentCount: remaining?.n ?? 0 }).where(eq(runs.id, source.runId)).run();
+  });
+}

@@ -1,0 +1,307 @@
+// The one ingest path, shared by `trainboard import` and (later) live following: parser events plus the
+// parser's new resume point are committed in ONE SQLite transaction, so the cursor never runs ahead of or
+// behind the rows. Re-parsing from a stored resume point may emit events again; every row is unique on
+// (log_source_id, byte_offset) and inserted with ON CONFLICT DO NOTHING, so repeats are ignored and all
+// derived state (segments, supersession, time estimation) advances only for rows actually inserted.
+//
+// Hot path: raw prepared better-sqlite3 statements, not drizzle's query builder. drizzle builds and maps an
+// object per row (≈3× slower on this path in our measurements); the schema and migrations still come from
+// drizzle, and every other query goes through it.
+import type Database from 'better-sqlite3';
+import type {
+  CheckpointLoadedEvent,
+  IterationEvent,
+  LogEvent,
+  RunStartEvent,
+  ValidationEvent,
+} from '@trainboard/shared/log/events';
+import {
+  clockNow,
+  clockOnCheckpointLoaded,
+  clockOnIteration,
+  clockOnRunStart,
+  clockOnTimestamp,
+  initialClock,
+  walkBackwards,
+  type ClockState,
+  type StampedTime,
+  type UnanchoredRow,
+} from './timeEstimator.js';
+
+export interface IngestTarget {
+  runId: number;
+  logSourceId: number;
+}
+
+export interface IngestOptions {
+  /**
+   * `estimate`: historical import, times rebuilt from timestamped lines (flagged estimated).
+   * `arrival`: live following, rows stamped with `now()` when their bytes arrived.
+   */
+  timeSource: 'estimate' | 'arrival';
+  now?: () => number;
+}
+
+export interface Cursor {
+  offset: number;
+  line: number;
+}
+
+export interface CommitCounts {
+  iterations: number;
+  validations: number;
+  events: number;
+  /** Events already stored (re-parsed after a resume) and skipped. */
+  duplicates: number;
+}
+
+export interface IngestWriter {
+  /** Stores `events` and moves the cursor to `cursor` (the parser's resumePoint) in one transaction. */
+  commit(events: readonly LogEvent[], cursor: Cursor, fileSize?: number): CommitCounts;
+}
+
+interface PersistedState {
+  clock: ClockState;
+  /** Last iteration inserted: end-of-training validations (iteration null) attach to it. */
+  lastIteration: number | null;
+}
+
+interface WriterState extends PersistedState {
+  segment: number;
+  /** Highest current iteration of the run: an iteration at or below it is a re-run after a restart. */
+  maxCurrentIteration: number | null;
+}
+
+const ITERATION_COLUMNS = [
+  'run_id', 'log_source_id', 'byte_offset', 'line', 'segment', 'is_current', 'iteration', 'train_iters', 'time_ms',
+  'time_estimated', 'consumed_samples', 'consumed_tokens', 'iteration_time_ms', 'learning_rate', 'global_batch_size',
+  'lm_loss', 'loss_scale', 'grad_norm', 'num_zeros', 'skipped_iterations', 'nan_iterations', 'samples_per_second',
+  'tflops', 'overhead', 'rank', 'extra',
+] as const;
+
+/** The iteration fields stored in typed REAL/INTEGER columns (SQLite stores NaN as NULL, see `numeric`). */
+const ITERATION_NUMERIC_FIELDS = [
+  'consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss', 'lossScale',
+  'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops',
+] as const satisfies readonly (keyof IterationEvent)[];
+
+export const insertIterationSql = `INSERT INTO iterations (${ITERATION_COLUMNS.join(', ')})
+  VALUES (${ITERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+
+/** JSON with non-finite numbers spelled as strings, as in the parser's JSON output. */
+export function toJsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v,
+  );
+}
+
+/**
+ * Row values for an iteration, in ITERATION_COLUMNS order. SQLite turns NaN into NULL, so a NaN field is kept in
+ * `extra` under its field name as the string "NaN" (±Infinity is stored as is).
+ */
+export function iterationRow(
+  ev: IterationEvent,
+  target: IngestTarget,
+  segment: number,
+  time: StampedTime,
+): (number | string | null)[] {
+  let extra: Record<string, number | string> | null = null;
+  for (const key in ev.extra) {
+    extra ??= {};
+    extra[key] = ev.extra[key] as number;
+  }
+  const numeric = (field: (typeof ITERATION_NUMERIC_FIELDS)[number]): number | null => {
+    const v = ev[field];
+    if (v !== null && Number.isNaN(v)) {
+      extra ??= {};
+      extra[field] = 'NaN';
+      return null;
+    }
+    return v;
+  };
+  const row: (number | string | null)[] = [
+    target.runId, target.logSourceId, ev.offset, ev.line, segment, 1, ev.iteration, ev.trainIters, time.timeMs,
+    time.estimated ? 1 : 0, numeric('consumedSamples'), numeric('consumedTokens'), numeric('iterationTimeMs'),
+    numeric('learningRate'), numeric('globalBatchSize'), numeric('lmLoss'), numeric('lossScale'), numeric('gradNorm'),
+    numeric('numZeros'), numeric('skippedIterations'), numeric('nanIterations'), numeric('samplesPerSecond'),
+    numeric('tflops'), ev.overhead ? 1 : 0, ev.rank,
+  ];
+  row.push(extra === null ? null : toJsonText(extra));
+  return row;
+}
+
+/** Opens a writer for one log source; its state (segment, clock) continues from what is committed. */
+export function createIngestWriter(sqlite: Database.Database, target: IngestTarget, options: IngestOptions): IngestWriter {
+  const now = options.now ?? Date.now;
+  const stmt = {
+    insertIteration: sqlite.prepare(insertIterationSql),
+    supersedeIterations: sqlite.prepare(
+      'UPDATE iterations SET is_current = 0 WHERE run_id = ? AND is_current = 1 AND iteration >= ? AND id <> ?',
+    ),
+    supersedeValidationsFrom: sqlite.prepare(
+      'UPDATE validations SET is_current = 0 WHERE run_id = ? AND is_current = 1 AND iteration >= ?',
+    ),
+    insertValidation: sqlite.prepare(`INSERT INTO validations (run_id, log_source_id, byte_offset, line, segment,
+      is_current, iteration, end_of_training, group_name, split, time_ms, time_estimated, lm_loss, ppl, extra)
+      VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+    supersedeValidationGroup: sqlite.prepare(`UPDATE validations SET is_current = 0 WHERE run_id = ? AND is_current = 1
+      AND group_name = ? AND iteration >= ? AND split IS ? AND id <> ?`),
+    insertEvent: sqlite.prepare(`INSERT INTO events (run_id, log_source_id, byte_offset, line, segment, type, kind,
+      iteration, time_ms, time_estimated, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT DO NOTHING`),
+    setRunSegment: sqlite.prepare('UPDATE runs SET segment_count = ?, config = ? WHERE id = ?'),
+    unanchored: sqlite.prepare(`SELECT id, iteration, iteration_time_ms AS iterationTimeMs FROM iterations
+      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset DESC`),
+    setTime: sqlite.prepare('UPDATE iterations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
+    updateCursor: sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
+      updated_at = ? WHERE id = ?`),
+  };
+
+  const state = loadState(sqlite, target);
+  const estimate = options.timeSource === 'estimate';
+
+  const stampOther = (ownTimestamp: number | null): StampedTime => {
+    if (ownTimestamp !== null) return { timeMs: ownTimestamp, estimated: false };
+    return estimate ? clockNow(state.clock) : { timeMs: now(), estimated: false };
+  };
+
+  function insertIteration(ev: IterationEvent, counts: CommitCounts): void {
+    const time = estimate
+      ? clockOnIteration(state.clock, ev.iteration, ev.iterationTimeMs, ev.timestamp, ev.offset)
+      : { timeMs: ev.timestamp ?? now(), estimated: false };
+    const result = stmt.insertIteration.run(iterationRow(ev, target, state.segment, time));
+    if (result.changes === 0) {
+      counts.duplicates++;
+      return;
+    }
+    counts.iterations++;
+    // A re-run after a restart from a checkpoint: everything the earlier timeline logged from this iteration on
+    // stops being current (kept, queryable). Only runs when iterations go backwards, so it is rare.
+    if (state.maxCurrentIteration !== null && ev.iteration <= state.maxCurrentIteration) {
+      stmt.supersedeIterations.run(target.runId, ev.iteration, result.lastInsertRowid);
+      stmt.supersedeValidationsFrom.run(target.runId, ev.iteration);
+    }
+    state.maxCurrentIteration = ev.iteration;
+    state.lastIteration = ev.iteration;
+  }
+
+  function insertValidation(ev: ValidationEvent, counts: CommitCounts): void {
+    const iteration = ev.iteration ?? state.lastIteration;
+    const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
+    const time = stampOther(null);
+    const result = stmt.insertValidation.run(
+      target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
+      ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
+    );
+    if (result.changes === 0) {
+      counts.duplicates++;
+      return;
+    }
+    counts.validations++;
+    if (iteration !== null) {
+      stmt.supersedeValidationGroup.run(target.runId, ev.group, iteration, ev.split, result.lastInsertRowid);
+    }
+  }
+
+  function insertEvent(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>, counts: CommitCounts): void {
+    const isStart = ev.type === 'run_start';
+    const segment = isStart ? state.segment + 1 : state.segment;
+    const own = ev.type === 'datetime' || ev.type === 'pulse' ? ev.timestamp : null;
+    // A banner starts a new process: the previous process's clock does not date it.
+    const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own);
+    const { kind, iteration, message } = typedColumns(ev);
+    const { type: _t, offset: _o, line: _l, ...payload } = ev;
+    const result = stmt.insertEvent.run(
+      target.runId, target.logSourceId, ev.offset, ev.line, segment, ev.type, kind, iteration,
+      time.timeMs, time.estimated ? 1 : 0, message, toJsonText(payload),
+    );
+    if (result.changes === 0) {
+      counts.duplicates++;
+      return;
+    }
+    counts.events++;
+    if (!estimate) return isStart ? startSegment(ev) : undefined;
+    if (isStart) return startSegment(ev);
+    if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(state.clock, (ev as CheckpointLoadedEvent).iteration);
+    if (own !== null) {
+      fillBackwards(ev.offset, own);
+      clockOnTimestamp(state.clock, own);
+    }
+  }
+
+  function startSegment(ev: RunStartEvent): void {
+    state.segment += 1;
+    clockOnRunStart(state.clock);
+    stmt.setRunSegment.run(state.segment, toJsonText(ev.config), target.runId);
+  }
+
+  function fillBackwards(anchorOffset: number, anchorMs: number): void {
+    const from = state.clock.unanchoredFrom;
+    if (from === null) return;
+    state.clock.unanchoredFrom = null;
+    const rows = stmt.unanchored.all(target.logSourceId, from, anchorOffset) as UnanchoredRow[];
+    for (const [id, timeMs] of walkBackwards(rows, anchorMs)) stmt.setTime.run(timeMs, id);
+  }
+
+  const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number): CommitCounts => {
+    const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
+    for (const ev of events) {
+      if (ev.type === 'iteration') insertIteration(ev, counts);
+      else if (ev.type === 'validation') insertValidation(ev, counts);
+      else insertEvent(ev, counts);
+    }
+    const persisted: PersistedState = { clock: state.clock, lastIteration: state.lastIteration };
+    stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), now(), target.logSourceId);
+    return counts;
+  });
+
+  return {
+    commit(events, cursor, fileSize = 0) {
+      const before = structuredClone(state);
+      try {
+        return commitTx(events, cursor, fileSize);
+      } catch (err) {
+        Object.assign(state, before); // the transaction rolled back: so does the in-memory state
+        throw err;
+      }
+    },
+  };
+}
+
+function loadState(sqlite: Database.Database, target: IngestTarget): WriterState {
+  const run = sqlite.prepare('SELECT segment_count AS segment FROM runs WHERE id = ?').get(target.runId) as { segment: number } | undefined;
+  if (!run) throw new Error(`run ${target.runId} does not exist`);
+  const source = sqlite.prepare('SELECT ingest_state AS s FROM log_sources WHERE id = ? AND run_id = ?').get(target.logSourceId, target.runId) as
+    | { s: string | null }
+    | undefined;
+  if (!source) throw new Error(`log source ${target.logSourceId} of run ${target.runId} does not exist`);
+  const max = sqlite.prepare('SELECT max(iteration) AS m FROM iterations WHERE run_id = ? AND is_current = 1').get(target.runId) as { m: number | null };
+  const persisted = source.s ? (JSON.parse(source.s) as PersistedState) : { clock: initialClock(), lastIteration: null };
+  return { ...persisted, segment: run.segment, maxCurrentIteration: max.m };
+}
+
+function nanToNull(v: number | null): number | null {
+  return v !== null && Number.isNaN(v) ? null : v;
+}
+
+function typedColumns(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>): {
+  kind: string | null;
+  iteration: number | null;
+  message: string | null;
+} {
+  switch (ev.type) {
+    case 'checkpoint_saved':
+    case 'checkpoint_loaded':
+      return { kind: null, iteration: ev.iteration, message: ev.path };
+    case 'exit':
+      return { kind: ev.reason, iteration: ev.iteration, message: ev.message };
+    case 'failure':
+      return { kind: ev.kind, iteration: null, message: ev.message };
+    case 'pulse':
+      return { kind: ev.jobState, iteration: null, message: ev.message };
+    case 'datetime':
+      return { kind: null, iteration: null, message: ev.message };
+    default:
+      return { kind: null, iteration: null, message: null }; // run_start: all in the payload
+  }
+}
