@@ -9,6 +9,15 @@
 // - Absent fields are `null`, never 0. Non-finite floats (`nan`, `inf`, `NAN`, `-INF`) are kept as JS
 //   NaN/±Infinity in memory; in JSON they are written as the strings "NaN", "Infinity", "-Infinity".
 // - `rank` is the torchrun local rank from a `[defaultN]:` prefix, or null when the line had none.
+// - One event per record at most, so (offset, type) — and in practice offset alone — identifies an event.
+// - Emission order: single-line records are emitted as their line is read. Multi-line records (the run_start
+//   banner, a grouped failure) are emitted when they close, so their `offset` can be lower than that of events
+//   emitted just before them (other writers' lines interleave). Sort by offset for strict file order.
+//
+// Additions beyond the issue's list (documented here, never renames): IterationEvent.truncated,
+// ValidationEvent.afterIteration, TimerEvent, ExitEvent.timestamp/durationMinutes, PulseEvent.timestamp may be
+// null (the bare ALERT text) + jobId/partition/nodeList, FailureKind 'cpp_abort', FailureEvent.shutdownNoise/duringStartup/lastIteration,
+// RunConfig.numMicroBatches, LogParser.flush(), resumePoint.context and LogParserOptions.context.
 
 export interface EventBase {
   type: string;
@@ -48,6 +57,11 @@ export interface IterationEvent extends EventBase {
    * (re)start, or the one after an evaluation or checkpoint save. Throughput charts and detectors skip these.
    */
   overhead: boolean;
+  /**
+   * True when the record does not end with `|` (a doc-wrapped or cut line): absent fields are then unknown,
+   * not missing, so a null lmLoss must not be read as a NaN loss.
+   */
+  truncated: boolean;
 }
 
 export interface ValidationEvent extends EventBase {
@@ -62,6 +76,15 @@ export interface ValidationEvent extends EventBase {
   ppl: number | null;
   /** Other `<key> value` / `<key> PPL` pairs when the loss key is not `lm loss`. */
   extra: Record<string, number>;
+  /** The last iteration the parser saw before this line (use it for the end-of-training form); null if none. */
+  afterIteration: number | null;
+}
+
+/** A `time (ms) | name: ms | …` timer line (save-checkpoint, load-checkpoint, setup, per-step timers). */
+export interface TimerEvent extends EventBase {
+  type: 'timer';
+  /** Timer name → milliseconds. */
+  timers: Record<string, number>;
 }
 
 export interface CheckpointSavedEvent extends EventBase {
@@ -92,6 +115,8 @@ export interface RunConfig {
   hiddenSize?: number;
   numAttentionHeads?: number;
   paddedVocabSize?: number;
+  /** From `setting number of micro-batches to constant <n>`. */
+  numMicroBatches?: number;
   /** Every `key ... value` pair of the arguments dump, as text. */
   args: Record<string, string>;
 }
@@ -106,8 +131,13 @@ export type ExitReason = 'duration_limit' | 'kill_switch' | 'train_done' | 'exit
 export interface ExitEvent extends EventBase {
   type: 'exit';
   reason: ExitReason;
+  /** From the text (`exiting program at iteration N`, microsoft kill switch), else the last iteration seen. */
   iteration: number | null;
   message: string;
+  /** The `datetime:` stamp of the exit line (epoch ms reading local time as UTC), or null. */
+  timestamp: number | null;
+  /** For `duration_limit`: the minutes printed. */
+  durationMinutes: number | null;
 }
 
 export type FailureKind =
@@ -124,6 +154,9 @@ export type FailureKind =
   | 'bus_error'
   | 'segfault'
   | 'python_exception'
+  /** A C++ `terminate called after throwing` abort with no more specific signature. */
+  | 'cpp_abort'
+  /** A worker or srun task ended (exit code, signal, `Terminated`) with no more specific signature. */
   | 'task_exit';
 
 export interface FailureEvent extends EventBase {
@@ -138,17 +171,32 @@ export interface FailureEvent extends EventBase {
   exitCode: number | null;
   /** Number of physical lines grouped into this event (a traceback is one event). */
   lineCount: number;
+  /**
+   * True when the failure follows a clean exit line (duration limit, kill switch, exit interval, training done,
+   * SIGTERM) with no new run start in between: shutdown noise such as `CUDA error: driver shutting down`,
+   * not a hardware failure (megatron-log-format.md §8).
+   */
+  shutdownNoise: boolean;
+  /** True when it happened after start-up lines and before the first iteration of the segment. */
+  duringStartup: boolean;
+  /** The last iteration seen before the failure, or null. */
+  lastIteration: number | null;
 }
 
 export interface PulseEvent extends EventBase {
   type: 'pulse';
-  /** Wall-clock time as written (site-local), as epoch ms interpreting the text as UTC. */
-  timestamp: number;
+  /** Wall-clock time as written (site-local), as epoch ms interpreting the text as UTC; null for bare ALERT text. */
+  timestamp: number | null;
   /** The text after `PULSE:`. */
   message: string;
   /** Slurm job states named in the pulse, e.g. RUNNING / PENDING, when present. */
   jobState: string | null;
   alert: boolean;
+  /** `1528763` or an array spec such as `1528874_[1-3%1]`, when named. */
+  jobId: string | null;
+  partition: string | null;
+  /** Slurm node list as printed, e.g. `jean-zay-iam[01-34,36-49]`. */
+  nodeList: string | null;
 }
 
 export interface DatetimeEvent extends EventBase {
@@ -168,7 +216,8 @@ export type LogEvent =
   | ExitEvent
   | FailureEvent
   | PulseEvent
-  | DatetimeEvent;
+  | DatetimeEvent
+  | TimerEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -181,6 +230,8 @@ export interface ParserStats {
   unknownLines: number;
   /** Lines recognised and deliberately ignored (timers, DeepSpeed INFO, NCCL INFO, memory reports). */
   ignoredLines: number;
+  /** Records on which the parser itself failed (a bug): counted as unknown, never thrown. Tests expect 0. */
+  internalErrors: number;
 }
 
 /**
@@ -190,15 +241,39 @@ export interface ParserStats {
  */
 export interface LogParser {
   push(chunk: Uint8Array): LogEvent[];
+  /** Ends the stream: parses the held partial line and closes every open group. */
   end(): LogEvent[];
+  /**
+   * Closes open multi-line groups (failures, the banner) without touching the held partial line. A live tailer
+   * calls it after a quiet period: the parser has no clock, and a crash is often the last thing in a log.
+   */
+  flush(): LogEvent[];
   /**
    * Where a new parser must start to reproduce everything not yet emitted: the start of the held partial
    * line, or of a multi-line group (a traceback) still open. A consumer stores this with the events it
    * commits. Re-parsing from it may emit again events whose `offset` is ≥ resumePoint.offset (lines of
    * other writers interleaved inside an open group), so consumers key events by offset and ignore repeats.
    */
-  readonly resumePoint: { offset: number; line: number };
+  readonly resumePoint: ResumePoint;
   readonly stats: ParserStats;
+}
+
+/** State that flags depend on (overhead, shutdown noise, start-up), as it was at the resume offset. JSON-safe. */
+export interface ParserContext {
+  lastIteration: number | null;
+  /** An eval, save, load or run start happened since the last iteration. */
+  overheadPending: boolean;
+  /** A clean exit line was seen and no run start since. */
+  afterExit: boolean;
+  /** Start-up lines were seen and no iteration since. */
+  inStartup: boolean;
+}
+
+export interface ResumePoint {
+  offset: number;
+  line: number;
+  /** Pass back as `LogParserOptions.context` so flags come out as they would in one pass. */
+  context: ParserContext;
 }
 
 export interface LogParserOptions {
@@ -206,4 +281,6 @@ export interface LogParserOptions {
   startOffset?: number;
   /** Line number of the first line fed, 1-based. Default 1. */
   startLine?: number;
+  /** The `context` stored with the resume point. */
+  context?: ParserContext;
 }

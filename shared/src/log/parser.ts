@@ -1,0 +1,436 @@
+// The streaming Megatron-DeepSpeed log parser: bytes in, typed events out (contract in events.ts, formats in
+// ../shared/docs/megatron-log-format.md). Framing, prefixes, glued lines and each record kind live in their own
+// modules; this file routes records and keeps the little state that flags need (overhead, shutdown noise,
+// start-up), the open failure groups and the open banner.
+
+import type {
+  ExitEvent,
+  LogEvent,
+  LogParser,
+  LogParserOptions,
+  ParserContext,
+  ParserStats,
+  ResumePoint,
+  RunStartEvent,
+  TimerEvent,
+} from './events.js';
+import { BANNER_MAX_LINES, BannerCollector, ARGUMENTS_START, isWorldSizeLine } from './banner.js';
+import { isCheckpointSaving, parseCheckpointLoaded, parseCheckpointSaved } from './checkpoint.js';
+import { classifyLine } from './classify.js';
+import { readDateTime } from './datetime.js';
+import { FailureGroup, isSlurmLine, openingState, singleLineFailure } from './failureGroup.js';
+import { LineFramer, decodeByteIndexed, decodeUtf8 } from './framing.js';
+import { findGluedStarts } from './glued.js';
+import { isIterationAt, parseIteration } from './iteration.js';
+import { exitOf, parseMilestone } from './milestones.js';
+import { parseNumber } from './numbers.js';
+import { type PrefixInfo, readPrefix } from './prefix.js';
+import { parseBareAlert, parsePulse } from './pulse.js';
+import { mayBeValidation, parseValidation } from './validation.js';
+
+/** A group gets no continuation line from its writer for this many lines: it is over (the "quiet period"). */
+export const GROUP_QUIET_LINES = 200;
+/** Upper bound on one failure group, so a runaway group cannot hold the resume point back forever. */
+export const GROUP_MAX_LINES = 5000;
+
+const SLURM_WRITER = '\u0000slurm';
+
+/**
+ * Creates a streaming parser. Feed it byte chunks of any size with `push`, call `end` at the end of the stream.
+ * Never throws on input.
+ */
+export function createLogParser(opts: LogParserOptions = {}): LogParser {
+  return new MegatronLogParser(opts);
+}
+
+class MegatronLogParser implements LogParser {
+  readonly stats: ParserStats = { lines: 0, bytes: 0, events: 0, unknownLines: 0, ignoredLines: 0, internalErrors: 0 };
+  private out: LogEvent[] = [];
+  private readonly framer: LineFramer;
+  private readonly prefix: PrefixInfo = { rank: null, writer: '', payloadStart: 0 };
+
+  // Context the flags depend on (see ParserContext).
+  private lastIteration: number | null;
+  private overheadPending: boolean;
+  private afterExit: boolean;
+  private inStartup: boolean;
+  // The same, as it was at the start of the current physical line (for resume points of groups opened on it).
+  private lineContext: ParserContext;
+  private lineOffset = 0;
+
+  private readonly groups = new Map<string, FailureGroup>();
+  private nextQuietCheck = Infinity;
+  private banner: BannerCollector | null = null;
+  private bannerResume: { offset: number; line: number; context: ParserContext } | null = null;
+
+  constructor(opts: LogParserOptions) {
+    const c = opts.context;
+    this.lastIteration = c?.lastIteration ?? null;
+    this.overheadPending = c?.overheadPending ?? false;
+    this.afterExit = c?.afterExit ?? false;
+    this.inStartup = c?.inStartup ?? false;
+    this.lineContext = this.context();
+    this.framer = new LineFramer(opts.startOffset ?? 0, opts.startLine ?? 1, (text, bytes, offset, line) =>
+      this.onLine(text, bytes, offset, line),
+    );
+  }
+
+  push(chunk: Uint8Array): LogEvent[] {
+    this.stats.bytes += chunk.length;
+    try {
+      this.framer.push(chunk);
+    } catch {
+      this.stats.internalErrors++;
+    }
+    return this.drain();
+  }
+
+  end(): LogEvent[] {
+    try {
+      this.framer.end();
+    } catch {
+      this.stats.internalErrors++;
+    }
+    this.closeAll();
+    return this.drain();
+  }
+
+  flush(): LogEvent[] {
+    this.closeAll();
+    return this.drain();
+  }
+
+  get resumePoint(): ResumePoint {
+    const pos = this.framer.position;
+    let best: ResumePoint = { offset: pos.offset, line: pos.line, context: this.context() };
+    for (const g of this.groups.values()) {
+      if (g.resumeOffset < best.offset) best = { offset: g.resumeOffset, line: g.line, context: g.resumeContext };
+    }
+    const b = this.bannerResume;
+    if (this.banner && b && b.offset < best.offset) best = { offset: b.offset, line: b.line, context: b.context };
+    return best;
+  }
+
+  private context(): ParserContext {
+    return {
+      lastIteration: this.lastIteration,
+      overheadPending: this.overheadPending,
+      afterExit: this.afterExit,
+      inStartup: this.inStartup,
+    };
+  }
+
+  private drain(): LogEvent[] {
+    const events = this.out;
+    this.out = [];
+    this.stats.events += events.length;
+    return events;
+  }
+
+  private onLine(text: string, bytes: Uint8Array | null, offset: number, line: number): void {
+    this.stats.lines++;
+    this.lineOffset = offset;
+    if (this.groups.size > 0 || this.banner) this.lineContext = this.context();
+    if (line > this.nextQuietCheck) this.closeQuietGroups(line);
+    try {
+      const indexed = bytes === null ? text : decodeByteIndexed(bytes);
+      readPrefix(indexed, this.prefix);
+      const starts = findGluedStarts(indexed, this.prefix.payloadStart + 1);
+      if (starts.length === 0) {
+        this.onRecord(text, offset, line);
+        return;
+      }
+      let from = 0;
+      for (const at of [...starts, indexed.length]) {
+        const piece = bytes === null ? text.slice(from, at) : decodeUtf8(bytes.subarray(from, at));
+        this.onRecord(piece, offset + from, line);
+        from = at;
+      }
+    } catch {
+      this.stats.internalErrors++;
+      this.stats.unknownLines++;
+    }
+  }
+
+  private onRecord(s: string, offset: number, line: number): void {
+    const prefix = this.prefix;
+    readPrefix(s, prefix);
+    const rank = prefix.rank;
+    const q = prefix.payloadStart;
+
+    if (this.groups.size > 0) {
+      const slurm = this.groups.get(SLURM_WRITER);
+      const isSlurm = s.startsWith('srun: ', q) || s.startsWith('slurmstepd: ', q);
+      if (slurm && !isSlurm) this.closeGroup(slurm);
+      const group = this.groups.get(isSlurm ? SLURM_WRITER : prefix.writer);
+      if (group) {
+        const verdict = group.accept(q === 0 ? s : s.slice(q), line);
+        if (verdict === 'continue') return;
+        this.closeGroup(group);
+        if (verdict === 'last') return;
+      }
+    }
+
+    let j = q;
+    while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+    const c = s.charCodeAt(j);
+
+    // Hot path: the iteration line.
+    if (c === 105 && isIterationAt(s, j)) {
+      this.onIteration(s, j, offset, line, rank, null);
+      return;
+    }
+
+    if (this.banner) {
+      const verdict = this.banner.take(q === 0 ? s : s.slice(q));
+      if (verdict === 'consumed') return;
+      if (verdict === 'complete') {
+        this.closeBanner();
+        return;
+      }
+      if (this.banner.lines > BANNER_MAX_LINES) this.closeBanner();
+    }
+
+    if (this.routeRecord(s, q, j, c, offset, line, rank)) return;
+    this.onOther(s.slice(q), offset, line, rank);
+  }
+
+  /** Known non-failure records. @returns true when the record was handled. */
+  private routeRecord(s: string, q: number, j: number, c: number, offset: number, line: number, rank: number | null): boolean {
+    const base = { offset, line, rank };
+    switch (c) {
+      case 91: {
+        // '['
+        const next = s.charCodeAt(j + 1);
+        if (next >= 48 && next <= 57) {
+          const stamp = readDateTime(s, j + 1);
+          if (stamp && s.charCodeAt(stamp.next) === 93) {
+            let k = stamp.next + 1;
+            while (s.charCodeAt(k) === 32) k++;
+            if (isIterationAt(s, k)) {
+              this.onIteration(s, k, offset, line, rank, stamp.ms);
+              return true;
+            }
+            const pulse = parsePulse(s, j, base);
+            if (pulse) {
+              this.out.push(pulse);
+              return true;
+            }
+            if (this.onCheckpoint(s.slice(k), base)) return true;
+          }
+          if (stamp && s.charCodeAt(stamp.next) === 44) {
+            // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative only.
+            this.stats.ignoredLines++;
+            return true;
+          }
+        }
+        const milestone = parseMilestone(s, j);
+        if (milestone) {
+          this.onMilestone(milestone.message, milestone.timestamp, base);
+          return true;
+        }
+        if (s.startsWith('[Rank ', j) && s.includes('] (after ', j)) {
+          this.stats.ignoredLines++; // memory report
+          return true;
+        }
+        return false;
+      }
+      case 45: {
+        // '-': dash lines around validation results, or the arguments dump header.
+        const payload = s.slice(j);
+        if (ARGUMENTS_START.test(payload)) {
+          this.openBanner(offset, line, rank);
+          this.banner?.take(payload);
+          return true;
+        }
+        if (/^-+\s*$/.test(payload)) {
+          this.stats.ignoredLines++;
+          return true;
+        }
+        return false;
+      }
+      case 115: // 's'
+        if (this.onCheckpoint(s.slice(j), base)) return true;
+        break;
+      case 117: // 'u'
+        if (isWorldSizeLine(s.slice(j))) {
+          this.openBanner(offset, line, rank);
+          this.banner?.take(s.slice(j));
+          return true;
+        }
+        break;
+      case 116: // 't'
+        if (s.startsWith('time (ms)', j)) {
+          this.onTimer(s, j + 9, base);
+          return true;
+        }
+        break;
+      case 42: {
+        // '*': the ALERT text without preamble
+        const alert = parseBareAlert(s, j, base);
+        if (alert) {
+          this.out.push(alert);
+          return true;
+        }
+        break;
+      }
+      case 62: // '>': start-up progress (`> initializing …`, `>>> done with …`)
+        this.inStartup = true;
+        this.stats.ignoredLines++;
+        return true;
+    }
+    if (mayBeValidation(s, q)) {
+      const v = parseValidation(q === 0 ? s : s.slice(q), { ...base, afterIteration: this.lastIteration });
+      if (v) {
+        this.out.push(v);
+        this.overheadPending = true;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private onIteration(s: string, i: number, offset: number, line: number, rank: number | null, timestamp: number | null): void {
+    if (this.banner) this.closeBanner();
+    const event = parseIteration(s, i, { offset, line, rank, timestamp, overhead: this.overheadPending });
+    if (!event) {
+      this.stats.unknownLines++;
+      return;
+    }
+    this.out.push(event);
+    this.overheadPending = false;
+    this.inStartup = false;
+    this.lastIteration = event.iteration;
+  }
+
+  private onCheckpoint(text: string, base: { offset: number; line: number; rank: number | null }): boolean {
+    const t = text.trimStart();
+    if (!t.startsWith('s')) return false;
+    const saved = parseCheckpointSaved(t, base);
+    if (saved) {
+      this.out.push(saved);
+      this.overheadPending = true;
+      return true;
+    }
+    const loaded = parseCheckpointLoaded(t, base);
+    if (loaded) {
+      this.out.push(loaded);
+      this.overheadPending = true;
+      return true;
+    }
+    if (isCheckpointSaving(t)) {
+      this.overheadPending = true;
+      this.stats.ignoredLines++;
+      return true;
+    }
+    return false;
+  }
+
+  private onTimer(s: string, i: number, base: { offset: number; line: number; rank: number | null }): void {
+    const timers: Record<string, number> = {};
+    let found = false;
+    for (const part of s.slice(i).split('|')) {
+      const colon = part.lastIndexOf(':');
+      if (colon === -1) continue;
+      const value = parseNumber(part, colon + 1, part.length);
+      const name = part.slice(0, colon).trim();
+      if (value === undefined || name.length === 0) continue;
+      timers[name] = value;
+      found = true;
+    }
+    if (!found) {
+      this.stats.ignoredLines++; // the bare `time (ms)` of 2021 logs
+      return;
+    }
+    const event: TimerEvent = { type: 'timer', ...base, timers };
+    this.out.push(event);
+  }
+
+  private onMilestone(message: string, timestamp: number, base: { offset: number; line: number; rank: number | null }): void {
+    const exit = exitOf(message);
+    if (!exit) {
+      this.out.push({ type: 'datetime', ...base, timestamp, message });
+      return;
+    }
+    if (this.banner) this.closeBanner();
+    const event: ExitEvent = {
+      type: 'exit',
+      ...base,
+      reason: exit.reason,
+      iteration: exit.iteration ?? this.lastIteration,
+      message,
+      timestamp,
+      durationMinutes: exit.durationMinutes,
+    };
+    this.out.push(event);
+    this.afterExit = true;
+  }
+
+  /** Lines that are no known record: failure text, or unknown. */
+  private onOther(p: string, offset: number, line: number, rank: number | null): void {
+    const state = openingState(p);
+    if (state !== null) {
+      if (this.banner) this.closeBanner();
+      const writer = state === 'slurm' ? SLURM_WRITER : this.prefix.writer;
+      const group = new FailureGroup(state, writer, offset, line, rank, this.lineOffset, this.lineContext, this.flags());
+      group.start(p);
+      this.groups.set(writer, group);
+      this.nextQuietCheck = Math.min(this.nextQuietCheck, line + GROUP_QUIET_LINES);
+      return;
+    }
+    const kind = classifyLine(p);
+    if (kind !== null) {
+      this.out.push(singleLineFailure(kind, p, { offset, line, rank }, this.flags()));
+      return;
+    }
+    if (isSlurmLine(p) || p.includes(' NCCL INFO ') || p.startsWith('make: ')) {
+      this.stats.ignoredLines++;
+      return;
+    }
+    if (p.trim().length === 0) return;
+    this.stats.unknownLines++;
+  }
+
+  private flags(): { shutdownNoise: boolean; duringStartup: boolean; lastIteration: number | null } {
+    return { shutdownNoise: this.afterExit, duringStartup: this.inStartup, lastIteration: this.lastIteration };
+  }
+
+  private openBanner(offset: number, line: number, rank: number | null): void {
+    if (this.banner) this.closeBanner();
+    this.banner = new BannerCollector(offset, line, rank);
+    this.bannerResume = { offset: this.lineOffset, line, context: this.lineContext };
+    this.afterExit = false;
+    this.inStartup = true;
+    this.overheadPending = true;
+  }
+
+  private closeBanner(): void {
+    const b = this.banner;
+    if (!b) return;
+    this.banner = null;
+    this.bannerResume = null;
+    const event: RunStartEvent = { type: 'run_start', offset: b.offset, line: b.line, rank: b.rank, config: b.finish() };
+    this.out.push(event);
+  }
+
+  private closeGroup(group: FailureGroup): void {
+    this.groups.delete(group.writer);
+    this.out.push(group.toEvent());
+  }
+
+  private closeQuietGroups(line: number): void {
+    let next = Infinity;
+    for (const g of [...this.groups.values()]) {
+      if (line - g.lastLine > GROUP_QUIET_LINES || line - g.line > GROUP_MAX_LINES) this.closeGroup(g);
+      else next = Math.min(next, g.lastLine + GROUP_QUIET_LINES, g.line + GROUP_MAX_LINES);
+    }
+    this.nextQuietCheck = next;
+  }
+
+  private closeAll(): void {
+    if (this.banner) this.closeBanner();
+    const open = [...this.groups.values()].sort((a, b) => a.offset - b.offset);
+    for (const g of open) this.closeGroup(g);
+    this.nextQuietCheck = Infinity;
+  }
+}
