@@ -3,7 +3,7 @@ import type { LogEvent } from '@trainboard/shared/log/events';
 import { openDatabase } from '../db/client.js';
 import { createLogSource } from '../db/logSources.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
-import { buildDatetime, buildIteration, buildRunStart, buildValidation } from './eventBuilders.js';
+import { buildDatetime, buildIteration, buildRunStart, buildValidation, cursorAt } from './eventBuilders.js';
 import { createIngestWriter, type IngestOptions } from './ingestWriter.js';
 
 function setup(options: IngestOptions = { timeSource: 'estimate' }) {
@@ -33,7 +33,7 @@ describe(createIngestWriter.name, () => {
     const { open, rows, target } = setup();
     const counts = open().commit(
       [buildIteration({ iteration: 7, offset: 0, gradNorm: Number.NaN, lossScale: Number.POSITIVE_INFINITY, extra: { 'moe loss': 0.5 } })],
-      { offset: 321, line: 2 },
+      cursorAt(321, 2),
       400,
     );
     expect(counts).toEqual({ iterations: 1, validations: 0, events: 0, duplicates: 0 });
@@ -46,8 +46,8 @@ describe(createIngestWriter.name, () => {
   it('commit() ignores events already stored (re-parse after a resume) and counts them as duplicates', () => {
     const { open, rows } = setup();
     const events = restartedLog();
-    open().commit(events, { offset: 2000, line: 20 });
-    const again = open().commit(events.slice(3), { offset: 2000, line: 20 });
+    open().commit(events, cursorAt(2000, 20));
+    const again = open().commit(events.slice(3), cursorAt(2000, 20));
     expect(again).toEqual({ iterations: 0, validations: 0, events: 0, duplicates: events.length - 3 });
     expect(rows('SELECT count(*) AS n FROM iterations')).toEqual([{ n: 8 }]);
     expect(rows('SELECT segment_count AS s FROM runs')).toEqual([{ s: 2 }]);
@@ -55,7 +55,7 @@ describe(createIngestWriter.name, () => {
 
   it('marks iterations and validations run again after a restart as superseding, keeping the old ones', () => {
     const { open, rows } = setup();
-    open().commit(restartedLog(), { offset: 2000, line: 20 });
+    open().commit(restartedLog(), cursorAt(2000, 20));
     const current = rows('SELECT iteration, segment, lm_loss FROM iterations WHERE run_id = 1 AND is_current = 1 ORDER BY iteration');
     expect(current).toEqual([
       { iteration: 1, segment: 1, lm_loss: 11 }, { iteration: 2, segment: 1, lm_loss: 12 }, { iteration: 3, segment: 1, lm_loss: 13 },
@@ -72,10 +72,10 @@ describe(createIngestWriter.name, () => {
 
   it('gives the same rows whether the events come in one batch or many writers (a resumed import)', () => {
     const one = setup();
-    one.open().commit(restartedLog(), { offset: 2000, line: 20 });
+    one.open().commit(restartedLog(), cursorAt(2000, 20));
     const many = setup();
     const events = restartedLog();
-    for (let i = 0; i < events.length; i += 2) many.open().commit(events.slice(i, i + 2), { offset: events[i]?.offset ?? 0, line: 1 });
+    for (let i = 0; i < events.length; i += 2) many.open().commit(events.slice(i, i + 2), cursorAt(events[i]?.offset ?? 0, 1));
     const all = 'SELECT * FROM iterations ORDER BY id';
     expect(many.rows(all)).toEqual(one.rows(all));
     expect(many.rows('SELECT * FROM validations ORDER BY id')).toEqual(one.rows('SELECT * FROM validations ORDER BY id'));
@@ -95,7 +95,7 @@ describe(createIngestWriter.name, () => {
         buildIteration({ iteration: 14, offset: 600, iterationTimeMs: 3000 }),
         buildIteration({ iteration: 16, offset: 700, iterationTimeMs: 500 }),
       ],
-      { offset: 800, line: 9 },
+      cursorAt(800, 9),
     );
     expect(rows('SELECT iteration, time_ms AS t, time_estimated AS e FROM iterations ORDER BY byte_offset')).toEqual([
       { iteration: 10, t: t0 - 4000, e: 1 }, // 12 took 2 s each for 2 iterations
@@ -113,7 +113,7 @@ describe(createIngestWriter.name, () => {
 
   it('stamps arrival time in live mode', () => {
     const { open, rows } = setup({ timeSource: 'arrival', now: () => 42 });
-    open().commit([buildIteration({ iteration: 1, offset: 0 }), buildIteration({ iteration: 2, offset: 10, timestamp: 7 })], { offset: 20, line: 3 });
+    open().commit([buildIteration({ iteration: 1, offset: 0 }), buildIteration({ iteration: 2, offset: 10, timestamp: 7 })], cursorAt(20, 3));
     expect(rows('SELECT time_ms AS t, time_estimated AS e FROM iterations ORDER BY id')).toEqual([{ t: 42, e: 0 }, { t: 7, e: 0 }]);
   });
 
@@ -121,9 +121,9 @@ describe(createIngestWriter.name, () => {
     const { open, rows, conn } = setup();
     const writer = open();
     conn.sqlite.exec("CREATE TRIGGER fail BEFORE INSERT ON events WHEN NEW.type = 'datetime' BEGIN SELECT RAISE(ABORT, 'boom'); END");
-    expect(() => writer.commit([buildRunStart(0), buildDatetime(5, 1)], { offset: 10, line: 2 })).toThrow(/boom/);
+    expect(() => writer.commit([buildRunStart(0), buildDatetime(5, 1)], cursorAt(10, 2))).toThrow(/boom/);
     conn.sqlite.exec('DROP TRIGGER fail');
-    writer.commit([buildRunStart(0), buildDatetime(5, 1)], { offset: 10, line: 2 });
+    writer.commit([buildRunStart(0), buildDatetime(5, 1)], cursorAt(10, 2));
     expect(rows('SELECT type, segment FROM events ORDER BY byte_offset')).toEqual([{ type: 'run_start', segment: 1 }, { type: 'datetime', segment: 1 }]);
     expect(rows('SELECT segment_count AS s FROM runs')).toEqual([{ s: 1 }]);
   });

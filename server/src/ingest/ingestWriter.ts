@@ -9,9 +9,10 @@
 // drizzle, and every other query goes through it.
 import type Database from 'better-sqlite3';
 import type {
-  CheckpointLoadedEvent,
   IterationEvent,
   LogEvent,
+  ParserContext,
+  ResumePoint,
   RunStartEvent,
   ValidationEvent,
 } from '@trainboard/shared/log/events';
@@ -42,10 +43,8 @@ export interface IngestOptions {
   now?: () => number;
 }
 
-export interface Cursor {
-  offset: number;
-  line: number;
-}
+/** The parser's resume point, stored as the cursor. */
+export type Cursor = ResumePoint;
 
 export interface CommitCounts {
   iterations: number;
@@ -60,7 +59,10 @@ export interface IngestWriter {
   commit(events: readonly LogEvent[], cursor: Cursor, fileSize?: number): CommitCounts;
 }
 
-interface PersistedState {
+/** What `log_sources.ingest_state` holds, committed with the cursor. */
+export interface PersistedState {
+  /** The parser context of the resume point: a resumed parser's flags come out as in one pass. */
+  parserContext: ParserContext | null;
   clock: ClockState;
   /** Last iteration inserted: end-of-training validations (iteration null) attach to it. */
   lastIteration: number | null;
@@ -79,11 +81,10 @@ const ITERATION_COLUMNS = [
   'tflops', 'overhead', 'rank', 'extra',
 ] as const;
 
-/** The iteration fields stored in typed REAL/INTEGER columns (SQLite stores NaN as NULL, see `numeric`). */
-const ITERATION_NUMERIC_FIELDS = [
-  'consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss', 'lossScale',
-  'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops',
-] as const satisfies readonly (keyof IterationEvent)[];
+/** The nullable numeric fields of an iteration stored in typed REAL/INTEGER columns. */
+type IterationNumericField = {
+  [K in keyof IterationEvent]: IterationEvent[K] extends number | null ? (null extends IterationEvent[K] ? K : never) : never;
+}[keyof IterationEvent];
 
 export const insertIterationSql = `INSERT INTO iterations (${ITERATION_COLUMNS.join(', ')})
   VALUES (${ITERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
@@ -110,7 +111,7 @@ export function iterationRow(
     extra ??= {};
     extra[key] = ev.extra[key] as number;
   }
-  const numeric = (field: (typeof ITERATION_NUMERIC_FIELDS)[number]): number | null => {
+  const numeric = (field: IterationNumericField): number | null => {
     const v = ev[field];
     if (v !== null && Number.isNaN(v)) {
       extra ??= {};
@@ -186,7 +187,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   }
 
   function insertValidation(ev: ValidationEvent, counts: CommitCounts): void {
-    const iteration = ev.iteration ?? state.lastIteration;
+    const iteration = ev.iteration ?? ev.afterIteration ?? state.lastIteration;
     const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
     const time = stampOther(null);
     const result = stmt.insertValidation.run(
@@ -206,7 +207,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   function insertEvent(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>, counts: CommitCounts): void {
     const isStart = ev.type === 'run_start';
     const segment = isStart ? state.segment + 1 : state.segment;
-    const own = ev.type === 'datetime' || ev.type === 'pulse' ? ev.timestamp : null;
+    const own = ev.type === 'datetime' || ev.type === 'pulse' || ev.type === 'exit' ? ev.timestamp : null;
     // A banner starts a new process: the previous process's clock does not date it.
     const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own);
     const { kind, iteration, message } = typedColumns(ev);
@@ -222,7 +223,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     counts.events++;
     if (!estimate) return isStart ? startSegment(ev) : undefined;
     if (isStart) return startSegment(ev);
-    if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(state.clock, (ev as CheckpointLoadedEvent).iteration);
+    if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(state.clock, ev.iteration);
     if (own !== null) {
       fillBackwards(ev.offset, own);
       clockOnTimestamp(state.clock, own);
@@ -250,7 +251,8 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
       else if (ev.type === 'validation') insertValidation(ev, counts);
       else insertEvent(ev, counts);
     }
-    const persisted: PersistedState = { clock: state.clock, lastIteration: state.lastIteration };
+    state.parserContext = cursor.context;
+    const persisted: PersistedState = { parserContext: cursor.context, clock: state.clock, lastIteration: state.lastIteration };
     stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), now(), target.logSourceId);
     return counts;
   });
@@ -276,8 +278,22 @@ function loadState(sqlite: Database.Database, target: IngestTarget): WriterState
     | undefined;
   if (!source) throw new Error(`log source ${target.logSourceId} of run ${target.runId} does not exist`);
   const max = sqlite.prepare('SELECT max(iteration) AS m FROM iterations WHERE run_id = ? AND is_current = 1').get(target.runId) as { m: number | null };
-  const persisted = source.s ? (JSON.parse(source.s) as PersistedState) : { clock: initialClock(), lastIteration: null };
+  const persisted = source.s ? (JSON.parse(source.s) as PersistedState) : initialPersistedState();
   return { ...persisted, segment: run.segment, maxCurrentIteration: max.m };
+}
+
+export function initialPersistedState(): PersistedState {
+  return { parserContext: null, clock: initialClock(), lastIteration: null };
+}
+
+/** The committed cursor of a log source, with the parser context to resume with. */
+export function readCursor(sqlite: Database.Database, logSourceId: number): { offset: number; line: number; context: ParserContext | null } {
+  const row = sqlite.prepare('SELECT byte_offset AS offset, line, ingest_state AS s FROM log_sources WHERE id = ?').get(logSourceId) as
+    | { offset: number; line: number; s: string | null }
+    | undefined;
+  if (!row) throw new Error(`log source ${logSourceId} does not exist`);
+  const persisted = row.s ? (JSON.parse(row.s) as PersistedState) : initialPersistedState();
+  return { offset: row.offset, line: row.line, context: persisted.parserContext };
 }
 
 function nanToNull(v: number | null): number | null {
@@ -296,12 +312,12 @@ function typedColumns(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>): 
     case 'exit':
       return { kind: ev.reason, iteration: ev.iteration, message: ev.message };
     case 'failure':
-      return { kind: ev.kind, iteration: null, message: ev.message };
+      return { kind: ev.kind, iteration: ev.lastIteration, message: ev.message };
     case 'pulse':
       return { kind: ev.jobState, iteration: null, message: ev.message };
     case 'datetime':
       return { kind: null, iteration: null, message: ev.message };
     default:
-      return { kind: null, iteration: null, message: null }; // run_start: all in the payload
+      return { kind: null, iteration: null, message: null }; // run_start, timer: all in the payload
   }
 }
