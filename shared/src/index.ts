@@ -1,1 +1,1 @@
-export * from './log/events.js';
+export * from './log/index.js';
