@@ -20,7 +20,9 @@ const path = z
   .string()
   .min(1)
   .max(4096)
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'must not contain control characters (newline, tab, NUL…)' });
+  .refine((s) => ![...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f), {
+    message: 'must not contain control characters (newline, tab, NUL…)',
+  });
 
 export const submitSpecSchema = z.strictObject({
   /** The batch script itself, sent on sbatch's stdin (never written into a command line). */

@@ -1,0 +1,13 @@
+// Public surface of the run-config module: schema, parsing, validation, planning, presets and rendering.
+export * from './schema.js';
+export * from './patterns.js';
+export * from './issues.js';
+export * from './parse.js';
+export * from './validate.js';
+export * from './plan.js';
+export * from './rampup.js';
+export * from './model.js';
+export * from './memory.js';
+export * from './presets.js';
+export { RULES } from './rules/index.js';
+export type { Rule } from './rules/index.js';
