@@ -1,0 +1,49 @@
+// What the control plane needs from a scheduler. Slurm (over SSH or locally) implements it now; a Kubernetes
+// backend and a local executor will implement the same interface, so nothing above this layer knows about sbatch.
+import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
+import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
+
+export interface SubmittedJob {
+  jobId: string;
+  cluster: string | null;
+}
+
+export interface StatusReport {
+  /** One record per job, and one per array member (pending members may be grouped as `123_[2-3%1]`). */
+  jobs: JobStatus[];
+  /** Ids the scheduler no longer knows (aged out): ask history(). */
+  missing: string[];
+}
+
+/** Where history came from: a real accounting database, the job-completion file, or only the live queue. */
+export type HistorySource = 'accounting' | 'jobcomp' | 'queue';
+
+export interface HistoryReport {
+  source: HistorySource;
+  records: JobHistoryRecord[];
+  /** Set when the preferred source was unavailable and a weaker one answered. */
+  note: string | null;
+}
+
+export interface HistoryQuery {
+  jobIds?: string[];
+  /** `YYYY-MM-DDTHH:MM:SS` (cluster-local), for sacct -S. */
+  since?: string;
+}
+
+export interface ClusterBackend {
+  readonly kind: 'slurm' | 'kubernetes' | 'local';
+  /** Where it runs, for messages (no secrets). */
+  readonly target: string;
+  submit(spec: SubmitSpec): Promise<SubmittedJob>;
+  /** State of many jobs in one round trip (two when finished jobs need exit codes). */
+  status(jobIds: readonly string[]): Promise<StatusReport>;
+  history(query?: HistoryQuery): Promise<HistoryReport>;
+  cancel(jobIds: readonly string[]): Promise<void>;
+  /** Submits the script of an earlier job again, with new options (e.g. `exclude` of a bad node). */
+  resubmit(jobId: string, options: Omit<SubmitSpec, 'script'>): Promise<SubmittedJob>;
+  nodes(): Promise<NodeStatus[]>;
+  /** Node names a job runs (or ran) on; [] while pending or when unknown. */
+  jobNodes(jobId: string): Promise<string[]>;
+  close(): Promise<void>;
+}

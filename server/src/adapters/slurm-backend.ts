@@ -1,0 +1,154 @@
+// ClusterBackend on Slurm's command-line tools, through any Shell (SSH to a login node, or local).
+// Every argv element is a validated id/option or a fixed format string; the batch script travels on stdin.
+import {
+  HISTORY_FIELDS, SINFO_FORMAT, SQUEUE_FORMAT, buildSbatchArgv, isAccountingDisabled, isInvalidJobIdError, isTerminalState,
+  parseSacct, parseSbatchParsable, parseSinfoNodes, parseSqueue, validateJobIds, validateSubmitSpec,
+  type JobHistoryRecord, type NodeStatus, type SubmitSpec,
+} from '@trainboard/shared/slurm/index';
+import type { ClusterBackend, HistoryQuery, HistoryReport, HistorySource, StatusReport, SubmittedJob } from './cluster-backend.js';
+import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
+
+const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
+
+/** A Slurm command's answer we could not read; the raw lines are kept for the bug report. */
+export class UnexpectedOutputError extends Error {
+  constructor(readonly command: string, readonly lines: string[]) {
+    super(`${command} printed ${lines.length} line(s) Trainboard cannot read, e.g. ${JSON.stringify(lines[0])}`);
+    this.name = 'UnexpectedOutputError';
+  }
+}
+
+export class SlurmBackend implements ClusterBackend {
+  readonly kind = 'slurm' as const;
+  /** Learned on first use: which history source this cluster has. */
+  private historySource: HistorySource | null = null;
+
+  constructor(private readonly shell: Shell) {}
+
+  get target(): string {
+    return this.shell.target;
+  }
+
+  private async run(argv: string[], stdin?: string): Promise<ShellResult> {
+    const r = await this.shell.exec(argv, stdin === undefined ? {} : { stdin });
+    return r;
+  }
+
+  private async ok(argv: string[], stdin?: string): Promise<ShellResult> {
+    const r = await this.run(argv, stdin);
+    if (r.code !== 0) throw new CommandFailedError(argv, r);
+    return r;
+  }
+
+  async submit(spec: SubmitSpec): Promise<SubmittedJob> {
+    const valid = validateSubmitSpec(spec);
+    const argv = buildSbatchArgv(valid);
+    const r = await this.ok(argv, valid.script);
+    const parsed = parseSbatchParsable(r.stdout);
+    if (!parsed) throw new UnexpectedOutputError('sbatch --parsable', r.stdout.split('\n').filter(Boolean));
+    return parsed;
+  }
+
+  async status(jobIds: readonly string[]): Promise<StatusReport> {
+    const ids = validateJobIds(jobIds);
+    if (ids.length === 0) return { jobs: [], missing: [] };
+    const argv = ['squeue', '--noheader', '--states=all', `--jobs=${ids.join(',')}`, `--format=${SQUEUE_FORMAT}`];
+    const r = await this.run(argv);
+    if (r.code !== 0 && !isInvalidJobIdError(r.stderr)) throw new CommandFailedError(argv, r);
+    const { jobs, rejected } = parseSqueue(r.code === 0 ? r.stdout : '');
+    if (rejected.length) throw new UnexpectedOutputError('squeue', rejected);
+    const seen = new Set(jobs.flatMap((j) => [j.id, j.jobId, j.arrayJobId ?? '']));
+    const missing = ids.filter((id) => !seen.has(id));
+    // squeue has no exit-code column: fill finished jobs' codes from history in one more call.
+    const finished = jobs.filter((j) => isTerminalState(j.state));
+    if (finished.length) {
+      const hist = await this.history({ jobIds: finished.map((j) => j.jobId) }).catch(() => null);
+      const byId = new Map((hist?.records ?? []).map((h) => [h.id, h]));
+      for (const j of finished) {
+        const h = byId.get(j.jobId) ?? byId.get(j.id);
+        if (h) {
+          j.exitCode = h.exitCode;
+          j.exitSignal = h.exitSignal;
+        }
+      }
+    }
+    return { jobs, missing };
+  }
+
+  async history(query: HistoryQuery = {}): Promise<HistoryReport> {
+    const filter: string[] = [];
+    if (query.jobIds?.length) filter.push(`--jobs=${validateJobIds(query.jobIds).join(',')}`);
+    if (query.since !== undefined) {
+      if (!SINCE.test(query.since)) throw new Error(`history since: must look like 2022-05-01T00:00:00, got ${JSON.stringify(query.since)}`);
+      filter.push(`--starttime=${query.since}`);
+    }
+    if (this.historySource !== 'jobcomp' && this.historySource !== 'queue') {
+      const argv = ['sacct', '--allocations', '--parsable2', '--noheader', `--format=${HISTORY_FIELDS}`, ...filter];
+      const r = await this.run(argv);
+      if (r.code === 0 && !isAccountingDisabled(r.stderr)) {
+        this.historySource = 'accounting';
+        return { source: 'accounting', records: this.readSacct(r.stdout), note: null };
+      }
+      if (!isAccountingDisabled(r.stdout + r.stderr)) throw new CommandFailedError(argv, r);
+    }
+    const note = 'this cluster has no accounting database (slurmdbd)';
+    if (this.historySource !== 'queue') {
+      const argv = ['sacct', '--completion', '--allocations', '--parsable2', '--noheader', `--format=${HISTORY_FIELDS}`, ...filter];
+      const r = await this.run(argv);
+      if (r.code === 0) {
+        this.historySource = 'jobcomp';
+        return { source: 'jobcomp', records: this.readSacct(r.stdout), note: `${note}; history comes from the job completion file` };
+      }
+      this.historySource = 'queue';
+    }
+    return { source: 'queue', records: await this.historyFromQueue(query.jobIds), note: `${note} nor job completion file; only jobs still in squeue are listed` };
+  }
+
+  private readSacct(stdout: string): JobHistoryRecord[] {
+    const { records, rejected } = parseSacct(stdout);
+    if (rejected.length) throw new UnexpectedOutputError('sacct', rejected);
+    return records;
+  }
+
+  private async historyFromQueue(jobIds?: string[]): Promise<JobHistoryRecord[]> {
+    const argv = ['squeue', '--noheader', '--states=all', `--format=${SQUEUE_FORMAT}`];
+    if (jobIds?.length) argv.push(`--jobs=${validateJobIds(jobIds).join(',')}`);
+    const r = await this.run(argv);
+    if (r.code !== 0 && !isInvalidJobIdError(r.stderr)) throw new CommandFailedError(argv, r);
+    return parseSqueue(r.code === 0 ? r.stdout : '').jobs.map((j) => ({
+      id: j.jobId, name: j.name, state: j.state, cancelledBy: null, exitCode: null, exitSignal: null, startTime: j.startTime,
+      endTime: j.endTime, elapsedSeconds: j.elapsedSeconds, nodeList: j.nodeList, nodes: j.nodes, partition: j.partition,
+    }));
+  }
+
+  async cancel(jobIds: readonly string[]): Promise<void> {
+    const ids = validateJobIds(jobIds);
+    if (ids.length) await this.ok(['scancel', ...ids]);
+  }
+
+  async resubmit(jobId: string, options: Omit<SubmitSpec, 'script'>): Promise<SubmittedJob> {
+    const [id = ''] = validateJobIds([jobId]);
+    // Slurm keeps the script of every job it still knows; `-` writes it to stdout.
+    const r = await this.ok(['scontrol', 'write', 'batch_script', id, '-']);
+    return this.submit({ ...options, script: r.stdout });
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const r = await this.ok(['sinfo', '--noheader', '--Node', `--format=${SINFO_FORMAT}`]);
+    const { nodes, rejected } = parseSinfoNodes(r.stdout);
+    if (rejected.length) throw new UnexpectedOutputError('sinfo', rejected);
+    return nodes;
+  }
+
+  async jobNodes(jobId: string): Promise<string[]> {
+    const { jobs } = await this.status([jobId]);
+    const job = jobs.find((j) => j.id === jobId || j.jobId === jobId) ?? jobs[0];
+    if (job?.nodes.length) return job.nodes;
+    const hist = await this.history({ jobIds: [jobId] }).catch(() => null);
+    return hist?.records.find((h) => h.id === jobId)?.nodes ?? [];
+  }
+
+  close(): Promise<void> {
+    return this.shell.close();
+  }
+}
