@@ -106,7 +106,7 @@ describe(createIngestWriter.name, () => {
     ]);
     expect(rows('SELECT type, time_ms AS t, time_estimated AS e FROM events ORDER BY byte_offset')).toEqual([
       { type: 'datetime', t: t0, e: 0 },
-      { type: 'run_start', t: null, e: 0 },
+      { type: 'run_start', t: t0 + 60_000, e: 1 }, // dated from the first row after it
       { type: 'datetime', t: t0 + 60_000, e: 0 },
     ]);
   });

@@ -151,9 +151,15 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
       iteration, time_ms, time_estimated, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING`),
     setRunSegment: sqlite.prepare('UPDATE runs SET segment_count = ?, config = ? WHERE id = ?'),
-    unanchored: sqlite.prepare(`SELECT id, iteration, iteration_time_ms AS iterationTimeMs FROM iterations
+    unanchored: sqlite.prepare(`SELECT id, byte_offset AS offset, iteration, iteration_time_ms AS iterationTimeMs FROM iterations
       WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset DESC`),
     setTime: sqlite.prepare('UPDATE iterations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
+    untimedValidations: sqlite.prepare(`SELECT id, byte_offset AS offset FROM validations
+      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL`),
+    setValidationTime: sqlite.prepare('UPDATE validations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
+    untimedEvents: sqlite.prepare(`SELECT id, byte_offset AS offset FROM events
+      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL`),
+    setEventTime: sqlite.prepare('UPDATE events SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     updateCursor: sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
       updated_at = ? WHERE id = ?`),
   };
@@ -161,9 +167,13 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   const state = loadState(sqlite, target);
   const estimate = options.timeSource === 'estimate';
 
-  const stampOther = (ownTimestamp: number | null): StampedTime => {
+  /** Time of a row other than an iteration at `offset`; in estimate mode it may wait for a later anchor. */
+  const stampOther = (ownTimestamp: number | null, offset: number): StampedTime => {
     if (ownTimestamp !== null) return { timeMs: ownTimestamp, estimated: false };
-    return estimate ? clockNow(state.clock) : { timeMs: now(), estimated: false };
+    if (!estimate) return { timeMs: now(), estimated: false };
+    const t = clockNow(state.clock);
+    if (t.timeMs === null) state.clock.unanchoredFrom ??= offset;
+    return t;
   };
 
   function insertIteration(ev: IterationEvent, counts: CommitCounts): void {
@@ -189,7 +199,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   function insertValidation(ev: ValidationEvent, counts: CommitCounts): void {
     const iteration = ev.iteration ?? ev.afterIteration ?? state.lastIteration;
     const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
-    const time = stampOther(null);
+    const time = stampOther(null, ev.offset);
     const result = stmt.insertValidation.run(
       target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
       ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
@@ -208,8 +218,8 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     const isStart = ev.type === 'run_start';
     const segment = isStart ? state.segment + 1 : state.segment;
     const own = ev.type === 'datetime' || ev.type === 'pulse' || ev.type === 'exit' ? ev.timestamp : null;
-    // A banner starts a new process: the previous process's clock does not date it.
-    const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own);
+    // A banner starts a new process: the previous process's clock does not date it (see startSegment).
+    const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own, ev.offset);
     const { kind, iteration, message } = typedColumns(ev);
     const { type: _t, offset: _o, line: _l, ...payload } = ev;
     const result = stmt.insertEvent.run(
@@ -222,7 +232,11 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     }
     counts.events++;
     if (!estimate) return isStart ? startSegment(ev) : undefined;
-    if (isStart) return startSegment(ev);
+    if (isStart) {
+      startSegment(ev);
+      state.clock.unanchoredFrom = ev.offset; // dated backwards from the banner's first datetime milestone
+      return;
+    }
     if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(state.clock, ev.iteration);
     if (own !== null) {
       fillBackwards(ev.offset, own);
@@ -240,8 +254,25 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     const from = state.clock.unanchoredFrom;
     if (from === null) return;
     state.clock.unanchoredFrom = null;
-    const rows = stmt.unanchored.all(target.logSourceId, from, anchorOffset) as UnanchoredRow[];
-    for (const [id, timeMs] of walkBackwards(rows, anchorMs)) stmt.setTime.run(timeMs, id);
+    const rows = stmt.unanchored.all(target.logSourceId, from, anchorOffset) as (UnanchoredRow & { offset: number })[];
+    const times = walkBackwards(rows, anchorMs);
+    for (const [id, timeMs] of times) stmt.setTime.run(timeMs, id);
+    // Other rows in the range take the time of the iteration logged just before them (else just after them).
+    const timeline = rows.map((r) => ({ offset: r.offset, timeMs: times.get(r.id) as number })).reverse();
+    const timeAt = (offset: number): number => {
+      let t = timeline[0]?.timeMs ?? anchorMs;
+      for (const p of timeline) {
+        if (p.offset > offset) break;
+        t = p.timeMs;
+      }
+      return t;
+    };
+    for (const r of stmt.untimedValidations.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[]) {
+      stmt.setValidationTime.run(timeAt(r.offset), r.id);
+    }
+    for (const r of stmt.untimedEvents.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[]) {
+      stmt.setEventTime.run(timeAt(r.offset), r.id);
+    }
   }
 
   const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number): CommitCounts => {

@@ -1,0 +1,150 @@
+// `trainboard import FILE --run NAME [--db PATH] [--restart] [--json]`: imports a historical main_log.txt.
+// Idempotent and resumable (see ingest/importFile.ts). Progress goes to stderr on a terminal; the final summary
+// goes to stdout (one JSON object with --json). Diagnostics go through pino to stderr.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import type { CliIo } from '../main.js';
+import { openDatabase } from '../../db/client.js';
+import { FileIdentityError, importLogFile, type ImportProgress, type ImportResult } from '../../ingest/importFile.js';
+
+export const DEFAULT_DB_PATH = '.trainboard/trainboard.db';
+
+/** Run names end up in URLs, file names and job names: keep them to a safe, readable alphabet. */
+const RUN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+const USAGE = `usage: trainboard import FILE --run NAME [--db PATH] [--restart] [--json]
+
+Imports a Megatron-DeepSpeed log (e.g. main_log.txt) into the database. Importing the same file again adds
+only what was appended since; an interrupted import continues where it stopped.
+
+  --run NAME    run to import into (created if needed): letters, digits, '.', '_', '-'
+  --db PATH     database file (default ${DEFAULT_DB_PATH}, its folder is created)
+  --restart     forget what was imported from FILE before and import it again from the start
+                (for a file that was replaced or truncated)
+  --json        print the final summary as one JSON object
+`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        run: { type: 'string' },
+        db: { type: 'string' },
+        restart: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    return usageError(io, (err as Error).message);
+  }
+  const { values, positionals } = args;
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) return usageError(io, positionals.length === 0 ? 'missing FILE' : 'import takes exactly one FILE');
+  if (values.run === undefined) return usageError(io, 'missing --run NAME');
+  if (!RUN_NAME.test(values.run)) {
+    return usageError(io, `invalid run name ${JSON.stringify(values.run)}: use letters, digits, '.', '_' and '-' (at most 128)`);
+  }
+  const file = positionals[0] as string;
+  const dbPath = resolve(values.db ?? DEFAULT_DB_PATH);
+  const log = pino({ name: 'trainboard-import', level: process.env.TRAINBOARD_LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true }));
+
+  let conn;
+  try {
+    conn = openDatabase(dbPath);
+  } catch (err) {
+    io.stderr.write(`trainboard import: cannot open database ${dbPath}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const progress = createProgress(io.stderr);
+  try {
+    const result = await importLogFile({ conn, runName: values.run, path: file, restart: values.restart, onProgress: progress.update });
+    progress.done();
+    log.info({ ...result, db: dbPath }, 'import finished');
+    io.stdout.write(values.json ? `${JSON.stringify({ run: values.run, db: dbPath, ...result })}\n` : `${formatResult(values.run, result)}\n`);
+    return 0;
+  } catch (err) {
+    progress.done();
+    io.stderr.write(`trainboard import: ${describeError(file, err)}\n`);
+    if (err instanceof FileIdentityError) {
+      io.stderr.write(`  Nothing was written. To import the new content from the start, run again with --restart\n` +
+        `  (this removes the rows imported from the old file), or import it under another --run name.\n`);
+    } else if (!isFsError(err)) {
+      log.error({ err, file, db: dbPath }, 'import failed');
+    }
+    return 1;
+  } finally {
+    conn.close();
+  }
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`trainboard import: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+function isFsError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined;
+}
+
+function describeError(file: string, err: unknown): string {
+  if (err instanceof FileIdentityError) return err.message;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `cannot read ${file}: no such file`;
+  if (code === 'EACCES') return `cannot read ${file}: permission denied`;
+  if (code === 'EISDIR' || code === 'ENOTFILE') return `cannot read ${file}: not a regular file`;
+  return `import of ${file} failed: ${(err as Error).message}`;
+}
+
+const fmt = new Intl.NumberFormat('en-US');
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return `${(n / (1 << 30)).toFixed(2)} GiB`;
+}
+
+function formatResult(runName: string, r: ImportResult): string {
+  if (r.toOffset === r.fromOffset) {
+    return `${r.path}: nothing new (all ${formatBytes(r.size)} already imported into run '${runName}')`;
+  }
+  const seconds = r.elapsedMs / 1000;
+  const rate = seconds > 0 ? ` (${fmt.format(Math.round(r.lines / seconds))} lines/s)` : '';
+  const resumed = r.fromOffset > 0 ? `, resumed at byte ${fmt.format(r.fromOffset)}` : '';
+  const dup = r.counts.duplicates > 0 ? `, ${fmt.format(r.counts.duplicates)} already stored` : '';
+  return `imported ${r.path} into run '${runName}': ${fmt.format(r.lines)} lines, ${formatBytes(r.toOffset - r.fromOffset)} in ${seconds.toFixed(1)} s${rate}${resumed}; ` +
+    `${fmt.format(r.counts.iterations)} iterations, ${fmt.format(r.counts.validations)} validations, ${fmt.format(r.counts.events)} events${dup}; ` +
+    `${fmt.format(r.unknownLines)} unknown lines`;
+}
+
+/** A one-line progress display redrawn at most 5 times a second, only when stderr is a terminal. */
+function createProgress(stderr: NodeJS.WritableStream): { update: (p: ImportProgress) => void; done: () => void } {
+  const tty = (stderr as NodeJS.WriteStream).isTTY === true;
+  let last = 0;
+  let shown = false;
+  return {
+    update(p) {
+      if (!tty || p.elapsedMs - last < 200) return;
+      last = p.elapsedMs;
+      const seconds = p.elapsedMs / 1000;
+      const pct = p.size > 0 ? ((100 * p.position) / p.size).toFixed(1) : '100.0';
+      const lineRate = seconds > 0 ? Math.round(p.lines / seconds) : 0;
+      const byteRate = seconds > 0 ? p.bytes / seconds : 0;
+      stderr.write(`\r\x1b[2Kimporting: ${pct}%  ${formatBytes(p.position)} / ${formatBytes(p.size)}  ${fmt.format(p.lines)} lines  ` +
+        `${fmt.format(lineRate)} lines/s  ${formatBytes(byteRate)}/s`);
+      shown = true;
+    },
+    done() {
+      if (shown) stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}

@@ -1,0 +1,123 @@
+// Import of a historical log file: stream it from the stored cursor through the parser into the ingest writer.
+// Idempotent (a complete file has its cursor at its end, so a second import reads nothing) and resumable (each
+// chunk's rows and the cursor commit together, so a killed import continues where its last commit stopped).
+import { createReadStream, realpathSync } from 'node:fs';
+import { createLogParser } from '@trainboard/shared/log/parser';
+import type { OpenDatabase } from '../db/client.js';
+import { checkIdentity, createLogSource, deleteLogSource, findLogSource, updateIdentity } from '../db/logSources.repo.js';
+import { findOrCreateRun } from '../db/runs.repo.js';
+import { HEAD_BYTES, readFileIdentity } from './fileIdentity.js';
+import { createIngestWriter, readCursor, type CommitCounts } from './ingestWriter.js';
+
+/** Bytes per read and per transaction: ~3-4k log lines, large enough that commits cost little. */
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+export interface ImportOptions {
+  conn: OpenDatabase;
+  runName: string;
+  path: string;
+  /** Forget what was imported from this file (a replaced or truncated file) and read it again from byte 0. */
+  restart?: boolean;
+  chunkBytes?: number;
+  onProgress?: (progress: ImportProgress) => void;
+  now?: () => number;
+}
+
+export interface ImportProgress {
+  /** Byte position reached in the file. */
+  position: number;
+  size: number;
+  /** Lines and bytes read by this invocation. */
+  lines: number;
+  bytes: number;
+  elapsedMs: number;
+}
+
+export interface ImportResult {
+  runId: number;
+  logSourceId: number;
+  path: string;
+  /** Cursor at the start and end of this invocation; equal when the file had nothing new. */
+  fromOffset: number;
+  toOffset: number;
+  size: number;
+  lines: number;
+  unknownLines: number;
+  counts: CommitCounts;
+  elapsedMs: number;
+}
+
+/** The file under the stored cursor is not the file imported before. Nothing was written. */
+export class FileIdentityError extends Error {
+  constructor(
+    readonly reason: 'truncated' | 'replaced',
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(`${path} was ${reason} since it was last imported (${detail})`);
+    this.name = 'FileIdentityError';
+  }
+}
+
+/**
+ * Imports `path` into run `runName` (created if needed) from its stored cursor to the file's current end.
+ * @throws FileIdentityError when the file was truncated or replaced under the cursor (nothing is written);
+ *   fs errors (ENOENT, EACCES, …) when the file cannot be read.
+ */
+export async function importLogFile(options: ImportOptions): Promise<ImportResult> {
+  const { conn } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const path = realpathSync(options.path);
+  const identity = readFileIdentity(path);
+  const run = findOrCreateRun(conn.db, options.runName);
+
+  let source = findLogSource(conn.db, run.id, path);
+  if (source && options.restart) {
+    deleteLogSource(conn.db, source);
+    source = undefined;
+  }
+  if (source) {
+    const check = checkIdentity(source, readFileIdentity(path, source.headLength));
+    if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
+    if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength) updateIdentity(conn.db, source.id, identity);
+  } else {
+    source = createLogSource(conn.db, run.id, path, identity, now());
+  }
+
+  const cursor = readCursor(conn.sqlite, source.id);
+  const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
+  const result: ImportResult = {
+    runId: run.id, logSourceId: source.id, path, fromOffset: cursor.offset, toOffset: cursor.offset, size: identity.size,
+    lines: 0, unknownLines: 0, counts, elapsedMs: 0,
+  };
+  if (cursor.offset >= identity.size) {
+    result.elapsedMs = now() - started;
+    return result;
+  }
+
+  const writer = createIngestWriter(conn.sqlite, { runId: run.id, logSourceId: source.id }, { timeSource: 'estimate', now });
+  const parser = createLogParser({ startOffset: cursor.offset, startLine: cursor.line, ...(cursor.context ? { context: cursor.context } : {}) });
+  const add = (c: CommitCounts) => {
+    counts.iterations += c.iterations;
+    counts.validations += c.validations;
+    counts.events += c.events;
+    counts.duplicates += c.duplicates;
+  };
+  // Read only up to the size seen now: a file still growing is imported up to a consistent point.
+  const stream = createReadStream(path, { start: cursor.offset, end: identity.size - 1, highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK_BYTES });
+  let position = cursor.offset;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    add(writer.commit(parser.push(chunk), parser.resumePoint, identity.size));
+    position += chunk.length;
+    options.onProgress?.({ position, size: identity.size, lines: parser.stats.lines, bytes: position - cursor.offset, elapsedMs: now() - started });
+  }
+  // A historical file is complete: its last line counts even without a newline, and open groups close.
+  add(writer.commit(parser.end(), parser.resumePoint, identity.size));
+
+  result.toOffset = parser.resumePoint.offset;
+  result.lines = parser.stats.lines;
+  result.unknownLines = parser.stats.unknownLines;
+  result.elapsedMs = now() - started;
+  return result;
+}
