@@ -1,22 +1,14 @@
 // Byte chunks → physical lines with exact byte offsets and 1-based line numbers.
-// Speed matters here (a BLOOM log has millions of lines), so a whole run of complete lines is decoded at once;
-// when the decoded text has as many UTF-16 units as there were bytes, every char index is a byte index
-// (each byte became one char: ASCII or a lone invalid byte turned into U+FFFD) and lines are cut from the string.
+// Lines are found with Uint8Array.indexOf on the bytes. A byte-level hot path (iteration lines) may take a line
+// before any decoding; other lines are decoded one by one. When a decoded line has as many UTF-16 units as it
+// had bytes, every char index is a byte index (each byte became one char: ASCII, or a lone invalid byte turned
+// into U+FFFD); otherwise the line's bytes are passed along so byte offsets inside it stay exact.
 
-/** One physical line, without its `\n` (and without a `\r` before it). */
-export interface PhysicalLine {
-  /** Decoded text (invalid UTF-8 becomes U+FFFD). */
-  text: string;
-  /**
-   * The line's bytes when `text` is not byte-indexed (multi-byte characters); null when char index = byte index.
-   * Glued-line splitting uses it to compute exact byte offsets.
-   */
-  bytes: Uint8Array | null;
-  offset: number;
-  line: number;
-}
-
-export type LineSink = (text: string, bytes: Uint8Array | null, offset: number, line: number) => void;
+/**
+ * Receives one line as `text[start, end)`. `text` may hold more lines (a decoded window), which saves a string
+ * per line on the hot path. `bytes` is set when `text` is not byte-indexed (then start = 0, end = text.length).
+ */
+export type LineSink = (text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number) => void;
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -33,6 +25,9 @@ export function decodeUtf8(bytes: Uint8Array): string {
   return utf8.decode(bytes);
 }
 
+/** Gets `bytes[start, end)` (no `\n`/`\r`) before decoding; returns true when it handled the line. */
+export type FastLineSink = (bytes: Uint8Array, start: number, end: number, offset: number, line: number) => boolean;
+
 /**
  * Splits a byte stream into lines. A final line without `\n` stays pending until more bytes arrive or `end()`.
  */
@@ -43,7 +38,13 @@ export class LineFramer {
   private nextOffset: number;
   private nextLine: number;
 
-  constructor(startOffset: number, startLine: number, private readonly sink: LineSink) {
+  constructor(
+    startOffset: number,
+    startLine: number,
+    private readonly sink: LineSink,
+    /** Optional byte-level hot path tried before decoding; returns true when it consumed the line. */
+    private readonly fast: FastLineSink | null = null,
+  ) {
     this.nextOffset = startOffset;
     this.nextLine = startLine;
   }
@@ -64,21 +65,23 @@ export class LineFramer {
       this.hold(chunk);
       return;
     }
-    let region: Uint8Array;
+    let from = 0;
     if (this.pendingLength > 0) {
-      region = new Uint8Array(this.pendingLength + lastNewline + 1);
+      // Only the held line is joined with the chunk's head; the rest is parsed in place, without copying.
+      const firstNewline = chunk.indexOf(10);
+      const head = new Uint8Array(this.pendingLength + firstNewline + 1);
       let at = 0;
       for (const piece of this.pending) {
-        region.set(piece, at);
+        head.set(piece, at);
         at += piece.length;
       }
-      region.set(chunk.subarray(0, lastNewline + 1), at);
+      head.set(chunk.subarray(0, firstNewline + 1), at);
       this.pending = [];
       this.pendingLength = 0;
-    } else {
-      region = chunk.subarray(0, lastNewline + 1);
+      this.emitRegion(head);
+      from = firstNewline + 1;
     }
-    this.emitRegion(region);
+    if (from <= lastNewline) this.emitRegion(chunk.subarray(from, lastNewline + 1));
     if (lastNewline + 1 < chunk.length) this.hold(chunk.subarray(lastNewline + 1));
   }
 
@@ -104,30 +107,22 @@ export class LineFramer {
 
   /** `region` ends with `\n`. */
   private emitRegion(region: Uint8Array): void {
-    const text = utf8.decode(region);
-    if (text.length === region.length) {
-      let pos = 0;
-      const base = this.nextOffset;
-      let line = this.nextLine;
-      const n = text.length;
-      while (pos < n) {
-        const nl = text.indexOf('\n', pos);
-        let end = nl;
-        if (end > pos && text.charCodeAt(end - 1) === 13) end--;
-        this.sink(pos === 0 && end === n - 1 ? text.slice(0, end) : text.slice(pos, end), null, base + pos, line);
-        line++;
-        pos = nl + 1;
-      }
-      this.nextOffset = base + n;
-      this.nextLine = line;
-      return;
-    }
     let pos = 0;
+    const fast = this.fast;
     while (pos < region.length) {
       const nl = region.indexOf(10, pos);
+      if (fast !== null) {
+        const contentEnd = nl > pos && region[nl - 1] === 13 ? nl - 1 : nl;
+        if (fast(region, pos, contentEnd, this.nextOffset, this.nextLine)) {
+          this.nextOffset += nl + 1 - pos;
+          this.nextLine++;
+          pos = nl + 1;
+          continue;
+        }
+      }
       this.emitLine(region, pos, nl);
-      pos = nl + 1;
       this.nextOffset += 1;
+      pos = nl + 1;
     }
   }
 
@@ -138,7 +133,7 @@ export class LineFramer {
     if (contentEnd > start && region[contentEnd - 1] === 13) contentEnd--;
     const bytes = region.subarray(start, contentEnd);
     const text = utf8.decode(bytes);
-    this.sink(text, text.length === bytes.length ? null : bytes, this.nextOffset, this.nextLine);
+    this.sink(text, 0, text.length, text.length === bytes.length ? null : bytes, this.nextOffset, this.nextLine);
     this.nextOffset += lineLength;
     this.nextLine++;
   }

@@ -3,7 +3,7 @@
 // Hot path: the expected next label is tried with startsWith (no allocation) before a generic lookup.
 
 import type { IterationEvent } from './events.js';
-import { parseNumber, readUint } from './numbers.js';
+import { cursor, parseNumber, scanNumber, scanUint } from './numbers.js';
 
 const enum Field {
   ConsumedSamples,
@@ -41,6 +41,10 @@ const KNOWN: ReadonlyArray<readonly [string, Field]> = [
   ['TFLOPs', Field.Tflops],
 ];
 const BY_LABEL = new Map<string, Field>(KNOWN.map(([label, field]) => [label, field]));
+/** Shared with the byte-level fast path (iterationBytes.ts). */
+export const KNOWN_LABELS = KNOWN.map(([label]) => label);
+export const KNOWN_FIELDS: number[] = KNOWN.map(([, field]) => field);
+const KNOWN_COUNT = KNOWN.length;
 
 /**
  * Whether `s[i...]` starts an iteration record: `iteration`, blanks, a digit.
@@ -55,38 +59,45 @@ export function isIterationAt(s: string, i: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** `s.startsWith(label, k)` as a loop TurboFan can inline (startsWith is a builtin call on the hot path). */
+function matchesAt(s: string, k: number, label: string): boolean {
+  const n = label.length;
+  for (let m = 0; m < n; m++) if (s.charCodeAt(k + m) !== label.charCodeAt(m)) return false;
+  return true;
+}
+
 function skipBlanks(s: string, i: number, end: number): number {
   while (i < end && s.charCodeAt(i) === 32) i++;
   return i;
 }
 
 /**
- * Parses the iteration record whose word `iteration` starts at `s[i]`.
+ * Parses the iteration record in `s[…, end)` whose word `iteration` starts at `s[i]`.
  * @returns the event, or null when the `<cur>/<total> |` head is malformed.
  */
 export function parseIteration(
   s: string,
   i: number,
+  end: number,
   base: { offset: number; line: number; rank: number | null; timestamp: number | null; overhead: boolean },
 ): IterationEvent | null {
-  const end = s.length;
   let k = skipBlanks(s, i + 9, end);
-  const cur = readUint(s, k, end);
-  if (cur === null) return null;
-  k = skipBlanks(s, cur.next, end);
+  const cur = scanUint(s, k, end);
+  if (cur < 0) return null;
+  k = skipBlanks(s, cursor.end, end);
   if (s.charCodeAt(k) !== 47) return null;
   k = skipBlanks(s, k + 1, end);
-  const total = readUint(s, k, end);
-  if (total === null) return null;
-  k = skipBlanks(s, total.next, end);
+  const total = scanUint(s, k, end);
+  if (total < 0) return null;
+  k = skipBlanks(s, cursor.end, end);
   if (k < end && s.charCodeAt(k) !== 124) return null;
   const event: IterationEvent = {
     type: 'iteration',
     offset: base.offset,
     line: base.line,
     rank: base.rank,
-    iteration: cur.value,
-    trainIters: total.value,
+    iteration: cur,
+    trainIters: total,
     consumedSamples: null,
     consumedTokens: null,
     iterationTimeMs: null,
@@ -110,20 +121,33 @@ export function parseIteration(
   while (k < end) {
     k = skipBlanks(s, k, end);
     if (k >= end) break;
-    let bar = s.indexOf('|', k);
-    if (bar === -1) bar = end;
     let field: Field | undefined;
     let colon = -1;
-    // Fast path: the label that usually comes next.
-    for (let probe = expected; probe < KNOWN.length && probe < expected + 4; probe++) {
-      const [label, f] = KNOWN[probe] as readonly [string, Field];
-      if (s.startsWith(label, k) && s.charCodeAt(k + label.length) === 58) {
-        field = f;
+    // Fast path: the label that usually comes next, then a number, blanks and `|`.
+    for (let probe = expected; probe < KNOWN_COUNT && probe < expected + 4; probe++) {
+      const label = KNOWN_LABELS[probe] as string;
+      if (matchesAt(s, k, label) && s.charCodeAt(k + label.length) === 58) {
+        field = KNOWN_FIELDS[probe] as Field;
         colon = k + label.length;
         expected = probe + 1;
         break;
       }
     }
+    if (field !== undefined) {
+      const v = skipBlanks(s, colon + 1, end);
+      const value = scanNumber(s, v, end);
+      if (value !== undefined) {
+        const after = skipBlanks(s, cursor.end, end);
+        if (s.charCodeAt(after) === 124) {
+          assign(event, field, value);
+          k = after + 1;
+          continue;
+        }
+      }
+    }
+    // General path: any label, any value text up to the next `|`.
+    let bar = s.indexOf('|', k);
+    if (bar === -1 || bar > end) bar = end;
     if (colon === -1) {
       colon = s.indexOf(':', k);
       if (colon === -1 || colon > bar) {
@@ -146,9 +170,13 @@ export function parseIteration(
     k = bar + 1;
   }
   let last = end - 1;
-  while (last >= 0 && s.charCodeAt(last) === 32) last--;
+  while (last >= i && s.charCodeAt(last) === 32) last--;
   event.truncated = s.charCodeAt(last) !== 124;
   return event;
+}
+/** Stores a value by field id (ids as in KNOWN_FIELDS). */
+export function assignField(e: IterationEvent, field: number, v: number): void {
+  assign(e, field as Field, v);
 }
 
 function assign(e: IterationEvent, field: Field, v: number): void {

@@ -5,6 +5,7 @@
 
 import type {
   ExitEvent,
+  IterationEvent,
   LogEvent,
   LogParser,
   LogParserOptions,
@@ -22,6 +23,7 @@ import { FailureGroup, isSlurmLine, openingState, singleLineFailure } from './fa
 import { LineFramer, decodeByteIndexed, decodeUtf8 } from './framing.js';
 import { findGluedStarts } from './glued.js';
 import { isIterationAt, parseIteration } from './iteration.js';
+import { parseIterationBytes } from './iterationBytes.js';
 import { exitOf, parseMilestone } from './milestones.js';
 import { parseNumber } from './numbers.js';
 import { type PrefixInfo, readPrefix } from './prefix.js';
@@ -70,8 +72,11 @@ class MegatronLogParser implements LogParser {
     this.afterExit = c?.afterExit ?? false;
     this.inStartup = c?.inStartup ?? false;
     this.lineContext = this.context();
-    this.framer = new LineFramer(opts.startOffset ?? 0, opts.startLine ?? 1, (text, bytes, offset, line) =>
-      this.onLine(text, bytes, offset, line),
+    this.framer = new LineFramer(
+      opts.startOffset ?? 0,
+      opts.startLine ?? 1,
+      (text, start, end, bytes, offset, line) => this.onLine(text, start, end, bytes, offset, line),
+      (bytes, start, end, offset, line) => this.onLineBytes(bytes, start, end, offset, line),
     );
   }
 
@@ -127,22 +132,34 @@ class MegatronLogParser implements LogParser {
     return events;
   }
 
-  private onLine(text: string, bytes: Uint8Array | null, offset: number, line: number): void {
+  /** Hot path: a clean iteration line parsed from bytes (see iterationBytes.ts). */
+  private onLineBytes(bytes: Uint8Array, start: number, end: number, offset: number, line: number): boolean {
+    if (this.groups.size > 0 || this.banner !== null || line > this.nextQuietCheck) return false;
+    const event = parseIterationBytes(bytes, start, end, { offset, line, overhead: this.overheadPending });
+    if (event === null) return false;
+    this.stats.lines++;
+    this.lineOffset = offset;
+    this.acceptIteration(event);
+    return true;
+  }
+
+  private onLine(text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number): void {
     this.stats.lines++;
     this.lineOffset = offset;
     if (this.groups.size > 0 || this.banner) this.lineContext = this.context();
     if (line > this.nextQuietCheck) this.closeQuietGroups(line);
     try {
-      const indexed = bytes === null ? text : decodeByteIndexed(bytes);
+      const lineText = bytes === null && (start !== 0 || end !== text.length) ? text.slice(start, end) : text;
+      const indexed = bytes === null ? lineText : decodeByteIndexed(bytes);
       readPrefix(indexed, this.prefix);
       const starts = findGluedStarts(indexed, this.prefix.payloadStart + 1);
       if (starts.length === 0) {
-        this.onRecord(text, offset, line);
+        this.onRecord(lineText, offset, line);
         return;
       }
       let from = 0;
       for (const at of [...starts, indexed.length]) {
-        const piece = bytes === null ? text.slice(from, at) : decodeUtf8(bytes.subarray(from, at));
+        const piece = bytes === null ? lineText.slice(from, at) : decodeUtf8(bytes.subarray(from, at));
         this.onRecord(piece, offset + from, line);
         from = at;
       }
@@ -291,11 +308,18 @@ class MegatronLogParser implements LogParser {
   }
 
   private onIteration(s: string, i: number, offset: number, line: number, rank: number | null, timestamp: number | null): void {
-    if (this.banner) this.closeBanner();
-    const event = parseIteration(s, i, { offset, line, rank, timestamp, overhead: this.overheadPending });
+    const event = parseIteration(s, i, s.length, { offset, line, rank, timestamp, overhead: this.overheadPending });
     if (!event) {
       this.stats.unknownLines++;
       return;
+    }
+    this.acceptIteration(event);
+  }
+
+  private acceptIteration(event: IterationEvent): void {
+    if (this.banner) {
+      this.closeBanner();
+      event.overhead = true;
     }
     this.out.push(event);
     this.overheadPending = false;

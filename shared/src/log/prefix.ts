@@ -35,10 +35,10 @@ export function prefixTokenLength(s: string, i: number): number {
   return k + 2 - i;
 }
 
-/** Reads an optional leading-whitespace + prefix from `s` into `out`. */
-export function readPrefix(s: string, out: PrefixInfo): void {
-  let i = 0;
-  const n = s.length;
+/** Reads an optional leading-whitespace + prefix from `s[start, end)` into `out` (payloadStart is absolute). */
+export function readPrefix(s: string, out: PrefixInfo, start = 0, end = s.length): void {
+  let i = start;
+  const n = end;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 32 || c === 9) i++;
@@ -48,7 +48,7 @@ export function readPrefix(s: string, out: PrefixInfo): void {
   if (length === 0) {
     out.rank = null;
     out.writer = '';
-    out.payloadStart = 0;
+    out.payloadStart = start;
     return;
   }
   let digitsStart = i + length - 3;
