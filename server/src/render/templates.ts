@@ -1,0 +1,33 @@
+// Reads templates and cluster profiles from slurm-templates/ (data files, rendered by the pure code in shared).
+import { readFile, readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { formatIssue, parseClusterProfile } from '@trainboard/shared/runconfig/index';
+import type { ClusterProfile, TemplateName } from '@trainboard/shared/runconfig/index';
+
+/** The repository's slurm-templates/ directory. */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../../slurm-templates/', import.meta.url));
+
+/** The fake trainer in this checkout, used as the default path in rendered fake-trainer scripts. */
+export const FAKE_TRAINER_PATH = fileURLToPath(new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url));
+
+export async function readTemplate(name: TemplateName, dir = TEMPLATES_DIR): Promise<{ name: TemplateName; text: string }> {
+  return { name, text: await readFile(path.join(dir, `${name}.slurm.tmpl`), 'utf8') };
+}
+
+/**
+ * Every profile in `<dir>/profiles/*.yaml`, validated.
+ * @throws Error naming the file and the findings when a profile is invalid (a broken checkout, not user input).
+ */
+export async function loadClusterProfiles(dir = TEMPLATES_DIR): Promise<ClusterProfile[]> {
+  const profilesDir = path.join(dir, 'profiles');
+  const files = (await readdir(profilesDir)).filter((f) => f.endsWith('.yaml')).sort();
+  const profiles: ClusterProfile[] = [];
+  for (const file of files) {
+    const result = parseClusterProfile(parseYaml(await readFile(path.join(profilesDir, file), 'utf8')));
+    if (!result.ok) throw new Error(`invalid cluster profile ${file}:\n${result.issues.map(formatIssue).join('\n')}`);
+    profiles.push(result.profile);
+  }
+  return profiles;
+}
