@@ -213,6 +213,10 @@ class Out:
             self.truth.flush()
 
 
+def without_none(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
 def printed(fmt, value):
     """The value a parser reads back from what was printed (None for non-finite)."""
     text = fmt % value
@@ -302,6 +306,9 @@ def fail_cuda(out, node_rank, nnodes, pid, gpn):
         "frame #1: c10d::ProcessGroupNCCL::WorkNCCL::finishedGPUExecutionInternal() const + 0x11a (0x15190c6c29ea in %s/torch/lib/libtorch_cuda_cpp.so)" % PY,
     ]), {'type': 'failure', 'kind': 'cuda_error', 'message': 'CUDA error: unknown error'})
     agent_summary(node_rank, pid, local, gpn, -6, 'Signal 6 (SIGABRT) received by PID %d' % pid)
+    # The agent's block is a second writer (no prefix); what it states as facts: host, global rank, exit code.
+    out.record({'type': 'failure', 'nodes': [os.environ.get('SLURMD_NODENAME', 'localhost')],
+                'globalRank': node_rank * gpn + local, 'exitCode': -6}, None)
 
 
 def agent_summary(node_rank, pid, local, gpn, exitcode, traceback_text):
@@ -346,7 +353,7 @@ def fail_ecc(out):
         'RuntimeError: transform: failed to synchronize: cudaErrorECCUncorrectable: uncorrectable ECC error encountered',
         "terminate called after throwing an instance of 'c10::Error'",
         '  what():  CUDA error: uncorrectable ECC error encountered',
-    ]), {'type': 'failure', 'kind': 'ecc_error', 'message': 'uncorrectable ECC error encountered'})
+    ]), {'type': 'failure', 'kind': 'ecc_error'})
 
 
 def fail_oom(out):
@@ -419,18 +426,19 @@ def main(argv):
         rampup = Rampup(start, inc, samples, args.global_batch_size)
     train_iters = derive_train_iters(args, rampup)
     spi = args.seconds_per_iteration
-    reported = args.reported_seconds_per_iteration or spi
+    # What the log claims an iteration took; never 0 (samples/s and TFLOPs divide by it).
+    reported = args.reported_seconds_per_iteration or (spi if spi > 0 else 1.0)
 
     # --- banner
     out.first('using world size: %d, data-parallel-size: %d, tensor-model-parallel size: %d, pipeline-model-parallel size: %d '
               % (world, dp, tp, pp))
     dump, dumped = arguments_dump(args, world, dp, args.train_iters)
-    out.first(dump, {'type': 'run_start', 'worldSize': world, 'dataParallel': dp, 'tensorParallel': tp,
+    out.first(dump, without_none({'type': 'run_start', 'worldSize': world, 'dataParallel': dp, 'tensorParallel': tp,
                      'pipelineParallel': pp, 'globalBatchSize': args.global_batch_size,
                      'microBatchSize': args.micro_batch_size, 'seqLength': args.seq_length,
                      'numLayers': args.num_layers, 'hiddenSize': args.hidden_size,
                      'numAttentionHeads': args.num_attention_heads, 'trainSamples': args.train_samples,
-                     'args': dumped})
+                     'args': dumped}))
     if rampup:
         out.first('will use batch size rampup starting from global batch size %d to global batch size %d with batch size '
                   'increments %d over %d samples.' % (rampup.start, args.global_batch_size, rampup.inc, rampup.samples))
