@@ -28,6 +28,8 @@ export interface SshShellOptions {
 
 export class SshShell implements Shell {
   readonly target: string;
+  /** How many connections were opened so far (1 while one connection serves every command). */
+  connectionsOpened = 0;
   private client: Client | null = null;
   private connecting: Promise<Client> | null = null;
 
@@ -105,6 +107,7 @@ export class SshShell implements Shell {
       };
       client.on('ready', () => {
         settled = true;
+        this.connectionsOpened++;
         this.client = client;
         resolve(client);
       });
