@@ -30,7 +30,7 @@ export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Megatron flag without a value, e.g. `--sync-tp-duplicated-parameters`. */
 export const FLAG_PATTERN = /^--[a-z0-9][a-z0-9_-]*$/;
 /** A HuggingFace tokenizer name or an executable name: no shell metacharacters. */
-export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/@+-]*$/;
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9/][A-Za-z0-9._/@+-]*$/;
 
 /** Builds a zod string checked against `pattern`, whose message says what is allowed (the fix). */
 export function patterned(pattern: RegExp, allowed: string) {
