@@ -19,7 +19,9 @@ const AGENT_EXIT = /failed \(exitcode: (-?\d+)\)/;
 const SUMMARY_HOST = /^\s+host\s+: (\S+)/;
 const SUMMARY_RANK = /^\s+rank\s+: (\d+)/;
 const SUMMARY_EXIT = /^\s+exitcode\s+: (-?\d+)/;
-const NCCL_HOST = /^([A-Za-z0-9_.-]+):\d+:\d+ \[\d+\] NCCL WARN /;
+const SUMMARY_TRACEBACK = /^\s+traceback\s+: (.+)$/;
+const RANK_TAG = /\[Rank (\d+)\]/;
+const NCCL_HOST = /^([A-Za-z0-9_.-]+):\d+:\d+ \[\d+\] .*NCCL WARN /;
 const BANNER_CORE = /\*\*\*.*\*\*\*/;
 
 function isTracebackStart(p: string): boolean {
@@ -84,6 +86,8 @@ export class FailureGroup {
   private sawRootCause = false;
   private sawChildFailed = false;
   private firstLine = '';
+  /** For groups with no signature: the torchelastic text that says most (root-cause traceback, agent exit). */
+  private processMessage = '';
 
   constructor(
     private state: GroupState,
@@ -187,8 +191,10 @@ export class FailureGroup {
       this.addNode(m[1] as string);
     } else if ((m = AGENT_EXIT.exec(p))) {
       if (this.exitCode === null) this.exitCode = Number(m[1]);
+      if (this.processMessage === '') this.processMessage = p.slice(p.indexOf('failed (exitcode')).trim();
     } else if (this.sawRootCause) {
-      if ((m = SUMMARY_HOST.exec(p))) this.addNode((m[1] as string).replace(/-ib\d+$/, ''));
+      if ((m = SUMMARY_TRACEBACK.exec(p))) this.processMessage = (m[1] as string).trim();
+      else if ((m = SUMMARY_HOST.exec(p))) this.addNode((m[1] as string).replace(/-ib\d+$/, ''));
       else if ((m = SUMMARY_RANK.exec(p))) {
         if (this.globalRank === null) this.globalRank = Number(m[1]);
       } else if ((m = SUMMARY_EXIT.exec(p))) {
@@ -211,7 +217,7 @@ export class FailureGroup {
       line: this.line,
       rank: this.rank,
       kind: this.kind ?? this.fallbackKind(),
-      message: this.message || this.firstLine,
+      message: this.message || this.processMessage || this.firstLine,
       nodes: this.nodes,
       globalRank: this.globalRank,
       exitCode: this.exitCode,
@@ -246,6 +252,7 @@ export function singleLineFailure(
   flags: { shutdownNoise: boolean; duringStartup: boolean; lastIteration: number | null },
 ): FailureEvent {
   const host = NCCL_HOST.exec(p);
+  const rankTag = RANK_TAG.exec(p);
   return {
     type: 'failure',
     offset: base.offset,
@@ -254,7 +261,7 @@ export function singleLineFailure(
     kind,
     message: messageOf(p),
     nodes: host ? [host[1] as string] : [],
-    globalRank: null,
+    globalRank: rankTag ? Number(rankTag[1]) : null,
     exitCode: null,
     lineCount: 1,
     shutdownNoise: flags.shutdownNoise,

@@ -37,6 +37,10 @@ export const GROUP_MAX_LINES = 5000;
 
 const SLURM_WRITER = '\u0000slurm';
 
+/** Start-up and housekeeping lines that carry nothing we keep (megatron-log-format.md §6, §4.2). */
+const KNOWN_NOISE =
+  /^(?:make: |done with setup|training \.\.\.|setting training iterations to|estimated model parameters|Number of parameters|\[\d{3}-\d{3}\] |\*\*\*\* Git info|time to initialize megatron|will use batch size rampup|setting number of micro-batches|WARNING: could not find the metadata file|\s+will not load any checkpoints|RANK=\d+ STAGE=)/;
+
 /**
  * Creates a streaming parser. Feed it byte chunks of any size with `push`, call `end` at the end of the stream.
  * Never throws on input.
@@ -407,7 +411,7 @@ class MegatronLogParser implements LogParser {
       this.out.push(singleLineFailure(kind, p, { offset, line, rank }, this.flags()));
       return;
     }
-    if (isSlurmLine(p) || p.includes(' NCCL INFO ') || p.startsWith('make: ')) {
+    if (isSlurmLine(p) || p.includes(' NCCL INFO ') || KNOWN_NOISE.test(p)) {
       this.stats.ignoredLines++;
       return;
     }
