@@ -121,3 +121,11 @@ describe(validateRunConfig.name, () => {
     expect(result.issues.map((i) => i.rule)).toContain('rampup-shape');
   });
 });
+
+describe('docs/RUN-CONFIG.md', () => {
+  it('lists every rule id', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = readFileSync(new URL('../../../docs/RUN-CONFIG.md', import.meta.url), 'utf8');
+    for (const rule of RULES) expect(docs, rule.id).toContain(`| \`${rule.id}\` |`);
+  });
+});
