@@ -2,8 +2,8 @@
 // Every argv element is a validated id/option or a fixed format string; the batch script travels on stdin.
 import {
   HISTORY_FIELDS, SINFO_FORMAT, SQUEUE_FORMAT, buildSbatchArgv, isAccountingDisabled, isInvalidJobIdError, isTerminalState,
-  parseSacct, parseSbatchParsable, parseSinfoNodes, parseSqueue, validateJobIds, validateSubmitSpec,
-  type JobHistoryRecord, type NodeStatus, type SubmitSpec,
+  parseSacct, parseSbatchParsable, parseScontrolJobs, parseSinfoNodes, parseSqueue, validateJobIds, validateSubmitSpec,
+  type JobHistoryRecord, type JobStatus, type NodeStatus, type SubmitSpec,
 } from '@trainboard/shared/slurm/index';
 import type { ClusterBackend, HistoryQuery, HistoryReport, HistorySource, StatusReport, SubmittedJob } from './cluster-backend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
@@ -59,20 +59,37 @@ export class SlurmBackend implements ClusterBackend {
     if (rejected.length) throw new UnexpectedOutputError('squeue', rejected);
     const seen = new Set(jobs.flatMap((j) => [j.id, j.jobId, j.arrayJobId ?? '']));
     const missing = ids.filter((id) => !seen.has(id));
-    // squeue has no exit-code column: fill finished jobs' codes from history in one more call.
-    const finished = jobs.filter((j) => isTerminalState(j.state));
-    if (finished.length) {
-      const hist = await this.history({ jobIds: finished.map((j) => j.jobId) }).catch(() => null);
-      const byId = new Map((hist?.records ?? []).map((h) => [h.id, h]));
-      for (const j of finished) {
-        const h = byId.get(j.jobId) ?? byId.get(j.id);
-        if (h) {
-          j.exitCode = h.exitCode;
-          j.exitSignal = h.exitSignal;
-        }
+    await this.fillExitCodes(jobs.filter((j) => isTerminalState(j.state)));
+    return { jobs, missing };
+  }
+
+  /**
+   * squeue has no exit-code column. Finished jobs get theirs from history (one call) when the cluster keeps one,
+   * else from `scontrol show job` (one call per job, all over the same connection), which knows every job
+   * slurmctld still holds (MinJobAge).
+   */
+  private async fillExitCodes(finished: JobStatus[]): Promise<void> {
+    if (!finished.length) return;
+    const hist = this.historySource === 'queue' ? null : await this.history({ jobIds: finished.map((j) => j.jobId) }).catch(() => null);
+    const byId = new Map((hist?.source === 'queue' ? [] : hist?.records ?? []).map((h) => [h.id, h]));
+    const unknown: JobStatus[] = [];
+    for (const j of finished) {
+      const h = byId.get(j.jobId);
+      if (h && h.exitCode !== null) {
+        j.exitCode = h.exitCode;
+        j.exitSignal = h.exitSignal;
+      } else {
+        unknown.push(j);
       }
     }
-    return { jobs, missing };
+    const answers = await Promise.all(unknown.map((j) => this.run(['scontrol', '--oneliner', 'show', 'job', j.jobId]).catch(() => null)));
+    unknown.forEach((j, i) => {
+      const s = parseScontrolJobs(answers[i]?.stdout ?? '').find((x) => x.jobId === j.jobId);
+      if (s) {
+        j.exitCode = s.exitCode;
+        j.exitSignal = s.exitSignal;
+      }
+    });
   }
 
   async history(query: HistoryQuery = {}): Promise<HistoryReport> {
@@ -99,7 +116,7 @@ export class SlurmBackend implements ClusterBackend {
         this.historySource = 'jobcomp';
         return { source: 'jobcomp', records: this.readSacct(r.stdout), note: `${note}; history comes from the job completion file` };
       }
-      this.historySource = 'queue';
+      if (this.historySource !== 'jobcomp') this.historySource = 'queue'; // a jobcomp file that worked once is retried next time
     }
     return { source: 'queue', records: await this.historyFromQueue(query.jobIds), note: `${note} nor job completion file; only jobs still in squeue are listed` };
   }

@@ -9,3 +9,4 @@ export * from './sacct.js';
 export * from './sinfo.js';
 export * from './sbatch.js';
 export * from './submit.js';
+export * from './scontrol.js';

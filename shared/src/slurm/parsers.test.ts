@@ -5,6 +5,7 @@ import { expandHostlist } from './hostlist.js';
 import { isAccountingDisabled, parseSacct } from './sacct.js';
 import { parseSbatchParsable } from './sbatch.js';
 import { parseSinfoNodes } from './sinfo.js';
+import { parseScontrolJobs } from './scontrol.js';
 import { isInvalidJobIdError, parseSqueue } from './squeue.js';
 import { parseExitCode, parseSlurmDuration, parseSlurmTimestamp } from './time.js';
 
@@ -113,5 +114,18 @@ describe('small parsers', () => {
     expect(parseSlurmTimestamp('2026-11-27T02:37:43')).toBe('2026-11-27T02:37:43');
     expect(parseExitCode('0:15')).toEqual({ code: 0, signal: 15 });
     expect(parseExitCode('')).toEqual({ code: null, signal: null });
+  });
+});
+
+describe('parseScontrolJobs (recorded)', () => {
+  it('reads state, exit code and signal', () => {
+    expect(parseScontrolJobs(fixture('scontrol-show-job-failed.txt'))).toEqual([{ jobId: '14', state: 'FAILED', exitCode: 1, exitSignal: 0, restarts: 0 }]);
+    expect(parseScontrolJobs(fixture('scontrol-show-job-cancelled.txt'))).toMatchObject([{ jobId: '15', state: 'CANCELLED', exitCode: 0, exitSignal: 15 }]);
+  });
+
+  it('is not fooled by a job name that looks like fields', () => {
+    const line = 'JobId=9 JobName=x ExitCode=7:0 JobState=COMPLETED UserId=u(1) GroupId=g(1) JobState=FAILED Restarts=2 ExitCode=3:0 StdOut=/a ExitCode=9:9';
+    expect(parseScontrolJobs(line)).toEqual([{ jobId: '9', state: 'FAILED', exitCode: 3, exitSignal: 0, restarts: 2 }]);
+    expect(parseScontrolJobs('slurm_load_jobs error: Invalid job id specified')).toEqual([]);
   });
 });
