@@ -60,8 +60,12 @@ class MegatronLogParser implements LogParser {
   private overheadPending: boolean;
   private afterExit: boolean;
   private inStartup: boolean;
-  // The same, as it was at the start of the current physical line (for resume points of groups opened on it).
-  private lineContext: ParserContext;
+  // The same, as it was at the start of the current physical line (for resume points of groups opened on it);
+  // kept as scalars so the per-line cost is four assignments.
+  private lineLastIteration: number | null = null;
+  private lineOverheadPending = false;
+  private lineAfterExit = false;
+  private lineInStartup = false;
   private lineOffset = 0;
 
   private readonly groups = new Map<string, FailureGroup>();
@@ -75,7 +79,6 @@ class MegatronLogParser implements LogParser {
     this.overheadPending = c?.overheadPending ?? false;
     this.afterExit = c?.afterExit ?? false;
     this.inStartup = c?.inStartup ?? false;
-    this.lineContext = this.context();
     this.framer = new LineFramer(
       opts.startOffset ?? 0,
       opts.startLine ?? 1,
@@ -129,6 +132,16 @@ class MegatronLogParser implements LogParser {
     };
   }
 
+  /** The context as it was at the start of the current physical line. */
+  private lineContext(): ParserContext {
+    return {
+      lastIteration: this.lineLastIteration,
+      overheadPending: this.lineOverheadPending,
+      afterExit: this.lineAfterExit,
+      inStartup: this.lineInStartup,
+    };
+  }
+
   private drain(): LogEvent[] {
     const events = this.out;
     this.out = [];
@@ -150,7 +163,10 @@ class MegatronLogParser implements LogParser {
   private onLine(text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number): void {
     this.stats.lines++;
     this.lineOffset = offset;
-    if (this.groups.size > 0 || this.banner) this.lineContext = this.context();
+    this.lineLastIteration = this.lastIteration;
+    this.lineOverheadPending = this.overheadPending;
+    this.lineAfterExit = this.afterExit;
+    this.lineInStartup = this.inStartup;
     if (line > this.nextQuietCheck) this.closeQuietGroups(line);
     try {
       const lineText = bytes === null && (start !== 0 || end !== text.length) ? text.slice(start, end) : text;
@@ -400,7 +416,7 @@ class MegatronLogParser implements LogParser {
     if (state !== null) {
       if (this.banner) this.closeBanner();
       const writer = state === 'slurm' ? SLURM_WRITER : this.prefix.writer;
-      const group = new FailureGroup(state, writer, offset, line, rank, this.lineOffset, this.lineContext, this.flags());
+      const group = new FailureGroup(state, writer, offset, line, rank, this.lineOffset, this.lineContext(), this.flags());
       group.start(p);
       this.groups.set(writer, group);
       this.nextQuietCheck = Math.min(this.nextQuietCheck, line + GROUP_QUIET_LINES);
@@ -426,7 +442,7 @@ class MegatronLogParser implements LogParser {
   private openBanner(offset: number, line: number, rank: number | null): void {
     if (this.banner) this.closeBanner();
     this.banner = new BannerCollector(offset, line, rank);
-    this.bannerResume = { offset: this.lineOffset, line, context: this.lineContext };
+    this.bannerResume = { offset: this.lineOffset, line, context: this.lineContext() };
     this.afterExit = false;
     this.inStartup = true;
     this.overheadPending = true;
