@@ -81,10 +81,13 @@ const ITERATION_COLUMNS = [
   'tflops', 'overhead', 'rank', 'extra',
 ] as const;
 
-/** The nullable numeric fields of an iteration stored in typed REAL/INTEGER columns. */
-type IterationNumericField = {
-  [K in keyof IterationEvent]: IterationEvent[K] extends number | null ? (null extends IterationEvent[K] ? K : never) : never;
-}[keyof IterationEvent];
+/** Row positions of the nullable numeric fields (consumed_samples … tflops) and their event field names. */
+const FIRST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('consumed_samples');
+const LAST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('tflops');
+const NUMERIC_FIELD_NAMES = [
+  'consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss', 'lossScale',
+  'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops',
+] as const satisfies readonly (keyof IterationEvent)[];
 
 export const insertIterationSql = `INSERT INTO iterations (${ITERATION_COLUMNS.join(', ')})
   VALUES (${ITERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
@@ -99,6 +102,7 @@ export function toJsonText(value: unknown): string {
 /**
  * Row values for an iteration, in ITERATION_COLUMNS order. SQLite turns NaN into NULL, so a NaN field is kept in
  * `extra` under its field name as the string "NaN" (±Infinity is stored as is).
+ * NUMERIC_FIELD_NAMES must follow the column order from consumed_samples to tflops.
  */
 export function iterationRow(
   ev: IterationEvent,
@@ -106,28 +110,27 @@ export function iterationRow(
   segment: number,
   time: StampedTime,
 ): (number | string | null)[] {
+  // Hot path (one call per iteration line): no closures or per-field allocations.
+  const row: (number | string | null)[] = [
+    target.runId, target.logSourceId, ev.offset, ev.line, segment, 1, ev.iteration, ev.trainIters, time.timeMs,
+    time.estimated ? 1 : 0, ev.consumedSamples, ev.consumedTokens, ev.iterationTimeMs, ev.learningRate,
+    ev.globalBatchSize, ev.lmLoss, ev.lossScale, ev.gradNorm, ev.numZeros, ev.skippedIterations, ev.nanIterations,
+    ev.samplesPerSecond, ev.tflops, ev.overhead ? 1 : 0, ev.rank, null,
+  ];
   let extra: Record<string, number | string> | null = null;
   for (const key in ev.extra) {
     extra ??= {};
     extra[key] = ev.extra[key] as number;
   }
-  const numeric = (field: IterationNumericField): number | null => {
-    const v = ev[field];
-    if (v !== null && Number.isNaN(v)) {
+  for (let i = FIRST_NUMERIC_COLUMN; i <= LAST_NUMERIC_COLUMN; i++) {
+    const v = row[i];
+    if (typeof v === 'number' && Number.isNaN(v)) {
       extra ??= {};
-      extra[field] = 'NaN';
-      return null;
+      extra[NUMERIC_FIELD_NAMES[i - FIRST_NUMERIC_COLUMN] as string] = 'NaN';
+      row[i] = null;
     }
-    return v;
-  };
-  const row: (number | string | null)[] = [
-    target.runId, target.logSourceId, ev.offset, ev.line, segment, 1, ev.iteration, ev.trainIters, time.timeMs,
-    time.estimated ? 1 : 0, numeric('consumedSamples'), numeric('consumedTokens'), numeric('iterationTimeMs'),
-    numeric('learningRate'), numeric('globalBatchSize'), numeric('lmLoss'), numeric('lossScale'), numeric('gradNorm'),
-    numeric('numZeros'), numeric('skippedIterations'), numeric('nanIterations'), numeric('samplesPerSecond'),
-    numeric('tflops'), ev.overhead ? 1 : 0, ev.rank,
-  ];
-  row.push(extra === null ? null : toJsonText(extra));
+  }
+  if (extra !== null) row[row.length - 1] = toJsonText(extra);
   return row;
 }
 
