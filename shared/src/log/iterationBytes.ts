@@ -168,7 +168,17 @@ export function parseIterationBytes(
         break;
       }
     }
-    if (label === undefined) return null;
+    if (label === undefined) {
+      // Out of the usual order (e.g. no loss field): try every known label.
+      for (probe = 0; probe < LABEL_COUNT; probe++) {
+        const candidate = LABEL_BYTES[probe] as Uint8Array;
+        if (b[k + candidate.length] === 58 && matches(b, k, candidate)) {
+          label = candidate;
+          break;
+        }
+      }
+      if (label === undefined) return null;
+    }
     expected = probe + 1;
     k += label.length + 1;
     while (k < end && b[k] === 32) k++;
