@@ -17,6 +17,8 @@ export interface DevCluster {
   jobsDir: string;
   nodes: string[];
   partition: string;
+  /** The fake trainer, copied where the test user can run it. */
+  fakeTrainer: string;
 }
 
 /** The cluster description `up` wrote; fails with the command to run when the cluster is not up. */

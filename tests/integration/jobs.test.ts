@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser, type LogEvent } from '@trainboard/shared';
 import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
-import { REPO, backend, devCluster, devClusterCommand, sleep, watchJob } from './cluster.js';
+import { backend, devCluster, devClusterCommand, sleep, watchJob } from './cluster.js';
 
 const c = devCluster();
 const { shell, slurm } = backend(c);
 const runDir = `${c.jobsDir}/jobs-${process.pid}-${Date.now()}`;
-const TRAINER = `${REPO}/scripts/fake-trainer/pretrain_gpt.py`;
+const TRAINER = c.fakeTrainer;
 const submitted: string[] = [];
 let timeoutJob = '';
 
