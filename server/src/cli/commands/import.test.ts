@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeSyntheticLog } from '../../../../scripts/bench/synthetic-log.js';
 import { captureIo } from './captureIo.js';
 import { run } from './import.js';
 
@@ -186,6 +187,22 @@ describe('trainboard import', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
     expect(r.err).toContain('usage: trainboard import FILE --run NAME');
+  });
+
+  it('shows progress on a terminal (stderr) and keeps stdout to the summary; nothing when stderr is not a terminal', async () => {
+    const log = join(dir, 'main_log.txt');
+    writeSyntheticLog(log, 100_000);
+    const io = captureIo();
+    (io.stderr as unknown as { isTTY: boolean }).isTTY = true;
+    expect(await run([log, '--run', 'big', '--db', dbPath, '--json'], io)).toBe(0);
+    const clearLine = '\r\x1b[2K';
+    expect(io.err().startsWith(`${clearLine}importing: `)).toBe(true);
+    expect(io.err()).toMatch(/importing: \d+\.\d% +[\d.]+ MiB \/ [\d.]+ MiB +[\d,]+ lines +[\d,]+ lines\/s/);
+    expect(io.err().endsWith(clearLine)).toBe(true); // the progress line is cleared at the end
+    expect(JSON.parse(io.out())).toMatchObject({ run: 'big', lines: 100_000, fromOffset: 0 });
+    rmSync(dbPath);
+    const quiet = await importCli(log, '--run', 'big');
+    expect(quiet.err).toBe('');
   });
 
   it('exits 1 with a clear message for a missing file', async () => {
