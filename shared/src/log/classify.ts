@@ -27,7 +27,7 @@ export function precedenceOf(kind: FailureKind): number {
 }
 
 const HINT =
-  /ECC|CUDA|[Oo]ut[Oo]f[Mm]emory|out of memory|oom-kill|Watchdog caught|NCCL|nccl|[Bb]us [Ee]rror|BUS ERROR|SIGBUS|[Ss]egmentation fault|SIGSEGV|NODE FAILURE|Node failure|CANCELLED AT|Error|Exception|srun: error: |Interrupt|SystemExit/;
+  /ECC|UNCORRECTABLE|CUDA|[Oo]ut[Oo]f[Mm]emory|out of memory|oom-kill|Watchdog caught|NCCL|nccl|[Bb]us [Ee]rror|BUS ERROR|SIGBUS|[Ss]egmentation fault|SIGSEGV|NODE FAILURE|Node failure|CANCELLED AT|Error|Exception|srun: error: |Interrupt|SystemExit/;
 
 const RULES: ReadonlyArray<readonly [RegExp, FailureKind]> = [
   [/ECC error|cudaErrorECCUncorrectable|UNCORRECTABLE MEMORY ERROR/i, 'ecc_error'],
