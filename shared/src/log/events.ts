@@ -14,6 +14,23 @@
 //   banner, a grouped failure) are emitted when they close, so their `offset` can be lower than that of events
 //   emitted just before them (other writers' lines interleave). Sort by offset for strict file order.
 //
+// Decisions where the formats leave a choice (megatron-log-format.md):
+// - Doc-wrapped fragments (`*.wrapped.log`) are not re-joined: the first fragment gives an iteration with
+//   `truncated: true`, the others count as unknown lines. Nothing is made up.
+// - Validation group names are kept as printed (`validation` is not renamed to `valid`).
+// - run_start is emitted when the banner is complete (`setting training iterations to`, else at the first
+//   iteration, an exit, a failure, a new banner, flush/end), at the offset of `using world size:`.
+// - Failures are grouped per writer (rank prefix; unprefixed lines form one writer; srun/slurmstepd lines
+//   another, closed by the first line of any other kind). A group closes at a line of its writer that does not
+//   continue it, its natural end (torchelastic summary), 200 lines of silence from its writer, 5000 lines,
+//   flush() or end(). Its kind is its most specific signature (ECC > OOM > NCCL timeout > NCCL error > bus
+//   error > segfault > CUDA > node failure > time limit > preempted > requeued > cancelled > Python exception
+//   > C++ abort > task exit); its message the line that gave that kind.
+// - Errors after a clean exit (until the next banner) are still emitted, with `shutdownNoise: true`.
+// - torchelastic hosts lose their interface suffix (`jean-zay-iam21-ib0` → `jean-zay-iam21`) to match Slurm names.
+// - Lines that are never a record (DeepSpeed INFO, NCCL INFO, dashes, bare `time (ms)`, memory reports,
+//   `saving checkpoint`, start-up progress) count as ignored; other lines as unknown.
+//
 // Additions beyond the issue's list (documented here, never renames): IterationEvent.truncated,
 // ValidationEvent.afterIteration, TimerEvent, ExitEvent.timestamp/durationMinutes, PulseEvent.timestamp may be
 // null (the bare ALERT text) + jobId/partition/nodeList, FailureKind 'cpp_abort', FailureEvent.shutdownNoise/duringStartup/lastIteration,
@@ -235,9 +252,9 @@ export interface ParserStats {
 }
 
 /**
- * A streaming parser: feed byte chunks of any size; events come back in file order.
- * A final line without a newline is held until more bytes arrive or `end()` is called.
- * Never throws on input.
+ * A streaming parser: feed byte chunks of any size; events come back as records complete (file order except
+ * for multi-line records, see the conventions above). A final line without a newline is held until more bytes
+ * arrive or `end()` is called. Never throws on input. The events do not depend on where chunks are cut.
  */
 export interface LogParser {
   push(chunk: Uint8Array): LogEvent[];
@@ -250,9 +267,12 @@ export interface LogParser {
   flush(): LogEvent[];
   /**
    * Where a new parser must start to reproduce everything not yet emitted: the start of the held partial
-   * line, or of a multi-line group (a traceback) still open. A consumer stores this with the events it
-   * commits. Re-parsing from it may emit again events whose `offset` is ≥ resumePoint.offset (lines of
-   * other writers interleaved inside an open group), so consumers key events by offset and ignore repeats.
+   * line, or of the physical line where a multi-line record still open (a failure group, the banner) began.
+   * A consumer stores this with the events it commits and resumes with
+   * `createLogParser({ startOffset: offset, startLine: line, context })`. Re-parsing from it may emit again
+   * events whose `offset` is ≥ resumePoint.offset (lines of other writers interleaved inside an open group,
+   * milestones inside the banner), identical to the first emission; consumers key events by (offset, type) and
+   * ignore repeats. Nothing with a lower offset is emitted again, and nothing is lost.
    */
   readonly resumePoint: ResumePoint;
   readonly stats: ParserStats;
