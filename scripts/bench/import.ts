@@ -3,9 +3,9 @@
 // Targets: import ≥ 200k lines/s and ≥ 0.5× the bare insert. Reports, never asserts.
 //
 // Usage: npm run bench -- import     (or: npx tsx scripts/bench/import.ts)
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LogEvent } from '@trainboard/shared/log/events';
@@ -13,7 +13,7 @@ import { createLogParser } from '@trainboard/shared/log/parser';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createLogSource } from '../../server/src/db/logSources.repo.js';
 import { findOrCreateRun } from '../../server/src/db/runs.repo.js';
-import { DEFAULT_CHUNK_BYTES, importLogFile } from '../../server/src/ingest/importFile.js';
+import { DEFAULT_CHUNK_BYTES, importLogFile, type ImportResult } from '../../server/src/ingest/importFile.js';
 import { insertIterationSql, iterationRow, toJsonText } from '../../server/src/ingest/ingestWriter.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
@@ -52,11 +52,11 @@ async function parseToRows(path: string, target: { runId: number; logSourceId: n
   return { batches, parseMs };
 }
 
-async function bareInsert(dbPath: string, build: (target: { runId: number; logSourceId: number }) => Promise<Batch[]>): Promise<number> {
+/** Inserts the pre-built rows into a fresh database (same schema, same transaction boundaries). */
+function bareInsert(dbPath: string, batches: Batch[]): number {
   const conn = openDatabase(dbPath);
-  const run = findOrCreateRun(conn.db, 'bare');
-  const source = createLogSource(conn.db, run.id, '/bare', { inode: null, size: 0, headHash: '', headLength: 0 }, 0);
-  const batches = await build({ runId: run.id, logSourceId: source.id });
+  const run = findOrCreateRun(conn.db, 'bench');
+  createLogSource(conn.db, run.id, '/bare', { inode: null, size: 0, headHash: '', headLength: 0 }, 0);
   const iteration = conn.sqlite.prepare(insertIterationSql.replace(' ON CONFLICT DO NOTHING', ''));
   const validation = conn.sqlite.prepare(`INSERT INTO validations (run_id, log_source_id, byte_offset, line, segment, is_current,
     iteration, end_of_training, group_name, split, time_ms, time_estimated, lm_loss, ppl, extra) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -74,40 +74,54 @@ async function bareInsert(dbPath: string, build: (target: { runId: number; logSo
   return ms;
 }
 
+async function importOnce(dbPath: string, log: string): Promise<{ ms: number; result: ImportResult }> {
+  const conn = openDatabase(dbPath);
+  const t = performance.now();
+  const result = await importLogFile({ conn, runName: 'bench', path: log });
+  const ms = performance.now() - t;
+  conn.close();
+  return { ms, result };
+}
+
+const REPEATS = 3;
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'trainboard-bench-import-'));
   try {
     const log = join(dir, 'main_log.txt');
     const { lines } = writeSyntheticLog(log, LINES);
     const mib = statSync(log).size / (1 << 20);
-
-    // Parsing to rows first also brings the log into the page cache for the import that follows.
-    let parseMs = 0;
+    // Both databases get run 1 and log source 1, so the pre-built rows are valid in each.
+    const { batches, parseMs } = await parseToRows(log, { runId: 1, logSourceId: 1 });
     let rows = 0;
-    const bare = await bareInsert(join(dir, 'bare.db'), async (target) => {
-      const parsed = await parseToRows(log, target);
-      parseMs = parsed.parseMs;
-      for (const b of parsed.batches) rows += b.iterations.length + b.validations.length + b.events.length;
-      return parsed.batches;
-    });
+    for (const b of batches) rows += b.iterations.length + b.validations.length + b.events.length;
 
-    const conn = openDatabase(join(dir, 'import.db'));
-    const t = performance.now();
-    const result = await importLogFile({ conn, runName: 'bench', path: log });
-    const importMs = performance.now() - t;
-    conn.close();
+    // Alternate the two measures and keep the best of each: the machine may be shared, and alternating
+    // exposes both to the same background load.
+    let bare = Infinity;
+    let best: { ms: number; result: ImportResult } | null = null;
+    for (let i = 0; i < REPEATS; i++) {
+      const db = (name: string) => join(dir, `${name}-${i}.db`);
+      bare = Math.min(bare, bareInsert(db('bare'), batches));
+      const imported = await importOnce(db('import'), log);
+      if (!best || imported.ms < best.ms) best = imported;
+      for (const f of readdirSync(dir)) if (f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('-shm')) rmSync(join(dir, f));
+    }
+    if (!best) return;
+    const { ms: importMs, result } = best;
 
     const perSecond = (n: number, ms: number) => Math.round((n * 1000) / ms).toLocaleString('en-US');
     const table = [
       ['', 'seconds', 'lines/s', 'rows/s', 'vs bare insert'],
-      ['parse only (in memory)', (parseMs / 1000).toFixed(2), perSecond(lines, parseMs), '', ''],
-      ['bare insert (rows pre-parsed)', (bare / 1000).toFixed(2), perSecond(lines, bare), perSecond(rows, bare), '1.00'],
-      ['parse + import (trainboard import)', (importMs / 1000).toFixed(2), perSecond(result.lines, importMs), perSecond(rows, importMs), (bare / importMs).toFixed(2)],
+      ['parse only (in memory, once)', (parseMs / 1000).toFixed(2), perSecond(lines, parseMs), '', ''],
+      [`bare insert of the parsed rows (best of ${REPEATS})`, (bare / 1000).toFixed(2), perSecond(lines, bare), perSecond(rows, bare), '1.00'],
+      [`parse + import, trainboard import (best of ${REPEATS})`, (importMs / 1000).toFixed(2), perSecond(result.lines, importMs), perSecond(rows, importMs), (bare / importMs).toFixed(2)],
     ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
     console.log(`log: ${lines.toLocaleString('en-US')} lines, ${mib.toFixed(0)} MiB, ${rows.toLocaleString('en-US')} rows ` +
       `(${result.counts.iterations.toLocaleString('en-US')} iterations, ${result.counts.validations} validations, ${result.counts.events} events)`);
     for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+    console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (other processes slow every figure)`);
     console.log('targets: parse + import ≥ 200,000 lines/s and ≥ 0.50× the bare insert');
   } finally {
     rmSync(dir, { recursive: true, force: true });
