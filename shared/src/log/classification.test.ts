@@ -30,6 +30,26 @@ describe('failure classification', () => {
     });
   }
 
+  it('groups glog-style torchelastic agent lines with the failure report', () => {
+    const failures = failuresOf([
+      'W0409 07:28:49.530000 1359 torch/distributed/elastic/multiprocessing/api.py:719] Sending process 1400 closing signal SIGTERM',
+      'E0409 07:28:50.120000 1359 torch/distributed/elastic/multiprocessing/api.py:863] failed (exitcode: -11) local_rank: 0 (pid: 1399) of binary: /usr/bin/python',
+      'NCCL INFO lines are skipped quickly: host:1:2 [0] NCCL INFO Bootstrap : Using ib0',
+      '',
+    ].join('\n'));
+    expect(failures).toEqual([expect.objectContaining({ kind: 'task_exit', exitCode: -11, lineCount: 2 })]);
+  });
+
+  it('reports a failure signature in a DeepSpeed logger line, and ignores the other DeepSpeed lines', () => {
+    const { events, stats } = parseText([
+      '[2022-05-01 01:02:03,456] [INFO] [logging.py:68:log_dist] [Rank 0] step=100, skipped=0, lr=[6e-05]',
+      '[2022-05-01 01:02:04,456] [ERROR] [engine.py:1:f] CUDA error: an illegal memory access was encountered',
+      '',
+    ].join('\n'));
+    expect(events).toEqual([expect.objectContaining({ type: 'failure', kind: 'cuda_error', line: 2, lineCount: 1 })]);
+    expect(stats.ignoredLines).toBe(1);
+  });
+
   it('keeps a chained traceback in one event, classified by its most specific line', () => {
     const failures = failuresOf([
       '[default0]:Traceback (most recent call last):',

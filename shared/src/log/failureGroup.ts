@@ -40,8 +40,9 @@ function isIndented(p: string): boolean {
 function isBlank(p: string): boolean {
   return p.trim().length === 0;
 }
+/** torchelastic agent logging: `LEVEL:torch.distributed.elastic…`, `[ts] torch.distributed.elastic…`, glog `torch/distributed/elastic/…`. */
 function isElasticAgentLine(p: string): boolean {
-  return p.includes('torch.distributed.elastic');
+  return p.includes('torch.distributed.elastic') || p.includes('torch/distributed/elastic');
 }
 /** PyTorch's hint lines printed right after a CUDA error message. */
 function isCudaHint(p: string): boolean {

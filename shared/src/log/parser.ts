@@ -256,8 +256,10 @@ class MegatronLogParser implements LogParser {
             if (this.onCheckpoint(s.slice(k), base)) return true;
           }
           if (stamp && s.charCodeAt(stamp.next) === 44) {
-            // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative only.
-            this.stats.ignoredLines++;
+            // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative, unless it reports a failure signature.
+            const kind = classifyLine(s.slice(j));
+            if (kind !== null && kind !== 'python_exception') this.out.push(singleLineFailure(kind, s.slice(j), base, this.flags()));
+            else this.stats.ignoredLines++;
             return true;
           }
         }
@@ -412,6 +414,11 @@ class MegatronLogParser implements LogParser {
 
   /** Lines that are no known record: failure text, or unknown. */
   private onOther(p: string, offset: number, line: number, rank: number | null): void {
+    if (p.includes(' NCCL INFO ')) {
+      // NCCL_DEBUG=INFO can print millions of these: skip the signature search.
+      this.stats.ignoredLines++;
+      return;
+    }
     const state = openingState(p);
     if (state !== null) {
       if (this.banner) this.closeBanner();
@@ -427,7 +434,7 @@ class MegatronLogParser implements LogParser {
       this.out.push(singleLineFailure(kind, p, { offset, line, rank }, this.flags()));
       return;
     }
-    if (isSlurmLine(p) || p.includes(' NCCL INFO ') || KNOWN_NOISE.test(p)) {
+    if (isSlurmLine(p) || KNOWN_NOISE.test(p)) {
       this.stats.ignoredLines++;
       return;
     }
