@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '@trainboard/shared/log/events';
 import { openDatabase } from '../db/client.js';
 import { createLogSource } from '../db/logSources.repo.js';
+import { currentSeries, supersededIterations } from '../db/iterations.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
 import { buildDatetime, buildIteration, buildRunStart, buildValidation, cursorAt } from './eventBuilders.js';
 import { createIngestWriter, type IngestOptions } from './ingestWriter.js';
@@ -68,6 +69,17 @@ describe(createIngestWriter.name, () => {
       { iteration: 4, segment: 2, lm_loss: 2, is_current: 1 },
     ]);
     expect(rows('SELECT type, segment FROM events ORDER BY byte_offset')).toEqual([{ type: 'run_start', segment: 1 }, { type: 'run_start', segment: 2 }]);
+  });
+
+  it('currentSeries() and supersededIterations() read both sides of a restart, within a range', () => {
+    const { open, conn, target } = setup();
+    open().commit(restartedLog(), cursorAt(2000, 20));
+    const pick = (rows: { iteration: number; segment: number; lmLoss: number | null; isCurrent: boolean }[]) =>
+      rows.map((r) => [r.iteration, r.segment, r.lmLoss, r.isCurrent]);
+    expect(pick(currentSeries(conn.db, target.runId, { from: 3, to: 5 }))).toEqual([[3, 1, 13, true], [4, 2, 24, true], [5, 2, 25, true]]);
+    expect(pick(currentSeries(conn.db, target.runId))).toHaveLength(6);
+    expect(pick(supersededIterations(conn.db, target.runId))).toEqual([[4, 1, 14, false], [5, 1, 15, false]]);
+    expect(pick(supersededIterations(conn.db, target.runId, { to: 4 }))).toEqual([[4, 1, 14, false]]);
   });
 
   it('gives the same rows whether the events come in one batch or many writers (a resumed import)', () => {
