@@ -233,6 +233,10 @@ def now_text():
 
 
 def print_datetime(out, message, event=None):
+    # Megatron's print_datetime starts with a barrier: rank 0 prints only after every rank got there, so the last
+    # rank's lines come first. Separate srun tasks share no barrier; a short wait on the other nodes stands in.
+    if out.nnodes > 1 and not out.is_last():
+        time.sleep(0.5)
     out.first('[%s] datetime: %s ' % (message, now_text()), event)
 
 
