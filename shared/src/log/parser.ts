@@ -152,7 +152,13 @@ class MegatronLogParser implements LogParser {
   /** Hot path: a clean iteration line parsed from bytes (see iterationBytes.ts). */
   private onLineBytes(bytes: Uint8Array, start: number, end: number, offset: number, line: number): boolean {
     if (this.groups.size > 0 || this.banner !== null || line > this.nextQuietCheck) return false;
-    const event = parseIterationBytes(bytes, start, end, { offset, line, overhead: this.overheadPending });
+    let event: IterationEvent | null;
+    try {
+      event = parseIterationBytes(bytes, start, end, { offset, line, overhead: this.overheadPending });
+    } catch {
+      this.stats.internalErrors++;
+      return false; // the string path gets the line
+    }
     if (event === null) return false;
     this.stats.lines++;
     this.lineOffset = offset;
@@ -167,8 +173,8 @@ class MegatronLogParser implements LogParser {
     this.lineOverheadPending = this.overheadPending;
     this.lineAfterExit = this.afterExit;
     this.lineInStartup = this.inStartup;
-    if (line > this.nextQuietCheck) this.closeQuietGroups(line);
     try {
+      if (line > this.nextQuietCheck) this.closeQuietGroups(line);
       const lineText = bytes === null && (start !== 0 || end !== text.length) ? text.slice(start, end) : text;
       const indexed = bytes === null ? lineText : decodeByteIndexed(bytes);
       readPrefix(indexed, this.prefix);
