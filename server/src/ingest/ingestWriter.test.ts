@@ -5,7 +5,7 @@ import { createLogSource } from '../db/logSources.repo.js';
 import { currentSeries, supersededIterations } from '../db/iterations.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
 import { buildDatetime, buildIteration, buildRunStart, buildValidation, cursorAt } from './eventBuilders.js';
-import { createIngestWriter, type IngestOptions } from './ingestWriter.js';
+import { ConcurrentIngestError, createIngestWriter, type IngestOptions } from './ingestWriter.js';
 
 function setup(options: IngestOptions = { timeSource: 'estimate' }) {
   const conn = openDatabase(':memory:');
@@ -121,6 +121,18 @@ describe(createIngestWriter.name, () => {
       { type: 'run_start', t: t0 + 60_000, e: 1 }, // dated from the first row after it
       { type: 'datetime', t: t0 + 60_000, e: 0 },
     ]);
+  });
+
+  it('refuses a commit from a writer whose cursor another writer moved, and rolls it back', () => {
+    const { open, rows } = setup();
+    const a = open();
+    const b = open();
+    a.commit([buildIteration({ iteration: 1, offset: 0 })], cursorAt(100, 2));
+    expect(() => b.commit([buildIteration({ iteration: 1, offset: 0 }), buildIteration({ iteration: 2, offset: 100 })], cursorAt(200, 3)))
+      .toThrow(ConcurrentIngestError);
+    expect(rows('SELECT iteration FROM iterations')).toEqual([{ iteration: 1 }]);
+    a.commit([buildIteration({ iteration: 2, offset: 100 })], cursorAt(200, 3)); // the first writer goes on
+    expect(rows('SELECT iteration FROM iterations ORDER BY id')).toEqual([{ iteration: 1 }, { iteration: 2 }]);
   });
 
   it('stamps arrival time in live mode', () => {

@@ -69,7 +69,17 @@ export interface PersistedState {
   lastIteration: number | null;
 }
 
+/** Another writer committed to the same log source since this writer was opened; this commit was rolled back. */
+export class ConcurrentIngestError extends Error {
+  constructor(readonly logSourceId: number) {
+    super(`log source ${logSourceId} was advanced by another writer (a second import or a follower of the same file)`);
+    this.name = 'ConcurrentIngestError';
+  }
+}
+
 interface WriterState extends PersistedState {
+  /** The cursor as this writer last saw it committed. */
+  committed: { offset: number; line: number };
   segment: number;
   /** Highest current iteration of the run: an iteration at or below it is a re-run after a restart. */
   maxCurrentIteration: number | null;
@@ -164,8 +174,10 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     untimedEvents: sqlite.prepare(`SELECT id, byte_offset AS offset FROM events
       WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL`),
     setEventTime: sqlite.prepare('UPDATE events SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
+    // Compare-and-set on the cursor: a second writer on the same source (an import while the server follows the
+    // file) would have moved it, and its rows must not be interleaved with ours.
     updateCursor: sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
-      updated_at = ? WHERE id = ?`),
+      updated_at = ? WHERE id = ? AND byte_offset = ? AND line = ?`),
   };
 
   const state = loadState(sqlite, target);
@@ -288,7 +300,10 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     }
     state.parserContext = cursor.context;
     const persisted: PersistedState = { parserContext: cursor.context, clock: state.clock, lastIteration: state.lastIteration };
-    stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), now(), target.logSourceId);
+    const moved = stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), now(), target.logSourceId,
+      state.committed.offset, state.committed.line);
+    if (moved.changes !== 1) throw new ConcurrentIngestError(target.logSourceId);
+    state.committed = { offset: cursor.offset, line: cursor.line };
     return counts;
   });
 
@@ -308,13 +323,12 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
 function loadState(sqlite: Database.Database, target: IngestTarget): WriterState {
   const run = sqlite.prepare('SELECT segment_count AS segment FROM runs WHERE id = ?').get(target.runId) as { segment: number } | undefined;
   if (!run) throw new Error(`run ${target.runId} does not exist`);
-  const source = sqlite.prepare('SELECT ingest_state AS s FROM log_sources WHERE id = ? AND run_id = ?').get(target.logSourceId, target.runId) as
-    | { s: string | null }
-    | undefined;
+  const source = sqlite.prepare('SELECT ingest_state AS s, byte_offset AS offset, line FROM log_sources WHERE id = ? AND run_id = ?')
+    .get(target.logSourceId, target.runId) as { s: string | null; offset: number; line: number } | undefined;
   if (!source) throw new Error(`log source ${target.logSourceId} of run ${target.runId} does not exist`);
   const max = sqlite.prepare('SELECT max(iteration) AS m FROM iterations WHERE run_id = ? AND is_current = 1').get(target.runId) as { m: number | null };
   const persisted = source.s ? (JSON.parse(source.s) as PersistedState) : initialPersistedState();
-  return { ...persisted, segment: run.segment, maxCurrentIteration: max.m };
+  return { ...persisted, segment: run.segment, maxCurrentIteration: max.m, committed: { offset: source.offset, line: source.line } };
 }
 
 export function initialPersistedState(): PersistedState {

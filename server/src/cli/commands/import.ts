@@ -7,6 +7,7 @@ import pino from 'pino';
 import type { CliIo } from '../main.js';
 import { openDatabase } from '../../db/client.js';
 import { FileIdentityError, importLogFile, type ImportProgress, type ImportResult } from '../../ingest/importFile.js';
+import { ConcurrentIngestError } from '../../ingest/ingestWriter.js';
 
 export const DEFAULT_DB_PATH = '.trainboard/trainboard.db';
 
@@ -76,7 +77,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof FileIdentityError) {
       io.stderr.write(`  Nothing was written. To import the new content from the start, run again with --restart\n` +
         `  (this removes the rows imported from the old file), or import it under another --run name.\n`);
-    } else if (!isFsError(err)) {
+    } else if (!isFsError(err) && !(err instanceof ConcurrentIngestError)) {
       log.error({ err, file, db: dbPath }, 'import failed');
     }
     return 1;
@@ -96,6 +97,10 @@ function isFsError(err: unknown): err is NodeJS.ErrnoException {
 
 function describeError(file: string, err: unknown): string {
   if (err instanceof FileIdentityError) return err.message;
+  if (err instanceof ConcurrentIngestError) {
+    return `${file}: another import (or the server following this file) wrote to it at the same time; ` +
+      'this import stopped without writing its last batch. Run it again when the other one is done.';
+  }
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return `cannot read ${file}: no such file`;
   if (code === 'EACCES') return `cannot read ${file}: permission denied`;
