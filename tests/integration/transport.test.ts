@@ -124,6 +124,26 @@ describe('SSH transport (real sshd)', () => {
     });
     afterAll(() => stopSshd(true));
 
+    it('notices a half-dead connection through keepalives instead of waiting for the command timeout', async () => {
+      const shell = new SshShell(sshOptions(c, { port, knownHostsPath: kh, keepaliveIntervalMs: 300, keepaliveCountMax: 2, commandTimeoutMs: 20_000 }));
+      const sessions = () => descendants(sshd!.pid!);
+      try {
+        expect((await shell.exec(['echo', 'alive'])).stdout).toBe('alive\n');
+        const frozen = sessions();
+        expect(frozen.length).toBeGreaterThan(0);
+        for (const pid of frozen) process.kill(pid, 'SIGSTOP'); // a hung login node: TCP open, nobody answers
+        const started = Date.now();
+        const e = await shellError(shell.exec(['echo', 'never']));
+        expect(e.kind).toBe('closed');
+        expect(Date.now() - started).toBeLessThan(5_000);
+        for (const pid of frozen) process.kill(pid, 'SIGKILL');
+        expect((await shell.exec(['echo', 'again'])).stdout).toBe('again\n');
+        expect(shell.connectionsOpened).toBe(2);
+      } finally {
+        await shell.close();
+      }
+    });
+
     it('says clearly that nothing listens when sshd is stopped, and reconnects once it is back', async () => {
       const shell = new SshShell(sshOptions(c, { port, knownHostsPath: kh, keepaliveIntervalMs: 500, keepaliveCountMax: 2 }));
       try {
