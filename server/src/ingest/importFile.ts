@@ -1,7 +1,7 @@
 // Import of a historical log file: stream it from the stored cursor through the parser into the ingest writer.
 // Idempotent (a complete file has its cursor at its end, so a second import reads nothing) and resumable (each
 // chunk's rows and the cursor commit together, so a killed import continues where its last commit stopped).
-import { createReadStream, realpathSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, realpathSync } from 'node:fs';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import type { OpenDatabase } from '../db/client.js';
 import { checkIdentity, createLogSource, deleteLogSource, findLogSource, updateIdentity } from '../db/logSources.repo.js';
@@ -47,21 +47,26 @@ export interface ImportResult {
   elapsedMs: number;
 }
 
-/** The file under the stored cursor is not the file imported before. Nothing was written. */
+/** The file under the stored cursor is not the file imported before (or not as it was). Nothing was written. */
 export class FileIdentityError extends Error {
   constructor(
-    readonly reason: 'truncated' | 'replaced',
+    readonly reason: 'truncated' | 'replaced' | 'last_line_grew',
     readonly path: string,
     readonly detail: string,
   ) {
-    super(`${path} was ${reason} since it was last imported (${detail})`);
+    super(
+      reason === 'last_line_grew'
+        ? `${path} grew after an import that ended on a line without a newline (${detail})`
+        : `${path} was ${reason} since it was last imported (${detail})`,
+    );
     this.name = 'FileIdentityError';
   }
 }
 
 /**
  * Imports `path` into run `runName` (created if needed) from its stored cursor to the file's current end.
- * @throws FileIdentityError when the file was truncated or replaced under the cursor (nothing is written);
+ * @throws FileIdentityError when the file was truncated or replaced under the cursor, or grew after an import that
+ *   ended on an incomplete line (nothing is written);
  *   fs errors (ENOENT, EACCES, …) when the file cannot be read.
  */
 export async function importLogFile(options: ImportOptions): Promise<ImportResult> {
@@ -80,6 +85,11 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
   if (source) {
     const check = checkIdentity(source, readFileIdentity(path, source.headLength));
     if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
+    // The import reads a file as complete, so a last line without a newline was stored as it was. If the file
+    // grew since, that line may have been cut mid-write: its rest would be misread as a new line.
+    if (identity.size > source.byteOffset && source.byteOffset > 0 && byteAt(path, source.byteOffset - 1) !== 0x0a) {
+      throw new FileIdentityError('last_line_grew', path, `the line ending at byte ${source.byteOffset} had no newline then`);
+    }
     if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength) updateIdentity(conn.db, source.id, identity);
   } else {
     source = createLogSource(conn.db, run.id, path, identity, now());
@@ -120,4 +130,14 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
   result.unknownLines = parser.stats.unknownLines;
   result.elapsedMs = now() - started;
   return result;
+}
+
+function byteAt(path: string, offset: number): number | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const one = Buffer.alloc(1);
+    return readSync(fd, one, 0, 1, offset) === 1 ? one[0] : undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

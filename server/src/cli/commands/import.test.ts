@@ -155,6 +155,21 @@ describe('trainboard import', () => {
     expect(query('SELECT segment_count FROM runs')).toEqual([{ segment_count: 1 }]);
   });
 
+  it('refuses to continue a file whose last imported line had no newline and has grown since', async () => {
+    const log = join(dir, 'main_log.txt');
+    const text = restartedLog();
+    const cut = text.indexOf('lm loss: ', text.indexOf(' iteration        2/')) + 12; // mid-line, as a writer flushes
+    writeFileSync(log, text.slice(0, cut));
+    expect((await importCli(log, '--run', 'r')).code).toBe(0);
+    appendFileSync(log, text.slice(cut));
+    const r = await importCli(log, '--run', 'r');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`main_log.txt grew after an import that ended on a line without a newline (the line ending at byte ${cut} had no newline then)`);
+    const again = await importCli(log, '--run', 'r', '--restart');
+    expect(again.code).toBe(0);
+    expect(query('SELECT iteration, lm_loss FROM iterations WHERE iteration = 2')).toEqual([{ iteration: 2, lm_loss: 12 }]);
+  });
+
   it('refuses a file replaced by another one at the same path', async () => {
     const log = join(dir, 'main_log.txt');
     copyFileSync(exitLog, log);
