@@ -15,19 +15,27 @@ export function eventToJson(event: LogEvent): string {
   return JSON.stringify(event, encodeNonFinite);
 }
 
-/**
- * Fields that carry text, whose value must stay a string even when it reads "NaN" (a message could).
- * Every other string "NaN"/"Infinity"/"-Infinity" came from a number.
- */
-const TEXT_FIELDS = new Set(['type', 'message', 'group', 'split', 'path', 'reason', 'kind', 'jobState', 'jobId',
-  'partition', 'nodeList']);
+/** Top-level number fields that can hold NaN/±Infinity; `extra` and `timers` values are numbers too. */
+const FLOAT_FIELDS = ['consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss',
+  'lossScale', 'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops', 'ppl',
+  'durationMinutes'];
 
-function decodeNonFinite(key: string, value: unknown): unknown {
-  if (typeof value !== 'string' || TEXT_FIELDS.has(key)) return value;
+function toNumber(value: unknown): unknown {
   if (value === 'NaN') return NaN;
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
   return value;
+}
+
+/** Turns the strings eventToJson wrote back into numbers, only where numbers live (text stays text). */
+function reviveNumbers(event: Record<string, unknown>): void {
+  for (const field of FLOAT_FIELDS) if (field in event) event[field] = toNumber(event[field]);
+  for (const map of ['extra', 'timers']) {
+    const values = event[map];
+    if (typeof values === 'object' && values !== null) {
+      for (const [k, v] of Object.entries(values)) (values as Record<string, unknown>)[k] = toNumber(v);
+    }
+  }
 }
 
 /**
@@ -35,9 +43,10 @@ function decodeNonFinite(key: string, value: unknown): unknown {
  * @throws SyntaxError when the line is not JSON, or an Error when it is not an event object.
  */
 export function eventFromJson(line: string): LogEvent {
-  const value: unknown = JSON.parse(line, decodeNonFinite);
+  const value: unknown = JSON.parse(line);
   if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') {
     throw new Error('not a log event: expected an object with a string "type"');
   }
+  reviveNumbers(value as Record<string, unknown>);
   return value as LogEvent;
 }

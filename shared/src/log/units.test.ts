@@ -143,6 +143,10 @@ describe('eventToJson() / eventFromJson()', () => {
     const failure: LogEvent = { type: 'failure', offset: 0, line: 1, rank: null, kind: 'python_exception', message: 'NaN', nodes: [],
       globalRank: null, exitCode: null, lineCount: 1, shutdownNoise: false, duringStartup: false, lastIteration: null };
     expect(eventFromJson(eventToJson(failure))).toEqual(failure);
+    const start: LogEvent = { type: 'run_start', offset: 0, line: 1, rank: 0, config: { args: { adam_eps: 'NaN', lr: 'Infinity' }, worldSize: 8 } };
+    expect(eventFromJson(eventToJson(start))).toEqual(start);
+    const timer: LogEvent = { type: 'timer', offset: 0, line: 1, rank: 7, timers: { 'NaN': NaN, x: Infinity } };
+    expect(eventFromJson(eventToJson(timer))).toEqual(timer);
   });
 
   it('eventFromJson() rejects non-events', () => {
