@@ -17,6 +17,8 @@ export interface DevCluster {
   jobsDir: string;
   nodes: string[];
   partition: string;
+  /** `jobcomp` (no database, the default) or `slurmdbd` (DEV_CLUSTER_ACCOUNTING=slurmdbd). */
+  accounting: 'jobcomp' | 'slurmdbd';
   /** The fake trainer, copied where the test user can run it. */
   fakeTrainer: string;
 }

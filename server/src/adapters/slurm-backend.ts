@@ -74,7 +74,8 @@ export class SlurmBackend implements ClusterBackend {
     const byId = new Map((hist?.source === 'queue' ? [] : hist?.records ?? []).map((h) => [h.id, h]));
     const unknown: JobStatus[] = [];
     for (const j of finished) {
-      const h = byId.get(j.jobId);
+      // jobcomp keys array members by their own job id (`9`), slurmdbd by `<array>_<task>` (`4_1`).
+      const h = byId.get(j.jobId) ?? byId.get(j.id);
       if (h && h.exitCode !== null) {
         j.exitCode = h.exitCode;
         j.exitSignal = h.exitSignal;

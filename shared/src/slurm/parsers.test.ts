@@ -60,6 +60,20 @@ describe('parseSacct (recorded, jobcomp file)', () => {
     expect(byId.get('6')).toMatchObject({ state: '', name: 'name' });
   });
 
+  it('reads real sacct from slurmdbd: array members as <array>_<task>, `CANCELLED by <uid>`, steps skipped', () => {
+    const alloc = parseSacct(fixture('sacct-dbd-allocations.txt'));
+    const all = parseSacct(fixture('sacct-dbd-with-steps.txt'));
+    expect(alloc.rejected).toEqual([]);
+    expect(all.rejected).toEqual([]);
+    expect(all.records).toEqual(alloc.records);
+    const byId = new Map(alloc.records.map((r) => [r.id, r]));
+    expect(byId.get('2')).toMatchObject({ state: 'FAILED', exitCode: 3 });
+    expect(byId.get('3')).toMatchObject({ state: 'CANCELLED', cancelledBy: '1001' });
+    expect(byId.get('4_2')).toMatchObject({ state: 'COMPLETED', nodes: ['c2'], elapsedSeconds: 3 });
+    expect(byId.get('6')?.name).toBe('name with | pipe');
+    expect(byId.get('8')).toMatchObject({ state: 'NODE_FAIL', nodes: ['c4'] });
+  });
+
   it('splits `CANCELLED by <uid>` and skips step records', () => {
     const { records } = parseSacct('12|CANCELLED by 1001|0:15|2026-01-01T00:00:00|2026-01-01T00:01:00|00:01:00|c1|debug|x\n12.batch|CANCELLED|0:15|||00:01:00|c1||batch\n');
     expect(records).toEqual([expect.objectContaining({ id: '12', state: 'CANCELLED', cancelledBy: '1001', exitSignal: 15 })]);
