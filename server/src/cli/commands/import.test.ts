@@ -74,7 +74,7 @@ describe('trainboard import', () => {
   it('stores the rows of a real fixture with their values, and creates the database folder', async () => {
     const r = await importCli(validationLog, '--run', 'tr8-104B');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validations, 0 events; 1 unknown lines\n$/);
+    expect(r.out).toMatch(/^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validation, 0 events; 1 unknown line\n$/);
     expect(query('SELECT iteration, train_iters, consumed_samples, iteration_time_ms, lm_loss, loss_scale, grad_norm, segment, is_current, byte_offset, line FROM iterations ORDER BY id')).toEqual([
       { iteration: 7000, train_iters: 159576, consumed_samples: 260912, iteration_time_ms: 18706.1, lm_loss: 6.444662, loss_scale: 2048, grad_norm: 98258.265, segment: 0, is_current: 1, byte_offset: 0, line: 1 },
       { iteration: 7010, train_iters: 159576, consumed_samples: 261872, iteration_time_ms: 19904, lm_loss: 11.42026, loss_scale: 2048, grad_norm: 219645.978, segment: 0, is_current: 1, byte_offset: 603, line: 5 },

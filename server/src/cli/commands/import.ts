@@ -109,6 +109,7 @@ function describeError(file: string, err: unknown): string {
 }
 
 const fmt = new Intl.NumberFormat('en-US');
+const count = (n: number, noun: string) => `${fmt.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -125,9 +126,9 @@ function formatResult(runName: string, r: ImportResult): string {
   const rate = seconds > 0 ? ` (${fmt.format(Math.round(r.lines / seconds))} lines/s)` : '';
   const resumed = r.fromOffset > 0 ? `, resumed at byte ${fmt.format(r.fromOffset)}` : '';
   const dup = r.counts.duplicates > 0 ? `, ${fmt.format(r.counts.duplicates)} already stored` : '';
-  return `imported ${r.path} into run '${runName}': ${fmt.format(r.lines)} lines, ${formatBytes(r.toOffset - r.fromOffset)} in ${seconds.toFixed(1)} s${rate}${resumed}; ` +
-    `${fmt.format(r.counts.iterations)} iterations, ${fmt.format(r.counts.validations)} validations, ${fmt.format(r.counts.events)} events${dup}; ` +
-    `${fmt.format(r.unknownLines)} unknown lines`;
+  return `imported ${r.path} into run '${runName}': ${count(r.lines, 'line')}, ${formatBytes(r.toOffset - r.fromOffset)} in ${seconds.toFixed(1)} s${rate}${resumed}; ` +
+    `${count(r.counts.iterations, 'iteration')}, ${count(r.counts.validations, 'validation')}, ${count(r.counts.events, 'event')}${dup}; ` +
+    `${count(r.unknownLines, 'unknown line')}`;
 }
 
 /** A one-line progress display redrawn at most 5 times a second, only when stderr is a terminal. */
