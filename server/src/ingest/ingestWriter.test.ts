@@ -135,6 +135,26 @@ describe(createIngestWriter.name, () => {
     expect(rows('SELECT iteration FROM iterations ORDER BY id')).toEqual([{ iteration: 1 }, { iteration: 2 }]);
   });
 
+  it('does not advance the time walk for events it already stored (re-parsed after a resume)', () => {
+    const t0 = Date.UTC(2022, 4, 1);
+    const events = [
+      buildDatetime(0, t0),
+      buildIteration({ iteration: 1, offset: 100, iterationTimeMs: 1000 }),
+      buildIteration({ iteration: 2, offset: 200, iterationTimeMs: 1000 }),
+      buildValidation({ offset: 250, group: 'valid', iteration: 2 }),
+      buildIteration({ iteration: 3, offset: 300, iterationTimeMs: 1000 }),
+    ];
+    const clean = setup();
+    clean.open().commit(events, cursorAt(400, 5));
+    const resumed = setup();
+    resumed.open().commit(events.slice(0, 3), cursorAt(150, 2)); // resume point inside an open group, say
+    resumed.open().commit(events.slice(1), cursorAt(400, 5)); // iteration 2 comes again
+    const times = 'SELECT iteration, time_ms FROM iterations ORDER BY byte_offset';
+    expect(resumed.rows(times)).toEqual(clean.rows(times));
+    expect(clean.rows(times)).toEqual([{ iteration: 1, time_ms: t0 + 1000 }, { iteration: 2, time_ms: t0 + 2000 }, { iteration: 3, time_ms: t0 + 3000 }]);
+    expect(resumed.rows('SELECT ingest_state FROM log_sources')).toEqual(clean.rows('SELECT ingest_state FROM log_sources'));
+  });
+
   it('stamps arrival time in live mode', () => {
     const { open, rows } = setup({ timeSource: 'arrival', now: () => 42 });
     open().commit([buildIteration({ iteration: 1, offset: 0 }), buildIteration({ iteration: 2, offset: 10, timestamp: 7 })], cursorAt(20, 3));

@@ -169,10 +169,10 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
       WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset DESC`),
     setTime: sqlite.prepare('UPDATE iterations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     untimedValidations: sqlite.prepare(`SELECT id, byte_offset AS offset FROM validations
-      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL`),
+      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset`),
     setValidationTime: sqlite.prepare('UPDATE validations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     untimedEvents: sqlite.prepare(`SELECT id, byte_offset AS offset FROM events
-      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL`),
+      WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset`),
     setEventTime: sqlite.prepare('UPDATE events SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     // Compare-and-set on the cursor: a second writer on the same source (an import while the server follows the
     // file) would have moved it, and its rows must not be interleaved with ours.
@@ -193,11 +193,15 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   };
 
   function insertIteration(ev: IterationEvent, counts: CommitCounts): void {
+    const clock = state.clock;
+    const { anchorMs, anchorEstimated, anchorIteration, unanchoredFrom } = clock; // no allocation on the hot path
     const time = estimate
-      ? clockOnIteration(state.clock, ev.iteration, ev.iterationTimeMs, ev.timestamp, ev.offset)
+      ? clockOnIteration(clock, ev.iteration, ev.iterationTimeMs, ev.timestamp, ev.offset)
       : { timeMs: ev.timestamp ?? now(), estimated: false };
     const result = stmt.insertIteration.run(iterationRow(ev, target, state.segment, time));
     if (result.changes === 0) {
+      // Already stored: the walk must not advance twice for one row, or a resumed import would drift.
+      Object.assign(clock, { anchorMs, anchorEstimated, anchorIteration, unanchoredFrom });
       counts.duplicates++;
       return;
     }
@@ -215,12 +219,14 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
   function insertValidation(ev: ValidationEvent, counts: CommitCounts): void {
     const iteration = ev.iteration ?? ev.afterIteration ?? state.lastIteration;
     const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
+    const unanchoredFrom = state.clock.unanchoredFrom;
     const time = stampOther(null, ev.offset);
     const result = stmt.insertValidation.run(
       target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
       ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
     );
     if (result.changes === 0) {
+      state.clock.unanchoredFrom = unanchoredFrom;
       counts.duplicates++;
       return;
     }
@@ -235,6 +241,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     const segment = isStart ? state.segment + 1 : state.segment;
     const own = ev.type === 'datetime' || ev.type === 'pulse' || ev.type === 'exit' ? ev.timestamp : null;
     // A banner starts a new process: the previous process's clock does not date it (see startSegment).
+    const unanchoredFrom = state.clock.unanchoredFrom;
     const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own, ev.offset);
     const { kind, iteration, message } = typedColumns(ev);
     const { type: _t, offset: _o, line: _l, ...payload } = ev;
@@ -243,6 +250,7 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
       time.timeMs, time.estimated ? 1 : 0, message, toJsonText(payload),
     );
     if (result.changes === 0) {
+      state.clock.unanchoredFrom = unanchoredFrom;
       counts.duplicates++;
       return;
     }
@@ -274,21 +282,18 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     const times = walkBackwards(rows, anchorMs);
     for (const [id, timeMs] of times) stmt.setTime.run(timeMs, id);
     // Other rows in the range take the time of the iteration logged just before them (else just after them).
+    // Both lists are in file order, so one merged walk dates them all.
     const timeline = rows.map((r) => ({ offset: r.offset, timeMs: times.get(r.id) as number })).reverse();
-    const timeAt = (offset: number): number => {
+    const dateInOrder = (untimed: { id: number; offset: number }[], set: Database.Statement) => {
+      let i = 0;
       let t = timeline[0]?.timeMs ?? anchorMs;
-      for (const p of timeline) {
-        if (p.offset > offset) break;
-        t = p.timeMs;
+      for (const r of untimed) {
+        while (i < timeline.length && (timeline[i] as { offset: number }).offset <= r.offset) t = (timeline[i++] as { timeMs: number }).timeMs;
+        set.run(t, r.id);
       }
-      return t;
     };
-    for (const r of stmt.untimedValidations.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[]) {
-      stmt.setValidationTime.run(timeAt(r.offset), r.id);
-    }
-    for (const r of stmt.untimedEvents.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[]) {
-      stmt.setEventTime.run(timeAt(r.offset), r.id);
-    }
+    dateInOrder(stmt.untimedValidations.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[], stmt.setValidationTime);
+    dateInOrder(stmt.untimedEvents.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[], stmt.setEventTime);
   }
 
   const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number): CommitCounts => {
