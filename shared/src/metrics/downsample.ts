@@ -1,0 +1,60 @@
+// Min/max bucket downsampling of one series for charts: at most ≈ `target` points whatever the range, and never
+// hides what an operator looks for: a loss spike (the max of its bucket), a dip (the min), a NaN or Inf (kept as
+// its own point), and the latest value (where the run is now).
+
+export interface SeriesPoint {
+  /** X: the iteration. Points come sorted by x. */
+  x: number;
+  /** Y: null when the line did not carry the field (skipped), NaN/±Infinity kept as such. */
+  y: number | null;
+}
+
+export interface Downsampled {
+  points: SeriesPoint[];
+  /** False when `points` are the input's points with a y value, all of them. */
+  sampled: boolean;
+}
+
+/** ≈ 2,000 points per series: about one per horizontal pixel of a wide chart, a few tens of KB of JSON. */
+export const DEFAULT_TARGET_POINTS = 2000;
+
+/**
+ * Downsamples `points` (sorted by x) to at most about `target` points.
+ * - Points with y === null are dropped (nothing to draw).
+ * - When the remaining points number `target` or fewer, they are returned as they are (`sampled: false`).
+ * - Otherwise the x range is cut into target/2 buckets of equal point count; each bucket keeps its minimum and its
+ *   maximum finite y (in x order, one point when they coincide) and the first point of each non-finite kind
+ *   (NaN, +Inf, −Inf) it holds. The last input point is always kept.
+ * The output is sorted by x and is a subset of the input.
+ */
+export function downsampleMinMax(points: readonly SeriesPoint[], target = DEFAULT_TARGET_POINTS): Downsampled {
+  const present = points.filter((p) => p.y !== null);
+  if (present.length <= Math.max(target, 2)) return { points: present, sampled: false };
+  const bucketCount = Math.max(1, Math.floor(target / 2));
+  const size = present.length / bucketCount;
+  const keep: number[] = [];
+  for (let b = 0; b < bucketCount; b++) {
+    const start = Math.floor(b * size);
+    const end = Math.min(present.length, Math.floor((b + 1) * size));
+    let min = -1;
+    let max = -1;
+    let nan = -1;
+    let posInf = -1;
+    let negInf = -1;
+    for (let i = start; i < end; i++) {
+      const y = (present[i] as SeriesPoint).y as number;
+      if (Number.isNaN(y)) nan = nan < 0 ? i : nan;
+      else if (y === Infinity) posInf = posInf < 0 ? i : posInf;
+      else if (y === -Infinity) negInf = negInf < 0 ? i : negInf;
+      else {
+        if (min < 0 || y < ((present[min] as SeriesPoint).y as number)) min = i;
+        if (max < 0 || y > ((present[max] as SeriesPoint).y as number)) max = i;
+      }
+    }
+    const picked = [min, max, nan, posInf, negInf].filter((i) => i >= 0).sort((a, b2) => a - b2);
+    for (const i of picked) if (keep.at(-1) !== i) keep.push(i);
+  }
+  const last = present.length - 1;
+  if (keep.at(-1) !== last) keep.push(last);
+  return { points: keep.map((i) => present[i] as SeriesPoint), sampled: true };
+}

@@ -1,0 +1,77 @@
+// The socket.io contract between the server and the dashboard, typed once here and used by both sides.
+//
+// Ordering and gaps: every stored iteration row has a per-database id that only grows, and a run's rows are
+// published in id order. A batch's `seq` is the id of its last point and `prevSeq` the seq of the run's previous
+// batch, so a client holding `lastSeq` knows it missed something exactly when `batch.prevSeq !== lastSeq`
+// (ids are not contiguous per run, so "seq + 1" would not work). It then resubscribes with `afterSeq: lastSeq`
+// (the server replays the missing rows from the database) or backfills over REST.
+import { z } from 'zod';
+import type { MetricField, WireNumber } from './metrics/fields.js';
+
+/** One stored iteration as the dashboard draws it. */
+export interface LivePoint {
+  /** The row id: the point's position in the run's stream (see `seq`). */
+  id: number;
+  iteration: number;
+  /** Process start (restart segment) that logged it; a later segment's point replaces an earlier one's. */
+  segment: number;
+  /** Epoch ms: arrival time when followed live. */
+  timeMs: number | null;
+  values: Partial<Record<MetricField, WireNumber>>;
+}
+
+export interface PointsBatch {
+  runId: number;
+  /** Id of the last point in `points`: strictly increases from batch to batch of a run. */
+  seq: number;
+  /** `seq` of the run's previous batch (0 before the first): a client whose last seq differs missed points. */
+  prevSeq: number;
+  points: LivePoint[];
+  /** True for the catch-up batch sent on subscribe (points the client missed), false for live batches. */
+  replay: boolean;
+}
+
+/** What a follower is doing, for the run page's status line. */
+export interface FollowStatus {
+  runId: number;
+  logSourceId: number;
+  path: string;
+  state: 'waiting_for_file' | 'following' | 'reconnecting' | 'stopped';
+  /** Committed byte offset. */
+  offset: number;
+  /** Why it is reconnecting, or what was detected (file replaced/truncated); no secrets. */
+  message: string | null;
+}
+
+export interface ServerToClientEvents {
+  points: (batch: PointsBatch) => void;
+  follow_status: (status: FollowStatus) => void;
+}
+
+export const subscribeRequestSchema = z.object({
+  runId: z.number().int().positive(),
+  /** The last seq this client applied; omit on first subscribe (live points only, backfill over REST). */
+  afterSeq: z.number().int().nonnegative().optional(),
+});
+export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
+
+export const unsubscribeRequestSchema = z.object({ runId: z.number().int().positive() });
+export type UnsubscribeRequest = z.infer<typeof unsubscribeRequestSchema>;
+
+export type Ack = { ok: true; seq: number } | { ok: false; code: string; message: string };
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (result: Ack) => void) => void;
+  unsubscribe: (request: UnsubscribeRequest, ack?: (result: Ack) => void) => void;
+}
+
+/** The room of a run: every socket subscribed to it receives its batches. */
+export const runRoom = (runId: number): string => `run:${runId}`;
+
+/**
+ * What a client does with a batch given the last seq it applied: `gap` when points between were missed (resubscribe
+ * with afterSeq or backfill over REST), and the points it has not applied yet (a replay can overlap live batches).
+ */
+export function acceptBatch(lastSeq: number, batch: PointsBatch): { gap: boolean; fresh: LivePoint[] } {
+  return { gap: batch.prevSeq > lastSeq, fresh: batch.points.filter((p) => p.id > lastSeq) };
+}
