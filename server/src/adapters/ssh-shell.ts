@@ -2,7 +2,7 @@
 // drops. The host key is always checked (known_hosts or a pinned SHA256 fingerprint); there is no
 // trust-on-first-use. Keys and passphrases never appear in errors or logs.
 import { readFileSync } from 'node:fs';
-import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { knownHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
 import { ShellError, type ExecOptions, type Shell, type ShellResult } from './shell.js';
@@ -41,6 +41,26 @@ export class SshShell implements Shell {
     const command = shellCommand(argv);
     const client = await this.connection();
     return this.run(client, command, argv[0] ?? '', options);
+  }
+
+  /**
+   * An SFTP session on the shared connection (the log follower reads files by offset through it). It ends when the
+   * connection drops; call again to get one on a new connection. The caller ends it when done.
+   */
+  async sftp(): Promise<SFTPWrapper> {
+    const client = await this.connection();
+    return new Promise<SFTPWrapper>((resolve, reject) => {
+      try {
+        client.sftp((err, sftp) => {
+          if (!err) return resolve(sftp);
+          this.dropped(client);
+          reject(new ShellError('closed', `cannot open an SFTP session on ${this.target}: ${err.message}`, { cause: err }));
+        });
+      } catch (e) {
+        this.dropped(client);
+        reject(new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e }));
+      }
+    });
   }
 
   async close(): Promise<void> {
