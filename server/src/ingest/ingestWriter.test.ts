@@ -5,7 +5,7 @@ import { createLogSource } from '../db/logSources.repo.js';
 import { currentSeries, supersededIterations } from '../db/iterations.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
 import { buildDatetime, buildIteration, buildRunStart, buildValidation, cursorAt } from './eventBuilders.js';
-import { ConcurrentIngestError, createIngestWriter, type IngestOptions } from './ingestWriter.js';
+import { ConcurrentIngestError, createIngestWriter, insertIterationSql, iterationRow, type IngestOptions } from './ingestWriter.js';
 
 function setup(options: IngestOptions = { timeSource: 'estimate' }) {
   const conn = openDatabase(':memory:');
@@ -28,6 +28,24 @@ function restartedLog(): LogEvent[] {
     buildValidation({ offset: 1450, iteration: 4, group: 'valid', lmLoss: 2 }),
   ];
 }
+
+describe(iterationRow.name, () => {
+  it('puts every field in the column the insert names for it', () => {
+    const columns = /\(([^)]*)\)/.exec(insertIterationSql)?.[1]?.split(',').map((c) => c.trim()) ?? [];
+    const ev = buildIteration({
+      iteration: 7, offset: 11, line: 12, rank: 3, trainIters: 13, consumedSamples: 14, consumedTokens: 15, iterationTimeMs: 16,
+      learningRate: 17, globalBatchSize: 18, lmLoss: 19, lossScale: 20, gradNorm: 21, numZeros: 22, skippedIterations: 23,
+      nanIterations: 24, samplesPerSecond: 25, tflops: 26, overhead: true,
+    });
+    const row = iterationRow(ev, { runId: 1, logSourceId: 2 }, 4, { timeMs: 99, estimated: true });
+    expect(Object.fromEntries(columns.map((c, i) => [c, row[i]]))).toEqual({
+      run_id: 1, log_source_id: 2, byte_offset: 11, line: 12, segment: 4, is_current: 1, iteration: 7, train_iters: 13,
+      time_ms: 99, time_estimated: 1, consumed_samples: 14, consumed_tokens: 15, iteration_time_ms: 16, learning_rate: 17,
+      global_batch_size: 18, lm_loss: 19, loss_scale: 20, grad_norm: 21, num_zeros: 22, skipped_iterations: 23,
+      nan_iterations: 24, samples_per_second: 25, tflops: 26, overhead: 1, rank: 3, extra: null,
+    });
+  });
+});
 
 describe(createIngestWriter.name, () => {
   it('commit() stores iterations with typed columns, NaN kept in extra, and moves the cursor', () => {
