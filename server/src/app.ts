@@ -1,0 +1,23 @@
+// The Express 5 app: REST routes and JSON errors. No listening, no timers: main.ts owns the side effects, and
+// tests call createApp with an in-memory database.
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { OpenDatabase } from './db/client.js';
+import { errorHandler, notFound } from './routes/errors.js';
+import { runsRouter } from './routes/runs.js';
+
+export interface AppDeps {
+  conn: OpenDatabase;
+  logger: Logger;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: '100kb' }));
+  app.get('/api/health', (_req, res) => void res.json({ ok: true }));
+  app.use(runsRouter(deps.conn.sqlite));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,23 @@
+// Errors as JSON {code, message}: thrown HttpErrors keep their status; anything else is a 500 whose details stay
+// in the server log (they may name paths or hosts), never in the response.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound: RequestHandler = (req, _res, next) => next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    if (err instanceof HttpError) return void res.status(err.status).json({ code: err.code, message: err.message });
+    const status = (err as { status?: number; type?: string }).status;
+    if (status === 400) return void res.status(400).json({ code: 'invalid_request', message: 'malformed request' });
+    logger.error({ err: (err as Error).message, path: req.path }, 'request failed');
+    res.status(500).json({ code: 'internal', message: 'internal error' });
+  };
+}
