@@ -91,31 +91,7 @@ export function parseIteration(
   if (total < 0) return null;
   k = skipBlanks(s, cursor.end, end);
   if (k < end && s.charCodeAt(k) !== 124) return null;
-  const event: IterationEvent = {
-    type: 'iteration',
-    offset: base.offset,
-    line: base.line,
-    rank: base.rank,
-    iteration: cur,
-    trainIters: total,
-    consumedSamples: null,
-    consumedTokens: null,
-    iterationTimeMs: null,
-    learningRate: null,
-    globalBatchSize: null,
-    lmLoss: null,
-    lossScale: null,
-    gradNorm: null,
-    numZeros: null,
-    skippedIterations: null,
-    nanIterations: null,
-    samplesPerSecond: null,
-    tflops: null,
-    extra: {},
-    timestamp: base.timestamp,
-    overhead: base.overhead,
-    truncated: false,
-  };
+  const event = blankIteration(base.offset, base.line, base.rank, cur, total, base.timestamp, base.overhead);
   k++;
   let expected = 0;
   while (k < end) {
@@ -196,4 +172,41 @@ function assign(e: IterationEvent, field: Field, v: number): void {
     case Field.SamplesPerSecond: e.samplesPerSecond = v; break;
     case Field.Tflops: e.tflops = v; break;
   }
+}
+
+/** An iteration event with every metric absent (null): the parsers fill in what the line carries. */
+export function blankIteration(
+  offset: number,
+  line: number,
+  rank: number | null,
+  iteration: number,
+  trainIters: number,
+  timestamp: number | null,
+  overhead: boolean,
+): IterationEvent {
+  return {
+    type: 'iteration',
+    offset,
+    line,
+    rank,
+    iteration,
+    trainIters,
+    consumedSamples: null,
+    consumedTokens: null,
+    iterationTimeMs: null,
+    learningRate: null,
+    globalBatchSize: null,
+    lmLoss: null,
+    lossScale: null,
+    gradNorm: null,
+    numZeros: null,
+    skippedIterations: null,
+    nanIterations: null,
+    samplesPerSecond: null,
+    tflops: null,
+    extra: {},
+    timestamp,
+    overhead,
+    truncated: false,
+  };
 }

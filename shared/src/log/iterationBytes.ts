@@ -5,7 +5,7 @@
 // then takes the general string path in iteration.ts. Both paths must give identical events (tested).
 
 import type { IterationEvent } from './events.js';
-import { KNOWN_FIELDS, KNOWN_LABELS, assignField } from './iteration.js';
+import { KNOWN_FIELDS, KNOWN_LABELS, assignField, blankIteration } from './iteration.js';
 
 const LABEL_BYTES: Uint8Array[] = KNOWN_LABELS.map((label) => Uint8Array.from(label, (ch) => ch.charCodeAt(0)));
 const LABEL_COUNT = LABEL_BYTES.length;
@@ -129,31 +129,7 @@ export function parseIterationBytes(
   while (k < end && b[k] === 32) k++;
   if (b[k] !== 124) return null;
   k++;
-  const event: IterationEvent = {
-    type: 'iteration',
-    offset: base.offset,
-    line: base.line,
-    rank,
-    iteration,
-    trainIters,
-    consumedSamples: null,
-    consumedTokens: null,
-    iterationTimeMs: null,
-    learningRate: null,
-    globalBatchSize: null,
-    lmLoss: null,
-    lossScale: null,
-    gradNorm: null,
-    numZeros: null,
-    skippedIterations: null,
-    nanIterations: null,
-    samplesPerSecond: null,
-    tflops: null,
-    extra: {},
-    timestamp: null,
-    overhead: base.overhead,
-    truncated: false,
-  };
+  const event = blankIteration(base.offset, base.line, rank, iteration, trainIters, null, base.overhead);
   let expected = 0;
   for (;;) {
     while (k < end && b[k] === 32) k++;

@@ -2,7 +2,7 @@
 // Idempotent and resumable (see ingest/importFile.ts). Progress goes to stderr on a terminal; the final summary
 // goes to stdout (one JSON object with --json). Diagnostics go through pino to stderr.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, usageError } from '../args.js';
 import pino from 'pino';
 import type { CliIo } from '../main.js';
 import { openDatabase } from '../../db/client.js';
@@ -26,32 +26,22 @@ only what was appended since; an interrupted import continues where it stopped.
   --json        print the final summary as one JSON object
 `;
 
+const COMMAND = { name: 'import', usage: USAGE };
+
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        run: { type: 'string' },
-        db: { type: 'string' },
-        restart: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    return usageError(io, (err as Error).message);
-  }
+  const args = parseCommandArgs(COMMAND, argv, io, {
+    run: { type: 'string' },
+    db: { type: 'string' },
+    restart: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) return usageError(io, positionals.length === 0 ? 'missing FILE' : 'import takes exactly one FILE');
-  if (values.run === undefined) return usageError(io, 'missing --run NAME');
+  if (positionals.length !== 1) return usageError(COMMAND, io, positionals.length === 0 ? 'missing FILE' : 'import takes exactly one FILE');
+  if (values.run === undefined) return usageError(COMMAND, io, 'missing --run NAME');
   if (!RUN_NAME.test(values.run)) {
-    return usageError(io, `invalid run name ${JSON.stringify(values.run)}: use letters, digits, '.', '_' and '-' (at most 128)`);
+    return usageError(COMMAND, io, `invalid run name ${JSON.stringify(values.run)}: use letters, digits, '.', '_' and '-' (at most 128)`);
   }
   const file = positionals[0] as string;
   const dbPath = resolve(values.db ?? DEFAULT_DB_PATH);
@@ -84,11 +74,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } finally {
     conn.close();
   }
-}
-
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`trainboard import: ${message}\n\n${USAGE}`);
-  return 2;
 }
 
 function isFsError(err: unknown): err is NodeJS.ErrnoException {

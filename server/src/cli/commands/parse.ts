@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, usageError } from '../args.js';
 import { eventToJson } from '@trainboard/shared/log/json';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { emptySummary, formatSummary, summarizeEvents, withStats } from '@trainboard/shared/log/summary';
@@ -19,26 +19,19 @@ shared/src/log/events.ts. Non-finite numbers are written as "NaN", "Infinity", "
   --json    events as JSON lines instead of the summary
 `;
 
+const COMMAND = { name: 'parse', usage: USAGE };
+
 /** Read size: large enough that per-chunk overhead vanishes, small enough to stream any file. */
 const CHUNK_BYTES = 1 << 20;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
-    });
-  } catch (err) {
-    return usageError(io, (err as Error).message);
-  }
-  if (args.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const args = parseCommandArgs(COMMAND, argv, io, {
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
+  if (typeof args === 'number') return args;
   const files = args.positionals;
-  if (files.length === 0) return usageError(io, 'missing FILE');
+  if (files.length === 0) return usageError(COMMAND, io, 'missing FILE');
 
   // Check every file first: a typo in the third name should not come after two files of output.
   for (const file of files) {
@@ -59,11 +52,6 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     }
   }
   return 0;
-}
-
-function usageError(io: CliIo, message: string): number {
-  io.stderr.write(`trainboard parse: ${message}\n\n${USAGE}`);
-  return 2;
 }
 
 async function unreadable(file: string): Promise<string | null> {

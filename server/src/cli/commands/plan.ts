@@ -1,5 +1,5 @@
 // `trainboard plan CONFIG|--preset NAME [--json]`: the derived values of a run (layout, train_iters, memory, time).
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { RunConfig, RunPlan } from '@trainboard/shared/runconfig/index';
 import type { CliIo } from '../main.js';
 import { loadFromArgs, printIssues } from '../../render/cliSource.js';
@@ -54,19 +54,10 @@ function toText(config: RunConfig, plan: RunPlan): string {
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-      preset: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
-    } });
-  } catch (error) {
-    io.stderr.write(`trainboard plan: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs({ name: 'plan', usage: USAGE }, argv, io, {
+    preset: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const result = await loadFromArgs(parsed.positionals, parsed.values.preset, io, 'plan');
   if (!result) return 2;
   if (!result.ok || !('plan' in result) || !result.plan || !result.config) {

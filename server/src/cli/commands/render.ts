@@ -1,5 +1,5 @@
 // `trainboard render CONFIG|--preset NAME --out DIR`: writes the sbatch script and the DeepSpeed config.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, usageError } from '../args.js';
 import path from 'node:path';
 import { RenderError, renderRun, TEMPLATE_NAMES } from '@trainboard/shared/runconfig/index';
 import type { TemplateName } from '@trainboard/shared/runconfig/index';
@@ -18,29 +18,18 @@ Validates the config and, if it has no errors, writes into DIR the sbatch script
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-      preset: { type: 'string' },
-      out: { type: 'string' },
-      template: { type: 'string', default: 'megatron-deepspeed' },
-      'fake-trainer': { type: 'string', default: FAKE_TRAINER_PATH },
-      'seconds-per-iteration': { type: 'string', default: '0.2' },
-      help: { type: 'boolean', short: 'h' },
-    } });
-  } catch (error) {
-    io.stderr.write(`trainboard render: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const command = { name: 'render', usage: USAGE };
+  const parsed = parseCommandArgs(command, argv, io, {
+    preset: { type: 'string' },
+    out: { type: 'string' },
+    template: { type: 'string', default: 'megatron-deepspeed' },
+    'fake-trainer': { type: 'string', default: FAKE_TRAINER_PATH },
+    'seconds-per-iteration': { type: 'string', default: '0.2' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (!values.out) {
-    io.stderr.write(`trainboard render: --out DIR is required\n\n${USAGE}`);
-    return 2;
-  }
+  if (!values.out) return usageError(command, io, '--out DIR is required');
   if (!(TEMPLATE_NAMES as readonly string[]).includes(values.template)) {
     io.stderr.write(`trainboard render: unknown --template '${values.template}' (use ${TEMPLATE_NAMES.join(' or ')})\n`);
     return 2;

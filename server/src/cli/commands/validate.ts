@@ -1,5 +1,5 @@
 // `trainboard validate CONFIG|--preset NAME [--json]`: every finding with field, value, why and fix; exit 1 on errors.
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../main.js';
 import { loadFromArgs, printIssues, summaryLine } from '../../render/cliSource.js';
 
@@ -10,19 +10,10 @@ Prints each error and warning with its field, value, why and fix. Exit 1 if ther
 `;
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
-      preset: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
-    } });
-  } catch (error) {
-    io.stderr.write(`trainboard validate: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs({ name: 'validate', usage: USAGE }, argv, io, {
+    preset: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const result = await loadFromArgs(parsed.positionals, parsed.values.preset, io, 'validate');
   if (!result) return 2;
   if (parsed.values.json) {
