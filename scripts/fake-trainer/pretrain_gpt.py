@@ -69,6 +69,7 @@ def parse_args(argv):
     a('--control-file', default=None, help='polled before each iteration: a fault name, or "slow <factor>"')
     a('--ground-truth', default=None, help='write the printed values here as JSON lines')
     a('--no-rank-prefix', action='store_true', help='print without [defaultN]: prefixes (no --tee)')
+    a('--sync-dir', default=None, help='folder the srun tasks share to stay in step (default: <save>/.fake-trainer-sync)')
     a('--wall-clock-start', type=float, default=None, help=argparse.SUPPRESS)
     args, extra = p.parse_known_args(argv)
     # Megatron flags we don't model (tokenizer, data paths, DeepSpeed...) are accepted and shown in the dump.
@@ -232,12 +233,71 @@ def now_text():
     return time.strftime('%Y-%m-%d %H:%M:%S')
 
 
-def print_datetime(out, message, event=None):
-    # Megatron's print_datetime starts with a barrier: rank 0 prints only after every rank got there, so the last
-    # rank's lines come first. Separate srun tasks share no barrier; a short wait on the other nodes stands in.
-    if out.nnodes > 1 and not out.is_last():
-        time.sleep(0.5)
+class Sync:
+    """Stands in for the collectives that keep real ranks in lockstep. The srun tasks of one step meet through files
+    in a folder they share (the dev cluster is one host; a real cluster has a shared filesystem). Files older than
+    this process (left by an earlier job with the same id) are ignored."""
+
+    def __init__(self, args, node_rank, nnodes):
+        self.n, self.rank = nnodes, node_rank
+        self.born = time.time() - 5.0
+        self.dir = None
+        tasks = int(os.environ.get('SLURM_STEP_NUM_TASKS', os.environ.get('SLURM_NTASKS', '1')))
+        if nnodes > 1 and tasks > 1:  # only real srun steps have peers to wait for
+            base = args.sync_dir or os.path.join(args.save or os.getcwd(), '.fake-trainer-sync')
+            step = '%s.%s' % (os.environ.get('SLURM_JOB_ID', 'nojob'), os.environ.get('SLURM_STEP_ID', '0'))
+            self.dir = os.path.join(base, step)
+            os.makedirs(self.dir, exist_ok=True)
+
+    def _fresh(self, path):
+        try:
+            return os.stat(path).st_mtime >= self.born
+        except OSError:
+            return False
+
+    def barrier(self, name, timeout=120.0):
+        """Returns when every task got here (or after `timeout`: a dead peer must not hang the rest)."""
+        if not self.dir:
+            return
+        d = os.path.join(self.dir, name.replace('/', '_')[:100])
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, str(self.rank)), 'w').close()
+        end = time.time() + timeout
+        while time.time() < end:
+            if sum(1 for f in os.listdir(d) if self._fresh(os.path.join(d, f))) >= self.n:
+                return
+            time.sleep(0.005)
+
+    def stop_at(self, reason, iteration, want):
+        """The iteration at which all tasks stop for `reason`, or None: the first task that wants to stop decides."""
+        if not self.dir:
+            return iteration if want else None
+        path = os.path.join(self.dir, 'stop-' + reason)
+        if want and not self._fresh(path):
+            tmp = '%s.%d' % (path, self.rank)
+            with open(tmp, 'w') as f:
+                f.write(str(iteration))
+            try:
+                os.replace(tmp, path) if not os.path.exists(path) else os.remove(tmp)
+            except OSError:
+                pass
+        if not self._fresh(path):
+            return None
+        try:
+            with open(path) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return None
+
+
+def print_datetime(out, sync, message, event=None):
+    """Megatron's print_datetime: a barrier, then rank 0 prints. Returns the time the barrier let everyone go."""
+    sync.barrier('datetime-' + message)
+    released = time.time()
+    if out.nnodes > 1 and out.is_first() and not out.is_last():
+        time.sleep(0.2)  # the last rank's lines from before the barrier reach the log first, as through srun
     out.first('[%s] datetime: %s ' % (message, now_text()), event)
+    return released
 
 
 def arguments_dump(args, world, dp, train_iters_arg):
@@ -423,6 +483,7 @@ def main(argv):
         return 2
     dp = world // (tp * pp)
     out = Out(args, node_rank, nnodes)
+    sync = Sync(args, node_rank, nnodes)
     rng_seed = args.seed
     rampup = None
     if args.rampup_batch_size:
@@ -460,10 +521,10 @@ def main(argv):
         return 1
     out.first('>>> done with compiling and loading fused kernels. Compilation time: 1.234 seconds')
     out.first('time to initialize megatron (seconds): 12.345')
-    print_datetime(out, 'after megatron is initialized', {'type': 'datetime', 'message': 'after megatron is initialized'})
+    print_datetime(out, sync, 'after megatron is initialized', {'type': 'datetime', 'message': 'after megatron is initialized'})
     if args.kill_switch_path and os.path.exists(args.kill_switch_path):
         msg = 'Detected kill switch at %s. Exiting' % args.kill_switch_path
-        print_datetime(out, msg, {'type': 'exit', 'reason': 'kill_switch', 'iteration': None})
+        print_datetime(out, sync, msg, {'type': 'exit', 'reason': 'kill_switch', 'iteration': None})
         return 0
     out.first('setting training iterations to %d' % train_iters)
 
@@ -483,15 +544,15 @@ def main(argv):
     embed = args.pad_vocab_size_to * args.hidden_size / 1e9
     out.first('estimated model parameters: %s' % (params + embed))
     out.first('estimated model parameters without embeddings: %s' % params)
-    print_datetime(out, 'after model, optimizer, and learning rate scheduler are built',
+    print_datetime(out, sync, 'after model, optimizer, and learning rate scheduler are built',
                    {'type': 'datetime', 'message': 'after model, optimizer, and learning rate scheduler are built'})
-    print_datetime(out, 'after dataloaders are built', {'type': 'datetime', 'message': 'after dataloaders are built'})
+    print_datetime(out, sync, 'after dataloaders are built', {'type': 'datetime', 'message': 'after dataloaders are built'})
     out.first('done with setup ...')
     out.last('time (ms) | model-and-optimizer-setup: %.2f | train/valid/test-data-iterators-setup: %.2f'
              % (1000 * reported, 300 * reported))
     out.first('training ...')
-    print_datetime(out, 'before the start of training step',
-                   {'type': 'datetime', 'message': 'before the start of training step'})
+    deadline = print_datetime(out, sync, 'before the start of training step',
+                              {'type': 'datetime', 'message': 'before the start of training step'})
 
     # --- train
     groups = [g for g in args.valid_groups.split(',') if g]
@@ -502,10 +563,12 @@ def main(argv):
     nan_since = None
     saved_checkpoint = False
     while iteration < train_iters:
-        if args.kill_switch_path and os.path.exists(args.kill_switch_path):
+        seen = bool(args.kill_switch_path) and os.path.exists(args.kill_switch_path)
+        stop = sync.stop_at('kill-switch', iteration, seen)
+        if stop is not None and iteration >= stop:
             if not saved_checkpoint and args.save:
                 save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
-            print_datetime(out, 'Detected kill switch at %s. Exiting' % args.kill_switch_path,
+            print_datetime(out, sync, 'Detected kill switch at %s. Exiting' % args.kill_switch_path,
                            {'type': 'exit', 'reason': 'kill_switch', 'iteration': iteration})
             return 0
         faults.poll(iteration + 1, first_iteration)
@@ -522,7 +585,9 @@ def main(argv):
             return 1
         gbs = batch_size_at(args, rampup, consumed)
         rng = random.Random('%d-%d' % (rng_seed, iteration + 1))  # the same value on every task and on a rerun
-        time.sleep(spi * faults.slow_factor)
+        # Paced against one shared schedule, so tasks stay in step however long their printing takes.
+        deadline += spi * faults.slow_factor
+        time.sleep(max(0.0, deadline - time.time()))
         iteration += 1
         consumed += gbs
         saved_checkpoint = False
@@ -552,20 +617,21 @@ def main(argv):
             overhead_s += 0.4 * reported
         if args.exit_duration_in_mins:
             train_time = (time.time() - import_time) / 60.0
-            if train_time > args.exit_duration_in_mins:
+            stop = sync.stop_at('duration', iteration, train_time > args.exit_duration_in_mins)
+            if stop is not None and iteration >= stop:
                 if not saved_checkpoint and args.save:
                     save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
-                print_datetime(out, 'exiting program after %s minutes' % train_time,
+                print_datetime(out, sync, 'exiting program after %s minutes' % train_time,
                                {'type': 'exit', 'reason': 'duration_limit', 'iteration': iteration})
                 return 0
         if args.exit_interval and iteration % args.exit_interval == 0:
             if not saved_checkpoint and args.save:
                 save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
-            print_datetime(out, 'exiting program at iteration %d' % iteration,
+            print_datetime(out, sync, 'exiting program at iteration %d' % iteration,
                            {'type': 'exit', 'reason': 'exit_interval', 'iteration': iteration})
             return 0
 
-    print_datetime(out, 'after training is done', {'type': 'exit', 'reason': 'train_done', 'iteration': iteration})
+    print_datetime(out, sync, 'after training is done', {'type': 'exit', 'reason': 'train_done', 'iteration': iteration})
     if groups:
         rng = random.Random('%d-end' % rng_seed)
         evaluate(out, args, 'the end of training for val data', None, groups,

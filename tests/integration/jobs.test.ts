@@ -1,9 +1,13 @@
 // The Slurm backend over the real sshd against the real dev cluster: job life cycles and the states Slurm reports.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser, type LogEvent } from '@trainboard/shared';
 import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
-import { backend, devCluster, devClusterCommand, sleep, watchJob } from './cluster.js';
+import { REPO, backend, devCluster, devClusterCommand, sleep, watchJob } from './cluster.js';
 
 const c = devCluster();
 const { shell, slurm } = backend(c);
@@ -72,6 +76,36 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
     expect(events.find((e) => e.type === 'run_start')).toMatchObject({ rank: 0, config: { worldSize: 16 } });
     expect(events.filter((e) => e.type === 'exit')).toMatchObject([{ reason: 'train_done', iteration: 20 }]);
     expect((await shell.exec(['cat', `${runDir}/ckpt/latest`])).stdout).toBe('global_step20');
+  });
+
+  it('runs the demo run config rendered from the fake-trainer template: main_log.txt where the template says, kill switch in step', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'render-'));
+    execFileSync('npx', ['trainboard', 'render', '--preset', 'demo', '--template', 'fake-trainer', '--out', out,
+      '--fake-trainer', TRAINER, '--seconds-per-iteration', '0.1'], { cwd: REPO, stdio: 'pipe' });
+    const file = readdirSync(out).find((f) => f.endsWith('.fake.slurm'));
+    const script = readFileSync(join(out, file ?? ''), 'utf8');
+    const mainLog = /^MAIN_LOG=(\S+)$/m.exec(script)?.[1];
+    const killSwitch = /^KILL_SWITCH_PATH=(\S+)$/m.exec(script)?.[1];
+    expect([mainLog, killSwitch]).toEqual([expect.any(String), expect.any(String)]);
+    const dir = `${runDir}/demo`;
+    await shell.exec(['mkdir', '-p', dir]);
+    // The template asks 4 CPUs per node: the three nodes the 1-CPU time-limit job leaves whole.
+    const id = await submit({ script, chdir: dir, nodes: 3 });
+    await watchJob(slurm, id, (j) => j.state === 'RUNNING');
+    const log = `${dir}/${mainLog}`;
+    for (let t = 0; t < 100 && !/ iteration +10\//.test((await shell.exec(['cat', log])).stdout); t++) await sleep(200);
+    await shell.exec(['touch', `${dir}/${killSwitch}`]);
+    const { job } = await watchJob(slurm, id, (j) => isTerminalState(j.state));
+    expect(job).toMatchObject({ state: 'COMPLETED', exitCode: 0, nodeCount: 3 });
+    const events = parse(await readRemote(log));
+    const its = events.flatMap((e) => (e.type === 'iteration' ? [e.iteration] : []));
+    const saved = events.flatMap((e) => (e.type === 'checkpoint_saved' ? [e.iteration] : []));
+    const exits = events.filter((e) => e.type === 'exit');
+    expect(exits).toMatchObject([{ reason: 'kill_switch' }]);
+    // Every node stopped at the same iteration: the last one printed is the one rank 0 saved before exiting.
+    expect(saved.at(-1)).toBe(Math.max(...its));
+    expect(new Set(its).size).toBe(its.length);
+    expect(events.find((e) => e.type === 'run_start')).toMatchObject({ config: { worldSize: 12 } });
   });
 
   it('ends a crashing trainer FAILED with its exit code, and history agrees', async () => {
