@@ -244,7 +244,7 @@ class Sync:
         self.dir = None
         tasks = int(os.environ.get('SLURM_STEP_NUM_TASKS', os.environ.get('SLURM_NTASKS', '1')))
         if nnodes > 1 and tasks > 1:  # only real srun steps have peers to wait for
-            base = args.sync_dir or os.path.join(args.save or os.getcwd(), '.fake-trainer-sync')
+            base = args.sync_dir or os.path.join(args.save or '/tmp', '.fake-trainer-sync')
             step = '%s.%s' % (os.environ.get('SLURM_JOB_ID', 'nojob'), os.environ.get('SLURM_STEP_ID', '0'))
             self.dir = os.path.join(base, step)
             os.makedirs(self.dir, exist_ok=True)
