@@ -1,6 +1,6 @@
 // The SSH transport against the real sshd: reuse, reconnect, and a clear error for every way trust can fail.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,20 @@ describe('SSH transport (real sshd)', () => {
     }
   });
 
+  it('authenticates through an ssh-agent holding the key', async () => {
+    const sock = join(tmp, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      for (let t = 0; t < 50 && !existsSync(sock); t++) await sleep(20);
+      execFileSync('ssh-add', ['-q', c.ssh.privateKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+      const shell = new SshShell(sshOptions(c, { privateKeyPath: undefined, agentSocket: sock }));
+      expect((await shell.exec(['id', '-un'])).stdout).toBe(`${c.ssh.user}\n`);
+      await shell.close();
+    } finally {
+      agent.kill();
+    }
+  });
+
   it('accepts a pinned SHA256 fingerprint and rejects a wrong one', async () => {
     const good = new SshShell(sshOptions(c, { knownHostsPath: undefined, hostFingerprint: c.ssh.hostFingerprint }));
     expect((await good.exec(['true'])).code).toBe(0);
@@ -85,7 +99,6 @@ describe('SSH transport (real sshd)', () => {
   it('reports a wrong key as an authentication failure, without the key in the message', async () => {
     const wrong = join(tmp, 'wrong_key');
     // A freshly generated key the server does not know.
-    const { execFileSync } = await import('node:child_process');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrong]);
     const e = await shellError(new SshShell(sshOptions(c, { privateKeyPath: wrong })).exec(['true']));
     expect(e.kind).toBe('auth');
