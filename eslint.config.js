@@ -2,6 +2,7 @@
 // and web/ and server/ never import each other — they meet only through @trainboard/shared.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 const nodeAndInfra = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'crypto', 'stream', 'http', 'https'];
 
@@ -13,6 +14,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Plain JavaScript entry points and scripts run on node.
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['shared/src/**/*.ts'],
