@@ -32,6 +32,8 @@ const configSchema = z.object({
   TRAINBOARD_FOLLOW_POLL_MS: ms(100),
   TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: ms(5_000),
   TRAINBOARD_FOLLOW_SCAN_MS: ms(2_000),
+  /** Longest wait for one remote operation before the connection is presumed dead and reopened. */
+  TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
 });
 
 const parsed = configSchema.safeParse(process.env);
@@ -64,7 +66,7 @@ if (config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER) {
     keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
   });
   manager = startFollowManager({
-    conn, logger, files: sshRemoteFiles(shell), scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
+    conn, logger, files: sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS), scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
     timing: { pollMs: config.TRAINBOARD_FOLLOW_POLL_MS, identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS },
     beforeStart: (runId) => publisher.ensure(runId),
     onCommitted: (runId) => publisher.publish(runId),

@@ -109,7 +109,7 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
       if (source.inode !== null) {
         if (inode !== source.inode) throw new FileChanged('replaced', `inode changed from ${source.inode} to ${inode}`);
         if (size < source.byteOffset) throw new FileChanged('truncated', `${size} bytes but ${source.byteOffset} already read`);
-        if (sha256(head.subarray(0, source.headLength)) !== source.headHash) throw new FileChanged('replaced', 'its first bytes changed');
+        if (sha256(head.subarray(0, source.headLength)) !== source.headHash) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
       }
       if (source.inode === null || head.length > source.headLength) {
         recordIdentity(deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
@@ -139,7 +139,7 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
       if (size < position) throw new FileChanged('truncated', `${size} bytes but ${position} already read`);
       if (size > position) {
         // A truncation followed by a rewrite past our position shows only in the bytes: check the head first.
-        if (head.length > 0 && !(await readHead(file, head.length)).equals(head)) throw new FileChanged('replaced', 'its first bytes changed');
+        if (head.length > 0 && !(await readHead(file, head.length)).equals(head)) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
         const chunk = await file.read(position, Math.min(size - position, timing.maxBatchBytes));
         if (chunk.length === 0) throw new Error(`read at ${position} returned nothing though the file has ${size} bytes`);
         if (head.length < HEAD_BYTES && position < HEAD_BYTES) {

@@ -45,7 +45,46 @@ export class FileStatError extends Error {
   }
 }
 
-export function sshRemoteFiles(shell: SftpCapableShell): RemoteFiles {
+/** A remote operation did not answer in time; the connection under it was closed so the next one reconnects. */
+export class RemoteTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} got no answer within ${ms} ms`);
+    this.name = 'RemoteTimeoutError';
+  }
+}
+
+/**
+ * Every operation is bounded by `opTimeoutMs`: a callback that never comes (a request sent on a connection that
+ * was dying) must not freeze a follower. On a timeout the shared connection is closed, so everything using it
+ * reconnects instead of waiting on the same dead socket.
+ */
+export function sshRemoteFiles(shell: SftpCapableShell, opTimeoutMs = 10_000): RemoteFiles {
+  const bounded = <T>(what: string, p: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        void shell.close();
+        reject(new RemoteTimeoutError(what, opTimeoutMs));
+      }, opTimeoutMs);
+      p.then(
+        (v) => (clearTimeout(timer), resolve(v)),
+        (e: unknown) => (clearTimeout(timer), reject(e)),
+      );
+    });
+  const files = rawRemoteFiles(shell);
+  return {
+    stat: (path) => bounded(`stat ${path}`, files.stat(path)),
+    async open(path) {
+      const file = await bounded(`open ${path}`, files.open(path));
+      return {
+        size: () => bounded(`fstat ${path}`, file.size()),
+        read: (offset, length) => bounded(`read ${path} at ${offset}`, file.read(offset, length)),
+        close: () => file.close(),
+      };
+    },
+  };
+}
+
+function rawRemoteFiles(shell: SftpCapableShell): RemoteFiles {
   return {
     async stat(path) {
       const r = await shell.exec(['stat', '-L', '-c', '%i %s', '--', path], { timeoutMs: 15_000 });
