@@ -1,6 +1,6 @@
 // Following log files live over the real sshd: exactly-once ingest and delivery while SSH sessions and the server
 // itself are killed, plus truncation/replacement, a file that appears late, a partial last line and a burst.
-import { appendFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
@@ -39,6 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sshd.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('following a log over SSH while connections and the server are killed', () => {

@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogParser } from '@trainboard/shared/log/parser';
+import type { Ack, ClientToServerEvents, PointsBatch, ServerToClientEvents } from '@trainboard/shared/realtime';
+import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { registerFollowedFile } from '../follow/followedSources.js';
+import { createIngestWriter, type IngestWriter } from '../ingest/ingestWriter.js';
+import { createPublisher, type Publisher } from './publisher.js';
+import { attachRealtime, roomEmitters, type RealtimeServer } from './socketServer.js';
+
+const line = (it: number) =>
+  `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${it === 3 ? 'nan' : '2.5E+00'} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
+
+let conn: OpenDatabase;
+let http: Server;
+let io: RealtimeServer;
+let url: string;
+let publisher: Publisher;
+let writer: IngestWriter;
+let runId: number;
+const parser = createLogParser();
+let next = 1;
+
+/** Appends `n` iteration lines to the run through the real ingest path, then publishes as the follower does. */
+function ingest(n: number): void {
+  let text = '';
+  for (let i = 0; i < n; i++) text += line(next++);
+  writer.commit(parser.push(new TextEncoder().encode(text)), parser.resumePoint);
+  publisher.publish(runId);
+}
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+const batches = new Map<Client, PointsBatch[]>();
+async function client(): Promise<Client> {
+  const s: Client = connect(url, { transports: ['websocket'] });
+  batches.set(s, []);
+  s.on('points', (b) => batches.get(s)!.push(b));
+  await new Promise((r) => s.once('connect', () => r(undefined)));
+  return s;
+}
+const subscribe = (s: Client, request: unknown) => new Promise<Ack>((r) => s.emit('subscribe', request as never, r));
+const settle = () => new Promise((r) => setTimeout(r, 150));
+const ids = (bs: PointsBatch[]) => bs.flatMap((b) => b.points.map((p) => p.iteration));
+
+beforeAll(async () => {
+  conn = openDatabase(':memory:');
+  const source = registerFollowedFile(conn.db, 'live', '/logs/main_log.txt');
+  runId = source.runId;
+  writer = createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival' });
+  http = createServer();
+  let emit: (runId: number, b: PointsBatch) => void = () => undefined;
+  publisher = createPublisher(conn.sqlite, (id, b) => emit(id, b));
+  io = attachRealtime(http, { publisher, logger: pino({ level: 'silent' }), runExists: (id) => id === runId });
+  emit = roomEmitters(io).points;
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  publisher.ensure(runId);
+});
+afterAll(async () => {
+  await io.close();
+  conn.close();
+});
+
+describe('socket.io stream', () => {
+  it('sends each committed batch once to subscribers, with seq chained by prevSeq and NaN kept', async () => {
+    const a = await client();
+    expect(await subscribe(a, { runId, afterSeq: 0 })).toEqual({ ok: true, seq: 0 });
+    ingest(3);
+    ingest(2);
+    await settle();
+    const got = batches.get(a)!;
+    expect(got.map((b) => b.prevSeq)).toEqual([0, got[0]!.seq]);
+    expect(ids(got)).toEqual([1, 2, 3, 4, 5]);
+    expect(got[0]!.points[2]!.values.lmLoss).toBe('NaN');
+    a.close();
+  });
+
+  it('replays from the database what a client missed while disconnected, then continues live without a gap', async () => {
+    const b = await client();
+    expect((await subscribe(b, { runId, afterSeq: 0 })).ok).toBe(true);
+    await settle();
+    const lastSeq = batches.get(b)!.at(-1)!.seq; // points 1..5 replayed
+    b.close();
+    ingest(4); // missed: 6..9
+    const again = await client();
+    await subscribe(again, { runId, afterSeq: lastSeq });
+    ingest(1);
+    await settle();
+    const got = batches.get(again)!;
+    expect(got[0]).toMatchObject({ replay: true, prevSeq: lastSeq });
+    expect(ids(got)).toEqual([6, 7, 8, 9, 10]);
+    expect(got[1]!.prevSeq).toBe(got[0]!.seq);
+    again.close();
+  });
+
+  it('rejects invalid or unknown subscriptions with a code', async () => {
+    const c = await client();
+    expect(await subscribe(c, { runId: 'x' })).toMatchObject({ ok: false, code: 'invalid_request' });
+    expect(await subscribe(c, { runId: 999 })).toMatchObject({ ok: false, code: 'not_found' });
+    ingest(1);
+    await settle();
+    expect(batches.get(c)).toEqual([]);
+    c.close();
+  });
+});

@@ -1,0 +1,98 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogParser } from '@trainboard/shared/log/parser';
+import { createApp } from '../app.js';
+import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { registerFollowedFile } from '../follow/followedSources.js';
+import { createIngestWriter } from '../ingest/ingestWriter.js';
+
+const line = (it: number, loss: string) =>
+  `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${loss} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
+
+let conn: OpenDatabase;
+let server: Server;
+let base: string;
+let runId: number;
+
+beforeAll(async () => {
+  conn = openDatabase(':memory:');
+  const source = registerFollowedFile(conn.db, 'api-test', '/logs/main_log.txt');
+  runId = source.runId;
+  let text = '';
+  for (let i = 1; i <= 5000; i++) text += line(i, i === 2500 ? 'nan' : i === 4000 ? '9.000000E+01' : `${(3 - i / 5000).toFixed(6)}E+00`);
+  const parser = createLogParser();
+  const events = parser.push(new TextEncoder().encode(text));
+  createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 })
+    .commit(events, parser.resumePoint);
+  server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => {
+  server.close();
+  conn.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+type Body = any;
+const get = async (path: string): Promise<{ status: number; type: string | null; body: Body }> => {
+  const res = await fetch(base + path);
+  return { status: res.status, type: res.headers.get('content-type'), body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+};
+
+describe('REST API', () => {
+  it('lists runs with their last seq and iteration', async () => {
+    const { status, body } = await get('/api/runs');
+    expect(status).toBe(200);
+    expect(body.runs).toEqual([expect.objectContaining({ id: runId, name: 'api-test', state: 'running', lastIteration: 5000, seq: expect.any(Number) })]);
+    expect(body.runs[0].seq).toBeGreaterThan(0);
+  });
+
+  it('downsamples a long range, keeping the spike, the NaN and the latest point', async () => {
+    const { status, body } = await get(`/api/runs/${runId}/series?fields=lmLoss,gradNorm&target=500`);
+    expect(status).toBe(200);
+    const loss = body.series.lmLoss;
+    expect(loss.sampled).toBe(true);
+    expect(loss.count).toBe(5000);
+    expect(loss.points.length).toBeLessThanOrEqual(501);
+    expect(loss.points).toContainEqual([4000, 90]);
+    expect(loss.points).toContainEqual([2500, 'NaN']);
+    expect(loss.points.at(-1)).toEqual([5000, 2]);
+    expect(body.series.gradNorm.sampled).toBe(true);
+  });
+
+  it('returns raw points for a small range', async () => {
+    const { body } = await get(`/api/runs/${runId}/series?fields=lmLoss&from=10&to=19`);
+    expect(body.series.lmLoss.sampled).toBe(false);
+    expect(body.series.lmLoss.points.map((p: [number, number]) => p[0])).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  });
+
+  it('exports every row unsampled as CSV and JSON', async () => {
+    const csv = await get(`/api/runs/${runId}/export.csv`);
+    expect(csv.type).toMatch(/text\/csv/);
+    const rows = (csv.body as string).trim().split('\n');
+    expect(rows).toHaveLength(5001);
+    expect(rows[0]).toMatch(/^iteration,segment,is_current,time_ms,lmLoss,/);
+    expect(rows[2500]).toMatch(/^2500,0,1,1700000000000,NaN,/);
+    const json = await get(`/api/runs/${runId}/export.json`);
+    expect(json.body.iterations).toHaveLength(5000);
+    expect(json.body.iterations[3999]).toMatchObject({ iteration: 4000, values: { lmLoss: 90 } });
+  });
+
+  it('rejects bad input with JSON {code, message}', async () => {
+    for (const [path, status, code] of [
+      ['/api/runs/abc/series', 400, 'invalid_request'],
+      ['/api/runs/999/series', 404, 'not_found'],
+      [`/api/runs/${runId}/series?fields=lmLoss,rm%20-rf`, 400, 'invalid_request'],
+      [`/api/runs/${runId}/series?from=-1`, 400, 'invalid_request'],
+      [`/api/runs/${runId}/series?target=1`, 400, 'invalid_request'],
+      ['/api/nothing', 404, 'not_found'],
+    ] as const) {
+      const res = await get(path);
+      expect(res.status, path).toBe(status);
+      expect(res.body, path).toEqual({ code, message: expect.any(String) });
+    }
+  });
+});
