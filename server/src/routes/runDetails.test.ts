@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogParser } from '@trainboard/shared/log/parser';
+import { createApp } from '../app.js';
+import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { registerFollowedFile } from '../follow/followedSources.js';
+import { createIngestWriter } from '../ingest/ingestWriter.js';
+import { targetTokens } from './runDetails.js';
+
+const trainer = join(import.meta.dirname, '../../../scripts/fake-trainer/pretrain_gpt.py');
+let dir: string;
+let conn: OpenDatabase;
+let server: Server;
+let base: string;
+let runId: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'run-details-'));
+  const args = ['--nnodes', '1', '--train-samples', '1600', '--global-batch-size', '16', '--seconds-per-iteration', '0', '--eval-interval', '20',
+    '--save-interval', '25', '--save', join(dir, 'ckpt'), '--load', join(dir, 'ckpt'), '--valid-groups', 'valid,valid_fr'];
+  let log = '';
+  try {
+    execFileSync('python3', [trainer, ...args, '--fault', 'crash', '--fault-at-iteration', '60'], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (err) {
+    log += (err as { stdout: string }).stdout;
+  }
+  log += execFileSync('python3', [trainer, ...args], { encoding: 'utf8' });
+  writeFileSync(join(dir, 'main_log.txt'), log);
+  conn = openDatabase(':memory:');
+  const source = registerFollowedFile(conn.db, 'details', join(dir, 'main_log.txt'));
+  runId = source.runId;
+  conn.sqlite.prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, updated_at) VALUES (?, '7', 'FAILED', 'laptop', 1, 0), (?, '8', 'RUNNING', 'laptop', NULL, 0)`).run(runId, runId);
+  const parser = createLogParser();
+  const events = [...parser.push(readFileSync(join(dir, 'main_log.txt'))), ...parser.end()];
+  createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 }).commit(events, parser.resumePoint);
+  server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+afterAll(() => {
+  server.close();
+  conn.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
+const get = async (path: string): Promise<{ status: number; body: any }> => {
+  const res = await fetch(base + path);
+  return { status: res.status, body: await res.json() };
+};
+
+describe('run details REST', () => {
+  it('summarises every run for the runs list', async () => {
+    const { body } = await get('/api/run-summaries');
+    expect(body.runs).toEqual([expect.objectContaining({ id: runId, name: 'details', state: 'running', iteration: 100, trainIters: 100, segmentCount: 2 })]);
+    expect(body.runs[0].lmLoss).toBeGreaterThan(0);
+  });
+
+  it('gives the header its latest iteration, recent speed, target tokens, last checkpoint and current job', async () => {
+    const { body } = await get(`/api/runs/${runId}/overview`);
+    expect(body.latest).toMatchObject({ iteration: 100, trainIters: 100, consumedSamples: 1600 });
+    expect(body.targetTokens).toBe(1600 * 2048);
+    expect(body.lastCheckpoint.iteration).toBe(100);
+    expect(body.recentIterationMs).toBeGreaterThan(0);
+    expect(body.currentJob).toMatchObject({ jobId: '8', state: 'RUNNING' });
+  });
+
+  it('returns the current validation curve of every group', async () => {
+    const { body } = await get(`/api/runs/${runId}/validations`);
+    expect(Object.keys(body.groups)).toEqual(['valid', 'valid_fr']);
+    expect(body.groups.valid.map((p: [number, number]) => p[0])).toEqual([20, 40, 60, 80, 100]);
+  });
+
+  it('annotates start, restart, checkpoints, evaluations, the failure and the end', async () => {
+    const { body } = await get(`/api/runs/${runId}/annotations`);
+    const kinds = new Set(body.annotations.map((a: { kind: string }) => a.kind));
+    expect([...kinds].sort()).toEqual(['checkpoint', 'end', 'eval', 'failure', 'restart', 'start']);
+    const restart = body.annotations.find((a: { kind: string }) => a.kind === 'restart');
+    expect(restart.iteration).toBe(51);
+  });
+
+  it('lists jobs and answers 404/400 for unknown or invalid runs', async () => {
+    expect((await get(`/api/runs/${runId}/jobs`)).body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['7', '8']);
+    expect((await get('/api/runs/999/overview')).status).toBe(404);
+    expect((await get('/api/runs/x/annotations')).status).toBe(400);
+  });
+
+  it('reads the target tokens only from numeric arguments', () => {
+    expect(targetTokens(JSON.stringify({ args: { train_samples: '220000000', seq_length: '2048' } }))).toBe(220_000_000 * 2048);
+    expect(targetTokens(JSON.stringify({ args: { train_samples: 'None', seq_length: '2048' } }))).toBeNull();
+    expect(targetTokens('not json')).toBeNull();
+    expect(targetTokens(null)).toBeNull();
+  });
+});

@@ -1,0 +1,137 @@
+// REST for the run page beyond the metric series: the header's overview (latest iteration, recent speed, last
+// checkpoint, jobs), the run list's summaries, validation curves per group, chart annotations and the jobs table.
+// Read-only queries on indexed columns; numbers arrive ready to draw, the browser never parses a log.
+import { Router, type Request } from 'express';
+import type Database from 'better-sqlite3';
+import { z } from 'zod';
+import { HttpError } from './errors.js';
+
+const runIdSchema = z.coerce.number().int().positive();
+/** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
+const RECENT_ITERATIONS = 20;
+
+interface LatestRow {
+  iteration: number;
+  trainIters: number;
+  timeMs: number | null;
+  lmLoss: number | null;
+  tflops: number | null;
+  consumedSamples: number | null;
+  consumedTokens: number | null;
+  iterationTimeMs: number | null;
+}
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  state: string;
+  segmentCount: number;
+  iteration: number | null;
+  trainIters: number | null;
+  lmLoss: number | null;
+  tflops: number | null;
+  lastUpdateMs: number | null;
+}
+
+export function runDetailsRouter(sqlite: Database.Database): Router {
+  const router = Router();
+  const latest = sqlite.prepare(`SELECT iteration, train_iters AS trainIters, time_ms AS timeMs, lm_loss AS lmLoss, tflops,
+    consumed_samples AS consumedSamples, consumed_tokens AS consumedTokens, iteration_time_ms AS iterationTimeMs
+    FROM iterations WHERE run_id = ? AND is_current = 1 ORDER BY iteration DESC, id DESC LIMIT 1`);
+  const recent = sqlite.prepare(`SELECT iteration_time_ms AS ms FROM iterations WHERE run_id = ? AND is_current = 1
+    AND overhead = 0 AND iteration_time_ms IS NOT NULL ORDER BY iteration DESC LIMIT ${RECENT_ITERATIONS}`);
+  const lastCheckpoint = sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events WHERE run_id = ? AND type = 'checkpoint_saved'
+    ORDER BY id DESC LIMIT 1`);
+  const runRow = sqlite.prepare('SELECT id, name, state, segment_count AS segmentCount, config FROM runs WHERE id = ?');
+
+  router.get('/api/run-summaries', (_req, res) => {
+    const runs = sqlite.prepare('SELECT id, name, state, segment_count AS segmentCount FROM runs ORDER BY id DESC').all() as
+      Pick<RunSummary, 'id' | 'name' | 'state' | 'segmentCount'>[];
+    const summaries: RunSummary[] = runs.map((r) => {
+      const row = latest.get(r.id) as LatestRow | undefined;
+      return { ...r, iteration: row?.iteration ?? null, trainIters: row?.trainIters ?? null, lmLoss: row?.lmLoss ?? null,
+        tflops: row?.tflops ?? null, lastUpdateMs: row?.timeMs ?? null };
+    });
+    res.json({ runs: summaries });
+  });
+
+  router.get('/api/runs/:id/overview', (req, res) => {
+    const run = runRow.get(runId(req)) as { id: number; name: string; state: string; segmentCount: number; config: string | null };
+    const row = (latest.get(run.id) as LatestRow | undefined) ?? null;
+    const times = (recent.all(run.id) as { ms: number }[]).map((r) => r.ms);
+    const checkpoint = (lastCheckpoint.get(run.id) as { iteration: number | null; timeMs: number | null } | undefined) ?? null;
+    const jobs = jobRows(run.id);
+    res.json({
+      run: { id: run.id, name: run.name, state: run.state, segmentCount: run.segmentCount },
+      latest: row,
+      recentIterationMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
+      targetTokens: targetTokens(run.config),
+      lastCheckpoint: checkpoint,
+      currentJob: jobs.at(-1) ?? null,
+      nowMs: Date.now(),
+    });
+  });
+
+  router.get('/api/runs/:id/validations', (req, res) => {
+    const rows = sqlite.prepare(`SELECT group_name AS g, iteration, lm_loss AS loss FROM validations
+      WHERE run_id = ? AND is_current = 1 AND end_of_training = 0 AND iteration IS NOT NULL ORDER BY group_name, iteration`)
+      .all(runId(req)) as { g: string; iteration: number; loss: number | null }[];
+    const groups: Record<string, [number, number | null][]> = {};
+    for (const r of rows) (groups[r.g] ??= []).push([r.iteration, r.loss]);
+    res.json({ groups });
+  });
+
+  router.get('/api/runs/:id/annotations', (req, res) => {
+    const id = runId(req);
+    const events = sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message FROM events
+      WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`).all(id) as
+      { type: string; kind: string | null; iteration: number | null; timeMs: number | null; message: string | null }[];
+    const evals = sqlite.prepare(`SELECT iteration, min(time_ms) AS timeMs FROM validations WHERE run_id = ? AND is_current = 1
+      AND end_of_training = 0 AND iteration IS NOT NULL GROUP BY iteration ORDER BY iteration`).all(id) as { iteration: number; timeMs: number | null }[];
+    // A run_start carries no iteration: it begins where the next logged iteration is.
+    const nextIteration = sqlite.prepare('SELECT min(iteration) AS it FROM iterations WHERE run_id = ? AND segment = ?');
+    let segment = 0;
+    const annotations = events.map((e) => {
+      if (e.type === 'run_start') {
+        segment++;
+        const it = (nextIteration.get(id, segment) as { it: number | null }).it;
+        return { kind: segment === 1 ? 'start' : 'restart', iteration: it, timeMs: e.timeMs, label: segment === 1 ? 'job start' : `restart ${segment - 1}` };
+      }
+      if (e.type === 'checkpoint_saved') return { kind: 'checkpoint', iteration: e.iteration, timeMs: e.timeMs, label: `checkpoint ${e.iteration ?? ''}`.trim() };
+      if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: `exit: ${e.kind ?? 'unknown'}` };
+      return { kind: 'failure', iteration: e.iteration, timeMs: e.timeMs, label: `failure: ${e.kind ?? e.message ?? 'unknown'}` };
+    });
+    for (const v of evals) annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
+    res.json({ annotations });
+  });
+
+  router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(runId(req)) }));
+
+  function jobRows(id: number) {
+    return sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList, exit_code AS exitCode,
+      submitted_at AS submittedAt, started_at AS startedAt, ended_at AS endedAt FROM jobs WHERE run_id = ? ORDER BY id`).all(id) as
+      { jobId: string; state: string; nodeList: string | null; exitCode: number | null; submittedAt: number | null; startedAt: number | null; endedAt: number | null }[];
+  }
+
+  function runId(req: Request): number {
+    const id = runIdSchema.safeParse(req.params.id);
+    if (!id.success) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
+    if (!runRow.get(id.data)) throw new HttpError(404, 'not_found', `run ${id.data} does not exist`);
+    return id.data;
+  }
+
+  return router;
+}
+
+/** train_samples × seq_length from the banner's arguments, when both are numbers. */
+export function targetTokens(config: string | null): number | null {
+  if (!config) return null;
+  try {
+    const args = (JSON.parse(config) as { args?: Record<string, unknown> }).args ?? {};
+    const samples = Number(args.train_samples);
+    const seq = Number(args.seq_length);
+    return Number.isFinite(samples) && Number.isFinite(seq) && samples > 0 && seq > 0 ? samples * seq : null;
+  } catch {
+    return null;
+  }
+}
