@@ -4,11 +4,15 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
 import { errorHandler, notFound } from './routes/errors.js';
+import { runDetailsRouter } from './routes/runDetails.js';
 import { runsRouter } from './routes/runs.js';
+import { webRouter } from './routes/web.js';
 
 export interface AppDeps {
   conn: OpenDatabase;
   logger: Logger;
+  /** The built dashboard (web/dist) to serve with an SPA fallback; omitted in tests and API-only setups. */
+  webDir?: string;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -17,6 +21,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '100kb' }));
   app.get('/api/health', (_req, res) => void res.json({ ok: true }));
   app.use(runsRouter(deps.conn.sqlite));
+  app.use(runDetailsRouter(deps.conn.sqlite));
+  if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
