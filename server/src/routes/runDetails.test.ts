@@ -85,6 +85,13 @@ describe('run details REST', () => {
     expect(restart.iteration).toBe(51);
   });
 
+  it('gives axis anchors from the first to the last current iteration', async () => {
+    const { body } = await get(`/api/runs/${runId}/axis`);
+    expect(body.anchors[0]).toEqual([1, 16 * 2048, 1_700_000_000_000]);
+    expect(body.anchors.at(-1)[0]).toBe(100);
+    expect(body.anchors).toHaveLength(100);
+  });
+
   it('lists jobs and answers 404/400 for unknown or invalid runs', async () => {
     expect((await get(`/api/runs/${runId}/jobs`)).body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['7', '8']);
     expect((await get('/api/runs/999/overview')).status).toBe(404);

@@ -9,6 +9,8 @@ import { HttpError } from './errors.js';
 const runIdSchema = z.coerce.number().int().positive();
 /** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
 const RECENT_ITERATIONS = 20;
+/** Anchors for the tokens/time axes: enough that interpolation errors stay below a pixel on a wide chart. */
+const AXIS_ANCHORS = 1000;
 
 interface LatestRow {
   iteration: number;
@@ -103,6 +105,17 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
     });
     for (const v of evals) annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
     res.json({ annotations });
+  });
+
+  // Sparse (iteration, tokens, time) anchors for the tokens and wall-time x axes: the client interpolates.
+  router.get('/api/runs/:id/axis', (req, res) => {
+    const id = runId(req);
+    const count = (sqlite.prepare('SELECT count(*) AS n FROM iterations WHERE run_id = ? AND is_current = 1').get(id) as { n: number }).n;
+    const stride = Math.max(1, Math.ceil(count / AXIS_ANCHORS));
+    const rows = sqlite.prepare(`SELECT iteration, consumed_tokens AS t, time_ms AS ms FROM (SELECT iteration, consumed_tokens, time_ms,
+      row_number() OVER (ORDER BY iteration) AS n, count(*) OVER () AS total FROM iterations WHERE run_id = ? AND is_current = 1)
+      WHERE (n - 1) % ? = 0 OR n = total ORDER BY iteration`).all(id, stride) as { iteration: number; t: number | null; ms: number | null }[];
+    res.json({ anchors: rows.map((r) => [r.iteration, r.t, r.ms]) });
   });
 
   router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(runId(req)) }));
