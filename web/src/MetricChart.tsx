@@ -1,0 +1,122 @@
+// One live chart: the raw series faint, its debiased EMA on top, optional overlays (validation groups), the run's
+// annotations as vertical lines, log scale, and drag-to-zoom that reports an iteration range (the page re-asks the
+// server for it). A "sampled" badge says when the server returned min/max buckets rather than every point.
+import { memo, useMemo, useState } from 'react';
+import { CartesianGrid, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { debiasedEma } from '@trainboard/shared/dashboard/smoothing';
+import { formatCount, formatValue } from '@trainboard/shared/dashboard/format';
+import type { XAxis as XAxisKind } from '@trainboard/shared/dashboard/viewState';
+import type { Annotation } from './api.js';
+import type { Point } from './liveSeries.js';
+
+export interface Overlay {
+  name: string;
+  points: Point[];
+}
+
+interface Props {
+  id: string;
+  title: string;
+  points: Point[];
+  sampled: boolean;
+  overlays?: Overlay[];
+  annotations: Annotation[];
+  smoothing: number;
+  log: boolean;
+  xKind: XAxisKind;
+  /** Maps an iteration to the x value of the chosen axis (identity for iterations). */
+  toX: (iteration: number) => number | null;
+  scaleY?: (v: number) => number;
+  onZoom: (from: number, to: number) => void;
+}
+
+const OVERLAY_COLORS = ['#f59e0b', '#10b981', '#ec4899', '#8b5cf6', '#14b8a6', '#ef4444'];
+const ANNOTATION_COLORS: Record<Annotation['kind'], string> = {
+  start: '#22c55e', restart: '#f97316', checkpoint: '#64748b', end: '#a3a3a3', failure: '#ef4444', eval: '#8b5cf6',
+};
+
+interface Row {
+  it: number;
+  x: number;
+  raw: number | null;
+  smooth: number | null;
+}
+
+function MetricChartInner(p: Props) {
+  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const rows = useMemo(() => {
+    const ys = p.points.map(([, y]) => (y === null ? null : p.scaleY ? p.scaleY(y) : y));
+    const plot = (v: number | null) => (v === null || !Number.isFinite(v) || (p.log && v <= 0) ? null : v);
+    const smooth = debiasedEma(ys, p.smoothing);
+    const out: Row[] = [];
+    p.points.forEach(([it], i) => {
+      const x = p.toX(it);
+      if (x !== null) out.push({ it, x, raw: plot(ys[i] ?? null), smooth: plot(smooth[i] ?? null) });
+    });
+    return out;
+  }, [p.points, p.smoothing, p.log, p.toX, p.scaleY]);
+  const overlays = useMemo(
+    () => (p.overlays ?? []).map((o) => ({ name: o.name, data: o.points.flatMap(([it, y]) => {
+      const x = p.toX(it);
+      return x === null || y === null || (p.log && y <= 0) ? [] : [{ x, y }];
+    }) })),
+    [p.overlays, p.toX, p.log],
+  );
+  const lines = useMemo(
+    () => p.annotations.flatMap((a) => (a.iteration === null ? [] : [{ ...a, x: p.toX(a.iteration) }])).filter((a) => a.x !== null),
+    [p.annotations, p.toX],
+  );
+  const nanCount = p.points.filter(([, y]) => y !== null && !Number.isFinite(y)).length;
+  const last = p.points.at(-1)?.[1] ?? null;
+  const iterationAt = (index: unknown) => rows[Number(index)]?.it;
+  const formatX = (x: number) => (p.xKind === 'time' ? new Date(x).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : formatCount(x));
+
+  return (
+    <section className="chart" data-testid={`chart-${p.id}`}>
+      <header>
+        <h3>{p.title}</h3>
+        <span className="value">{formatValue(last)}</span>
+        {p.sampled && <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">sampled</span>}
+        {nanCount > 0 && <span className="badge bad">{nanCount} NaN/Inf</span>}
+        <span className="count" data-testid={`points-${p.id}`}>{rows.length} pts</span>
+      </header>
+      {rows.length === 0 ? <div className="empty">no data yet</div> : (
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart
+            data={rows}
+            margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
+            onMouseDown={(s) => { const it = iterationAt(s.activeTooltipIndex); if (it !== undefined) setDrag({ a: it, b: it }); }}
+            onMouseMove={(s) => { const it = iterationAt(s.activeTooltipIndex); if (drag && it !== undefined) setDrag({ a: drag.a, b: it }); }}
+            onMouseUp={() => {
+              if (drag && drag.a !== drag.b) p.onZoom(Math.min(drag.a, drag.b), Math.max(drag.a, drag.b));
+              setDrag(null);
+            }}
+          >
+            <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
+            <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatX} stroke="var(--muted)" fontSize={11} allowDuplicatedCategory={false} />
+            <YAxis scale={p.log ? 'log' : 'auto'} domain={['auto', 'auto']} allowDataOverflow={p.log} tickFormatter={(v: number) => formatValue(v)} stroke="var(--muted)" fontSize={11} width={64} />
+            <Tooltip
+              contentStyle={{ background: 'var(--panel)', border: '1px solid var(--grid)' }}
+              labelFormatter={(x) => `${p.xKind === 'iteration' ? 'iteration' : p.xKind} ${formatX(Number(x))}`}
+              formatter={(v) => formatValue(typeof v === 'number' ? v : null)}
+            />
+            {lines.map((a, i) => (
+              <ReferenceLine key={`${a.kind}-${i}`} x={a.x as number} stroke={ANNOTATION_COLORS[a.kind]} strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
+                strokeDasharray={a.kind === 'eval' ? '2 3' : undefined} ifOverflow="hidden"
+                label={a.kind === 'restart' || a.kind === 'failure' ? { value: a.label, fill: ANNOTATION_COLORS[a.kind], fontSize: 10, position: 'insideTopLeft' } : undefined} />
+            ))}
+            <Line dataKey="raw" name="raw" stroke="var(--accent)" strokeOpacity={p.smoothing > 0 ? 0.25 : 1} dot={false} isAnimationActive={false} connectNulls={false} strokeWidth={1} />
+            {p.smoothing > 0 && <Line dataKey="smooth" name="smoothed" stroke="var(--accent)" dot={false} isAnimationActive={false} strokeWidth={1.6} />}
+            {overlays.map((o, i) => (
+              <Line key={o.name} data={o.data} dataKey="y" name={o.name} stroke={OVERLAY_COLORS[i % OVERLAY_COLORS.length]} dot={{ r: 2 }} isAnimationActive={false} strokeWidth={1.4} />
+            ))}
+            {drag && drag.a !== drag.b && <ReferenceArea x1={p.toX(drag.a) ?? undefined} x2={p.toX(drag.b) ?? undefined} fill="var(--accent)" fillOpacity={0.15} />}
+          </LineChart>
+        </ResponsiveContainer>
+      )}
+      {overlays.length > 0 && <div className="legend">{overlays.map((o, i) => <span key={o.name} style={{ color: OVERLAY_COLORS[i % OVERLAY_COLORS.length] }}>● {o.name}</span>)}</div>}
+    </section>
+  );
+}
+
+export const MetricChart = memo(MetricChartInner);

@@ -1,0 +1,80 @@
+// A run: header, view controls (x axis, smoothing, log scale, zoom, theme — all in the URL), the live charts and
+// the jobs table.
+import { useCallback, useMemo } from 'react';
+import { mapIteration } from '@trainboard/shared/dashboard/axis';
+import { formatDuration } from '@trainboard/shared/dashboard/format';
+import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
+import type { MetricField } from '@trainboard/shared/metrics/fields';
+import { api } from './api.js';
+import { CHART_FIELDS, useLiveSeries } from './liveSeries.js';
+import { MetricChart, type Overlay } from './MetricChart.js';
+import { navigate } from './navigation.js';
+import { RunHeader } from './RunHeader.js';
+import { usePolling } from './usePolling.js';
+
+const TITLES: Record<string, string> = {
+  lmLoss: 'training loss', learningRate: 'learning rate', gradNorm: 'grad norm', lossScale: 'loss scale (fp16)',
+  samplesPerSecond: 'samples/s', tflops: 'TFLOPs per GPU', iterationTimeMs: 'seconds per iteration',
+};
+const seconds = (ms: number) => ms / 1000;
+
+export function RunPage({ runId, view, setView }: { runId: number; view: ViewState; setView: (p: Partial<ViewState>) => void }) {
+  const overview = usePolling(() => api.overview(runId), 2000, [runId]);
+  const { series, live, error } = useLiveSeries(runId, view.from, view.to);
+  const lastIteration = overview.data?.latest?.iteration ?? 0;
+  // Annotations, validations and axis anchors change at most a few times a minute: re-read with the header.
+  const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId, Math.floor(lastIteration / 25)]);
+  const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
+  const toX = useCallback(
+    (it: number) => (view.x === 'iteration' ? it : mapIteration(anchors, it, view.x === 'tokens' ? 1 : 2)),
+    [view.x, anchors],
+  );
+  const overlays: Overlay[] = useMemo(
+    () => Object.entries(validations).map(([name, pts]) => ({ name, points: pts.filter(([it]) => (view.from === null || it >= view.from) && (view.to === null || it <= view.to)) })),
+    [validations, view.from, view.to],
+  );
+  const shown = (view.charts ?? CHART_FIELDS).filter((f): f is MetricField => (CHART_FIELDS as string[]).includes(f));
+  const onZoom = useCallback((from: number, to: number) => setView({ from, to }), [setView]);
+
+  return (
+    <div className="run-page">
+      <nav><a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>← runs</a></nav>
+      {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error ?? 'loading…'}</p>}
+      <div className="controls">
+        <label>x axis <select value={view.x} onChange={(e) => setView({ x: e.target.value as ViewState['x'] })} data-testid="x-axis">
+          {X_AXES.map((x) => <option key={x} value={x}>{x === 'time' ? 'wall time' : x}</option>)}
+        </select></label>
+        <label>smoothing <input type="range" min={0} max={0.99} step={0.01} value={view.smoothing} data-testid="smoothing"
+          onChange={(e) => setView({ smoothing: Number(e.target.value) })} /> <span>{view.smoothing.toFixed(2)}</span></label>
+        <label><input type="checkbox" checked={view.log} onChange={(e) => setView({ log: e.target.checked })} data-testid="log-scale" /> log scale</label>
+        {view.from !== null || view.to !== null ? (
+          <button onClick={() => setView({ from: null, to: null })} data-testid="reset-zoom">zoom: {view.from ?? 0}–{view.to ?? '∞'} ✕</button>
+        ) : <span className="hint">drag on a chart to zoom</span>}
+        <button onClick={() => setView({ theme: view.theme === 'dark' ? 'light' : 'dark' })} data-testid="theme">{view.theme === 'dark' ? '☀ light' : '☾ dark'}</button>
+        <button onClick={() => void navigator.clipboard?.writeText(window.location.href)} title="copy a link to this exact view">share link</button>
+      </div>
+      {error && <p className="error">{error}</p>}
+      <div className="charts">
+        {shown.map((f) => {
+          const s = series[f];
+          if (f === 'lossScale' && !(s?.points.length)) return null; // only fp16 runs log a loss scale
+          return (
+            <MetricChart key={f} id={f} title={TITLES[f] ?? f} points={s?.points ?? []} sampled={s?.sampled ?? false}
+              {...(f === 'lmLoss' ? { overlays } : {})} {...(f === 'iterationTimeMs' ? { scaleY: seconds } : {})}
+              annotations={annotations} smoothing={view.smoothing} log={view.log} xKind={view.x} toX={toX} onZoom={onZoom} />
+          );
+        })}
+      </div>
+      <section className="jobs">
+        <h3>jobs</h3>
+        <table data-testid="jobs">
+          <thead><tr><th>job</th><th>state</th><th>nodes</th><th>exit</th><th>duration</th></tr></thead>
+          <tbody>{jobs.map((j) => (
+            <tr key={j.jobId}><td>{j.jobId}</td><td className={`state-${j.state.toLowerCase()}`}>{j.state}</td><td>{j.nodeList ?? '—'}</td>
+              <td>{j.exitCode ?? ''}</td><td>{j.startedAt ? formatDuration((j.endedAt ?? Date.now()) - j.startedAt) : '—'}</td></tr>
+          ))}</tbody>
+        </table>
+      </section>
+    </div>
+  );
+}
