@@ -63,11 +63,22 @@ function MetricChartInner(p: Props) {
     [p.overlays, p.toX, p.log],
   );
   const lines = useMemo(
-    () => p.annotations.flatMap((a) => (a.iteration === null ? [] : [{ ...a, x: p.toX(a.iteration) }])).filter((a) => a.x !== null),
+    () => {
+      // One line per (kind, iteration): a failure is often reported by several lines (the error, the launcher's summary).
+      const seen = new Set<string>();
+      return p.annotations.flatMap((a) => {
+        const key = `${a.kind}:${a.iteration}`;
+        if (a.iteration === null || seen.has(key)) return [];
+        seen.add(key);
+        const x = p.toX(a.iteration);
+        return x === null ? [] : [{ ...a, x }];
+      });
+    },
     [p.annotations, p.toX],
   );
   const nanCount = p.points.filter(([, y]) => y !== null && !Number.isFinite(y)).length;
-  const last = p.points.at(-1)?.[1] ?? null;
+  const lastRaw = p.points.at(-1)?.[1] ?? null;
+  const last = lastRaw !== null && p.scaleY ? p.scaleY(lastRaw) : lastRaw;
   const iterationAt = (index: unknown) => rows[Number(index)]?.it;
   const formatX = (x: number) => (p.xKind === 'time' ? new Date(x).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : formatCount(x));
 
@@ -101,9 +112,9 @@ function MetricChartInner(p: Props) {
               formatter={(v) => formatValue(typeof v === 'number' ? v : null)}
             />
             {lines.map((a, i) => (
-              <ReferenceLine key={`${a.kind}-${i}`} x={a.x as number} stroke={ANNOTATION_COLORS[a.kind]} strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
+              <ReferenceLine key={`${a.kind}-${i}`} x={a.x} stroke={ANNOTATION_COLORS[a.kind]} strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
                 strokeDasharray={a.kind === 'eval' ? '2 3' : undefined} ifOverflow="hidden"
-                label={a.kind === 'restart' || a.kind === 'failure' ? { value: a.label, fill: ANNOTATION_COLORS[a.kind], fontSize: 10, position: 'insideTopLeft' } : undefined} />
+                label={a.kind === 'restart' || a.kind === 'failure' ? { value: a.label, fill: ANNOTATION_COLORS[a.kind], fontSize: 10, position: a.kind === 'failure' ? 'insideTopRight' : 'insideBottomLeft' } : undefined} />
             ))}
             <Line dataKey="raw" name="raw" stroke="var(--accent)" strokeOpacity={p.smoothing > 0 ? 0.25 : 1} dot={false} isAnimationActive={false} connectNulls={false} strokeWidth={1} />
             {p.smoothing > 0 && <Line dataKey="smooth" name="smoothed" stroke="var(--accent)" dot={false} isAnimationActive={false} strokeWidth={1.6} />}

@@ -1,0 +1,104 @@
+// The dashboard in Debian's chromium against a live local run: the loss chart grows as lines arrive, zoom re-asks
+// the server, log scale and smoothing change the chart and the URL, a share link restores the view, the log viewer
+// tails the log. Screenshots go to tests/test-output/screenshots (not committed).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
+import { startDemoStack, type DemoStack } from './stack.js';
+
+const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
+let demo: DemoStack;
+let context: BrowserContext;
+let closeBrowser: () => Promise<void>;
+let page: Page;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  demo = await startDemoStack(0.15);
+  ({ context, close: closeBrowser } = await launchChromium());
+  page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+});
+afterAll(async () => {
+  await closeBrowser?.();
+  await demo?.stop();
+});
+
+const pointCount = async (p: Page, chart: string) => Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);
+const linesIn = (p: Page, chart: string) => p.getByTestId(`chart-${chart}`).locator('.recharts-line');
+
+describe('dashboard in chromium', () => {
+  it('lists the run and opens its page, where the loss chart grows live', async () => {
+    await page.goto(demo.stack.url);
+    await page.getByRole('link', { name: 'e2e-demo' }).click();
+    await expect.poll(() => page.url()).toMatch(/\/runs\/\d+$/);
+    await page.getByTestId('chart-lmLoss').locator('.recharts-line').first().waitFor();
+    await expect.poll(() => pointCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(5);
+    const before = await pointCount(page, 'lmLoss');
+    // No reload: the new points arrive over socket.io.
+    await expect.poll(() => pointCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(before + 10);
+    await expect.poll(async () => (await page.getByTestId('iteration').textContent()) ?? '').toMatch(/^\d+ \/ 391$/);
+    await page.screenshot({ path: join(SHOTS, 'run-live.png'), fullPage: true });
+  });
+
+  it('toggles log scale and smoothing, both kept in the URL', async () => {
+    expect(await linesIn(page, 'lmLoss').count()).toBeGreaterThanOrEqual(2); // raw + smoothed (+ validation groups)
+    const withSmoothing = await linesIn(page, 'lmLoss').count();
+    await page.getByTestId('smoothing').fill('0');
+    await expect.poll(() => page.url()).toContain('smooth=0');
+    await expect.poll(() => linesIn(page, 'lmLoss').count()).toBe(withSmoothing - 1);
+    await page.getByTestId('smoothing').fill('0.9');
+    await expect.poll(() => page.url()).toContain('smooth=0.9');
+    const ticksLinear = await page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+    await page.getByTestId('log-scale').check();
+    await expect.poll(() => page.url()).toContain('log=1');
+    await expect.poll(() => page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).not.toEqual(ticksLinear);
+    await page.screenshot({ path: join(SHOTS, 'log-smoothed.png'), fullPage: true });
+  });
+
+  it('zooms by dragging: the range goes into the URL and the server is asked for it', async () => {
+    const requests: string[] = [];
+    page.on('request', (r) => void (r.url().includes('/series?') && requests.push(r.url())));
+    const box = await page.getByTestId('chart-lmLoss').locator('.recharts-surface').boundingBox();
+    if (!box) throw new Error('no chart surface');
+    const y = box.y + box.height / 2;
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, y, { steps: 8 });
+    await page.mouse.move(box.x + box.width * 0.6, y, { steps: 8 });
+    await page.mouse.up();
+    await expect.poll(() => page.url()).toMatch(/from=\d+&to=\d+/);
+    const url = new URL(page.url());
+    const from = Number(url.searchParams.get('from'));
+    const to = Number(url.searchParams.get('to'));
+    expect(to).toBeGreaterThan(from);
+    await expect.poll(() => requests.some((r) => r.includes(`from=${from}`) && r.includes(`to=${to}`))).toBe(true);
+    await expect.poll(() => pointCount(page, 'lmLoss')).toBeLessThanOrEqual(to - from + 1);
+    await expect(page.getByTestId('reset-zoom').textContent()).resolves.toContain(`${from}–${to}`);
+    await page.screenshot({ path: join(SHOTS, 'zoomed.png'), fullPage: true });
+  });
+
+  it('restores the whole view from a share link in a fresh page, light theme included', async () => {
+    const shared = new URL(page.url());
+    shared.searchParams.set('theme', 'light');
+    shared.searchParams.set('x', 'tokens');
+    const other = await context.newPage();
+    other.on('pageerror', (e) => errors.push(e.message));
+    await other.goto(shared.toString());
+    await other.getByTestId('chart-lmLoss').locator('.recharts-line').first().waitFor();
+    expect(await other.getByTestId('log-scale').isChecked()).toBe(true);
+    expect(await other.getByTestId('x-axis').inputValue()).toBe('tokens');
+    expect(await other.getByTestId('smoothing').inputValue()).toBe('0.9');
+    expect(await other.locator('html').getAttribute('data-theme')).toBe('light');
+    expect(await other.getByTestId('reset-zoom').textContent()).toContain(`${shared.searchParams.get('from')}–${shared.searchParams.get('to')}`);
+    await other.screenshot({ path: join(SHOTS, 'share-link-light.png'), fullPage: true });
+    await other.close();
+  });
+
+  it('raised no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
