@@ -40,28 +40,35 @@ interface Row {
   x: number;
   raw: number | null;
   smooth: number | null;
+  /** Overlay k's value at this iteration, as `o<k>`. */
+  [overlay: `o${number}`]: number | null | undefined;
 }
 
 function MetricChartInner(p: Props) {
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  // One data array for every line (overlays merged in by iteration): recharts' tooltip and mouse positions index
+  // into a single array, and lines with their own data would make those indexes ambiguous.
+  const overlayNames = useMemo(() => (p.overlays ?? []).map((o) => o.name), [p.overlays]);
   const rows = useMemo(() => {
     const ys = p.points.map(([, y]) => (y === null ? null : p.scaleY ? p.scaleY(y) : y));
     const plot = (v: number | null) => (v === null || !Number.isFinite(v) || (p.log && v <= 0) ? null : v);
     const smooth = debiasedEma(ys, p.smoothing);
-    const out: Row[] = [];
-    p.points.forEach(([it], i) => {
-      const x = p.toX(it);
-      if (x !== null) out.push({ it, x, raw: plot(ys[i] ?? null), smooth: plot(smooth[i] ?? null) });
+    const byIteration = new Map<number, Row>();
+    p.points.forEach(([it], i) => byIteration.set(it, { it, x: 0, raw: plot(ys[i] ?? null), smooth: plot(smooth[i] ?? null) }));
+    (p.overlays ?? []).forEach((o, k) => {
+      for (const [it, y] of o.points) {
+        let row = byIteration.get(it);
+        if (!row) byIteration.set(it, (row = { it, x: 0, raw: null, smooth: null }));
+        row[`o${k}`] = plot(y);
+      }
     });
+    const out: Row[] = [];
+    for (const row of [...byIteration.values()].sort((a, b) => a.it - b.it)) {
+      const x = p.toX(row.it);
+      if (x !== null) out.push({ ...row, x });
+    }
     return out;
-  }, [p.points, p.smoothing, p.log, p.toX, p.scaleY]);
-  const overlays = useMemo(
-    () => (p.overlays ?? []).map((o) => ({ name: o.name, data: o.points.flatMap(([it, y]) => {
-      const x = p.toX(it);
-      return x === null || y === null || (p.log && y <= 0) ? [] : [{ x, y }];
-    }) })),
-    [p.overlays, p.toX, p.log],
-  );
+  }, [p.points, p.overlays, p.smoothing, p.log, p.toX, p.scaleY]);
   const lines = useMemo(
     () => {
       // One line per (kind, iteration): a failure is often reported by several lines (the error, the launcher's summary).
@@ -79,7 +86,22 @@ function MetricChartInner(p: Props) {
   const nanCount = p.points.filter(([, y]) => y !== null && !Number.isFinite(y)).length;
   const lastRaw = p.points.at(-1)?.[1] ?? null;
   const last = lastRaw !== null && p.scaleY ? p.scaleY(lastRaw) : lastRaw;
-  const iterationAt = (index: unknown) => rows[Number(index)]?.it;
+  // From the hovered x value (activeLabel), not the tooltip index: with overlay lines carrying their own data the
+  // index does not point into `rows`. Nearest row by x, rows being sorted by x.
+  const iterationAt = (label: unknown): number | undefined => {
+    const x = Number(label);
+    if (label === undefined || label === null || !Number.isFinite(x) || rows.length === 0) return undefined;
+    let lo = 0;
+    let hi = rows.length - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if ((rows[mid] as Row).x <= x) lo = mid;
+      else hi = mid;
+    }
+    const a = rows[lo] as Row;
+    const b = rows[hi] as Row;
+    return Math.abs(a.x - x) <= Math.abs(b.x - x) ? a.it : b.it;
+  };
   const formatX = (x: number) => (p.xKind === 'time' ? new Date(x).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : formatCount(x));
 
   return (
@@ -96,8 +118,8 @@ function MetricChartInner(p: Props) {
           <LineChart
             data={rows}
             margin={{ top: 8, right: 16, bottom: 0, left: 0 }}
-            onMouseDown={(s) => { const it = iterationAt(s.activeTooltipIndex); if (it !== undefined) setDrag({ a: it, b: it }); }}
-            onMouseMove={(s) => { const it = iterationAt(s.activeTooltipIndex); if (drag && it !== undefined) setDrag({ a: drag.a, b: it }); }}
+            onMouseDown={(s) => { const it = iterationAt(s.activeLabel); if (it !== undefined) setDrag({ a: it, b: it }); }}
+            onMouseMove={(s) => { const it = iterationAt(s.activeLabel); if (drag && it !== undefined) setDrag({ a: drag.a, b: it }); }}
             onMouseUp={() => {
               if (drag && drag.a !== drag.b) p.onZoom(Math.min(drag.a, drag.b), Math.max(drag.a, drag.b));
               setDrag(null);
@@ -116,16 +138,16 @@ function MetricChartInner(p: Props) {
                 strokeDasharray={a.kind === 'eval' ? '2 3' : undefined} ifOverflow="hidden"
                 label={a.kind === 'restart' || a.kind === 'failure' ? { value: a.label, fill: ANNOTATION_COLORS[a.kind], fontSize: 10, position: a.kind === 'failure' ? 'insideTopRight' : 'insideBottomLeft' } : undefined} />
             ))}
-            <Line dataKey="raw" name="raw" stroke="var(--accent)" strokeOpacity={p.smoothing > 0 ? 0.25 : 1} dot={false} isAnimationActive={false} connectNulls={false} strokeWidth={1} />
-            {p.smoothing > 0 && <Line dataKey="smooth" name="smoothed" stroke="var(--accent)" dot={false} isAnimationActive={false} strokeWidth={1.6} />}
-            {overlays.map((o, i) => (
-              <Line key={o.name} data={o.data} dataKey="y" name={o.name} stroke={OVERLAY_COLORS[i % OVERLAY_COLORS.length]} dot={{ r: 2 }} isAnimationActive={false} strokeWidth={1.4} />
+            <Line dataKey="raw" name="raw" stroke="var(--accent)" strokeOpacity={p.smoothing > 0 ? 0.25 : 1} dot={false} isAnimationActive={false} connectNulls strokeWidth={1} />
+            {p.smoothing > 0 && <Line dataKey="smooth" name="smoothed" stroke="var(--accent)" dot={false} connectNulls isAnimationActive={false} strokeWidth={1.6} />}
+            {overlayNames.map((name, i) => (
+              <Line key={name} dataKey={`o${i}`} name={name} stroke={OVERLAY_COLORS[i % OVERLAY_COLORS.length]} dot={{ r: 2 }} connectNulls isAnimationActive={false} strokeWidth={1.4} />
             ))}
             {drag && drag.a !== drag.b && <ReferenceArea x1={p.toX(drag.a) ?? undefined} x2={p.toX(drag.b) ?? undefined} fill="var(--accent)" fillOpacity={0.15} />}
           </LineChart>
         </ResponsiveContainer>
       )}
-      {overlays.length > 0 && <div className="legend">{overlays.map((o, i) => <span key={o.name} style={{ color: OVERLAY_COLORS[i % OVERLAY_COLORS.length] }}>● {o.name}</span>)}</div>}
+      {overlayNames.length > 0 && <div className="legend">{overlayNames.map((name, i) => <span key={name} style={{ color: OVERLAY_COLORS[i % OVERLAY_COLORS.length] }}>● {name}</span>)}</div>}
     </section>
   );
 }
