@@ -6,3 +6,11 @@ ensure_node_modules() {
     npm ci --no-audit --no-fund
   fi
 }
+
+# The browser tests drive Debian's chromium (never a downloaded browser): install it when missing.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing chromium (Debian package) for the browser tests"
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  fi
+}
