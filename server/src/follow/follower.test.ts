@@ -1,0 +1,132 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FollowStatus } from '@trainboard/shared/realtime';
+import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { registerFollowedFile } from './followedSources.js';
+import { startFollower, type Follower } from './follower.js';
+import { localFiles } from './localFiles.js';
+import type { RemoteFiles } from './remoteFiles.js';
+
+const line = (it: number) =>
+  `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: 2.5E+00 | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
+const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => line(from + i)).join('');
+const timing = { pollMs: 5, quietFlushMs: 50, identityCheckMs: 20, waitForFileMs: 10, backoffMinMs: 1, backoffMaxMs: 20 };
+const logger = pino({ level: 'silent' });
+
+/** Fails one call in `every` on average, at any step (stat, open, size, read). */
+function flaky(inner: RemoteFiles, failRate: number): RemoteFiles & { failures: number } {
+  const state = { failures: 0 };
+  const maybeFail = () => {
+    if (Math.random() < failRate) {
+      state.failures++;
+      throw new Error('injected transport failure');
+    }
+  };
+  return Object.assign(state, {
+    async stat(path: string) {
+      maybeFail();
+      return inner.stat(path);
+    },
+    async open(path: string) {
+      maybeFail();
+      const f = await inner.open(path);
+      return {
+        size: async () => (maybeFail(), f.size()),
+        read: async (o: number, n: number) => (maybeFail(), f.read(o, n)),
+        close: () => f.close(),
+      };
+    },
+  });
+}
+
+let dir: string;
+let conn: OpenDatabase;
+let follower: Follower | null = null;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'follower-'));
+  conn = openDatabase(':memory:');
+});
+afterEach(async () => {
+  await follower?.stop();
+  follower = null;
+  conn.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const iterationsOf = (sourceId: number) =>
+  (conn.sqlite.prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY byte_offset').all(sourceId) as { iteration: number }[]).map((r) => r.iteration);
+const cursor = (sourceId: number) => (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(sourceId) as { o: number }).o;
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('follower', () => {
+  it('survives failures at every step and stores every line exactly once', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, '');
+    const source = registerFollowedFile(conn.db, 'flaky', path);
+    const files = flaky(localFiles(), 0.2);
+    let commits = 0;
+    follower = startFollower({ conn, files, logger, timing, onCommitted: () => commits++ }, source);
+    const text = lines(1, 3000);
+    for (let at = 0; at < text.length; ) {
+      const n = 1 + Math.floor(Math.random() * 20_000);
+      appendFileSync(path, text.slice(at, at + n));
+      at += n;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => cursor(source.id) === Buffer.byteLength(text));
+    expect(iterationsOf(source.id)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+    expect(files.failures).toBeGreaterThan(5);
+    expect(commits).toBeGreaterThan(1);
+  });
+
+  it('commits many lines per transaction under load, one small batch per poll when idle', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, lines(1, 20_000));
+    const source = registerFollowedFile(conn.db, 'batching', path);
+    let commits = 0;
+    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => commits++ }, source);
+    await until(() => iterationsOf(source.id).length === 20_000);
+    expect(commits).toBeLessThanOrEqual(6); // ~4.5 MiB in 1 MiB transactions
+    const before = commits;
+    appendFileSync(path, line(20_001));
+    await until(() => iterationsOf(source.id).length === 20_001);
+    expect(commits).toBe(before + 1);
+  });
+
+  it('waits for a missing file, reports it, and stops promptly while waiting', async () => {
+    const path = join(dir, 'later.txt');
+    const source = registerFollowedFile(conn.db, 'later', path);
+    const statuses: FollowStatus['state'][] = [];
+    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined, onStatus: (s) => statuses.push(s.state) }, source);
+    await until(() => statuses.includes('waiting_for_file'));
+    writeFileSync(path, lines(1, 5));
+    await until(() => iterationsOf(source.id).length === 5);
+    const started = Date.now();
+    await follower.stop();
+    follower = null;
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(statuses).toEqual(['waiting_for_file', 'following', 'stopped']);
+  });
+
+  it('resumes from the committed cursor after a stop, without reading a line twice', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, lines(1, 100) + line(101).slice(0, 40));
+    const source = registerFollowedFile(conn.db, 'resume', path);
+    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined }, source);
+    await until(() => iterationsOf(source.id).length === 100);
+    await follower.stop();
+    appendFileSync(path, line(101).slice(40) + lines(102, 110));
+    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined }, source);
+    await until(() => iterationsOf(source.id).length === 110);
+    expect(iterationsOf(source.id)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
+  });
+});
