@@ -97,7 +97,8 @@ describe('following a log over SSH while connections and the server are killed',
       expect(serverKills).toBe(3);
       progress = 'done';
       const timeouts = server.output.filter((l) => l.includes('got no answer')).length;
-      console.log(`100k-line log: ${expected.iterations.length} iterations, ${sessionKills} SSH session kills, ${serverKills} server kill -9, client resubscribed ${client.subscribes} times, ${client.gaps} gaps replayed, ${timeouts} remote timeouts (in the last server's log)`);
+      for (const l of server.output.filter((o) => o.includes('got no answer'))) console.log(l);
+      console.log(`100k-line log: ${expected.iterations.length} iterations, ${sessionKills} SSH session kills, ${serverKills} server kill -9, client resubscribed ${client.subscribes} times, ${client.gaps} gaps replayed, ${timeouts} remote timeouts`);
     } finally {
       if (progress !== 'done') console.log(`stopped while ${progress}; cursor ${cursorOf(conn, source.id)}/${log.length}; server output:\n${server.output.slice(-30).join('\n')}`);
       client.close();
