@@ -1,5 +1,6 @@
 // Keeps one follower running per log file of every followed run: scans the database every few seconds, starts a
-// follower for each new (run, path) and stops those whose run is no longer followed. Each follower is independent:
+// follower for each new (run, path) and, when a run is no longer followed, lets its followers read to the end of
+// their files and stop. Each follower is independent:
 // one failing file never stalls another.
 import type { Logger } from 'pino';
 import type { OpenDatabase } from '../db/client.js';
@@ -44,7 +45,7 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
     for (const [key, follower] of running) {
       if (wanted.has(key)) continue;
       running.delete(key);
-      void follower.stop();
+      void follower.finish(); // the job's last lines were written just before its run ended: read them first
     }
   }
 

@@ -131,3 +131,20 @@ describe('follower', () => {
     expect(iterationsOf(source.id)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
   });
 });
+
+describe('follower of a run that ends', () => {
+  it('reads the last lines written before the end, closes open groups, then stops', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, lines(1, 10));
+    const source = registerFollowedFile(conn.db, 'ending', path);
+    const f = startFollower({ conn, files: localFiles(), logger, timing: { ...timing, quietFlushMs: 60_000 }, onCommitted: () => undefined }, source);
+    await until(() => iterationsOf(source.id).length === 10);
+    // The job's last words: more iterations and a traceback, then the run is marked ended at once.
+    appendFileSync(path, lines(11, 20) + '[default0]:Traceback (most recent call last):\n[default0]:RuntimeError: CUDA error: an illegal memory access was encountered\n');
+    await f.finish(5_000);
+    expect(iterationsOf(source.id)).toHaveLength(20);
+    const failures = conn.sqlite.prepare("SELECT kind FROM events WHERE log_source_id = ? AND type = 'failure'").all(source.id);
+    expect(failures).toEqual([{ kind: 'cuda_error' }]);
+    expect(f.status().state).toBe('stopped');
+  });
+});

@@ -56,6 +56,11 @@ export interface Follower {
   status(): FollowStatus;
   /** Stops the loop after the current step (a commit in progress completes) and closes the file. */
   stop(): Promise<void>;
+  /**
+   * The run ended: read to the end of the file once more (its last lines were written just before the job ended),
+   * commit with open groups closed, then stop. Stops anyway after `drainTimeoutMs` (cluster unreachable).
+   */
+  finish(drainTimeoutMs?: number): Promise<void>;
 }
 
 /** Why the current file must not be read on: it is not the file the stored cursor belongs to. */
@@ -69,6 +74,7 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
   const timing = { ...DEFAULT_FOLLOW_TIMING, ...deps.timing };
   const log = deps.logger.child({ runId: initial.runId, path: initial.path });
   const stopper = new AbortController();
+  let finishing = false;
   let sourceId = initial.id;
   let status: FollowStatus = { runId: initial.runId, logSourceId: initial.id, path: initial.path, state: 'reconnecting', offset: initial.byteOffset, message: null };
   const setStatus = (patch: Partial<FollowStatus>) => {
@@ -89,12 +95,19 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
       stopper.signal.addEventListener('abort', done);
     });
 
+  function stopNow(why: string | null): 'waiting' {
+    if (why) log.warn(why);
+    stopper.abort();
+    return 'waiting';
+  }
+
   /** One connection's worth of following; returns normally to be called again, throws on transport errors. */
   async function session(): Promise<'again' | 'waiting'> {
     const source = loadSource(deps.conn.db, sourceId);
     if (!source) throw new Error(`log source ${sourceId} disappeared`);
     const before = await deps.files.stat(source.path);
     if (!before) {
+      if (finishing) return stopNow('the run ended before its log file appeared');
       setStatus({ state: 'waiting_for_file', message: null });
       return 'waiting';
     }
@@ -162,6 +175,15 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
         flushed = false;
         continue; // more may be waiting: read again without sleeping
       }
+      if (finishing) {
+        const events = parser.flush();
+        if (events.length > 0) {
+          writer.commit(events, parser.resumePoint, size);
+          deps.onCommitted(source.runId);
+        }
+        stopNow(null);
+        return;
+      }
       if (!flushed && Date.now() - lastData >= timing.quietFlushMs) {
         const events = parser.flush();
         if (events.length > 0) {
@@ -219,6 +241,15 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
     async stop() {
       stopper.abort();
       await loop;
+    },
+    async finish(drainTimeoutMs = 60_000) {
+      finishing = true;
+      const timer = setTimeout(() => {
+        log.warn({ drainTimeoutMs }, 'could not read the end of the log after the run ended: stopped without it');
+        stopper.abort();
+      }, drainTimeoutMs);
+      await loop;
+      clearTimeout(timer);
     },
   };
 }
