@@ -18,7 +18,7 @@ import { attachRealtime, roomEmitters } from './realtime/socketServer.js';
 
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const configSchema = z.object({
-  TRAINBOARD_DB: z.string().min(1).default('trainboard.db'),
+  TRAINBOARD_DB: z.string().min(1).default('.trainboard/trainboard.db'), // as the CLI
   TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   TRAINBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TRAINBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
