@@ -18,6 +18,7 @@ const commands: Record<string, CommandEntry> = {
   validate: { summary: 'validate a run config (errors exit 1)', load: () => import('./commands/validate.js') },
   plan: { summary: 'derived values of a run config or preset (--json)', load: () => import('./commands/plan.js') },
   render: { summary: 'render the sbatch script and DeepSpeed config of a run config or preset', load: () => import('./commands/render.js') },
+  follow: { summary: 'register a log file on the cluster for the server to follow live', load: () => import('./commands/follow.js') },
 };
 
 function usage(): string {
