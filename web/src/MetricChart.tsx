@@ -30,6 +30,9 @@ interface Props {
   onZoom: (from: number, to: number) => void;
 }
 
+/** Above this many checkpoints (or evaluations) in view, they are not drawn (zoom in to see them). */
+const MAX_ROUTINE_MARKS = 40;
+
 const OVERLAY_COLORS = ['#f59e0b', '#10b981', '#ec4899', '#8b5cf6', '#14b8a6', '#ef4444'];
 const ANNOTATION_COLORS: Record<Annotation['kind'], string> = {
   start: '#22c55e', restart: '#f97316', checkpoint: '#64748b', end: '#a3a3a3', failure: '#ef4444', eval: '#8b5cf6',
@@ -69,20 +72,28 @@ function MetricChartInner(p: Props) {
     }
     return out;
   }, [p.points, p.overlays, p.smoothing, p.log, p.toX, p.scaleY]);
-  const lines = useMemo(
-    () => {
-      // One line per (kind, iteration): a failure is often reported by several lines (the error, the launcher's summary).
-      const seen = new Set<string>();
-      return p.annotations.flatMap((a) => {
-        const key = `${a.kind}:${a.iteration}`;
-        if (a.iteration === null || seen.has(key)) return [];
-        seen.add(key);
-        const x = p.toX(a.iteration);
-        return x === null ? [] : [{ ...a, x }];
-      });
-    },
-    [p.annotations, p.toX],
-  );
+  const lines = useMemo(() => {
+    const lo = rows[0]?.it ?? 0;
+    const hi = rows.at(-1)?.it ?? 0;
+    // One line per (kind, iteration): a failure is often reported by several lines (the error, the launcher's summary).
+    const seen = new Set<string>();
+    const inView = p.annotations.filter((a) => {
+      const key = `${a.kind}:${a.iteration}`;
+      if (a.iteration === null || a.iteration < lo || a.iteration > hi || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    // Routine marks (a checkpoint every 100 iterations of a 115k run) would hide the curve and cost thousands of SVG
+    // elements: they are drawn once zoomed in enough; restarts, failures, starts and ends always.
+    const routine = (k: Annotation['kind']) => k === 'checkpoint' || k === 'eval';
+    const tooMany = (k: Annotation['kind']) => inView.filter((a) => a.kind === k).length > MAX_ROUTINE_MARKS;
+    const hidden = new Set((['checkpoint', 'eval'] as const).filter(tooMany));
+    return inView.flatMap((a) => {
+      if (routine(a.kind) && hidden.has(a.kind as 'checkpoint' | 'eval')) return [];
+      const x = p.toX(a.iteration as number);
+      return x === null ? [] : [{ ...a, x }];
+    });
+  }, [p.annotations, p.toX, rows]);
   const nanCount = p.points.filter(([, y]) => y !== null && !Number.isFinite(y)).length;
   const lastRaw = p.points.at(-1)?.[1] ?? null;
   const last = lastRaw !== null && p.scaleY ? p.scaleY(lastRaw) : lastRaw;
@@ -141,7 +152,7 @@ function MetricChartInner(p: Props) {
             <Line dataKey="raw" name="raw" stroke="var(--accent)" strokeOpacity={p.smoothing > 0 ? 0.25 : 1} dot={false} isAnimationActive={false} connectNulls strokeWidth={1} />
             {p.smoothing > 0 && <Line dataKey="smooth" name="smoothed" stroke="var(--accent)" dot={false} connectNulls isAnimationActive={false} strokeWidth={1.6} />}
             {overlayNames.map((name, i) => (
-              <Line key={name} dataKey={`o${i}`} name={name} stroke={OVERLAY_COLORS[i % OVERLAY_COLORS.length]} dot={{ r: 2 }} connectNulls isAnimationActive={false} strokeWidth={1.4} />
+              <Line key={name} dataKey={`o${i}`} name={name} stroke={OVERLAY_COLORS[i % OVERLAY_COLORS.length]} dot={rows.length < 400 ? { r: 2 } : false} connectNulls isAnimationActive={false} strokeWidth={1.4} />
             ))}
             {drag && drag.a !== drag.b && <ReferenceArea x1={p.toX(drag.a) ?? undefined} x2={p.toX(drag.b) ?? undefined} fill="var(--accent)" fillOpacity={0.15} />}
           </LineChart>

@@ -11,6 +11,7 @@ import { MetricChart, type Overlay } from './MetricChart.js';
 import { navigate } from './navigation.js';
 import { RunHeader } from './RunHeader.js';
 import { usePolling } from './usePolling.js';
+import { useProgressiveCount } from './useProgressiveCount.js';
 
 const TITLES: Record<string, string> = {
   lmLoss: 'training loss', learningRate: 'learning rate', gradNorm: 'grad norm', lossScale: 'loss scale (fp16)',
@@ -21,9 +22,9 @@ const seconds = (ms: number) => ms / 1000;
 export function RunPage({ runId, view, setView }: { runId: number; view: ViewState; setView: (p: Partial<ViewState>) => void }) {
   const overview = usePolling(() => api.overview(runId), 2000, [runId]);
   const { series, live, error } = useLiveSeries(runId, view.from, view.to);
-  const lastIteration = overview.data?.latest?.iteration ?? 0;
-  // Annotations, validations and axis anchors change at most a few times a minute: re-read with the header.
-  const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId, Math.floor(lastIteration / 25)]);
+  // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
+  const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId]);
+  const mounted = useProgressiveCount(CHART_FIELDS.length);
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
   const toX = useCallback(
     (it: number) => (view.x === 'iteration' ? it : mapIteration(anchors, it, view.x === 'tokens' ? 1 : 2)),
@@ -55,7 +56,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
       </div>
       {error && <p className="error">{error}</p>}
       <div className="charts">
-        {shown.map((f) => {
+        {shown.slice(0, mounted).map((f) => {
           const s = series[f];
           if (f === 'lossScale' && !(s?.points.length)) return null; // only fp16 runs log a loss scale
           return (
