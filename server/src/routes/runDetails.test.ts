@@ -98,6 +98,29 @@ describe('run details REST', () => {
     expect((await get('/api/runs/x/annotations')).status).toBe(400);
   });
 
+  it('serves the log by whole lines: the tail, a window around an iteration, a window at an offset', async () => {
+    const text = readFileSync(join(dir, 'main_log.txt'), 'utf8');
+    const all = text.replace(/\n$/, '').split('\n');
+    const tail = (await get(`/api/runs/${runId}/log?length=4096`)).body;
+    expect(tail.end).toBe(Buffer.byteLength(text));
+    expect(tail.lines.at(-1)).toBe(all.at(-1));
+    expect(all.join('\n')).toContain(tail.lines.join('\n'));
+    const jump = (await get(`/api/runs/${runId}/log?iteration=60&length=8192`)).body;
+    expect(jump.lines[jump.focus]).toMatch(/ iteration\s+60\//);
+    const head = (await get(`/api/runs/${runId}/log?offset=0&length=2000`)).body;
+    expect(head.lines[0]).toBe(all[0]);
+    expect(head.start).toBe(0);
+    const next = (await get(`/api/runs/${runId}/log?offset=${head.end}&length=2000`)).body;
+    expect(next.lines[0]).toBe(all[head.lines.length]);
+  });
+
+  it('refuses a log that is not on this machine and bad queries', async () => {
+    const other = registerFollowedFile(conn.db, 'remote', '/nonexistent/cluster/main_log.txt');
+    expect((await get(`/api/runs/${other.runId}/log`)).body.code).toBe('not_readable');
+    expect((await get(`/api/runs/${runId}/log?length=99999999`)).status).toBe(400);
+    expect((await get(`/api/runs/${runId}/log?offset=-1`)).status).toBe(400);
+  });
+
   it('reads the target tokens only from numeric arguments', () => {
     expect(targetTokens(JSON.stringify({ args: { train_samples: '220000000', seq_length: '2048' } }))).toBe(220_000_000 * 2048);
     expect(targetTokens(JSON.stringify({ args: { train_samples: 'None', seq_length: '2048' } }))).toBeNull();
