@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
 import { errorHandler, notFound } from './routes/errors.js';
+import { logLinesRouter } from './routes/logLines.js';
 import { runDetailsRouter } from './routes/runDetails.js';
 import { runsRouter } from './routes/runs.js';
 import { webRouter } from './routes/web.js';
@@ -22,6 +23,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/health', (_req, res) => void res.json({ ok: true }));
   app.use(runsRouter(deps.conn.sqlite));
   app.use(runDetailsRouter(deps.conn.sqlite));
+  app.use(logLinesRouter(deps.conn.sqlite));
   if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
