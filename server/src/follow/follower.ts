@@ -149,6 +149,9 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
     log.info({ offset: position }, 'following');
 
     while (!stopper.signal.aborted) {
+      // Only a size read after finish() was asked for proves the end was reached (a read already in flight may
+      // predate the job's last lines).
+      const mayFinish = finishing;
       const size = await file.size();
       if (size < position) throw new FileChanged('truncated', `${size} bytes but ${position} already read`);
       if (size > position) {
@@ -175,7 +178,7 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
         flushed = false;
         continue; // more may be waiting: read again without sleeping
       }
-      if (finishing) {
+      if (mayFinish) {
         const events = parser.flush();
         if (events.length > 0) {
           writer.commit(events, parser.resumePoint, size);
