@@ -43,6 +43,12 @@ async function client(): Promise<Client> {
 }
 const subscribe = (s: Client, request: unknown) => new Promise<Ack>((r) => s.emit('subscribe', request as never, r));
 const settle = () => new Promise((r) => setTimeout(r, 150));
+/** Waits until `s` received `n` points (then a little more, so that extra points would show). */
+async function received(s: Client, n: number): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (ids(batches.get(s)!).length < n && Date.now() < end) await settle();
+  await settle();
+}
 const ids = (bs: PointsBatch[]) => bs.flatMap((b) => b.points.map((p) => p.iteration));
 
 beforeAll(async () => {
@@ -70,7 +76,7 @@ describe('socket.io stream', () => {
     expect(await subscribe(a, { runId, afterSeq: 0 })).toEqual({ ok: true, seq: 0 });
     ingest(3);
     ingest(2);
-    await settle();
+    await received(a, 5);
     const got = batches.get(a)!;
     expect(got.map((b) => b.prevSeq)).toEqual([0, got[0]!.seq]);
     expect(ids(got)).toEqual([1, 2, 3, 4, 5]);
@@ -81,14 +87,14 @@ describe('socket.io stream', () => {
   it('replays from the database what a client missed while disconnected, then continues live without a gap', async () => {
     const b = await client();
     expect((await subscribe(b, { runId, afterSeq: 0 })).ok).toBe(true);
-    await settle();
+    await received(b, 5);
     const lastSeq = batches.get(b)!.at(-1)!.seq; // points 1..5 replayed
     b.close();
     ingest(4); // missed: 6..9
     const again = await client();
     await subscribe(again, { runId, afterSeq: lastSeq });
     ingest(1);
-    await settle();
+    await received(again, 5);
     const got = batches.get(again)!;
     expect(got[0]).toMatchObject({ replay: true, prevSeq: lastSeq });
     expect(ids(got)).toEqual([6, 7, 8, 9, 10]);
