@@ -104,6 +104,27 @@ describe('dashboard in chromium', () => {
     await other.close();
   });
 
+  it('opens the log viewer: live tail, search, rank filter, jump to an iteration', async () => {
+    await page.getByTestId('tab-log').click();
+    const lines = page.getByTestId('log-viewer').locator('.log-line');
+    await expect.poll(() => lines.count()).toBeGreaterThan(10);
+    const hint = page.getByTestId('log-viewer').locator('.hint');
+    const total = async () => Number((await hint.textContent())?.split(' ')[0]);
+    const before = await total();
+    await expect.poll(total, { timeout: 20_000 }).toBeGreaterThan(before); // the tail keeps reading
+    await page.getByTestId('log-search').fill('lm loss');
+    await expect.poll(async () => (await lines.allTextContents()).every((l) => l.includes('lm loss'))).toBe(true);
+    expect(await lines.count()).toBeGreaterThan(0);
+    await page.getByTestId('log-search').fill('');
+    await page.getByTestId('log-rank').selectOption('0');
+    await expect.poll(async () => (await lines.allTextContents()).every((l) => l.startsWith('[default0]:'))).toBe(true);
+    await page.getByTestId('log-rank').selectOption('all');
+    await page.getByTestId('log-jump').fill('20');
+    await page.getByTestId('log-jump').press('Enter');
+    await expect.poll(async () => (await lines.allTextContents()).some((l) => / iteration\s+20\//.test(l))).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'log-viewer.png'), fullPage: true });
+  });
+
   it('raised no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -1,11 +1,12 @@
 // A run: header, view controls (x axis, smoothing, log scale, zoom, theme — all in the URL), the live charts and
 // the jobs table.
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { mapIteration } from '@trainboard/shared/dashboard/axis';
 import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
 import { api } from './api.js';
+import { LogViewer } from './LogViewer.js';
 import { CHART_FIELDS, useLiveSeries } from './liveSeries.js';
 import { MetricChart, type Overlay } from './MetricChart.js';
 import { navigate } from './navigation.js';
@@ -25,6 +26,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
   // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
   const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId]);
   const mounted = useProgressiveCount(CHART_FIELDS.length);
+  const [tab, setTab] = useState<'jobs' | 'log'>('jobs');
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
   const toX = useCallback(
     (it: number) => (view.x === 'iteration' ? it : mapIteration(anchors, it, view.x === 'tokens' ? 1 : 2)),
@@ -66,8 +68,12 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
           );
         })}
       </div>
+      <div className="tabs">
+        <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>jobs</button>
+        <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">log</button>
+      </div>
+      {tab === 'log' ? <LogViewer runId={runId} /> : (
       <section className="jobs">
-        <h3>jobs</h3>
         <table data-testid="jobs">
           <thead><tr><th>job</th><th>state</th><th>nodes</th><th>exit</th><th>duration</th></tr></thead>
           <tbody>{jobs.map((j) => (
@@ -76,6 +82,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
           ))}</tbody>
         </table>
       </section>
+      )}
     </div>
   );
 }
