@@ -121,7 +121,12 @@ describe('dashboard in chromium', () => {
     await page.getByTestId('log-rank').selectOption('all');
     await page.getByTestId('log-jump').fill('20');
     await page.getByTestId('log-jump').press('Enter');
-    await expect.poll(async () => (await lines.allTextContents()).some((l) => / iteration\s+20\//.test(l))).toBe(true);
+    const target = lines.filter({ hasText: /iteration\s+20\// });
+    await expect.poll(() => target.count()).toBe(1);
+    // Scrolled into the box's view, not merely present in the DOM.
+    const boxRect = await page.getByTestId('log-viewer').locator('.log-box').boundingBox();
+    const lineRect = await target.boundingBox();
+    expect(lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'log-viewer.png'), fullPage: true });
   });
 

@@ -76,9 +76,16 @@ export function LogViewer({ runId }: { runId: number }) {
     return lines.filter((l) => (rank === 'all' || l.startsWith(prefix)) && (!needle || l.toLowerCase().includes(needle)));
   }, [lines, search, rank]);
 
+  const [pendingFocus, setPendingFocus] = useState<number | null>(null);
   useEffect(() => {
-    if (follow.current && box.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [shown]);
+    if (!box.current) return;
+    if (pendingFocus !== null) {
+      // After the jumped-to window is rendered (its height exists), bring the iteration's line near the top.
+      box.current.scrollTop = Math.max(0, (pendingFocus - 3) * ROW);
+      setScrollTop(box.current.scrollTop);
+      setPendingFocus(null);
+    } else if (follow.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [shown, pendingFocus]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW) - 5);
   const visible = shown.slice(first, first + VIEW_ROWS + 10);
@@ -92,7 +99,7 @@ export function LogViewer({ runId }: { runId: number }) {
       setLines(w.lines);
       setRange({ start: w.start, end: w.end });
       follow.current = false;
-      requestAnimationFrame(() => { if (box.current) box.current.scrollTop = Math.max(0, ((w.focus ?? 0) - 3) * ROW); });
+      setPendingFocus(w.focus ?? 0);
     } catch (err) {
       setError((err as Error).message);
     }
