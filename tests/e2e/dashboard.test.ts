@@ -17,7 +17,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoStack(0.15);
+  demo = await startDemoStack(0.25);
   ({ context, close: closeBrowser } = await launchChromium());
   page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));

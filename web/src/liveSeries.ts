@@ -15,6 +15,13 @@ export interface Series {
 }
 export type SeriesMap = Partial<Record<MetricField, Series>>;
 
+/**
+ * Live points are applied at most this often: batches can arrive every 100 ms (a fast run, a replay), and one
+ * render of seven charts costs more than that on a slow machine; rendering per batch would fall further and further
+ * behind. Buffered points are applied together, so the charts lag the log by at most this (plus one render).
+ */
+export const LIVE_FLUSH_MS = 300;
+
 export const CHART_FIELDS: MetricField[] = ['lmLoss', 'learningRate', 'gradNorm', 'lossScale', 'samplesPerSecond', 'tflops', 'iterationTimeMs'];
 
 /** Appends live points to a series, replacing the tail a restart supersedes. Returns a new array. */
@@ -41,6 +48,20 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
   useEffect(() => {
     let alive = true;
     let socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
+    let pending: LivePoint[] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      flushTimer = undefined;
+      const fresh = pending;
+      pending = [];
+      if (!alive || fresh.length === 0) return;
+      setSeries((prev) => {
+        const next: SeriesMap = {};
+        for (const f of CHART_FIELDS) next[f] = { points: applyLive(prev[f]?.points ?? [], fresh, f, to), sampled: prev[f]?.sampled ?? false };
+        return next;
+      });
+      setUpdates((n) => n + 1);
+    };
     const subscribe = () =>
       socket?.emit('subscribe', { runId, afterSeq: lastSeq.current }, (ack) => {
         if (!alive) return;
@@ -53,12 +74,8 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
       if (gap) return void subscribe(); // the replay brings the missed points; this batch's come again with it
       if (fresh.length === 0) return;
       lastSeq.current = batch.seq;
-      setSeries((prev) => {
-        const next: SeriesMap = {};
-        for (const f of CHART_FIELDS) next[f] = { points: applyLive(prev[f]?.points ?? [], fresh, f, to), sampled: prev[f]?.sampled ?? false };
-        return next;
-      });
-      setUpdates((n) => n + 1);
+      pending.push(...fresh);
+      flushTimer ??= setTimeout(flush, LIVE_FLUSH_MS);
     };
     api.series(runId, CHART_FIELDS, from, to).then(
       (res) => {
@@ -80,6 +97,7 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
     );
     return () => {
       alive = false;
+      clearTimeout(flushTimer);
       socket?.disconnect();
       setLive(false);
     };
