@@ -2,13 +2,14 @@
 // else's), the server as a child process (so it can be killed with SIGKILL), a socket.io client that records every
 // point, and the expected rows of a log file from a one-pass parse.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { acceptBatch, type ClientToServerEvents, type LivePoint, type ServerToClientEvents } from '@trainboard/shared/realtime';
 import { REPO, sleep, type DevCluster } from './cluster.js';
+import { descendants } from './processes.js';
 
 /** A folder the test user can read over SSH (the dev cluster's shared jobs folder). */
 export function remoteDir(c: DevCluster, prefix: string): string {
@@ -26,26 +27,6 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** Pids of every descendant of `root`, from /proc. */
-export function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, ppid] of parent) if (ppid === pid) { out.push(child); walk(child); }
-  };
-  walk(root);
-  return out;
 }
 
 /** An sshd of our own on another port, same config and keys as the dev cluster's. */

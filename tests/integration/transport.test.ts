@@ -1,6 +1,6 @@
 // The SSH transport against the real sshd: reuse, reconnect, and a clear error for every way trust can fail.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,28 +8,10 @@ import { LocalShell } from '../../server/src/adapters/local-shell.js';
 import { ShellError } from '../../server/src/adapters/shell.js';
 import { SshShell } from '../../server/src/adapters/ssh-shell.js';
 import { devCluster, sleep, sshOptions } from './cluster.js';
+import { descendants } from './processes.js';
 
 const c = devCluster();
 
-/** Pids of every descendant of `root`, from /proc. */
-function descendants(root: number): number[] {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const [child, ppid] of parent) if (ppid === pid) { out.push(child); walk(child); }
-  };
-  walk(root);
-  return out;
-}
 const tmp = mkdtempSync(join(tmpdir(), 'transport-'));
 
 async function shellError(p: Promise<unknown>): Promise<ShellError> {
