@@ -1,52 +1,9 @@
 // Typed reads of the server's REST API. Bodies are trusted to the server's own shapes (same repository), but every
 // failure becomes an Error with the server's JSON message.
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
-import type { WireNumber } from '@trainboard/shared/metrics/fields';
+import type { Annotation, Job, Overview, RunSummary, SeriesResponse } from '@trainboard/shared/api';
 
-export interface RunSummary {
-  id: number;
-  name: string;
-  state: string;
-  segmentCount: number;
-  iteration: number | null;
-  trainIters: number | null;
-  lmLoss: number | null;
-  tflops: number | null;
-  lastUpdateMs: number | null;
-}
-
-export interface Job {
-  jobId: string;
-  state: string;
-  nodeList: string | null;
-  exitCode: number | null;
-  submittedAt: number | null;
-  startedAt: number | null;
-  endedAt: number | null;
-}
-
-export interface Overview {
-  run: { id: number; name: string; state: string; segmentCount: number };
-  latest: { iteration: number; trainIters: number; timeMs: number | null; lmLoss: number | null; tflops: number | null; consumedSamples: number | null; consumedTokens: number | null } | null;
-  recentIterationMs: number | null;
-  targetTokens: number | null;
-  lastCheckpoint: { iteration: number | null; timeMs: number | null } | null;
-  currentJob: Job | null;
-  nowMs: number;
-}
-
-export interface SeriesResponse {
-  runId: number;
-  seq: number;
-  series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }>;
-}
-
-export interface Annotation {
-  kind: 'start' | 'restart' | 'checkpoint' | 'end' | 'failure' | 'eval';
-  iteration: number | null;
-  timeMs: number | null;
-  label: string;
-}
+export type { Annotation, Job, Overview, RunSummary, SeriesResponse };
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(path);

@@ -4,6 +4,7 @@
 import { Router, type Request } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { RunSummary } from '@trainboard/shared/api';
 import { HttpError } from './errors.js';
 
 const runIdSchema = z.coerce.number().int().positive();
@@ -21,18 +22,6 @@ interface LatestRow {
   consumedSamples: number | null;
   consumedTokens: number | null;
   iterationTimeMs: number | null;
-}
-
-export interface RunSummary {
-  id: number;
-  name: string;
-  state: string;
-  segmentCount: number;
-  iteration: number | null;
-  trainIters: number | null;
-  lmLoss: number | null;
-  tflops: number | null;
-  lastUpdateMs: number | null;
 }
 
 export function runDetailsRouter(sqlite: Database.Database): Router {

@@ -1,0 +1,48 @@
+// Shapes of the server's REST responses, written once for the server that sends them and the dashboard that reads
+// them. (The socket.io contract is realtime.ts.)
+import type { WireNumber } from './metrics/fields.js';
+
+export interface RunSummary {
+  id: number;
+  name: string;
+  state: string;
+  segmentCount: number;
+  iteration: number | null;
+  trainIters: number | null;
+  lmLoss: number | null;
+  tflops: number | null;
+  lastUpdateMs: number | null;
+}
+
+export interface Job {
+  jobId: string;
+  state: string;
+  nodeList: string | null;
+  exitCode: number | null;
+  submittedAt: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+export interface Overview {
+  run: { id: number; name: string; state: string; segmentCount: number };
+  latest: { iteration: number; trainIters: number; timeMs: number | null; lmLoss: number | null; tflops: number | null; consumedSamples: number | null; consumedTokens: number | null } | null;
+  recentIterationMs: number | null;
+  targetTokens: number | null;
+  lastCheckpoint: { iteration: number | null; timeMs: number | null } | null;
+  currentJob: Job | null;
+  nowMs: number;
+}
+
+export interface SeriesResponse {
+  runId: number;
+  seq: number;
+  series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }>;
+}
+
+export interface Annotation {
+  kind: 'start' | 'restart' | 'checkpoint' | 'end' | 'failure' | 'eval';
+  iteration: number | null;
+  timeMs: number | null;
+  label: string;
+}
