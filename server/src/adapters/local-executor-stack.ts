@@ -9,7 +9,7 @@ import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { startFollowManager, type FollowManager } from '../follow/followManager.js';
 import { createPublisher } from '../realtime/publisher.js';
 import { attachRealtime, roomEmitters, type RealtimeServer } from '../realtime/socketServer.js';
-import { localFiles } from './local-executor-files.js';
+import { localFiles } from '../follow/localFiles.js';
 import { LocalExecutor } from './local-executor.js';
 
 export interface LocalStackOptions {
