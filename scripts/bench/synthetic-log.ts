@@ -4,6 +4,7 @@
 //
 // Usage (as a module): await writeSyntheticLog('/tmp/main_log.txt', 1_000_000)
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { seededRandom } from '@trainboard/shared/log/testing/parseAll';
 
 const GROUPS = ['valid', 'valid_ar', 'valid_ca', 'valid_code', 'valid_en', 'valid_es', 'valid_eu', 'valid_fr', 'valid_id',
   'valid_indic-as', 'valid_indic-bn', 'valid_indic-gu', 'valid_indic-hi', 'valid_indic-kn', 'valid_indic-ml',
@@ -11,18 +12,6 @@ const GROUPS = ['valid', 'valid_ar', 'valid_ca', 'valid_code', 'valid_en', 'vali
   'valid_indic-ur', 'valid_nigercongo-all', 'valid_oscar-en', 'valid_oscar-zh', 'valid_pt', 'valid_vi', 'valid_zhs',
   'valid_zht'];
 const SAVE_DIR = '/gpfsscratch/rech/six/commun/checkpoints/tr11-176B-ml/checkpoints/main';
-
-/** Small deterministic PRNG (mulberry32) so every run writes the same file. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pad = (n: number | string, width: number): string => String(n).padStart(width, ' ');
 
@@ -62,7 +51,7 @@ function bannerLines(): string[] {
  * @returns the number of lines and of iteration lines written.
  */
 export function writeSyntheticLog(path: string, lines: number): { lines: number; iterationLines: number } {
-  const rnd = createRandom(20220501);
+  const rnd = seededRandom(20220501); // deterministic: every run writes the same file
   const fd = openSync(path, 'w');
   let buffer: string[] = [];
   let bufferedChars = 0;
