@@ -3,7 +3,8 @@ import type Database from 'better-sqlite3';
 import { METRIC_FIELDS, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
 import type { LivePoint } from '@trainboard/shared/realtime';
 
-const COLUMN_OF: Record<MetricField, string> = {
+/** The iterations table's column for each metric field. */
+export const COLUMN_OF: Record<MetricField, string> = {
   lmLoss: 'lm_loss', learningRate: 'learning_rate', gradNorm: 'grad_norm', lossScale: 'loss_scale',
   iterationTimeMs: 'iteration_time_ms', samplesPerSecond: 'samples_per_second', tflops: 'tflops',
   consumedSamples: 'consumed_samples', consumedTokens: 'consumed_tokens', globalBatchSize: 'global_batch_size',

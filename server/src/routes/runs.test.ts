@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
+import { downsampleMinMax } from '@trainboard/shared/metrics/downsample';
+import { fromWireNumber, toWireNumber, type WireNumber } from '@trainboard/shared/metrics/fields';
 import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
@@ -61,6 +63,28 @@ describe('REST API', () => {
     expect(loss.points).toContainEqual([2500, 'NaN']);
     expect(loss.points.at(-1)).toEqual([5000, 2]);
     expect(body.series.gradNorm.sampled).toBe(true);
+  });
+
+  it('answers, field by field, exactly what downsampleMinMax gives on the exported rows', async () => {
+    const { body } = await get(`/api/runs/${runId}/series?fields=gradNorm,lmLoss,samplesPerSecond&target=300`);
+    const rows = (await get(`/api/runs/${runId}/export.json`)).body.iterations as { iteration: number; values: Record<string, WireNumber> }[];
+    for (const field of ['gradNorm', 'lmLoss', 'samplesPerSecond']) {
+      const reference = downsampleMinMax(rows.map((r) => ({ x: r.iteration, y: fromWireNumber(r.values[field] ?? null) })), 300);
+      expect(body.series[field].points, field).toEqual(reference.points.map((p) => [p.x, toWireNumber(p.y)]));
+      expect(body.series[field].sampled, field).toBe(reference.sampled);
+    }
+  });
+
+  it('gives at most 1,000 axis anchors, evenly spread from the first to the last iteration', async () => {
+    const anchors = (await get(`/api/runs/${runId}/axis`)).body.anchors as [number, number | null, number | null][];
+    const its = anchors.map((a) => a[0]);
+    expect(its[0]).toBe(1);
+    expect(its.at(-1)).toBe(5000);
+    expect(anchors.length).toBeGreaterThan(900);
+    expect(anchors.length).toBeLessThanOrEqual(1000);
+    for (let i = 1; i < its.length; i++) expect((its[i] as number) - (its[i - 1] as number)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...its.slice(1).map((x, i) => x - (its[i] as number)))).toBeLessThanOrEqual(6);
+    expect(anchors[0]?.[2]).toBe(1_700_000_000_000);
   });
 
   it('returns raw points for a small range', async () => {

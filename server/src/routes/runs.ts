@@ -3,9 +3,9 @@
 import { Router, type Request } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import { downsampleMinMax, DEFAULT_TARGET_POINTS } from '@trainboard/shared/metrics/downsample';
-import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
-import { fieldValue, lastRowId, parseExtra, POINT_COLUMNS, type PointRow } from '../realtime/points.js';
+import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
+import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
+import { COLUMN_OF, fieldValue, lastRowId, parseExtra, POINT_COLUMNS, type PointRow } from '../realtime/points.js';
 import { HttpError } from './errors.js';
 
 const runIdSchema = z.coerce.number().int().positive();
@@ -39,14 +39,17 @@ export function runsRouter(sqlite: Database.Database): Router {
     const runId = parseRunId(req);
     const q = parse(seriesQuerySchema, req.query);
     const seq = lastRowId(sqlite, runId); // read first: the rows below include at least everything up to it
-    const rows = currentRows(sqlite, runId, q.from, q.to);
-    const series: Record<string, { points: [number, number | string | null][]; sampled: boolean; count: number }> = {};
-    const extras = rows.map(parseExtra);
-    for (const field of q.fields as MetricField[]) {
-      const pts = rows.map((r, i) => ({ x: r.iteration, y: fieldValue(r, field, extras[i] ?? null) }));
-      const down = downsampleMinMax(pts, q.target);
-      series[field] = { points: down.points.map((p) => [p.x, toWireNumber(p.y)]), sampled: down.sampled, count: rows.length };
-    }
+    const fields = q.fields as MetricField[];
+    const columns = currentColumns(sqlite, runId, fields, q.from, q.to);
+    const series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }> = {};
+    fields.forEach((field, k) => {
+      const { xs, ys } = columns[k] as SeriesColumns;
+      const keep = minMaxIndices(ys, q.target);
+      const points: [number, WireNumber][] = keep === null
+        ? xs.map((x, i) => [x, toWireNumber(ys[i] as number)])
+        : keep.map((i) => [xs[i] as number, toWireNumber(ys[i] as number)]);
+      series[field] = { points, sampled: keep !== null, count: columns.rowCount };
+    });
     res.json({ runId, seq, from: q.from ?? null, to: q.to ?? null, series });
   });
 
@@ -87,10 +90,34 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return r.data;
 }
 
-function currentRows(sqlite: Database.Database, runId: number, from?: number, to?: number): PointRow[] {
-  return sqlite
-    .prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ? ORDER BY iteration, id`)
-    .all(runId, from ?? 0, to ?? Number.MAX_SAFE_INTEGER) as PointRow[];
+interface SeriesColumns {
+  xs: number[];
+  ys: number[];
+}
+
+/**
+ * The current series of `fields` in [from, to], as one (iterations, values) column pair per field holding only the
+ * rows that carry the field (NaN restored from `extra`). Reads just those columns, as arrays: a 115k-iteration run is
+ * read in ~0.2 s this way, against ~1 s for every column as row objects.
+ */
+function currentColumns(sqlite: Database.Database, runId: number, fields: readonly MetricField[], from?: number, to?: number): SeriesColumns[] & { rowCount: number } {
+  const out = Object.assign(fields.map((): SeriesColumns => ({ xs: [], ys: [] })), { rowCount: 0 });
+  const select = `SELECT iteration, extra, ${fields.map((f) => COLUMN_OF[f]).join(', ')} FROM iterations
+    WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ? ORDER BY iteration, id`;
+  for (const row of sqlite.prepare(select).raw().iterate(runId, from ?? 0, to ?? Number.MAX_SAFE_INTEGER) as IterableIterator<unknown[]>) {
+    out.rowCount++;
+    const iteration = row[0] as number;
+    const extra = row[1] === null ? null : (JSON.parse(row[1] as string) as Record<string, unknown>);
+    for (let k = 0; k < fields.length; k++) {
+      const v = row[k + 2] as number | null;
+      const y = v === null && extra?.[fields[k] as MetricField] === 'NaN' ? NaN : v;
+      if (y === null) continue;
+      const col = out[k] as SeriesColumns;
+      col.xs.push(iteration);
+      col.ys.push(y);
+    }
+  }
+  return out;
 }
 
 /** Every stored row, superseded ones included (flagged), in the order they were logged. */

@@ -29,32 +29,45 @@ export const DEFAULT_TARGET_POINTS = 2000;
  */
 export function downsampleMinMax(points: readonly SeriesPoint[], target = DEFAULT_TARGET_POINTS): Downsampled {
   const present = points.filter((p) => p.y !== null);
-  if (present.length <= Math.max(target, 2)) return { points: present, sampled: false };
+  const keep = minMaxIndices(present.map((p) => p.y as number), target);
+  return keep === null ? { points: present, sampled: false } : { points: keep.map((i) => present[i] as SeriesPoint), sampled: true };
+}
+
+/**
+ * The bucketing behind downsampleMinMax over a column of present values (no nulls), for callers that hold series as
+ * columns (the server reads 115k rows × 7 fields: objects per point would cost more than the query).
+ * Returns the kept indexes in ascending order, or null when every value is kept (`ys.length` ≤ target).
+ */
+export function minMaxIndices(ys: ArrayLike<number>, target = DEFAULT_TARGET_POINTS): number[] | null {
+  const n = ys.length;
+  if (n <= Math.max(target, 2)) return null;
   const bucketCount = Math.max(1, Math.floor(target / 2));
-  const size = present.length / bucketCount;
+  const size = n / bucketCount;
   const keep: number[] = [];
+  const picked: number[] = [];
   for (let b = 0; b < bucketCount; b++) {
     const start = Math.floor(b * size);
-    const end = Math.min(present.length, Math.floor((b + 1) * size));
+    const end = Math.min(n, Math.floor((b + 1) * size));
     let min = -1;
     let max = -1;
     let nan = -1;
     let posInf = -1;
     let negInf = -1;
     for (let i = start; i < end; i++) {
-      const y = (present[i] as SeriesPoint).y as number;
+      const y = ys[i] as number;
       if (Number.isNaN(y)) nan = nan < 0 ? i : nan;
       else if (y === Infinity) posInf = posInf < 0 ? i : posInf;
       else if (y === -Infinity) negInf = negInf < 0 ? i : negInf;
       else {
-        if (min < 0 || y < ((present[min] as SeriesPoint).y as number)) min = i;
-        if (max < 0 || y > ((present[max] as SeriesPoint).y as number)) max = i;
+        if (min < 0 || y < (ys[min] as number)) min = i;
+        if (max < 0 || y > (ys[max] as number)) max = i;
       }
     }
-    const picked = [min, max, nan, posInf, negInf].filter((i) => i >= 0).sort((a, b2) => a - b2);
+    picked.length = 0;
+    for (const i of [min, max, nan, posInf, negInf]) if (i >= 0) picked.push(i);
+    picked.sort((a, b2) => a - b2);
     for (const i of picked) if (keep.at(-1) !== i) keep.push(i);
   }
-  const last = present.length - 1;
-  if (keep.at(-1) !== last) keep.push(last);
-  return { points: keep.map((i) => present[i] as SeriesPoint), sampled: true };
+  if (keep.at(-1) !== n - 1) keep.push(n - 1);
+  return keep;
 }
