@@ -38,15 +38,16 @@ export function runsRouter(sqlite: Database.Database): Router {
   router.get('/api/runs/:id/series', (req, res) => {
     const runId = parseRunId(req);
     const q = parse(seriesQuerySchema, req.query);
-    const seq = lastRowId(sqlite, runId); // read first: the rows below include at least everything up to it
     const fields = q.fields as MetricField[];
-    const columns = currentColumns(sqlite, runId, fields, q.from, q.to);
+    // One read transaction: the sequence number and the rows come from the same snapshot, so the live stream
+    // continues exactly after what this answer holds.
+    const { seq, columns } = sqlite.transaction(() => ({ seq: lastRowId(sqlite, runId), columns: currentColumns(sqlite, runId, fields, q.from, q.to) }))();
     const series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }> = {};
     fields.forEach((field, k) => {
       const { xs, ys } = columns[k] as SeriesColumns;
       const keep = minMaxIndices(ys, q.target);
       const points: [number, WireNumber][] = keep === null
-        ? xs.map((x, i) => [x, toWireNumber(ys[i] as number)])
+        ? Array.from(xs, (x, i) => [x, toWireNumber(ys[i] as number)])
         : keep.map((i) => [xs[i] as number, toWireNumber(ys[i] as number)]);
       series[field] = { points, sampled: keep !== null, count: columns.rowCount };
     });
@@ -91,33 +92,40 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 }
 
 interface SeriesColumns {
-  xs: number[];
-  ys: number[];
+  xs: Float64Array;
+  ys: Float64Array;
 }
 
 /**
  * The current series of `fields` in [from, to], as one (iterations, values) column pair per field holding only the
- * rows that carry the field (NaN restored from `extra`). Reads just those columns, as arrays: a 115k-iteration run is
- * read in ~0.2 s this way, against ~1 s for every column as row objects.
+ * rows that carry the field (NaN restored from `extra`). Reads just those columns, as arrays into typed arrays sized
+ * by a count first: a 115k-iteration run is read in ~0.2 s this way, against ~1 s for every column as row objects.
  */
 function currentColumns(sqlite: Database.Database, runId: number, fields: readonly MetricField[], from?: number, to?: number): SeriesColumns[] & { rowCount: number } {
-  const out = Object.assign(fields.map((): SeriesColumns => ({ xs: [], ys: [] })), { rowCount: 0 });
-  const select = `SELECT iteration, extra, ${fields.map((f) => COLUMN_OF[f]).join(', ')} FROM iterations
-    WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ? ORDER BY iteration, id`;
-  for (const row of sqlite.prepare(select).raw().iterate(runId, from ?? 0, to ?? Number.MAX_SAFE_INTEGER) as IterableIterator<unknown[]>) {
-    out.rowCount++;
+  const range = [runId, from ?? 0, to ?? Number.MAX_SAFE_INTEGER] as const;
+  const where = 'WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ?';
+  const capacity = (sqlite.prepare(`SELECT count(*) FROM iterations ${where}`).pluck().get(...range) as number);
+  const xs = fields.map(() => new Float64Array(capacity));
+  const ys = fields.map(() => new Float64Array(capacity));
+  const filled = fields.map(() => 0);
+  let rowCount = 0;
+  const select = `SELECT iteration, extra, ${fields.map((f) => COLUMN_OF[f]).join(', ')} FROM iterations ${where} ORDER BY iteration, id`;
+  for (const row of sqlite.prepare(select).raw().iterate(...range) as IterableIterator<unknown[]>) {
+    rowCount++;
     const iteration = row[0] as number;
     const extra = row[1] === null ? null : (JSON.parse(row[1] as string) as Record<string, unknown>);
     for (let k = 0; k < fields.length; k++) {
       const v = row[k + 2] as number | null;
       const y = v === null && extra?.[fields[k] as MetricField] === 'NaN' ? NaN : v;
       if (y === null) continue;
-      const col = out[k] as SeriesColumns;
-      col.xs.push(iteration);
-      col.ys.push(y);
+      const n = filled[k] as number;
+      (xs[k] as Float64Array)[n] = iteration;
+      (ys[k] as Float64Array)[n] = y;
+      filled[k] = n + 1;
     }
   }
-  return out;
+  const columns = fields.map((_, k) => ({ xs: (xs[k] as Float64Array).subarray(0, filled[k]), ys: (ys[k] as Float64Array).subarray(0, filled[k]) }));
+  return Object.assign(columns, { rowCount });
 }
 
 /** Every stored row, superseded ones included (flagged), in the order they were logged. */
