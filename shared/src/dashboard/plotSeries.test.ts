@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { nearestIndex, plotSeries, type SeriesPoint } from './plotSeries.js';
+
+const same = (it: number) => it;
+const arr = (a: Float64Array) => Array.from(a);
+
+describe('plotSeries', () => {
+  it('puts iterations on the x axis, keeps raw values and their debiased EMA', () => {
+    const s = plotSeries([[1, 4], [2, 4], [3, 4]], { toX: (it) => it * 10, smoothing: 0.9, log: false });
+    expect(arr(s.iterations)).toEqual([1, 2, 3]);
+    expect(arr(s.xs)).toEqual([10, 20, 30]);
+    expect(arr(s.raw)).toEqual([4, 4, 4]);
+    for (const v of s.smooth) expect(v).toBeCloseTo(4, 10);
+  });
+
+  it('makes NaN, Inf and missing values unplottable and remembers the NaN/Inf iterations', () => {
+    const s = plotSeries([[1, 2], [2, NaN], [3, null], [4, Infinity], [5, 2]], { toX: same, smoothing: 0.5, log: false });
+    expect(arr(s.raw).map(Number.isNaN)).toEqual([false, true, true, true, false]);
+    expect(s.nonFinite).toEqual([2, 4]);
+    expect(s.smooth[4]).toBeCloseTo(2, 10); // the NaN did not poison the average
+  });
+
+  it('drops points that have no x, and values ≤ 0 on a log axis', () => {
+    const s = plotSeries([[1, 0], [2, 3], [3, 5]], { toX: (it) => (it === 3 ? null : it), smoothing: 0, log: true });
+    expect(arr(s.iterations)).toEqual([1, 2]);
+    expect(Number.isNaN(s.raw[0])).toBe(true);
+    expect(s.raw[1]).toBe(3);
+  });
+
+  it('scales values before smoothing (ms to s)', () => {
+    const pts: SeriesPoint[] = [[1, 2000], [2, 4000]];
+    const s = plotSeries(pts, { toX: same, scaleY: (v) => v / 1000, smoothing: 0, log: false });
+    expect(arr(s.raw)).toEqual([2, 4]);
+    expect(arr(s.smooth)).toEqual([2, 4]);
+  });
+});
+
+describe('nearestIndex', () => {
+  const xs = Float64Array.from([0, 10, 20, 40]);
+  it('finds the nearest x by binary search, clamping at the ends', () => {
+    expect(nearestIndex(xs, 11)).toBe(1);
+    expect(nearestIndex(xs, 16)).toBe(2);
+    expect(nearestIndex(xs, 29)).toBe(2);
+    expect(nearestIndex(xs, 31)).toBe(3);
+    expect(nearestIndex(xs, -5)).toBe(0);
+    expect(nearestIndex(xs, 99)).toBe(3);
+    expect(nearestIndex(xs, 5)).toBe(0); // a tie goes to the lower one
+  });
+  it('is -1 on an empty series', () => {
+    expect(nearestIndex([], 3)).toBe(-1);
+  });
+});
