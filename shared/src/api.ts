@@ -22,6 +22,8 @@ export interface Job {
   submittedAt: number | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** Why it ended, in words (the log's failure or exit, else Slurm's state); null while queued or running. */
+  exitReason: string | null;
 }
 
 export interface Overview {

@@ -35,7 +35,9 @@ beforeAll(async () => {
   conn = openDatabase(':memory:');
   const source = registerFollowedFile(conn.db, 'details', join(dir, 'main_log.txt'));
   runId = source.runId;
-  conn.sqlite.prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, updated_at) VALUES (?, '7', 'FAILED', 'laptop', 1, 0), (?, '8', 'RUNNING', 'laptop', NULL, 0)`).run(runId, runId);
+  conn.sqlite.prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
+    VALUES (?, '7', 'FAILED', 'laptop', 1, ?, ?, ?, 0), (?, '8', 'RUNNING', 'laptop', NULL, ?, ?, NULL, 0)`)
+    .run(runId, 1_699_999_000_000, 1_699_999_100_000, 1_700_000_000_000, runId, 1_700_000_000_000, 1_700_000_001_000);
   const parser = createLogParser();
   const events = [...parser.push(readFileSync(join(dir, 'main_log.txt'))), ...parser.end()];
   createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 }).commit(events, parser.resumePoint);
@@ -93,7 +95,10 @@ describe('run details REST', () => {
   });
 
   it('lists jobs and answers 404/400 for unknown or invalid runs', async () => {
-    expect((await get(`/api/runs/${runId}/jobs`)).body.jobs.map((j: { jobId: string }) => j.jobId)).toEqual(['7', '8']);
+    const jobs = (await get(`/api/runs/${runId}/jobs`)).body.jobs as { jobId: string; exitReason: string | null }[];
+    expect(jobs.map((j) => j.jobId)).toEqual(['7', '8']);
+    // The crash the fake trainer logged at iteration 60 (its last iteration line is 59) explains job 7; job 8 runs.
+    expect(jobs.map((j) => j.exitReason)).toEqual([expect.stringMatching(/ after iteration 59 on localhost$/), null]);
     expect((await get('/api/runs/999/overview')).status).toBe(404);
     expect((await get('/api/runs/x/annotations')).status).toBe(400);
   });

@@ -4,7 +4,8 @@
 import { Router, type Request } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { RunSummary } from '@trainboard/shared/api';
+import type { Job, RunSummary } from '@trainboard/shared/api';
+import { explainJobEnd, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { HttpError } from './errors.js';
 
 const runIdSchema = z.coerce.number().int().positive();
@@ -118,10 +119,18 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
 
   router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(runId(req)) }));
 
-  function jobRows(id: number) {
-    return sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList, exit_code AS exitCode,
-      submitted_at AS submittedAt, started_at AS startedAt, ended_at AS endedAt FROM jobs WHERE run_id = ? ORDER BY id`).all(id) as
-      { jobId: string; state: string; nodeList: string | null; exitCode: number | null; submittedAt: number | null; startedAt: number | null; endedAt: number | null }[];
+  const jobsOf = sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList, exit_code AS exitCode,
+    submitted_at AS submittedAt, started_at AS startedAt, ended_at AS endedAt FROM jobs WHERE run_id = ? ORDER BY id`);
+  const endEventsOf = sqlite.prepare(`SELECT type, kind, message, iteration, time_ms AS timeMs,
+    coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise, json_extract(payload, '$.nodes') AS nodes
+    FROM events WHERE run_id = ? AND type IN ('failure', 'exit') ORDER BY id`);
+
+  function jobRows(id: number): Job[] {
+    const jobs = jobsOf.all(id) as Omit<Job, 'exitReason'>[];
+    if (jobs.length === 0) return [];
+    const events = (endEventsOf.all(id) as (Omit<JobEndEvent, 'shutdownNoise' | 'nodes'> & { noise: number; nodes: string | null })[])
+      .map(({ noise, nodes, ...e }): JobEndEvent => ({ ...e, shutdownNoise: noise === 1, nodes: nodes ? (JSON.parse(nodes) as string[]) : [] }));
+    return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, events) }));
   }
 
   function runId(req: Request): number {
