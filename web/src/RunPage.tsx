@@ -1,11 +1,11 @@
 // A run: header, view controls (x axis, smoothing, log scale, zoom, theme — all in the URL), the live charts and
-// the jobs table.
+// the jobs timeline.
 import { useCallback, useMemo, useState } from 'react';
 import { mapIteration } from '@trainboard/shared/dashboard/axis';
-import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
 import { api } from './api.js';
+import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './LogViewer.js';
 import { CHART_FIELDS, useLiveSeries } from './liveSeries.js';
 import { MetricChart, type Overlay } from './MetricChart.js';
@@ -72,17 +72,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
         <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>jobs</button>
         <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">log</button>
       </div>
-      {tab === 'log' ? <LogViewer runId={runId} /> : (
-      <section className="jobs">
-        <table data-testid="jobs">
-          <thead><tr><th>job</th><th>state</th><th>nodes</th><th>exit</th><th>duration</th></tr></thead>
-          <tbody>{jobs.map((j) => (
-            <tr key={j.jobId}><td>{j.jobId}</td><td className={`state-${j.state.toLowerCase()}`}>{j.state}</td><td>{j.nodeList ?? '—'}</td>
-              <td>{j.exitCode ?? ''}</td><td>{j.startedAt ? formatDuration((j.endedAt ?? Date.now()) - j.startedAt) : '—'}</td></tr>
-          ))}</tbody>
-        </table>
-      </section>
-      )}
+      {tab === 'log' ? <LogViewer runId={runId} /> : <JobsTimeline jobs={jobs} nowMs={Date.now()} />}
     </div>
   );
 }
