@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
+import type { RemoteFiles } from './follow/remoteFiles.js';
 import { errorHandler, notFound } from './routes/errors.js';
 import { logLinesRouter } from './routes/logLines.js';
 import { runDetailsRouter } from './routes/runDetails.js';
@@ -14,6 +15,8 @@ export interface AppDeps {
   logger: Logger;
   /** The built dashboard (web/dist) to serve with an SPA fallback; omitted in tests and API-only setups. */
   webDir?: string;
+  /** Where the followed logs are read for the log viewer: SFTP on a cluster; this machine's files by default. */
+  files?: RemoteFiles;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -23,7 +26,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/health', (_req, res) => void res.json({ ok: true }));
   app.use(runsRouter(deps.conn.sqlite));
   app.use(runDetailsRouter(deps.conn.sqlite));
-  app.use(logLinesRouter(deps.conn.sqlite));
+  app.use(logLinesRouter(deps.conn.sqlite, deps.files));
   if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -46,7 +46,19 @@ const config = parsed.data;
 const logger = pino({ level: config.TRAINBOARD_LOG_LEVEL, base: { pid: process.pid } });
 
 const conn = openDatabase(config.TRAINBOARD_DB);
-const http = createServer(createApp({ conn, logger }));
+const shell = config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER
+  ? new SshShell({
+    host: config.TRAINBOARD_SSH_HOST, port: config.TRAINBOARD_SSH_PORT, username: config.TRAINBOARD_SSH_USER,
+    ...(config.TRAINBOARD_SSH_KEY ? { privateKeyPath: config.TRAINBOARD_SSH_KEY } : { useAgent: true }),
+    ...(config.TRAINBOARD_SSH_KNOWN_HOSTS ? { knownHostsPath: config.TRAINBOARD_SSH_KNOWN_HOSTS } : {}),
+    ...(config.TRAINBOARD_SSH_FINGERPRINT ? { hostFingerprint: config.TRAINBOARD_SSH_FINGERPRINT } : {}),
+    // A dead connection must be noticed in seconds, not when TCP gives up.
+    keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
+  })
+  : null;
+// The logs live where the follower reads them: the log viewer reads them the same way.
+const files = shell ? sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS) : null;
+const http = createServer(createApp({ conn, logger, ...(files ? { files } : {}) }));
 let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
 const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
 const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
@@ -54,19 +66,10 @@ const io = attachRealtime(http, { publisher, logger, runExists: (id) => runExist
 const emitters = roomEmitters(io);
 emitPoints = emitters.points;
 
-let shell: SshShell | null = null;
 let manager: ReturnType<typeof startFollowManager> | null = null;
-if (config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER) {
-  shell = new SshShell({
-    host: config.TRAINBOARD_SSH_HOST, port: config.TRAINBOARD_SSH_PORT, username: config.TRAINBOARD_SSH_USER,
-    ...(config.TRAINBOARD_SSH_KEY ? { privateKeyPath: config.TRAINBOARD_SSH_KEY } : { useAgent: true }),
-    ...(config.TRAINBOARD_SSH_KNOWN_HOSTS ? { knownHostsPath: config.TRAINBOARD_SSH_KNOWN_HOSTS } : {}),
-    ...(config.TRAINBOARD_SSH_FINGERPRINT ? { hostFingerprint: config.TRAINBOARD_SSH_FINGERPRINT } : {}),
-    // A dead connection must be noticed in seconds, not when TCP gives up.
-    keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
-  });
+if (files) {
   manager = startFollowManager({
-    conn, logger, files: sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS), scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
+    conn, logger, files, scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
     timing: { pollMs: config.TRAINBOARD_FOLLOW_POLL_MS, identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS },
     beforeStart: (runId) => publisher.ensure(runId),
     onCommitted: (runId) => publisher.publish(runId),

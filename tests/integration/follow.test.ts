@@ -111,6 +111,7 @@ describe('following a log over SSH while connections and the server are killed',
 describe('following files that change shape', () => {
   let conn: OpenDatabase;
   let server: ServerProcess;
+  let port: number;
   const dbPath = join(dir, 'shapes.db');
   const log = syntheticLog(60_000);
   /** The first `n` lines of the synthetic log. */
@@ -122,7 +123,8 @@ describe('following files that change shape', () => {
 
   beforeAll(async () => {
     conn = openDatabase(dbPath);
-    server = new ServerProcess({ db: dbPath, port: await freePort(), sshPort: sshd.port, knownHostsPath: sshd.knownHostsPath, c });
+    port = await freePort();
+    server = new ServerProcess({ db: dbPath, port, sshPort: sshd.port, knownHostsPath: sshd.knownHostsPath, c });
     await server.start();
   });
   afterAll(async () => {
@@ -213,4 +215,25 @@ describe('following files that change shape', () => {
     expect(storedRows(conn, secondId)).toEqual(expectedRows(second));
     expect(storedRows(conn, thirdId)).toEqual(expectedRows(third));
   });
+
+  it('serves the log viewer from the followed file over SFTP, and says so when SSH is gone', async () => {
+    const path = join(dir, 'viewer.txt');
+    const source = registerFollowedFile(conn.db, 'viewer-test', path);
+    const bytes = firstLines(500);
+    writeFileSync(path, bytes);
+    await until('the file to be read', () => cursorOf(conn, source.id) === bytes.length, 15_000);
+    const url = `http://127.0.0.1:${port}/api/runs/${source.runId}/log?length=4096`;
+    const tail = (await (await fetch(url)).json()) as { lines: string[]; end: number };
+    expect(tail.end).toBe(bytes.length);
+    expect(tail.lines.slice(-3)).toEqual(bytes.toString('utf8').trimEnd().split('\n').slice(-3));
+    // The server reads the log where the follower does (over SSH), not from its own disk: no sshd, no log.
+    await sshd.stop();
+    try {
+      const res = await fetch(url);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { code: string }).code).toBe('not_readable');
+    } finally {
+      await sshd.start();
+    }
+  }, 60_000);
 });

@@ -1,11 +1,12 @@
 // Log text for the log viewer, by byte range of a run's stored log source: the tail, a window around an iteration
 // (found through the iterations' byte offsets), or the window before/after a given offset. Only the files the run
-// follows are readable (their paths come from the database, never from the request), and only when they are on
-// this machine (the local executor's logs); a cluster log answers 404 with an explanation.
-import { open } from 'node:fs/promises';
+// follows are readable (their paths come from the database, never from the request), through the same RemoteFiles
+// the follower reads them with: this machine's files for the local executor, SFTP for a cluster's logs.
 import { Router } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import { localFiles } from '../follow/localFiles.js';
+import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
 
 /** Bytes per window: ~1-2k lines of Megatron output, a few hundred KB of JSON. */
@@ -32,7 +33,7 @@ export interface LogWindow {
   focus: number | null;
 }
 
-export function logLinesRouter(sqlite: Database.Database): Router {
+export function logLinesRouter(sqlite: Database.Database, files: RemoteFiles = localFiles()): Router {
   const router = Router();
   router.get('/api/runs/:id/log', async (req, res) => {
     const runId = z.coerce.number().int().positive().safeParse(req.params.id);
@@ -43,14 +44,14 @@ export function logLinesRouter(sqlite: Database.Database): Router {
       ? sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'").get(runId.data, q.data.source)
       : sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1").get(runId.data)) as { id: number; path: string } | undefined;
     if (!source) throw new HttpError(404, 'not_found', `run ${runId.data} has no log file`);
-    let handle;
+    let handle: OpenRemoteFile;
     try {
-      handle = await open(source.path, 'r');
-    } catch {
-      throw new HttpError(404, 'not_readable', 'the log file is not on this machine (cluster logs are read by the follower only)');
+      handle = await files.open(source.path);
+    } catch (err) {
+      throw new HttpError(404, 'not_readable', `the log file cannot be read now: ${(err as Error).message}`);
     }
     try {
-      const size = (await handle.stat()).size;
+      const size = await handle.size();
       let focusOffset: number | null = null;
       let start: number;
       if (q.data.iteration !== undefined) {
@@ -62,10 +63,9 @@ export function logLinesRouter(sqlite: Database.Database): Router {
       start = Math.min(start, size);
       // One byte before the window says whether it starts at a line start.
       const before = start > 0 ? 1 : 0;
-      const buf = Buffer.alloc(Math.min(q.data.length, size - start) + before);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, start - before);
+      const buf = await handle.read(start - before, Math.min(q.data.length, size - start) + before);
       const atLineStart = before === 0 || buf[0] === 10;
-      let text = buf.subarray(before, bytesRead);
+      let text = buf.subarray(before);
       // Whole lines only: drop a partial first line and a partial last line.
       let skip = 0;
       if (!atLineStart) {
