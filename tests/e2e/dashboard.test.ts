@@ -28,28 +28,32 @@ afterAll(async () => {
 });
 
 const pointCount = async (p: Page, chart: string) => Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);
-const linesIn = (p: Page, chart: string) => p.getByTestId(`chart-${chart}`).locator('.recharts-line');
+// The points are drawn on a canvas over recharts' plot area; after each draw it records what it drew.
+const canvasOf = (p: Page, chart: string) => p.getByTestId(`chart-${chart}`).locator('canvas[data-drawn]');
+const drawnCount = async (p: Page, chart: string) => Number(await canvasOf(p, chart).getAttribute('data-drawn'));
+const linesIn = async (p: Page, chart: string) => ((await canvasOf(p, chart).getAttribute('data-lines')) ?? '').split(',').filter(Boolean);
 
 describe('dashboard in chromium', () => {
   it('lists the run and opens its page, where the loss chart grows live', async () => {
     await page.goto(demo.stack.url);
     await page.getByRole('link', { name: 'e2e-demo' }).click();
     await expect.poll(() => page.url()).toMatch(/\/runs\/\d+$/);
-    await page.getByTestId('chart-lmLoss').locator('.recharts-line').first().waitFor();
-    await expect.poll(() => pointCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(5);
-    const before = await pointCount(page, 'lmLoss');
-    // No reload: the new points arrive over socket.io.
-    await expect.poll(() => pointCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(before + 10);
+    await canvasOf(page, 'lmLoss').waitFor();
+    await expect.poll(() => drawnCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(5);
+    const before = await drawnCount(page, 'lmLoss');
+    // No reload: the new points arrive over socket.io and are drawn.
+    await expect.poll(() => drawnCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(before + 10);
+    expect(await pointCount(page, 'lmLoss')).toBeGreaterThan(before + 10);
     await expect.poll(async () => (await page.getByTestId('iteration').textContent()) ?? '').toMatch(/^\d+ \/ 391$/);
     await page.screenshot({ path: join(SHOTS, 'run-live.png'), fullPage: true });
   });
 
   it('toggles log scale and smoothing, both kept in the URL', async () => {
-    expect(await linesIn(page, 'lmLoss').count()).toBeGreaterThanOrEqual(2); // raw + smoothed (+ validation groups)
-    const withSmoothing = await linesIn(page, 'lmLoss').count();
+    const withSmoothing = await linesIn(page, 'lmLoss');
+    expect(withSmoothing.slice(0, 2)).toEqual(['raw', 'smoothed']); // then the validation groups
     await page.getByTestId('smoothing').fill('0');
     await expect.poll(() => page.url()).toContain('smooth=0');
-    await expect.poll(() => linesIn(page, 'lmLoss').count()).toBe(withSmoothing - 1);
+    await expect.poll(() => linesIn(page, 'lmLoss')).toEqual(withSmoothing.filter((l) => l !== 'smoothed'));
     await page.getByTestId('smoothing').fill('0.9');
     await expect.poll(() => page.url()).toContain('smooth=0.9');
     const ticksLinear = await page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
@@ -57,6 +61,16 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.url()).toContain('log=1');
     await expect.poll(() => page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).not.toEqual(ticksLinear);
     await page.screenshot({ path: join(SHOTS, 'log-smoothed.png'), fullPage: true });
+  });
+
+  it('reads out the values at the cursor', async () => {
+    const box = await canvasOf(page, 'lmLoss').boundingBox();
+    if (!box) throw new Error('no plot canvas');
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    const readout = page.getByTestId('chart-lmLoss').getByTestId('readout');
+    await expect.poll(() => readout.textContent()).toMatch(/^iteration \d+raw [\d.]+smoothed [\d.]+/);
+    await page.mouse.move(box.x + box.width * 0.5, box.y - 60); // off the plot: the read-out goes
+    await expect.poll(() => readout.count()).toBe(0);
   });
 
   it('zooms by dragging: the range goes into the URL and the server is asked for it', async () => {
@@ -94,7 +108,7 @@ describe('dashboard in chromium', () => {
     const other = await context.newPage();
     other.on('pageerror', (e) => errors.push(e.message));
     await other.goto(shared.toString());
-    await other.getByTestId('chart-lmLoss').locator('.recharts-line').first().waitFor();
+    await canvasOf(other, 'lmLoss').waitFor();
     expect(await other.getByTestId('log-scale').isChecked()).toBe(true);
     expect(await other.getByTestId('x-axis').inputValue()).toBe('tokens');
     expect(await other.getByTestId('smoothing').inputValue()).toBe('0.9');

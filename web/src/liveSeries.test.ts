@@ -17,7 +17,10 @@ describe('applyLive', () => {
     expect(before).toHaveLength(4); // not mutated
   });
 
-  it('ignores points without the field and beyond a zoomed range', () => {
-    expect(applyLive([[1, 3]], [live(2, null), live(9, 2)], 'lmLoss', 5)).toEqual([[1, 3]]);
+  it('ignores points without the field and beyond a zoomed range, keeping the same array', () => {
+    const before: Point[] = [[1, 3]];
+    const out = applyLive(before, [live(2, null), live(9, 2)], 'lmLoss', 5);
+    expect(out).toEqual([[1, 3]]);
+    expect(out).toBe(before); // unchanged identity: the chart is not re-rendered
   });
 });

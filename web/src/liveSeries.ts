@@ -10,7 +10,7 @@ import { api } from './api.js';
 
 export type Point = [x: number, y: number | null];
 export interface Series {
-  points: Point[];
+  points: readonly Point[];
   sampled: boolean;
 }
 export type SeriesMap = Partial<Record<MetricField, Series>>;
@@ -22,20 +22,26 @@ export type SeriesMap = Partial<Record<MetricField, Series>>;
  */
 export const LIVE_FLUSH_MS = 300;
 
+const NO_POINTS: readonly Point[] = [];
+
 export const CHART_FIELDS: MetricField[] = ['lmLoss', 'learningRate', 'gradNorm', 'lossScale', 'samplesPerSecond', 'tflops', 'iterationTimeMs'];
 
-/** Appends live points to a series, replacing the tail a restart supersedes. Returns a new array. */
-export function applyLive(points: readonly Point[], fresh: readonly LivePoint[], field: MetricField, to: number | null): Point[] {
-  let out = points.slice();
+/**
+ * Appends live points to a series, replacing the tail a restart supersedes. Returns a new array, or `points` itself
+ * when no point applies (the chart keeps its memoised drawing).
+ */
+export function applyLive(points: readonly Point[], fresh: readonly LivePoint[], field: MetricField, to: number | null): readonly Point[] {
+  let out: Point[] | null = null;
   for (const p of fresh) {
     if (to !== null && p.iteration > to) continue;
     const raw = p.values[field];
     if (raw === undefined || raw === null) continue;
+    out ??= points.slice();
     const last = out.at(-1);
     if (last && p.iteration <= last[0]) out = out.filter((q) => q[0] < p.iteration);
     out.push([p.iteration, fromWireNumber(raw)]);
   }
-  return out;
+  return out ?? points;
 }
 
 export function useLiveSeries(runId: number, from: number | null, to: number | null): { series: SeriesMap; live: boolean; error: string | null; updates: number } {
@@ -57,7 +63,12 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
       if (!alive || fresh.length === 0) return;
       setSeries((prev) => {
         const next: SeriesMap = {};
-        for (const f of CHART_FIELDS) next[f] = { points: applyLive(prev[f]?.points ?? [], fresh, f, to), sampled: prev[f]?.sampled ?? false };
+        for (const f of CHART_FIELDS) {
+          const before = prev[f];
+          const points = applyLive(before?.points ?? NO_POINTS, fresh, f, to);
+          // An unchanged series keeps its identity: its chart is not re-rendered.
+          next[f] = before && points === before.points ? before : { points, sampled: before?.sampled ?? false };
+        }
         return next;
       });
       setUpdates((n) => n + 1);

@@ -46,6 +46,15 @@ describe('axisFrame', () => {
     expect(f.ticks).toEqual([2, 5, 10, 20]);
     expect(axisFrame([3e-6, 6e-5], 'log').domain).toEqual([2e-6, 1e-4]);
     expect(axisFrame([0.3, 0.3], 'log').domain).toEqual([0.1, 1]);
+    expect(axisFrame([0.15, 0.9], 'log').ticks).toEqual([0.1, 0.2, 0.5, 1]); // not 0.24 (its mantissa is 2.4)
+  });
+
+  it('keeps a few readable ticks on a log axis of less than a decade', () => {
+    const f = axisFrame([2.1, 4.8], 'log');
+    expect(f.domain).toEqual([2, 5]);
+    expect(f.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(f.ticks.length).toBeLessThanOrEqual(6);
+    expect(f.ticks).toEqual([2, 3, 4, 5]);
   });
 
   it('refuses a log axis over a non-positive extent', () => {

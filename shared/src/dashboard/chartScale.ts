@@ -47,7 +47,10 @@ export function axisFrame(extent: [number, number], kind: ScaleKind): AxisFrame 
     if (lo === hi) [lo, hi] = [lo / 2, hi * 2];
     const domain: [number, number] = [niceLog(lo, 'down'), niceLog(hi, 'up')];
     const all = scaleLog().domain(domain).ticks();
-    const ticks = all.length > MAX_LOG_TICKS ? all.filter((t) => [1, 2, 5].includes(mantissa(t))) : all;
+    if (all.length <= MAX_LOG_TICKS) return { domain, ticks: all };
+    const round = all.filter((t) => [1, 2, 5].some((m) => Math.abs(mantissa(t) - m) < 1e-9));
+    // Less than a decade ([2, 5]): d3 gives sixteen linear steps; a few round ones read better.
+    const ticks = round.length >= 3 ? round : scaleLinear().domain(domain).ticks(TICKS - 1);
     return { domain, ticks };
   }
   if (lo === hi) {
@@ -84,6 +87,7 @@ function niceLog(v: number, dir: 'up' | 'down'): number {
   return Number(((found ?? 1) * power).toPrecision(12));
 }
 
+/** 2.4 for 0.24; 5 for 500. */
 function mantissa(t: number): number {
-  return Math.round(t / 10 ** Math.floor(Math.log10(t) + 1e-9));
+  return t / 10 ** Math.floor(Math.log10(t) + 1e-9);
 }

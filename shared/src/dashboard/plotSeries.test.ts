@@ -13,10 +13,11 @@ describe('plotSeries', () => {
     for (const v of s.smooth) expect(v).toBeCloseTo(4, 10);
   });
 
-  it('makes NaN, Inf and missing values unplottable and remembers the NaN/Inf iterations', () => {
+  it('makes NaN, Inf and missing values unplottable and remembers where the NaN/Inf ones are', () => {
     const s = plotSeries([[1, 2], [2, NaN], [3, null], [4, Infinity], [5, 2]], { toX: same, smoothing: 0.5, log: false });
     expect(arr(s.raw).map(Number.isNaN)).toEqual([false, true, true, true, false]);
-    expect(s.nonFinite).toEqual([2, 4]);
+    expect(s.nonFinite).toEqual([1, 3]); // indexes: iterations 2 and 4
+    expect(s.values[3]).toBe(Infinity); // as logged, for the read-out
     expect(s.smooth[4]).toBeCloseTo(2, 10); // the NaN did not poison the average
   });
 

@@ -1,7 +1,7 @@
 // A metric series made ready to draw: x on the chosen axis, the raw values and their debiased EMA, in flat typed
 // arrays (a canvas draws them in a loop, a hover finds the nearest point by binary search). Values a chart cannot
 // place (NaN, ±Inf, ≤ 0 on a log axis) are NaN in `raw` and `smooth`, so the line skips them; `nonFinite` keeps the
-// iterations of the NaN/Inf ones so the chart can mark them.
+// indexes of the NaN/Inf ones so the chart can mark them.
 import { debiasedEma } from './smoothing.js';
 
 export type SeriesPoint = readonly [iteration: number, value: number | null];
@@ -10,9 +10,12 @@ export interface PlotSeries {
   iterations: Float64Array;
   /** Sorted ascending (iterations are, and every x axis grows with them). */
   xs: Float64Array;
+  /** The values as logged (unit-scaled), NaN and ±Inf kept, missing ones NaN: what a hover read-out shows. */
+  values: Float64Array;
+  /** The values the line goes through: NaN where it cannot (NaN, ±Inf, missing, ≤ 0 on a log axis). */
   raw: Float64Array;
   smooth: Float64Array;
-  /** Iterations whose value was NaN or ±Inf. */
+  /** Indexes of the points whose value was NaN or ±Inf. */
   nonFinite: number[];
 }
 
@@ -34,7 +37,7 @@ export function plotSeries(points: readonly SeriesPoint[], o: PlotOptions): Plot
   for (const [it, y] of points) {
     const x = o.toX(it);
     if (x === null || !Number.isFinite(x)) continue;
-    if (y !== null && !Number.isFinite(y)) nonFinite.push(it);
+    if (y !== null && !Number.isFinite(y)) nonFinite.push(kept.length);
     kept.push(it);
     xs.push(x);
     ys.push(y === null ? null : o.scaleY ? o.scaleY(y) : y);
@@ -44,6 +47,7 @@ export function plotSeries(points: readonly SeriesPoint[], o: PlotOptions): Plot
   return {
     iterations: Float64Array.from(kept),
     xs: Float64Array.from(xs),
+    values: Float64Array.from(ys, (v) => v ?? NaN),
     raw: Float64Array.from(ys, plottable),
     smooth: Float64Array.from(smooth, plottable),
     nonFinite,
