@@ -4,8 +4,10 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
+import type { NodesService } from './nodes/nodesService.js';
 import { errorHandler, notFound } from './routes/errors.js';
 import { logLinesRouter } from './routes/logLines.js';
+import { nodesRouter } from './routes/nodes.js';
 import { runDetailsRouter } from './routes/runDetails.js';
 import { runsRouter } from './routes/runs.js';
 import { webRouter } from './routes/web.js';
@@ -17,6 +19,8 @@ export interface AppDeps {
   webDir?: string;
   /** Where the followed logs are read for the log viewer: SFTP on a cluster; this machine's files by default. */
   files?: RemoteFiles;
+  /** The run's nodes, from a scheduler poller (its timer is started by whoever owns the scheduler connection). */
+  nodes?: NodesService;
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -27,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(runsRouter(deps.conn.sqlite));
   app.use(runDetailsRouter(deps.conn.sqlite));
   app.use(logLinesRouter(deps.conn.sqlite, deps.files));
+  app.use(nodesRouter(deps.conn.sqlite, deps.nodes ?? null));
   if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));
