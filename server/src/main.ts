@@ -8,11 +8,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { z } from 'zod';
+import { SlurmBackend } from './adapters/slurm-backend.js';
 import { SshShell } from './adapters/ssh-shell.js';
 import { createApp } from './app.js';
 import { openDatabase } from './db/client.js';
 import { startFollowManager } from './follow/followManager.js';
 import { sshRemoteFiles } from './follow/remoteFiles.js';
+import { slurmGpuProbe } from './nodes/gpuProbe.js';
+import { createNodesService } from './nodes/nodesService.js';
 import { createPublisher } from './realtime/publisher.js';
 import { attachRealtime, roomEmitters } from './realtime/socketServer.js';
 
@@ -34,6 +37,8 @@ const configSchema = z.object({
   TRAINBOARD_FOLLOW_SCAN_MS: ms(2_000),
   /** Longest wait for one remote operation before the connection is presumed dead and reopened. */
   TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
+  /** How often the nodes view asks Slurm (sinfo, squeue, one nvidia-smi step per watched running job), whatever the viewers. */
+  TRAINBOARD_NODES_POLL_MS: ms(15_000),
 });
 
 const parsed = configSchema.safeParse(process.env);
@@ -58,7 +63,11 @@ const shell = config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER
   : null;
 // The logs live where the follower reads them: the log viewer reads them the same way.
 const files = shell ? sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS) : null;
-const http = createServer(createApp({ conn, logger, ...(files ? { files } : {}) }));
+const nodes = shell
+  ? createNodesService({ sqlite: conn.sqlite, backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), logger, pollMs: config.TRAINBOARD_NODES_POLL_MS })
+  : null;
+nodes?.start();
+const http = createServer(createApp({ conn, logger, ...(files ? { files } : {}), ...(nodes ? { nodes } : {}) }));
 let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
 const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
 const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
@@ -90,6 +99,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'stopping');
   await manager?.stop();
+  await nodes?.stop();
   await shell?.close();
   await io.close(); // also closes the HTTP server
   conn.close();
