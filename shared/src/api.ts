@@ -2,6 +2,8 @@
 // them. (The socket.io contract is realtime.ts.)
 import type { WireNumber } from './metrics/fields.js';
 
+export type { GpuMetricsState, GpuSample, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
+
 export interface RunSummary {
   id: number;
   name: string;

@@ -1,9 +1,9 @@
 // Typed reads of the server's REST API. Bodies are trusted to the server's own shapes (same repository), but every
 // failure becomes an Error with the server's JSON message.
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
-import type { Annotation, Job, Overview, RunSummary, SeriesResponse } from '@trainboard/shared/api';
+import type { Annotation, Job, Overview, RunNodes, RunSummary, SeriesResponse } from '@trainboard/shared/api';
 
-export type { Annotation, Job, Overview, RunSummary, SeriesResponse };
+export type { Annotation, Job, Overview, RunNodes, RunSummary, SeriesResponse };
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(path);
@@ -25,4 +25,5 @@ export const api = {
   annotations: (id: number) => get<{ annotations: Annotation[] }>(`/api/runs/${id}/annotations`).then((b) => b.annotations),
   axis: (id: number) => get<{ anchors: AxisAnchor[] }>(`/api/runs/${id}/axis`).then((b) => b.anchors),
   jobs: (id: number) => get<{ jobs: Job[] }>(`/api/runs/${id}/jobs`).then((b) => b.jobs),
+  nodes: (id: number) => get<RunNodes>(`/api/runs/${id}/nodes`),
 };
