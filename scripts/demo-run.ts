@@ -1,61 +1,55 @@
-// The demo's Node half (scripts/demo prepares and calls it): the embedded default (SQLite under .trainboard/, the
-// local executor, the built dashboard) and the `demo` preset's fake-trainer job, whose first job crashes mid-run
-// (a CUDA error) and is resubmitted, resuming from the last checkpoint, so the restart shows on the charts.
-// Runs until Ctrl-C, then cancels the job and stops cleanly.
+// The demo's Node half (scripts/demo prepares and calls it): the server (SQLite under .trainboard/, the built
+// dashboard) and the `demo` preset's fake-trainer job on the local executor, or with --slurm on the loopback dev
+// cluster (real sbatch over real SSH). The first job crashes mid-run (a CUDA error) and is resubmitted, resuming
+// from the last checkpoint, so the restart shows on the charts. Runs until Ctrl-C, then cancels the job and stops.
 //
-// Usage: npx tsx scripts/demo-run.ts --script FILE [--port N]
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+// Usage: npx tsx scripts/demo-run.ts [--slurm] [--port N] [--seconds-per-iteration S] [--crash-at N]
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { launchTrainingJob } from '../server/src/adapters/local-executor-demo.js';
-import { startLocalStack } from '../server/src/adapters/local-executor-stack.js';
+import { startDemo, type DemoTarget } from '../server/src/demo/startDemo.js';
 
-const { values } = parseArgs({ options: { script: { type: 'string' }, port: { type: 'string', default: '3000' }, 'crash-at': { type: 'string', default: '120' } } });
-if (!values.script) throw new Error('--script FILE is required (the rendered fake-trainer sbatch script)');
+const { values } = parseArgs({
+  options: {
+    slurm: { type: 'boolean', default: false },
+    port: { type: 'string', default: '3000' },
+    'seconds-per-iteration': { type: 'string', default: '0.3' },
+    'crash-at': { type: 'string', default: '120' },
+  },
+});
 const root = resolve('.trainboard');
-const workDir = join(root, 'demo');
 const logger = pino({ level: process.env.TRAINBOARD_LOG_LEVEL ?? 'warn' });
-
-// The first job crashes once: a wrapper adds the fault flags while a marker file exists, then removes it.
-const realTrainer = resolve('scripts/fake-trainer/pretrain_gpt.py');
-const marker = join(workDir, 'crash-once');
-const wrapper = join(workDir, 'pretrain_gpt_demo.py');
-writeFileSync(marker, values['crash-at']);
-writeFileSync(wrapper, `import os, runpy, sys
-marker = ${JSON.stringify(marker)}
-if os.path.exists(marker) and os.environ.get("SLURM_PROCID", "0") == "0":
-    at = open(marker).read().strip()
-    os.remove(marker)
-    sys.argv += ["--fault", "crash", "--fault-at-iteration", at]
-sys.argv[0] = ${JSON.stringify(realTrainer)}
-runpy.run_path(sys.argv[0], run_name="__main__")
-`);
-chmodSync(wrapper, 0o755);
-
+const target: DemoTarget = values.slurm
+  ? { kind: 'slurm', clusterFile: resolve(process.env.DEV_CLUSTER_DIR ?? '.dev-cluster', 'cluster.json') }
+  : { kind: 'local', workDir: join(root, 'demo') };
 const webDir = resolve('web/dist');
-const port = Number(values.port);
-const stackOptions = { dbPath: join(root, 'trainboard.db'), workDir, logger, jobEnv: { TRAINBOARD_FAKE_TRAINER: wrapper }, ...(existsSync(join(webDir, 'index.html')) ? { webDir } : {}) };
-const stack = await startLocalStack({ ...stackOptions, port }).catch(async (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EADDRINUSE') throw err;
-  process.stdout.write(`   port ${port} is busy: using a free one\n`);
-  return startLocalStack({ ...stackOptions, port: 0 });
-});
-const job = await launchTrainingJob({
-  conn: stack.conn, executor: stack.executor, logger, runName: 'demo', script: readFileSync(values.script, 'utf8'),
-  jobName: 'trainboard-demo', logPath: join(workDir, 'runs/demo/logs/main/main_log.txt'),
-});
-process.stdout.write(`\n  Trainboard is live at ${stack.url}   (run: ${stack.url}runs/${job.runId})\n`);
-process.stdout.write(`  The demo run trains ~400 iterations; its first job crashes at iteration ${values['crash-at']} and is resubmitted.\n  Ctrl-C stops everything.\n\n`);
-void job.done.then((state) => process.stdout.write(`== the demo run ended: ${state}. The dashboard stays up until Ctrl-C.\n`));
+const started = Date.now();
 
+const demo = await startDemo({
+  target, dbPath: join(root, 'trainboard.db'), port: Number(values.port), anyPortIfBusy: true, logger,
+  secondsPerIteration: Number(values['seconds-per-iteration']), crashAt: Number(values['crash-at']),
+  ...(existsSync(join(webDir, 'index.html')) ? { webDir } : {}),
+}).catch((err: unknown) => {
+  process.stderr.write(`demo: ${(err as Error).message}\n`);
+  process.exit(1);
+});
+if (demo.portWasBusy) process.stdout.write(`   port ${values.port} is busy: using a free one\n`);
+const where = values.slurm ? `on the dev cluster (${demo.target}), job ${demo.training.currentJobId()}, in ${demo.job.chdir}` : 'on the local executor';
+process.stdout.write(`\n  Trainboard is live at ${demo.url}   (run: ${demo.url}runs/${demo.runId})   [${Date.now() - started} ms]\n`);
+process.stdout.write(`  The demo run trains ${demo.job.trainIters} iterations ${where};\n`);
+process.stdout.write(`  its first job crashes at iteration ${values['crash-at']} and is resubmitted. Ctrl-C stops everything.\n\n`);
 let stopping = false;
+void demo.training.done.then((state) => {
+  if (!stopping) process.stdout.write(`== the demo run ended: ${state}. The dashboard stays up until Ctrl-C.\n`);
+});
+
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
-  process.stdout.write('\n== stopping: cancelling the job, closing the server\n');
-  job.stop();
-  await stack.stop();
+  process.stdout.write(`\n== stopping: cancelling the job${values.slurm ? ' (scancel)' : ''}, closing the server\n`);
+  await demo.stop();
+  if (values.slurm) process.stdout.write('== the dev cluster stays up; scripts/dev-cluster down stops it\n');
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown());

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { launchTrainingJob, type TrainingJob } from '../../server/src/adapters/local-executor-demo.js';
+import { launchTrainingJob, type TrainingJob } from '../../server/src/adapters/training-job.js';
 import { startLocalStack, type LocalStack } from '../../server/src/adapters/local-executor-stack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -38,7 +38,7 @@ export async function startDemoStack(secondsPerIteration: number): Promise<DemoS
   const logger = pino({ level: 'silent' });
   const stack = await startLocalStack({ dbPath: join(dir, 'trainboard.db'), workDir: join(dir, 'work'), webDir: WEB_DIST, logger, port: 0 });
   const job = await launchTrainingJob({
-    conn: stack.conn, executor: stack.executor, logger, runName: 'e2e-demo', jobName: 'trainboard-demo',
+    conn: stack.conn, backend: stack.executor, logger, runName: 'e2e-demo', jobName: 'trainboard-demo',
     script: readFileSync(join(dir, 'job/trainboard-demo.fake.slurm'), 'utf8'), logPath: join(dir, 'work/runs/demo/logs/main/main_log.txt'),
   });
   return {

@@ -1,15 +1,9 @@
-// The embedded default, assembled: SQLite file, HTTP + socket.io server (optionally serving the built dashboard),
-// followers reading local log files, and the local executor. Used by the demo, the browser tests and the dashboard
-// benchmark; the cluster setup lives in main.ts.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The embedded default, assembled: the server stack (SQLite file, HTTP + socket.io, optionally the built
+// dashboard) with followers reading local log files, and the local executor. Used by the demo, the browser tests
+// and the dashboard benchmark; the cluster setup lives in main.ts.
 import type { Logger } from 'pino';
-import { createApp } from '../app.js';
-import { openDatabase, type OpenDatabase } from '../db/client.js';
-import { startFollowManager, type FollowManager } from '../follow/followManager.js';
-import { createPublisher } from '../realtime/publisher.js';
-import { attachRealtime, roomEmitters, type RealtimeServer } from '../realtime/socketServer.js';
 import { localFiles } from '../follow/localFiles.js';
+import { startServerStack, type ServerStack } from '../stack.js';
 import { LocalExecutor } from './local-executor.js';
 
 export interface LocalStackOptions {
@@ -26,49 +20,21 @@ export interface LocalStackOptions {
   pollMs?: number;
 }
 
-export interface LocalStack {
-  url: string;
-  conn: OpenDatabase;
+export interface LocalStack extends ServerStack {
   executor: LocalExecutor;
-  http: Server;
-  io: RealtimeServer;
-  manager: FollowManager;
-  stop(): Promise<void>;
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
-  const conn = openDatabase(o.dbPath);
-  const http = createServer(createApp({ conn, logger: o.logger, ...(o.webDir ? { webDir: o.webDir } : {}) }));
-  let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
-  const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
-  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: (id) => runExists.get(id) !== undefined });
-  const emitters = roomEmitters(io);
-  emitPoints = emitters.points;
-  const manager = startFollowManager({
-    conn, logger: o.logger, files: localFiles(), scanMs: 500,
-    timing: { pollMs: o.pollMs ?? 100 },
-    beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
-    onStatus: emitters.status,
+  const server = await startServerStack({
+    dbPath: o.dbPath, files: localFiles(), logger: o.logger, scanMs: 500, pollMs: o.pollMs ?? 100,
+    ...(o.webDir ? { webDir: o.webDir } : {}), ...(o.host ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}),
   });
   const executor = new LocalExecutor({ workDir: o.workDir, nodeName: 'localhost', ...(o.jobEnv ? { env: o.jobEnv } : {}) });
-  const host = o.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(o.port ?? 0, host, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  let stopped = false;
   return {
-    url: `http://${host}:${port}/`, conn, executor, http, io, manager,
+    ...server, executor,
     async stop() {
-      if (stopped) return;
-      stopped = true;
       await executor.close();
-      await manager.stop();
-      await io.close(); // also closes the HTTP server
-      conn.close();
+      await server.stop();
     },
   };
 }

@@ -1,20 +1,27 @@
-// Runs a training job script through the local executor as a run's job array would: follows its log, records
-// every job in the jobs table, and when a job fails submits the script again (resuming from the last checkpoint,
-// as Slurm's next array member would) until it completes or the resubmissions run out.
+// Runs a training job script on any ClusterBackend (Slurm over SSH, or the local executor) as a run's chain of
+// jobs: follows its log, records every job's scheduler state in the jobs table, and when a job fails submits it
+// again (the script resumes from the last checkpoint, as the next job of a real chain would) until it completes
+// or the resubmissions run out. One implementation for the demo on the embedded default and on a cluster.
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
+import { isTerminalState } from '@trainboard/shared/slurm/types';
+import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
-import type { LocalExecutor } from './local-executor.js';
+import type { ClusterBackend } from './cluster-backend.js';
+
+export type TrainingJobEnd = 'completed' | 'failed' | 'cancelled';
 
 export interface TrainingJobOptions {
   conn: OpenDatabase;
-  executor: LocalExecutor;
+  backend: ClusterBackend;
   logger: Logger;
   runName: string;
   script: string;
   jobName: string;
-  /** Absolute path of the log the script writes (the followed main log). */
+  /** The job's working directory (relative paths in the script resolve there); the backend's default if unset. */
+  chdir?: string;
+  /** Absolute path of the log the script writes (the followed main log), as the backend's nodes see it. */
   logPath: string;
   maxResubmits?: number;
   pollMs?: number;
@@ -24,10 +31,18 @@ export interface TrainingJobOptions {
 
 export interface TrainingJob {
   runId: number;
+  /** The scheduler's id of the latest submission. */
+  currentJobId(): string;
   /** Resolves with the final state once the last job ended and the run was marked. */
-  done: Promise<'completed' | 'failed' | 'cancelled'>;
+  done: Promise<TrainingJobEnd>;
+  /** Stops watching; the job itself keeps running. */
   stop(): void;
+  /** Stops watching and cancels the current job (scancel on Slurm) unless it already ended; marks the run cancelled (or how it ended). */
+  cancel(): Promise<void>;
 }
+
+/** Jobs that end like this are not resubmitted: they finished, or someone asked them to stop. */
+const NOT_RETRIED = new Set(['COMPLETED', 'CANCELLED']);
 
 export async function launchTrainingJob(o: TrainingJobOptions): Promise<TrainingJob> {
   if (!isAbsolute(o.logPath)) throw new Error(`the log path must be absolute: ${o.logPath}`);
@@ -38,47 +53,89 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
     ON CONFLICT (run_id, scheduler_job_id) DO UPDATE SET state = excluded.state, node_list = excluded.node_list,
       exit_code = excluded.exit_code, started_at = coalesce(jobs.started_at, excluded.started_at), ended_at = excluded.ended_at, updated_at = excluded.updated_at`);
   const markRun = o.conn.sqlite.prepare('UPDATE runs SET state = ? WHERE id = ?');
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  const pollMs = o.pollMs ?? 500;
+  // Every submission carries the same options: Slurm's stored script has no working directory of its own.
+  const options: Omit<SubmitSpec, 'script'> = { name: o.jobName, output: '%x-%j.out', ...(o.chdir ? { chdir: o.chdir } : {}) };
 
   const submit = async (previous: string | null) => {
-    const job = previous ? await o.executor.resubmit(previous, {}) : await o.executor.submit({ script: o.script, name: o.jobName, output: '%x-%j.out' });
-    o.logger.info({ jobId: job.jobId, runId }, previous ? 'resubmitted after a failure' : 'job submitted');
+    const job = previous ? await o.backend.resubmit(previous, options) : await o.backend.submit({ ...options, script: o.script });
+    o.logger.info({ jobId: job.jobId, runId, target: o.backend.target }, previous ? 'resubmitted after a failure' : 'job submitted');
     return job.jobId;
   };
 
   let jobId = await submit(null);
+  let lastState = 'PENDING';
   let resubmits = 0;
-  const done = new Promise<'completed' | 'failed' | 'cancelled'>((resolve) => {
-    const finish = (state: 'completed' | 'failed' | 'cancelled') => {
-      setTimeout(() => {
-        markRun.run(state, runId);
-        resolve(state);
-      }, o.settleMs ?? 3_000).unref();
-    };
-    const poll = async () => {
-      const now = Date.now();
-      const status = (await o.executor.status([jobId])).jobs[0];
-      if (!status) return;
-      const ended = ['COMPLETED', 'FAILED', 'CANCELLED'].includes(status.state);
-      upsertJob.run({ runId, jobId, state: status.state, nodeList: status.nodeList, exitCode: ended ? status.exitCode : null, now,
-        startedAt: status.startTime ? now : null, endedAt: ended ? now : null });
-      if (!ended) return void (timer = setTimeout(() => void poll(), o.pollMs ?? 500));
-      if (status.state === 'FAILED' && resubmits < (o.maxResubmits ?? 2) && !stopped) {
-        resubmits++;
-        jobId = await submit(jobId);
-        return void (timer = setTimeout(() => void poll(), o.pollMs ?? 500));
-      }
-      finish(status.state === 'COMPLETED' ? 'completed' : status.state === 'CANCELLED' ? 'cancelled' : 'failed');
-    };
-    void poll();
-  });
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | null = null;
+  let settle!: (state: TrainingJobEnd) => void;
+  const done = new Promise<TrainingJobEnd>((resolve) => (settle = resolve));
+  let ended = false;
+  /** The run's end, once its last job ended (marked after the settle delay). */
+  let decided: TrainingJobEnd | null = null;
+  const end = (state: TrainingJobEnd) => {
+    if (ended) return;
+    ended = true;
+    markRun.run(state, runId);
+    settle(state);
+  };
+
+  /** Reads the current job's state into the jobs table. */
+  const record = async () => {
+    const now = Date.now();
+    const status = (await o.backend.status([jobId])).jobs.find((j) => j.jobId === jobId);
+    if (!status) return null;
+    lastState = status.state;
+    const over = isTerminalState(status.state);
+    upsertJob.run({ runId, jobId, state: status.state, nodeList: status.nodeList, exitCode: over ? status.exitCode : null, now,
+      startedAt: status.startTime ? now : null, endedAt: over ? now : null });
+    return status;
+  };
+  const poll = async () => {
+    const status = await record();
+    if (!status || stopped || !isTerminalState(status.state)) return;
+    if (!NOT_RETRIED.has(status.state) && resubmits < (o.maxResubmits ?? 2)) {
+      resubmits++;
+      jobId = await submit(jobId);
+      lastState = 'PENDING';
+      return;
+    }
+    stopped = true;
+    const state = status.state === 'COMPLETED' ? 'completed' : status.state === 'CANCELLED' ? 'cancelled' : 'failed';
+    decided = state;
+    setTimeout(() => end(state), o.settleMs ?? 3_000).unref();
+  };
+  const schedule = (ms: number) => {
+    timer = setTimeout(() => {
+      inFlight = poll()
+        // A dropped connection or a slow scheduler is not the job's end: try again on the next tick.
+        .catch((err: unknown) => o.logger.warn({ err: (err as Error).message, jobId, runId }, 'cannot read the job state; retrying'))
+        .finally(() => {
+          inFlight = null;
+          if (!stopped) schedule(pollMs);
+        });
+    }, ms);
+  };
+  schedule(0);
+
   return {
     runId,
     done,
+    currentJobId: () => jobId,
     stop() {
       stopped = true;
       clearTimeout(timer);
+    },
+    async cancel() {
+      stopped = true;
+      clearTimeout(timer);
+      await inFlight; // a resubmission in progress must finish, so the job it creates is the one cancelled
+      if (!isTerminalState(lastState)) {
+        await o.backend.cancel([jobId]);
+        await record().catch(() => null); // best effort: the table shows CANCELLED when the scheduler already does
+      }
+      end(decided ?? 'cancelled');
     },
   };
 }

@@ -1,0 +1,79 @@
+// The server assembled around one SQLite file: HTTP + socket.io (optionally serving the built dashboard) and the
+// followers, reading log files through whichever RemoteFiles the caller gives (local files for the embedded
+// default, SFTP for a cluster). Schedulers are not part of it: the caller pairs it with a ClusterBackend.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { openDatabase, type OpenDatabase } from './db/client.js';
+import { startFollowManager, type FollowManager } from './follow/followManager.js';
+import type { RemoteFiles } from './follow/remoteFiles.js';
+import { createPublisher } from './realtime/publisher.js';
+import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+
+export interface ServerStackOptions {
+  dbPath: string;
+  files: RemoteFiles;
+  webDir?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logger: Logger;
+  /** How often an idle follower asks for the file's size. */
+  pollMs?: number;
+  /** How often the manager looks for newly followed files. */
+  scanMs?: number;
+}
+
+export interface ServerStack {
+  url: string;
+  conn: OpenDatabase;
+  http: Server;
+  io: RealtimeServer;
+  manager: FollowManager;
+  /** Stops the followers and the server, then closes the database. */
+  stop(): Promise<void>;
+}
+
+/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
+export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
+  const conn = openDatabase(o.dbPath);
+  const http = createServer(createApp({ conn, logger: o.logger, ...(o.webDir ? { webDir: o.webDir } : {}) }));
+  let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
+  const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
+  const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
+  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: (id) => runExists.get(id) !== undefined });
+  const emitters = roomEmitters(io);
+  emitPoints = emitters.points;
+  const host = o.host ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(o.port ?? 0, host, () => resolve());
+    });
+  } catch (err) {
+    await io.close().catch(() => undefined); // the HTTP server never listened: nothing to close there
+    conn.close();
+    throw err;
+  }
+  // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
+  const manager = startFollowManager({
+    conn, logger: o.logger, files: o.files, scanMs: o.scanMs ?? 500,
+    timing: { pollMs: o.pollMs ?? 100 },
+    beforeStart: (runId) => publisher.ensure(runId),
+    onCommitted: (runId) => publisher.publish(runId),
+    onStatus: emitters.status,
+  });
+  const { port } = http.address() as AddressInfo;
+  let stopped = false;
+  return {
+    url: `http://${host}:${port}/`, conn, http, io, manager,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await manager.stop();
+      await io.close(); // also closes the HTTP server
+      conn.close();
+    },
+  };
+}
