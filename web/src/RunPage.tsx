@@ -10,6 +10,7 @@ import { LogViewer } from './LogViewer.js';
 import { CHART_FIELDS, useLiveSeries } from './liveSeries.js';
 import { MetricChart, type Overlay } from './MetricChart.js';
 import { navigate } from './navigation.js';
+import { NodesGrid } from './NodesGrid.js';
 import { RunHeader } from './RunHeader.js';
 import { usePolling } from './usePolling.js';
 import { useProgressiveCount } from './useProgressiveCount.js';
@@ -26,7 +27,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
   // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
   const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId]);
   const mounted = useProgressiveCount(CHART_FIELDS.length);
-  const [tab, setTab] = useState<'jobs' | 'log'>('jobs');
+  const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
   const toX = useCallback(
     (it: number) => (view.x === 'iteration' ? it : mapIteration(anchors, it, view.x === 'tokens' ? 1 : 2)),
@@ -70,9 +71,10 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
       </div>
       <div className="tabs">
         <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>jobs</button>
+        <button className={tab === 'nodes' ? 'active' : ''} onClick={() => setTab('nodes')} data-testid="tab-nodes">nodes</button>
         <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">log</button>
       </div>
-      {tab === 'log' ? <LogViewer runId={runId} /> : <JobsTimeline jobs={jobs} nowMs={Date.now()} />}
+      {tab === 'log' ? <LogViewer runId={runId} /> : tab === 'nodes' ? <NodesGrid runId={runId} /> : <JobsTimeline jobs={jobs} nowMs={Date.now()} />}
     </div>
   );
 }
