@@ -4,10 +4,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { ClusterBackend } from './adapters/cluster-backend.js';
 import { createApp } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
+import type { GpuProbe } from './nodes/gpuProbe.js';
+import { createNodesService } from './nodes/nodesService.js';
 import { createPublisher } from './realtime/publisher.js';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
 
@@ -23,6 +26,8 @@ export interface ServerStackOptions {
   pollMs?: number;
   /** How often the manager looks for newly followed files. */
   scanMs?: number;
+  /** The scheduler the nodes view polls on its own timer; without one, /api/runs/:id/nodes answers 503. */
+  scheduler?: { backend: ClusterBackend; gpuProbe: GpuProbe | null; pollMs?: number };
 }
 
 export interface ServerStack {
@@ -38,7 +43,11 @@ export interface ServerStack {
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
-  const http = createServer(createApp({ conn, logger: o.logger, ...(o.webDir ? { webDir: o.webDir } : {}) }));
+  const nodes = o.scheduler ? createNodesService({
+    sqlite: conn.sqlite, backend: o.scheduler.backend, gpuProbe: o.scheduler.gpuProbe, logger: o.logger,
+    ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
+  }) : null;
+  const http = createServer(createApp({ conn, logger: o.logger, ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}) }));
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
   const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
@@ -64,6 +73,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     onCommitted: (runId) => publisher.publish(runId),
     onStatus: emitters.status,
   });
+  nodes?.start();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
@@ -72,6 +82,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       if (stopped) return;
       stopped = true;
       await manager.stop();
+      await nodes?.stop();
       await io.close(); // also closes the HTTP server
       conn.close();
     },

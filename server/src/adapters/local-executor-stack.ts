@@ -3,6 +3,7 @@
 // and the dashboard benchmark; the cluster setup lives in main.ts.
 import type { Logger } from 'pino';
 import { localFiles } from '../follow/localFiles.js';
+import { FAKE_NVIDIA_SMI_DIR, localGpuProbe } from '../nodes/gpuProbe.js';
 import { startServerStack, type ServerStack } from '../stack.js';
 import { LocalExecutor } from './local-executor.js';
 
@@ -25,11 +26,13 @@ export interface LocalStack extends ServerStack {
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const executor = new LocalExecutor({ workDir: o.workDir, nodeName: 'localhost', ...(o.jobEnv ? { env: o.jobEnv } : {}) });
   const server = await startServerStack({
     dbPath: o.dbPath, files: localFiles(), logger: o.logger, scanMs: 500, pollMs: o.pollMs ?? 100,
     ...(o.webDir ? { webDir: o.webDir } : {}), ...(o.host ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}),
+    // Polling the local executor costs nothing: 5 s keeps the demo's grid lively.
+    scheduler: { backend: executor, gpuProbe: localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR }), pollMs: 5_000 },
   });
-  const executor = new LocalExecutor({ workDir: o.workDir, nodeName: 'localhost', ...(o.jobEnv ? { env: o.jobEnv } : {}) });
   return {
     ...server, executor,
     async stop() {

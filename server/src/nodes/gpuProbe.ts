@@ -1,6 +1,7 @@
 // Samples nvidia-smi on the nodes of a running job. On Slurm: one `srun --overlap` step in the job's allocation,
 // one task per node (the training step keeps its CPUs and GPUs; the probe only reads counters). Locally: the same
 // script, run once on this machine, for the local executor's one node.
+import { fileURLToPath } from 'node:url';
 import { GPU_PROBE_SCRIPT, parseGpuProbe, type GpuProbeParse } from '@trainboard/shared/nodes/nvidiaSmi';
 import { validateJobIds } from '@trainboard/shared/slurm/submit';
 import { LocalShell } from '../adapters/local-shell.js';
@@ -18,6 +19,9 @@ export interface GpuProbe {
   /** @throws InvalidSubmitSpecError for a job id that is not `digits` or `digits_digits`, before anything runs. */
   sample(jobId: string, nodeCount: number): Promise<GpuProbeOutput>;
 }
+
+/** The fake nvidia-smi of this checkout: the local demo's GPUs on a machine that has none. */
+export const FAKE_NVIDIA_SMI_DIR = fileURLToPath(new URL('../../../scripts/fake-trainer', import.meta.url));
 
 /** A step that takes longer than this is abandoned: a stuck node must not hold the poller. */
 const PROBE_TIMEOUT_MS = 20_000;
