@@ -13,6 +13,7 @@ import { SshShell } from '../adapters/ssh-shell.js';
 import { launchTrainingJob, type TrainingJob } from '../adapters/training-job.js';
 import { localFiles } from '../follow/localFiles.js';
 import { sshRemoteFiles } from '../follow/remoteFiles.js';
+import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe } from '../nodes/gpuProbe.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { startServerStack, type ServerStack, type ServerStackOptions } from '../stack.js';
 import { devClusterSsh, readDevCluster } from './devCluster.js';
@@ -75,8 +76,13 @@ function targetParts(target: DemoTarget): TargetParts {
   };
 }
 
-async function listen(o: DemoOptions, files: ServerStackOptions['files']): Promise<{ stack: ServerStack; portWasBusy: boolean }> {
-  const options = { dbPath: o.dbPath, files, logger: o.logger, scanMs: 500, ...(o.webDir ? { webDir: o.webDir } : {}) };
+async function listen(o: DemoOptions, parts: TargetParts): Promise<{ stack: ServerStack; portWasBusy: boolean }> {
+  // The nodes view: srun --overlap nvidia-smi on the cluster's nodes, or the fake nvidia-smi for the local node.
+  const gpuProbe = o.target.kind === 'slurm' ? slurmGpuProbe(parts.shell) : localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
+  const options = {
+    dbPath: o.dbPath, files: parts.files, logger: o.logger, scanMs: 500, ...(o.webDir ? { webDir: o.webDir } : {}),
+    scheduler: { backend: parts.backend, gpuProbe, pollMs: o.target.kind === 'slurm' ? 10_000 : 5_000 },
+  };
   try {
     return { stack: await startServerStack({ ...options, port: o.port }), portWasBusy: false };
   } catch (err) {
@@ -90,7 +96,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   const { backend } = parts;
   let stack: ServerStack | null = null;
   try {
-    const started = await listen(o, parts.files);
+    const started = await listen(o, parts);
     stack = started.stack;
     const job = await prepareDemoJob(
       { shell: parts.shell, runDir: parts.runDir, fakeTrainer: parts.fakeTrainer, ...(parts.partition ? { partition: parts.partition } : {}) },
