@@ -47,7 +47,8 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     sqlite: conn.sqlite, backend: o.scheduler.backend, gpuProbe: o.scheduler.gpuProbe, logger: o.logger,
     ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
   }) : null;
-  const http = createServer(createApp({ conn, logger: o.logger, ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}) }));
+  // The log viewer reads the logs the way the followers do (SFTP on a cluster).
+  const http = createServer(createApp({ conn, logger: o.logger, files: o.files, ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}) }));
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
   const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');

@@ -76,6 +76,9 @@ describe('the demo on the loopback Slurm cluster', () => {
     const loaded = sqlite.prepare<[number], { iteration: number }>("SELECT iteration FROM events WHERE run_id = ? AND type = 'checkpoint_loaded'").get(demo.runId);
     expect(loaded?.iteration).toBe(50);
     await until('the second job RUNNING in the jobs table', () => (jobRows.all(demo.runId)[1]?.state === 'RUNNING' ? true : undefined));
+    // The log viewer reads the cluster's log over SFTP, as the follower does.
+    const window = await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`)).json() as { lines: string[] };
+    expect(window.lines.some((l) => /iteration\s+51\//.test(l))).toBe(true);
 
     await demo.stop();
     const { shell, slurm } = backend();

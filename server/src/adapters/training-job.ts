@@ -27,6 +27,8 @@ export interface TrainingJobOptions {
   pollMs?: number;
   /** After the last job ends, the run is marked completed/failed this much later (the follower reads the tail). */
   settleMs?: number;
+  /** cancel() waits this long at most for the scheduler to report the job ended. */
+  cancelWaitMs?: number;
 }
 
 export interface TrainingJob {
@@ -133,7 +135,11 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
       await inFlight; // a resubmission in progress must finish, so the job it creates is the one cancelled
       if (!isTerminalState(lastState)) {
         await o.backend.cancel([jobId]);
-        await record().catch(() => null); // best effort: the table shows CANCELLED when the scheduler already does
+        // Slurm shows COMPLETING while it kills the steps (up to KillWait): wait, bounded, so the table ends CANCELLED.
+        const until = Date.now() + (o.cancelWaitMs ?? 15_000);
+        while (!isTerminalState((await record().catch(() => null))?.state ?? '') && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 250));
+        }
       }
       end(decided ?? 'cancelled');
     },
