@@ -97,8 +97,10 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
       let nodes = status?.nodes.length ? status.nodes : expandHostlist(row.nodeList);
       if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId)) nodes = await o.backend.jobNodes(row.jobId).catch(() => []);
       w.job = { jobId: row.jobId, state, nodes };
-      if (RUNNING.has(state) && nodes.length) running.set(row.jobId, nodes);
-      else gpus.set(row.jobId, { state: 'not_running', reason: `job ${row.jobId} is ${state}`, byNode: new Map(), skippedLines: 0, atMs: t });
+      const none = (gpuState: GpuMetricsState, reason: string): GpuResult => ({ state: gpuState, reason, byNode: new Map(), skippedLines: 0, atMs: t });
+      if (!JOB_ID.test(row.jobId)) gpus.set(row.jobId, none('unavailable', `job id ${JSON.stringify(row.jobId)} is not a Slurm job id`));
+      else if (RUNNING.has(state) && nodes.length) running.set(row.jobId, nodes);
+      else gpus.set(row.jobId, none('not_running', `job ${row.jobId} is ${state}`));
     }
     for (const [jobId, nodes] of running) gpus.set(jobId, await sampleGpus(jobId, nodes, t));
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GPU_PROBE_SCRIPT, NVIDIA_SMI_FIELDS, parseGpuProbe, summarizeGpuProbe } from './nvidiaSmi.js';
 import { slowGpuReasons } from './slowGpu.js';
 
-// What `srun --label` printed on the dev cluster for a 2-node job (fake nvidia-smi), interleaved as srun delivers it.
+// The shape `srun --label` printed on the dev cluster for a 2-node job (fake nvidia-smi; values edited), interleaved as srun delivers it.
 const TWO_NODES = [
   '1: node=c2',
   '0: node=c1',
