@@ -144,6 +144,16 @@ describe('dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'log-viewer.png'), fullPage: true });
   });
 
+  it('shows the run\'s nodes: the local node allocated to the job, a cell per (fake) GPU', async () => {
+    await page.getByTestId('tab-nodes').click();
+    const tile = page.getByTestId('node-localhost');
+    await tile.waitFor();
+    await expect.poll(() => tile.getByTestId('node-state').textContent()).toBe('allocated');
+    await expect.poll(() => tile.getByTestId('gpu-cell').count()).toBe(8);
+    expect(await page.getByTestId('gpu-unavailable').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'nodes.png'), fullPage: true });
+  });
+
   it('raised no page errors', () => {
     expect(errors).toEqual([]);
   });
