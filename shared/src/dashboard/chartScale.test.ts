@@ -1,3 +1,4 @@
+import { scaleLinear, scaleLog } from 'd3-scale';
 import { describe, expect, it } from 'vitest';
 import { axisFrame, finiteExtent, pixelInverse, pixelScale, unionExtent } from './chartScale.js';
 
@@ -79,5 +80,14 @@ describe('pixelScale', () => {
     const ly = pixelScale('log', [1, 100], [200, 0]);
     expect(ly(10)).toBeCloseTo(100, 9);
     expect(pixelInverse('log', [1, 100], [200, 0])(100)).toBeCloseTo(10, 9);
+  });
+
+  it('maps as d3 (recharts\' scales) does', () => {
+    const cases = [['linear', [-3, 17], scaleLinear().domain([-3, 17])], ['log', [2e-6, 1e-4], scaleLog().domain([2e-6, 1e-4])]] as const;
+    for (const [kind, domain, scale] of cases) {
+      const d3 = scale.copy().range([212, 0]);
+      const ours = pixelScale(kind, [...domain], [212, 0]);
+      for (const v of [domain[0], domain[1], (domain[0] + domain[1]) / 3]) expect(ours(v)).toBeCloseTo(d3(v), 9);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mapIteration, type AxisAnchor } from './axis.js';
 import { formatAgo, formatCount, formatDuration, formatValue } from './format.js';
 import { runProgress } from './progress.js';
-import { debiasedEma } from './smoothing.js';
+import { debiasedEma, debiasedEmaArray } from './smoothing.js';
 import { DEFAULT_VIEW, decodeView, encodeView, type ViewState } from './viewState.js';
 
 describe('debiasedEma', () => {
@@ -16,6 +16,13 @@ describe('debiasedEma', () => {
     const w = 0.6;
     const out = debiasedEma([1, 3], w);
     expect(out[1]).toBeCloseTo(((1 - w) * 1 * w + (1 - w) * 3) / (1 - w ** 2), 12);
+  });
+
+  it('gives the same over a typed array (NaN for missing values)', () => {
+    const values = [2, NaN, null, 5, Infinity, 1, 7];
+    const typed = debiasedEmaArray(Float64Array.from(values, (v) => v ?? NaN), 0.7);
+    debiasedEma(values, 0.7).forEach((v, i) => (v === null || Number.isNaN(v) ? expect(typed[i]).toBeNaN() : expect(typed[i]).toBeCloseTo(v, 12)));
+    expect(typed[4]).toBe(Infinity);
   });
 
   it('passes NaN and null through without poisoning the average', () => {

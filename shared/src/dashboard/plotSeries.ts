@@ -2,7 +2,7 @@
 // arrays (a canvas draws them in a loop, a hover finds the nearest point by binary search). Values a chart cannot
 // place (NaN, ±Inf, ≤ 0 on a log axis) are NaN in `raw` and `smooth`, so the line skips them; `nonFinite` keeps the
 // indexes of the NaN/Inf ones so the chart can mark them.
-import { debiasedEma } from './smoothing.js';
+import { debiasedEmaArray } from './smoothing.js';
 
 export type SeriesPoint = readonly [iteration: number, value: number | null];
 
@@ -30,28 +30,33 @@ export interface PlotOptions {
 }
 
 export function plotSeries(points: readonly SeriesPoint[], o: PlotOptions): PlotSeries {
-  const kept: number[] = [];
-  const xs: number[] = [];
-  const ys: (number | null)[] = [];
+  // One pass into preallocated typed arrays: this runs for seven series of ~2k points on every live update.
+  const n = points.length;
+  const iterations = new Float64Array(n);
+  const xs = new Float64Array(n);
+  const values = new Float64Array(n);
   const nonFinite: number[] = [];
-  for (const [it, y] of points) {
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const [it, y] = points[i] as SeriesPoint;
     const x = o.toX(it);
     if (x === null || !Number.isFinite(x)) continue;
-    if (y !== null && !Number.isFinite(y)) nonFinite.push(kept.length);
-    kept.push(it);
-    xs.push(x);
-    ys.push(y === null ? null : o.scaleY ? o.scaleY(y) : y);
+    if (y !== null && !Number.isFinite(y)) nonFinite.push(k);
+    iterations[k] = it;
+    xs[k] = x;
+    values[k] = y === null ? NaN : o.scaleY ? o.scaleY(y) : y;
+    k++;
   }
-  const smooth = debiasedEma(ys, o.smoothing);
-  const plottable = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) || (o.log && v <= 0) ? NaN : v);
-  return {
-    iterations: Float64Array.from(kept),
-    xs: Float64Array.from(xs),
-    values: Float64Array.from(ys, (v) => v ?? NaN),
-    raw: Float64Array.from(ys, plottable),
-    smooth: Float64Array.from(smooth, plottable),
-    nonFinite,
-  };
+  const kept = k === n ? values : values.slice(0, k);
+  const smooth = debiasedEmaArray(kept, o.smoothing);
+  const raw = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const v = kept[i] as number;
+    raw[i] = Number.isFinite(v) && !(o.log && v <= 0) ? v : NaN;
+    const s = smooth[i] as number;
+    smooth[i] = Number.isFinite(s) && !(o.log && s <= 0) ? s : NaN;
+  }
+  return { iterations: iterations.subarray(0, k), xs: xs.subarray(0, k), values: kept, raw, smooth, nonFinite };
 }
 
 /** Index of the element of sorted `xs` nearest to `x` (the lower one on a tie); -1 when empty. */

@@ -14,3 +14,25 @@ export function debiasedEma(values: readonly (number | null)[], weight: number):
     return last / (1 - w ** n);
   });
 }
+
+/**
+ * The same over a typed array (non-finite values, NaN for missing ones, pass through), for the charts: they smooth
+ * a few thousand points of seven series on every live update, and a typed loop is some ten times faster.
+ */
+export function debiasedEmaArray(values: Float64Array, weight: number): Float64Array {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  const out = new Float64Array(values.length);
+  let last = 0;
+  let wn = 1; // wⁿ, kept as a running product
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) {
+      out[i] = v;
+      continue;
+    }
+    last = last * w + (1 - w) * v;
+    wn *= w;
+    out[i] = last / (1 - wn);
+  }
+  return out;
+}
