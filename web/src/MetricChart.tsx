@@ -62,8 +62,7 @@ function MetricChartInner(p: Props) {
   const [area, setArea] = useState<PlotArea | null>(null);
   const onPlotArea = useCallback((a: PlotArea) => setArea((prev) => (prev && sameArea(prev, a) ? prev : a)), []);
 
-  let nanCount = 0;
-  for (const [, v] of p.points) if (v !== null && !Number.isFinite(v)) nanCount++;
+  const nanCount = main.nonFinite.length;
   const lastRaw = p.points.at(-1)?.[1] ?? null;
   const last = lastRaw !== null && p.scaleY ? p.scaleY(lastRaw) : lastRaw;
 

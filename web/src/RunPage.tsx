@@ -26,7 +26,7 @@ export function RunPage({ runId, view, setView }: { runId: number; view: ViewSta
   const { series, live, error } = useLiveSeries(runId, view.from, view.to);
   // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
   const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId]);
-  const mounted = useProgressiveCount(CHART_FIELDS.length);
+  const mounted = useProgressiveCount(CHART_FIELDS.length, Object.keys(series).length > 0);
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
   const toX = useCallback(

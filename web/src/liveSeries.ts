@@ -7,6 +7,10 @@ import { io, type Socket } from 'socket.io-client';
 import { fromWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
 import { acceptBatch, type ClientToServerEvents, type LivePoint, type PointsBatch, type ServerToClientEvents } from '@trainboard/shared/realtime';
 import { api } from './api.js';
+import { CHART_FIELDS } from './chartFields.js';
+import { takePrefetchedSeries } from './seriesPrefetch.js';
+
+export { CHART_FIELDS };
 
 export type Point = [x: number, y: number | null];
 export interface Series {
@@ -24,7 +28,6 @@ export const LIVE_FLUSH_MS = 300;
 
 const NO_POINTS: readonly Point[] = [];
 
-export const CHART_FIELDS: MetricField[] = ['lmLoss', 'learningRate', 'gradNorm', 'lossScale', 'samplesPerSecond', 'tflops', 'iterationTimeMs'];
 
 /**
  * Appends live points to a series, replacing the tail a restart supersedes. Returns a new array, or `points` itself
@@ -88,7 +91,7 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
       pending.push(...fresh);
       flushTimer ??= setTimeout(flush, LIVE_FLUSH_MS);
     };
-    api.series(runId, CHART_FIELDS, from, to).then(
+    (takePrefetchedSeries(runId, from, to) ?? api.series(runId, CHART_FIELDS, from, to)).then(
       (res) => {
         if (!alive) return;
         lastSeq.current = res.seq;

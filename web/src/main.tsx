@@ -1,12 +1,7 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
+// Entry: sends a run page's series request first, then loads the app (most of the code) as a separate chunk, so
+// the server answers while the browser parses React and recharts.
+import { prefetchSeries } from './seriesPrefetch.js';
 import './styles.css';
 
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root element');
-createRoot(root).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+prefetchSeries(window.location);
+void import('./mountApp.js').then((m) => m.mountApp());

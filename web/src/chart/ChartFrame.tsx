@@ -1,7 +1,8 @@
 // The frame of a chart, drawn by recharts: axes, ticks, grid and the run's annotations as vertical lines, from
 // explicit domains and ticks and no data of its own. The points are drawn on a canvas over the plot area
 // (PlotLayer): thousands of SVG path points re-laid out by recharts cost ~30 ms per chart per update, while this
-// frame only re-renders when a domain or the annotations change, which live points rarely do.
+// frame only re-renders when a domain or the annotations change, which live points rarely do. Every tick is shown
+// (interval 0): there are few, and recharts would otherwise measure each label's text to thin them out.
 import { memo, useLayoutEffect } from 'react';
 import { CartesianGrid, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis, usePlotArea } from 'recharts';
 import type { AxisFrame } from '@trainboard/shared/dashboard/chartScale';
@@ -44,8 +45,8 @@ function ChartFrameInner({ x, y, log, formatX, marks, onPlotArea }: Props) {
       {/* Two rows at the domain's corners: recharts lays axes out only for a chart with data. */}
       <LineChart data={[{ x: x.domain[0], y: y.domain[0] }, { x: x.domain[1], y: y.domain[1] }]} margin={MARGIN}>
         <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-        <XAxis dataKey="x" type="number" domain={x.domain} ticks={x.ticks} allowDataOverflow tickFormatter={formatX} stroke="var(--muted)" fontSize={11} />
-        <YAxis dataKey="y" type="number" scale={log ? 'log' : 'linear'} domain={y.domain} ticks={y.ticks} allowDataOverflow
+        <XAxis dataKey="x" type="number" domain={x.domain} ticks={x.ticks} interval={0} allowDataOverflow tickFormatter={formatX} stroke="var(--muted)" fontSize={11} />
+        <YAxis dataKey="y" type="number" scale={log ? 'log' : 'linear'} domain={y.domain} ticks={y.ticks} interval={0} allowDataOverflow
           tickFormatter={(v: number) => formatValue(v)} stroke="var(--muted)" fontSize={11} width={64} />
         {marks.map((a, i) => (
           <ReferenceLine key={`${a.kind}-${i}`} x={a.x} stroke={ANNOTATION_COLORS[a.kind]} strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}

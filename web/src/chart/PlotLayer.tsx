@@ -48,9 +48,7 @@ export function PlotLayer(p: Props) {
     const h = Math.round(height * dpr);
     if (el.width !== w || el.height !== h) [el.width, el.height] = [w, h];
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(el);
-    const colors = { accent: css.getPropertyValue('--accent').trim() || '#60a5fa', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
-    const lines = drawPlot(ctx, width, height, { main: p.main, overlays: p.overlays, smoothing: p.smoothing, px, py, colors });
+    const lines = drawPlot(ctx, width, height, { main: p.main, overlays: p.overlays, smoothing: p.smoothing, px, py, colors: themeColors(theme) });
     // For tests and the benchmark: what the last draw showed.
     el.dataset.lines = lines.join(',');
     el.dataset.drawn = String(p.main.xs.length);
@@ -107,6 +105,19 @@ function Readout(p: Props & { px: (x: number) => number; at: number }) {
       </div>
     </>
   );
+}
+
+const colorsByTheme = new Map<string, { accent: string; bad: string }>();
+
+/** The theme's colours, read once per theme: getComputedStyle on every draw would force a style recalculation. */
+function themeColors(theme: string): { accent: string; bad: string } {
+  let colors = colorsByTheme.get(theme);
+  if (!colors) {
+    const css = getComputedStyle(document.documentElement);
+    colors = { accent: css.getPropertyValue('--accent').trim() || '#60a5fa', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
+    colorsByTheme.set(theme, colors);
+  }
+  return colors;
 }
 
 /** The theme is an attribute of <html> (App sets it from the URL): the canvas redraws in the new colours. */

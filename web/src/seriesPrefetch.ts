@@ -1,0 +1,27 @@
+// A run page's first /series request, started by the entry module while the app's code (React DOM, recharts) is
+// still loading and parsing: on a first visit the two overlap instead of following each other. The page takes the
+// response once if it asks for the same run and range; otherwise it is dropped.
+import { decodeView } from '@trainboard/shared/dashboard/viewState';
+import { api, type SeriesResponse } from './api.js';
+import { CHART_FIELDS } from './chartFields.js';
+import { parseRoute } from './navigation.js';
+
+let prefetched: { key: string; response: Promise<SeriesResponse> } | null = null;
+
+const keyOf = (runId: number, from: number | null, to: number | null) => `${runId}:${from}:${to}`;
+
+export function prefetchSeries(location: { pathname: string; search: string }): void {
+  const route = parseRoute(location.pathname);
+  if (route.page !== 'run') return;
+  const { from, to } = decodeView(location.search);
+  const response = api.series(route.runId, CHART_FIELDS, from, to);
+  response.catch(() => undefined); // reported by the page that takes it; an unclaimed failure is not an error
+  prefetched = { key: keyOf(route.runId, from, to), response };
+}
+
+/** The prefetched response for exactly this request, handed out once; undefined when there is none. */
+export function takePrefetchedSeries(runId: number, from: number | null, to: number | null): Promise<SeriesResponse> | undefined {
+  const p = prefetched;
+  prefetched = null;
+  return p && p.key === keyOf(runId, from, to) ? p.response : undefined;
+}
