@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Job, RunSummary } from '@trainboard/shared/api';
 import { explainJobEnd, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
+import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import { HttpError } from './errors.js';
 
 const runIdSchema = z.coerce.number().int().positive();
@@ -75,9 +76,15 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
 
   router.get('/api/runs/:id/annotations', (req, res) => {
     const id = runId(req);
-    const events = sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message FROM events
-      WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`).all(id) as
-      { type: string; kind: string | null; iteration: number | null; timeMs: number | null; message: string | null }[];
+    type Row = { type: string; kind: string | null; iteration: number | null; timeMs: number | null; message: string | null; noise: number };
+    const rows = sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message, coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise
+      FROM events WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`).all(id) as Row[];
+    // One mark per incident: the reports of one crash (the CUDA error, srun's task exit) share the last iteration
+    // logged, and the most specific names it. Shutdown noise after a clean exit is no failure (the exit is marked).
+    const failuresAt = new Map<number | null, Row[]>();
+    for (const e of rows) if (e.type === 'failure' && e.noise !== 1) failuresAt.set(e.iteration, [...(failuresAt.get(e.iteration) ?? []), e]);
+    const shownFailures = new Set([...failuresAt.values()].map((group) => mostSpecificFailure(group)));
+    const events = rows.filter((e) => e.type !== 'failure' || shownFailures.has(e));
     const evals = sqlite.prepare(`SELECT iteration, min(time_ms) AS timeMs FROM validations WHERE run_id = ? AND is_current = 1
       AND end_of_training = 0 AND iteration IS NOT NULL GROUP BY iteration ORDER BY iteration`).all(id) as { iteration: number; timeMs: number | null }[];
     // A run_start carries no iteration: it begins where the next logged iteration is.

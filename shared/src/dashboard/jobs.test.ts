@@ -15,6 +15,11 @@ describe('explainJobEnd', () => {
     expect(explainJobEnd(job({}), [failure({ nodes: ['jean-zay-iam07'] })])).toBe('CUDA error after iteration 120 on jean-zay-iam07');
   });
 
+  it("names the incident by its most specific report, not srun's task exit that followed", () => {
+    const events = [failure({ kind: 'task_exit', timeMs: 9_100, nodes: ['c1'] }), failure({ kind: 'cuda_error', timeMs: 9_000 }), failure({ kind: 'python_exception', timeMs: 9_050 })];
+    expect(explainJobEnd(job({}), events)).toBe('CUDA error after iteration 120 on c1');
+  });
+
   it('ignores shutdown noise after a clean exit and gives the exit instead', () => {
     const events = [
       { ...failure({}), type: 'exit' as const, kind: 'duration_limit', iteration: 3000, timeMs: 8_000 },

@@ -1,6 +1,7 @@
 // The jobs timeline: why each Slurm job of a run ended (from what its log said, else from Slurm's state), and where
 // its pending and running spans sit on a common time axis. Pure: the server explains, the dashboard lays out.
 import type { Job } from '../api.js';
+import { mostSpecificFailure } from '../log/classify.js';
 
 /** A failure or exit event of the run, as stored (times are the line's arrival or its own stamp; a failure's iteration is the last one logged before it). */
 export interface JobEndEvent {
@@ -36,7 +37,7 @@ const STATE_TEXT: Record<string, string> = {
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED']);
 
 /**
- * Why a finished job ended, in words: the log's own account first (the most specific failure, then a clean exit),
+ * Why a finished job ended, in words: the log's own account first (its most specific failure, then a clean exit),
  * falling back to Slurm's state and exit code. Null while the job is queued or running.
  */
 export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode' | 'submittedAt' | 'startedAt' | 'endedAt'>, events: readonly JobEndEvent[]): string | null {
@@ -44,10 +45,13 @@ export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode' | 'submittedAt
   const from = job.startedAt ?? job.submittedAt;
   const to = job.endedAt === null ? Infinity : job.endedAt + END_EVENT_GRACE_MS;
   const mine = from === null ? [] : events.filter((e) => e.timeMs !== null && e.timeMs >= from && e.timeMs <= to);
-  const failure = mine.find((e) => e.type === 'failure' && !e.shutdownNoise);
+  const failures = mine.filter((e) => e.type === 'failure' && !e.shutdownNoise);
+  const failure = mostSpecificFailure(failures);
   if (failure) {
     const what = FAILURE_TEXT[failure.kind ?? ''] ?? failure.kind ?? failure.message ?? 'failure';
-    const where = failure.nodes.length ? ` on ${failure.nodes.join(', ')}` : '';
+    // The node is often named only by srun's report, not by the error that names the kind.
+    const nodes = [...new Set(failures.flatMap((f) => f.nodes))];
+    const where = nodes.length ? ` on ${nodes.join(', ')}` : '';
     return `${what}${failure.iteration !== null ? ` after iteration ${failure.iteration}` : ''}${where}`;
   }
   const exit = mine.find((e) => e.type === 'exit');

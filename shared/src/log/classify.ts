@@ -26,6 +26,20 @@ export function precedenceOf(kind: FailureKind): number {
   return KIND_PRECEDENCE.indexOf(kind);
 }
 
+/**
+ * The most telling of several failure reports of one incident (a CUDA error, then srun's `task 0: Exited`, are
+ * two events from two writers): the earliest of the best-ranked kind; unknown kinds rank last.
+ */
+export function mostSpecificFailure<T extends { kind: string | null }>(failures: readonly T[]): T | undefined {
+  const rank = (f: T) => {
+    const i = f.kind === null ? -1 : KIND_PRECEDENCE.indexOf(f.kind as FailureKind);
+    return i < 0 ? KIND_PRECEDENCE.length : i;
+  };
+  let best: T | undefined;
+  for (const f of failures) if (best === undefined || rank(f) < rank(best)) best = f;
+  return best;
+}
+
 const HINT =
   /ECC|UNCORRECTABLE|CUDA|[Oo]ut[Oo]f[Mm]emory|out of memory|oom-kill|Watchdog caught|NCCL|nccl|[Bb]us [Ee]rror|BUS ERROR|SIGBUS|[Ss]egmentation fault|SIGSEGV|NODE FAILURE|Node failure|CANCELLED AT|Error|Exception|srun: error: |Interrupt|SystemExit/;
 
