@@ -34,6 +34,16 @@ describe('axisFrame', () => {
     expect(axisFrame([1, 2501], 'linear').domain[1]).toBeGreaterThan(2500);
   });
 
+  it('snaps an x axis finely: the curve keeps most of the width', () => {
+    const f = axisFrame([45_000, 160_702], 'linear', 'fine');
+    expect(f.domain).toEqual([45_000, 165_000]);
+    expect(f.ticks).toEqual([60_000, 80_000, 100_000, 120_000, 140_000, 160_000]);
+    expect(axisFrame([45_000, 164_999], 'linear', 'fine').domain).toEqual([45_000, 165_000]); // until the next step
+    const t0 = Date.UTC(2022, 2, 11, 10, 7, 13);
+    const t = axisFrame([t0, t0 + 47 * 60_000], 'time', 'fine');
+    expect(t.domain[1] - (t0 + 47 * 60_000)).toBeLessThanOrEqual(5 * 60_000);
+  });
+
   it('widens a single value so the axis has a span', () => {
     const f = axisFrame([5, 5], 'linear');
     expect(f.domain[0]).toBeLessThan(5);

@@ -41,8 +41,10 @@ export function unionExtent(...extents: ([number, number] | null)[]): [number, n
 /**
  * The axis for an extent: the domain rounded outwards to tick steps (linear, time) or to 1/2/5 × 10ⁿ (log), and its
  * ticks. A single value is widened so the axis has a span. The extent of a log axis must be positive.
+ * `snap: 'fine'` rounds a linear or time domain to about a quarter of a tick step instead (an x axis: the curve
+ * keeps most of the width, and the domain still changes only every few hundred live points).
  */
-export function axisFrame(extent: [number, number], kind: ScaleKind): AxisFrame {
+export function axisFrame(extent: [number, number], kind: ScaleKind, snap: 'tick' | 'fine' = 'tick'): AxisFrame {
   let [lo, hi] = extent;
   if (kind === 'log') {
     if (!(lo > 0)) throw new Error(`a log axis needs a positive extent, got [${lo}, ${hi}]`);
@@ -59,11 +61,12 @@ export function axisFrame(extent: [number, number], kind: ScaleKind): AxisFrame 
     const pad = kind === 'time' ? 60_000 : Math.abs(lo) * 0.1 || 1;
     [lo, hi] = [lo - pad, hi + pad];
   }
+  const niceCount = snap === 'fine' ? TICKS * 4 : TICKS;
   if (kind === 'time') {
-    const scale = scaleTime().domain([lo, hi]).nice(TICKS);
+    const scale = scaleTime().domain([lo, hi]).nice(niceCount);
     return { domain: scale.domain().map(Number) as [number, number], ticks: scale.ticks(TICKS).map(Number) };
   }
-  const scale = scaleLinear().domain([lo, hi]).nice(TICKS);
+  const scale = scaleLinear().domain([lo, hi]).nice(niceCount);
   return { domain: scale.domain() as [number, number], ticks: scale.ticks(TICKS) };
 }
 

@@ -36,6 +36,45 @@ describe('plotSeries', () => {
   });
 });
 
+describe('plotSeries extending a previous result', () => {
+  const o = { toX: same, smoothing: 0.8, log: false };
+  const pts = (from: number, to: number, v = (i: number) => 10 / i): SeriesPoint[] => Array.from({ length: to - from + 1 }, (_, i) => [from + i, v(from + i)] as const);
+  const plain = (s: ReturnType<typeof plotSeries>) => ({ it: arr(s.iterations), x: arr(s.xs), v: arr(s.values), raw: arr(s.raw), smooth: arr(s.smooth), nan: [...s.nonFinite] });
+
+  it('gives what a full computation gives, over many appends past the buffers\' capacity', () => {
+    let points: SeriesPoint[] = [];
+    let s = plotSeries(points, o);
+    for (let batch = 0; batch < 40; batch++) {
+      points = [...points, ...pts(points.length + 1, points.length + 7, (i) => (i % 13 === 0 ? NaN : 10 / i))];
+      s = plotSeries(points, o, s);
+    }
+    expect(s.xs.length).toBe(280);
+    expect(plain(s)).toEqual(plain(plotSeries(points, o)));
+    expect(s.nonFinite.length).toBe(21);
+  });
+
+  it('leaves the previous result as it was', () => {
+    const first = pts(1, 5);
+    const a = plotSeries(first, o);
+    const before = plain(a);
+    const b = plotSeries([...first, ...pts(6, 9, () => NaN)], o, a);
+    expect(b.growth.buffers).toBe(a.growth.buffers); // extended in place, not recomputed
+    expect(plain(a)).toEqual(before);
+  });
+
+  it('recomputes when a restart replaced the tail, or the options changed', () => {
+    const first = pts(1, 10);
+    const a = plotSeries(first, o);
+    const restarted: SeriesPoint[] = [...first.slice(0, 7), [8, 99], [9, 98]];
+    expect(plain(plotSeries(restarted, o, a))).toEqual(plain(plotSeries(restarted, o)));
+    const longer = [...first, ...pts(11, 12)];
+    const smoother = { ...o, smoothing: 0.95 };
+    expect(plain(plotSeries(longer, smoother, a))).toEqual(plain(plotSeries(longer, smoother)));
+    const fresh = pts(1, 12); // equal values, other objects (a reload from the server)
+    expect(plain(plotSeries(fresh, o, a))).toEqual(plain(plotSeries(fresh, o)));
+  });
+});
+
 describe('nearestIndex', () => {
   const xs = Float64Array.from([0, 10, 20, 40]);
   it('finds the nearest x by binary search, clamping at the ends', () => {
