@@ -3,10 +3,10 @@
 // page re-asks the server for it). A "sampled" badge says when the server returned min/max buckets rather than every
 // point. recharts draws the frame (ChartFrame) from domains computed here; the points go on a canvas (PlotLayer), so
 // a live update costs a canvas redraw, and the frame re-renders only when a domain changes.
-import { memo, useCallback, useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { axisFrame, finiteExtent, unionExtent, type AxisFrame } from '@trainboard/shared/dashboard/chartScale';
 import { formatCount, formatValue } from '@trainboard/shared/dashboard/format';
-import { plotSeries } from '@trainboard/shared/dashboard/plotSeries';
+import { plotSeries, type PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 import type { XAxis as XAxisKind } from '@trainboard/shared/dashboard/viewState';
 import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, type Mark, type PlotArea } from './chart/ChartFrame.js';
@@ -42,7 +42,9 @@ const NO_OVERLAYS: Overlay[] = [];
 
 function MetricChartInner(p: Props) {
   const overlaysIn = p.overlays ?? NO_OVERLAYS;
-  const main = useMemo(() => plotSeries(p.points, { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) }),
+  // Extends the previous result when live points were appended: a live update costs O(new points) here.
+  const lastMain = useRef<PlotSeries | undefined>(undefined);
+  const main = useMemo(() => (lastMain.current = plotSeries(p.points, { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) }, lastMain.current)),
     [p.points, p.toX, p.smoothing, p.log, p.scaleY]);
   const overlays: PlotLine[] = useMemo(() => overlaysIn.map((o, k) => ({
     name: o.name, color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string, series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
@@ -52,7 +54,7 @@ function MetricChartInner(p: Props) {
   const xExtent = unionExtent(n > 0 ? [main.xs[0] as number, main.xs[n - 1] as number] : null,
     ...overlays.map((o) => finiteExtent(o.series.xs)));
   const yExtent = unionExtent(finiteExtent(main.raw), ...overlays.map((o) => finiteExtent(o.series.raw)));
-  const x = useStableFrame(xExtent && axisFrame(xExtent, p.xKind === 'time' ? 'time' : 'linear'));
+  const x = useStableFrame(xExtent && axisFrame(xExtent, p.xKind === 'time' ? 'time' : 'linear', 'fine'));
   const y = useStableFrame(yExtent && axisFrame(yExtent, p.log ? 'log' : 'linear'));
 
   const xLo = x?.domain[0];

@@ -1,4 +1,4 @@
-// The layer over a chart's plot area: a canvas with the points (drawPlot), and the pointer: a vertical cursor with
+// The layer over a chart's plot area: canvases with the points (drawPlot) and the overlays, and the pointer: a vertical cursor with
 // the values at the nearest iteration, and drag-to-zoom reporting an iteration range. Hover and drag re-render only
 // this layer's few elements, never the recharts frame, and never redraw the canvas.
 import { useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type MouseEvent } from 'react';
@@ -6,7 +6,7 @@ import { pixelInverse, pixelScale, type AxisFrame } from '@trainboard/shared/das
 import { formatValue } from '@trainboard/shared/dashboard/format';
 import { nearestIndex, type PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 import type { PlotArea } from './ChartFrame.js';
-import { drawPlot, type PlotLine } from './drawPlot.js';
+import { drawOverlays, drawPlot, type PlotLine } from './drawPlot.js';
 
 interface Props {
   area: PlotArea;
@@ -31,6 +31,7 @@ const MIN_DRAG_PX = 4;
 
 export function PlotLayer(p: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const theme = useSyncExternalStore(subscribeTheme, () => document.documentElement.dataset.theme ?? '');
   const [hover, setHover] = useState<number | null>(null);
   const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
@@ -40,19 +41,18 @@ export function PlotLayer(p: Props) {
   const py = useMemo(() => pixelScale(p.log ? 'log' : 'linear', p.y.domain, [height, 0]), [p.log, p.y.domain, height]);
 
   useLayoutEffect(() => {
-    const el = canvas.current;
-    const ctx = el?.getContext('2d');
-    if (!el || !ctx) return;
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.round(width * dpr);
-    const h = Math.round(height * dpr);
-    if (el.width !== w || el.height !== h) [el.width, el.height] = [w, h];
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const lines = drawPlot(ctx, width, height, { main: p.main, overlays: p.overlays, smoothing: p.smoothing, px, py, colors: themeColors(theme) });
+    const ctx = sizedContext(canvas.current, width, height);
+    if (!ctx) return;
+    const lines = drawPlot(ctx, width, height, { main: p.main, smoothing: p.smoothing, px, py, colors: themeColors(theme) });
     // For tests and the benchmark: what the last draw showed.
-    el.dataset.lines = lines.join(',');
-    el.dataset.drawn = String(p.main.xs.length);
-  }, [p.main, p.overlays, p.smoothing, px, py, width, height, theme]);
+    ctx.canvas.dataset.lines = lines.join(',');
+    ctx.canvas.dataset.drawn = String(p.main.xs.length);
+  }, [p.main, p.smoothing, px, py, width, height, theme]);
+  // Validation groups change a few times an hour: a live update does not redraw them.
+  useLayoutEffect(() => {
+    const ctx = sizedContext(overlayCanvas.current, width, height);
+    if (ctx) ctx.canvas.dataset.lines = drawOverlays(ctx, width, height, p.overlays, px, py).join(',');
+  }, [p.overlays, px, py, width, height]);
 
   const localX = (e: MouseEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left;
   const iterationAt = (pixel: number) => {
@@ -75,6 +75,7 @@ export function PlotLayer(p: Props) {
       onMouseUp={endDrag}
       onMouseLeave={() => { setHover(null); setDrag(null); }}>
       <canvas ref={canvas} style={{ width, height }} />
+      {p.overlays.length > 0 && <canvas ref={overlayCanvas} className="overlays" style={{ width, height }} />}
       {drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX && <div className="zoom-area" style={{ left: Math.min(drag.a, drag.b), width: Math.abs(drag.b - drag.a) }} />}
       {hover !== null && !drag && <Readout {...p} px={px} at={toData(hover)} />}
     </div>
@@ -105,6 +106,18 @@ function Readout(p: Props & { px: (x: number) => number; at: number }) {
       </div>
     </>
   );
+}
+
+/** The canvas' 2D context, its backing store sized to the CSS size times the device pixel ratio. */
+function sizedContext(el: HTMLCanvasElement | null, width: number, height: number): CanvasRenderingContext2D | null {
+  const ctx = el?.getContext('2d');
+  if (!el || !ctx) return null;
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(width * dpr);
+  const h = Math.round(height * dpr);
+  if (el.width !== w || el.height !== h) [el.width, el.height] = [w, h];
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return ctx;
 }
 
 const colorsByTheme = new Map<string, { accent: string; bad: string }>();

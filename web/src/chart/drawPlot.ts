@@ -1,6 +1,7 @@
-// Draws a chart's points on a canvas the size of the plot area: the raw series faint under its EMA, the overlays
-// (validation groups) with dots when sparse, and a small mark at the top for every NaN/Inf value. A few thousand
-// lineTo calls take well under a millisecond; the same in SVG is a path string recharts rebuilds and lays out.
+// Draws a chart's points on canvases the size of the plot area: the raw series faint under its EMA with a small
+// mark at the top for every NaN/Inf value, and, on a canvas of their own that live points do not redraw, the
+// overlays (validation groups) with dots when sparse. A few thousand lineTo calls take well under a millisecond;
+// the same in SVG is a path string recharts rebuilds and lays out.
 import type { PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 
 export interface PlotLine {
@@ -11,7 +12,6 @@ export interface PlotLine {
 
 export interface DrawInput {
   main: PlotSeries;
-  overlays: PlotLine[];
   smoothing: number;
   /** Data value → pixel within the plot area. */
   px: (x: number) => number;
@@ -20,9 +20,9 @@ export interface DrawInput {
 }
 
 /** Overlay series with fewer points than this get a dot on each (a handful of validation points). */
-const DOT_BELOW = 400;
+const DOT_BELOW = 60;
 
-/** Draws and returns the names of the lines drawn (raw, smoothed, then the overlays). */
+/** Draws the main series and returns the names of the lines drawn (raw, smoothed). */
 export function drawPlot(ctx: CanvasRenderingContext2D, width: number, height: number, d: DrawInput): string[] {
   ctx.clearRect(0, 0, width, height);
   const drawn: string[] = [];
@@ -38,14 +38,6 @@ export function drawPlot(ctx: CanvasRenderingContext2D, width: number, height: n
     strokeLine(ctx, d.main.xs, d.main.smooth, d.px, d.py);
     drawn.push('smoothed');
   }
-  for (const o of d.overlays) {
-    ctx.strokeStyle = o.color;
-    ctx.fillStyle = o.color;
-    ctx.lineWidth = 1.4;
-    strokeLine(ctx, o.series.xs, o.series.raw, d.px, d.py);
-    if (o.series.xs.length < DOT_BELOW) dots(ctx, o.series.xs, o.series.raw, d.px, d.py);
-    drawn.push(o.name);
-  }
   // NaN/Inf: a small downward triangle on the top edge, so a spike that broke the loss is seen where it happened.
   ctx.fillStyle = d.colors.bad;
   for (const i of d.main.nonFinite) {
@@ -57,6 +49,21 @@ export function drawPlot(ctx: CanvasRenderingContext2D, width: number, height: n
     ctx.fill();
   }
   return drawn;
+}
+
+/** Draws the overlays; returns their names. */
+export function drawOverlays(ctx: CanvasRenderingContext2D, width: number, height: number, overlays: readonly PlotLine[],
+  px: (x: number) => number, py: (y: number) => number): string[] {
+  ctx.clearRect(0, 0, width, height);
+  ctx.lineJoin = 'round';
+  for (const o of overlays) {
+    ctx.strokeStyle = o.color;
+    ctx.fillStyle = o.color;
+    ctx.lineWidth = 1.4;
+    strokeLine(ctx, o.series.xs, o.series.raw, px, py);
+    if (o.series.xs.length < DOT_BELOW) dots(ctx, o.series.xs, o.series.raw, px, py);
+  }
+  return overlays.map((o) => o.name);
 }
 
 /** One path through the finite values, bridging the gaps (as recharts' connectNulls did). */
