@@ -69,6 +69,7 @@ describe('dashboard in chromium', () => {
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
     const readout = page.getByTestId('chart-lmLoss').getByTestId('readout');
     await expect.poll(() => readout.textContent()).toMatch(/^iteration \d+raw [\d.]+smoothed [\d.]+/);
+    await page.screenshot({ path: join(SHOTS, 'hover-readout.png') });
     await page.mouse.move(box.x + box.width * 0.5, box.y - 60); // off the plot: the read-out goes
     await expect.poll(() => readout.count()).toBe(0);
   });

@@ -60,6 +60,15 @@ describe('axisFrame', () => {
     expect(axisFrame([0.15, 0.9], 'log').ticks).toEqual([0.1, 0.2, 0.5, 1]); // not 0.24 (its mantissa is 2.4)
   });
 
+  it('keeps at most a handful of powers of ten on a log axis over many decades', () => {
+    const f = axisFrame([3e-11, 4.9e-5], 'log');
+    expect(f.domain).toEqual([2e-11, 5e-5]);
+    expect(f.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(f.ticks.length).toBeLessThanOrEqual(6);
+    for (const t of f.ticks) expect(Math.log10(t)).toBeCloseTo(Math.round(Math.log10(t)), 9);
+    expect(axisFrame([0.011, 90], 'log').ticks).toEqual([0.01, 0.1, 1, 10, 100]);
+  });
+
   it('keeps a few readable ticks on a log axis of less than a decade', () => {
     const f = axisFrame([2.1, 4.8], 'log');
     expect(f.domain).toEqual([2, 5]);

@@ -52,10 +52,15 @@ export function axisFrame(extent: [number, number], kind: ScaleKind, snap: 'tick
     const domain: [number, number] = [niceLog(lo, 'down'), niceLog(hi, 'up')];
     const all = scaleLog().domain(domain).ticks();
     if (all.length <= MAX_LOG_TICKS) return { domain, ticks: all };
-    const round = all.filter((t) => [1, 2, 5].some((m) => Math.abs(mantissa(t) - m) < 1e-9));
+    const isMantissa = (ms: number[]) => (t: number) => ms.some((m) => Math.abs(mantissa(t) - m) < 1e-9);
+    const round = all.filter(isMantissa([1, 2, 5]));
     // Less than a decade ([2, 5]): d3 gives sixteen linear steps; a few round ones read better.
-    const ticks = round.length >= 3 ? round : scaleLinear().domain(domain).ticks(TICKS - 1);
-    return { domain, ticks };
+    if (round.length < 3) return { domain, ticks: scaleLinear().domain(domain).ticks(TICKS - 1) };
+    if (round.length <= MAX_LOG_TICKS) return { domain, ticks: round };
+    // Many decades (a learning rate decaying to zero): powers of ten, every other one or fewer if still too many.
+    const decades = all.filter(isMantissa([1]));
+    const every = Math.ceil(decades.length / MAX_LOG_TICKS);
+    return { domain, ticks: decades.filter((_, i) => i % every === 0) };
   }
   if (lo === hi) {
     const pad = kind === 'time' ? 60_000 : Math.abs(lo) * 0.1 || 1;
