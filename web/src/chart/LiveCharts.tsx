@@ -1,7 +1,7 @@
 // The run page's live charts. The series state lives here, not in the page: a live update (every 300 ms at most)
 // re-renders these charts only, not the header, the jobs timeline or the log viewer beside them.
 import { memo, useCallback, useEffect, useMemo } from 'react';
-import { mapIteration, type AxisAnchor } from '@trainboard/shared/dashboard/axis';
+import { axisMapper, type AxisAnchor } from '@trainboard/shared/dashboard/axis';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
 import type { Annotation } from '../api.js';
@@ -34,8 +34,8 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
   const mounted = useProgressiveCount(CHART_FIELDS.length, Object.keys(series).length > 0);
   // The anchors grow with the run; on the iteration axis they are not needed, and a new toX would redo every chart.
   const axisAnchors = view.x === 'iteration' ? null : anchors;
-  const toX = useCallback(
-    (it: number) => (axisAnchors === null ? it : mapIteration(axisAnchors, it, view.x === 'tokens' ? 1 : 2)),
+  const toX = useMemo(
+    () => (axisAnchors === null ? (it: number) => it : axisMapper(axisAnchors, view.x === 'tokens' ? 1 : 2)),
     [view.x, axisAnchors],
   );
   const overlays: Overlay[] = useMemo(
