@@ -1,15 +1,13 @@
 // REST for the run page beyond the metric series: the header's overview (latest iteration, recent speed, last
 // checkpoint, jobs), the run list's summaries, validation curves per group, chart annotations and the jobs table.
 // Read-only queries on indexed columns; numbers arrive ready to draw, the browser never parses a log.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type Database from 'better-sqlite3';
-import { z } from 'zod';
 import type { Job, RunSummary } from '@trainboard/shared/api';
 import { explainJobEnd, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
-import { HttpError } from './errors.js';
+import { runIdReader } from './runParam.js';
 
-const runIdSchema = z.coerce.number().int().positive();
 /** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
 const RECENT_ITERATIONS = 20;
 /** Anchors for the tokens/time axes: enough that interpolation errors stay below a pixel on a wide chart. */
@@ -35,6 +33,7 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
     AND overhead = 0 AND iteration_time_ms IS NOT NULL ORDER BY iteration DESC LIMIT ${RECENT_ITERATIONS}`);
   const lastCheckpoint = sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events WHERE run_id = ? AND type = 'checkpoint_saved'
     ORDER BY id DESC LIMIT 1`);
+  const runId = runIdReader(sqlite);
   const runRow = sqlite.prepare('SELECT id, name, state, segment_count AS segmentCount, config FROM runs WHERE id = ?');
 
   router.get('/api/run-summaries', (_req, res) => {
@@ -138,13 +137,6 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
     const events = (endEventsOf.all(id) as (Omit<JobEndEvent, 'shutdownNoise' | 'nodes'> & { noise: number; nodes: string | null })[])
       .map(({ noise, nodes, ...e }): JobEndEvent => ({ ...e, shutdownNoise: noise === 1, nodes: nodes ? (JSON.parse(nodes) as string[]) : [] }));
     return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, events) }));
-  }
-
-  function runId(req: Request): number {
-    const id = runIdSchema.safeParse(req.params.id);
-    if (!id.success) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
-    if (!runRow.get(id.data)) throw new HttpError(404, 'not_found', `run ${id.data} does not exist`);
-    return id.data;
   }
 
   return router;

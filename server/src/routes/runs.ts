@@ -1,14 +1,14 @@
 // REST for runs and their series: list, a range of series downsampled for charts, unsampled export.
 // Every query string is validated with zod; errors are JSON {code, message}.
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
 import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
 import { COLUMN_OF, fieldValue, lastRowId, parseExtra, POINT_COLUMNS, type PointRow } from '../realtime/points.js';
 import { HttpError } from './errors.js';
+import { runIdReader } from './runParam.js';
 
-const runIdSchema = z.coerce.number().int().positive();
 const iterationBound = z.coerce.number().int().nonnegative().optional();
 
 const seriesQuerySchema = z.object({
@@ -24,6 +24,7 @@ const seriesQuerySchema = z.object({
 
 export function runsRouter(sqlite: Database.Database): Router {
   const router = Router();
+  const parseRunId = runIdReader(sqlite);
 
   router.get('/api/runs', (_req, res) => {
     const runs = sqlite
@@ -70,14 +71,6 @@ export function runsRouter(sqlite: Database.Database): Router {
     }
     res.type('text/csv').attachment(`run-${runId}.csv`).send(`${lines.join('\n')}\n`);
   });
-
-  function parseRunId(req: Request): number {
-    const id = runIdSchema.safeParse(req.params.id);
-    if (!id.success) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
-    const run = sqlite.prepare('SELECT id FROM runs WHERE id = ?').get(id.data);
-    if (!run) throw new HttpError(404, 'not_found', `run ${id.data} does not exist`);
-    return id.data;
-  }
 
   return router;
 }
