@@ -45,6 +45,11 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => drawnCount(page, 'lmLoss'), { timeout: 20_000 }).toBeGreaterThan(before + 10);
     expect(await pointCount(page, 'lmLoss')).toBeGreaterThan(before + 10);
     await expect.poll(async () => (await page.getByTestId('iteration').textContent()) ?? '').toMatch(/^\d+ \/ 391$/);
+    // The jobs timeline: the demo's one job, running, as a bar and a table row (no end reason yet).
+    const jobRow = page.getByTestId('jobs').locator('tbody tr');
+    await expect.poll(() => jobRow.count(), { timeout: 10_000 }).toBe(1);
+    expect(await jobRow.locator('td').nth(1).textContent()).toBe('RUNNING');
+    expect(await page.getByTestId('jobs-timeline').locator('.timeline-running.state-running').count()).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'run-live.png'), fullPage: true });
   });
 
