@@ -86,7 +86,7 @@ describe('run details REST', () => {
     const restart = body.annotations.find((a: { kind: string }) => a.kind === 'restart');
     expect(restart.iteration).toBe(51);
     // The crash is reported by several writers (the exception, the launcher): one mark, by the most specific.
-    expect(body.annotations.filter((a: { kind: string }) => a.kind === 'failure').map((a: { label: string }) => a.label)).toEqual(['failure: cuda_error']);
+    expect(body.annotations.filter((a: { kind: string }) => a.kind === 'failure').map((a: { label: string }) => a.label)).toEqual(['CUDA error']);
   });
 
   it('gives axis anchors from the first to the last current iteration', async () => {

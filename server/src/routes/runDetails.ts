@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import type Database from 'better-sqlite3';
 import type { Job, RunSummary } from '@trainboard/shared/api';
-import { explainJobEnd, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
+import { explainJobEnd, exitText, failureText, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import { runIdReader } from './runParam.js';
 
@@ -96,8 +96,8 @@ export function runDetailsRouter(sqlite: Database.Database): Router {
         return { kind: segment === 1 ? 'start' : 'restart', iteration: it, timeMs: e.timeMs, label: segment === 1 ? 'job start' : `restart ${segment - 1}` };
       }
       if (e.type === 'checkpoint_saved') return { kind: 'checkpoint', iteration: e.iteration, timeMs: e.timeMs, label: `checkpoint ${e.iteration ?? ''}`.trim() };
-      if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: `exit: ${e.kind ?? 'unknown'}` };
-      return { kind: 'failure', iteration: e.iteration, timeMs: e.timeMs, label: `failure: ${e.kind ?? e.message ?? 'unknown'}` };
+      if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: exitText(e.kind) };
+      return { kind: 'failure', iteration: e.iteration, timeMs: e.timeMs, label: failureText(e.kind) ?? e.message ?? 'failure' };
     });
     for (const v of evals) annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
     res.json({ annotations });

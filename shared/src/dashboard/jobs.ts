@@ -36,6 +36,16 @@ const STATE_TEXT: Record<string, string> = {
 
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED']);
 
+/** A failure kind in words ('cuda_error' → 'CUDA error'), for marks and reasons; unknown kinds as they are. */
+export function failureText(kind: string | null): string | null {
+  return kind === null ? null : (FAILURE_TEXT[kind] ?? kind);
+}
+
+/** A clean exit's reason in words ('duration_limit' → 'saved and exited before the time limit'). */
+export function exitText(reason: string | null): string {
+  return EXIT_TEXT[reason ?? ''] ?? `exit: ${reason ?? 'unknown'}`;
+}
+
 /**
  * Why a finished job ended, in words: the log's own account first (its most specific failure, then a clean exit),
  * falling back to Slurm's state and exit code. Null while the job is queued or running.
@@ -48,14 +58,14 @@ export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode' | 'submittedAt
   const failures = mine.filter((e) => e.type === 'failure' && !e.shutdownNoise);
   const failure = mostSpecificFailure(failures);
   if (failure) {
-    const what = FAILURE_TEXT[failure.kind ?? ''] ?? failure.kind ?? failure.message ?? 'failure';
+    const what = failureText(failure.kind) ?? failure.message ?? 'failure';
     // The node is often named only by srun's report, not by the error that names the kind.
     const nodes = [...new Set(failures.flatMap((f) => f.nodes))];
     const where = nodes.length ? ` on ${nodes.join(', ')}` : '';
     return `${what}${failure.iteration !== null ? ` after iteration ${failure.iteration}` : ''}${where}`;
   }
   const exit = mine.find((e) => e.type === 'exit');
-  if (exit) return `${EXIT_TEXT[exit.kind ?? ''] ?? `exit: ${exit.kind ?? 'unknown'}`}${exit.iteration !== null ? ` at iteration ${exit.iteration}` : ''}`;
+  if (exit) return `${exitText(exit.kind)}${exit.iteration !== null ? ` at iteration ${exit.iteration}` : ''}`;
   const byState = STATE_TEXT[job.state];
   if (byState) return byState;
   return job.exitCode !== null ? `${job.state.toLowerCase()} with exit code ${job.exitCode}` : job.state.toLowerCase();
