@@ -1,0 +1,138 @@
+// Searching a log backward, chunk by chunk, for lines holding a literal text (ASCII letters folded, so `cuda error`
+// finds `CUDA error`). The server reads a huge log from its end in chunks of a few MiB and feeds them here newest
+// first; the scanner keeps the partial line at each chunk's start (its beginning is in the next, older chunk) as a
+// carry, so a line crossing a chunk boundary is matched once, with its exact byte offset. The query is a literal,
+// never a regular expression: no user text can make the search slow (no ReDoS), and the cost is linear in the bytes.
+//
+// Non-ASCII characters in the query match byte for byte (case-sensitive): folding them would need the lines decoded,
+// and Megatron-DeepSpeed logs are ASCII but for the odd path or dataset name.
+import { decodeUtf8 } from './framing.js';
+
+export interface LogSearchMatch {
+  /** Byte offset of the matching line's first byte. */
+  offset: number;
+  /** The line, decoded, without its `\n` or `\r\n`. */
+  line: string;
+}
+
+export interface LogSearchQuery {
+  /** Literal text to find (no `\n` or `\r`); ASCII letters match either case. */
+  text: string;
+  /** Only lines from this rank's output: lines starting with `[default<rank>]:`. */
+  rank?: number;
+}
+
+const NL = 10;
+const CR = 13;
+/** A line longer than this (no `\n` in 16 MiB) is searched in pieces, so one such line cannot hold all the memory. */
+export const MAX_CARRY_BYTES = 16 * 1024 * 1024;
+
+const fold = new Uint8Array(256);
+for (let b = 0; b < 256; b++) fold[b] = b >= 65 && b <= 90 ? b + 32 : b;
+
+/** Case-folded (ASCII) literal search over bytes: Boyer-Moore-Horspool, linear and usually sub-linear. */
+class FoldedNeedle {
+  readonly bytes: Uint8Array;
+  private readonly shift = new Int32Array(256);
+
+  constructor(text: string) {
+    const raw = new TextEncoder().encode(text);
+    this.bytes = raw.map((b) => fold[b] as number);
+    const n = this.bytes.length;
+    this.shift.fill(n);
+    for (let j = 0; j < n - 1; j++) {
+      const b = this.bytes[j] as number;
+      this.shift[b] = n - 1 - j;
+      if (b >= 97 && b <= 122) this.shift[b - 32] = n - 1 - j; // the upper-case byte folds to the same one
+    }
+  }
+
+  /** First index in `hay[from, to)` where the needle starts, or -1. */
+  indexIn(hay: Uint8Array, from: number, to: number): number {
+    const needle = this.bytes;
+    const last = needle.length - 1;
+    let i = from;
+    while (i + last < to) {
+      let j = last;
+      while (j >= 0 && fold[hay[i + j] as number] === needle[j]) j--;
+      if (j < 0) return i;
+      i += this.shift[hay[i + last] as number] as number;
+    }
+    return -1;
+  }
+}
+
+/**
+ * Feeds a log's bytes from a given end offset backward. Each `push` takes the chunk just before the previous one
+ * (the first chunk ends at the search's end offset) and returns the lines it completed that match, newest first.
+ * The end offset is taken as a line end: searching again from `scannedFrom` never cuts a line.
+ */
+export class BackwardLineSearch {
+  private readonly needle: FoldedNeedle;
+  private readonly prefix: Uint8Array | null;
+  private carry: Uint8Array = new Uint8Array(0);
+  private nextEnd: number;
+
+  constructor(query: LogSearchQuery, end: number) {
+    if (query.text.length === 0 || /[\r\n]/.test(query.text)) throw new Error('the search text must be non-empty and on one line');
+    this.needle = new FoldedNeedle(query.text);
+    this.prefix = query.rank === undefined ? null : new TextEncoder().encode(`[default${query.rank}]:`);
+    this.nextEnd = end;
+  }
+
+  /**
+   * Offset from which every line to the end has been searched: a line start (or 0 when the whole range is done).
+   * The partial line kept as carry starts before it.
+   */
+  get scannedFrom(): number {
+    return this.nextEnd + this.carry.length;
+  }
+
+  /** `chunk` holds the bytes `[start, start + chunk.length)`, ending where the previous chunk began. */
+  push(chunk: Uint8Array, start: number): LogSearchMatch[] {
+    if (start + chunk.length !== this.nextEnd) throw new Error(`chunk [${start}, ${start + chunk.length}) does not end at ${this.nextEnd}`);
+    let data = chunk;
+    if (this.carry.length > 0) {
+      data = new Uint8Array(chunk.length + this.carry.length);
+      data.set(chunk, 0);
+      data.set(this.carry, chunk.length);
+    }
+    this.nextEnd = start;
+    // Lines are complete from the first line start inside the chunk; before it is the next carry.
+    let from = 0;
+    if (start > 0) {
+      const nl = data.indexOf(NL);
+      if (nl < 0 && data.length <= MAX_CARRY_BYTES) {
+        this.carry = data;
+        return [];
+      }
+      from = nl < 0 ? 0 : nl + 1;
+    }
+    this.carry = data.slice(0, from);
+    return this.matchesIn(data, from, start).reverse();
+  }
+
+  private matchesIn(data: Uint8Array, from: number, base: number): LogSearchMatch[] {
+    const found: LogSearchMatch[] = [];
+    let at = from;
+    while (at < data.length) {
+      const hit = this.needle.indexIn(data, at, data.length);
+      if (hit < 0) break;
+      const lineStart = Math.max(from, data.lastIndexOf(NL, hit) + 1);
+      const nl = data.indexOf(NL, hit);
+      const lineEnd = nl < 0 ? data.length : nl;
+      if (this.prefix === null || startsWith(data, lineStart, this.prefix)) {
+        const textEnd = lineEnd > lineStart && data[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+        found.push({ offset: base + lineStart, line: decodeUtf8(data.subarray(lineStart, textEnd)) });
+      }
+      at = lineEnd + 1;
+    }
+    return found;
+  }
+}
+
+function startsWith(data: Uint8Array, at: number, prefix: Uint8Array): boolean {
+  if (at + prefix.length > data.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[at + i] !== prefix[i]) return false;
+  return true;
+}
