@@ -7,6 +7,7 @@ import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { NodesService } from './nodes/nodesService.js';
 import { errorHandler, notFound } from './routes/errors.js';
 import { logLinesRouter } from './routes/logLines.js';
+import { logSearchRouter } from './routes/logSearch.js';
 import { nodesRouter } from './routes/nodes.js';
 import { runDetailsRouter } from './routes/runDetails.js';
 import { runsRouter } from './routes/runs.js';
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(runsRouter(deps.conn.sqlite));
   app.use(runDetailsRouter(deps.conn.sqlite));
   app.use(logLinesRouter(deps.conn.sqlite, deps.files));
+  app.use(logSearchRouter(deps.conn.sqlite, deps.files));
   app.use(nodesRouter(deps.conn.sqlite, deps.nodes ?? null));
   if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);

@@ -1,0 +1,44 @@
+// The log file a log route may read: one of the run's stored log sources (the path comes from the database, never
+// from the request), opened through the RemoteFiles the follower reads it with. Shared by the window and search routes.
+import type Database from 'better-sqlite3';
+import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
+import { HttpError } from './errors.js';
+
+export interface OpenRunLog {
+  sourceId: number;
+  path: string;
+  handle: OpenRemoteFile;
+}
+
+/** The given source of the run, or its newest one; 404 when the run has none or the file cannot be opened now. */
+export async function openRunLog(sqlite: Database.Database, files: RemoteFiles, runId: number, sourceId: number | undefined): Promise<OpenRunLog> {
+  const source = (sourceId
+    ? sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'").get(runId, sourceId)
+    : sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1").get(runId)) as { id: number; path: string } | undefined;
+  if (!source) throw new HttpError(404, 'not_found', `run ${runId} has no log file`);
+  try {
+    return { sourceId: source.id, path: source.path, handle: await files.open(source.path) };
+  } catch (err) {
+    throw new HttpError(404, 'not_readable', `the log file cannot be read now: ${(err as Error).message}`);
+  }
+}
+
+/** `length` bytes from `offset` (fewer at the end of the file), in parallel pieces: SFTP answers a read in ~32 KiB. */
+export async function readRange(handle: OpenRemoteFile, offset: number, length: number, pieceBytes = 512 * 1024): Promise<Buffer> {
+  const pieces: Array<Promise<Buffer>> = [];
+  for (let at = offset; at < offset + length; at += pieceBytes) pieces.push(readFully(handle, at, Math.min(pieceBytes, offset + length - at)));
+  return Buffer.concat(await Promise.all(pieces));
+}
+
+/** A read may return fewer bytes than asked before the end of the file; ask again until full or at the end. */
+async function readFully(handle: OpenRemoteFile, offset: number, length: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < length) {
+    const part = await handle.read(offset + got, length - got);
+    if (part.length === 0) break;
+    parts.push(part);
+    got += part.length;
+  }
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
