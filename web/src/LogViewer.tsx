@@ -1,6 +1,8 @@
 // The run's log: live tail (pausable), search, rank filter, jump to an iteration, earlier windows on demand.
 // Lines arrive by byte windows from the server and only the rows in view are in the DOM (fixed row height), so a
-// million-line log stays as fast as a short one.
+// million-line log stays as fast as a short one. Typing filters the loaded lines; Enter searches the whole file on
+// the server (newest matches first, a bounded slice of the file per request, "search earlier" for the rest), and a
+// match opens the window around it.
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 interface LogWindow {
@@ -10,6 +12,24 @@ interface LogWindow {
   end: number;
   lines: string[];
   focus: number | null;
+}
+
+interface LogSearchAnswer {
+  matches: Array<{ offset: number; line: string }>;
+  scannedFrom: number;
+  size: number;
+  stoppedEarly: 'limit' | 'bytes' | 'time' | null;
+}
+
+/** A whole-log search: its query, every match so far (newest first) and how far back it has read. */
+interface ServerSearch {
+  text: string;
+  rank: string;
+  matches: LogSearchAnswer['matches'];
+  /** The end of the file when the search began: progress is counted back from it. */
+  from: number;
+  scannedFrom: number;
+  busy: boolean;
 }
 
 const ROW = 18;
@@ -24,6 +44,21 @@ async function fetchWindow(runId: number, query: string): Promise<LogWindow> {
   return body;
 }
 
+async function fetchSearch(runId: number, text: string, rank: string, before: number | null): Promise<LogSearchAnswer> {
+  const params = new URLSearchParams({ q: text });
+  if (rank !== 'all') params.set('rank', rank);
+  if (before !== null) params.set('before', String(before));
+  const res = await fetch(`/api/runs/${runId}/log/search?${params}`);
+  const body = (await res.json()) as LogSearchAnswer & { message?: string };
+  if (!res.ok) throw new Error(body.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(n < 100 * 1024 * 1024 ? 1 : 0)} MB`;
+}
+
 export function LogViewer({ runId }: { runId: number }) {
   const [lines, setLines] = useState<string[]>([]);
   const [range, setRange] = useState<{ start: number; end: number } | null>(null);
@@ -32,6 +67,10 @@ export function LogViewer({ runId }: { runId: number }) {
   const [rank, setRank] = useState('all');
   const [error, setError] = useState<string | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
+  const [server, setServer] = useState<ServerSearch | null>(null);
+  /** Index into `lines` of the line a jump or a match brought into view. */
+  const [focused, setFocused] = useState<number | null>(null);
+  const searchId = useRef(0);
   const box = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
 
@@ -90,33 +129,63 @@ export function LogViewer({ runId }: { runId: number }) {
   const first = Math.max(0, Math.floor(scrollTop / ROW) - 5);
   const visible = shown.slice(first, first + VIEW_ROWS + 10);
 
-  const jump = async (iteration: number) => {
+  /** Shows a window with one line focused and the tail paused (an iteration jump, a search match). */
+  const openWindow = async (query: string) => {
     try {
       setPaused(true);
-      const w = await fetchWindow(runId, `?iteration=${iteration}`);
+      const w = await fetchWindow(runId, query);
       setSearch('');
       setRank('all');
       setLines(w.lines);
       setRange({ start: w.start, end: w.end });
       follow.current = false;
+      setFocused(w.focus);
       setPendingFocus(w.focus ?? 0);
     } catch (err) {
       setError((err as Error).message);
     }
   };
+  const jump = (iteration: number) => openWindow(`?iteration=${iteration}`);
   const earlier = async () => {
     if (!range || range.start === 0) return;
     const from = Math.max(0, range.start - 256 * 1024);
     const w = await fetchWindow(runId, `?offset=${from}&length=${range.start - from}`);
     setLines((prev) => [...w.lines, ...prev]);
     setRange((r) => (r ? { start: w.start, end: r.end } : r));
+    setFocused((f) => (f === null ? f : f + w.lines.length));
+  };
+  /** Searches the whole log on the server: afresh, or earlier than where the previous request stopped. */
+  const searchServer = async (previous: ServerSearch | null) => {
+    const text = previous?.text ?? search;
+    const rankFilter = previous?.rank ?? rank;
+    if (!text) return;
+    const id = ++searchId.current;
+    setServer({ text, rank: rankFilter, matches: previous?.matches ?? [], from: previous?.from ?? 0, scannedFrom: previous?.scannedFrom ?? 0, busy: true });
+    try {
+      const answer = await fetchSearch(runId, text, rankFilter, previous ? previous.scannedFrom : null);
+      if (id !== searchId.current) return; // a newer search replaced this one
+      setServer({ text, rank: rankFilter, matches: [...(previous?.matches ?? []), ...answer.matches], from: previous?.from ?? answer.size, scannedFrom: answer.scannedFrom, busy: false });
+      setError(null);
+    } catch (err) {
+      if (id !== searchId.current) return;
+      setServer((s) => (s ? { ...s, busy: false } : s));
+      setError((err as Error).message);
+    }
   };
 
   return (
     <section className="log-viewer" data-testid="log-viewer">
       <div className="controls">
-        <button onClick={() => { setPaused((p) => !p); follow.current = true; }} data-testid="log-pause">{paused ? '▶ resume tail' : '❚❚ pause'}</button>
-        <input placeholder="search" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="log-search" />
+        <button onClick={() => {
+          // Resuming goes back to the end of the file (a jumped-to window may be hundreds of MB before it).
+          if (paused) { setRange(null); setFocused(null); }
+          setPaused((p) => !p);
+          follow.current = true;
+        }} data-testid="log-pause">{paused ? '▶ resume tail' : '❚❚ pause'}</button>
+        <form onSubmit={(e) => { e.preventDefault(); void searchServer(null); }}>
+          <input placeholder="search (Enter: whole log)" value={search} maxLength={200} onChange={(e) => setSearch(e.target.value)} data-testid="log-search" />
+          <button type="submit" disabled={!search} data-testid="log-search-all">search whole log</button>
+        </form>
         <label>rank <select value={rank} onChange={(e) => setRank(e.target.value)} data-testid="log-rank">
           <option value="all">all</option>
           {ranks.map((r) => <option key={r} value={r}>{r}</option>)}
@@ -128,6 +197,26 @@ export function LogViewer({ runId }: { runId: number }) {
         <span className="hint">{shown.length} lines{range ? ` · bytes ${range.start}–${range.end}` : ''}</span>
       </div>
       {error && <p className="error">{error}</p>}
+      {server && (
+        <div className="log-search-results" data-testid="log-search-results">
+          <p className="hint" data-testid="log-search-progress">
+            {server.busy ? 'searching… ' : ''}{server.matches.length} match{server.matches.length === 1 ? '' : 'es'} for “{server.text}”
+            {server.rank !== 'all' ? ` on rank ${server.rank}` : ''}
+            {server.from > 0 && ` · ${server.scannedFrom === 0 && !server.busy ? `searched the whole log (${formatBytes(server.from)})` : `searched ${formatBytes(server.from - server.scannedFrom)} of ${formatBytes(server.from)}`}`}
+            {' '}<button onClick={() => void searchServer(server)} disabled={server.busy || server.scannedFrom === 0} data-testid="log-search-earlier">search earlier</button>
+            {' '}<button onClick={() => { searchId.current++; setServer(null); }}>close</button>
+          </p>
+          <ol>
+            {server.matches.map((m) => (
+              <li key={m.offset}>
+                <button onClick={() => void openWindow(`?around=${m.offset}`)} data-testid="log-match" title={`byte ${m.offset}`}>
+                  <span className="offset">{formatBytes(m.offset)}</span> <span className="text">{m.line}</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
       <div className="log-box" ref={box} onScroll={(e) => {
         const el = e.currentTarget;
         setScrollTop(el.scrollTop);
@@ -135,7 +224,7 @@ export function LogViewer({ runId }: { runId: number }) {
       }} style={{ height: VIEW_ROWS * ROW }}>
         <div style={{ height: shown.length * ROW, position: 'relative' }}>
           {visible.map((l, i) => (
-            <div key={first + i} className="log-line" style={{ top: (first + i) * ROW, height: ROW }}>{l}</div>
+            <div key={first + i} className={focused !== null && shown === lines && first + i === focused ? 'log-line focused' : 'log-line'} style={{ top: (first + i) * ROW, height: ROW }}>{l}</div>
           ))}
         </div>
       </div>
