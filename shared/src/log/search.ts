@@ -30,33 +30,50 @@ export const MAX_CARRY_BYTES = 16 * 1024 * 1024;
 const fold = new Uint8Array(256);
 for (let b = 0; b < 256; b++) fold[b] = b >= 65 && b <= 90 ? b + 32 : b;
 
-/** Case-folded (ASCII) literal search over bytes: Boyer-Moore-Horspool, linear and usually sub-linear. */
+/**
+ * Case-folded (ASCII) literal search over bytes: Boyer-Moore-Horspool with the "fast loop" of Hume and Sunday
+ * (skip on the window's last byte until it is the needle's last byte, then compare), linear and usually sub-linear.
+ */
 class FoldedNeedle {
   readonly bytes: Uint8Array;
-  private readonly shift = new Int32Array(256);
+  /** How far the window may move when its last byte is b; 0 for the needle's last byte (either case). */
+  private readonly skip = new Int32Array(256);
+  /** How far it moves after a failed comparison (the needle's last byte earlier in the needle, or its length). */
+  private readonly afterMismatch: number;
 
   constructor(text: string) {
     const raw = new TextEncoder().encode(text);
     this.bytes = raw.map((b) => fold[b] as number);
     const n = this.bytes.length;
-    this.shift.fill(n);
-    for (let j = 0; j < n - 1; j++) {
-      const b = this.bytes[j] as number;
-      this.shift[b] = n - 1 - j;
-      if (b >= 97 && b <= 122) this.shift[b - 32] = n - 1 - j; // the upper-case byte folds to the same one
-    }
+    this.skip.fill(n);
+    for (let j = 0; j < n - 1; j++) this.setSkip(this.bytes[j] as number, n - 1 - j);
+    const lastByte = this.bytes[n - 1] as number;
+    this.afterMismatch = this.skip[lastByte] as number;
+    this.setSkip(lastByte, 0);
+  }
+
+  private setSkip(b: number, by: number): void {
+    this.skip[b] = by;
+    if (b >= 97 && b <= 122) this.skip[b - 32] = by; // the upper-case byte folds to the same one
   }
 
   /** First index in `hay[from, to)` where the needle starts, or -1. */
   indexIn(hay: Uint8Array, from: number, to: number): number {
     const needle = this.bytes;
+    const skip = this.skip;
     const last = needle.length - 1;
     let i = from;
     while (i + last < to) {
-      let j = last;
+      let k = skip[hay[i + last] as number] as number;
+      while (k !== 0) {
+        i += k;
+        if (i + last >= to) return -1;
+        k = skip[hay[i + last] as number] as number;
+      }
+      let j = last - 1;
       while (j >= 0 && fold[hay[i + j] as number] === needle[j]) j--;
       if (j < 0) return i;
-      i += this.shift[hay[i + last] as number] as number;
+      i += this.afterMismatch;
     }
     return -1;
   }
