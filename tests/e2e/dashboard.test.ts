@@ -1,6 +1,6 @@
 // The dashboard in Debian's chromium against a live local run: the loss chart grows as lines arrive, zoom re-asks
 // the server, log scale and smoothing change the chart and the URL, a share link restores the view, the log viewer
-// tails the log. Screenshots go to tests/test-output/screenshots (not committed).
+// tails the log and searches the whole file. Screenshots go to tests/test-output/screenshots (not committed).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -148,6 +148,36 @@ describe('dashboard in chromium', () => {
     const lineRect = await target.boundingBox();
     expect(lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'log-viewer.png'), fullPage: true });
+  });
+
+  it('searches the whole log on the server and opens a match that is not in the loaded window', async () => {
+    // The viewer loads only the log's last 4 KB here, so the banner near the start is not in the browser.
+    const tailOnly = /\/api\/runs\/\d+\/log$/;
+    await page.route(tailOnly, (route) => route.continue({ url: `${route.request().url()}?length=4096` }));
+    await page.getByTestId('tab-nodes').click();
+    await page.getByTestId('tab-log').click();
+    const viewer = page.getByTestId('log-viewer');
+    const lines = viewer.locator('.log-line');
+    await expect.poll(() => lines.count()).toBeGreaterThan(3);
+    const banner = 'using world size';
+    await page.getByTestId('log-search').fill(banner);
+    await expect.poll(() => lines.count()).toBe(0); // typing filters the loaded lines only: the banner is not among them
+    await page.getByTestId('log-search').press('Enter');
+    const progress = page.getByTestId('log-search-progress');
+    await expect.poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 }).toMatch(/^1 match for “using world size” · searched the whole log \(\d+(\.\d)? (KB|MB)\)/);
+    const match = page.getByTestId('log-match');
+    expect(await match.count()).toBe(1);
+    expect(await match.locator('.text').textContent()).toMatch(/^\[default0\]:using world size: \d+, data-parallel-size/);
+    await page.screenshot({ path: join(SHOTS, 'log-search-results.png'), fullPage: true });
+    await match.click();
+    const focused = viewer.locator('.log-line.focused');
+    await expect.poll(async () => (await focused.textContent()) ?? '').toContain(banner);
+    await expect.poll(() => page.getByTestId('log-pause').textContent()).toContain('resume tail');
+    const boxRect = await viewer.locator('.log-box').boundingBox();
+    const lineRect = await focused.boundingBox();
+    expect(lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'log-search-opened.png'), fullPage: true });
+    await page.unroute(tailOnly);
   });
 
   it('shows the run\'s nodes: the local node allocated to the job, a cell per (fake) GPU', async () => {

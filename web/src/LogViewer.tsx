@@ -55,7 +55,8 @@ async function fetchSearch(runId: number, text: string, rank: string, before: nu
 }
 
 function formatBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / (1024 * 1024)).toFixed(n < 100 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
@@ -70,6 +71,8 @@ export function LogViewer({ runId }: { runId: number }) {
   const [server, setServer] = useState<ServerSearch | null>(null);
   /** Index into `lines` of the line a jump or a match brought into view. */
   const [focused, setFocused] = useState<number | null>(null);
+  /** Byte offset of the search match whose window is shown. */
+  const [openedMatch, setOpenedMatch] = useState<number | null>(null);
   const searchId = useRef(0);
   const box = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
@@ -145,7 +148,10 @@ export function LogViewer({ runId }: { runId: number }) {
       setError((err as Error).message);
     }
   };
-  const jump = (iteration: number) => openWindow(`?iteration=${iteration}`);
+  const jump = (iteration: number) => {
+    setOpenedMatch(null);
+    return openWindow(`?iteration=${iteration}`);
+  };
   const earlier = async () => {
     if (!range || range.start === 0) return;
     const from = Math.max(0, range.start - 256 * 1024);
@@ -178,7 +184,7 @@ export function LogViewer({ runId }: { runId: number }) {
       <div className="controls">
         <button onClick={() => {
           // Resuming goes back to the end of the file (a jumped-to window may be hundreds of MB before it).
-          if (paused) { setRange(null); setFocused(null); }
+          if (paused) { setRange(null); setFocused(null); setOpenedMatch(null); }
           setPaused((p) => !p);
           follow.current = true;
         }} data-testid="log-pause">{paused ? '▶ resume tail' : '❚❚ pause'}</button>
@@ -209,7 +215,7 @@ export function LogViewer({ runId }: { runId: number }) {
           <ol>
             {server.matches.map((m) => (
               <li key={m.offset}>
-                <button onClick={() => void openWindow(`?around=${m.offset}`)} data-testid="log-match" title={`byte ${m.offset}`}>
+                <button className={m.offset === openedMatch ? 'opened' : ''} onClick={() => { setOpenedMatch(m.offset); void openWindow(`?around=${m.offset}`); }} data-testid="log-match" title={`byte ${m.offset}`}>
                   <span className="offset">{formatBytes(m.offset)}</span> <span className="text">{m.line}</span>
                 </button>
               </li>
@@ -222,6 +228,7 @@ export function LogViewer({ runId }: { runId: number }) {
         setScrollTop(el.scrollTop);
         follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW * 2;
       }} style={{ height: VIEW_ROWS * ROW }}>
+        {shown.length === 0 && lines.length > 0 && <p className="hint log-empty">no loaded line matches{search ? ' — press Enter to search the whole log' : ''}</p>}
         <div style={{ height: shown.length * ROW, position: 'relative' }}>
           {visible.map((l, i) => (
             <div key={first + i} className={focused !== null && shown === lines && first + i === focused ? 'log-line focused' : 'log-line'} style={{ top: (first + i) * ROW, height: ROW }}>{l}</div>
