@@ -2,12 +2,13 @@
 // imported as a run and followed by the local stack), over HTTP and in Debian's chromium:
 //  (a) the tail window, (b) the window around an iteration in the middle, (c) a whole-file search for a string that
 //      only occurs near the start (every "search earlier" continuation included), against `grep -c -F -i` on the
-//      same file, (d) in chromium, the time from clicking the log tab to the first rows shown.
+//      same file, (d) in chromium, the time from clicking the log tab to the first rows shown, and the same search
+//      as a user runs it (Enter, then "search earlier" until found; screenshots under tests/test-output).
 // Reports, never asserts.
 //
 // Usage: npm run bench -- logviewer     (or: npx tsx scripts/bench/logviewer.ts)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,7 @@ import { launchChromium } from '../../tests/e2e/browser.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = join(ROOT, 'tests/test-output/screenshots');
 const LINES = 1_000_000;
 /** In the banner only: the search must read the whole file to find it. */
 const NEEDLE = 'using world size';
@@ -103,6 +105,7 @@ export async function run(): Promise<void> {
       const grep = median(greps);
       console.log(`whole-file search for "${NEEDLE}" (${found} match; grep says ${grepCount}): median ${search.toFixed(0)} ms over ${requests} requests (${(size / 1024 / 1024 / (search / 1000)).toFixed(0)} MiB/s); grep -c -F -i: median ${grep.toFixed(0)} ms → search/grep ${(search / grep).toFixed(2)}×`);
 
+      mkdirSync(SHOTS, { recursive: true });
       const { context, close } = await launchChromium({ width: 1400, height: 1000 });
       try {
         const page = await context.newPage();
@@ -118,6 +121,27 @@ export async function run(): Promise<void> {
           opens.push(ms(t0));
         }
         console.log(`chromium, click on the log tab → first rows shown: median ${median(opens).toFixed(0)} ms, best ${Math.min(...opens).toFixed(0)} ms`);
+        // The search as a user sees it: the first answer (one budget's worth of the file), then "search earlier"
+        // until the banner is found. The screenshot shows the progress line mid-way.
+        const progress = page.getByTestId('log-search-progress');
+        const idle = async () => !((await progress.textContent()) ?? 'searching').startsWith('searching');
+        await page.getByTestId('log-search').fill(NEEDLE);
+        const t0 = performance.now();
+        await page.getByTestId('log-search').press('Enter');
+        await progress.waitFor();
+        while (!(await idle())) await page.waitForTimeout(5);
+        const firstAnswer = ms(t0);
+        await page.screenshot({ path: join(SHOTS, 'bench-log-search-partial.png'), fullPage: true });
+        const partial = await progress.textContent();
+        while ((await page.getByTestId('log-match').count()) === 0) {
+          await page.getByTestId('log-search-earlier').click();
+          while (!(await idle())) await page.waitForTimeout(5);
+        }
+        const found = ms(t0);
+        await page.getByTestId('log-match').first().click();
+        await page.locator('.log-line.focused').waitFor();
+        await page.screenshot({ path: join(SHOTS, 'bench-log-search-found.png'), fullPage: true });
+        console.log(`chromium, whole-log search: first answer ${firstAnswer.toFixed(0)} ms ("${partial?.replace(/search earlier.*$/, '').trim()}"), banner found after ${found.toFixed(0)} ms of clicking "search earlier"; screenshots in ${SHOTS}`);
       } finally {
         await close();
       }
