@@ -17,9 +17,12 @@ export type PointRow = { id: number; iteration: number; segment: number; timeMs:
 
 /** The value of `field` in a row: NaN is stored as NULL with `"<field>": "NaN"` in extra (SCHEMA.md). */
 export function fieldValue(row: PointRow, field: MetricField, extra: Record<string, unknown> | null): number | null {
-  const v = row[field];
-  if (v === null && extra?.[field] === 'NaN') return NaN;
-  return v;
+  return storedValue(row[field], field, extra);
+}
+
+/** A column's value with NaN restored: NULL plus `"<field>": "NaN"` in extra is a NaN, a bare NULL was not logged. */
+export function storedValue(column: number | null, field: MetricField, extra: Record<string, unknown> | null): number | null {
+  return column === null && extra?.[field] === 'NaN' ? NaN : column;
 }
 
 export function parseExtra(row: PointRow): Record<string, unknown> | null {

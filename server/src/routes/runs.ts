@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
 import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
-import { COLUMN_OF, fieldValue, lastRowId, parseExtra, POINT_COLUMNS, type PointRow } from '../realtime/points.js';
+import { COLUMN_OF, fieldValue, lastRowId, parseExtra, POINT_COLUMNS, storedValue, type PointRow } from '../realtime/points.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
 
@@ -108,8 +108,7 @@ function currentColumns(sqlite: Database.Database, runId: number, fields: readon
     const iteration = row[0] as number;
     const extra = row[1] === null ? null : (JSON.parse(row[1] as string) as Record<string, unknown>);
     for (let k = 0; k < fields.length; k++) {
-      const v = row[k + 2] as number | null;
-      const y = v === null && extra?.[fields[k] as MetricField] === 'NaN' ? NaN : v;
+      const y = storedValue(row[k + 2] as number | null, fields[k] as MetricField, extra);
       if (y === null) continue;
       const n = filled[k] as number;
       (xs[k] as Float64Array)[n] = iteration;
