@@ -5,6 +5,10 @@
 // batch, so a client holding `lastSeq` knows it missed something exactly when `batch.prevSeq !== lastSeq`
 // (ids are not contiguous per run, so "seq + 1" would not work). It then resubscribes with `afterSeq: lastSeq`
 // (the server replays the missing rows from the database) or backfills over REST.
+//
+// Bounds: a replay goes out in pages and only while the client is at most a bounded number of rows behind; further
+// behind, the ack is `resync` (load `/series`, which answers its own seq, then subscribe with that seq). A socket
+// may subscribe only so often and hold only so many rooms; one that stops reading is disconnected.
 import { z } from 'zod';
 import type { MetricField, WireNumber } from './metrics/fields.js';
 
@@ -58,7 +62,27 @@ export type SubscribeRequest = z.infer<typeof subscribeRequestSchema>;
 export const unsubscribeRequestSchema = z.object({ runId: z.number().int().positive() });
 export type UnsubscribeRequest = z.infer<typeof unsubscribeRequestSchema>;
 
-export type Ack = { ok: true; seq: number } | { ok: false; code: string; message: string };
+/** Why a subscribe (or unsubscribe) was refused; the message says it for people. */
+export type AckErrorCode =
+  | 'invalid_request'
+  | 'not_found'
+  | 'internal'
+  /** Too many subscribes from this socket in the current window: wait, then subscribe again. */
+  | 'rate_limited'
+  /** This socket already holds the most rooms allowed: unsubscribe from one first. */
+  | 'too_many_rooms'
+  /** This socket's previous subscribe is still replaying: wait for its ack. */
+  | 'busy';
+
+export type Ack =
+  | { ok: true; seq: number }
+  | { ok: false; code: AckErrorCode; message: string }
+  /**
+   * The client is too far behind to replay over the socket: load the series over REST (`/series`), then subscribe
+   * with `afterSeq` set to the seq that response carries. Nothing was sent and no room was joined. `seq` is the
+   * run's current seq, for information.
+   */
+  | { ok: false; code: 'resync'; message: string; seq: number };
 
 export interface ClientToServerEvents {
   subscribe: (request: SubscribeRequest, ack: (result: Ack) => void) => void;

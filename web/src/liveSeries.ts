@@ -1,13 +1,14 @@
 // The run's metric series: loaded over REST for the viewed range (min/max downsampled by the server), then kept
-// live from socket.io `points` batches. A batch whose prevSeq is not the last seq applied means points were missed:
-// the client resubscribes with afterSeq and the server replays them. A restart (an iteration at or below the last
-// one) replaces the tail from that iteration on, as the server's current series does.
-import { useEffect, useRef, useState } from 'react';
+// live from socket.io `points` batches (liveSubscription.ts: gaps are replayed, and a client too far behind reloads
+// over REST). A restart (an iteration at or below the last one) replaces the tail from that iteration on, as the
+// server's current series does.
+import { useEffect, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { fromWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
-import { acceptBatch, type ClientToServerEvents, type LivePoint, type PointsBatch, type ServerToClientEvents } from '@trainboard/shared/realtime';
-import { api } from './api.js';
+import type { ClientToServerEvents, LivePoint, ServerToClientEvents } from '@trainboard/shared/realtime';
+import { api, type SeriesResponse } from './api.js';
 import { CHART_FIELDS } from './chartFields.js';
+import { createLiveSubscription } from './liveSubscription.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
 export { CHART_FIELDS };
@@ -47,13 +48,21 @@ export function applyLive(points: readonly Point[], fresh: readonly LivePoint[],
   return out ?? points;
 }
 
+/** A /series response as chart series, NaN and infinities restored from their wire spelling. */
+function toSeriesMap(res: SeriesResponse): SeriesMap {
+  const loaded: SeriesMap = {};
+  for (const f of CHART_FIELDS) {
+    const s = res.series[f];
+    if (s) loaded[f] = { points: s.points.map(([x, y]) => [x, fromWireNumber(y)]), sampled: s.sampled };
+  }
+  return loaded;
+}
+
 export function useLiveSeries(runId: number, from: number | null, to: number | null): { series: SeriesMap; live: boolean; error: string | null; updates: number } {
   const [series, setSeries] = useState<SeriesMap>({});
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [updates, setUpdates] = useState(0);
-  const lastSeq = useRef(0);
-
   useEffect(() => {
     let alive = true;
     let socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
@@ -76,41 +85,32 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
       });
       setUpdates((n) => n + 1);
     };
-    const subscribe = () =>
-      socket?.emit('subscribe', { runId, afterSeq: lastSeq.current }, (ack) => {
-        if (!alive) return;
-        if (!ack.ok) return setError(ack.message);
-        setLive(true);
-      });
-    const onBatch = (batch: PointsBatch) => {
-      if (batch.runId !== runId) return;
-      const { gap, fresh } = acceptBatch(lastSeq.current, batch);
-      if (gap) return void subscribe(); // the replay brings the missed points; this batch's come again with it
-      if (fresh.length === 0) return;
-      lastSeq.current = batch.seq;
-      pending.push(...fresh);
-      flushTimer ??= setTimeout(flush, LIVE_FLUSH_MS);
-    };
-    (takePrefetchedSeries(runId, from, to) ?? api.series(runId, CHART_FIELDS, from, to)).then(
-      (res) => {
-        if (!alive) return;
-        lastSeq.current = res.seq;
-        const loaded: SeriesMap = {};
-        for (const f of CHART_FIELDS) {
-          const s = res.series[f];
-          if (s) loaded[f] = { points: s.points.map(([x, y]) => [x, fromWireNumber(y)]), sampled: s.sampled };
-        }
-        setSeries(loaded);
+    const stream = createLiveSubscription({
+      runId,
+      sendSubscribe: (request, ack) => socket?.emit('subscribe', request, ack),
+      loadSeries: () => api.series(runId, CHART_FIELDS, from, to),
+      onSeries: (res) => {
+        pending = []; // older than the response, which already holds them
+        setSeries(toSeriesMap(res));
         setError(null);
-        socket = io({ transports: ['websocket'] });
-        socket.on('connect', () => void subscribe());
-        socket.on('disconnect', () => alive && setLive(false));
-        socket.on('points', onBatch);
       },
-      (err: unknown) => alive && setError((err as Error).message),
-    );
+      onPoints: (fresh) => {
+        pending.push(...fresh);
+        flushTimer ??= setTimeout(flush, LIVE_FLUSH_MS);
+      },
+      onLive: (on) => alive && setLive(on),
+      onError: (message) => alive && setError(message),
+    });
+    stream.load(takePrefetchedSeries(runId, from, to) ?? api.series(runId, CHART_FIELDS, from, to)).then((ok) => {
+      if (!ok) return;
+      socket = io({ transports: ['websocket'] });
+      socket.on('connect', () => stream.subscribe());
+      socket.on('disconnect', () => alive && setLive(false));
+      socket.on('points', stream.onBatch);
+    }, (err: unknown) => alive && setError((err as Error).message));
     return () => {
       alive = false;
+      stream.stop();
       clearTimeout(flushTimer);
       socket?.disconnect();
       setLive(false);

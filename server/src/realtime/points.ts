@@ -50,3 +50,14 @@ export function lastRowId(sqlite: Database.Database, runId: number): number {
   const r = sqlite.prepare('SELECT max(id) AS m FROM iterations WHERE run_id = ?').get(runId) as { m: number | null };
   return r.m ?? 0;
 }
+
+/**
+ * How many of a run's rows have id in (afterId, upToId], counting no further than `cap`: the replay only needs to
+ * know whether a client is more than `cap` rows behind, and an uncapped count would walk a whole run.
+ */
+export function countRowsAfter(sqlite: Database.Database, runId: number, afterId: number, upToId: number, cap: number): number {
+  const r = sqlite
+    .prepare('SELECT count(*) AS n FROM (SELECT 1 FROM iterations WHERE run_id = ? AND id > ? AND id <= ? LIMIT ?)')
+    .get(runId, afterId, upToId, cap) as { n: number };
+  return r.n;
+}

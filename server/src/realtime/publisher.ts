@@ -1,12 +1,13 @@
 // Publishes each committed batch of a run's new iteration rows to its socket room, with the next seq.
 // The seq of a batch is the id of its last row (ids only grow), prevSeq the previous batch's seq; a client that
-// missed batches asks for the rows after its last seq, read back from the database (replay). Everything here is
-// synchronous (better-sqlite3), so a replay and a live batch never interleave.
+// missed batches asks for the rows after its last seq, read back from the database one bounded page at a time
+// (replay). Reads are synchronous (better-sqlite3): a page never interleaves with a publish, and a replay reads
+// only up to the published seq, so a socket that joins the room right after the page that reaches it misses nothing.
 import type Database from 'better-sqlite3';
 import type { PointsBatch } from '@trainboard/shared/realtime';
-import { lastRowId, rowsAfter, toLivePoint } from './points.js';
+import { countRowsAfter, lastRowId, rowsAfter, toLivePoint } from './points.js';
 
-/** Points per socket message: a replay of a whole run goes out in slices of this size. */
+/** Points per live socket message: a large commit (an import catching up) goes out in slices of this size. */
 export const MAX_POINTS_PER_BATCH = 5_000;
 
 export interface Publisher {
@@ -14,8 +15,13 @@ export interface Publisher {
   ensure(runId: number): number;
   /** Sends the run's rows committed since the last publish to its room. */
   publish(runId: number): void;
-  /** The batches that bring a client from `afterSeq` to the current seq. */
-  replay(runId: number, afterSeq: number): PointsBatch[];
+  /**
+   * The next replay page: at most `limit` rows after `afterSeq`, up to the published seq; null when `afterSeq`
+   * already is the published seq.
+   */
+  replayPage(runId: number, afterSeq: number, limit: number): PointsBatch | null;
+  /** How many rows a client at `afterSeq` is behind the published seq, counting no further than `cap`. */
+  behind(runId: number, afterSeq: number, cap: number): number;
   seq(runId: number): number;
 }
 
@@ -29,17 +35,11 @@ export function createPublisher(sqlite: Database.Database, emit: (runId: number,
     }
     return seq;
   };
-  const batchesAfter = (runId: number, afterSeq: number, upTo: number, replay: boolean): PointsBatch[] => {
-    const out: PointsBatch[] = [];
-    let prev = afterSeq;
-    for (;;) {
-      const rows = rowsAfter(sqlite, runId, prev, upTo, MAX_POINTS_PER_BATCH);
-      if (rows.length === 0) return out;
-      const points = rows.map(toLivePoint);
-      const seq = (points.at(-1) as { id: number }).id;
-      out.push({ runId, seq, prevSeq: prev, points, replay });
-      prev = seq;
-    }
+  const page = (runId: number, afterSeq: number, upTo: number, limit: number, replay: boolean): PointsBatch | null => {
+    const rows = rowsAfter(sqlite, runId, afterSeq, upTo, limit);
+    if (rows.length === 0) return null;
+    const points = rows.map(toLivePoint);
+    return { runId, seq: (points.at(-1) as { id: number }).id, prevSeq: afterSeq, points, replay };
   };
   return {
     ensure,
@@ -48,11 +48,18 @@ export function createPublisher(sqlite: Database.Database, emit: (runId: number,
       const from = ensure(runId);
       const upTo = lastRowId(sqlite, runId);
       if (upTo <= from) return;
-      for (const batch of batchesAfter(runId, from, upTo, false)) emit(runId, batch);
+      for (let batch = page(runId, from, upTo, MAX_POINTS_PER_BATCH, false); batch; batch = page(runId, batch.seq, upTo, MAX_POINTS_PER_BATCH, false)) {
+        emit(runId, batch);
+      }
       published.set(runId, upTo);
     },
-    replay(runId, afterSeq) {
-      return batchesAfter(runId, afterSeq, ensure(runId), true);
+    replayPage(runId, afterSeq, limit) {
+      const upTo = ensure(runId);
+      return afterSeq >= upTo ? null : page(runId, afterSeq, upTo, limit, true);
+    },
+    behind(runId, afterSeq, cap) {
+      const upTo = ensure(runId);
+      return afterSeq >= upTo ? 0 : countRowsAfter(sqlite, runId, afterSeq, upTo, cap);
     },
   };
 }
