@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
-import { startLocalStack } from '../../server/src/adapters/local-executor-stack.js';
+import { startLocalStack } from '../../server/src/localStack.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';

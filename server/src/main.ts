@@ -1,29 +1,29 @@
 // The server process: configuration from TRAINBOARD_* environment variables (validated with zod), pino logs on
-// stdout, the HTTP + socket.io server, one follower per followed log file, and a clean stop on SIGTERM/SIGINT.
-// The only module with side effects; everything it starts is built by functions tested on their own.
+// stdout, then the server stack (stack.ts: HTTP + socket.io, the built dashboard, followers and the nodes poller
+// over SSH when a login node is configured), and a clean stop on SIGTERM/SIGINT. The only module with side effects;
+// it builds the outside world (SSH) from the config and leaves the assembly to startServerStack.
 //
 //   TRAINBOARD_DB=./trainboard.db TRAINBOARD_SSH_HOST=login.example.org TRAINBOARD_SSH_USER=me \
 //   TRAINBOARD_SSH_KEY=~/.ssh/id_ed25519 TRAINBOARD_SSH_KNOWN_HOSTS=~/.ssh/known_hosts npx tsx server/src/main.ts
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { SlurmBackend } from './adapters/slurm-backend.js';
 import { SshShell } from './adapters/ssh-shell.js';
-import { createApp } from './app.js';
-import { openDatabase } from './db/client.js';
-import { startFollowManager } from './follow/followManager.js';
 import { sshRemoteFiles } from './follow/remoteFiles.js';
 import { slurmGpuProbe } from './nodes/gpuProbe.js';
-import { createNodesService } from './nodes/nodesService.js';
-import { createPublisher } from './realtime/publisher.js';
-import { attachRealtime, roomEmitters } from './realtime/socketServer.js';
+import { startServerStack, type ServerStackOptions } from './stack.js';
 
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const configSchema = z.object({
   TRAINBOARD_DB: z.string().min(1).default('.trainboard/trainboard.db'), // as the CLI
   TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   TRAINBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** The built dashboard (npm run build -w @trainboard/web); served when it holds an index.html. */
+  TRAINBOARD_WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
   TRAINBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRAINBOARD_SSH_HOST: z.string().min(1).optional(),
   TRAINBOARD_SSH_PORT: z.coerce.number().int().min(1).max(65535).default(22),
@@ -41,68 +41,66 @@ const configSchema = z.object({
   TRAINBOARD_NODES_POLL_MS: ms(15_000),
 });
 
-const parsed = configSchema.safeParse(process.env);
-if (!parsed.success) {
+type Config = z.infer<typeof configSchema>;
+
+function readConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = configSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
   // Names and messages only: values may be secrets (key paths are not, but passphrases could be added later).
   for (const issue of parsed.error.issues) process.stderr.write(`config: ${issue.path.join('.')}: ${issue.message}\n`);
   process.exit(2);
 }
-const config = parsed.data;
-const logger = pino({ level: config.TRAINBOARD_LOG_LEVEL, base: { pid: process.pid } });
 
-const conn = openDatabase(config.TRAINBOARD_DB);
-const shell = config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER
-  ? new SshShell({
+function sshShell(config: Config): SshShell | null {
+  if (!config.TRAINBOARD_SSH_HOST || !config.TRAINBOARD_SSH_USER) return null;
+  return new SshShell({
     host: config.TRAINBOARD_SSH_HOST, port: config.TRAINBOARD_SSH_PORT, username: config.TRAINBOARD_SSH_USER,
     ...(config.TRAINBOARD_SSH_KEY ? { privateKeyPath: config.TRAINBOARD_SSH_KEY } : { useAgent: true }),
     ...(config.TRAINBOARD_SSH_KNOWN_HOSTS ? { knownHostsPath: config.TRAINBOARD_SSH_KNOWN_HOSTS } : {}),
     ...(config.TRAINBOARD_SSH_FINGERPRINT ? { hostFingerprint: config.TRAINBOARD_SSH_FINGERPRINT } : {}),
     // A dead connection must be noticed in seconds, not when TCP gives up.
     keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
-  })
-  : null;
-// The logs live where the follower reads them: the log viewer reads them the same way.
-const files = shell ? sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS) : null;
-const nodes = shell
-  ? createNodesService({ sqlite: conn.sqlite, backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), logger, pollMs: config.TRAINBOARD_NODES_POLL_MS })
-  : null;
-nodes?.start();
-const http = createServer(createApp({ conn, logger, ...(files ? { files } : {}), ...(nodes ? { nodes } : {}) }));
-let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
-const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
-const io = attachRealtime(http, { publisher, logger, runExists: (id) => runExists.get(id) !== undefined });
-const emitters = roomEmitters(io);
-emitPoints = emitters.points;
-
-let manager: ReturnType<typeof startFollowManager> | null = null;
-if (files) {
-  manager = startFollowManager({
-    conn, logger, files, scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
-    timing: { pollMs: config.TRAINBOARD_FOLLOW_POLL_MS, identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS },
-    beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
-    onStatus: emitters.status,
   });
-} else {
-  logger.warn('TRAINBOARD_SSH_HOST/TRAINBOARD_SSH_USER not set: no log file is followed');
 }
 
-http.listen(config.TRAINBOARD_PORT, config.TRAINBOARD_HOST, () => {
-  const { port } = http.address() as AddressInfo;
-  logger.info({ port, host: config.TRAINBOARD_HOST }, 'listening');
-});
+function stackOptions(config: Config, shell: SshShell | null, logger: Logger): ServerStackOptions {
+  const webDir = config.TRAINBOARD_WEB_DIR;
+  const built = existsSync(join(webDir, 'index.html'));
+  if (!built) logger.warn({ webDir }, 'no built dashboard there (npm run build -w @trainboard/web): serving the API only');
+  if (!shell) logger.warn('TRAINBOARD_SSH_HOST/TRAINBOARD_SSH_USER not set: no log file is followed');
+  return {
+    dbPath: config.TRAINBOARD_DB, host: config.TRAINBOARD_HOST, port: config.TRAINBOARD_PORT, logger,
+    ...(built ? { webDir } : {}),
+    pollMs: config.TRAINBOARD_FOLLOW_POLL_MS, identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS,
+    scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
+    ...(shell ? {
+      // The logs live where the follower reads them: the log viewer reads them the same way.
+      files: sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS),
+      scheduler: { backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), pollMs: config.TRAINBOARD_NODES_POLL_MS },
+    } : {}),
+  };
+}
+
+const config = readConfig(process.env);
+const logger = pino({ level: config.TRAINBOARD_LOG_LEVEL, base: { pid: process.pid } });
+const shell = sshShell(config);
+let stack: Awaited<ReturnType<typeof startServerStack>>;
+try {
+  stack = await startServerStack(stackOptions(config, shell, logger));
+} catch (err) {
+  logger.fatal({ err: (err as Error).message }, 'could not start');
+  await shell?.close();
+  process.exit(1);
+}
+logger.info({ url: stack.url, port: (stack.http.address() as AddressInfo).port }, 'listening');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'stopping');
-  await manager?.stop();
-  await nodes?.stop();
+  await stack.stop(); // followers, nodes poller, socket.io and HTTP, then the database
   await shell?.close();
-  await io.close(); // also closes the HTTP server
-  conn.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,6 +1,7 @@
-// The server assembled around one SQLite file: HTTP + socket.io (optionally serving the built dashboard) and the
-// followers, reading log files through whichever RemoteFiles the caller gives (local files for the embedded
-// default, SFTP for a cluster). Schedulers are not part of it: the caller pairs it with a ClusterBackend.
+// The one composition root of the server: one SQLite file, HTTP + socket.io (optionally serving the built
+// dashboard), the followers reading log files through whichever RemoteFiles the caller gives (local files for the
+// embedded default, SFTP for a cluster) and the nodes poller over the caller's ClusterBackend. main.ts (the server
+// process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -8,6 +9,7 @@ import type { ClusterBackend } from './adapters/cluster-backend.js';
 import { createApp } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
+import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService } from './nodes/nodesService.js';
@@ -16,7 +18,8 @@ import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/so
 
 export interface ServerStackOptions {
   dbPath: string;
-  files: RemoteFiles;
+  /** Where the logs are read (followers, log viewer); without it nothing is followed and /log answers 503. */
+  files?: RemoteFiles;
   webDir?: string;
   host?: string;
   /** 0 picks a free port. */
@@ -24,6 +27,8 @@ export interface ServerStackOptions {
   logger: Logger;
   /** How often an idle follower asks for the file's size. */
   pollMs?: number;
+  /** How often a follower checks that its file is still the same file. */
+  identityCheckMs?: number;
   /** How often the manager looks for newly followed files. */
   scanMs?: number;
   /** The scheduler the nodes view polls on its own timer; without one, /api/runs/:id/nodes answers 503. */
@@ -35,7 +40,8 @@ export interface ServerStack {
   conn: OpenDatabase;
   http: Server;
   io: RealtimeServer;
-  manager: FollowManager;
+  /** Null without `files`. */
+  manager: FollowManager | null;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -48,7 +54,9 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
   }) : null;
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const http = createServer(createApp({ conn, logger: o.logger, files: o.files, ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}) }));
+  const http = createServer(createApp({
+    conn, logger: o.logger, ...(o.files ? { files: o.files } : {}), ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}),
+  }));
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
   const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
@@ -67,13 +75,13 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowManager({
-    conn, logger: o.logger, files: o.files, scanMs: o.scanMs ?? 500,
-    timing: { pollMs: o.pollMs ?? 100 },
+  const timing: Partial<FollowTiming> = { pollMs: o.pollMs ?? 100, ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}) };
+  const manager = o.files ? startFollowManager({
+    conn, logger: o.logger, files: o.files, scanMs: o.scanMs ?? 500, timing,
     beforeStart: (runId) => publisher.ensure(runId),
     onCommitted: (runId) => publisher.publish(runId),
     onStatus: emitters.status,
-  });
+  }) : null;
   nodes?.start();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
@@ -82,7 +90,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     async stop() {
       if (stopped) return;
       stopped = true;
-      await manager.stop();
+      await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server
       conn.close();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { launchTrainingJob, type TrainingJob } from '../../server/src/adapters/training-job.js';
-import { startLocalStack, type LocalStack } from '../../server/src/adapters/local-executor-stack.js';
+import { startLocalStack, type LocalStack } from '../../server/src/localStack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const WEB_DIST = join(ROOT, 'web/dist');

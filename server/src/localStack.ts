@@ -1,11 +1,11 @@
 // The embedded default, assembled: the server stack (SQLite file, HTTP + socket.io, optionally the built
-// dashboard) with followers reading local log files, and the local executor. Used by the demo, the browser tests
-// and the dashboard benchmark; the cluster setup lives in main.ts.
+// dashboard) with followers reading local log files, and the local executor. Used by the browser tests and the
+// benchmarks; the server process (main.ts) and the demo compose the same stack for a cluster.
 import type { Logger } from 'pino';
-import { localFiles } from '../follow/localFiles.js';
-import { FAKE_NVIDIA_SMI_DIR, localGpuProbe } from '../nodes/gpuProbe.js';
-import { startServerStack, type ServerStack } from '../stack.js';
-import { LocalExecutor } from './local-executor.js';
+import { localFiles } from './follow/localFiles.js';
+import { FAKE_NVIDIA_SMI_DIR, localGpuProbe } from './nodes/gpuProbe.js';
+import { startServerStack, type ServerStack } from './stack.js';
+import { LocalExecutor } from './adapters/local-executor.js';
 
 export interface LocalStackOptions {
   dbPath: string;
