@@ -1,7 +1,12 @@
 // Argument parsing shared by every `trainboard` command: node:util parseArgs plus the house conventions —
 // `--help` prints the usage (exit 0), and a usage error prints the message and the usage on stderr (exit 2).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CliIo } from './main.js';
+
+/** Where a command writes: the process's streams, or buffers in tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>>;

@@ -1,9 +1,6 @@
 // `trainboard <command> ...`: dispatches to one module per command, loaded lazily so that
 // `trainboard parse` never pays for the database or SSH code.
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { CliIo } from './args.js';
 
 export type CommandRun = (argv: string[], io: CliIo) => Promise<number>;
 

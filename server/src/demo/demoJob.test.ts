@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalShell } from '../adapters/local-shell.js';
+import { captureIo } from '../cli/commands/captureIo.js';
+import { run as render } from '../cli/commands/render.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { prepareDemoJob } from './demoJob.js';
 
@@ -36,6 +38,17 @@ describe('prepareDemoJob', () => {
     expect(second.status).toBe(0);
     expect(second.stdout).toContain('successfully loaded checkpoint from ckpt at iteration 5');
     expect(second.stdout).toMatch(/iteration\s+12\//);
+  });
+
+  it('renders the script `trainboard render --preset demo --template fake-trainer` renders (one render path)', async () => {
+    const dir = join(root, 'same-path');
+    const job = await prepareDemoJob({ shell, runDir: dir, fakeTrainer: FAKE_TRAINER_PATH }, { secondsPerIteration: 0.05, crashAt: null });
+    const io = captureIo();
+    const out = join(root, 'rendered');
+    const code = await render(['--preset', 'demo', '--template', 'fake-trainer', '--fake-trainer', join(dir, 'pretrain_gpt_demo.py'),
+      '--seconds-per-iteration', '0.05', '--out', out], io);
+    expect(code, io.err()).toBe(0);
+    expect(job.script).toBe(readFileSync(join(out, 'trainboard-demo.fake.slurm'), 'utf8'));
   });
 
   it('refuses a crash iteration outside the run and a relative folder, before writing anything', async () => {

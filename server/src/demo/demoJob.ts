@@ -1,10 +1,11 @@
-// The demo's job, for any target: the `demo` preset rendered with the fake-trainer template, a small wrapper
+// The demo's job, for any target: the `demo` preset rendered with the fake-trainer template (through
+// renderRunConfig, the path `trainboard render` takes), a small wrapper
 // around the fake trainer that injects one crash (the first job dies at a chosen iteration, so the restart from
 // the last checkpoint shows on the charts), and the run's folder, all written through a Shell where the job runs
 // (this machine for the local executor, the login node over SSH for Slurm).
 import { posix } from 'node:path';
-import { PRESETS, formatIssue, renderRun, validateRunConfig } from '@trainboard/shared/runconfig/index';
-import { readTemplate } from '../render/templates.js';
+import { formatIssue } from '@trainboard/shared/runconfig/index';
+import { renderRunConfig } from '../render/renderRunConfig.js';
 import { CommandFailedError, type Shell } from '../adapters/shell.js';
 
 export interface DemoJobTarget {
@@ -63,19 +64,19 @@ async function writeFile(shell: Shell, path: string, content: string): Promise<v
 
 export async function prepareDemoJob(target: DemoJobTarget, options: DemoJobOptions): Promise<DemoJob> {
   if (!posix.isAbsolute(target.runDir)) throw new Error(`the demo's run folder must be absolute: ${target.runDir}`);
-  const preset = PRESETS.demo;
-  const input = target.partition ? { ...preset, cluster: { ...preset.cluster, partition: target.partition } } : preset;
-  const result = validateRunConfig(input);
+  const wrapper = posix.join(target.runDir, 'pretrain_gpt_demo.py');
+  const marker = posix.join(target.runDir, 'crash-once');
+  // The same path as `trainboard render --preset demo --template fake-trainer`: profile merged, validated, planned.
+  const result = await renderRunConfig({
+    source: { preset: 'demo', ...(target.partition ? { cluster: { partition: target.partition } } : {}) },
+    template: 'fake-trainer',
+    fakeTrainer: { fakeTrainerPath: wrapper, secondsPerIteration: options.secondsPerIteration },
+  });
   if (!result.ok) throw new Error(`the demo preset does not validate for this cluster:\n${result.issues.map(formatIssue).join('\n')}`);
-  const { config, plan } = result;
+  const { config, plan, rendered } = result;
   if (options.crashAt !== null && !(Number.isInteger(options.crashAt) && options.crashAt > 0 && options.crashAt < plan.trainIters)) {
     throw new Error(`the crash iteration must be an integer in [1, ${plan.trainIters - 1}], got ${options.crashAt}`);
   }
-  const wrapper = posix.join(target.runDir, 'pretrain_gpt_demo.py');
-  const marker = posix.join(target.runDir, 'crash-once');
-  const rendered = renderRun(config, plan, await readTemplate('fake-trainer'), {
-    fakeTrainerPath: wrapper, secondsPerIteration: options.secondsPerIteration,
-  });
   const script = rendered.files[rendered.scriptName];
   if (script === undefined) throw new Error(`the renderer wrote no ${rendered.scriptName}`);
 

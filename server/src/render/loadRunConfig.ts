@@ -5,10 +5,13 @@ import path from 'node:path';
 import {
   applyClusterProfile, isPresetName, parseRunConfigText, PRESETS, validateRunConfig,
 } from '@trainboard/shared/runconfig/index';
-import type { ConfigIssue, ValidationResult } from '@trainboard/shared/runconfig/index';
+import type { ConfigIssue, ParseResult, ValidationResult } from '@trainboard/shared/runconfig/index';
 import { loadClusterProfiles } from './templates.js';
 
-export type RunConfigSource = { file: string } | { preset: string };
+export type RunConfigSource = ({ file: string } | { preset: string }) & {
+  /** Set over the config's `cluster` section before its profile is merged (the demo's partition on a cluster). */
+  cluster?: Record<string, unknown>;
+};
 
 export type LoadResult = { ok: false; issues: ConfigIssue[] } | ValidationResult;
 
@@ -16,14 +19,26 @@ function fileIssue(why: string, fix: string): ConfigIssue {
   return { severity: 'error', rule: 'file', path: '(file)', value: undefined, why, fix };
 }
 
-/** Reads, parses, merges and validates. Never throws for bad user input: problems come back as findings. */
+/**
+ * Reads, parses, merges over the cluster profile and validates: a file and a preset take the same path.
+ * Never throws for bad user input: problems come back as findings.
+ */
 export async function loadRunConfig(source: RunConfigSource, templatesDir?: string): Promise<LoadResult> {
+  const raw = await readRaw(source);
+  if (!raw.ok) return raw;
+  const value = source.cluster ? withCluster(raw.value, source.cluster) : raw.value;
+  const merged = applyClusterProfile(value, await loadClusterProfiles(templatesDir));
+  if (!merged.ok) return merged;
+  return validateRunConfig(merged.value);
+}
+
+async function readRaw(source: RunConfigSource): Promise<ParseResult> {
   if ('preset' in source) {
     if (!isPresetName(source.preset)) {
       return { ok: false, issues: [{ severity: 'error', rule: 'preset', path: '--preset', value: source.preset,
         why: 'no preset has this name', fix: `use one of: ${Object.keys(PRESETS).join(', ')}` }] };
     }
-    return validateRunConfig(PRESETS[source.preset]);
+    return { ok: true, value: PRESETS[source.preset] };
   }
   let text: string;
   try {
@@ -32,9 +47,11 @@ export async function loadRunConfig(source: RunConfigSource, templatesDir?: stri
     return { ok: false, issues: [fileIssue(`cannot read ${source.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path')] };
   }
   const format = path.extname(source.file).toLowerCase() === '.json' ? 'json' : 'yaml';
-  const parsed = parseRunConfigText(text, format);
-  if (!parsed.ok) return parsed;
-  const merged = applyClusterProfile(parsed.value, await loadClusterProfiles(templatesDir));
-  if (!merged.ok) return merged;
-  return validateRunConfig(merged.value);
+  return parseRunConfigText(text, format);
+}
+
+function withCluster(raw: unknown, cluster: Record<string, unknown>): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw; // validation reports it
+  const own = (raw as { cluster?: unknown }).cluster;
+  return { ...raw, cluster: { ...(typeof own === 'object' && own !== null ? own : {}), ...cluster } };
 }

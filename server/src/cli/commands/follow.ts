@@ -2,7 +2,7 @@
 // server (server/src/main.ts) while the run is pending or running. The file may not exist yet (job pending).
 import { resolve } from 'node:path';
 import { parseCommandArgs, usageError } from '../args.js';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../args.js';
 import { openDatabase } from '../../db/client.js';
 import { registerFollowedFile } from '../../follow/followedSources.js';
 

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { parseCommandArgs, usageError } from '../args.js';
 import pino from 'pino';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../args.js';
 import { openDatabase } from '../../db/client.js';
 import { FileIdentityError, importLogFile, type ImportProgress, type ImportResult } from '../../ingest/importFile.js';
 import { ConcurrentIngestError } from '../../ingest/ingestWriter.js';

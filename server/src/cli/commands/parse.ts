@@ -8,7 +8,7 @@ import { eventToJson } from '@trainboard/shared/log/json';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { emptySummary, formatSummary, summarizeEvents, withStats } from '@trainboard/shared/log/summary';
 import type { LogEvent } from '@trainboard/shared/log/events';
-import type { CliIo } from '../main.js';
+import type { CliIo } from '../args.js';
 
 const USAGE = `usage: trainboard parse FILE... [--json]
 

@@ -1,8 +1,8 @@
 // `trainboard plan CONFIG|--preset NAME [--json]`: the derived values of a run (layout, train_iters, memory, time).
 import { parseCommandArgs } from '../args.js';
 import type { RunConfig, RunPlan } from '@trainboard/shared/runconfig/index';
-import type { CliIo } from '../main.js';
-import { loadFromArgs, printIssues } from '../../render/cliSource.js';
+import type { CliIo } from '../args.js';
+import { loadFromArgs, printIssues } from '../cliSource.js';
 
 const USAGE = `usage: trainboard plan CONFIG | --preset NAME [--json]
 

@@ -1,11 +1,12 @@
 // `trainboard render CONFIG|--preset NAME --out DIR`: writes the sbatch script and the DeepSpeed config.
 import { parseCommandArgs, usageError } from '../args.js';
 import path from 'node:path';
-import { RenderError, renderRun, TEMPLATE_NAMES } from '@trainboard/shared/runconfig/index';
+import { RenderError, TEMPLATE_NAMES } from '@trainboard/shared/runconfig/index';
 import type { TemplateName } from '@trainboard/shared/runconfig/index';
-import type { CliIo } from '../main.js';
-import { loadFromArgs, printIssues, summaryLine } from '../../render/cliSource.js';
-import { FAKE_TRAINER_PATH, readTemplate } from '../../render/templates.js';
+import type { CliIo } from '../args.js';
+import { printIssues, sourceFromArgs, summaryLine } from '../cliSource.js';
+import { renderRunConfig } from '../../render/renderRunConfig.js';
+import { FAKE_TRAINER_PATH } from '../../render/templates.js';
 import { writeRenderedRun } from '../../render/writeRun.js';
 
 const USAGE = `usage: trainboard render CONFIG | --preset NAME --out DIR [--template NAME] [--fake-trainer PATH] [--seconds-per-iteration S]
@@ -35,19 +36,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const seconds = Number(values['seconds-per-iteration']);
-  const result = await loadFromArgs(parsed.positionals, values.preset, io, 'render');
-  if (!result) return 2;
-  if (!result.ok) {
-    printIssues(result.issues, io.stderr);
-    io.stderr.write(`trainboard render: refusing to render an invalid config (${summaryLine(result.issues)})\n`);
-    return 1;
-  }
+  const source = sourceFromArgs(parsed.positionals, values.preset, io, 'render');
+  if (!source) return 2;
   try {
-    const template = await readTemplate(values.template as TemplateName);
-    const rendered = renderRun(result.config, result.plan, template, {
-      fakeTrainerPath: path.resolve(values['fake-trainer']),
-      secondsPerIteration: seconds,
+    const result = await renderRunConfig({
+      source, template: values.template as TemplateName,
+      fakeTrainer: { fakeTrainerPath: path.resolve(values['fake-trainer']), secondsPerIteration: seconds },
     });
+    if (!result.ok) {
+      printIssues(result.issues, io.stderr);
+      io.stderr.write(`trainboard render: refusing to render an invalid config (${summaryLine(result.issues)})\n`);
+      return 1;
+    }
+    const { rendered } = result;
     const written = await writeRenderedRun(rendered, values.out);
     printIssues(result.issues, io.stderr);
     for (const file of written) io.stdout.write(`wrote ${file}\n`);

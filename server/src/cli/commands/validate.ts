@@ -1,7 +1,7 @@
 // `trainboard validate CONFIG|--preset NAME [--json]`: every finding with field, value, why and fix; exit 1 on errors.
 import { parseCommandArgs } from '../args.js';
-import type { CliIo } from '../main.js';
-import { loadFromArgs, printIssues, summaryLine } from '../../render/cliSource.js';
+import type { CliIo } from '../args.js';
+import { loadFromArgs, printIssues, summaryLine } from '../cliSource.js';
 
 const USAGE = `usage: trainboard validate CONFIG | --preset NAME [--json]
 
