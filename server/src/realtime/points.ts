@@ -39,10 +39,14 @@ export function toLivePoint(row: PointRow): LivePoint {
   return { id: row.id, iteration: row.iteration, segment: row.segment, timeMs: row.timeMs, values };
 }
 
-/** A run's rows with id in (afterId, upToId], in id order (the order they were committed). */
+/**
+ * A run's rows with id in (afterId, upToId], in id order (the order they were committed). `+run_id` keeps SQLite
+ * off the (run_id, is_current, iteration) index, which made every page walk and sort the whole run (~10 ms at 115k
+ * rows): the id range of the primary key reads only the rows committed in between.
+ */
 export function rowsAfter(sqlite: Database.Database, runId: number, afterId: number, upToId: number, limit: number): PointRow[] {
   return sqlite
-    .prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`)
+    .prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE +run_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`)
     .all(runId, afterId, upToId, limit) as PointRow[];
 }
 
@@ -57,7 +61,7 @@ export function lastRowId(sqlite: Database.Database, runId: number): number {
  */
 export function countRowsAfter(sqlite: Database.Database, runId: number, afterId: number, upToId: number, cap: number): number {
   const r = sqlite
-    .prepare('SELECT count(*) AS n FROM (SELECT 1 FROM iterations WHERE run_id = ? AND id > ? AND id <= ? LIMIT ?)')
+    .prepare('SELECT count(*) AS n FROM (SELECT 1 FROM iterations WHERE +run_id = ? AND id > ? AND id <= ? LIMIT ?)')
     .get(runId, afterId, upToId, cap) as { n: number };
   return r.n;
 }

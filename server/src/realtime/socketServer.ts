@@ -77,13 +77,14 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): RealtimeSe
   const limits = { ...DEFAULT_REALTIME_LIMITS, ...deps.limits };
   const io: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
   const states = new Map<string, SocketState>();
+  const turn = createTurns();
   io.on('connection', (socket) => {
     const state: SocketState = { windowStart: Date.now(), subscribes: 0, replaying: false, slowChecks: 0 };
     states.set(socket.id, state);
     socket.on('disconnect', () => states.delete(socket.id));
     socket.on('subscribe', (raw, ack) => {
       const reply = typeof ack === 'function' ? ack : () => undefined;
-      void subscribe(socket, state, raw, deps, limits).then(reply, (err: unknown) => {
+      void subscribe(socket, state, raw, { ...deps, turn }, limits).then(reply, (err: unknown) => {
         deps.logger.error({ err: (err as Error).message }, 'subscribe failed');
         reply({ ok: false, code: 'internal', message: 'could not read the run' });
       });
@@ -102,7 +103,9 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): RealtimeSe
   return io;
 }
 
-async function subscribe(socket: RealtimeSocket, state: SocketState, raw: unknown, deps: RealtimeDeps, limits: RealtimeLimits): Promise<Ack> {
+type SubscribeDeps = RealtimeDeps & { turn: () => Promise<void> };
+
+async function subscribe(socket: RealtimeSocket, state: SocketState, raw: unknown, deps: SubscribeDeps, limits: RealtimeLimits): Promise<Ack> {
   const parsed = subscribeRequestSchema.safeParse(raw);
   if (!parsed.success) return invalid(parsed.error.issues[0]?.message ?? 'invalid request');
   const { runId, afterSeq } = parsed.data;
@@ -126,34 +129,63 @@ async function subscribe(socket: RealtimeSocket, state: SocketState, raw: unknow
     if (publisher.behind(runId, afterSeq, limits.maxReplayRows + 1) > limits.maxReplayRows) return resync(runId, publisher, limits);
     state.replaying = true;
     try {
-      const outcome = await replay(socket, runId, afterSeq, publisher, limits);
+      const outcome = await replay(socket, runId, afterSeq, deps, limits);
       if (outcome === 'resync') return resync(runId, publisher, limits);
+      if (outcome === 'gone') return { ok: false, code: 'internal', message: 'disconnected during the replay' };
+      return { ok: true, seq: outcome.joinedAt };
     } finally {
       state.replaying = false;
     }
   }
-  // Synchronous from the replay's last (empty) read: no publish can fall between it and the join.
   void socket.join(room);
   return { ok: true, seq: publisher.seq(runId) };
 }
 
 /**
- * Sends the run's rows after `afterSeq` page by page until a read finds nothing left. Gives up ('resync') when a run
- * ingesting faster than the client reads has made it send more than maxReplayRows, and stops when the socket goes.
+ * Sends the run's rows after `afterSeq` page by page until a read finds nothing left, and joins the run's room in
+ * that same synchronous step: an await between the two would let a publish (a follower's commit) fall between
+ * them. Gives up ('resync') when a run ingesting faster than the client reads has made it send more than
+ * maxReplayRows, and stops when the socket goes.
  */
-async function replay(socket: RealtimeSocket, runId: number, afterSeq: number, publisher: Publisher, limits: RealtimeLimits): Promise<'done' | 'resync' | 'gone'> {
+async function replay(socket: RealtimeSocket, runId: number, afterSeq: number, deps: SubscribeDeps, limits: RealtimeLimits): Promise<{ joinedAt: number } | 'resync' | 'gone'> {
+  const { publisher } = deps;
   let prev = afterSeq;
   let sent = 0;
   for (;;) {
+    await deps.turn();
     if (socket.disconnected) return 'gone';
     const page = publisher.replayPage(runId, prev, limits.replayPageRows);
-    if (!page) return 'done';
+    if (!page) {
+      void socket.join(runRoom(runId));
+      return { joinedAt: deps.publisher.seq(runId) };
+    }
     if (sent + page.points.length > limits.maxReplayRows) return 'resync';
     socket.emit('points', page);
     prev = page.seq;
     sent += page.points.length;
     await drained(socket, limits.replayLowWaterBytes);
   }
+}
+
+/**
+ * Hands out one replay page per turn of the event loop, server-wide: ten sockets replaying at once then delay
+ * other requests by one page's work, not ten (immediates queued by an immediate run on the next turn).
+ */
+function createTurns(): () => Promise<void> {
+  const waiting: (() => void)[] = [];
+  let scheduled = false;
+  const pump = () => {
+    waiting.shift()?.();
+    scheduled = waiting.length > 0;
+    if (scheduled) setImmediate(pump);
+  };
+  return () => new Promise<void>((resolve) => {
+    waiting.push(resolve);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(pump);
+    }
+  });
 }
 
 function resync(runId: number, publisher: Publisher, limits: RealtimeLimits): Ack {
@@ -163,9 +195,8 @@ function resync(runId: number, publisher: Publisher, limits: RealtimeLimits): Ac
   };
 }
 
-/** Yields to the event loop, then waits until the socket's send buffer is down to `lowWater` (or the socket is gone). */
+/** Waits until the socket's send buffer is down to `lowWater` (or the socket is gone). */
 async function drained(socket: RealtimeSocket, lowWater: number): Promise<void> {
-  await new Promise((resolve) => setImmediate(resolve));
   while (!socket.disconnected && bufferedBytes(socket) > lowWater) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
