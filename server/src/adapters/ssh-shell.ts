@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { knownHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
+import { knownHostKeys, revokedHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
 import { ShellError, type ExecOptions, type Shell, type ShellResult } from './shell.js';
 
 export interface SshShellOptions {
@@ -78,7 +78,7 @@ export class SshShell implements Shell {
     return this.connecting;
   }
 
-  private trust(): { knownHosts?: KnownHostKey[]; fingerprint?: string } {
+  private trust(): { knownHosts?: KnownHostKey[]; revoked?: KnownHostKey[]; fingerprint?: string } {
     const o = this.options;
     if (o.hostFingerprint) return { fingerprint: o.hostFingerprint };
     if (!o.knownHostsPath) throw new ShellError('config', `no known_hosts file or host fingerprint configured for ${this.target}`);
@@ -88,7 +88,7 @@ export class SshShell implements Shell {
     } catch (e) {
       throw new ShellError('config', `cannot read known_hosts file ${o.knownHostsPath}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22) };
+    return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22), revoked: revokedHostKeys(text) };
   }
 
   private auth(): Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'> {
