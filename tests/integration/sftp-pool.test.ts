@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ShellError } from '../../server/src/adapters/shell.js';
 import { SshShell } from '../../server/src/adapters/ssh-shell.js';
 import { sshRemoteFiles } from '../../server/src/follow/remoteFiles.js';
 import { readRange } from '../../server/src/routes/logSource.js';
@@ -104,4 +105,36 @@ describe('SFTP channel pool on a real sshd', () => {
       await sshd.stop();
     }
   });
+});
+
+describe('a dropped SSH connection', () => {
+  it('fails the running command and every SFTP request at once, then reconnects', async () => {
+    const sshd = new PrivateSshd(c, c.ssh.port + 62, dir);
+    await sshd.start();
+    // Timeouts far beyond the test's own: a request left waiting on the dead connection fails the test by hanging.
+    const shell = new SshShell(sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, commandTimeoutMs: 600_000, keepaliveIntervalMs: 600_000 }));
+    const files = sshRemoteFiles(shell, 600_000);
+    try {
+      const file = await files.open(path);
+      expect(await file.size()).toBe(bytes.length);
+      const running = shell.exec(['sleep', '60']).then(() => null, (e: unknown) => e);
+      await until('the command to start', () => connectionsOf(sshd.pid) === 1 && shell.sftpStats().leases === 1, 10_000, 20);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sshd.killSessions()).toBeGreaterThan(0);
+      const err = await running;
+      expect(err).toBeInstanceOf(ShellError);
+      expect((err as ShellError).kind).toBe('closed');
+      // A request on the channel of the dead connection: ssh2 alone would store it and never answer.
+      await expect(file.size()).rejects.toMatchObject({ kind: 'closed' });
+      await expect(file.read(0, 100)).rejects.toMatchObject({ kind: 'closed' });
+      await file.close();
+      const again = await files.open(path);
+      expect((await again.read(0, 10)).equals(bytes.subarray(0, 10))).toBe(true);
+      await again.close();
+      expect(shell.connectionsOpened).toBe(2);
+    } finally {
+      await shell.close();
+      await sshd.stop();
+    }
+  }, 60_000);
 });
