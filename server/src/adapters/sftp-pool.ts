@@ -26,7 +26,7 @@ export interface SftpPoolOptions {
   idleMs: number;
 }
 
-export const DEFAULT_SFTP_POOL: SftpPoolOptions = { maxChannels: 4, leasesPerChannel: 8, maxQueue: 64, queueTimeoutMs: 10_000, idleMs: 15_000 };
+export const DEFAULT_SFTP_POOL: SftpPoolOptions = { maxChannels: 4, leasesPerChannel: 16, maxQueue: 64, queueTimeoutMs: 10_000, idleMs: 15_000 };
 
 type Done<T> = (err: Error | null | undefined, value: T) => void;
 
