@@ -1,4 +1,5 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -99,6 +100,48 @@ describe('follower', () => {
     expect(iterationsOf(source.id)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(files.failures).toBeGreaterThan(5);
     expect(commits).toBeGreaterThan(20);
+  });
+
+  it('starts the reconnect backoff afresh after a session that made progress, however often the transport drops', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, '');
+    const source = registerFollowedFile(conn.db, 'backoff', path);
+    // The transport drops right after every commit: each session makes progress, then fails.
+    let dropNext = false;
+    const inner = localFiles();
+    const files: RemoteFiles = {
+      stat: (p) => inner.stat(p),
+      async open(p) {
+        const f = await inner.open(p);
+        return {
+          size: async () => {
+            if (dropNext) {
+              dropNext = false;
+              throw new Error('injected drop');
+            }
+            return f.size();
+          },
+          read: (o, n) => f.read(o, n),
+          close: () => f.close(),
+        };
+      },
+    };
+    const retries: number[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l.includes('follow interrupted')) retries.push((JSON.parse(l) as { retryInMs: number }).retryInMs);
+        done();
+      },
+    });
+    const warnings = pino({ level: 'warn' }, sink);
+    follower = startFollower({ conn, files, logger: warnings, timing: { ...timing, backoffMinMs: 1, backoffMaxMs: 64 }, onCommitted: () => (dropNext = true) }, source);
+    for (let i = 1; i <= 30; i++) {
+      appendFileSync(path, line(i));
+      await until(() => iterationsOf(source.id).length === i);
+    }
+    await until(() => retries.length >= 30);
+    expect(iterationsOf(source.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(new Set(retries)).toEqual(new Set([1]));
   });
 
   it('commits many lines per transaction under load, one small batch per poll when idle', async () => {
