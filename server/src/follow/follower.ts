@@ -8,7 +8,9 @@
 // - Identity: on every (re)connect the file's inode, size and head bytes are compared with the stored ones; while
 //   following, the size is checked on every poll and the inode every few seconds. A truncated or replaced file
 //   gets a new log source (replaceSource); nothing is read across the change.
-// - A file that does not exist yet is waited for; errors back off (capped) and the loop never gives up until stop().
+// - A file that does not exist yet is waited for; errors back off (capped, and from the minimum again after any
+//   progress) and the loop never gives up until stop(). A dropped connection fails the pending request at once
+//   (the transport sees it go), so a follower is reading again about one backoff plus one reconnect after a drop.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createLogParser } from '@trainboard/shared/log/parser';
