@@ -1,4 +1,5 @@
 // Log sources: one followed or imported file per (run, path), with its cursor and identity.
+import type Database from 'better-sqlite3';
 import { and, count, eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { events, logSources, runs } from './schema.js';
@@ -66,4 +67,20 @@ export function deleteLogSource(db: Db, source: LogSource): void {
     const remaining = tx.select({ n: count() }).from(events).where(and(eq(events.runId, source.runId), eq(events.type, 'run_start'))).get();
     tx.update(runs).set({ segmentCount: remaining?.n ?? 0 }).where(eq(runs.id, source.runId)).run();
   });
+}
+
+export interface LogSourcesRepo {
+  /**
+   * The run's source `sourceId`, or its newest one, when it is a file path (absolute): what the log viewer may read.
+   * Paths come from here, never from a request.
+   */
+  readable(runId: number, sourceId?: number): { id: number; path: string } | undefined;
+}
+
+export function createLogSourcesRepo(sqlite: Database.Database): LogSourcesRepo {
+  const byId = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'");
+  const newest = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1");
+  return {
+    readable: (runId, sourceId) => (sourceId ? byId.get(runId, sourceId) : newest.get(runId)) as { id: number; path: string } | undefined,
+  };
 }

@@ -3,8 +3,8 @@
 // follows are readable (their paths come from the database, never from the request), through the same RemoteFiles
 // the follower reads them with: this machine's files for the local executor, SFTP for a cluster's logs.
 import { Router } from 'express';
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
@@ -37,11 +37,9 @@ export interface LogWindow {
   focus: number | null;
 }
 
-export function logLinesRouter(sqlite: Database.Database, files: RemoteFiles = localFiles()): Router {
+export function logLinesRouter(repos: Pick<Repositories, 'runs' | 'iterations' | 'logSources'>, files: RemoteFiles = localFiles()): Router {
   const router = Router();
-  const runIdOf = runIdReader(sqlite);
-  const currentIteration = sqlite.prepare('SELECT byte_offset AS o, log_source_id AS s FROM iterations WHERE run_id = ? AND is_current = 1 AND iteration >= ? ORDER BY iteration LIMIT 1');
-  const anyIteration = sqlite.prepare('SELECT byte_offset AS o FROM iterations WHERE log_source_id = ? AND iteration >= ? ORDER BY iteration, id DESC LIMIT 1');
+  const runIdOf = runIdReader(repos.runs);
   router.get('/api/runs/:id/log', async (req, res) => {
     const runId = runIdOf(req);
     const q = querySchema.safeParse(req.query);
@@ -49,7 +47,7 @@ export function logLinesRouter(sqlite: Database.Database, files: RemoteFiles = l
     if ([q.data.offset, q.data.iteration, q.data.around].filter((v) => v !== undefined).length > 1) {
       throw new HttpError(400, 'invalid_request', 'give at most one of offset, iteration and around');
     }
-    const { sourceId, path, handle } = await openRunLog(sqlite, files, runId, q.data.source);
+    const { sourceId, path, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
     try {
       const size = await handle.size();
       let focusOffset: number | null = null;
@@ -57,8 +55,8 @@ export function logLinesRouter(sqlite: Database.Database, files: RemoteFiles = l
       if (q.data.iteration !== undefined) {
         // The current series' line first: a range of the (run, is_current, iteration) index, instant on a million
         // rows; only if it lies in another source (or is not current), the slower per-source scan.
-        const current = currentIteration.get(runId, q.data.iteration) as { o: number; s: number } | undefined;
-        const row = current?.s === sourceId ? current : (anyIteration.get(sourceId, q.data.iteration) as { o: number } | undefined);
+        const current = repos.iterations.currentLine(runId, q.data.iteration);
+        const row = current?.s === sourceId ? current : repos.iterations.lineInSource(sourceId, q.data.iteration);
         focusOffset = row?.o ?? size;
         start = Math.max(0, focusOffset - Math.floor(q.data.length / 2));
       } else if (q.data.around !== undefined) {

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { errorHandler } from './errors.js';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   };
   base = await listen(createApp({ conn, logger }));
   const smallApp = express();
-  smallApp.use(logSearchRouter(conn.sqlite, localFiles(), { chunkBytes: MiB, maxBytes: 3 * MiB, maxMs: 60_000 }));
+  smallApp.use(logSearchRouter(createRepositories(conn.sqlite), localFiles(), { chunkBytes: MiB, maxBytes: 3 * MiB, maxMs: 60_000 }));
   smallApp.use(errorHandler(logger));
   small = await listen(smallApp);
 }, 30_000);

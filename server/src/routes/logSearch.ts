@@ -4,9 +4,9 @@
 // SFTP never holds the server long: the answer says where it stopped (`scannedFrom`, a line start) and why, and the
 // client continues with before=scannedFrom. The query is a literal (no regular expression from the user).
 import { Router } from 'express';
-import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { BackwardLineSearch, type LogSearchMatch } from '@trainboard/shared/log/search';
+import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
@@ -82,14 +82,14 @@ export async function searchLogBackward(handle: OpenRemoteFile, query: { text: s
   return { matches, scannedFrom: search.scannedFrom, scannedTo: end, size, stoppedEarly };
 }
 
-export function logSearchRouter(sqlite: Database.Database, files: RemoteFiles = localFiles(), budget: SearchBudget = DEFAULT_SEARCH_BUDGET): Router {
+export function logSearchRouter(repos: Pick<Repositories, 'runs' | 'logSources'>, files: RemoteFiles = localFiles(), budget: SearchBudget = DEFAULT_SEARCH_BUDGET): Router {
   const router = Router();
-  const runIdOf = runIdReader(sqlite);
+  const runIdOf = runIdReader(repos.runs);
   router.get('/api/runs/:id/log/search', async (req, res) => {
     const runId = runIdOf(req);
     const q = searchQuerySchema.safeParse(req.query);
     if (!q.success) throw new HttpError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const { sourceId, handle } = await openRunLog(sqlite, files, runId, q.data.source);
+    const { sourceId, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
     try {
       const result = await searchLogBackward(handle, { text: q.data.q, rank: q.data.rank }, { before: q.data.before, limit: q.data.limit, budget });
       res.json({ sourceId, ...result } satisfies LogSearchResult);
