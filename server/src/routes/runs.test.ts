@@ -113,3 +113,22 @@ describe('REST API', () => {
     }
   });
 });
+
+describe('hostile requests', () => {
+  it('accepts only a canonical positive decimal run id', async () => {
+    expect((await get(`/api/runs/${runId}/jobs`)).status).toBe(200);
+    const hostile = ['0x1', '1e0', '1%20', '%201', '01', '+1', '-1', '0', '1.0', '1.', '%091', '1%00', 'Infinity', 'NaN',
+      '١', '9007199254740993', '99999999999999999999', `${runId}abc`, '', '%EF%BC%91'];
+    for (const id of hostile) {
+      const res = await get(`/api/runs/${id}/jobs`);
+      expect([res.status, res.body.code], `id ${JSON.stringify(id)}`).toEqual(id === '' ? [404, 'not_found'] : [400, 'invalid_request']);
+    }
+    expect((await get('/api/runs/9007199254740991/jobs')).status).toBe(404); // canonical and safe, but no such run
+  });
+
+  it('answers 413 with JSON to a body over 100 kB', async () => {
+    const res = await fetch(`${base}/api/health`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(200_000) }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ code: 'payload_too_large', message: expect.any(String) });
+  });
+});
