@@ -129,6 +129,11 @@ export class BackwardLineSearch {
     return this.longLineEnd !== null;
   }
 
+  /** The part of a too-long line skipped so far, while its start is not found yet (offset = scannedFrom). */
+  get skippedPart(): LongLine | null {
+    return this.longLineEnd === null ? null : { offset: this.nextEnd, bytes: this.longLineEnd - this.nextEnd };
+  }
+
   /** `chunk` holds the bytes `[start, start + chunk.length)`, ending where the previous chunk began. */
   push(chunk: Uint8Array, start: number): LogSearchMatch[] {
     if (start + chunk.length !== this.nextEnd) throw new Error(`chunk [${start}, ${start + chunk.length}) does not end at ${this.nextEnd}`);
