@@ -5,10 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { downsampleMinMax } from '@trainboard/shared/metrics/downsample';
 import { fromWireNumber, toWireNumber, type WireNumber } from '@trainboard/shared/metrics/fields';
+import express from 'express';
+import { METRIC_FIELDS } from '@trainboard/shared/metrics/fields';
 import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { fieldValue, parseExtra, POINT_COLUMNS, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
+import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
+import { errorHandler } from './errors.js';
+import { exportPages, runsRouter, writeStream } from './runs.js';
 
 const line = (it: number, loss: string) =>
   `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${loss} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
@@ -111,6 +117,98 @@ describe('REST API', () => {
       expect(res.status, path).toBe(status);
       expect(res.body, path).toEqual({ code, message: expect.any(String) });
     }
+  });
+});
+
+/** The exports as they were built before streaming: every row in memory, one JSON.stringify / one joined string. */
+function wholeExports(runIdOf: number): { json: string; csv: string } {
+  const rows = conn.sqlite.prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? ORDER BY id`).all(runIdOf) as PointRow[];
+  const records = rows.map((r) => {
+    const extra = parseExtra(r);
+    const values: Record<string, number | string | null> = {};
+    for (const f of METRIC_FIELDS) values[f] = toWireNumber(fieldValue(r, f, extra));
+    return { iteration: r.iteration, segment: r.segment, isCurrent: r.isCurrent === 1, timeMs: r.timeMs, values };
+  });
+  const lines = [['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',')];
+  for (const rec of records) {
+    lines.push([rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => (rec.values[f] ?? null) === null ? '' : String(rec.values[f]))].join(','));
+  }
+  return { json: JSON.stringify({ runId: runIdOf, iterations: records }), csv: `${lines.join('\n')}\n` };
+}
+
+describe('streamed exports', () => {
+  it('send the same bytes as the whole-in-memory exports, reading pages of at most pageRows rows', async () => {
+    const repos = createRepositories(conn.sqlite);
+    const pages: { limit: number; rows: number }[] = [];
+    const iterations: IterationsRepo = {
+      ...repos.iterations,
+      rowsAfter: (...args) => {
+        const rows = repos.iterations.rowsAfter(...args);
+        pages.push({ limit: args[3], rows: rows.length });
+        return rows;
+      },
+    };
+    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 7)).use(errorHandler(pino({ level: 'silent' })));
+    const paged = app.listen(0, '127.0.0.1');
+    await new Promise((r) => paged.once('listening', r));
+    try {
+      const url = `http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${runId}`;
+      const whole = wholeExports(runId);
+      for (const [kind, expected] of [['json', whole.json], ['csv', whole.csv]] as const) {
+        pages.length = 0;
+        const res = await fetch(`${url}/export.${kind}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe(kind === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8');
+        expect(await res.text()).toBe(expected);
+        // 5,000 rows in pages of 7: 715 pages holding rows, then the empty one that ends the export.
+        expect(pages).toHaveLength(Math.ceil(5000 / 7) + 1);
+        expect(pages.every((p) => p.limit === 7 && p.rows <= 7)).toBe(true);
+      }
+      const empty = registerFollowedFile(conn.db, 'empty-run', '/logs/empty.txt').runId;
+      expect(await (await fetch(`http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${empty}/export.json`)).text())
+        .toBe(JSON.stringify({ runId: empty, iterations: [] }));
+    } finally {
+      paged.close();
+    }
+  });
+
+  it('stops reading pages when the client goes away while the socket buffer is full', async () => {
+    const repos = createRepositories(conn.sqlite);
+    let pulled = 0;
+    const body = exportPages(repos.iterations, runId, 100, (rows) => {
+      pulled++;
+      return `${rows.length}`;
+    });
+    // A response whose buffer never drains: every write reports backpressure, and then the client disconnects.
+    const listeners = new Map<string, () => void>();
+    const res = {
+      destroyed: false,
+      writableNeedDrain: true,
+      written: [] as string[],
+      write(piece: string) {
+        this.written.push(piece);
+        return false;
+      },
+      end() {
+        throw new Error('a closed response is not ended');
+      },
+      once(event: string, fn: () => void) {
+        listeners.set(event, fn);
+        return this;
+      },
+      off(event: string) {
+        listeners.delete(event);
+        return this;
+      },
+    };
+    const done = writeStream(res as never, ['['], body, [']']);
+    await new Promise((r) => setImmediate(r));
+    expect(res.written).toEqual(['[']); // waiting for 'drain' before reading the first page
+    res.destroyed = true;
+    listeners.get('close')?.();
+    await done;
+    expect(pulled).toBe(0);
+    expect(res.written).toEqual(['[']);
   });
 });
 
