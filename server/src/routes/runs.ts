@@ -92,8 +92,8 @@ export function* exportPages(iterations: Pick<IterationsRepo, 'lastRowId' | 'row
 
 /**
  * Writes head, each body piece and tail, waiting for 'drain' when the socket's buffer is full and giving the event
- * loop a turn between pieces (a fast client never fills the buffer, and health must still be answered). Stops
- * reading pages as soon as the client goes away.
+ * loop a turn after every piece, so health and other requests are answered during an export. Stops reading pages as
+ * soon as the client goes away.
  */
 export async function writeStream(res: Pick<Response, 'write' | 'end' | 'once' | 'off' | 'destroyed' | 'writableNeedDrain'>, head: Iterable<string>, body: Iterable<string>, tail: Iterable<string>): Promise<void> {
   const pieces = function* () {
@@ -104,7 +104,9 @@ export async function writeStream(res: Pick<Response, 'write' | 'end' | 'once' |
   if (res.destroyed) return;
   for (const piece of pieces()) {
     if (!res.write(piece)) await drainOrClose(res);
-    else await nextTurn();
+    // Always a turn of the event loop too: on loopback the socket often takes a write whole, and 'drain' then
+    // comes on process.nextTick, which never lets timers or other sockets in (one export held health for 2 s).
+    await nextTurn();
     // Checked before the next page is read: a client gone while we waited costs no further query.
     if (res.destroyed) return;
   }
