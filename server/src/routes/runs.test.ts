@@ -212,6 +212,36 @@ describe('streamed exports', () => {
   });
 });
 
+describe('streamed exports and the event loop', () => {
+  it('give other work a turn after every page, even when the socket drains on process.nextTick', async () => {
+    let pulled = 0;
+    const body = exportPages(createRepositories(conn.sqlite).iterations, runId, 100, () => `${++pulled}`);
+    const listeners = new Map<string, () => void>();
+    const res = {
+      destroyed: false,
+      writableNeedDrain: true,
+      write() {
+        process.nextTick(() => listeners.get('drain')?.()); // what a loopback socket that took the write whole does
+        return false;
+      },
+      end() {},
+      once(event: string, fn: () => void) {
+        listeners.set(event, fn);
+        return this;
+      },
+      off(event: string) {
+        listeners.delete(event);
+        return this;
+      },
+    };
+    let pulledWhenOtherWorkRan = -1;
+    setImmediate(() => (pulledWhenOtherWorkRan = pulled)); // queued before the export: runs at its first turn
+    await writeStream(res as never, ['['], body, [']']);
+    expect(pulled).toBe(50);
+    expect(pulledWhenOtherWorkRan).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('hostile requests', () => {
   it('accepts only a canonical positive decimal run id', async () => {
     expect((await get(`/api/runs/${runId}/jobs`)).status).toBe(200);
