@@ -6,7 +6,7 @@
 // event loop gets a turn between chunks, a closed connection stops the scan, and a few searches run at once
 // server-wide (slots.ts). The query is a literal (no regular expression from the user).
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch, type LongLine } from '@trainboard/shared/log/search';
 import type { Repositories } from '../db/repositories.js';
@@ -15,7 +15,7 @@ import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
 import { openRunLog, readRange } from './logSource.js';
 import { runIdReader } from './runParam.js';
-import { createSlots, type Slots } from './slots.js';
+import { createSlots, withSlot, type Slots } from './slots.js';
 
 export const SEARCH_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -122,15 +122,6 @@ export async function searchLogBackward(handle: OpenRemoteFile, query: { text: s
 
 const partOf = (part: LongLine | null): LongLine[] => (part === null ? [] : [part]);
 
-/** An AbortSignal that fires when the response closes before it was sent: the client went away. */
-export function abortOnClose(res: Response): AbortSignal {
-  const ac = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
-  });
-  return ac.signal;
-}
-
 export function logSearchRouter(
   repos: Pick<Repositories, 'runs' | 'logSources'>,
   files: RemoteFiles = localFiles(),
@@ -139,29 +130,19 @@ export function logSearchRouter(
 ): Router {
   const router = Router();
   const runIdOf = runIdReader(repos.runs);
-  router.get('/api/runs/:id/log/search', async (req: Request, res: Response) => {
+  router.get('/api/runs/:id/log/search', async (req, res) => {
     const runId = runIdOf(req);
     const q = searchQuerySchema.safeParse(req.query);
     if (!q.success) throw new HttpError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const signal = abortOnClose(res);
-    try {
-      const release = await slots.acquire(signal);
-      if (release === null) throw new HttpError(503, 'busy', 'too many log searches are running; try again in a few seconds');
+    await withSlot(slots, res, 'log searches', async (signal) => {
+      const { sourceId, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
       try {
-        const { sourceId, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
-        try {
-          const result = await searchLogBackward(handle, { text: q.data.q, rank: q.data.rank }, { before: q.data.before, limit: q.data.limit, budget, signal });
-          res.json({ sourceId, ...result } satisfies LogSearchResult);
-        } finally {
-          await handle.close();
-        }
+        const result = await searchLogBackward(handle, { text: q.data.q, rank: q.data.rank }, { before: q.data.before, limit: q.data.limit, budget, signal });
+        res.json({ sourceId, ...result } satisfies LogSearchResult);
       } finally {
-        release();
+        await handle.close();
       }
-    } catch (err) {
-      if (signal.aborted) return; // nobody to answer: the work stopped, which is all that was wanted
-      throw err;
-    }
+    });
   });
   return router;
 }

@@ -15,6 +15,7 @@ import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler } from './errors.js';
 import { exportPages, runsRouter, writeStream } from './runs.js';
+import { createSlots } from './slots.js';
 
 const line = (it: number, loss: string) =>
   `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${loss} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
@@ -169,6 +170,23 @@ describe('streamed exports', () => {
         .toBe(JSON.stringify({ runId: empty, iterations: [] }));
     } finally {
       paged.close();
+    }
+  });
+
+  it('refuses an export with 503 JSON, reading no page, when the server-wide export slots and queue are full', async () => {
+    const repos = createRepositories(conn.sqlite);
+    let pages = 0;
+    const iterations: IterationsRepo = { ...repos.iterations, rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)) };
+    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 }))).use(errorHandler(pino({ level: 'silent' })));
+    const busy = app.listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(busy.address() as AddressInfo).port}/api/runs/${runId}/export.csv`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ code: 'busy', message: expect.any(String) });
+      expect(pages).toBe(0);
+    } finally {
+      busy.close();
     }
   });
 

@@ -9,12 +9,17 @@ import { fieldValue, parseExtra, type IterationsRepo, type PointRow, type Series
 import type { Repositories } from '../db/repositories.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
+import { createSlots, withSlot, type Slots } from './slots.js';
 
 /**
- * Rows read per export page. An export holds one page of rows and its text at a time, whatever the run's length:
- * built whole, an 850k-iteration export took 1.95 GB.
+ * Rows read per export page. An export holds one page of rows and its text at a time, whatever the run's length
+ * (built whole, an 850k-iteration export took 1.95 GB); a page is also the longest the event loop is held (~8 ms
+ * here; 2,000-row pages let 8 exports keep health at 100 ms p50).
  */
-export const EXPORT_PAGE_ROWS = 2_000;
+export const EXPORT_PAGE_ROWS = 500;
+
+/** Exports streaming at once server-wide, and waiting (see slots.ts): each one takes a core while the client reads fast. */
+export const DEFAULT_EXPORT_SLOTS = { running: 2, waiting: 16 };
 
 const iterationBound = z.coerce.number().int().nonnegative().optional();
 
@@ -31,7 +36,7 @@ const seriesQuerySchema = z.object({
 
 const CSV_HEADER = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',');
 
-export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pageRows = EXPORT_PAGE_ROWS): Router {
+export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pageRows = EXPORT_PAGE_ROWS, slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS)): Router {
   const router = Router();
   const parseRunId = runIdReader(repos.runs);
   const { iterations } = repos;
@@ -58,17 +63,21 @@ export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pag
   // The same bytes as JSON.stringify({ runId, iterations: [...] }), written a page at a time.
   router.get('/api/runs/:id/export.json', async (req, res) => {
     const runId = parseRunId(req);
-    res.type('application/json; charset=utf-8');
-    const body = exportPages(iterations, runId, pageRows, (rows, first) =>
-      (first ? '' : ',') + rows.map((r) => JSON.stringify(exportRecord(r))).join(','));
-    await writeStream(res, [`{"runId":${runId},"iterations":[`], body, [']}']);
+    await withSlot(slots, res, 'exports', async () => {
+      res.type('application/json; charset=utf-8');
+      const body = exportPages(iterations, runId, pageRows, (rows, first) =>
+        (first ? '' : ',') + rows.map((r) => JSON.stringify(exportRecord(r))).join(','));
+      await writeStream(res, [`{"runId":${runId},"iterations":[`], body, [']}']);
+    });
   });
 
   router.get('/api/runs/:id/export.csv', async (req, res) => {
     const runId = parseRunId(req);
-    res.attachment(`run-${runId}.csv`).type('text/csv; charset=utf-8');
-    const body = exportPages(iterations, runId, pageRows, (rows) => rows.map((r) => `${csvLine(r)}\n`).join(''));
-    await writeStream(res, [`${CSV_HEADER}\n`], body, []);
+    await withSlot(slots, res, 'exports', async () => {
+      res.attachment(`run-${runId}.csv`).type('text/csv; charset=utf-8');
+      const body = exportPages(iterations, runId, pageRows, (rows) => rows.map((r) => `${csvLine(r)}\n`).join(''));
+      await writeStream(res, [`${CSV_HEADER}\n`], body, []);
+    });
   });
 
   return router;

@@ -1,6 +1,8 @@
 // A bounded number of concurrent runs of an expensive request, with a bounded queue: a server-wide limit for work
-// whose cost one request cannot bound by itself (many log searches at once). FIFO; a waiter whose client left is
-// dropped from the queue.
+// that many requests at once would turn into a stalled event loop or gigabytes (log searches, exports, log
+// windows). FIFO; a waiter whose client left is dropped from the queue.
+import type { Response } from 'express';
+import { HttpError } from './errors.js';
 
 export interface Slots {
   /**
@@ -53,4 +55,33 @@ export function createSlots(limits: { running: number; waiting: number }): Slots
       });
     },
   };
+}
+
+/** An AbortSignal that fires when the response closes before it was sent: the client went away. */
+export function abortOnClose(res: Response): AbortSignal {
+  const ac = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) ac.abort(new Error('client closed the connection'));
+  });
+  return ac.signal;
+}
+
+/**
+ * Runs `work` in one of the slots, with a signal that fires if the client goes away (in the queue or during the
+ * work): 503 {code: 'busy'} when the queue is full; nothing at all once the client is gone (nobody to answer).
+ */
+export async function withSlot(slots: Slots, res: Response, what: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const signal = abortOnClose(res);
+  try {
+    const release = await slots.acquire(signal);
+    if (release === null) throw new HttpError(503, 'busy', `too many ${what} at once; try again in a few seconds`);
+    try {
+      await work(signal);
+    } finally {
+      release();
+    }
+  } catch (err) {
+    if (signal.aborted) return;
+    throw err;
+  }
 }
