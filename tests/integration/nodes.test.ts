@@ -12,10 +12,10 @@ import { InvalidSubmitSpecError } from '@trainboard/shared/slurm/submit';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
 import { createApp } from '../../server/src/app.js';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
+import { createRepositories } from '../../server/src/db/repositories.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { createIngestWriter } from '../../server/src/ingest/ingestWriter.js';
 import { slurmGpuProbe } from '../../server/src/nodes/gpuProbe.js';
-import { createRepositories } from '../../server/src/db/repositories.js';
 import { createNodesService, type NodesService } from '../../server/src/nodes/nodesService.js';
 import { backend, devCluster, sleep, watchJob } from './cluster.js';
 
