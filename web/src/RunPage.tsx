@@ -5,7 +5,7 @@ import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
 import { api } from './api.js';
 import { LiveCharts } from './chart/LiveCharts.js';
 import { JobsTimeline } from './JobsTimeline.js';
-import { LogViewer } from './LogViewer.js';
+import { LogViewer } from './log/LogViewer.js';
 import { navigate } from './navigation.js';
 import { NodesGrid } from './NodesGrid.js';
 import { RunHeader } from './RunHeader.js';
