@@ -35,7 +35,7 @@ export function useLogScroll(shown: string[]): LogScroll {
     } else if (follow.current) box.current.scrollTop = box.current.scrollHeight;
   }, [shown, pendingFocus]);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const first = firstRenderedRow(scrollTop, shown.length);
   return {
     box,
     first,
@@ -53,4 +53,14 @@ export function useLogScroll(shown: string[]): LogScroll {
       follow.current = true;
     },
   };
+}
+
+/**
+ * The first row to render. The scroll position is clamped to the lines there are: when a filter shrinks them, the
+ * last scroll event still holds the old position until the browser reports the clamped one, and rendering from there
+ * would show an empty box for a frame.
+ */
+export function firstRenderedRow(scrollTop: number, shownCount: number): number {
+  const top = Math.min(scrollTop, Math.max(0, (shownCount - VIEW_ROWS) * ROW));
+  return Math.max(0, Math.floor(top / ROW) - OVERSCAN);
 }
