@@ -1,5 +1,6 @@
 // Shapes of the server's REST responses, written once for the server that sends them and the dashboard that reads
 // them. (The socket.io contract is realtime.ts.)
+import type { LogSearchMatch } from './log/search.js';
 import type { WireNumber } from './metrics/fields.js';
 
 export type { GpuMetricsState, GpuSample, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
@@ -49,4 +50,33 @@ export interface Annotation {
   iteration: number | null;
   timeMs: number | null;
   label: string;
+}
+
+/** GET /api/runs/:id/log: whole lines of one byte window of the run's log (the tail, or around a line). */
+export interface LogWindow {
+  sourceId: number;
+  path: string;
+  size: number;
+  /** Byte offset of the first returned line and just past the last one (whole lines only). */
+  start: number;
+  end: number;
+  lines: string[];
+  /** Line to scroll to (an iteration jump, a search match), as an index into `lines`. */
+  focus: number | null;
+}
+
+export type { LogSearchMatch };
+
+/** GET /api/runs/:id/log/search: one bounded step of a whole-log search, read backward from `before`. */
+export interface LogSearchResult {
+  sourceId: number;
+  /** Newest first. */
+  matches: LogSearchMatch[];
+  /** Every line from here to `before` was searched; 0 = the search reached the start of the file. */
+  scannedFrom: number;
+  /** Where this request started (before, or the file's size). */
+  scannedTo: number;
+  size: number;
+  /** Why the scan stopped before the start of the file, if it did. */
+  stoppedEarly: 'limit' | 'bytes' | 'time' | null;
 }

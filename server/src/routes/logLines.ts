@@ -5,6 +5,7 @@
 import { Router } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { LogWindow } from '@trainboard/shared/api';
 import { localFiles } from '../follow/localFiles.js';
 import type { RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
@@ -24,18 +25,6 @@ const querySchema = z.object({
   around: z.coerce.number().int().nonnegative().optional(),
   length: z.coerce.number().int().min(1).max(LOG_WINDOW_BYTES).default(LOG_WINDOW_BYTES),
 });
-
-export interface LogWindow {
-  sourceId: number;
-  path: string;
-  size: number;
-  /** Byte offset of the first returned line and just past the last one (whole lines only). */
-  start: number;
-  end: number;
-  lines: string[];
-  /** Line to scroll to (an iteration jump, a search match), as an index into `lines`. */
-  focus: number | null;
-}
 
 export function logLinesRouter(sqlite: Database.Database, files: RemoteFiles = localFiles()): Router {
   const router = Router();

@@ -6,6 +6,7 @@
 import { Router } from 'express';
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { LogSearchResult } from '@trainboard/shared/api';
 import { BackwardLineSearch, type LogSearchMatch } from '@trainboard/shared/log/search';
 import { localFiles } from '../follow/localFiles.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
@@ -33,19 +34,6 @@ const searchQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   source: z.coerce.number().int().positive().optional(),
 });
-
-export interface LogSearchResult {
-  sourceId: number;
-  /** Newest first. */
-  matches: LogSearchMatch[];
-  /** Every line from here to `before` was searched; 0 = the search reached the start of the file. */
-  scannedFrom: number;
-  /** Where this request started (before, or the file's size). */
-  scannedTo: number;
-  size: number;
-  /** Why the scan stopped before the start of the file, if it did. */
-  stoppedEarly: 'limit' | 'bytes' | 'time' | null;
-}
 
 /** Scans backward from `before` until `limit` matches, the budget, or the start of the file. */
 export async function searchLogBackward(handle: OpenRemoteFile, query: { text: string; rank?: number }, opts: { before?: number; limit: number; budget: SearchBudget; now?: () => number }): Promise<Omit<LogSearchResult, 'sourceId'>> {
