@@ -4,6 +4,7 @@
 // the follower reads them with: this machine's files for the local executor, SFTP for a cluster's logs.
 import { Router } from 'express';
 import { z } from 'zod';
+import type { LogWindow } from '@trainboard/shared/api';
 import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { RemoteFiles } from '../follow/remoteFiles.js';
@@ -31,18 +32,6 @@ const querySchema = z.object({
   around: z.coerce.number().int().nonnegative().optional(),
   length: z.coerce.number().int().min(1).max(LOG_WINDOW_BYTES).default(LOG_WINDOW_BYTES),
 });
-
-export interface LogWindow {
-  sourceId: number;
-  path: string;
-  size: number;
-  /** Byte offset of the first returned line and just past the last one (whole lines only). */
-  start: number;
-  end: number;
-  lines: string[];
-  /** Line to scroll to (an iteration jump, a search match), as an index into `lines`. */
-  focus: number | null;
-}
 
 export function logLinesRouter(repos: Pick<Repositories, 'runs' | 'iterations' | 'logSources'>, files: RemoteFiles = localFiles(), slots: Slots = createSlots(DEFAULT_LOG_WINDOW_SLOTS)): Router {
   const router = Router();

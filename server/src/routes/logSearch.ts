@@ -8,7 +8,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router } from 'express';
 import { z } from 'zod';
-import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch, type LongLine } from '@trainboard/shared/log/search';
+import type { LogSearchResult, LongLine } from '@trainboard/shared/api';
+import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch } from '@trainboard/shared/log/search';
 import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
@@ -46,30 +47,6 @@ const searchQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   source: z.coerce.number().int().positive().optional(),
 });
-
-export interface LogSearchResult {
-  sourceId: number;
-  /** Newest first. */
-  matches: LogSearchMatch[];
-  /**
-   * Every line from here to `before` was searched (or skipped as too long, see longLines); 0 = the search reached
-   * the start of the file. A line start, or a point inside a too-long line when `insideLongLine`.
-   */
-  scannedFrom: number;
-  /** Where this request started (before, or the file's size). */
-  scannedTo: number;
-  size: number;
-  /** Why the scan stopped before the start of the file, if it did. */
-  stoppedEarly: 'limit' | 'bytes' | 'time' | null;
-  /**
-   * What was not searched, newest first: lines too long to search (longer than the carry limit and not within one
-   * chunk), skipped whole; when `insideLongLine`, the last entry is the part of such a line skipped by this request
-   * (its offset is scannedFrom, not the line start).
-   */
-  longLines: LongLine[];
-  /** The scan stopped inside a too-long line; continuing from scannedFrom skips the rest of it. */
-  insideLongLine: boolean;
-}
 
 export interface SearchOptions {
   before?: number;

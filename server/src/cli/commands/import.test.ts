@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSyntheticLog } from '../../../../scripts/bench/synthetic-log.js';
-import { captureIo } from './captureIo.js';
+import { captureIo } from '../../testing/captureIo.js';
 import { run } from './import.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
