@@ -89,8 +89,10 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
     const check = checkIdentity(source, readFileIdentity(path, source.headLength));
     if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
     // The import reads a file as complete, so a last line without a newline was stored as it was. If the file
-    // grew since, that line may have been cut mid-write: its rest would be misread as a new line.
-    if (identity.size > source.byteOffset && source.byteOffset > 0 && byteAt(path, source.byteOffset - 1) !== 0x0a) {
+    // grew since, that line may have been cut mid-write: its rest would be misread as a new line. A cursor inside
+    // an over-long line is not that: the import stopped while skipping it, and the parser resumes the skip.
+    const insideLongLine = readCursor(conn.sqlite, source.id).context?.longLine !== undefined;
+    if (identity.size > source.byteOffset && source.byteOffset > 0 && !insideLongLine && byteAt(path, source.byteOffset - 1) !== 0x0a) {
       throw new FileIdentityError('last_line_grew', path, `the line ending at byte ${source.byteOffset} had no newline then`);
     }
     if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength) updateIdentity(conn.db, source.id, identity);

@@ -374,6 +374,8 @@ function typedColumns(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>): 
       return { kind: ev.jobState, iteration: null, message: ev.message };
     case 'datetime':
       return { kind: null, iteration: null, message: ev.message };
+    case 'line_too_long':
+      return { kind: null, iteration: null, message: ev.head }; // length and limit are in the payload
     default:
       return { kind: null, iteration: null, message: null }; // run_start, timer: all in the payload
   }
