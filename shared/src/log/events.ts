@@ -289,7 +289,9 @@ export interface LogParser {
    * `createLogParser({ startOffset: offset, startLine: line, context })`. Re-parsing from it may emit again
    * events whose `offset` is ≥ resumePoint.offset (lines of other writers interleaved inside an open group,
    * milestones inside the banner), identical to the first emission; consumers key events by (offset, type) and
-   * ignore repeats. Nothing with a lower offset is emitted again, and nothing is lost.
+   * ignore repeats. Nothing with a lower offset is emitted again, and nothing is lost. One exception to "≥": inside
+   * a line over the limit the resume point is the next byte to read (context.longLine holds where the line began),
+   * and the resumed parser emits that line's line_too_long, at its start, when the line ends — for the first time.
    */
   readonly resumePoint: ResumePoint;
   readonly stats: ParserStats;
