@@ -15,7 +15,7 @@ import { createLogParser } from '@trainboard/shared/log/parser';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
-import { HEAD_BYTES } from '../ingest/fileIdentity.js';
+import { HEAD_BYTES, checkFileIdentity } from '../ingest/fileIdentity.js';
 import { createIngestWriter, readCursor } from '../ingest/ingestWriter.js';
 import { loadSource, recordIdentity, replaceSource } from './followedSources.js';
 import type { OpenRemoteFile, RemoteFiles } from './remoteFiles.js';
@@ -119,11 +119,8 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
       const inode = before.inode;
       const size = await file.size();
       const head = await readHead(file, Math.min(HEAD_BYTES, size));
-      if (source.inode !== null) {
-        if (inode !== source.inode) throw new FileChanged('replaced', `inode changed from ${source.inode} to ${inode}`);
-        if (size < source.byteOffset) throw new FileChanged('truncated', `${size} bytes but ${source.byteOffset} already read`);
-        if (sha256(head.subarray(0, source.headLength)) !== source.headHash) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
-      }
+      const check = source.inode === null ? null : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
+      if (check && !check.ok) throw new FileChanged(check.reason, check.detail);
       if (source.inode === null || head.length > source.headLength) {
         recordIdentity(deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
       }
@@ -153,10 +150,13 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
       // predate the job's last lines).
       const mayFinish = finishing;
       const size = await file.size();
-      if (size < position) throw new FileChanged('truncated', `${size} bytes but ${position} already read`);
+      // Shrunk, or (a truncation followed by a rewrite past our position shows only in the bytes) other first bytes.
+      if (size < position || (size > position && head.length > 0 && !(await readHead(file, head.length)).equals(head))) {
+        const current = { inode, size, headHash: sha256(await readHead(file, Math.min(head.length, size))) };
+        const check = checkFileIdentity({ inode, headHash: sha256(head), headLength: head.length, byteOffset: position }, current);
+        if (!check.ok) throw new FileChanged(check.reason, check.detail);
+      }
       if (size > position) {
-        // A truncation followed by a rewrite past our position shows only in the bytes: check the head first.
-        if (head.length > 0 && !(await readHead(file, head.length)).equals(head)) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
         const chunk = ahead?.at === position ? await ahead.bytes : await file.read(position, Math.min(size - position, timing.maxBatchBytes));
         ahead = null;
         if (chunk.length === 0) throw new Error(`read at ${position} returned nothing though the file has ${size} bytes`);
