@@ -12,6 +12,7 @@ import { SlurmBackend } from './adapters/slurm-backend.js';
 import { SshShell } from './adapters/ssh-shell.js';
 import { createApp } from './app.js';
 import { openDatabase } from './db/client.js';
+import { createRepositories } from './db/repositories.js';
 import { startFollowManager } from './follow/followManager.js';
 import { sshRemoteFiles } from './follow/remoteFiles.js';
 import { slurmGpuProbe } from './nodes/gpuProbe.js';
@@ -53,6 +54,7 @@ const config = parsed.data;
 const logger = pino({ level: config.TRAINBOARD_LOG_LEVEL, base: { pid: process.pid } });
 
 const conn = openDatabase(config.TRAINBOARD_DB);
+const repos = createRepositories(conn.sqlite);
 const shell = config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER
   ? new SshShell({
     host: config.TRAINBOARD_SSH_HOST, port: config.TRAINBOARD_SSH_PORT, username: config.TRAINBOARD_SSH_USER,
@@ -67,14 +69,13 @@ const shell = config.TRAINBOARD_SSH_HOST && config.TRAINBOARD_SSH_USER
 // The logs live where the follower reads them: the log viewer reads them the same way.
 const files = shell ? sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS) : null;
 const nodes = shell
-  ? createNodesService({ sqlite: conn.sqlite, backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), logger, pollMs: config.TRAINBOARD_NODES_POLL_MS })
+  ? createNodesService({ repos, backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), logger, pollMs: config.TRAINBOARD_NODES_POLL_MS })
   : null;
 nodes?.start();
-const http = createServer(createApp({ conn, logger, ...(files ? { files } : {}), ...(nodes ? { nodes } : {}) }));
+const http = createServer(createApp({ conn, repos, logger, ...(files ? { files } : {}), ...(nodes ? { nodes } : {}) }));
 let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
 const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
-const io = attachRealtime(http, { publisher, logger, runExists: (id) => runExists.get(id) !== undefined });
+const io = attachRealtime(http, { publisher, logger, runExists: repos.runs.exists });
 const emitters = roomEmitters(io);
 emitPoints = emitters.points;
 

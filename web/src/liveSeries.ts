@@ -10,8 +10,6 @@ import { api } from './api.js';
 import { CHART_FIELDS } from './chartFields.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
-export { CHART_FIELDS };
-
 export type Point = [x: number, y: number | null];
 export interface Series {
   points: readonly Point[];

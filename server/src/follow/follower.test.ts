@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { seededRandom } from '@trainboard/shared/log/testing/parseAll';
+import { seededRandom } from '@trainboard/shared/testing/parseAll';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from './followedSources.js';

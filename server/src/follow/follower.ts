@@ -17,7 +17,7 @@ import { createLogParser } from '@trainboard/shared/log/parser';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
-import { HEAD_BYTES } from '../ingest/fileIdentity.js';
+import { HEAD_BYTES, checkFileIdentity } from '../ingest/fileIdentity.js';
 import { createIngestWriter, readCursor } from '../ingest/ingestWriter.js';
 import { loadSource, recordIdentity, replaceSource } from './followedSources.js';
 import type { OpenRemoteFile, RemoteFiles } from './remoteFiles.js';
@@ -216,11 +216,8 @@ async function session(ctx: FollowContext): Promise<'again' | 'waiting'> {
 async function checkIdentity(ctx: FollowContext, source: LogSource, file: OpenRemoteFile, inode: number): Promise<Buffer> {
   const size = await file.size();
   const head = await readHead(file, Math.min(HEAD_BYTES, size));
-  if (source.inode !== null) {
-    if (inode !== source.inode) throw new FileChanged('replaced', `inode changed from ${source.inode} to ${inode}`);
-    if (size < source.byteOffset) throw new FileChanged('truncated', `${size} bytes but ${source.byteOffset} already read`);
-    if (sha256(head.subarray(0, source.headLength)) !== source.headHash) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
-  }
+  const check = source.inode === null ? null : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
+  if (check && !check.ok) throw new FileChanged(check.reason, check.detail);
   if (source.inode === null || head.length > source.headLength) {
     recordIdentity(ctx.deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
   }
@@ -259,7 +256,12 @@ async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile,
     // predate the job's last lines).
     const mayFinish = ctx.finishing;
     const size = await file.size();
-    if (size < t.position) throw new FileChanged('truncated', `${size} bytes but ${t.position} already read`);
+    // Shrunk, or (a truncation followed by a rewrite past our position shows only in the bytes) other first bytes.
+    if (size < t.position || (size > t.position && t.head.length > 0 && !(await readHead(file, t.head.length)).equals(t.head))) {
+      const current = { inode, size, headHash: sha256(await readHead(file, Math.min(t.head.length, size))) };
+      const check = checkFileIdentity({ inode, headHash: sha256(t.head), headLength: t.head.length, byteOffset: t.position }, current);
+      if (!check.ok) throw new FileChanged(check.reason, check.detail);
+    }
     if (size > t.position) {
       await readAndCommit(ctx, t, size);
       continue; // more may be waiting: read again without sleeping
@@ -281,8 +283,6 @@ async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile,
 /** Reads the bytes past the position (at most maxBatchBytes) and commits their events with the new cursor. */
 async function readAndCommit(ctx: FollowContext, t: Tail, size: number): Promise<void> {
   const { timing, deps } = ctx;
-  // A truncation followed by a rewrite past our position shows only in the bytes: check the head first.
-  if (t.head.length > 0 && !(await readHead(t.file, t.head.length)).equals(t.head)) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
   const chunk = t.ahead?.at === t.position ? await t.ahead.bytes : await t.file.read(t.position, Math.min(size - t.position, timing.maxBatchBytes));
   t.ahead = null;
   if (chunk.length === 0) throw new Error(`read at ${t.position} returned nothing though the file has ${size} bytes`);
