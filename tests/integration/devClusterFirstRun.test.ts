@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlurmBackend } from '../../server/src/adapters/slurm-backend.js';
 import { SshShell } from '../../server/src/adapters/ssh-shell.js';
-import { DEV_CLUSTER, type DevCluster, sshOptions, watchJob } from './cluster.js';
+import { DEV_CLUSTER, type DevCluster, devCluster, sshOptions, watchJob } from './cluster.js';
 
 const tag = randomBytes(4).toString('hex');
 const user = `tbfirst${tag}`;
@@ -38,6 +38,20 @@ const userExists = (name: string) => {
   }
 };
 let shell: SshShell | undefined;
+/** The shared cluster's slurmd processes, node by node: the second cluster's up and reset must leave them running. */
+const sharedSlurmdAlive = () => {
+  const c = devCluster();
+  return c.nodes.map((n) => {
+    const pidFile = `${c.dir}/run/slurmd-${n}.pid`;
+    if (!existsSync(pidFile)) return `${n} no pid file`;
+    try {
+      process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 0);
+      return `${n} alive`;
+    } catch {
+      return `${n} dead`;
+    }
+  });
+};
 
 afterAll(async () => {
   await shell?.close();
@@ -48,6 +62,8 @@ describe('scripts/dev-cluster up on a fresh machine', () => {
   it('creates a never-seen user and folder, runs a job over SSH, and reset removes both', async () => {
     expect(userExists(user)).toBe(false);
     expect(existsSync(dir)).toBe(false);
+    const sharedBefore = sharedSlurmdAlive();
+    expect(sharedBefore.every((s) => s.endsWith(' alive'))).toBe(true);
 
     run('up');
     expect(userExists(user)).toBe(true);
@@ -70,6 +86,7 @@ describe('scripts/dev-cluster up on a fresh machine', () => {
     expect(userExists(user)).toBe(false);
     expect(existsSync(dir)).toBe(false);
     expect(existsSync(ledger)).toBe(false);
+    expect(sharedSlurmdAlive()).toEqual(sharedBefore);
     // Nothing of the second cluster survives: none of its ports (sshd, slurmctld, slurmd) is still listening.
     const listening = execFileSync('ss', ['-Hltn'], { encoding: 'utf8' });
     for (const port of [env.DEV_CLUSTER_SSH_PORT, env.DEV_CLUSTER_SLURMCTLD_PORT, '6931']) expect(listening).not.toMatch(new RegExp(`:${port}\\b`));
