@@ -47,6 +47,17 @@ export default tseslint.config(
     },
   },
   {
+    // Test helpers (fakes, builders, captured I/O) live in a testing/ folder per package and never ship: only tests,
+    // other test helpers and the benchmarks import them.
+    files: ['server/src/**/*.ts', 'shared/src/**/*.ts', 'web/src/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ regex: '(^|/)testing/', message: 'testing/ holds test helpers: production code must not import them.' }],
+      }],
+    },
+  },
+  {
     files: ['server/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

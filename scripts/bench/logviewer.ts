@@ -13,6 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
+import type { LogSearchResult, LogWindow } from '@trainboard/shared/api';
 import { startLocalStack } from '../../server/src/localStack.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
@@ -60,23 +61,21 @@ export async function run(): Promise<void> {
         if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
         return (await res.json()) as T;
       };
-      interface Window { lines: string[]; focus: number | null }
       const tail: number[] = [];
       const jump: number[] = [];
       let tailLines = 0;
       let focusLine = '';
       for (let i = 0; i < 5; i++) {
-        const t = await timed(() => getJson<Window>('/log'));
+        const t = await timed(() => getJson<LogWindow>('/log'));
         tail.push(t.ms);
         tailLines = t.value.lines.length;
-        const j = await timed(() => getJson<Window>(`/log?iteration=${middle}`));
+        const j = await timed(() => getJson<LogWindow>(`/log?iteration=${middle}`));
         jump.push(j.ms);
         focusLine = j.value.lines[j.value.focus ?? 0] ?? '';
       }
       console.log(`tail window (${tailLines} lines): median ${median(tail).toFixed(1)} ms, best ${Math.min(...tail).toFixed(1)} ms`);
       console.log(`jump to iteration ${middle} (${/ iteration\s+\d+\//.test(focusLine) ? 'focused on its line' : 'NOT focused on an iteration line'}): median ${median(jump).toFixed(1)} ms, best ${Math.min(...jump).toFixed(1)} ms`);
 
-      interface Answer { matches: Array<{ offset: number }>; scannedFrom: number; stoppedEarly: string | null }
       const searches: number[] = [];
       let requests = 0;
       let found = 0;
@@ -86,7 +85,7 @@ export async function run(): Promise<void> {
         requests = 0;
         found = 0;
         for (;;) {
-          const answer: Answer = await getJson<Answer>(`/log/search?q=${encodeURIComponent(NEEDLE)}${before === null ? '' : `&before=${before}`}`);
+          const answer: LogSearchResult = await getJson<LogSearchResult>(`/log/search?q=${encodeURIComponent(NEEDLE)}${before === null ? '' : `&before=${before}`}`);
           requests++;
           found += answer.matches.length;
           if (answer.scannedFrom === 0) break;

@@ -4,7 +4,7 @@
 //
 // Usage (as a module): await writeSyntheticLog('/tmp/main_log.txt', 1_000_000)
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { seededRandom } from '@trainboard/shared/log/testing/parseAll';
+import { seededRandom } from '@trainboard/shared/testing/parseAll';
 
 const GROUPS = ['valid', 'valid_ar', 'valid_ca', 'valid_code', 'valid_en', 'valid_es', 'valid_eu', 'valid_fr', 'valid_id',
   'valid_indic-as', 'valid_indic-bn', 'valid_indic-gu', 'valid_indic-hi', 'valid_indic-kn', 'valid_indic-ml',

@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { NodesService } from './nodes/nodesService.js';
 import { errorHandler, notFound } from './routes/errors.js';
@@ -15,6 +16,8 @@ import { webRouter } from './routes/web.js';
 
 export interface AppDeps {
   conn: OpenDatabase;
+  /** The repositories over conn, when the caller built them already (the stack shares them with socket.io). */
+  repos?: Repositories;
   logger: Logger;
   /** The built dashboard (web/dist) to serve with an SPA fallback; omitted in tests and API-only setups. */
   webDir?: string;
@@ -29,11 +32,12 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: '100kb' }));
   app.get('/api/health', (_req, res) => void res.json({ ok: true }));
-  app.use(runsRouter(deps.conn.sqlite));
-  app.use(runDetailsRouter(deps.conn.sqlite));
-  app.use(logLinesRouter(deps.conn.sqlite, deps.files));
-  app.use(logSearchRouter(deps.conn.sqlite, deps.files));
-  app.use(nodesRouter(deps.conn.sqlite, deps.nodes ?? null));
+  const repos = deps.repos ?? createRepositories(deps.conn.sqlite);
+  app.use(runsRouter(repos));
+  app.use(runDetailsRouter(repos));
+  app.use(logLinesRouter(repos, deps.files));
+  app.use(logSearchRouter(repos, deps.files));
+  app.use(nodesRouter(repos.runs, deps.nodes ?? null));
   if (deps.webDir) app.use(webRouter(deps.webDir));
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -32,6 +32,8 @@ const configSchema = z.object({
   TRAINBOARD_SSH_KNOWN_HOSTS: z.string().min(1).optional(),
   TRAINBOARD_SSH_FINGERPRINT: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/).optional(),
   TRAINBOARD_SSH_KEEPALIVE_MS: ms(2_000),
+  /** SFTP channels the followers and log routes share on the SSH connection: keep it below the login node's MaxSessions. */
+  TRAINBOARD_SSH_SFTP_CHANNELS: z.coerce.number().int().min(1).max(32).default(4),
   TRAINBOARD_FOLLOW_POLL_MS: ms(100),
   TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: ms(5_000),
   TRAINBOARD_FOLLOW_SCAN_MS: ms(2_000),
@@ -60,6 +62,7 @@ function sshShell(config: Config): SshShell | null {
     ...(config.TRAINBOARD_SSH_FINGERPRINT ? { hostFingerprint: config.TRAINBOARD_SSH_FINGERPRINT } : {}),
     // A dead connection must be noticed in seconds, not when TCP gives up.
     keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
+    sftpPool: { maxChannels: config.TRAINBOARD_SSH_SFTP_CHANNELS },
   });
 }
 

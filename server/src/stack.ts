@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/cluster-backend.js';
 import { createApp } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
+import { createRepositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
@@ -49,18 +50,18 @@ export interface ServerStack {
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
+  const repos = createRepositories(conn.sqlite);
   const nodes = o.scheduler ? createNodesService({
-    sqlite: conn.sqlite, backend: o.scheduler.backend, gpuProbe: o.scheduler.gpuProbe, logger: o.logger,
+    repos, backend: o.scheduler.backend, gpuProbe: o.scheduler.gpuProbe, logger: o.logger,
     ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
   }) : null;
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
   const http = createServer(createApp({
-    conn, logger: o.logger, ...(o.files ? { files: o.files } : {}), ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}),
+    conn, repos, logger: o.logger, ...(o.files ? { files: o.files } : {}), ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}),
   }));
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  const runExists = conn.sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
-  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: (id) => runExists.get(id) !== undefined });
+  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: repos.runs.exists });
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';

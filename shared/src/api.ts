@@ -1,5 +1,6 @@
 // Shapes of the server's REST responses, written once for the server that sends them and the dashboard that reads
 // them. (The socket.io contract is realtime.ts.)
+import type { LogSearchMatch, LongLine } from './log/search.js';
 import type { WireNumber } from './metrics/fields.js';
 
 export type { GpuMetricsState, GpuSample, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
@@ -49,4 +50,44 @@ export interface Annotation {
   iteration: number | null;
   timeMs: number | null;
   label: string;
+}
+
+/** GET /api/runs/:id/log: whole lines of one byte window of the run's log (the tail, or around a line). */
+export interface LogWindow {
+  sourceId: number;
+  path: string;
+  size: number;
+  /** Byte offset of the first returned line and just past the last one (whole lines only). */
+  start: number;
+  end: number;
+  lines: string[];
+  /** Line to scroll to (an iteration jump, a search match), as an index into `lines`. */
+  focus: number | null;
+}
+
+export type { LogSearchMatch, LongLine };
+
+/** GET /api/runs/:id/log/search: one bounded step of a whole-log search, read backward from `before`. */
+export interface LogSearchResult {
+  sourceId: number;
+  /** Newest first. */
+  matches: LogSearchMatch[];
+  /**
+   * Every line from here to `before` was searched (or skipped as too long, see longLines); 0 = the search reached
+   * the start of the file. A line start, or a point inside a too-long line when `insideLongLine`.
+   */
+  scannedFrom: number;
+  /** Where this request started (before, or the file's size). */
+  scannedTo: number;
+  size: number;
+  /** Why the scan stopped before the start of the file, if it did. */
+  stoppedEarly: 'limit' | 'bytes' | 'time' | null;
+  /**
+   * What was not searched, newest first: lines too long to search (longer than the carry limit and not within one
+   * chunk), skipped whole; when `insideLongLine`, the last entry is the part of such a line skipped by this request
+   * (its offset is scannedFrom, not the line start).
+   */
+  longLines: LongLine[];
+  /** The scan stopped inside a too-long line; continuing from scannedFrom skips the rest of it. */
+  insideLongLine: boolean;
 }

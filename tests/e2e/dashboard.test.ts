@@ -180,6 +180,23 @@ describe('dashboard in chromium', () => {
     await page.unroute(tailOnly);
   });
 
+  it('continues a whole-log search earlier than where the first answer stopped, with no match twice', async () => {
+    // Every line of the log starts with a rank prefix, so the first answer stops at the server's 100-match limit.
+    await page.getByTestId('log-search').fill('[default');
+    await page.getByTestId('log-search').press('Enter');
+    const progress = page.getByTestId('log-search-progress');
+    await expect.poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 }).toMatch(/^100 matches for “\[default” · searched \d+(\.\d)? (B|KB) of /);
+    const offsets = async () => (await page.getByTestId('log-match').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).map((t) => Number(t?.replace('byte ', '')));
+    const firstStep = await offsets();
+    await page.getByTestId('log-search-earlier').click();
+    await expect.poll(async () => (await offsets()).length, { timeout: 10_000 }).toBeGreaterThan(100);
+    const all = await offsets();
+    expect(all.slice(0, 100)).toEqual(firstStep);
+    // Newest first across both steps: strictly decreasing offsets, so none was returned twice.
+    expect(all.every((o, i) => i === 0 || o < (all[i - 1] as number))).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'log-search-earlier.png'), fullPage: true });
+  });
+
   it('shows the run\'s nodes: the local node allocated to the job, a cell per (fake) GPU', async () => {
     await page.getByTestId('tab-nodes').click();
     const tile = page.getByTestId('node-localhost');

@@ -33,14 +33,19 @@ export async function freePort(): Promise<number> {
 export class PrivateSshd {
   private proc: ChildProcess | null = null;
   readonly knownHostsPath: string;
-  constructor(private readonly c: DevCluster, readonly port: number, dir: string) {
+  /** `options`: more sshd `-o` settings (e.g. `MaxSessions=2`). */
+  constructor(private readonly c: DevCluster, readonly port: number, dir: string, private readonly options: string[] = []) {
     this.knownHostsPath = join(dir, 'known_hosts');
     const key = readFileSync(c.ssh.knownHostsPath, 'utf8').trim().split(' ').slice(1).join(' ');
     writeFileSync(this.knownHostsPath, `[${c.ssh.host}]:${port} ${key}\n`);
   }
   async start(): Promise<void> {
-    this.proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(this.c.dir, 'ssh', 'sshd_config'), '-o', `Port=${this.port}`, '-o', 'PidFile=none'], { stdio: 'ignore' });
+    this.proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(this.c.dir, 'ssh', 'sshd_config'), '-o', `Port=${this.port}`, '-o', 'PidFile=none', ...this.options.flatMap((o) => ['-o', o])], { stdio: 'ignore' });
     await sleep(300);
+  }
+  /** The listening sshd's pid (its children are the connections). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
   }
   /** Kills every per-connection sshd process (the SSH sessions), by pid; returns how many. */
   killSessions(): number {

@@ -187,11 +187,12 @@ describe('following files that change shape', () => {
     writeFileSync(path, first);
     await until('the first file to be read', () => cursorOf(conn, source.id) === first.length, 15_000);
 
-    // Truncated in place (same inode) and rewritten with other content, longer than what was read.
+    // Truncated in place (same inode), seen truncated, then rewritten with other content, longer than what was
+    // read. (Rewritten before the follower looks, other first bytes would make it "replaced": checkFileIdentity.)
     const second = Buffer.concat([Buffer.from('rewritten after a manual truncation\n'), firstLines(4_000)]);
     truncateSync(path, 0);
+    await until('a second source for the truncated file', () => sourcesOf(conn, source.runId).length === 2, 15_000);
     appendFileSync(path, second);
-    await until('a second source for the rewritten file', () => sourcesOf(conn, source.runId).length === 2, 15_000);
     const afterTruncate = sourcesOf(conn, source.runId);
     const secondId = (afterTruncate[1] as { id: number }).id;
     await until('the rewritten file to be read', () => cursorOf(conn, secondId) === second.length, 15_000);

@@ -12,6 +12,7 @@ import { InvalidSubmitSpecError } from '@trainboard/shared/slurm/submit';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
 import { createApp } from '../../server/src/app.js';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
+import { createRepositories } from '../../server/src/db/repositories.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { createIngestWriter } from '../../server/src/ingest/ingestWriter.js';
 import { slurmGpuProbe } from '../../server/src/nodes/gpuProbe.js';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const { job } = await watchJob(slurm, jobId, (j) => j.state === 'RUNNING' || isTerminalState(j.state), 90_000);
   if (job.state !== 'RUNNING') throw new Error(`the 2-node job did not start: ${job.state} (${job.reason ?? 'no reason'})`);
   conn = openDatabase(':memory:');
-  service = createNodesService({ sqlite: conn.sqlite, backend: slurm, gpuProbe: slurmGpuProbe(shell), logger });
+  service = createNodesService({ repos: createRepositories(conn.sqlite), backend: slurm, gpuProbe: slurmGpuProbe(shell), logger });
   server = createApp({ conn, logger, nodes: service }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

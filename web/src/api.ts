@@ -1,9 +1,20 @@
 // Typed reads of the server's REST API. Bodies are trusted to the server's own shapes (same repository), but every
 // failure becomes an Error with the server's JSON message.
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
-import type { Annotation, Job, Overview, RunNodes, RunSummary, SeriesResponse } from '@trainboard/shared/api';
+import type { Annotation, Job, LogSearchResult, LogWindow, Overview, RunNodes, RunSummary, SeriesResponse } from '@trainboard/shared/api';
 
-export type { Annotation, Job, Overview, RunNodes, RunSummary, SeriesResponse };
+export type { Annotation, Job, LogSearchResult, LogWindow, Overview, RunNodes, RunSummary, SeriesResponse };
+
+/** Which byte window of the log: the tail (nothing given), from an offset, or around an iteration's line or a match. */
+export type LogWindowQuery = { offset: number; length?: number } | { iteration: number } | { around: number } | Record<string, never>;
+
+/** One step of a whole-log search: `before` continues an earlier step from its `scannedFrom`. */
+export interface LogSearchQuery {
+  text: string;
+  /** A rank number, or 'all'. */
+  rank: string;
+  before: number | null;
+}
 
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(path);
@@ -26,4 +37,14 @@ export const api = {
   axis: (id: number) => get<{ anchors: AxisAnchor[] }>(`/api/runs/${id}/axis`).then((b) => b.anchors),
   jobs: (id: number) => get<{ jobs: Job[] }>(`/api/runs/${id}/jobs`).then((b) => b.jobs),
   nodes: (id: number) => get<RunNodes>(`/api/runs/${id}/nodes`),
+  logWindow: (id: number, query: LogWindowQuery) => {
+    const q = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+    return get<LogWindow>(`/api/runs/${id}/log${q.size > 0 ? `?${q.toString()}` : ''}`);
+  },
+  logSearch: (id: number, { text, rank, before }: LogSearchQuery) => {
+    const q = new URLSearchParams({ q: text });
+    if (rank !== 'all') q.set('rank', rank);
+    if (before !== null) q.set('before', String(before));
+    return get<LogSearchResult>(`/api/runs/${id}/log/search?${q.toString()}`);
+  },
 };

@@ -11,8 +11,6 @@ import { CHART_FIELDS } from './chartFields.js';
 import { createLiveSubscription } from './liveSubscription.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
-export { CHART_FIELDS };
-
 export type Point = [x: number, y: number | null];
 export interface Series {
   points: readonly Point[];

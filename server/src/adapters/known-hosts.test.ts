@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { knownHostKeys, sha256Fingerprint, verifyHostKey } from './known-hosts.js';
+import { knownHostKeys, revokedHostKeys, sha256Fingerprint, verifyHostKey } from './known-hosts.js';
 
 const blob = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLEKEY0', 'base64');
 const other = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIOTHERKEYOTHERKEYOTHERKEYOTHERKEYOTHERKE0', 'base64');
@@ -38,5 +38,19 @@ describe('known_hosts', () => {
     expect(verifyHostKey(blob, { fingerprint: fp }, 'h')).toEqual({ ok: true });
     expect(verifyHostKey(blob, { fingerprint: `${fp}=` }, 'h')).toEqual({ ok: true });
     expect(verifyHostKey(other, { fingerprint: fp }, 'h')).toMatchObject({ ok: false });
+  });
+
+  it('refuses a key marked @revoked even when another line (or a wildcard host) accepts it', () => {
+    const text = [
+      `jean-zay.idris.fr ssh-ed25519 ${b64}`,
+      `jean-zay.idris.fr ssh-ed25519 ${other.toString('base64')}`,
+      `@revoked * ssh-ed25519 ${b64}`,
+    ].join('\n');
+    const trust = { knownHosts: knownHostKeys(text, 'jean-zay.idris.fr', 22), revoked: revokedHostKeys(text) };
+    expect(trust.knownHosts).toHaveLength(2);
+    expect(trust.revoked).toEqual([{ keyType: 'ssh-ed25519', keyBase64: b64 }]);
+    expect(verifyHostKey(blob, trust, 'h')).toMatchObject({ ok: false, reason: expect.stringMatching(/@revoked/) });
+    expect(verifyHostKey(other, trust, 'h')).toEqual({ ok: true });
+    expect(verifyHostKey(blob, { fingerprint: sha256Fingerprint(blob), revoked: trust.revoked }, 'h')).toMatchObject({ ok: false });
   });
 });

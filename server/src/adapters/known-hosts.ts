@@ -30,7 +30,7 @@ function hostMatches(field: string, wanted: string): boolean {
   return false;
 }
 
-/** The keys known_hosts text trusts for host:port (`@revoked` lines and comments skipped). */
+/** The keys known_hosts text trusts for host:port (comments skipped; `@revoked` lines are read by revokedHostKeys). */
 export function knownHostKeys(text: string, host: string, port: number): KnownHostKey[] {
   const wanted = hostPattern(host, port);
   const keys: KnownHostKey[] = [];
@@ -45,15 +45,35 @@ export function knownHostKeys(text: string, host: string, port: number): KnownHo
   return keys;
 }
 
+/**
+ * The keys known_hosts marks `@revoked`, whatever host field the line has: OpenSSH says such a key "must not ever be
+ * accepted", and the host field may be a wildcard this module does not match, so matching it would let a revoked key
+ * through. A revoked key is refused even when another line lists it as trusted.
+ */
+export function revokedHostKeys(text: string): KnownHostKey[] {
+  const keys: KnownHostKey[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('@revoked')) continue;
+    const [, , keyType = '', keyBase64 = ''] = line.split(/\s+/);
+    if (keyType && keyBase64) keys.push({ keyType, keyBase64 });
+  }
+  return keys;
+}
+
 export type HostKeyVerdict = { ok: true } | { ok: false; reason: string };
 
 /** Checks the key the server presented against the trusted keys or the pinned fingerprint. */
 export function verifyHostKey(
   presented: Buffer,
-  trust: { knownHosts?: KnownHostKey[]; fingerprint?: string },
+  trust: { knownHosts?: KnownHostKey[]; revoked?: KnownHostKey[]; fingerprint?: string },
   label: string,
 ): HostKeyVerdict {
   const got = sha256Fingerprint(presented);
+  // Checked first: a revoked key stays refused even if pinned or listed again on another line.
+  if ((trust.revoked ?? []).some((k) => Buffer.from(k.keyBase64, 'base64').equals(presented))) {
+    return { ok: false, reason: `host key of ${label} (${got}) is marked @revoked in known_hosts` };
+  }
   if (trust.fingerprint !== undefined) {
     return trust.fingerprint.replace(/=+$/, '') === got
       ? { ok: true }

@@ -1,10 +1,15 @@
 // SSH transport (npm ssh2): one connection reused for every command, opened on first use and reopened after it
 // drops. The host key is always checked (known_hosts or a pinned SHA256 fingerprint); there is no
 // trust-on-first-use. Keys and passphrases never appear in errors or logs.
+//
+// A dropped connection is noticed at once: its close, end and error events (ssh2 reports a keepalive failure as an
+// error) fail every command and SFTP request pending on it in the same tick, so callers reconnect immediately
+// instead of waiting out their timeouts. A connection is only ever forgotten after it has been closed.
 import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { knownHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
+import { DEFAULT_SFTP_POOL, SftpPool, type SftpLease, type SftpPoolOptions, type SftpPoolStats } from './sftp-pool.js';
+import { knownHostKeys, revokedHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
 import { ShellError, type ExecOptions, type Shell, type ShellResult } from './shell.js';
 
 export interface SshShellOptions {
@@ -24,14 +29,25 @@ export interface SshShellOptions {
   commandTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
+  /** The shared SFTP channels per connection (at most maxChannels, default 4: below OpenSSH's MaxSessions of 10). */
+  sftpPool?: Partial<SftpPoolOptions>;
+}
+
+/** One live connection and what depends on it. */
+interface Link {
+  client: Client;
+  pool: SftpPool;
+  /** Rejecters of the commands running on it. */
+  pending: Set<(err: Error) => void>;
+  lost: boolean;
 }
 
 export class SshShell implements Shell {
   readonly target: string;
   /** How many connections were opened so far (1 while one connection serves every command). */
   connectionsOpened = 0;
-  private client: Client | null = null;
-  private connecting: Promise<Client> | null = null;
+  private link: Link | null = null;
+  private connecting: Promise<Link> | null = null;
 
   constructor(private readonly options: SshShellOptions) {
     this.target = `${options.username}@${options.host}:${options.port ?? 22}`;
@@ -39,46 +55,40 @@ export class SshShell implements Shell {
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ShellResult> {
     const command = shellCommand(argv);
-    const client = await this.connection();
-    return this.run(client, command, argv[0] ?? '', options);
+    const link = await this.connection();
+    return this.run(link, command, argv[0] ?? '', options);
   }
 
   /**
-   * An SFTP session on the shared connection (the log follower reads files by offset through it). It ends when the
-   * connection drops; call again to get one on a new connection. The caller ends it when done.
+   * A share of one of the connection's pooled SFTP channels (the follower and the log routes read files by offset
+   * through it). Its requests fail at once when the connection drops; acquire again to get one on a new connection.
+   * Release it when done.
    */
-  async sftp(): Promise<SFTPWrapper> {
-    const client = await this.connection();
-    return new Promise<SFTPWrapper>((resolve, reject) => {
-      try {
-        client.sftp((err, sftp) => {
-          if (!err) return resolve(sftp);
-          this.dropped(client);
-          reject(new ShellError('closed', `cannot open an SFTP session on ${this.target}: ${err.message}`, { cause: err }));
-        });
-      } catch (e) {
-        this.dropped(client);
-        reject(new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e }));
-      }
-    });
+  async sftpLease(): Promise<SftpLease> {
+    const link = await this.connection();
+    return link.pool.acquire();
+  }
+
+  /** The SFTP pool of the current connection (zeros when there is none), for tests and diagnostics. */
+  sftpStats(): SftpPoolStats {
+    return this.link?.pool.stats() ?? { channels: 0, opening: 0, leases: 0, waiting: 0 };
   }
 
   async close(): Promise<void> {
-    const c = this.client;
-    this.client = null;
+    const link = this.link;
     this.connecting = null;
-    if (c) c.end();
+    if (link) this.lose(link, new ShellError('closed', `connection to ${this.target} was closed`));
   }
 
-  private connection(): Promise<Client> {
-    if (this.client) return Promise.resolve(this.client);
+  private connection(): Promise<Link> {
+    if (this.link) return Promise.resolve(this.link);
     this.connecting ??= this.connect().finally(() => {
       this.connecting = null;
     });
     return this.connecting;
   }
 
-  private trust(): { knownHosts?: KnownHostKey[]; fingerprint?: string } {
+  private trust(): { knownHosts?: KnownHostKey[]; revoked?: KnownHostKey[]; fingerprint?: string } {
     const o = this.options;
     if (o.hostFingerprint) return { fingerprint: o.hostFingerprint };
     if (!o.knownHostsPath) throw new ShellError('config', `no known_hosts file or host fingerprint configured for ${this.target}`);
@@ -88,7 +98,7 @@ export class SshShell implements Shell {
     } catch (e) {
       throw new ShellError('config', `cannot read known_hosts file ${o.knownHostsPath}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
-    return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22) };
+    return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22), revoked: revokedHostKeys(text) };
   }
 
   private auth(): Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'> {
@@ -111,13 +121,14 @@ export class SshShell implements Shell {
     return auth;
   }
 
-  private connect(): Promise<Client> {
+  private connect(): Promise<Link> {
     const o = this.options;
     const trust = this.trust();
     const auth = this.auth();
     let hostKeyProblem: string | null = null;
-    return new Promise<Client>((resolve, reject) => {
+    return new Promise<Link>((resolve, reject) => {
       const client = new Client();
+      let link: Link | null = null;
       let settled = false;
       const fail = (err: ShellError) => {
         if (settled) return;
@@ -126,24 +137,32 @@ export class SshShell implements Shell {
         reject(err);
       };
       client.on('ready', () => {
+        if (settled) return;
         settled = true;
         this.connectionsOpened++;
-        this.client = client;
-        resolve(client);
+        link = this.newLink(client);
+        this.link = link;
+        resolve(link);
       });
       client.on('error', (e: Error & { level?: string; code?: string }) => {
+        if (link) {
+          // Keepalive timeout (level client-timeout) or a socket error: the connection is gone now.
+          const why = e.level === 'client-timeout' ? 'no keepalive answer' : (e.code ?? e.message);
+          return this.lose(link, new ShellError('closed', `connection to ${this.target} failed: ${why}`, { cause: e }));
+        }
         if (hostKeyProblem) return fail(new ShellError('host_key', hostKeyProblem, { cause: e }));
         if (e.level === 'client-authentication') {
           return fail(new ShellError('auth', `${this.target} refused our key (publickey authentication failed)`, { cause: e }));
         }
         if (/timed out/i.test(e.message)) return fail(new ShellError('timeout', `no SSH handshake from ${this.target} in time`, { cause: e }));
-        if (!settled) return fail(new ShellError('connect', `cannot connect to ${this.target}: ${e.code ?? e.message}`, { cause: e }));
-        this.dropped(client);
+        fail(new ShellError('connect', `cannot connect to ${this.target}: ${e.code ?? e.message}`, { cause: e }));
       });
-      client.on('close', () => {
-        if (!settled) fail(new ShellError(hostKeyProblem ? 'host_key' : 'connect', hostKeyProblem ?? `${this.target} closed the connection during the handshake`));
-        this.dropped(client);
-      });
+      const ended = () => {
+        if (!link) return fail(new ShellError(hostKeyProblem ? 'host_key' : 'connect', hostKeyProblem ?? `${this.target} closed the connection during the handshake`));
+        this.lose(link, new ShellError('closed', `connection to ${this.target} dropped`));
+      };
+      client.on('end', ended);
+      client.on('close', ended);
       client.connect({
         host: o.host,
         port: o.port ?? 22,
@@ -161,12 +180,42 @@ export class SshShell implements Shell {
     });
   }
 
-  /** Forget a dead connection so that the next command reconnects. */
-  private dropped(client: Client): void {
-    if (this.client === client) this.client = null;
+  private newLink(client: Client): Link {
+    const link: Link = { client, pool: new SftpPool(() => this.openSftp(link), this.target, { ...DEFAULT_SFTP_POOL, ...this.options.sftpPool }), pending: new Set(), lost: false };
+    return link;
   }
 
-  private run(client: Client, command: string, program: string, options: ExecOptions): Promise<ShellResult> {
+  /**
+   * One SFTP channel for the pool. A refusal (MaxSessions reached) leaves the connection as it is: exec channels
+   * and the other SFTP channels still work. A throw means the connection is not usable: it is closed, then forgotten.
+   */
+  private openSftp(link: Link): Promise<SFTPWrapper> {
+    return new Promise<SFTPWrapper>((resolve, reject) => {
+      try {
+        link.client.sftp((err, sftp) => {
+          if (!err) return resolve(sftp);
+          reject(new ShellError('closed', `${this.target} refused an SFTP channel: ${err.message}`, { cause: err }));
+        });
+      } catch (e) {
+        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e });
+        this.lose(link, err);
+        reject(err);
+      }
+    });
+  }
+
+  /** The connection is gone (or given up): fail everything pending on it, close it, and let the next call reconnect. */
+  private lose(link: Link, err: Error): void {
+    if (link.lost) return;
+    link.lost = true;
+    if (this.link === link) this.link = null;
+    link.pool.destroy(err);
+    for (const fail of [...link.pending]) fail(err);
+    link.pending.clear();
+    link.client.end();
+  }
+
+  private run(link: Link, command: string, program: string, options: ExecOptions): Promise<ShellResult> {
     const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs ?? 60_000;
     return new Promise<ShellResult>((resolve, reject) => {
       let channel: ClientChannel | null = null;
@@ -175,10 +224,10 @@ export class SshShell implements Shell {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        client.removeListener('close', onClose);
+        link.pending.delete(onLost);
         fn();
       };
-      const onClose = () => finish(() => reject(new ShellError('closed', `connection to ${this.target} dropped while ${program} ran`)));
+      const onLost = (err: Error) => finish(() => reject(new ShellError('closed', `connection to ${this.target} dropped while ${program} ran`, { cause: err })));
       const timer = setTimeout(() => {
         finish(() => reject(new ShellError('timeout', `${program} on ${this.target} did not finish within ${timeoutMs} ms`)));
         if (channel) {
@@ -186,13 +235,12 @@ export class SshShell implements Shell {
           channel.close();
         }
       }, timeoutMs);
-      client.once('close', onClose);
+      if (link.lost) return onLost(new Error('lost'));
+      link.pending.add(onLost);
       try {
-        client.exec(command, (err, stream) => {
-          if (err) {
-            this.dropped(client);
-            return finish(() => reject(new ShellError('closed', `cannot start ${program} on ${this.target}: ${err.message}`, { cause: err })));
-          }
+        link.client.exec(command, (err, stream) => {
+          // A refused channel (MaxSessions) is this command's failure, not the connection's: it stays in use.
+          if (err) return finish(() => reject(new ShellError('closed', `cannot start ${program} on ${this.target}: ${err.message}`, { cause: err })));
           channel = stream;
           const out: Buffer[] = [];
           const errOut: Buffer[] = [];
@@ -210,8 +258,9 @@ export class SshShell implements Shell {
           stream.end(options.stdin ?? '');
         });
       } catch (e) {
-        this.dropped(client);
-        finish(() => reject(new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e })));
+        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e });
+        this.lose(link, err);
+        finish(() => reject(err));
       }
     });
   }

@@ -1,4 +1,5 @@
 // Log sources: one followed or imported file per (run, path), with its cursor and identity.
+import type Database from 'better-sqlite3';
 import { and, count, eq } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { events, logSources, runs } from './schema.js';
@@ -14,10 +15,6 @@ export interface FileIdentity {
   headLength: number;
 }
 
-export type IdentityCheck =
-  | { ok: true }
-  | { ok: false; reason: 'truncated' | 'replaced'; detail: string };
-
 export function findLogSource(db: Db, runId: number, path: string): LogSource | undefined {
   return db.select().from(logSources).where(and(eq(logSources.runId, runId), eq(logSources.path, path))).get();
 }
@@ -28,24 +25,6 @@ export function createLogSource(db: Db, runId: number, path: string, identity: F
     .values({ runId, path, inode: identity.inode, size: identity.size, headHash: identity.headHash, headLength: identity.headLength, updatedAt: now })
     .returning()
     .get();
-}
-
-/**
- * Compares a stored source with the file now at its path. A file may only have grown since the cursor was
- * stored: a smaller size means truncation; another inode or another beginning means a different file.
- * `current.headHash` must cover the same `headLength` bytes as the stored one.
- */
-export function checkIdentity(stored: LogSource, current: FileIdentity): IdentityCheck {
-  if (current.size < stored.byteOffset) {
-    return { ok: false, reason: 'truncated', detail: `the file has ${current.size} bytes but ${stored.byteOffset} were already imported` };
-  }
-  if (stored.inode !== null && current.inode !== null && stored.inode !== current.inode) {
-    return { ok: false, reason: 'replaced', detail: `inode changed from ${stored.inode} to ${current.inode}` };
-  }
-  if (stored.headHash !== null && stored.headHash !== current.headHash) {
-    return { ok: false, reason: 'replaced', detail: `its first ${stored.headLength} bytes differ from the file imported before` };
-  }
-  return { ok: true };
 }
 
 /** Records a longer head (the file grew past the bytes hashed at first sight) so later checks cover more. */
@@ -66,4 +45,20 @@ export function deleteLogSource(db: Db, source: LogSource): void {
     const remaining = tx.select({ n: count() }).from(events).where(and(eq(events.runId, source.runId), eq(events.type, 'run_start'))).get();
     tx.update(runs).set({ segmentCount: remaining?.n ?? 0 }).where(eq(runs.id, source.runId)).run();
   });
+}
+
+export interface LogSourcesRepo {
+  /**
+   * The run's source `sourceId`, or its newest one, when it is a file path (absolute): what the log viewer may read.
+   * Paths come from here, never from a request.
+   */
+  readable(runId: number, sourceId?: number): { id: number; path: string } | undefined;
+}
+
+export function createLogSourcesRepo(sqlite: Database.Database): LogSourcesRepo {
+  const byId = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'");
+  const newest = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1");
+  return {
+    readable: (runId, sourceId) => (sourceId ? byId.get(runId, sourceId) : newest.get(runId)) as { id: number; path: string } | undefined,
+  };
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalShell } from '../adapters/local-shell.js';
-import { captureIo } from '../cli/commands/captureIo.js';
+import { captureIo } from '../testing/captureIo.js';
 import { run as render } from '../cli/commands/render.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { prepareDemoJob } from './demoJob.js';

@@ -1,8 +1,10 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { seededRandom } from '@trainboard/shared/testing/parseAll';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from './followedSources.js';
@@ -16,11 +18,21 @@ const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }
 const timing = { pollMs: 5, quietFlushMs: 50, identityCheckMs: 20, waitForFileMs: 10, backoffMinMs: 1, backoffMaxMs: 20 };
 const logger = pino({ level: 'silent' });
 
-/** Fails one call in `every` on average, at any step (stat, open, size, read). */
-function flaky(inner: RemoteFiles, failRate: number): RemoteFiles & { failures: number } {
+/**
+ * The random faults and slice sizes come from one seeded PRNG: a failure prints its seed, and
+ * FOLLOWER_TEST_SEED=<seed> replays the same faults at the same calls.
+ */
+function faultSeed(): number {
+  const seed = process.env.FOLLOWER_TEST_SEED ? Number(process.env.FOLLOWER_TEST_SEED) : Math.floor(Math.random() * 2 ** 31);
+  onTestFailed(() => console.log(`random faults seeded with ${seed}: replay with FOLLOWER_TEST_SEED=${seed}`));
+  return seed;
+}
+
+/** Fails a share `failRate` of the calls, at any step (stat, open, size, read). */
+function flaky(inner: RemoteFiles, failRate: number, random: () => number): RemoteFiles & { failures: number } {
   const state = { failures: 0 };
   const maybeFail = () => {
-    if (Math.random() < failRate) {
+    if (random() < failRate) {
       state.failures++;
       throw new Error('injected transport failure');
     }
@@ -72,13 +84,14 @@ describe('follower', () => {
     const path = join(dir, 'log.txt');
     writeFileSync(path, '');
     const source = registerFollowedFile(conn.db, 'flaky', path);
-    const files = flaky(localFiles(), 0.2);
+    const random = seededRandom(faultSeed());
+    const files = flaky(localFiles(), 0.2, random);
     let commits = 0;
     // Small batches: many commits, so failures strike between them too.
     follower = startFollower({ conn, files, logger, timing: { ...timing, maxBatchBytes: 16_384 }, onCommitted: () => commits++ }, source);
     const text = lines(1, 3000);
     for (let at = 0; at < text.length; ) {
-      const n = 1 + Math.floor(Math.random() * 20_000);
+      const n = 1 + Math.floor(random() * 20_000);
       appendFileSync(path, text.slice(at, at + n));
       at += n;
       await new Promise((r) => setTimeout(r, 2));
@@ -87,6 +100,48 @@ describe('follower', () => {
     expect(iterationsOf(source.id)).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
     expect(files.failures).toBeGreaterThan(5);
     expect(commits).toBeGreaterThan(20);
+  });
+
+  it('starts the reconnect backoff afresh after a session that made progress, however often the transport drops', async () => {
+    const path = join(dir, 'log.txt');
+    writeFileSync(path, '');
+    const source = registerFollowedFile(conn.db, 'backoff', path);
+    // The transport drops right after every commit: each session makes progress, then fails.
+    let dropNext = false;
+    const inner = localFiles();
+    const files: RemoteFiles = {
+      stat: (p) => inner.stat(p),
+      async open(p) {
+        const f = await inner.open(p);
+        return {
+          size: async () => {
+            if (dropNext) {
+              dropNext = false;
+              throw new Error('injected drop');
+            }
+            return f.size();
+          },
+          read: (o, n) => f.read(o, n),
+          close: () => f.close(),
+        };
+      },
+    };
+    const retries: number[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l.includes('follow interrupted')) retries.push((JSON.parse(l) as { retryInMs: number }).retryInMs);
+        done();
+      },
+    });
+    const warnings = pino({ level: 'warn' }, sink);
+    follower = startFollower({ conn, files, logger: warnings, timing: { ...timing, backoffMinMs: 1, backoffMaxMs: 64 }, onCommitted: () => (dropNext = true) }, source);
+    for (let i = 1; i <= 30; i++) {
+      appendFileSync(path, line(i));
+      await until(() => iterationsOf(source.id).length === i);
+    }
+    await until(() => retries.length >= 30);
+    expect(iterationsOf(source.id)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(new Set(retries)).toEqual(new Set([1]));
   });
 
   it('commits many lines per transaction under load, one small batch per poll when idle', async () => {

@@ -8,14 +8,16 @@
 // - Identity: on every (re)connect the file's inode, size and head bytes are compared with the stored ones; while
 //   following, the size is checked on every poll and the inode every few seconds. A truncated or replaced file
 //   gets a new log source (replaceSource); nothing is read across the change.
-// - A file that does not exist yet is waited for; errors back off (capped) and the loop never gives up until stop().
+// - A file that does not exist yet is waited for; errors back off (capped, and from the minimum again after any
+//   progress) and the loop never gives up until stop(). A dropped connection fails the pending request at once
+//   (the transport sees it go), so a follower is reading again about one backoff plus one reconnect after a drop.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
-import { HEAD_BYTES } from '../ingest/fileIdentity.js';
+import { HEAD_BYTES, checkFileIdentity } from '../ingest/fileIdentity.js';
 import { createIngestWriter, readCursor } from '../ingest/ingestWriter.js';
 import { loadSource, recordIdentity, replaceSource } from './followedSources.js';
 import type { OpenRemoteFile, RemoteFiles } from './remoteFiles.js';
@@ -70,191 +72,254 @@ class FileChanged extends Error {
   }
 }
 
+/**
+ * What one follower's steps share: its settings, its logger, the stop signal, the source being read and the status
+ * it reports. One object instead of closures inside startFollower, so each step is a function of its own.
+ */
+interface FollowContext {
+  deps: FollowerDeps;
+  timing: FollowTiming;
+  log: Logger;
+  stopper: AbortController;
+  /** finish() was called: read to the end once more, then stop. */
+  finishing: boolean;
+  sourceId: number;
+  /** Set by every commit and every successful (re)open: the next transport error starts its backoff afresh. */
+  progressed: boolean;
+  status: FollowStatus;
+}
+
 export function startFollower(deps: FollowerDeps, initial: LogSource): Follower {
-  const timing = { ...DEFAULT_FOLLOW_TIMING, ...deps.timing };
-  const log = deps.logger.child({ runId: initial.runId, path: initial.path });
-  const stopper = new AbortController();
-  let finishing = false;
-  let sourceId = initial.id;
-  let status: FollowStatus = { runId: initial.runId, logSourceId: initial.id, path: initial.path, state: 'reconnecting', offset: initial.byteOffset, message: null };
-  const setStatus = (patch: Partial<FollowStatus>) => {
-    const next = { ...status, ...patch, logSourceId: sourceId };
-    const changed = next.state !== status.state || next.message !== status.message || next.logSourceId !== status.logSourceId;
-    status = next;
-    if (changed) deps.onStatus?.(status);
+  const ctx: FollowContext = {
+    deps, timing: { ...DEFAULT_FOLLOW_TIMING, ...deps.timing }, log: deps.logger.child({ runId: initial.runId, path: initial.path }),
+    stopper: new AbortController(), finishing: false, sourceId: initial.id, progressed: false,
+    status: { runId: initial.runId, logSourceId: initial.id, path: initial.path, state: 'reconnecting', offset: initial.byteOffset, message: null },
   };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (stopper.signal.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        stopper.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      stopper.signal.addEventListener('abort', done);
-    });
-
-  function stopNow(why: string | null): 'waiting' {
-    if (why) log.warn(why);
-    stopper.abort();
-    return 'waiting';
-  }
-
-  /** One connection's worth of following; returns normally to be called again, throws on transport errors. */
-  async function session(): Promise<'again' | 'waiting'> {
-    const source = loadSource(deps.conn.db, sourceId);
-    if (!source) throw new Error(`log source ${sourceId} disappeared`);
-    const before = await deps.files.stat(source.path);
-    if (!before) {
-      if (finishing) return stopNow('the run ended before its log file appeared');
-      setStatus({ state: 'waiting_for_file', message: null });
-      return 'waiting';
-    }
-    const file = await deps.files.open(source.path);
-    try {
-      const after = await deps.files.stat(source.path);
-      // Replaced between stat and open: try again rather than guess which file the handle holds.
-      if (!after || after.inode !== before.inode) return 'again';
-      const inode = before.inode;
-      const size = await file.size();
-      const head = await readHead(file, Math.min(HEAD_BYTES, size));
-      if (source.inode !== null) {
-        if (inode !== source.inode) throw new FileChanged('replaced', `inode changed from ${source.inode} to ${inode}`);
-        if (size < source.byteOffset) throw new FileChanged('truncated', `${size} bytes but ${source.byteOffset} already read`);
-        if (sha256(head.subarray(0, source.headLength)) !== source.headHash) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
-      }
-      if (source.inode === null || head.length > source.headLength) {
-        recordIdentity(deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
-      }
-      await tail(source, file, inode, head);
-      return 'again';
-    } finally {
-      await file.close();
-    }
-  }
-
-  async function tail(source: LogSource, file: OpenRemoteFile, inode: number, knownHead: Buffer): Promise<void> {
-    const target = { runId: source.runId, logSourceId: source.id };
-    const writer = createIngestWriter(deps.conn.sqlite, target, { timeSource: 'arrival' });
-    const cursor = readCursor(deps.conn.sqlite, source.id);
-    const parser = createLogParser({ startOffset: cursor.offset, startLine: cursor.line, ...(cursor.context ? { context: cursor.context } : {}) });
-    let position = cursor.offset;
-    let head = knownHead;
-    let lastData = Date.now();
-    let flushed = true;
-    let lastIdentityCheck = Date.now();
-    let ahead: { at: number; bytes: Promise<Buffer> } | null = null;
-    setStatus({ state: 'following', offset: cursor.offset, message: null });
-    log.info({ offset: position }, 'following');
-
-    while (!stopper.signal.aborted) {
-      // Only a size read after finish() was asked for proves the end was reached (a read already in flight may
-      // predate the job's last lines).
-      const mayFinish = finishing;
-      const size = await file.size();
-      if (size < position) throw new FileChanged('truncated', `${size} bytes but ${position} already read`);
-      if (size > position) {
-        // A truncation followed by a rewrite past our position shows only in the bytes: check the head first.
-        if (head.length > 0 && !(await readHead(file, head.length)).equals(head)) throw new FileChanged('truncated', 'same inode, other first bytes: truncated and rewritten');
-        const chunk = ahead?.at === position ? await ahead.bytes : await file.read(position, Math.min(size - position, timing.maxBatchBytes));
-        ahead = null;
-        if (chunk.length === 0) throw new Error(`read at ${position} returned nothing though the file has ${size} bytes`);
-        if (head.length < HEAD_BYTES && position < HEAD_BYTES) {
-          head = await readHead(file, Math.min(HEAD_BYTES, size));
-          recordIdentity(deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
-        }
-        position += chunk.length;
-        // Under load, ask for the next chunk before parsing and committing this one: the transfer overlaps the work.
-        if (size > position) {
-          const bytes = file.read(position, Math.min(size - position, timing.maxBatchBytes));
-          bytes.catch(() => undefined); // if it fails, the awaited read below reports it (or the session is over)
-          ahead = { at: position, bytes };
-        }
-        writer.commit(parser.push(chunk), parser.resumePoint, size);
-        deps.onCommitted(source.runId);
-        setStatus({ offset: parser.resumePoint.offset });
-        lastData = Date.now();
-        flushed = false;
-        continue; // more may be waiting: read again without sleeping
-      }
-      if (mayFinish) {
-        const events = parser.flush();
-        if (events.length > 0) {
-          writer.commit(events, parser.resumePoint, size);
-          deps.onCommitted(source.runId);
-        }
-        stopNow(null);
-        return;
-      }
-      if (!flushed && Date.now() - lastData >= timing.quietFlushMs) {
-        const events = parser.flush();
-        if (events.length > 0) {
-          writer.commit(events, parser.resumePoint, size);
-          deps.onCommitted(source.runId);
-        }
-        flushed = true;
-      }
-      if (Date.now() - lastIdentityCheck >= timing.identityCheckMs) {
-        lastIdentityCheck = Date.now();
-        const now = await deps.files.stat(source.path);
-        // Everything the old file held has been read (size === position): the rest belongs to the new file.
-        if (!now || now.inode !== inode) {
-          if (!now) throw new Error(`${source.path} disappeared`);
-          throw new FileChanged('replaced', `the path now names inode ${now.inode} (was ${inode})`);
-        }
-      }
-      await sleep(timing.pollMs);
-    }
-  }
-
-  const loop = (async () => {
-    let backoff = timing.backoffMinMs;
-    while (!stopper.signal.aborted) {
-      try {
-        const outcome = await session();
-        if (outcome === 'waiting') await sleep(timing.waitForFileMs);
-        backoff = timing.backoffMinMs;
-      } catch (err) {
-        if (stopper.signal.aborted) break;
-        if (err instanceof FileChanged) {
-          const old = loadSource(deps.conn.db, sourceId);
-          if (old) {
-            const fresh = replaceSource(deps.conn.db, old, err.reason);
-            log.warn({ reason: err.reason, detail: err.message, oldSource: old.id, newSource: fresh.id }, 'log file changed under the cursor: reading the new file as a new log source');
-            sourceId = fresh.id;
-            setStatus({ state: 'following', offset: 0, message: `file ${err.reason} (${err.message}); now reading it as a new log source` });
-          }
-          continue;
-        }
-        const message = err instanceof Error ? err.message : String(err);
-        log.warn({ err: message, retryInMs: backoff }, 'follow interrupted');
-        setStatus({ state: 'reconnecting', message });
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, timing.backoffMaxMs);
-      }
-    }
-    setStatus({ state: 'stopped', message: null });
-  })();
-
+  const loop = followLoop(ctx);
   return {
     runId: initial.runId,
     path: initial.path,
-    status: () => status,
+    status: () => ctx.status,
     async stop() {
-      stopper.abort();
+      ctx.stopper.abort();
       await loop;
     },
     async finish(drainTimeoutMs = 60_000) {
-      finishing = true;
+      ctx.finishing = true;
       const timer = setTimeout(() => {
-        log.warn({ drainTimeoutMs }, 'could not read the end of the log after the run ended: stopped without it');
-        stopper.abort();
+        ctx.log.warn({ drainTimeoutMs }, 'could not read the end of the log after the run ended: stopped without it');
+        ctx.stopper.abort();
       }, drainTimeoutMs);
       await loop;
       clearTimeout(timer);
     },
   };
+}
+
+/** Reports a status change (state, message or source) to onStatus; the offset alone is kept without a report. */
+function setStatus(ctx: FollowContext, patch: Partial<FollowStatus>): void {
+  const next = { ...ctx.status, ...patch, logSourceId: ctx.sourceId };
+  const changed = next.state !== ctx.status.state || next.message !== ctx.status.message || next.logSourceId !== ctx.status.logSourceId;
+  ctx.status = next;
+  if (changed) ctx.deps.onStatus?.(ctx.status);
+}
+
+/** Waits `ms`, or less if the follower is stopped meanwhile. */
+function sleep(ctx: FollowContext, ms: number): Promise<void> {
+  const signal = ctx.stopper.signal;
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+function stopNow(ctx: FollowContext, why: string | null): 'waiting' {
+  if (why) ctx.log.warn(why);
+  ctx.stopper.abort();
+  return 'waiting';
+}
+
+/**
+ * Sessions until stopped. A transport error is retried after a backoff that doubles while nothing works, and
+ * starts again from backoffMinMs after any progress: a long-lived follower that loses its connection now and then
+ * must come back as fast as the first time, not at the cap. A changed file is read on as a new source at once.
+ */
+async function followLoop(ctx: FollowContext): Promise<void> {
+  const { timing } = ctx;
+  let backoff = timing.backoffMinMs;
+  while (!ctx.stopper.signal.aborted) {
+    try {
+      const outcome = await session(ctx);
+      if (outcome === 'waiting') await sleep(ctx, timing.waitForFileMs);
+      backoff = timing.backoffMinMs;
+    } catch (err) {
+      if (ctx.stopper.signal.aborted) break;
+      if (err instanceof FileChanged) {
+        readAsNewSource(ctx, err);
+        continue;
+      }
+      if (ctx.progressed) backoff = timing.backoffMinMs;
+      ctx.progressed = false;
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.log.warn({ err: message, retryInMs: backoff }, 'follow interrupted');
+      setStatus(ctx, { state: 'reconnecting', message });
+      await sleep(ctx, backoff);
+      backoff = Math.min(backoff * 2, timing.backoffMaxMs);
+    }
+  }
+  setStatus(ctx, { state: 'stopped', message: null });
+}
+
+/** The file under the cursor is another one now: keep the old rows under a renamed source, read the new file from 0. */
+function readAsNewSource(ctx: FollowContext, err: FileChanged): void {
+  const old = loadSource(ctx.deps.conn.db, ctx.sourceId);
+  if (!old) return;
+  const fresh = replaceSource(ctx.deps.conn.db, old, err.reason);
+  ctx.log.warn({ reason: err.reason, detail: err.message, oldSource: old.id, newSource: fresh.id }, 'log file changed under the cursor: reading the new file as a new log source');
+  ctx.sourceId = fresh.id;
+  setStatus(ctx, { state: 'following', offset: 0, message: `file ${err.reason} (${err.message}); now reading it as a new log source` });
+}
+
+/** One connection's worth of following; returns normally to be called again, throws on transport errors. */
+async function session(ctx: FollowContext): Promise<'again' | 'waiting'> {
+  const { deps } = ctx;
+  const source = loadSource(deps.conn.db, ctx.sourceId);
+  if (!source) throw new Error(`log source ${ctx.sourceId} disappeared`);
+  const before = await deps.files.stat(source.path);
+  if (!before) {
+    if (ctx.finishing) return stopNow(ctx, 'the run ended before its log file appeared');
+    setStatus(ctx, { state: 'waiting_for_file', message: null });
+    return 'waiting';
+  }
+  const file = await deps.files.open(source.path);
+  try {
+    const after = await deps.files.stat(source.path);
+    // Replaced between stat and open: try again rather than guess which file the handle holds.
+    if (!after || after.inode !== before.inode) return 'again';
+    const inode = before.inode;
+    const head = await checkIdentity(ctx, source, file, inode);
+    ctx.progressed = true;
+    await tail(ctx, source, file, inode, head);
+    return 'again';
+  } finally {
+    await file.close();
+  }
+}
+
+/** Throws FileChanged unless the open file is the one the stored cursor belongs to; returns its head bytes. */
+async function checkIdentity(ctx: FollowContext, source: LogSource, file: OpenRemoteFile, inode: number): Promise<Buffer> {
+  const size = await file.size();
+  const head = await readHead(file, Math.min(HEAD_BYTES, size));
+  const check = source.inode === null ? null : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
+  if (check && !check.ok) throw new FileChanged(check.reason, check.detail);
+  if (source.inode === null || head.length > source.headLength) {
+    recordIdentity(ctx.deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
+  }
+  return head;
+}
+
+/** A followed file's read state within one session: the parser and writer resume from the committed cursor. */
+interface Tail {
+  source: LogSource;
+  file: OpenRemoteFile;
+  inode: number;
+  writer: ReturnType<typeof createIngestWriter>;
+  parser: ReturnType<typeof createLogParser>;
+  position: number;
+  head: Buffer;
+  lastData: number;
+  flushed: boolean;
+  lastIdentityCheck: number;
+  /** The next chunk, requested before the current one is parsed and committed. */
+  ahead: { at: number; bytes: Promise<Buffer> } | null;
+}
+
+/** Reads what the file gains until stopped (or, once finishing, until its end); throws on errors and file changes. */
+async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile, inode: number, head: Buffer): Promise<void> {
+  const { deps } = ctx;
+  const cursor = readCursor(deps.conn.sqlite, source.id);
+  const t: Tail = {
+    source, file, inode, head, position: cursor.offset, lastData: Date.now(), flushed: true, lastIdentityCheck: Date.now(), ahead: null,
+    writer: createIngestWriter(deps.conn.sqlite, { runId: source.runId, logSourceId: source.id }, { timeSource: 'arrival' }),
+    parser: createLogParser({ startOffset: cursor.offset, startLine: cursor.line, ...(cursor.context ? { context: cursor.context } : {}) }),
+  };
+  setStatus(ctx, { state: 'following', offset: cursor.offset, message: null });
+  ctx.log.info({ offset: t.position }, 'following');
+  while (!ctx.stopper.signal.aborted) {
+    // Only a size read after finish() was asked for proves the end was reached (a read already in flight may
+    // predate the job's last lines).
+    const mayFinish = ctx.finishing;
+    const size = await file.size();
+    // Shrunk, or (a truncation followed by a rewrite past our position shows only in the bytes) other first bytes.
+    if (size < t.position || (size > t.position && t.head.length > 0 && !(await readHead(file, t.head.length)).equals(t.head))) {
+      const current = { inode, size, headHash: sha256(await readHead(file, Math.min(t.head.length, size))) };
+      const check = checkFileIdentity({ inode, headHash: sha256(t.head), headLength: t.head.length, byteOffset: t.position }, current);
+      if (!check.ok) throw new FileChanged(check.reason, check.detail);
+    }
+    if (size > t.position) {
+      await readAndCommit(ctx, t, size);
+      continue; // more may be waiting: read again without sleeping
+    }
+    if (mayFinish) {
+      flushOpenGroups(ctx, t, size);
+      stopNow(ctx, null);
+      return;
+    }
+    if (!t.flushed && Date.now() - t.lastData >= ctx.timing.quietFlushMs) {
+      flushOpenGroups(ctx, t, size);
+      t.flushed = true;
+    }
+    if (Date.now() - t.lastIdentityCheck >= ctx.timing.identityCheckMs) await checkPathStillNamesFile(ctx, t);
+    await sleep(ctx, ctx.timing.pollMs);
+  }
+}
+
+/** Reads the bytes past the position (at most maxBatchBytes) and commits their events with the new cursor. */
+async function readAndCommit(ctx: FollowContext, t: Tail, size: number): Promise<void> {
+  const { timing, deps } = ctx;
+  const chunk = t.ahead?.at === t.position ? await t.ahead.bytes : await t.file.read(t.position, Math.min(size - t.position, timing.maxBatchBytes));
+  t.ahead = null;
+  if (chunk.length === 0) throw new Error(`read at ${t.position} returned nothing though the file has ${size} bytes`);
+  if (t.head.length < HEAD_BYTES && t.position < HEAD_BYTES) {
+    t.head = await readHead(t.file, Math.min(HEAD_BYTES, size));
+    recordIdentity(deps.conn.db, t.source.id, { inode: t.inode, size, headHash: sha256(t.head), headLength: t.head.length });
+  }
+  t.position += chunk.length;
+  // Under load, ask for the next chunk before parsing and committing this one: the transfer overlaps the work.
+  if (size > t.position) {
+    const bytes = t.file.read(t.position, Math.min(size - t.position, timing.maxBatchBytes));
+    bytes.catch(() => undefined); // if it fails, the awaited read above reports it next time (or the session is over)
+    t.ahead = { at: t.position, bytes };
+  }
+  t.writer.commit(t.parser.push(chunk), t.parser.resumePoint, size);
+  ctx.progressed = true;
+  deps.onCommitted(t.source.runId);
+  setStatus(ctx, { offset: t.parser.resumePoint.offset });
+  t.lastData = Date.now();
+  t.flushed = false;
+}
+
+/** Closes open multi-line groups (the parser has no clock) and commits what that emits. */
+function flushOpenGroups(ctx: FollowContext, t: Tail, size: number): void {
+  const events = t.parser.flush();
+  if (events.length === 0) return;
+  t.writer.commit(events, t.parser.resumePoint, size);
+  ctx.progressed = true;
+  ctx.deps.onCommitted(t.source.runId);
+}
+
+/** While idle: does the path still name the open file? Everything it held has been read, the rest is another file's. */
+async function checkPathStillNamesFile(ctx: FollowContext, t: Tail): Promise<void> {
+  t.lastIdentityCheck = Date.now();
+  const now = await ctx.deps.files.stat(t.source.path);
+  if (!now) throw new Error(`${t.source.path} disappeared`);
+  if (now.inode !== t.inode) throw new FileChanged('replaced', `the path now names inode ${now.inode} (was ${t.inode})`);
 }
 
 async function readHead(file: OpenRemoteFile, length: number): Promise<Buffer> {

@@ -11,8 +11,13 @@
 // idle (one small request on an already open SFTP channel, no process started on the login node), which keeps the
 // added latency under ~100 ms. SFTP v3 has no inode, so `stat -L` over exec gives it on each (re)connect and every
 // few seconds while idle (one short process, not per poll).
-import type { SFTPWrapper } from 'ssh2';
+//
+// The SFTP channels are the connection's shared pool (adapters/sftp-pool.ts): an open file holds a share of one
+// channel until closed, so the log routes and the followers together never ask the login node for more sessions
+// than the pool's limit. Every request fails at once when the connection drops (the pool sees it go).
+import type { Stats } from 'ssh2';
 import type { Shell } from '../adapters/shell.js';
+import type { SftpLease } from '../adapters/sftp-pool.js';
 
 export interface RemoteFileStat {
   inode: number;
@@ -33,9 +38,9 @@ export interface RemoteFiles {
   open(path: string): Promise<OpenRemoteFile>;
 }
 
-/** What RemoteFiles needs from a transport: commands (for stat) and SFTP (for bytes). SshShell has both. */
+/** What RemoteFiles needs from a transport: commands (for stat) and pooled SFTP (for bytes). SshShell has both. */
 export interface SftpCapableShell extends Shell {
-  sftp(): Promise<SFTPWrapper>;
+  sftpLease(): Promise<SftpLease>;
 }
 
 export class FileStatError extends Error {
@@ -55,8 +60,9 @@ export class RemoteTimeoutError extends Error {
 
 /**
  * Every operation is bounded by `opTimeoutMs`: a callback that never comes (a request sent on a connection that
- * was dying) must not freeze a follower. On a timeout the shared connection is closed, so everything using it
- * reconnects instead of waiting on the same dead socket.
+ * is silently dying, before keepalives notice) must not freeze a follower. On a timeout the shared connection is
+ * closed, so everything using it reconnects instead of waiting on the same dead socket. The wait for a pooled SFTP
+ * channel is not an operation: a busy pool says nothing about the connection, and the pool bounds that wait itself.
  */
 export function sshRemoteFiles(shell: SftpCapableShell, opTimeoutMs = 10_000): RemoteFiles {
   const bounded = <T>(what: string, p: Promise<T>): Promise<T> =>
@@ -70,65 +76,58 @@ export function sshRemoteFiles(shell: SftpCapableShell, opTimeoutMs = 10_000): R
         (e: unknown) => (clearTimeout(timer), reject(e)),
       );
     });
-  const files = rawRemoteFiles(shell);
   return {
-    stat: (path) => bounded(`stat ${path}`, files.stat(path)),
+    stat: (path) => bounded(`stat ${path}`, statOverExec(shell, path)),
     async open(path) {
-      const file = await bounded(`open ${path}`, files.open(path));
+      const lease = await shell.sftpLease();
+      let handle: Buffer;
+      try {
+        handle = await bounded(`open ${path}`, lease.call<Buffer>((sftp, done) => sftp.open(path, 'r', done)));
+      } catch (err) {
+        lease.release();
+        throw err;
+      }
       return {
-        size: () => bounded(`fstat ${path}`, file.size()),
-        read: (offset, length) => bounded(`read ${path} at ${offset}`, file.read(offset, length)),
-        close: () => file.close(),
+        size: async () => (await bounded(`fstat ${path}`, lease.call<Stats>((sftp, done) => sftp.fstat(handle, done)))).size,
+        read: (offset, length) => bounded(`read ${path} at ${offset}`, readAt(lease, handle, offset, length)),
+        close: () => closeHandle(lease, handle),
       };
     },
   };
 }
 
-function rawRemoteFiles(shell: SftpCapableShell): RemoteFiles {
-  return {
-    async stat(path) {
-      const r = await shell.exec(['stat', '-L', '-c', '%i %s', '--', path], { timeoutMs: 15_000 });
-      if (r.code !== 0) {
-        if (/No such file or directory/.test(r.stderr)) return null;
-        throw new FileStatError(path, `stat ${path} on ${shell.target} failed: ${r.stderr.trim() || `exit ${r.code ?? r.signal}`}`);
-      }
-      const m = /^(\d+) (\d+)\s*$/.exec(r.stdout);
-      if (!m) throw new FileStatError(path, `unexpected stat output for ${path}: ${JSON.stringify(r.stdout.slice(0, 80))}`);
-      return { inode: Number(m[1]), size: Number(m[2]) };
-    },
-    async open(path) {
-      const sftp = await shell.sftp();
-      const handle = await new Promise<Buffer>((resolve, reject) =>
-        sftp.open(path, 'r', (err, h) => (err ? (sftp.end(), reject(err)) : resolve(h))),
-      );
-      return {
-        size: () => new Promise<number>((resolve, reject) => sftp.fstat(handle, (err, st) => (err ? reject(err) : resolve(st.size)))),
-        read: (offset, length) =>
-          new Promise<Buffer>((resolve, reject) => {
-            if (length <= 0) return resolve(Buffer.alloc(0));
-            const buf = Buffer.allocUnsafe(length);
-            sftp.read(handle, buf, 0, length, offset, (err, bytesRead) => {
-              // ssh2 reports end of file as an error with code 1 (SSH_FX_EOF).
-              if (err && (err as Error & { code?: number }).code !== 1) return reject(err);
-              resolve(buf.subarray(0, err ? 0 : bytesRead));
-            });
-          }),
-        // Bounded: on a dead connection the close request may never be answered.
-        close: () =>
-          new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              sftp.end();
-              resolve();
-            };
-            const timer = setTimeout(done, 1_000);
-            try {
-              sftp.close(handle, done);
-            } catch {
-              done();
-            }
-          }),
-      };
-    },
-  };
+async function statOverExec(shell: Shell, path: string): Promise<RemoteFileStat | null> {
+  const r = await shell.exec(['stat', '-L', '-c', '%i %s', '--', path], { timeoutMs: 15_000 });
+  if (r.code !== 0) {
+    if (/No such file or directory/.test(r.stderr)) return null;
+    throw new FileStatError(path, `stat ${path} on ${shell.target} failed: ${r.stderr.trim() || `exit ${r.code ?? r.signal}`}`);
+  }
+  const m = /^(\d+) (\d+)\s*$/.exec(r.stdout);
+  if (!m) throw new FileStatError(path, `unexpected stat output for ${path}: ${JSON.stringify(r.stdout.slice(0, 80))}`);
+  return { inode: Number(m[1]), size: Number(m[2]) };
+}
+
+function readAt(lease: SftpLease, handle: Buffer, offset: number, length: number): Promise<Buffer> {
+  if (length <= 0) return Promise.resolve(Buffer.alloc(0));
+  const buf = Buffer.allocUnsafe(length);
+  return lease.call<Buffer>((sftp, done) =>
+    sftp.read(handle, buf, 0, length, offset, (err, bytesRead) => {
+      // ssh2 reports end of file as an error with code 1 (SSH_FX_EOF).
+      if (err && (err as Error & { code?: number }).code !== 1) return done(err, buf);
+      done(null, buf.subarray(0, err ? 0 : bytesRead));
+    }),
+  );
+}
+
+/** Closes the handle, then gives the channel share back. Bounded: on a dying connection the answer may never come. */
+function closeHandle(lease: SftpLease, handle: Buffer): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      lease.release();
+      resolve();
+    };
+    const timer = setTimeout(done, 1_000);
+    lease.call<void>((sftp, cb) => sftp.close(handle, (err) => cb(err, undefined))).then(done, done);
+  });
 }

@@ -4,9 +4,9 @@
 import { closeSync, createReadStream, openSync, readSync, realpathSync } from 'node:fs';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import type { OpenDatabase } from '../db/client.js';
-import { checkIdentity, createLogSource, deleteLogSource, findLogSource, updateIdentity } from '../db/logSources.repo.js';
+import { createLogSource, deleteLogSource, findLogSource, updateIdentity } from '../db/logSources.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
-import { HEAD_BYTES, readFileIdentity } from './fileIdentity.js';
+import { HEAD_BYTES, checkFileIdentity, readFileIdentity } from './fileIdentity.js';
 import { createIngestWriter, readCursor, type CommitCounts } from './ingestWriter.js';
 
 /**
@@ -86,11 +86,13 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
     source = undefined;
   }
   if (source) {
-    const check = checkIdentity(source, readFileIdentity(path, source.headLength));
+    const check = checkFileIdentity(source, readFileIdentity(path, source.headLength));
     if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
     // The import reads a file as complete, so a last line without a newline was stored as it was. If the file
-    // grew since, that line may have been cut mid-write: its rest would be misread as a new line.
-    if (identity.size > source.byteOffset && source.byteOffset > 0 && byteAt(path, source.byteOffset - 1) !== 0x0a) {
+    // grew since, that line may have been cut mid-write: its rest would be misread as a new line. A cursor inside
+    // an over-long line is not that: the import stopped while skipping it, and the parser resumes the skip.
+    const insideLongLine = readCursor(conn.sqlite, source.id).context?.longLine !== undefined;
+    if (identity.size > source.byteOffset && source.byteOffset > 0 && !insideLongLine && byteAt(path, source.byteOffset - 1) !== 0x0a) {
       throw new FileIdentityError('last_line_grew', path, `the line ending at byte ${source.byteOffset} had no newline then`);
     }
     if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength) updateIdentity(conn.db, source.id, identity);

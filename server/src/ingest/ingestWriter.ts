@@ -23,6 +23,8 @@ import {
   clockOnIteration,
   clockOnRunStart,
   clockOnTimestamp,
+  clockRestore,
+  clockSave,
   initialClock,
   walkBackwards,
   type ClockState,
@@ -147,10 +149,9 @@ export function iterationRow(
   return row;
 }
 
-/** Opens a writer for one log source; its state (segment, clock) continues from what is committed. */
-export function createIngestWriter(sqlite: Database.Database, target: IngestTarget, options: IngestOptions): IngestWriter {
-  const now = options.now ?? Date.now;
-  const stmt = {
+/** The prepared statements of one writer. The hot-path SQL lives here, beside the code that runs it. */
+function prepareStatements(sqlite: Database.Database) {
+  return {
     insertIteration: sqlite.prepare(insertIterationSql),
     supersedeIterations: sqlite.prepare(
       'UPDATE iterations SET is_current = 0 WHERE run_id = ? AND is_current = 1 AND iteration >= ? AND id <> ?',
@@ -181,151 +182,192 @@ export function createIngestWriter(sqlite: Database.Database, target: IngestTarg
     updateCursor: sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
       updated_at = ? WHERE id = ? AND byte_offset = ? AND line = ?`),
   };
+}
 
-  const state = loadState(sqlite, target);
-  const rowBuffer = new Array<number | string | null>(ITERATION_COLUMNS.length);
-  const estimate = options.timeSource === 'estimate';
+/** Everything one writer's row functions share: the statements, the target and the state they advance. */
+interface Writer {
+  stmt: ReturnType<typeof prepareStatements>;
+  target: IngestTarget;
+  state: WriterState;
+  /** Historical import (times rebuilt from the log) rather than live arrival times. */
+  estimate: boolean;
+  now: () => number;
+  /** Reused for every iteration row and every clock mark: nothing allocated per row on the hot path. */
+  rowBuffer: (number | string | null)[];
+  clockMark: ClockState;
+}
 
-  /** Time of a row other than an iteration at `offset`; in estimate mode it may wait for a later anchor. */
-  const stampOther = (ownTimestamp: number | null, offset: number): StampedTime => {
-    if (ownTimestamp !== null) return { timeMs: ownTimestamp, estimated: false };
-    if (!estimate) return { timeMs: now(), estimated: false };
-    const t = clockNow(state.clock);
-    if (t.timeMs === null) state.clock.unanchoredFrom ??= offset;
-    return t;
+/** Opens a writer for one log source; its state (segment, clock) continues from what is committed. */
+export function createIngestWriter(sqlite: Database.Database, target: IngestTarget, options: IngestOptions): IngestWriter {
+  const w: Writer = {
+    stmt: prepareStatements(sqlite), target, state: loadState(sqlite, target), estimate: options.timeSource === 'estimate',
+    now: options.now ?? Date.now, rowBuffer: new Array<number | string | null>(ITERATION_COLUMNS.length), clockMark: initialClock(),
   };
-
-  function insertIteration(ev: IterationEvent, counts: CommitCounts): void {
-    const clock = state.clock;
-    const { anchorMs, anchorEstimated, anchorIteration, unanchoredFrom } = clock; // no allocation on the hot path
-    const time = estimate
-      ? clockOnIteration(clock, ev.iteration, ev.iterationTimeMs, ev.timestamp, ev.offset)
-      : { timeMs: ev.timestamp ?? now(), estimated: false };
-    const result = stmt.insertIteration.run(iterationRow(ev, target, state.segment, time, rowBuffer));
-    if (result.changes === 0) {
-      // Already stored: the walk must not advance twice for one row, or a resumed import would drift.
-      Object.assign(clock, { anchorMs, anchorEstimated, anchorIteration, unanchoredFrom });
-      counts.duplicates++;
-      return;
-    }
-    counts.iterations++;
-    // A re-run after a restart from a checkpoint: everything the earlier timeline logged from this iteration on
-    // stops being current (kept, queryable). Only runs when iterations go backwards, so it is rare.
-    if (state.maxCurrentIteration !== null && ev.iteration <= state.maxCurrentIteration) {
-      stmt.supersedeIterations.run(target.runId, ev.iteration, result.lastInsertRowid);
-      stmt.supersedeValidationsFrom.run(target.runId, ev.iteration);
-    }
-    state.maxCurrentIteration = ev.iteration;
-    state.lastIteration = ev.iteration;
-  }
-
-  function insertValidation(ev: ValidationEvent, counts: CommitCounts): void {
-    const iteration = ev.iteration ?? ev.afterIteration ?? state.lastIteration;
-    const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
-    const unanchoredFrom = state.clock.unanchoredFrom;
-    const time = stampOther(null, ev.offset);
-    const result = stmt.insertValidation.run(
-      target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
-      ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
-    );
-    if (result.changes === 0) {
-      state.clock.unanchoredFrom = unanchoredFrom;
-      counts.duplicates++;
-      return;
-    }
-    counts.validations++;
-    if (iteration !== null) {
-      stmt.supersedeValidationGroup.run(target.runId, ev.group, iteration, ev.split, result.lastInsertRowid);
-    }
-  }
-
-  function insertEvent(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>, counts: CommitCounts): void {
-    const isStart = ev.type === 'run_start';
-    const segment = isStart ? state.segment + 1 : state.segment;
-    const own = ev.type === 'datetime' || ev.type === 'pulse' || ev.type === 'exit' ? ev.timestamp : null;
-    // A banner starts a new process: the previous process's clock does not date it (see startSegment).
-    const unanchoredFrom = state.clock.unanchoredFrom;
-    const time = isStart && estimate ? { timeMs: null, estimated: false } : stampOther(own, ev.offset);
-    const { kind, iteration, message } = typedColumns(ev);
-    const { type: _t, offset: _o, line: _l, ...payload } = ev;
-    const result = stmt.insertEvent.run(
-      target.runId, target.logSourceId, ev.offset, ev.line, segment, ev.type, kind, iteration,
-      time.timeMs, time.estimated ? 1 : 0, message, toJsonText(payload),
-    );
-    if (result.changes === 0) {
-      state.clock.unanchoredFrom = unanchoredFrom;
-      counts.duplicates++;
-      return;
-    }
-    counts.events++;
-    if (!estimate) return isStart ? startSegment(ev) : undefined;
-    if (isStart) {
-      startSegment(ev);
-      state.clock.unanchoredFrom = ev.offset; // dated backwards from the banner's first datetime milestone
-      return;
-    }
-    if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(state.clock, ev.iteration);
-    if (own !== null) {
-      fillBackwards(ev.offset, own);
-      clockOnTimestamp(state.clock, own);
-    }
-  }
-
-  function startSegment(ev: RunStartEvent): void {
-    state.segment += 1;
-    clockOnRunStart(state.clock);
-    stmt.setRunSegment.run(state.segment, toJsonText(ev.config), target.runId);
-  }
-
-  function fillBackwards(anchorOffset: number, anchorMs: number): void {
-    const from = state.clock.unanchoredFrom;
-    if (from === null) return;
-    state.clock.unanchoredFrom = null;
-    const rows = stmt.unanchored.all(target.logSourceId, from, anchorOffset) as (UnanchoredRow & { offset: number })[];
-    const times = walkBackwards(rows, anchorMs);
-    for (const [id, timeMs] of times) stmt.setTime.run(timeMs, id);
-    // Other rows in the range take the time of the iteration logged just before them (else just after them).
-    // Both lists are in file order, so one merged walk dates them all.
-    const timeline = rows.map((r) => ({ offset: r.offset, timeMs: times.get(r.id) as number })).reverse();
-    const dateInOrder = (untimed: { id: number; offset: number }[], set: Database.Statement) => {
-      let i = 0;
-      let t = timeline[0]?.timeMs ?? anchorMs;
-      for (const r of untimed) {
-        while (i < timeline.length && (timeline[i] as { offset: number }).offset <= r.offset) t = (timeline[i++] as { timeMs: number }).timeMs;
-        set.run(t, r.id);
-      }
-    };
-    dateInOrder(stmt.untimedValidations.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[], stmt.setValidationTime);
-    dateInOrder(stmt.untimedEvents.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[], stmt.setEventTime);
-  }
-
-  const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number): CommitCounts => {
-    const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
-    for (const ev of events) {
-      if (ev.type === 'iteration') insertIteration(ev, counts);
-      else if (ev.type === 'validation') insertValidation(ev, counts);
-      else insertEvent(ev, counts);
-    }
-    state.parserContext = cursor.context;
-    const persisted: PersistedState = { parserContext: cursor.context, clock: state.clock, lastIteration: state.lastIteration };
-    const moved = stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), now(), target.logSourceId,
-      state.committed.offset, state.committed.line);
-    if (moved.changes !== 1) throw new ConcurrentIngestError(target.logSourceId);
-    state.committed = { offset: cursor.offset, line: cursor.line };
-    return counts;
-  });
-
+  const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number) => commitBatch(w, events, cursor, fileSize));
   return {
     commit(events, cursor, fileSize = 0) {
-      const before = structuredClone(state);
+      const before = structuredClone(w.state);
       try {
         return commitTx(events, cursor, fileSize);
       } catch (err) {
-        Object.assign(state, before); // the transaction rolled back: so does the in-memory state
+        Object.assign(w.state, before); // the transaction rolled back: so does the in-memory state
         throw err;
       }
     },
   };
+}
+
+/** The body of one commit's transaction: every event, then the cursor (compare-and-set) with the state. */
+function commitBatch(w: Writer, events: readonly LogEvent[], cursor: Cursor, fileSize: number): CommitCounts {
+  const { state, stmt, target } = w;
+  const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
+  for (const ev of events) {
+    if (ev.type === 'iteration') insertIteration(w, ev, counts);
+    else if (ev.type === 'validation') insertValidation(w, ev, counts);
+    else insertEvent(w, ev, counts);
+  }
+  state.parserContext = cursor.context;
+  const persisted: PersistedState = { parserContext: cursor.context, clock: state.clock, lastIteration: state.lastIteration };
+  const moved = stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), w.now(), target.logSourceId,
+    state.committed.offset, state.committed.line);
+  if (moved.changes !== 1) throw new ConcurrentIngestError(target.logSourceId);
+  state.committed = { offset: cursor.offset, line: cursor.line };
+  return counts;
+}
+
+/** Time of a row other than an iteration at `offset`; in estimate mode it may wait for a later anchor. */
+function stampOther(w: Writer, ownTimestamp: number | null, offset: number): StampedTime {
+  if (ownTimestamp !== null) return { timeMs: ownTimestamp, estimated: false };
+  if (!w.estimate) return { timeMs: w.now(), estimated: false };
+  const t = clockNow(w.state.clock);
+  if (t.timeMs === null) w.state.clock.unanchoredFrom ??= offset;
+  return t;
+}
+
+function insertIteration(w: Writer, ev: IterationEvent, counts: CommitCounts): void {
+  const { state, stmt, target } = w;
+  const clock = state.clock;
+  clockSave(clock, w.clockMark);
+  const time = w.estimate
+    ? clockOnIteration(clock, ev.iteration, ev.iterationTimeMs, ev.timestamp, ev.offset)
+    : { timeMs: ev.timestamp ?? w.now(), estimated: false };
+  const result = stmt.insertIteration.run(iterationRow(ev, target, state.segment, time, w.rowBuffer));
+  if (result.changes === 0) {
+    clockRestore(clock, w.clockMark); // already stored: the walk must not advance twice for one row
+    counts.duplicates++;
+    return;
+  }
+  counts.iterations++;
+  // A re-run after a restart from a checkpoint: everything the earlier timeline logged from this iteration on
+  // stops being current (kept, queryable). Only runs when iterations go backwards, so it is rare.
+  if (state.maxCurrentIteration !== null && ev.iteration <= state.maxCurrentIteration) {
+    stmt.supersedeIterations.run(target.runId, ev.iteration, result.lastInsertRowid);
+    stmt.supersedeValidationsFrom.run(target.runId, ev.iteration);
+  }
+  state.maxCurrentIteration = ev.iteration;
+  state.lastIteration = ev.iteration;
+}
+
+function insertValidation(w: Writer, ev: ValidationEvent, counts: CommitCounts): void {
+  const { state, stmt, target } = w;
+  const iteration = ev.iteration ?? ev.afterIteration ?? state.lastIteration;
+  const extra = Object.keys(ev.extra).length > 0 ? toJsonText(ev.extra) : null;
+  clockSave(state.clock, w.clockMark);
+  const time = stampOther(w, null, ev.offset);
+  const result = stmt.insertValidation.run(
+    target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
+    ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
+  );
+  if (result.changes === 0) {
+    clockRestore(state.clock, w.clockMark);
+    counts.duplicates++;
+    return;
+  }
+  counts.validations++;
+  if (iteration !== null) {
+    stmt.supersedeValidationGroup.run(target.runId, ev.group, iteration, ev.split, result.lastInsertRowid);
+  }
+}
+
+type OtherEvent = Exclude<LogEvent, IterationEvent | ValidationEvent>;
+
+function insertEvent(w: Writer, ev: OtherEvent, counts: CommitCounts): void {
+  const { state, stmt, target } = w;
+  const isStart = ev.type === 'run_start';
+  const segment = isStart ? state.segment + 1 : state.segment;
+  const own = ownTimestamp(ev);
+  clockSave(state.clock, w.clockMark);
+  // A banner starts a new process: the previous process's clock does not date it (see startSegment).
+  const time = isStart && w.estimate ? { timeMs: null, estimated: false } : stampOther(w, own, ev.offset);
+  const { kind, iteration, message } = typedColumns(ev);
+  const { type: _t, offset: _o, line: _l, ...payload } = ev;
+  const result = stmt.insertEvent.run(
+    target.runId, target.logSourceId, ev.offset, ev.line, segment, ev.type, kind, iteration,
+    time.timeMs, time.estimated ? 1 : 0, message, toJsonText(payload),
+  );
+  if (result.changes === 0) {
+    clockRestore(state.clock, w.clockMark);
+    counts.duplicates++;
+    return;
+  }
+  counts.events++;
+  if (isStart) startSegment(w, ev);
+  else if (w.estimate) advanceClock(w, ev, own);
+}
+
+/** The wall time an event carries itself, if any. */
+function ownTimestamp(ev: OtherEvent): number | null {
+  return ev.type === 'datetime' || ev.type === 'pulse' || ev.type === 'exit' ? ev.timestamp : null;
+}
+
+/** Estimate mode: an inserted event may move the walk (a checkpoint load) or anchor it (its own time). */
+function advanceClock(w: Writer, ev: OtherEvent, own: number | null): void {
+  if (ev.type === 'checkpoint_loaded') clockOnCheckpointLoaded(w.state.clock, ev.iteration);
+  if (own !== null) {
+    fillBackwards(w, ev.offset, own);
+    clockOnTimestamp(w.state.clock, own);
+  }
+}
+
+function startSegment(w: Writer, ev: RunStartEvent): void {
+  const { state } = w;
+  state.segment += 1;
+  clockOnRunStart(state.clock);
+  w.stmt.setRunSegment.run(state.segment, toJsonText(ev.config), w.target.runId);
+  // Estimate mode: dated backwards from the banner's first datetime milestone.
+  if (w.estimate) state.clock.unanchoredFrom = ev.offset;
+}
+
+/** Dates the rows logged since `unanchoredFrom` backwards from an anchor at `anchorOffset`. */
+function fillBackwards(w: Writer, anchorOffset: number, anchorMs: number): void {
+  const { state, stmt, target } = w;
+  const from = state.clock.unanchoredFrom;
+  if (from === null) return;
+  state.clock.unanchoredFrom = null;
+  const rows = stmt.unanchored.all(target.logSourceId, from, anchorOffset) as (UnanchoredRow & { offset: number })[];
+  const times = walkBackwards(rows, anchorMs);
+  for (const [id, timeMs] of times) stmt.setTime.run(timeMs, id);
+  // Other rows in the range take the time of the iteration logged just before them (else just after them).
+  // Both lists are in file order, so one merged walk dates them all.
+  const timeline = rows.map((r) => ({ offset: r.offset, timeMs: times.get(r.id) as number })).reverse();
+  const untimed = (select: Database.Statement) => select.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[];
+  dateInOrder(timeline, anchorMs, untimed(stmt.untimedValidations), stmt.setValidationTime);
+  dateInOrder(timeline, anchorMs, untimed(stmt.untimedEvents), stmt.setEventTime);
+}
+
+/** Gives each untimed row the time of the last timeline entry at or before it (else the first one's). */
+function dateInOrder(
+  timeline: readonly { offset: number; timeMs: number }[],
+  anchorMs: number,
+  untimed: readonly { id: number; offset: number }[],
+  set: Database.Statement,
+): void {
+  let i = 0;
+  let t = timeline[0]?.timeMs ?? anchorMs;
+  for (const r of untimed) {
+    while (i < timeline.length && (timeline[i] as { offset: number }).offset <= r.offset) t = (timeline[i++] as { timeMs: number }).timeMs;
+    set.run(t, r.id);
+  }
 }
 
 function loadState(sqlite: Database.Database, target: IngestTarget): WriterState {
@@ -374,6 +416,8 @@ function typedColumns(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>): 
       return { kind: ev.jobState, iteration: null, message: ev.message };
     case 'datetime':
       return { kind: null, iteration: null, message: ev.message };
+    case 'line_too_long':
+      return { kind: null, iteration: null, message: ev.head }; // length and limit are in the payload
     default:
       return { kind: null, iteration: null, message: null }; // run_start, timer: all in the payload
   }

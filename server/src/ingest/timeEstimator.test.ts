@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockOnCheckpointLoaded, clockOnIteration, clockOnRunStart, clockOnTimestamp, initialClock, walkBackwards } from './timeEstimator.js';
+import { clockNow, clockOnCheckpointLoaded, clockOnIteration, clockOnRunStart, clockOnTimestamp, clockRestore, clockSave, initialClock, walkBackwards } from './timeEstimator.js';
 
 describe(walkBackwards.name, () => {
   it('places the newest row at the anchor and steps back by the newer row\'s time × the iterations between', () => {
@@ -50,5 +50,27 @@ describe(clockOnIteration.name, () => {
     clockOnTimestamp(c, 1_000);
     clockOnRunStart(c);
     expect(clockOnIteration(c, 50, 1_000, null, 0)).toEqual({ timeMs: null, estimated: false });
+  });
+});
+
+describe('clockSave / clockRestore', () => {
+  it('undo every move of the walk since the mark: iterations, anchors, checkpoint loads and unanchored rows', () => {
+    const c = initialClock();
+    clockOnTimestamp(c, 1_000);
+    clockOnIteration(c, 10, 100, null, 50);
+    const mark = initialClock();
+    clockSave(c, mark);
+    const saved = { ...c };
+    clockOnIteration(c, 20, 100, null, 80); // +10 iterations of 100 ms
+    clockOnCheckpointLoaded(c, 5);
+    clockOnRunStart(c);
+    clockOnIteration(c, 6, 100, null, 120); // unanchored from 120
+    expect(c).not.toEqual(saved);
+    clockRestore(c, mark);
+    expect(c).toEqual(saved);
+    expect(clockNow(c)).toEqual({ timeMs: 1_100, estimated: true }); // the first iteration after the anchor: one step
+    // The mark is a copy: moving the clock again does not change it.
+    clockOnTimestamp(c, 5_000);
+    expect(mark).toEqual(saved);
   });
 });

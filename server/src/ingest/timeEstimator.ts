@@ -22,6 +22,23 @@ export interface StampedTime {
 
 export const initialClock = (): ClockState => ({ anchorMs: null, anchorEstimated: false, anchorIteration: null, unanchoredFrom: null });
 
+/**
+ * Copies the walk's position into `mark` (a ClockState the caller keeps and reuses: no allocation per row).
+ * The writer marks the clock before a row advances it and restores the mark when the row was already stored,
+ * so a resumed import that sees a row again does not advance the walk twice for it.
+ */
+export function clockSave(c: ClockState, mark: ClockState): void {
+  mark.anchorMs = c.anchorMs;
+  mark.anchorEstimated = c.anchorEstimated;
+  mark.anchorIteration = c.anchorIteration;
+  mark.unanchoredFrom = c.unanchoredFrom;
+}
+
+/** Puts the walk back where `clockSave` marked it. */
+export function clockRestore(c: ClockState, mark: ClockState): void {
+  clockSave(mark, c);
+}
+
 /** A new process start: the previous process's clock tells nothing about when this one runs. */
 export function clockOnRunStart(c: ClockState): void {
   c.anchorMs = null;

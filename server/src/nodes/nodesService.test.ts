@@ -12,6 +12,8 @@ import { validateJobIds } from '@trainboard/shared/slurm/submit';
 import type { JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/cluster-backend.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories.js';
+import { createRunsRepo } from '../db/runs.repo.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler, notFound } from '../routes/errors.js';
@@ -85,7 +87,7 @@ function ingest(run: string, text: string): number {
 
 async function start(nodes: NodesService | null): Promise<void> {
   const app = express();
-  app.use(nodesRouter(conn.sqlite, nodes));
+  app.use(nodesRouter(createRunsRepo(conn.sqlite), nodes));
   app.use(notFound);
   app.use(errorHandler(logger));
   server = app.listen(0, '127.0.0.1');
@@ -109,7 +111,7 @@ beforeEach(async () => {
   addJob(runId, '41', 'NODE_FAIL', 'c[1-2]');
   addJob(runId, '42', 'RUNNING', 'c1,c3');
   backend.jobs = [runningJob('42', ['c1', 'c3'])];
-  service = createNodesService({ sqlite: conn.sqlite, backend, gpuProbe: probe, logger, now: () => clock, pollMs: 60_000 });
+  service = createNodesService({ repos: createRepositories(conn.sqlite), backend, gpuProbe: probe, logger, now: () => clock, pollMs: 60_000 });
   await start(service);
 });
 afterEach(async () => {
@@ -147,7 +149,7 @@ describe('GET /api/runs/:id/nodes', () => {
   });
 
   it('polls on a timer only while someone watches the run', async () => {
-    const timed = createNodesService({ sqlite: conn.sqlite, backend, gpuProbe: probe, logger, pollMs: 30, watchTtlMs: 200 });
+    const timed = createNodesService({ repos: createRepositories(conn.sqlite), backend, gpuProbe: probe, logger, pollMs: 30, watchTtlMs: 200 });
     timed.start();
     await timed.forRun(runId);
     await new Promise((r) => setTimeout(r, 150));

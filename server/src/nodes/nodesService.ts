@@ -2,7 +2,8 @@
 // reads the cache and never reaches slurmctld (a 48-node production cluster must not see one sinfo per tab).
 // Per poll: one `sinfo` for the cluster, one `squeue` for the watched runs' jobs, and one GPU probe per running
 // job. When nvidia-smi is missing the probe says so once and is not asked again for a while.
-import type Database from 'better-sqlite3';
+import type { EventsRepo } from '../db/events.repo.js';
+import type { JobsRepo } from '../db/jobs.repo.js';
 import type { Logger } from 'pino';
 import { summarizeGpuProbe } from '@trainboard/shared/nodes/nvidiaSmi';
 import { buildNodeTiles, suspectsFromFailures, type FailureNaming } from '@trainboard/shared/nodes/tiles';
@@ -14,7 +15,8 @@ import type { ClusterBackend } from '../adapters/cluster-backend.js';
 import type { GpuProbe } from './gpuProbe.js';
 
 export interface NodesServiceOptions {
-  sqlite: Database.Database;
+  /** The runs' recorded jobs and failures (the repositories, not the connection). */
+  repos: { jobs: JobsRepo; events: EventsRepo };
   backend: Pick<ClusterBackend, 'nodes' | 'status' | 'jobNodes'>;
   /** null: this scheduler has no way to reach the nodes' GPUs. */
   gpuProbe: GpuProbe | null;
@@ -65,10 +67,6 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   let inflight: Promise<void> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
 
-  const lastJob = o.sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList FROM jobs
-    WHERE run_id = ? ORDER BY id DESC LIMIT 1`);
-  const failures = o.sqlite.prepare(`SELECT kind, time_ms AS timeMs, message, payload FROM events
-    WHERE run_id = ? AND type = 'failure' ORDER BY id`);
 
   async function pollOnce(): Promise<void> {
     const t = now();
@@ -79,7 +77,7 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
     } catch (err) {
       cluster = { ...cluster, error: (err as Error).message }; // keep the last known states, say they are stale
     }
-    const rows = new Map([...runs.keys()].map((id) => [id, lastJob.get(id) as { jobId: string; state: string; nodeList: string | null } | undefined]));
+    const rows = new Map([...runs.keys()].map((id) => [id, o.repos.jobs.last(id)]));
     // Only ids Slurm could have printed reach the scheduler; anything else keeps the database's view.
     const ids = [...new Set([...rows.values()].flatMap((r) => (r && JOB_ID.test(r.jobId) ? [r.jobId] : [])))];
     const live = ids.length ? await o.backend.status(ids).catch(() => null) : null;
@@ -143,7 +141,7 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   }
 
   function suspects(runId: number) {
-    const rows = failures.all(runId) as { kind: string | null; timeMs: number | null; message: string | null; payload: string }[];
+    const rows = o.repos.events.failures(runId);
     const named: FailureNaming[] = rows.map((r) => {
       const p = safeJson(r.payload);
       const nodes = Array.isArray(p.nodes) ? p.nodes.filter((n): n is string => typeof n === 'string') : [];
@@ -191,7 +189,8 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   };
 }
 
-function safeJson(text: string): Record<string, unknown> {
+function safeJson(text: string | null): Record<string, unknown> {
+  if (text === null) return {};
   try {
     const v: unknown = JSON.parse(text);
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};

@@ -5,7 +5,7 @@
 // only up to the published seq, so a socket that joins the room right after the page that reaches it misses nothing.
 import type Database from 'better-sqlite3';
 import type { PointsBatch } from '@trainboard/shared/realtime';
-import { countRowsAfter, lastRowId, rowsAfter, toLivePoint } from './points.js';
+import { countRowsAfter, lastRowId, rowsAfter, toLivePoint } from '../db/iterations.repo.js';
 
 /** Points per live socket message: a large commit (an import catching up) goes out in slices of this size. */
 export const MAX_POINTS_PER_BATCH = 5_000;

@@ -11,10 +11,11 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { errorHandler } from './errors.js';
-import { logSearchRouter } from './logSearch.js';
+import { DEFAULT_SEARCH_BUDGET, logSearchRouter } from './logSearch.js';
 
 const MiB = 1024 * 1024;
 const LINES = 300_000;
@@ -58,7 +59,7 @@ beforeAll(async () => {
   };
   base = await listen(createApp({ conn, logger }));
   const smallApp = express();
-  smallApp.use(logSearchRouter(conn.sqlite, localFiles(), { chunkBytes: MiB, maxBytes: 3 * MiB, maxMs: 60_000 }));
+  smallApp.use(logSearchRouter(createRepositories(conn.sqlite), localFiles(), { ...DEFAULT_SEARCH_BUDGET, chunkBytes: MiB, maxBytes: 3 * MiB, maxMs: 60_000 }));
   smallApp.use(errorHandler(logger));
   small = await listen(smallApp);
 }, 30_000);

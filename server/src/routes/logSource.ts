@@ -1,6 +1,6 @@
 // The log file a log route may read: one of the run's stored log sources (the path comes from the database, never
 // from the request), opened through the RemoteFiles the follower reads it with. Shared by the window and search routes.
-import type Database from 'better-sqlite3';
+import type { LogSourcesRepo } from '../db/logSources.repo.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
 import { HttpError } from './errors.js';
 
@@ -11,10 +11,8 @@ export interface OpenRunLog {
 }
 
 /** The given source of the run, or its newest one; 404 when the run has none or the file cannot be opened now. */
-export async function openRunLog(sqlite: Database.Database, files: RemoteFiles, runId: number, sourceId: number | undefined): Promise<OpenRunLog> {
-  const source = (sourceId
-    ? sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'").get(runId, sourceId)
-    : sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1").get(runId)) as { id: number; path: string } | undefined;
+export async function openRunLog(logSources: LogSourcesRepo, files: RemoteFiles, runId: number, sourceId: number | undefined): Promise<OpenRunLog> {
+  const source = logSources.readable(runId, sourceId);
   if (!source) throw new HttpError(404, 'not_found', `run ${runId} has no log file`);
   try {
     return { sourceId: source.id, path: source.path, handle: await files.open(source.path) };

@@ -1,14 +1,14 @@
 // GET /api/runs/:id/nodes: the run's job nodes with Slurm state, suspects named by its failures, and GPU metrics,
 // served from the nodes service's cache (one scheduler poll per interval, whatever the number of viewers).
 import { Router } from 'express';
-import type Database from 'better-sqlite3';
+import type { RunsRepo } from '../db/runs.repo.js';
 import type { NodesService } from '../nodes/nodesService.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
 
-export function nodesRouter(sqlite: Database.Database, nodes: NodesService | null): Router {
+export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): Router {
   const router = Router();
-  const runId = runIdReader(sqlite);
+  const runId = runIdReader(runs);
 
   router.get('/api/runs/:id/nodes', async (req, res) => {
     const id = runId(req);

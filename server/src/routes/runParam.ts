@@ -1,18 +1,26 @@
-// The `:id` of every /api/runs/:id route: a positive integer naming a run that exists, else a JSON 400 or 404.
+// The `:id` of every /api/runs/:id route: a run id written the one canonical way (a positive decimal integer, no
+// sign, no leading zero, no spaces, no exponent or hex, within the safe integer range) naming a run that exists,
+// else a JSON 400 or 404. `0x1`, `1e0`, `1 ` and `01` are not run 1: one resource has one URL, and lenient number
+// parsing is how ids slip past checks written elsewhere against the canonical form.
 import type { Request } from 'express';
-import type Database from 'better-sqlite3';
-import { z } from 'zod';
+import type { RunsRepo } from '../db/runs.repo.js';
 import { HttpError } from './errors.js';
 
-const runIdSchema = z.coerce.number().int().positive();
+const CANONICAL_ID = /^[1-9][0-9]{0,15}$/;
 
-/** Returns a reader of the request's run id, with its statement prepared once per router. */
-export function runIdReader(sqlite: Database.Database): (req: Request) => number {
-  const runExists = sqlite.prepare('SELECT 1 FROM runs WHERE id = ?');
+/** The id in `raw`, or null when it is not written canonically or is past Number.MAX_SAFE_INTEGER. */
+export function parseRunId(raw: unknown): number | null {
+  if (typeof raw !== 'string' || !CANONICAL_ID.test(raw)) return null;
+  const id = Number(raw);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** Returns a reader of the request's run id. */
+export function runIdReader(runs: Pick<RunsRepo, 'exists'>): (req: Request) => number {
   return (req) => {
-    const id = runIdSchema.safeParse(req.params.id);
-    if (!id.success) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
-    if (!runExists.get(id.data)) throw new HttpError(404, 'not_found', `run ${id.data} does not exist`);
-    return id.data;
+    const id = parseRunId(req.params.id);
+    if (id === null) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
+    if (!runs.exists(id)) throw new HttpError(404, 'not_found', `run ${id} does not exist`);
+    return id;
   };
 }

@@ -5,10 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { downsampleMinMax } from '@trainboard/shared/metrics/downsample';
 import { fromWireNumber, toWireNumber, type WireNumber } from '@trainboard/shared/metrics/fields';
+import express from 'express';
+import { METRIC_FIELDS } from '@trainboard/shared/metrics/fields';
 import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { fieldValue, parseExtra, POINT_COLUMNS, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
+import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
+import { errorHandler } from './errors.js';
+import { exportPages, runsRouter, writeStream } from './runs.js';
+import { createSlots } from './slots.js';
 
 const line = (it: number, loss: string) =>
   `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${loss} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
@@ -45,13 +52,6 @@ const get = async (path: string): Promise<{ status: number; type: string | null;
 };
 
 describe('REST API', () => {
-  it('lists runs with their last seq and iteration', async () => {
-    const { status, body } = await get('/api/runs');
-    expect(status).toBe(200);
-    expect(body.runs).toEqual([expect.objectContaining({ id: runId, name: 'api-test', state: 'running', lastIteration: 5000, seq: expect.any(Number) })]);
-    expect(body.runs[0].seq).toBeGreaterThan(0);
-  });
-
   it('downsamples a long range, keeping the spike, the NaN and the latest point', async () => {
     const { status, body } = await get(`/api/runs/${runId}/series?fields=lmLoss,gradNorm&target=500`);
     expect(status).toBe(200);
@@ -118,5 +118,165 @@ describe('REST API', () => {
       expect(res.status, path).toBe(status);
       expect(res.body, path).toEqual({ code, message: expect.any(String) });
     }
+  });
+});
+
+/** The exports as they were built before streaming: every row in memory, one JSON.stringify / one joined string. */
+function wholeExports(runIdOf: number): { json: string; csv: string } {
+  const rows = conn.sqlite.prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? ORDER BY id`).all(runIdOf) as PointRow[];
+  const records = rows.map((r) => {
+    const extra = parseExtra(r);
+    const values: Record<string, number | string | null> = {};
+    for (const f of METRIC_FIELDS) values[f] = toWireNumber(fieldValue(r, f, extra));
+    return { iteration: r.iteration, segment: r.segment, isCurrent: r.isCurrent === 1, timeMs: r.timeMs, values };
+  });
+  const lines = [['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',')];
+  for (const rec of records) {
+    lines.push([rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => (rec.values[f] ?? null) === null ? '' : String(rec.values[f]))].join(','));
+  }
+  return { json: JSON.stringify({ runId: runIdOf, iterations: records }), csv: `${lines.join('\n')}\n` };
+}
+
+describe('streamed exports', () => {
+  it('send the same bytes as the whole-in-memory exports, reading pages of at most pageRows rows', async () => {
+    const repos = createRepositories(conn.sqlite);
+    const pages: { limit: number; rows: number }[] = [];
+    const iterations: IterationsRepo = {
+      ...repos.iterations,
+      rowsAfter: (...args) => {
+        const rows = repos.iterations.rowsAfter(...args);
+        pages.push({ limit: args[3], rows: rows.length });
+        return rows;
+      },
+    };
+    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 7)).use(errorHandler(pino({ level: 'silent' })));
+    const paged = app.listen(0, '127.0.0.1');
+    await new Promise((r) => paged.once('listening', r));
+    try {
+      const url = `http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${runId}`;
+      const whole = wholeExports(runId);
+      for (const [kind, expected] of [['json', whole.json], ['csv', whole.csv]] as const) {
+        pages.length = 0;
+        const res = await fetch(`${url}/export.${kind}`);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe(kind === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8');
+        expect(await res.text()).toBe(expected);
+        // 5,000 rows in pages of 7: 715 pages holding rows, then the empty one that ends the export.
+        expect(pages).toHaveLength(Math.ceil(5000 / 7) + 1);
+        expect(pages.every((p) => p.limit === 7 && p.rows <= 7)).toBe(true);
+      }
+      const empty = registerFollowedFile(conn.db, 'empty-run', '/logs/empty.txt').runId;
+      expect(await (await fetch(`http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${empty}/export.json`)).text())
+        .toBe(JSON.stringify({ runId: empty, iterations: [] }));
+    } finally {
+      paged.close();
+    }
+  });
+
+  it('refuses an export with 503 JSON, reading no page, when the server-wide export slots and queue are full', async () => {
+    const repos = createRepositories(conn.sqlite);
+    let pages = 0;
+    const iterations: IterationsRepo = { ...repos.iterations, rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)) };
+    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 }))).use(errorHandler(pino({ level: 'silent' })));
+    const busy = app.listen(0, '127.0.0.1');
+    await new Promise((r) => busy.once('listening', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(busy.address() as AddressInfo).port}/api/runs/${runId}/export.csv`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ code: 'busy', message: expect.any(String) });
+      expect(pages).toBe(0);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('stops reading pages when the client goes away while the socket buffer is full', async () => {
+    const repos = createRepositories(conn.sqlite);
+    let pulled = 0;
+    const body = exportPages(repos.iterations, runId, 100, (rows) => {
+      pulled++;
+      return `${rows.length}`;
+    });
+    // A response whose buffer never drains: every write reports backpressure, and then the client disconnects.
+    const listeners = new Map<string, () => void>();
+    const res = {
+      destroyed: false,
+      writableNeedDrain: true,
+      written: [] as string[],
+      write(piece: string) {
+        this.written.push(piece);
+        return false;
+      },
+      end() {
+        throw new Error('a closed response is not ended');
+      },
+      once(event: string, fn: () => void) {
+        listeners.set(event, fn);
+        return this;
+      },
+      off(event: string) {
+        listeners.delete(event);
+        return this;
+      },
+    };
+    const done = writeStream(res as never, ['['], body, [']']);
+    await new Promise((r) => setImmediate(r));
+    expect(res.written).toEqual(['[']); // waiting for 'drain' before reading the first page
+    res.destroyed = true;
+    listeners.get('close')?.();
+    await done;
+    expect(pulled).toBe(0);
+    expect(res.written).toEqual(['[']);
+  });
+});
+
+describe('streamed exports and the event loop', () => {
+  it('give other work a turn after every page, even when the socket drains on process.nextTick', async () => {
+    let pulled = 0;
+    const body = exportPages(createRepositories(conn.sqlite).iterations, runId, 100, () => `${++pulled}`);
+    const listeners = new Map<string, () => void>();
+    const res = {
+      destroyed: false,
+      writableNeedDrain: true,
+      write() {
+        process.nextTick(() => listeners.get('drain')?.()); // what a loopback socket that took the write whole does
+        return false;
+      },
+      end() {},
+      once(event: string, fn: () => void) {
+        listeners.set(event, fn);
+        return this;
+      },
+      off(event: string) {
+        listeners.delete(event);
+        return this;
+      },
+    };
+    let pulledWhenOtherWorkRan = -1;
+    setImmediate(() => (pulledWhenOtherWorkRan = pulled)); // queued before the export: runs at its first turn
+    await writeStream(res as never, ['['], body, [']']);
+    expect(pulled).toBe(50);
+    // It ran before the export's second page was read (-1 would mean: only after the whole export).
+    expect(pulledWhenOtherWorkRan).toBeGreaterThanOrEqual(0);
+    expect(pulledWhenOtherWorkRan).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('hostile requests', () => {
+  it('accepts only a canonical positive decimal run id', async () => {
+    expect((await get(`/api/runs/${runId}/jobs`)).status).toBe(200);
+    const hostile = ['0x1', '1e0', '1%20', '%201', '01', '+1', '-1', '0', '1.0', '1.', '%091', '1%00', 'Infinity', 'NaN',
+      '١', '9007199254740993', '99999999999999999999', `${runId}abc`, '', '%EF%BC%91'];
+    for (const id of hostile) {
+      const res = await get(`/api/runs/${id}/jobs`);
+      expect([res.status, res.body.code], `id ${JSON.stringify(id)}`).toEqual(id === '' ? [404, 'not_found'] : [400, 'invalid_request']);
+    }
+    expect((await get('/api/runs/9007199254740991/jobs')).status).toBe(404); // canonical and safe, but no such run
+  });
+
+  it('answers 413 with JSON to a body over 100 kB', async () => {
+    const res = await fetch(`${base}/api/health`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(200_000) }) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ code: 'payload_too_large', message: expect.any(String) });
   });
 });

@@ -1,13 +1,25 @@
-// REST for runs and their series: list, a range of series downsampled for charts, unsampled export.
+// REST for a run's series: a range downsampled for charts, and the unsampled exports (streamed in pages).
 // Every query string is validated with zod; errors are JSON {code, message}.
-import { Router } from 'express';
-import type Database from 'better-sqlite3';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
 import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
-import { COLUMN_OF, fieldValue, lastRowId, parseExtra, POINT_COLUMNS, storedValue, type PointRow } from '../realtime/points.js';
+import { fieldValue, parseExtra, type IterationsRepo, type PointRow, type SeriesColumns } from '../db/iterations.repo.js';
+import type { Repositories } from '../db/repositories.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
+import { createSlots, withSlot, type Slots } from './slots.js';
+
+/**
+ * Rows read per export page. An export holds one page of rows and its text at a time, whatever the run's length
+ * (built whole, an 850k-iteration export took 1.95 GB); a page is also the longest the event loop is held (~8 ms
+ * here; 2,000-row pages let 8 exports keep health at 100 ms p50).
+ */
+export const EXPORT_PAGE_ROWS = 500;
+
+/** Exports streaming at once server-wide, and waiting (see slots.ts): each one takes a core while the client reads fast. */
+export const DEFAULT_EXPORT_SLOTS = { running: 2, waiting: 16 };
 
 const iterationBound = z.coerce.number().int().nonnegative().optional();
 
@@ -22,19 +34,12 @@ const seriesQuerySchema = z.object({
   target: z.coerce.number().int().min(10).max(20_000).default(DEFAULT_TARGET_POINTS),
 });
 
-export function runsRouter(sqlite: Database.Database): Router {
-  const router = Router();
-  const parseRunId = runIdReader(sqlite);
+const CSV_HEADER = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',');
 
-  router.get('/api/runs', (_req, res) => {
-    const runs = sqlite
-      .prepare(`SELECT r.id, r.name, r.state, r.segment_count AS segmentCount, r.created_at AS createdAt,
-        (SELECT max(id) FROM iterations i WHERE i.run_id = r.id) AS seq,
-        (SELECT max(iteration) FROM iterations i WHERE i.run_id = r.id AND i.is_current = 1) AS lastIteration
-        FROM runs r ORDER BY r.id`)
-      .all() as { seq: number | null }[];
-    res.json({ runs: runs.map((r) => ({ ...r, seq: r.seq ?? 0 })) });
-  });
+export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pageRows = EXPORT_PAGE_ROWS, slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS)): Router {
+  const router = Router();
+  const parseRunId = runIdReader(repos.runs);
+  const { iterations } = repos;
 
   router.get('/api/runs/:id/series', (req, res) => {
     const runId = parseRunId(req);
@@ -42,7 +47,7 @@ export function runsRouter(sqlite: Database.Database): Router {
     const fields = q.fields as MetricField[];
     // One read transaction: the sequence number and the rows come from the same snapshot, so the live stream
     // continues exactly after what this answer holds.
-    const { seq, columns } = sqlite.transaction(() => ({ seq: lastRowId(sqlite, runId), columns: currentColumns(sqlite, runId, fields, q.from, q.to) }))();
+    const { seq, columns } = iterations.seriesSnapshot(runId, fields, q.from, q.to);
     const series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }> = {};
     fields.forEach((field, k) => {
       const { xs, ys } = columns[k] as SeriesColumns;
@@ -55,24 +60,78 @@ export function runsRouter(sqlite: Database.Database): Router {
     res.json({ runId, seq, from: q.from ?? null, to: q.to ?? null, series });
   });
 
-  router.get('/api/runs/:id/export.json', (req, res) => {
+  // The same bytes as JSON.stringify({ runId, iterations: [...] }), written a page at a time.
+  router.get('/api/runs/:id/export.json', async (req, res) => {
     const runId = parseRunId(req);
-    const rows = allRows(sqlite, runId);
-    res.json({ runId, iterations: rows.map((r) => exportRecord(r)) });
+    await withSlot(slots, res, 'exports', async () => {
+      res.type('application/json; charset=utf-8');
+      const body = exportPages(iterations, runId, pageRows, (rows, first) =>
+        (first ? '' : ',') + rows.map((r) => JSON.stringify(exportRecord(r))).join(','));
+      await writeStream(res, [`{"runId":${runId},"iterations":[`], body, [']}']);
+    });
   });
 
-  router.get('/api/runs/:id/export.csv', (req, res) => {
+  router.get('/api/runs/:id/export.csv', async (req, res) => {
     const runId = parseRunId(req);
-    const header = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS];
-    const lines = [header.join(',')];
-    for (const r of allRows(sqlite, runId)) {
-      const rec = exportRecord(r);
-      lines.push([rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => csvNumber(rec.values[f] ?? null))].join(','));
-    }
-    res.type('text/csv').attachment(`run-${runId}.csv`).send(`${lines.join('\n')}\n`);
+    await withSlot(slots, res, 'exports', async () => {
+      res.attachment(`run-${runId}.csv`).type('text/csv; charset=utf-8');
+      const body = exportPages(iterations, runId, pageRows, (rows) => rows.map((r) => `${csvLine(r)}\n`).join(''));
+      await writeStream(res, [`${CSV_HEADER}\n`], body, []);
+    });
   });
 
   return router;
+}
+
+/**
+ * Every stored row of the run up to its last row now (superseded ones included, flagged), in the order they were
+ * logged, as one text piece per page of `pageRows`: keyset pages on the row id, so each page is one index range
+ * and rows committed during the export are left for the live stream.
+ */
+export function* exportPages(iterations: Pick<IterationsRepo, 'lastRowId' | 'rowsAfter'>, runId: number, pageRows: number, render: (rows: PointRow[], first: boolean) => string): Generator<string> {
+  const upTo = iterations.lastRowId(runId);
+  let after = 0;
+  for (let first = true; ; first = false) {
+    const rows = iterations.rowsAfter(runId, after, upTo, pageRows);
+    if (rows.length === 0) return;
+    yield render(rows, first);
+    after = (rows.at(-1) as PointRow).id;
+  }
+}
+
+/**
+ * Writes head, each body piece and tail, waiting for 'drain' when the socket's buffer is full and giving the event
+ * loop a turn after every piece, so health and other requests are answered during an export. Stops reading pages as
+ * soon as the client goes away.
+ */
+export async function writeStream(res: Pick<Response, 'write' | 'end' | 'once' | 'off' | 'destroyed' | 'writableNeedDrain'>, head: Iterable<string>, body: Iterable<string>, tail: Iterable<string>): Promise<void> {
+  const pieces = function* () {
+    yield* head;
+    yield* body;
+    yield* tail;
+  };
+  if (res.destroyed) return;
+  for (const piece of pieces()) {
+    if (!res.write(piece)) await drainOrClose(res);
+    // Always a turn of the event loop too: on loopback the socket often takes a write whole, and 'drain' then
+    // comes on process.nextTick, which never lets timers or other sockets in (one export held health for 2 s).
+    await nextTurn();
+    // Checked before the next page is read: a client gone while we waited costs no further query.
+    if (res.destroyed) return;
+  }
+  res.end();
+}
+
+function drainOrClose(res: Pick<Response, 'once' | 'off'>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
@@ -84,52 +143,16 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return r.data;
 }
 
-interface SeriesColumns {
-  xs: Float64Array;
-  ys: Float64Array;
-}
-
-/**
- * The current series of `fields` in [from, to], as one (iterations, values) column pair per field holding only the
- * rows that carry the field (NaN restored from `extra`). Reads just those columns, as arrays into typed arrays sized
- * by a count first: a 115k-iteration run is read in ~0.2 s this way, against ~1 s for every column as row objects.
- */
-function currentColumns(sqlite: Database.Database, runId: number, fields: readonly MetricField[], from?: number, to?: number): SeriesColumns[] & { rowCount: number } {
-  const range = [runId, from ?? 0, to ?? Number.MAX_SAFE_INTEGER] as const;
-  const where = 'WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ?';
-  const capacity = (sqlite.prepare(`SELECT count(*) FROM iterations ${where}`).pluck().get(...range) as number);
-  const xs = fields.map(() => new Float64Array(capacity));
-  const ys = fields.map(() => new Float64Array(capacity));
-  const filled = fields.map(() => 0);
-  let rowCount = 0;
-  const select = `SELECT iteration, extra, ${fields.map((f) => COLUMN_OF[f]).join(', ')} FROM iterations ${where} ORDER BY iteration, id`;
-  for (const row of sqlite.prepare(select).raw().iterate(...range) as IterableIterator<unknown[]>) {
-    rowCount++;
-    const iteration = row[0] as number;
-    const extra = row[1] === null ? null : (JSON.parse(row[1] as string) as Record<string, unknown>);
-    for (let k = 0; k < fields.length; k++) {
-      const y = storedValue(row[k + 2] as number | null, fields[k] as MetricField, extra);
-      if (y === null) continue;
-      const n = filled[k] as number;
-      (xs[k] as Float64Array)[n] = iteration;
-      (ys[k] as Float64Array)[n] = y;
-      filled[k] = n + 1;
-    }
-  }
-  const columns = fields.map((_, k) => ({ xs: (xs[k] as Float64Array).subarray(0, filled[k]), ys: (ys[k] as Float64Array).subarray(0, filled[k]) }));
-  return Object.assign(columns, { rowCount });
-}
-
-/** Every stored row, superseded ones included (flagged), in the order they were logged. */
-function allRows(sqlite: Database.Database, runId: number): PointRow[] {
-  return sqlite.prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? ORDER BY id`).all(runId) as PointRow[];
-}
-
 function exportRecord(r: PointRow) {
   const extra = parseExtra(r);
   const values: Partial<Record<MetricField, number | string | null>> = {};
   for (const f of METRIC_FIELDS) values[f] = toWireNumber(fieldValue(r, f, extra));
   return { iteration: r.iteration, segment: r.segment, isCurrent: r.isCurrent === 1, timeMs: r.timeMs, values };
+}
+
+function csvLine(r: PointRow): string {
+  const rec = exportRecord(r);
+  return [rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => csvNumber(rec.values[f] ?? null))].join(',');
 }
 
 function csvNumber(v: number | string | null): string {

@@ -2,7 +2,7 @@
 // §8 and §10 (placeholders filled with invented values: constructed, not observed).
 import { describe, expect, it } from 'vitest';
 import type { ExitEvent, FailureEvent } from './events.js';
-import { parseText } from './testing/parseAll.js';
+import { parseText } from '../testing/parseAll.js';
 
 function failuresOf(text: string): FailureEvent[] {
   const { events, stats } = parseText(text);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FailureEvent, IterationEvent, LogEvent, RunStartEvent, ValidationEvent } from './events.js';
-import { type ParseResult, byOffset, parseChunks, parseText } from './testing/parseAll.js';
+import { type ParseResult, byOffset, parseChunks, parseText } from '../testing/parseAll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CONSTRUCTED = resolve(repoRoot, 'tests/fixtures/logs/constructed');

@@ -35,6 +35,7 @@
 // ValidationEvent.afterIteration, TimerEvent, ExitEvent.timestamp/durationMinutes, PulseEvent.timestamp may be
 // null (the bare ALERT text) + jobId/partition/nodeList, FailureKind 'cpp_abort', FailureEvent.shutdownNoise/duringStartup/lastIteration,
 // RunConfig.numMicroBatches, LogParser.flush(), resumePoint.context and LogParserOptions.context.
+// Later additions: LineTooLongEvent with LogParserOptions.maxLineBytes, ParserContext.longLine, LogParser.heldBytes.
 
 export interface EventBase {
   type: string;
@@ -216,6 +217,21 @@ export interface PulseEvent extends EventBase {
   nodeList: string | null;
 }
 
+/**
+ * A line longer than the limit (LogParserOptions.maxLineBytes, 1 MiB by default): not parsed and never held in
+ * memory; its bytes were skipped up to its `\n`. Emitted when the line ends (or at end()), so `length` is exact.
+ * `rank` comes from a `[defaultN]:` prefix in its head.
+ */
+export interface LineTooLongEvent extends EventBase {
+  type: 'line_too_long';
+  /** Bytes of the line before its `\n` (a `\r` before it included). */
+  length: number;
+  /** The limit it passed, in bytes. */
+  limit: number;
+  /** Its first bytes (at most 160), decoded: what the line was, for a reader. */
+  head: string;
+}
+
 export interface DatetimeEvent extends EventBase {
   type: 'datetime';
   /** Epoch ms interpreting the written site-local time as UTC. */
@@ -234,7 +250,8 @@ export type LogEvent =
   | FailureEvent
   | PulseEvent
   | DatetimeEvent
-  | TimerEvent;
+  | TimerEvent
+  | LineTooLongEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -272,10 +289,14 @@ export interface LogParser {
    * `createLogParser({ startOffset: offset, startLine: line, context })`. Re-parsing from it may emit again
    * events whose `offset` is ≥ resumePoint.offset (lines of other writers interleaved inside an open group,
    * milestones inside the banner), identical to the first emission; consumers key events by (offset, type) and
-   * ignore repeats. Nothing with a lower offset is emitted again, and nothing is lost.
+   * ignore repeats. Nothing with a lower offset is emitted again, and nothing is lost. One exception to "≥": inside
+   * a line over the limit the resume point is the next byte to read (context.longLine holds where the line began),
+   * and the resumed parser emits that line's line_too_long, at its start, when the line ends — for the first time.
    */
   readonly resumePoint: ResumePoint;
   readonly stats: ParserStats;
+  /** Bytes of the partial line held until its `\n` arrives: never more than maxLineBytes. */
+  readonly heldBytes: number;
 }
 
 /** State that flags depend on (overhead, shutdown noise, start-up), as it was at the resume offset. JSON-safe. */
@@ -287,6 +308,11 @@ export interface ParserContext {
   afterExit: boolean;
   /** Start-up lines were seen and no iteration since. */
   inStartup: boolean;
+  /**
+   * Set only when the resume offset is inside a line longer than the limit (its bytes are skipped, not held):
+   * where that line began and its head, so a resumed parser skips the rest of it and reports it as one pass would.
+   */
+  longLine?: { offset: number; line: number; head: string };
 }
 
 export interface ResumePoint {
@@ -303,4 +329,9 @@ export interface LogParserOptions {
   startLine?: number;
   /** The `context` stored with the resume point. */
   context?: ParserContext;
+  /**
+   * Longest line parsed, in bytes before its `\n` (default 1 MiB, DEFAULT_MAX_LINE_BYTES). A longer line is
+   * skipped and reported as a LineTooLongEvent, so a line that never ends cannot take the memory.
+   */
+  maxLineBytes?: number;
 }

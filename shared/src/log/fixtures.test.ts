@@ -5,7 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FailureEvent, IterationEvent, LogEvent, PulseEvent, ValidationEvent } from './events.js';
-import { type ParseResult, byOffset, parseChunks } from './testing/parseAll.js';
+import { type ParseResult, byOffset, parseChunks } from '../testing/parseAll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const FIXTURES = resolve(repoRoot, '../shared/fixtures/megatron-logs');

@@ -6,6 +6,7 @@
 import type {
   ExitEvent,
   IterationEvent,
+  LineTooLongEvent,
   LogEvent,
   LogParser,
   LogParserOptions,
@@ -20,7 +21,7 @@ import { isCheckpointSaving, parseCheckpointLoaded, parseCheckpointSaved } from 
 import { classifyLine } from './classify.js';
 import { readDateTime } from './datetime.js';
 import { FailureGroup, isSlurmLine, openingState, singleLineFailure } from './failureGroup.js';
-import { LineFramer, decodeByteIndexed, decodeUtf8 } from './framing.js';
+import { DEFAULT_MAX_LINE_BYTES, LineFramer, decodeByteIndexed, decodeUtf8 } from './framing.js';
 import { findGluedStarts } from './glued.js';
 import { isIterationAt, parseIteration } from './iteration.js';
 import { parseIterationBytes } from './iterationBytes.js';
@@ -53,6 +54,7 @@ class MegatronLogParser implements LogParser {
   readonly stats: ParserStats = { lines: 0, bytes: 0, events: 0, unknownLines: 0, ignoredLines: 0, internalErrors: 0 };
   private out: LogEvent[] = [];
   private readonly framer: LineFramer;
+  private readonly maxLineBytes: number;
   private readonly prefix: PrefixInfo = { rank: null, writer: '', payloadStart: 0 };
 
   // Context the flags depend on (see ParserContext).
@@ -75,6 +77,7 @@ class MegatronLogParser implements LogParser {
 
   constructor(opts: LogParserOptions) {
     const c = opts.context;
+    this.maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     this.lastIteration = c?.lastIteration ?? null;
     this.overheadPending = c?.overheadPending ?? false;
     this.afterExit = c?.afterExit ?? false;
@@ -84,6 +87,11 @@ class MegatronLogParser implements LogParser {
       opts.startLine ?? 1,
       (text, start, end, bytes, offset, line) => this.onLine(text, start, end, bytes, offset, line),
       (bytes, start, end, offset, line) => this.onLineBytes(bytes, start, end, offset, line),
+      {
+        maxLineBytes: this.maxLineBytes,
+        onLongLine: (offset, line, length, head) => this.onLongLine(offset, line, length, head),
+        resumeInside: c?.longLine ?? null,
+      },
     );
   }
 
@@ -112,9 +120,16 @@ class MegatronLogParser implements LogParser {
     return this.drain();
   }
 
+  get heldBytes(): number {
+    return this.framer.pendingBytes;
+  }
+
   get resumePoint(): ResumePoint {
     const pos = this.framer.position;
-    let best: ResumePoint = { offset: pos.offset, line: pos.line, context: this.context() };
+    // Inside an over-long line the cursor moves on through it; the context says where it began.
+    const longLine = this.framer.longLine;
+    const context = longLine === null ? this.context() : { ...this.context(), longLine };
+    let best: ResumePoint = { offset: pos.offset, line: pos.line, context };
     for (const g of this.groups.values()) {
       if (g.resumeOffset < best.offset) best = { offset: g.resumeOffset, line: g.line, context: g.resumeContext };
     }
@@ -164,6 +179,14 @@ class MegatronLogParser implements LogParser {
     this.lineOffset = offset;
     this.acceptIteration(event);
     return true;
+  }
+
+  /** A line over the limit, skipped by the framer: reported, and it changes no other state. */
+  private onLongLine(offset: number, line: number, length: number, head: string): void {
+    this.stats.lines++;
+    readPrefix(head, this.prefix);
+    const event: LineTooLongEvent = { type: 'line_too_long', offset, line, rank: this.prefix.rank, length, limit: this.maxLineBytes, head };
+    this.out.push(event);
   }
 
   private onLine(text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch, type LogSearchQuery } from './search.js';
+import { BackwardLineSearch, type LogSearchMatch, type LogSearchQuery } from './search.js';
 
 const encoder = new TextEncoder();
 
@@ -91,13 +91,40 @@ describe('BackwardLineSearch', () => {
     expect(() => search.push(new Uint8Array(3), 5)).toThrow(/does not end at 10/);
   });
 
-  it('searches a line longer than the carry limit as a piece from the chunk start instead of holding it whole', () => {
-    const long = new Uint8Array(MAX_CARRY_BYTES + 20).fill(97);
-    long.set(encoder.encode('needle'), 100);
-    const search = new BackwardLineSearch({ text: 'needle' }, long.length);
-    const found = search.push(long.subarray(10), 10);
-    expect(found.map((m) => [m.offset, m.line.length, m.line.indexOf('needle')])).toEqual([[10, long.length - 10, 90]]);
-    expect(search.push(long.subarray(0, 10), 0)).toEqual([]);
-    expect(search.scannedFrom).toBe(0);
+  it('skips a line longer than the carry limit, never holding more than the limit, and reports where it was', () => {
+    const limit = 64;
+    const long = 'L'.repeat(1000) + 'needle';
+    const text = `first needle\n${long}\nlast needle\n`;
+    const bytes = encoder.encode(text);
+    for (const chunkSize of [1, 7, 50, 100, 600]) {
+      const search = new BackwardLineSearch({ text: 'needle' }, bytes.length, { maxCarryBytes: limit });
+      const found: LogSearchMatch[] = [];
+      for (let stop = bytes.length; stop > 0; stop -= chunkSize) {
+        const start = Math.max(0, stop - chunkSize);
+        found.push(...search.push(bytes.slice(start, stop), start));
+        // What is held between chunks is bounded by the limit (plus its newline), whatever the line's length.
+        expect(search.scannedFrom - start).toBeLessThanOrEqual(limit + 1);
+      }
+      expect(found).toEqual([{ offset: 13 + long.length + 1, line: 'last needle' }, { offset: 0, line: 'first needle' }]);
+      expect(search.longLines).toEqual([{ offset: 13, bytes: long.length }]);
+      expect(search.scannedFrom).toBe(0);
+      expect(search.insideLongLine).toBe(false);
+    }
+  });
+
+  it('stops inside a long line with scannedFrom inside it, and a search continued from there skips only the rest', () => {
+    const long = 'x'.repeat(500);
+    const text = `a needle\n${long}\n`;
+    const bytes = encoder.encode(text);
+    const first = new BackwardLineSearch({ text: 'needle' }, bytes.length, { maxCarryBytes: 32 });
+    for (let stop = bytes.length; stop > bytes.length - 200; stop -= 50) first.push(bytes.slice(stop - 50, stop), stop - 50);
+    expect(first.insideLongLine).toBe(true);
+    const resumeAt = first.scannedFrom;
+    expect(resumeAt).toBe(bytes.length - 200);
+    const rest = new BackwardLineSearch({ text: 'needle' }, resumeAt, { maxCarryBytes: 32 });
+    const found: LogSearchMatch[] = [];
+    for (let stop = resumeAt; stop > 0; stop -= 50) found.push(...rest.push(bytes.slice(Math.max(0, stop - 50), stop), Math.max(0, stop - 50)));
+    expect(found).toEqual([{ offset: 0, line: 'a needle' }]);
+    expect(rest.longLines).toEqual([{ offset: 9, bytes: resumeAt - 9 }]);
   });
 });

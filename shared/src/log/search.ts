@@ -24,8 +24,20 @@ export interface LogSearchQuery {
 
 const NL = 10;
 const CR = 13;
-/** A line longer than this (no `\n` in 16 MiB) is searched in pieces, so one such line cannot hold all the memory. */
-export const MAX_CARRY_BYTES = 16 * 1024 * 1024;
+/**
+ * The longest partial line the scanner holds while looking for its start. A longer line (no `\n` in 1 MiB) is not
+ * searched but reported in `longLines` and skipped: holding and re-copying it whole made one 200 MB line cost
+ * gigabytes and minutes. Megatron-DeepSpeed lines are under a few KiB; the arguments banner is one line per argument.
+ */
+export const MAX_CARRY_BYTES = 1024 * 1024;
+
+/** A line too long to be searched, skipped whole. */
+export interface LongLine {
+  /** Byte offset of its first byte. */
+  offset: number;
+  /** Its length in bytes, up to the search's end or its `\n` (excluded). */
+  bytes: number;
+}
 
 const fold = new Uint8Array(256);
 for (let b = 0; b < 256; b++) fold[b] = b >= 65 && b <= 90 ? b + 32 : b;
@@ -87,45 +99,75 @@ class FoldedNeedle {
 export class BackwardLineSearch {
   private readonly needle: FoldedNeedle;
   private readonly prefix: Uint8Array | null;
+  private readonly maxCarry: number;
   private carry: Uint8Array = new Uint8Array(0);
   private nextEnd: number;
+  /** Set while skipping a line longer than the carry limit: where that line ends (its `\n`, or the search end). */
+  private longLineEnd: number | null = null;
+  /** Lines skipped as too long whose start was found, newest first. */
+  readonly longLines: LongLine[] = [];
 
-  constructor(query: LogSearchQuery, end: number) {
+  constructor(query: LogSearchQuery, end: number, opts: { maxCarryBytes?: number } = {}) {
     if (query.text.length === 0 || /[\r\n]/.test(query.text)) throw new Error('the search text must be non-empty and on one line');
     this.needle = new FoldedNeedle(query.text);
     this.prefix = query.rank === undefined ? null : new TextEncoder().encode(`[default${query.rank}]:`);
+    this.maxCarry = opts.maxCarryBytes ?? MAX_CARRY_BYTES;
     this.nextEnd = end;
   }
 
   /**
-   * Offset from which every line to the end has been searched: a line start (or 0 when the whole range is done).
-   * The partial line kept as carry starts before it.
+   * Offset from which every line to the end has been searched or skipped as too long: a line start (0 when the whole
+   * range is done), or, while inside a too-long line, the first byte of it read so far, so that a search continued
+   * from here skips the rest of that line instead of reading it again. The partial line kept as carry starts before it.
    */
   get scannedFrom(): number {
     return this.nextEnd + this.carry.length;
   }
 
+  /** True while the scan is inside a line longer than the carry limit whose start is not found yet. */
+  get insideLongLine(): boolean {
+    return this.longLineEnd !== null;
+  }
+
+  /** The part of a too-long line skipped so far, while its start is not found yet (offset = scannedFrom). */
+  get skippedPart(): LongLine | null {
+    return this.longLineEnd === null ? null : { offset: this.nextEnd, bytes: this.longLineEnd - this.nextEnd };
+  }
+
   /** `chunk` holds the bytes `[start, start + chunk.length)`, ending where the previous chunk began. */
   push(chunk: Uint8Array, start: number): LogSearchMatch[] {
     if (start + chunk.length !== this.nextEnd) throw new Error(`chunk [${start}, ${start + chunk.length}) does not end at ${this.nextEnd}`);
+    this.nextEnd = start;
     let data = chunk;
-    if (this.carry.length > 0) {
+    if (this.longLineEnd !== null) {
+      // Inside a too-long line: its start is just after the last `\n` of this chunk (or the file start).
+      const nl = chunk.lastIndexOf(NL);
+      if (nl < 0 && start > 0) return [];
+      const lineStart = nl + 1;
+      this.longLines.push({ offset: start + lineStart, bytes: this.longLineEnd - (start + lineStart) });
+      this.longLineEnd = null;
+      data = chunk.subarray(0, lineStart);
+    } else if (this.carry.length > 0) {
       data = new Uint8Array(chunk.length + this.carry.length);
       data.set(chunk, 0);
       data.set(this.carry, chunk.length);
     }
-    this.nextEnd = start;
+    this.carry = new Uint8Array(0);
     // Lines are complete from the first line start inside the chunk; before it is the next carry.
     let from = 0;
     if (start > 0) {
       const nl = data.indexOf(NL);
-      if (nl < 0 && data.length <= MAX_CARRY_BYTES) {
+      const partial = nl < 0 ? data.length : nl;
+      if (partial > this.maxCarry) {
+        // The line is longer than may be held: skip it. Only its end is known; its start is in an older chunk.
+        this.longLineEnd = start + partial;
+        if (nl < 0) return [];
+      } else if (nl < 0) {
         this.carry = data;
         return [];
-      }
-      from = nl < 0 ? 0 : nl + 1;
+      } else this.carry = data.slice(0, nl + 1);
+      from = nl + 1;
     }
-    this.carry = data.slice(0, from);
     return this.matchesIn(data, from, start).reverse();
   }
 

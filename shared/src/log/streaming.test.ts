@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEvent } from './events.js';
 import { eventToJson } from './json.js';
 import { createLogParser } from './parser.js';
-import { byOffset, parseChunks, seededRandom } from './testing/parseAll.js';
+import { byOffset, parseChunks, seededRandom } from '../testing/parseAll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const REAL = resolve(repoRoot, '../shared/fixtures/megatron-logs');

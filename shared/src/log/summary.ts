@@ -25,13 +25,15 @@ export interface LogSummary {
   alerts: number;
   unknownLines: number;
   lines: number;
+  /** Lines over the parser's limit, skipped unparsed (line_too_long events). */
+  longLines: number;
 }
 
 export function emptySummary(): LogSummary {
   return {
     iterations: 0, firstIteration: null, lastIteration: null, lastLoss: null, lastLossIteration: null, missingLoss: 0,
     trainIters: null, validations: 0, runStarts: 0, checkpointsSaved: 0, lastCheckpoint: null, failures: 0,
-    failuresByKind: {}, shutdownNoise: 0, exits: {}, pulses: 0, alerts: 0, unknownLines: 0, lines: 0,
+    failuresByKind: {}, shutdownNoise: 0, exits: {}, pulses: 0, alerts: 0, unknownLines: 0, lines: 0, longLines: 0,
   };
 }
 
@@ -72,6 +74,9 @@ export function summarizeEvents(events: Iterable<LogEvent>, start: LogSummary = 
         s.pulses++;
         if (e.alert) s.alerts++;
         break;
+      case 'line_too_long':
+        s.longLines++;
+        break;
       default:
         break;
     }
@@ -94,7 +99,7 @@ export function formatSummary(s: LogSummary): string {
   const loss = s.lastLoss === null ? 'none' : `${s.lastLoss} (iteration ${s.lastLossIteration})`;
   const range = s.iterations === 0 ? '' : ` (${s.firstIteration} … ${s.lastIteration}${s.trainIters === null ? '' : ` of ${s.trainIters}`})`;
   return [
-    `lines:             ${s.lines} (${s.unknownLines} unknown)`,
+    `lines:             ${s.lines} (${s.unknownLines} unknown${s.longLines > 0 ? `, ${s.longLines} too long to parse` : ''})`,
     `iterations seen:   ${s.iterations}${range}`,
     `last iteration:    ${s.lastIteration ?? 'none'}`,
     `last loss:         ${loss}${s.missingLoss > 0 ? `; ${s.missingLoss} line(s) without a loss (NaN)` : ''}`,

@@ -8,7 +8,7 @@ import { parseIterationBytes } from './iterationBytes.js';
 import { parseNumber } from './numbers.js';
 import { createLogParser } from './parser.js';
 import { formatSummary, summarizeEvents, withStats } from './summary.js';
-import { parseChunks, parseText, seededRandom } from './testing/parseAll.js';
+import { parseChunks, parseText, seededRandom } from '../testing/parseAll.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 

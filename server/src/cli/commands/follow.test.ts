@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client.js';
 import { followedSources } from '../../follow/followedSources.js';
-import { captureIo } from './captureIo.js';
+import { captureIo } from '../../testing/captureIo.js';
 import { run } from './follow.js';
 
 let dir: string;

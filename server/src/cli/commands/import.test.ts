@@ -1,11 +1,13 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, statSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeSyntheticLog } from '../../../../scripts/bench/synthetic-log.js';
-import { captureIo } from './captureIo.js';
+import { openDatabase } from '../../db/client.js';
+import { importLogFile } from '../../ingest/importFile.js';
+import { captureIo } from '../../testing/captureIo.js';
 import { run } from './import.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -203,6 +205,52 @@ describe('trainboard import', () => {
     expect(r.err).toMatch(message);
     expect(r.err).toContain('usage: trainboard import FILE --run NAME');
   });
+
+  it('imports a log with a 200 MB line: killed inside it, resumed by the CLI, the line stored once as line_too_long', async () => {
+    const log = join(dir, 'main_log.txt');
+    const MiB = 1 << 20;
+    const first = `${iterationLine(1, 5, 1)}\n`;
+    const prefix = '[default3]:tensor([';
+    writeFileSync(log, first + prefix);
+    const filler = Buffer.alloc(8 * MiB, 0x37);
+    for (let i = 0; i < 25; i++) appendFileSync(log, filler);
+    const rest = `\n${iterationLine(2, 4.9, 1)}\n${iterationLine(3, 4.8, 1)}\n`;
+    appendFileSync(log, `])${rest}`);
+    const longLength = prefix.length + 200 * MiB + 2;
+    const size = statSync(log).size;
+    expect(size).toBe(Buffer.byteLength(first) + longLength + Buffer.byteLength(rest));
+
+    // An import that dies once its committed cursor is 100 MB into the long line.
+    const conn = openDatabase(dbPath);
+    await expect(importLogFile({
+      conn, runName: 'tr11', path: log, onProgress: (p) => {
+        if (p.position > 100 * MiB) throw new Error('killed');
+      },
+    })).rejects.toThrow('killed');
+    const cursor = conn.sqlite.prepare('SELECT byte_offset AS o, line, ingest_state AS s FROM log_sources').get() as { o: number; line: number; s: string };
+    conn.close();
+    // The cursor went on inside the line (it is not held back at its start), and the state says where it began.
+    expect(cursor.o).toBeGreaterThan(100 * MiB);
+    expect(cursor.o).toBeLessThan(Buffer.byteLength(first) + longLength);
+    expect(cursor.line).toBe(2);
+    expect((JSON.parse(cursor.s) as { parserContext: { longLine?: unknown } }).parserContext.longLine).toMatchObject({ offset: Buffer.byteLength(first), line: 2 });
+    expect(count('events')).toBe(0);
+
+    const r = await importCli(log, '--run', 'tr11');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const events = query<{ type: string; byte_offset: number; line: number; message: string; payload: string }>('SELECT type, byte_offset, line, message, payload FROM events');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'line_too_long', byte_offset: Buffer.byteLength(first), line: 2 });
+    expect(events[0]?.message).toBe(`${prefix}${'7'.repeat(160 - prefix.length)}`);
+    expect(JSON.parse(events[0]?.payload ?? '{}')).toMatchObject({ length: longLength, limit: MiB, rank: 3 });
+    expect(query('SELECT iteration, byte_offset AS o, line FROM iterations ORDER BY byte_offset')).toEqual([
+      { iteration: 1, o: 0, line: 1 },
+      { iteration: 2, o: Buffer.byteLength(first) + longLength + 1, line: 3 },
+      { iteration: 3, o: size - Buffer.byteLength(`${iterationLine(3, 4.8, 1)}\n`), line: 4 },
+    ]);
+    expect(query('SELECT byte_offset AS o, line FROM log_sources')).toEqual([{ o: size, line: 5 }]);
+  }, 120_000);
 
   it('shows progress on a terminal (stderr) and keeps stdout to the summary; nothing when stderr is not a terminal', async () => {
     const log = join(dir, 'main_log.txt');

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { captureIo } from './captureIo.js';
+import { captureIo } from '../../testing/captureIo.js';
 import { run } from './parse.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -31,6 +32,29 @@ describe('trainboard parse', () => {
     expect(events.map((e) => e.type)).toEqual(['iteration', 'validation', 'iteration', 'iteration', 'iteration', 'checkpoint_saved', 'timer', 'exit', 'pulse', 'pulse', 'pulse']);
     expect(events[1]).toMatchObject({ group: 'validation', iteration: 7000, lmLoss: 7.1742, ppl: 1305.315 });
     expect(events[4]?.offset).toBe(0);
+  });
+
+  it('--json into a slow reader leaves no listener behind on the output stream, however often it waits', async () => {
+    // A reader that takes every write late: each batch of events meets backpressure and waits for 'drain'.
+    // Waiting must not leave an 'error' listener per wait (12 files here: Node warns from 11 on).
+    const received: Buffer[] = [];
+    const stdout = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        received.push(chunk);
+        setImmediate(done);
+      },
+    });
+    let waits = 0;
+    stdout.on('newListener', (event) => {
+      if (event === 'drain') waits++;
+    });
+    const io = { ...captureIo(), stdout };
+    expect(await run(['--json', ...Array<string>(12).fill(exitLog)], io)).toBe(0);
+    expect(waits).toBeGreaterThanOrEqual(12);
+    expect(stdout.listenerCount('error')).toBe(0);
+    expect(stdout.listenerCount('drain')).toBe(0);
+    expect(Buffer.concat(received).toString('utf8').trimEnd().split('\n')).toHaveLength(12 * 7);
   });
 
   it('prints the human summary without --json', async () => {

@@ -93,7 +93,10 @@ async function printEvents(file: string, out: NodeJS.WritableStream): Promise<bo
       let text = '';
       for (const e of events) text += `${eventToJson(e)}\n`;
       // Respect backpressure: a slow reader (`| head`, a pipe to jq) must not make us buffer the whole log.
-      if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'error')]);
+      // once(out, 'drain') alone: it also rejects on 'error' and removes both its listeners when it settles.
+      // Racing it with once(out, 'error') left that 'error' listener on stdout after every wait (the
+      // MaxListenersExceededWarning "11 error listeners added to [Socket]").
+      if (!out.write(text)) await once(out, 'drain');
     });
     return true;
   } catch (err) {

@@ -183,3 +183,47 @@ describe('hostile strings', () => {
     expect(readFileSync(path.join(dir, 'logs/main_log.txt'), 'utf8')).toBe('');
   });
 });
+
+describe('env values and the bash trace', () => {
+  // A run config's env can hold secrets (an HF token); the job runs under `set -x`, whose trace lands in the job's
+  // output, which the log viewer shows. The value must reach the program but never the trace.
+  const SECRET = 'hf_Tr41nb0ardS3cretT0ken';
+
+  it.each(TEMPLATE_NAMES)('%s: the program receives the env value and the trace never prints it', (name) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trainboard-trace-'));
+    const bin = path.join(dir, 'bin');
+    spawnSync('mkdir', ['-p', bin]);
+    writeFileSync(path.join(bin, 'srun'), '#!/bin/bash\nwhile [[ "$1" == --* ]]; do if [[ "$1" == --jobid ]]; then shift; fi; shift; done\nSLURM_PROCID=0 exec "$@"\n');
+    writeFileSync(path.join(bin, 'scontrol'), '#!/bin/bash\necho node1\n');
+    // Stands in for the Megatron launcher (python) and the fake trainer (python3): records the token it was given.
+    const program = `#!/bin/bash\nprintf '%s' "$HF_TOKEN" > ${shellQuote(path.join(dir, 'received'))}\n`;
+    for (const f of ['python', 'python3']) writeFileSync(path.join(bin, f), program);
+    for (const f of ['srun', 'scontrol', 'python', 'python3']) chmodSync(path.join(bin, f), 0o755);
+
+    const input = structuredClone(PRESETS.demo) as RunConfigInput;
+    input.env = { ...input.env, HF_TOKEN: SECRET };
+    input.launcher.python = path.join(bin, 'python');
+    input.checkpointing.dir = path.join(dir, 'ckpt');
+    input.logging.mainLog = path.join(dir, 'logs/main_log.txt');
+    const { config, plan } = valid(input);
+    const rendered = renderRun(config, plan, template(name), FAKE);
+    const script = rendered.files[rendered.scriptName] as string;
+    expect(script).toContain(SECRET); // the script itself must carry it, or the program could not receive it
+    const scriptPath = path.join(dir, 'job.slurm');
+    writeFileSync(scriptPath, script);
+
+    const r = spawnSync('bash', [scriptPath], {
+      cwd: dir, encoding: 'utf8',
+      env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: dir, SLURM_JOB_ID: '42', SLURM_NNODES: '1', SLURM_JOB_NODELIST: 'node1', TRAINBOARD_FAKE_TRAINER: path.join(dir, 'pretrain_gpt.py') },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'received'), 'utf8')).toBe(SECRET);
+    // The trace is on before and after the exports (else this test would pass for the wrong reason) ...
+    expect(r.stderr).toMatch(/^\+ echo 'START TIME: /m);
+    expect(r.stderr).toMatch(/^\+ MAIN_LOG=/m);
+    // ... and no output of the job shows the secret.
+    expect(r.stderr).not.toContain(SECRET);
+    expect(r.stdout).not.toContain(SECRET);
+    expect(readFileSync(path.join(dir, 'logs/main_log.txt'), 'utf8')).not.toContain(SECRET);
+  });
+});

@@ -43,10 +43,19 @@ function planSummary(config: RunConfig, plan: RunPlan): string {
   ].join('\n');
 }
 
+/**
+ * The exports run with bash's trace off: the job runs under `set -x`, whose trace goes to the job's output (and so to
+ * the log viewer), and env values can be secrets such as tokens. `{ set +x; } 2>/dev/null` hides even its own trace.
+ */
 function exports(env: Readonly<Record<string, string>>): string {
   const names = Object.keys(env).sort();
   if (names.length === 0) return '# (no environment variables set by the run config)';
-  return names.map((name) => `export ${name}=${shellQuote(env[name] as string)}`).join('\n');
+  return [
+    '# exported untraced: env values may be secrets, and the trace goes to the job output',
+    '{ set +x; } 2>/dev/null',
+    ...names.map((name) => `export ${name}=${shellQuote(env[name] as string)}`),
+    'set -x',
+  ].join('\n');
 }
 
 /** Values both templates share: the Slurm header and the run's paths. */

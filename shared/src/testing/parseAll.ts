@@ -1,7 +1,7 @@
 // Test helpers (pure; imported by tests only): run the parser over bytes cut into chunks.
 
-import type { LogEvent, LogParserOptions, ParserStats } from '../events.js';
-import { createLogParser } from '../parser.js';
+import type { LogEvent, LogParserOptions, ParserStats } from '../log/events.js';
+import { createLogParser } from '../log/parser.js';
 
 export interface ParseResult {
   events: LogEvent[];

@@ -1,6 +1,6 @@
-// A CliIo whose output is collected as text, for running commands in-process in tests.
+// A CliIo whose output is collected as text, for running commands in-process in tests (imported by tests only).
 import { PassThrough } from 'node:stream';
-import type { CliIo } from '../args.js';
+import type { CliIo } from '../cli/args.js';
 
 export interface CapturedIo extends CliIo {
   out: () => string;
