@@ -94,9 +94,14 @@ export function rowsAfter(sqlite: Database.Database, runId: number, afterId: num
   return sqlite.prepare(ROWS_AFTER).all(runId, afterId, upToId, limit) as PointRow[];
 }
 
+/**
+ * The id of a run's newest row. Walked back from the table's newest row (`+run_id` keeps SQLite off the run index,
+ * where max(id) would visit every one of the run's entries on each publish): a live run's rows are at the tail, so
+ * the walk is short whatever the run's size.
+ */
 export function lastRowId(sqlite: Database.Database, runId: number): number {
-  const r = sqlite.prepare('SELECT max(id) AS m FROM iterations WHERE run_id = ?').get(runId) as { m: number | null };
-  return r.m ?? 0;
+  const r = sqlite.prepare('SELECT id FROM iterations WHERE +run_id = ? ORDER BY id DESC LIMIT 1').get(runId) as { id: number } | undefined;
+  return r?.id ?? 0;
 }
 
 /**
