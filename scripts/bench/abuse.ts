@@ -1,6 +1,6 @@
 // `npm run bench -- abuse`: the hostile-client cases of issue 10 §3, replayed against the real server stack (HTTP +
 // socket.io + followers, in a child process on loopback) on a temporary database: a run whose log ends with a
-// 200 MB line and a ~115k-iteration run (scripts/bench/synthetic-log.ts). For each case it prints the server's RSS
+// 200 MB line and a ~115k-iteration run (scripts/bench/syntheticLog.ts). For each case it prints the server's RSS
 // peak and the /api/health latency (p50/max, polled every 50 ms from a worker thread, so the load generator's own
 // work does not delay the probe) while the case runs, against the targets (health < 200 ms, RSS < 400 MB).
 // Bounded: fixed request counts, every case aborted after CASE_LIMIT_MS, files under /tmp removed at the end.
@@ -18,7 +18,7 @@ import { localFiles } from '../../server/src/follow/localFiles.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
 import { startServerStack } from '../../server/src/stack.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MiB = 1024 * 1024;

@@ -19,7 +19,7 @@ import { openDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
 import { launchChromium } from '../../tests/e2e/browser.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const LINES = 136_000; // ≈ 115k iteration lines with the validation, checkpoint and PULSE lines around them

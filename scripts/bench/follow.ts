@@ -17,8 +17,8 @@ import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
 import { devCluster, sleep } from '../../tests/integration/cluster.js';
-import { freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until } from '../../tests/integration/follow-harness.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until } from '../../tests/integration/followHarness.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const LATENCY_LINES = 10_000;
 const LINES_PER_SECOND = 500;

@@ -1,5 +1,5 @@
 // Benchmark (b) of issue 2: parse + import into SQLite, in lines/s and as a ratio to a bare better-sqlite3 insert
-// of the same rows already parsed, measured in this one run on a synthetic 1M-line log (synthetic-log.ts).
+// of the same rows already parsed, measured in this one run on a synthetic 1M-line log (syntheticLog.ts).
 // Targets: import ≥ 200k lines/s and ≥ 0.5× the bare insert. Reports, never asserts.
 //
 // Usage: npm run bench -- import     (or: npx tsx scripts/bench/import.ts)
@@ -15,7 +15,7 @@ import { createLogSource } from '../../server/src/db/logSources.repo.js';
 import { findOrCreateRun } from '../../server/src/db/runs.repo.js';
 import { DEFAULT_CHUNK_BYTES, importLogFile, type ImportResult } from '../../server/src/ingest/importFile.js';
 import { insertIterationSql, iterationRow, toJsonText } from '../../server/src/ingest/ingestWriter.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const LINES = 1_000_000;
 

@@ -19,7 +19,7 @@ import { openDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
 import { launchChromium } from '../../tests/e2e/browser.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SHOTS = join(ROOT, 'tests/test-output/screenshots');

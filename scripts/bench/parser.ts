@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLogParser } from '../../shared/src/log/parser.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from './syntheticLog.js';
 
 const CHUNK = 1 << 20;
 

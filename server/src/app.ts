@@ -5,14 +5,14 @@ import type { Logger } from 'pino';
 import type { OpenDatabase } from './db/client.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
-import type { NodesService } from './nodes/nodesService.js';
+import type { NodesService } from './nodes/nodes.service.js';
 import { errorHandler, notFound } from './routes/errors.js';
-import { logLinesRouter } from './routes/logLines.js';
-import { logSearchRouter } from './routes/logSearch.js';
-import { nodesRouter } from './routes/nodes.js';
-import { runDetailsRouter } from './routes/runDetails.js';
-import { runsRouter } from './routes/runs.js';
-import { webRouter } from './routes/web.js';
+import { logLinesRouter } from './routes/logLines.router.js';
+import { logSearchRouter } from './routes/logSearch.router.js';
+import { nodesRouter } from './routes/nodes.router.js';
+import { runDetailsRouter } from './routes/runDetails.router.js';
+import { runsRouter } from './routes/runs.router.js';
+import { webRouter } from './routes/web.router.js';
 
 export interface AppDeps {
   conn: OpenDatabase;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { localFiles } from './follow/localFiles.js';
 import { FAKE_NVIDIA_SMI_DIR, localGpuProbe } from './nodes/gpuProbe.js';
 import { startServerStack, type ServerStack } from './stack.js';
-import { LocalExecutor } from './adapters/local-executor.js';
+import { LocalExecutor } from './adapters/localExecutor.js';
 
 export interface LocalStackOptions {
   dbPath: string;

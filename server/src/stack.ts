@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { ClusterBackend } from './adapters/cluster-backend.js';
+import type { ClusterBackend } from './adapters/clusterBackend.js';
 import { createApp } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { createRepositories } from './db/repositories.js';
@@ -13,7 +13,7 @@ import { startFollowManager, type FollowManager } from './follow/followManager.j
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
-import { createNodesService } from './nodes/nodesService.js';
+import { createNodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
 

@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SlurmBackend } from '../../server/src/adapters/slurm-backend.js';
-import { SshShell, type SshShellOptions } from '../../server/src/adapters/ssh-shell.js';
+import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
+import { SshShell, type SshShellOptions } from '../../server/src/adapters/sshShell.js';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');

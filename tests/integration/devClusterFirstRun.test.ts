@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SlurmBackend } from '../../server/src/adapters/slurm-backend.js';
-import { SshShell } from '../../server/src/adapters/ssh-shell.js';
+import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
+import { SshShell } from '../../server/src/adapters/sshShell.js';
 import { DEV_CLUSTER, type DevCluster, devCluster, sshOptions, watchJob } from './cluster.js';
 
 const tag = randomBytes(4).toString('hex');

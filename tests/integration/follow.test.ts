@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
-import { writeSyntheticLog } from '../../scripts/bench/synthetic-log.js';
+import { writeSyntheticLog } from '../../scripts/bench/syntheticLog.js';
 import { devCluster, sleep } from './cluster.js';
-import { expectedRows, freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until, type ExpectedRows } from './follow-harness.js';
+import { expectedRows, freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until, type ExpectedRows } from './followHarness.js';
 
 const c = devCluster();
 const dir = remoteDir(c, 'follow-test');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidSubmitSpecError } from '@trainboard/shared/slurm/submit';
 import { UnquotableError } from '@trainboard/shared/slurm/quote';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
-import { SlurmBackend } from '../../server/src/adapters/slurm-backend.js';
+import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
 import type { ExecOptions, Shell } from '../../server/src/adapters/shell.js';
 import { backend, devCluster, watchJob } from './cluster.js';
 

@@ -16,7 +16,7 @@ import { createRepositories } from '../../server/src/db/repositories.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { createIngestWriter } from '../../server/src/ingest/ingestWriter.js';
 import { slurmGpuProbe } from '../../server/src/nodes/gpuProbe.js';
-import { createNodesService, type NodesService } from '../../server/src/nodes/nodesService.js';
+import { createNodesService, type NodesService } from '../../server/src/nodes/nodes.service.js';
 import { backend, devCluster, sleep, watchJob } from './cluster.js';
 
 const c = devCluster();

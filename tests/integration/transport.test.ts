@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalShell } from '../../server/src/adapters/local-shell.js';
+import { LocalShell } from '../../server/src/adapters/localShell.js';
 import { ShellError } from '../../server/src/adapters/shell.js';
-import { SshShell } from '../../server/src/adapters/ssh-shell.js';
+import { SshShell } from '../../server/src/adapters/sshShell.js';
 import { devCluster, sleep, sshOptions } from './cluster.js';
 import { descendants } from './processes.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalShell } from '../adapters/local-shell.js';
+import { LocalShell } from '../adapters/localShell.js';
 import { captureIo } from '../testing/captureIo.js';
 import { run as render } from '../cli/commands/render.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';

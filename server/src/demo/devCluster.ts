@@ -3,7 +3,7 @@
 // another program is a boundary.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { SshShellOptions } from '../adapters/ssh-shell.js';
+import type { SshShellOptions } from '../adapters/sshShell.js';
 
 const absolute = z.string().regex(/^\//, 'must be an absolute path');
 

@@ -4,13 +4,13 @@
 //   slurm: the loopback dev cluster's real sbatch/squeue/scancel over real SSH, the log read over SFTP.
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterBackend } from '../adapters/cluster-backend.js';
-import { LocalExecutor } from '../adapters/local-executor.js';
-import { LocalShell } from '../adapters/local-shell.js';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
+import { LocalExecutor } from '../adapters/localExecutor.js';
+import { LocalShell } from '../adapters/localShell.js';
 import type { Shell } from '../adapters/shell.js';
-import { SlurmBackend } from '../adapters/slurm-backend.js';
-import { SshShell } from '../adapters/ssh-shell.js';
-import { launchTrainingJob, type TrainingJob } from '../adapters/training-job.js';
+import { SlurmBackend } from '../adapters/slurmBackend.js';
+import { SshShell } from '../adapters/sshShell.js';
+import { launchTrainingJob, type TrainingJob } from '../adapters/trainingJob.js';
 import { localFiles } from '../follow/localFiles.js';
 import { sshRemoteFiles } from '../follow/remoteFiles.js';
 import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe } from '../nodes/gpuProbe.js';

@@ -12,12 +12,12 @@
 // added latency under ~100 ms. SFTP v3 has no inode, so `stat -L` over exec gives it on each (re)connect and every
 // few seconds while idle (one short process, not per poll).
 //
-// The SFTP channels are the connection's shared pool (adapters/sftp-pool.ts): an open file holds a share of one
+// The SFTP channels are the connection's shared pool (adapters/sftpPool.ts): an open file holds a share of one
 // channel until closed, so the log routes and the followers together never ask the login node for more sessions
 // than the pool's limit. Every request fails at once when the connection drops (the pool sees it go).
 import type { Stats } from 'ssh2';
 import type { Shell } from '../adapters/shell.js';
-import type { SftpLease } from '../adapters/sftp-pool.js';
+import type { SftpLease } from '../adapters/sftpPool.js';
 
 export interface RemoteFileStat {
   inode: number;

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSyntheticLog } from '../../../scripts/bench/synthetic-log.js';
+import { writeSyntheticLog } from '../../../scripts/bench/syntheticLog.js';
 import { openDatabase } from '../db/client.js';
 import { importLogFile } from './importFile.js';
 

@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { GPU_PROBE_SCRIPT, parseGpuProbe, type GpuProbeParse } from '@trainboard/shared/nodes/nvidiaSmi';
 import { validateJobIds } from '@trainboard/shared/slurm/submit';
-import { LocalShell } from '../adapters/local-shell.js';
+import { LocalShell } from '../adapters/localShell.js';
 import type { Shell } from '../adapters/shell.js';
 
 export interface GpuProbeOutput {

@@ -15,7 +15,7 @@ import { createRepositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { errorHandler } from './errors.js';
-import { DEFAULT_SEARCH_BUDGET, logSearchRouter } from './logSearch.js';
+import { DEFAULT_SEARCH_BUDGET, logSearchRouter } from './logSearch.router.js';
 
 const MiB = 1024 * 1024;
 const LINES = 300_000;

@@ -16,7 +16,7 @@ import { registerFollowedFile } from '../follow/followedSources.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
 import { errorHandler } from './errors.js';
-import { DEFAULT_SEARCH_BUDGET, logSearchRouter, type SearchBudget } from './logSearch.js';
+import { DEFAULT_SEARCH_BUDGET, logSearchRouter, type SearchBudget } from './logSearch.router.js';
 import { createSlots, type Slots } from './slots.js';
 
 const MiB = 1024 * 1024;

@@ -11,7 +11,7 @@ import { createApp } from '../app.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
-import { targetTokens } from './runDetails.js';
+import { targetTokens } from './runDetails.router.js';
 
 const trainer = join(import.meta.dirname, '../../../scripts/fake-trainer/pretrain_gpt.py');
 let dir: string;

@@ -14,7 +14,7 @@ import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler } from './errors.js';
-import { exportPages, runsRouter, writeStream } from './runs.js';
+import { exportPages, runsRouter, writeStream } from './runs.router.js';
 import { createSlots } from './slots.js';
 
 const line = (it: number, loss: string) =>

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
-import type { ClusterBackend, HistoryReport, StatusReport, SubmittedJob } from './cluster-backend.js';
+import type { ClusterBackend, HistoryReport, StatusReport, SubmittedJob } from './clusterBackend.js';
 
 export type LocalJobState = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { comparable, groundTruth, parse, runTrainer, scratch, startTrainer, until } from './run-trainer.js';
+import { comparable, groundTruth, parse, runTrainer, scratch, startTrainer, until } from './runTrainer.js';
 
 const base = ['--seconds-per-iteration', '0', '--global-batch-size', '16', '--lr-warmup-samples', '80', '--checkpoint-activations'];
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { SFTPWrapper } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { SftpBusyError, SftpPool, type SftpLease } from './sftp-pool.js';
+import { SftpBusyError, SftpPool, type SftpLease } from './sftpPool.js';
 
 /** Stands in for an ssh2 SFTP channel: only what the pool touches (events and end()). */
 class FakeChannel extends EventEmitter {

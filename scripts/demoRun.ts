@@ -3,7 +3,7 @@
 // cluster (real sbatch over real SSH). The first job crashes mid-run (a CUDA error) and is resubmitted, resuming
 // from the last checkpoint, so the restart shows on the charts. Runs until Ctrl-C, then cancels the job and stops.
 //
-// Usage: npx tsx scripts/demo-run.ts [--slurm] [--port N] [--seconds-per-iteration S] [--crash-at N]
+// Usage: npx tsx scripts/demoRun.ts [--slurm] [--port N] [--seconds-per-iteration S] [--crash-at N]
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';

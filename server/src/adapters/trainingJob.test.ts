@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
-import type { ClusterBackend } from './cluster-backend.js';
-import { LocalExecutor } from './local-executor.js';
-import { launchTrainingJob } from './training-job.js';
+import type { ClusterBackend } from './clusterBackend.js';
+import { LocalExecutor } from './localExecutor.js';
+import { launchTrainingJob } from './trainingJob.js';
 
 let dir: string;
 let conn: OpenDatabase;

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { knownHostKeys, revokedHostKeys, sha256Fingerprint, verifyHostKey } from './known-hosts.js';
+import { knownHostKeys, revokedHostKeys, sha256Fingerprint, verifyHostKey } from './knownHosts.js';
 
 const blob = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEKEYEXAMPLEKEYEXAMPLEKEYEXAMPLEKEY0', 'base64');
 const other = Buffer.from('AAAAC3NzaC1lZDI1NTE5AAAAIOTHERKEYOTHERKEYOTHERKEYOTHERKEYOTHERKE0', 'base64');

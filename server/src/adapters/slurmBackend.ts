@@ -5,7 +5,7 @@ import {
   parseSacct, parseSbatchParsable, parseScontrolJobs, parseSinfoNodes, parseSqueue, validateJobIds, validateSubmitSpec,
   type JobHistoryRecord, type JobStatus, type NodeStatus, type SubmitSpec,
 } from '@trainboard/shared/slurm/index';
-import type { ClusterBackend, HistoryQuery, HistoryReport, HistorySource, StatusReport, SubmittedJob } from './cluster-backend.js';
+import type { ClusterBackend, HistoryQuery, HistoryReport, HistorySource, StatusReport, SubmittedJob } from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
 
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;

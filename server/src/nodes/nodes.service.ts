@@ -11,7 +11,7 @@ import type { GpuMetricsState, GpuSample, RunNodes } from '@trainboard/shared/no
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { InvalidSubmitSpecError, JOB_ID } from '@trainboard/shared/slurm/submit';
 import type { NodeStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend } from '../adapters/cluster-backend.js';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import type { GpuProbe } from './gpuProbe.js';
 
 export interface NodesServiceOptions {

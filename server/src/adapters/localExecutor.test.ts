@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalExecutor } from './local-executor.js';
+import { LocalExecutor } from './localExecutor.js';
 
 let dir: string;
 let executor: LocalExecutor;

@@ -5,11 +5,11 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ShellError } from '../../server/src/adapters/shell.js';
-import { SshShell } from '../../server/src/adapters/ssh-shell.js';
+import { SshShell } from '../../server/src/adapters/sshShell.js';
 import { sshRemoteFiles } from '../../server/src/follow/remoteFiles.js';
 import { readRange } from '../../server/src/routes/logSource.js';
 import { devCluster, sshOptions } from './cluster.js';
-import { PrivateSshd, remoteDir, until } from './follow-harness.js';
+import { PrivateSshd, remoteDir, until } from './followHarness.js';
 
 const c = devCluster();
 const dir = remoteDir(c, 'sftp-pool-test');

@@ -8,8 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { DEFAULT_SFTP_POOL, SftpPool, type SftpLease, type SftpPoolOptions, type SftpPoolStats } from './sftp-pool.js';
-import { knownHostKeys, revokedHostKeys, verifyHostKey, type KnownHostKey } from './known-hosts.js';
+import { DEFAULT_SFTP_POOL, SftpPool, type SftpLease, type SftpPoolOptions, type SftpPoolStats } from './sftpPool.js';
+import { knownHostKeys, revokedHostKeys, verifyHostKey, type KnownHostKey } from './knownHosts.js';
 import { ShellError, type ExecOptions, type Shell, type ShellResult } from './shell.js';
 
 export interface SshShellOptions {

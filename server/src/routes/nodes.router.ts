@@ -2,7 +2,7 @@
 // served from the nodes service's cache (one scheduler poll per interval, whatever the number of viewers).
 import { Router } from 'express';
 import type { RunsRepo } from '../db/runs.repo.js';
-import type { NodesService } from '../nodes/nodesService.js';
+import type { NodesService } from '../nodes/nodes.service.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
 

@@ -10,16 +10,16 @@ import { parseGpuProbe } from '@trainboard/shared/nodes/nvidiaSmi';
 import type { RunNodes } from '@trainboard/shared/nodes/types';
 import { validateJobIds } from '@trainboard/shared/slurm/submit';
 import type { JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend } from '../adapters/cluster-backend.js';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
 import { createRunsRepo } from '../db/runs.repo.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler, notFound } from '../routes/errors.js';
-import { nodesRouter } from '../routes/nodes.js';
+import { nodesRouter } from '../routes/nodes.router.js';
 import type { GpuProbe } from './gpuProbe.js';
-import { createNodesService, type NodesService } from './nodesService.js';
+import { createNodesService, type NodesService } from './nodes.service.js';
 
 const logger = pino({ level: 'silent' });
 const node = (name: string, state: string, reason: string | null = null): NodeStatus =>
