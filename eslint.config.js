@@ -24,26 +24,53 @@ export default tseslint.config(
     files: ['shared/src/**/*.ts'],
     ignores: ['shared/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['express', 'socket.io', 'react', 'react-dom', 'better-sqlite3', 'drizzle-orm', 'ssh2', 'pino', ...nodeAndInfra]
-          .filter((p) => !p.includes('*'))
-          .map((name) => ({ name, message: 'shared/ is pure: no node, express, react or database imports.' })),
-        patterns: [
-          { group: ['node:*', 'drizzle-orm/*', 'react-dom/*', 'socket.io*', '@trainboard/server*', '@trainboard/web*'],
-            message: 'shared/ is pure: no node, express, react, database or app-package imports.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'express',
+            'socket.io',
+            'react',
+            'react-dom',
+            'better-sqlite3',
+            'drizzle-orm',
+            'ssh2',
+            'pino',
+            ...nodeAndInfra,
+          ]
+            .filter((p) => !p.includes('*'))
+            .map((name) => ({ name, message: 'shared/ is pure: no node, express, react or database imports.' })),
+          patterns: [
+            {
+              group: [
+                'node:*',
+                'drizzle-orm/*',
+                'react-dom/*',
+                'socket.io*',
+                '@trainboard/server*',
+                '@trainboard/web*',
+              ],
+              message: 'shared/ is pure: no node, express, react, database or app-package imports.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['web/src/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@trainboard/server*', '**/server/src/**', 'node:*', 'better-sqlite3', 'drizzle-orm*', 'ssh2'],
-            message: 'web/ talks to the server over HTTP/socket.io only; shared types come from @trainboard/shared.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@trainboard/server*', '**/server/src/**', 'node:*', 'better-sqlite3', 'drizzle-orm*', 'ssh2'],
+              message: 'web/ talks to the server over HTTP/socket.io only; shared types come from @trainboard/shared.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -52,17 +79,30 @@ export default tseslint.config(
     files: ['server/src/**/*.ts', 'shared/src/**/*.ts', 'web/src/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ regex: '(^|/)testing/', message: 'testing/ holds test helpers: production code must not import them.' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)testing/', message: 'testing/ holds test helpers: production code must not import them.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['server/src/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['@trainboard/web*', '**/web/src/**', 'react', 'react-dom'], message: 'server/ must not import web/.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@trainboard/web*', '**/web/src/**', 'react', 'react-dom'],
+              message: 'server/ must not import web/.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

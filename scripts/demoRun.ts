@@ -27,18 +27,29 @@ const webDir = resolve('web/dist');
 const started = Date.now();
 
 const demo = await startDemo({
-  target, dbPath: join(root, 'trainboard.db'), port: Number(values.port), anyPortIfBusy: true, logger,
-  secondsPerIteration: Number(values['seconds-per-iteration']), crashAt: Number(values['crash-at']),
+  target,
+  dbPath: join(root, 'trainboard.db'),
+  port: Number(values.port),
+  anyPortIfBusy: true,
+  logger,
+  secondsPerIteration: Number(values['seconds-per-iteration']),
+  crashAt: Number(values['crash-at']),
   ...(existsSync(join(webDir, 'index.html')) ? { webDir } : {}),
 }).catch((err: unknown) => {
   process.stderr.write(`demo: ${(err as Error).message}\n`);
   process.exit(1);
 });
 if (demo.portWasBusy) process.stdout.write(`   port ${values.port} is busy: using a free one\n`);
-const where = values.slurm ? `on the dev cluster (${demo.target}), job ${demo.training.currentJobId()}, in ${demo.job.chdir}` : 'on the local executor';
-process.stdout.write(`\n  Trainboard is live at ${demo.url}   (run: ${demo.url}runs/${demo.runId})   [${Date.now() - started} ms]\n`);
+const where = values.slurm
+  ? `on the dev cluster (${demo.target}), job ${demo.training.currentJobId()}, in ${demo.job.chdir}`
+  : 'on the local executor';
+process.stdout.write(
+  `\n  Trainboard is live at ${demo.url}   (run: ${demo.url}runs/${demo.runId})   [${Date.now() - started} ms]\n`,
+);
 process.stdout.write(`  The demo run trains ${demo.job.trainIters} iterations ${where};\n`);
-process.stdout.write(`  its first job crashes at iteration ${values['crash-at']} and is resubmitted. Ctrl-C stops everything.\n\n`);
+process.stdout.write(
+  `  its first job crashes at iteration ${values['crash-at']} and is resubmitted. Ctrl-C stops everything.\n\n`,
+);
 let stopping = false;
 void demo.training.done.then((state) => {
   if (!stopping) process.stdout.write(`== the demo run ended: ${state}. The dashboard stays up until Ctrl-C.\n`);

@@ -42,7 +42,9 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-abuse-'));
   try {
     const { dbPath, longRun, bigRun, iterations } = await prepare(dir);
-    console.log(`run ${longRun}: 200 MB last line; run ${bigRun}: ${iterations} iterations; a fresh server process per case`);
+    console.log(
+      `run ${longRun}: 200 MB last line; run ${bigRun}: ${iterations} iterations; a fresh server process per case`,
+    );
     console.log(header());
     // A fresh server per case: RSS left over from one case (V8 keeps freed heap for a while) must not count against
     // the next, and a case that stalls the server must not delay the next one's start.
@@ -82,7 +84,9 @@ async function stopServer(proc: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function prepare(dir: string): Promise<{ dbPath: string; longRun: number; bigRun: number; iterations: number }> {
+export async function prepare(
+  dir: string,
+): Promise<{ dbPath: string; longRun: number; bigRun: number; iterations: number }> {
   const dbPath = join(dir, 'bench.db');
   const conn = openDatabase(dbPath);
   try {
@@ -99,7 +103,10 @@ export async function prepare(dir: string): Promise<{ dbPath: string; longRun: n
     // Neither run is followed: the follower's own handling of a 200 MB line is another case (issue 10 §2), and a
     // follower reading while the cases run would blur what each request costs. The log routes read the files anyway.
     conn.sqlite.prepare("UPDATE runs SET state = 'completed'").run();
-    const iterations = conn.sqlite.prepare('SELECT count(*) FROM iterations WHERE run_id = ?').pluck().get(imported.runId) as number;
+    const iterations = conn.sqlite
+      .prepare('SELECT count(*) FROM iterations WHERE run_id = ?')
+      .pluck()
+      .get(imported.runId) as number;
     return { dbPath, longRun, bigRun: imported.runId, iterations };
   } finally {
     conn.close();
@@ -108,7 +115,10 @@ export async function prepare(dir: string): Promise<{ dbPath: string; longRun: n
 
 /** The server stack in a child process (this file with --serve), so its RSS and event loop are its own. */
 async function startServer(dbPath: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/abuse.ts', '--serve', dbPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench/abuse.ts', '--serve', dbPath], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolveUrl, reject) => {
     let out = '';
     proc.stdout?.on('data', (b: Buffer) => {
@@ -128,7 +138,12 @@ async function serve(dbPath: string): Promise<void> {
 }
 
 /** Runs `work` while a worker polls /api/health every 50 ms and this thread samples the server's VmRSS. */
-async function measured(name: string, server: ChildProcess, base: string, work: (signal: AbortSignal) => Promise<string>): Promise<CaseResult> {
+async function measured(
+  name: string,
+  server: ChildProcess,
+  base: string,
+  work: (signal: AbortSignal) => Promise<string>,
+): Promise<CaseResult> {
   const probe = new Worker(HEALTH_PROBE, { eval: true, workerData: { url: `${base}api/health` } });
   let rssPeak = 0;
   const sampleRss = () => (rssPeak = Math.max(rssPeak, rssMb(server.pid)));
@@ -149,7 +164,14 @@ async function measured(name: string, server: ChildProcess, base: string, work: 
   const latencies = await new Promise<number[]>((r) => probe.once('message', r));
   await probe.terminate();
   latencies.sort((a, b) => a - b);
-  return { name, rssPeakMb: rssPeak, healthP50: latencies[Math.floor(latencies.length / 2)] ?? NaN, healthP99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, healthMax: latencies.at(-1) ?? NaN, note };
+  return {
+    name,
+    rssPeakMb: rssPeak,
+    healthP50: latencies[Math.floor(latencies.length / 2)] ?? NaN,
+    healthP99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN,
+    healthMax: latencies.at(-1) ?? NaN,
+    note,
+  };
 }
 
 // Plain JavaScript for the worker (no tsx loader there). A probe still waiting when stopped counts its wait so far.
@@ -186,7 +208,11 @@ function rssMb(pid: number | undefined): number {
 }
 
 /** Status counts of `n` concurrent GETs, bodies read and discarded. */
-async function concurrentGets(urls: string[], signal: AbortSignal, concurrency = urls.length): Promise<{ statuses: Map<number | string, number>; bytes: number }> {
+async function concurrentGets(
+  urls: string[],
+  signal: AbortSignal,
+  concurrency = urls.length,
+): Promise<{ statuses: Map<number | string, number>; bytes: number }> {
   const statuses = new Map<number | string, number>();
   let bytes = 0;
   let next = 0;
@@ -203,7 +229,8 @@ async function concurrentGets(urls: string[], signal: AbortSignal, concurrency =
       try {
         const res = await fetch(url, { signal: request.signal });
         const reader = res.body?.getReader();
-        for (let part = await reader?.read(); part && !part.done; part = await reader?.read()) bytes += part.value.length;
+        for (let part = await reader?.read(); part && !part.done; part = await reader?.read())
+          bytes += part.value.length;
         key = res.status;
       } catch (err) {
         key = signal.aborted ? 'aborted' : (err as Error).message;
@@ -220,7 +247,10 @@ async function concurrentGets(urls: string[], signal: AbortSignal, concurrency =
 const statusText = (statuses: Map<number | string, number>) => [...statuses].map(([k, n]) => `${n}× ${k}`).join(', ');
 
 async function searches(base: string, runId: number, n: number, signal: AbortSignal): Promise<string> {
-  const { statuses } = await concurrentGets(Array.from({ length: n }, () => `${base}api/runs/${runId}/log/search?q=nomatch`), signal);
+  const { statuses } = await concurrentGets(
+    Array.from({ length: n }, () => `${base}api/runs/${runId}/log/search?q=nomatch`),
+    signal,
+  );
   return statusText(statuses);
 }
 
@@ -231,20 +261,31 @@ async function exports(base: string, runId: number, n: number, signal: AbortSign
 }
 
 async function windows(base: string, runId: number, n: number, signal: AbortSignal): Promise<string> {
-  const { statuses } = await concurrentGets(Array.from({ length: n }, () => `${base}api/runs/${runId}/log`), signal, 50);
+  const { statuses } = await concurrentGets(
+    Array.from({ length: n }, () => `${base}api/runs/${runId}/log`),
+    signal,
+    50,
+  );
   return statusText(statuses);
 }
 
 async function subscribes(base: string, runId: number, n: number, signal: AbortSignal): Promise<string> {
-  const sockets = Array.from({ length: n }, () => connect(base, { transports: ['websocket'], forceNew: true, reconnection: false }));
+  const sockets = Array.from({ length: n }, () =>
+    connect(base, { transports: ['websocket'], forceNew: true, reconnection: false }),
+  );
   let points = 0;
   try {
-    const acks = await Promise.all(sockets.map((socket) => new Promise<string>((done) => {
-      socket.on('points', (batch: { points: unknown[] }) => (points += batch.points.length));
-      signal.addEventListener('abort', () => done('aborted'), { once: true });
-      socket.once('connect_error', (err) => done(err.message));
-      socket.emit('subscribe', { runId, afterSeq: 0 }, (ack: { ok: boolean }) => done(ack.ok ? 'ok' : 'refused'));
-    })));
+    const acks = await Promise.all(
+      sockets.map(
+        (socket) =>
+          new Promise<string>((done) => {
+            socket.on('points', (batch: { points: unknown[] }) => (points += batch.points.length));
+            signal.addEventListener('abort', () => done('aborted'), { once: true });
+            socket.once('connect_error', (err) => done(err.message));
+            socket.emit('subscribe', { runId, afterSeq: 0 }, (ack: { ok: boolean }) => done(ack.ok ? 'ok' : 'refused'));
+          }),
+      ),
+    );
     const counts = new Map<string, number>();
     for (const a of acks) counts.set(a, (counts.get(a) ?? 0) + 1);
     return `acks: ${statusText(counts)}; ${points} points received`;
@@ -253,7 +294,8 @@ async function subscribes(base: string, runId: number, n: number, signal: AbortS
   }
 }
 
-const header = () => `${'case'.padEnd(40)} ${'RSS peak'.padStart(9)} ${'health p50'.padStart(11)} ${'p99'.padStart(8)} ${'max'.padStart(9)}  verdict   (target: health < ${TARGET_HEALTH_MS} ms, RSS < ${TARGET_RSS_MB} MB)`;
+const header = () =>
+  `${'case'.padEnd(40)} ${'RSS peak'.padStart(9)} ${'health p50'.padStart(11)} ${'p99'.padStart(8)} ${'max'.padStart(9)}  verdict   (target: health < ${TARGET_HEALTH_MS} ms, RSS < ${TARGET_RSS_MB} MB)`;
 
 function row(r: CaseResult): string {
   const pass = r.healthMax < TARGET_HEALTH_MS && r.rssPeakMb < TARGET_RSS_MB;

@@ -27,7 +27,8 @@ const UPDATES = 20;
 const UPDATE_EVERY_MS = 400;
 
 export async function run(): Promise<void> {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(join(ROOT, 'web/dist/index.html')))
+    execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'bench-dashboard-'));
   const log = join(dir, 'main_log.txt');
   const dbPath = join(dir, 'trainboard.db');
@@ -37,9 +38,17 @@ export async function run(): Promise<void> {
     const imported = await importLogFile({ conn: setup, runName: 'tr11-176B-ml', path: log });
     registerFollowedFile(setup.db, 'tr11-176B-ml', log); // the same source: the follower continues at the cursor
     setup.close();
-    console.log(`run: ${written.iterationLines} iteration lines (${written.lines} lines), imported in ${(imported.elapsedMs / 1000).toFixed(1)} s; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}`);
+    console.log(
+      `run: ${written.iterationLines} iteration lines (${written.lines} lines), imported in ${(imported.elapsedMs / 1000).toFixed(1)} s; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}`,
+    );
 
-    const stack = await startLocalStack({ dbPath, workDir: join(dir, 'work'), webDir: join(ROOT, 'web/dist'), logger: pino({ level: 'silent' }), port: 0 });
+    const stack = await startLocalStack({
+      dbPath,
+      workDir: join(dir, 'work'),
+      webDir: join(ROOT, 'web/dist'),
+      logger: pino({ level: 'silent' }),
+      port: 0,
+    });
     const { context, close } = await launchChromium({ width: 1400, height: 1000 });
     try {
       const runUrl = `${stack.url}runs/${imported.runId}`;
@@ -52,39 +61,55 @@ export async function run(): Promise<void> {
         }
         const started = performance.now();
         await page.goto(runUrl);
-        await page.locator('[data-testid="chart-lmLoss"] canvas[data-drawn]').waitFor({ state: 'attached', timeout: 60_000 });
+        await page
+          .locator('[data-testid="chart-lmLoss"] canvas[data-drawn]')
+          .waitFor({ state: 'attached', timeout: 60_000 });
         times.push(performance.now() - started);
       }
       times.sort((a, b) => a - b);
       const best = times[0] as number;
       const median = times[2] as number;
-      console.log(`time to first chart (115k iterations, 29 validation groups): best ${best.toFixed(0)} ms, median ${median.toFixed(0)} ms; target 1500 ms → ${(median / 1500).toFixed(2)}× the budget`);
+      console.log(
+        `time to first chart (115k iterations, 29 validation groups): best ${best.toFixed(0)} ms, median ${median.toFixed(0)} ms; target 1500 ms → ${(median / 1500).toFixed(2)}× the budget`,
+      );
 
-      await page.getByTestId('chart-iterationTimeMs').locator('canvas[data-drawn]').waitFor({ state: 'attached', timeout: 60_000 });
+      await page
+        .getByTestId('chart-iterationTimeMs')
+        .locator('canvas[data-drawn]')
+        .waitFor({ state: 'attached', timeout: 60_000 });
       const shown = Number((await page.getByTestId('points-lmLoss').textContent())?.split(' ')[0]);
       const cdp = await context.newCDPSession(page);
       await cdp.send('Performance.enable');
-      const taskSeconds = async () => ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0);
+      const taskSeconds = async () =>
+        (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0;
       const windowMs = UPDATES * UPDATE_EVERY_MS;
       await page.waitForTimeout(1500);
       const idle0 = await taskSeconds();
       await page.waitForTimeout(windowMs);
       const idle = (await taskSeconds()) - idle0;
 
-      const lastLine = readFileSync(log, 'utf8').split('\n').reverse().find((l) => / iteration\s+\d+\//.test(l)) as string;
+      const lastLine = readFileSync(log, 'utf8')
+        .split('\n')
+        .reverse()
+        .find((l) => / iteration\s+\d+\//.test(l)) as string;
       let iteration = Number(/ iteration\s+(\d+)\//.exec(lastLine)?.[1]);
       const before = await page.getByTestId('points-lmLoss').textContent();
       const busy0 = await taskSeconds();
       for (let u = 0; u < UPDATES; u++) {
         iteration++;
-        appendFileSync(log, `${lastLine.replace(/ iteration\s+\d+\//, ` iteration ${String(iteration).padStart(8)}/`)}\n`);
+        appendFileSync(
+          log,
+          `${lastLine.replace(/ iteration\s+\d+\//, ` iteration ${String(iteration).padStart(8)}/`)}\n`,
+        );
         await page.waitForTimeout(UPDATE_EVERY_MS);
       }
       const busy = (await taskSeconds()) - busy0;
       const after = await page.getByTestId('points-lmLoss').textContent();
       const perUpdate = ((busy - idle) * 1000) / UPDATES;
-      console.log(`per live update (${shown} loss points on screen, 7 charts; ${before} → ${after}): ${perUpdate.toFixed(1)} ms main-thread time ` +
-        `(window ${(busy * 1000).toFixed(0)} ms, idle window ${(idle * 1000).toFixed(0)} ms); target 16 ms → ${(perUpdate / 16).toFixed(2)}× the budget`);
+      console.log(
+        `per live update (${shown} loss points on screen, 7 charts; ${before} → ${after}): ${perUpdate.toFixed(1)} ms main-thread time ` +
+          `(window ${(busy * 1000).toFixed(0)} ms, idle window ${(idle * 1000).toFixed(0)} ms); target 16 ms → ${(perUpdate / 16).toFixed(2)}× the budget`,
+      );
     } finally {
       await close();
       await stack.stop();

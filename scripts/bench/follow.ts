@@ -17,7 +17,14 @@ import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
 import { devCluster, sleep } from '../../tests/integration/cluster.js';
-import { freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until } from '../../tests/integration/followHarness.js';
+import {
+  freePort,
+  PrivateSshd,
+  RecordingClient,
+  remoteDir,
+  ServerProcess,
+  until,
+} from '../../tests/integration/followHarness.js';
 import { writeSyntheticLog } from './syntheticLog.js';
 
 const LATENCY_LINES = 10_000;
@@ -61,9 +68,12 @@ export async function run(): Promise<void> {
   const server = new ServerProcess({ db: dbPath, port, sshPort: sshd.port, knownHostsPath: sshd.knownHostsPath, c });
   await server.start();
   try {
-    if (process.env.BENCH_FOLLOW !== 'drop') await latencyAndBurst(conn, dir, port, server, latencySource.runId, latencyLog, burstLog);
+    if (process.env.BENCH_FOLLOW !== 'drop')
+      await latencyAndBurst(conn, dir, port, server, latencySource.runId, latencyLog, burstLog);
     await dropRecovery(conn, dir, port, sshd);
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (the server, sshd, writer and client share them)`);
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (the server, sshd, writer and client share them)`,
+    );
   } finally {
     await server.stop();
     conn.close();
@@ -72,7 +82,15 @@ export async function run(): Promise<void> {
   }
 }
 
-async function latencyAndBurst(conn: OpenDatabase, dir: string, port: number, server: ServerProcess, runId: number, latencyLog: string, burstLog: string): Promise<void> {
+async function latencyAndBurst(
+  conn: OpenDatabase,
+  dir: string,
+  port: number,
+  server: ServerProcess,
+  runId: number,
+  latencyLog: string,
+  burstLog: string,
+): Promise<void> {
   const client = new RecordingClient(`http://127.0.0.1:${port}`, runId);
   try {
     await until('the client to subscribe', () => client.subscribes > 0 && client.socket.connected, 10_000);
@@ -82,7 +100,7 @@ async function latencyAndBurst(conn: OpenDatabase, dir: string, port: number, se
     const writtenAt = new Map<number, number>();
     const perTick = LINES_PER_SECOND / 100;
     const start = Date.now();
-    for (let it = 1; it <= LATENCY_LINES; ) {
+    for (let it = 1; it <= LATENCY_LINES;) {
       const due = start + ((it - 1) / LINES_PER_SECOND) * 1000;
       const wait = due - Date.now();
       if (wait > 0) await sleep(wait);
@@ -104,7 +122,12 @@ async function latencyAndBurst(conn: OpenDatabase, dir: string, port: number, se
     const burstLines = burst.toString('latin1').split('\n').length - 1;
     writeFileSync(burstLog, '');
     const burstSource = registerFollowedFile(conn.db, 'bench-burst', burstLog);
-    const cursor = () => (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(burstSource.id) as { o: number }).o;
+    const cursor = () =>
+      (
+        conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(burstSource.id) as {
+          o: number;
+        }
+      ).o;
     await sleep(1_500); // the server's scan picked the new file up and opened it
     const t0 = performance.now();
     appendFileSync(burstLog, burst);
@@ -122,18 +145,26 @@ async function latencyAndBurst(conn: OpenDatabase, dir: string, port: number, se
 
     const rate = (ms: number) => Math.round((burstLines * 1000) / ms);
     const fmt = (n: number) => n.toLocaleString('en-US');
-    console.log(`latency, line appended → socket event, ${fmt(LATENCY_LINES)} lines at ${LINES_PER_SECOND} lines/s over loopback SSH:`);
-    console.log(`  p50 ${percentile(latencies, 50)} ms   p99 ${percentile(latencies, 99)} ms   max ${latencies.at(-1)} ms   (targets: p50 < 250 ms, p99 < 1000 ms)`);
+    console.log(
+      `latency, line appended → socket event, ${fmt(LATENCY_LINES)} lines at ${LINES_PER_SECOND} lines/s over loopback SSH:`,
+    );
+    console.log(
+      `  p50 ${percentile(latencies, 50)} ms   p99 ${percentile(latencies, 99)} ms   max ${latencies.at(-1)} ms   (targets: p50 < 250 ms, p99 < 1000 ms)`,
+    );
     console.log(`  client: ${fmt(client.points.length)} points, ${client.gaps} gaps, ${client.duplicates} duplicates`);
     console.log(`burst of ${fmt(burstLines)} lines (${(burst.length / (1 << 20)).toFixed(1)} MiB) appended at once:`);
     console.log(`  followed over SSH: ${(followMs / 1000).toFixed(2)} s, ${fmt(rate(followMs))} lines/s`);
-    console.log(`  trainboard import of the same bytes: ${(importMs / 1000).toFixed(2)} s, ${fmt(rate(importMs))} lines/s`);
+    console.log(
+      `  trainboard import of the same bytes: ${(importMs / 1000).toFixed(2)} s, ${fmt(rate(importMs))} lines/s`,
+    );
     console.log(`  follow / import throughput ratio: ${(importMs / followMs).toFixed(2)}`);
-    console.log(`server RSS: ${afterLatency.rss.toFixed(0)} MiB after the latency run, ${afterBurst.rss.toFixed(0)} MiB after the burst (peak ${afterBurst.peak.toFixed(0)} MiB)`);
-    } finally {
-      client.close();
-    }
+    console.log(
+      `server RSS: ${afterLatency.rss.toFixed(0)} MiB after the latency run, ${afterBurst.rss.toFixed(0)} MiB after the burst (peak ${afterBurst.peak.toFixed(0)} MiB)`,
+    );
+  } finally {
+    client.close();
   }
+}
 
 /**
  * Drop recovery: a steady stream into a followed file while the SSH sessions are killed DROP_KILLS times. For each
@@ -145,8 +176,11 @@ async function dropRecovery(conn: OpenDatabase, dir: string, port: number, sshd:
   writeFileSync(path, '');
   const source = registerFollowedFile(conn.db, 'bench-drops', path);
   const client = new RecordingClient(`http://127.0.0.1:${port}`, source.runId);
-  const storedAfter = conn.sqlite.prepare('SELECT 1 FROM iterations WHERE log_source_id = ? AND byte_offset >= ? LIMIT 1');
-  const cursor = () => (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(source.id) as { o: number }).o;
+  const storedAfter = conn.sqlite.prepare(
+    'SELECT 1 FROM iterations WHERE log_source_id = ? AND byte_offset >= ? LIMIT 1',
+  );
+  const cursor = () =>
+    (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(source.id) as { o: number }).o;
   let written = 0;
   let lines = 0;
   let writing = true;
@@ -170,7 +204,15 @@ async function dropRecovery(conn: OpenDatabase, dir: string, port: number, sshd:
       if (sshd.killSessions() === 0) continue; // no session at this instant (reconnecting): not a drop
       const sizeAtKill = written;
       // Bounded: a follower that does not come back within 30 s counts as unrecovered, and the run goes on.
-      const ok = await until('a point after the kill', () => storedAfter.get(source.id, sizeAtKill) !== undefined, 30_000, 5).then(() => true, () => false);
+      const ok = await until(
+        'a point after the kill',
+        () => storedAfter.get(source.id, sizeAtKill) !== undefined,
+        30_000,
+        5,
+      ).then(
+        () => true,
+        () => false,
+      );
       if (ok) recoveries.push(Date.now() - killedAt);
       else unrecovered++;
     }
@@ -179,16 +221,28 @@ async function dropRecovery(conn: OpenDatabase, dir: string, port: number, sshd:
     await writer;
   }
   await until('the drop stream to be caught up', () => cursor() === written, 30_000, 10).catch(() => undefined);
-  const stored = (conn.sqlite.prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY byte_offset').all(source.id) as { iteration: number }[]).map((r) => r.iteration);
-  await until('the client to have every point', () => client.points.length >= stored.length, 10_000).catch(() => undefined);
+  const stored = (
+    conn.sqlite
+      .prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY byte_offset')
+      .all(source.id) as { iteration: number }[]
+  ).map((r) => r.iteration);
+  await until('the client to have every point', () => client.points.length >= stored.length, 10_000).catch(
+    () => undefined,
+  );
   client.close();
   const distinct = new Set(stored);
   let lost = 0;
   for (let i = 1; i <= lines; i++) if (!distinct.has(i)) lost++;
   const sorted = recoveries.sort((a, b) => a - b);
-  console.log(`drop recovery, SSH sessions killed ${sorted.length + unrecovered} times during a steady ${DROP_LINES_PER_SECOND} lines/s stream:`);
-  console.log(`  kill → first stored point of a line appended after it: p50 ${percentile(sorted, 50)} ms   p99 ${percentile(sorted, 99)} ms   max ${sorted.at(-1)} ms   (target: p99 < 3000 ms)${unrecovered ? `   ${unrecovered} not recovered within 30 s` : ''}`);
-  console.log(`  database: ${lines} lines written, ${stored.length} stored, ${lost} lost, ${stored.length - distinct.size} doubled (cursor ${cursor() === written ? 'at the end' : `${cursor()}/${written}`})`);
+  console.log(
+    `drop recovery, SSH sessions killed ${sorted.length + unrecovered} times during a steady ${DROP_LINES_PER_SECOND} lines/s stream:`,
+  );
+  console.log(
+    `  kill → first stored point of a line appended after it: p50 ${percentile(sorted, 50)} ms   p99 ${percentile(sorted, 99)} ms   max ${sorted.at(-1)} ms   (target: p99 < 3000 ms)${unrecovered ? `   ${unrecovered} not recovered within 30 s` : ''}`,
+  );
+  console.log(
+    `  database: ${lines} lines written, ${stored.length} stored, ${lost} lost, ${stored.length - distinct.size} doubled (cursor ${cursor() === written ? 'at the end' : `${cursor()}/${written}`})`,
+  );
   console.log(`  client: ${client.points.length} points, ${client.gaps} gaps, ${client.duplicates} duplicates`);
 }
 

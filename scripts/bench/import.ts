@@ -27,12 +27,16 @@ interface Batch {
 }
 
 /** The rows the import stores, built from already parsed events, batched like the import's transactions. */
-async function parseToRows(path: string, target: { runId: number; logSourceId: number }): Promise<{ batches: Batch[]; parseMs: number }> {
+async function parseToRows(
+  path: string,
+  target: { runId: number; logSourceId: number },
+): Promise<{ batches: Batch[]; parseMs: number }> {
   const bytes = await readFile(path);
   const parser = createLogParser();
   const parsed: LogEvent[][] = [];
   const t = performance.now();
-  for (let at = 0; at < bytes.length; at += DEFAULT_CHUNK_BYTES) parsed.push(parser.push(bytes.subarray(at, at + DEFAULT_CHUNK_BYTES)));
+  for (let at = 0; at < bytes.length; at += DEFAULT_CHUNK_BYTES)
+    parsed.push(parser.push(bytes.subarray(at, at + DEFAULT_CHUNK_BYTES)));
   parsed.push(parser.end());
   const parseMs = performance.now() - t;
   const noTime = { timeMs: null, estimated: false };
@@ -41,10 +45,38 @@ async function parseToRows(path: string, target: { runId: number; logSourceId: n
     for (const ev of events) {
       if (ev.type === 'iteration') batch.iterations.push(iterationRow(ev, target, 0, noTime));
       else if (ev.type === 'validation') {
-        batch.validations.push([target.runId, target.logSourceId, ev.offset, ev.line, 0, ev.iteration, 0, ev.group, ev.split, null, 0, ev.lmLoss, ev.ppl, null]);
+        batch.validations.push([
+          target.runId,
+          target.logSourceId,
+          ev.offset,
+          ev.line,
+          0,
+          ev.iteration,
+          0,
+          ev.group,
+          ev.split,
+          null,
+          0,
+          ev.lmLoss,
+          ev.ppl,
+          null,
+        ]);
       } else {
         const { type: _t, offset: _o, line: _l, ...payload } = ev;
-        batch.events.push([target.runId, target.logSourceId, ev.offset, ev.line, 0, ev.type, null, null, null, 0, null, toJsonText(payload)]);
+        batch.events.push([
+          target.runId,
+          target.logSourceId,
+          ev.offset,
+          ev.line,
+          0,
+          ev.type,
+          null,
+          null,
+          null,
+          0,
+          null,
+          toJsonText(payload),
+        ]);
       }
     }
     return batch;
@@ -58,9 +90,11 @@ function bareInsert(dbPath: string, batches: Batch[]): number {
   const run = findOrCreateRun(conn.db, 'bench');
   createLogSource(conn.db, run.id, '/bare', { inode: null, size: 0, headHash: '', headLength: 0 }, 0);
   const iteration = conn.sqlite.prepare(insertIterationSql.replace(' ON CONFLICT DO NOTHING', ''));
-  const validation = conn.sqlite.prepare(`INSERT INTO validations (run_id, log_source_id, byte_offset, line, segment, is_current,
+  const validation = conn.sqlite
+    .prepare(`INSERT INTO validations (run_id, log_source_id, byte_offset, line, segment, is_current,
     iteration, end_of_training, group_name, split, time_ms, time_estimated, lm_loss, ppl, extra) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const event = conn.sqlite.prepare(`INSERT INTO events (run_id, log_source_id, byte_offset, line, segment, type, kind, iteration,
+  const event = conn.sqlite
+    .prepare(`INSERT INTO events (run_id, log_source_id, byte_offset, line, segment, type, kind, iteration,
     time_ms, time_estimated, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertBatch = conn.sqlite.transaction((b: Batch) => {
     for (const r of b.iterations) iteration.run(r);
@@ -105,7 +139,8 @@ export async function run(): Promise<void> {
       bare = Math.min(bare, bareInsert(db('bare'), batches));
       const imported = await importOnce(db('import'), log);
       if (!best || imported.ms < best.ms) best = imported;
-      for (const f of readdirSync(dir)) if (f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('-shm')) rmSync(join(dir, f));
+      for (const f of readdirSync(dir))
+        if (f.endsWith('.db') || f.endsWith('-wal') || f.endsWith('-shm')) rmSync(join(dir, f));
     }
     if (!best) return;
     const { ms: importMs, result } = best;
@@ -114,14 +149,31 @@ export async function run(): Promise<void> {
     const table = [
       ['', 'seconds', 'lines/s', 'rows/s', 'vs bare insert'],
       ['parse only (in memory, once)', (parseMs / 1000).toFixed(2), perSecond(lines, parseMs), '', ''],
-      [`bare insert of the parsed rows (best of ${REPEATS})`, (bare / 1000).toFixed(2), perSecond(lines, bare), perSecond(rows, bare), '1.00'],
-      [`parse + import, trainboard import (best of ${REPEATS})`, (importMs / 1000).toFixed(2), perSecond(result.lines, importMs), perSecond(rows, importMs), (bare / importMs).toFixed(2)],
+      [
+        `bare insert of the parsed rows (best of ${REPEATS})`,
+        (bare / 1000).toFixed(2),
+        perSecond(lines, bare),
+        perSecond(rows, bare),
+        '1.00',
+      ],
+      [
+        `parse + import, trainboard import (best of ${REPEATS})`,
+        (importMs / 1000).toFixed(2),
+        perSecond(result.lines, importMs),
+        perSecond(rows, importMs),
+        (bare / importMs).toFixed(2),
+      ],
     ];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-    console.log(`log: ${lines.toLocaleString('en-US')} lines, ${mib.toFixed(0)} MiB, ${rows.toLocaleString('en-US')} rows ` +
-      `(${result.counts.iterations.toLocaleString('en-US')} iterations, ${result.counts.validations} validations, ${result.counts.events} events)`);
-    for (const r of table) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (other processes slow every figure)`);
+    console.log(
+      `log: ${lines.toLocaleString('en-US')} lines, ${mib.toFixed(0)} MiB, ${rows.toLocaleString('en-US')} rows ` +
+        `(${result.counts.iterations.toLocaleString('en-US')} iterations, ${result.counts.validations} validations, ${result.counts.events} events)`,
+    );
+    for (const r of table)
+      console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (other processes slow every figure)`,
+    );
     console.log('targets: parse + import ≥ 200,000 lines/s and ≥ 0.50× the bare insert');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,8 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 export async function run(): Promise<void> {
-  if (!existsSync(join(ROOT, 'web/dist/index.html'))) execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(join(ROOT, 'web/dist/index.html')))
+    execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'bench-logviewer-'));
   const log = join(dir, 'main_log.txt');
   const dbPath = join(dir, 'trainboard.db');
@@ -48,12 +49,22 @@ export async function run(): Promise<void> {
     const setup = openDatabase(dbPath);
     const imported = await importLogFile({ conn: setup, runName: 'tr11-176B-ml', path: log });
     registerFollowedFile(setup.db, 'tr11-176B-ml', log);
-    const span = setup.sqlite.prepare('SELECT min(iteration) AS lo, max(iteration) AS hi FROM iterations WHERE run_id = ?').get(imported.runId) as { lo: number; hi: number };
+    const span = setup.sqlite
+      .prepare('SELECT min(iteration) AS lo, max(iteration) AS hi FROM iterations WHERE run_id = ?')
+      .get(imported.runId) as { lo: number; hi: number };
     setup.close();
     const middle = Math.round((span.lo + span.hi) / 2);
-    console.log(`log: ${written.lines} lines, ${mb(size)}, imported in ${(imported.elapsedMs / 1000).toFixed(1)} s; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}`);
+    console.log(
+      `log: ${written.lines} lines, ${mb(size)}, imported in ${(imported.elapsedMs / 1000).toFixed(1)} s; ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}`,
+    );
 
-    const stack = await startLocalStack({ dbPath, workDir: join(dir, 'work'), webDir: join(ROOT, 'web/dist'), logger: pino({ level: 'silent' }), port: 0 });
+    const stack = await startLocalStack({
+      dbPath,
+      workDir: join(dir, 'work'),
+      webDir: join(ROOT, 'web/dist'),
+      logger: pino({ level: 'silent' }),
+      port: 0,
+    });
     try {
       const api = `${stack.url}api/runs/${imported.runId}`;
       const getJson = async <T>(path: string): Promise<T> => {
@@ -73,8 +84,12 @@ export async function run(): Promise<void> {
         jump.push(j.ms);
         focusLine = j.value.lines[j.value.focus ?? 0] ?? '';
       }
-      console.log(`tail window (${tailLines} lines): median ${median(tail).toFixed(1)} ms, best ${Math.min(...tail).toFixed(1)} ms`);
-      console.log(`jump to iteration ${middle} (${/ iteration\s+\d+\//.test(focusLine) ? 'focused on its line' : 'NOT focused on an iteration line'}): median ${median(jump).toFixed(1)} ms, best ${Math.min(...jump).toFixed(1)} ms`);
+      console.log(
+        `tail window (${tailLines} lines): median ${median(tail).toFixed(1)} ms, best ${Math.min(...tail).toFixed(1)} ms`,
+      );
+      console.log(
+        `jump to iteration ${middle} (${/ iteration\s+\d+\//.test(focusLine) ? 'focused on its line' : 'NOT focused on an iteration line'}): median ${median(jump).toFixed(1)} ms, best ${Math.min(...jump).toFixed(1)} ms`,
+      );
 
       const searches: number[] = [];
       let requests = 0;
@@ -85,7 +100,9 @@ export async function run(): Promise<void> {
         requests = 0;
         found = 0;
         for (;;) {
-          const answer: LogSearchResult = await getJson<LogSearchResult>(`/log/search?q=${encodeURIComponent(NEEDLE)}${before === null ? '' : `&before=${before}`}`);
+          const answer: LogSearchResult = await getJson<LogSearchResult>(
+            `/log/search?q=${encodeURIComponent(NEEDLE)}${before === null ? '' : `&before=${before}`}`,
+          );
           requests++;
           found += answer.matches.length;
           if (answer.scannedFrom === 0) break;
@@ -102,7 +119,9 @@ export async function run(): Promise<void> {
       }
       const search = median(searches);
       const grep = median(greps);
-      console.log(`whole-file search for "${NEEDLE}" (${found} match; grep says ${grepCount}): median ${search.toFixed(0)} ms over ${requests} requests (${(size / 1024 / 1024 / (search / 1000)).toFixed(0)} MiB/s); grep -c -F -i: median ${grep.toFixed(0)} ms → search/grep ${(search / grep).toFixed(2)}×`);
+      console.log(
+        `whole-file search for "${NEEDLE}" (${found} match; grep says ${grepCount}): median ${search.toFixed(0)} ms over ${requests} requests (${(size / 1024 / 1024 / (search / 1000)).toFixed(0)} MiB/s); grep -c -F -i: median ${grep.toFixed(0)} ms → search/grep ${(search / grep).toFixed(2)}×`,
+      );
 
       mkdirSync(SHOTS, { recursive: true });
       const { context, close } = await launchChromium({ width: 1400, height: 1000 });
@@ -119,7 +138,9 @@ export async function run(): Promise<void> {
           await page.locator('.log-line').first().waitFor({ state: 'visible', timeout: 30_000 });
           opens.push(ms(t0));
         }
-        console.log(`chromium, click on the log tab → first rows shown: median ${median(opens).toFixed(0)} ms, best ${Math.min(...opens).toFixed(0)} ms`);
+        console.log(
+          `chromium, click on the log tab → first rows shown: median ${median(opens).toFixed(0)} ms, best ${Math.min(...opens).toFixed(0)} ms`,
+        );
         // The search as a user sees it: the first answer (one budget's worth of the file), then "search earlier"
         // until the banner is found. The screenshot shows the progress line mid-way.
         const progress = page.getByTestId('log-search-progress');
@@ -140,7 +161,9 @@ export async function run(): Promise<void> {
         await page.getByTestId('log-match').first().click();
         await page.locator('.log-line.focused').waitFor();
         await page.screenshot({ path: join(SHOTS, 'bench-log-search-found.png'), fullPage: true });
-        console.log(`chromium, whole-log search: first answer ${firstAnswer.toFixed(0)} ms ("${partial?.replace(/search earlier.*$/, '').trim()}"), banner found after ${found.toFixed(0)} ms of clicking "search earlier"; screenshots in ${SHOTS}`);
+        console.log(
+          `chromium, whole-log search: first answer ${firstAnswer.toFixed(0)} ms ("${partial?.replace(/search earlier.*$/, '').trim()}"), banner found after ${found.toFixed(0)} ms of clicking "search earlier"; screenshots in ${SHOTS}`,
+        );
       } finally {
         await close();
       }

@@ -10,7 +10,13 @@ import { writeSyntheticLog } from './syntheticLog.js';
 
 const CHUNK = 1 << 20;
 
-function parseOnce(data: Uint8Array): { seconds: number; cpuSeconds: number; events: number; iterations: number; lines: number } {
+function parseOnce(data: Uint8Array): {
+  seconds: number;
+  cpuSeconds: number;
+  events: number;
+  iterations: number;
+  lines: number;
+} {
   const cpuStarted = process.cpuUsage();
   const started = process.hrtime.bigint();
   const parser = createLogParser();
@@ -50,15 +56,30 @@ export async function run(lines = 1_000_000): Promise<void> {
     grepOnce(path);
     const grep = [grepOnce(path), grepOnce(path), grepOnce(path)].reduce((a, b) => (b.seconds < a.seconds ? b : a));
     const rows: Array<[string, string]> = [
-      ['file', `${fmt(written.lines)} lines, ${fmt(written.iterationLines)} iteration lines, ${(size / 1e6).toFixed(1)} MB`],
+      [
+        'file',
+        `${fmt(written.lines)} lines, ${fmt(written.iterationLines)} iteration lines, ${(size / 1e6).toFixed(1)} MB`,
+      ],
       ['parser time (best of 5)', `${best.seconds.toFixed(3)} s (${fmt(best.events)} events)`],
       ['parser lines/s', fmt(best.lines / best.seconds)],
       ['parser iteration lines/s', `${fmt(best.iterations / best.seconds)} (target ≥ 1,000,000)`],
-      ['per CPU-second (less load-dependent)', `${fmt(best.lines / cpuSeconds)} lines, ${fmt(best.iterations / cpuSeconds)} iteration lines`],
+      [
+        'per CPU-second (less load-dependent)',
+        `${fmt(best.lines / cpuSeconds)} lines, ${fmt(best.iterations / cpuSeconds)} iteration lines`,
+      ],
       ['parser MB/s', (size / 1e6 / best.seconds).toFixed(1)],
-      ['grep -c iteration', `${grep.seconds.toFixed(3)} s (count ${fmt(grep.count)}), ${fmt(best.lines / grep.seconds)} lines/s`],
-      ['machine', `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (other processes slow both figures)`],
-      ['parser time / grep time', `${(best.seconds / grep.seconds).toFixed(2)}× (parser at ${((grep.seconds / best.seconds) * 100).toFixed(0)}% of grep's speed)`],
+      [
+        'grep -c iteration',
+        `${grep.seconds.toFixed(3)} s (count ${fmt(grep.count)}), ${fmt(best.lines / grep.seconds)} lines/s`,
+      ],
+      [
+        'machine',
+        `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)} (other processes slow both figures)`,
+      ],
+      [
+        'parser time / grep time',
+        `${(best.seconds / grep.seconds).toFixed(2)}× (parser at ${((grep.seconds / best.seconds) * 100).toFixed(0)}% of grep's speed)`,
+      ],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);

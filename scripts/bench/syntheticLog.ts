@@ -6,11 +6,37 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { seededRandom } from '@trainboard/shared/testing/parseAll';
 
-const GROUPS = ['valid', 'valid_ar', 'valid_ca', 'valid_code', 'valid_en', 'valid_es', 'valid_eu', 'valid_fr', 'valid_id',
-  'valid_indic-as', 'valid_indic-bn', 'valid_indic-gu', 'valid_indic-hi', 'valid_indic-kn', 'valid_indic-ml',
-  'valid_indic-mr', 'valid_indic-ne', 'valid_indic-or', 'valid_indic-pa', 'valid_indic-ta', 'valid_indic-te',
-  'valid_indic-ur', 'valid_nigercongo-all', 'valid_oscar-en', 'valid_oscar-zh', 'valid_pt', 'valid_vi', 'valid_zhs',
-  'valid_zht'];
+const GROUPS = [
+  'valid',
+  'valid_ar',
+  'valid_ca',
+  'valid_code',
+  'valid_en',
+  'valid_es',
+  'valid_eu',
+  'valid_fr',
+  'valid_id',
+  'valid_indic-as',
+  'valid_indic-bn',
+  'valid_indic-gu',
+  'valid_indic-hi',
+  'valid_indic-kn',
+  'valid_indic-ml',
+  'valid_indic-mr',
+  'valid_indic-ne',
+  'valid_indic-or',
+  'valid_indic-pa',
+  'valid_indic-ta',
+  'valid_indic-te',
+  'valid_indic-ur',
+  'valid_nigercongo-all',
+  'valid_oscar-en',
+  'valid_oscar-zh',
+  'valid_pt',
+  'valid_vi',
+  'valid_zhs',
+  'valid_zht',
+];
 const SAVE_DIR = '/gpfsscratch/rech/six/commun/checkpoints/tr11-176B-ml/checkpoints/main';
 
 const pad = (n: number | string, width: number): string => String(n).padStart(width, ' ');
@@ -31,9 +57,17 @@ function iterationLine(it: number, samples: number, seconds: number, loss: numbe
 }
 
 function bannerLines(): string[] {
-  const args: Array<[string, string]> = [['global_batch_size', '2048'], ['micro_batch_size', '2'],
-    ['pipeline_model_parallel_size', '12'], ['rampup_batch_size', "['192', '16', '9_765_625']"], ['seq_length', '2048'],
-    ['tensor_model_parallel_size', '4'], ['train_iters', 'None'], ['train_samples', '220000000'], ['world_size', '384']];
+  const args: Array<[string, string]> = [
+    ['global_batch_size', '2048'],
+    ['micro_batch_size', '2'],
+    ['pipeline_model_parallel_size', '12'],
+    ['rampup_batch_size', "['192', '16', '9_765_625']"],
+    ['seq_length', '2048'],
+    ['tensor_model_parallel_size', '4'],
+    ['train_iters', 'None'],
+    ['train_samples', '220000000'],
+    ['world_size', '384'],
+  ];
   return [
     '[default0]:using world size: 384, data-parallel-size: 8, tensor-model-parallel size: 4, pipeline-model-parallel size: 12 ',
     '[default0]:------------------------ arguments ------------------------',
@@ -88,7 +122,9 @@ export function writeSyntheticLog(path: string, lines: number): { lines: number;
         hour++;
         const ts = `2022-05-${pad(1 + Math.floor(hour / 24), 2).replace(' ', '0')} ${String(hour % 24).padStart(2, '0')}:56:11`;
         emit(`[${ts}] PULSE: tr11-176B-ml is waiting to be scheduled (1528874_[1-3%1] on 'gpu_p5' partition)`);
-        emit(`[${ts}] PULSE: tr11-176B-ml is running for 1-07:27:33 since 2022-04-29T20:28:38 (1528763 on 'gpu_p5' partition (jean-zay-iam[01-34,36-49])`);
+        emit(
+          `[${ts}] PULSE: tr11-176B-ml is running for 1-07:27:33 since 2022-04-29T20:28:38 (1528763 on 'gpu_p5' partition (jean-zay-iam[01-34,36-49])`,
+        );
       }
       if (it % 1000 === 0) {
         for (const group of GROUPS) {

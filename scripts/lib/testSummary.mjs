@@ -3,7 +3,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 const workspaces = ['shared', 'server', 'web', 'tests'];
-let passed = 0, failed = 0, skipped = 0, reports = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  reports = 0;
 for (const ws of workspaces) {
   const file = `${ws}/test-output/vitest.json`;
   if (!existsSync(file)) continue;
@@ -12,7 +15,9 @@ for (const ws of workspaces) {
   passed += r.numPassedTests;
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
-  console.log(`  ${ws.padEnd(7)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`);
+  console.log(
+    `  ${ws.padEnd(7)} ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`,
+  );
 }
 if (reports === 0) console.error('no vitest report found: did the tests run?');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

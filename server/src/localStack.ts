@@ -26,15 +26,30 @@ export interface LocalStack extends ServerStack {
 }
 
 export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
-  const executor = new LocalExecutor({ workDir: o.workDir, nodeName: 'localhost', ...(o.jobEnv ? { env: o.jobEnv } : {}) });
+  const executor = new LocalExecutor({
+    workDir: o.workDir,
+    nodeName: 'localhost',
+    ...(o.jobEnv ? { env: o.jobEnv } : {}),
+  });
   const server = await startServerStack({
-    dbPath: o.dbPath, files: localFiles(), logger: o.logger, scanMs: 500, pollMs: o.pollMs ?? 100,
-    ...(o.webDir ? { webDir: o.webDir } : {}), ...(o.host ? { host: o.host } : {}), ...(o.port !== undefined ? { port: o.port } : {}),
+    dbPath: o.dbPath,
+    files: localFiles(),
+    logger: o.logger,
+    scanMs: 500,
+    pollMs: o.pollMs ?? 100,
+    ...(o.webDir ? { webDir: o.webDir } : {}),
+    ...(o.host ? { host: o.host } : {}),
+    ...(o.port !== undefined ? { port: o.port } : {}),
     // Polling the local executor costs nothing: 5 s keeps the demo's grid lively.
-    scheduler: { backend: executor, gpuProbe: localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR }), pollMs: 5_000 },
+    scheduler: {
+      backend: executor,
+      gpuProbe: localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR }),
+      pollMs: 5_000,
+    },
   });
   return {
-    ...server, executor,
+    ...server,
+    executor,
     async stop() {
       await executor.close();
       await server.stop();

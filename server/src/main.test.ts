@@ -41,7 +41,12 @@ describe('server/src/main.ts', () => {
     writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>trainboard test dashboard</title>');
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith('TRAINBOARD_')) delete env[key];
-    Object.assign(env, { TRAINBOARD_DB: join(dir, 'trainboard.db'), TRAINBOARD_PORT: '0', TRAINBOARD_WEB_DIR: webDir, TRAINBOARD_LOG_LEVEL: 'info' });
+    Object.assign(env, {
+      TRAINBOARD_DB: join(dir, 'trainboard.db'),
+      TRAINBOARD_PORT: '0',
+      TRAINBOARD_WEB_DIR: webDir,
+      TRAINBOARD_LOG_LEVEL: 'info',
+    });
     const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], { env, stdio: 'pipe' });
     child = proc;
     let stderr = '';
@@ -55,7 +60,9 @@ describe('server/src/main.ts', () => {
     expect(await (await fetch(`${base}/runs/1`)).text()).toContain('trainboard test dashboard');
     expect(existsSync(join(dir, 'trainboard.db'))).toBe(true);
 
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => proc.once('exit', (code, signal) => r([code, signal])));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
+      proc.once('exit', (code, signal) => r([code, signal])),
+    );
     const stopping = logLine(proc, 'stopping');
     proc.kill('SIGTERM');
     expect(await stopping).toMatchObject({ signal: 'SIGTERM' });
@@ -64,7 +71,10 @@ describe('server/src/main.ts', () => {
   }, 60_000); // a bound on a loaded machine (tsx compiles the server at start), not a measured time
 
   it('refuses an invalid environment with exit 2, naming the variable', async () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, TRAINBOARD_PORT: 'not-a-port', TRAINBOARD_DB: join(dir, 'never.db') }, stdio: 'pipe' });
+    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: { ...process.env, TRAINBOARD_PORT: 'not-a-port', TRAINBOARD_DB: join(dir, 'never.db') },
+      stdio: 'pipe',
+    });
     let stderr = '';
     proc.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));

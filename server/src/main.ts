@@ -23,14 +23,23 @@ const configSchema = z.object({
   TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   TRAINBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** The built dashboard (npm run build -w @trainboard/web); served when it holds an index.html. */
-  TRAINBOARD_WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
+  TRAINBOARD_WEB_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
   TRAINBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRAINBOARD_SSH_HOST: z.string().min(1).optional(),
   TRAINBOARD_SSH_PORT: z.coerce.number().int().min(1).max(65535).default(22),
-  TRAINBOARD_SSH_USER: z.string().regex(/^[a-z_][a-z0-9_.-]*$/i, 'not a valid user name').optional(),
+  TRAINBOARD_SSH_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_.-]*$/i, 'not a valid user name')
+    .optional(),
   TRAINBOARD_SSH_KEY: z.string().min(1).optional(),
   TRAINBOARD_SSH_KNOWN_HOSTS: z.string().min(1).optional(),
-  TRAINBOARD_SSH_FINGERPRINT: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/).optional(),
+  TRAINBOARD_SSH_FINGERPRINT: z
+    .string()
+    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/)
+    .optional(),
   TRAINBOARD_SSH_KEEPALIVE_MS: ms(2_000),
   /** SFTP channels the followers and log routes share on the SSH connection: keep it below the login node's MaxSessions. */
   TRAINBOARD_SSH_SFTP_CHANNELS: z.coerce.number().int().min(1).max(32).default(4),
@@ -56,12 +65,16 @@ function readConfig(env: NodeJS.ProcessEnv): Config {
 function sshShell(config: Config): SshShell | null {
   if (!config.TRAINBOARD_SSH_HOST || !config.TRAINBOARD_SSH_USER) return null;
   return new SshShell({
-    host: config.TRAINBOARD_SSH_HOST, port: config.TRAINBOARD_SSH_PORT, username: config.TRAINBOARD_SSH_USER,
+    host: config.TRAINBOARD_SSH_HOST,
+    port: config.TRAINBOARD_SSH_PORT,
+    username: config.TRAINBOARD_SSH_USER,
     ...(config.TRAINBOARD_SSH_KEY ? { privateKeyPath: config.TRAINBOARD_SSH_KEY } : { useAgent: true }),
     ...(config.TRAINBOARD_SSH_KNOWN_HOSTS ? { knownHostsPath: config.TRAINBOARD_SSH_KNOWN_HOSTS } : {}),
     ...(config.TRAINBOARD_SSH_FINGERPRINT ? { hostFingerprint: config.TRAINBOARD_SSH_FINGERPRINT } : {}),
     // A dead connection must be noticed in seconds, not when TCP gives up.
-    keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS, keepaliveCountMax: 3, connectTimeoutMs: 10_000,
+    keepaliveIntervalMs: config.TRAINBOARD_SSH_KEEPALIVE_MS,
+    keepaliveCountMax: 3,
+    connectTimeoutMs: 10_000,
     sftpPool: { maxChannels: config.TRAINBOARD_SSH_SFTP_CHANNELS },
   });
 }
@@ -69,18 +82,29 @@ function sshShell(config: Config): SshShell | null {
 function stackOptions(config: Config, shell: SshShell | null, logger: Logger): ServerStackOptions {
   const webDir = config.TRAINBOARD_WEB_DIR;
   const built = existsSync(join(webDir, 'index.html'));
-  if (!built) logger.warn({ webDir }, 'no built dashboard there (npm run build -w @trainboard/web): serving the API only');
+  if (!built)
+    logger.warn({ webDir }, 'no built dashboard there (npm run build -w @trainboard/web): serving the API only');
   if (!shell) logger.warn('TRAINBOARD_SSH_HOST/TRAINBOARD_SSH_USER not set: no log file is followed');
   return {
-    dbPath: config.TRAINBOARD_DB, host: config.TRAINBOARD_HOST, port: config.TRAINBOARD_PORT, logger,
+    dbPath: config.TRAINBOARD_DB,
+    host: config.TRAINBOARD_HOST,
+    port: config.TRAINBOARD_PORT,
+    logger,
     ...(built ? { webDir } : {}),
-    pollMs: config.TRAINBOARD_FOLLOW_POLL_MS, identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS,
+    pollMs: config.TRAINBOARD_FOLLOW_POLL_MS,
+    identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS,
     scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
-    ...(shell ? {
-      // The logs live where the follower reads them: the log viewer reads them the same way.
-      files: sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS),
-      scheduler: { backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell), pollMs: config.TRAINBOARD_NODES_POLL_MS },
-    } : {}),
+    ...(shell
+      ? {
+          // The logs live where the follower reads them: the log viewer reads them the same way.
+          files: sshRemoteFiles(shell, config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS),
+          scheduler: {
+            backend: new SlurmBackend(shell),
+            gpuProbe: slurmGpuProbe(shell),
+            pollMs: config.TRAINBOARD_NODES_POLL_MS,
+          },
+        }
+      : {}),
   };
 }
 

@@ -51,14 +51,26 @@ export interface ServerStack {
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
   const repos = createRepositories(conn.sqlite);
-  const nodes = o.scheduler ? createNodesService({
-    repos, backend: o.scheduler.backend, gpuProbe: o.scheduler.gpuProbe, logger: o.logger,
-    ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
-  }) : null;
+  const nodes = o.scheduler
+    ? createNodesService({
+        repos,
+        backend: o.scheduler.backend,
+        gpuProbe: o.scheduler.gpuProbe,
+        logger: o.logger,
+        ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
+      })
+    : null;
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const http = createServer(createApp({
-    conn, repos, logger: o.logger, ...(o.files ? { files: o.files } : {}), ...(o.webDir ? { webDir: o.webDir } : {}), ...(nodes ? { nodes } : {}),
-  }));
+  const http = createServer(
+    createApp({
+      conn,
+      repos,
+      logger: o.logger,
+      ...(o.files ? { files: o.files } : {}),
+      ...(o.webDir ? { webDir: o.webDir } : {}),
+      ...(nodes ? { nodes } : {}),
+    }),
+  );
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
   const io = attachRealtime(http, { publisher, logger: o.logger, runExists: repos.runs.exists });
@@ -76,18 +88,31 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const timing: Partial<FollowTiming> = { pollMs: o.pollMs ?? 100, ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}) };
-  const manager = o.files ? startFollowManager({
-    conn, logger: o.logger, files: o.files, scanMs: o.scanMs ?? 500, timing,
-    beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
-    onStatus: emitters.status,
-  }) : null;
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  const manager = o.files
+    ? startFollowManager({
+        conn,
+        logger: o.logger,
+        files: o.files,
+        scanMs: o.scanMs ?? 500,
+        timing,
+        beforeStart: (runId) => publisher.ensure(runId),
+        onCommitted: (runId) => publisher.publish(runId),
+        onStatus: emitters.status,
+      })
+    : null;
   nodes?.start();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
-    url: `http://${host}:${port}/`, conn, http, io, manager,
+    url: `http://${host}:${port}/`,
+    conn,
+    http,
+    io,
+    manager,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -31,7 +31,15 @@ export interface Job {
 
 export interface Overview {
   run: { id: number; name: string; state: string; segmentCount: number };
-  latest: { iteration: number; trainIters: number; timeMs: number | null; lmLoss: number | null; tflops: number | null; consumedSamples: number | null; consumedTokens: number | null } | null;
+  latest: {
+    iteration: number;
+    trainIters: number;
+    timeMs: number | null;
+    lmLoss: number | null;
+    tflops: number | null;
+    consumedSamples: number | null;
+    consumedTokens: number | null;
+  } | null;
   recentIterationMs: number | null;
   targetTokens: number | null;
   lastCheckpoint: { iteration: number | null; timeMs: number | null } | null;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { acceptBatch, subscribeRequestSchema, type LivePoint, type PointsBatch } from './realtime.js';
 
 const pt = (id: number): LivePoint => ({ id, iteration: id, segment: 1, timeMs: 0, values: {} });
-const batch = (prevSeq: number, ids: number[]): PointsBatch => ({ runId: 1, seq: ids.at(-1) as number, prevSeq, points: ids.map(pt), replay: false });
+const batch = (prevSeq: number, ids: number[]): PointsBatch => ({
+  runId: 1,
+  seq: ids.at(-1) as number,
+  prevSeq,
+  points: ids.map(pt),
+  replay: false,
+});
 
 describe('acceptBatch', () => {
   it('accepts a batch that follows the last applied seq, even with non-contiguous ids', () => {

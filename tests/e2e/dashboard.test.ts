@@ -27,11 +27,13 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-const pointCount = async (p: Page, chart: string) => Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);
+const pointCount = async (p: Page, chart: string) =>
+  Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);
 // The points are drawn on a canvas over recharts' plot area; after each draw it records what it drew.
 const canvasOf = (p: Page, chart: string) => p.getByTestId(`chart-${chart}`).locator('canvas[data-drawn]');
 const drawnCount = async (p: Page, chart: string) => Number(await canvasOf(p, chart).getAttribute('data-drawn'));
-const linesIn = async (p: Page, chart: string) => ((await canvasOf(p, chart).getAttribute('data-lines')) ?? '').split(',').filter(Boolean);
+const linesIn = async (p: Page, chart: string) =>
+  ((await canvasOf(p, chart).getAttribute('data-lines')) ?? '').split(',').filter(Boolean);
 
 describe('dashboard in chromium', () => {
   it('lists the run and opens its page, where the loss chart grows live', async () => {
@@ -61,10 +63,20 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => linesIn(page, 'lmLoss')).toEqual(withSmoothing.filter((l) => l !== 'smoothed'));
     await page.getByTestId('smoothing').fill('0.9');
     await expect.poll(() => page.url()).toContain('smooth=0.9');
-    const ticksLinear = await page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+    const ticksLinear = await page
+      .getByTestId('chart-lmLoss')
+      .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+      .allTextContents();
     await page.getByTestId('log-scale').check();
     await expect.poll(() => page.url()).toContain('log=1');
-    await expect.poll(() => page.getByTestId('chart-lmLoss').locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents()).not.toEqual(ticksLinear);
+    await expect
+      .poll(() =>
+        page
+          .getByTestId('chart-lmLoss')
+          .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+          .allTextContents(),
+      )
+      .not.toEqual(ticksLinear);
     await page.screenshot({ path: join(SHOTS, 'log-smoothed.png'), fullPage: true });
   });
 
@@ -119,7 +131,9 @@ describe('dashboard in chromium', () => {
     expect(await other.getByTestId('x-axis').inputValue()).toBe('tokens');
     expect(await other.getByTestId('smoothing').inputValue()).toBe('0.9');
     expect(await other.locator('html').getAttribute('data-theme')).toBe('light');
-    expect(await other.getByTestId('reset-zoom').textContent()).toContain(`${shared.searchParams.get('from')}–${shared.searchParams.get('to')}`);
+    expect(await other.getByTestId('reset-zoom').textContent()).toContain(
+      `${shared.searchParams.get('from')}–${shared.searchParams.get('to')}`,
+    );
     await other.screenshot({ path: join(SHOTS, 'share-link-light.png'), fullPage: true });
     await other.close();
   });
@@ -146,7 +160,9 @@ describe('dashboard in chromium', () => {
     // Scrolled into the box's view, not merely present in the DOM.
     const boxRect = await page.getByTestId('log-viewer').locator('.log-box').boundingBox();
     const lineRect = await target.boundingBox();
-    expect(lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height).toBe(true);
+    expect(
+      lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height,
+    ).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'log-viewer.png'), fullPage: true });
   });
 
@@ -164,10 +180,14 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => lines.count()).toBe(0); // typing filters the loaded lines only: the banner is not among them
     await page.getByTestId('log-search').press('Enter');
     const progress = page.getByTestId('log-search-progress');
-    await expect.poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 }).toMatch(/^1 match for “using world size” · searched the whole log \(\d+(\.\d)? (KB|MB)\)/);
+    await expect
+      .poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 })
+      .toMatch(/^1 match for “using world size” · searched the whole log \(\d+(\.\d)? (KB|MB)\)/);
     const match = page.getByTestId('log-match');
     expect(await match.count()).toBe(1);
-    expect(await match.locator('.text').textContent()).toMatch(/^\[default0\]:using world size: \d+, data-parallel-size/);
+    expect(await match.locator('.text').textContent()).toMatch(
+      /^\[default0\]:using world size: \d+, data-parallel-size/,
+    );
     await page.screenshot({ path: join(SHOTS, 'log-search-results.png'), fullPage: true });
     await match.click();
     const focused = viewer.locator('.log-line.focused');
@@ -175,7 +195,9 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.getByTestId('log-pause').textContent()).toContain('resume tail');
     const boxRect = await viewer.locator('.log-box').boundingBox();
     const lineRect = await focused.boundingBox();
-    expect(lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height).toBe(true);
+    expect(
+      lineRect && boxRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height,
+    ).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'log-search-opened.png'), fullPage: true });
     await page.unroute(tailOnly);
   });
@@ -185,8 +207,13 @@ describe('dashboard in chromium', () => {
     await page.getByTestId('log-search').fill('[default');
     await page.getByTestId('log-search').press('Enter');
     const progress = page.getByTestId('log-search-progress');
-    await expect.poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 }).toMatch(/^100 matches for “\[default” · searched \d+(\.\d)? (B|KB) of /);
-    const offsets = async () => (await page.getByTestId('log-match').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).map((t) => Number(t?.replace('byte ', '')));
+    await expect
+      .poll(async () => (await progress.textContent()) ?? '', { timeout: 10_000 })
+      .toMatch(/^100 matches for “\[default” · searched \d+(\.\d)? (B|KB) of /);
+    const offsets = async () =>
+      (await page.getByTestId('log-match').evaluateAll((els) => els.map((e) => e.getAttribute('title')))).map((t) =>
+        Number(t?.replace('byte ', '')),
+      );
     const firstStep = await offsets();
     await page.getByTestId('log-search-earlier').click();
     await expect.poll(async () => (await offsets()).length, { timeout: 10_000 }).toBeGreaterThan(100);
@@ -197,7 +224,7 @@ describe('dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'log-search-earlier.png'), fullPage: true });
   });
 
-  it('shows the run\'s nodes: the local node allocated to the job, a cell per (fake) GPU', async () => {
+  it("shows the run's nodes: the local node allocated to the job, a cell per (fake) GPU", async () => {
     await page.getByTestId('tab-nodes').click();
     const tile = page.getByTestId('node-localhost');
     await tile.waitFor();

@@ -13,13 +13,22 @@ export const WEB_DIST = join(ROOT, 'web/dist');
 
 export function ensureWebBuild(): void {
   const index = join(WEB_DIST, 'index.html');
-  const stale = !existsSync(index) || newestMtime(join(ROOT, 'web/src')) > statSync(index).mtimeMs || newestMtime(join(ROOT, 'shared/src/dashboard')) > statSync(index).mtimeMs;
+  const stale =
+    !existsSync(index) ||
+    newestMtime(join(ROOT, 'web/src')) > statSync(index).mtimeMs ||
+    newestMtime(join(ROOT, 'shared/src/dashboard')) > statSync(index).mtimeMs;
   if (stale) execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });
 }
 
 function newestMtime(dir: string): number {
   const out = execFileSync('find', [dir, '-type', 'f', '-printf', '%T@\n'], { encoding: 'utf8' });
-  return Math.max(0, ...out.split('\n').filter(Boolean).map((s) => Number(s) * 1000));
+  return Math.max(
+    0,
+    ...out
+      .split('\n')
+      .filter(Boolean)
+      .map((s) => Number(s) * 1000),
+  );
 }
 
 export interface DemoStack {
@@ -33,16 +42,43 @@ export interface DemoStack {
 export async function startDemoStack(secondsPerIteration: number): Promise<DemoStack> {
   ensureWebBuild();
   const dir = mkdtempSync(join(tmpdir(), 'trainboard-e2e-'));
-  execFileSync('npx', ['trainboard', 'render', '--preset', 'demo', '--template', 'fake-trainer', '--out', join(dir, 'job'),
-    '--seconds-per-iteration', String(secondsPerIteration)], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(
+    'npx',
+    [
+      'trainboard',
+      'render',
+      '--preset',
+      'demo',
+      '--template',
+      'fake-trainer',
+      '--out',
+      join(dir, 'job'),
+      '--seconds-per-iteration',
+      String(secondsPerIteration),
+    ],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
   const logger = pino({ level: 'silent' });
-  const stack = await startLocalStack({ dbPath: join(dir, 'trainboard.db'), workDir: join(dir, 'work'), webDir: WEB_DIST, logger, port: 0 });
+  const stack = await startLocalStack({
+    dbPath: join(dir, 'trainboard.db'),
+    workDir: join(dir, 'work'),
+    webDir: WEB_DIST,
+    logger,
+    port: 0,
+  });
   const job = await launchTrainingJob({
-    conn: stack.conn, backend: stack.executor, logger, runName: 'e2e-demo', jobName: 'trainboard-demo',
-    script: readFileSync(join(dir, 'job/trainboard-demo.fake.slurm'), 'utf8'), logPath: join(dir, 'work/runs/demo/logs/main/main_log.txt'),
+    conn: stack.conn,
+    backend: stack.executor,
+    logger,
+    runName: 'e2e-demo',
+    jobName: 'trainboard-demo',
+    script: readFileSync(join(dir, 'job/trainboard-demo.fake.slurm'), 'utf8'),
+    logPath: join(dir, 'work/runs/demo/logs/main/main_log.txt'),
   });
   return {
-    stack, job, dir,
+    stack,
+    job,
+    dir,
     async stop() {
       job.stop();
       await stack.stop();

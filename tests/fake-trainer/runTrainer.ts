@@ -12,8 +12,15 @@ export function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'fake-trainer-'));
 }
 
-export function runTrainer(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string } {
-  const r = spawnSync('python3', [TRAINER, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+export function runTrainer(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; stdout: string } {
+  const r = spawnSync('python3', [TRAINER, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
   if (r.stderr) process.stderr.write(r.stderr);
   return { status: r.status, stdout: r.stdout };
 }
@@ -42,7 +49,10 @@ export function parse(text: string): LogEvent[] {
 
 export function groundTruth(path: string): Record<string, unknown>[] {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /**

@@ -4,15 +4,38 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { comparable, groundTruth, parse, runTrainer, scratch, startTrainer, until } from './runTrainer.js';
 
-const base = ['--seconds-per-iteration', '0', '--global-batch-size', '16', '--lr-warmup-samples', '80', '--checkpoint-activations'];
+const base = [
+  '--seconds-per-iteration',
+  '0',
+  '--global-batch-size',
+  '16',
+  '--lr-warmup-samples',
+  '80',
+  '--checkpoint-activations',
+];
 
 describe('fake trainer output → parser', () => {
   it('parses event by event into its ground truth across a resume, with rampup, eval, saves, a spike and NaN', () => {
     const dir = scratch();
     const gt = join(dir, 'truth.jsonl');
     const ck = join(dir, 'ckpt');
-    const common = [...base, '--rampup-batch-size', '4', '4', '64', '--eval-interval', '10', '--save', ck, '--load', ck,
-      '--save-interval', '10', '--ground-truth', gt];
+    const common = [
+      ...base,
+      '--rampup-batch-size',
+      '4',
+      '4',
+      '64',
+      '--eval-interval',
+      '10',
+      '--save',
+      ck,
+      '--load',
+      ck,
+      '--save-interval',
+      '10',
+      '--ground-truth',
+      gt,
+    ];
     const first = runTrainer([...common, '--train-samples', '400', '--fault', 'spike', '--fault-at-iteration', '5']);
     const second = runTrainer([...common, '--train-samples', '800', '--fault', 'nan', '--fault-at-iteration', '40']);
     expect([first.status, second.status]).toEqual([0, 0]);
@@ -22,7 +45,10 @@ describe('fake trainer output → parser', () => {
 
     const its = truth.filter((t) => t.type === 'iteration');
     // Two segments: 1..31 (rampup 4→16, derived train_iters 31), then resumed from the checkpoint at 31 up to 56.
-    expect(its.map((t) => t.iteration)).toEqual([...Array.from({ length: 31 }, (_, i) => i + 1), ...Array.from({ length: 25 }, (_, i) => i + 32)]);
+    expect(its.map((t) => t.iteration)).toEqual([
+      ...Array.from({ length: 31 }, (_, i) => i + 1),
+      ...Array.from({ length: 25 }, (_, i) => i + 32),
+    ]);
     expect(truth.filter((t) => t.type === 'checkpoint_loaded')).toEqual([expect.objectContaining({ iteration: 31 })]);
     // Consumed samples grow by the batch of each iteration; tokens = samples × 2048.
     for (let i = 1; i < its.length; i++) {
@@ -31,13 +57,17 @@ describe('fake trainer output → parser', () => {
       expect(b.consumedTokens).toBe((b.consumedSamples as number) * 2048);
     }
     // Megatron's rampup: 3 increments over 64 samples (21.33 each); the batch depends on samples consumed before it.
-    expect(its.slice(0, 16).map((t) => t.globalBatchSize)).toEqual([4, 4, 4, 4, 4, 4, 8, 8, 8, 12, 12, 16, 16, 16, 16, 16]);
+    expect(its.slice(0, 16).map((t) => t.globalBatchSize)).toEqual([
+      4, 4, 4, 4, 4, 4, 8, 8, 8, 12, 12, 16, 16, 16, 16, 16,
+    ]);
     // Loss falls like a pretraining curve, spikes at 5, and is missing (NaN) from 40 on; grad norm prints nan.
     const loss = (n: number) => its.find((t) => t.iteration === n)!.lmLoss as number;
     expect(loss(1)).toBeGreaterThan(7);
     expect(loss(30)).toBeLessThan(loss(10));
     expect(loss(5)).toBeGreaterThan(loss(4) * 2);
-    expect(its.filter((t) => (t.iteration as number) >= 40).every((t) => t.lmLoss === null && t.gradNorm === 'NaN')).toBe(true);
+    expect(
+      its.filter((t) => (t.iteration as number) >= 40).every((t) => t.lmLoss === null && t.gradNorm === 'NaN'),
+    ).toBe(true);
     // LR: linear warmup over 80 samples, then cosine decay towards min_lr.
     expect(its[0]!.learningRate).toBe(3e-6);
     expect(Math.max(...its.map((t) => t.learningRate as number))).toBeLessThanOrEqual(6e-5);
@@ -46,14 +76,39 @@ describe('fake trainer output → parser', () => {
   });
 
   it('prints rank 0 lines on the first node, iteration lines on the last, TFLOPs by §2.6', () => {
-    const args = ['--train-iters', '1', '--global-batch-size', '2048', '--seq-length', '2048', '--num-layers', '70',
-      '--hidden-size', '14336', '--num-attention-heads', '112', '--checkpoint-activations', '--nnodes', '48',
-      '--tensor-model-parallel-size', '4', '--pipeline-model-parallel-size', '12', '--seconds-per-iteration', '0',
-      '--reported-seconds-per-iteration', '105.22', '--eval-interval', '0'];
+    const args = [
+      '--train-iters',
+      '1',
+      '--global-batch-size',
+      '2048',
+      '--seq-length',
+      '2048',
+      '--num-layers',
+      '70',
+      '--hidden-size',
+      '14336',
+      '--num-attention-heads',
+      '112',
+      '--checkpoint-activations',
+      '--nnodes',
+      '48',
+      '--tensor-model-parallel-size',
+      '4',
+      '--pipeline-model-parallel-size',
+      '12',
+      '--seconds-per-iteration',
+      '0',
+      '--reported-seconds-per-iteration',
+      '105.22',
+      '--eval-interval',
+      '0',
+    ];
     const first = runTrainer(args, { SLURM_PROCID: '0' });
     const last = runTrainer(args, { SLURM_PROCID: '47' });
     const middle = runTrainer(args, { SLURM_PROCID: '20' });
-    expect(first.stdout).toMatch(/^\[default0\]:using world size: 384, data-parallel-size: 8, tensor-model-parallel size: 4, pipeline-model-parallel size: 12 $/m);
+    expect(first.stdout).toMatch(
+      /^\[default0\]:using world size: 384, data-parallel-size: 8, tensor-model-parallel size: 4, pipeline-model-parallel size: 12 $/m,
+    );
     expect(first.stdout).not.toMatch(/ iteration /);
     expect(last.stdout).not.toMatch(/using world size/);
     expect(middle.stdout).toBe('');
@@ -70,8 +125,23 @@ describe('fake trainer output → parser', () => {
     const dir = scratch();
     const ks = join(dir, 'kill-switch');
     const gt = join(dir, 'truth.jsonl');
-    const args = [...base, '--train-iters', '1000', '--seconds-per-iteration', '0.02', '--save', join(dir, 'ck'), '--save-interval', '1000',
-      '--kill-switch-path', ks, '--ground-truth', gt, '--eval-interval', '0'];
+    const args = [
+      ...base,
+      '--train-iters',
+      '1000',
+      '--seconds-per-iteration',
+      '0.02',
+      '--save',
+      join(dir, 'ck'),
+      '--save-interval',
+      '1000',
+      '--kill-switch-path',
+      ks,
+      '--ground-truth',
+      gt,
+      '--eval-interval',
+      '0',
+    ];
     const run = startTrainer(args);
     await until(() => run.output().includes(' iteration        5/'));
     writeFileSync(ks, '');
@@ -82,18 +152,32 @@ describe('fake trainer output → parser', () => {
     const again = runTrainer(args);
     expect(again.status).toBe(0);
     expect(again.stdout).not.toMatch(/saving checkpoint|iteration\s+\d+\//);
-    expect(parse(again.stdout).filter((e) => e.type === 'exit')).toMatchObject([{ reason: 'kill_switch', iteration: null }]);
+    expect(parse(again.stdout).filter((e) => e.type === 'exit')).toMatchObject([
+      { reason: 'kill_switch', iteration: null },
+    ]);
   });
 
   it('exits gracefully at the exit duration and at the exit interval', () => {
     const dir = scratch();
-    const d = runTrainer([...base, '--train-iters', '100', '--exit-duration-in-mins', '1', '--wall-clock-start', String(Date.now() / 1000 - 120),
-      '--save', join(dir, 'a')]);
+    const d = runTrainer([
+      ...base,
+      '--train-iters',
+      '100',
+      '--exit-duration-in-mins',
+      '1',
+      '--wall-clock-start',
+      String(Date.now() / 1000 - 120),
+      '--save',
+      join(dir, 'a'),
+    ]);
     expect(d.status).toBe(0);
-    expect(parse(d.stdout).filter((e) => e.type === 'exit')).toMatchObject([{ reason: 'duration_limit', iteration: 1 }]);
+    expect(parse(d.stdout).filter((e) => e.type === 'exit')).toMatchObject([
+      { reason: 'duration_limit', iteration: 1 },
+    ]);
     const i = runTrainer([...base, '--train-iters', '100', '--exit-interval', '7', '--save', join(dir, 'b')]);
     expect(parse(i.stdout).filter((e) => e.type === 'exit' || e.type === 'checkpoint_saved')).toMatchObject([
-      { type: 'checkpoint_saved', iteration: 7 }, { type: 'exit', reason: 'exit_interval', iteration: 7 },
+      { type: 'checkpoint_saved', iteration: 7 },
+      { type: 'exit', reason: 'exit_interval', iteration: 7 },
     ]);
   });
 
@@ -104,10 +188,14 @@ describe('fake trainer output → parser', () => {
   ])('fault %s prints real failure text that parses as %s and exits 1', (fault, kind) => {
     const dir = scratch();
     const gt = join(dir, 'truth.jsonl');
-    const r = runTrainer([...base, '--train-iters', '20', '--fault', fault, '--fault-at-iteration', '3', '--ground-truth', gt],
-      { SLURMD_NODENAME: 'jean-zay-iam21' });
+    const r = runTrainer(
+      [...base, '--train-iters', '20', '--fault', fault, '--fault-at-iteration', '3', '--ground-truth', gt],
+      { SLURMD_NODENAME: 'jean-zay-iam21' },
+    );
     expect(r.status).toBe(1);
-    const failures = parse(r.stdout).filter((e) => e.type === 'failure').sort((a, b) => a.offset - b.offset);
+    const failures = parse(r.stdout)
+      .filter((e) => e.type === 'failure')
+      .sort((a, b) => a.offset - b.offset);
     expect(failures[0]).toMatchObject({ kind });
     const truth = groundTruth(gt);
     expect(comparable(parse(r.stdout), truth)).toEqual(truth);
@@ -118,8 +206,19 @@ describe('fake trainer output → parser', () => {
   it('takes faults from a control file while it runs: slow, then hang (alive and silent)', async () => {
     const dir = scratch();
     const control = join(dir, 'control');
-    const run = startTrainer([...base, '--train-iters', '100000', '--seconds-per-iteration', '0.02', '--control-file', control,
-      '--eval-interval', '0', '--reported-seconds-per-iteration', '10']);
+    const run = startTrainer([
+      ...base,
+      '--train-iters',
+      '100000',
+      '--seconds-per-iteration',
+      '0.02',
+      '--control-file',
+      control,
+      '--eval-interval',
+      '0',
+      '--reported-seconds-per-iteration',
+      '10',
+    ]);
     try {
       await until(() => run.output().includes(' iteration        3/'));
       writeFileSync(control, 'slow 5\n');
@@ -135,7 +234,7 @@ describe('fake trainer output → parser', () => {
       await run.exited;
     }
     const its = parse(run.output()).filter((e) => e.type === 'iteration');
-    const times = its.map((e) => (e.type === 'iteration' ? e.iterationTimeMs ?? 0 : 0));
+    const times = its.map((e) => (e.type === 'iteration' ? (e.iterationTimeMs ?? 0) : 0));
     expect(Math.min(...times.slice(1, 3))).toBeLessThan(11_000);
     expect(times.at(-1)).toBeGreaterThan(45_000);
   });

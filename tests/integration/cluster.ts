@@ -12,7 +12,14 @@ const DIR = process.env.DEV_CLUSTER_DIR ?? `${REPO}/.dev-cluster`;
 
 export interface DevCluster {
   dir: string;
-  ssh: { host: string; port: number; user: string; privateKeyPath: string; knownHostsPath: string; hostFingerprint: string };
+  ssh: {
+    host: string;
+    port: number;
+    user: string;
+    privateKeyPath: string;
+    knownHostsPath: string;
+    hostFingerprint: string;
+  };
   slurmConf: string;
   jobsDir: string;
   nodes: string[];
@@ -32,8 +39,14 @@ export function devCluster(): DevCluster {
 
 export function sshOptions(c: DevCluster, overrides: Partial<SshShellOptions> = {}): SshShellOptions {
   return {
-    host: c.ssh.host, port: c.ssh.port, username: c.ssh.user, privateKeyPath: c.ssh.privateKeyPath,
-    knownHostsPath: c.ssh.knownHostsPath, connectTimeoutMs: 5_000, commandTimeoutMs: 30_000, ...overrides,
+    host: c.ssh.host,
+    port: c.ssh.port,
+    username: c.ssh.user,
+    privateKeyPath: c.ssh.privateKeyPath,
+    knownHostsPath: c.ssh.knownHostsPath,
+    connectTimeoutMs: 5_000,
+    commandTimeoutMs: 30_000,
+    ...overrides,
   };
 }
 
@@ -54,7 +67,10 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * can be asserted).
  */
 export async function watchJob(
-  slurm: SlurmBackend, id: string, done: (j: JobStatus) => boolean, timeoutMs = 60_000,
+  slurm: SlurmBackend,
+  id: string,
+  done: (j: JobStatus) => boolean,
+  timeoutMs = 60_000,
 ): Promise<{ job: JobStatus; states: string[] }> {
   const states: string[] = [];
   const end = Date.now() + timeoutMs;
@@ -63,7 +79,10 @@ export async function watchJob(
     const job = jobs.find((j) => j.id === id || j.jobId === id);
     if (job && states.at(-1) !== job.state) states.push(job.state);
     if (job && done(job)) return { job, states };
-    if (Date.now() > end) throw new Error(`job ${id} still ${job?.state ?? 'unknown'} after ${timeoutMs} ms (states: ${states.join(' → ')})`);
+    if (Date.now() > end)
+      throw new Error(
+        `job ${id} still ${job?.state ?? 'unknown'} after ${timeoutMs} ms (states: ${states.join(' → ')})`,
+      );
     await sleep(250);
   }
 }

@@ -18,8 +18,14 @@ let demo: Demo;
 beforeAll(async () => {
   devCluster(); // a clear error when the cluster is not up
   demo = await startDemo({
-    target: { kind: 'slurm', clusterFile }, dbPath: join(dir, 'trainboard.db'), port: 0, logger: pino({ level: 'silent' }),
-    secondsPerIteration: 0.1, crashAt: CRASH_AT, runName: 'demo-slurm-test', jobPollMs: 250,
+    target: { kind: 'slurm', clusterFile },
+    dbPath: join(dir, 'trainboard.db'),
+    port: 0,
+    logger: pino({ level: 'silent' }),
+    secondsPerIteration: 0.1,
+    crashAt: CRASH_AT,
+    runName: 'demo-slurm-test',
+    jobPollMs: 250,
   });
 });
 
@@ -43,7 +49,8 @@ describe('the demo on the loopback Slurm cluster', () => {
   it('streams iterations, records RUNNING then FAILED, resubmits from the checkpoint, and scancels on stop', async () => {
     const { sqlite } = demo.stack.conn;
     const jobRows = sqlite.prepare<[number], { scheduler_job_id: string; state: string; exit_code: number | null }>(
-      'SELECT scheduler_job_id, state, exit_code FROM jobs WHERE run_id = ? ORDER BY id');
+      'SELECT scheduler_job_id, state, exit_code FROM jobs WHERE run_id = ? ORDER BY id',
+    );
     const firstJob = demo.training.currentJobId();
     expect(firstJob).toMatch(/^\d+$/);
     expect(demo.target).toBe(`${devCluster().ssh.user}@${devCluster().ssh.host}:${devCluster().ssh.port}`);
@@ -58,7 +65,8 @@ describe('the demo on the loopback Slurm cluster', () => {
     expect(seen.filter((s) => s !== 'PENDING' && s !== 'COMPLETING')).toEqual(['RUNNING', 'FAILED']);
 
     const iterationsOf = sqlite.prepare<[number], { segment: number; first: number; last: number }>(
-      'SELECT segment, min(iteration) AS first, max(iteration) AS last FROM iterations WHERE run_id = ? GROUP BY segment ORDER BY segment');
+      'SELECT segment, min(iteration) AS first, max(iteration) AS last FROM iterations WHERE run_id = ? GROUP BY segment ORDER BY segment',
+    );
     const [crashed] = iterationsOf.all(demo.runId);
     expect(crashed?.first).toBe(1);
     expect(crashed?.last).toBeGreaterThan(50);
@@ -71,20 +79,31 @@ describe('the demo on the loopback Slurm cluster', () => {
     expect(jobRows.all(demo.runId).map((j) => j.scheduler_job_id)).toEqual([firstJob, secondJob]);
     expect(resumed.first).toBe(51);
     // The crash's traceback is a multi-line group: complete once the next job's lines follow it.
-    const failures = sqlite.prepare<[number], { kind: string }>("SELECT kind FROM events WHERE run_id = ? AND type = 'failure'").all(demo.runId);
+    const failures = sqlite
+      .prepare<[number], { kind: string }>("SELECT kind FROM events WHERE run_id = ? AND type = 'failure'")
+      .all(demo.runId);
     expect(failures.map((f) => f.kind)).toContain('cuda_error');
-    const loaded = sqlite.prepare<[number], { iteration: number }>("SELECT iteration FROM events WHERE run_id = ? AND type = 'checkpoint_loaded'").get(demo.runId);
+    const loaded = sqlite
+      .prepare<[number], { iteration: number }>(
+        "SELECT iteration FROM events WHERE run_id = ? AND type = 'checkpoint_loaded'",
+      )
+      .get(demo.runId);
     expect(loaded?.iteration).toBe(50);
-    await until('the second job RUNNING in the jobs table', () => (jobRows.all(demo.runId)[1]?.state === 'RUNNING' ? true : undefined));
+    await until('the second job RUNNING in the jobs table', () =>
+      jobRows.all(demo.runId)[1]?.state === 'RUNNING' ? true : undefined,
+    );
     // The log viewer reads the cluster's log over SFTP, as the follower does.
-    const window = await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`)).json() as { lines: string[] };
+    const window = (await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`)).json()) as {
+      lines: string[];
+    };
     expect(window.lines.some((l) => /iteration\s+51\//.test(l))).toBe(true);
 
     await demo.stop();
     const { shell, slurm } = backend();
     try {
       // squeue without --states lists only jobs that are pending, running or still being killed.
-      const live = async () => (await shell.exec(['squeue', '--noheader', `--jobs=${firstJob},${secondJob}`, '--format=%i %T'])).stdout.trim();
+      const live = async () =>
+        (await shell.exec(['squeue', '--noheader', `--jobs=${firstJob},${secondJob}`, '--format=%i %T'])).stdout.trim();
       const end = Date.now() + 15_000;
       while ((await live()) !== '' && Date.now() < end) await sleep(250);
       expect(await live()).toBe('');
@@ -93,7 +112,8 @@ describe('the demo on the loopback Slurm cluster', () => {
       const db = openDatabase(join(dir, 'trainboard.db'));
       try {
         expect(db.sqlite.prepare('SELECT scheduler_job_id AS job, state FROM jobs ORDER BY jobs.id').all()).toEqual([
-          { job: firstJob, state: 'FAILED' }, { job: secondJob, state: 'CANCELLED' },
+          { job: firstJob, state: 'FAILED' },
+          { job: secondJob, state: 'CANCELLED' },
         ]);
         expect(db.sqlite.prepare('SELECT state FROM runs').all()).toEqual([{ state: 'cancelled' }]);
       } finally {

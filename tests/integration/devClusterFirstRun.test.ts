@@ -28,7 +28,12 @@ const env = {
   DEV_CLUSTER_SYSTEM_LINKS: '0',
 };
 const run = (...args: string[]) =>
-  execFileSync('bash', [DEV_CLUSTER, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 170_000 });
+  execFileSync('bash', [DEV_CLUSTER, ...args], {
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 170_000,
+  });
 const userExists = (name: string) => {
   try {
     execFileSync('getent', ['passwd', name], { stdio: 'ignore' });
@@ -74,7 +79,11 @@ describe('scripts/dev-cluster up on a fresh machine', () => {
     shell = new SshShell(sshOptions(c));
     const slurm = new SlurmBackend(shell);
     const out = `${c.jobsDir}/first-run-%j.out`;
-    const { jobId } = await slurm.submit({ script: '#!/bin/bash\necho "hello from $(id -un) on $SLURMD_NODENAME"\n', name: 'first', output: out });
+    const { jobId } = await slurm.submit({
+      script: '#!/bin/bash\necho "hello from $(id -un) on $SLURMD_NODENAME"\n',
+      name: 'first',
+      output: out,
+    });
     const { job } = await watchJob(slurm, jobId, (j) => j.state === 'COMPLETED', 60_000);
     expect(job.state).toBe('COMPLETED');
     const printed = await shell.exec(['cat', out.replace('%j', jobId)]);
@@ -89,6 +98,7 @@ describe('scripts/dev-cluster up on a fresh machine', () => {
     expect(sharedSlurmdAlive()).toEqual(sharedBefore);
     // Nothing of the second cluster survives: none of its ports (sshd, slurmctld, slurmd) is still listening.
     const listening = execFileSync('ss', ['-Hltn'], { encoding: 'utf8' });
-    for (const port of [env.DEV_CLUSTER_SSH_PORT, env.DEV_CLUSTER_SLURMCTLD_PORT, '6931']) expect(listening).not.toMatch(new RegExp(`:${port}\\b`));
+    for (const port of [env.DEV_CLUSTER_SSH_PORT, env.DEV_CLUSTER_SLURMCTLD_PORT, '6931'])
+      expect(listening).not.toMatch(new RegExp(`:${port}\\b`));
   });
 });

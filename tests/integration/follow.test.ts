@@ -7,7 +7,16 @@ import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { writeSyntheticLog } from '../../scripts/bench/syntheticLog.js';
 import { devCluster, sleep } from './cluster.js';
-import { expectedRows, freePort, PrivateSshd, RecordingClient, remoteDir, ServerProcess, until, type ExpectedRows } from './followHarness.js';
+import {
+  expectedRows,
+  freePort,
+  PrivateSshd,
+  RecordingClient,
+  remoteDir,
+  ServerProcess,
+  until,
+  type ExpectedRows,
+} from './followHarness.js';
 
 const c = devCluster();
 const dir = remoteDir(c, 'follow-test');
@@ -22,16 +31,27 @@ function syntheticLog(lines: number): Buffer {
 
 function storedRows(conn: OpenDatabase, sourceId: number): ExpectedRows {
   const iterations = conn.sqlite
-    .prepare('SELECT byte_offset AS offset, iteration, lm_loss AS lmLoss FROM iterations WHERE log_source_id = ? ORDER BY byte_offset')
+    .prepare(
+      'SELECT byte_offset AS offset, iteration, lm_loss AS lmLoss FROM iterations WHERE log_source_id = ? ORDER BY byte_offset',
+    )
     .all(sourceId) as ExpectedRows['iterations'];
-  const validations = (conn.sqlite.prepare('SELECT byte_offset AS o FROM validations WHERE log_source_id = ? ORDER BY byte_offset').all(sourceId) as { o: number }[]).map((r) => r.o);
+  const validations = (
+    conn.sqlite
+      .prepare('SELECT byte_offset AS o FROM validations WHERE log_source_id = ? ORDER BY byte_offset')
+      .all(sourceId) as { o: number }[]
+  ).map((r) => r.o);
   return { iterations, validations };
 }
 
 const cursorOf = (conn: OpenDatabase, sourceId: number) =>
-  (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(sourceId) as { o: number } | undefined)?.o ?? -1;
+  (
+    conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(sourceId) as
+      { o: number } | undefined
+  )?.o ?? -1;
 const sourcesOf = (conn: OpenDatabase, runId: number) =>
-  conn.sqlite.prepare('SELECT id, path, byte_offset AS offset FROM log_sources WHERE run_id = ? ORDER BY id').all(runId) as { id: number; path: string; offset: number }[];
+  conn.sqlite
+    .prepare('SELECT id, path, byte_offset AS offset FROM log_sources WHERE run_id = ? ORDER BY id')
+    .all(runId) as { id: number; path: string; offset: number }[];
 
 beforeAll(async () => {
   sshd = new PrivateSshd(c, c.ssh.port + 60, dir);
@@ -89,7 +109,11 @@ describe('following a log over SSH while connections and the server are killed',
       expect(stored.iterations.length).toBe(expected.iterations.length);
       expect(stored.iterations).toEqual(expected.iterations);
       expect(stored.validations).toEqual(expected.validations);
-      const ids = (conn.sqlite.prepare('SELECT id FROM iterations WHERE run_id = ? ORDER BY id').all(source.runId) as { id: number }[]).map((r) => r.id);
+      const ids = (
+        conn.sqlite.prepare('SELECT id FROM iterations WHERE run_id = ? ORDER BY id').all(source.runId) as {
+          id: number;
+        }[]
+      ).map((r) => r.id);
       await until('the client to have every point', () => client.points.length >= ids.length, 20_000);
       expect(client.points.map((p) => p.id)).toEqual(ids);
       expect(client.points.map((p) => p.iteration)).toEqual(expected.iterations.map((r) => r.iteration));
@@ -98,9 +122,14 @@ describe('following a log over SSH while connections and the server are killed',
       progress = 'done';
       const timeouts = server.output.filter((l) => l.includes('got no answer')).length;
       for (const l of server.output.filter((o) => o.includes('got no answer'))) console.log(l);
-      console.log(`100k-line log: ${expected.iterations.length} iterations, ${sessionKills} SSH session kills, ${serverKills} server kill -9, client resubscribed ${client.subscribes} times, ${client.gaps} gaps replayed, ${timeouts} remote timeouts`);
+      console.log(
+        `100k-line log: ${expected.iterations.length} iterations, ${sessionKills} SSH session kills, ${serverKills} server kill -9, client resubscribed ${client.subscribes} times, ${client.gaps} gaps replayed, ${timeouts} remote timeouts`,
+      );
     } finally {
-      if (progress !== 'done') console.log(`stopped while ${progress}; cursor ${cursorOf(conn, source.id)}/${log.length}; server output:\n${server.output.slice(-30).join('\n')}`);
+      if (progress !== 'done')
+        console.log(
+          `stopped while ${progress}; cursor ${cursorOf(conn, source.id)}/${log.length}; server output:\n${server.output.slice(-30).join('\n')}`,
+        );
       client.close();
       await server.stop();
       conn.close();

@@ -7,7 +7,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import { createLogParser } from '@trainboard/shared/log/parser';
-import { acceptBatch, type ClientToServerEvents, type LivePoint, type ServerToClientEvents } from '@trainboard/shared/realtime';
+import {
+  acceptBatch,
+  type ClientToServerEvents,
+  type LivePoint,
+  type ServerToClientEvents,
+} from '@trainboard/shared/realtime';
 import { REPO, sleep, type DevCluster } from './cluster.js';
 import { descendants } from './processes.js';
 
@@ -34,13 +39,32 @@ export class PrivateSshd {
   private proc: ChildProcess | null = null;
   readonly knownHostsPath: string;
   /** `options`: more sshd `-o` settings (e.g. `MaxSessions=2`). */
-  constructor(private readonly c: DevCluster, readonly port: number, dir: string, private readonly options: string[] = []) {
+  constructor(
+    private readonly c: DevCluster,
+    readonly port: number,
+    dir: string,
+    private readonly options: string[] = [],
+  ) {
     this.knownHostsPath = join(dir, 'known_hosts');
     const key = readFileSync(c.ssh.knownHostsPath, 'utf8').trim().split(' ').slice(1).join(' ');
     writeFileSync(this.knownHostsPath, `[${c.ssh.host}]:${port} ${key}\n`);
   }
   async start(): Promise<void> {
-    this.proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(this.c.dir, 'ssh', 'sshd_config'), '-o', `Port=${this.port}`, '-o', 'PidFile=none', ...this.options.flatMap((o) => ['-o', o])], { stdio: 'ignore' });
+    this.proc = spawn(
+      '/usr/sbin/sshd',
+      [
+        '-D',
+        '-e',
+        '-f',
+        join(this.c.dir, 'ssh', 'sshd_config'),
+        '-o',
+        `Port=${this.port}`,
+        '-o',
+        'PidFile=none',
+        ...this.options.flatMap((o) => ['-o', o]),
+      ],
+      { stdio: 'ignore' },
+    );
     await sleep(300);
   }
   /** The listening sshd's pid (its children are the connections). */
@@ -95,10 +119,17 @@ export class ServerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        TRAINBOARD_DB: this.o.db, TRAINBOARD_PORT: String(this.o.port), TRAINBOARD_LOG_LEVEL: 'info',
-        TRAINBOARD_SSH_HOST: c.ssh.host, TRAINBOARD_SSH_PORT: String(this.o.sshPort), TRAINBOARD_SSH_USER: c.ssh.user,
-        TRAINBOARD_SSH_KEY: c.ssh.privateKeyPath, TRAINBOARD_SSH_KNOWN_HOSTS: this.o.knownHostsPath,
-        TRAINBOARD_SSH_KEEPALIVE_MS: '500', TRAINBOARD_FOLLOW_SCAN_MS: '200', TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: '500',
+        TRAINBOARD_DB: this.o.db,
+        TRAINBOARD_PORT: String(this.o.port),
+        TRAINBOARD_LOG_LEVEL: 'info',
+        TRAINBOARD_SSH_HOST: c.ssh.host,
+        TRAINBOARD_SSH_PORT: String(this.o.sshPort),
+        TRAINBOARD_SSH_USER: c.ssh.user,
+        TRAINBOARD_SSH_KEY: c.ssh.privateKeyPath,
+        TRAINBOARD_SSH_KNOWN_HOSTS: this.o.knownHostsPath,
+        TRAINBOARD_SSH_KEEPALIVE_MS: '500',
+        TRAINBOARD_FOLLOW_SCAN_MS: '200',
+        TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: '500',
         TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: '3000',
         ...this.o.env,
       },
@@ -118,7 +149,9 @@ export class ServerProcess {
       };
       proc.stdout!.on('data', onData);
       proc.stderr!.on('data', (b: Buffer) => this.output.push(b.toString('utf8')));
-      proc.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${this.output.join('\n')}`)));
+      proc.once('exit', (code) =>
+        reject(new Error(`server exited (${code}) before listening:\n${this.output.join('\n')}`)),
+      );
     });
   }
   /** kill -9: no shutdown code runs. */
@@ -126,7 +159,8 @@ export class ServerProcess {
     const p = this.proc;
     if (!p) return;
     this.proc = null;
-    if (p.exitCode !== null || p.signalCode !== null) throw new Error(`the server had died on its own:\n${this.output.slice(-20).join('\n')}`);
+    if (p.exitCode !== null || p.signalCode !== null)
+      throw new Error(`the server had died on its own:\n${this.output.slice(-20).join('\n')}`);
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;
@@ -151,7 +185,10 @@ export class RecordingClient {
   gaps = 0;
   duplicates = 0;
   subscribes = 0;
-  constructor(url: string, readonly runId: number) {
+  constructor(
+    url: string,
+    readonly runId: number,
+  ) {
     this.socket = connect(url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 });
     this.socket.on('connect', () => this.subscribe());
     this.socket.on('points', (batch) => {

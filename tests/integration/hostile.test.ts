@@ -86,7 +86,10 @@ describe('hostile values over the real sshd', () => {
     const counting = new CountingShell(shell);
     const guarded = new SlurmBackend(counting);
     for (const value of values) {
-      const err = await guarded.submit({ script: '#!/bin/bash\ntrue\n', [field]: value }).then(() => null, (e: unknown) => e);
+      const err = await guarded.submit({ script: '#!/bin/bash\ntrue\n', [field]: value }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(InvalidSubmitSpecError);
       expect((err as Error).message).toMatch(new RegExp(`^invalid job submission: ${field}: must be`));
     }
@@ -110,7 +113,13 @@ describe('hostile values over the real sshd', () => {
     const dir = `${runDir}/d; touch ${canary} $(touch ${canary}) \`touch ${canary}\` 'q' "dq" ü`;
     expect((await shell.exec(['mkdir', '-p', dir])).code).toBe(0);
     const script = '#!/bin/bash\npwd\necho "$SLURM_JOB_NAME"\n';
-    const { jobId } = await slurm.submit({ script, name: 'hostile-paths', chdir: dir, output: `${dir}/out.txt`, exclude: 'c4' });
+    const { jobId } = await slurm.submit({
+      script,
+      name: 'hostile-paths',
+      chdir: dir,
+      output: `${dir}/out.txt`,
+      exclude: 'c4',
+    });
     const { job } = await watchJob(slurm, jobId, (j) => isTerminalState(j.state));
     expect(job.state).toBe('COMPLETED');
     const out = await shell.exec(['cat', `${dir}/out.txt`]);
@@ -126,7 +135,12 @@ describe('hostile values over the real sshd', () => {
 
   it('sends the script on stdin, so its text is never parsed by the login shell', async () => {
     const script = `#!/bin/bash\n# $(touch ${canary}) \`touch ${canary}\`\necho 'it'"'"'s fine'\n`;
-    const { jobId } = await slurm.submit({ script, name: 'stdin-script', output: `${runDir}/%x-%j.out`, exclude: 'c4' });
+    const { jobId } = await slurm.submit({
+      script,
+      name: 'stdin-script',
+      output: `${runDir}/%x-%j.out`,
+      exclude: 'c4',
+    });
     await watchJob(slurm, jobId, (j) => isTerminalState(j.state));
     expect((await shell.exec(['cat', `${runDir}/stdin-script-${jobId}.out`])).stdout).toBe("it's fine\n");
     expect(await canaryExists()).toBe(false);

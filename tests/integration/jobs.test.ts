@@ -41,7 +41,13 @@ async function submit(spec: Parameters<typeof slurm.submit>[0]): Promise<string>
 beforeAll(async () => {
   expect((await shell.exec(['mkdir', '-p', runDir])).code).toBe(0);
   // The one slow test (Slurm checks limits every 30 s): started first, checked last, while the others run.
-  timeoutJob = await submit({ script: '#!/bin/bash\nsleep 300\n', name: 'limit', timeLimit: '1', exclude: 'c4', output: `${runDir}/limit-%j.out` });
+  timeoutJob = await submit({
+    script: '#!/bin/bash\nsleep 300\n',
+    name: 'limit',
+    timeLimit: '1',
+    exclude: 'c4',
+    output: `${runDir}/limit-%j.out`,
+  });
 });
 
 afterAll(async () => {
@@ -53,11 +59,31 @@ afterAll(async () => {
 
 describe('Slurm backend on the dev cluster (over SSH)', () => {
   it('runs a fake-trainer job PENDING → RUNNING → COMPLETED behind a dependency; its log is where --output says', async () => {
-    const blocker = await submit({ script: '#!/bin/bash\nsleep 3\n', name: 'blocker', exclude: 'c4', output: `${runDir}/blocker-%j.out` });
+    const blocker = await submit({
+      script: '#!/bin/bash\nsleep 3\n',
+      name: 'blocker',
+      exclude: 'c4',
+      output: `${runDir}/blocker-%j.out`,
+    });
     const train = await submit({
-      script: trainerScript(['--train-iters', '20', '--seconds-per-iteration', '0.1', '--eval-interval', '10',
-        '--save', `${runDir}/ckpt`, '--save-interval', '10']),
-      name: 'fake-train', nodes: 2, ntasksPerNode: 1, dependency: `afterok:${blocker}`, exclude: 'c4', output: `${runDir}/%x-%j.out`,
+      script: trainerScript([
+        '--train-iters',
+        '20',
+        '--seconds-per-iteration',
+        '0.1',
+        '--eval-interval',
+        '10',
+        '--save',
+        `${runDir}/ckpt`,
+        '--save-interval',
+        '10',
+      ]),
+      name: 'fake-train',
+      nodes: 2,
+      ntasksPerNode: 1,
+      dependency: `afterok:${blocker}`,
+      exclude: 'c4',
+      output: `${runDir}/%x-%j.out`,
     });
     const held = (await slurm.status([train])).jobs[0];
     expect(held).toMatchObject({ state: 'PENDING', reason: 'Dependency', nodes: [] });
@@ -71,7 +97,9 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
 
     const events = parse(await readRemote(`${runDir}/fake-train-${train}.out`));
     const its = events.filter((e) => e.type === 'iteration');
-    expect(its.map((e) => (e.type === 'iteration' ? e.iteration : 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(its.map((e) => (e.type === 'iteration' ? e.iteration : 0))).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
     expect(its.every((e) => e.rank === 7)).toBe(true);
     expect(events.find((e) => e.type === 'run_start')).toMatchObject({ rank: 0, config: { worldSize: 16 } });
     expect(events.filter((e) => e.type === 'exit')).toMatchObject([{ reason: 'train_done', iteration: 20 }]);
@@ -80,8 +108,24 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
 
   it('runs the demo run config rendered from the fake-trainer template: main_log.txt where the template says, kill switch in step', async () => {
     const out = mkdtempSync(join(tmpdir(), 'render-'));
-    execFileSync('npx', ['trainboard', 'render', '--preset', 'demo', '--template', 'fake-trainer', '--out', out,
-      '--fake-trainer', TRAINER, '--seconds-per-iteration', '0.1'], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(
+      'npx',
+      [
+        'trainboard',
+        'render',
+        '--preset',
+        'demo',
+        '--template',
+        'fake-trainer',
+        '--out',
+        out,
+        '--fake-trainer',
+        TRAINER,
+        '--seconds-per-iteration',
+        '0.1',
+      ],
+      { cwd: REPO, stdio: 'pipe' },
+    );
     const file = readdirSync(out).find((f) => f.endsWith('.fake.slurm'));
     const script = readFileSync(join(out, file ?? ''), 'utf8');
     const mainLog = /^MAIN_LOG=(\S+)$/m.exec(script)?.[1];
@@ -110,14 +154,29 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
 
   it('ends a crashing trainer FAILED with its exit code, and history agrees', async () => {
     const id = await submit({
-      script: trainerScript(['--train-iters', '50', '--seconds-per-iteration', '0.05', '--fault', 'crash', '--fault-at-iteration', '3']),
-      name: 'crasher', exclude: 'c4', output: `${runDir}/%x-%j.out`,
+      script: trainerScript([
+        '--train-iters',
+        '50',
+        '--seconds-per-iteration',
+        '0.05',
+        '--fault',
+        'crash',
+        '--fault-at-iteration',
+        '3',
+      ]),
+      name: 'crasher',
+      exclude: 'c4',
+      output: `${runDir}/%x-%j.out`,
     });
     const { job } = await watchJob(slurm, id, (j) => isTerminalState(j.state));
     expect(job).toMatchObject({ state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 1 });
     const log = await readRemote(`${runDir}/crasher-${id}.out`);
     expect(log).toContain('[default3]:  what():  CUDA error: unknown error');
-    expect(parse(log).filter((e) => e.type === 'failure').map((e) => (e.type === 'failure' ? e.kind : ''))).toContain('cuda_error');
+    expect(
+      parse(log)
+        .filter((e) => e.type === 'failure')
+        .map((e) => (e.type === 'failure' ? e.kind : '')),
+    ).toContain('cuda_error');
     const hist = await slurm.history({ jobIds: [id] });
     if (c.accounting === 'slurmdbd') {
       expect(hist).toMatchObject({ source: 'accounting', note: null });
@@ -129,7 +188,12 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
   });
 
   it('cancels a running job: CANCELLED', async () => {
-    const id = await submit({ script: '#!/bin/bash\nsleep 300\n', name: 'cancelme', exclude: 'c4', output: `${runDir}/%x-%j.out` });
+    const id = await submit({
+      script: '#!/bin/bash\nsleep 300\n',
+      name: 'cancelme',
+      exclude: 'c4',
+      output: `${runDir}/%x-%j.out`,
+    });
     await watchJob(slurm, id, (j) => j.state === 'RUNNING');
     await slurm.cancel([id]);
     const { job } = await watchJob(slurm, id, (j) => isTerminalState(j.state));
@@ -137,9 +201,18 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
   });
 
   it('resubmits the script of an earlier job with new options', async () => {
-    const first = await submit({ script: '#!/bin/bash\necho first-script\n', name: 'orig', exclude: 'c4', output: `${runDir}/%x-%j.out` });
+    const first = await submit({
+      script: '#!/bin/bash\necho first-script\n',
+      name: 'orig',
+      exclude: 'c4',
+      output: `${runDir}/%x-%j.out`,
+    });
     await watchJob(slurm, first, (j) => isTerminalState(j.state));
-    const { jobId: again } = await slurm.resubmit(first, { name: 'again', exclude: 'c3,c4', output: `${runDir}/%x-%j.out` });
+    const { jobId: again } = await slurm.resubmit(first, {
+      name: 'again',
+      exclude: 'c3,c4',
+      output: `${runDir}/%x-%j.out`,
+    });
     submitted.push(again);
     expect(again).not.toBe(first);
     const { job } = await watchJob(slurm, again, (j) => isTerminalState(j.state));
@@ -149,7 +222,13 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
   });
 
   it('runs an array with %1 one member at a time', async () => {
-    const id = await submit({ script: '#!/bin/bash\nsleep 2\n', name: 'arr', array: '1-3%1', exclude: 'c4', output: `${runDir}/%x-%A_%a.out` });
+    const id = await submit({
+      script: '#!/bin/bash\nsleep 2\n',
+      name: 'arr',
+      array: '1-3%1',
+      exclude: 'c4',
+      output: `${runDir}/%x-%A_%a.out`,
+    });
     let maxRunning = 0;
     let sawThrottle = false;
     for (let t = 0; t < 120; t++) {
@@ -158,7 +237,11 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
       sawThrottle ||= jobs.some((j) => j.state === 'PENDING' && j.reason === 'JobArrayTaskLimit');
       if (jobs.length === 3 && jobs.every((j) => isTerminalState(j.state))) {
         const members = jobs.sort((a, b) => Number(a.arrayTaskId) - Number(b.arrayTaskId));
-        expect(members.map((j) => [j.arrayJobId, j.arrayTaskId, j.state])).toEqual([[id, '1', 'COMPLETED'], [id, '2', 'COMPLETED'], [id, '3', 'COMPLETED']]);
+        expect(members.map((j) => [j.arrayJobId, j.arrayTaskId, j.state])).toEqual([
+          [id, '1', 'COMPLETED'],
+          [id, '2', 'COMPLETED'],
+          [id, '3', 'COMPLETED'],
+        ]);
         for (let i = 1; i < 3; i++) expect(members[i]!.startTime! >= members[i - 1]!.endTime!).toBe(true);
         break;
       }
@@ -171,7 +254,10 @@ describe('Slurm backend on the dev cluster (over SSH)', () => {
   it('reports NODE_FAIL when a node crashes under a job, shows the node down, then gets it back', async () => {
     const id = await submit({
       script: trainerScript(['--train-iters', '100000', '--seconds-per-iteration', '0.2']),
-      name: 'victim', nodelist: 'c4', requeue: false, output: `${runDir}/%x-%j.out`,
+      name: 'victim',
+      nodelist: 'c4',
+      requeue: false,
+      output: `${runDir}/%x-%j.out`,
     });
     await watchJob(slurm, id, (j) => j.state === 'RUNNING');
     await sleep(1000); // let the trainer start printing

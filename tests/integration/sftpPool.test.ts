@@ -72,7 +72,9 @@ describe('SFTP channel pool on a real sshd', () => {
   it('serves hundreds of concurrent reads over one connection and at most maxChannels channels', async () => {
     const sshd = new PrivateSshd(c, c.ssh.port + 62, dir, ['MaxSessions=10']);
     await sshd.start();
-    const shell = new SshShell(sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, sftpPool: { maxChannels: 4 } }));
+    const shell = new SshShell(
+      sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, sftpPool: { maxChannels: 4 } }),
+    );
     try {
       const r = await readConcurrently(sshd, shell, 5, 60);
       expect(r.reads).toBe(300);
@@ -91,7 +93,9 @@ describe('SFTP channel pool on a real sshd', () => {
   it('shares the channels it got when the server refuses more (MaxSessions), without opening or leaving connections', async () => {
     const sshd = new PrivateSshd(c, c.ssh.port + 62, dir, ['MaxSessions=2']);
     await sshd.start();
-    const shell = new SshShell(sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, sftpPool: { maxChannels: 4 } }));
+    const shell = new SshShell(
+      sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, sftpPool: { maxChannels: 4 } }),
+    );
     try {
       const r = await readConcurrently(sshd, shell, 5, 60);
       expect(r.reads).toBe(300);
@@ -112,13 +116,28 @@ describe('a dropped SSH connection', () => {
     const sshd = new PrivateSshd(c, c.ssh.port + 62, dir);
     await sshd.start();
     // Timeouts far beyond the test's own: a request left waiting on the dead connection fails the test by hanging.
-    const shell = new SshShell(sshOptions(c, { port: sshd.port, knownHostsPath: sshd.knownHostsPath, commandTimeoutMs: 600_000, keepaliveIntervalMs: 600_000 }));
+    const shell = new SshShell(
+      sshOptions(c, {
+        port: sshd.port,
+        knownHostsPath: sshd.knownHostsPath,
+        commandTimeoutMs: 600_000,
+        keepaliveIntervalMs: 600_000,
+      }),
+    );
     const files = sshRemoteFiles(shell, 600_000);
     try {
       const file = await files.open(path);
       expect(await file.size()).toBe(bytes.length);
-      const running = shell.exec(['sleep', '60']).then(() => null, (e: unknown) => e);
-      await until('the command to start', () => connectionsOf(sshd.pid) === 1 && shell.sftpStats().leases === 1, 10_000, 20);
+      const running = shell.exec(['sleep', '60']).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await until(
+        'the command to start',
+        () => connectionsOf(sshd.pid) === 1 && shell.sftpStats().leases === 1,
+        10_000,
+        20,
+      );
       await new Promise((r) => setTimeout(r, 200));
       expect(sshd.killSessions()).toBeGreaterThan(0);
       const err = await running;

@@ -15,7 +15,10 @@ const c = devCluster();
 const tmp = mkdtempSync(join(tmpdir(), 'transport-'));
 
 async function shellError(p: Promise<unknown>): Promise<ShellError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   if (!(e instanceof ShellError)) throw new Error(`expected a ShellError, got ${String(e)}`);
   return e;
 }
@@ -42,7 +45,10 @@ describe('SSH transport (real sshd)', () => {
     const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
       for (let t = 0; t < 50 && !existsSync(sock); t++) await sleep(20);
-      execFileSync('ssh-add', ['-q', c.ssh.privateKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+      execFileSync('ssh-add', ['-q', c.ssh.privateKeyPath], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: 'pipe',
+      });
       const shell = new SshShell(sshOptions(c, { privateKeyPath: undefined, agentSocket: sock }));
       expect((await shell.exec(['id', '-un'])).stdout).toBe(`${c.ssh.user}\n`);
       await shell.close();
@@ -55,7 +61,12 @@ describe('SSH transport (real sshd)', () => {
     const good = new SshShell(sshOptions(c, { knownHostsPath: undefined, hostFingerprint: c.ssh.hostFingerprint }));
     expect((await good.exec(['true'])).code).toBe(0);
     await good.close();
-    const bad = new SshShell(sshOptions(c, { knownHostsPath: undefined, hostFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }));
+    const bad = new SshShell(
+      sshOptions(c, {
+        knownHostsPath: undefined,
+        hostFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      }),
+    );
     const e = await shellError(bad.exec(['true']));
     expect(e.kind).toBe('host_key');
     expect(e.message).toMatch(/not the pinned SHA256:A+/);
@@ -92,7 +103,11 @@ describe('SSH transport (real sshd)', () => {
     const port = c.ssh.port + 50;
     let sshd: ChildProcess | null = null;
     const startSshd = async () => {
-      sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(c.dir, 'ssh', 'sshd_config'), '-o', `Port=${port}`, '-o', 'PidFile=none'], { stdio: 'ignore' });
+      sshd = spawn(
+        '/usr/sbin/sshd',
+        ['-D', '-e', '-f', join(c.dir, 'ssh', 'sshd_config'), '-o', `Port=${port}`, '-o', 'PidFile=none'],
+        { stdio: 'ignore' },
+      );
       await sleep(300);
     };
     /** Stops our sshd and, when asked, the per-connection sshd processes it forked (by pid, nothing else). */
@@ -120,7 +135,15 @@ describe('SSH transport (real sshd)', () => {
     afterAll(() => stopSshd(true));
 
     it('notices a half-dead connection through keepalives instead of waiting for the command timeout', async () => {
-      const shell = new SshShell(sshOptions(c, { port, knownHostsPath: kh, keepaliveIntervalMs: 300, keepaliveCountMax: 2, commandTimeoutMs: 20_000 }));
+      const shell = new SshShell(
+        sshOptions(c, {
+          port,
+          knownHostsPath: kh,
+          keepaliveIntervalMs: 300,
+          keepaliveCountMax: 2,
+          commandTimeoutMs: 20_000,
+        }),
+      );
       const sessions = () => descendants(sshd!.pid!);
       try {
         expect((await shell.exec(['echo', 'alive'])).stdout).toBe('alive\n');
@@ -140,7 +163,9 @@ describe('SSH transport (real sshd)', () => {
     });
 
     it('says clearly that nothing listens when sshd is stopped, and reconnects once it is back', async () => {
-      const shell = new SshShell(sshOptions(c, { port, knownHostsPath: kh, keepaliveIntervalMs: 500, keepaliveCountMax: 2 }));
+      const shell = new SshShell(
+        sshOptions(c, { port, knownHostsPath: kh, keepaliveIntervalMs: 500, keepaliveCountMax: 2 }),
+      );
       try {
         expect((await shell.exec(['echo', 'before'])).stdout).toBe('before\n');
         // A stopped listener leaves open sessions alive; stop ours too, as a crashed login node would.

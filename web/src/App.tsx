@@ -11,8 +11,16 @@ export function App() {
   useEffect(() => void (document.documentElement.dataset.theme = view.theme), [view.theme]);
   return (
     <main>
-      <header className="top"><a href="/" className="brand">Trainboard</a></header>
-      {route.page === 'run' ? <RunPage key={route.runId} runId={route.runId} view={view} setView={setView} /> : <RunsList />}
+      <header className="top">
+        <a href="/" className="brand">
+          Trainboard
+        </a>
+      </header>
+      {route.page === 'run' ? (
+        <RunPage key={route.runId} runId={route.runId} view={view} setView={setView} />
+      ) : (
+        <RunsList />
+      )}
     </main>
   );
 }

@@ -4,11 +4,28 @@ import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { layoutJobTimeline } from '@trainboard/shared/dashboard/jobs';
 import type { Job } from './api.js';
 
-const when = (ms: number | null) => (ms === null ? '—' : new Date(ms).toLocaleString([], { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' }));
-const span = ([a, b]: [number, number]) => ({ left: `${(a * 100).toFixed(3)}%`, width: `max(2px, ${((b - a) * 100).toFixed(3)}%)` });
+const when = (ms: number | null) =>
+  ms === null
+    ? '—'
+    : new Date(ms).toLocaleString([], {
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        second: '2-digit',
+      });
+const span = ([a, b]: [number, number]) => ({
+  left: `${(a * 100).toFixed(3)}%`,
+  width: `max(2px, ${((b - a) * 100).toFixed(3)}%)`,
+});
 
 export function JobsTimeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
-  if (jobs.length === 0) return <p className="hint" data-testid="jobs">No Slurm job of this run is known (an imported log, or nothing submitted yet).</p>;
+  if (jobs.length === 0)
+    return (
+      <p className="hint" data-testid="jobs">
+        No Slurm job of this run is known (an imported log, or nothing submitted yet).
+      </p>
+    );
   const timeline = layoutJobTimeline(jobs, nowMs);
   return (
     <section className="jobs">
@@ -19,23 +36,49 @@ export function JobsTimeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
               <span className="timeline-label">{b.jobId}</span>
               <div className="timeline-track">
                 {b.queued && <div className="timeline-queued" style={span(b.queued)} title={`job ${b.jobId} queued`} />}
-                {b.running && <div className={`timeline-running state-${b.state.toLowerCase()}`} style={span(b.running)} title={`job ${b.jobId} ${b.state}`} />}
+                {b.running && (
+                  <div
+                    className={`timeline-running state-${b.state.toLowerCase()}`}
+                    style={span(b.running)}
+                    title={`job ${b.jobId} ${b.state}`}
+                  />
+                )}
               </div>
             </div>
           ))}
-          <div className="timeline-axis"><span>{when(timeline.startMs)}</span><span>{when(timeline.endMs)}</span></div>
+          <div className="timeline-axis">
+            <span>{when(timeline.startMs)}</span>
+            <span>{when(timeline.endMs)}</span>
+          </div>
         </div>
       )}
       <table data-testid="jobs">
-        <thead><tr><th>job</th><th>state</th><th>submitted</th><th>started</th><th>duration</th><th>nodes</th><th>exit</th><th>why it ended</th></tr></thead>
-        <tbody>{jobs.map((j) => (
-          <tr key={j.jobId}>
-            <td>{j.jobId}</td><td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
-            <td>{when(j.submittedAt)}</td><td>{when(j.startedAt)}</td>
-            <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
-            <td>{j.nodeList ?? '—'}</td><td>{j.exitCode ?? ''}</td><td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+        <thead>
+          <tr>
+            <th>job</th>
+            <th>state</th>
+            <th>submitted</th>
+            <th>started</th>
+            <th>duration</th>
+            <th>nodes</th>
+            <th>exit</th>
+            <th>why it ended</th>
           </tr>
-        ))}</tbody>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.jobId}>
+              <td>{j.jobId}</td>
+              <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
+              <td>{when(j.submittedAt)}</td>
+              <td>{when(j.startedAt)}</td>
+              <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
+              <td>{j.nodeList ?? '—'}</td>
+              <td>{j.exitCode ?? ''}</td>
+              <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </section>
   );

@@ -44,23 +44,47 @@ function MetricChartInner(p: Props) {
   const overlaysIn = p.overlays ?? NO_OVERLAYS;
   // Extends the previous result when live points were appended: a live update costs O(new points) here.
   const lastMain = useRef<PlotSeries | undefined>(undefined);
-  const main = useMemo(() => (lastMain.current = plotSeries(p.points, { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) }, lastMain.current)),
-    [p.points, p.toX, p.smoothing, p.log, p.scaleY]);
-  const overlays: PlotLine[] = useMemo(() => overlaysIn.map((o, k) => ({
-    name: o.name, color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string, series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
-  })), [overlaysIn, p.toX, p.log]);
+  const main = useMemo(
+    () =>
+      (lastMain.current = plotSeries(
+        p.points,
+        { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) },
+        lastMain.current,
+      )),
+    [p.points, p.toX, p.smoothing, p.log, p.scaleY],
+  );
+  const overlays: PlotLine[] = useMemo(
+    () =>
+      overlaysIn.map((o, k) => ({
+        name: o.name,
+        color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
+        series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
+      })),
+    [overlaysIn, p.toX, p.log],
+  );
 
   const n = main.xs.length;
-  const xExtent = unionExtent(n > 0 ? [main.xs[0] as number, main.xs[n - 1] as number] : null,
-    ...overlays.map((o) => finiteExtent(o.series.xs)));
+  const xExtent = unionExtent(
+    n > 0 ? [main.xs[0] as number, main.xs[n - 1] as number] : null,
+    ...overlays.map((o) => finiteExtent(o.series.xs)),
+  );
   const yExtent = unionExtent(finiteExtent(main.raw), ...overlays.map((o) => finiteExtent(o.series.raw)));
   const x = useStableFrame(xExtent && axisFrame(xExtent, p.xKind === 'time' ? 'time' : 'linear', 'fine'));
   const y = useStableFrame(yExtent && axisFrame(yExtent, p.log ? 'log' : 'linear'));
 
   const xLo = x?.domain[0];
   const xHi = x?.domain[1];
-  const marks = useMemo(() => annotationMarks(p.annotations, p.toX, xLo ?? 0, xHi ?? 0), [p.annotations, p.toX, xLo, xHi]);
-  const formatX = useCallback((v: number) => (p.xKind === 'time' ? new Date(v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : formatCount(v)), [p.xKind]);
+  const marks = useMemo(
+    () => annotationMarks(p.annotations, p.toX, xLo ?? 0, xHi ?? 0),
+    [p.annotations, p.toX, xLo, xHi],
+  );
+  const formatX = useCallback(
+    (v: number) =>
+      p.xKind === 'time'
+        ? new Date(v).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+        : formatCount(v),
+    [p.xKind],
+  );
   const [area, setArea] = useState<PlotArea | null>(null);
   const onPlotArea = useCallback((a: PlotArea) => setArea((prev) => (prev && sameArea(prev, a) ? prev : a)), []);
 
@@ -73,18 +97,46 @@ function MetricChartInner(p: Props) {
       <header>
         <h3>{p.title}</h3>
         <span className="value">{formatValue(last)}</span>
-        {p.sampled && <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">sampled</span>}
+        {p.sampled && (
+          <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">
+            sampled
+          </span>
+        )}
         {nanCount > 0 && <span className="badge bad">{nanCount} NaN/Inf</span>}
-        <span className="count" data-testid={`points-${p.id}`}>{n} pts</span>
+        <span className="count" data-testid={`points-${p.id}`}>
+          {n} pts
+        </span>
       </header>
-      {!x || !y || n === 0 ? <div className="empty">no data yet</div> : (
+      {!x || !y || n === 0 ? (
+        <div className="empty">no data yet</div>
+      ) : (
         <div className="plot" style={{ height: CHART_HEIGHT }}>
           <ChartFrame x={x} y={y} log={p.log} formatX={formatX} marks={marks} onPlotArea={onPlotArea} />
-          {area && <PlotLayer area={area} main={main} overlays={overlays} smoothing={p.smoothing} x={x} y={y} log={p.log}
-            xLabel={p.xKind === 'iteration' ? null : p.xKind === 'time' ? 'time' : 'tokens'} formatX={formatX} onZoom={p.onZoom} />}
+          {area && (
+            <PlotLayer
+              area={area}
+              main={main}
+              overlays={overlays}
+              smoothing={p.smoothing}
+              x={x}
+              y={y}
+              log={p.log}
+              xLabel={p.xKind === 'iteration' ? null : p.xKind === 'time' ? 'time' : 'tokens'}
+              formatX={formatX}
+              onZoom={p.onZoom}
+            />
+          )}
         </div>
       )}
-      {overlays.length > 0 && <div className="legend">{overlays.map((o) => <span key={o.name} style={{ color: o.color }}>● {o.name}</span>)}</div>}
+      {overlays.length > 0 && (
+        <div className="legend">
+          {overlays.map((o) => (
+            <span key={o.name} style={{ color: o.color }}>
+              ● {o.name}
+            </span>
+          ))}
+        </div>
+      )}
     </section>
   );
 }
@@ -106,7 +158,12 @@ function sameArea(a: PlotArea, b: PlotArea): boolean {
  * curve and cost thousands of SVG elements: they are drawn once zoomed in enough; restarts, failures, starts and
  * ends always.
  */
-function annotationMarks(annotations: readonly Annotation[], toX: (it: number) => number | null, lo: number, hi: number): Mark[] {
+function annotationMarks(
+  annotations: readonly Annotation[],
+  toX: (it: number) => number | null,
+  lo: number,
+  hi: number,
+): Mark[] {
   const seen = new Set<string>();
   const inView: Mark[] = [];
   for (const a of annotations) {

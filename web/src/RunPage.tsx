@@ -11,26 +11,62 @@ import { RunHeader } from './RunHeader.js';
 import { usePolling } from './usePolling.js';
 import { ViewControls } from './ViewControls.js';
 
-export function RunPage({ runId, view, setView }: { runId: number; view: ViewState; setView: (p: Partial<ViewState>) => void }) {
+export function RunPage({
+  runId,
+  view,
+  setView,
+}: {
+  runId: number;
+  view: ViewState;
+  setView: (p: Partial<ViewState>) => void;
+}) {
   const overview = usePolling(() => api.overview(runId), 2000, [runId]);
   const [live, setLive] = useState(false);
   // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
-  const side = usePolling(() => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]), 5000, [runId]);
+  const side = usePolling(
+    () => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]),
+    5000,
+    [runId],
+  );
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
 
   return (
     <div className="run-page">
-      <nav><a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>← runs</a></nav>
+      <nav>
+        <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
+          ← runs
+        </a>
+      </nav>
       {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error ?? 'loading…'}</p>}
       <ViewControls view={view} setView={setView} />
-      <LiveCharts runId={runId} view={view} setView={setView} annotations={annotations} validations={validations} anchors={anchors} onLive={setLive} />
+      <LiveCharts
+        runId={runId}
+        view={view}
+        setView={setView}
+        annotations={annotations}
+        validations={validations}
+        anchors={anchors}
+        onLive={setLive}
+      />
       <div className="tabs">
-        <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>jobs</button>
-        <button className={tab === 'nodes' ? 'active' : ''} onClick={() => setTab('nodes')} data-testid="tab-nodes">nodes</button>
-        <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">log</button>
+        <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>
+          jobs
+        </button>
+        <button className={tab === 'nodes' ? 'active' : ''} onClick={() => setTab('nodes')} data-testid="tab-nodes">
+          nodes
+        </button>
+        <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">
+          log
+        </button>
       </div>
-      {tab === 'log' ? <LogViewer runId={runId} /> : tab === 'nodes' ? <NodesGrid runId={runId} /> : <JobsTimeline jobs={jobs} nowMs={Date.now()} />}
+      {tab === 'log' ? (
+        <LogViewer runId={runId} />
+      ) : tab === 'nodes' ? (
+        <NodesGrid runId={runId} />
+      ) : (
+        <JobsTimeline jobs={jobs} nowMs={Date.now()} />
+      )}
     </div>
   );
 }

@@ -7,18 +7,43 @@ import { usePolling } from './usePolling.js';
 export function RunsList() {
   const { data, error } = usePolling(async () => ({ runs: await api.summaries(), now: Date.now() }), 2000, []);
   if (!data) return <p>{error ?? 'loading…'}</p>;
-  if (data.runs.length === 0) return <p>No runs yet. Start one with <code>npm run demo</code> or import a log with <code>npx trainboard import</code>.</p>;
+  if (data.runs.length === 0)
+    return (
+      <p>
+        No runs yet. Start one with <code>npm run demo</code> or import a log with <code>npx trainboard import</code>.
+      </p>
+    );
   return (
     <table className="runs" data-testid="runs">
-      <thead><tr><th>run</th><th>state</th><th>progress</th><th>loss</th><th>TFLOPs</th><th>last update</th></tr></thead>
+      <thead>
+        <tr>
+          <th>run</th>
+          <th>state</th>
+          <th>progress</th>
+          <th>loss</th>
+          <th>TFLOPs</th>
+          <th>last update</th>
+        </tr>
+      </thead>
       <tbody>
         {data.runs.map((r) => {
           const fraction = r.iteration !== null && r.trainIters ? r.iteration / r.trainIters : 0;
           return (
             <tr key={r.id}>
-              <td><a href={`/runs/${r.id}`} onClick={(e) => (e.preventDefault(), navigate(`/runs/${r.id}`))}>{r.name}</a></td>
-              <td><span className={`state state-${r.state}`}>{r.state}</span></td>
-              <td><div className="progress small"><div style={{ width: `${(fraction * 100).toFixed(1)}%` }} /></div> {r.iteration ?? 0} / {r.trainIters ?? '?'}</td>
+              <td>
+                <a href={`/runs/${r.id}`} onClick={(e) => (e.preventDefault(), navigate(`/runs/${r.id}`))}>
+                  {r.name}
+                </a>
+              </td>
+              <td>
+                <span className={`state state-${r.state}`}>{r.state}</span>
+              </td>
+              <td>
+                <div className="progress small">
+                  <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+                </div>{' '}
+                {r.iteration ?? 0} / {r.trainIters ?? '?'}
+              </td>
               <td>{formatValue(r.lmLoss)}</td>
               <td>{formatValue(r.tflops)}</td>
               <td>{formatAgo(r.lastUpdateMs, data.now)}</td>

@@ -5,17 +5,54 @@ import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
 export function ViewControls({ view, setView }: { view: ViewState; setView: (p: Partial<ViewState>) => void }) {
   return (
     <div className="controls">
-      <label>x axis <select value={view.x} onChange={(e) => setView({ x: e.target.value as ViewState['x'] })} data-testid="x-axis">
-        {X_AXES.map((x) => <option key={x} value={x}>{x === 'time' ? 'wall time' : x}</option>)}
-      </select></label>
-      <label>smoothing <input type="range" min={0} max={0.99} step={0.01} value={view.smoothing} data-testid="smoothing"
-        onChange={(e) => setView({ smoothing: Number(e.target.value) })} /> <span>{view.smoothing.toFixed(2)}</span></label>
-      <label><input type="checkbox" checked={view.log} onChange={(e) => setView({ log: e.target.checked })} data-testid="log-scale" /> log scale</label>
+      <label>
+        x axis{' '}
+        <select value={view.x} onChange={(e) => setView({ x: e.target.value as ViewState['x'] })} data-testid="x-axis">
+          {X_AXES.map((x) => (
+            <option key={x} value={x}>
+              {x === 'time' ? 'wall time' : x}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        smoothing{' '}
+        <input
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={view.smoothing}
+          data-testid="smoothing"
+          onChange={(e) => setView({ smoothing: Number(e.target.value) })}
+        />{' '}
+        <span>{view.smoothing.toFixed(2)}</span>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={view.log}
+          onChange={(e) => setView({ log: e.target.checked })}
+          data-testid="log-scale"
+        />{' '}
+        log scale
+      </label>
       {view.from !== null || view.to !== null ? (
-        <button onClick={() => setView({ from: null, to: null })} data-testid="reset-zoom">zoom: {view.from ?? 0}–{view.to ?? '∞'} ✕</button>
-      ) : <span className="hint">drag on a chart to zoom</span>}
-      <button onClick={() => setView({ theme: view.theme === 'dark' ? 'light' : 'dark' })} data-testid="theme">{view.theme === 'dark' ? '☀ light' : '☾ dark'}</button>
-      <button onClick={() => void navigator.clipboard?.writeText(window.location.href)} title="copy a link to this exact view">share link</button>
+        <button onClick={() => setView({ from: null, to: null })} data-testid="reset-zoom">
+          zoom: {view.from ?? 0}–{view.to ?? '∞'} ✕
+        </button>
+      ) : (
+        <span className="hint">drag on a chart to zoom</span>
+      )}
+      <button onClick={() => setView({ theme: view.theme === 'dark' ? 'light' : 'dark' })} data-testid="theme">
+        {view.theme === 'dark' ? '☀ light' : '☾ dark'}
+      </button>
+      <button
+        onClick={() => void navigator.clipboard?.writeText(window.location.href)}
+        title="copy a link to this exact view"
+      >
+        share link
+      </button>
     </div>
   );
 }

@@ -1,12 +1,22 @@
 // Typed reads of the server's REST API. Bodies are trusted to the server's own shapes (same repository), but every
 // failure becomes an Error with the server's JSON message.
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
-import type { Annotation, Job, LogSearchResult, LogWindow, Overview, RunNodes, RunSummary, SeriesResponse } from '@trainboard/shared/api';
+import type {
+  Annotation,
+  Job,
+  LogSearchResult,
+  LogWindow,
+  Overview,
+  RunNodes,
+  RunSummary,
+  SeriesResponse,
+} from '@trainboard/shared/api';
 
 export type { Annotation, Job, LogSearchResult, LogWindow, Overview, RunNodes, RunSummary, SeriesResponse };
 
 /** Which byte window of the log: the tail (nothing given), from an offset, or around an iteration's line or a match. */
-export type LogWindowQuery = { offset: number; length?: number } | { iteration: number } | { around: number } | Record<string, never>;
+export type LogWindowQuery =
+  { offset: number; length?: number } | { iteration: number } | { around: number } | Record<string, never>;
 
 /** One step of a whole-log search: `before` continues an earlier step from its `scannedFrom`. */
 export interface LogSearchQuery {
@@ -32,8 +42,10 @@ export const api = {
     if (to !== null) q.set('to', String(to));
     return get<SeriesResponse>(`/api/runs/${id}/series?${q.toString()}`);
   },
-  validations: (id: number) => get<{ groups: Record<string, [number, number | null][]> }>(`/api/runs/${id}/validations`).then((b) => b.groups),
-  annotations: (id: number) => get<{ annotations: Annotation[] }>(`/api/runs/${id}/annotations`).then((b) => b.annotations),
+  validations: (id: number) =>
+    get<{ groups: Record<string, [number, number | null][]> }>(`/api/runs/${id}/validations`).then((b) => b.groups),
+  annotations: (id: number) =>
+    get<{ annotations: Annotation[] }>(`/api/runs/${id}/annotations`).then((b) => b.annotations),
   axis: (id: number) => get<{ anchors: AxisAnchor[] }>(`/api/runs/${id}/axis`).then((b) => b.anchors),
   jobs: (id: number) => get<{ jobs: Job[] }>(`/api/runs/${id}/jobs`).then((b) => b.jobs),
   nodes: (id: number) => get<RunNodes>(`/api/runs/${id}/nodes`),

@@ -27,12 +27,16 @@ export const LIVE_FLUSH_MS = 300;
 
 const NO_POINTS: readonly Point[] = [];
 
-
 /**
  * Appends live points to a series, replacing the tail a restart supersedes. Returns a new array, or `points` itself
  * when no point applies (the chart keeps its memoised drawing).
  */
-export function applyLive(points: readonly Point[], fresh: readonly LivePoint[], field: MetricField, to: number | null): readonly Point[] {
+export function applyLive(
+  points: readonly Point[],
+  fresh: readonly LivePoint[],
+  field: MetricField,
+  to: number | null,
+): readonly Point[] {
   let out: Point[] | null = null;
   for (const p of fresh) {
     if (to !== null && p.iteration > to) continue;
@@ -56,7 +60,11 @@ function toSeriesMap(res: SeriesResponse): SeriesMap {
   return loaded;
 }
 
-export function useLiveSeries(runId: number, from: number | null, to: number | null): { series: SeriesMap; live: boolean; error: string | null; updates: number } {
+export function useLiveSeries(
+  runId: number,
+  from: number | null,
+  to: number | null,
+): { series: SeriesMap; live: boolean; error: string | null; updates: number } {
   const [series, setSeries] = useState<SeriesMap>({});
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -99,13 +107,16 @@ export function useLiveSeries(runId: number, from: number | null, to: number | n
       onLive: (on) => alive && setLive(on),
       onError: (message) => alive && setError(message),
     });
-    stream.load(takePrefetchedSeries(runId, from, to) ?? api.series(runId, CHART_FIELDS, from, to)).then((ok) => {
-      if (!ok) return;
-      socket = io({ transports: ['websocket'] });
-      socket.on('connect', () => stream.subscribe());
-      socket.on('disconnect', () => alive && setLive(false));
-      socket.on('points', stream.onBatch);
-    }, (err: unknown) => alive && setError((err as Error).message));
+    stream.load(takePrefetchedSeries(runId, from, to) ?? api.series(runId, CHART_FIELDS, from, to)).then(
+      (ok) => {
+        if (!ok) return;
+        socket = io({ transports: ['websocket'] });
+        socket.on('connect', () => stream.subscribe());
+        socket.on('disconnect', () => alive && setLive(false));
+        socket.on('points', stream.onBatch);
+      },
+      (err: unknown) => alive && setError((err as Error).message),
+    );
     return () => {
       alive = false;
       stream.stop();

@@ -4,7 +4,13 @@ import type { Ack, LivePoint, PointsBatch, SubscribeRequest } from '@trainboard/
 import { createLiveSubscription } from './liveSubscription.js';
 
 const point = (id: number): LivePoint => ({ id, iteration: id, segment: 0, timeMs: null, values: { lmLoss: 2 } });
-const batch = (prevSeq: number, ...pointIds: number[]): PointsBatch => ({ runId: 1, seq: pointIds.at(-1)!, prevSeq, points: pointIds.map(point), replay: false });
+const batch = (prevSeq: number, ...pointIds: number[]): PointsBatch => ({
+  runId: 1,
+  seq: pointIds.at(-1)!,
+  prevSeq,
+  points: pointIds.map(point),
+  replay: false,
+});
 const response = (seq: number): SeriesResponse => ({ runId: 1, seq, series: {} });
 
 function harness(reloadSeq: number) {
@@ -37,7 +43,10 @@ describe('live subscription', () => {
     h.sent[0]!.ack({ ok: false, code: 'resync', seq: 900, message: 'too far behind' });
     await tick();
     expect(h.loads()).toBe(1);
-    expect(h.sent.map((s) => s.request)).toEqual([{ runId: 1, afterSeq: 10 }, { runId: 1, afterSeq: 900 }]);
+    expect(h.sent.map((s) => s.request)).toEqual([
+      { runId: 1, afterSeq: 10 },
+      { runId: 1, afterSeq: 900 },
+    ]);
     h.sent[1]!.ack({ ok: true, seq: 900 });
     expect(h.log).toEqual(['series 10', 'live false', 'series 900', 'live true']);
     h.stream.onBatch(batch(900, 901, 902));

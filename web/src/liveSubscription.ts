@@ -1,7 +1,13 @@
 // The socket side of a run's live series, without React or a socket (so it is tested on its own): subscribes from
 // the last seq applied, applies batches exactly once, resubscribes on a gap, and when the server answers `resync`
 // (too far behind to replay over the socket) reloads the series over REST and subscribes from the seq it answered.
-import { acceptBatch, type Ack, type LivePoint, type PointsBatch, type SubscribeRequest } from '@trainboard/shared/realtime';
+import {
+  acceptBatch,
+  type Ack,
+  type LivePoint,
+  type PointsBatch,
+  type SubscribeRequest,
+} from '@trainboard/shared/realtime';
 import type { SeriesResponse } from '@trainboard/shared/api';
 
 export interface LiveSubscriptionDeps {

@@ -20,7 +20,11 @@ export function prefetchSeries(location: { pathname: string; search: string }): 
 }
 
 /** The prefetched response for exactly this request, handed out once; undefined when there is none. */
-export function takePrefetchedSeries(runId: number, from: number | null, to: number | null): Promise<SeriesResponse> | undefined {
+export function takePrefetchedSeries(
+  runId: number,
+  from: number | null,
+  to: number | null,
+): Promise<SeriesResponse> | undefined {
   const p = prefetched;
   prefetched = null;
   return p && p.key === keyOf(runId, from, to) ? p.response : undefined;

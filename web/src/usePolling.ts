@@ -4,7 +4,11 @@
 // unchanged answer, and the memoised charts are not redrawn because the anchors grew.
 import { useEffect, useRef, useState } from 'react';
 
-export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: readonly unknown[]): { data: T | null; error: string | null } {
+export function usePolling<T>(
+  load: () => Promise<T>,
+  intervalMs: number,
+  deps: readonly unknown[],
+): { data: T | null; error: string | null } {
   const [state, setState] = useState<{ data: T | null; error: string | null }>({ data: null, error: null });
   const last = useRef<{ data: T; json: string[] } | null>(null);
   useEffect(() => {
@@ -12,19 +16,21 @@ export function usePolling<T>(load: () => Promise<T>, intervalMs: number, deps: 
     let alive = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = () => {
-      load().then(
-        (fresh) => {
-          if (!alive) return;
-          const json = Array.isArray(fresh) ? fresh.map((part) => JSON.stringify(part)) : [JSON.stringify(fresh)];
-          const data = keepEqualParts(last.current, fresh, json);
-          const changed = data !== last.current?.data;
-          last.current = { data, json };
-          setState((s) => (!changed && s.error === null ? s : { data, error: null }));
-        },
-        (err: unknown) => alive && setState((s) => ({ data: s.data, error: (err as Error).message })),
-      ).finally(() => {
-        if (alive) timer = setTimeout(tick, intervalMs);
-      });
+      load()
+        .then(
+          (fresh) => {
+            if (!alive) return;
+            const json = Array.isArray(fresh) ? fresh.map((part) => JSON.stringify(part)) : [JSON.stringify(fresh)];
+            const data = keepEqualParts(last.current, fresh, json);
+            const changed = data !== last.current?.data;
+            last.current = { data, json };
+            setState((s) => (!changed && s.error === null ? s : { data, error: null }));
+          },
+          (err: unknown) => alive && setState((s) => ({ data: s.data, error: (err as Error).message })),
+        )
+        .finally(() => {
+          if (alive) timer = setTimeout(tick, intervalMs);
+        });
     };
     tick();
     return () => {

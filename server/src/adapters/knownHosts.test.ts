@@ -31,8 +31,14 @@ describe('known_hosts', () => {
   it('accepts the listed key, refuses a changed or unknown one, and checks pinned fingerprints', () => {
     const keys = [{ keyType: 'ssh-ed25519', keyBase64: b64 }];
     expect(verifyHostKey(blob, { knownHosts: keys }, 'h')).toEqual({ ok: true });
-    expect(verifyHostKey(other, { knownHosts: keys }, 'h')).toMatchObject({ ok: false, reason: expect.stringMatching(/^HOST KEY CHANGED for h/) });
-    expect(verifyHostKey(blob, { knownHosts: [] }, 'h')).toMatchObject({ ok: false, reason: expect.stringMatching(/no known_hosts entry/) });
+    expect(verifyHostKey(other, { knownHosts: keys }, 'h')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^HOST KEY CHANGED for h/),
+    });
+    expect(verifyHostKey(blob, { knownHosts: [] }, 'h')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/no known_hosts entry/),
+    });
     const fp = sha256Fingerprint(blob);
     expect(fp).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(verifyHostKey(blob, { fingerprint: fp }, 'h')).toEqual({ ok: true });
@@ -51,6 +57,8 @@ describe('known_hosts', () => {
     expect(trust.revoked).toEqual([{ keyType: 'ssh-ed25519', keyBase64: b64 }]);
     expect(verifyHostKey(blob, trust, 'h')).toMatchObject({ ok: false, reason: expect.stringMatching(/@revoked/) });
     expect(verifyHostKey(other, trust, 'h')).toEqual({ ok: true });
-    expect(verifyHostKey(blob, { fingerprint: sha256Fingerprint(blob), revoked: trust.revoked }, 'h')).toMatchObject({ ok: false });
+    expect(verifyHostKey(blob, { fingerprint: sha256Fingerprint(blob), revoked: trust.revoked }, 'h')).toMatchObject({
+      ok: false,
+    });
   });
 });

@@ -80,7 +80,8 @@ export function verifyHostKey(
       : { ok: false, reason: `host key of ${label} is ${got}, not the pinned ${trust.fingerprint}` };
   }
   const keys = trust.knownHosts ?? [];
-  if (keys.length === 0) return { ok: false, reason: `no known_hosts entry for ${label}; refusing to trust an unknown host key (${got})` };
+  if (keys.length === 0)
+    return { ok: false, reason: `no known_hosts entry for ${label}; refusing to trust an unknown host key (${got})` };
   if (keys.some((k) => Buffer.from(k.keyBase64, 'base64').equals(presented))) return { ok: true };
   return { ok: false, reason: `HOST KEY CHANGED for ${label}: it presented ${got}, which known_hosts does not list` };
 }

@@ -28,7 +28,13 @@ const script = (body: string) => `#!/bin/bash\nset -eu\n${body}\n`;
 
 describe('LocalExecutor', () => {
   it('runs a script with Slurm variables, srun in place, and writes its output to %x-%j.out', async () => {
-    const { jobId } = await executor.submit({ script: script('echo "job=$SLURM_JOB_ID nodes=$SLURM_NNODES node=$SLURMD_NODENAME"\nsrun --wait=60 --jobid "$SLURM_JOB_ID" --kill-on-bad-exit=1 echo step "$SLURM_PROCID"'), name: 'demo', output: '%x-%j.out' });
+    const { jobId } = await executor.submit({
+      script: script(
+        'echo "job=$SLURM_JOB_ID nodes=$SLURM_NNODES node=$SLURMD_NODENAME"\nsrun --wait=60 --jobid "$SLURM_JOB_ID" --kill-on-bad-exit=1 echo step "$SLURM_PROCID"',
+      ),
+      name: 'demo',
+      output: '%x-%j.out',
+    });
     expect(await executor.waitFor(jobId)).toBe('COMPLETED');
     const out = readFileSync(join(dir, `demo-${jobId}.out`), 'utf8');
     expect(out).toBe(`job=${jobId} nodes=1 node=laptop\nstep 0\n`);
@@ -43,7 +49,11 @@ describe('LocalExecutor', () => {
     const b = await executor.submit({ script: script('sleep 30') });
     expect(a.jobId).not.toBe(b.jobId);
     expect(await executor.waitFor(a.jobId)).toBe('FAILED');
-    expect((await executor.status([a.jobId])).jobs[0]).toMatchObject({ state: 'FAILED', exitCode: 3, reason: 'NonZeroExitCode' });
+    expect((await executor.status([a.jobId])).jobs[0]).toMatchObject({
+      state: 'FAILED',
+      exitCode: 3,
+      reason: 'NonZeroExitCode',
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect((await executor.status([b.jobId])).jobs[0]?.state).toBe('RUNNING');
     expect((await executor.nodes())[0]?.state).toBe('allocated');
@@ -83,7 +93,9 @@ describe('LocalExecutor', () => {
   });
 
   it('refuses options it cannot honour and invalid specs, passes hostile paths literally', async () => {
-    await expect(executor.submit({ script: script('true'), array: '1-3%1' })).rejects.toThrow(/does not support: array/);
+    await expect(executor.submit({ script: script('true'), array: '1-3%1' })).rejects.toThrow(
+      /does not support: array/,
+    );
     await expect(executor.submit({ script: 'no shebang' })).rejects.toThrow(/#!/);
     const hostile = `out $(touch pwned); \`touch pwned\` ';.log`;
     const { jobId } = await executor.submit({ script: script('echo ok'), output: hostile });

@@ -86,8 +86,20 @@ export class LocalExecutor implements ClusterBackend {
     const scriptPath = join(this.options.workDir, 'jobs', `${id}.sh`);
     writeFileSync(scriptPath, spec.script, { mode: 0o755 });
     const job: LocalJob = {
-      id, name, script: spec.script, spec, state: 'PENDING', child: null, outputPath, submitTime: new Date(),
-      startTime: null, endTime: null, exitCode: null, exitSignal: null, cancelled: false, done: Promise.resolve(),
+      id,
+      name,
+      script: spec.script,
+      spec,
+      state: 'PENDING',
+      child: null,
+      outputPath,
+      submitTime: new Date(),
+      startTime: null,
+      endTime: null,
+      exitCode: null,
+      exitSignal: null,
+      cancelled: false,
+      done: Promise.resolve(),
     };
     this.jobs.set(id, job);
     job.done = this.start(job, scriptPath, cwd);
@@ -101,9 +113,18 @@ export class LocalExecutor implements ClusterBackend {
       ...process.env,
       ...this.options.env,
       PATH: `${this.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      SLURM_JOB_ID: job.id, SLURM_JOBID: job.id, SLURM_JOB_NAME: job.name, SLURM_NNODES: '1', SLURM_JOB_NUM_NODES: '1',
-      SLURM_NTASKS: '1', SLURM_PROCID: '0', SLURM_LOCALID: '0', SLURM_NODEID: '0', SLURMD_NODENAME: this.nodeName,
-      SLURM_JOB_NODELIST: this.nodeName, SLURM_SUBMIT_DIR: cwd,
+      SLURM_JOB_ID: job.id,
+      SLURM_JOBID: job.id,
+      SLURM_JOB_NAME: job.name,
+      SLURM_NNODES: '1',
+      SLURM_JOB_NUM_NODES: '1',
+      SLURM_NTASKS: '1',
+      SLURM_PROCID: '0',
+      SLURM_LOCALID: '0',
+      SLURM_NODEID: '0',
+      SLURMD_NODENAME: this.nodeName,
+      SLURM_JOB_NODELIST: this.nodeName,
+      SLURM_SUBMIT_DIR: cwd,
     };
     // detached: the job gets its own process group, so cancel reaches every process the script started.
     const child = spawn('bash', [scriptPath], { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
@@ -154,12 +175,25 @@ export class LocalExecutor implements ClusterBackend {
       .map((j) => {
         const s = this.toStatus(j);
         return {
-          id: s.id, name: s.name, state: s.state, cancelledBy: j.cancelled ? String(process.getuid?.() ?? 0) : null,
-          exitCode: s.exitCode, exitSignal: s.exitSignal, startTime: s.startTime, endTime: s.endTime,
-          elapsedSeconds: s.elapsedSeconds, nodeList: s.nodeList, nodes: s.nodes, partition: s.partition,
+          id: s.id,
+          name: s.name,
+          state: s.state,
+          cancelledBy: j.cancelled ? String(process.getuid?.() ?? 0) : null,
+          exitCode: s.exitCode,
+          exitSignal: s.exitSignal,
+          startTime: s.startTime,
+          endTime: s.endTime,
+          elapsedSeconds: s.elapsedSeconds,
+          nodeList: s.nodeList,
+          nodes: s.nodes,
+          partition: s.partition,
         };
       });
-    return Promise.resolve({ source: 'queue', records, note: 'the local executor keeps history for its own lifetime only' });
+    return Promise.resolve({
+      source: 'queue',
+      records,
+      note: 'the local executor keeps history for its own lifetime only',
+    });
   }
 
   async cancel(jobIds: readonly string[]): Promise<void> {
@@ -189,7 +223,18 @@ export class LocalExecutor implements ClusterBackend {
   nodes(): Promise<NodeStatus[]> {
     const busy = [...this.jobs.values()].some((j) => j.state === 'RUNNING');
     const state = busy ? 'allocated' : 'idle';
-    return Promise.resolve([{ name: this.nodeName, state, rawState: state, notResponding: false, cpus: null, memoryMb: null, gpus: null, reason: null }]);
+    return Promise.resolve([
+      {
+        name: this.nodeName,
+        state,
+        rawState: state,
+        notResponding: false,
+        cpus: null,
+        memoryMb: null,
+        gpus: null,
+        reason: null,
+      },
+    ]);
   }
 
   jobNodes(jobId: string): Promise<string[]> {
@@ -217,14 +262,28 @@ export class LocalExecutor implements ClusterBackend {
 
   private toStatus(job: LocalJob): JobStatus {
     const started = job.startTime !== null;
-    const elapsed = started ? Math.round(((job.endTime ?? new Date()).getTime() - (job.startTime as Date).getTime()) / 1000) : null;
+    const elapsed = started
+      ? Math.round(((job.endTime ?? new Date()).getTime() - (job.startTime as Date).getTime()) / 1000)
+      : null;
     return {
-      id: job.id, jobId: job.id, arrayJobId: null, arrayTaskId: null, name: job.name, state: job.state,
+      id: job.id,
+      jobId: job.id,
+      arrayJobId: null,
+      arrayTaskId: null,
+      name: job.name,
+      state: job.state,
       reason: job.state === 'FAILED' ? 'NonZeroExitCode' : null,
-      nodeList: started ? this.nodeName : null, nodes: started ? [this.nodeName] : [], partition: 'local',
-      submitTime: slurmTime(job.submitTime), startTime: job.startTime ? slurmTime(job.startTime) : null,
-      endTime: job.endTime ? slurmTime(job.endTime) : null, elapsedSeconds: elapsed, timeLimitSeconds: null,
-      nodeCount: 1, exitCode: job.exitCode, exitSignal: job.exitSignal,
+      nodeList: started ? this.nodeName : null,
+      nodes: started ? [this.nodeName] : [],
+      partition: 'local',
+      submitTime: slurmTime(job.submitTime),
+      startTime: job.startTime ? slurmTime(job.startTime) : null,
+      endTime: job.endTime ? slurmTime(job.endTime) : null,
+      elapsedSeconds: elapsed,
+      timeLimitSeconds: null,
+      nodeCount: 1,
+      exitCode: job.exitCode,
+      exitSignal: job.exitSignal,
     };
   }
 }
@@ -241,7 +300,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGTERM: 15 };
+const SIGNALS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGABRT: 6,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGTERM: 15,
+};
 function signalNumber(signal: NodeJS.Signals): number {
   return SIGNALS[signal] ?? 0;
 }

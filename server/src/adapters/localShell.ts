@@ -34,7 +34,12 @@ export class LocalShell implements Shell {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         if (timedOut) return reject(new ShellError('timeout', `${file} did not finish within ${timeoutMs} ms`));
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, signal });
+        resolve({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          code,
+          signal,
+        });
       });
       child.stdin.on('error', () => {}); // the program may exit without reading its stdin
       child.stdin.end(options.stdin ?? '');

@@ -38,7 +38,12 @@ const tick = () => new Promise((r) => setTimeout(r, 5));
 describe('SFTP channel pool', () => {
   it('never holds more channels than the limit, queues the callers beyond it, and serves them all in turn', async () => {
     const server = fakeServer(10);
-    const pool = new SftpPool(server.open, 'test', { maxChannels: 3, leasesPerChannel: 2, maxQueue: 100, idleMs: 60_000 });
+    const pool = new SftpPool(server.open, 'test', {
+      maxChannels: 3,
+      leasesPerChannel: 2,
+      maxQueue: 100,
+      idleMs: 60_000,
+    });
     let maxChannels = 0;
     const served: string[] = [];
     await Promise.all(
@@ -60,10 +65,18 @@ describe('SFTP channel pool', () => {
 
   it('shares the channels it has when the server refuses more, and refuses callers beyond the queue with a clear error', async () => {
     const server = fakeServer(2);
-    const pool = new SftpPool(server.open, 'login1', { maxChannels: 4, leasesPerChannel: 1, maxQueue: 5, idleMs: 60_000 });
+    const pool = new SftpPool(server.open, 'login1', {
+      maxChannels: 4,
+      leasesPerChannel: 1,
+      maxQueue: 5,
+      idleMs: 60_000,
+    });
     const first = await Promise.all([pool.acquire(), pool.acquire()]);
     const queued = Array.from({ length: 5 }, () => pool.acquire());
-    const overflow = await pool.acquire().then(() => null, (e: unknown) => e);
+    const overflow = await pool.acquire().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(overflow).toBeInstanceOf(SftpBusyError);
     expect((overflow as Error).message).toMatch(/too many file reads at once on login1/);
     await tick();

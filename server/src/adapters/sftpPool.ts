@@ -26,7 +26,13 @@ export interface SftpPoolOptions {
   idleMs: number;
 }
 
-export const DEFAULT_SFTP_POOL: SftpPoolOptions = { maxChannels: 4, leasesPerChannel: 16, maxQueue: 64, queueTimeoutMs: 10_000, idleMs: 15_000 };
+export const DEFAULT_SFTP_POOL: SftpPoolOptions = {
+  maxChannels: 4,
+  leasesPerChannel: 16,
+  maxQueue: 64,
+  queueTimeoutMs: 10_000,
+  idleMs: 15_000,
+};
 
 type Done<T> = (err: Error | null | undefined, value: T) => void;
 
@@ -58,7 +64,10 @@ class Channel {
   private readonly pending = new Set<(err: Error) => void>();
   private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(readonly sftp: SFTPWrapper, private readonly onGone: (ch: Channel) => void) {
+  constructor(
+    readonly sftp: SFTPWrapper,
+    private readonly onGone: (ch: Channel) => void,
+  ) {
     const lost = () => this.kill(new ShellError('closed', 'the SFTP channel closed'));
     sftp.on('close', lost);
     sftp.on('end', lost);
@@ -123,7 +132,11 @@ export class SftpPool {
   private gone: Error | null = null;
 
   /** `open` opens one channel on the connection; `label` names the server in messages (no secrets). */
-  constructor(private readonly open: () => Promise<SFTPWrapper>, private readonly label: string, options: Partial<SftpPoolOptions> = {}) {
+  constructor(
+    private readonly open: () => Promise<SFTPWrapper>,
+    private readonly label: string,
+    options: Partial<SftpPoolOptions> = {},
+  ) {
     this.options = { ...DEFAULT_SFTP_POOL, ...options };
     this.limit = this.options.maxChannels;
   }
@@ -131,7 +144,11 @@ export class SftpPool {
   acquire(): Promise<SftpLease> {
     if (this.gone) return Promise.reject(this.gone);
     if (this.waiters.length >= this.options.maxQueue) {
-      return Promise.reject(new SftpBusyError(`too many file reads at once on ${this.label} (${this.waiters.length} waiting): try again shortly`));
+      return Promise.reject(
+        new SftpBusyError(
+          `too many file reads at once on ${this.label} (${this.waiters.length} waiting): try again shortly`,
+        ),
+      );
     }
     return new Promise<SftpLease>((resolve, reject) => {
       const waiter: Waiter = {
@@ -139,7 +156,9 @@ export class SftpPool {
         reject,
         timer: setTimeout(() => {
           this.remove(waiter);
-          reject(new SftpBusyError(`no SFTP channel on ${this.label} became free within ${this.options.queueTimeoutMs} ms`));
+          reject(
+            new SftpBusyError(`no SFTP channel on ${this.label} became free within ${this.options.queueTimeoutMs} ms`),
+          );
         }, this.options.queueTimeoutMs),
       };
       this.waiters.push(waiter);
@@ -160,7 +179,9 @@ export class SftpPool {
 
   stats(): SftpPoolStats {
     return {
-      channels: this.channels.length, opening: this.opening, waiting: this.waiters.length,
+      channels: this.channels.length,
+      opening: this.opening,
+      waiting: this.waiters.length,
       leases: this.channels.reduce((n, ch) => n + ch.leases, 0),
     };
   }
@@ -178,7 +199,8 @@ export class SftpPool {
 
   private leastLoaded(): Channel | null {
     let best: Channel | null = null;
-    for (const ch of this.channels) if (ch.leases < this.options.leasesPerChannel && (!best || ch.leases < best.leases)) best = ch;
+    for (const ch of this.channels)
+      if (ch.leases < this.options.leasesPerChannel && (!best || ch.leases < best.leases)) best = ch;
     return best;
   }
 
@@ -200,7 +222,10 @@ export class SftpPool {
   private release(ch: Channel): void {
     ch.leases--;
     if (!ch.gone && ch.leases === 0 && this.waiters.length === 0) {
-      const timer = setTimeout(() => ch.kill(new ShellError('closed', 'the SFTP channel was idle')), this.options.idleMs);
+      const timer = setTimeout(
+        () => ch.kill(new ShellError('closed', 'the SFTP channel was idle')),
+        this.options.idleMs,
+      );
       timer.unref();
       ch.idle(timer);
     }

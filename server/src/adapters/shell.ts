@@ -34,7 +34,11 @@ export type ShellErrorKind =
   | 'config'; // our own configuration is unusable (no key, no known_hosts entry…)
 
 export class ShellError extends Error {
-  constructor(readonly kind: ShellErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly kind: ShellErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'ShellError';
   }
@@ -42,7 +46,10 @@ export class ShellError extends Error {
 
 /** A command that ran but failed, with what it printed. */
 export class CommandFailedError extends Error {
-  constructor(readonly argv: readonly string[], readonly result: ShellResult) {
+  constructor(
+    readonly argv: readonly string[],
+    readonly result: ShellResult,
+  ) {
     const why = result.stderr.trim() || result.stdout.trim() || `exit ${result.code ?? result.signal}`;
     super(`${argv[0] ?? 'command'} failed: ${why}`);
     this.name = 'CommandFailedError';

@@ -1,18 +1,43 @@
 // ClusterBackend on Slurm's command-line tools, through any Shell (SSH to a login node, or local).
 // Every argv element is a validated id/option or a fixed format string; the batch script travels on stdin.
 import {
-  HISTORY_FIELDS, SINFO_FORMAT, SQUEUE_FORMAT, buildSbatchArgv, isAccountingDisabled, isInvalidJobIdError, isTerminalState,
-  parseSacct, parseSbatchParsable, parseScontrolJobs, parseSinfoNodes, parseSqueue, validateJobIds, validateSubmitSpec,
-  type JobHistoryRecord, type JobStatus, type NodeStatus, type SubmitSpec,
+  HISTORY_FIELDS,
+  SINFO_FORMAT,
+  SQUEUE_FORMAT,
+  buildSbatchArgv,
+  isAccountingDisabled,
+  isInvalidJobIdError,
+  isTerminalState,
+  parseSacct,
+  parseSbatchParsable,
+  parseScontrolJobs,
+  parseSinfoNodes,
+  parseSqueue,
+  validateJobIds,
+  validateSubmitSpec,
+  type JobHistoryRecord,
+  type JobStatus,
+  type NodeStatus,
+  type SubmitSpec,
 } from '@trainboard/shared/slurm/index';
-import type { ClusterBackend, HistoryQuery, HistoryReport, HistorySource, StatusReport, SubmittedJob } from './clusterBackend.js';
+import type {
+  ClusterBackend,
+  HistoryQuery,
+  HistoryReport,
+  HistorySource,
+  StatusReport,
+  SubmittedJob,
+} from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
 
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 
 /** A Slurm command's answer we could not read; the raw lines are kept for the bug report. */
 export class UnexpectedOutputError extends Error {
-  constructor(readonly command: string, readonly lines: string[]) {
+  constructor(
+    readonly command: string,
+    readonly lines: string[],
+  ) {
     super(`${command} printed ${lines.length} line(s) Trainboard cannot read, e.g. ${JSON.stringify(lines[0])}`);
     this.name = 'UnexpectedOutputError';
   }
@@ -70,8 +95,11 @@ export class SlurmBackend implements ClusterBackend {
    */
   private async fillExitCodes(finished: JobStatus[]): Promise<void> {
     if (!finished.length) return;
-    const hist = this.historySource === 'queue' ? null : await this.history({ jobIds: finished.map((j) => j.jobId) }).catch(() => null);
-    const byId = new Map((hist?.source === 'queue' ? [] : hist?.records ?? []).map((h) => [h.id, h]));
+    const hist =
+      this.historySource === 'queue'
+        ? null
+        : await this.history({ jobIds: finished.map((j) => j.jobId) }).catch(() => null);
+    const byId = new Map((hist?.source === 'queue' ? [] : (hist?.records ?? [])).map((h) => [h.id, h]));
     const unknown: JobStatus[] = [];
     for (const j of finished) {
       // jobcomp keys array members by their own job id (`9`), slurmdbd by `<array>_<task>` (`4_1`).
@@ -83,7 +111,9 @@ export class SlurmBackend implements ClusterBackend {
         unknown.push(j);
       }
     }
-    const answers = await Promise.all(unknown.map((j) => this.run(['scontrol', '--oneliner', 'show', 'job', j.jobId]).catch(() => null)));
+    const answers = await Promise.all(
+      unknown.map((j) => this.run(['scontrol', '--oneliner', 'show', 'job', j.jobId]).catch(() => null)),
+    );
     unknown.forEach((j, i) => {
       const s = parseScontrolJobs(answers[i]?.stdout ?? '').find((x) => x.jobId === j.jobId);
       if (s) {
@@ -97,7 +127,8 @@ export class SlurmBackend implements ClusterBackend {
     const filter: string[] = [];
     if (query.jobIds?.length) filter.push(`--jobs=${validateJobIds(query.jobIds).join(',')}`);
     if (query.since !== undefined) {
-      if (!SINCE.test(query.since)) throw new Error(`history since: must look like 2022-05-01T00:00:00, got ${JSON.stringify(query.since)}`);
+      if (!SINCE.test(query.since))
+        throw new Error(`history since: must look like 2022-05-01T00:00:00, got ${JSON.stringify(query.since)}`);
       filter.push(`--starttime=${query.since}`);
     }
     if (this.historySource !== 'jobcomp' && this.historySource !== 'queue') {
@@ -111,15 +142,31 @@ export class SlurmBackend implements ClusterBackend {
     }
     const note = 'this cluster has no accounting database (slurmdbd)';
     if (this.historySource !== 'queue') {
-      const argv = ['sacct', '--completion', '--allocations', '--parsable2', '--noheader', `--format=${HISTORY_FIELDS}`, ...filter];
+      const argv = [
+        'sacct',
+        '--completion',
+        '--allocations',
+        '--parsable2',
+        '--noheader',
+        `--format=${HISTORY_FIELDS}`,
+        ...filter,
+      ];
       const r = await this.run(argv);
       if (r.code === 0) {
         this.historySource = 'jobcomp';
-        return { source: 'jobcomp', records: this.readSacct(r.stdout), note: `${note}; history comes from the job completion file` };
+        return {
+          source: 'jobcomp',
+          records: this.readSacct(r.stdout),
+          note: `${note}; history comes from the job completion file`,
+        };
       }
       if (this.historySource !== 'jobcomp') this.historySource = 'queue'; // a jobcomp file that worked once is retried next time
     }
-    return { source: 'queue', records: await this.historyFromQueue(query.jobIds), note: `${note} nor job completion file; only jobs still in squeue are listed` };
+    return {
+      source: 'queue',
+      records: await this.historyFromQueue(query.jobIds),
+      note: `${note} nor job completion file; only jobs still in squeue are listed`,
+    };
   }
 
   private readSacct(stdout: string): JobHistoryRecord[] {
@@ -134,8 +181,18 @@ export class SlurmBackend implements ClusterBackend {
     const r = await this.run(argv);
     if (r.code !== 0 && !isInvalidJobIdError(r.stderr)) throw new CommandFailedError(argv, r);
     return parseSqueue(r.code === 0 ? r.stdout : '').jobs.map((j) => ({
-      id: j.jobId, name: j.name, state: j.state, cancelledBy: null, exitCode: null, exitSignal: null, startTime: j.startTime,
-      endTime: j.endTime, elapsedSeconds: j.elapsedSeconds, nodeList: j.nodeList, nodes: j.nodes, partition: j.partition,
+      id: j.jobId,
+      name: j.name,
+      state: j.state,
+      cancelledBy: null,
+      exitCode: null,
+      exitSignal: null,
+      startTime: j.startTime,
+      endTime: j.endTime,
+      elapsedSeconds: j.elapsedSeconds,
+      nodeList: j.nodeList,
+      nodes: j.nodes,
+      partition: j.partition,
     }));
   }
 

@@ -91,12 +91,16 @@ export class SshShell implements Shell {
   private trust(): { knownHosts?: KnownHostKey[]; revoked?: KnownHostKey[]; fingerprint?: string } {
     const o = this.options;
     if (o.hostFingerprint) return { fingerprint: o.hostFingerprint };
-    if (!o.knownHostsPath) throw new ShellError('config', `no known_hosts file or host fingerprint configured for ${this.target}`);
+    if (!o.knownHostsPath)
+      throw new ShellError('config', `no known_hosts file or host fingerprint configured for ${this.target}`);
     let text: string;
     try {
       text = readFileSync(o.knownHostsPath, 'utf8');
     } catch (e) {
-      throw new ShellError('config', `cannot read known_hosts file ${o.knownHostsPath}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new ShellError(
+        'config',
+        `cannot read known_hosts file ${o.knownHostsPath}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+      );
     }
     return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22), revoked: revokedHostKeys(text) };
   }
@@ -108,7 +112,10 @@ export class SshShell implements Shell {
       try {
         auth.privateKey = readFileSync(o.privateKeyPath);
       } catch (e) {
-        throw new ShellError('config', `cannot read private key ${o.privateKeyPath}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+        throw new ShellError(
+          'config',
+          `cannot read private key ${o.privateKeyPath}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        );
       }
       if (o.passphrase) auth.passphrase = o.passphrase;
     }
@@ -117,7 +124,8 @@ export class SshShell implements Shell {
       if (!sock) throw new ShellError('config', 'ssh-agent requested but SSH_AUTH_SOCK is not set');
       auth.agent = sock;
     }
-    if (!auth.privateKey && !auth.agent) throw new ShellError('config', `no private key or ssh-agent configured for ${this.target}`);
+    if (!auth.privateKey && !auth.agent)
+      throw new ShellError('config', `no private key or ssh-agent configured for ${this.target}`);
     return auth;
   }
 
@@ -152,13 +160,22 @@ export class SshShell implements Shell {
         }
         if (hostKeyProblem) return fail(new ShellError('host_key', hostKeyProblem, { cause: e }));
         if (e.level === 'client-authentication') {
-          return fail(new ShellError('auth', `${this.target} refused our key (publickey authentication failed)`, { cause: e }));
+          return fail(
+            new ShellError('auth', `${this.target} refused our key (publickey authentication failed)`, { cause: e }),
+          );
         }
-        if (/timed out/i.test(e.message)) return fail(new ShellError('timeout', `no SSH handshake from ${this.target} in time`, { cause: e }));
+        if (/timed out/i.test(e.message))
+          return fail(new ShellError('timeout', `no SSH handshake from ${this.target} in time`, { cause: e }));
         fail(new ShellError('connect', `cannot connect to ${this.target}: ${e.code ?? e.message}`, { cause: e }));
       });
       const ended = () => {
-        if (!link) return fail(new ShellError(hostKeyProblem ? 'host_key' : 'connect', hostKeyProblem ?? `${this.target} closed the connection during the handshake`));
+        if (!link)
+          return fail(
+            new ShellError(
+              hostKeyProblem ? 'host_key' : 'connect',
+              hostKeyProblem ?? `${this.target} closed the connection during the handshake`,
+            ),
+          );
         this.lose(link, new ShellError('closed', `connection to ${this.target} dropped`));
       };
       client.on('end', ended);
@@ -181,7 +198,12 @@ export class SshShell implements Shell {
   }
 
   private newLink(client: Client): Link {
-    const link: Link = { client, pool: new SftpPool(() => this.openSftp(link), this.target, { ...DEFAULT_SFTP_POOL, ...this.options.sftpPool }), pending: new Set(), lost: false };
+    const link: Link = {
+      client,
+      pool: new SftpPool(() => this.openSftp(link), this.target, { ...DEFAULT_SFTP_POOL, ...this.options.sftpPool }),
+      pending: new Set(),
+      lost: false,
+    };
     return link;
   }
 
@@ -197,7 +219,9 @@ export class SshShell implements Shell {
           reject(new ShellError('closed', `${this.target} refused an SFTP channel: ${err.message}`, { cause: err }));
         });
       } catch (e) {
-        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e });
+        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, {
+          cause: e,
+        });
         this.lose(link, err);
         reject(err);
       }
@@ -227,9 +251,14 @@ export class SshShell implements Shell {
         link.pending.delete(onLost);
         fn();
       };
-      const onLost = (err: Error) => finish(() => reject(new ShellError('closed', `connection to ${this.target} dropped while ${program} ran`, { cause: err })));
+      const onLost = (err: Error) =>
+        finish(() =>
+          reject(new ShellError('closed', `connection to ${this.target} dropped while ${program} ran`, { cause: err })),
+        );
       const timer = setTimeout(() => {
-        finish(() => reject(new ShellError('timeout', `${program} on ${this.target} did not finish within ${timeoutMs} ms`)));
+        finish(() =>
+          reject(new ShellError('timeout', `${program} on ${this.target} did not finish within ${timeoutMs} ms`)),
+        );
         if (channel) {
           channel.signal('KILL');
           channel.close();
@@ -240,7 +269,12 @@ export class SshShell implements Shell {
       try {
         link.client.exec(command, (err, stream) => {
           // A refused channel (MaxSessions) is this command's failure, not the connection's: it stays in use.
-          if (err) return finish(() => reject(new ShellError('closed', `cannot start ${program} on ${this.target}: ${err.message}`, { cause: err })));
+          if (err)
+            return finish(() =>
+              reject(
+                new ShellError('closed', `cannot start ${program} on ${this.target}: ${err.message}`, { cause: err }),
+              ),
+            );
           channel = stream;
           const out: Buffer[] = [];
           const errOut: Buffer[] = [];
@@ -253,12 +287,21 @@ export class SshShell implements Shell {
             signal = s ?? null;
           });
           stream.on('close', () =>
-            finish(() => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8'), code, signal })),
+            finish(() =>
+              resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(errOut).toString('utf8'),
+                code,
+                signal,
+              }),
+            ),
           );
           stream.end(options.stdin ?? '');
         });
       } catch (e) {
-        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, { cause: e });
+        const err = new ShellError('closed', `connection to ${this.target} is not usable: ${(e as Error).message}`, {
+          cause: e,
+        });
         this.lose(link, err);
         finish(() => reject(err));
       }

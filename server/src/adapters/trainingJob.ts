@@ -50,18 +50,28 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
   if (!isAbsolute(o.logPath)) throw new Error(`the log path must be absolute: ${o.logPath}`);
   const source = registerFollowedFile(o.conn.db, o.runName, o.logPath);
   const runId = source.runId;
-  const upsertJob = o.conn.sqlite.prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
+  const upsertJob = o.conn.sqlite
+    .prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
     VALUES (@runId, @jobId, @state, @nodeList, @exitCode, @now, @startedAt, @endedAt, @now)
     ON CONFLICT (run_id, scheduler_job_id) DO UPDATE SET state = excluded.state, node_list = excluded.node_list,
       exit_code = excluded.exit_code, started_at = coalesce(jobs.started_at, excluded.started_at), ended_at = excluded.ended_at, updated_at = excluded.updated_at`);
   const markRun = o.conn.sqlite.prepare('UPDATE runs SET state = ? WHERE id = ?');
   const pollMs = o.pollMs ?? 500;
   // Every submission carries the same options: Slurm's stored script has no working directory of its own.
-  const options: Omit<SubmitSpec, 'script'> = { name: o.jobName, output: '%x-%j.out', ...(o.chdir ? { chdir: o.chdir } : {}) };
+  const options: Omit<SubmitSpec, 'script'> = {
+    name: o.jobName,
+    output: '%x-%j.out',
+    ...(o.chdir ? { chdir: o.chdir } : {}),
+  };
 
   const submit = async (previous: string | null) => {
-    const job = previous ? await o.backend.resubmit(previous, options) : await o.backend.submit({ ...options, script: o.script });
-    o.logger.info({ jobId: job.jobId, runId, target: o.backend.target }, previous ? 'resubmitted after a failure' : 'job submitted');
+    const job = previous
+      ? await o.backend.resubmit(previous, options)
+      : await o.backend.submit({ ...options, script: o.script });
+    o.logger.info(
+      { jobId: job.jobId, runId, target: o.backend.target },
+      previous ? 'resubmitted after a failure' : 'job submitted',
+    );
     return job.jobId;
   };
 
@@ -90,8 +100,16 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
     if (!status) return null;
     lastState = status.state;
     const over = isTerminalState(status.state);
-    upsertJob.run({ runId, jobId, state: status.state, nodeList: status.nodeList, exitCode: over ? status.exitCode : null, now,
-      startedAt: status.startTime ? now : null, endedAt: over ? now : null });
+    upsertJob.run({
+      runId,
+      jobId,
+      state: status.state,
+      nodeList: status.nodeList,
+      exitCode: over ? status.exitCode : null,
+      now,
+      startedAt: status.startTime ? now : null,
+      endedAt: over ? now : null,
+    });
     return status;
   };
   const poll = async () => {
@@ -112,7 +130,9 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
     timer = setTimeout(() => {
       inFlight = poll()
         // A dropped connection or a slow scheduler is not the job's end: try again on the next tick.
-        .catch((err: unknown) => o.logger.warn({ err: (err as Error).message, jobId, runId }, 'cannot read the job state; retrying'))
+        .catch((err: unknown) =>
+          o.logger.warn({ err: (err as Error).message, jobId, runId }, 'cannot read the job state; retrying'),
+        )
         .finally(() => {
           inFlight = null;
           if (!stopped) schedule(pollMs);

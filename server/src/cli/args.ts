@@ -27,7 +27,12 @@ export function usageError(command: CommandUsage, io: CliIo, message: string): n
  * Parses `argv` against `options` (which should include `help: { type: 'boolean', short: 'h' }`).
  * Returns the parsed values, or the exit code when the command must stop now (help shown, usage error).
  */
-export function parseCommandArgs<O extends Options>(command: CommandUsage, argv: string[], io: CliIo, options: O): Parsed<O> | number {
+export function parseCommandArgs<O extends Options>(
+  command: CommandUsage,
+  argv: string[],
+  io: CliIo,
+  options: O,
+): Parsed<O> | number {
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options });

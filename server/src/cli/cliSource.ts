@@ -7,7 +7,12 @@ import type { LoadResult, RunConfigSource } from '../render/loadRunConfig.js';
 import type { CliIo } from './args.js';
 
 /** The config named by `CONFIG` or `--preset NAME`; null (after saying why) unless exactly one is given. */
-export function sourceFromArgs(positionals: string[], preset: string | undefined, io: CliIo, command: string): RunConfigSource | null {
+export function sourceFromArgs(
+  positionals: string[],
+  preset: string | undefined,
+  io: CliIo,
+  command: string,
+): RunConfigSource | null {
   if ((positionals.length === 1) === (preset !== undefined) || positionals.length > 1) {
     io.stderr.write(`trainboard ${command}: give exactly one of CONFIG (a .yaml/.yml/.json file) or --preset NAME\n`);
     return null;
@@ -15,7 +20,12 @@ export function sourceFromArgs(positionals: string[], preset: string | undefined
   return preset !== undefined ? { preset } : { file: positionals[0] as string };
 }
 
-export async function loadFromArgs(positionals: string[], preset: string | undefined, io: CliIo, command: string): Promise<LoadResult | null> {
+export async function loadFromArgs(
+  positionals: string[],
+  preset: string | undefined,
+  io: CliIo,
+  command: string,
+): Promise<LoadResult | null> {
   const source = sourceFromArgs(positionals, preset, io, command);
   return source ? loadRunConfig(source) : null;
 }

@@ -10,12 +10,24 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
-  parse: { summary: 'parse Megatron-DeepSpeed logs: a summary, or events as JSON lines (--json)', load: () => import('./commands/parse.js') },
-  import: { summary: 'import a historical main_log.txt into the database (idempotent, resumable)', load: () => import('./commands/import.js') },
+  parse: {
+    summary: 'parse Megatron-DeepSpeed logs: a summary, or events as JSON lines (--json)',
+    load: () => import('./commands/parse.js'),
+  },
+  import: {
+    summary: 'import a historical main_log.txt into the database (idempotent, resumable)',
+    load: () => import('./commands/import.js'),
+  },
   validate: { summary: 'validate a run config (errors exit 1)', load: () => import('./commands/validate.js') },
   plan: { summary: 'derived values of a run config or preset (--json)', load: () => import('./commands/plan.js') },
-  render: { summary: 'render the sbatch script and DeepSpeed config of a run config or preset', load: () => import('./commands/render.js') },
-  follow: { summary: 'register a log file on the cluster for the server to follow live', load: () => import('./commands/follow.js') },
+  render: {
+    summary: 'render the sbatch script and DeepSpeed config of a run config or preset',
+    load: () => import('./commands/render.js'),
+  },
+  follow: {
+    summary: 'register a log file on the cluster for the server to follow live',
+    load: () => import('./commands/follow.js'),
+  },
 };
 
 function usage(): string {
@@ -24,7 +36,10 @@ function usage(): string {
   return `usage: trainboard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'trainboard <command> --help' for a command's options.\n`;
 }
 
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage());

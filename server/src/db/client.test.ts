@@ -14,9 +14,26 @@ describe(openDatabase.name, () => {
     const dir = mkdtempSync(join(tmpdir(), 'tb-db-'));
     dirs.push(dir);
     const { sqlite, close } = openDatabase(join(dir, 'nested', 'trainboard.db'));
-    const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const tables = (
+      sqlite
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name",
+        )
+        .all() as { name: string }[]
+    ).map((r) => r.name);
     expect(tables).toEqual([
-      'audit_log', 'clusters', 'events', 'iterations', 'jobs', 'log_sources', 'node_samples', 'nodes', 'runs', 'sessions', 'users', 'validations',
+      'audit_log',
+      'clusters',
+      'events',
+      'iterations',
+      'jobs',
+      'log_sources',
+      'node_samples',
+      'nodes',
+      'runs',
+      'sessions',
+      'users',
+      'validations',
     ]);
     expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -39,9 +56,13 @@ describe(openDatabase.name, () => {
   it('plans "current series of run R" as an index range scan', () => {
     const { sqlite, close } = openDatabase(':memory:');
     const plan = sqlite
-      .prepare('EXPLAIN QUERY PLAN SELECT iteration, lm_loss FROM iterations WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ? ORDER BY iteration')
+      .prepare(
+        'EXPLAIN QUERY PLAN SELECT iteration, lm_loss FROM iterations WHERE run_id = ? AND is_current = 1 AND iteration BETWEEN ? AND ? ORDER BY iteration',
+      )
       .all(1, 0, 100) as { detail: string }[];
-    expect(plan.map((p) => p.detail).join('\n')).toMatch(/SEARCH iterations USING INDEX iterations_run_current \(run_id=\? AND is_current=\? AND iteration>\? AND iteration<\?\)/);
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(
+      /SEARCH iterations USING INDEX iterations_run_current \(run_id=\? AND is_current=\? AND iteration>\? AND iteration<\?\)/,
+    );
     close();
   });
 });

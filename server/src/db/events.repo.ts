@@ -34,9 +34,11 @@ export interface EventsRepo {
 }
 
 export function createEventsRepo(sqlite: Database.Database): EventsRepo {
-  const lastCheckpoint = sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events WHERE run_id = ? AND type = 'checkpoint_saved'
+  const lastCheckpoint =
+    sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events WHERE run_id = ? AND type = 'checkpoint_saved'
     ORDER BY id DESC LIMIT 1`);
-  const annotations = sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message, coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise
+  const annotations =
+    sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message, coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise
     FROM events WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`);
   const jobEnds = sqlite.prepare(`SELECT type, kind, message, iteration, time_ms AS timeMs,
     coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise, json_extract(payload, '$.nodes') AS nodes
@@ -44,7 +46,8 @@ export function createEventsRepo(sqlite: Database.Database): EventsRepo {
   const failures = sqlite.prepare(`SELECT kind, time_ms AS timeMs, message, payload FROM events
     WHERE run_id = ? AND type = 'failure' ORDER BY id`);
   return {
-    lastCheckpoint: (runId) => lastCheckpoint.get(runId) as { iteration: number | null; timeMs: number | null } | undefined,
+    lastCheckpoint: (runId) =>
+      lastCheckpoint.get(runId) as { iteration: number | null; timeMs: number | null } | undefined,
     annotations: (runId) => annotations.all(runId) as AnnotationEventRow[],
     jobEnds: (runId) => jobEnds.all(runId) as EndEventRow[],
     failures: (runId) => failures.all(runId) as FailureRow[],

@@ -16,13 +16,25 @@ export interface FileIdentity {
 }
 
 export function findLogSource(db: Db, runId: number, path: string): LogSource | undefined {
-  return db.select().from(logSources).where(and(eq(logSources.runId, runId), eq(logSources.path, path))).get();
+  return db
+    .select()
+    .from(logSources)
+    .where(and(eq(logSources.runId, runId), eq(logSources.path, path)))
+    .get();
 }
 
 export function createLogSource(db: Db, runId: number, path: string, identity: FileIdentity, now: number): LogSource {
   return db
     .insert(logSources)
-    .values({ runId, path, inode: identity.inode, size: identity.size, headHash: identity.headHash, headLength: identity.headLength, updatedAt: now })
+    .values({
+      runId,
+      path,
+      inode: identity.inode,
+      size: identity.size,
+      headHash: identity.headHash,
+      headLength: identity.headLength,
+      updatedAt: now,
+    })
     .returning()
     .get();
 }
@@ -42,8 +54,15 @@ export function updateIdentity(db: Db, sourceId: number, identity: FileIdentity)
 export function deleteLogSource(db: Db, source: LogSource): void {
   db.transaction((tx) => {
     tx.delete(logSources).where(eq(logSources.id, source.id)).run();
-    const remaining = tx.select({ n: count() }).from(events).where(and(eq(events.runId, source.runId), eq(events.type, 'run_start'))).get();
-    tx.update(runs).set({ segmentCount: remaining?.n ?? 0 }).where(eq(runs.id, source.runId)).run();
+    const remaining = tx
+      .select({ n: count() })
+      .from(events)
+      .where(and(eq(events.runId, source.runId), eq(events.type, 'run_start')))
+      .get();
+    tx.update(runs)
+      .set({ segmentCount: remaining?.n ?? 0 })
+      .where(eq(runs.id, source.runId))
+      .run();
   });
 }
 
@@ -57,8 +76,11 @@ export interface LogSourcesRepo {
 
 export function createLogSourcesRepo(sqlite: Database.Database): LogSourcesRepo {
   const byId = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND id = ? AND path LIKE '/%'");
-  const newest = sqlite.prepare("SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1");
+  const newest = sqlite.prepare(
+    "SELECT id, path FROM log_sources WHERE run_id = ? AND path LIKE '/%' ORDER BY id DESC LIMIT 1",
+  );
   return {
-    readable: (runId, sourceId) => (sourceId ? byId.get(runId, sourceId) : newest.get(runId)) as { id: number; path: string } | undefined,
+    readable: (runId, sourceId) =>
+      (sourceId ? byId.get(runId, sourceId) : newest.get(runId)) as { id: number; path: string } | undefined,
   };
 }

@@ -4,7 +4,10 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
-const createdAt = () => integer('created_at').notNull().default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
+const createdAt = () =>
+  integer('created_at')
+    .notNull()
+    .default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
 
 export const clusters = sqliteTable('clusters', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -35,7 +38,9 @@ export const jobs = sqliteTable(
   'jobs',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     /** Slurm job id as text: array members look like `1528763_4`. */
     schedulerJobId: text('scheduler_job_id').notNull(),
     state: text('state').notNull(),
@@ -58,7 +63,9 @@ export const logSources = sqliteTable(
   'log_sources',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
     jobId: integer('job_id').references(() => jobs.id),
     path: text('path').notNull(),
     inode: integer('inode'),
@@ -84,8 +91,12 @@ export const iterations = sqliteTable(
   'iterations',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
-    logSourceId: integer('log_source_id').notNull().references(() => logSources.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    logSourceId: integer('log_source_id')
+      .notNull()
+      .references(() => logSources.id, { onDelete: 'cascade' }),
     byteOffset: integer('byte_offset').notNull(),
     line: integer('line').notNull(),
     segment: integer('segment').notNull(),
@@ -125,8 +136,12 @@ export const validations = sqliteTable(
   'validations',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
-    logSourceId: integer('log_source_id').notNull().references(() => logSources.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    logSourceId: integer('log_source_id')
+      .notNull()
+      .references(() => logSources.id, { onDelete: 'cascade' }),
     byteOffset: integer('byte_offset').notNull(),
     line: integer('line').notNull(),
     segment: integer('segment').notNull(),
@@ -156,8 +171,12 @@ export const events = sqliteTable(
   'events',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    runId: integer('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
-    logSourceId: integer('log_source_id').notNull().references(() => logSources.id, { onDelete: 'cascade' }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    logSourceId: integer('log_source_id')
+      .notNull()
+      .references(() => logSources.id, { onDelete: 'cascade' }),
     byteOffset: integer('byte_offset').notNull(),
     line: integer('line').notNull(),
     segment: integer('segment').notNull(),
@@ -181,7 +200,9 @@ export const nodes = sqliteTable(
   'nodes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    clusterId: integer('cluster_id').notNull().references(() => clusters.id, { onDelete: 'cascade' }),
+    clusterId: integer('cluster_id')
+      .notNull()
+      .references(() => clusters.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     state: text('state'),
     gpus: integer('gpus'),
@@ -194,7 +215,9 @@ export const nodeSamples = sqliteTable(
   'node_samples',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    nodeId: integer('node_id').notNull().references(() => nodes.id, { onDelete: 'cascade' }),
+    nodeId: integer('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
     timeMs: integer('time_ms').notNull(),
     gpuIndex: integer('gpu_index'),
     gpuUtil: real('gpu_util'),
@@ -219,7 +242,9 @@ export const sessions = sqliteTable(
   {
     /** sha256 of the session token: a leaked database does not leak usable sessions. */
     tokenHash: text('token_hash').primaryKey(),
-    userId: integer('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     expiresAt: integer('expires_at').notNull(),
   },

@@ -12,7 +12,8 @@ export interface ValidationsRepo {
 export function createValidationsRepo(sqlite: Database.Database): ValidationsRepo {
   const losses = sqlite.prepare(`SELECT group_name AS g, iteration, lm_loss AS loss FROM validations
     WHERE run_id = ? AND is_current = 1 AND end_of_training = 0 AND iteration IS NOT NULL ORDER BY group_name, iteration`);
-  const evaluations = sqlite.prepare(`SELECT iteration, min(time_ms) AS timeMs FROM validations WHERE run_id = ? AND is_current = 1
+  const evaluations =
+    sqlite.prepare(`SELECT iteration, min(time_ms) AS timeMs FROM validations WHERE run_id = ? AND is_current = 1
     AND end_of_training = 0 AND iteration IS NOT NULL GROUP BY iteration ORDER BY iteration`);
   return {
     currentLosses: (runId) => losses.all(runId) as { g: string; iteration: number; loss: number | null }[],

@@ -72,9 +72,15 @@ export async function prepareDemoJob(target: DemoJobTarget, options: DemoJobOpti
     template: 'fake-trainer',
     fakeTrainer: { fakeTrainerPath: wrapper, secondsPerIteration: options.secondsPerIteration },
   });
-  if (!result.ok) throw new Error(`the demo preset does not validate for this cluster:\n${result.issues.map(formatIssue).join('\n')}`);
+  if (!result.ok)
+    throw new Error(
+      `the demo preset does not validate for this cluster:\n${result.issues.map(formatIssue).join('\n')}`,
+    );
   const { config, plan, rendered } = result;
-  if (options.crashAt !== null && !(Number.isInteger(options.crashAt) && options.crashAt > 0 && options.crashAt < plan.trainIters)) {
+  if (
+    options.crashAt !== null &&
+    !(Number.isInteger(options.crashAt) && options.crashAt > 0 && options.crashAt < plan.trainIters)
+  ) {
     throw new Error(`the crash iteration must be an integer in [1, ${plan.trainIters - 1}], got ${options.crashAt}`);
   }
   const script = rendered.files[rendered.scriptName];
@@ -86,8 +92,11 @@ export async function prepareDemoJob(target: DemoJobTarget, options: DemoJobOpti
   await writeFile(target.shell, wrapper, crashOnceWrapper(target.fakeTrainer, marker));
   if (options.crashAt !== null) await writeFile(target.shell, marker, `${options.crashAt}\n`);
   return {
-    script, jobName: config.cluster.jobName, chdir: target.runDir,
-    logPath: posix.resolve(target.runDir, config.logging.mainLog), trainIters: plan.trainIters,
+    script,
+    jobName: config.cluster.jobName,
+    chdir: target.runDir,
+    logPath: posix.resolve(target.runDir, config.logging.mainLog),
+    trainIters: plan.trainIters,
     checkpointInterval: config.checkpointing.saveInterval,
   };
 }

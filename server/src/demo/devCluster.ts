@@ -30,14 +30,22 @@ export function readDevCluster(file: string): DevCluster {
     throw new Error(`the dev cluster is not up (cannot read ${file}): run scripts/dev-cluster up`);
   }
   const parsed = DevClusterSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
 export function devClusterSsh(c: DevCluster): SshShellOptions {
   return {
-    host: c.ssh.host, port: c.ssh.port, username: c.ssh.user, privateKeyPath: c.ssh.privateKeyPath, knownHostsPath: c.ssh.knownHostsPath,
+    host: c.ssh.host,
+    port: c.ssh.port,
+    username: c.ssh.user,
+    privateKeyPath: c.ssh.privateKeyPath,
+    knownHostsPath: c.ssh.knownHostsPath,
     // A dead connection must be noticed in seconds, not when TCP gives up (as the server does).
-    keepaliveIntervalMs: 2_000, keepaliveCountMax: 3, connectTimeoutMs: 10_000, commandTimeoutMs: 30_000,
+    keepaliveIntervalMs: 2_000,
+    keepaliveCountMax: 3,
+    connectTimeoutMs: 10_000,
+    commandTimeoutMs: 30_000,
   };
 }

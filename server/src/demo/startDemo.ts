@@ -63,24 +63,40 @@ interface TargetParts {
 function targetParts(target: DemoTarget): TargetParts {
   if (target.kind === 'local') {
     const workDir = resolve(target.workDir);
-    return { backend: new LocalExecutor({ workDir, nodeName: 'localhost' }), shell: new LocalShell(), files: localFiles(), runDir: workDir, fakeTrainer: FAKE_TRAINER_PATH };
+    return {
+      backend: new LocalExecutor({ workDir, nodeName: 'localhost' }),
+      shell: new LocalShell(),
+      files: localFiles(),
+      runDir: workDir,
+      fakeTrainer: FAKE_TRAINER_PATH,
+    };
   }
   const cluster = readDevCluster(target.clusterFile);
   // One SSH connection for everything: sbatch/squeue/scancel on exec channels, the log over SFTP.
   const shell = new SshShell(devClusterSsh(cluster));
   return {
-    backend: new SlurmBackend(shell), shell, files: sshRemoteFiles(shell),
+    backend: new SlurmBackend(shell),
+    shell,
+    files: sshRemoteFiles(shell),
     // A fresh folder per demo: an earlier demo's checkpoints would make this one resume instead of starting.
     runDir: `${cluster.jobsDir}/trainboard-demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-    fakeTrainer: cluster.fakeTrainer, partition: cluster.partition,
+    fakeTrainer: cluster.fakeTrainer,
+    partition: cluster.partition,
   };
 }
 
 async function listen(o: DemoOptions, parts: TargetParts): Promise<{ stack: ServerStack; portWasBusy: boolean }> {
   // The nodes view: srun --overlap nvidia-smi on the cluster's nodes, or the fake nvidia-smi for the local node.
-  const gpuProbe = o.target.kind === 'slurm' ? slurmGpuProbe(parts.shell) : localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
+  const gpuProbe =
+    o.target.kind === 'slurm'
+      ? slurmGpuProbe(parts.shell)
+      : localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
   const options = {
-    dbPath: o.dbPath, files: parts.files, logger: o.logger, scanMs: 500, ...(o.webDir ? { webDir: o.webDir } : {}),
+    dbPath: o.dbPath,
+    files: parts.files,
+    logger: o.logger,
+    scanMs: 500,
+    ...(o.webDir ? { webDir: o.webDir } : {}),
     scheduler: { backend: parts.backend, gpuProbe, pollMs: o.target.kind === 'slurm' ? 10_000 : 5_000 },
   };
   try {
@@ -99,20 +115,41 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     const started = await listen(o, parts);
     stack = started.stack;
     const job = await prepareDemoJob(
-      { shell: parts.shell, runDir: parts.runDir, fakeTrainer: parts.fakeTrainer, ...(parts.partition ? { partition: parts.partition } : {}) },
+      {
+        shell: parts.shell,
+        runDir: parts.runDir,
+        fakeTrainer: parts.fakeTrainer,
+        ...(parts.partition ? { partition: parts.partition } : {}),
+      },
       { secondsPerIteration: o.secondsPerIteration, crashAt: o.crashAt },
     );
     const training = await launchTrainingJob({
-      conn: stack.conn, backend, logger: o.logger, runName: o.runName ?? 'demo', script: job.script, jobName: job.jobName,
-      chdir: job.chdir, logPath: job.logPath, ...(o.jobPollMs ? { pollMs: o.jobPollMs } : {}),
+      conn: stack.conn,
+      backend,
+      logger: o.logger,
+      runName: o.runName ?? 'demo',
+      script: job.script,
+      jobName: job.jobName,
+      chdir: job.chdir,
+      logPath: job.logPath,
+      ...(o.jobPollMs ? { pollMs: o.jobPollMs } : {}),
     });
     const server = stack;
     let stopping: Promise<void> | null = null;
     return {
-      url: server.url, runId: training.runId, target: backend.target, portWasBusy: started.portWasBusy, stack: server, backend, job, training,
+      url: server.url,
+      runId: training.runId,
+      target: backend.target,
+      portWasBusy: started.portWasBusy,
+      stack: server,
+      backend,
+      job,
+      training,
       stop() {
         stopping ??= (async () => {
-          await training.cancel().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'cannot cancel the demo job'));
+          await training
+            .cancel()
+            .catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'cannot cancel the demo job'));
           await server.stop();
           await backend.close();
         })();

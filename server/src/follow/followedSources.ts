@@ -16,10 +16,19 @@ export const FOLLOWED_RUN_STATES = ['pending', 'running'] as const;
 export function registerFollowedFile(db: Db, runName: string, path: string, now = Date.now()): LogSource {
   if (!path.startsWith('/')) throw new Error(`a followed log path must be absolute, got ${JSON.stringify(path)}`);
   const run = findOrCreateRun(db, runName);
-  if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state)) db.update(runs).set({ state: 'running' }).where(eq(runs.id, run.id)).run();
-  const existing = db.select().from(logSources).where(and(eq(logSources.runId, run.id), eq(logSources.path, path))).get();
+  if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state))
+    db.update(runs).set({ state: 'running' }).where(eq(runs.id, run.id)).run();
+  const existing = db
+    .select()
+    .from(logSources)
+    .where(and(eq(logSources.runId, run.id), eq(logSources.path, path)))
+    .get();
   if (existing) return existing;
-  return db.insert(logSources).values({ runId: run.id, path, inode: null, size: 0, headHash: null, headLength: 0, updatedAt: now }).returning().get();
+  return db
+    .insert(logSources)
+    .values({ runId: run.id, path, inode: null, size: 0, headHash: null, headLength: 0, updatedAt: now })
+    .returning()
+    .get();
 }
 
 /** Every live log source of every followed run (absolute paths: a replaced file's old source is not followed). */
@@ -57,7 +66,16 @@ export function replaceSource(db: Db, old: LogSource, reason: 'truncated' | 'rep
     tx.update(logSources).set({ path: archivedPath, updatedAt: now }).where(eq(logSources.id, old.id)).run();
     return tx
       .insert(logSources)
-      .values({ runId: old.runId, jobId: old.jobId, path: old.path, inode: null, size: 0, headHash: null, headLength: 0, updatedAt: now })
+      .values({
+        runId: old.runId,
+        jobId: old.jobId,
+        path: old.path,
+        inode: null,
+        size: 0,
+        headHash: null,
+        headLength: 0,
+        updatedAt: now,
+      })
       .returning()
       .get();
   });

@@ -15,7 +15,14 @@ import type { RemoteFiles } from './remoteFiles.js';
 const line = (it: number) =>
   `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: 2.5E+00 | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
 const lines = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => line(from + i)).join('');
-const timing = { pollMs: 5, quietFlushMs: 50, identityCheckMs: 20, waitForFileMs: 10, backoffMinMs: 1, backoffMaxMs: 20 };
+const timing = {
+  pollMs: 5,
+  quietFlushMs: 50,
+  identityCheckMs: 20,
+  waitForFileMs: 10,
+  backoffMinMs: 1,
+  backoffMaxMs: 20,
+};
 const logger = pino({ level: 'silent' });
 
 /**
@@ -23,7 +30,9 @@ const logger = pino({ level: 'silent' });
  * FOLLOWER_TEST_SEED=<seed> replays the same faults at the same calls.
  */
 function faultSeed(): number {
-  const seed = process.env.FOLLOWER_TEST_SEED ? Number(process.env.FOLLOWER_TEST_SEED) : Math.floor(Math.random() * 2 ** 31);
+  const seed = process.env.FOLLOWER_TEST_SEED
+    ? Number(process.env.FOLLOWER_TEST_SEED)
+    : Math.floor(Math.random() * 2 ** 31);
   onTestFailed(() => console.log(`random faults seeded with ${seed}: replay with FOLLOWER_TEST_SEED=${seed}`));
   return seed;
 }
@@ -69,8 +78,13 @@ afterEach(async () => {
 });
 
 const iterationsOf = (sourceId: number) =>
-  (conn.sqlite.prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY byte_offset').all(sourceId) as { iteration: number }[]).map((r) => r.iteration);
-const cursor = (sourceId: number) => (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(sourceId) as { o: number }).o;
+  (
+    conn.sqlite
+      .prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY byte_offset')
+      .all(sourceId) as { iteration: number }[]
+  ).map((r) => r.iteration);
+const cursor = (sourceId: number) =>
+  (conn.sqlite.prepare('SELECT byte_offset AS o FROM log_sources WHERE id = ?').get(sourceId) as { o: number }).o;
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -88,9 +102,12 @@ describe('follower', () => {
     const files = flaky(localFiles(), 0.2, random);
     let commits = 0;
     // Small batches: many commits, so failures strike between them too.
-    follower = startFollower({ conn, files, logger, timing: { ...timing, maxBatchBytes: 16_384 }, onCommitted: () => commits++ }, source);
+    follower = startFollower(
+      { conn, files, logger, timing: { ...timing, maxBatchBytes: 16_384 }, onCommitted: () => commits++ },
+      source,
+    );
     const text = lines(1, 3000);
-    for (let at = 0; at < text.length; ) {
+    for (let at = 0; at < text.length;) {
       const n = 1 + Math.floor(random() * 20_000);
       appendFileSync(path, text.slice(at, at + n));
       at += n;
@@ -129,12 +146,22 @@ describe('follower', () => {
     const retries: number[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l.includes('follow interrupted')) retries.push((JSON.parse(l) as { retryInMs: number }).retryInMs);
+        for (const l of chunk.toString('utf8').split('\n'))
+          if (l.includes('follow interrupted')) retries.push((JSON.parse(l) as { retryInMs: number }).retryInMs);
         done();
       },
     });
     const warnings = pino({ level: 'warn' }, sink);
-    follower = startFollower({ conn, files, logger: warnings, timing: { ...timing, backoffMinMs: 1, backoffMaxMs: 64 }, onCommitted: () => (dropNext = true) }, source);
+    follower = startFollower(
+      {
+        conn,
+        files,
+        logger: warnings,
+        timing: { ...timing, backoffMinMs: 1, backoffMaxMs: 64 },
+        onCommitted: () => (dropNext = true),
+      },
+      source,
+    );
     for (let i = 1; i <= 30; i++) {
       appendFileSync(path, line(i));
       await until(() => iterationsOf(source.id).length === i);
@@ -162,7 +189,17 @@ describe('follower', () => {
     const path = join(dir, 'later.txt');
     const source = registerFollowedFile(conn.db, 'later', path);
     const statuses: FollowStatus['state'][] = [];
-    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined, onStatus: (s) => statuses.push(s.state) }, source);
+    follower = startFollower(
+      {
+        conn,
+        files: localFiles(),
+        logger,
+        timing,
+        onCommitted: () => undefined,
+        onStatus: (s) => statuses.push(s.state),
+      },
+      source,
+    );
     await until(() => statuses.includes('waiting_for_file'));
     writeFileSync(path, lines(1, 5));
     await until(() => iterationsOf(source.id).length === 5);
@@ -192,13 +229,22 @@ describe('follower of a run that ends', () => {
     const path = join(dir, 'log.txt');
     writeFileSync(path, lines(1, 10));
     const source = registerFollowedFile(conn.db, 'ending', path);
-    const f = startFollower({ conn, files: localFiles(), logger, timing: { ...timing, quietFlushMs: 60_000 }, onCommitted: () => undefined }, source);
+    const f = startFollower(
+      { conn, files: localFiles(), logger, timing: { ...timing, quietFlushMs: 60_000 }, onCommitted: () => undefined },
+      source,
+    );
     await until(() => iterationsOf(source.id).length === 10);
     // The job's last words: more iterations and a traceback, then the run is marked ended at once.
-    appendFileSync(path, lines(11, 20) + '[default0]:Traceback (most recent call last):\n[default0]:RuntimeError: CUDA error: an illegal memory access was encountered\n');
+    appendFileSync(
+      path,
+      lines(11, 20) +
+        '[default0]:Traceback (most recent call last):\n[default0]:RuntimeError: CUDA error: an illegal memory access was encountered\n',
+    );
     await f.finish(5_000);
     expect(iterationsOf(source.id)).toHaveLength(20);
-    const failures = conn.sqlite.prepare("SELECT kind FROM events WHERE log_source_id = ? AND type = 'failure'").all(source.id);
+    const failures = conn.sqlite
+      .prepare("SELECT kind FROM events WHERE log_source_id = ? AND type = 'failure'")
+      .all(source.id);
     expect(failures).toEqual([{ kind: 'cuda_error' }]);
     expect(f.status().state).toBe('stopped');
   });

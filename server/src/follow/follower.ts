@@ -38,7 +38,12 @@ export interface FollowTiming {
 }
 
 export const DEFAULT_FOLLOW_TIMING: FollowTiming = {
-  pollMs: 100, quietFlushMs: 1_500, identityCheckMs: 5_000, waitForFileMs: 1_000, backoffMinMs: 250, backoffMaxMs: 10_000,
+  pollMs: 100,
+  quietFlushMs: 1_500,
+  identityCheckMs: 5_000,
+  waitForFileMs: 1_000,
+  backoffMinMs: 250,
+  backoffMaxMs: 10_000,
   maxBatchBytes: 4 << 20,
 };
 
@@ -67,7 +72,10 @@ export interface Follower {
 
 /** Why the current file must not be read on: it is not the file the stored cursor belongs to. */
 class FileChanged extends Error {
-  constructor(readonly reason: 'truncated' | 'replaced', detail: string) {
+  constructor(
+    readonly reason: 'truncated' | 'replaced',
+    detail: string,
+  ) {
     super(detail);
   }
 }
@@ -91,9 +99,21 @@ interface FollowContext {
 
 export function startFollower(deps: FollowerDeps, initial: LogSource): Follower {
   const ctx: FollowContext = {
-    deps, timing: { ...DEFAULT_FOLLOW_TIMING, ...deps.timing }, log: deps.logger.child({ runId: initial.runId, path: initial.path }),
-    stopper: new AbortController(), finishing: false, sourceId: initial.id, progressed: false,
-    status: { runId: initial.runId, logSourceId: initial.id, path: initial.path, state: 'reconnecting', offset: initial.byteOffset, message: null },
+    deps,
+    timing: { ...DEFAULT_FOLLOW_TIMING, ...deps.timing },
+    log: deps.logger.child({ runId: initial.runId, path: initial.path }),
+    stopper: new AbortController(),
+    finishing: false,
+    sourceId: initial.id,
+    progressed: false,
+    status: {
+      runId: initial.runId,
+      logSourceId: initial.id,
+      path: initial.path,
+      state: 'reconnecting',
+      offset: initial.byteOffset,
+      message: null,
+    },
   };
   const loop = followLoop(ctx);
   return {
@@ -119,7 +139,10 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
 /** Reports a status change (state, message or source) to onStatus; the offset alone is kept without a report. */
 function setStatus(ctx: FollowContext, patch: Partial<FollowStatus>): void {
   const next = { ...ctx.status, ...patch, logSourceId: ctx.sourceId };
-  const changed = next.state !== ctx.status.state || next.message !== ctx.status.message || next.logSourceId !== ctx.status.logSourceId;
+  const changed =
+    next.state !== ctx.status.state ||
+    next.message !== ctx.status.message ||
+    next.logSourceId !== ctx.status.logSourceId;
   ctx.status = next;
   if (changed) ctx.deps.onStatus?.(ctx.status);
 }
@@ -181,9 +204,16 @@ function readAsNewSource(ctx: FollowContext, err: FileChanged): void {
   const old = loadSource(ctx.deps.conn.db, ctx.sourceId);
   if (!old) return;
   const fresh = replaceSource(ctx.deps.conn.db, old, err.reason);
-  ctx.log.warn({ reason: err.reason, detail: err.message, oldSource: old.id, newSource: fresh.id }, 'log file changed under the cursor: reading the new file as a new log source');
+  ctx.log.warn(
+    { reason: err.reason, detail: err.message, oldSource: old.id, newSource: fresh.id },
+    'log file changed under the cursor: reading the new file as a new log source',
+  );
   ctx.sourceId = fresh.id;
-  setStatus(ctx, { state: 'following', offset: 0, message: `file ${err.reason} (${err.message}); now reading it as a new log source` });
+  setStatus(ctx, {
+    state: 'following',
+    offset: 0,
+    message: `file ${err.reason} (${err.message}); now reading it as a new log source`,
+  });
 }
 
 /** One connection's worth of following; returns normally to be called again, throws on transport errors. */
@@ -213,10 +243,18 @@ async function session(ctx: FollowContext): Promise<'again' | 'waiting'> {
 }
 
 /** Throws FileChanged unless the open file is the one the stored cursor belongs to; returns its head bytes. */
-async function checkIdentity(ctx: FollowContext, source: LogSource, file: OpenRemoteFile, inode: number): Promise<Buffer> {
+async function checkIdentity(
+  ctx: FollowContext,
+  source: LogSource,
+  file: OpenRemoteFile,
+  inode: number,
+): Promise<Buffer> {
   const size = await file.size();
   const head = await readHead(file, Math.min(HEAD_BYTES, size));
-  const check = source.inode === null ? null : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
+  const check =
+    source.inode === null
+      ? null
+      : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
   if (check && !check.ok) throw new FileChanged(check.reason, check.detail);
   if (source.inode === null || head.length > source.headLength) {
     recordIdentity(ctx.deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
@@ -241,13 +279,35 @@ interface Tail {
 }
 
 /** Reads what the file gains until stopped (or, once finishing, until its end); throws on errors and file changes. */
-async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile, inode: number, head: Buffer): Promise<void> {
+async function tail(
+  ctx: FollowContext,
+  source: LogSource,
+  file: OpenRemoteFile,
+  inode: number,
+  head: Buffer,
+): Promise<void> {
   const { deps } = ctx;
   const cursor = readCursor(deps.conn.sqlite, source.id);
   const t: Tail = {
-    source, file, inode, head, position: cursor.offset, lastData: Date.now(), flushed: true, lastIdentityCheck: Date.now(), ahead: null,
-    writer: createIngestWriter(deps.conn.sqlite, { runId: source.runId, logSourceId: source.id }, { timeSource: 'arrival' }),
-    parser: createLogParser({ startOffset: cursor.offset, startLine: cursor.line, ...(cursor.context ? { context: cursor.context } : {}) }),
+    source,
+    file,
+    inode,
+    head,
+    position: cursor.offset,
+    lastData: Date.now(),
+    flushed: true,
+    lastIdentityCheck: Date.now(),
+    ahead: null,
+    writer: createIngestWriter(
+      deps.conn.sqlite,
+      { runId: source.runId, logSourceId: source.id },
+      { timeSource: 'arrival' },
+    ),
+    parser: createLogParser({
+      startOffset: cursor.offset,
+      startLine: cursor.line,
+      ...(cursor.context ? { context: cursor.context } : {}),
+    }),
   };
   setStatus(ctx, { state: 'following', offset: cursor.offset, message: null });
   ctx.log.info({ offset: t.position }, 'following');
@@ -257,9 +317,15 @@ async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile,
     const mayFinish = ctx.finishing;
     const size = await file.size();
     // Shrunk, or (a truncation followed by a rewrite past our position shows only in the bytes) other first bytes.
-    if (size < t.position || (size > t.position && t.head.length > 0 && !(await readHead(file, t.head.length)).equals(t.head))) {
+    if (
+      size < t.position ||
+      (size > t.position && t.head.length > 0 && !(await readHead(file, t.head.length)).equals(t.head))
+    ) {
       const current = { inode, size, headHash: sha256(await readHead(file, Math.min(t.head.length, size))) };
-      const check = checkFileIdentity({ inode, headHash: sha256(t.head), headLength: t.head.length, byteOffset: t.position }, current);
+      const check = checkFileIdentity(
+        { inode, headHash: sha256(t.head), headLength: t.head.length, byteOffset: t.position },
+        current,
+      );
       if (!check.ok) throw new FileChanged(check.reason, check.detail);
     }
     if (size > t.position) {
@@ -283,12 +349,20 @@ async function tail(ctx: FollowContext, source: LogSource, file: OpenRemoteFile,
 /** Reads the bytes past the position (at most maxBatchBytes) and commits their events with the new cursor. */
 async function readAndCommit(ctx: FollowContext, t: Tail, size: number): Promise<void> {
   const { timing, deps } = ctx;
-  const chunk = t.ahead?.at === t.position ? await t.ahead.bytes : await t.file.read(t.position, Math.min(size - t.position, timing.maxBatchBytes));
+  const chunk =
+    t.ahead?.at === t.position
+      ? await t.ahead.bytes
+      : await t.file.read(t.position, Math.min(size - t.position, timing.maxBatchBytes));
   t.ahead = null;
   if (chunk.length === 0) throw new Error(`read at ${t.position} returned nothing though the file has ${size} bytes`);
   if (t.head.length < HEAD_BYTES && t.position < HEAD_BYTES) {
     t.head = await readHead(t.file, Math.min(HEAD_BYTES, size));
-    recordIdentity(deps.conn.db, t.source.id, { inode: t.inode, size, headHash: sha256(t.head), headLength: t.head.length });
+    recordIdentity(deps.conn.db, t.source.id, {
+      inode: t.inode,
+      size,
+      headHash: sha256(t.head),
+      headLength: t.head.length,
+    });
   }
   t.position += chunk.length;
   // Under load, ask for the next chunk before parsing and committing this one: the transfer overlaps the work.
@@ -319,7 +393,8 @@ async function checkPathStillNamesFile(ctx: FollowContext, t: Tail): Promise<voi
   t.lastIdentityCheck = Date.now();
   const now = await ctx.deps.files.stat(t.source.path);
   if (!now) throw new Error(`${t.source.path} disappeared`);
-  if (now.inode !== t.inode) throw new FileChanged('replaced', `the path now names inode ${now.inode} (was ${t.inode})`);
+  if (now.inode !== t.inode)
+    throw new FileChanged('replaced', `the path now names inode ${now.inode} (was ${t.inode})`);
 }
 
 async function readHead(file: OpenRemoteFile, length: number): Promise<Buffer> {

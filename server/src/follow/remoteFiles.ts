@@ -44,7 +44,10 @@ export interface SftpCapableShell extends Shell {
 }
 
 export class FileStatError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'FileStatError';
   }
@@ -82,13 +85,22 @@ export function sshRemoteFiles(shell: SftpCapableShell, opTimeoutMs = 10_000): R
       const lease = await shell.sftpLease();
       let handle: Buffer;
       try {
-        handle = await bounded(`open ${path}`, lease.call<Buffer>((sftp, done) => sftp.open(path, 'r', done)));
+        handle = await bounded(
+          `open ${path}`,
+          lease.call<Buffer>((sftp, done) => sftp.open(path, 'r', done)),
+        );
       } catch (err) {
         lease.release();
         throw err;
       }
       return {
-        size: async () => (await bounded(`fstat ${path}`, lease.call<Stats>((sftp, done) => sftp.fstat(handle, done)))).size,
+        size: async () =>
+          (
+            await bounded(
+              `fstat ${path}`,
+              lease.call<Stats>((sftp, done) => sftp.fstat(handle, done)),
+            )
+          ).size,
         read: (offset, length) => bounded(`read ${path} at ${offset}`, readAt(lease, handle, offset, length)),
         close: () => closeHandle(lease, handle),
       };
@@ -100,7 +112,10 @@ async function statOverExec(shell: Shell, path: string): Promise<RemoteFileStat 
   const r = await shell.exec(['stat', '-L', '-c', '%i %s', '--', path], { timeoutMs: 15_000 });
   if (r.code !== 0) {
     if (/No such file or directory/.test(r.stderr)) return null;
-    throw new FileStatError(path, `stat ${path} on ${shell.target} failed: ${r.stderr.trim() || `exit ${r.code ?? r.signal}`}`);
+    throw new FileStatError(
+      path,
+      `stat ${path} on ${shell.target} failed: ${r.stderr.trim() || `exit ${r.code ?? r.signal}`}`,
+    );
   }
   const m = /^(\d+) (\d+)\s*$/.exec(r.stdout);
   if (!m) throw new FileStatError(path, `unexpected stat output for ${path}: ${JSON.stringify(r.stdout.slice(0, 80))}`);

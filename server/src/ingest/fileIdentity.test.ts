@@ -24,8 +24,18 @@ describe(checkFileIdentity.name, () => {
     ['other first bytes, shorter than the cursor', stored, { inode: 7, size: 5000, headHash: OTHER }, 'replaced'],
     ['another inode, same head and size', stored, { inode: 8, size: 10_000, headHash: HEAD }, 'replaced'],
     ['another inode, shorter', stored, { inode: 8, size: 100, headHash: SHORT }, 'replaced'],
-    ['no inode on this filesystem, same head', { ...stored, inode: null }, { inode: null, size: 10_000, headHash: HEAD }, 'ok'],
-    ['no inode stored, other head', { ...stored, inode: null }, { inode: 9, size: 10_000, headHash: OTHER }, 'replaced'],
+    [
+      'no inode on this filesystem, same head',
+      { ...stored, inode: null },
+      { inode: null, size: 10_000, headHash: HEAD },
+      'ok',
+    ],
+    [
+      'no inode stored, other head',
+      { ...stored, inode: null },
+      { inode: 9, size: 10_000, headHash: OTHER },
+      'replaced',
+    ],
     ['never seen before', firstSight, { inode: 3, size: 10, headHash: OTHER }, 'ok'],
   ])('%s → %s', (_name, before, now, verdict) => {
     const check = checkFileIdentity(before, now);
@@ -34,11 +44,19 @@ describe(checkFileIdentity.name, () => {
 
   it('says what changed, in words', () => {
     expect(checkFileIdentity(stored, { inode: 7, size: 5000, headHash: HEAD })).toEqual({
-      ok: false, reason: 'truncated', detail: 'the file has 5000 bytes but 8000 were already imported',
+      ok: false,
+      reason: 'truncated',
+      detail: 'the file has 5000 bytes but 8000 were already imported',
     });
-    expect(checkFileIdentity(stored, { inode: 8, size: 10_000, headHash: HEAD })).toEqual({ ok: false, reason: 'replaced', detail: 'inode changed from 7 to 8' });
+    expect(checkFileIdentity(stored, { inode: 8, size: 10_000, headHash: HEAD })).toEqual({
+      ok: false,
+      reason: 'replaced',
+      detail: 'inode changed from 7 to 8',
+    });
     expect(checkFileIdentity(stored, { inode: 7, size: 10_000, headHash: OTHER })).toEqual({
-      ok: false, reason: 'replaced', detail: 'its first 4096 bytes differ from the file imported before',
+      ok: false,
+      reason: 'replaced',
+      detail: 'its first 4096 bytes differ from the file imported before',
     });
   });
 });
@@ -62,9 +80,17 @@ describe('checkFileIdentity on real files (readFileIdentity)', () => {
     truncateSync(path, 5000);
     expect(read(before)).toMatchObject({ ok: false, reason: 'truncated' });
     writeFileSync(path, `y${'x'.repeat(9000)}`); // same inode (O_TRUNC), longer, other first byte
-    expect(read(before)).toMatchObject({ ok: false, reason: 'replaced', detail: 'its first 4096 bytes differ from the file imported before' });
+    expect(read(before)).toMatchObject({
+      ok: false,
+      reason: 'replaced',
+      detail: 'its first 4096 bytes differ from the file imported before',
+    });
     writeFileSync(`${path}.new`, 'x'.repeat(9000));
     renameSync(`${path}.new`, path); // same bytes, another inode
-    expect(read(before)).toMatchObject({ ok: false, reason: 'replaced', detail: expect.stringMatching(/^inode changed/) });
+    expect(read(before)).toMatchObject({
+      ok: false,
+      reason: 'replaced',
+      detail: expect.stringMatching(/^inode changed/),
+    });
   });
 });

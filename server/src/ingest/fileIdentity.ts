@@ -42,13 +42,25 @@ export function checkFileIdentity(stored: StoredIdentity, current: CurrentIdenti
   }
   const headComparable = stored.headHash !== null && current.size >= stored.headLength;
   if (headComparable && stored.headHash !== current.headHash) {
-    return { ok: false, reason: 'replaced', detail: `its first ${stored.headLength} bytes differ from the file imported before` };
+    return {
+      ok: false,
+      reason: 'replaced',
+      detail: `its first ${stored.headLength} bytes differ from the file imported before`,
+    };
   }
   if (current.size < stored.byteOffset) {
-    return { ok: false, reason: 'truncated', detail: `the file has ${current.size} bytes but ${stored.byteOffset} were already imported` };
+    return {
+      ok: false,
+      reason: 'truncated',
+      detail: `the file has ${current.size} bytes but ${stored.byteOffset} were already imported`,
+    };
   }
   if (stored.headHash !== null && !headComparable) {
-    return { ok: false, reason: 'truncated', detail: `the file has ${current.size} bytes, fewer than the ${stored.headLength} first bytes seen before` };
+    return {
+      ok: false,
+      reason: 'truncated',
+      detail: `the file has ${current.size} bytes, fewer than the ${stored.headLength} first bytes seen before`,
+    };
   }
   return { ok: true };
 }
@@ -74,7 +86,12 @@ export function readFileIdentity(path: string, headLength = HEAD_BYTES): FileIde
       if (n === 0) break;
       got += n;
     }
-    return { inode: st.ino, size: st.size, headHash: createHash('sha256').update(head.subarray(0, got)).digest('hex'), headLength: got };
+    return {
+      inode: st.ino,
+      size: st.size,
+      headHash: createHash('sha256').update(head.subarray(0, got)).digest('hex'),
+      headLength: got,
+    };
   } finally {
     closeSync(fd);
   }

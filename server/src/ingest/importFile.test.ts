@@ -20,12 +20,20 @@ describe(importLogFile.name, () => {
       expect(r.toOffset, path).toBe(statSync(path).size);
       expect(r.counts.duplicates, path).toBe(0);
     }
-    const sources = conn.sqlite.prepare('SELECT count(*) AS n, sum(byte_offset = size) AS complete FROM log_sources').get();
+    const sources = conn.sqlite
+      .prepare('SELECT count(*) AS n, sum(byte_offset = size) AS complete FROM log_sources')
+      .get();
     expect(sources).toEqual({ n: fixtureFiles.length, complete: fixtureFiles.length });
     // Known content: the ECC crash is one failure of its kind (a traceback is one event), and the 7 tr11 reshape
     // files hold 16 iteration lines for 94768-94770 (grep); superseded or not, all are kept.
-    expect(conn.sqlite.prepare("SELECT byte_offset AS o, line FROM events WHERE type = 'failure' AND kind = 'ecc_error'").all()).toEqual([{ o: 325, line: 3 }]);
-    expect(conn.sqlite.prepare('SELECT count(*) AS n FROM iterations WHERE iteration BETWEEN 94768 AND 94770').get()).toEqual({ n: 16 });
+    expect(
+      conn.sqlite
+        .prepare("SELECT byte_offset AS o, line FROM events WHERE type = 'failure' AND kind = 'ecc_error'")
+        .all(),
+    ).toEqual([{ o: 325, line: 3 }]);
+    expect(
+      conn.sqlite.prepare('SELECT count(*) AS n FROM iterations WHERE iteration BETWEEN 94768 AND 94770').get(),
+    ).toEqual({ n: 16 });
     conn.close();
   });
 
@@ -46,7 +54,8 @@ describe(importLogFile.name, () => {
       const conn = openDatabase(':memory:');
       await importLogFile({ conn, runName: 'r', path, chunkBytes });
       const rows = ['iterations', 'validations', 'events'].map((t) =>
-        conn.sqlite.prepare(`SELECT * FROM ${t} ORDER BY byte_offset${t === 'events' ? ', type' : ''}`).all());
+        conn.sqlite.prepare(`SELECT * FROM ${t} ORDER BY byte_offset${t === 'events' ? ', type' : ''}`).all(),
+      );
       conn.close();
       return rows.map((table) => table.map((row) => ({ ...(row as object), id: undefined })));
     };

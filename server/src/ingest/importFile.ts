@@ -92,10 +92,20 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
     // grew since, that line may have been cut mid-write: its rest would be misread as a new line. A cursor inside
     // an over-long line is not that: the import stopped while skipping it, and the parser resumes the skip.
     const insideLongLine = readCursor(conn.sqlite, source.id).context?.longLine !== undefined;
-    if (identity.size > source.byteOffset && source.byteOffset > 0 && !insideLongLine && byteAt(path, source.byteOffset - 1) !== 0x0a) {
-      throw new FileIdentityError('last_line_grew', path, `the line ending at byte ${source.byteOffset} had no newline then`);
+    if (
+      identity.size > source.byteOffset &&
+      source.byteOffset > 0 &&
+      !insideLongLine &&
+      byteAt(path, source.byteOffset - 1) !== 0x0a
+    ) {
+      throw new FileIdentityError(
+        'last_line_grew',
+        path,
+        `the line ending at byte ${source.byteOffset} had no newline then`,
+      );
     }
-    if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength) updateIdentity(conn.db, source.id, identity);
+    if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength)
+      updateIdentity(conn.db, source.id, identity);
   } else {
     source = createLogSource(conn.db, run.id, path, identity, now());
   }
@@ -103,16 +113,32 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
   const cursor = readCursor(conn.sqlite, source.id);
   const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
   const result: ImportResult = {
-    runId: run.id, logSourceId: source.id, path, fromOffset: cursor.offset, toOffset: cursor.offset, size: identity.size,
-    lines: 0, unknownLines: 0, counts, elapsedMs: 0,
+    runId: run.id,
+    logSourceId: source.id,
+    path,
+    fromOffset: cursor.offset,
+    toOffset: cursor.offset,
+    size: identity.size,
+    lines: 0,
+    unknownLines: 0,
+    counts,
+    elapsedMs: 0,
   };
   if (cursor.offset >= identity.size) {
     result.elapsedMs = now() - started;
     return result;
   }
 
-  const writer = createIngestWriter(conn.sqlite, { runId: run.id, logSourceId: source.id }, { timeSource: 'estimate', now });
-  const parser = createLogParser({ startOffset: cursor.offset, startLine: cursor.line, ...(cursor.context ? { context: cursor.context } : {}) });
+  const writer = createIngestWriter(
+    conn.sqlite,
+    { runId: run.id, logSourceId: source.id },
+    { timeSource: 'estimate', now },
+  );
+  const parser = createLogParser({
+    startOffset: cursor.offset,
+    startLine: cursor.line,
+    ...(cursor.context ? { context: cursor.context } : {}),
+  });
   const add = (c: CommitCounts) => {
     counts.iterations += c.iterations;
     counts.validations += c.validations;
@@ -120,12 +146,22 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
     counts.duplicates += c.duplicates;
   };
   // Read only up to the size seen now: a file still growing is imported up to a consistent point.
-  const stream = createReadStream(path, { start: cursor.offset, end: identity.size - 1, highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK_BYTES });
+  const stream = createReadStream(path, {
+    start: cursor.offset,
+    end: identity.size - 1,
+    highWaterMark: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+  });
   let position = cursor.offset;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     add(writer.commit(parser.push(chunk), parser.resumePoint, identity.size));
     position += chunk.length;
-    options.onProgress?.({ position, size: identity.size, lines: parser.stats.lines, bytes: position - cursor.offset, elapsedMs: now() - started });
+    options.onProgress?.({
+      position,
+      size: identity.size,
+      lines: parser.stats.lines,
+      bytes: position - cursor.offset,
+      elapsedMs: now() - started,
+    });
   }
   // A historical file is complete: its last line counts even without a newline, and open groups close.
   add(writer.commit(parser.end(), parser.resumePoint, identity.size));

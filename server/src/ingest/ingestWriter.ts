@@ -88,18 +88,51 @@ interface WriterState extends PersistedState {
 }
 
 const ITERATION_COLUMNS = [
-  'run_id', 'log_source_id', 'byte_offset', 'line', 'segment', 'is_current', 'iteration', 'train_iters', 'time_ms',
-  'time_estimated', 'consumed_samples', 'consumed_tokens', 'iteration_time_ms', 'learning_rate', 'global_batch_size',
-  'lm_loss', 'loss_scale', 'grad_norm', 'num_zeros', 'skipped_iterations', 'nan_iterations', 'samples_per_second',
-  'tflops', 'overhead', 'rank', 'extra',
+  'run_id',
+  'log_source_id',
+  'byte_offset',
+  'line',
+  'segment',
+  'is_current',
+  'iteration',
+  'train_iters',
+  'time_ms',
+  'time_estimated',
+  'consumed_samples',
+  'consumed_tokens',
+  'iteration_time_ms',
+  'learning_rate',
+  'global_batch_size',
+  'lm_loss',
+  'loss_scale',
+  'grad_norm',
+  'num_zeros',
+  'skipped_iterations',
+  'nan_iterations',
+  'samples_per_second',
+  'tflops',
+  'overhead',
+  'rank',
+  'extra',
 ] as const;
 
 /** Row positions of the nullable numeric fields (consumed_samples … tflops) and their event field names. */
 const FIRST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('consumed_samples');
 const LAST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('tflops');
 const NUMERIC_FIELD_NAMES = [
-  'consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss', 'lossScale',
-  'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops',
+  'consumedSamples',
+  'consumedTokens',
+  'iterationTimeMs',
+  'learningRate',
+  'globalBatchSize',
+  'lmLoss',
+  'lossScale',
+  'gradNorm',
+  'numZeros',
+  'skippedIterations',
+  'nanIterations',
+  'samplesPerSecond',
+  'tflops',
 ] as const satisfies readonly (keyof IterationEvent)[];
 
 export const insertIterationSql = `INSERT INTO iterations (${ITERATION_COLUMNS.join(', ')})
@@ -126,12 +159,32 @@ export function iterationRow(
 ): (number | string | null)[] {
   // Hot path (one call per iteration line): no closures; the writer passes the same `row` every time
   // (better-sqlite3 copies bound values), which spares the GC ~200 bytes per line.
-  row[0] = target.runId; row[1] = target.logSourceId; row[2] = ev.offset; row[3] = ev.line; row[4] = segment;
-  row[5] = 1; row[6] = ev.iteration; row[7] = ev.trainIters; row[8] = time.timeMs; row[9] = time.estimated ? 1 : 0;
-  row[10] = ev.consumedSamples; row[11] = ev.consumedTokens; row[12] = ev.iterationTimeMs; row[13] = ev.learningRate;
-  row[14] = ev.globalBatchSize; row[15] = ev.lmLoss; row[16] = ev.lossScale; row[17] = ev.gradNorm;
-  row[18] = ev.numZeros; row[19] = ev.skippedIterations; row[20] = ev.nanIterations; row[21] = ev.samplesPerSecond;
-  row[22] = ev.tflops; row[23] = ev.overhead ? 1 : 0; row[24] = ev.rank; row[25] = null;
+  row[0] = target.runId;
+  row[1] = target.logSourceId;
+  row[2] = ev.offset;
+  row[3] = ev.line;
+  row[4] = segment;
+  row[5] = 1;
+  row[6] = ev.iteration;
+  row[7] = ev.trainIters;
+  row[8] = time.timeMs;
+  row[9] = time.estimated ? 1 : 0;
+  row[10] = ev.consumedSamples;
+  row[11] = ev.consumedTokens;
+  row[12] = ev.iterationTimeMs;
+  row[13] = ev.learningRate;
+  row[14] = ev.globalBatchSize;
+  row[15] = ev.lmLoss;
+  row[16] = ev.lossScale;
+  row[17] = ev.gradNorm;
+  row[18] = ev.numZeros;
+  row[19] = ev.skippedIterations;
+  row[20] = ev.nanIterations;
+  row[21] = ev.samplesPerSecond;
+  row[22] = ev.tflops;
+  row[23] = ev.overhead ? 1 : 0;
+  row[24] = ev.rank;
+  row[25] = null;
   let extra: Record<string, number | string> | null = null;
   for (const key in ev.extra) {
     extra ??= {};
@@ -168,7 +221,8 @@ function prepareStatements(sqlite: Database.Database) {
       iteration, time_ms, time_estimated, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT DO NOTHING`),
     setRunSegment: sqlite.prepare('UPDATE runs SET segment_count = ?, config = ? WHERE id = ?'),
-    unanchored: sqlite.prepare(`SELECT id, byte_offset AS offset, iteration, iteration_time_ms AS iterationTimeMs FROM iterations
+    unanchored:
+      sqlite.prepare(`SELECT id, byte_offset AS offset, iteration, iteration_time_ms AS iterationTimeMs FROM iterations
       WHERE log_source_id = ? AND byte_offset >= ? AND byte_offset < ? AND time_ms IS NULL ORDER BY byte_offset DESC`),
     setTime: sqlite.prepare('UPDATE iterations SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     untimedValidations: sqlite.prepare(`SELECT id, byte_offset AS offset FROM validations
@@ -179,7 +233,8 @@ function prepareStatements(sqlite: Database.Database) {
     setEventTime: sqlite.prepare('UPDATE events SET time_ms = ?, time_estimated = 1 WHERE id = ?'),
     // Compare-and-set on the cursor: a second writer on the same source (an import while the server follows the
     // file) would have moved it, and its rows must not be interleaved with ours.
-    updateCursor: sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
+    updateCursor:
+      sqlite.prepare(`UPDATE log_sources SET byte_offset = ?, line = ?, size = max(size, ?), ingest_state = ?,
       updated_at = ? WHERE id = ? AND byte_offset = ? AND line = ?`),
   };
 }
@@ -198,12 +253,23 @@ interface Writer {
 }
 
 /** Opens a writer for one log source; its state (segment, clock) continues from what is committed. */
-export function createIngestWriter(sqlite: Database.Database, target: IngestTarget, options: IngestOptions): IngestWriter {
+export function createIngestWriter(
+  sqlite: Database.Database,
+  target: IngestTarget,
+  options: IngestOptions,
+): IngestWriter {
   const w: Writer = {
-    stmt: prepareStatements(sqlite), target, state: loadState(sqlite, target), estimate: options.timeSource === 'estimate',
-    now: options.now ?? Date.now, rowBuffer: new Array<number | string | null>(ITERATION_COLUMNS.length), clockMark: initialClock(),
+    stmt: prepareStatements(sqlite),
+    target,
+    state: loadState(sqlite, target),
+    estimate: options.timeSource === 'estimate',
+    now: options.now ?? Date.now,
+    rowBuffer: new Array<number | string | null>(ITERATION_COLUMNS.length),
+    clockMark: initialClock(),
   };
-  const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number) => commitBatch(w, events, cursor, fileSize));
+  const commitTx = sqlite.transaction((events: readonly LogEvent[], cursor: Cursor, fileSize: number) =>
+    commitBatch(w, events, cursor, fileSize),
+  );
   return {
     commit(events, cursor, fileSize = 0) {
       const before = structuredClone(w.state);
@@ -227,9 +293,21 @@ function commitBatch(w: Writer, events: readonly LogEvent[], cursor: Cursor, fil
     else insertEvent(w, ev, counts);
   }
   state.parserContext = cursor.context;
-  const persisted: PersistedState = { parserContext: cursor.context, clock: state.clock, lastIteration: state.lastIteration };
-  const moved = stmt.updateCursor.run(cursor.offset, cursor.line, fileSize, JSON.stringify(persisted), w.now(), target.logSourceId,
-    state.committed.offset, state.committed.line);
+  const persisted: PersistedState = {
+    parserContext: cursor.context,
+    clock: state.clock,
+    lastIteration: state.lastIteration,
+  };
+  const moved = stmt.updateCursor.run(
+    cursor.offset,
+    cursor.line,
+    fileSize,
+    JSON.stringify(persisted),
+    w.now(),
+    target.logSourceId,
+    state.committed.offset,
+    state.committed.line,
+  );
   if (moved.changes !== 1) throw new ConcurrentIngestError(target.logSourceId);
   state.committed = { offset: cursor.offset, line: cursor.line };
   return counts;
@@ -275,8 +353,20 @@ function insertValidation(w: Writer, ev: ValidationEvent, counts: CommitCounts):
   clockSave(state.clock, w.clockMark);
   const time = stampOther(w, null, ev.offset);
   const result = stmt.insertValidation.run(
-    target.runId, target.logSourceId, ev.offset, ev.line, state.segment, iteration, ev.iteration === null ? 1 : 0,
-    ev.group, ev.split, time.timeMs, time.estimated ? 1 : 0, nanToNull(ev.lmLoss), nanToNull(ev.ppl), extra,
+    target.runId,
+    target.logSourceId,
+    ev.offset,
+    ev.line,
+    state.segment,
+    iteration,
+    ev.iteration === null ? 1 : 0,
+    ev.group,
+    ev.split,
+    time.timeMs,
+    time.estimated ? 1 : 0,
+    nanToNull(ev.lmLoss),
+    nanToNull(ev.ppl),
+    extra,
   );
   if (result.changes === 0) {
     clockRestore(state.clock, w.clockMark);
@@ -302,8 +392,18 @@ function insertEvent(w: Writer, ev: OtherEvent, counts: CommitCounts): void {
   const { kind, iteration, message } = typedColumns(ev);
   const { type: _t, offset: _o, line: _l, ...payload } = ev;
   const result = stmt.insertEvent.run(
-    target.runId, target.logSourceId, ev.offset, ev.line, segment, ev.type, kind, iteration,
-    time.timeMs, time.estimated ? 1 : 0, message, toJsonText(payload),
+    target.runId,
+    target.logSourceId,
+    ev.offset,
+    ev.line,
+    segment,
+    ev.type,
+    kind,
+    iteration,
+    time.timeMs,
+    time.estimated ? 1 : 0,
+    message,
+    toJsonText(payload),
   );
   if (result.changes === 0) {
     clockRestore(state.clock, w.clockMark);
@@ -350,7 +450,8 @@ function fillBackwards(w: Writer, anchorOffset: number, anchorMs: number): void 
   // Other rows in the range take the time of the iteration logged just before them (else just after them).
   // Both lists are in file order, so one merged walk dates them all.
   const timeline = rows.map((r) => ({ offset: r.offset, timeMs: times.get(r.id) as number })).reverse();
-  const untimed = (select: Database.Statement) => select.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[];
+  const untimed = (select: Database.Statement) =>
+    select.all(target.logSourceId, from, anchorOffset) as { id: number; offset: number }[];
   dateInOrder(timeline, anchorMs, untimed(stmt.untimedValidations), stmt.setValidationTime);
   dateInOrder(timeline, anchorMs, untimed(stmt.untimedEvents), stmt.setEventTime);
 }
@@ -365,20 +466,30 @@ function dateInOrder(
   let i = 0;
   let t = timeline[0]?.timeMs ?? anchorMs;
   for (const r of untimed) {
-    while (i < timeline.length && (timeline[i] as { offset: number }).offset <= r.offset) t = (timeline[i++] as { timeMs: number }).timeMs;
+    while (i < timeline.length && (timeline[i] as { offset: number }).offset <= r.offset)
+      t = (timeline[i++] as { timeMs: number }).timeMs;
     set.run(t, r.id);
   }
 }
 
 function loadState(sqlite: Database.Database, target: IngestTarget): WriterState {
-  const run = sqlite.prepare('SELECT segment_count AS segment FROM runs WHERE id = ?').get(target.runId) as { segment: number } | undefined;
+  const run = sqlite.prepare('SELECT segment_count AS segment FROM runs WHERE id = ?').get(target.runId) as
+    { segment: number } | undefined;
   if (!run) throw new Error(`run ${target.runId} does not exist`);
-  const source = sqlite.prepare('SELECT ingest_state AS s, byte_offset AS offset, line FROM log_sources WHERE id = ? AND run_id = ?')
+  const source = sqlite
+    .prepare('SELECT ingest_state AS s, byte_offset AS offset, line FROM log_sources WHERE id = ? AND run_id = ?')
     .get(target.logSourceId, target.runId) as { s: string | null; offset: number; line: number } | undefined;
   if (!source) throw new Error(`log source ${target.logSourceId} of run ${target.runId} does not exist`);
-  const max = sqlite.prepare('SELECT max(iteration) AS m FROM iterations WHERE run_id = ? AND is_current = 1').get(target.runId) as { m: number | null };
+  const max = sqlite
+    .prepare('SELECT max(iteration) AS m FROM iterations WHERE run_id = ? AND is_current = 1')
+    .get(target.runId) as { m: number | null };
   const persisted = source.s ? (JSON.parse(source.s) as PersistedState) : initialPersistedState();
-  return { ...persisted, segment: run.segment, maxCurrentIteration: max.m, committed: { offset: source.offset, line: source.line } };
+  return {
+    ...persisted,
+    segment: run.segment,
+    maxCurrentIteration: max.m,
+    committed: { offset: source.offset, line: source.line },
+  };
 }
 
 export function initialPersistedState(): PersistedState {
@@ -386,10 +497,13 @@ export function initialPersistedState(): PersistedState {
 }
 
 /** The committed cursor of a log source, with the parser context to resume with. */
-export function readCursor(sqlite: Database.Database, logSourceId: number): { offset: number; line: number; context: ParserContext | null } {
-  const row = sqlite.prepare('SELECT byte_offset AS offset, line, ingest_state AS s FROM log_sources WHERE id = ?').get(logSourceId) as
-    | { offset: number; line: number; s: string | null }
-    | undefined;
+export function readCursor(
+  sqlite: Database.Database,
+  logSourceId: number,
+): { offset: number; line: number; context: ParserContext | null } {
+  const row = sqlite
+    .prepare('SELECT byte_offset AS offset, line, ingest_state AS s FROM log_sources WHERE id = ?')
+    .get(logSourceId) as { offset: number; line: number; s: string | null } | undefined;
   if (!row) throw new Error(`log source ${logSourceId} does not exist`);
   const persisted = row.s ? (JSON.parse(row.s) as PersistedState) : initialPersistedState();
   return { offset: row.offset, line: row.line, context: persisted.parserContext };

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { clockNow, clockOnCheckpointLoaded, clockOnIteration, clockOnRunStart, clockOnTimestamp, clockRestore, clockSave, initialClock, walkBackwards } from './timeEstimator.js';
+import {
+  clockNow,
+  clockOnCheckpointLoaded,
+  clockOnIteration,
+  clockOnRunStart,
+  clockOnTimestamp,
+  clockRestore,
+  clockSave,
+  initialClock,
+  walkBackwards,
+} from './timeEstimator.js';
 
 describe(walkBackwards.name, () => {
-  it('places the newest row at the anchor and steps back by the newer row\'s time × the iterations between', () => {
+  it("places the newest row at the anchor and steps back by the newer row's time × the iterations between", () => {
     const times = walkBackwards(
       [
         { id: 3, iteration: 30, iterationTimeMs: 100 },
@@ -11,7 +21,11 @@ describe(walkBackwards.name, () => {
       ],
       10_000,
     );
-    expect([...times]).toEqual([[3, 10_000], [2, 9_000], [1, 8_950]]);
+    expect([...times]).toEqual([
+      [3, 10_000],
+      [2, 9_000],
+      [1, 8_950],
+    ]);
   });
 
   it('does not move for an unknown or non-finite time, or for iterations that do not increase', () => {
@@ -23,7 +37,11 @@ describe(walkBackwards.name, () => {
       ],
       1_000,
     );
-    expect([...times]).toEqual([[3, 1_000], [2, 1_000], [1, 990]]);
+    expect([...times]).toEqual([
+      [3, 1_000],
+      [2, 1_000],
+      [1, 990],
+    ]);
   });
 });
 
@@ -36,7 +54,7 @@ describe(clockOnIteration.name, () => {
     expect(clockOnIteration(c, 111, 1_000, null, 10)).toEqual({ timeMs: 1_012_000, estimated: true }); // 10 iterations
   });
 
-  it('prefers the line\'s own timestamp, and leaves rows before any anchor unknown, remembering where they start', () => {
+  it("prefers the line's own timestamp, and leaves rows before any anchor unknown, remembering where they start", () => {
     const c = initialClock();
     expect(clockOnIteration(c, 1, 1_000, null, 40)).toEqual({ timeMs: null, estimated: false });
     expect(clockOnIteration(c, 2, 1_000, null, 80)).toEqual({ timeMs: null, estimated: false });
@@ -45,7 +63,7 @@ describe(clockOnIteration.name, () => {
     expect(clockOnIteration(c, 4, 1_000, null, 160)).toEqual({ timeMs: 6_000, estimated: true });
   });
 
-  it('forgets the previous process\'s clock at a run start', () => {
+  it("forgets the previous process's clock at a run start", () => {
     const c = initialClock();
     clockOnTimestamp(c, 1_000);
     clockOnRunStart(c);

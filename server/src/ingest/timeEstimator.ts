@@ -20,7 +20,12 @@ export interface StampedTime {
   estimated: boolean;
 }
 
-export const initialClock = (): ClockState => ({ anchorMs: null, anchorEstimated: false, anchorIteration: null, unanchoredFrom: null });
+export const initialClock = (): ClockState => ({
+  anchorMs: null,
+  anchorEstimated: false,
+  anchorIteration: null,
+  unanchoredFrom: null,
+});
 
 /**
  * Copies the walk's position into `mark` (a ClockState the caller keeps and reuses: no allocation per row).
@@ -86,7 +91,9 @@ export function clockOnIteration(
 
 /** Time of any other row: the current position of the walk. */
 export function clockNow(c: ClockState): StampedTime {
-  return c.anchorMs === null ? { timeMs: null, estimated: false } : { timeMs: c.anchorMs, estimated: c.anchorEstimated };
+  return c.anchorMs === null
+    ? { timeMs: null, estimated: false }
+    : { timeMs: c.anchorMs, estimated: c.anchorEstimated };
 }
 
 export interface UnanchoredRow {

@@ -30,10 +30,24 @@ export function slurmGpuProbe(shell: Shell, timeoutMs = PROBE_TIMEOUT_MS): GpuPr
   return {
     async sample(jobId, nodeCount) {
       const [id] = validateJobIds([jobId]);
-      if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 100_000) throw new RangeError(`node count ${nodeCount} is not a positive integer`);
+      if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 100_000)
+        throw new RangeError(`node count ${nodeCount} is not a positive integer`);
       // --label prefixes each line with its task; --quiet keeps srun's progress notes out of stderr.
-      const r = await shell.exec(['srun', `--jobid=${id}`, '--overlap', `--nodes=${nodeCount}`, '--ntasks-per-node=1', '--label', '--quiet',
-        'sh', '-c', GPU_PROBE_SCRIPT], { timeoutMs });
+      const r = await shell.exec(
+        [
+          'srun',
+          `--jobid=${id}`,
+          '--overlap',
+          `--nodes=${nodeCount}`,
+          '--ntasks-per-node=1',
+          '--label',
+          '--quiet',
+          'sh',
+          '-c',
+          GPU_PROBE_SCRIPT,
+        ],
+        { timeoutMs },
+      );
       return { parse: parseGpuProbe(r.stdout), exitCode: r.code, stderr: r.stderr };
     },
   };
@@ -53,7 +67,9 @@ export function localGpuProbe(o: LocalGpuProbeOptions): GpuProbe {
       const [id = ''] = validateJobIds([jobId]);
       const path = [process.env.PATH ?? '/usr/bin:/bin', ...(o.fallbackPath ? [o.fallbackPath] : [])].join(':');
       // The variables a Slurm step would have, so nvidia-smi wrappers (and the fake) see the same job.
-      const shell = new LocalShell({ env: { PATH: path, SLURMD_NODENAME: o.nodeName, SLURM_JOB_ID: id, SLURM_NODEID: '0' } });
+      const shell = new LocalShell({
+        env: { PATH: path, SLURMD_NODENAME: o.nodeName, SLURM_JOB_ID: id, SLURM_NODEID: '0' },
+      });
       const r = await shell.exec(['sh', '-c', GPU_PROBE_SCRIPT], { timeoutMs: o.timeoutMs ?? PROBE_TIMEOUT_MS });
       return { parse: parseGpuProbe(r.stdout), exitCode: r.code, stderr: r.stderr };
     },

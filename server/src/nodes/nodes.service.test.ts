@@ -22,14 +22,36 @@ import type { GpuProbe } from './gpuProbe.js';
 import { createNodesService, type NodesService } from './nodes.service.js';
 
 const logger = pino({ level: 'silent' });
-const node = (name: string, state: string, reason: string | null = null): NodeStatus =>
-  ({ name, state, rawState: state, notResponding: false, cpus: 4, memoryMb: 4000, gpus: 8, reason });
+const node = (name: string, state: string, reason: string | null = null): NodeStatus => ({
+  name,
+  state,
+  rawState: state,
+  notResponding: false,
+  cpus: 4,
+  memoryMb: 4000,
+  gpus: 8,
+  reason,
+});
 const row = (i: number, clock: number) => `${i}, NVIDIA A100-SXM4-80GB, 97, 70000, 81920, 60, 300.00, ${clock}`;
-const GPU_TEXT = ['0: node=c1', '1: node=c3', '0: ' + row(0, 1410), '0: ' + row(1, 1410), '1: ' + row(0, 1410), '1: ' + row(1, 915), '0: exit=0', '1: exit=0'].join('\n');
+const GPU_TEXT = [
+  '0: node=c1',
+  '1: node=c3',
+  '0: ' + row(0, 1410),
+  '0: ' + row(1, 1410),
+  '1: ' + row(0, 1410),
+  '1: ' + row(1, 915),
+  '0: exit=0',
+  '1: exit=0',
+].join('\n');
 
 class FakeBackend implements Pick<ClusterBackend, 'nodes' | 'status' | 'jobNodes'> {
   calls = { nodes: 0, status: [] as string[][], jobNodes: 0 };
-  cluster = [node('c1', 'allocated'), node('c2', 'drained', 'GPU ECC errors'), node('c3', 'allocated'), node('c4', 'idle')];
+  cluster = [
+    node('c1', 'allocated'),
+    node('c2', 'drained', 'GPU ECC errors'),
+    node('c3', 'allocated'),
+    node('c4', 'idle'),
+  ];
   jobs: JobStatus[] = [];
   async nodes() {
     this.calls.nodes++;
@@ -57,9 +79,24 @@ class FakeProbe implements GpuProbe {
 }
 
 const runningJob = (jobId: string, nodes: string[]): JobStatus => ({
-  id: jobId, jobId, arrayJobId: null, arrayTaskId: null, name: 'tr', state: 'RUNNING', reason: null, nodeList: nodes.join(','), nodes,
-  partition: 'gpu', submitTime: null, startTime: null, endTime: null, elapsedSeconds: 10, timeLimitSeconds: null, nodeCount: nodes.length,
-  exitCode: null, exitSignal: null,
+  id: jobId,
+  jobId,
+  arrayJobId: null,
+  arrayTaskId: null,
+  name: 'tr',
+  state: 'RUNNING',
+  reason: null,
+  nodeList: nodes.join(','),
+  nodes,
+  partition: 'gpu',
+  submitTime: null,
+  startTime: null,
+  endTime: null,
+  elapsedSeconds: 10,
+  timeLimitSeconds: null,
+  nodeCount: nodes.length,
+  exitCode: null,
+  exitSignal: null,
 });
 
 let conn: OpenDatabase;
@@ -72,7 +109,9 @@ let base: string;
 let runId: number;
 
 function addJob(run: number, jobId: string, state: string, nodeList: string | null): void {
-  conn.sqlite.prepare('INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, updated_at) VALUES (?, ?, ?, ?, 0)').run(run, jobId, state, nodeList);
+  conn.sqlite
+    .prepare('INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, updated_at) VALUES (?, ?, ?, ?, 0)')
+    .run(run, jobId, state, nodeList);
 }
 
 /** The run's log through the real parser and ingest path: failures carry the nodes the parser found. */
@@ -80,8 +119,11 @@ function ingest(run: string, text: string): number {
   const source = registerFollowedFile(conn.db, run, `/logs/${run}.txt`);
   const parser = createLogParser();
   const events = [...parser.push(Buffer.from(text)), ...parser.end()];
-  createIngestWriter(conn.sqlite, { runId: source.runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 })
-    .commit(events, parser.resumePoint);
+  createIngestWriter(
+    conn.sqlite,
+    { runId: source.runId, logSourceId: source.id },
+    { timeSource: 'arrival', now: () => 1_700_000_000_000 },
+  ).commit(events, parser.resumePoint);
   return source.runId;
 }
 
@@ -111,7 +153,14 @@ beforeEach(async () => {
   addJob(runId, '41', 'NODE_FAIL', 'c[1-2]');
   addJob(runId, '42', 'RUNNING', 'c1,c3');
   backend.jobs = [runningJob('42', ['c1', 'c3'])];
-  service = createNodesService({ repos: createRepositories(conn.sqlite), backend, gpuProbe: probe, logger, now: () => clock, pollMs: 60_000 });
+  service = createNodesService({
+    repos: createRepositories(conn.sqlite),
+    backend,
+    gpuProbe: probe,
+    logger,
+    now: () => clock,
+    pollMs: 60_000,
+  });
   await start(service);
 });
 afterEach(async () => {
@@ -125,7 +174,9 @@ describe('GET /api/runs/:id/nodes', () => {
     const body = await nodesOf(runId);
     expect(body.job).toEqual({ jobId: '42', state: 'RUNNING' });
     expect(body.nodes.map((n) => [n.name, n.inJob, n.slurm?.state, n.suspect?.kind ?? null, n.gpus.length])).toEqual([
-      ['c1', true, 'allocated', null, 2], ['c3', true, 'allocated', null, 2], ['c2', false, 'drained', 'node_failure', 0],
+      ['c1', true, 'allocated', null, 2],
+      ['c3', true, 'allocated', null, 2],
+      ['c2', false, 'drained', 'node_failure', 0],
     ]);
     expect(body.nodes[2]?.slurm?.reason).toBe('GPU ECC errors');
     expect(body.nodes[2]?.suspect).toMatchObject({ message: 'srun: error: Node failure on c2', count: 1 });
@@ -149,7 +200,14 @@ describe('GET /api/runs/:id/nodes', () => {
   });
 
   it('polls on a timer only while someone watches the run', async () => {
-    const timed = createNodesService({ repos: createRepositories(conn.sqlite), backend, gpuProbe: probe, logger, pollMs: 30, watchTtlMs: 200 });
+    const timed = createNodesService({
+      repos: createRepositories(conn.sqlite),
+      backend,
+      gpuProbe: probe,
+      logger,
+      pollMs: 30,
+      watchTtlMs: 200,
+    });
     timed.start();
     await timed.forRun(runId);
     await new Promise((r) => setTimeout(r, 150));
@@ -163,8 +221,12 @@ describe('GET /api/runs/:id/nodes', () => {
   });
 
   it('says once that nvidia-smi is missing, and does not ask again until the retry delay', async () => {
-    probe.text = '0: node=c1\n1: node=c3\n0: sh: 1: nvidia-smi: not found\n0: exit=127\n1: sh: 1: nvidia-smi: not found\n1: exit=127';
-    expect((await nodesOf(runId)).gpu).toMatchObject({ state: 'unavailable', reason: 'nvidia-smi not found on c1, c3' });
+    probe.text =
+      '0: node=c1\n1: node=c3\n0: sh: 1: nvidia-smi: not found\n0: exit=127\n1: sh: 1: nvidia-smi: not found\n1: exit=127';
+    expect((await nodesOf(runId)).gpu).toMatchObject({
+      state: 'unavailable',
+      reason: 'nvidia-smi not found on c1, c3',
+    });
     clock += 60_000;
     await service.poll();
     expect(probe.calls).toHaveLength(1);
@@ -191,7 +253,10 @@ describe('GET /api/runs/:id/nodes', () => {
     const body = await nodesOf(evil);
     expect(backend.calls.status.flat()).not.toContain('42; touch /tmp/pwned');
     expect(probe.calls).toEqual([]);
-    expect(body.gpu).toMatchObject({ state: 'unavailable', reason: 'job id "42; touch /tmp/pwned" is not a Slurm job id' });
+    expect(body.gpu).toMatchObject({
+      state: 'unavailable',
+      reason: 'job id "42; touch /tmp/pwned" is not a Slurm job id',
+    });
     expect(body.nodes.map((n) => n.name)).toEqual(['c1']);
   });
 
@@ -212,8 +277,14 @@ describe('GET /api/runs/:id/nodes', () => {
   });
 
   it('refuses bad run ids with JSON errors', async () => {
-    expect(await get('/api/runs/abc/nodes')).toEqual({ status: 400, body: { code: 'invalid_request', message: 'run id must be a positive integer' } });
-    expect(await get('/api/runs/999/nodes')).toEqual({ status: 404, body: { code: 'not_found', message: 'run 999 does not exist' } });
+    expect(await get('/api/runs/abc/nodes')).toEqual({
+      status: 400,
+      body: { code: 'invalid_request', message: 'run id must be a positive integer' },
+    });
+    expect(await get('/api/runs/999/nodes')).toEqual({
+      status: 404,
+      body: { code: 'not_found', message: 'run 999 does not exist' },
+    });
     expect(backend.calls.nodes).toBe(0);
   });
 

@@ -62,11 +62,14 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   const watchTtlMs = o.watchTtlMs ?? 60_000;
   const runs = new Map<number, WatchedRun>();
   const gpus = new Map<string, GpuResult>();
-  let cluster: { nodes: Map<string, NodeStatus>; atMs: number | null; error: string | null } = { nodes: new Map(), atMs: null, error: null };
+  let cluster: { nodes: Map<string, NodeStatus>; atMs: number | null; error: string | null } = {
+    nodes: new Map(),
+    atMs: null,
+    error: null,
+  };
   let gpuBlocked: { untilMs: number; reason: string } | null = null;
   let inflight: Promise<void> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
-
 
   async function pollOnce(): Promise<void> {
     const t = now();
@@ -93,10 +96,18 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
       const status = live?.jobs.find((j) => j.id === row.jobId || j.jobId === row.jobId);
       const state = status?.state ?? row.state;
       let nodes = status?.nodes.length ? status.nodes : expandHostlist(row.nodeList);
-      if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId)) nodes = await o.backend.jobNodes(row.jobId).catch(() => []);
+      if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId))
+        nodes = await o.backend.jobNodes(row.jobId).catch(() => []);
       w.job = { jobId: row.jobId, state, nodes };
-      const none = (gpuState: GpuMetricsState, reason: string): GpuResult => ({ state: gpuState, reason, byNode: new Map(), skippedLines: 0, atMs: t });
-      if (!JOB_ID.test(row.jobId)) gpus.set(row.jobId, none('unavailable', `job id ${JSON.stringify(row.jobId)} is not a Slurm job id`));
+      const none = (gpuState: GpuMetricsState, reason: string): GpuResult => ({
+        state: gpuState,
+        reason,
+        byNode: new Map(),
+        skippedLines: 0,
+        atMs: t,
+      });
+      if (!JOB_ID.test(row.jobId))
+        gpus.set(row.jobId, none('unavailable', `job id ${JSON.stringify(row.jobId)} is not a Slurm job id`));
       else if (RUNNING.has(state) && nodes.length) running.set(row.jobId, nodes);
       else gpus.set(row.jobId, none('not_running', `job ${row.jobId} is ${state}`));
     }
@@ -104,8 +115,14 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   }
 
   async function sampleGpus(jobId: string, nodes: string[], t: number): Promise<GpuResult> {
-    const unavailable = (reason: string): GpuResult => ({ state: 'unavailable', reason, byNode: new Map(), skippedLines: 0, atMs: t });
-    if (!o.gpuProbe) return unavailable('this scheduler offers no way to query the nodes\' GPUs');
+    const unavailable = (reason: string): GpuResult => ({
+      state: 'unavailable',
+      reason,
+      byNode: new Map(),
+      skippedLines: 0,
+      atMs: t,
+    });
+    if (!o.gpuProbe) return unavailable("this scheduler offers no way to query the nodes' GPUs");
     if (gpuBlocked && t < gpuBlocked.untilMs) return unavailable(gpuBlocked.reason);
     try {
       const out = await o.gpuProbe.sample(jobId, nodes.length);
@@ -115,7 +132,8 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
       }
       const summary = summarizeGpuProbe(out.parse);
       if (summary.state === 'unavailable') {
-        if (gpuBlocked?.reason !== summary.reason) o.logger.warn({ jobId, reason: summary.reason, retryMs: gpuRetryMs }, 'GPU metrics unavailable');
+        if (gpuBlocked?.reason !== summary.reason)
+          o.logger.warn({ jobId, reason: summary.reason, retryMs: gpuRetryMs }, 'GPU metrics unavailable');
         gpuBlocked = { untilMs: t + gpuRetryMs, reason: summary.reason };
         return unavailable(summary.reason);
       }
@@ -125,10 +143,12 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
         const node = h.node ?? nodes[Number(h.task)] ?? null; // --ntasks-per-node=1: task i runs on the i-th node
         if (node && h.gpus.length) byNode.set(node, h.gpus);
       }
-      if (out.parse.skipped.length) o.logger.warn({ jobId, skipped: out.parse.skipped.slice(0, 3) }, 'nvidia-smi lines skipped');
+      if (out.parse.skipped.length)
+        o.logger.warn({ jobId, skipped: out.parse.skipped.slice(0, 3) }, 'nvidia-smi lines skipped');
       return { state: 'ok', reason: summary.reason, byNode, skippedLines: out.parse.skipped.length, atMs: t };
     } catch (err) {
-      if (err instanceof InvalidSubmitSpecError) return unavailable(`job id ${JSON.stringify(jobId)} is not a Slurm job id`);
+      if (err instanceof InvalidSubmitSpecError)
+        return unavailable(`job id ${JSON.stringify(jobId)} is not a Slurm job id`);
       return unavailable(`GPU probe failed: ${(err as Error).message}`);
     }
   }
@@ -145,7 +165,13 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
     const named: FailureNaming[] = rows.map((r) => {
       const p = safeJson(r.payload);
       const nodes = Array.isArray(p.nodes) ? p.nodes.filter((n): n is string => typeof n === 'string') : [];
-      return { kind: r.kind ?? 'unknown', timeMs: r.timeMs, message: r.message ?? '', nodes, shutdownNoise: p.shutdownNoise === true };
+      return {
+        kind: r.kind ?? 'unknown',
+        timeMs: r.timeMs,
+        message: r.message ?? '',
+        nodes,
+        shutdownNoise: p.shutdownNoise === true,
+      };
     });
     return suspectsFromFailures(named);
   }
@@ -154,14 +180,24 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
     const w = runs.get(runId);
     const job = w?.job ?? null;
     const gpu = job ? gpus.get(job.jobId) : undefined;
-    const nodes = buildNodeTiles({ jobNodes: job?.nodes ?? [], cluster: cluster.nodes, suspects: suspects(runId), gpusByNode: gpu?.byNode ?? new Map() });
+    const nodes = buildNodeTiles({
+      jobNodes: job?.nodes ?? [],
+      cluster: cluster.nodes,
+      suspects: suspects(runId),
+      gpusByNode: gpu?.byNode ?? new Map(),
+    });
     return {
       runId,
       job: job ? { jobId: job.jobId, state: job.state } : null,
       nodes,
       gpu: gpu
         ? { state: gpu.state, reason: gpu.reason, sampledAtMs: gpu.atMs, skippedLines: gpu.skippedLines }
-        : { state: job ? 'pending' : 'not_running', reason: job ? null : 'the run has no job', sampledAtMs: null, skippedLines: 0 },
+        : {
+            state: job ? 'pending' : 'not_running',
+            reason: job ? null : 'the run has no job',
+            sampledAtMs: null,
+            skippedLines: 0,
+          },
       slurm: { sampledAtMs: cluster.atMs, error: cluster.error },
       nowMs: now(),
     };
@@ -178,7 +214,10 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
     },
     poll,
     start() {
-      timer ??= setInterval(() => void poll().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'nodes poll failed')), pollMs);
+      timer ??= setInterval(
+        () => void poll().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'nodes poll failed')),
+        pollMs,
+      );
       timer.unref();
     },
     async stop() {

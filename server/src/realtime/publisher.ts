@@ -25,7 +25,10 @@ export interface Publisher {
   seq(runId: number): number;
 }
 
-export function createPublisher(sqlite: Database.Database, emit: (runId: number, batch: PointsBatch) => void): Publisher {
+export function createPublisher(
+  sqlite: Database.Database,
+  emit: (runId: number, batch: PointsBatch) => void,
+): Publisher {
   const published = new Map<number, number>();
   const ensure = (runId: number): number => {
     let seq = published.get(runId);
@@ -48,7 +51,11 @@ export function createPublisher(sqlite: Database.Database, emit: (runId: number,
       const from = ensure(runId);
       const upTo = lastRowId(sqlite, runId);
       if (upTo <= from) return;
-      for (let batch = page(runId, from, upTo, MAX_POINTS_PER_BATCH, false); batch; batch = page(runId, batch.seq, upTo, MAX_POINTS_PER_BATCH, false)) {
+      for (
+        let batch = page(runId, from, upTo, MAX_POINTS_PER_BATCH, false);
+        batch;
+        batch = page(runId, batch.seq, upTo, MAX_POINTS_PER_BATCH, false)
+      ) {
         emit(runId, batch);
       }
       published.set(runId, upTo);

@@ -64,10 +64,18 @@ beforeAll(async () => {
   publisher = createPublisher(conn.sqlite, (id, b) => emit(id, b));
   // Bounded sizes: pages of 4 rows, a replay of at most 30, so a few dozen rows exercise every bound.
   io = attachRealtime(http, {
-    publisher, logger: pino({ level: 'silent' }), runExists: (id) => id < 100,
+    publisher,
+    logger: pino({ level: 'silent' }),
+    runExists: (id) => id < 100,
     limits: {
-      replayPageRows: PAGE, maxReplayRows: MAX_REPLAY, subscribesPerWindow: 5, subscribeWindowMs: 600_000,
-      maxRoomsPerSocket: 2, maxBufferedBytes: 256 << 10, slowChecks: 2, bufferCheckMs: 50,
+      replayPageRows: PAGE,
+      maxReplayRows: MAX_REPLAY,
+      subscribesPerWindow: 5,
+      subscribeWindowMs: 600_000,
+      maxRoomsPerSocket: 2,
+      maxBufferedBytes: 256 << 10,
+      slowChecks: 2,
+      bufferCheckMs: 50,
     },
   });
   emit = roomEmitters(io).points;
@@ -149,7 +157,12 @@ describe('socket.io stream', () => {
     while (next <= MAX_REPLAY + 5) ingest(1);
     const e = await client();
     const ack = await subscribe(e, { runId, afterSeq: 0 });
-    expect(ack).toEqual({ ok: false, code: 'resync', seq: publisher.seq(runId), message: expect.stringContaining('REST') });
+    expect(ack).toEqual({
+      ok: false,
+      code: 'resync',
+      seq: publisher.seq(runId),
+      message: expect.stringContaining('REST'),
+    });
     ingest(1);
     await settle();
     expect(batches.get(e)).toEqual([]);

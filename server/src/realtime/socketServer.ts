@@ -105,28 +105,44 @@ export function attachRealtime(http: HttpServer, deps: RealtimeDeps): RealtimeSe
 
 type SubscribeDeps = RealtimeDeps & { turn: () => Promise<void> };
 
-async function subscribe(socket: RealtimeSocket, state: SocketState, raw: unknown, deps: SubscribeDeps, limits: RealtimeLimits): Promise<Ack> {
+async function subscribe(
+  socket: RealtimeSocket,
+  state: SocketState,
+  raw: unknown,
+  deps: SubscribeDeps,
+  limits: RealtimeLimits,
+): Promise<Ack> {
   const parsed = subscribeRequestSchema.safeParse(raw);
   if (!parsed.success) return invalid(parsed.error.issues[0]?.message ?? 'invalid request');
   const { runId, afterSeq } = parsed.data;
   const now = Date.now();
   if (now - state.windowStart >= limits.subscribeWindowMs) Object.assign(state, { windowStart: now, subscribes: 0 });
   if (++state.subscribes > limits.subscribesPerWindow) {
-    return { ok: false, code: 'rate_limited', message: `more than ${limits.subscribesPerWindow} subscribes in ${limits.subscribeWindowMs} ms: wait, then subscribe again` };
+    return {
+      ok: false,
+      code: 'rate_limited',
+      message: `more than ${limits.subscribesPerWindow} subscribes in ${limits.subscribeWindowMs} ms: wait, then subscribe again`,
+    };
   }
-  if (state.replaying) return { ok: false, code: 'busy', message: 'the previous subscribe is still replaying: wait for its answer' };
+  if (state.replaying)
+    return { ok: false, code: 'busy', message: 'the previous subscribe is still replaying: wait for its answer' };
   if (!deps.runExists(runId)) return { ok: false, code: 'not_found', message: `run ${runId} does not exist` };
   const room = runRoom(runId);
   const held = [...socket.rooms].filter((r) => r.startsWith('run:') && r !== room).length;
   if (held >= limits.maxRoomsPerSocket) {
-    return { ok: false, code: 'too_many_rooms', message: `already subscribed to ${held} runs (at most ${limits.maxRoomsPerSocket}): unsubscribe from one first` };
+    return {
+      ok: false,
+      code: 'too_many_rooms',
+      message: `already subscribed to ${held} runs (at most ${limits.maxRoomsPerSocket}): unsubscribe from one first`,
+    };
   }
   const { publisher } = deps;
   if (afterSeq !== undefined) {
     // While replaying, the socket is out of the room: live batches would otherwise arrive ahead of the replay
     // and look like a gap to the client.
     void socket.leave(room);
-    if (publisher.behind(runId, afterSeq, limits.maxReplayRows + 1) > limits.maxReplayRows) return resync(runId, publisher, limits);
+    if (publisher.behind(runId, afterSeq, limits.maxReplayRows + 1) > limits.maxReplayRows)
+      return resync(runId, publisher, limits);
     state.replaying = true;
     try {
       const outcome = await replay(socket, runId, afterSeq, deps, limits);
@@ -147,7 +163,13 @@ async function subscribe(socket: RealtimeSocket, state: SocketState, raw: unknow
  * them. Gives up ('resync') when a run ingesting faster than the client reads has made it send more than
  * maxReplayRows, and stops when the socket goes.
  */
-async function replay(socket: RealtimeSocket, runId: number, afterSeq: number, deps: SubscribeDeps, limits: RealtimeLimits): Promise<{ joinedAt: number } | 'resync' | 'gone'> {
+async function replay(
+  socket: RealtimeSocket,
+  runId: number,
+  afterSeq: number,
+  deps: SubscribeDeps,
+  limits: RealtimeLimits,
+): Promise<{ joinedAt: number } | 'resync' | 'gone'> {
   const { publisher } = deps;
   let prev = afterSeq;
   let sent = 0;
@@ -179,25 +201,29 @@ function createTurns(): () => Promise<void> {
     scheduled = waiting.length > 0;
     if (scheduled) setImmediate(pump);
   };
-  return () => new Promise<void>((resolve) => {
-    waiting.push(resolve);
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(pump);
-    }
-  });
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(pump);
+      }
+    });
 }
 
 function resync(runId: number, publisher: Publisher, limits: RealtimeLimits): Ack {
   return {
-    ok: false, code: 'resync', seq: publisher.seq(runId),
+    ok: false,
+    code: 'resync',
+    seq: publisher.seq(runId),
     message: `more than ${limits.maxReplayRows} points behind: load the series over REST, then subscribe with its seq`,
   };
 }
 
 /** Waits until the socket's send buffer is down to `lowWater` (or the socket is gone). */
 async function drained(socket: RealtimeSocket, lowWater: number): Promise<void> {
-  while (!socket.disconnected && bufferedBytes(socket) > lowWater) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!socket.disconnected && bufferedBytes(socket) > lowWater)
+    await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /**
@@ -235,7 +261,12 @@ function drop(socket: RealtimeSocket): void {
   else engine.close(true);
 }
 
-function dropSlowSockets(io: RealtimeServer, states: Map<string, SocketState>, limits: RealtimeLimits, logger: Logger): void {
+function dropSlowSockets(
+  io: RealtimeServer,
+  states: Map<string, SocketState>,
+  limits: RealtimeLimits,
+  logger: Logger,
+): void {
   for (const socket of io.sockets.sockets.values()) {
     const state = states.get(socket.id);
     if (!state) continue;
@@ -255,7 +286,8 @@ function invalid(message: string): Ack {
 /** Emit helpers bound to a server, for the publisher and the followers. */
 export function roomEmitters(io: RealtimeServer) {
   return {
-    points: (runId: number, batch: Parameters<ServerToClientEvents['points']>[0]) => io.to(runRoom(runId)).emit('points', batch),
+    points: (runId: number, batch: Parameters<ServerToClientEvents['points']>[0]) =>
+      io.to(runRoom(runId)).emit('points', batch),
     status: (status: FollowStatus) => io.to(runRoom(status.runId)).emit('follow_status', status),
   };
 }

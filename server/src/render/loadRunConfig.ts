@@ -3,7 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  applyClusterProfile, isPresetName, parseRunConfigText, PRESETS, validateRunConfig,
+  applyClusterProfile,
+  isPresetName,
+  parseRunConfigText,
+  PRESETS,
+  validateRunConfig,
 } from '@trainboard/shared/runconfig/index';
 import type { ConfigIssue, ParseResult, ValidationResult } from '@trainboard/shared/runconfig/index';
 import { loadClusterProfiles } from './templates.js';
@@ -35,8 +39,19 @@ export async function loadRunConfig(source: RunConfigSource, templatesDir?: stri
 async function readRaw(source: RunConfigSource): Promise<ParseResult> {
   if ('preset' in source) {
     if (!isPresetName(source.preset)) {
-      return { ok: false, issues: [{ severity: 'error', rule: 'preset', path: '--preset', value: source.preset,
-        why: 'no preset has this name', fix: `use one of: ${Object.keys(PRESETS).join(', ')}` }] };
+      return {
+        ok: false,
+        issues: [
+          {
+            severity: 'error',
+            rule: 'preset',
+            path: '--preset',
+            value: source.preset,
+            why: 'no preset has this name',
+            fix: `use one of: ${Object.keys(PRESETS).join(', ')}`,
+          },
+        ],
+      };
     }
     return { ok: true, value: PRESETS[source.preset] };
   }
@@ -44,7 +59,15 @@ async function readRaw(source: RunConfigSource): Promise<ParseResult> {
   try {
     text = await readFile(source.file, 'utf8');
   } catch (error) {
-    return { ok: false, issues: [fileIssue(`cannot read ${source.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'check the path')] };
+    return {
+      ok: false,
+      issues: [
+        fileIssue(
+          `cannot read ${source.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          'check the path',
+        ),
+      ],
+    };
   }
   const format = path.extname(source.file).toLowerCase() === '.json' ? 'json' : 'yaml';
   return parseRunConfigText(text, format);

@@ -16,14 +16,24 @@ const fakeTrainer = { fakeTrainerPath: '/opt/fake/pretrain_gpt.py', secondsPerIt
 
 describe('renderRunConfig', () => {
   it('merges a preset over its cluster profile, as a config file is', async () => {
-    const r = await renderRunConfig({ source: { preset: 'demo' }, template: 'fake-trainer', fakeTrainer, templatesDir });
+    const r = await renderRunConfig({
+      source: { preset: 'demo' },
+      template: 'fake-trainer',
+      fakeTrainer,
+      templatesDir,
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     expect(r.config.env.TRAINBOARD_PROFILE_MARK).toBe('from-the-profile');
     expect(r.rendered.files[r.rendered.scriptName]).toContain('TRAINBOARD_PROFILE_MARK');
   });
 
   it('sets cluster values over the config before the profile, and the preset still wins over the profile', async () => {
-    const r = await renderRunConfig({ source: { preset: 'demo', cluster: { partition: 'gpu_p5' } }, template: 'fake-trainer', fakeTrainer, templatesDir });
+    const r = await renderRunConfig({
+      source: { preset: 'demo', cluster: { partition: 'gpu_p5' } },
+      template: 'fake-trainer',
+      fakeTrainer,
+      templatesDir,
+    });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     expect(r.config.cluster.partition).toBe('gpu_p5');
     expect(r.config.cluster.gpusPerNode).toBe(4); // the preset's 4, not the generic profile's 8
@@ -31,7 +41,12 @@ describe('renderRunConfig', () => {
   });
 
   it('refuses an invalid config with its findings and renders nothing', async () => {
-    const r = await renderRunConfig({ source: { preset: 'demo', cluster: { nodes: 0 } }, template: 'fake-trainer', fakeTrainer, templatesDir });
+    const r = await renderRunConfig({
+      source: { preset: 'demo', cluster: { nodes: 0 } },
+      template: 'fake-trainer',
+      fakeTrainer,
+      templatesDir,
+    });
     expect(r.ok).toBe(false);
     expect(r.issues.some((i) => i.severity === 'error' && i.path === 'cluster.nodes')).toBe(true);
     expect('rendered' in r).toBe(false);

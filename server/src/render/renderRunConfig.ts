@@ -2,7 +2,14 @@
 // validate, plan, then render the template. `trainboard render` and the demo's job both go through it, so a preset
 // renders the same script from either.
 import { renderRun } from '@trainboard/shared/runconfig/index';
-import type { ConfigIssue, FakeTrainerOptions, RenderedRun, RunConfig, RunPlan, TemplateName } from '@trainboard/shared/runconfig/index';
+import type {
+  ConfigIssue,
+  FakeTrainerOptions,
+  RenderedRun,
+  RunConfig,
+  RunPlan,
+  TemplateName,
+} from '@trainboard/shared/runconfig/index';
 import { loadRunConfig, type RunConfigSource } from './loadRunConfig.js';
 import { readTemplate } from './templates.js';
 

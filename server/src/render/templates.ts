@@ -10,9 +10,14 @@ import type { ClusterProfile, TemplateName } from '@trainboard/shared/runconfig/
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../../slurm-templates/', import.meta.url));
 
 /** The fake trainer in this checkout, used as the default path in rendered fake-trainer scripts. */
-export const FAKE_TRAINER_PATH = fileURLToPath(new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url));
+export const FAKE_TRAINER_PATH = fileURLToPath(
+  new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url),
+);
 
-export async function readTemplate(name: TemplateName, dir = TEMPLATES_DIR): Promise<{ name: TemplateName; text: string }> {
+export async function readTemplate(
+  name: TemplateName,
+  dir = TEMPLATES_DIR,
+): Promise<{ name: TemplateName; text: string }> {
   return { name, text: await readFile(path.join(dir, `${name}.slurm.tmpl`), 'utf8') };
 }
 

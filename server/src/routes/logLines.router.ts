@@ -33,13 +33,22 @@ const querySchema = z.object({
   length: z.coerce.number().int().min(1).max(LOG_WINDOW_BYTES).default(LOG_WINDOW_BYTES),
 });
 
-export function logLinesRouter(repos: Pick<Repositories, 'runs' | 'iterations' | 'logSources'>, files: RemoteFiles = localFiles(), slots: Slots = createSlots(DEFAULT_LOG_WINDOW_SLOTS)): Router {
+export function logLinesRouter(
+  repos: Pick<Repositories, 'runs' | 'iterations' | 'logSources'>,
+  files: RemoteFiles = localFiles(),
+  slots: Slots = createSlots(DEFAULT_LOG_WINDOW_SLOTS),
+): Router {
   const router = Router();
   const runIdOf = runIdReader(repos.runs);
   router.get('/api/runs/:id/log', async (req, res) => {
     const runId = runIdOf(req);
     const q = querySchema.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!q.success)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     if ([q.data.offset, q.data.iteration, q.data.around].filter((v) => v !== undefined).length > 1) {
       throw new HttpError(400, 'invalid_request', 'give at most one of offset, iteration and around');
     }
@@ -82,10 +91,21 @@ export function logLinesRouter(repos: Pick<Repositories, 'runs' | 'iterations' |
           // The line holding the offset (an iteration's line starts at it; a match may point anywhere in its line).
           for (let i = 0; i < lines.length; i++) {
             at += Buffer.byteLength(lines[i] as string) + 1;
-            if (at > focusOffset) { focus = i; break; }
+            if (at > focusOffset) {
+              focus = i;
+              break;
+            }
           }
         }
-        const window: LogWindow = { sourceId, path, size, start: start + skip, end: start + skip + text.length, lines, focus };
+        const window: LogWindow = {
+          sourceId,
+          path,
+          size,
+          start: start + skip,
+          end: start + skip + text.length,
+          lines,
+          focus,
+        };
         res.json(window);
       } finally {
         await handle.close();

@@ -31,7 +31,12 @@ export interface SearchBudget {
   maxLineBytes: number;
 }
 
-export const DEFAULT_SEARCH_BUDGET: SearchBudget = { chunkBytes: SEARCH_CHUNK_BYTES, maxBytes: 64 * 1024 * 1024, maxMs: 2_000, maxLineBytes: MAX_CARRY_BYTES };
+export const DEFAULT_SEARCH_BUDGET: SearchBudget = {
+  chunkBytes: SEARCH_CHUNK_BYTES,
+  maxBytes: 64 * 1024 * 1024,
+  maxMs: 2_000,
+  maxLineBytes: MAX_CARRY_BYTES,
+};
 
 /**
  * Searches running at once in this server, and waiting for a turn. One search holds up to a chunk, a carried line
@@ -41,7 +46,11 @@ export const DEFAULT_SEARCH_BUDGET: SearchBudget = { chunkBytes: SEARCH_CHUNK_BY
 export const DEFAULT_SEARCH_SLOTS = { running: 2, waiting: 16 };
 
 const searchQuerySchema = z.object({
-  q: z.string().min(1).max(200).refine((s) => !/[\r\n]/.test(s), 'must be one line'),
+  q: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((s) => !/[\r\n]/.test(s), 'must be one line'),
   before: z.coerce.number().int().nonnegative().optional(),
   rank: z.coerce.number().int().nonnegative().max(1_000_000).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -58,15 +67,26 @@ export interface SearchOptions {
 }
 
 /** Scans backward from `before` until `limit` matches, the budget, the start of the file, or an abort. */
-export async function searchLogBackward(handle: OpenRemoteFile, query: { text: string; rank?: number }, opts: SearchOptions): Promise<Omit<LogSearchResult, 'sourceId'>> {
+export async function searchLogBackward(
+  handle: OpenRemoteFile,
+  query: { text: string; rank?: number },
+  opts: SearchOptions,
+): Promise<Omit<LogSearchResult, 'sourceId'>> {
   const now = opts.now ?? Date.now;
   const size = await handle.size();
   const end = Math.min(opts.before ?? size, size);
   const search = new BackwardLineSearch(query, end, { maxCarryBytes: opts.budget.maxLineBytes });
   const matches: LogSearchMatch[] = [];
   const startedAt = now();
-  const answer = (scannedFrom: number, stoppedEarly: LogSearchResult['stoppedEarly']) =>
-    ({ matches, scannedFrom, scannedTo: end, size, stoppedEarly, longLines: [...search.longLines, ...partOf(search.skippedPart)], insideLongLine: search.insideLongLine });
+  const answer = (scannedFrom: number, stoppedEarly: LogSearchResult['stoppedEarly']) => ({
+    matches,
+    scannedFrom,
+    scannedTo: end,
+    size,
+    stoppedEarly,
+    longLines: [...search.longLines, ...partOf(search.skippedPart)],
+    insideLongLine: search.insideLongLine,
+  });
   let pos = end;
   let read = 0;
   while (pos > 0) {
@@ -78,7 +98,8 @@ export async function searchLogBackward(handle: OpenRemoteFile, query: { text: s
     if (movedOn && now() - startedAt >= opts.budget.maxMs) return answer(search.scannedFrom, 'time');
     const start = Math.max(0, pos - opts.budget.chunkBytes);
     const chunk = await readRange(handle, start, pos - start);
-    if (chunk.length !== pos - start) throw new HttpError(409, 'log_changed', 'the log file shrank during the search; search again');
+    if (chunk.length !== pos - start)
+      throw new HttpError(409, 'log_changed', 'the log file shrank during the search; search again');
     const found = search.push(chunk, start);
     pos = start;
     read += chunk.length;
@@ -87,7 +108,8 @@ export async function searchLogBackward(handle: OpenRemoteFile, query: { text: s
       matches.push(...found.slice(0, room));
       // With matches left over in this chunk, resume just before the oldest match returned (the lines after it were
       // searched and are in this answer); else from where the scan got.
-      const scannedFrom = found.length > room ? (matches[matches.length - 1] as LogSearchMatch).offset : search.scannedFrom;
+      const scannedFrom =
+        found.length > room ? (matches[matches.length - 1] as LogSearchMatch).offset : search.scannedFrom;
       return answer(scannedFrom, scannedFrom > 0 ? 'limit' : null);
     }
     matches.push(...found);
@@ -110,11 +132,20 @@ export function logSearchRouter(
   router.get('/api/runs/:id/log/search', async (req, res) => {
     const runId = runIdOf(req);
     const q = searchQuerySchema.safeParse(req.query);
-    if (!q.success) throw new HttpError(400, 'invalid_request', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!q.success)
+      throw new HttpError(
+        400,
+        'invalid_request',
+        q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     await withSlot(slots, res, 'log searches', async (signal) => {
       const { sourceId, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
       try {
-        const result = await searchLogBackward(handle, { text: q.data.q, rank: q.data.rank }, { before: q.data.before, limit: q.data.limit, budget, signal });
+        const result = await searchLogBackward(
+          handle,
+          { text: q.data.q, rank: q.data.rank },
+          { before: q.data.before, limit: q.data.limit, budget, signal },
+        );
         res.json({ sourceId, ...result } satisfies LogSearchResult);
       } finally {
         await handle.close();

@@ -40,7 +40,7 @@ beforeAll(async () => {
     if (i % 3 === 0) line += '\r'; // some CRLF lines
     lines.push(line);
   }
-  lines[123_456] = '[default5]:regex text .*(a+)+$ and shell text \'; rm -rf / stay literal';
+  lines[123_456] = "[default5]:regex text .*(a+)+$ and shell text '; rm -rf / stay literal";
   log = Buffer.from(lines.join('\n') + '\n');
   // A needle split across the small budget's first chunk boundary (1 MiB from the end).
   const boundary = log.length - MiB;
@@ -59,7 +59,14 @@ beforeAll(async () => {
   };
   base = await listen(createApp({ conn, logger }));
   const smallApp = express();
-  smallApp.use(logSearchRouter(createRepositories(conn.sqlite), localFiles(), { ...DEFAULT_SEARCH_BUDGET, chunkBytes: MiB, maxBytes: 3 * MiB, maxMs: 60_000 }));
+  smallApp.use(
+    logSearchRouter(createRepositories(conn.sqlite), localFiles(), {
+      ...DEFAULT_SEARCH_BUDGET,
+      chunkBytes: MiB,
+      maxBytes: 3 * MiB,
+      maxMs: 60_000,
+    }),
+  );
   smallApp.use(errorHandler(logger));
   small = await listen(smallApp);
 }, 30_000);
@@ -70,18 +77,32 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Match { offset: number; line: string }
-interface SearchAnswer { matches: Match[]; scannedFrom: number; scannedTo: number; size: number; stoppedEarly: string | null }
+interface Match {
+  offset: number;
+  line: string;
+}
+interface SearchAnswer {
+  matches: Match[];
+  scannedFrom: number;
+  scannedTo: number;
+  size: number;
+  stoppedEarly: string | null;
+}
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
 const get = async (url: string): Promise<{ status: number; body: any }> => {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 };
 const search = (host: string, params: Record<string, string | number>) =>
-  get(`${host}/api/runs/${runId}/log/search?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`);
+  get(
+    `${host}/api/runs/${runId}/log/search?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`,
+  );
 
 /** Follows "search earlier" until the start of the file; returns every match and the number of requests. */
-async function searchAll(host: string, params: Record<string, string | number>): Promise<{ matches: Match[]; requests: number; answers: SearchAnswer[] }> {
+async function searchAll(
+  host: string,
+  params: Record<string, string | number>,
+): Promise<{ matches: Match[]; requests: number; answers: SearchAnswer[] }> {
   const answers: SearchAnswer[] = [];
   let before: number | undefined;
   for (;;) {
@@ -104,7 +125,8 @@ function onePass(text: string, rank?: number): Match[] {
   rawLines ??= log.toString('utf8').split('\n').slice(0, -1);
   for (const raw of rawLines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if ((rank === undefined || line.startsWith(`[default${rank}]:`)) && line.toLowerCase().includes(needle)) out.push({ offset, line });
+    if ((rank === undefined || line.startsWith(`[default${rank}]:`)) && line.toLowerCase().includes(needle))
+      out.push({ offset, line });
     offset += Buffer.byteLength(raw) + 1;
   }
   return out.reverse();
@@ -118,12 +140,15 @@ describe('GET /api/runs/:id/log/search', () => {
     expect(body.stoppedEarly).toBeNull();
     expect(body.matches).toEqual(onePass('CUDA error'));
     expect(body.matches).toHaveLength(6);
-    for (const m of body.matches as Match[]) expect(log.subarray(m.offset, m.offset + 11).toString()).toMatch(/^\[default\d\]:/);
+    for (const m of body.matches as Match[])
+      expect(log.subarray(m.offset, m.offset + 11).toString()).toMatch(/^\[default\d\]:/);
   });
 
   it('finds the very first line, a needle split across a chunk boundary, and multi-byte text, across continuations', async () => {
     const banner = await searchAll(small, { q: 'BANNER' });
-    expect(banner.matches).toEqual([{ offset: 0, line: '[default0]:BANNER using world size: 8 (the very first line)' }]);
+    expect(banner.matches).toEqual([
+      { offset: 0, line: '[default0]:BANNER using world size: 8 (the very first line)' },
+    ]);
     expect(banner.requests).toBeGreaterThan(3);
     expect(banner.answers[0]?.stoppedEarly).toBe('bytes');
     const split = await searchAll(small, { q: 'split-needle' });
@@ -141,7 +166,12 @@ describe('GET /api/runs/:id/log/search', () => {
     const paged: Match[] = [];
     let before: number | undefined;
     for (let i = 0; i < 30; i++) {
-      const { body } = await search(base, { q: 'données', rank: 3, limit: 32, ...(before === undefined ? {} : { before }) });
+      const { body } = await search(base, {
+        q: 'données',
+        rank: 3,
+        limit: 32,
+        ...(before === undefined ? {} : { before }),
+      });
       paged.push(...(body.matches as Match[]));
       if (body.scannedFrom === 0) break;
       expect(body.stoppedEarly).toBe('limit');
@@ -153,14 +183,24 @@ describe('GET /api/runs/:id/log/search', () => {
 
   it('treats hostile queries as literal text', async () => {
     const regex = await searchAll(base, { q: '.*(a+)+$' });
-    expect(regex.matches.map((m) => m.line)).toEqual(['[default5]:regex text .*(a+)+$ and shell text \'; rm -rf / stay literal']);
+    expect(regex.matches.map((m) => m.line)).toEqual([
+      "[default5]:regex text .*(a+)+$ and shell text '; rm -rf / stay literal",
+    ]);
     const shell = await searchAll(base, { q: "'; rm -rf /" });
     expect(shell.matches).toEqual(regex.matches);
     expect((await search(base, { q: '%00../../etc/passwd' })).body.matches).toEqual([]);
   });
 
   it('answers 400 for bad input and 404 for an unknown run', async () => {
-    const bad: Array<Record<string, string | number>> = [{ q: '' }, { q: 'x'.repeat(201) }, { q: 'a\nb' }, { q: 'a', before: -1 }, { q: 'a', limit: 0 }, { q: 'a', rank: 'one' }, { q: 'a', source: 'x' }];
+    const bad: Array<Record<string, string | number>> = [
+      { q: '' },
+      { q: 'x'.repeat(201) },
+      { q: 'a\nb' },
+      { q: 'a', before: -1 },
+      { q: 'a', limit: 0 },
+      { q: 'a', rank: 'one' },
+      { q: 'a', source: 'x' },
+    ];
     for (const params of bad) {
       const res = await search(base, params);
       expect(res.status, JSON.stringify(params)).toBe(400);
@@ -180,10 +220,15 @@ describe('GET /api/runs/:id/log?around=', () => {
     expect(body.start).toBeLessThan(match?.offset as number);
     expect(body.end).toBeGreaterThan(match?.offset as number);
     // An offset inside the line focuses that line too.
-    const inside = (await get(`${base}/api/runs/${runId}/log?around=${(match?.offset as number) + 20}&length=8192`)).body;
+    const inside = (await get(`${base}/api/runs/${runId}/log?around=${(match?.offset as number) + 20}&length=8192`))
+      .body;
     expect(inside.lines[inside.focus]).toBe(match?.line);
     const first = (await get(`${base}/api/runs/${runId}/log?around=0`)).body;
-    expect([first.start, first.focus, first.lines[0]]).toEqual([0, 0, '[default0]:BANNER using world size: 8 (the very first line)']);
+    expect([first.start, first.focus, first.lines[0]]).toEqual([
+      0,
+      0,
+      '[default0]:BANNER using world size: 8 (the very first line)',
+    ]);
     expect((await get(`${base}/api/runs/${runId}/log?around=5&iteration=3`)).status).toBe(400);
   });
 });

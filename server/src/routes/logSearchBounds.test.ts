@@ -30,7 +30,9 @@ const servers: Server[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'log-search-bounds-'));
-  head = Buffer.from(Array.from({ length: 2000 }, (_, i) => `[default0]: line ${i}${i % 500 === 1 ? ' NEEDLE here' : ''}\n`).join(''));
+  head = Buffer.from(
+    Array.from({ length: 2000 }, (_, i) => `[default0]: line ${i}${i % 500 === 1 ? ' NEEDLE here' : ''}\n`).join(''),
+  );
   // The last line: 20 MB without a newline, the needle inside it (a skipped line is not searched).
   const long = Buffer.alloc(LONG, 'x');
   long.write('NEEDLE', LONG / 2);
@@ -76,8 +78,14 @@ function countingFiles(gate?: { atRead: number; reached: () => void; release: Pr
   return { files, stats };
 }
 
-async function serve(files: RemoteFiles, budget: SearchBudget, slots?: Slots): Promise<{ url: string; sockets: Socket[] }> {
-  const app = express().use(logSearchRouter(createRepositories(conn.sqlite), files, budget, slots)).use(errorHandler(pino({ level: 'silent' })));
+async function serve(
+  files: RemoteFiles,
+  budget: SearchBudget,
+  slots?: Slots,
+): Promise<{ url: string; sockets: Socket[] }> {
+  const app = express()
+    .use(logSearchRouter(createRepositories(conn.sqlite), files, budget, slots))
+    .use(errorHandler(pino({ level: 'silent' })));
   const server = createServer(app);
   const sockets: Socket[] = [];
   server.on('connection', (s) => sockets.push(s));
@@ -88,13 +96,25 @@ async function serve(files: RemoteFiles, budget: SearchBudget, slots?: Slots): P
 }
 
 // 512 KiB chunks are read in one piece each (readRange's piece size), so reads count chunks.
-const BUDGET: SearchBudget = { ...DEFAULT_SEARCH_BUDGET, chunkBytes: 512 * 1024, maxBytes: 4 * MiB, maxMs: 600_000, maxLineBytes: 64 * 1024 };
+const BUDGET: SearchBudget = {
+  ...DEFAULT_SEARCH_BUDGET,
+  chunkBytes: 512 * 1024,
+  maxBytes: 4 * MiB,
+  maxMs: 600_000,
+  maxLineBytes: 64 * 1024,
+};
 
 describe('log search bounds', () => {
   it('stops every request at the byte budget inside a 20 MB line, and continuations skip it once and find the rest', async () => {
     const { files, stats } = countingFiles();
     const { url } = await serve(files, BUDGET);
-    const answers: { scannedFrom: number; stoppedEarly: string | null; insideLongLine: boolean; longLines: unknown[]; matches: { offset: number }[] }[] = [];
+    const answers: {
+      scannedFrom: number;
+      stoppedEarly: string | null;
+      insideLongLine: boolean;
+      longLines: unknown[];
+      matches: { offset: number }[];
+    }[] = [];
     let before = size;
     while (before > 0 && answers.length < 20) {
       const bytesBefore = stats.bytes;
@@ -109,20 +129,30 @@ describe('log search bounds', () => {
     }
     // Five requests of exactly 4 MiB walk back through the 20 MB line, each resumable from inside it.
     expect(answers.slice(0, 5).map((a) => [a.scannedFrom, a.stoppedEarly, a.insideLongLine])).toEqual(
-      [1, 2, 3, 4, 5].map((k) => [size - k * BUDGET.maxBytes, 'bytes', true]));
+      [1, 2, 3, 4, 5].map((k) => [size - k * BUDGET.maxBytes, 'bytes', true]),
+    );
     // What each request skipped, together: exactly the 20 MB line, and its needle is not reported.
-    expect(answers.flatMap((a) => a.longLines)).toEqual([1, 2, 3, 4, 5].map((k) => ({ offset: size - k * BUDGET.maxBytes, bytes: BUDGET.maxBytes })));
+    expect(answers.flatMap((a) => a.longLines)).toEqual(
+      [1, 2, 3, 4, 5].map((k) => ({ offset: size - k * BUDGET.maxBytes, bytes: BUDGET.maxBytes })),
+    );
     expect(answers.at(-1)?.scannedFrom).toBe(0);
     expect(answers.at(-1)?.insideLongLine).toBe(false);
-    const expected = [...head.toString().matchAll(/^.*NEEDLE.*$/gm)].map((m) => head.subarray(0, m.index).length).reverse();
+    const expected = [...head.toString().matchAll(/^.*NEEDLE.*$/gm)]
+      .map((m) => head.subarray(0, m.index).length)
+      .reverse();
     expect(expected).toHaveLength(4);
     expect(answers.flatMap((a) => a.matches.map((m) => m.offset))).toEqual(expected);
     // One request with room for the whole file finds the line's start and reports it whole.
     const wide = await serve(files, { ...BUDGET, maxBytes: 64 * MiB });
     const bytesBefore = stats.bytes;
-    const whole = await (await fetch(`${wide.url}?q=needle`)).json() as (typeof answers)[number];
+    const whole = (await (await fetch(`${wide.url}?q=needle`)).json()) as (typeof answers)[number];
     expect(stats.bytes - bytesBefore).toBe(size);
-    expect(whole).toMatchObject({ scannedFrom: 0, stoppedEarly: null, insideLongLine: false, longLines: [{ offset: head.length, bytes: LONG }] });
+    expect(whole).toMatchObject({
+      scannedFrom: 0,
+      stoppedEarly: null,
+      insideLongLine: false,
+      longLines: [{ offset: head.length, bytes: LONG }],
+    });
     expect(whole.matches.map((m) => m.offset)).toEqual(expected);
   });
 
@@ -161,7 +191,10 @@ describe('createSlots', () => {
     const first = await slots.acquire();
     const order: string[] = [];
     const leaving = new AbortController();
-    const second = slots.acquire(leaving.signal).then(() => order.push('second'), () => order.push('second left'));
+    const second = slots.acquire(leaving.signal).then(
+      () => order.push('second'),
+      () => order.push('second left'),
+    );
     const third = slots.acquire().then((release) => {
       order.push('third');
       return release;

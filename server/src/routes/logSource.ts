@@ -11,7 +11,12 @@ export interface OpenRunLog {
 }
 
 /** The given source of the run, or its newest one; 404 when the run has none or the file cannot be opened now. */
-export async function openRunLog(logSources: LogSourcesRepo, files: RemoteFiles, runId: number, sourceId: number | undefined): Promise<OpenRunLog> {
+export async function openRunLog(
+  logSources: LogSourcesRepo,
+  files: RemoteFiles,
+  runId: number,
+  sourceId: number | undefined,
+): Promise<OpenRunLog> {
   const source = logSources.readable(runId, sourceId);
   if (!source) throw new HttpError(404, 'not_found', `run ${runId} has no log file`);
   try {
@@ -22,9 +27,15 @@ export async function openRunLog(logSources: LogSourcesRepo, files: RemoteFiles,
 }
 
 /** `length` bytes from `offset` (fewer at the end of the file), in parallel pieces: SFTP answers a read in ~32 KiB. */
-export async function readRange(handle: OpenRemoteFile, offset: number, length: number, pieceBytes = 512 * 1024): Promise<Buffer> {
+export async function readRange(
+  handle: OpenRemoteFile,
+  offset: number,
+  length: number,
+  pieceBytes = 512 * 1024,
+): Promise<Buffer> {
   const pieces: Array<Promise<Buffer>> = [];
-  for (let at = offset; at < offset + length; at += pieceBytes) pieces.push(readFully(handle, at, Math.min(pieceBytes, offset + length - at)));
+  for (let at = offset; at < offset + length; at += pieceBytes)
+    pieces.push(readFully(handle, at, Math.min(pieceBytes, offset + length - at)));
   return Buffer.concat(await Promise.all(pieces));
 }
 

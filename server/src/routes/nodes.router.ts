@@ -12,7 +12,8 @@ export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): Router 
 
   router.get('/api/runs/:id/nodes', async (req, res) => {
     const id = runId(req);
-    if (!nodes) throw new HttpError(503, 'no_scheduler', 'this server is not connected to a scheduler: node states are unknown');
+    if (!nodes)
+      throw new HttpError(503, 'no_scheduler', 'this server is not connected to a scheduler: node states are unknown');
     res.json(await nodes.forRun(id));
   });
 

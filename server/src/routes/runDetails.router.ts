@@ -23,8 +23,14 @@ export function runDetailsRouter(repos: Repositories): Router {
   router.get('/api/run-summaries', (_req, res) => {
     const summaries: RunSummary[] = runs.list().map((r) => {
       const row = iterations.latest(r.id);
-      return { ...r, iteration: row?.iteration ?? null, trainIters: row?.trainIters ?? null, lmLoss: row?.lmLoss ?? null,
-        tflops: row?.tflops ?? null, lastUpdateMs: row?.timeMs ?? null };
+      return {
+        ...r,
+        iteration: row?.iteration ?? null,
+        trainIters: row?.trainIters ?? null,
+        lmLoss: row?.lmLoss ?? null,
+        tflops: row?.tflops ?? null,
+        lastUpdateMs: row?.timeMs ?? null,
+      };
     });
     res.json({ runs: summaries });
   });
@@ -58,7 +64,9 @@ export function runDetailsRouter(repos: Repositories): Router {
     // One mark per incident: the reports of one crash (the CUDA error, srun's task exit) share the last iteration
     // logged, and the most specific names it. Shutdown noise after a clean exit is no failure (the exit is marked).
     const failuresAt = new Map<number | null, AnnotationEventRow[]>();
-    for (const e of rows) if (e.type === 'failure' && e.noise !== 1) failuresAt.set(e.iteration, [...(failuresAt.get(e.iteration) ?? []), e]);
+    for (const e of rows)
+      if (e.type === 'failure' && e.noise !== 1)
+        failuresAt.set(e.iteration, [...(failuresAt.get(e.iteration) ?? []), e]);
     const shownFailures = new Set([...failuresAt.values()].map((group) => mostSpecificFailure(group)));
     const shown = rows.filter((e) => e.type !== 'failure' || shownFailures.has(e));
     let segment = 0;
@@ -67,13 +75,30 @@ export function runDetailsRouter(repos: Repositories): Router {
         // A run_start carries no iteration: it begins where the next logged iteration is.
         segment++;
         const it = iterations.firstIterationOfSegment(id, segment);
-        return { kind: segment === 1 ? 'start' : 'restart', iteration: it, timeMs: e.timeMs, label: segment === 1 ? 'job start' : `restart ${segment - 1}` };
+        return {
+          kind: segment === 1 ? 'start' : 'restart',
+          iteration: it,
+          timeMs: e.timeMs,
+          label: segment === 1 ? 'job start' : `restart ${segment - 1}`,
+        };
       }
-      if (e.type === 'checkpoint_saved') return { kind: 'checkpoint', iteration: e.iteration, timeMs: e.timeMs, label: `checkpoint ${e.iteration ?? ''}`.trim() };
+      if (e.type === 'checkpoint_saved')
+        return {
+          kind: 'checkpoint',
+          iteration: e.iteration,
+          timeMs: e.timeMs,
+          label: `checkpoint ${e.iteration ?? ''}`.trim(),
+        };
       if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: exitText(e.kind) };
-      return { kind: 'failure', iteration: e.iteration, timeMs: e.timeMs, label: failureText(e.kind) ?? e.message ?? 'failure' };
+      return {
+        kind: 'failure',
+        iteration: e.iteration,
+        timeMs: e.timeMs,
+        label: failureText(e.kind) ?? e.message ?? 'failure',
+      };
     });
-    for (const v of validations.evaluations(id)) annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
+    for (const v of validations.evaluations(id))
+      annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
     res.json({ annotations });
   });
 
@@ -86,7 +111,11 @@ export function runDetailsRouter(repos: Repositories): Router {
     const rows: AxisAnchor[] = [];
     if (bounds.lo !== null && bounds.hi !== null) {
       const step = Math.max(1, (bounds.hi - bounds.lo) / (AXIS_ANCHORS - 1));
-      for (let target = bounds.lo; ; target = Math.min(bounds.hi, Math.max(target + step, (rows.at(-1)?.iteration ?? target) + 1))) {
+      for (
+        let target = bounds.lo;
+        ;
+        target = Math.min(bounds.hi, Math.max(target + step, (rows.at(-1)?.iteration ?? target) + 1))
+      ) {
         const row = iterations.currentAtOrAfter(id, Math.ceil(target));
         if (row && row.iteration !== rows.at(-1)?.iteration) rows.push(row);
         if (!row || row.iteration >= bounds.hi) break;
@@ -100,8 +129,14 @@ export function runDetailsRouter(repos: Repositories): Router {
   function jobRows(id: number): Job[] {
     const jobs = repos.jobs.ofRun(id);
     if (jobs.length === 0) return [];
-    const ends = events.jobEnds(id)
-      .map(({ noise, nodes, ...e }): JobEndEvent => ({ ...e, type: e.type as JobEndEvent['type'], shutdownNoise: noise === 1, nodes: nodes ? (JSON.parse(nodes) as string[]) : [] }));
+    const ends = events
+      .jobEnds(id)
+      .map(({ noise, nodes, ...e }): JobEndEvent => ({
+        ...e,
+        type: e.type as JobEndEvent['type'],
+        shutdownNoise: noise === 1,
+        nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
+      }));
     return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends) }));
   }
 

@@ -22,11 +22,32 @@ let runId: number;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'run-details-'));
-  const args = ['--nnodes', '1', '--train-samples', '1600', '--global-batch-size', '16', '--seconds-per-iteration', '0', '--eval-interval', '20',
-    '--save-interval', '25', '--save', join(dir, 'ckpt'), '--load', join(dir, 'ckpt'), '--valid-groups', 'valid,valid_fr'];
+  const args = [
+    '--nnodes',
+    '1',
+    '--train-samples',
+    '1600',
+    '--global-batch-size',
+    '16',
+    '--seconds-per-iteration',
+    '0',
+    '--eval-interval',
+    '20',
+    '--save-interval',
+    '25',
+    '--save',
+    join(dir, 'ckpt'),
+    '--load',
+    join(dir, 'ckpt'),
+    '--valid-groups',
+    'valid,valid_fr',
+  ];
   let log = '';
   try {
-    execFileSync('python3', [trainer, ...args, '--fault', 'crash', '--fault-at-iteration', '60'], { encoding: 'utf8', stdio: 'pipe' });
+    execFileSync('python3', [trainer, ...args, '--fault', 'crash', '--fault-at-iteration', '60'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
   } catch (err) {
     log += (err as { stdout: string }).stdout;
   }
@@ -35,12 +56,19 @@ beforeAll(async () => {
   conn = openDatabase(':memory:');
   const source = registerFollowedFile(conn.db, 'details', join(dir, 'main_log.txt'));
   runId = source.runId;
-  conn.sqlite.prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
-    VALUES (?, '7', 'FAILED', 'laptop', 1, ?, ?, ?, 0), (?, '8', 'RUNNING', 'laptop', NULL, ?, ?, NULL, 0)`)
+  conn.sqlite
+    .prepare(
+      `INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
+    VALUES (?, '7', 'FAILED', 'laptop', 1, ?, ?, ?, 0), (?, '8', 'RUNNING', 'laptop', NULL, ?, ?, NULL, 0)`,
+    )
     .run(runId, 1_699_999_000_000, 1_699_999_100_000, 1_700_000_000_000, runId, 1_700_000_000_000, 1_700_000_001_000);
   const parser = createLogParser();
   const events = [...parser.push(readFileSync(join(dir, 'main_log.txt'))), ...parser.end()];
-  createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 }).commit(events, parser.resumePoint);
+  createIngestWriter(
+    conn.sqlite,
+    { runId, logSourceId: source.id },
+    { timeSource: 'arrival', now: () => 1_700_000_000_000 },
+  ).commit(events, parser.resumePoint);
   server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -60,7 +88,16 @@ const get = async (path: string): Promise<{ status: number; body: any }> => {
 describe('run details REST', () => {
   it('summarises every run for the runs list', async () => {
     const { body } = await get('/api/run-summaries');
-    expect(body.runs).toEqual([expect.objectContaining({ id: runId, name: 'details', state: 'running', iteration: 100, trainIters: 100, segmentCount: 2 })]);
+    expect(body.runs).toEqual([
+      expect.objectContaining({
+        id: runId,
+        name: 'details',
+        state: 'running',
+        iteration: 100,
+        trainIters: 100,
+        segmentCount: 2,
+      }),
+    ]);
     expect(body.runs[0].lmLoss).toBeGreaterThan(0);
   });
 
@@ -86,7 +123,9 @@ describe('run details REST', () => {
     const restart = body.annotations.find((a: { kind: string }) => a.kind === 'restart');
     expect(restart.iteration).toBe(51);
     // The crash is reported by several writers (the exception, the launcher): one mark, by the most specific.
-    expect(body.annotations.filter((a: { kind: string }) => a.kind === 'failure').map((a: { label: string }) => a.label)).toEqual(['CUDA error']);
+    expect(
+      body.annotations.filter((a: { kind: string }) => a.kind === 'failure').map((a: { label: string }) => a.label),
+    ).toEqual(['CUDA error']);
   });
 
   it('gives axis anchors from the first to the last current iteration', async () => {
@@ -129,7 +168,9 @@ describe('run details REST', () => {
   });
 
   it('reads the target tokens only from numeric arguments', () => {
-    expect(targetTokens(JSON.stringify({ args: { train_samples: '220000000', seq_length: '2048' } }))).toBe(220_000_000 * 2048);
+    expect(targetTokens(JSON.stringify({ args: { train_samples: '220000000', seq_length: '2048' } }))).toBe(
+      220_000_000 * 2048,
+    );
     expect(targetTokens(JSON.stringify({ args: { train_samples: 'None', seq_length: '2048' } }))).toBeNull();
     expect(targetTokens('not json')).toBeNull();
     expect(targetTokens(null)).toBeNull();

@@ -4,8 +4,20 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
-import { METRIC_FIELDS, isMetricField, toWireNumber, type MetricField, type WireNumber } from '@trainboard/shared/metrics/fields';
-import { fieldValue, parseExtra, type IterationsRepo, type PointRow, type SeriesColumns } from '../db/iterations.repo.js';
+import {
+  METRIC_FIELDS,
+  isMetricField,
+  toWireNumber,
+  type MetricField,
+  type WireNumber,
+} from '@trainboard/shared/metrics/fields';
+import {
+  fieldValue,
+  parseExtra,
+  type IterationsRepo,
+  type PointRow,
+  type SeriesColumns,
+} from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
@@ -27,8 +39,18 @@ const seriesQuerySchema = z.object({
   fields: z
     .string()
     .default('lmLoss')
-    .transform((s) => s.split(',').map((f) => f.trim()).filter(Boolean))
-    .pipe(z.array(z.string().refine(isMetricField, { message: `fields must be among ${METRIC_FIELDS.join(', ')}` })).min(1).max(METRIC_FIELDS.length)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().refine(isMetricField, { message: `fields must be among ${METRIC_FIELDS.join(', ')}` }))
+        .min(1)
+        .max(METRIC_FIELDS.length),
+    ),
   from: iterationBound,
   to: iterationBound,
   target: z.coerce.number().int().min(10).max(20_000).default(DEFAULT_TARGET_POINTS),
@@ -36,7 +58,11 @@ const seriesQuerySchema = z.object({
 
 const CSV_HEADER = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',');
 
-export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pageRows = EXPORT_PAGE_ROWS, slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS)): Router {
+export function runsRouter(
+  repos: Pick<Repositories, 'runs' | 'iterations'>,
+  pageRows = EXPORT_PAGE_ROWS,
+  slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS),
+): Router {
   const router = Router();
   const parseRunId = runIdReader(repos.runs);
   const { iterations } = repos;
@@ -52,9 +78,10 @@ export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pag
     fields.forEach((field, k) => {
       const { xs, ys } = columns[k] as SeriesColumns;
       const keep = minMaxIndices(ys, q.target);
-      const points: [number, WireNumber][] = keep === null
-        ? Array.from(xs, (x, i) => [x, toWireNumber(ys[i] as number)])
-        : keep.map((i) => [xs[i] as number, toWireNumber(ys[i] as number)]);
+      const points: [number, WireNumber][] =
+        keep === null
+          ? Array.from(xs, (x, i) => [x, toWireNumber(ys[i] as number)])
+          : keep.map((i) => [xs[i] as number, toWireNumber(ys[i] as number)]);
       series[field] = { points, sampled: keep !== null, count: columns.rowCount };
     });
     res.json({ runId, seq, from: q.from ?? null, to: q.to ?? null, series });
@@ -65,8 +92,12 @@ export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pag
     const runId = parseRunId(req);
     await withSlot(slots, res, 'exports', async () => {
       res.type('application/json; charset=utf-8');
-      const body = exportPages(iterations, runId, pageRows, (rows, first) =>
-        (first ? '' : ',') + rows.map((r) => JSON.stringify(exportRecord(r))).join(','));
+      const body = exportPages(
+        iterations,
+        runId,
+        pageRows,
+        (rows, first) => (first ? '' : ',') + rows.map((r) => JSON.stringify(exportRecord(r))).join(','),
+      );
       await writeStream(res, [`{"runId":${runId},"iterations":[`], body, [']}']);
     });
   });
@@ -88,7 +119,12 @@ export function runsRouter(repos: Pick<Repositories, 'runs' | 'iterations'>, pag
  * logged, as one text piece per page of `pageRows`: keyset pages on the row id, so each page is one index range
  * and rows committed during the export are left for the live stream.
  */
-export function* exportPages(iterations: Pick<IterationsRepo, 'lastRowId' | 'rowsAfter'>, runId: number, pageRows: number, render: (rows: PointRow[], first: boolean) => string): Generator<string> {
+export function* exportPages(
+  iterations: Pick<IterationsRepo, 'lastRowId' | 'rowsAfter'>,
+  runId: number,
+  pageRows: number,
+  render: (rows: PointRow[], first: boolean) => string,
+): Generator<string> {
   const upTo = iterations.lastRowId(runId);
   let after = 0;
   for (let first = true; ; first = false) {
@@ -104,7 +140,12 @@ export function* exportPages(iterations: Pick<IterationsRepo, 'lastRowId' | 'row
  * loop a turn after every piece, so health and other requests are answered during an export. Stops reading pages as
  * soon as the client goes away.
  */
-export async function writeStream(res: Pick<Response, 'write' | 'end' | 'once' | 'off' | 'destroyed' | 'writableNeedDrain'>, head: Iterable<string>, body: Iterable<string>, tail: Iterable<string>): Promise<void> {
+export async function writeStream(
+  res: Pick<Response, 'write' | 'end' | 'once' | 'off' | 'destroyed' | 'writableNeedDrain'>,
+  head: Iterable<string>,
+  body: Iterable<string>,
+  tail: Iterable<string>,
+): Promise<void> {
   const pieces = function* () {
     yield* head;
     yield* body;
@@ -138,7 +179,11 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new HttpError(400, 'invalid_request', issue ? `${issue.path.join('.') || 'query'}: ${issue.message}` : 'invalid query');
+    throw new HttpError(
+      400,
+      'invalid_request',
+      issue ? `${issue.path.join('.') || 'query'}: ${issue.message}` : 'invalid query',
+    );
   }
   return r.data;
 }
@@ -152,10 +197,15 @@ function exportRecord(r: PointRow) {
 
 function csvLine(r: PointRow): string {
   const rec = exportRecord(r);
-  return [rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => csvNumber(rec.values[f] ?? null))].join(',');
+  return [
+    rec.iteration,
+    rec.segment,
+    rec.isCurrent ? 1 : 0,
+    rec.timeMs ?? '',
+    ...METRIC_FIELDS.map((f) => csvNumber(rec.values[f] ?? null)),
+  ].join(',');
 }
 
 function csvNumber(v: number | string | null): string {
   return v === null ? '' : String(v);
 }
-

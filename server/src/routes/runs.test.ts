@@ -30,11 +30,15 @@ beforeAll(async () => {
   const source = registerFollowedFile(conn.db, 'api-test', '/logs/main_log.txt');
   runId = source.runId;
   let text = '';
-  for (let i = 1; i <= 5000; i++) text += line(i, i === 2500 ? 'nan' : i === 4000 ? '9.000000E+01' : `${(3 - i / 5000).toFixed(6)}E+00`);
+  for (let i = 1; i <= 5000; i++)
+    text += line(i, i === 2500 ? 'nan' : i === 4000 ? '9.000000E+01' : `${(3 - i / 5000).toFixed(6)}E+00`);
   const parser = createLogParser();
   const events = parser.push(new TextEncoder().encode(text));
-  createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival', now: () => 1_700_000_000_000 })
-    .commit(events, parser.resumePoint);
+  createIngestWriter(
+    conn.sqlite,
+    { runId, logSourceId: source.id },
+    { timeSource: 'arrival', now: () => 1_700_000_000_000 },
+  ).commit(events, parser.resumePoint);
   server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -48,7 +52,11 @@ afterAll(() => {
 type Body = any;
 const get = async (path: string): Promise<{ status: number; type: string | null; body: Body }> => {
   const res = await fetch(base + path);
-  return { status: res.status, type: res.headers.get('content-type'), body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text(),
+  };
 };
 
 describe('REST API', () => {
@@ -67,9 +75,15 @@ describe('REST API', () => {
 
   it('answers, field by field, exactly what downsampleMinMax gives on the exported rows', async () => {
     const { body } = await get(`/api/runs/${runId}/series?fields=gradNorm,lmLoss,samplesPerSecond&target=300`);
-    const rows = (await get(`/api/runs/${runId}/export.json`)).body.iterations as { iteration: number; values: Record<string, WireNumber> }[];
+    const rows = (await get(`/api/runs/${runId}/export.json`)).body.iterations as {
+      iteration: number;
+      values: Record<string, WireNumber>;
+    }[];
     for (const field of ['gradNorm', 'lmLoss', 'samplesPerSecond']) {
-      const reference = downsampleMinMax(rows.map((r) => ({ x: r.iteration, y: fromWireNumber(r.values[field] ?? null) })), 300);
+      const reference = downsampleMinMax(
+        rows.map((r) => ({ x: r.iteration, y: fromWireNumber(r.values[field] ?? null) })),
+        300,
+      );
       expect(body.series[field].points, field).toEqual(reference.points.map((p) => [p.x, toWireNumber(p.y)]));
       expect(body.series[field].sampled, field).toBe(reference.sampled);
     }
@@ -90,7 +104,9 @@ describe('REST API', () => {
   it('returns raw points for a small range', async () => {
     const { body } = await get(`/api/runs/${runId}/series?fields=lmLoss&from=10&to=19`);
     expect(body.series.lmLoss.sampled).toBe(false);
-    expect(body.series.lmLoss.points.map((p: [number, number]) => p[0])).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    expect(body.series.lmLoss.points.map((p: [number, number]) => p[0])).toEqual([
+      10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+    ]);
   });
 
   it('exports every row unsampled as CSV and JSON', async () => {
@@ -123,7 +139,9 @@ describe('REST API', () => {
 
 /** The exports as they were built before streaming: every row in memory, one JSON.stringify / one joined string. */
 function wholeExports(runIdOf: number): { json: string; csv: string } {
-  const rows = conn.sqlite.prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? ORDER BY id`).all(runIdOf) as PointRow[];
+  const rows = conn.sqlite
+    .prepare(`SELECT ${POINT_COLUMNS} FROM iterations WHERE run_id = ? ORDER BY id`)
+    .all(runIdOf) as PointRow[];
   const records = rows.map((r) => {
     const extra = parseExtra(r);
     const values: Record<string, number | string | null> = {};
@@ -132,7 +150,15 @@ function wholeExports(runIdOf: number): { json: string; csv: string } {
   });
   const lines = [['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',')];
   for (const rec of records) {
-    lines.push([rec.iteration, rec.segment, rec.isCurrent ? 1 : 0, rec.timeMs ?? '', ...METRIC_FIELDS.map((f) => (rec.values[f] ?? null) === null ? '' : String(rec.values[f]))].join(','));
+    lines.push(
+      [
+        rec.iteration,
+        rec.segment,
+        rec.isCurrent ? 1 : 0,
+        rec.timeMs ?? '',
+        ...METRIC_FIELDS.map((f) => ((rec.values[f] ?? null) === null ? '' : String(rec.values[f]))),
+      ].join(','),
+    );
   }
   return { json: JSON.stringify({ runId: runIdOf, iterations: records }), csv: `${lines.join('\n')}\n` };
 }
@@ -149,25 +175,35 @@ describe('streamed exports', () => {
         return rows;
       },
     };
-    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 7)).use(errorHandler(pino({ level: 'silent' })));
+    const app = express()
+      .use(runsRouter({ runs: repos.runs, iterations }, 7))
+      .use(errorHandler(pino({ level: 'silent' })));
     const paged = app.listen(0, '127.0.0.1');
     await new Promise((r) => paged.once('listening', r));
     try {
       const url = `http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${runId}`;
       const whole = wholeExports(runId);
-      for (const [kind, expected] of [['json', whole.json], ['csv', whole.csv]] as const) {
+      for (const [kind, expected] of [
+        ['json', whole.json],
+        ['csv', whole.csv],
+      ] as const) {
         pages.length = 0;
         const res = await fetch(`${url}/export.${kind}`);
         expect(res.status).toBe(200);
-        expect(res.headers.get('content-type')).toBe(kind === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8');
+        expect(res.headers.get('content-type')).toBe(
+          kind === 'json' ? 'application/json; charset=utf-8' : 'text/csv; charset=utf-8',
+        );
         expect(await res.text()).toBe(expected);
         // 5,000 rows in pages of 7: 715 pages holding rows, then the empty one that ends the export.
         expect(pages).toHaveLength(Math.ceil(5000 / 7) + 1);
         expect(pages.every((p) => p.limit === 7 && p.rows <= 7)).toBe(true);
       }
       const empty = registerFollowedFile(conn.db, 'empty-run', '/logs/empty.txt').runId;
-      expect(await (await fetch(`http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${empty}/export.json`)).text())
-        .toBe(JSON.stringify({ runId: empty, iterations: [] }));
+      expect(
+        await (
+          await fetch(`http://127.0.0.1:${(paged.address() as AddressInfo).port}/api/runs/${empty}/export.json`)
+        ).text(),
+      ).toBe(JSON.stringify({ runId: empty, iterations: [] }));
     } finally {
       paged.close();
     }
@@ -176,8 +212,13 @@ describe('streamed exports', () => {
   it('refuses an export with 503 JSON, reading no page, when the server-wide export slots and queue are full', async () => {
     const repos = createRepositories(conn.sqlite);
     let pages = 0;
-    const iterations: IterationsRepo = { ...repos.iterations, rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)) };
-    const app = express().use(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 }))).use(errorHandler(pino({ level: 'silent' })));
+    const iterations: IterationsRepo = {
+      ...repos.iterations,
+      rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)),
+    };
+    const app = express()
+      .use(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 })))
+      .use(errorHandler(pino({ level: 'silent' })));
     const busy = app.listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
     try {
@@ -265,17 +306,43 @@ describe('streamed exports and the event loop', () => {
 describe('hostile requests', () => {
   it('accepts only a canonical positive decimal run id', async () => {
     expect((await get(`/api/runs/${runId}/jobs`)).status).toBe(200);
-    const hostile = ['0x1', '1e0', '1%20', '%201', '01', '+1', '-1', '0', '1.0', '1.', '%091', '1%00', 'Infinity', 'NaN',
-      '١', '9007199254740993', '99999999999999999999', `${runId}abc`, '', '%EF%BC%91'];
+    const hostile = [
+      '0x1',
+      '1e0',
+      '1%20',
+      '%201',
+      '01',
+      '+1',
+      '-1',
+      '0',
+      '1.0',
+      '1.',
+      '%091',
+      '1%00',
+      'Infinity',
+      'NaN',
+      '١',
+      '9007199254740993',
+      '99999999999999999999',
+      `${runId}abc`,
+      '',
+      '%EF%BC%91',
+    ];
     for (const id of hostile) {
       const res = await get(`/api/runs/${id}/jobs`);
-      expect([res.status, res.body.code], `id ${JSON.stringify(id)}`).toEqual(id === '' ? [404, 'not_found'] : [400, 'invalid_request']);
+      expect([res.status, res.body.code], `id ${JSON.stringify(id)}`).toEqual(
+        id === '' ? [404, 'not_found'] : [400, 'invalid_request'],
+      );
     }
     expect((await get('/api/runs/9007199254740991/jobs')).status).toBe(404); // canonical and safe, but no such run
   });
 
   it('answers 413 with JSON to a body over 100 kB', async () => {
-    const res = await fetch(`${base}/api/health`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(200_000) }) });
+    const res = await fetch(`${base}/api/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ x: 'y'.repeat(200_000) }),
+    });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ code: 'payload_too_large', message: expect.any(String) });
   });

@@ -19,7 +19,8 @@ export function createSlots(limits: { running: number; waiting: number }): Slots
   const queue: Array<() => void> = [];
   const release = () => {
     const next = queue.shift();
-    if (next) next(); // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else running--;
   };
   const once = () => {
@@ -70,7 +71,12 @@ export function abortOnClose(res: Response): AbortSignal {
  * Runs `work` in one of the slots, with a signal that fires if the client goes away (in the queue or during the
  * work): 503 {code: 'busy'} when the queue is full; nothing at all once the client is gone (nobody to answer).
  */
-export async function withSlot(slots: Slots, res: Response, what: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function withSlot(
+  slots: Slots,
+  res: Response,
+  what: string,
+  work: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
   const signal = abortOnClose(res);
   try {
     const release = await slots.acquire(signal);

@@ -6,11 +6,18 @@ import express, { Router } from 'express';
 
 export function webRouter(distDir: string): Router {
   const root = resolve(distDir);
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`no built dashboard in ${root} (run: npm run build -w @trainboard/web)`);
+  if (!existsSync(join(root, 'index.html')))
+    throw new Error(`no built dashboard in ${root} (run: npm run build -w @trainboard/web)`);
   const router = Router();
-  router.use(express.static(root, { index: 'index.html', maxAge: '1h', setHeaders: (res, path) => {
-    if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
-  } }));
+  router.use(
+    express.static(root, {
+      index: 'index.html',
+      maxAge: '1h',
+      setHeaders: (res, path) => {
+        if (path.endsWith('index.html')) res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
   router.get(/^(?!\/api\/|\/socket\.io\/).*/, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(join(root, 'index.html'));

@@ -101,8 +101,11 @@ describe('pixelScale', () => {
     expect(pixelInverse('log', [1, 100], [200, 0])(100)).toBeCloseTo(10, 9);
   });
 
-  it('maps as d3 (recharts\' scales) does', () => {
-    const cases = [['linear', [-3, 17], scaleLinear().domain([-3, 17])], ['log', [2e-6, 1e-4], scaleLog().domain([2e-6, 1e-4])]] as const;
+  it("maps as d3 (recharts' scales) does", () => {
+    const cases = [
+      ['linear', [-3, 17], scaleLinear().domain([-3, 17])],
+      ['log', [2e-6, 1e-4], scaleLog().domain([2e-6, 1e-4])],
+    ] as const;
     for (const [kind, domain, scale] of cases) {
       const d3 = scale.copy().range([212, 0]);
       const ours = pixelScale(kind, [...domain], [212, 0]);

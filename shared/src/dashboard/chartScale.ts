@@ -55,7 +55,13 @@ export function axisFrame(extent: [number, number], kind: ScaleKind, snap: 'tick
     const isMantissa = (ms: number[]) => (t: number) => ms.some((m) => Math.abs(mantissa(t) - m) < 1e-9);
     const round = all.filter(isMantissa([1, 2, 5]));
     // Less than a decade ([2, 5]): d3 gives sixteen linear steps; a few round ones read better.
-    if (round.length < 3) return { domain, ticks: scaleLinear().domain(domain).ticks(TICKS - 1) };
+    if (round.length < 3)
+      return {
+        domain,
+        ticks: scaleLinear()
+          .domain(domain)
+          .ticks(TICKS - 1),
+      };
     if (round.length <= MAX_LOG_TICKS) return { domain, ticks: round };
     // Many decades (a learning rate decaying to zero): powers of ten, every other one or fewer if still too many.
     const decades = all.filter(isMantissa([1]));
@@ -88,7 +94,11 @@ export function pixelScale(kind: ScaleKind, domain: [number, number], range: [nu
 }
 
 /** The inverse: a pixel in `range` back to a value in `domain`. */
-export function pixelInverse(kind: ScaleKind, domain: [number, number], range: [number, number]): (px: number) => number {
+export function pixelInverse(
+  kind: ScaleKind,
+  domain: [number, number],
+  range: [number, number],
+): (px: number) => number {
   const f = kind === 'log' ? Math.log : (v: number) => v;
   const d0 = f(domain[0]);
   const k = (f(domain[1]) - d0) / (range[1] - range[0] || 1);

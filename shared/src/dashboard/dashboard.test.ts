@@ -20,8 +20,13 @@ describe('debiasedEma', () => {
 
   it('gives the same over a typed array (NaN for missing values)', () => {
     const values = [2, NaN, null, 5, Infinity, 1, 7];
-    const typed = debiasedEmaArray(Float64Array.from(values, (v) => v ?? NaN), 0.7);
-    debiasedEma(values, 0.7).forEach((v, i) => (v === null || Number.isNaN(v) ? expect(typed[i]).toBeNaN() : expect(typed[i]).toBeCloseTo(v, 12)));
+    const typed = debiasedEmaArray(
+      Float64Array.from(values, (v) => v ?? NaN),
+      0.7,
+    );
+    debiasedEma(values, 0.7).forEach((v, i) =>
+      v === null || Number.isNaN(v) ? expect(typed[i]).toBeNaN() : expect(typed[i]).toBeCloseTo(v, 12),
+    );
     expect(typed[4]).toBe(Infinity);
   });
 
@@ -35,12 +40,33 @@ describe('debiasedEma', () => {
 
 describe('runProgress', () => {
   it('computes fraction, ETA and the work a crash would lose', () => {
-    const p = runProgress({ iteration: 250, trainIters: 1000, recentIterationMs: 2000, lastCheckpointIteration: 200, consumedTokens: 5e8, targetTokens: 2e9 });
-    expect(p).toEqual({ fraction: 0.25, tokenFraction: 0.25, remainingIterations: 750, etaMs: 1_500_000, iterationsAtRisk: 50, workAtRiskMs: 100_000 });
+    const p = runProgress({
+      iteration: 250,
+      trainIters: 1000,
+      recentIterationMs: 2000,
+      lastCheckpointIteration: 200,
+      consumedTokens: 5e8,
+      targetTokens: 2e9,
+    });
+    expect(p).toEqual({
+      fraction: 0.25,
+      tokenFraction: 0.25,
+      remainingIterations: 750,
+      etaMs: 1_500_000,
+      iterationsAtRisk: 50,
+      workAtRiskMs: 100_000,
+    });
   });
 
   it('has no ETA without a speed, and everything at risk before the first checkpoint', () => {
-    const p = runProgress({ iteration: 30, trainIters: 0, recentIterationMs: null, lastCheckpointIteration: null, consumedTokens: null, targetTokens: null });
+    const p = runProgress({
+      iteration: 30,
+      trainIters: 0,
+      recentIterationMs: null,
+      lastCheckpointIteration: null,
+      consumedTokens: null,
+      targetTokens: null,
+    });
     expect(p.etaMs).toBeNull();
     expect(p.workAtRiskMs).toBeNull();
     expect(p.iterationsAtRisk).toBe(30);
@@ -76,7 +102,15 @@ describe('formats', () => {
 
 describe('view state in the URL', () => {
   it('round-trips every field and leaves defaults out', () => {
-    const v: ViewState = { x: 'tokens', smoothing: 0.9, log: true, from: 100, to: 5000, charts: ['loss', 'lr'], theme: 'light' };
+    const v: ViewState = {
+      x: 'tokens',
+      smoothing: 0.9,
+      log: true,
+      from: 100,
+      to: 5000,
+      charts: ['loss', 'lr'],
+      theme: 'light',
+    };
     expect(decodeView(encodeView(v))).toEqual(v);
     expect(encodeView(DEFAULT_VIEW)).toBe('');
     expect(decodeView('')).toEqual(DEFAULT_VIEW);
@@ -90,7 +124,11 @@ describe('view state in the URL', () => {
 });
 
 describe('mapIteration', () => {
-  const anchors: AxisAnchor[] = [[1, 1000, 10_000], [11, 21_000, null], [21, 41_000, 30_000]];
+  const anchors: AxisAnchor[] = [
+    [1, 1000, 10_000],
+    [11, 21_000, null],
+    [21, 41_000, 30_000],
+  ];
   it('interpolates between anchors and skips missing values', () => {
     expect(mapIteration(anchors, 6, 1)).toBe(11_000);
     expect(mapIteration(anchors, 11, 2)).toBe(20_000);

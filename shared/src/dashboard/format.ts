@@ -18,7 +18,12 @@ export function formatDuration(ms: number | null): string {
 /** `350B`, `1.2T`, `9.8M`, `12.3k`, `512` (three significant digits). */
 export function formatCount(n: number | null): string {
   if (n === null || !Number.isFinite(n)) return '—';
-  const units: [number, string][] = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'k']];
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
   for (const [size, unit] of units) if (Math.abs(n) >= size) return `${trim((n / size).toPrecision(3))}${unit}`;
   return trim(n.toPrecision(3).includes('e') ? String(Math.round(n)) : String(Number(n.toPrecision(3))));
 }

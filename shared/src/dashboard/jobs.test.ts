@@ -2,8 +2,27 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from '../api.js';
 import { END_EVENT_GRACE_MS, explainJobEnd, layoutJobTimeline, type JobEndEvent } from './jobs.js';
 
-const job = (over: Partial<Job>): Job => ({ jobId: '1', state: 'FAILED', nodeList: 'n[1-2]', exitCode: 1, submittedAt: 1_000, startedAt: 2_000, endedAt: 10_000, exitReason: null, ...over });
-const failure = (over: Partial<JobEndEvent>): JobEndEvent => ({ type: 'failure', kind: 'cuda_error', message: 'CUDA error: an illegal memory access', iteration: 120, timeMs: 9_000, shutdownNoise: false, nodes: [], ...over });
+const job = (over: Partial<Job>): Job => ({
+  jobId: '1',
+  state: 'FAILED',
+  nodeList: 'n[1-2]',
+  exitCode: 1,
+  submittedAt: 1_000,
+  startedAt: 2_000,
+  endedAt: 10_000,
+  exitReason: null,
+  ...over,
+});
+const failure = (over: Partial<JobEndEvent>): JobEndEvent => ({
+  type: 'failure',
+  kind: 'cuda_error',
+  message: 'CUDA error: an illegal memory access',
+  iteration: 120,
+  timeMs: 9_000,
+  shutdownNoise: false,
+  nodes: [],
+  ...over,
+});
 
 describe('explainJobEnd', () => {
   it('says nothing while a job is queued or running', () => {
@@ -12,11 +31,17 @@ describe('explainJobEnd', () => {
   });
 
   it("prefers the log's failure, with its iteration and nodes, over Slurm's exit code", () => {
-    expect(explainJobEnd(job({}), [failure({ nodes: ['jean-zay-iam07'] })])).toBe('CUDA error after iteration 120 on jean-zay-iam07');
+    expect(explainJobEnd(job({}), [failure({ nodes: ['jean-zay-iam07'] })])).toBe(
+      'CUDA error after iteration 120 on jean-zay-iam07',
+    );
   });
 
   it("names the incident by its most specific report, not srun's task exit that followed", () => {
-    const events = [failure({ kind: 'task_exit', timeMs: 9_100, nodes: ['c1'] }), failure({ kind: 'cuda_error', timeMs: 9_000 }), failure({ kind: 'python_exception', timeMs: 9_050 })];
+    const events = [
+      failure({ kind: 'task_exit', timeMs: 9_100, nodes: ['c1'] }),
+      failure({ kind: 'cuda_error', timeMs: 9_000 }),
+      failure({ kind: 'python_exception', timeMs: 9_050 }),
+    ];
     expect(explainJobEnd(job({}), events)).toBe('CUDA error after iteration 120 on c1');
   });
 
@@ -25,7 +50,9 @@ describe('explainJobEnd', () => {
       { ...failure({}), type: 'exit' as const, kind: 'duration_limit', iteration: 3000, timeMs: 8_000 },
       failure({ timeMs: 8_500, shutdownNoise: true }),
     ];
-    expect(explainJobEnd(job({ state: 'COMPLETED', exitCode: 0 }), events)).toBe('saved and exited before the time limit at iteration 3000');
+    expect(explainJobEnd(job({ state: 'COMPLETED', exitCode: 0 }), events)).toBe(
+      'saved and exited before the time limit at iteration 3000',
+    );
   });
 
   it("only counts events inside the job's run window (plus a grace for late lines)", () => {
@@ -39,16 +66,25 @@ describe('explainJobEnd', () => {
   it("falls back to Slurm's state", () => {
     expect(explainJobEnd(job({ state: 'TIMEOUT', exitCode: 0 }), [])).toBe('wall-clock limit (killed by Slurm)');
     expect(explainJobEnd(job({ state: 'NODE_FAIL' }), [])).toBe('node failure');
-    expect(explainJobEnd(job({ state: 'CANCELLED', startedAt: null, submittedAt: null }), [failure({})])).toBe('cancelled');
+    expect(explainJobEnd(job({ state: 'CANCELLED', startedAt: null, submittedAt: null }), [failure({})])).toBe(
+      'cancelled',
+    );
     expect(explainJobEnd(job({ state: 'FAILED', exitCode: null }), [])).toBe('failed');
   });
 });
 
 describe('layoutJobTimeline', () => {
   it('places queued and running spans of every job on one axis ending now while a job runs', () => {
-    const t = layoutJobTimeline([job({ submittedAt: 0, startedAt: 100, endedAt: 500 }), job({ jobId: '2', state: 'RUNNING', submittedAt: 500, startedAt: 600, endedAt: null })], 1_000);
+    const t = layoutJobTimeline(
+      [
+        job({ submittedAt: 0, startedAt: 100, endedAt: 500 }),
+        job({ jobId: '2', state: 'RUNNING', submittedAt: 500, startedAt: 600, endedAt: null }),
+      ],
+      1_000,
+    );
     expect(t).toEqual({
-      startMs: 0, endMs: 1_000,
+      startMs: 0,
+      endMs: 1_000,
       bars: [
         { jobId: '1', state: 'FAILED', queued: [0, 0.1], running: [0.1, 0.5] },
         { jobId: '2', state: 'RUNNING', queued: [0.5, 0.6], running: [0.6, 1] },

@@ -20,18 +20,38 @@ export interface JobEndEvent {
 export const END_EVENT_GRACE_MS = 2 * 60_000;
 
 const FAILURE_TEXT: Record<string, string> = {
-  cuda_error: 'CUDA error', ecc_error: 'GPU ECC error', out_of_memory: 'out of memory', nccl_timeout: 'NCCL timeout',
-  nccl_error: 'NCCL error', node_failure: 'node failure', time_limit: 'wall-clock limit (killed by Slurm)', cancelled: 'cancelled',
-  preempted: 'preempted', requeued: 'requeued', bus_error: 'bus error', segfault: 'segmentation fault',
-  python_exception: 'Python exception', cpp_abort: 'C++ abort', task_exit: 'a task exited',
+  cuda_error: 'CUDA error',
+  ecc_error: 'GPU ECC error',
+  out_of_memory: 'out of memory',
+  nccl_timeout: 'NCCL timeout',
+  nccl_error: 'NCCL error',
+  node_failure: 'node failure',
+  time_limit: 'wall-clock limit (killed by Slurm)',
+  cancelled: 'cancelled',
+  preempted: 'preempted',
+  requeued: 'requeued',
+  bus_error: 'bus error',
+  segfault: 'segmentation fault',
+  python_exception: 'Python exception',
+  cpp_abort: 'C++ abort',
+  task_exit: 'a task exited',
 };
 const EXIT_TEXT: Record<string, string> = {
-  duration_limit: 'saved and exited before the time limit', kill_switch: 'kill switch: saved and exited',
-  train_done: 'training finished', exit_interval: 'exit interval reached', sigterm: 'SIGTERM: saved and exited',
+  duration_limit: 'saved and exited before the time limit',
+  kill_switch: 'kill switch: saved and exited',
+  train_done: 'training finished',
+  exit_interval: 'exit interval reached',
+  sigterm: 'SIGTERM: saved and exited',
 };
 const STATE_TEXT: Record<string, string> = {
-  COMPLETED: 'completed', TIMEOUT: 'wall-clock limit (killed by Slurm)', NODE_FAIL: 'node failure', CANCELLED: 'cancelled',
-  OUT_OF_MEMORY: 'out of memory', PREEMPTED: 'preempted', BOOT_FAIL: 'node boot failure', DEADLINE: 'deadline reached',
+  COMPLETED: 'completed',
+  TIMEOUT: 'wall-clock limit (killed by Slurm)',
+  NODE_FAIL: 'node failure',
+  CANCELLED: 'cancelled',
+  OUT_OF_MEMORY: 'out of memory',
+  PREEMPTED: 'preempted',
+  BOOT_FAIL: 'node boot failure',
+  DEADLINE: 'deadline reached',
 };
 
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED']);
@@ -50,7 +70,10 @@ export function exitText(reason: string | null): string {
  * Why a finished job ended, in words: the log's own account first (its most specific failure, then a clean exit),
  * falling back to Slurm's state and exit code. Null while the job is queued or running.
  */
-export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode' | 'submittedAt' | 'startedAt' | 'endedAt'>, events: readonly JobEndEvent[]): string | null {
+export function explainJobEnd(
+  job: Pick<Job, 'state' | 'exitCode' | 'submittedAt' | 'startedAt' | 'endedAt'>,
+  events: readonly JobEndEvent[],
+): string | null {
   if (ACTIVE.has(job.state)) return null;
   const from = job.startedAt ?? job.submittedAt;
   const to = job.endedAt === null ? Infinity : job.endedAt + END_EVENT_GRACE_MS;
@@ -97,7 +120,8 @@ export function layoutJobTimeline(jobs: readonly Job[], nowMs: number): Timeline
   const bars = jobs.map((j): TimelineBar => {
     const submitted = j.submittedAt ?? j.startedAt;
     const end = open(j);
-    const queued: [number, number] | null = submitted === null ? null : [at(submitted), at(j.startedAt ?? end ?? submitted)];
+    const queued: [number, number] | null =
+      submitted === null ? null : [at(submitted), at(j.startedAt ?? end ?? submitted)];
     const running: [number, number] | null = j.startedAt === null ? null : [at(j.startedAt), at(end ?? j.startedAt)];
     return { jobId: j.jobId, state: j.state, queued, running };
   });

@@ -6,7 +6,14 @@ const arr = (a: Float64Array) => Array.from(a);
 
 describe('plotSeries', () => {
   it('puts iterations on the x axis, keeps raw values and their debiased EMA', () => {
-    const s = plotSeries([[1, 4], [2, 4], [3, 4]], { toX: (it) => it * 10, smoothing: 0.9, log: false });
+    const s = plotSeries(
+      [
+        [1, 4],
+        [2, 4],
+        [3, 4],
+      ],
+      { toX: (it) => it * 10, smoothing: 0.9, log: false },
+    );
     expect(arr(s.iterations)).toEqual([1, 2, 3]);
     expect(arr(s.xs)).toEqual([10, 20, 30]);
     expect(arr(s.raw)).toEqual([4, 4, 4]);
@@ -14,7 +21,16 @@ describe('plotSeries', () => {
   });
 
   it('makes NaN, Inf and missing values unplottable and remembers where the NaN/Inf ones are', () => {
-    const s = plotSeries([[1, 2], [2, NaN], [3, null], [4, Infinity], [5, 2]], { toX: same, smoothing: 0.5, log: false });
+    const s = plotSeries(
+      [
+        [1, 2],
+        [2, NaN],
+        [3, null],
+        [4, Infinity],
+        [5, 2],
+      ],
+      { toX: same, smoothing: 0.5, log: false },
+    );
     expect(arr(s.raw).map(Number.isNaN)).toEqual([false, true, true, true, false]);
     expect(s.nonFinite).toEqual([1, 3]); // indexes: iterations 2 and 4
     expect(s.values[3]).toBe(Infinity); // as logged, for the read-out
@@ -22,14 +38,24 @@ describe('plotSeries', () => {
   });
 
   it('drops points that have no x, and values ≤ 0 on a log axis', () => {
-    const s = plotSeries([[1, 0], [2, 3], [3, 5]], { toX: (it) => (it === 3 ? null : it), smoothing: 0, log: true });
+    const s = plotSeries(
+      [
+        [1, 0],
+        [2, 3],
+        [3, 5],
+      ],
+      { toX: (it) => (it === 3 ? null : it), smoothing: 0, log: true },
+    );
     expect(arr(s.iterations)).toEqual([1, 2]);
     expect(Number.isNaN(s.raw[0])).toBe(true);
     expect(s.raw[1]).toBe(3);
   });
 
   it('scales values before smoothing (ms to s)', () => {
-    const pts: SeriesPoint[] = [[1, 2000], [2, 4000]];
+    const pts: SeriesPoint[] = [
+      [1, 2000],
+      [2, 4000],
+    ];
     const s = plotSeries(pts, { toX: same, scaleY: (v) => v / 1000, smoothing: 0, log: false });
     expect(arr(s.raw)).toEqual([2, 4]);
     expect(arr(s.smooth)).toEqual([2, 4]);
@@ -38,10 +64,18 @@ describe('plotSeries', () => {
 
 describe('plotSeries extending a previous result', () => {
   const o = { toX: same, smoothing: 0.8, log: false };
-  const pts = (from: number, to: number, v = (i: number) => 10 / i): SeriesPoint[] => Array.from({ length: to - from + 1 }, (_, i) => [from + i, v(from + i)] as const);
-  const plain = (s: ReturnType<typeof plotSeries>) => ({ it: arr(s.iterations), x: arr(s.xs), v: arr(s.values), raw: arr(s.raw), smooth: arr(s.smooth), nan: [...s.nonFinite] });
+  const pts = (from: number, to: number, v = (i: number) => 10 / i): SeriesPoint[] =>
+    Array.from({ length: to - from + 1 }, (_, i) => [from + i, v(from + i)] as const);
+  const plain = (s: ReturnType<typeof plotSeries>) => ({
+    it: arr(s.iterations),
+    x: arr(s.xs),
+    v: arr(s.values),
+    raw: arr(s.raw),
+    smooth: arr(s.smooth),
+    nan: [...s.nonFinite],
+  });
 
-  it('gives what a full computation gives, over many appends past the buffers\' capacity', () => {
+  it("gives what a full computation gives, over many appends past the buffers' capacity", () => {
     let points: SeriesPoint[] = [];
     let s = plotSeries(points, o);
     for (let batch = 0; batch < 40; batch++) {

@@ -55,7 +55,11 @@ interface Growth {
  */
 export function plotSeries(points: readonly SeriesPoint[], o: PlotOptions, prev?: PlotSeries): PlotSeries {
   const g = prev?.growth;
-  const extend = prev !== undefined && g !== undefined && sameOptions(g.options, o) && g.consumed <= points.length &&
+  const extend =
+    prev !== undefined &&
+    g !== undefined &&
+    sameOptions(g.options, o) &&
+    g.consumed <= points.length &&
     (g.consumed === 0 || points[g.consumed - 1] === g.lastSource);
   const start = extend ? g.consumed : 0;
   let k = extend ? prev.xs.length : 0;
@@ -79,7 +83,11 @@ export function plotSeries(points: readonly SeriesPoint[], o: PlotOptions, prev?
   }
   const nonFinite = extend && added.length === 0 ? prev.nonFinite : [...(extend ? prev.nonFinite : []), ...added];
   return {
-    iterations: iterations.subarray(0, k), xs: xs.subarray(0, k), values: values.subarray(0, k), raw: raw.subarray(0, k), smooth: smooth.subarray(0, k),
+    iterations: iterations.subarray(0, k),
+    xs: xs.subarray(0, k),
+    values: values.subarray(0, k),
+    raw: raw.subarray(0, k),
+    smooth: smooth.subarray(0, k),
     nonFinite,
     growth: { options: o, buffers, consumed: points.length, lastSource: points.at(-1), ema },
   };
@@ -98,7 +106,13 @@ function ensureCapacity(buffers: Buffers | null, used: number, needed: number): 
     if (old) a.set(old.subarray(0, used));
     return a;
   };
-  return { iterations: grow(buffers?.iterations), xs: grow(buffers?.xs), values: grow(buffers?.values), raw: grow(buffers?.raw), smooth: grow(buffers?.smooth) };
+  return {
+    iterations: grow(buffers?.iterations),
+    xs: grow(buffers?.xs),
+    values: grow(buffers?.values),
+    raw: grow(buffers?.raw),
+    smooth: grow(buffers?.smooth),
+  };
 }
 
 /** Index of the element of sorted `xs` nearest to `x` (the lower one on a tie); -1 when empty. */

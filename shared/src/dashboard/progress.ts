@@ -26,7 +26,10 @@ export interface Progress {
 export function runProgress(p: ProgressInput): Progress {
   const total = Math.max(p.trainIters, 1);
   const remaining = Math.max(total - p.iteration, 0);
-  const perIt = p.recentIterationMs !== null && Number.isFinite(p.recentIterationMs) && p.recentIterationMs > 0 ? p.recentIterationMs : null;
+  const perIt =
+    p.recentIterationMs !== null && Number.isFinite(p.recentIterationMs) && p.recentIterationMs > 0
+      ? p.recentIterationMs
+      : null;
   const atRisk = Math.max(p.iteration - (p.lastCheckpointIteration ?? 0), 0);
   return {
     fraction: Math.min(Math.max(p.iteration / total, 0), 1),

@@ -20,7 +20,15 @@ export interface ViewState {
   theme: Theme;
 }
 
-export const DEFAULT_VIEW: ViewState = { x: 'iteration', smoothing: 0.6, log: false, from: null, to: null, charts: null, theme: 'dark' };
+export const DEFAULT_VIEW: ViewState = {
+  x: 'iteration',
+  smoothing: 0.6,
+  log: false,
+  from: null,
+  to: null,
+  charts: null,
+  theme: 'dark',
+};
 
 export function encodeView(v: ViewState): string {
   const q = new URLSearchParams();
@@ -47,7 +55,8 @@ export function decodeView(search: string): ViewState {
   const charts = q.get('charts');
   return {
     x: pick(X_AXES, q.get('x'), DEFAULT_VIEW.x),
-    smoothing: q.has('smooth') && Number.isFinite(smooth) && smooth >= 0 && smooth <= 0.99 ? smooth : DEFAULT_VIEW.smoothing,
+    smoothing:
+      q.has('smooth') && Number.isFinite(smooth) && smooth >= 0 && smooth <= 0.99 ? smooth : DEFAULT_VIEW.smoothing,
     log: q.get('log') === '1',
     from,
     to,

@@ -8,8 +8,10 @@ import type { RunConfig } from './events.js';
 
 export const BANNER_MAX_LINES = 20000;
 
-const WORLD = /^using world size: (\d+), data-parallel-size: (\d+), tensor-model-parallel size: (\d+), pipeline-model-parallel size: (\d+)/;
-const RAMPUP = /^will use batch size rampup starting from global batch size (\d+) to global batch size (\d+) with batch size increments (\d+) over (\d+) samples/;
+const WORLD =
+  /^using world size: (\d+), data-parallel-size: (\d+), tensor-model-parallel size: (\d+), pipeline-model-parallel size: (\d+)/;
+const RAMPUP =
+  /^will use batch size rampup starting from global batch size (\d+) to global batch size (\d+) with batch size increments (\d+) over (\d+) samples/;
 const CONSTANT = /^setting number of micro-batches to constant (\d+)/;
 const PADDED = /^> padded vocab \(size: \d+\) with \d+ dummy tokens \(new size: (\d+)\)/;
 const TRAIN_ITERS = /^setting training iterations to (\d+)/;
@@ -33,7 +35,10 @@ function intOf(value: string | undefined): number | undefined {
 /** `['192', '16', '9_765_625']` → [192, 16, 9765625]; undefined for `None` or anything else. */
 function rampupOf(value: string | undefined): [number, number, number] | undefined {
   if (!value) return undefined;
-  const parts = value.replace(/[[\]'"\s]/g, '').split(',').filter((p) => p.length > 0);
+  const parts = value
+    .replace(/[[\]'"\s]/g, '')
+    .split(',')
+    .filter((p) => p.length > 0);
   if (parts.length !== 3) return undefined;
   const nums = parts.map((p) => intOf(p));
   if (nums.some((n) => n === undefined)) return undefined;

@@ -14,13 +14,27 @@ type Base = { offset: number; line: number; rank: number | null };
 export function parseCheckpointSaved(text: string, base: Base): CheckpointSavedEvent | null {
   const m = SAVED.exec(text);
   if (!m) return null;
-  return { type: 'checkpoint_saved', offset: base.offset, line: base.line, rank: base.rank, iteration: Number(m[1]), path: m[2] || null };
+  return {
+    type: 'checkpoint_saved',
+    offset: base.offset,
+    line: base.line,
+    rank: base.rank,
+    iteration: Number(m[1]),
+    path: m[2] || null,
+  };
 }
 
 export function parseCheckpointLoaded(text: string, base: Base): CheckpointLoadedEvent | null {
   const m = LOADED.exec(text);
   if (!m) return null;
-  return { type: 'checkpoint_loaded', offset: base.offset, line: base.line, rank: base.rank, iteration: Number(m[2]), path: m[1] || null };
+  return {
+    type: 'checkpoint_loaded',
+    offset: base.offset,
+    line: base.line,
+    rank: base.rank,
+    iteration: Number(m[2]),
+    path: m[1] || null,
+  };
 }
 
 export function isCheckpointSaving(text: string): boolean {

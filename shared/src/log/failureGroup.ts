@@ -46,8 +46,11 @@ function isElasticAgentLine(p: string): boolean {
 }
 /** PyTorch's hint lines printed right after a CUDA error message. */
 function isCudaHint(p: string): boolean {
-  return p.startsWith('CUDA kernel errors might be') || p.startsWith('For debugging consider passing') ||
-    p.startsWith('Compile with `TORCH_USE_CUDA_DSA`');
+  return (
+    p.startsWith('CUDA kernel errors might be') ||
+    p.startsWith('For debugging consider passing') ||
+    p.startsWith('Compile with `TORCH_USE_CUDA_DSA`')
+  );
 }
 function isElision(p: string): boolean {
   const t = p.trim();
@@ -65,7 +68,8 @@ export function openingState(p: string): GroupState | null {
   if (isTracebackStart(p)) return 'traceback';
   if (isAbortStart(p)) return 'abort';
   if (isSlurmLine(p)) {
-    if (classifyLine(p) !== null || p.startsWith('srun: Job step aborted') || p.includes('_step_signal')) return 'slurm';
+    if (classifyLine(p) !== null || p.startsWith('srun: Job step aborted') || p.includes('_step_signal'))
+      return 'slurm';
     return null;
   }
   if (isElasticAgentLine(p) && (p.includes('closing signal') || p.includes('failed (exitcode'))) return 'elastic';
@@ -162,7 +166,8 @@ export class FailureGroup {
       case 'worker':
         if (isTracebackStart(p)) return 'traceback';
         if (isExceptionLine(p)) return 'exception';
-        if (isIndented(p) || isBlank(p) || p.startsWith('Thread 0x') || p.startsWith('Current thread 0x')) return 'worker';
+        if (isIndented(p) || isBlank(p) || p.startsWith('Thread 0x') || p.startsWith('Current thread 0x'))
+          return 'worker';
         return null;
     }
   }
@@ -230,7 +235,8 @@ export class FailureGroup {
   }
 
   private fallbackKind(): FailureKind {
-    if (this.state === 'slurm' || this.state === 'elastic' || this.state === 'summary' || this.sawChildFailed) return 'task_exit';
+    if (this.state === 'slurm' || this.state === 'elastic' || this.state === 'summary' || this.sawChildFailed)
+      return 'task_exit';
     if (this.state === 'abort') return 'cpp_abort';
     return 'python_exception';
   }

@@ -8,7 +8,14 @@
  * Receives one line as `text[start, end)`. `text` may hold more lines (a decoded window), which saves a string
  * per line on the hot path. `bytes` is set when `text` is not byte-indexed (then start = 0, end = text.length).
  */
-export type LineSink = (text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number) => void;
+export type LineSink = (
+  text: string,
+  start: number,
+  end: number,
+  bytes: Uint8Array | null,
+  offset: number,
+  line: number,
+) => void;
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 

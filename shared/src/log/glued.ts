@@ -60,7 +60,11 @@ export function findGluedStarts(s: string, from: number): number[] {
   let pos = from;
   for (;;) {
     let best = nextBracketStart(s, pos);
-    for (const p of [nextWordStart(s, 'srun: ', pos), nextWordStart(s, 'slurmstepd: ', pos), nextIterationStart(s, pos)]) {
+    for (const p of [
+      nextWordStart(s, 'srun: ', pos),
+      nextWordStart(s, 'slurmstepd: ', pos),
+      nextIterationStart(s, pos),
+    ]) {
       if (p !== -1 && (best === -1 || p < best)) best = p;
     }
     if (best === -1) break;

@@ -157,20 +157,48 @@ export function assignField(e: IterationEvent, field: number, v: number): void {
 
 function assign(e: IterationEvent, field: Field, v: number): void {
   switch (field) {
-    case Field.ConsumedSamples: e.consumedSamples = v; break;
-    case Field.ConsumedTokens: e.consumedTokens = v; break;
-    case Field.TimeSeconds: e.iterationTimeMs = Math.round(v * 1e6) / 1e3; break;
-    case Field.TimeMs: e.iterationTimeMs = v; break;
-    case Field.LearningRate: e.learningRate = v; break;
-    case Field.GlobalBatchSize: e.globalBatchSize = v; break;
-    case Field.LmLoss: e.lmLoss = v; break;
-    case Field.LossScale: e.lossScale = v; break;
-    case Field.GradNorm: e.gradNorm = v; break;
-    case Field.NumZeros: e.numZeros = v; break;
-    case Field.Skipped: e.skippedIterations = v; break;
-    case Field.Nan: e.nanIterations = v; break;
-    case Field.SamplesPerSecond: e.samplesPerSecond = v; break;
-    case Field.Tflops: e.tflops = v; break;
+    case Field.ConsumedSamples:
+      e.consumedSamples = v;
+      break;
+    case Field.ConsumedTokens:
+      e.consumedTokens = v;
+      break;
+    case Field.TimeSeconds:
+      e.iterationTimeMs = Math.round(v * 1e6) / 1e3;
+      break;
+    case Field.TimeMs:
+      e.iterationTimeMs = v;
+      break;
+    case Field.LearningRate:
+      e.learningRate = v;
+      break;
+    case Field.GlobalBatchSize:
+      e.globalBatchSize = v;
+      break;
+    case Field.LmLoss:
+      e.lmLoss = v;
+      break;
+    case Field.LossScale:
+      e.lossScale = v;
+      break;
+    case Field.GradNorm:
+      e.gradNorm = v;
+      break;
+    case Field.NumZeros:
+      e.numZeros = v;
+      break;
+    case Field.Skipped:
+      e.skippedIterations = v;
+      break;
+    case Field.Nan:
+      e.nanIterations = v;
+      break;
+    case Field.SamplesPerSecond:
+      e.samplesPerSecond = v;
+      break;
+    case Field.Tflops:
+      e.tflops = v;
+      break;
   }
 }
 

@@ -11,8 +11,10 @@ const LABEL_BYTES: Uint8Array[] = KNOWN_LABELS.map((label) => Uint8Array.from(la
 const LABEL_COUNT = LABEL_BYTES.length;
 const ITERATION = Uint8Array.from('iteration', (ch) => ch.charCodeAt(0));
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-  1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /** Shared scan state (no per-call allocation): where a scan stopped, and the local rank of the prefix. */
 const scan = { end: 0 };

@@ -16,9 +16,23 @@ export function eventToJson(event: LogEvent): string {
 }
 
 /** Top-level number fields that can hold NaN/±Infinity; `extra` and `timers` values are numbers too. */
-const FLOAT_FIELDS = ['consumedSamples', 'consumedTokens', 'iterationTimeMs', 'learningRate', 'globalBatchSize', 'lmLoss',
-  'lossScale', 'gradNorm', 'numZeros', 'skippedIterations', 'nanIterations', 'samplesPerSecond', 'tflops', 'ppl',
-  'durationMinutes'];
+const FLOAT_FIELDS = [
+  'consumedSamples',
+  'consumedTokens',
+  'iterationTimeMs',
+  'learningRate',
+  'globalBatchSize',
+  'lmLoss',
+  'lossScale',
+  'gradNorm',
+  'numZeros',
+  'skippedIterations',
+  'nanIterations',
+  'samplesPerSecond',
+  'tflops',
+  'ppl',
+  'durationMinutes',
+];
 
 function toNumber(value: unknown): unknown {
   if (value === 'NaN') return NaN;

@@ -31,7 +31,8 @@ function constructed(): { text: string; limit: number } {
   return { text, limit };
 }
 
-const tooLong = (events: readonly LogEvent[]) => events.filter((e): e is LineTooLongEvent => e.type === 'line_too_long');
+const tooLong = (events: readonly LogEvent[]) =>
+  events.filter((e): e is LineTooLongEvent => e.type === 'line_too_long');
 const asJson = (events: readonly LogEvent[]) => events.map(eventToJson);
 
 describe('lines over maxLineBytes', () => {
@@ -41,7 +42,13 @@ describe('lines over maxLineBytes', () => {
 
   it('are reported with their offset, line, exact length, head and rank; the lines after them parse at exact offsets', () => {
     const lines = text.split('\n');
-    const offsetOf = (i: number) => new TextEncoder().encode(lines.slice(0, i).map((l) => `${l}\n`).join('')).length;
+    const offsetOf = (i: number) =>
+      new TextEncoder().encode(
+        lines
+          .slice(0, i)
+          .map((l) => `${l}\n`)
+          .join(''),
+      ).length;
     const lengthOf = (i: number) => new TextEncoder().encode(lines[i]).length;
     expect(tooLong(whole.events).map((e) => [e.line, e.offset, e.length, e.rank, e.limit])).toEqual([
       [2, offsetOf(1), lengthOf(1), 3, limit],
@@ -54,13 +61,18 @@ describe('lines over maxLineBytes', () => {
     expect(tooLong(whole.events)[2]?.head).toBe('\u00e9'.repeat(80));
     const iterations = whole.events.filter((e) => e.type === 'iteration');
     expect(iterations.map((e) => [e.iteration, e.line, e.offset])).toEqual([
-      [1, 1, 0], [2, 3, offsetOf(2)], [3, 7, offsetOf(6)], [4, 11, offsetOf(10)],
+      [1, 1, 0],
+      [2, 3, offsetOf(2)],
+      [3, 7, offsetOf(6)],
+      [4, 11, offsetOf(10)],
     ]);
     // The group around an over-long line still closes as one failure.
     expect(whole.events.filter((e) => e.type === 'failure').map((e) => e.line)).toEqual([8]);
     expect(whole.stats.lines).toBe(12);
     expect(whole.stats.internalErrors).toBe(0);
-    expect(formatSummary(withStats(summarizeEvents(whole.events), whole.stats))).toMatch(/^lines: +12 \(1 unknown, 5 too long to parse\)$/m);
+    expect(formatSummary(withStats(summarizeEvents(whole.events), whole.stats))).toMatch(
+      /^lines: +12 \(1 unknown, 5 too long to parse\)$/m,
+    );
   });
 
   it('never holds more than the limit, for a single cut at every byte position, and the events do not change', () => {
@@ -78,7 +90,9 @@ describe('lines over maxLineBytes', () => {
   it('gives the same events for random multi-cuts and one-byte chunks', () => {
     const random = seededRandom(2026);
     for (let round = 0; round < 100; round++) {
-      const cuts = Array.from({ length: 1 + Math.floor(random() * 30) }, () => Math.floor(random() * (bytes.length + 1))).sort((a, b) => a - b);
+      const cuts = Array.from({ length: 1 + Math.floor(random() * 30) }, () =>
+        Math.floor(random() * (bytes.length + 1)),
+      ).sort((a, b) => a - b);
       expect(asJson(parseChunks(bytes, cuts, { maxLineBytes: limit }).events)).toEqual(asJson(whole.events));
     }
     const everyByte = Array.from({ length: bytes.length }, (_, i) => i);
@@ -100,7 +114,12 @@ describe('lines over maxLineBytes', () => {
         expect(rp.offset).toBe(cut);
         expect(rp.line).toBe(rp.context.longLine.line);
       }
-      const second = createLogParser({ startOffset: rp.offset, startLine: rp.line, context: rp.context, maxLineBytes: limit });
+      const second = createLogParser({
+        startOffset: rp.offset,
+        startLine: rp.line,
+        context: rp.context,
+        maxLineBytes: limit,
+      });
       const after = [...second.push(bytes.subarray(rp.offset)), ...second.end()];
       const firstKeys = new Set(before.map(key));
       // Only the over-long line the resume point is inside may start before it, and it was not emitted before.
@@ -115,7 +134,11 @@ describe('lines over maxLineBytes', () => {
     }
     // Every cut past the limit inside a long line (up to its `\n`), except in line 9: the failure group open
     // around it holds the resume point at the group's start.
-    expect(inside).toBe(tooLong(whole.events).filter((e) => e.line !== 9).reduce((n, e) => n + e.length - limit, 0));
+    expect(inside).toBe(
+      tooLong(whole.events)
+        .filter((e) => e.line !== 9)
+        .reduce((n, e) => n + e.length - limit, 0),
+    );
   });
 });
 

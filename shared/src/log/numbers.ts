@@ -2,8 +2,10 @@
 // Python prints `%d`, `%.Nf` and `%.NE` values, and `nan`/`inf`/`NAN`/`-INF` for non-finite floats
 // (megatron-log-format.md §2.3). `Number()` would accept '' (→0) and hex, and reject `nan`/`inf`.
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-  1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
 
 /** Where the last scanNumber/scanUint stopped; a shared cursor avoids allocating a result object per number. */
 export const cursor = { end: 0 };

@@ -185,11 +185,26 @@ class MegatronLogParser implements LogParser {
   private onLongLine(offset: number, line: number, length: number, head: string): void {
     this.stats.lines++;
     readPrefix(head, this.prefix);
-    const event: LineTooLongEvent = { type: 'line_too_long', offset, line, rank: this.prefix.rank, length, limit: this.maxLineBytes, head };
+    const event: LineTooLongEvent = {
+      type: 'line_too_long',
+      offset,
+      line,
+      rank: this.prefix.rank,
+      length,
+      limit: this.maxLineBytes,
+      head,
+    };
     this.out.push(event);
   }
 
-  private onLine(text: string, start: number, end: number, bytes: Uint8Array | null, offset: number, line: number): void {
+  private onLine(
+    text: string,
+    start: number,
+    end: number,
+    bytes: Uint8Array | null,
+    offset: number,
+    line: number,
+  ): void {
     this.stats.lines++;
     this.lineOffset = offset;
     this.lineLastIteration = this.lastIteration;
@@ -262,7 +277,15 @@ class MegatronLogParser implements LogParser {
   }
 
   /** Known non-failure records. @returns true when the record was handled. */
-  private routeRecord(s: string, q: number, j: number, c: number, offset: number, line: number, rank: number | null): boolean {
+  private routeRecord(
+    s: string,
+    q: number,
+    j: number,
+    c: number,
+    offset: number,
+    line: number,
+    rank: number | null,
+  ): boolean {
     const base = { offset, line, rank };
     switch (c) {
       case 91: {
@@ -287,7 +310,8 @@ class MegatronLogParser implements LogParser {
           if (stamp && s.charCodeAt(stamp.next) === 44) {
             // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative, unless it reports a failure signature.
             const kind = classifyLine(s.slice(j));
-            if (kind !== null && kind !== 'python_exception') this.out.push(singleLineFailure(kind, s.slice(j), base, this.flags()));
+            if (kind !== null && kind !== 'python_exception')
+              this.out.push(singleLineFailure(kind, s.slice(j), base, this.flags()));
             else this.stats.ignoredLines++;
             return true;
           }
@@ -358,7 +382,14 @@ class MegatronLogParser implements LogParser {
     return false;
   }
 
-  private onIteration(s: string, i: number, offset: number, line: number, rank: number | null, timestamp: number | null): void {
+  private onIteration(
+    s: string,
+    i: number,
+    offset: number,
+    line: number,
+    rank: number | null,
+    timestamp: number | null,
+  ): void {
     const event = parseIteration(s, i, s.length, { offset, line, rank, timestamp, overhead: this.overheadPending });
     if (!event) {
       this.stats.unknownLines++;
@@ -421,7 +452,11 @@ class MegatronLogParser implements LogParser {
     this.out.push(event);
   }
 
-  private onMilestone(message: string, timestamp: number, base: { offset: number; line: number; rank: number | null }): void {
+  private onMilestone(
+    message: string,
+    timestamp: number,
+    base: { offset: number; line: number; rank: number | null },
+  ): void {
     const exit = exitOf(message);
     if (!exit) {
       this.out.push({ type: 'datetime', ...base, timestamp, message });
@@ -452,7 +487,16 @@ class MegatronLogParser implements LogParser {
     if (state !== null) {
       if (this.banner) this.closeBanner();
       const writer = state === 'slurm' ? SLURM_WRITER : this.prefix.writer;
-      const group = new FailureGroup(state, writer, offset, line, rank, this.lineOffset, this.lineContext(), this.flags());
+      const group = new FailureGroup(
+        state,
+        writer,
+        offset,
+        line,
+        rank,
+        this.lineOffset,
+        this.lineContext(),
+        this.flags(),
+      );
       group.start(p);
       this.groups.set(writer, group);
       this.nextQuietCheck = Math.min(this.nextQuietCheck, line + GROUP_QUIET_LINES);
@@ -489,7 +533,13 @@ class MegatronLogParser implements LogParser {
     if (!b) return;
     this.banner = null;
     this.bannerResume = null;
-    const event: RunStartEvent = { type: 'run_start', offset: b.offset, line: b.line, rank: b.rank, config: b.finish() };
+    const event: RunStartEvent = {
+      type: 'run_start',
+      offset: b.offset,
+      line: b.line,
+      rank: b.rank,
+      config: b.finish(),
+    };
     this.out.push(event);
   }
 

@@ -57,20 +57,26 @@ describe('BackwardLineSearch', () => {
   it('finds the same lines with the same offsets as a one-pass search, for every chunk size from 1 byte', () => {
     for (const query of queries) {
       const expected = onePass(TEXT, query);
-      for (let size = 1; size <= BYTES.length + 1; size++) expect(scan(BYTES, query, size), `${query.text} / ${size}`).toEqual(expected);
+      for (let size = 1; size <= BYTES.length + 1; size++)
+        expect(scan(BYTES, query, size), `${query.text} / ${size}`).toEqual(expected);
     }
     // The test text exercises what it claims to.
     expect(onePass(TEXT, { text: 'CUDA error' }).map((m) => m.offset)).toHaveLength(5);
-    expect(onePass(TEXT, { text: 'exit code 1' })[0]?.line).toBe('srun: error: node12: task 3: Exited with exit code 1');
+    expect(onePass(TEXT, { text: 'exit code 1' })[0]?.line).toBe(
+      'srun: error: node12: task 3: Exited with exit code 1',
+    );
     expect(onePass(TEXT, { text: 'cuda error', rank: 1 })).toHaveLength(2);
   });
 
   it('matches literally: regex syntax and shell text are plain characters', () => {
-    const text = 'a+a+a+\nx.*(a+)+$y\nit\'s \'; rm -rf / here\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!';
+    const text = "a+a+a+\nx.*(a+)+$y\nit's '; rm -rf / here\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!";
     const bytes = encoder.encode(text);
     expect(scan(bytes, { text: '.*(a+)+$' }, 7)).toEqual([{ offset: 7, line: 'x.*(a+)+$y' }]);
     expect(scan(bytes, { text: "'; rm -rf /" }, 3)).toEqual([{ offset: 18, line: "it's '; rm -rf / here" }]);
-    expect(scan(bytes, { text: 'a+' }, 5)).toEqual([{ offset: 7, line: 'x.*(a+)+$y' }, { offset: 0, line: 'a+a+a+' }]);
+    expect(scan(bytes, { text: 'a+' }, 5)).toEqual([
+      { offset: 7, line: 'x.*(a+)+$y' },
+      { offset: 0, line: 'a+a+a+' },
+    ]);
   });
 
   it('treats the end offset as a line end, so a search resumed from scannedFrom never cuts or repeats a line', () => {
@@ -105,7 +111,10 @@ describe('BackwardLineSearch', () => {
         // What is held between chunks is bounded by the limit (plus its newline), whatever the line's length.
         expect(search.scannedFrom - start).toBeLessThanOrEqual(limit + 1);
       }
-      expect(found).toEqual([{ offset: 13 + long.length + 1, line: 'last needle' }, { offset: 0, line: 'first needle' }]);
+      expect(found).toEqual([
+        { offset: 13 + long.length + 1, line: 'last needle' },
+        { offset: 0, line: 'first needle' },
+      ]);
       expect(search.longLines).toEqual([{ offset: 13, bytes: long.length }]);
       expect(search.scannedFrom).toBe(0);
       expect(search.insideLongLine).toBe(false);
@@ -117,13 +126,15 @@ describe('BackwardLineSearch', () => {
     const text = `a needle\n${long}\n`;
     const bytes = encoder.encode(text);
     const first = new BackwardLineSearch({ text: 'needle' }, bytes.length, { maxCarryBytes: 32 });
-    for (let stop = bytes.length; stop > bytes.length - 200; stop -= 50) first.push(bytes.slice(stop - 50, stop), stop - 50);
+    for (let stop = bytes.length; stop > bytes.length - 200; stop -= 50)
+      first.push(bytes.slice(stop - 50, stop), stop - 50);
     expect(first.insideLongLine).toBe(true);
     const resumeAt = first.scannedFrom;
     expect(resumeAt).toBe(bytes.length - 200);
     const rest = new BackwardLineSearch({ text: 'needle' }, resumeAt, { maxCarryBytes: 32 });
     const found: LogSearchMatch[] = [];
-    for (let stop = resumeAt; stop > 0; stop -= 50) found.push(...rest.push(bytes.slice(Math.max(0, stop - 50), stop), Math.max(0, stop - 50)));
+    for (let stop = resumeAt; stop > 0; stop -= 50)
+      found.push(...rest.push(bytes.slice(Math.max(0, stop - 50), stop), Math.max(0, stop - 50)));
     expect(found).toEqual([{ offset: 0, line: 'a needle' }]);
     expect(rest.longLines).toEqual([{ offset: 9, bytes: resumeAt - 9 }]);
   });

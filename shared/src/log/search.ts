@@ -108,7 +108,8 @@ export class BackwardLineSearch {
   readonly longLines: LongLine[] = [];
 
   constructor(query: LogSearchQuery, end: number, opts: { maxCarryBytes?: number } = {}) {
-    if (query.text.length === 0 || /[\r\n]/.test(query.text)) throw new Error('the search text must be non-empty and on one line');
+    if (query.text.length === 0 || /[\r\n]/.test(query.text))
+      throw new Error('the search text must be non-empty and on one line');
     this.needle = new FoldedNeedle(query.text);
     this.prefix = query.rank === undefined ? null : new TextEncoder().encode(`[default${query.rank}]:`);
     this.maxCarry = opts.maxCarryBytes ?? MAX_CARRY_BYTES;
@@ -136,7 +137,8 @@ export class BackwardLineSearch {
 
   /** `chunk` holds the bytes `[start, start + chunk.length)`, ending where the previous chunk began. */
   push(chunk: Uint8Array, start: number): LogSearchMatch[] {
-    if (start + chunk.length !== this.nextEnd) throw new Error(`chunk [${start}, ${start + chunk.length}) does not end at ${this.nextEnd}`);
+    if (start + chunk.length !== this.nextEnd)
+      throw new Error(`chunk [${start}, ${start + chunk.length}) does not end at ${this.nextEnd}`);
     this.nextEnd = start;
     let data = chunk;
     if (this.longLineEnd !== null) {

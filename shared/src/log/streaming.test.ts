@@ -80,11 +80,45 @@ describe('createLogParser() streaming', () => {
 });
 
 describe('createLogParser() on hostile input', () => {
-  const alphabet = ['\n', '\r\n', ' ', '|', ':', '[', ']', '[default3]:', 'iteration ', ' 12 ', '/', 'nan', 'INF', '-', 'E+', '.',
-    'lm loss: ', 'Traceback (most recent call last):\n', '  File "x", line 1\n', 'RuntimeError: CUDA error: x\n', 'srun: error: n1: task 0: ',
-    '***', 'loss at iteration 5 | ', ' value: ', 'using world size: ', '------------------------ arguments ------------------------\n',
-    '  name ..... v\n', '[2022-05-01 03:56:11] PULSE: ', '] datetime: 2022-05-01 03:56:11', 'terminate called after throwing\n',
-    '\u00e9', '\u{1F600}', '\ufffd', 'time (ms) | a: 1 |', 'successfully saved checkpoint at iteration 7 to /x', '\t', '\0'];
+  const alphabet = [
+    '\n',
+    '\r\n',
+    ' ',
+    '|',
+    ':',
+    '[',
+    ']',
+    '[default3]:',
+    'iteration ',
+    ' 12 ',
+    '/',
+    'nan',
+    'INF',
+    '-',
+    'E+',
+    '.',
+    'lm loss: ',
+    'Traceback (most recent call last):\n',
+    '  File "x", line 1\n',
+    'RuntimeError: CUDA error: x\n',
+    'srun: error: n1: task 0: ',
+    '***',
+    'loss at iteration 5 | ',
+    ' value: ',
+    'using world size: ',
+    '------------------------ arguments ------------------------\n',
+    '  name ..... v\n',
+    '[2022-05-01 03:56:11] PULSE: ',
+    '] datetime: 2022-05-01 03:56:11',
+    'terminate called after throwing\n',
+    '\u00e9',
+    '\u{1F600}',
+    '\ufffd',
+    'time (ms) | a: 1 |',
+    'successfully saved checkpoint at iteration 7 to /x',
+    '\t',
+    '\0',
+  ];
 
   it('never throws and reports no internal error on random bytes, cut anywhere', () => {
     const random = seededRandom(42);

@@ -31,9 +31,26 @@ export interface LogSummary {
 
 export function emptySummary(): LogSummary {
   return {
-    iterations: 0, firstIteration: null, lastIteration: null, lastLoss: null, lastLossIteration: null, missingLoss: 0,
-    trainIters: null, validations: 0, runStarts: 0, checkpointsSaved: 0, lastCheckpoint: null, failures: 0,
-    failuresByKind: {}, shutdownNoise: 0, exits: {}, pulses: 0, alerts: 0, unknownLines: 0, lines: 0, longLines: 0,
+    iterations: 0,
+    firstIteration: null,
+    lastIteration: null,
+    lastLoss: null,
+    lastLossIteration: null,
+    missingLoss: 0,
+    trainIters: null,
+    validations: 0,
+    runStarts: 0,
+    checkpointsSaved: 0,
+    lastCheckpoint: null,
+    failures: 0,
+    failuresByKind: {},
+    shutdownNoise: 0,
+    exits: {},
+    pulses: 0,
+    alerts: 0,
+    unknownLines: 0,
+    lines: 0,
+    longLines: 0,
   };
 }
 
@@ -97,7 +114,10 @@ function counts(map: Partial<Record<string, number>>): string {
 /** A few lines for a terminal. */
 export function formatSummary(s: LogSummary): string {
   const loss = s.lastLoss === null ? 'none' : `${s.lastLoss} (iteration ${s.lastLossIteration})`;
-  const range = s.iterations === 0 ? '' : ` (${s.firstIteration} … ${s.lastIteration}${s.trainIters === null ? '' : ` of ${s.trainIters}`})`;
+  const range =
+    s.iterations === 0
+      ? ''
+      : ` (${s.firstIteration} … ${s.lastIteration}${s.trainIters === null ? '' : ` of ${s.trainIters}`})`;
   return [
     `lines:             ${s.lines} (${s.unknownLines} unknown${s.longLines > 0 ? `, ${s.longLines} too long to parse` : ''})`,
     `iterations seen:   ${s.iterations}${range}`,

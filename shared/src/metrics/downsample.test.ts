@@ -3,7 +3,8 @@ import { downsampleMinMax, type SeriesPoint } from './downsample.js';
 import { fromWireNumber, toWireNumber } from './fields.js';
 
 const series = (ys: (number | null)[]): SeriesPoint[] => ys.map((y, i) => ({ x: i + 1, y }));
-const noisy = (n: number): SeriesPoint[] => series(Array.from({ length: n }, (_, i) => 3 + Math.sin(i / 7) * 0.1 + (i % 13) * 0.001));
+const noisy = (n: number): SeriesPoint[] =>
+  series(Array.from({ length: n }, (_, i) => 3 + Math.sin(i / 7) * 0.1 + (i % 13) * 0.001));
 
 describe('downsampleMinMax', () => {
   it('returns the raw points (without nulls) when there are few enough', () => {
@@ -61,14 +62,19 @@ describe('downsampleMinMax', () => {
 
   it('handles an all-null or empty series', () => {
     expect(downsampleMinMax([], 10)).toEqual({ points: [], sampled: false });
-    expect(downsampleMinMax(series(Array.from({ length: 5000 }, () => null)), 10)).toEqual({ points: [], sampled: false });
+    expect(downsampleMinMax(series(Array.from({ length: 5000 }, () => null)), 10)).toEqual({
+      points: [],
+      sampled: false,
+    });
   });
 });
 
 describe('wire numbers', () => {
   it('round-trips non-finite values through JSON', () => {
     const values = [1.5, null, NaN, Infinity, -Infinity];
-    const back = (JSON.parse(JSON.stringify(values.map(toWireNumber))) as ReturnType<typeof toWireNumber>[]).map(fromWireNumber);
+    const back = (JSON.parse(JSON.stringify(values.map(toWireNumber))) as ReturnType<typeof toWireNumber>[]).map(
+      fromWireNumber,
+    );
     expect(back).toEqual(values);
   });
 });

@@ -29,8 +29,13 @@ export const DEFAULT_TARGET_POINTS = 2000;
  */
 export function downsampleMinMax(points: readonly SeriesPoint[], target = DEFAULT_TARGET_POINTS): Downsampled {
   const present = points.filter((p) => p.y !== null);
-  const keep = minMaxIndices(present.map((p) => p.y as number), target);
-  return keep === null ? { points: present, sampled: false } : { points: keep.map((i) => present[i] as SeriesPoint), sampled: true };
+  const keep = minMaxIndices(
+    present.map((p) => p.y as number),
+    target,
+  );
+  return keep === null
+    ? { points: present, sampled: false }
+    : { points: keep.map((i) => present[i] as SeriesPoint), sampled: true };
 }
 
 /**

@@ -2,8 +2,19 @@
 // Names are the parser's IterationEvent field names, so one vocabulary runs from the log line to the chart.
 
 export const METRIC_FIELDS = [
-  'lmLoss', 'learningRate', 'gradNorm', 'lossScale', 'iterationTimeMs', 'samplesPerSecond', 'tflops',
-  'consumedSamples', 'consumedTokens', 'globalBatchSize', 'numZeros', 'skippedIterations', 'nanIterations',
+  'lmLoss',
+  'learningRate',
+  'gradNorm',
+  'lossScale',
+  'iterationTimeMs',
+  'samplesPerSecond',
+  'tflops',
+  'consumedSamples',
+  'consumedTokens',
+  'globalBatchSize',
+  'numZeros',
+  'skippedIterations',
+  'nanIterations',
 ] as const;
 
 export type MetricField = (typeof METRIC_FIELDS)[number];

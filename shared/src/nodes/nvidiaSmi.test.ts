@@ -17,10 +17,20 @@ describe('parseGpuProbe()', () => {
   it('groups labelled rows by task and names each task by its node header', () => {
     const { hosts, skipped } = parseGpuProbe(TWO_NODES);
     expect(skipped).toEqual([]);
-    expect(hosts.map((h) => [h.task, h.node, h.gpus.length, h.exitCode])).toEqual([['1', 'c2', 1, 0], ['0', 'c1', 2, 0]]);
+    expect(hosts.map((h) => [h.task, h.node, h.gpus.length, h.exitCode])).toEqual([
+      ['1', 'c2', 1, 0],
+      ['0', 'c1', 2, 0],
+    ]);
     expect(hosts[1]?.gpus[1]).toEqual({
-      index: 1, name: 'NVIDIA A100-SXM4-80GB', utilPct: 98, memUsedMb: 71500, memTotalMb: 81920, temperatureC: 88,
-      powerW: 401, smClockMhz: 915, slow: null,
+      index: 1,
+      name: 'NVIDIA A100-SXM4-80GB',
+      utilPct: 98,
+      memUsedMb: 71500,
+      memTotalMb: 81920,
+      temperatureC: 88,
+      powerW: 401,
+      smClockMhz: 915,
+      slow: null,
     });
   });
 
@@ -32,7 +42,9 @@ describe('parseGpuProbe()', () => {
   });
 
   it('turns [N/A] and [Not Supported] into null, keeping the rest of the row', () => {
-    const { hosts, skipped } = parseGpuProbe('0: node=c1\n0: 0, Tesla V100-SXM2-32GB, 91, 30000, 32510, 70, [N/A], [Not Supported]\r\n0: exit=0');
+    const { hosts, skipped } = parseGpuProbe(
+      '0: node=c1\n0: 0, Tesla V100-SXM2-32GB, 91, 30000, 32510, 70, [N/A], [Not Supported]\r\n0: exit=0',
+    );
     expect(skipped).toEqual([]);
     expect(hosts[0]?.gpus[0]).toMatchObject({ utilPct: 91, powerW: null, smClockMhz: null });
   });
@@ -59,7 +71,16 @@ describe('parseGpuProbe()', () => {
   });
 
   it('never throws on arbitrary input', () => {
-    for (const junk of ['', '\n\n', ':::', '0:', '99999999999999999999: ,,,,,,,', '\u0000\uffff, ,', 'exit=', 'node=']) {
+    for (const junk of [
+      '',
+      '\n\n',
+      ':::',
+      '0:',
+      '99999999999999999999: ,,,,,,,',
+      '\u0000\uffff, ,',
+      'exit=',
+      'node=',
+    ]) {
       expect(() => parseGpuProbe(junk)).not.toThrow();
     }
   });
@@ -67,13 +88,20 @@ describe('parseGpuProbe()', () => {
 
 describe('summarizeGpuProbe()', () => {
   it('says nvidia-smi is missing, once for all nodes', () => {
-    const parse = parseGpuProbe('0: node=c1\n1: node=c2\n0: /usr/bin/sh: 1: nvidia-smi: not found\n0: exit=127\n1: /usr/bin/sh: 1: nvidia-smi: not found\n1: exit=127');
+    const parse = parseGpuProbe(
+      '0: node=c1\n1: node=c2\n0: /usr/bin/sh: 1: nvidia-smi: not found\n0: exit=127\n1: /usr/bin/sh: 1: nvidia-smi: not found\n1: exit=127',
+    );
     expect(summarizeGpuProbe(parse)).toEqual({ state: 'unavailable', reason: 'nvidia-smi not found on c1, c2' });
   });
 
   it('passes on the driver message when nvidia-smi fails', () => {
-    const parse = parseGpuProbe("node=g1\nNVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\nexit=9");
-    expect(summarizeGpuProbe(parse)).toEqual({ state: 'unavailable', reason: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. on g1" });
+    const parse = parseGpuProbe(
+      "node=g1\nNVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\nexit=9",
+    );
+    expect(summarizeGpuProbe(parse)).toEqual({
+      state: 'unavailable',
+      reason: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. on g1",
+    });
   });
 
   it('is ok when one node answered, and names the silent ones', () => {
@@ -107,7 +135,9 @@ describe('slowGpuReasons()', () => {
   });
 
   it('flags a GPU idling while its busy siblings work', () => {
-    expect(slowGpuReasons([gpu(1410, 98), gpu(1410, 97), gpu(1410, 30)])[2]).toBe("utilisation 30% < 50% of the job's median 97%");
+    expect(slowGpuReasons([gpu(1410, 98), gpu(1410, 97), gpu(1410, 30)])[2]).toBe(
+      "utilisation 30% < 50% of the job's median 97%",
+    );
   });
 
   it('judges nothing with fewer than 3 GPUs or an idle job', () => {

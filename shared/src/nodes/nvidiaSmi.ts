@@ -5,7 +5,14 @@ import type { GpuSample } from './types.js';
 
 /** Queried in this order; `--format=csv,noheader,nounits` prints them comma-separated, numbers without units. */
 export const NVIDIA_SMI_FIELDS = [
-  'index', 'name', 'utilization.gpu', 'memory.used', 'memory.total', 'temperature.gpu', 'power.draw', 'clocks.sm',
+  'index',
+  'name',
+  'utilization.gpu',
+  'memory.used',
+  'memory.total',
+  'temperature.gpu',
+  'power.draw',
+  'clocks.sm',
 ] as const;
 
 /**
@@ -80,7 +87,8 @@ export function parseGpuProbe(stdout: string): GpuProbeParse {
 /** One CSV row, or why it is not one. */
 function parseRow(text: string): GpuSample | string {
   const cols = text.split(',').map((c) => c.trim());
-  if (cols.length !== NVIDIA_SMI_FIELDS.length) return `expected ${NVIDIA_SMI_FIELDS.length} fields, got ${cols.length}`;
+  if (cols.length !== NVIDIA_SMI_FIELDS.length)
+    return `expected ${NVIDIA_SMI_FIELDS.length} fields, got ${cols.length}`;
   const [index = '', name = '', ...numbers] = cols;
   if (!/^\d{1,3}$/.test(index)) return `GPU index ${JSON.stringify(index)} is not a number`;
   const values: (number | null)[] = [];
@@ -89,10 +97,18 @@ function parseRow(text: string): GpuSample | string {
     else if (NUMBER.test(v)) values.push(Number(v));
     else return `${NVIDIA_SMI_FIELDS[i + 2]} ${JSON.stringify(v)} is not a number`;
   }
-  const [utilPct = null, memUsedMb = null, memTotalMb = null, temperatureC = null, powerW = null, smClockMhz = null] = values;
+  const [utilPct = null, memUsedMb = null, memTotalMb = null, temperatureC = null, powerW = null, smClockMhz = null] =
+    values;
   return {
-    index: Number(index), name: NOT_AVAILABLE.test(name) || !name ? null : name,
-    utilPct, memUsedMb, memTotalMb, temperatureC, powerW, smClockMhz, slow: null,
+    index: Number(index),
+    name: NOT_AVAILABLE.test(name) || !name ? null : name,
+    utilPct,
+    memUsedMb,
+    memTotalMb,
+    temperatureC,
+    powerW,
+    smClockMhz,
+    slow: null,
   };
 }
 
@@ -119,5 +135,8 @@ export function summarizeGpuProbe(parse: GpuProbeParse): GpuProbeSummary {
   // Group nodes by reason so 48 nodes without nvidia-smi read as one line.
   const groups = new Map<string, string[]>();
   for (const h of silent) groups.set(why(h), [...(groups.get(why(h)) ?? []), label(h)]);
-  return { state: 'unavailable', reason: [...groups].map(([reason, nodes]) => `${reason} on ${nodes.join(', ')}`).join('; ') };
+  return {
+    state: 'unavailable',
+    reason: [...groups].map(([reason, nodes]) => `${reason} on ${nodes.join(', ')}`).join('; '),
+  };
 }

@@ -30,7 +30,12 @@ export function slowGpuReasons(gpus: readonly GpuLike[]): (string | null)[] {
     if (clockMedian !== null && g.smClockMhz !== null && g.smClockMhz < SLOW_CLOCK_SHARE * clockMedian) {
       return `SM clock ${g.smClockMhz} MHz < ${Math.round(SLOW_CLOCK_SHARE * 100)}% of the job's median ${clockMedian} MHz`;
     }
-    if (utilMedian !== null && utilMedian >= BUSY_UTIL_PCT && g.utilPct !== null && g.utilPct < LOW_UTIL_SHARE * utilMedian) {
+    if (
+      utilMedian !== null &&
+      utilMedian >= BUSY_UTIL_PCT &&
+      g.utilPct !== null &&
+      g.utilPct < LOW_UTIL_SHARE * utilMedian
+    ) {
       return `utilisation ${g.utilPct}% < ${Math.round(LOW_UTIL_SHARE * 100)}% of the job's median ${utilMedian}%`;
     }
     return null;

@@ -38,8 +38,10 @@ export interface TileInputs {
 /** Job nodes first (hostlist order), then suspects outside the job, most recent failure first. */
 export function buildNodeTiles(input: TileInputs): NodeTile[] {
   const inJob = new Set(input.jobNodes);
-  const outside = [...input.suspects].filter(([name]) => !inJob.has(name))
-    .sort(([, a], [, b]) => (b.timeMs ?? 0) - (a.timeMs ?? 0)).map(([name]) => name);
+  const outside = [...input.suspects]
+    .filter(([name]) => !inJob.has(name))
+    .sort(([, a], [, b]) => (b.timeMs ?? 0) - (a.timeMs ?? 0))
+    .map(([name]) => name);
   // Slow is judged across every GPU of the job: a throttled GPU stands out against siblings on all its nodes.
   const jobGpus = input.jobNodes.flatMap((n) => input.gpusByNode.get(n) ?? []);
   const reasons = slowGpuReasons(jobGpus);
@@ -49,7 +51,16 @@ export function buildNodeTiles(input: TileInputs): NodeTile[] {
     return {
       name,
       inJob: inJob.has(name),
-      slurm: s ? { state: s.state, rawState: s.rawState, notResponding: s.notResponding, reason: s.reason, cpus: s.cpus, gpus: s.gpus } : null,
+      slurm: s
+        ? {
+            state: s.state,
+            rawState: s.rawState,
+            notResponding: s.notResponding,
+            reason: s.reason,
+            cpus: s.cpus,
+            gpus: s.gpus,
+          }
+        : null,
       suspect: input.suspects.get(name) ?? null,
       gpus: (input.gpusByNode.get(name) ?? []).map((g) => ({ ...g, slow: slow.get(g) ?? null })),
     };

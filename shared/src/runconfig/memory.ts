@@ -53,9 +53,11 @@ export function memoryPerGpu(config: RunConfig, microBatchesPerStep: number): Me
   let heaviest: MemoryBreakdown | null = null;
   for (const stage of pipelineStages(model, parallelism.pipeline)) {
     const embedding = embeddingParams(model);
-    const params = (stage.transformerBlocks * perLayerParams
-      + (stage.hasInputEmbedding ? embedding : 0)
-      + (stage.hasOutputEmbedding ? paddedVocab(model) * model.hiddenSize + 2 * model.hiddenSize : 0)) / tp;
+    const params =
+      (stage.transformerBlocks * perLayerParams +
+        (stage.hasInputEmbedding ? embedding : 0) +
+        (stage.hasOutputEmbedding ? paddedVocab(model) * model.hiddenSize + 2 * model.hiddenSize : 0)) /
+      tp;
     const weightsBytes = (params * bytes.weights) / (precision.zeroStage === 3 ? dp : 1);
     const gradientsBytes = (params * bytes.weights) / (precision.zeroStage >= 2 ? dp : 1);
     const optimizerStatesBytes = (params * bytes.optimizer) / (shardOptimizer ? dp : 1);
@@ -63,8 +65,10 @@ export function memoryPerGpu(config: RunConfig, microBatchesPerStep: number): Me
     const lossBytes = stage.hasOutputEmbedding ? logitsBytes : 0;
     const withoutRecompute = stage.transformerBlocks * inFlight * layerActivations + lossBytes;
     // Full recompute keeps each block's input and rebuilds one block's activations at a time.
-    const withRecompute = stage.transformerBlocks * inFlight * storedInputBytes
-      + (stage.transformerBlocks > 0 ? layerActivations : 0) + lossBytes;
+    const withRecompute =
+      stage.transformerBlocks * inFlight * storedInputBytes +
+      (stage.transformerBlocks > 0 ? layerActivations : 0) +
+      lossBytes;
     const activationsBytes = config.training.activationCheckpointing ? withRecompute : withoutRecompute;
     const totalBytes = weightsBytes + gradientsBytes + optimizerStatesBytes + activationsBytes;
     if (!heaviest || totalBytes > heaviest.totalBytes) {

@@ -93,5 +93,14 @@ export function flopsPerIteration(model: ModelConfig, globalBatch: number, activ
   const { seqLength: s, numLayers: l, hiddenSize: h } = model;
   const coefficient = model.activation === 'swiglu' ? 32 : 24;
   const v = paddedVocab(model);
-  return coefficient * passFactor(activationCheckpointing) * globalBatch * s * l * h * h * (1 + s / (6 * h) + v / (16 * l * h));
+  return (
+    coefficient *
+    passFactor(activationCheckpointing) *
+    globalBatch *
+    s *
+    l *
+    h *
+    h *
+    (1 + s / (6 * h) + v / (16 * l * h))
+  );
 }

@@ -23,11 +23,20 @@ export function parseRunConfigText(text: string, format: 'yaml' | 'json'): Parse
 }
 
 function syntaxIssue(message: string): ConfigIssue {
-  return { severity: 'error', rule: 'syntax', path: '(file)', value: undefined, why: message, fix: 'fix the YAML/JSON syntax at the position shown' };
+  return {
+    severity: 'error',
+    rule: 'syntax',
+    path: '(file)',
+    value: undefined,
+    why: message,
+    fix: 'fix the YAML/JSON syntax at the position shown',
+  };
 }
 
 /** Validates a cluster profile loaded from slurm-templates/profiles/. */
-export function parseClusterProfile(value: unknown): { ok: true; profile: ClusterProfile } | { ok: false; issues: ConfigIssue[] } {
+export function parseClusterProfile(
+  value: unknown,
+): { ok: true; profile: ClusterProfile } | { ok: false; issues: ConfigIssue[] } {
   const parsed = ClusterProfileSchema.safeParse(value);
   return parsed.success ? { ok: true, profile: parsed.data } : { ok: false, issues: schemaIssues(parsed.error, value) };
 }
@@ -45,9 +54,23 @@ export function applyClusterProfile(raw: unknown, profiles: readonly ClusterProf
   const name = raw.cluster.profile;
   const profile = profiles.find((p) => p.name === name);
   if (!profile) {
-    return { ok: false, issues: [{ severity: 'error', rule: 'profile', path: 'cluster.profile', value: name,
-      why: 'no cluster profile has this name', fix: `use one of: ${profiles.map((p) => p.name).join(', ') || '(none loaded)'}` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          severity: 'error',
+          rule: 'profile',
+          path: 'cluster.profile',
+          value: name,
+          why: 'no cluster profile has this name',
+          fix: `use one of: ${profiles.map((p) => p.name).join(', ') || '(none loaded)'}`,
+        },
+      ],
+    };
   }
   const env = isRecord(raw.env) ? raw.env : {};
-  return { ok: true, value: { ...raw, cluster: { ...profile.cluster, ...raw.cluster }, env: { ...profile.env, ...env } } };
+  return {
+    ok: true,
+    value: { ...raw, cluster: { ...profile.cluster, ...raw.cluster }, env: { ...profile.env, ...env } },
+  };
 }

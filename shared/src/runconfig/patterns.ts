@@ -10,7 +10,8 @@ export const ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** A constraint expression such as `a100` or `v100-32g|v100-16g` (features joined by & or |). */
 export const CONSTRAINT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:[&|][A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 /** A Slurm hostlist, e.g. `jean-zay-iam[34-35],jean-zay-iam07`. */
-export const HOSTLIST_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*\])?(?:,[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*\])?)*$/;
+export const HOSTLIST_PATTERN =
+  /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*\])?(?:,[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[0-9]+(?:-[0-9]+)?(?:,[0-9]+(?:-[0-9]+)?)*\])?)*$/;
 /** `--array`: index list/ranges with optional step and a `%N` concurrency limit, e.g. `1-3%1`. */
 export const ARRAY_PATTERN = /^[0-9]+(?:-[0-9]+(?::[0-9]+)?)?(?:,[0-9]+(?:-[0-9]+(?::[0-9]+)?)?)*(?:%[0-9]+)?$/;
 /** `--dependency`: `type:jobid[:jobid...]` joined by `,` (all) or `?` (any), or `singleton`. */
@@ -37,10 +38,13 @@ export function patterned(pattern: RegExp, allowed: string) {
   return z.string().regex(pattern, { message: `must be ${allowed}` });
 }
 
-export const nameString = () => patterned(NAME_PATTERN, 'a plain name: letters, digits, `.`, `_`, `-` (max 64, no spaces or shell characters)');
+export const nameString = () =>
+  patterned(NAME_PATTERN, 'a plain name: letters, digits, `.`, `_`, `-` (max 64, no spaces or shell characters)');
 export const pathString = () =>
-  patterned(PATH_PATTERN, 'a path of letters, digits and `._-+@=,/`, optionally starting with one `$VAR` or `${VAR}` (no spaces, quotes or shell characters)')
-    .min(1);
+  patterned(
+    PATH_PATTERN,
+    'a path of letters, digits and `._-+@=,/`, optionally starting with one `$VAR` or `${VAR}` (no spaces, quotes or shell characters)',
+  ).min(1);
 
 /** Slurm time limit in seconds, or null when `value` does not match TIME_LIMIT_PATTERN. */
 export function timeLimitSeconds(value: string): number | null {

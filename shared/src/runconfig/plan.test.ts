@@ -19,8 +19,14 @@ describe(planRun.name, () => {
 
   it('plans bloom-176b as tr11 ran: 384 GPUs, DP 8, train_iters 115311, full batch from 12659', () => {
     expect(plan).toMatchObject({
-      worldSize: 384, dataParallel: 8, trainIters: 115_311, fullBatchAtIteration: 12_659, rampupIterations: 12_658,
-      tokensPerIteration: 4_194_304, microBatchesPerStep: 128, paramCount: 176_247_271_424,
+      worldSize: 384,
+      dataParallel: 8,
+      trainIters: 115_311,
+      fullBatchAtIteration: 12_659,
+      rampupIterations: 12_658,
+      tokensPerIteration: 4_194_304,
+      microBatchesPerStep: 128,
+      paramCount: 176_247_271_424,
     });
     expect(plan.blocksPerStage).toEqual([5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5]);
   });
@@ -30,7 +36,7 @@ describe(planRun.name, () => {
     expect(plan.decayEndsAtIteration).toBe(105_546);
   });
 
-  it('uses Megatron\'s FLOPs formula: 105.22 s/iteration on 384 GPUs is the printed 149.02 TFLOPs', () => {
+  it("uses Megatron's FLOPs formula: 105.22 s/iteration on 384 GPUs is the printed 149.02 TFLOPs", () => {
     const tflops = plan.flopsPerIteration / (105.22 * 384 * 1e12);
     expect(tflops.toFixed(2)).toBe('149.02');
     // Without activation checkpointing the factor is 3 instead of 4.
@@ -59,16 +65,35 @@ describe(planRun.name, () => {
     expect(m.activationsWithoutRecomputeBytes).toBeGreaterThan(m.gpuMemoryBytes);
     expect(m.weightsBytes).toBe(m.gradientsBytes);
     // bf16 optimizer states are sharded over DP 8: 12 bytes / 8 per parameter.
-    expect(m.optimizerStatesBytes).toBe(Math.round(m.paramsOnGpu * 12 / 8));
-    const noRecompute = planRun(configWith((c) => { c.training = { ...c.training, activationCheckpointing: false }; }));
+    expect(m.optimizerStatesBytes).toBe(Math.round((m.paramsOnGpu * 12) / 8));
+    const noRecompute = planRun(
+      configWith((c) => {
+        c.training = { ...c.training, activationCheckpointing: false };
+      }),
+    );
     expect(noRecompute.memory.activationsBytes).toBe(noRecompute.memory.activationsWithoutRecomputeBytes);
     expect(noRecompute.memoryPerGpuBytes).toBeGreaterThan(m.gpuMemoryBytes);
   });
 
   it('shards gradients with ZeRO 2 and weights with ZeRO 3', () => {
-    const base = planRun(configWith((c) => { c.precision = { dtype: 'fp16', zeroStage: 1, lossScale: {} }; c.parallelism = { tensor: 4, pipeline: 1 }; }));
-    const z2 = planRun(configWith((c) => { c.precision = { dtype: 'fp16', zeroStage: 2, lossScale: {} }; c.parallelism = { tensor: 4, pipeline: 1 }; }));
-    const z3 = planRun(configWith((c) => { c.precision = { dtype: 'fp16', zeroStage: 3, lossScale: {} }; c.parallelism = { tensor: 4, pipeline: 1 }; }));
+    const base = planRun(
+      configWith((c) => {
+        c.precision = { dtype: 'fp16', zeroStage: 1, lossScale: {} };
+        c.parallelism = { tensor: 4, pipeline: 1 };
+      }),
+    );
+    const z2 = planRun(
+      configWith((c) => {
+        c.precision = { dtype: 'fp16', zeroStage: 2, lossScale: {} };
+        c.parallelism = { tensor: 4, pipeline: 1 };
+      }),
+    );
+    const z3 = planRun(
+      configWith((c) => {
+        c.precision = { dtype: 'fp16', zeroStage: 3, lossScale: {} };
+        c.parallelism = { tensor: 4, pipeline: 1 };
+      }),
+    );
     expect(z2.memory.gradientsBytes).toBeLessThan(base.memory.gradientsBytes);
     expect(z2.memory.weightsBytes).toBe(base.memory.weightsBytes);
     expect(z3.memory.weightsBytes).toBeLessThan(z2.memory.weightsBytes);

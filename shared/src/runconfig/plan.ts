@@ -84,7 +84,7 @@ export function planRun(config: RunConfig): RunPlan {
   const checkpointBytes = paramCount * (bytes.weights + bytes.optimizer);
   const saveSeconds = checkpointBytes / (planning.checkpointWriteGBps * 1e9);
   const saves = Math.floor(length.trainIters / config.checkpointing.saveInterval);
-  const computeSeconds = (flops / batch.global) * length.consumedSamplesAtEnd / sustainedFlops;
+  const computeSeconds = ((flops / batch.global) * length.consumedSamplesAtEnd) / sustainedFlops;
   const totalSeconds = computeSeconds + evalRounds * evalRoundSeconds + saves * saveSeconds;
 
   const limit = timeLimitSeconds(cluster.timeLimit) ?? 0;

@@ -39,11 +39,18 @@ describe(trainLength.name, () => {
   });
 
   it('without a rampup divides samples by the global batch and drops the remainder', () => {
-    expect(trainLength({ trainSamples: 1000, globalBatch: 64 })).toMatchObject({ trainIters: 15, fullBatchAtIteration: 1, consumedSamplesAtEnd: 960 });
+    expect(trainLength({ trainSamples: 1000, globalBatch: 64 })).toMatchObject({
+      trainIters: 15,
+      fullBatchAtIteration: 1,
+      consumedSamplesAtEnd: 960,
+    });
   });
 
   it('takes train iterations as given', () => {
-    expect(trainLength({ trainIters: 300, globalBatch: 64 })).toMatchObject({ trainIters: 300, fullBatchAtIteration: 1 });
+    expect(trainLength({ trainIters: 300, globalBatch: 64 })).toMatchObject({
+      trainIters: 300,
+      fullBatchAtIteration: 1,
+    });
   });
 });
 

@@ -43,10 +43,12 @@ export const MAX_RAMPUP_ITERATIONS = 20_000_000;
 /** Refuses rampups that Megatron would reject or that would loop forever. */
 export function rampupProblem(globalBatch: number, rampup: Rampup): string | null {
   if (rampup.start > globalBatch) return 'rampup start is larger than the global batch';
-  if ((globalBatch - rampup.start) % rampup.increment !== 0) return '(global − start) is not divisible by the increment';
+  if ((globalBatch - rampup.start) % rampup.increment !== 0)
+    return '(global − start) is not divisible by the increment';
   if (rampup.start === globalBatch) return 'rampup start equals the global batch, so there is nothing to ramp';
   // The simulation costs one loop turn per rampup iteration; refuse absurd ones instead of hanging.
-  if (rampup.samples / rampup.start > MAX_RAMPUP_ITERATIONS) return `the rampup would last more than ${MAX_RAMPUP_ITERATIONS} iterations`;
+  if (rampup.samples / rampup.start > MAX_RAMPUP_ITERATIONS)
+    return `the rampup would last more than ${MAX_RAMPUP_ITERATIONS} iterations`;
   return null;
 }
 
@@ -62,7 +64,13 @@ export function rampupSchedule(globalBatch: number, rampup: Rampup): RampupSched
     const batch = globalBatchAt(consumed, globalBatch, rampup);
     const last = steps[steps.length - 1];
     if (last && last.globalBatch === batch) last.toIteration = iterations + 1;
-    else steps.push({ globalBatch: batch, fromIteration: iterations + 1, toIteration: iterations + 1, consumedBefore: consumed });
+    else
+      steps.push({
+        globalBatch: batch,
+        fromIteration: iterations + 1,
+        toIteration: iterations + 1,
+        consumedBefore: consumed,
+      });
     consumed += batch;
     iterations += 1;
   }
@@ -84,15 +92,32 @@ export interface TrainLength {
  * `train_iters` as Megatron derives it: from `--train-iters` directly, or from `--train-samples` (with or
  * without a rampup; the remainder that does not fill a full batch is dropped).
  */
-export function trainLength(args: { trainSamples?: number; trainIters?: number; globalBatch: number; rampup?: Rampup }): TrainLength {
+export function trainLength(args: {
+  trainSamples?: number;
+  trainIters?: number;
+  globalBatch: number;
+  rampup?: Rampup;
+}): TrainLength {
   const { globalBatch, rampup } = args;
   if (args.trainIters !== undefined && !rampup) {
-    return { trainIters: args.trainIters, fullBatchAtIteration: 1, rampupIterations: 0, consumedSamplesAtEnd: args.trainIters * globalBatch, steps: [] };
+    return {
+      trainIters: args.trainIters,
+      fullBatchAtIteration: 1,
+      rampupIterations: 0,
+      consumedSamplesAtEnd: args.trainIters * globalBatch,
+      steps: [],
+    };
   }
   const trainSamples = args.trainSamples ?? 0;
   if (!rampup) {
     const trainIters = Math.floor(trainSamples / globalBatch);
-    return { trainIters, fullBatchAtIteration: 1, rampupIterations: 0, consumedSamplesAtEnd: trainIters * globalBatch, steps: [] };
+    return {
+      trainIters,
+      fullBatchAtIteration: 1,
+      rampupIterations: 0,
+      consumedSamplesAtEnd: trainIters * globalBatch,
+      steps: [],
+    };
   }
   const schedule = rampupSchedule(globalBatch, rampup);
   const constantIters = Math.floor((trainSamples - schedule.consumedAfterRampup) / globalBatch);

@@ -3,8 +3,19 @@
 // with this same schema. Field names follow Megatron's arguments (camelCased) so an expert recognises them.
 import { z } from 'zod';
 import {
-  ACCOUNT_PATTERN, ARRAY_PATTERN, CONSTRAINT_PATTERN, DEPENDENCY_PATTERN, ENV_NAME_PATTERN, FLAG_PATTERN,
-  HOSTLIST_PATTERN, IDENTIFIER_PATTERN, OUTPUT_PATTERN, TIME_LIMIT_PATTERN, nameString, pathString, patterned,
+  ACCOUNT_PATTERN,
+  ARRAY_PATTERN,
+  CONSTRAINT_PATTERN,
+  DEPENDENCY_PATTERN,
+  ENV_NAME_PATTERN,
+  FLAG_PATTERN,
+  HOSTLIST_PATTERN,
+  IDENTIFIER_PATTERN,
+  OUTPUT_PATTERN,
+  TIME_LIMIT_PATTERN,
+  nameString,
+  pathString,
+  patterned,
 } from './patterns.js';
 
 const positiveInt = () => z.number().int().positive();
@@ -125,7 +136,10 @@ export const DataSchema = z.strictObject({
   /** `--data-path w1 p1 w2 p2 …` */
   blend: z.array(BlendEntrySchema).optional(),
   /** `--split`, e.g. `949,50,1` (with blend). */
-  split: z.string().regex(/^[0-9]+(?:,[0-9]+){0,2}$/, { message: 'must be like 949,50,1' }).optional(),
+  split: z
+    .string()
+    .regex(/^[0-9]+(?:,[0-9]+){0,2}$/, { message: 'must be like 949,50,1' })
+    .optional(),
   /** bigscience fork: `--train-weighted-split-paths-path` / `--valid-weighted-split-paths-path`. */
   trainSplitsFile: pathString().optional(),
   validSplitsFile: pathString().optional(),
@@ -151,7 +165,9 @@ export const LoggingSchema = z.strictObject({
 
 export const LauncherSchema = z.strictObject({
   /** Python executable on the compute nodes. */
-  python: patterned(IDENTIFIER_PATTERN, 'an executable name or path without spaces or shell characters').default('python'),
+  python: patterned(IDENTIFIER_PATTERN, 'an executable name or path without spaces or shell characters').default(
+    'python',
+  ),
   /** Directory holding pretrain_gpt.py (Megatron-DeepSpeed checkout). */
   megatronDir: pathString(),
   /** Sourced before launching (modules, conda env). */
@@ -225,10 +241,12 @@ export const RunConfigSchema = z.strictObject({
   exitDurationMins: positiveInt().optional(),
   launcher: LauncherSchema,
   /** Exported in the job before launching; values are shell-quoted, so any printable text is allowed. */
-  env: z.record(
-    patterned(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, `_`)'),
-    z.string().regex(/^[^\0]*$/, { message: 'must not contain NUL bytes' }),
-  ).default({}),
+  env: z
+    .record(
+      patterned(ENV_NAME_PATTERN, 'an environment variable name (letters, digits, `_`)'),
+      z.string().regex(/^[^\0]*$/, { message: 'must not contain NUL bytes' }),
+    )
+    .default({}),
   cluster: ClusterSchema,
   planning: PlanningSchema,
 });

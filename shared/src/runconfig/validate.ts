@@ -14,7 +14,13 @@ export type ValidationResult =
   | { ok: false; config: RunConfig | null; plan: RunPlan | null; issues: ConfigIssue[] };
 
 /** Rules whose errors make planning meaningless or unsafe (the rampup simulation could loop). */
-const PLAN_BLOCKERS = new Set(['rampup-shape', 'rampup-needs-samples', 'train-length', 'world-size-divisible', 'pp-within-layers']);
+const PLAN_BLOCKERS = new Set([
+  'rampup-shape',
+  'rampup-needs-samples',
+  'train-length',
+  'world-size-divisible',
+  'pp-within-layers',
+]);
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let cursor: unknown = input;
@@ -30,9 +36,12 @@ export function schemaIssues(error: z.ZodError, input: unknown): ConfigIssue[] {
   return error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(root)';
     const value = issue.code === 'unrecognized_keys' ? issue.keys : valueAt(input, issue.path);
-    const fix = issue.code === 'unrecognized_keys'
-      ? `remove or rename ${issue.keys.join(', ')} (see docs/RUN-CONFIG.md for the field names)`
-      : value === undefined ? `set ${path}` : `change ${path}: it ${issue.message.startsWith('must') ? issue.message : `must be valid (${issue.message})`}`;
+    const fix =
+      issue.code === 'unrecognized_keys'
+        ? `remove or rename ${issue.keys.join(', ')} (see docs/RUN-CONFIG.md for the field names)`
+        : value === undefined
+          ? `set ${path}`
+          : `change ${path}: it ${issue.message.startsWith('must') ? issue.message : `must be valid (${issue.message})`}`;
     return { severity: 'error' as const, rule: 'schema', path, value, why: issue.message, fix };
   });
 }
@@ -51,7 +60,11 @@ export function validateRunConfig(input: unknown): ValidationResult {
   const plan = blocked ? null : planRun(config);
   if (plan) for (const rule of RULES) if (rule.needsPlan) issues.push(...rule.check({ config, plan }));
   const order = new Map(RULES.map((r, i) => [r.id, i]));
-  issues.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) || (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0));
+  issues.sort(
+    (a, b) =>
+      (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) ||
+      (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0),
+  );
   if (hasErrors(issues) || !plan) return { ok: false, config, plan, issues };
   return { ok: true, config, plan, issues };
 }

@@ -9,7 +9,8 @@ import { parseScontrolJobs } from './scontrol.js';
 import { isInvalidJobIdError, parseSqueue } from './squeue.js';
 import { parseExitCode, parseSlurmDuration, parseSlurmTimestamp } from './time.js';
 
-const fixture = (name: string) => readFileSync(new URL(`../../../tests/fixtures/slurm/22.05/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../tests/fixtures/slurm/22.05/${name}`, import.meta.url), 'utf8');
 
 describe('parseSqueue (recorded)', () => {
   it('reads pending, running and finished jobs, array members and a name containing |', () => {
@@ -17,23 +18,53 @@ describe('parseSqueue (recorded)', () => {
     expect(rejected).toEqual([]);
     expect(jobs).toHaveLength(9);
     const byId = new Map(jobs.map((j) => [j.id, j]));
-    expect(byId.get('2')).toMatchObject({ state: 'FAILED', reason: 'NonZeroExitCode', nodes: ['c1'], name: 'fail', exitCode: null });
+    expect(byId.get('2')).toMatchObject({
+      state: 'FAILED',
+      reason: 'NonZeroExitCode',
+      nodes: ['c1'],
+      name: 'fail',
+      exitCode: null,
+    });
     expect(byId.get('4_[2-3%1]')).toMatchObject({
-      jobId: '4', arrayJobId: '4', arrayTaskId: '2-3%1', state: 'PENDING', reason: 'JobArrayTaskLimit', nodes: [], nodeList: null,
+      jobId: '4',
+      arrayJobId: '4',
+      arrayTaskId: '2-3%1',
+      state: 'PENDING',
+      reason: 'JobArrayTaskLimit',
+      nodes: [],
+      nodeList: null,
       startTime: null,
     });
-    expect(byId.get('4_1')).toMatchObject({ jobId: '9', arrayJobId: '4', arrayTaskId: '1', state: 'COMPLETED', elapsedSeconds: 3 });
+    expect(byId.get('4_1')).toMatchObject({
+      jobId: '9',
+      arrayJobId: '4',
+      arrayTaskId: '1',
+      state: 'COMPLETED',
+      elapsedSeconds: 3,
+    });
     expect(byId.get('5')).toMatchObject({ state: 'PENDING', reason: 'Dependency', arrayJobId: null });
     expect(byId.get('6')?.name).toBe('name with | pipe');
     expect(byId.get('7')).toMatchObject({
-      state: 'RUNNING', nodeList: 'c[2-3]', nodes: ['c2', 'c3'], nodeCount: 2, endTime: null, timeLimitSeconds: null,
-      startTime: '2026-11-27T02:37:43', partition: 'debug', reason: null,
+      state: 'RUNNING',
+      nodeList: 'c[2-3]',
+      nodes: ['c2', 'c3'],
+      nodeCount: 2,
+      endTime: null,
+      timeLimitSeconds: null,
+      startTime: '2026-11-27T02:37:43',
+      partition: 'debug',
+      reason: null,
     });
   });
 
   it('reads NODE_FAIL after a node crash', () => {
     const { jobs } = parseSqueue(fixture('squeue-after-node-fail.txt'));
-    expect(jobs.find((j) => j.id === '8')).toMatchObject({ state: 'NODE_FAIL', reason: 'NodeDown', nodes: ['c4'], elapsedSeconds: 34 });
+    expect(jobs.find((j) => j.id === '8')).toMatchObject({
+      state: 'NODE_FAIL',
+      reason: 'NodeDown',
+      nodes: ['c4'],
+      elapsedSeconds: 34,
+    });
   });
 
   it('reports lines it cannot read instead of dropping them', () => {
@@ -75,8 +106,12 @@ describe('parseSacct (recorded, jobcomp file)', () => {
   });
 
   it('splits `CANCELLED by <uid>` and skips step records', () => {
-    const { records } = parseSacct('12|CANCELLED by 1001|0:15|2026-01-01T00:00:00|2026-01-01T00:01:00|00:01:00|c1|debug|x\n12.batch|CANCELLED|0:15|||00:01:00|c1||batch\n');
-    expect(records).toEqual([expect.objectContaining({ id: '12', state: 'CANCELLED', cancelledBy: '1001', exitSignal: 15 })]);
+    const { records } = parseSacct(
+      '12|CANCELLED by 1001|0:15|2026-01-01T00:00:00|2026-01-01T00:01:00|00:01:00|c1|debug|x\n12.batch|CANCELLED|0:15|||00:01:00|c1||batch\n',
+    );
+    expect(records).toEqual([
+      expect.objectContaining({ id: '12', state: 'CANCELLED', cancelledBy: '1001', exitSignal: 15 }),
+    ]);
   });
 
   it('recognises a cluster without accounting', () => {
@@ -90,7 +125,10 @@ describe('parseSinfoNodes (recorded)', () => {
     const { nodes, rejected } = parseSinfoNodes(fixture('sinfo-busy.txt'));
     expect(rejected).toEqual([]);
     expect(nodes.map((n) => [n.name, n.state, n.gpus, n.cpus, n.memoryMb])).toEqual([
-      ['c1', 'idle', 8, 4, 4000], ['c2', 'mixed', 8, 4, 4000], ['c3', 'mixed', 8, 4, 4000], ['c4', 'mixed', 8, 4, 4000],
+      ['c1', 'idle', 8, 4, 4000],
+      ['c2', 'mixed', 8, 4, 4000],
+      ['c3', 'mixed', 8, 4, 4000],
+      ['c4', 'mixed', 8, 4, 4000],
     ]);
   });
 
@@ -108,11 +146,19 @@ describe('small parsers', () => {
   it('sbatch --parsable', () => {
     expect(parseSbatchParsable(fixture('sbatch-parsable.txt'))).toEqual({ jobId: '1', cluster: null });
     expect(parseSbatchParsable('1234;jeanzay\n')).toEqual({ jobId: '1234', cluster: 'jeanzay' });
-    expect(parseSbatchParsable('sbatch: error: Batch job submission failed: Invalid partition name specified')).toBeNull();
+    expect(
+      parseSbatchParsable('sbatch: error: Batch job submission failed: Invalid partition name specified'),
+    ).toBeNull();
   });
 
   it('hostlists', () => {
-    expect(expandHostlist('jean-zay-iam[01-03,36],jean-zay-iam49')).toEqual(['jean-zay-iam01', 'jean-zay-iam02', 'jean-zay-iam03', 'jean-zay-iam36', 'jean-zay-iam49']);
+    expect(expandHostlist('jean-zay-iam[01-03,36],jean-zay-iam49')).toEqual([
+      'jean-zay-iam01',
+      'jean-zay-iam02',
+      'jean-zay-iam03',
+      'jean-zay-iam36',
+      'jean-zay-iam49',
+    ]);
     expect(expandHostlist('c[1-2]')).toEqual(['c1', 'c2']);
     expect(expandHostlist('')).toEqual([]);
     expect(expandHostlist('None assigned')).toEqual([]);
@@ -133,12 +179,17 @@ describe('small parsers', () => {
 
 describe('parseScontrolJobs (recorded)', () => {
   it('reads state, exit code and signal', () => {
-    expect(parseScontrolJobs(fixture('scontrol-show-job-failed.txt'))).toEqual([{ jobId: '14', state: 'FAILED', exitCode: 1, exitSignal: 0, restarts: 0 }]);
-    expect(parseScontrolJobs(fixture('scontrol-show-job-cancelled.txt'))).toMatchObject([{ jobId: '15', state: 'CANCELLED', exitCode: 0, exitSignal: 15 }]);
+    expect(parseScontrolJobs(fixture('scontrol-show-job-failed.txt'))).toEqual([
+      { jobId: '14', state: 'FAILED', exitCode: 1, exitSignal: 0, restarts: 0 },
+    ]);
+    expect(parseScontrolJobs(fixture('scontrol-show-job-cancelled.txt'))).toMatchObject([
+      { jobId: '15', state: 'CANCELLED', exitCode: 0, exitSignal: 15 },
+    ]);
   });
 
   it('is not fooled by a job name that looks like fields', () => {
-    const line = 'JobId=9 JobName=x ExitCode=7:0 JobState=COMPLETED UserId=u(1) GroupId=g(1) JobState=FAILED Restarts=2 ExitCode=3:0 StdOut=/a ExitCode=9:9';
+    const line =
+      'JobId=9 JobName=x ExitCode=7:0 JobState=COMPLETED UserId=u(1) GroupId=g(1) JobState=FAILED Restarts=2 ExitCode=3:0 StdOut=/a ExitCode=9:9';
     expect(parseScontrolJobs(line)).toEqual([{ jobId: '9', state: 'FAILED', exitCode: 3, exitSignal: 0, restarts: 2 }]);
     expect(parseScontrolJobs('slurm_load_jobs error: Invalid job id specified')).toEqual([]);
   });

@@ -3,7 +3,8 @@ import { expandHostlist } from './hostlist.js';
 import { parseExitCode, parseSlurmDuration, parseSlurmTimestamp } from './time.js';
 import type { JobHistoryRecord } from './types.js';
 
-const orNull = (v: string | undefined): string | null => (v === undefined || v === '' || v === 'None assigned' || v === 'Unknown' ? null : v);
+const orNull = (v: string | undefined): string | null =>
+  v === undefined || v === '' || v === 'None assigned' || v === 'Unknown' ? null : v;
 
 /**
  * Parses `sacct -P -n -o HISTORY_FIELDS` (database) or `sacct -c -P -n -o …` (jobcomp file) output.

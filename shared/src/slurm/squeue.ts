@@ -3,7 +3,8 @@ import { expandHostlist } from './hostlist.js';
 import { parseSlurmDuration, parseSlurmTimestamp } from './time.js';
 import type { JobStatus } from './types.js';
 
-const orNull = (v: string | undefined): string | null => (v === undefined || v === '' || v === 'N/A' || v === '(null)' ? null : v);
+const orNull = (v: string | undefined): string | null =>
+  v === undefined || v === '' || v === 'N/A' || v === '(null)' ? null : v;
 
 /**
  * Parses `squeue -h -o SQUEUE_FORMAT` output. Lines that do not have the expected columns are returned in
@@ -21,8 +22,22 @@ export function parseSqueue(stdout: string): { jobs: JobStatus[]; rejected: stri
     }
     // The name is last and may itself contain `|`.
     const name = cols.slice(SQUEUE_FIELD_COUNT - 1).join('|');
-    const [id = '', jobId = '', arrayJobId, arrayTaskId, state = '', reason, nodeList, partition, submit = '', start = '', end = '',
-      elapsed = '', limit = '', count = ''] = cols;
+    const [
+      id = '',
+      jobId = '',
+      arrayJobId,
+      arrayTaskId,
+      state = '',
+      reason,
+      nodeList,
+      partition,
+      submit = '',
+      start = '',
+      end = '',
+      elapsed = '',
+      limit = '',
+      count = '',
+    ] = cols;
     if (!/^\d+/.test(id) || !/^\d+$/.test(jobId) || !state) {
       rejected.push(line);
       continue;

@@ -5,14 +5,40 @@ const script = '#!/bin/bash\necho hi\n';
 
 describe('buildSbatchArgv', () => {
   it('builds --opt=value arguments from a full spec', () => {
-    expect(buildSbatchArgv({
-      script, name: 'tr11-176B-ml', partition: 'gpu_p5', account: 'six@a100', nodes: 48, ntasksPerNode: 1, gpusPerNode: 8,
-      timeLimit: '100:00:00', array: '1-10%1', dependency: 'afterok:123_4', exclude: 'jean-zay-iam[34-35]',
-      output: '%x-%j.out', chdir: '/path with space/$(not run)', requeue: false, openMode: 'append',
-    })).toEqual([
-      'sbatch', '--parsable', '--job-name=tr11-176B-ml', '--partition=gpu_p5', '--account=six@a100', '--nodes=48',
-      '--ntasks-per-node=1', '--gres=gpu:8', '--time=100:00:00', '--array=1-10%1', '--dependency=afterok:123_4',
-      '--exclude=jean-zay-iam[34-35]', '--output=%x-%j.out', '--chdir=/path with space/$(not run)', '--open-mode=append',
+    expect(
+      buildSbatchArgv({
+        script,
+        name: 'tr11-176B-ml',
+        partition: 'gpu_p5',
+        account: 'six@a100',
+        nodes: 48,
+        ntasksPerNode: 1,
+        gpusPerNode: 8,
+        timeLimit: '100:00:00',
+        array: '1-10%1',
+        dependency: 'afterok:123_4',
+        exclude: 'jean-zay-iam[34-35]',
+        output: '%x-%j.out',
+        chdir: '/path with space/$(not run)',
+        requeue: false,
+        openMode: 'append',
+      }),
+    ).toEqual([
+      'sbatch',
+      '--parsable',
+      '--job-name=tr11-176B-ml',
+      '--partition=gpu_p5',
+      '--account=six@a100',
+      '--nodes=48',
+      '--ntasks-per-node=1',
+      '--gres=gpu:8',
+      '--time=100:00:00',
+      '--array=1-10%1',
+      '--dependency=afterok:123_4',
+      '--exclude=jean-zay-iam[34-35]',
+      '--output=%x-%j.out',
+      '--chdir=/path with space/$(not run)',
+      '--open-mode=append',
       '--no-requeue',
     ]);
   });
@@ -31,7 +57,9 @@ describe('buildSbatchArgv', () => {
     ['timeLimit', '1:00:00\n'],
     ['name', 'ünïcødé'],
   ])('rejects a hostile %s %j with a message naming the field', (field, value) => {
-    expect(() => buildSbatchArgv({ script, [field]: value } as never)).toThrow(new RegExp(`^invalid job submission: ${field}: must be`));
+    expect(() => buildSbatchArgv({ script, [field]: value } as never)).toThrow(
+      new RegExp(`^invalid job submission: ${field}: must be`),
+    );
   });
 
   it('rejects control characters in paths, unknown keys and scripts without #!', () => {

@@ -8,7 +8,8 @@ const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const HOST = /[A-Za-z0-9][A-Za-z0-9._-]*(?:\[\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*\])?/.source;
 export const HOSTLIST = new RegExp(`^${HOST}(?:,${HOST})*$`);
 export const ARRAY_SPEC = /^\d+(?:-\d+(?::\d+)?)?(?:,\d+(?:-\d+(?::\d+)?)?)*(?:%\d+)?$/;
-const DEP_ITEM = /(?:singleton|(?:after|afterany|afterok|afternotok|aftercorr|afterburstbuffer)(?::\d+(?:_\d+)?(?:\+\d+)?)+)/.source;
+const DEP_ITEM =
+  /(?:singleton|(?:after|afterany|afterok|afternotok|aftercorr|afterburstbuffer)(?::\d+(?:_\d+)?(?:\+\d+)?)+)/.source;
 export const DEPENDENCY = new RegExp(`^${DEP_ITEM}(?:[,?]${DEP_ITEM})*$`);
 export const TIME_LIMIT = /^(?:\d{1,3}-)?\d{1,3}(?::[0-5]\d){1,2}$|^\d{1,6}$/;
 /** Numeric job ids as the scheduler returns them; array members as `123_4`. */
@@ -26,7 +27,10 @@ const path = z
 
 export const submitSpecSchema = z.strictObject({
   /** The batch script itself, sent on sbatch's stdin (never written into a command line). */
-  script: z.string().min(3).refine((s) => s.startsWith('#!'), { message: 'must start with a #! line' }),
+  script: z
+    .string()
+    .min(3)
+    .refine((s) => s.startsWith('#!'), { message: 'must start with a #! line' }),
   name: pattern(NAME, 'a plain name: letters, digits, `.`, `_`, `-` (max 64)').optional(),
   partition: pattern(NAME, 'a partition name: letters, digits, `.`, `_`, `-`').optional(),
   account: pattern(ACCOUNT, 'an account: letters, digits, `.`, `_`, `-`, `@`').optional(),
@@ -99,6 +103,7 @@ export function buildSbatchArgv(input: SubmitSpec): string[] {
 /** Job ids for squeue/scancel/sacct lists; throws on anything that is not an id. */
 export function validateJobIds(ids: readonly string[]): string[] {
   const bad = ids.filter((id) => !JOB_ID.test(id));
-  if (bad.length) throw new InvalidSubmitSpecError(bad.map((id) => `job id ${JSON.stringify(id)}: must be digits, or digits_digits`));
+  if (bad.length)
+    throw new InvalidSubmitSpecError(bad.map((id) => `job id ${JSON.stringify(id)}: must be digits, or digits_digits`));
   return [...ids];
 }

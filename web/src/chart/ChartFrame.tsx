@@ -11,7 +11,12 @@ import type { Annotation } from '../api.js';
 
 export const CHART_HEIGHT = 220;
 export const ANNOTATION_COLORS: Record<Annotation['kind'], string> = {
-  start: '#22c55e', restart: '#f97316', checkpoint: '#64748b', end: '#a3a3a3', failure: '#ef4444', eval: '#8b5cf6',
+  start: '#22c55e',
+  restart: '#f97316',
+  checkpoint: '#64748b',
+  end: '#a3a3a3',
+  failure: '#ef4444',
+  eval: '#8b5cf6',
 };
 
 export interface PlotArea {
@@ -43,15 +48,57 @@ function ChartFrameInner({ x, y, log, formatX, marks, onPlotArea }: Props) {
   return (
     <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
       {/* Two rows at the domain's corners: recharts lays axes out only for a chart with data. */}
-      <LineChart data={[{ x: x.domain[0], y: y.domain[0] }, { x: x.domain[1], y: y.domain[1] }]} margin={MARGIN}>
+      <LineChart
+        data={[
+          { x: x.domain[0], y: y.domain[0] },
+          { x: x.domain[1], y: y.domain[1] },
+        ]}
+        margin={MARGIN}
+      >
         <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-        <XAxis dataKey="x" type="number" domain={x.domain} ticks={x.ticks} interval={0} allowDataOverflow tickFormatter={formatX} stroke="var(--muted)" fontSize={11} />
-        <YAxis dataKey="y" type="number" scale={log ? 'log' : 'linear'} domain={y.domain} ticks={y.ticks} interval={0} allowDataOverflow
-          tickFormatter={(v: number) => formatValue(v)} stroke="var(--muted)" fontSize={11} width={64} />
+        <XAxis
+          dataKey="x"
+          type="number"
+          domain={x.domain}
+          ticks={x.ticks}
+          interval={0}
+          allowDataOverflow
+          tickFormatter={formatX}
+          stroke="var(--muted)"
+          fontSize={11}
+        />
+        <YAxis
+          dataKey="y"
+          type="number"
+          scale={log ? 'log' : 'linear'}
+          domain={y.domain}
+          ticks={y.ticks}
+          interval={0}
+          allowDataOverflow
+          tickFormatter={(v: number) => formatValue(v)}
+          stroke="var(--muted)"
+          fontSize={11}
+          width={64}
+        />
         {marks.map((a, i) => (
-          <ReferenceLine key={`${a.kind}-${i}`} x={a.x} stroke={ANNOTATION_COLORS[a.kind]} strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
-            strokeDasharray={a.kind === 'eval' ? '2 3' : undefined} ifOverflow="hidden"
-            label={a.kind === 'restart' || a.kind === 'failure' ? { value: a.label, fill: ANNOTATION_COLORS[a.kind], fontSize: 10, position: a.kind === 'failure' ? 'insideTopRight' : 'insideBottomLeft' } : undefined} />
+          <ReferenceLine
+            key={`${a.kind}-${i}`}
+            x={a.x}
+            stroke={ANNOTATION_COLORS[a.kind]}
+            strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
+            strokeDasharray={a.kind === 'eval' ? '2 3' : undefined}
+            ifOverflow="hidden"
+            label={
+              a.kind === 'restart' || a.kind === 'failure'
+                ? {
+                    value: a.label,
+                    fill: ANNOTATION_COLORS[a.kind],
+                    fontSize: 10,
+                    position: a.kind === 'failure' ? 'insideTopRight' : 'insideBottomLeft',
+                  }
+                : undefined
+            }
+          />
         ))}
         <PlotAreaProbe onPlotArea={onPlotArea} />
       </LineChart>

@@ -11,8 +11,13 @@ import { MetricChart, type Overlay } from '../MetricChart.js';
 import { useProgressiveCount } from '../useProgressiveCount.js';
 
 const TITLES: Record<string, string> = {
-  lmLoss: 'training loss', learningRate: 'learning rate', gradNorm: 'grad norm', lossScale: 'loss scale (fp16)',
-  samplesPerSecond: 'samples/s', tflops: 'TFLOPs per GPU', iterationTimeMs: 'seconds per iteration',
+  lmLoss: 'training loss',
+  learningRate: 'learning rate',
+  gradNorm: 'grad norm',
+  lossScale: 'loss scale (fp16)',
+  samplesPerSecond: 'samples/s',
+  tflops: 'TFLOPs per GPU',
+  iterationTimeMs: 'seconds per iteration',
 };
 const seconds = (ms: number) => ms / 1000;
 const NO_POINTS: Point[] = [];
@@ -39,7 +44,11 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
     [view.x, axisAnchors],
   );
   const overlays: Overlay[] = useMemo(
-    () => Object.entries(validations).map(([name, pts]) => ({ name, points: pts.filter(([it]) => (view.from === null || it >= view.from) && (view.to === null || it <= view.to)) })),
+    () =>
+      Object.entries(validations).map(([name, pts]) => ({
+        name,
+        points: pts.filter(([it]) => (view.from === null || it >= view.from) && (view.to === null || it <= view.to)),
+      })),
     [validations, view.from, view.to],
   );
   const shown = (view.charts ?? CHART_FIELDS).filter((f): f is MetricField => (CHART_FIELDS as string[]).includes(f));
@@ -51,11 +60,23 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
       <div className="charts">
         {shown.slice(0, mounted).map((f) => {
           const s = series[f];
-          if (f === 'lossScale' && !(s?.points.length)) return null; // only fp16 runs log a loss scale
+          if (f === 'lossScale' && !s?.points.length) return null; // only fp16 runs log a loss scale
           return (
-            <MetricChart key={f} id={f} title={TITLES[f] ?? f} points={s?.points ?? NO_POINTS} sampled={s?.sampled ?? false}
-              {...(f === 'lmLoss' ? { overlays } : {})} {...(f === 'iterationTimeMs' ? { scaleY: seconds } : {})}
-              annotations={annotations} smoothing={view.smoothing} log={view.log} xKind={view.x} toX={toX} onZoom={onZoom} />
+            <MetricChart
+              key={f}
+              id={f}
+              title={TITLES[f] ?? f}
+              points={s?.points ?? NO_POINTS}
+              sampled={s?.sampled ?? false}
+              {...(f === 'lmLoss' ? { overlays } : {})}
+              {...(f === 'iterationTimeMs' ? { scaleY: seconds } : {})}
+              annotations={annotations}
+              smoothing={view.smoothing}
+              log={view.log}
+              xKind={view.x}
+              toX={toX}
+              onZoom={onZoom}
+            />
           );
         })}
       </div>

@@ -43,7 +43,13 @@ export function PlotLayer(p: Props) {
   useLayoutEffect(() => {
     const ctx = sizedContext(canvas.current, width, height);
     if (!ctx) return;
-    const lines = drawPlot(ctx, width, height, { main: p.main, smoothing: p.smoothing, px, py, colors: themeColors(theme) });
+    const lines = drawPlot(ctx, width, height, {
+      main: p.main,
+      smoothing: p.smoothing,
+      px,
+      py,
+      colors: themeColors(theme),
+    });
     // For tests and the benchmark: what the last draw showed.
     ctx.canvas.dataset.lines = lines.join(',');
     ctx.canvas.dataset.drawn = String(p.main.xs.length);
@@ -69,14 +75,29 @@ export function PlotLayer(p: Props) {
   };
 
   return (
-    <div className="plot-layer" style={{ left: p.area.x, top: p.area.y, width, height }}
-      onMouseDown={(e) => { const x = localX(e); setDrag({ a: x, b: x }); }}
-      onMouseMove={(e) => { const x = localX(e); setHover(x); if (drag) setDrag({ a: drag.a, b: x }); }}
+    <div
+      className="plot-layer"
+      style={{ left: p.area.x, top: p.area.y, width, height }}
+      onMouseDown={(e) => {
+        const x = localX(e);
+        setDrag({ a: x, b: x });
+      }}
+      onMouseMove={(e) => {
+        const x = localX(e);
+        setHover(x);
+        if (drag) setDrag({ a: drag.a, b: x });
+      }}
       onMouseUp={endDrag}
-      onMouseLeave={() => { setHover(null); setDrag(null); }}>
+      onMouseLeave={() => {
+        setHover(null);
+        setDrag(null);
+      }}
+    >
       <canvas ref={canvas} style={{ width, height }} />
       {p.overlays.length > 0 && <canvas ref={overlayCanvas} className="overlays" style={{ width, height }} />}
-      {drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX && <div className="zoom-area" style={{ left: Math.min(drag.a, drag.b), width: Math.abs(drag.b - drag.a) }} />}
+      {drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX && (
+        <div className="zoom-area" style={{ left: Math.min(drag.a, drag.b), width: Math.abs(drag.b - drag.a) }} />
+      )}
       {hover !== null && !drag && <Readout {...p} px={px} at={toData(hover)} />}
     </div>
   );
@@ -90,18 +111,38 @@ function Readout(p: Props & { px: (x: number) => number; at: number }) {
   const nearOverlays = p.overlays.flatMap((o) => {
     const j = nearestIndex(o.series.xs, p.at);
     const ox = o.series.xs[j];
-    return j >= 0 && ox !== undefined && Math.abs(p.px(ox) - left) <= READOUT_REACH_PX ? [{ name: o.name, color: o.color, value: o.series.values[j] as number }] : [];
+    return j >= 0 && ox !== undefined && Math.abs(p.px(ox) - left) <= READOUT_REACH_PX
+      ? [{ name: o.name, color: o.color, value: o.series.values[j] as number }]
+      : [];
   });
   const shown = nearOverlays.slice(0, MAX_READOUT_OVERLAYS);
   const onRight = left < p.area.width * 0.6;
   return (
     <>
       <div className="cursor" style={{ left }} />
-      <div className="readout" data-testid="readout" style={onRight ? { left: left + 12 } : { right: p.area.width - left + 12 }}>
-        <div className="muted">iteration {p.main.iterations[i]}{p.xLabel && ` · ${p.xLabel} ${p.formatX(x)}`}</div>
-        <div>{p.smoothing > 0 ? 'raw ' : ''}<b>{formatValue(p.main.values[i] as number)}</b></div>
-        {p.smoothing > 0 && <div>smoothed <b>{formatValue(p.main.smooth[i] as number)}</b></div>}
-        {shown.map((o) => <div key={o.name} style={{ color: o.color }}>{o.name} <b>{formatValue(o.value)}</b></div>)}
+      <div
+        className="readout"
+        data-testid="readout"
+        style={onRight ? { left: left + 12 } : { right: p.area.width - left + 12 }}
+      >
+        <div className="muted">
+          iteration {p.main.iterations[i]}
+          {p.xLabel && ` · ${p.xLabel} ${p.formatX(x)}`}
+        </div>
+        <div>
+          {p.smoothing > 0 ? 'raw ' : ''}
+          <b>{formatValue(p.main.values[i] as number)}</b>
+        </div>
+        {p.smoothing > 0 && (
+          <div>
+            smoothed <b>{formatValue(p.main.smooth[i] as number)}</b>
+          </div>
+        )}
+        {shown.map((o) => (
+          <div key={o.name} style={{ color: o.color }}>
+            {o.name} <b>{formatValue(o.value)}</b>
+          </div>
+        ))}
         {nearOverlays.length > shown.length && <div className="muted">+{nearOverlays.length - shown.length} more</div>}
       </div>
     </>
@@ -127,7 +168,10 @@ function themeColors(theme: string): { accent: string; bad: string } {
   let colors = colorsByTheme.get(theme);
   if (!colors) {
     const css = getComputedStyle(document.documentElement);
-    colors = { accent: css.getPropertyValue('--accent').trim() || '#60a5fa', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
+    colors = {
+      accent: css.getPropertyValue('--accent').trim() || '#60a5fa',
+      bad: css.getPropertyValue('--bad').trim() || '#f87171',
+    };
     colorsByTheme.set(theme, colors);
   }
   return colors;

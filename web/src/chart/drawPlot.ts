@@ -52,8 +52,14 @@ export function drawPlot(ctx: CanvasRenderingContext2D, width: number, height: n
 }
 
 /** Draws the overlays; returns their names. */
-export function drawOverlays(ctx: CanvasRenderingContext2D, width: number, height: number, overlays: readonly PlotLine[],
-  px: (x: number) => number, py: (y: number) => number): string[] {
+export function drawOverlays(
+  ctx: CanvasRenderingContext2D,
+  width: number,
+  height: number,
+  overlays: readonly PlotLine[],
+  px: (x: number) => number,
+  py: (y: number) => number,
+): string[] {
   ctx.clearRect(0, 0, width, height);
   ctx.lineJoin = 'round';
   for (const o of overlays) {
@@ -67,7 +73,13 @@ export function drawOverlays(ctx: CanvasRenderingContext2D, width: number, heigh
 }
 
 /** One path through the finite values, bridging the gaps (as recharts' connectNulls did). */
-function strokeLine(ctx: CanvasRenderingContext2D, xs: Float64Array, ys: Float64Array, px: (x: number) => number, py: (y: number) => number): void {
+function strokeLine(
+  ctx: CanvasRenderingContext2D,
+  xs: Float64Array,
+  ys: Float64Array,
+  px: (x: number) => number,
+  py: (y: number) => number,
+): void {
   ctx.beginPath();
   let started = false;
   for (let i = 0; i < xs.length; i++) {
@@ -84,7 +96,13 @@ function strokeLine(ctx: CanvasRenderingContext2D, xs: Float64Array, ys: Float64
   ctx.stroke();
 }
 
-function dots(ctx: CanvasRenderingContext2D, xs: Float64Array, ys: Float64Array, px: (x: number) => number, py: (y: number) => number): void {
+function dots(
+  ctx: CanvasRenderingContext2D,
+  xs: Float64Array,
+  ys: Float64Array,
+  px: (x: number) => number,
+  py: (y: number) => number,
+): void {
   ctx.beginPath();
   for (let i = 0; i < xs.length; i++) {
     const y = ys[i] as number;

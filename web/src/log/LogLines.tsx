@@ -16,7 +16,13 @@ export function LogLines({ scroll, shownCount, focused, emptyHint }: LogLinesPro
       {emptyHint !== null && <p className="hint log-empty">{emptyHint}</p>}
       <div style={{ height: shownCount * ROW, position: 'relative' }}>
         {scroll.visible.map((l, i) => (
-          <div key={scroll.first + i} className={scroll.first + i === focused ? 'log-line focused' : 'log-line'} style={{ top: (scroll.first + i) * ROW, height: ROW }}>{l}</div>
+          <div
+            key={scroll.first + i}
+            className={scroll.first + i === focused ? 'log-line focused' : 'log-line'}
+            style={{ top: (scroll.first + i) * ROW, height: ROW }}
+          >
+            {l}
+          </div>
         ))}
       </div>
     </div>

@@ -16,16 +16,24 @@ export function LogSearchResults({ search, opened, onEarlier, onClose, onOpen }:
   return (
     <div className="log-search-results" data-testid="log-search-results">
       <p className="hint" data-testid="log-search-progress">
-        {search.busy ? 'searching… ' : ''}{search.matches.length} match{search.matches.length === 1 ? '' : 'es'} for “{search.text}”
+        {search.busy ? 'searching… ' : ''}
+        {search.matches.length} match{search.matches.length === 1 ? '' : 'es'} for “{search.text}”
         {search.rank !== 'all' ? ` on rank ${search.rank}` : ''}
-        {search.from > 0 && ` · ${searchedWhat(search)}`}
-        {' '}<button onClick={onEarlier} disabled={search.busy || search.scannedFrom === 0} data-testid="log-search-earlier">search earlier</button>
-        {' '}<button onClick={onClose}>close</button>
+        {search.from > 0 && ` · ${searchedWhat(search)}`}{' '}
+        <button onClick={onEarlier} disabled={search.busy || search.scannedFrom === 0} data-testid="log-search-earlier">
+          search earlier
+        </button>{' '}
+        <button onClick={onClose}>close</button>
       </p>
       <ol>
         {search.matches.map((m) => (
           <li key={m.offset}>
-            <button className={m.offset === opened ? 'opened' : ''} onClick={() => onOpen(m.offset)} data-testid="log-match" title={`byte ${m.offset}`}>
+            <button
+              className={m.offset === opened ? 'opened' : ''}
+              onClick={() => onOpen(m.offset)}
+              data-testid="log-match"
+              title={`byte ${m.offset}`}
+            >
               <span className="offset">{formatBytes(m.offset)}</span> <span className="text">{m.line}</span>
             </button>
           </li>
@@ -36,5 +44,7 @@ export function LogSearchResults({ search, opened, onEarlier, onClose, onOpen }:
 }
 
 function searchedWhat(s: ServerSearch): string {
-  return s.scannedFrom === 0 && !s.busy ? `searched the whole log (${formatBytes(s.from)})` : `searched ${formatBytes(s.from - s.scannedFrom)} of ${formatBytes(s.from)}`;
+  return s.scannedFrom === 0 && !s.busy
+    ? `searched the whole log (${formatBytes(s.from)})`
+    : `searched ${formatBytes(s.from - s.scannedFrom)} of ${formatBytes(s.from)}`;
 }

@@ -27,11 +27,12 @@ export function LogViewer({ runId }: { runId: number }) {
   const scroll = useLogScroll(shown);
 
   /** Shows a window with one line focused and the tail paused (an iteration jump, a search match). */
-  const openWindow = (query: LogWindowQuery) => win.open(query, (focus) => {
-    setSearch('');
-    setRank('all');
-    scroll.focusLine(focus ?? 0);
-  });
+  const openWindow = (query: LogWindowQuery) =>
+    win.open(query, (focus) => {
+      setSearch('');
+      setRank('all');
+      scroll.focusLine(focus ?? 0);
+    });
   const togglePause = () => {
     if (win.paused) {
       win.resume();
@@ -43,20 +44,46 @@ export function LogViewer({ runId }: { runId: number }) {
   return (
     <section className="log-viewer" data-testid="log-viewer">
       <LogControls
-        paused={win.paused} onTogglePause={togglePause}
-        search={search} onSearchChange={setSearch} onSearchAll={() => void server.start(search, rank)}
-        rank={rank} ranks={ranks} onRankChange={setRank}
-        onJump={(iteration) => { setOpenedMatch(null); void openWindow({ iteration }); }}
-        canLoadEarlier={win.range !== null && win.range.start !== 0} onLoadEarlier={() => void win.earlier()}
-        shownCount={shown.length} range={win.range}
+        paused={win.paused}
+        onTogglePause={togglePause}
+        search={search}
+        onSearchChange={setSearch}
+        onSearchAll={() => void server.start(search, rank)}
+        rank={rank}
+        ranks={ranks}
+        onRankChange={setRank}
+        onJump={(iteration) => {
+          setOpenedMatch(null);
+          void openWindow({ iteration });
+        }}
+        canLoadEarlier={win.range !== null && win.range.start !== 0}
+        onLoadEarlier={() => void win.earlier()}
+        shownCount={shown.length}
+        range={win.range}
       />
       {error && <p className="error">{error}</p>}
       {server.search && (
-        <LogSearchResults search={server.search} opened={openedMatch} onEarlier={() => void server.earlier()} onClose={server.close}
-          onOpen={(offset) => { setOpenedMatch(offset); void openWindow({ around: offset }); }} />
+        <LogSearchResults
+          search={server.search}
+          opened={openedMatch}
+          onEarlier={() => void server.earlier()}
+          onClose={server.close}
+          onOpen={(offset) => {
+            setOpenedMatch(offset);
+            void openWindow({ around: offset });
+          }}
+        />
       )}
-      <LogLines scroll={scroll} shownCount={shown.length} focused={shown === win.lines ? win.focused : null}
-        emptyHint={shown.length === 0 && win.lines.length > 0 ? `no loaded line matches${search ? ' — press Enter to search the whole log' : ''}` : null} />
+      <LogLines
+        scroll={scroll}
+        shownCount={shown.length}
+        focused={shown === win.lines ? win.focused : null}
+        emptyHint={
+          shown.length === 0 && win.lines.length > 0
+            ? `no loaded line matches${search ? ' — press Enter to search the whole log' : ''}`
+            : null
+        }
+      />
     </section>
   );
 }

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { filterLines, formatBytes, ranksIn } from './logText.js';
 
-const LINES = ['[default1]: iteration 1/10 | lm loss: 3.1 |', '[default0]:using world size: 8', 'START TIME', '[default10]: iteration 2/10 | LM LOSS: 3.0 |', '[default1]: iteration 2/10 | lm loss: 2.9 |'];
+const LINES = [
+  '[default1]: iteration 1/10 | lm loss: 3.1 |',
+  '[default0]:using world size: 8',
+  'START TIME',
+  '[default10]: iteration 2/10 | LM LOSS: 3.0 |',
+  '[default1]: iteration 2/10 | lm loss: 2.9 |',
+];
 
 describe('ranksIn', () => {
   it('lists each [defaultN]: rank once, in numeric order', () => {
@@ -25,6 +31,11 @@ describe('filterLines', () => {
 
 describe('formatBytes', () => {
   it('uses B, KB and MB, whole MB from 100 MB', () => {
-    expect([formatBytes(1023), formatBytes(4096), formatBytes(1.5 * 1024 * 1024), formatBytes(300 * 1024 * 1024)]).toEqual(['1023 B', '4.0 KB', '1.5 MB', '300 MB']);
+    expect([
+      formatBytes(1023),
+      formatBytes(4096),
+      formatBytes(1.5 * 1024 * 1024),
+      formatBytes(300 * 1024 * 1024),
+    ]).toEqual(['1023 B', '4.0 KB', '1.5 MB', '300 MB']);
   });
 });

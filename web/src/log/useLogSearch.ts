@@ -57,13 +57,32 @@ export function useLogSearch(runId: number, reportError: (message: string | null
 
 /** The search while a step is pending: a fresh one has no matches and no progress yet; a continuation keeps its own. */
 export function searchStarted(text: string, rank: string, previous: ServerSearch | null): ServerSearch {
-  return { text, rank, matches: previous?.matches ?? [], from: previous?.from ?? 0, scannedFrom: previous?.scannedFrom ?? 0, busy: true };
+  return {
+    text,
+    rank,
+    matches: previous?.matches ?? [],
+    from: previous?.from ?? 0,
+    scannedFrom: previous?.scannedFrom ?? 0,
+    busy: true,
+  };
 }
 
 /**
  * The search after a step's answer: its matches appended to the earlier (older) ones, and progress counted back from
  * the file's size when the search began, so a log growing meanwhile does not move the finish line.
  */
-export function searchAnswered(text: string, rank: string, previous: ServerSearch | null, answer: Pick<LogSearchResult, 'matches' | 'scannedFrom' | 'size'>): ServerSearch {
-  return { text, rank, matches: [...(previous?.matches ?? []), ...answer.matches], from: previous?.from ?? answer.size, scannedFrom: answer.scannedFrom, busy: false };
+export function searchAnswered(
+  text: string,
+  rank: string,
+  previous: ServerSearch | null,
+  answer: Pick<LogSearchResult, 'matches' | 'scannedFrom' | 'size'>,
+): ServerSearch {
+  return {
+    text,
+    rank,
+    matches: [...(previous?.matches ?? []), ...answer.matches],
+    from: previous?.from ?? answer.size,
+    scannedFrom: answer.scannedFrom,
+    busy: false,
+  };
 }

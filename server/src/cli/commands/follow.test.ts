@@ -23,8 +23,11 @@ async function followCli(...argv: string[]) {
 
 describe('trainboard follow', () => {
   it('registers a path (hostile characters kept as data) once, for a running run', async () => {
-    const hostile = "/gpfs/logs/$(touch pwned); rm -rf ~ `id` 'q' \"dq\"/main_log.txt";
-    expect(await followCli(hostile, '--run', 'tr11')).toMatchObject({ code: 0, out: expect.stringContaining('log source 1') });
+    const hostile = '/gpfs/logs/$(touch pwned); rm -rf ~ `id` \'q\' "dq"/main_log.txt';
+    expect(await followCli(hostile, '--run', 'tr11')).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('log source 1'),
+    });
     expect((await followCli(hostile, '--run', 'tr11')).code).toBe(0);
     const conn = openDatabase(dbPath);
     expect(followedSources(conn.db).map((s) => s.path)).toEqual([hostile]);
@@ -32,7 +35,12 @@ describe('trainboard follow', () => {
   });
 
   it('refuses relative paths, control characters and bad run names with exit 2', async () => {
-    for (const argv of [['logs/main_log.txt', '--run', 'r'], ['/a\nb', '--run', 'r'], ['/a', '--run', '../x'], ['/a']]) {
+    for (const argv of [
+      ['logs/main_log.txt', '--run', 'r'],
+      ['/a\nb', '--run', 'r'],
+      ['/a', '--run', '../x'],
+      ['/a'],
+    ]) {
       const r = await followCli(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err).toMatch(/^trainboard follow: /);

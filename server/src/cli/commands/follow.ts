@@ -28,14 +28,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  if (positionals.length !== 1) return usageError(COMMAND, io, positionals.length === 0 ? 'missing PATH' : 'follow takes exactly one PATH');
+  if (positionals.length !== 1)
+    return usageError(COMMAND, io, positionals.length === 0 ? 'missing PATH' : 'follow takes exactly one PATH');
   if (values.run === undefined) return usageError(COMMAND, io, 'missing --run NAME');
   if (!RUN_NAME.test(values.run)) return usageError(COMMAND, io, `invalid run name ${JSON.stringify(values.run)}`);
   const path = positionals[0] as string;
   // Any byte may be in a file name and the path never meets a shell unquoted; control characters are refused
   // because they are never what an operator meant and they garble every message that shows the path.
   if (!path.startsWith('/') || [...path].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
-    return usageError(COMMAND, io, `PATH must be an absolute path on the cluster without control characters, got ${JSON.stringify(path)}`);
+    return usageError(
+      COMMAND,
+      io,
+      `PATH must be an absolute path on the cluster without control characters, got ${JSON.stringify(path)}`,
+    );
   }
   const dbPath = resolve(values.db ?? DEFAULT_DB_PATH);
   let conn;

@@ -1,4 +1,13 @@
-import { appendFileSync, copyFileSync, mkdtempSync, statSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  statSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +22,10 @@ import { run } from './import.js';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const fixtures = resolve(repoRoot, '../shared/fixtures/megatron-logs');
 const validationLog = join(fixtures, 'bigscience-earlier/tr8-104B-2021-validation-7000-and-spike.log');
-const exitLog = join(fixtures, 'bigscience-earlier/tr1-13B-2021-08-08-checkpoint-save-exit-20h-and-watchdog-alerts.log');
+const exitLog = join(
+  fixtures,
+  'bigscience-earlier/tr1-13B-2021-08-08-checkpoint-save-exit-20h-and-watchdog-alerts.log',
+);
 
 let dir: string;
 let dbPath: string;
@@ -55,32 +67,80 @@ const banner = (world: number, startTime: string, loadedAt: number | null) => [
 ];
 const validationBlock = (it: number, loss: number) => {
   const text = `valid loss at iteration ${it} | lm loss value: ${loss.toExponential(6).toUpperCase()} | lm loss PPL: ${Math.exp(loss).toExponential(6).toUpperCase()} | `;
-  return [`[default7]:${'-'.repeat(text.length + 1)}`, `[default7]:${text}`, `[default7]:${'-'.repeat(text.length + 1)}`];
+  return [
+    `[default7]:${'-'.repeat(text.length + 1)}`,
+    `[default7]:${text}`,
+    `[default7]:${'-'.repeat(text.length + 1)}`,
+  ];
 };
 
 /** One main_log.txt with two process starts: 1..5 then a crash, a resume from checkpoint 3, then 4..6. */
 function restartedLog(): string {
-  return [
-    ...banner(8, '2022-05-05 00:00:00', null),
-    ...[1, 2, 3].map((i) => iterationLine(i, 10 + i, 10)),
-    '[default0]:  successfully saved checkpoint at iteration       3 to /ckpt',
-    iterationLine(4, 14, 10),
-    ...validationBlock(4, 3.5),
-    iterationLine(5, 15, 10),
-    ...banner(16, '2022-05-05 01:00:00', 3),
-    ...[4, 5, 6].map((i) => iterationLine(i, 20 + i, 5)),
-  ].join('\n') + '\n';
+  return (
+    [
+      ...banner(8, '2022-05-05 00:00:00', null),
+      ...[1, 2, 3].map((i) => iterationLine(i, 10 + i, 10)),
+      '[default0]:  successfully saved checkpoint at iteration       3 to /ckpt',
+      iterationLine(4, 14, 10),
+      ...validationBlock(4, 3.5),
+      iterationLine(5, 15, 10),
+      ...banner(16, '2022-05-05 01:00:00', 3),
+      ...[4, 5, 6].map((i) => iterationLine(i, 20 + i, 5)),
+    ].join('\n') + '\n'
+  );
 }
 
 describe('trainboard import', () => {
   it('stores the rows of a real fixture with their values, and creates the database folder', async () => {
     const r = await importCli(validationLog, '--run', 'tr8-104B');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validation, 0 events; 1 unknown line\n$/);
-    expect(query('SELECT iteration, train_iters, consumed_samples, iteration_time_ms, lm_loss, loss_scale, grad_norm, segment, is_current, byte_offset, line FROM iterations ORDER BY id')).toEqual([
-      { iteration: 7000, train_iters: 159576, consumed_samples: 260912, iteration_time_ms: 18706.1, lm_loss: 6.444662, loss_scale: 2048, grad_norm: 98258.265, segment: 0, is_current: 1, byte_offset: 0, line: 1 },
-      { iteration: 7010, train_iters: 159576, consumed_samples: 261872, iteration_time_ms: 19904, lm_loss: 11.42026, loss_scale: 2048, grad_norm: 219645.978, segment: 0, is_current: 1, byte_offset: 603, line: 5 },
-      { iteration: 7220, train_iters: 159576, consumed_samples: 282032, iteration_time_ms: 18333.4, lm_loss: 7.155109, loss_scale: 2048, grad_norm: 16921.991, segment: 0, is_current: 1, byte_offset: 925, line: 7 },
+    expect(r.out).toMatch(
+      /^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validation, 0 events; 1 unknown line\n$/,
+    );
+    expect(
+      query(
+        'SELECT iteration, train_iters, consumed_samples, iteration_time_ms, lm_loss, loss_scale, grad_norm, segment, is_current, byte_offset, line FROM iterations ORDER BY id',
+      ),
+    ).toEqual([
+      {
+        iteration: 7000,
+        train_iters: 159576,
+        consumed_samples: 260912,
+        iteration_time_ms: 18706.1,
+        lm_loss: 6.444662,
+        loss_scale: 2048,
+        grad_norm: 98258.265,
+        segment: 0,
+        is_current: 1,
+        byte_offset: 0,
+        line: 1,
+      },
+      {
+        iteration: 7010,
+        train_iters: 159576,
+        consumed_samples: 261872,
+        iteration_time_ms: 19904,
+        lm_loss: 11.42026,
+        loss_scale: 2048,
+        grad_norm: 219645.978,
+        segment: 0,
+        is_current: 1,
+        byte_offset: 603,
+        line: 5,
+      },
+      {
+        iteration: 7220,
+        train_iters: 159576,
+        consumed_samples: 282032,
+        iteration_time_ms: 18333.4,
+        lm_loss: 7.155109,
+        loss_scale: 2048,
+        grad_norm: 16921.991,
+        segment: 0,
+        is_current: 1,
+        byte_offset: 925,
+        line: 7,
+      },
     ]);
     expect(query('SELECT iteration, group_name, lm_loss, ppl, is_current FROM validations')).toEqual([
       { iteration: 7000, group_name: 'validation', lm_loss: 7.1742, ppl: 1305.315, is_current: 1 },
@@ -120,7 +180,11 @@ describe('trainboard import', () => {
     expect((await importCli(log, '--run', 'r')).code).toBe(0);
     const t0 = Date.UTC(2022, 4, 5, 0, 0, 0);
     const t1 = Date.UTC(2022, 4, 5, 1, 0, 0);
-    expect(query('SELECT iteration, segment, lm_loss, time_ms, time_estimated FROM iterations WHERE is_current = 1 ORDER BY iteration')).toEqual([
+    expect(
+      query(
+        'SELECT iteration, segment, lm_loss, time_ms, time_estimated FROM iterations WHERE is_current = 1 ORDER BY iteration',
+      ),
+    ).toEqual([
       { iteration: 1, segment: 1, lm_loss: 11, time_ms: t0 + 10_000, time_estimated: 1 },
       { iteration: 2, segment: 1, lm_loss: 12, time_ms: t0 + 20_000, time_estimated: 1 },
       { iteration: 3, segment: 1, lm_loss: 13, time_ms: t0 + 30_000, time_estimated: 1 },
@@ -128,16 +192,26 @@ describe('trainboard import', () => {
       { iteration: 5, segment: 2, lm_loss: 25, time_ms: t1 + 10_000, time_estimated: 1 },
       { iteration: 6, segment: 2, lm_loss: 26, time_ms: t1 + 15_000, time_estimated: 1 },
     ]);
-    expect(query('SELECT iteration, segment, lm_loss FROM iterations WHERE is_current = 0 ORDER BY iteration')).toEqual([
-      { iteration: 4, segment: 1, lm_loss: 14 },
-      { iteration: 5, segment: 1, lm_loss: 15 },
+    expect(query('SELECT iteration, segment, lm_loss FROM iterations WHERE is_current = 0 ORDER BY iteration')).toEqual(
+      [
+        { iteration: 4, segment: 1, lm_loss: 14 },
+        { iteration: 5, segment: 1, lm_loss: 15 },
+      ],
+    );
+    expect(query('SELECT iteration, segment, is_current FROM validations')).toEqual([
+      { iteration: 4, segment: 1, is_current: 0 },
     ]);
-    expect(query('SELECT iteration, segment, is_current FROM validations')).toEqual([{ iteration: 4, segment: 1, is_current: 0 }]);
-    expect(query("SELECT segment, json_extract(payload, '$.config.worldSize') AS world FROM events WHERE type = 'run_start' ORDER BY byte_offset")).toEqual([
+    expect(
+      query(
+        "SELECT segment, json_extract(payload, '$.config.worldSize') AS world FROM events WHERE type = 'run_start' ORDER BY byte_offset",
+      ),
+    ).toEqual([
       { segment: 1, world: 8 },
       { segment: 2, world: 16 },
     ]);
-    expect(query('SELECT segment_count, json_extract(config, \'$.worldSize\') AS world FROM runs')).toEqual([{ segment_count: 2, world: 16 }]);
+    expect(query("SELECT segment_count, json_extract(config, '$.worldSize') AS world FROM runs")).toEqual([
+      { segment_count: 2, world: 16 },
+    ]);
   });
 
   it('refuses a truncated file with a clear message and writes nothing; --restart imports it again', async () => {
@@ -148,7 +222,9 @@ describe('trainboard import', () => {
     truncateSync(log, 500);
     const r = await importCli(log, '--run', 'r');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/main_log\.txt was truncated since it was last imported \(the file has 500 bytes but \d+ were already imported\)/);
+    expect(r.err).toMatch(
+      /main_log\.txt was truncated since it was last imported \(the file has 500 bytes but \d+ were already imported\)/,
+    );
     expect(r.err).toContain('--restart');
     expect(query('SELECT * FROM iterations ORDER BY id')).toEqual(before);
     const again = await importCli(log, '--run', 'r', '--restart');
@@ -166,10 +242,14 @@ describe('trainboard import', () => {
     appendFileSync(log, text.slice(cut));
     const r = await importCli(log, '--run', 'r');
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`main_log.txt grew after an import that ended on a line without a newline (the line ending at byte ${cut} had no newline then)`);
+    expect(r.err).toContain(
+      `main_log.txt grew after an import that ended on a line without a newline (the line ending at byte ${cut} had no newline then)`,
+    );
     const again = await importCli(log, '--run', 'r', '--restart');
     expect(again.code).toBe(0);
-    expect(query('SELECT iteration, lm_loss FROM iterations WHERE iteration = 2')).toEqual([{ iteration: 2, lm_loss: 12 }]);
+    expect(query('SELECT iteration, lm_loss FROM iterations WHERE iteration = 2')).toEqual([
+      { iteration: 2, lm_loss: 12 },
+    ]);
   });
 
   it('refuses a file replaced by another one at the same path', async () => {
@@ -190,7 +270,9 @@ describe('trainboard import', () => {
     writeFileSync(log, restartedLog()); // same inode, longer, different bytes
     const r = await importCli(log, '--run', 'r');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/was replaced since it was last imported \(its first 1218 bytes differ from the file imported before\)/);
+    expect(r.err).toMatch(
+      /was replaced since it was last imported \(its first 1218 bytes differ from the file imported before\)/,
+    );
   });
 
   it.each([
@@ -222,24 +304,38 @@ describe('trainboard import', () => {
 
     // An import that dies once its committed cursor is 100 MB into the long line.
     const conn = openDatabase(dbPath);
-    await expect(importLogFile({
-      conn, runName: 'tr11', path: log, onProgress: (p) => {
-        if (p.position > 100 * MiB) throw new Error('killed');
-      },
-    })).rejects.toThrow('killed');
-    const cursor = conn.sqlite.prepare('SELECT byte_offset AS o, line, ingest_state AS s FROM log_sources').get() as { o: number; line: number; s: string };
+    await expect(
+      importLogFile({
+        conn,
+        runName: 'tr11',
+        path: log,
+        onProgress: (p) => {
+          if (p.position > 100 * MiB) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
+    const cursor = conn.sqlite.prepare('SELECT byte_offset AS o, line, ingest_state AS s FROM log_sources').get() as {
+      o: number;
+      line: number;
+      s: string;
+    };
     conn.close();
     // The cursor went on inside the line (it is not held back at its start), and the state says where it began.
     expect(cursor.o).toBeGreaterThan(100 * MiB);
     expect(cursor.o).toBeLessThan(Buffer.byteLength(first) + longLength);
     expect(cursor.line).toBe(2);
-    expect((JSON.parse(cursor.s) as { parserContext: { longLine?: unknown } }).parserContext.longLine).toMatchObject({ offset: Buffer.byteLength(first), line: 2 });
+    expect((JSON.parse(cursor.s) as { parserContext: { longLine?: unknown } }).parserContext.longLine).toMatchObject({
+      offset: Buffer.byteLength(first),
+      line: 2,
+    });
     expect(count('events')).toBe(0);
 
     const r = await importCli(log, '--run', 'tr11');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const events = query<{ type: string; byte_offset: number; line: number; message: string; payload: string }>('SELECT type, byte_offset, line, message, payload FROM events');
+    const events = query<{ type: string; byte_offset: number; line: number; message: string; payload: string }>(
+      'SELECT type, byte_offset, line, message, payload FROM events',
+    );
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: 'line_too_long', byte_offset: Buffer.byteLength(first), line: 2 });
     expect(events[0]?.message).toBe(`${prefix}${'7'.repeat(160 - prefix.length)}`);

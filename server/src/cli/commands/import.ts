@@ -38,14 +38,22 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
   if (typeof args === 'number') return args;
   const { values, positionals } = args;
-  if (positionals.length !== 1) return usageError(COMMAND, io, positionals.length === 0 ? 'missing FILE' : 'import takes exactly one FILE');
+  if (positionals.length !== 1)
+    return usageError(COMMAND, io, positionals.length === 0 ? 'missing FILE' : 'import takes exactly one FILE');
   if (values.run === undefined) return usageError(COMMAND, io, 'missing --run NAME');
   if (!RUN_NAME.test(values.run)) {
-    return usageError(COMMAND, io, `invalid run name ${JSON.stringify(values.run)}: use letters, digits, '.', '_' and '-' (at most 128)`);
+    return usageError(
+      COMMAND,
+      io,
+      `invalid run name ${JSON.stringify(values.run)}: use letters, digits, '.', '_' and '-' (at most 128)`,
+    );
   }
   const file = positionals[0] as string;
   const dbPath = resolve(values.db ?? DEFAULT_DB_PATH);
-  const log = pino({ name: 'trainboard-import', level: process.env.TRAINBOARD_LOG_LEVEL ?? 'warn' }, pino.destination({ dest: 2, sync: true }));
+  const log = pino(
+    { name: 'trainboard-import', level: process.env.TRAINBOARD_LOG_LEVEL ?? 'warn' },
+    pino.destination({ dest: 2, sync: true }),
+  );
 
   let conn;
   try {
@@ -56,17 +64,29 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const progress = createProgress(io.stderr);
   try {
-    const result = await importLogFile({ conn, runName: values.run, path: file, restart: values.restart, onProgress: progress.update });
+    const result = await importLogFile({
+      conn,
+      runName: values.run,
+      path: file,
+      restart: values.restart,
+      onProgress: progress.update,
+    });
     progress.done();
     log.info({ ...result, db: dbPath }, 'import finished');
-    io.stdout.write(values.json ? `${JSON.stringify({ run: values.run, db: dbPath, ...result })}\n` : `${formatResult(values.run, result)}\n`);
+    io.stdout.write(
+      values.json
+        ? `${JSON.stringify({ run: values.run, db: dbPath, ...result })}\n`
+        : `${formatResult(values.run, result)}\n`,
+    );
     return 0;
   } catch (err) {
     progress.done();
     io.stderr.write(`trainboard import: ${describeError(file, err)}\n`);
     if (err instanceof FileIdentityError) {
-      io.stderr.write(`  Nothing was written. To import the new content from the start, run again with --restart\n` +
-        `  (this removes the rows imported from the old file), or import it under another --run name.\n`);
+      io.stderr.write(
+        `  Nothing was written. To import the new content from the start, run again with --restart\n` +
+          `  (this removes the rows imported from the old file), or import it under another --run name.\n`,
+      );
     } else if (!isFsError(err) && !(err instanceof ConcurrentIngestError)) {
       log.error({ err, file, db: dbPath }, 'import failed');
     }
@@ -77,14 +97,20 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 }
 
 function isFsError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined;
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    (err as NodeJS.ErrnoException).syscall !== undefined
+  );
 }
 
 function describeError(file: string, err: unknown): string {
   if (err instanceof FileIdentityError) return err.message;
   if (err instanceof ConcurrentIngestError) {
-    return `${file}: another import (or the server following this file) wrote to it at the same time; ` +
-      'this import stopped without writing its last batch. Run it again when the other one is done.';
+    return (
+      `${file}: another import (or the server following this file) wrote to it at the same time; ` +
+      'this import stopped without writing its last batch. Run it again when the other one is done.'
+    );
   }
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return `cannot read ${file}: no such file`;
@@ -111,9 +137,11 @@ function formatResult(runName: string, r: ImportResult): string {
   const rate = seconds > 0 ? ` (${fmt.format(Math.round(r.lines / seconds))} lines/s)` : '';
   const resumed = r.fromOffset > 0 ? `, resumed at byte ${fmt.format(r.fromOffset)}` : '';
   const dup = r.counts.duplicates > 0 ? `, ${fmt.format(r.counts.duplicates)} already stored` : '';
-  return `imported ${r.path} into run '${runName}': ${count(r.lines, 'line')}, ${formatBytes(r.toOffset - r.fromOffset)} in ${seconds.toFixed(1)} s${rate}${resumed}; ` +
+  return (
+    `imported ${r.path} into run '${runName}': ${count(r.lines, 'line')}, ${formatBytes(r.toOffset - r.fromOffset)} in ${seconds.toFixed(1)} s${rate}${resumed}; ` +
     `${count(r.counts.iterations, 'iteration')}, ${count(r.counts.validations, 'validation')}, ${count(r.counts.events, 'event')}${dup}; ` +
-    `${count(r.unknownLines, 'unknown line')}`;
+    `${count(r.unknownLines, 'unknown line')}`
+  );
 }
 
 /** A one-line progress display redrawn at most 5 times a second, only when stderr is a terminal. */
@@ -129,8 +157,10 @@ function createProgress(stderr: NodeJS.WritableStream): { update: (p: ImportProg
       const pct = p.size > 0 ? ((100 * p.position) / p.size).toFixed(1) : '100.0';
       const lineRate = seconds > 0 ? Math.round(p.lines / seconds) : 0;
       const byteRate = seconds > 0 ? p.bytes / seconds : 0;
-      stderr.write(`\r\x1b[2Kimporting: ${pct}%  ${formatBytes(p.position)} / ${formatBytes(p.size)}  ${fmt.format(p.lines)} lines  ` +
-        `${fmt.format(lineRate)} lines/s  ${formatBytes(byteRate)}/s`);
+      stderr.write(
+        `\r\x1b[2Kimporting: ${pct}%  ${formatBytes(p.position)} / ${formatBytes(p.size)}  ${fmt.format(p.lines)} lines  ` +
+          `${fmt.format(lineRate)} lines/s  ${formatBytes(byteRate)}/s`,
+      );
       shown = true;
     },
     done() {

@@ -8,28 +8,65 @@ import { run } from './parse.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 const fixtures = resolve(repoRoot, '../shared/fixtures/megatron-logs');
-const exitLog = join(fixtures, 'bigscience-earlier/tr1-13B-2021-08-08-checkpoint-save-exit-20h-and-watchdog-alerts.log');
+const exitLog = join(
+  fixtures,
+  'bigscience-earlier/tr1-13B-2021-08-08-checkpoint-save-exit-20h-and-watchdog-alerts.log',
+);
 const validationLog = join(fixtures, 'bigscience-earlier/tr8-104B-2021-validation-7000-and-spike.log');
 
 describe('trainboard parse', () => {
   it('--json prints one JSON object per event per line, in file order, with type, offset and line', async () => {
     const io = captureIo();
     expect(await run(['--json', exitLog], io)).toBe(0);
-    const events = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = io
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events.map((e) => [e.type, e.offset, e.line])).toEqual([
-      ['iteration', 0, 1], ['checkpoint_saved', 621, 5], ['timer', 738, 6], ['exit', 776, 7],
-      ['pulse', 857, 8], ['pulse', 966, 9], ['pulse', 1075, 10],
+      ['iteration', 0, 1],
+      ['checkpoint_saved', 621, 5],
+      ['timer', 738, 6],
+      ['exit', 776, 7],
+      ['pulse', 857, 8],
+      ['pulse', 966, 9],
+      ['pulse', 1075, 10],
     ]);
-    expect(events[0]).toMatchObject({ iteration: 33240, trainIters: 311541, consumedSamples: 15019344, iterationTimeMs: 23491.4, lmLoss: 2.722675, lossScale: 32768, globalBatchSize: 1024, samplesPerSecond: null });
+    expect(events[0]).toMatchObject({
+      iteration: 33240,
+      trainIters: 311541,
+      consumedSamples: 15019344,
+      iterationTimeMs: 23491.4,
+      lmLoss: 2.722675,
+      lossScale: 32768,
+      globalBatchSize: 1024,
+      samplesPerSecond: null,
+    });
     expect(events[3]).toMatchObject({ reason: 'duration_limit', timestamp: Date.UTC(2021, 7, 8, 1, 0, 51) });
     expect(io.err()).toBe('');
   });
 
-  it('--json over several files prints each file\'s events, offsets restarting at 0', async () => {
+  it("--json over several files prints each file's events, offsets restarting at 0", async () => {
     const io = captureIo();
     expect(await run(['--json', validationLog, exitLog], io)).toBe(0);
-    const events = io.out().trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; offset: number });
-    expect(events.map((e) => e.type)).toEqual(['iteration', 'validation', 'iteration', 'iteration', 'iteration', 'checkpoint_saved', 'timer', 'exit', 'pulse', 'pulse', 'pulse']);
+    const events = io
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; offset: number });
+    expect(events.map((e) => e.type)).toEqual([
+      'iteration',
+      'validation',
+      'iteration',
+      'iteration',
+      'iteration',
+      'checkpoint_saved',
+      'timer',
+      'exit',
+      'pulse',
+      'pulse',
+      'pulse',
+    ]);
     expect(events[1]).toMatchObject({ group: 'validation', iteration: 7000, lmLoss: 7.1742, ppl: 1305.315 });
     expect(events[4]?.offset).toBe(0);
   });
@@ -89,10 +126,21 @@ describe('trainboard parse', () => {
   });
 
   it('works through the real binary, keeping stdout to JSON lines only', () => {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'server/bin/trainboard.mjs'), 'parse', '--json', validationLog], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'server/bin/trainboard.mjs'), 'parse', '--json', validationLog],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
-    expect(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['iteration', 'validation', 'iteration', 'iteration']);
-    const missing = spawnSync(process.execPath, [join(repoRoot, 'server/bin/trainboard.mjs'), 'parse', 'no-such.log'], { encoding: 'utf8' });
+    expect(
+      r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { type: string }).type),
+    ).toEqual(['iteration', 'validation', 'iteration', 'iteration']);
+    const missing = spawnSync(process.execPath, [join(repoRoot, 'server/bin/trainboard.mjs'), 'parse', 'no-such.log'], {
+      encoding: 'utf8',
+    });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('cannot read no-such.log: no such file');
   });

@@ -32,7 +32,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parsed;
   if (!values.out) return usageError(command, io, '--out DIR is required');
   if (!(TEMPLATE_NAMES as readonly string[]).includes(values.template)) {
-    io.stderr.write(`trainboard render: unknown --template '${values.template}' (use ${TEMPLATE_NAMES.join(' or ')})\n`);
+    io.stderr.write(
+      `trainboard render: unknown --template '${values.template}' (use ${TEMPLATE_NAMES.join(' or ')})\n`,
+    );
     return 2;
   }
   const seconds = Number(values['seconds-per-iteration']);
@@ -40,7 +42,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   if (!source) return 2;
   try {
     const result = await renderRunConfig({
-      source, template: values.template as TemplateName,
+      source,
+      template: values.template as TemplateName,
       fakeTrainer: { fakeTrainerPath: path.resolve(values['fake-trainer']), secondsPerIteration: seconds },
     });
     if (!result.ok) {

@@ -14,8 +14,12 @@ async function cli(command: typeof plan, argv: string[]) {
   const stderr = new PassThrough();
   let out = '';
   let err = '';
-  stdout.on('data', (d: Buffer) => { out += d.toString(); });
-  stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const code = await command(argv, { stdout, stderr });
   return { code, out, err };
 }
@@ -32,7 +36,14 @@ describe('trainboard plan', () => {
     const { code, out } = await cli(plan, ['--preset', 'bloom-176b', '--json']);
     expect(code).toBe(0);
     const json = JSON.parse(out) as Record<string, unknown>;
-    expect(json).toMatchObject({ worldSize: 384, dataParallel: 8, trainIters: 115311, fullBatchAtIteration: 12659, tokensPerIteration: 4194304, paramCount: 176247271424 });
+    expect(json).toMatchObject({
+      worldSize: 384,
+      dataParallel: 8,
+      trainIters: 115311,
+      fullBatchAtIteration: 12659,
+      tokensPerIteration: 4194304,
+      paramCount: 176247271424,
+    });
     expect(json.memoryPerGpuBytes).toBeGreaterThan(20 * 2 ** 30);
     expect(Object.keys(json).slice(0, 4)).toEqual(['name', 'worldSize', 'dataParallel', 'trainIters']);
   });
@@ -56,8 +67,22 @@ describe('trainboard plan', () => {
 
 describe('trainboard validate', () => {
   it('accepts a YAML file that names a cluster profile and leaves the profile values to it', async () => {
-    const input = structuredClone(PRESETS['bloom-176b']) as Record<string, unknown> & { cluster: Record<string, unknown> };
-    for (const key of ['partition', 'account', 'qos', 'constraint', 'gpusPerNode', 'cpusPerNode', 'gpuMemoryGiB', 'hint', 'output', 'maxTimeLimit']) delete input.cluster[key];
+    const input = structuredClone(PRESETS['bloom-176b']) as Record<string, unknown> & {
+      cluster: Record<string, unknown>;
+    };
+    for (const key of [
+      'partition',
+      'account',
+      'qos',
+      'constraint',
+      'gpusPerNode',
+      'cpusPerNode',
+      'gpuMemoryGiB',
+      'hint',
+      'output',
+      'maxTimeLimit',
+    ])
+      delete input.cluster[key];
     input.env = {};
     const r = await cli(validate, [writeConfig('bloom.yaml', input)]);
     expect(r.code, r.out).toBe(0);
@@ -67,14 +92,18 @@ describe('trainboard validate', () => {
   it('exits 1 and prints field, value, why and fix for each error (JSON file)', async () => {
     const r = await cli(validate, [writeConfig('bad.json', { ...PRESETS['bloom-7b1'], exitDurationMins: 5990 })]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/error exitDurationMins = 5990 \[exit-duration\]\n {2}why: .+\n {2}fix: set exitDurationMins to/);
+    expect(r.out).toMatch(
+      /error exitDurationMins = 5990 \[exit-duration\]\n {2}why: .+\n {2}fix: set exitDurationMins to/,
+    );
   });
 
   it('reports YAML syntax errors, unknown profiles and unreadable files as findings', async () => {
     const broken = path.join(dir, 'broken.yaml');
     writeFileSync(broken, 'model: [unclosed\n');
     expect((await cli(validate, [broken])).out).toMatch(/\[syntax\]/);
-    const unknown = await cli(validate, [writeConfig('unknown.yaml', { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, profile: 'nowhere' } })]);
+    const unknown = await cli(validate, [
+      writeConfig('unknown.yaml', { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, profile: 'nowhere' } }),
+    ]);
     expect(unknown.out).toMatch(/cluster.profile = "nowhere" \[profile\]/);
     expect((await cli(validate, [path.join(dir, 'missing.yaml')])).out).toMatch(/ENOENT/);
   });
@@ -86,7 +115,10 @@ describe('trainboard render', () => {
     const r = await cli(render, ['--preset', 'bloom-176b', '--out', out]);
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(path.join(out, 'tr11-176B-ml.slurm'), 'utf8')).toContain('#SBATCH --nodes=48');
-    expect(JSON.parse(readFileSync(path.join(out, 'ds_config.json'), 'utf8'))).toMatchObject({ train_batch_size: 2048, bf16: { enabled: true } });
+    expect(JSON.parse(readFileSync(path.join(out, 'ds_config.json'), 'utf8'))).toMatchObject({
+      train_batch_size: 2048,
+      bf16: { enabled: true },
+    });
   });
 
   it('renders the fake-trainer job for the demo', async () => {
@@ -98,7 +130,11 @@ describe('trainboard render', () => {
 
   it('refuses an invalid config and writes nothing', async () => {
     const out = path.join(dir, 'refused');
-    const r = await cli(render, [writeConfig('hostile.yaml', { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, jobName: 'x; rm -rf ~' } }), '--out', out]);
+    const r = await cli(render, [
+      writeConfig('hostile.yaml', { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, jobName: 'x; rm -rf ~' } }),
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cluster.jobName/);
     expect(r.err).toMatch(/refusing to render an invalid config/);

@@ -11,7 +11,9 @@ Prints each error and warning with its field, value, why and fix. Exit 1 if ther
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs({ name: 'validate', usage: USAGE }, argv, io, {
-    preset: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    preset: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
   });
   if (typeof parsed === 'number') return parsed;
   const result = await loadFromArgs(parsed.positionals, parsed.values.preset, io, 'validate');

@@ -22,7 +22,13 @@ export interface DeepSpeedConfig {
 
 export function deepspeedConfig(config: RunConfig): DeepSpeedConfig {
   const { precision } = config;
-  const ls = precision.lossScale ?? { lossScale: 0, window: 500, hysteresis: 2, minLossScale: 1, initialScalePower: 12 };
+  const ls = precision.lossScale ?? {
+    lossScale: 0,
+    window: 500,
+    hysteresis: 2,
+    minLossScale: 1,
+    initialScalePower: 12,
+  };
   // Key order is the order of the tr11 script's heredoc, so a diff against a hand-written config reads naturally.
   return {
     train_micro_batch_size_per_gpu: config.batch.micro,
@@ -30,14 +36,18 @@ export function deepspeedConfig(config: RunConfig): DeepSpeedConfig {
     gradient_clipping: config.optimizer.clipGrad,
     zero_optimization: { stage: precision.zeroStage },
     ...(precision.dtype === 'bf16' ? { bf16: { enabled: true } as const } : {}),
-    ...(precision.dtype === 'fp16' ? { fp16: {
-      enabled: true,
-      loss_scale: ls.lossScale,
-      loss_scale_window: ls.window,
-      hysteresis: ls.hysteresis,
-      min_loss_scale: ls.minLossScale,
-      initial_scale_power: ls.initialScalePower,
-    } } : {}),
+    ...(precision.dtype === 'fp16'
+      ? {
+          fp16: {
+            enabled: true,
+            loss_scale: ls.lossScale,
+            loss_scale_window: ls.window,
+            hysteresis: ls.hysteresis,
+            min_loss_scale: ls.minLossScale,
+            initial_scale_power: ls.initialScalePower,
+          },
+        }
+      : {}),
     steps_per_print: 2000,
     wall_clock_breakdown: false,
   };

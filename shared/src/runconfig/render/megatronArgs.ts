@@ -42,7 +42,9 @@ export function megatronArgs(config: RunConfig): ArgLine[] {
     ['--pp-partition-method', shellQuote(model.ppPartitionMethod)],
     ['--micro-batch-size', n(batch.micro)],
     ['--global-batch-size', n(batch.global)],
-    ...(batch.rampup ? [['--rampup-batch-size', n(batch.rampup.start), n(batch.rampup.increment), n(batch.rampup.samples)] as const] : []),
+    ...(batch.rampup
+      ? [['--rampup-batch-size', n(batch.rampup.start), n(batch.rampup.increment), n(batch.rampup.samples)] as const]
+      : []),
     ...(length.trainSamples !== undefined ? [['--train-samples', n(length.trainSamples)] as const] : []),
     ...(length.trainIters !== undefined ? [['--train-iters', n(length.trainIters)] as const] : []),
     ['--tokenizer-type', data.tokenizer.type],
@@ -68,13 +70,15 @@ export function megatronArgs(config: RunConfig): ArgLine[] {
     ['--save-interval', n(checkpointing.saveInterval)],
     ['--eval-interval', n(ev.interval)],
     ['--eval-iters', n(ev.iters)],
-    ...(logging.tensorboardDir === undefined ? [] : [
-      ['--tensorboard-dir', '"$TENSORBOARD_PATH"'] as const,
-      ['--tensorboard-queue-size', n(logging.tensorboardQueueSize)] as const,
-      ...(logging.logTimersToTensorboard ? [['--log-timers-to-tensorboard'] as const] : []),
-      ...(logging.logBatchSizeToTensorboard ? [['--log-batch-size-to-tensorboard'] as const] : []),
-      ...(logging.logValidationPplToTensorboard ? [['--log-validation-ppl-to-tensorboard'] as const] : []),
-    ]),
+    ...(logging.tensorboardDir === undefined
+      ? []
+      : [
+          ['--tensorboard-dir', '"$TENSORBOARD_PATH"'] as const,
+          ['--tensorboard-queue-size', n(logging.tensorboardQueueSize)] as const,
+          ...(logging.logTimersToTensorboard ? [['--log-timers-to-tensorboard'] as const] : []),
+          ...(logging.logBatchSizeToTensorboard ? [['--log-batch-size-to-tensorboard'] as const] : []),
+          ...(logging.logValidationPplToTensorboard ? [['--log-validation-ppl-to-tensorboard'] as const] : []),
+        ]),
     ['--save', '"$CHECKPOINT_PATH"'],
     ['--load', '"$LOAD_PATH"'],
     ...(data.blend ? [['--data-path', ...data.blend.flatMap((b) => [n(b.weight), shellPath(b.path)])] as const] : []),
@@ -86,7 +90,9 @@ export function megatronArgs(config: RunConfig): ArgLine[] {
     ['--data-impl', data.dataImpl],
     ['--distributed-backend', 'nccl'],
     ...(config.killSwitchPath === undefined ? [] : [['--kill-switch-path', '"$KILL_SWITCH_PATH"'] as const]),
-    ...(config.exitDurationMins === undefined ? [] : [['--exit-duration-in-mins', n(config.exitDurationMins)] as const]),
+    ...(config.exitDurationMins === undefined
+      ? []
+      : [['--exit-duration-in-mins', n(config.exitDurationMins)] as const]),
   ];
   return lines;
 }

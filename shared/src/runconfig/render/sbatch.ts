@@ -31,7 +31,10 @@ function optionalDirectives(config: RunConfig): string {
     ['array', c.array],
     ['dependency', c.dependency],
   ];
-  return entries.filter(([, v]) => v !== undefined).map(([k, v]) => `#SBATCH --${k}=${v}`).join('\n');
+  return entries
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `#SBATCH --${k}=${v}`)
+    .join('\n');
 }
 
 /** Comment lines that let a reviewer check the layout without running the planner. */
@@ -89,7 +92,10 @@ export function megatronTemplateValues(config: RunConfig, plan: RunPlan): Record
   const l = config.launcher;
   return {
     ...commonValues(config, plan),
-    ENV_SETUP: l.envScript === undefined ? '# (no environment script: modules and Python env come from the submitting shell)' : `source ${shellPath(l.envScript)}`,
+    ENV_SETUP:
+      l.envScript === undefined
+        ? '# (no environment script: modules and Python env come from the submitting shell)'
+        : `source ${shellPath(l.envScript)}`,
     MEGATRON_DIR: pathVariables(config).MEGATRON_DIR as string,
     PYTHON: shellQuote(l.python),
     RDZV_PORT: formatNumber(l.rdzvPort),
@@ -107,9 +113,15 @@ function validGroups(count: number): string {
 }
 
 /** Placeholder values of the fake-trainer template. */
-export function fakeTrainerTemplateValues(config: RunConfig, plan: RunPlan, options: FakeTrainerOptions): Record<string, string> {
+export function fakeTrainerTemplateValues(
+  config: RunConfig,
+  plan: RunPlan,
+  options: FakeTrainerOptions,
+): Record<string, string> {
   if (!(options.secondsPerIteration > 0 && options.secondsPerIteration < 3600)) {
-    throw new RenderError(`fake trainer seconds per iteration must be in (0, 3600), got ${options.secondsPerIteration}`);
+    throw new RenderError(
+      `fake trainer seconds per iteration must be in (0, 3600), got ${options.secondsPerIteration}`,
+    );
   }
   return {
     ...commonValues(config, plan),
@@ -141,11 +153,16 @@ export function renderRun(
 ): RenderedRun {
   // Types don't validate: a config built in code must pass the same schema (names, patterns) as a file.
   const checked = RunConfigSchema.safeParse(config);
-  if (!checked.success) throw new RenderError(`refusing to render an unvalidated config: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const values = template.name === 'megatron-deepspeed'
-    ? megatronTemplateValues(config, plan)
-    : fakeTrainerTemplateValues(config, plan, fake);
+  if (!checked.success)
+    throw new RenderError(
+      `refusing to render an unvalidated config: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  const values =
+    template.name === 'megatron-deepspeed'
+      ? megatronTemplateValues(config, plan)
+      : fakeTrainerTemplateValues(config, plan, fake);
   const script = renderTemplate(template.name, template.text, values);
-  const scriptName = template.name === 'megatron-deepspeed' ? `${config.cluster.jobName}.slurm` : `${config.cluster.jobName}.fake.slurm`;
+  const scriptName =
+    template.name === 'megatron-deepspeed' ? `${config.cluster.jobName}.slurm` : `${config.cluster.jobName}.fake.slurm`;
   return { scriptName, files: { [scriptName]: script, 'ds_config.json': deepspeedConfigJson(config) } };
 }

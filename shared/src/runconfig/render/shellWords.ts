@@ -18,7 +18,8 @@ export class RenderError extends Error {
 
 /** A validated path as one shell word; `$VAR/rest` becomes `"${VAR}"/rest`. */
 export function shellPath(path: string): string {
-  if (!PATH_PATTERN.test(path) || path.length === 0) throw new RenderError(`refusing to render unvalidated path ${JSON.stringify(path)}`);
+  if (!PATH_PATTERN.test(path) || path.length === 0)
+    throw new RenderError(`refusing to render unvalidated path ${JSON.stringify(path)}`);
   const variable = LEADING_VARIABLE.exec(path);
   if (!variable) return shellQuote(path);
   const rest = path.slice(variable[0].length);

@@ -14,13 +14,20 @@ export function placeholdersOf(template: string): string[] {
  * `{{X}}` stays literal).
  * @throws RenderError on a missing value, an unused value, or a malformed `{{…}}` in the template.
  */
-export function renderTemplate(templateName: string, template: string, values: Readonly<Record<string, string>>): string {
+export function renderTemplate(
+  templateName: string,
+  template: string,
+  values: Readonly<Record<string, string>>,
+): string {
   const names = placeholdersOf(template);
   const missing = names.filter((n) => !Object.prototype.hasOwnProperty.call(values, n));
   if (missing.length > 0) throw new RenderError(`${templateName}: no value for placeholder(s) ${missing.join(', ')}`);
   const unused = Object.keys(values).filter((k) => !names.includes(k));
   if (unused.length > 0) throw new RenderError(`${templateName}: value(s) ${unused.join(', ')} match no placeholder`);
   const malformed = template.replace(PLACEHOLDER, '').match(/\{\{|\}\}/);
-  if (malformed) throw new RenderError(`${templateName}: malformed placeholder near "${template.slice(Math.max(0, (malformed.index ?? 0) - 20), (malformed.index ?? 0) + 20)}"`);
+  if (malformed)
+    throw new RenderError(
+      `${templateName}: malformed placeholder near "${template.slice(Math.max(0, (malformed.index ?? 0) - 20), (malformed.index ?? 0) + 20)}"`,
+    );
   return template.replace(PLACEHOLDER, (_, name: string) => values[name] as string);
 }

@@ -22,12 +22,23 @@ export function structuralRule(id: string, summary: string, check: (config: RunC
   return { id, summary, needsPlan: false, check: ({ config }) => check(config) };
 }
 
-export function plannedRule(id: string, summary: string, check: (config: RunConfig, plan: RunPlan) => ConfigIssue[]): Rule {
+export function plannedRule(
+  id: string,
+  summary: string,
+  check: (config: RunConfig, plan: RunPlan) => ConfigIssue[],
+): Rule {
   return { id, summary, needsPlan: true, check: ({ config, plan }) => check(config, plan) };
 }
 
 /** Builds a finding for `rule`. */
-export function finding(rule: string, severity: Severity, path: string, value: unknown, why: string, fix: string): ConfigIssue {
+export function finding(
+  rule: string,
+  severity: Severity,
+  path: string,
+  value: unknown,
+  why: string,
+  fix: string,
+): ConfigIssue {
   return { severity, rule, path, value, why, fix };
 }
 
