@@ -129,14 +129,12 @@ export function runDetailsRouter(repos: Repositories): Router {
   function jobRows(id: number): Job[] {
     const jobs = repos.jobs.ofRun(id);
     if (jobs.length === 0) return [];
-    const ends = events
-      .jobEnds(id)
-      .map(({ noise, nodes, ...e }): JobEndEvent => ({
-        ...e,
-        type: e.type as JobEndEvent['type'],
-        shutdownNoise: noise === 1,
-        nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
-      }));
+    const ends = events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
+      ...e,
+      type: e.type as JobEndEvent['type'],
+      shutdownNoise: noise === 1,
+      nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
+    }));
     return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends) }));
   }
 
