@@ -4,10 +4,15 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 export class HttpError extends Error {
+  /**
+   * @param message sent to the client: generic, never a path, host, user or key.
+   * @param detail for the server log only (what the underlying error said).
+   */
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -19,7 +24,10 @@ export const notFound: RequestHandler = (req, _res, next) =>
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    if (err instanceof HttpError) return void res.status(err.status).json({ code: err.code, message: err.message });
+    if (err instanceof HttpError) {
+      if (err.detail) logger.warn({ code: err.code, detail: err.detail, path: req.path }, 'request refused');
+      return void res.status(err.status).json({ code: err.code, message: err.message });
+    }
     const { status, type } = err as { status?: number; type?: string };
     // body-parser's errors carry a status and a type: a body over the limit is the client's doing (413), not ours.
     if (type === 'entity.too.large')

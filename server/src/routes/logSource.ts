@@ -2,6 +2,7 @@
 // from the request), opened through the RemoteFiles the follower reads it with. Shared by the window and search routes.
 import type { LogSourcesRepo } from '../db/logSources.repo.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
+import { SftpBusyError } from '../adapters/sftpPool.js';
 import { HttpError } from './errors.js';
 
 export interface OpenRunLog {
@@ -22,7 +23,10 @@ export async function openRunLog(
   try {
     return { sourceId: source.id, path: source.path, handle: await files.open(source.path) };
   } catch (err) {
-    throw new HttpError(404, 'not_readable', `the log file cannot be read now: ${(err as Error).message}`);
+    // The underlying message names the login node (user@host:port) or the path: the server log keeps it.
+    const detail = (err as Error).message;
+    if (err instanceof SftpBusyError) throw new HttpError(503, 'busy', 'too many log reads at once; try again', detail);
+    throw new HttpError(404, 'not_readable', 'the log file cannot be read now', detail);
   }
 }
 
