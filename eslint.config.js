@@ -16,6 +16,15 @@ export default tseslint.config(
     },
   },
   {
+    // One idea per function: past ~80 lines a function does several things, and named pieces read and test better.
+    // Test files are exempt: a describe block is a list of cases, long by nature.
+    files: ['**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**', 'tests/**'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
+    },
+  },
+  {
     // Plain JavaScript entry points and scripts run on node.
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: globals.node },

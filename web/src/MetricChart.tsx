@@ -41,27 +41,7 @@ const OVERLAY_COLORS = ['#f59e0b', '#10b981', '#ec4899', '#8b5cf6', '#14b8a6', '
 const NO_OVERLAYS: Overlay[] = [];
 
 function MetricChartInner(p: Props) {
-  const overlaysIn = p.overlays ?? NO_OVERLAYS;
-  // Extends the previous result when live points were appended: a live update costs O(new points) here.
-  const lastMain = useRef<PlotSeries | undefined>(undefined);
-  const main = useMemo(
-    () =>
-      (lastMain.current = plotSeries(
-        p.points,
-        { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) },
-        lastMain.current,
-      )),
-    [p.points, p.toX, p.smoothing, p.log, p.scaleY],
-  );
-  const overlays: PlotLine[] = useMemo(
-    () =>
-      overlaysIn.map((o, k) => ({
-        name: o.name,
-        color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
-        series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
-      })),
-    [overlaysIn, p.toX, p.log],
-  );
+  const { main, overlays } = usePlotLines(p);
 
   const n = main.xs.length;
   const xExtent = unionExtent(
@@ -94,19 +74,7 @@ function MetricChartInner(p: Props) {
 
   return (
     <section className="chart" data-testid={`chart-${p.id}`}>
-      <header>
-        <h3>{p.title}</h3>
-        <span className="value">{formatValue(last)}</span>
-        {p.sampled && (
-          <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">
-            sampled
-          </span>
-        )}
-        {nanCount > 0 && <span className="badge bad">{nanCount} NaN/Inf</span>}
-        <span className="count" data-testid={`points-${p.id}`}>
-          {n} pts
-        </span>
-      </header>
+      <ChartHeader id={p.id} title={p.title} last={last} sampled={p.sampled} nanCount={nanCount} count={n} />
       {!x || !y || n === 0 ? (
         <div className="empty">no data yet</div>
       ) : (
@@ -128,16 +96,72 @@ function MetricChartInner(p: Props) {
           )}
         </div>
       )}
-      {overlays.length > 0 && (
-        <div className="legend">
-          {overlays.map((o) => (
-            <span key={o.name} style={{ color: o.color }}>
-              ● {o.name}
-            </span>
-          ))}
-        </div>
-      )}
+      {overlays.length > 0 && <OverlayLegend overlays={overlays} />}
     </section>
+  );
+}
+
+/** The main series and the overlays (validation groups) in plot coordinates. */
+function usePlotLines(p: Props): { main: PlotSeries; overlays: PlotLine[] } {
+  const overlaysIn = p.overlays ?? NO_OVERLAYS;
+  // Extends the previous result when live points were appended: a live update costs O(new points) here.
+  const lastMain = useRef<PlotSeries | undefined>(undefined);
+  const main = useMemo(
+    () =>
+      (lastMain.current = plotSeries(
+        p.points,
+        { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) },
+        lastMain.current,
+      )),
+    [p.points, p.toX, p.smoothing, p.log, p.scaleY],
+  );
+  const overlays: PlotLine[] = useMemo(
+    () =>
+      overlaysIn.map((o, k) => ({
+        name: o.name,
+        color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
+        series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
+      })),
+    [overlaysIn, p.toX, p.log],
+  );
+  return { main, overlays };
+}
+
+/** Title, latest value, the sampled and NaN badges, and the number of points drawn. */
+function ChartHeader(h: {
+  id: string;
+  title: string;
+  last: number | null;
+  sampled: boolean;
+  nanCount: number;
+  count: number;
+}) {
+  return (
+    <header>
+      <h3>{h.title}</h3>
+      <span className="value">{formatValue(h.last)}</span>
+      {h.sampled && (
+        <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">
+          sampled
+        </span>
+      )}
+      {h.nanCount > 0 && <span className="badge bad">{h.nanCount} NaN/Inf</span>}
+      <span className="count" data-testid={`points-${h.id}`}>
+        {h.count} pts
+      </span>
+    </header>
+  );
+}
+
+function OverlayLegend({ overlays }: { overlays: PlotLine[] }) {
+  return (
+    <div className="legend">
+      {overlays.map((o) => (
+        <span key={o.name} style={{ color: o.color }}>
+          ● {o.name}
+        </span>
+      ))}
+    </div>
   );
 }
 

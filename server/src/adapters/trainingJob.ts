@@ -4,7 +4,7 @@
 // or the resubmissions run out. One implementation for the demo on the embedded default and on a cluster.
 import { isAbsolute } from 'node:path';
 import type { Logger } from 'pino';
-import { isTerminalState } from '@trainboard/shared/slurm/types';
+import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
@@ -50,30 +50,9 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
   if (!isAbsolute(o.logPath)) throw new Error(`the log path must be absolute: ${o.logPath}`);
   const source = registerFollowedFile(o.conn.db, o.runName, o.logPath);
   const runId = source.runId;
-  const upsertJob = o.conn.sqlite
-    .prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
-    VALUES (@runId, @jobId, @state, @nodeList, @exitCode, @now, @startedAt, @endedAt, @now)
-    ON CONFLICT (run_id, scheduler_job_id) DO UPDATE SET state = excluded.state, node_list = excluded.node_list,
-      exit_code = excluded.exit_code, started_at = coalesce(jobs.started_at, excluded.started_at), ended_at = excluded.ended_at, updated_at = excluded.updated_at`);
-  const markRun = o.conn.sqlite.prepare('UPDATE runs SET state = ? WHERE id = ?');
+  const table = jobsTable(o.conn);
   const pollMs = o.pollMs ?? 500;
-  // Every submission carries the same options: Slurm's stored script has no working directory of its own.
-  const options: Omit<SubmitSpec, 'script'> = {
-    name: o.jobName,
-    output: '%x-%j.out',
-    ...(o.chdir ? { chdir: o.chdir } : {}),
-  };
-
-  const submit = async (previous: string | null) => {
-    const job = previous
-      ? await o.backend.resubmit(previous, options)
-      : await o.backend.submit({ ...options, script: o.script });
-    o.logger.info(
-      { jobId: job.jobId, runId, target: o.backend.target },
-      previous ? 'resubmitted after a failure' : 'job submitted',
-    );
-    return job.jobId;
-  };
+  const submit = submitter(o, runId);
 
   let jobId = await submit(null);
   let lastState = 'PENDING';
@@ -89,7 +68,7 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
   const end = (state: TrainingJobEnd) => {
     if (ended) return;
     ended = true;
-    markRun.run(state, runId);
+    table.markRun(runId, state);
     settle(state);
   };
 
@@ -99,17 +78,7 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
     const status = (await o.backend.status([jobId])).jobs.find((j) => j.jobId === jobId);
     if (!status) return null;
     lastState = status.state;
-    const over = isTerminalState(status.state);
-    upsertJob.run({
-      runId,
-      jobId,
-      state: status.state,
-      nodeList: status.nodeList,
-      exitCode: over ? status.exitCode : null,
-      now,
-      startedAt: status.startTime ? now : null,
-      endedAt: over ? now : null,
-    });
+    table.upsertJob(runId, jobId, status, now);
     return status;
   };
   const poll = async () => {
@@ -122,7 +91,7 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
       return;
     }
     stopped = true;
-    const state = status.state === 'COMPLETED' ? 'completed' : status.state === 'CANCELLED' ? 'cancelled' : 'failed';
+    const state = runEnd(status.state);
     decided = state;
     setTimeout(() => end(state), o.settleMs ?? 3_000).unref();
   };
@@ -156,12 +125,70 @@ export async function launchTrainingJob(o: TrainingJobOptions): Promise<Training
       if (!isTerminalState(lastState)) {
         await o.backend.cancel([jobId]);
         // Slurm shows COMPLETING while it kills the steps (up to KillWait): wait, bounded, so the table ends CANCELLED.
-        const until = Date.now() + (o.cancelWaitMs ?? 15_000);
-        while (!isTerminalState((await record().catch(() => null))?.state ?? '') && Date.now() < until) {
-          await new Promise((r) => setTimeout(r, 250));
-        }
+        await waitUntilEnded(record, o.cancelWaitMs ?? 15_000);
       }
       end(decided ?? 'cancelled');
+    },
+  };
+}
+
+/** How a run ends when its last job ended in this scheduler state. */
+function runEnd(state: string): TrainingJobEnd {
+  return state === 'COMPLETED' ? 'completed' : state === 'CANCELLED' ? 'cancelled' : 'failed';
+}
+
+/** Polls `record` until the job reports a terminal state (a failed read counts as not yet) or `waitMs` passed. */
+async function waitUntilEnded(record: () => Promise<JobStatus | null>, waitMs: number): Promise<void> {
+  const until = Date.now() + waitMs;
+  while (!isTerminalState((await record().catch(() => null))?.state ?? '') && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Returns the submitter: the first job from the script, each later one a resubmission of the job before it. */
+function submitter(o: TrainingJobOptions, runId: number): (previous: string | null) => Promise<string> {
+  // Every submission carries the same options: Slurm's stored script has no working directory of its own.
+  const options: Omit<SubmitSpec, 'script'> = {
+    name: o.jobName,
+    output: '%x-%j.out',
+    ...(o.chdir ? { chdir: o.chdir } : {}),
+  };
+  return async (previous) => {
+    const job = previous
+      ? await o.backend.resubmit(previous, options)
+      : await o.backend.submit({ ...options, script: o.script });
+    o.logger.info(
+      { jobId: job.jobId, runId, target: o.backend.target },
+      previous ? 'resubmitted after a failure' : 'job submitted',
+    );
+    return job.jobId;
+  };
+}
+
+/** The run's writes: one jobs-table row per scheduler job, and the run's final state. */
+function jobsTable(conn: OpenDatabase) {
+  const upsertJob = conn.sqlite
+    .prepare(`INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, exit_code, submitted_at, started_at, ended_at, updated_at)
+    VALUES (@runId, @jobId, @state, @nodeList, @exitCode, @now, @startedAt, @endedAt, @now)
+    ON CONFLICT (run_id, scheduler_job_id) DO UPDATE SET state = excluded.state, node_list = excluded.node_list,
+      exit_code = excluded.exit_code, started_at = coalesce(jobs.started_at, excluded.started_at), ended_at = excluded.ended_at, updated_at = excluded.updated_at`);
+  const markRun = conn.sqlite.prepare('UPDATE runs SET state = ? WHERE id = ?');
+  return {
+    upsertJob(runId: number, jobId: string, status: JobStatus, now: number): void {
+      const over = isTerminalState(status.state);
+      upsertJob.run({
+        runId,
+        jobId,
+        state: status.state,
+        nodeList: status.nodeList,
+        exitCode: over ? status.exitCode : null,
+        now,
+        startedAt: status.startTime ? now : null,
+        endedAt: over ? now : null,
+      });
+    },
+    markRun(runId: number, state: TrainingJobEnd): void {
+      markRun.run(state, runId);
     },
   };
 }

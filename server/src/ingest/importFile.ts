@@ -4,7 +4,14 @@
 import { closeSync, createReadStream, openSync, readSync, realpathSync } from 'node:fs';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import type { OpenDatabase } from '../db/client.js';
-import { createLogSource, deleteLogSource, findLogSource, updateIdentity } from '../db/logSources.repo.js';
+import {
+  createLogSource,
+  deleteLogSource,
+  findLogSource,
+  updateIdentity,
+  type FileIdentity,
+  type LogSource,
+} from '../db/logSources.repo.js';
 import { findOrCreateRun } from '../db/runs.repo.js';
 import { HEAD_BYTES, checkFileIdentity, readFileIdentity } from './fileIdentity.js';
 import { createIngestWriter, readCursor, type CommitCounts } from './ingestWriter.js';
@@ -80,35 +87,7 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
   const identity = readFileIdentity(path);
   const run = findOrCreateRun(conn.db, options.runName);
 
-  let source = findLogSource(conn.db, run.id, path);
-  if (source && options.restart) {
-    deleteLogSource(conn.db, source);
-    source = undefined;
-  }
-  if (source) {
-    const check = checkFileIdentity(source, readFileIdentity(path, source.headLength));
-    if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
-    // The import reads a file as complete, so a last line without a newline was stored as it was. If the file
-    // grew since, that line may have been cut mid-write: its rest would be misread as a new line. A cursor inside
-    // an over-long line is not that: the import stopped while skipping it, and the parser resumes the skip.
-    const insideLongLine = readCursor(conn.sqlite, source.id).context?.longLine !== undefined;
-    if (
-      identity.size > source.byteOffset &&
-      source.byteOffset > 0 &&
-      !insideLongLine &&
-      byteAt(path, source.byteOffset - 1) !== 0x0a
-    ) {
-      throw new FileIdentityError(
-        'last_line_grew',
-        path,
-        `the line ending at byte ${source.byteOffset} had no newline then`,
-      );
-    }
-    if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength)
-      updateIdentity(conn.db, source.id, identity);
-  } else {
-    source = createLogSource(conn.db, run.id, path, identity, now());
-  }
+  const source = checkedLogSource(conn, run.id, path, identity, options.restart, now);
 
   const cursor = readCursor(conn.sqlite, source.id);
   const counts: CommitCounts = { iterations: 0, validations: 0, events: 0, duplicates: 0 };
@@ -139,12 +118,7 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
     startLine: cursor.line,
     ...(cursor.context ? { context: cursor.context } : {}),
   });
-  const add = (c: CommitCounts) => {
-    counts.iterations += c.iterations;
-    counts.validations += c.validations;
-    counts.events += c.events;
-    counts.duplicates += c.duplicates;
-  };
+  const add = (c: CommitCounts) => addCounts(counts, c);
   // Read only up to the size seen now: a file still growing is imported up to a consistent point.
   const stream = createReadStream(path, {
     start: cursor.offset,
@@ -171,6 +145,58 @@ export async function importLogFile(options: ImportOptions): Promise<ImportResul
   result.unknownLines = parser.stats.unknownLines;
   result.elapsedMs = now() - started;
   return result;
+}
+
+/**
+ * The file's log source in the run: created on the first import, forgotten first with `restart`, otherwise checked to
+ * be the same file as before.
+ * @throws FileIdentityError when it is not (truncated, replaced, or grown after an incomplete last line).
+ */
+function checkedLogSource(
+  conn: OpenDatabase,
+  runId: number,
+  path: string,
+  identity: FileIdentity,
+  restart: boolean | undefined,
+  now: () => number,
+): LogSource {
+  let source = findLogSource(conn.db, runId, path);
+  if (source && restart) {
+    deleteLogSource(conn.db, source);
+    source = undefined;
+  }
+  if (source) {
+    const check = checkFileIdentity(source, readFileIdentity(path, source.headLength));
+    if (!check.ok) throw new FileIdentityError(check.reason, path, check.detail);
+    // The import reads a file as complete, so a last line without a newline was stored as it was. If the file
+    // grew since, that line may have been cut mid-write: its rest would be misread as a new line. A cursor inside
+    // an over-long line is not that: the import stopped while skipping it, and the parser resumes the skip.
+    const insideLongLine = readCursor(conn.sqlite, source.id).context?.longLine !== undefined;
+    if (
+      identity.size > source.byteOffset &&
+      source.byteOffset > 0 &&
+      !insideLongLine &&
+      byteAt(path, source.byteOffset - 1) !== 0x0a
+    ) {
+      throw new FileIdentityError(
+        'last_line_grew',
+        path,
+        `the line ending at byte ${source.byteOffset} had no newline then`,
+      );
+    }
+    if (source.headLength < HEAD_BYTES && identity.headLength > source.headLength)
+      updateIdentity(conn.db, source.id, identity);
+  } else {
+    source = createLogSource(conn.db, runId, path, identity, now());
+  }
+  return source;
+}
+
+function addCounts(into: CommitCounts, c: CommitCounts): void {
+  into.iterations += c.iterations;
+  into.validations += c.validations;
+  into.events += c.events;
+  into.duplicates += c.duplicates;
 }
 
 function byteAt(path: string, offset: number): number | undefined {

@@ -11,7 +11,7 @@ import type { GpuMetricsState, GpuSample, RunNodes } from '@trainboard/shared/no
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { InvalidSubmitSpecError, JOB_ID } from '@trainboard/shared/slurm/submit';
 import type { NodeStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend } from '../adapters/clusterBackend.js';
+import type { ClusterBackend, StatusReport } from '../adapters/clusterBackend.js';
 import type { GpuProbe } from './gpuProbe.js';
 
 export interface NodesServiceOptions {
@@ -39,10 +39,16 @@ export interface NodesService {
   stop(): Promise<void>;
 }
 
+interface WatchedJob {
+  jobId: string;
+  state: string;
+  nodes: string[];
+}
+
 interface WatchedRun {
   watchedAtMs: number;
   polledAtMs: number | null;
-  job: { jobId: string; state: string; nodes: string[] } | null;
+  job: WatchedJob | null;
 }
 
 interface GpuResult {
@@ -53,21 +59,24 @@ interface GpuResult {
   atMs: number | null;
 }
 
+interface ClusterView {
+  nodes: Map<string, NodeStatus>;
+  atMs: number | null;
+  error: string | null;
+}
+
+type JobRow = NonNullable<ReturnType<JobsRepo['last']>>;
+
 const RUNNING = new Set(['RUNNING', 'COMPLETING']);
 
 export function createNodesService(o: NodesServiceOptions): NodesService {
   const now = o.now ?? Date.now;
   const pollMs = o.pollMs ?? 15_000;
-  const gpuRetryMs = o.gpuRetryMs ?? 600_000;
   const watchTtlMs = o.watchTtlMs ?? 60_000;
+  const sampleGpus = createGpuSampler(o);
   const runs = new Map<number, WatchedRun>();
   const gpus = new Map<string, GpuResult>();
-  let cluster: { nodes: Map<string, NodeStatus>; atMs: number | null; error: string | null } = {
-    nodes: new Map(),
-    atMs: null,
-    error: null,
-  };
-  let gpuBlocked: { untilMs: number; reason: string } | null = null;
+  let cluster: ClusterView = { nodes: new Map(), atMs: null, error: null };
   let inflight: Promise<void> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -75,11 +84,7 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
     const t = now();
     for (const [id, w] of runs) if (t - w.watchedAtMs > watchTtlMs) runs.delete(id);
     if (runs.size === 0) return;
-    try {
-      cluster = { nodes: new Map((await o.backend.nodes()).map((n) => [n.name, n])), atMs: t, error: null };
-    } catch (err) {
-      cluster = { ...cluster, error: (err as Error).message }; // keep the last known states, say they are stale
-    }
+    cluster = await readCluster(o.backend, cluster, t);
     const rows = new Map([...runs.keys()].map((id) => [id, o.repos.jobs.last(id)]));
     // Only ids Slurm could have printed reach the scheduler; anything else keeps the database's view.
     const ids = [...new Set([...rows.values()].flatMap((r) => (r && JOB_ID.test(r.jobId) ? [r.jobId] : [])))];
@@ -89,39 +94,97 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
       const w = runs.get(id);
       if (!w) continue;
       w.polledAtMs = t;
-      if (!row) {
-        w.job = null;
-        continue;
-      }
-      const status = live?.jobs.find((j) => j.id === row.jobId || j.jobId === row.jobId);
-      const state = status?.state ?? row.state;
-      let nodes = status?.nodes.length ? status.nodes : expandHostlist(row.nodeList);
-      if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId))
-        nodes = await o.backend.jobNodes(row.jobId).catch(() => []);
-      w.job = { jobId: row.jobId, state, nodes };
-      const none = (gpuState: GpuMetricsState, reason: string): GpuResult => ({
-        state: gpuState,
-        reason,
-        byNode: new Map(),
-        skippedLines: 0,
-        atMs: t,
-      });
-      if (!JOB_ID.test(row.jobId))
-        gpus.set(row.jobId, none('unavailable', `job id ${JSON.stringify(row.jobId)} is not a Slurm job id`));
-      else if (RUNNING.has(state) && nodes.length) running.set(row.jobId, nodes);
-      else gpus.set(row.jobId, none('not_running', `job ${row.jobId} is ${state}`));
+      w.job = row ? await currentJob(o.backend, row, live) : null;
+      if (!w.job) continue;
+      const { jobId, state, nodes } = w.job;
+      if (!JOB_ID.test(jobId))
+        gpus.set(jobId, noGpuSample('unavailable', `job id ${JSON.stringify(jobId)} is not a Slurm job id`, t));
+      else if (RUNNING.has(state) && nodes.length) running.set(jobId, nodes);
+      else gpus.set(jobId, noGpuSample('not_running', `job ${jobId} is ${state}`, t));
     }
     for (const [jobId, nodes] of running) gpus.set(jobId, await sampleGpus(jobId, nodes, t));
   }
 
-  async function sampleGpus(jobId: string, nodes: string[], t: number): Promise<GpuResult> {
-    const unavailable = (reason: string): GpuResult => ({
-      state: 'unavailable',
-      reason,
-      byNode: new Map(),
-      skippedLines: 0,
-      atMs: t,
+  function poll(): Promise<void> {
+    inflight ??= pollOnce().finally(() => {
+      inflight = null;
     });
+    return inflight;
+  }
+
+  function build(runId: number): RunNodes {
+    const job = runs.get(runId)?.job ?? null;
+    const gpu = job ? gpus.get(job.jobId) : undefined;
+    return runNodesView(runId, job, gpu, cluster, suspectsOf(o.repos.events, runId), now());
+  }
+
+  return {
+    async forRun(runId) {
+      const w = runs.get(runId);
+      if (w) w.watchedAtMs = now();
+      else runs.set(runId, { watchedAtMs: now(), polledAtMs: null, job: null });
+      // A poll already running may have read the run list before this run joined it: then one more.
+      for (let i = 0; i < 2 && runs.get(runId)?.polledAtMs === null; i++) await poll();
+      return build(runId);
+    },
+    poll,
+    start() {
+      timer ??= setInterval(
+        () => void poll().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'nodes poll failed')),
+        pollMs,
+      );
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await inflight?.catch(() => undefined);
+    },
+  };
+}
+
+/** One sinfo: the cluster's node states; on failure the last known states, marked stale by the error. */
+async function readCluster(
+  backend: NodesServiceOptions['backend'],
+  previous: ClusterView,
+  t: number,
+): Promise<ClusterView> {
+  try {
+    return { nodes: new Map((await backend.nodes()).map((n) => [n.name, n])), atMs: t, error: null };
+  } catch (err) {
+    return { ...previous, error: (err as Error).message }; // keep the last known states, say they are stale
+  }
+}
+
+/** The run's last job as the scheduler reports it now, else as the database recorded it. */
+async function currentJob(
+  backend: NodesServiceOptions['backend'],
+  row: JobRow,
+  live: StatusReport | null,
+): Promise<WatchedJob> {
+  const status = live?.jobs.find((j) => j.id === row.jobId || j.jobId === row.jobId);
+  const state = status?.state ?? row.state;
+  let nodes = status?.nodes.length ? status.nodes : expandHostlist(row.nodeList);
+  if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId))
+    nodes = await backend.jobNodes(row.jobId).catch(() => []);
+  return { jobId: row.jobId, state, nodes };
+}
+
+function noGpuSample(state: GpuMetricsState, reason: string, t: number): GpuResult {
+  return { state, reason, byNode: new Map(), skippedLines: 0, atMs: t };
+}
+
+/**
+ * Returns a sampler of a running job's GPUs. When nvidia-smi is missing or failing it says so once, and answers
+ * that without probing until the retry delay has passed.
+ */
+function createGpuSampler(
+  o: Pick<NodesServiceOptions, 'gpuProbe' | 'logger' | 'gpuRetryMs'>,
+): (jobId: string, nodes: string[], t: number) => Promise<GpuResult> {
+  const gpuRetryMs = o.gpuRetryMs ?? 600_000;
+  let gpuBlocked: { untilMs: number; reason: string } | null = null;
+  return async function sampleGpus(jobId, nodes, t) {
+    const unavailable = (reason: string): GpuResult => noGpuSample('unavailable', reason, t);
     if (!o.gpuProbe) return unavailable("this scheduler offers no way to query the nodes' GPUs");
     if (gpuBlocked && t < gpuBlocked.untilMs) return unavailable(gpuBlocked.reason);
     try {
@@ -151,80 +214,54 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
         return unavailable(`job id ${JSON.stringify(jobId)} is not a Slurm job id`);
       return unavailable(`GPU probe failed: ${(err as Error).message}`);
     }
-  }
+  };
+}
 
-  function poll(): Promise<void> {
-    inflight ??= pollOnce().finally(() => {
-      inflight = null;
-    });
-    return inflight;
-  }
-
-  function suspects(runId: number) {
-    const rows = o.repos.events.failures(runId);
-    const named: FailureNaming[] = rows.map((r) => {
-      const p = safeJson(r.payload);
-      const nodes = Array.isArray(p.nodes) ? p.nodes.filter((n): n is string => typeof n === 'string') : [];
-      return {
-        kind: r.kind ?? 'unknown',
-        timeMs: r.timeMs,
-        message: r.message ?? '',
-        nodes,
-        shutdownNoise: p.shutdownNoise === true,
-      };
-    });
-    return suspectsFromFailures(named);
-  }
-
-  function build(runId: number): RunNodes {
-    const w = runs.get(runId);
-    const job = w?.job ?? null;
-    const gpu = job ? gpus.get(job.jobId) : undefined;
-    const nodes = buildNodeTiles({
-      jobNodes: job?.nodes ?? [],
-      cluster: cluster.nodes,
-      suspects: suspects(runId),
-      gpusByNode: gpu?.byNode ?? new Map(),
-    });
+/** The nodes the run's failures name as suspects. */
+function suspectsOf(events: EventsRepo, runId: number) {
+  const named: FailureNaming[] = events.failures(runId).map((r) => {
+    const p = safeJson(r.payload);
+    const nodes = Array.isArray(p.nodes) ? p.nodes.filter((n): n is string => typeof n === 'string') : [];
     return {
-      runId,
-      job: job ? { jobId: job.jobId, state: job.state } : null,
+      kind: r.kind ?? 'unknown',
+      timeMs: r.timeMs,
+      message: r.message ?? '',
       nodes,
-      gpu: gpu
-        ? { state: gpu.state, reason: gpu.reason, sampledAtMs: gpu.atMs, skippedLines: gpu.skippedLines }
-        : {
-            state: job ? 'pending' : 'not_running',
-            reason: job ? null : 'the run has no job',
-            sampledAtMs: null,
-            skippedLines: 0,
-          },
-      slurm: { sampledAtMs: cluster.atMs, error: cluster.error },
-      nowMs: now(),
+      shutdownNoise: p.shutdownNoise === true,
     };
-  }
+  });
+  return suspectsFromFailures(named);
+}
 
+/** What the run's nodes page shows, from the cached job, GPU sample and cluster states. */
+function runNodesView(
+  runId: number,
+  job: WatchedJob | null,
+  gpu: GpuResult | undefined,
+  cluster: ClusterView,
+  suspects: ReturnType<typeof suspectsFromFailures>,
+  nowMs: number,
+): RunNodes {
+  const nodes = buildNodeTiles({
+    jobNodes: job?.nodes ?? [],
+    cluster: cluster.nodes,
+    suspects,
+    gpusByNode: gpu?.byNode ?? new Map(),
+  });
   return {
-    async forRun(runId) {
-      const w = runs.get(runId);
-      if (w) w.watchedAtMs = now();
-      else runs.set(runId, { watchedAtMs: now(), polledAtMs: null, job: null });
-      // A poll already running may have read the run list before this run joined it: then one more.
-      for (let i = 0; i < 2 && runs.get(runId)?.polledAtMs === null; i++) await poll();
-      return build(runId);
-    },
-    poll,
-    start() {
-      timer ??= setInterval(
-        () => void poll().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'nodes poll failed')),
-        pollMs,
-      );
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await inflight?.catch(() => undefined);
-    },
+    runId,
+    job: job ? { jobId: job.jobId, state: job.state } : null,
+    nodes,
+    gpu: gpu
+      ? { state: gpu.state, reason: gpu.reason, sampledAtMs: gpu.atMs, skippedLines: gpu.skippedLines }
+      : {
+          state: job ? 'pending' : 'not_running',
+          reason: job ? null : 'the run has no job',
+          sampledAtMs: null,
+          skippedLines: 0,
+        },
+    slurm: { sampledAtMs: cluster.atMs, error: cluster.error },
+    nowMs,
   };
 }
 

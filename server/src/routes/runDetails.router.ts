@@ -2,7 +2,7 @@
 // checkpoint, jobs), the run list's summaries, validation curves per group, chart annotations and the jobs table.
 // Read-only queries on indexed columns; numbers arrive ready to draw, the browser never parses a log.
 import { Router } from 'express';
-import type { Job, RunSummary } from '@trainboard/shared/api';
+import type { Annotation, Job, RunSummary } from '@trainboard/shared/api';
 import { explainJobEnd, exitText, failureText, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import type { AnnotationEventRow } from '../db/events.repo.js';
@@ -17,128 +17,140 @@ const AXIS_ANCHORS = 1000;
 
 export function runDetailsRouter(repos: Repositories): Router {
   const router = Router();
-  const { runs, iterations, events, validations } = repos;
-  const runId = runIdReader(runs);
+  const runId = runIdReader(repos.runs);
+  router.get('/api/run-summaries', (_req, res) => void res.json({ runs: runSummaries(repos) }));
+  router.get('/api/runs/:id/overview', (req, res) => void res.json(runOverview(repos, runId(req))));
+  router.get('/api/runs/:id/validations', (req, res) => void res.json({ groups: validationGroups(repos, runId(req)) }));
+  router.get(
+    '/api/runs/:id/annotations',
+    (req, res) => void res.json({ annotations: runAnnotations(repos, runId(req)) }),
+  );
+  router.get('/api/runs/:id/axis', (req, res) => void res.json({ anchors: axisAnchors(repos, runId(req)) }));
+  router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(repos, runId(req)) }));
+  return router;
+}
 
-  router.get('/api/run-summaries', (_req, res) => {
-    const summaries: RunSummary[] = runs.list().map((r) => {
-      const row = iterations.latest(r.id);
+/** Every run with its latest iteration's headline figures, for the run list. */
+function runSummaries({ runs, iterations }: Repositories): RunSummary[] {
+  return runs.list().map((r) => {
+    const row = iterations.latest(r.id);
+    return {
+      ...r,
+      iteration: row?.iteration ?? null,
+      trainIters: row?.trainIters ?? null,
+      lmLoss: row?.lmLoss ?? null,
+      tflops: row?.tflops ?? null,
+      lastUpdateMs: row?.timeMs ?? null,
+    };
+  });
+}
+
+/** The run page's header: latest iteration, recent speed (for the ETA), last checkpoint and current job. */
+function runOverview(repos: Repositories, id: number) {
+  const { runs, iterations, events } = repos;
+  const run = runs.get(id) as NonNullable<ReturnType<typeof runs.get>>;
+  const row = iterations.latest(run.id) ?? null;
+  const times = iterations.recentTimesMs(run.id, RECENT_ITERATIONS);
+  const checkpoint = events.lastCheckpoint(run.id) ?? null;
+  const jobs = jobRows(repos, run.id);
+  return {
+    run: { id: run.id, name: run.name, state: run.state, segmentCount: run.segmentCount },
+    latest: row,
+    recentIterationMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
+    targetTokens: targetTokens(run.config),
+    lastCheckpoint: checkpoint,
+    currentJob: jobs.at(-1) ?? null,
+    nowMs: Date.now(),
+  };
+}
+
+/** The current validation losses as [iteration, loss] pairs per validation group. */
+function validationGroups({ validations }: Repositories, id: number): Record<string, [number, number | null][]> {
+  const groups: Record<string, [number, number | null][]> = {};
+  for (const r of validations.currentLosses(id)) (groups[r.g] ??= []).push([r.iteration, r.loss]);
+  return groups;
+}
+
+/** The chart marks: starts and restarts, checkpoints, exits, one failure per incident, and evaluations. */
+function runAnnotations({ iterations, events, validations }: Repositories, id: number): Annotation[] {
+  const shown = oneFailurePerIncident(events.annotations(id));
+  let segment = 0;
+  const annotations = shown.map((e): Annotation => {
+    if (e.type === 'run_start') {
+      // A run_start carries no iteration: it begins where the next logged iteration is.
+      segment++;
+      const it = iterations.firstIterationOfSegment(id, segment);
       return {
-        ...r,
-        iteration: row?.iteration ?? null,
-        trainIters: row?.trainIters ?? null,
-        lmLoss: row?.lmLoss ?? null,
-        tflops: row?.tflops ?? null,
-        lastUpdateMs: row?.timeMs ?? null,
+        kind: segment === 1 ? 'start' : 'restart',
+        iteration: it,
+        timeMs: e.timeMs,
+        label: segment === 1 ? 'job start' : `restart ${segment - 1}`,
       };
-    });
-    res.json({ runs: summaries });
-  });
-
-  router.get('/api/runs/:id/overview', (req, res) => {
-    const run = runs.get(runId(req)) as NonNullable<ReturnType<typeof runs.get>>;
-    const row = iterations.latest(run.id) ?? null;
-    const times = iterations.recentTimesMs(run.id, RECENT_ITERATIONS);
-    const checkpoint = events.lastCheckpoint(run.id) ?? null;
-    const jobs = jobRows(run.id);
-    res.json({
-      run: { id: run.id, name: run.name, state: run.state, segmentCount: run.segmentCount },
-      latest: row,
-      recentIterationMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
-      targetTokens: targetTokens(run.config),
-      lastCheckpoint: checkpoint,
-      currentJob: jobs.at(-1) ?? null,
-      nowMs: Date.now(),
-    });
-  });
-
-  router.get('/api/runs/:id/validations', (req, res) => {
-    const groups: Record<string, [number, number | null][]> = {};
-    for (const r of validations.currentLosses(runId(req))) (groups[r.g] ??= []).push([r.iteration, r.loss]);
-    res.json({ groups });
-  });
-
-  router.get('/api/runs/:id/annotations', (req, res) => {
-    const id = runId(req);
-    const rows = events.annotations(id);
-    // One mark per incident: the reports of one crash (the CUDA error, srun's task exit) share the last iteration
-    // logged, and the most specific names it. Shutdown noise after a clean exit is no failure (the exit is marked).
-    const failuresAt = new Map<number | null, AnnotationEventRow[]>();
-    for (const e of rows)
-      if (e.type === 'failure' && e.noise !== 1)
-        failuresAt.set(e.iteration, [...(failuresAt.get(e.iteration) ?? []), e]);
-    const shownFailures = new Set([...failuresAt.values()].map((group) => mostSpecificFailure(group)));
-    const shown = rows.filter((e) => e.type !== 'failure' || shownFailures.has(e));
-    let segment = 0;
-    const annotations = shown.map((e) => {
-      if (e.type === 'run_start') {
-        // A run_start carries no iteration: it begins where the next logged iteration is.
-        segment++;
-        const it = iterations.firstIterationOfSegment(id, segment);
-        return {
-          kind: segment === 1 ? 'start' : 'restart',
-          iteration: it,
-          timeMs: e.timeMs,
-          label: segment === 1 ? 'job start' : `restart ${segment - 1}`,
-        };
-      }
-      if (e.type === 'checkpoint_saved')
-        return {
-          kind: 'checkpoint',
-          iteration: e.iteration,
-          timeMs: e.timeMs,
-          label: `checkpoint ${e.iteration ?? ''}`.trim(),
-        };
-      if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: exitText(e.kind) };
+    }
+    if (e.type === 'checkpoint_saved')
       return {
-        kind: 'failure',
+        kind: 'checkpoint',
         iteration: e.iteration,
         timeMs: e.timeMs,
-        label: failureText(e.kind) ?? e.message ?? 'failure',
+        label: `checkpoint ${e.iteration ?? ''}`.trim(),
       };
-    });
-    for (const v of validations.evaluations(id))
-      annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
-    res.json({ annotations });
+    if (e.type === 'exit') return { kind: 'end', iteration: e.iteration, timeMs: e.timeMs, label: exitText(e.kind) };
+    return {
+      kind: 'failure',
+      iteration: e.iteration,
+      timeMs: e.timeMs,
+      label: failureText(e.kind) ?? e.message ?? 'failure',
+    };
   });
+  for (const v of validations.evaluations(id))
+    annotations.push({ kind: 'eval', iteration: v.iteration, timeMs: v.timeMs, label: `eval ${v.iteration}` });
+  return annotations;
+}
 
-  // Sparse (iteration, tokens, time) anchors for the tokens and wall-time x axes: the client interpolates.
-  router.get('/api/runs/:id/axis', (req, res) => {
-    const id = runId(req);
-    // Anchors at evenly spaced iteration numbers, each one index seek: a window over every row of a 115k-iteration
-    // run took ~120 ms of the page's first load, this takes a few.
-    const bounds = iterations.currentBounds(id);
-    const rows: AxisAnchor[] = [];
-    if (bounds.lo !== null && bounds.hi !== null) {
-      const step = Math.max(1, (bounds.hi - bounds.lo) / (AXIS_ANCHORS - 1));
-      for (
-        let target = bounds.lo;
-        ;
-        target = Math.min(bounds.hi, Math.max(target + step, (rows.at(-1)?.iteration ?? target) + 1))
-      ) {
-        const row = iterations.currentAtOrAfter(id, Math.ceil(target));
-        if (row && row.iteration !== rows.at(-1)?.iteration) rows.push(row);
-        if (!row || row.iteration >= bounds.hi) break;
-      }
+/**
+ * One mark per incident: the reports of one crash (the CUDA error, srun's task exit) share the last iteration
+ * logged, and the most specific names it. Shutdown noise after a clean exit is no failure (the exit is marked).
+ */
+function oneFailurePerIncident(rows: AnnotationEventRow[]): AnnotationEventRow[] {
+  const failuresAt = new Map<number | null, AnnotationEventRow[]>();
+  for (const e of rows)
+    if (e.type === 'failure' && e.noise !== 1) failuresAt.set(e.iteration, [...(failuresAt.get(e.iteration) ?? []), e]);
+  const shownFailures = new Set([...failuresAt.values()].map((group) => mostSpecificFailure(group)));
+  return rows.filter((e) => e.type !== 'failure' || shownFailures.has(e));
+}
+
+/** Sparse (iteration, tokens, time) anchors for the tokens and wall-time x axes: the client interpolates. */
+function axisAnchors({ iterations }: Repositories, id: number): [number, number | null, number | null][] {
+  // Anchors at evenly spaced iteration numbers, each one index seek: a window over every row of a 115k-iteration
+  // run took ~120 ms of the page's first load, this takes a few.
+  const bounds = iterations.currentBounds(id);
+  const rows: AxisAnchor[] = [];
+  if (bounds.lo !== null && bounds.hi !== null) {
+    const step = Math.max(1, (bounds.hi - bounds.lo) / (AXIS_ANCHORS - 1));
+    for (
+      let target = bounds.lo;
+      ;
+      target = Math.min(bounds.hi, Math.max(target + step, (rows.at(-1)?.iteration ?? target) + 1))
+    ) {
+      const row = iterations.currentAtOrAfter(id, Math.ceil(target));
+      if (row && row.iteration !== rows.at(-1)?.iteration) rows.push(row);
+      if (!row || row.iteration >= bounds.hi) break;
     }
-    res.json({ anchors: rows.map((r) => [r.iteration, r.t, r.ms]) });
-  });
-
-  router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(runId(req)) }));
-
-  function jobRows(id: number): Job[] {
-    const jobs = repos.jobs.ofRun(id);
-    if (jobs.length === 0) return [];
-    const ends = events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
-      ...e,
-      type: e.type as JobEndEvent['type'],
-      shutdownNoise: noise === 1,
-      nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
-    }));
-    return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends) }));
   }
+  return rows.map((r) => [r.iteration, r.t, r.ms]);
+}
 
-  return router;
+/** The run's jobs, each with why it ended (from the failures and exits logged). */
+function jobRows(repos: Repositories, id: number): Job[] {
+  const jobs = repos.jobs.ofRun(id);
+  if (jobs.length === 0) return [];
+  const ends = repos.events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
+    ...e,
+    type: e.type as JobEndEvent['type'],
+    shutdownNoise: noise === 1,
+    nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
+  }));
+  return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends) }));
 }
 
 /** train_samples × seq_length from the banner's arguments, when both are numbers. */

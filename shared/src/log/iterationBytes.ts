@@ -16,7 +16,7 @@ const POW10 = [
   1e21, 1e22,
 ];
 
-/** Shared scan state (no per-call allocation): where a scan stopped, and the local rank of the prefix. */
+/** Shared scan state (no per-call allocation): where a scan stopped. */
 const scan = { end: 0 };
 
 function matches(b: Uint8Array, k: number, label: Uint8Array): boolean {
@@ -76,6 +76,24 @@ function scanFinite(b: Uint8Array, i: number, end: number): number {
   return negative ? -v : v;
 }
 
+/** The rank of a `[<letters><digits>]:` prefix at `b[k]` (its end in `scan.end`); -1 when there is none. */
+function scanRankPrefix(b: Uint8Array, k: number): number {
+  let m = k + 1;
+  const lettersStart = m;
+  let c = b[m] as number;
+  while ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) c = b[++m] as number;
+  if (m === lettersStart) return -1;
+  const digitsStart = m;
+  let r = 0;
+  while (c >= 48 && c <= 57) {
+    r = r * 10 + (c - 48);
+    c = b[++m] as number;
+  }
+  if (m === digitsStart || m - digitsStart > 6 || c !== 93 || b[m + 1] !== 58) return -1;
+  scan.end = m + 2;
+  return r;
+}
+
 /**
  * Parses `b[start, end)` as one clean iteration line.
  * @returns the event, or null when the line is anything else or not clean (then use the string path).
@@ -90,21 +108,9 @@ export function parseIterationBytes(
   while (k < end && b[k] === 32) k++;
   let rank: number | null = null;
   if (b[k] === 91) {
-    // `[<letters><digits>]:`
-    let m = k + 1;
-    const lettersStart = m;
-    let c = b[m] as number;
-    while ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) c = b[++m] as number;
-    if (m === lettersStart) return null;
-    const digitsStart = m;
-    let r = 0;
-    while (c >= 48 && c <= 57) {
-      r = r * 10 + (c - 48);
-      c = b[++m] as number;
-    }
-    if (m === digitsStart || m - digitsStart > 6 || c !== 93 || b[m + 1] !== 58) return null;
-    rank = r;
-    k = m + 2;
+    rank = scanRankPrefix(b, k);
+    if (rank < 0) return null;
+    k = scan.end;
     while (k < end && b[k] === 32) k++;
   }
   if (end - k < 12 || !matches(b, k, ITERATION) || b[k + 9] !== 32) return null;

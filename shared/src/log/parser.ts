@@ -288,59 +288,10 @@ class MegatronLogParser implements LogParser {
   ): boolean {
     const base = { offset, line, rank };
     switch (c) {
-      case 91: {
-        // '['
-        const next = s.charCodeAt(j + 1);
-        if (next >= 48 && next <= 57) {
-          const stamp = readDateTime(s, j + 1);
-          if (stamp && s.charCodeAt(stamp.next) === 93) {
-            let k = stamp.next + 1;
-            while (s.charCodeAt(k) === 32) k++;
-            if (isIterationAt(s, k)) {
-              this.onIteration(s, k, offset, line, rank, stamp.ms);
-              return true;
-            }
-            const pulse = parsePulse(s, j, base);
-            if (pulse) {
-              this.out.push(pulse);
-              return true;
-            }
-            if (this.onCheckpoint(s.slice(k), base)) return true;
-          }
-          if (stamp && s.charCodeAt(stamp.next) === 44) {
-            // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative, unless it reports a failure signature.
-            const kind = classifyLine(s.slice(j));
-            if (kind !== null && kind !== 'python_exception')
-              this.out.push(singleLineFailure(kind, s.slice(j), base, this.flags()));
-            else this.stats.ignoredLines++;
-            return true;
-          }
-        }
-        const milestone = parseMilestone(s, j);
-        if (milestone) {
-          this.onMilestone(milestone.message, milestone.timestamp, base);
-          return true;
-        }
-        if (s.startsWith('[Rank ', j) && s.includes('] (after ', j)) {
-          this.stats.ignoredLines++; // memory report
-          return true;
-        }
-        return false;
-      }
-      case 45: {
-        // '-': dash lines around validation results, or the arguments dump header.
-        const payload = s.slice(j);
-        if (ARGUMENTS_START.test(payload)) {
-          this.openBanner(offset, line, rank);
-          this.banner?.take(payload);
-          return true;
-        }
-        if (/^-+\s*$/.test(payload)) {
-          this.stats.ignoredLines++;
-          return true;
-        }
-        return false;
-      }
+      case 91: // '['
+        return this.routeBracketed(s, j, base);
+      case 45: // '-'
+        return this.routeDashed(s, j, base);
       case 115: // 's'
         if (this.onCheckpoint(s.slice(j), base)) return true;
         break;
@@ -378,6 +329,64 @@ class MegatronLogParser implements LogParser {
         this.overheadPending = true;
         return true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * A record starting with '[': a timestamped iteration, PULSE, checkpoint or DeepSpeed logger line, a start-up
+   * milestone, or a memory report. @returns true when the record was handled.
+   */
+  private routeBracketed(s: string, j: number, base: { offset: number; line: number; rank: number | null }): boolean {
+    const next = s.charCodeAt(j + 1);
+    if (next >= 48 && next <= 57) {
+      const stamp = readDateTime(s, j + 1);
+      if (stamp && s.charCodeAt(stamp.next) === 93) {
+        let k = stamp.next + 1;
+        while (s.charCodeAt(k) === 32) k++;
+        if (isIterationAt(s, k)) {
+          this.onIteration(s, k, base.offset, base.line, base.rank, stamp.ms);
+          return true;
+        }
+        const pulse = parsePulse(s, j, base);
+        if (pulse) {
+          this.out.push(pulse);
+          return true;
+        }
+        if (this.onCheckpoint(s.slice(k), base)) return true;
+      }
+      if (stamp && s.charCodeAt(stamp.next) === 44) {
+        // DeepSpeed logger `[ts,ms] [LEVEL] …`: informative, unless it reports a failure signature.
+        const kind = classifyLine(s.slice(j));
+        if (kind !== null && kind !== 'python_exception')
+          this.out.push(singleLineFailure(kind, s.slice(j), base, this.flags()));
+        else this.stats.ignoredLines++;
+        return true;
+      }
+    }
+    const milestone = parseMilestone(s, j);
+    if (milestone) {
+      this.onMilestone(milestone.message, milestone.timestamp, base);
+      return true;
+    }
+    if (s.startsWith('[Rank ', j) && s.includes('] (after ', j)) {
+      this.stats.ignoredLines++; // memory report
+      return true;
+    }
+    return false;
+  }
+
+  /** A record starting with '-': dash lines around validation results, or the arguments dump header. */
+  private routeDashed(s: string, j: number, base: { offset: number; line: number; rank: number | null }): boolean {
+    const payload = s.slice(j);
+    if (ARGUMENTS_START.test(payload)) {
+      this.openBanner(base.offset, base.line, base.rank);
+      this.banner?.take(payload);
+      return true;
+    }
+    if (/^-+\s*$/.test(payload)) {
+      this.stats.ignoredLines++;
+      return true;
     }
     return false;
   }
