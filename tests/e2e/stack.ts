@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { launchTrainingJob, type TrainingJob } from '../../server/src/adapters/trainingJob.js';
+import { launchTrainingJob, type TrainingJob } from '../../server/src/demo/trainingJob.js';
 import { startLocalStack, type LocalStack } from '../../server/src/localStack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');

@@ -10,7 +10,7 @@ import { LocalShell } from '../adapters/localShell.js';
 import type { Shell } from '../adapters/shell.js';
 import { SlurmBackend } from '../adapters/slurmBackend.js';
 import { SshShell } from '../adapters/sshShell.js';
-import { launchTrainingJob, type TrainingJob } from '../adapters/trainingJob.js';
+import { launchTrainingJob, type TrainingJob } from './trainingJob.js';
 import { localFiles } from '../follow/localFiles.js';
 import { sshRemoteFiles } from '../follow/remoteFiles.js';
 import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe } from '../nodes/gpuProbe.js';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
-import type { ClusterBackend } from './clusterBackend.js';
-import { LocalExecutor } from './localExecutor.js';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
+import { LocalExecutor } from '../adapters/localExecutor.js';
 import { launchTrainingJob } from './trainingJob.js';
 
 let dir: string;

@@ -8,7 +8,7 @@ import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types'
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
-import type { ClusterBackend } from './clusterBackend.js';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
 
 export type TrainingJobEnd = 'completed' | 'failed' | 'cancelled';
 
