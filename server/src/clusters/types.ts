@@ -23,15 +23,17 @@ export interface ClusterRow {
   defaultAccount: string | null;
   defaultQos: string | null;
   profile: string | null;
-  template: string | null;
+  template: 'megatron-deepspeed' | 'fake-trainer';
   jobsRoot: string | null;
   fakeTrainerPath: string | null;
+  /** Non-secret extras. */
+  settings: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number | null;
   disabledAt: number | null;
 }
 
-export type NewCluster = Omit<ClusterRow, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt'>;
+export type NewCluster = Omit<ClusterRow, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt' | 'settings'>;
 
 /** The part of PLAN §3.1's ClustersRepo this layer uses. */
 export interface ClustersRepoLike {
@@ -39,7 +41,8 @@ export interface ClustersRepoLike {
   byName(name: string): ClusterRow | undefined;
   byId(id: number): ClusterRow | undefined;
   insert(c: NewCluster): ClusterRow;
-  remove(name: string): void;
+  /** Throws (ClusterInUseError, or the foreign key) when runs reference the cluster. */
+  remove(name: string): unknown;
   ensureLocal(jobsRoot: string): ClusterRow;
 }
 
@@ -56,7 +59,7 @@ export interface ClusterHandle {
 export interface ClusterDto {
   name: string;
   kind: 'slurm' | 'local';
-  template: string | null;
+  template: ClusterRow['template'];
   defaultPartition: string | null;
   defaultAccount: string | null;
   defaultQos: string | null;

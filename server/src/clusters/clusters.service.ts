@@ -1,0 +1,273 @@
+// Clusters as data: add, list, test and remove cluster rows (no req/res, no SQL). Every input passes the strict
+// schema of shared/slurm/cluster.ts; what leaves goes through the DTO builders, which never carry key material
+// (and paths only for admins); a test report names no key or known_hosts path.
+import { accessSync, constants } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
+import { clusterInputSchema, type ClusterInput } from '@trainboard/shared/slurm/cluster';
+import { SINFO_PARTITION_FORMAT } from '@trainboard/shared/slurm/formats';
+import { parseSinfoPartitions, type PartitionInfo } from '@trainboard/shared/slurm/sinfo';
+import { CommandFailedError, ShellError } from '../adapters/shell.js';
+import { SshShell } from '../adapters/sshShell.js';
+import { openHandle, type ClusterRegistry } from './clusterRegistry.js';
+import type {
+  AdminClusterDto,
+  ClusterDto,
+  ClusterHandle,
+  ClusterRow,
+  ClustersRepoLike,
+  ClusterTestReport,
+  NewCluster,
+} from './types.js';
+
+/** Who asked (PLAN §2 audit_log actor columns). */
+export interface ClusterActor {
+  kind: 'user' | 'token' | 'system' | 'local';
+  name: string;
+  userId?: number | null;
+  tokenId?: number | null;
+  requestId?: string | null;
+}
+
+/** One audit row of a cluster change; written in the same transaction as the change. */
+export interface ClusterAuditEntry {
+  actor: ClusterActor;
+  action: 'cluster.add' | 'cluster.remove';
+  clusterName: string;
+  clusterId: number | null;
+  result: 'ok' | 'refused';
+  message: string | null;
+}
+
+export interface ClustersServiceDeps {
+  repo: ClustersRepoLike;
+  registry: Pick<ClusterRegistry, 'invalidate'>;
+  audit: (entry: ClusterAuditEntry) => void;
+  transaction: <T>(fn: () => T) => T;
+  /** Timeouts of the throwaway connection `test` opens. */
+  testTimeouts?: { connectTimeoutMs?: number; commandTimeoutMs?: number };
+}
+
+/** A refused request, with a message safe to show its sender; `status` for the HTTP layer. */
+export class ClusterRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: 'invalid_cluster' | 'cluster_not_found' | 'cluster_exists' | 'cluster_in_use' | 'cluster_reserved',
+    message: string,
+    readonly issues: string[] = [],
+  ) {
+    super(message);
+    this.name = 'ClusterRequestError';
+  }
+}
+
+export function toClusterDto(row: ClusterRow): ClusterDto {
+  return {
+    name: row.name,
+    kind: row.kind,
+    template: row.template,
+    defaultPartition: row.defaultPartition,
+    defaultAccount: row.defaultAccount,
+    defaultQos: row.defaultQos,
+    profile: row.profile,
+  };
+}
+
+export function toAdminClusterDto(row: ClusterRow): AdminClusterDto {
+  return {
+    ...toClusterDto(row),
+    host: row.host,
+    port: row.port,
+    user: row.sshUser,
+    auth: row.auth,
+    privateKeyPath: row.privateKeyPath,
+    agentSocket: row.agentSocket,
+    knownHostsPath: row.knownHostsPath,
+    hostFingerprint: row.hostFingerprint,
+    jobsRoot: row.jobsRoot,
+    fakeTrainerPath: row.fakeTrainerPath,
+    createdAt: row.createdAt,
+  };
+}
+
+/** The strict input, or a 400 listing every problem by field (values are not echoed). */
+export function parseClusterInput(input: unknown): ClusterInput {
+  const r = clusterInputSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || 'cluster'}: ${i.message}`);
+  throw new ClusterRequestError(400, 'invalid_cluster', `invalid cluster: ${issues.join('; ')}`, issues);
+}
+
+function rowOf(c: ClusterInput): NewCluster {
+  return {
+    name: c.name,
+    kind: c.kind,
+    host: c.host,
+    port: c.port,
+    sshUser: c.user,
+    auth: c.auth,
+    privateKeyPath: c.privateKeyPath ?? null,
+    agentSocket: c.agentSocket ?? null,
+    knownHostsPath: c.knownHostsPath ?? null,
+    hostFingerprint: c.hostFingerprint ?? null,
+    defaultPartition: c.defaultPartition ?? null,
+    defaultAccount: c.defaultAccount ?? null,
+    defaultQos: c.defaultQos ?? null,
+    profile: c.profile ?? null,
+    template: c.template,
+    jobsRoot: c.jobsRoot,
+    fakeTrainerPath: c.fakeTrainerPath ?? null,
+  };
+}
+
+/** The files the server itself reads must be readable by it (checked at add, not at the first run). */
+function checkLocalFiles(c: ClusterInput): void {
+  const files: [string, string | undefined][] = [
+    ['privateKeyPath', c.privateKeyPath],
+    ['knownHostsPath', c.knownHostsPath],
+  ];
+  const unreadable = files.filter(([, path]) => {
+    if (path === undefined) return false;
+    try {
+      accessSync(path, constants.R_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (unreadable.length) {
+    const issues = unreadable.map(([field]) => `${field}: the server cannot read this file`);
+    throw new ClusterRequestError(400, 'invalid_cluster', `invalid cluster: ${issues.join('; ')}`, issues);
+  }
+}
+
+export class ClustersService {
+  constructor(private readonly deps: ClustersServiceDeps) {}
+
+  add(input: unknown, actor: ClusterActor): AdminClusterDto {
+    const c = parseClusterInput(input);
+    checkLocalFiles(c);
+    return this.deps.transaction(() => {
+      if (this.deps.repo.byName(c.name))
+        throw new ClusterRequestError(409, 'cluster_exists', `a cluster named ${c.name} exists already`);
+      const row = this.deps.repo.insert(rowOf(c));
+      this.deps.audit({
+        actor,
+        action: 'cluster.add',
+        clusterName: row.name,
+        clusterId: row.id,
+        result: 'ok',
+        message: null,
+      });
+      return toAdminClusterDto(row);
+    });
+  }
+
+  /** Every enabled cluster; paths and connection details only in the admin view. */
+  list(view: 'admin'): AdminClusterDto[];
+  list(view?: 'public'): ClusterDto[];
+  list(view: 'admin' | 'public' = 'public'): (ClusterDto | AdminClusterDto)[] {
+    const rows = this.deps.repo.list().filter((r) => r.disabledAt === null);
+    return rows.map((r) => (view === 'admin' ? toAdminClusterDto(r) : toClusterDto(r)));
+  }
+
+  async remove(name: string, actor: ClusterActor): Promise<void> {
+    if (name === 'local')
+      throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be removed');
+    this.deps.transaction(() => {
+      const row = this.deps.repo.byName(name);
+      if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
+      try {
+        this.deps.repo.remove(name);
+      } catch (e) {
+        if ((e as Error).name !== 'ClusterInUseError' && !/FOREIGN KEY/i.test((e as Error).message)) throw e;
+        throw new ClusterRequestError(409, 'cluster_in_use', `runs still reference cluster ${name}`);
+      }
+      this.deps.audit({
+        actor,
+        action: 'cluster.remove',
+        clusterName: name,
+        clusterId: row.id,
+        result: 'ok',
+        message: null,
+      });
+    });
+    await this.deps.registry.invalidate(name);
+  }
+
+  /**
+   * Connects over a fresh connection (so a stored row is tested as it is now), checks the host key, asks sinfo for
+   * partitions and nodes. A stored name or a not-yet-stored input (validated first).
+   */
+  async test(target: string | { input: unknown }): Promise<ClusterTestReport> {
+    const row = this.rowToTest(target);
+    if (row.kind === 'local') return localReport(row);
+    const handle = openHandle(row, { ssh: this.deps.testTimeouts ?? {} });
+    try {
+      return await probe(handle);
+    } catch (e) {
+      return failure(row, handle.shell.target, e);
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+
+  private rowToTest(target: string | { input: unknown }): ClusterRow {
+    if (typeof target !== 'string') {
+      const c = parseClusterInput(target.input);
+      return { ...rowOf(c), id: 0, settings: null, createdAt: 0, updatedAt: null, disabledAt: null };
+    }
+    const row = this.deps.repo.byName(target);
+    if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
+    return row;
+  }
+}
+
+/** The local executor needs no connection (and a second executor on its folder would start its pending jobs). */
+function localReport(row: ClusterRow): ClusterTestReport {
+  const node = { name: hostname(), state: 'idle', gpus: null, cpus: availableParallelism() };
+  return {
+    ok: true,
+    cluster: row.name,
+    target: 'local',
+    hostKey: null,
+    partitions: [{ name: 'local', nodes: 1, isDefault: true }],
+    nodes: [node],
+    states: { idle: 1 },
+    gpus: 0,
+  };
+}
+
+async function partitionsOf(handle: ClusterHandle): Promise<PartitionInfo[]> {
+  const argv = ['sinfo', '--noheader', `--format=${SINFO_PARTITION_FORMAT}`];
+  const r = await handle.shell.exec(argv);
+  if (r.code !== 0) throw new CommandFailedError(argv, r);
+  return parseSinfoPartitions(r.stdout).partitions;
+}
+
+async function probe(handle: ClusterHandle): Promise<ClusterTestReport> {
+  const nodes = await handle.backend.nodes(); // first command: connects and checks the host key
+  const partitions = await partitionsOf(handle);
+  const states: Record<string, number> = {};
+  for (const n of nodes) states[n.state] = (states[n.state] ?? 0) + 1;
+  return {
+    ok: true,
+    cluster: handle.row.name,
+    target: handle.shell.target,
+    hostKey: handle.shell instanceof SshShell ? handle.shell.hostKeyFingerprint : null,
+    partitions: partitions.map((p) => ({ name: p.name, nodes: p.nodes, isDefault: p.isDefault })),
+    nodes: nodes.map((n) => ({ name: n.name, state: n.state, gpus: n.gpus, cpus: n.cpus })),
+    states,
+    gpus: nodes.reduce((sum, n) => sum + (n.gpus ?? 0), 0),
+  };
+}
+
+/** What went wrong, in words that name no local path (the configured ones are cut out as a second guard). */
+function failure(row: ClusterRow, target: string, e: unknown): ClusterTestReport {
+  const paths = [row.privateKeyPath, row.knownHostsPath, row.agentSocket].filter((p): p is string => !!p);
+  const scrub = (text: string) => paths.reduce((t, p) => t.split(p).join('<configured file>'), text).slice(0, 500);
+  if (e instanceof ShellError)
+    return { ok: false, cluster: row.name, target, error: e.kind, message: scrub(e.message) };
+  if (e instanceof CommandFailedError)
+    return { ok: false, cluster: row.name, target, error: 'slurm', message: scrub(e.message) };
+  return { ok: false, cluster: row.name, target, error: 'slurm', message: 'the cluster did not answer as expected' };
+}
