@@ -182,7 +182,7 @@ export class SshShell implements Shell {
       };
       client.on('end', ended);
       client.on('close', ended);
-      client.connect({
+      const config: ConnectConfig = {
         host: o.host,
         port: o.port ?? 22,
         username: o.username,
@@ -196,7 +196,14 @@ export class SshShell implements Shell {
           else this.hostKeyFingerprint = sha256Fingerprint(key);
           return verdict.ok;
         },
-      });
+      };
+      try {
+        client.connect(config);
+      } catch (e) {
+        // ssh2 throws at once for a key it cannot parse (malformed, or encrypted without a passphrase).
+        const why = (e as Error).message.replace(/^Cannot parse privateKey: /, '');
+        fail(new ShellError('config', `cannot use the private key configured for ${this.target}: ${why}`));
+      }
     });
   }
 

@@ -8,16 +8,9 @@ import { SINFO_PARTITION_FORMAT } from '@trainboard/shared/slurm/formats';
 import { parseSinfoPartitions, type PartitionInfo } from '@trainboard/shared/slurm/sinfo';
 import { CommandFailedError, ShellError } from '../adapters/shell.js';
 import { SshShell } from '../adapters/sshShell.js';
+import type { Repositories } from '../db/repositories.js';
 import { openHandle, type ClusterRegistry } from './clusterRegistry.js';
-import type {
-  AdminClusterDto,
-  ClusterDto,
-  ClusterHandle,
-  ClusterRow,
-  ClustersRepoLike,
-  ClusterTestReport,
-  NewCluster,
-} from './types.js';
+import type { AdminClusterDto, ClusterDto, ClusterHandle, ClusterRow, ClusterTestReport } from './types.js';
 
 /** Who asked (PLAN §2 audit_log actor columns). */
 export interface ClusterActor {
@@ -28,21 +21,9 @@ export interface ClusterActor {
   requestId?: string | null;
 }
 
-/** One audit row of a cluster change; written in the same transaction as the change. */
-export interface ClusterAuditEntry {
-  actor: ClusterActor;
-  action: 'cluster.add' | 'cluster.remove';
-  clusterName: string;
-  clusterId: number | null;
-  result: 'ok' | 'refused';
-  message: string | null;
-}
-
 export interface ClustersServiceDeps {
-  repo: ClustersRepoLike;
+  repos: Pick<Repositories, 'clusters' | 'audit' | 'transaction'>;
   registry: Pick<ClusterRegistry, 'invalidate'>;
-  audit: (entry: ClusterAuditEntry) => void;
-  transaction: <T>(fn: () => T) => T;
   /** Timeouts of the throwaway connection `test` opens. */
   testTimeouts?: { connectTimeoutMs?: number; commandTimeoutMs?: number };
 }
@@ -97,7 +78,10 @@ export function parseClusterInput(input: unknown): ClusterInput {
   throw new ClusterRequestError(400, 'invalid_cluster', `invalid cluster: ${issues.join('; ')}`, issues);
 }
 
-function rowOf(c: ClusterInput): NewCluster {
+/** Every column a cluster input sets (the rest are the repository's). */
+type ClusterFields = Omit<ClusterRow, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt' | 'settings'>;
+
+function rowOf(c: ClusterInput): ClusterFields {
   return {
     name: c.name,
     kind: c.kind,
@@ -146,18 +130,11 @@ export class ClustersService {
   add(input: unknown, actor: ClusterActor): AdminClusterDto {
     const c = parseClusterInput(input);
     checkLocalFiles(c);
-    return this.deps.transaction(() => {
-      if (this.deps.repo.byName(c.name))
+    return this.deps.repos.transaction(() => {
+      if (this.deps.repos.clusters.byName(c.name))
         throw new ClusterRequestError(409, 'cluster_exists', `a cluster named ${c.name} exists already`);
-      const row = this.deps.repo.insert(rowOf(c));
-      this.deps.audit({
-        actor,
-        action: 'cluster.add',
-        clusterName: row.name,
-        clusterId: row.id,
-        result: 'ok',
-        message: null,
-      });
+      const row = this.deps.repos.clusters.insert(rowOf(c));
+      this.audit(actor, 'cluster.add', row);
       return toAdminClusterDto(row);
     });
   }
@@ -166,30 +143,23 @@ export class ClustersService {
   list(view: 'admin'): AdminClusterDto[];
   list(view?: 'public'): ClusterDto[];
   list(view: 'admin' | 'public' = 'public'): (ClusterDto | AdminClusterDto)[] {
-    const rows = this.deps.repo.list().filter((r) => r.disabledAt === null);
+    const rows = this.deps.repos.clusters.list().filter((r) => r.disabledAt === null);
     return rows.map((r) => (view === 'admin' ? toAdminClusterDto(r) : toClusterDto(r)));
   }
 
   async remove(name: string, actor: ClusterActor): Promise<void> {
     if (name === 'local')
       throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be removed');
-    this.deps.transaction(() => {
-      const row = this.deps.repo.byName(name);
+    this.deps.repos.transaction(() => {
+      const row = this.deps.repos.clusters.byName(name);
       if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
       try {
-        this.deps.repo.remove(name);
+        this.deps.repos.clusters.remove(name);
       } catch (e) {
         if ((e as Error).name !== 'ClusterInUseError' && !/FOREIGN KEY/i.test((e as Error).message)) throw e;
         throw new ClusterRequestError(409, 'cluster_in_use', `runs still reference cluster ${name}`);
       }
-      this.deps.audit({
-        actor,
-        action: 'cluster.remove',
-        clusterName: name,
-        clusterId: row.id,
-        result: 'ok',
-        message: null,
-      });
+      this.audit(actor, 'cluster.remove', row);
     });
     await this.deps.registry.invalidate(name);
   }
@@ -211,12 +181,28 @@ export class ClustersService {
     }
   }
 
+  private audit(actor: ClusterActor, action: 'cluster.add' | 'cluster.remove', row: ClusterRow): void {
+    this.deps.repos.audit.append({
+      atMs: Date.now(),
+      actorKind: actor.kind,
+      actorName: actor.name,
+      userId: actor.userId ?? null,
+      tokenId: actor.tokenId ?? null,
+      requestId: actor.requestId ?? null,
+      action,
+      targetKind: 'cluster',
+      targetId: row.name,
+      clusterId: action === 'cluster.remove' ? null : row.id,
+      result: 'ok',
+    });
+  }
+
   private rowToTest(target: string | { input: unknown }): ClusterRow {
     if (typeof target !== 'string') {
       const c = parseClusterInput(target.input);
       return { ...rowOf(c), id: 0, settings: null, createdAt: 0, updatedAt: null, disabledAt: null };
     }
-    const row = this.deps.repo.byName(target);
+    const row = this.deps.repos.clusters.byName(target);
     if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
     return row;
   }
