@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
 import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
 import type { ExecOptions, Shell, ShellResult } from '../../server/src/adapters/shell.js';
+import type { SshShell } from '../../server/src/adapters/sshShell.js';
+import { ClusterRegistry } from '../../server/src/clusters/clusterRegistry.js';
+import { openDatabase } from '../../server/src/db/client.js';
+import { createRepositories } from '../../server/src/db/repositories.js';
 import { backend, devCluster, sleep, watchJob } from './cluster.js';
 
 const c = devCluster();
@@ -110,6 +114,34 @@ describe('Slurm control operations on the dev cluster', () => {
     await slurm.release([id]);
     const { job } = await watchJob(slurm, id, (j) => isTerminalState(j.state));
     expect(job).toMatchObject({ state: 'COMPLETED', nodes: ['c4'] });
+  });
+
+  it('serves every caller of a cluster row over one reused SSH connection', async () => {
+    const conn = openDatabase(':memory:');
+    const repos = createRepositories(conn.sqlite);
+    repos.clusters.insert({
+      name: 'dev',
+      kind: 'slurm',
+      host: c.ssh.host,
+      port: c.ssh.port,
+      sshUser: c.ssh.user,
+      auth: 'key',
+      privateKeyPath: c.ssh.privateKeyPath,
+      knownHostsPath: c.ssh.knownHostsPath,
+      jobsRoot: runDir,
+    });
+    const registry = new ClusterRegistry({ repo: repos.clusters });
+    try {
+      const first = registry.get('dev');
+      await first.backend.nodes();
+      await registry.get('dev').backend.lookupByNames([`${tag}.none`]);
+      await registry.get('dev').files.touch(`${runDir}/touched`);
+      expect(registry.get('dev')).toBe(first);
+      expect((first.shell as SshShell).connectionsOpened).toBe(1);
+    } finally {
+      await registry.closeAll();
+      conn.close();
+    }
   });
 
   it('refuses a hostile node list before anything reaches the cluster', async () => {

@@ -97,6 +97,20 @@ describe('ClustersService', () => {
     expect(repos.audit.list({})).toHaveLength(1);
   });
 
+  it('updates a cluster, validating the result as a whole, audited', async () => {
+    service.add(input, admin);
+    const fp = `SHA256:${'b'.repeat(43)}`;
+    const updated = await service.update('dev', { hostFingerprint: fp, knownHostsPath: null, port: 22 }, admin);
+    expect(updated).toMatchObject({ hostFingerprint: fp, knownHostsPath: null, port: 22, defaultPartition: 'debug' });
+    await expect(service.update('dev', { host: '-oProxyCommand=x' }, admin)).rejects.toMatchObject({ status: 400 });
+    await expect(service.update('dev', { knownHostsPath: join(dir, 'known_hosts') }, admin)).rejects.toMatchObject({
+      status: 400,
+    });
+    await expect(service.update('dev', { name: 'other' }, admin)).rejects.toMatchObject({ status: 400 });
+    expect(repos.clusters.byName('dev')).toMatchObject({ host: '127.0.0.1', hostFingerprint: fp });
+    expect(repos.audit.list({}).map((a) => a.action)).toEqual(['cluster.update', 'cluster.add']);
+  });
+
   it('removes a cluster (audited), but not local and not one that runs use', async () => {
     service.add(input, admin);
     service.add({ ...input, name: 'used' }, admin);

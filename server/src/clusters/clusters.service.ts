@@ -103,6 +103,30 @@ function rowOf(c: ClusterInput): ClusterFields {
   };
 }
 
+/** A stored row in the shape of an input (for a patch to be validated as a whole). */
+function inputOfRow(row: ClusterRow): Record<string, unknown> {
+  const input: Record<string, unknown> = {
+    name: row.name,
+    kind: row.kind,
+    host: row.host,
+    port: row.port,
+    user: row.sshUser,
+    auth: row.auth,
+    privateKeyPath: row.privateKeyPath,
+    agentSocket: row.agentSocket,
+    knownHostsPath: row.knownHostsPath,
+    hostFingerprint: row.hostFingerprint,
+    jobsRoot: row.jobsRoot,
+    defaultPartition: row.defaultPartition,
+    defaultAccount: row.defaultAccount,
+    defaultQos: row.defaultQos,
+    profile: row.profile,
+    template: row.template,
+    fakeTrainerPath: row.fakeTrainerPath,
+  };
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null));
+}
+
 /** The files the server itself reads must be readable by it (checked at add, not at the first run). */
 function checkLocalFiles(c: ClusterInput): void {
   const files: [string, string | undefined][] = [
@@ -137,6 +161,31 @@ export class ClustersService {
       this.audit(actor, 'cluster.add', row);
       return toAdminClusterDto(row);
     });
+  }
+
+  /**
+   * Changes fields of a cluster (not its name or kind): the whole result is validated again, the handle is
+   * invalidated, so the next command connects with the new settings.
+   */
+  async update(name: string, patch: Record<string, unknown>, actor: ClusterActor): Promise<AdminClusterDto> {
+    const row = this.deps.repos.clusters.byName(name);
+    if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
+    if (row.kind === 'local')
+      throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be changed');
+    if ('name' in patch || 'kind' in patch)
+      throw new ClusterRequestError(400, 'invalid_cluster', 'the name and kind of a cluster cannot be changed');
+    // null in the patch clears a field (e.g. known_hosts → fingerprint).
+    const merged = Object.entries({ ...inputOfRow(row), ...patch }).filter(([, v]) => v !== null);
+    const c = parseClusterInput(Object.fromEntries(merged));
+    checkLocalFiles(c);
+    const updated = this.deps.repos.transaction(() => {
+      const { name: _name, kind: _kind, ...fields } = rowOf(c);
+      this.deps.repos.clusters.update(name, fields);
+      this.audit(actor, 'cluster.update', row);
+      return this.deps.repos.clusters.byName(name) as ClusterRow;
+    });
+    await this.deps.registry.invalidate(name);
+    return toAdminClusterDto(updated);
   }
 
   /** Every enabled cluster; paths and connection details only in the admin view. */
@@ -181,7 +230,7 @@ export class ClustersService {
     }
   }
 
-  private audit(actor: ClusterActor, action: 'cluster.add' | 'cluster.remove', row: ClusterRow): void {
+  private audit(actor: ClusterActor, action: `cluster.${'add' | 'update' | 'remove'}`, row: ClusterRow): void {
     this.deps.repos.audit.append({
       atMs: Date.now(),
       actorKind: actor.kind,
