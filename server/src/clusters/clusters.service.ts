@@ -9,6 +9,7 @@ import { parseSinfoPartitions, type PartitionInfo } from '@trainboard/shared/slu
 import { CommandFailedError, ShellError } from '../adapters/shell.js';
 import { SshShell } from '../adapters/sshShell.js';
 import type { Repositories } from '../db/repositories.js';
+import { HttpError } from '../routes/errors.js';
 import { openHandle, type ClusterRegistry } from './clusterRegistry.js';
 import type { AdminClusterDto, ClusterDto, ClusterHandle, ClusterRow, ClusterTestReport } from './types.js';
 
@@ -28,15 +29,15 @@ export interface ClustersServiceDeps {
   testTimeouts?: { connectTimeoutMs?: number; commandTimeoutMs?: number };
 }
 
-/** A refused request, with a message safe to show its sender; `status` for the HTTP layer. */
-export class ClusterRequestError extends Error {
+/** A refused request (an AppError: the HTTP layer sends its status, code and client-safe message). */
+export class ClusterRequestError extends HttpError {
   constructor(
-    readonly status: 400 | 404 | 409,
-    readonly code: 'invalid_cluster' | 'cluster_not_found' | 'cluster_exists' | 'cluster_in_use' | 'cluster_reserved',
+    status: 400 | 404 | 409,
+    code: 'invalid_cluster' | 'cluster_not_found' | 'cluster_exists' | 'cluster_in_use' | 'cluster_reserved',
     message: string,
     readonly issues: string[] = [],
   ) {
-    super(message);
+    super(status, code, message);
     this.name = 'ClusterRequestError';
   }
 }
@@ -167,11 +168,13 @@ export class ClustersService {
    * Changes fields of a cluster (not its name or kind): the whole result is validated again, the handle is
    * invalidated, so the next command connects with the new settings.
    */
-  async update(name: string, patch: Record<string, unknown>, actor: ClusterActor): Promise<AdminClusterDto> {
+  update(name: string, patch: unknown, actor: ClusterActor): AdminClusterDto {
     const row = this.deps.repos.clusters.byName(name);
     if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
     if (row.kind === 'local')
       throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be changed');
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+      throw new ClusterRequestError(400, 'invalid_cluster', 'the changes must be an object of cluster fields');
     if ('name' in patch || 'kind' in patch)
       throw new ClusterRequestError(400, 'invalid_cluster', 'the name and kind of a cluster cannot be changed');
     // null in the patch clears a field (e.g. known_hosts → fingerprint).
@@ -184,19 +187,22 @@ export class ClustersService {
       this.audit(actor, 'cluster.update', row);
       return this.deps.repos.clusters.byName(name) as ClusterRow;
     });
-    await this.deps.registry.invalidate(name);
+    this.forget(name);
     return toAdminClusterDto(updated);
   }
 
-  /** Every enabled cluster; paths and connection details only in the admin view. */
-  list(view: 'admin'): AdminClusterDto[];
-  list(view?: 'public'): ClusterDto[];
-  list(view: 'admin' | 'public' = 'public'): (ClusterDto | AdminClusterDto)[] {
+  /**
+   * Every enabled cluster. The admin view (the default: the router filters it per role) adds connection details
+   * and paths; the public view has only what a submit form needs. Neither carries key material.
+   */
+  list(view?: 'admin'): AdminClusterDto[];
+  list(view: 'public'): ClusterDto[];
+  list(view: 'admin' | 'public' = 'admin'): (ClusterDto | AdminClusterDto)[] {
     const rows = this.deps.repos.clusters.list().filter((r) => r.disabledAt === null);
     return rows.map((r) => (view === 'admin' ? toAdminClusterDto(r) : toClusterDto(r)));
   }
 
-  async remove(name: string, actor: ClusterActor): Promise<void> {
+  remove(name: string, actor: ClusterActor): void {
     if (name === 'local')
       throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be removed');
     this.deps.repos.transaction(() => {
@@ -210,7 +216,12 @@ export class ClustersService {
       }
       this.audit(actor, 'cluster.remove', row);
     });
-    await this.deps.registry.invalidate(name);
+    this.forget(name);
+  }
+
+  /** The row changed: the next use makes a new handle; the old connection closes in the background. */
+  private forget(name: string): void {
+    void this.deps.registry.invalidate(name).catch(() => undefined);
   }
 
   /**

@@ -4,7 +4,7 @@
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseCommandArgs, usageError, type CliIo } from '../args.js';
-import type { ClusterActor, ClustersService } from '../../clusters/clusters.service.js';
+import { ClusterRequestError, type ClusterActor, type ClustersService } from '../../clusters/clusters.service.js';
 import type { AdminClusterDto, ClusterTestReport } from '../../clusters/types.js';
 
 const DEFAULT_DB_PATH = '.trainboard/trainboard.db';
@@ -137,7 +137,7 @@ async function subcommand(sub: string, name: string | undefined, v: Values, deps
     io.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatTestReport(report));
     return report.ok ? 0 : 1;
   }
-  await service.remove(name, localActor());
+  service.remove(name, localActor());
   io.stdout.write(`removed cluster ${name}\n`);
   return 0;
 }
@@ -160,9 +160,8 @@ export async function run(argv: string[], io: CliIo, open: OpenClusterDeps = ope
   try {
     return await subcommand(sub, name, args.values as Values, deps, io);
   } catch (err) {
-    const e = err as Error & { issues?: string[] };
-    if (e.name !== 'ClusterRequestError') throw err;
-    io.stderr.write(`trainboard cluster ${sub}: ${e.issues?.length ? e.issues.join('\n  ') : e.message}\n`);
+    if (!(err instanceof ClusterRequestError)) throw err;
+    io.stderr.write(`trainboard cluster ${sub}: ${err.issues.length ? err.issues.join('\n  ') : err.message}\n`);
     return 1;
   } finally {
     await deps.close();
