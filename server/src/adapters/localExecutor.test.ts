@@ -223,3 +223,23 @@ describe('LocalExecutor chains, holds and restarts', () => {
     expect(await executor.waitFor(jobId)).toBe('CANCELLED');
   });
 });
+
+describe('two executors on one folder', () => {
+  it('start a pending job once: the claim decides, the other one watches it', async () => {
+    const other = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 20, keepJobsOnClose: true });
+    const runs = join(dir, 'runs');
+    const gate = join(dir, 'gate');
+    const first = await other.submit({ script: script(`while [ ! -e ${gate} ]; do sleep 0.02; done`) });
+    const second = await other.submit({
+      script: script(`echo ran >> ${runs}`),
+      dependency: `afterany:${first.jobId}`,
+    });
+    executor = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 20 });
+    writeFileSync(gate, '');
+    // Both see the dependency end (one by its child's exit, one by polling) and both try to start the job.
+    expect(await other.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(await executor.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(readFileSync(runs, 'utf8')).toBe('ran\n');
+    await other.close();
+  });
+});
