@@ -44,8 +44,8 @@ export function needsCsrf(def: RouteDef): boolean {
 export type RouteGuards = (def: RouteDef) => RequestHandler[];
 
 /** Mounts the table on a router, each route behind the guards built for it (role check, limiter, CSRF). */
-export function mountRoutes(router: Router | Express, defs: readonly RouteDef[], guards: RouteGuards): void {
-  for (const def of defs) router[def.method](def.path, [...guards(def), def.handler]);
+export function mountRoutes(router: Router, defs: readonly RouteDef[], guards: RouteGuards): void {
+  for (const def of defs) router[def.method](def.path, ...guards(def), def.handler);
 }
 
 const ROUTES_KEY = 'trainboard.routes';
