@@ -4,6 +4,7 @@
 // process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
@@ -64,6 +65,8 @@ export interface ServerStack {
   conn: OpenDatabase;
   http: Server;
   io: RealtimeServer;
+  /** The Express app (its route table: registeredRoutes(app)). */
+  app: Express;
   /** Users, tokens, sessions, audit: tests and the demo sign people in through it. */
   authContext: AuthContext;
   /** Null without `files`. */
@@ -90,20 +93,18 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
   const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
-  const http = createServer(
-    httpCaps,
-    createApp({
-      conn,
-      repos,
-      logger: o.logger,
-      authContext,
-      ...(o.clusters ? { clusters: o.clusters } : {}),
-      ...(o.routes ? { routes: o.routes } : {}),
-      ...(o.files ? { files: o.files } : {}),
-      ...(o.webDir ? { webDir: o.webDir } : {}),
-      ...(nodes ? { nodes } : {}),
-    }),
-  );
+  const app = createApp({
+    conn,
+    repos,
+    logger: o.logger,
+    authContext,
+    ...(o.clusters ? { clusters: o.clusters } : {}),
+    ...(o.routes ? { routes: o.routes } : {}),
+    ...(o.files ? { files: o.files } : {}),
+    ...(o.webDir ? { webDir: o.webDir } : {}),
+    ...(nodes ? { nodes } : {}),
+  });
+  const http = createServer(httpCaps, app);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
   http.maxConnections = o.maxConnections ?? maxConnections;
@@ -155,6 +156,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn,
     http,
     io,
+    app,
     authContext,
     manager,
     async stop() {

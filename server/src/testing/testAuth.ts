@@ -23,10 +23,10 @@ export interface TestAuth {
   userWithPassword(username: string, password: string, role: Role): Promise<PublicUser>;
 }
 
-/** Auth over the database the app under test uses (an in-memory one is fine). */
-export function createTestAuth(conn: OpenDatabase, edge: Partial<EdgeOptions> = {}): TestAuth {
-  const store: AuthStore = createRepositories(conn.sqlite);
-  const ctx = createAuthContext(store, edge);
+/** Auth over the database the app under test uses (an in-memory one is fine), or over a running stack's context. */
+export function createTestAuth(source: OpenDatabase | AuthContext, edge: Partial<EdgeOptions> = {}): TestAuth {
+  const ctx = 'sqlite' in source ? createAuthContext(createRepositories(source.sqlite), edge) : source;
+  const store = ctx.store;
   const users = new Map<Role, PublicUser>();
   const tokens = new Map<Role, string>();
   const user = (role: Role) => {
