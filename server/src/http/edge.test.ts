@@ -84,7 +84,7 @@ describe('CSRF', () => {
     const { 'x-csrf-token': _t, ...withoutToken } = admin.headers;
     const refused = await post(withoutToken);
     expect(refused.status).toBe(403);
-    expect((await refused.json()).code).toBe('csrf');
+    expect(((await refused.json()) as { code: string }).code).toBe('csrf');
     expect((await post({ ...admin.headers, 'x-csrf-token': 'wrong' })).status).toBe(403);
     expect((await post(admin.headers)).status).toBe(201);
     expect((await post({ ...auth.headers('viewer'), 'content-type': 'application/json' })).status).toBe(201);
@@ -209,7 +209,9 @@ describe('security headers', () => {
 
 describe('log secrets', () => {
   it('masks secrets in log windows and search, and a search cannot find a secret by its characters', async () => {
-    const window = await (await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('admin') })).json();
+    const window = (await (
+      await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('admin') })
+    ).json()) as { lines: string[] };
     expect(window.lines).toEqual(['starting', `export HF_TOKEN=hf_${MASK}`, 'iteration 1 done']);
     const search = (q: string) =>
       fetch(`${base}/api/runs/${runId}/log/search?q=${encodeURIComponent(q)}`, {
@@ -225,7 +227,7 @@ describe('log secrets', () => {
     expect((await reveal({ ...auth.headers('operator'), 'content-type': 'application/json' })).status).toBe(403);
     const res = await reveal(admin.headers);
     expect(res.status).toBe(200);
-    expect((await res.json()).lines).toContain(`export HF_TOKEN=${HF}`);
+    expect(((await res.json()) as { lines: string[] }).lines).toContain(`export HF_TOKEN=${HF}`);
     const rows = stack.authContext.store.audit.list({ runId, limit: 10 }).filter((r) => r.action === 'log.reveal');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actorName: 'root-admin', result: 'ok', runId });
