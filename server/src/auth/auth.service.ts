@@ -124,7 +124,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return all && actor.role === 'admin' ? store.apiTokens.list() : store.apiTokens.list(actor.userId);
     },
 
-    revokeToken(id: number, actor: AuditActor & { role: Role; userId: number | null }): void {
+    revokeToken(id: number, actor: AuditActor): void {
       const token = store.apiTokens.list().find((t) => t.id === id && t.revokedAt === null);
       if (!token || (token.userId !== actor.userId && actor.role !== 'admin'))
         throw new HttpError(404, 'not_found', 'no such token');
