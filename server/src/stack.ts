@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
-import { createRepositories } from './db/repositories.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
@@ -75,11 +75,16 @@ export interface ServerStack {
   stop(): Promise<void>;
 }
 
-/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
-export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
-  const conn = openDatabase(o.dbPath);
-  const repos = createRepositories(conn.sqlite);
-  const nodes = o.scheduler
+function cappedServer(app: Express, maxConnections?: number): Server {
+  const { idleTimeoutMs, maxConnections: defaultMax, ...httpCaps } = CONNECTION_CAPS;
+  const http = createServer(httpCaps, app);
+  http.maxConnections = maxConnections ?? defaultMax;
+  http.setTimeout(idleTimeoutMs);
+  return http;
+}
+
+function nodesService(o: ServerStackOptions, repos: Repositories) {
+  return o.scheduler
     ? createNodesService({
         repos,
         backend: o.scheduler.backend,
@@ -88,11 +93,16 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
       })
     : null;
+}
+
+/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
+export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
+  const conn = openDatabase(o.dbPath);
+  const repos = createRepositories(conn.sqlite);
+  const nodes = nodesService(o, repos);
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
-  // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
   const app = createApp({
     conn,
     repos,
@@ -100,15 +110,14 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     authContext,
     ...(o.clusters ? { clusters: o.clusters } : {}),
     ...(o.routes ? { routes: o.routes } : {}),
+    // The log viewer reads the logs the way the followers do (SFTP on a cluster).
     ...(o.files ? { files: o.files } : {}),
     ...(o.webDir ? { webDir: o.webDir } : {}),
     ...(nodes ? { nodes } : {}),
   });
-  const http = createServer(httpCaps, app);
+  const http = cappedServer(app, o.maxConnections);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  http.maxConnections = o.maxConnections ?? maxConnections;
-  http.setTimeout(idleTimeoutMs);
   const io = attachRealtime(http, {
     publisher,
     logger: o.logger,
@@ -147,8 +156,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       })
     : null;
   nodes?.start();
-  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000);
-  purge.unref();
+  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
