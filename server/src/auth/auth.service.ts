@@ -130,6 +130,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       return null;
     },
 
+    /** Signed out: the user's live sockets are dropped too (they reconnect with whatever credential is left). */
+    signedOut(userId: number): void {
+      deps.onAccessChanged?.(userId);
+    },
+
     actorForSession(userId: number, requestId: string): Actor | null {
       const user = store.users.byId(userId);
       return user && user.disabledAt === null ? userActor(user, requestId) : null;

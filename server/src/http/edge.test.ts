@@ -255,6 +255,27 @@ describe('follow_status', () => {
   });
 });
 
+describe('socket access follows the credential', () => {
+  it('drops a socket when its token is revoked, and refuses it afterwards', async () => {
+    const created = await fetch(`${base}/api/tokens`, {
+      method: 'POST',
+      headers: { ...auth.headers('viewer'), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'short-lived' }),
+    });
+    const { id, token } = (await created.json()) as { id: number; token: string };
+    const socket = connect(base, { transports: ['websocket'], reconnection: false, auth: { token } });
+    await new Promise((r) => socket.once('connect', () => r(undefined)));
+    const dropped = new Promise((r) => socket.once('disconnect', r));
+    const revoke = await fetch(`${base}/api/tokens/${id}`, { method: 'DELETE', headers: auth.headers('viewer') });
+    expect(revoke.status).toBe(204);
+    await dropped;
+    const again = connect(base, { transports: ['websocket'], reconnection: false, auth: { token } });
+    const error = await new Promise<string>((r) => again.once('connect_error', (e) => r(e.message)));
+    again.close();
+    expect(error).toBe('unauthorized');
+  });
+});
+
 describe('users and tokens', () => {
   it('keeps the last admin (409) and never grants a token above its maker', async () => {
     const users = (await (await fetch(`${base}/api/users`, { headers: auth.headers('admin') })).json()) as {
