@@ -3,6 +3,7 @@
 // follow_status without paths, and the last-admin and token-ceiling rules.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -273,6 +274,37 @@ describe('socket access follows the credential', () => {
     const error = await new Promise<string>((r) => again.once('connect_error', (e) => r(e.message)));
     again.close();
     expect(error).toBe('unauthorized');
+  });
+});
+
+describe('connection cap', () => {
+  it('holds at most maxConnections sockets: slow clients past the cap are closed at once', async () => {
+    const capped = await startServerStack({
+      dbPath: ':memory:',
+      logger: pino({ level: 'silent' }),
+      maxConnections: 16,
+    });
+    const { port } = new URL(capped.url);
+    const sockets: TcpSocket[] = [];
+    try {
+      const closed = await Promise.all(
+        Array.from({ length: 24 }, async () => {
+          const socket = tcpConnect(Number(port), '127.0.0.1');
+          sockets.push(socket);
+          // A slowloris client: half a request line, then nothing.
+          socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+          return new Promise<boolean>((resolve) => {
+            socket.once('close', () => resolve(true));
+            socket.once('error', () => resolve(true));
+            setTimeout(() => resolve(false), 2_000);
+          });
+        }),
+      );
+      expect(closed.filter(Boolean)).toHaveLength(8);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await capped.stop();
+    }
   });
 });
 
