@@ -9,9 +9,10 @@ import type {
   JobPhase,
 } from '@trainboard/shared/control/api';
 import type { RunSubmitOptions } from '@trainboard/shared/control/commands';
-import type { JobStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import type { Shell } from '../adapters/shell.js';
+import type { RemoteFiles } from '../adapters/sshFiles.js';
+import type { ClusterRow } from '../clusters/types.js';
 
 /** A run the control plane owns: its desired state and everything needed to submit its jobs. */
 export interface ControlRun {
@@ -162,28 +163,19 @@ export interface ControlStore {
   audit(e: AuditRecord, now: number): number;
 }
 
-/** The scheduler operations the controller uses (PLAN §3.2: ClusterBackend plus lookup by name and hold/release). */
-export interface ControlBackend extends Pick<ClusterBackend, 'submit' | 'cancel'> {
-  lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>>;
-  hold(ids: readonly string[]): Promise<void>;
-  release(ids: readonly string[]): Promise<void>;
-  updateExclude(ids: readonly string[], hostlist: string): Promise<void>;
-}
-
-export interface ControlFiles {
-  mkdirp(path: string): Promise<void>;
-  writeFile(path: string, content: string, mode?: number): Promise<void>;
-  touch(path: string): Promise<void>;
-  remove(path: string): Promise<void>;
-}
+/** The scheduler operations the controller uses (PLAN §3.2). */
+export type ControlBackend = Pick<
+  ClusterBackend,
+  'submit' | 'cancel' | 'lookupByNames' | 'hold' | 'release' | 'updateExclude'
+>;
 
 export interface ControlCluster {
   id: number;
   name: string;
-  kind: 'slurm' | 'local';
+  row: ClusterRow;
   backend: ControlBackend;
   shell: Shell;
-  files: ControlFiles;
+  files: RemoteFiles;
 }
 
 export interface ClusterAccess {

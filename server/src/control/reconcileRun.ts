@@ -3,7 +3,7 @@
 import { planReconcile, type ReconcileStep } from '@trainboard/shared/control/chain';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { scancelArgv } from '@trainboard/shared/control/commands';
-import { leaderTx, runChanged, type ControlContext } from './context.js';
+import { leaderTx, type ControlContext } from './context.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlRun } from './ports.js';
 import { submitKeyedJob } from './submitJob.js';
 

@@ -31,7 +31,7 @@ export async function submitKeyedJob(
     ctx.store.beginSubmit({ ...job, runId: run.runId, clusterId: cluster.id, baseName: run.name, now: ctx.now() }),
   );
   const keyed = { baseName: run.name, key: row.idemKey, dependsOn: job.dependsOn, exclude: job.exclude };
-  const spec = { ...jobSubmitSpec(run.script, run.submitOptions, keyed), comment: row.idemKey };
+  const spec = jobSubmitSpec(run.script, run.submitOptions, keyed);
   const command = shellCommand(sbatchArgv(run.submitOptions, keyed));
   const audit = { actor, action: 'job.submit', targetKind: 'job', targetId: row.idemKey, runId: run.runId };
   try {

@@ -23,7 +23,7 @@ const job = (seq: number, state: string, nodes: string[] = [], reasonText: strin
 
 const running = [job(1, 'RUNNING', ['c4']), job(2, 'PENDING', [], 'Dependency')];
 const sbatch = (extra: string) =>
-  `sbatch --parsable --job-name=demo.tb.000000.0 --partition=debug --nodes=1${extra} --output=/jobs/demo/log.txt --comment=tb.000000.0`;
+  `sbatch --parsable --job-name=demo.tb.000000.0 --comment=tb.000000.0 --partition=debug --nodes=1${extra} --output=/jobs/demo/log.txt`;
 
 const cases: [string, Partial<ActionRun>, ActionJob[], ActionRequest, string[], ActionRun['desired'] | undefined][] = [
   ['cancel one job', {}, running, { kind: 'cancel_job', jobId: '1232' }, ['scancel 1232'], undefined],

@@ -1,10 +1,14 @@
 // The exact commands the control plane runs, as argv: what a preview shows is what the controller sends.
 import { expandHostlist } from '../slurm/hostlist.js';
-import { buildSbatchArgv, HOSTLIST, validateJobIds, type SubmitSpec } from '../slurm/submit.js';
+import { buildHoldArgv, buildReleaseArgv, buildUpdateExcludeArgv } from '../slurm/scontrol.js';
+import { buildSbatchArgv, validateJobIds, type SubmitSpec } from '../slurm/submit.js';
 import { jobNameWithKey } from './idemKey.js';
 
 /** The options every job of a run shares (name, dependency and exclude are per job). */
-export type RunSubmitOptions = Omit<SubmitSpec, 'script' | 'name' | 'dependency' | 'exclude' | 'array' | 'hold'>;
+export type RunSubmitOptions = Omit<
+  SubmitSpec,
+  'script' | 'name' | 'comment' | 'dependency' | 'exclude' | 'array' | 'hold'
+>;
 
 export interface JobSubmit {
   baseName: string;
@@ -19,31 +23,26 @@ export function jobSubmitSpec(script: string, options: RunSubmitOptions, job: Jo
     ...options,
     script,
     name: jobNameWithKey(job.baseName, job.key),
+    comment: job.key,
     ...(job.dependsOn ? { dependency: `afterany:${job.dependsOn}` } : {}),
     ...(job.exclude ? { exclude: job.exclude } : {}),
   };
 }
 
-/** sbatch argv for a keyed job, with the key also in `--comment` (for humans and `squeue -o %k`). */
+/** sbatch argv for a keyed job: the key in `--job-name` (lookups) and `--comment` (humans, `squeue -o %k`). */
 export function sbatchArgv(options: RunSubmitOptions, job: JobSubmit): string[] {
-  return [...buildSbatchArgv(jobSubmitSpec('#!/bin/sh\n', options, job)), `--comment=${job.key}`];
+  return buildSbatchArgv(jobSubmitSpec('#!/bin/sh\n', options, job));
 }
 
 export function scancelArgv(ids: readonly string[]): string[] {
   return ['scancel', ...validateJobIds(ids)];
 }
 
-export function scontrolHoldArgv(ids: readonly string[]): string[] {
-  return ['scontrol', 'hold', validateJobIds(ids).join(',')];
-}
-
-export function scontrolReleaseArgv(ids: readonly string[]): string[] {
-  return ['scontrol', 'release', validateJobIds(ids).join(',')];
-}
+export const scontrolHoldArgv = (ids: readonly string[]): string[] => buildHoldArgv(validateJobIds(ids));
+export const scontrolReleaseArgv = (ids: readonly string[]): string[] => buildReleaseArgv(validateJobIds(ids));
 
 export function scontrolExcludeArgv(id: string, hostlist: string): string[] {
-  if (!HOSTLIST.test(hostlist)) throw new Error('not a node list');
-  return ['scontrol', 'update', `JobId=${validateJobIds([id])[0]!}`, `ExcNodeList=${hostlist}`];
+  return buildUpdateExcludeArgv(validateJobIds([id]), hostlist)[0]!;
 }
 
 export const touchArgv = (path: string): string[] => ['touch', '--', path];
