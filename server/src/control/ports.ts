@@ -99,7 +99,7 @@ export interface NewControlledRun {
   submitOptions: RunSubmitOptions;
   runDir: string;
   logPath: string;
-  killSwitchPath: string;
+  killSwitchPath: string | null;
   trainIters: number | null;
   config: Record<string, unknown>;
 }
@@ -125,6 +125,9 @@ export interface ControlStore {
   installId(): string;
   createRun(r: NewControlledRun): { runId: number; version: number };
   run(runId: number): ControlRun | undefined;
+  runIdByName(name: string): number | undefined;
+  /** Registers the run's main log so the dashboard follows it (the file may not exist yet). */
+  followLog(runName: string, path: string, now: number): void;
   /** Runs with a desired state the controller still has to act on (not `done`). */
   controlledRuns(): ControlRun[];
   setDesired(runId: number, patch: DesiredPatch, expectedVersion: number): 'ok' | 'version_conflict';
