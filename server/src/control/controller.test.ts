@@ -210,4 +210,3 @@ describe('controller', () => {
     expect(sched.jobs).toHaveLength(2);
   });
 });
-
