@@ -155,7 +155,8 @@ export interface ControlStore {
     runId: number;
     request: ActionRequest;
     actor: ActorRef;
-    commands: string[];
+    /** The planned argv lists (stored with their shell text). */
+    commands: string[][];
     expectedVersion: number;
     now: number;
   }): number;

@@ -108,7 +108,14 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
         const plan = planFor(run, action);
         if (plan.refusal) return { ok: false, error: new ActionRefusedError(plan.refusal), message: plan.refusal };
         const commands = plan.commands.map(shellCommand);
-        const actionId = o.store.insertAction({ runId, request: action, actor, commands, expectedVersion, now: now() });
+        const actionId = o.store.insertAction({
+          runId,
+          request: action,
+          actor,
+          commands: plan.commands,
+          expectedVersion,
+          now: now(),
+        });
         const version = o.store.bumpVersion(runId);
         audit(runId, actor, action, commands.join('\n') || null, 'requested', why ?? plan.effects.join('; '));
         return { ok: true, actionId, version };

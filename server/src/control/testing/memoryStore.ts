@@ -104,7 +104,7 @@ export function memoryStore(): MemoryStore {
         state: 'pending',
         requestedBy: a.actor.userId,
         actorName: a.actor.name,
-        commands: a.commands,
+        commands: a.commands.map((c) => c.join(' ')),
         result: null,
         createdAt: a.now,
         finishedAt: null,
