@@ -65,21 +65,6 @@ const jobsOf = (rows: ControlJobRow[]) => rows.map(toJob).filter((j): j is Contr
 
 export function createControlStore(repos: Repositories, db: Db): ControlStore {
   let installId: string | null = null;
-  const actorName = (userId: number | null) =>
-    userId === null ? 'system' : (repos.users.byId(userId)?.username ?? `user:${userId}`);
-  const toAction = (a: ActionRow): ControlAction => ({
-    id: a.id,
-    runId: a.runId,
-    kind: a.kind,
-    request: (a.params ?? { kind: a.kind }) as ActionRequest,
-    state: a.state,
-    requestedBy: a.requestedBy,
-    actorName: actorName(a.requestedBy),
-    commands: (a.commands ?? []).map((c) => c.shell),
-    result: a.result,
-    createdAt: a.createdAt,
-    finishedAt: a.finishedAt,
-  });
   const store: ControlStore = {
     transaction: (fn) => repos.transaction(fn),
     installId: () => (installId ??= repos.settings.getOrCreate('install_id', newInstallId)),
@@ -124,6 +109,31 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
     markLost: (id, now) => repos.jobs.markLost(id, now),
     markDuplicate: (id, schedulerJobId, now) => repos.jobs.markDuplicate(id, schedulerJobId, now),
     recordStatus: (id, s, now) => repos.jobs.recordStatus(id, s, now),
+    ...actionMethods(repos),
+  };
+  return store;
+}
+
+/** Actions and the audit: the rows operators' requests leave. */
+function actionMethods(
+  repos: Repositories,
+): Pick<ControlStore, 'insertAction' | 'pendingActions' | 'action' | 'startAction' | 'finishAction' | 'audit'> {
+  const actorName = (userId: number | null) =>
+    userId === null ? 'system' : (repos.users.byId(userId)?.username ?? `user:${userId}`);
+  const toAction = (a: ActionRow): ControlAction => ({
+    id: a.id,
+    runId: a.runId,
+    kind: a.kind,
+    request: (a.params ?? { kind: a.kind }) as ActionRequest,
+    state: a.state,
+    requestedBy: a.requestedBy,
+    actorName: actorName(a.requestedBy),
+    commands: (a.commands ?? []).map((c) => c.shell),
+    result: a.result,
+    createdAt: a.createdAt,
+    finishedAt: a.finishedAt,
+  });
+  return {
     insertAction: (a) =>
       repos.runActions.insert({
         runId: a.runId,
@@ -162,5 +172,4 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
         message: e.message ?? null,
       }),
   };
-  return store;
 }
