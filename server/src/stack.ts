@@ -19,7 +19,9 @@ import type { RouteDef } from './http/routeTable.js';
 import type { EdgeOptions } from './http/security.js';
 import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
+import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import { createServerControl, type ServerControl } from './control/controlPlane.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -57,6 +59,8 @@ export interface ServerStackOptions {
   clusters?: ClustersApi;
   /** Extra routes declared with route() (run control). */
   routes?: readonly RouteDef[];
+  /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
+  control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
 }
 
 export interface ServerStack {
@@ -68,6 +72,8 @@ export interface ServerStack {
   authContext: AuthContext;
   /** Null without `files`. */
   manager: FollowManager | null;
+  /** Null with `control: false`. */
+  control: ServerControl | null;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -88,6 +94,10 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
+  // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
+  const control =
+    o.control === false ? null : createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
+  const routes = [...(o.routes ?? []), ...(control?.routes ?? [])];
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
   const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
   const http = createServer(
@@ -98,7 +108,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       logger: o.logger,
       authContext,
       ...(o.clusters ? { clusters: o.clusters } : {}),
-      ...(o.routes ? { routes: o.routes } : {}),
+      routes,
       ...(o.files ? { files: o.files } : {}),
       ...(o.webDir ? { webDir: o.webDir } : {}),
       ...(nodes ? { nodes } : {}),
@@ -115,6 +125,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     auth: socketAuthOf(authContext),
   });
   onAccessChanged = (userId) => disconnectUser(io, userId);
+  control?.setEmitter((event, payload) => void io.to(runRoom(payload.runId)).emit(event, payload as never));
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -146,6 +157,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       })
     : null;
   nodes?.start();
+  control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000);
   purge.unref();
   const { port } = http.address() as AddressInfo;
@@ -157,10 +169,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     io,
     authContext,
     manager,
+    control,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      await control?.stop();
       await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server
