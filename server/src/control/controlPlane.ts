@@ -90,6 +90,7 @@ export function createServerControl(o: {
   localWorkDir?: string;
 }): ServerControl {
   let emit: ControlEmitter = () => undefined;
+  o = { ...controlTimingFromEnv(process.env), ...o };
   const registry = new ClusterRegistry({
     repo: o.repos.clusters,
     ...(o.localWorkDir ? { localWorkDir: o.localWorkDir } : {}),
@@ -110,4 +111,23 @@ export function createServerControl(o: {
       await registry.closeAll();
     },
   };
+}
+
+/**
+ * Loop timing from TRAINBOARD_CONTROL_TICK_MS, TRAINBOARD_SUBMIT_GRACE_MS and TRAINBOARD_LEASE_TTL_MS (tests shorten
+ * them); unset or invalid values keep the defaults (3 s, 90 s, 15 s).
+ */
+export function controlTimingFromEnv(env: NodeJS.ProcessEnv): {
+  tickMs?: number;
+  graceMs?: number;
+  leaseTtlMs?: number;
+} {
+  const ms = (v: string | undefined) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 100 && n <= 3_600_000 ? n : undefined;
+  };
+  const tickMs = ms(env.TRAINBOARD_CONTROL_TICK_MS);
+  const graceMs = ms(env.TRAINBOARD_SUBMIT_GRACE_MS);
+  const leaseTtlMs = ms(env.TRAINBOARD_LEASE_TTL_MS);
+  return { ...(tickMs ? { tickMs } : {}), ...(graceMs ? { graceMs } : {}), ...(leaseTtlMs ? { leaseTtlMs } : {}) };
 }
