@@ -73,6 +73,7 @@ async function submit(name: string, chainLength: number, secondsPerIteration = 0
     fakeSecondsPerIteration: secondsPerIteration,
   });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
+  runs.push(r.body.runId as number);
   return r.body.runId as number;
 }
 
@@ -118,7 +119,30 @@ beforeAll(async () => {
   server = await startServer(dbPath, FAST);
 });
 
+/** Every run this file submitted, so a failed test leaves nothing queued for the next one (or the next engineer). */
+async function cleanup(): Promise<void> {
+  const mine: string[] = [];
+  const r = await shell.exec(['squeue', '--noheader', '--format=%i|%j']);
+  for (const line of r.stdout.split('\n').filter(Boolean)) {
+    const [id = '', name = ''] = line.split('|');
+    if (name.includes(`-${tag}.tb.`)) mine.push(id);
+  }
+  if (mine.length) await shell.exec(['scancel', ...mine]);
+}
+
+/** Waits until the controller recorded every job of these runs as ended (so it has nothing to watch). */
+async function settled(runIds: number[]): Promise<void> {
+  for (const runId of runIds) {
+    await until(`run ${runId} to settle`, async () =>
+      (await control(runId)).jobs.every((j) => j.phase !== 'submitted' || !LIVE.includes(j.state)) ? true : undefined,
+    );
+  }
+}
+
+const runs: number[] = [];
+
 afterAll(async () => {
+  await cleanup().catch(() => undefined);
   await server?.stop();
   await shell.close();
   rmSync(dir, { recursive: true, force: true });
@@ -178,7 +202,14 @@ describe('the control plane on the loopback Slurm', () => {
     expect(second.nodes.length).toBeGreaterThan(0);
     expect(second.nodes.filter((n) => first.nodes.includes(n))).toEqual([]);
     const entries = await audit(runId);
-    expect(entries.filter((e) => e.action === 'run.exclude').map((e) => e.result)).toEqual(['requested', 'ok']);
+    const excl = entries.filter((e) => e.action === 'run.exclude');
+    expect(excl.map((e) => [e.result, e.command])).toEqual([
+      ['requested', commands.join('\n')],
+      ...commands.slice(0, -1).map((command) => ['ok', command]),
+    ]);
+    expect(entries.filter((e) => e.action === 'job.submit').at(-1)?.command).toBe(
+      commands.at(-1)!.replace(/tb\.000000\.0/g, keyFromJobName(second.name)!),
+    );
     await cancelAll(runId, name);
   });
 
@@ -211,6 +242,8 @@ describe('the control plane on the loopback Slurm', () => {
     const name = `crash-${tag}`;
     const pid = Number(readFileSync(`${c.dir}/run/slurmctld.pid`, 'utf8').trim());
     let runId = 0;
+    // With nothing to observe, the next tick goes straight to sbatch, which blocks on the frozen slurmctld.
+    await settled([...runs]);
     process.kill(pid, 'SIGSTOP');
     try {
       runId = await submit(name, 1);
@@ -230,6 +263,11 @@ describe('the control plane on the loopback Slurm', () => {
     keysOnce(q);
     expect(live(q)).toHaveLength(1);
     expect(rows.filter((r) => r.phase === 'submitted').map((r) => r.schedulerJobId)).toEqual(q.map((j) => j.id));
+    // Either outcome of the interrupted sbatch is resolved by the key: adopted, or lost (never landed) and replaced.
+    const outcome = (await audit(runId)).filter((e) => e.action === 'job.recover' || e.action === 'job.lost');
+    expect(outcome).toHaveLength(1);
+    if (outcome[0]!.action === 'job.lost') expect(rows.map((r) => r.phase)).toEqual(['lost', 'submitted']);
+    else expect(rows.map((r) => r.phase)).toEqual(['submitted']);
     await cancelAll(runId, name);
   });
 
