@@ -291,4 +291,38 @@ describe('the control plane on the loopback Slurm', () => {
     expect(server.logs.filter((l) => l.msg === 'submitting')).toEqual([]);
     await cancelAll(runId, name);
   });
+
+  it('two servers on one database: only the lease holder submits; the other takes over after the TTL', async () => {
+    const name = `two-${tag}`;
+    await settled([...runs]);
+    const leader = server;
+    const other = await startServer(dbPath, FAST);
+    try {
+      // Submitted through the follower's API: it records the desired state; the leader's loop submits.
+      server = other;
+      const runId = await submit(name, 1);
+      const [job] = await until('the job to be queued', async () => {
+        const q = await queue(name);
+        return q.length === 1 ? q : undefined;
+      });
+      const submittedBy = (p: ServerProcess) => p.logs.filter((l) => l.msg === 'submitting' && l.runId === runId);
+      expect(submittedBy(leader)).toHaveLength(1);
+      expect(submittedBy(other)).toEqual([]);
+
+      await leader.kill9();
+      await until('the other server to take the lease', async () =>
+        other.logs.some((l) => l.msg === 'controller lease acquired') ? true : undefined,
+      );
+      await act(runId, { kind: 'cancel_job', jobId: job!.id });
+      const replacement = await until('the replacement job', async () =>
+        live(await queue(name)).find((j) => j.id !== job!.id),
+      );
+      expect(submittedBy(other)).toHaveLength(1);
+      keysOnce(await queue(name));
+      expect(replacement.dependency).toMatch(/^\(null\)$|^$/);
+      await cancelAll(runId, name);
+    } finally {
+      await leader.kill9();
+    }
+  });
 });
