@@ -20,7 +20,9 @@ import type { RouteDef } from './http/routeTable.js';
 import type { EdgeOptions } from './http/security.js';
 import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
+import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import { createServerControl, type ServerControl } from './control/controlPlane.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -58,6 +60,8 @@ export interface ServerStackOptions {
   clusters?: ClustersApi;
   /** Extra routes declared with route() (run control). */
   routes?: readonly RouteDef[];
+  /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
+  control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
 }
 
 export interface ServerStack {
@@ -71,6 +75,8 @@ export interface ServerStack {
   authContext: AuthContext;
   /** Null without `files`. */
   manager: FollowManager | null;
+  /** Null with `control: false`. */
+  control: ServerControl | null;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -103,13 +109,16 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
+  // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
+  const control =
+    o.control === false ? null : createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
   const app = createApp({
     conn,
     repos,
     logger: o.logger,
     authContext,
     ...(o.clusters ? { clusters: o.clusters } : {}),
-    ...(o.routes ? { routes: o.routes } : {}),
+    routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
     // The log viewer reads the logs the way the followers do (SFTP on a cluster).
     ...(o.files ? { files: o.files } : {}),
     ...(o.webDir ? { webDir: o.webDir } : {}),
@@ -125,6 +134,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     auth: socketAuthOf(authContext),
   });
   onAccessChanged = (userId) => disconnectUser(io, userId);
+  control?.setEmitter((event, payload) => void io.to(runRoom(payload.runId)).emit(event, payload as never));
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -156,6 +166,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       })
     : null;
   nodes?.start();
+  control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
@@ -167,10 +178,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     app,
     authContext,
     manager,
+    control,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      await control?.stop();
       await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server
