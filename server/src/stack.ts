@@ -22,6 +22,8 @@ import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
 import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import type { ClusterRegistry } from './clusters/clusterRegistry.js';
+import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
@@ -89,6 +91,15 @@ function cappedServer(app: Express, maxConnections?: number): Server {
   return http;
 }
 
+/**
+ * /api/clusters over WP-B's ClustersService. The controller's registry must forget a changed cluster's connection;
+ * ServerControl does not expose it yet, so a changed cluster is picked up by the controller at the next restart.
+ */
+function clustersService(repos: Repositories, control: ServerControl | null): ClustersApi {
+  const registry = (control as { registry?: Pick<ClusterRegistry, 'invalidate'> } | null)?.registry;
+  return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
+}
+
 function nodesService(o: ServerStackOptions, repos: Repositories) {
   return o.scheduler
     ? createNodesService({
@@ -117,7 +128,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     repos,
     logger: o.logger,
     authContext,
-    ...(o.clusters ? { clusters: o.clusters } : {}),
+    clusters: o.clusters ?? clustersService(repos, control),
     routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
     // The log viewer reads the logs the way the followers do (SFTP on a cluster).
     ...(o.files ? { files: o.files } : {}),

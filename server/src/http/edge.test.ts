@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASK } from '@trainboard/shared/log/redact';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import { ShellError } from '../adapters/shell.js';
+import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { roomEmitters } from '../realtime/socketServer.js';
 import { startServerStack, type ServerStack } from '../stack.js';
@@ -274,6 +275,25 @@ describe('socket access follows the credential', () => {
     const error = await new Promise<string>((r) => again.once('connect_error', (e) => r(e.message)));
     again.close();
     expect(error).toBe('unauthorized');
+  });
+});
+
+describe('clusters', () => {
+  it('shows viewers names and defaults, and admins the connection settings', async () => {
+    const list = async (role: 'viewer' | 'admin') =>
+      (
+        (await (await fetch(`${base}/api/clusters`, { headers: auth.headers(role) })).json()) as {
+          clusters: Record<string, unknown>[];
+        }
+      ).clusters;
+    createRepositories(stack.conn.sqlite).clusters.ensureLocal(dir);
+    const [viewer, adminView] = [await list('viewer'), await list('admin')];
+    expect(viewer.map((c) => c.name)).toContain('local');
+    expect(viewer.map((c) => c.name)).toEqual(adminView.map((c) => c.name));
+    for (const c of viewer)
+      for (const key of ['host', 'user', 'privateKeyPath', 'knownHostsPath', 'jobsRoot'])
+        expect(c).not.toHaveProperty(key);
+    expect(adminView[0]).toHaveProperty('jobsRoot');
   });
 });
 
