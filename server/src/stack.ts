@@ -100,6 +100,29 @@ function clustersService(repos: Repositories, control: ServerControl | null): Cl
   return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
 }
 
+function startFollowers(
+  o: ServerStackOptions,
+  conn: OpenDatabase,
+  publisher: ReturnType<typeof createPublisher>,
+  onStatus: ReturnType<typeof roomEmitters>['status'],
+): FollowManager | null {
+  if (!o.files) return null;
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  return startFollowManager({
+    conn,
+    logger: o.logger,
+    files: o.files,
+    scanMs: o.scanMs ?? 500,
+    timing,
+    beforeStart: (runId) => publisher.ensure(runId),
+    onCommitted: (runId) => publisher.publish(runId),
+    onStatus,
+  });
+}
+
 function nodesService(o: ServerStackOptions, repos: Repositories) {
   return o.scheduler
     ? createNodesService({
@@ -160,22 +183,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const timing: Partial<FollowTiming> = {
-    pollMs: o.pollMs ?? 100,
-    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
-  };
-  const manager = o.files
-    ? startFollowManager({
-        conn,
-        logger: o.logger,
-        files: o.files,
-        scanMs: o.scanMs ?? 500,
-        timing,
-        beforeStart: (runId) => publisher.ensure(runId),
-        onCommitted: (runId) => publisher.publish(runId),
-        onStatus: emitters.status,
-      })
-    : null;
+  const manager = startFollowers(o, conn, publisher, emitters.status);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
