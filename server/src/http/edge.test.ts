@@ -215,6 +215,10 @@ describe('log secrets', () => {
       await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('admin') })
     ).json()) as { lines: string[] };
     expect(window.lines).toEqual(['starting', `export HF_TOKEN=hf_${MASK}`, 'iteration 1 done']);
+    const viewerWindow = (await (
+      await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('viewer') })
+    ).json()) as { path: string };
+    expect(viewerWindow.path).toBe('main_log.txt'); // the folder (user, project) is for admins
     const search = (q: string) =>
       fetch(`${base}/api/runs/${runId}/log/search?q=${encodeURIComponent(q)}`, {
         headers: auth.headers('viewer'),
