@@ -282,6 +282,31 @@ describe('socket access follows the credential', () => {
   });
 });
 
+describe('TRAINBOARD_ANONYMOUS_READ', () => {
+  it('opens reads to anonymous clients, never writes', async () => {
+    const open = await startServerStack({
+      dbPath: ':memory:',
+      logger: pino({ level: 'silent' }),
+      edge: { anonymousRead: true },
+    });
+    try {
+      expect((await fetch(new URL('/api/run-summaries', open.url))).status).toBe(200);
+      expect((await fetch(new URL('/api/runs/1/log', open.url))).status).toBe(404); // served (no such run)
+      expect((await fetch(new URL('/api/users', open.url))).status).toBe(401);
+      expect((await fetch(new URL('/api/tokens', open.url))).status).toBe(401);
+      expect((await fetch(new URL('/api/runs/1/control', open.url))).status).toBe(401);
+      const post = await fetch(new URL('/api/tokens', open.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x' }),
+      });
+      expect(post.status).toBe(401);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
 describe('clusters', () => {
   it('shows viewers names and defaults, and admins the connection settings', async () => {
     const list = async (role: 'viewer' | 'admin') =>

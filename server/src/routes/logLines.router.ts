@@ -145,6 +145,7 @@ export function logLinesRouter(
       '/api/runs/:id/log',
       'viewer',
       serve((req, _runId, window) => masked(req, window)),
+      { anonymousRead: true },
     ),
     route(
       'post',
