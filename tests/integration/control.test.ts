@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { keyFromJobName } from '@trainboard/shared/control/idemKey';
 import { backend, devCluster, sleep } from './cluster.js';
+import { main as cli } from '../../server/src/cli/main.js';
 import { apiClient, seedDatabase, startServer, type ServerProcess } from './controlServer.js';
 
 const c = devCluster();
@@ -323,6 +324,38 @@ describe('the control plane on the loopback Slurm', () => {
       await cancelAll(runId, name);
     } finally {
       await leader.kill9();
+    }
+  });
+
+  it('the CLI: submit --dry-run shows the exact commands, submit, run status, run cancel --yes, audit', async () => {
+    const name = `cli-${tag}`;
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream,
+    };
+    process.env.TRAINBOARD_TOKEN = token;
+    const flags = ['--server', server.base];
+    try {
+      const base = ['--preset', 'demo', '--cluster', 'dev', '--name', name, '--chain', '1', ...flags];
+      expect(await cli(['submit', ...base, '--dry-run'], io)).toBe(0);
+      expect(out.join('')).toContain(`sbatch --parsable --job-name=${name}.tb.000000.0 --comment=tb.000000.0`);
+      expect(await cli(['submit', ...base], io)).toBe(0);
+      const runId = Number(/run (\d+) submitted/.exec(out.join(''))![1]);
+      const [job] = await until('the job', async () => {
+        const q = await queue(name);
+        return q.length === 1 ? q : undefined;
+      });
+      expect(await cli(['run', 'status', String(runId), ...flags], io)).toBe(0);
+      expect(out.join('')).toContain(`${job!.id}`);
+      expect(await cli(['run', 'cancel', String(runId), '--yes', ...flags], io)).toBe(0);
+      expect(out.join('')).toContain(`$ scancel ${job!.id}`);
+      await until('the queue to empty', async () => (live(await queue(name)).length === 0 ? true : undefined));
+      out.length = 0;
+      expect(await cli(['audit', '--run', String(runId), ...flags], io)).toBe(0);
+      expect(out.join('')).toMatch(new RegExp(`run.cancel_run +run \\d+ +ok +\\$ scancel ${job!.id}`));
+    } finally {
+      delete process.env.TRAINBOARD_TOKEN;
     }
   });
 });
