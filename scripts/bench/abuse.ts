@@ -132,7 +132,15 @@ async function startServer(dbPath: string): Promise<{ proc: ChildProcess; url: s
 }
 
 async function serve(dbPath: string): Promise<void> {
-  const stack = await startServerStack({ dbPath, files: localFiles(), logger: pino({ level: 'warn' }), port: 0 });
+  // Read-only anonymous access and no API rate limit: this bench measures the per-route bounds (slots, budgets,
+  // replay limits) under load from one address, which the limiter and the sign-in would otherwise hide.
+  const stack = await startServerStack({
+    dbPath,
+    files: localFiles(),
+    logger: pino({ level: 'warn' }),
+    port: 0,
+    edge: { anonymousRead: true, apiLimitPerMinute: 1_000_000 },
+  });
   console.log(`url ${stack.url}`);
   process.once('SIGTERM', () => void stack.stop().then(() => process.exit(0)));
 }

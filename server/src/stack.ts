@@ -4,11 +4,12 @@
 // process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
-import { createRepositories } from './db/repositories.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
@@ -68,6 +69,8 @@ export interface ServerStack {
   conn: OpenDatabase;
   http: Server;
   io: RealtimeServer;
+  /** The Express app (its route table: registeredRoutes(app)). */
+  app: Express;
   /** Users, tokens, sessions, audit: tests and the demo sign people in through it. */
   authContext: AuthContext;
   /** Null without `files`. */
@@ -78,11 +81,16 @@ export interface ServerStack {
   stop(): Promise<void>;
 }
 
-/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
-export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
-  const conn = openDatabase(o.dbPath);
-  const repos = createRepositories(conn.sqlite);
-  const nodes = o.scheduler
+function cappedServer(app: Express, maxConnections?: number): Server {
+  const { idleTimeoutMs, maxConnections: defaultMax, ...httpCaps } = CONNECTION_CAPS;
+  const http = createServer(httpCaps, app);
+  http.maxConnections = maxConnections ?? defaultMax;
+  http.setTimeout(idleTimeoutMs);
+  return http;
+}
+
+function nodesService(o: ServerStackOptions, repos: Repositories) {
+  return o.scheduler
     ? createNodesService({
         repos,
         backend: o.scheduler.backend,
@@ -91,33 +99,34 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
       })
     : null;
+}
+
+/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
+export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
+  const conn = openDatabase(o.dbPath);
+  const repos = createRepositories(conn.sqlite);
+  const nodes = nodesService(o, repos);
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control =
     o.control === false ? null : createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
-  const routes = [...(o.routes ?? []), ...(control?.routes ?? [])];
-  // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
-  const http = createServer(
-    httpCaps,
-    createApp({
-      conn,
-      repos,
-      logger: o.logger,
-      authContext,
-      ...(o.clusters ? { clusters: o.clusters } : {}),
-      routes,
-      ...(o.files ? { files: o.files } : {}),
-      ...(o.webDir ? { webDir: o.webDir } : {}),
-      ...(nodes ? { nodes } : {}),
-    }),
-  );
+  const app = createApp({
+    conn,
+    repos,
+    logger: o.logger,
+    authContext,
+    ...(o.clusters ? { clusters: o.clusters } : {}),
+    routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
+    // The log viewer reads the logs the way the followers do (SFTP on a cluster).
+    ...(o.files ? { files: o.files } : {}),
+    ...(o.webDir ? { webDir: o.webDir } : {}),
+    ...(nodes ? { nodes } : {}),
+  });
+  const http = cappedServer(app, o.maxConnections);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  http.maxConnections = o.maxConnections ?? maxConnections;
-  http.setTimeout(idleTimeoutMs);
   const io = attachRealtime(http, {
     publisher,
     logger: o.logger,
@@ -158,8 +167,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     : null;
   nodes?.start();
   control?.controller.start();
-  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000);
-  purge.unref();
+  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
@@ -167,6 +175,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn,
     http,
     io,
+    app,
     authContext,
     manager,
     control,

@@ -23,10 +23,10 @@ export interface TestAuth {
   userWithPassword(username: string, password: string, role: Role): Promise<PublicUser>;
 }
 
-/** Auth over the database the app under test uses (an in-memory one is fine). */
-export function createTestAuth(conn: OpenDatabase, edge: Partial<EdgeOptions> = {}): TestAuth {
-  const store: AuthStore = createRepositories(conn.sqlite);
-  const ctx = createAuthContext(store, edge);
+/** Auth over the database the app under test uses (an in-memory one is fine), or over a running stack's context. */
+export function createTestAuth(source: OpenDatabase | AuthContext, edge: Partial<EdgeOptions> = {}): TestAuth {
+  const ctx = 'sqlite' in source ? createAuthContext(createRepositories(source.sqlite), edge) : source;
+  const store = ctx.store;
   const users = new Map<Role, PublicUser>();
   const tokens = new Map<Role, string>();
   const user = (role: Role) => {
@@ -86,4 +86,16 @@ export async function signInOverHttp(baseUrl: string, username: string, password
     csrfToken,
     headers: { cookie, 'x-csrf-token': csrfToken, origin, 'content-type': 'application/json' },
   };
+}
+
+/**
+ * A one-time sign-in URL for a user of `role` (test-<role>), as the demo prints: a browser that opens it gets the
+ * session cookie and lands on `next`. For e2e stacks: `await page.goto(signInUrl(stack.url, stack.authContext))`.
+ */
+export function signInUrl(baseUrl: string, ctx: AuthContext, role: Role = 'operator', next = '/'): string {
+  const auth = createTestAuth(ctx);
+  const secret = ctx.auth.createLoginLink(auth.user(role).id, 10 * 60_000);
+  const url = new URL('/api/auth/once', baseUrl);
+  url.search = new URLSearchParams({ t: secret, next }).toString();
+  return url.toString();
 }
