@@ -33,6 +33,10 @@ const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/run.js'),
   },
   audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
+  cluster: {
+    summary: 'add, list, test or remove the clusters Trainboard uses',
+    load: () => import('./commands/cluster.js'),
+  },
   follow: {
     summary: 'register a log file on the cluster for the server to follow live',
     load: () => import('./commands/follow.js'),
