@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { isTerminalState } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import { SlurmBackend } from '../adapters/slurmBackend.js';
 import { SshShell } from '../adapters/sshShell.js';
@@ -19,7 +20,7 @@ import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { startServerStack, type ServerStack, type ServerStackOptions } from '../stack.js';
 import type { ActorRef } from '../control/ports.js';
 import { devClusterSsh, readDevCluster, type DevCluster } from './devCluster.js';
-import { demoRunDir, type DemoCrash } from './demoJob.js';
+import { demoRunDir } from './demoJob.js';
 
 export type DemoTarget =
   | { kind: 'local'; /** The local executor's folder; run folders are made in it. */ workDir: string }
@@ -209,6 +210,13 @@ async function stopDemo(stack: ServerStack, runId: number, actor: ActorRef, logg
         await control.controller.kick();
         await new Promise((r) => setTimeout(r, 200));
       }
+    }
+    // Until the scheduler reports the jobs ended, so the jobs table tells how the run ended.
+    const end = Date.now() + 30_000;
+    const live = () => control.store.jobsOfRun(runId).some((j) => j.phase === 'submitted' && !isTerminalState(j.state));
+    while (live() && Date.now() < end) {
+      await control.controller.kick();
+      await new Promise((r) => setTimeout(r, 200));
     }
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'cannot cancel the demo run');
