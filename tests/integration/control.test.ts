@@ -5,7 +5,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { keyFromJobName } from '@trainboard/shared/control/idemKey';
 import { backend, devCluster, sleep } from './cluster.js';
@@ -142,6 +142,19 @@ async function settled(runIds: number[]): Promise<void> {
 
 const runs: number[] = [];
 
+// A failed test must not leave its run active for the next one: stop whatever is still running, as an operator.
+afterEach(async () => {
+  for (const runId of runs) {
+    const state = await api().get(`/api/runs/${runId}/control`);
+    if (state.body.desiredState !== 'active' && state.body.desiredState !== 'held') continue;
+    const preview = await api().post(`/api/runs/${runId}/actions/preview`, { action: { kind: 'cancel_run' } });
+    await api().post(`/api/runs/${runId}/actions`, {
+      action: { kind: 'cancel_run' },
+      expectedVersion: preview.body.version,
+    });
+  }
+});
+
 afterAll(async () => {
   await cleanup().catch(() => undefined);
   await server?.stop();
@@ -193,6 +206,10 @@ describe('the control plane on the loopback Slurm', () => {
     const name = `excl-${tag}`;
     const runId = await submit(name, 1);
     const first = await until('job 1 to run', async () => (await queue(name)).find((j) => j.state === 'RUNNING'));
+    // The preview plans from what the server observed: wait until it saw job 1 running on its nodes.
+    await until('the server to observe job 1 running', async () =>
+      (await control(runId)).jobs[0]?.state === 'RUNNING' ? true : undefined,
+    );
     const bad = first.nodes.join(',');
     const commands = await act(runId, { kind: 'exclude', nodes: bad });
     expect(commands).toContain(`scancel ${first.id}`);
