@@ -100,29 +100,6 @@ function clustersService(repos: Repositories, control: ServerControl | null): Cl
   return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
 }
 
-function startFollowers(
-  o: ServerStackOptions,
-  conn: OpenDatabase,
-  publisher: ReturnType<typeof createPublisher>,
-  onStatus: ReturnType<typeof roomEmitters>['status'],
-): FollowManager | null {
-  if (!o.files) return null;
-  const timing: Partial<FollowTiming> = {
-    pollMs: o.pollMs ?? 100,
-    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
-  };
-  return startFollowManager({
-    conn,
-    logger: o.logger,
-    files: o.files,
-    scanMs: o.scanMs ?? 500,
-    timing,
-    beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
-    onStatus,
-  });
-}
-
 function nodesService(o: ServerStackOptions, repos: Repositories) {
   return o.scheduler
     ? createNodesService({
@@ -135,6 +112,44 @@ function nodesService(o: ServerStackOptions, repos: Repositories) {
     : null;
 }
 
+/** The followers of the logs in `o.files`, publishing what they commit; null without files. */
+function followManagerOf(
+  o: ServerStackOptions,
+  conn: OpenDatabase,
+  publisher: ReturnType<typeof createPublisher>,
+  emitters: ReturnType<typeof roomEmitters>,
+): FollowManager | null {
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  return o.files
+    ? startFollowManager({
+        conn,
+        logger: o.logger,
+        files: o.files,
+        scanMs: o.scanMs ?? 500,
+        timing,
+        beforeStart: (runId) => publisher.ensure(runId),
+        onCommitted: (runId) => publisher.publish(runId),
+        onStatus: emitters.status,
+      })
+    : null;
+}
+
+/** The control plane of this server (WP-C), unless `control: false`; its events go to the run's socket room. */
+function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDatabase, io: () => RealtimeServer) {
+  if (o.control === false) return null;
+  const control = createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
+  control.setEmitter(
+    (event, payload) =>
+      void io()
+        .to(runRoom(payload.runId))
+        .emit(event, payload as never),
+  );
+  return control;
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -144,8 +159,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
-  const control =
-    o.control === false ? null : createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
+  const control = controlPlaneOf(o, repos, conn, () => io);
   const app = createApp({
     conn,
     repos,
@@ -168,7 +182,6 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     auth: socketAuthOf(authContext),
   });
   onAccessChanged = (userId) => disconnectUser(io, userId);
-  control?.setEmitter((event, payload) => void io.to(runRoom(payload.runId)).emit(event, payload as never));
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -183,7 +196,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, publisher, emitters.status);
+  const manager = followManagerOf(o, conn, publisher, emitters);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();

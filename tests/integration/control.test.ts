@@ -5,10 +5,11 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { keyFromJobName } from '@trainboard/shared/control/idemKey';
 import { backend, devCluster, sleep } from './cluster.js';
+import { main as cli } from '../../server/src/cli/main.js';
 import { apiClient, seedDatabase, startServer, type ServerProcess } from './controlServer.js';
 
 const c = devCluster();
@@ -141,6 +142,19 @@ async function settled(runIds: number[]): Promise<void> {
 
 const runs: number[] = [];
 
+// A failed test must not leave its run active for the next one: stop whatever is still running, as an operator.
+afterEach(async () => {
+  for (const runId of runs) {
+    const state = await api().get(`/api/runs/${runId}/control`);
+    if (state.body.desiredState !== 'active' && state.body.desiredState !== 'held') continue;
+    const preview = await api().post(`/api/runs/${runId}/actions/preview`, { action: { kind: 'cancel_run' } });
+    await api().post(`/api/runs/${runId}/actions`, {
+      action: { kind: 'cancel_run' },
+      expectedVersion: preview.body.version,
+    });
+  }
+});
+
 afterAll(async () => {
   await cleanup().catch(() => undefined);
   await server?.stop();
@@ -192,6 +206,10 @@ describe('the control plane on the loopback Slurm', () => {
     const name = `excl-${tag}`;
     const runId = await submit(name, 1);
     const first = await until('job 1 to run', async () => (await queue(name)).find((j) => j.state === 'RUNNING'));
+    // The preview plans from what the server observed: wait until it saw job 1 running on its nodes.
+    await until('the server to observe job 1 running', async () =>
+      (await control(runId)).jobs[0]?.state === 'RUNNING' ? true : undefined,
+    );
     const bad = first.nodes.join(',');
     const commands = await act(runId, { kind: 'exclude', nodes: bad });
     expect(commands).toContain(`scancel ${first.id}`);
@@ -323,6 +341,38 @@ describe('the control plane on the loopback Slurm', () => {
       await cancelAll(runId, name);
     } finally {
       await leader.kill9();
+    }
+  });
+
+  it('the CLI: submit --dry-run shows the exact commands, submit, run status, run cancel --yes, audit', async () => {
+    const name = `cli-${tag}`;
+    const out: string[] = [];
+    const io = {
+      stdout: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream,
+      stderr: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream,
+    };
+    process.env.TRAINBOARD_TOKEN = token;
+    const flags = ['--server', server.base];
+    try {
+      const base = ['--preset', 'demo', '--cluster', 'dev', '--name', name, '--chain', '1', ...flags];
+      expect(await cli(['submit', ...base, '--dry-run'], io)).toBe(0);
+      expect(out.join('')).toContain(`sbatch --parsable --job-name=${name}.tb.000000.0 --comment=tb.000000.0`);
+      expect(await cli(['submit', ...base], io)).toBe(0);
+      const runId = Number(/run (\d+) submitted/.exec(out.join(''))![1]);
+      const [job] = await until('the job', async () => {
+        const q = await queue(name);
+        return q.length === 1 ? q : undefined;
+      });
+      expect(await cli(['run', 'status', String(runId), ...flags], io)).toBe(0);
+      expect(out.join('')).toContain(`${job!.id}`);
+      expect(await cli(['run', 'cancel', String(runId), '--yes', ...flags], io)).toBe(0);
+      expect(out.join('')).toContain(`$ scancel ${job!.id}`);
+      await until('the queue to empty', async () => (live(await queue(name)).length === 0 ? true : undefined));
+      out.length = 0;
+      expect(await cli(['audit', '--run', String(runId), ...flags], io)).toBe(0);
+      expect(out.join('')).toMatch(new RegExp(`run.cancel_run +run \\d+ +ok +\\$ scancel ${job!.id}`));
+    } finally {
+      delete process.env.TRAINBOARD_TOKEN;
     }
   });
 });

@@ -24,6 +24,15 @@ const commands: Record<string, CommandEntry> = {
     summary: 'render the sbatch script and DeepSpeed config of a run config or preset',
     load: () => import('./commands/render.js'),
   },
+  submit: {
+    summary: 'submit a run (config file or preset) to a cluster; --dry-run shows the exact script and sbatch argv',
+    load: () => import('./commands/submit.js'),
+  },
+  run: {
+    summary: 'status and actions on a run: cancel, resubmit, exclude, save-exit, hold, release, chain',
+    load: () => import('./commands/run.js'),
+  },
+  audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
   cluster: {
     summary: 'add, list, test or remove the clusters Trainboard uses',
     load: () => import('./commands/cluster.js'),

@@ -80,8 +80,8 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
     runIdByName: (name) => repos.runs.list().find((r) => r.name === name)?.id,
     followLog: (runName, path, now) => void registerFollowedFile(db, runName, path, now),
     controlledRuns: () => repos.runControl.active().map(toRun),
-    setDesired: (runId, patch, expectedVersion) =>
-      repos.runControl.setDesired(
+    setDesired: (runId, patch, expectedVersion) => {
+      const r = repos.runControl.setDesired(
         runId,
         {
           ...(patch.desired ? { desiredState: patch.desired } : {}),
@@ -89,7 +89,12 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
           ...(patch.excludeNodes !== undefined ? { excludeNodes: patch.excludeNodes } : {}),
         },
         expectedVersion,
-      ),
+      );
+      // The run's shown state follows: a stopped run is cancelled, a done one completed (followers then stop).
+      const shown = patch.desired === 'stopped' ? 'cancelled' : patch.desired === 'done' ? 'completed' : null;
+      if (r === 'ok' && shown) repos.runControl.setState(runId, shown);
+      return r;
+    },
     bumpVersion: (runId) => repos.runControl.bumpVersion(runId),
     lastIteration: (runId) => repos.iterations.latest(runId)?.iteration ?? null,
     jobsOfRun: (runId) => jobsOf(repos.jobs.controlOfRun(runId)),
