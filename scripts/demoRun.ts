@@ -1,7 +1,8 @@
 // The demo's Node half (scripts/demo prepares and calls it): the server (SQLite under .trainboard/, the built
 // dashboard) and the `demo` preset's fake-trainer job on the local executor, or with --slurm on the loopback dev
-// cluster (real sbatch over real SSH). The first job crashes mid-run (a CUDA error) and is resubmitted, resuming
-// from the last checkpoint, so the restart shows on the charts. Runs until Ctrl-C, then cancels the job and stops.
+// cluster (real sbatch over real SSH), submitted through the control plane. The first job crashes mid-run (a CUDA
+// error) and the failure policy resubmits it, resuming from the last checkpoint, so the restart shows on the charts.
+// Runs until Ctrl-C, then cancels the run and stops.
 //
 // Usage: npx tsx scripts/demoRun.ts [--slurm] [--port N] [--seconds-per-iteration S] [--crash-at N]
 import { existsSync } from 'node:fs';
@@ -40,25 +41,21 @@ const demo = await startDemo({
   process.exit(1);
 });
 if (demo.portWasBusy) process.stdout.write(`   port ${values.port} is busy: using a free one\n`);
-const where = values.slurm
-  ? `on the dev cluster (${demo.target}), job ${demo.training.currentJobId()}, in ${demo.job.chdir}`
-  : 'on the local executor';
 process.stdout.write(
   `\n  Trainboard is live at ${demo.url}   (run: ${demo.url}runs/${demo.runId})   [${Date.now() - started} ms]\n`,
 );
-process.stdout.write(`  The demo run trains ${demo.job.trainIters} iterations ${where};\n`);
+process.stdout.write(`  Sign in as the demo operator (one-time link, 10 minutes): ${demo.loginUrl}\n`);
+process.stdout.write(`  The demo run was submitted on the ${demo.cluster} cluster through the control plane;\n`);
 process.stdout.write(
-  `  its first job crashes at iteration ${values['crash-at']} and is resubmitted. Ctrl-C stops everything.\n\n`,
+  `  its first job crashes at iteration ${values['crash-at']} and the failure policy resubmits it (see: trainboard audit).\n`,
 );
+process.stdout.write('  Ctrl-C cancels the run and stops everything.\n\n');
 let stopping = false;
-void demo.training.done.then((state) => {
-  if (!stopping) process.stdout.write(`== the demo run ended: ${state}. The dashboard stays up until Ctrl-C.\n`);
-});
 
 const shutdown = async () => {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`\n== stopping: cancelling the job${values.slurm ? ' (scancel)' : ''}, closing the server\n`);
+  process.stdout.write(`\n== stopping: cancelling the run${values.slurm ? ' (scancel)' : ''}, closing the server\n`);
   await demo.stop();
   if (values.slurm) process.stdout.write('== the dev cluster stays up; scripts/dev-cluster down stops it\n');
   process.exit(0);

@@ -4,18 +4,38 @@
 // process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
-import { createApp } from './app.js';
+import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
-import { createRepositories } from './db/repositories.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
+import type { RouteDef } from './http/routeTable.js';
+import type { EdgeOptions } from './http/security.js';
+import type { ClustersApi } from './routes/clusters.router.js';
+import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
+import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import type { ClusterRegistry } from './clusters/clusterRegistry.js';
+import { ClustersService } from './clusters/clusters.service.js';
+import { createServerControl, type ServerControl } from './control/controlPlane.js';
+
+/** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
+export const CONNECTION_CAPS = {
+  maxHeaderSize: 16 * 1024,
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+  /** An idle socket (no bytes either way) is closed after this long. */
+  idleTimeoutMs: 120_000,
+  maxConnections: 512,
+};
 
 export interface ServerStackOptions {
   dbPath: string;
@@ -34,6 +54,16 @@ export interface ServerStackOptions {
   scanMs?: number;
   /** The scheduler the nodes view polls on its own timer; without one, /api/runs/:id/nodes answers 503. */
   scheduler?: { backend: ClusterBackend; gpuProbe: GpuProbe | null; pollMs?: number };
+  /** Host/Origin allow-lists, proxy trust, anonymous read, limits (security.ts); defaults are loopback-only. */
+  edge?: Partial<EdgeOptions>;
+  /** Most simultaneous TCP connections (TRAINBOARD_MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** Cluster management for /api/clusters (WP-B's ClustersService). */
+  clusters?: ClustersApi;
+  /** Extra routes declared with route() (run control). */
+  routes?: readonly RouteDef[];
+  /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
+  control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
 }
 
 export interface ServerStack {
@@ -41,17 +71,37 @@ export interface ServerStack {
   conn: OpenDatabase;
   http: Server;
   io: RealtimeServer;
+  /** The Express app (its route table: registeredRoutes(app)). */
+  app: Express;
+  /** Users, tokens, sessions, audit: tests and the demo sign people in through it. */
+  authContext: AuthContext;
   /** Null without `files`. */
   manager: FollowManager | null;
+  /** Null with `control: false`. */
+  control: ServerControl | null;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
 
-/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
-export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
-  const conn = openDatabase(o.dbPath);
-  const repos = createRepositories(conn.sqlite);
-  const nodes = o.scheduler
+function cappedServer(app: Express, maxConnections?: number): Server {
+  const { idleTimeoutMs, maxConnections: defaultMax, ...httpCaps } = CONNECTION_CAPS;
+  const http = createServer(httpCaps, app);
+  http.maxConnections = maxConnections ?? defaultMax;
+  http.setTimeout(idleTimeoutMs);
+  return http;
+}
+
+/**
+ * /api/clusters over WP-B's ClustersService. The controller's registry must forget a changed cluster's connection;
+ * ServerControl does not expose it yet, so a changed cluster is picked up by the controller at the next restart.
+ */
+function clustersService(repos: Repositories, control: ServerControl | null): ClustersApi {
+  const registry = (control as { registry?: Pick<ClusterRegistry, 'invalidate'> } | null)?.registry;
+  return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
+}
+
+function nodesService(o: ServerStackOptions, repos: Repositories) {
+  return o.scheduler
     ? createNodesService({
         repos,
         backend: o.scheduler.backend,
@@ -60,20 +110,78 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
       })
     : null;
-  // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const http = createServer(
-    createApp({
-      conn,
-      repos,
-      logger: o.logger,
-      ...(o.files ? { files: o.files } : {}),
-      ...(o.webDir ? { webDir: o.webDir } : {}),
-      ...(nodes ? { nodes } : {}),
-    }),
+}
+
+/** The followers of the logs in `o.files`, publishing what they commit; null without files. */
+function followManagerOf(
+  o: ServerStackOptions,
+  conn: OpenDatabase,
+  publisher: ReturnType<typeof createPublisher>,
+  emitters: ReturnType<typeof roomEmitters>,
+): FollowManager | null {
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  return o.files
+    ? startFollowManager({
+        conn,
+        logger: o.logger,
+        files: o.files,
+        scanMs: o.scanMs ?? 500,
+        timing,
+        beforeStart: (runId) => publisher.ensure(runId),
+        onCommitted: (runId) => publisher.publish(runId),
+        onStatus: emitters.status,
+      })
+    : null;
+}
+
+/** The control plane of this server (WP-C), unless `control: false`; its events go to the run's socket room. */
+function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDatabase, io: () => RealtimeServer) {
+  if (o.control === false) return null;
+  const control = createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
+  control.setEmitter(
+    (event, payload) =>
+      void io()
+        .to(runRoom(payload.runId))
+        .emit(event, payload as never),
   );
+  return control;
+}
+
+/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
+export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
+  const conn = openDatabase(o.dbPath);
+  const repos = createRepositories(conn.sqlite);
+  const nodes = nodesService(o, repos);
+  // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
+  let onAccessChanged = (_userId: number) => {};
+  const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
+  // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
+  const control = controlPlaneOf(o, repos, conn, () => io);
+  const app = createApp({
+    conn,
+    repos,
+    logger: o.logger,
+    authContext,
+    clusters: o.clusters ?? clustersService(repos, control),
+    routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
+    // The log viewer reads the logs the way the followers do (SFTP on a cluster).
+    ...(o.files ? { files: o.files } : {}),
+    ...(o.webDir ? { webDir: o.webDir } : {}),
+    ...(nodes ? { nodes } : {}),
+  });
+  const http = cappedServer(app, o.maxConnections);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: repos.runs.exists });
+  const io = attachRealtime(http, {
+    publisher,
+    logger: o.logger,
+    runExists: repos.runs.exists,
+    auth: socketAuthOf(authContext),
+  });
+  onAccessChanged = (userId) => disconnectUser(io, userId);
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -88,23 +196,10 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const timing: Partial<FollowTiming> = {
-    pollMs: o.pollMs ?? 100,
-    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
-  };
-  const manager = o.files
-    ? startFollowManager({
-        conn,
-        logger: o.logger,
-        files: o.files,
-        scanMs: o.scanMs ?? 500,
-        timing,
-        beforeStart: (runId) => publisher.ensure(runId),
-        onCommitted: (runId) => publisher.publish(runId),
-        onStatus: emitters.status,
-      })
-    : null;
+  const manager = followManagerOf(o, conn, publisher, emitters);
   nodes?.start();
+  control?.controller.start();
+  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
@@ -112,10 +207,15 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn,
     http,
     io,
+    app,
+    authContext,
     manager,
+    control,
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(purge);
+      await control?.stop();
       await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server

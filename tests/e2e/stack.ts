@@ -1,12 +1,12 @@
-// A Trainboard for browser tests: the built dashboard, a temp SQLite db and the local executor running the demo
-// preset's fake trainer (fast iterations), followed live. Builds web/ first when its build is missing or stale.
+// A Trainboard for browser tests: the built dashboard, a temp SQLite db and the demo preset's fake trainer submitted
+// on the `local` cluster through the control plane (fast iterations), followed live. Builds web/ first when its build is missing or stale.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { launchTrainingJob, type TrainingJob } from '../../server/src/demo/trainingJob.js';
-import { startLocalStack, type LocalStack } from '../../server/src/localStack.js';
+import { startDemo } from '../../server/src/demo/startDemo.js';
+import type { ServerStack } from '../../server/src/stack.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const WEB_DIST = join(ROOT, 'web/dist');
@@ -32,56 +32,35 @@ function newestMtime(dir: string): number {
 }
 
 export interface DemoStack {
-  stack: LocalStack;
-  job: TrainingJob;
+  stack: ServerStack;
+  runId: number;
   dir: string;
   stop(): Promise<void>;
 }
 
-/** Starts the stack and the demo preset's fake trainer at `secondsPerIteration`. */
+/**
+ * Starts the server and submits the demo preset on the `local` cluster the way every run is submitted
+ * (SubmitRunService → the controller's keyed sbatch on the local executor), at `secondsPerIteration`.
+ */
 export async function startDemoStack(secondsPerIteration: number): Promise<DemoStack> {
   ensureWebBuild();
   const dir = mkdtempSync(join(tmpdir(), 'trainboard-e2e-'));
-  execFileSync(
-    'npx',
-    [
-      'trainboard',
-      'render',
-      '--preset',
-      'demo',
-      '--template',
-      'fake-trainer',
-      '--out',
-      join(dir, 'job'),
-      '--seconds-per-iteration',
-      String(secondsPerIteration),
-    ],
-    { cwd: ROOT, stdio: 'ignore' },
-  );
-  const logger = pino({ level: 'silent' });
-  const stack = await startLocalStack({
+  const demo = await startDemo({
+    target: { kind: 'local', workDir: join(dir, 'work') },
     dbPath: join(dir, 'trainboard.db'),
-    workDir: join(dir, 'work'),
     webDir: WEB_DIST,
-    logger,
     port: 0,
-  });
-  const job = await launchTrainingJob({
-    conn: stack.conn,
-    backend: stack.executor,
-    logger,
+    logger: pino({ level: 'silent' }),
     runName: 'e2e-demo',
-    jobName: 'trainboard-demo',
-    script: readFileSync(join(dir, 'job/trainboard-demo.fake.slurm'), 'utf8'),
-    logPath: join(dir, 'work/runs/demo/logs/main/main_log.txt'),
+    secondsPerIteration,
+    crashAt: null,
   });
   return {
-    stack,
-    job,
+    stack: demo.stack,
+    runId: demo.runId,
     dir,
     async stop() {
-      job.stop();
-      await stack.stop();
+      await demo.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { startDemo, type Demo } from '../../server/src/demo/startDemo.js';
 import { REPO, backend, devCluster, sleep } from './cluster.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
     secondsPerIteration: 0.1,
     crashAt: CRASH_AT,
     runName: 'demo-slurm-test',
-    jobPollMs: 250,
+    tickMs: 250,
   });
 });
 
@@ -49,11 +50,12 @@ describe('the demo on the loopback Slurm cluster', () => {
   it('streams iterations, records RUNNING then FAILED, resubmits from the checkpoint, and scancels on stop', async () => {
     const { sqlite } = demo.stack.conn;
     const jobRows = sqlite.prepare<[number], { scheduler_job_id: string; state: string; exit_code: number | null }>(
-      'SELECT scheduler_job_id, state, exit_code FROM jobs WHERE run_id = ? ORDER BY id',
+      'SELECT scheduler_job_id, state, exit_code FROM jobs WHERE run_id = ? AND scheduler_job_id IS NOT NULL ORDER BY id',
     );
-    const firstJob = demo.training.currentJobId();
+    // The controller submits the job (keyed, through the same protocol as any run) once the run is recorded.
+    const firstJob = await until('the first job', () => jobRows.all(demo.runId)[0]?.scheduler_job_id ?? undefined);
     expect(firstJob).toMatch(/^\d+$/);
-    expect(demo.target).toBe(`${devCluster().ssh.user}@${devCluster().ssh.host}:${devCluster().ssh.port}`);
+    expect(demo.cluster).toBe('dev');
 
     // The first job's states as the jobs table shows them, sampled while it trains and crashes.
     const seen: string[] = [];
@@ -74,7 +76,7 @@ describe('the demo on the loopback Slurm cluster', () => {
 
     // A second job, submitted by the demo, that resumes after the checkpoint saved at 50.
     const resumed = await until('the second job to train', () => iterationsOf.all(demo.runId)[1]);
-    const secondJob = demo.training.currentJobId();
+    const secondJob = jobRows.all(demo.runId).at(-1)!.scheduler_job_id;
     expect(secondJob).not.toBe(firstJob);
     expect(jobRows.all(demo.runId).map((j) => j.scheduler_job_id)).toEqual([firstJob, secondJob]);
     expect(resumed.first).toBe(51);
@@ -93,7 +95,8 @@ describe('the demo on the loopback Slurm cluster', () => {
       jobRows.all(demo.runId)[1]?.state === 'RUNNING' ? true : undefined,
     );
     // The log viewer reads the cluster's log over SFTP, as the follower does.
-    const window = (await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`)).json()) as {
+    const headers = createTestAuth(demo.stack.authContext).headers('viewer');
+    const window = (await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`, { headers })).json()) as {
       lines: string[];
     };
     expect(window.lines.some((l) => /iteration\s+51\//.test(l))).toBe(true);

@@ -24,6 +24,15 @@ const commands: Record<string, CommandEntry> = {
     summary: 'render the sbatch script and DeepSpeed config of a run config or preset',
     load: () => import('./commands/render.js'),
   },
+  submit: {
+    summary: 'submit a run (config file or preset) to a cluster; --dry-run shows the exact script and sbatch argv',
+    load: () => import('./commands/submit.js'),
+  },
+  run: {
+    summary: 'status and actions on a run: cancel, resubmit, exclude, save-exit, hold, release, chain',
+    load: () => import('./commands/run.js'),
+  },
+  audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
   cluster: {
     summary: 'add, list, test or remove the clusters Trainboard uses',
     load: () => import('./commands/cluster.js'),
@@ -31,6 +40,15 @@ const commands: Record<string, CommandEntry> = {
   follow: {
     summary: 'register a log file on the cluster for the server to follow live',
     load: () => import('./commands/follow.js'),
+  },
+  user: {
+    summary: 'add, list and change users and roles (the first admin too)',
+    load: () => import('./commands/user.js'),
+  },
+  token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
+  login: {
+    summary: 'sign in to a server and store an API token for the CLI',
+    load: () => import('./commands/login.js'),
   },
 };
 

@@ -1,41 +1,28 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalShell } from '../adapters/localShell.js';
-import { captureIo } from '../testing/captureIo.js';
-import { run as render } from '../cli/commands/render.js';
+import { remoteFiles } from '../adapters/sshFiles.js';
+import type { ControlCluster } from '../control/ports.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
-import { prepareDemoJob } from './demoJob.js';
+import { demoRunDir } from './demoJob.js';
+import { startDemo } from './startDemo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'demo-job-'));
-const runDir = join(root, 'jobs/trainboard-demo-2026-01-01T00-00-00-000Z');
+const runDir = join(root, 'jobs/demo-run');
 const shell = new LocalShell();
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('prepareDemoJob', () => {
-  it('writes the run folder and a trainer wrapper that crashes the first start only, at the chosen iteration', async () => {
-    const job = await prepareDemoJob(
-      { shell, runDir, fakeTrainer: FAKE_TRAINER_PATH, partition: 'gpu_dev' },
-      { secondsPerIteration: 0.05, crashAt: 8 },
-    );
-    expect(job).toMatchObject({
-      chdir: runDir,
-      jobName: 'trainboard-demo',
-      logPath: join(runDir, 'runs/demo/logs/main/main_log.txt'),
-      trainIters: 391,
-      checkpointInterval: 50,
-    });
-    expect(job.script).toContain('#SBATCH --partition=gpu_dev');
-    expect(job.script).toContain('--seconds-per-iteration 0.05');
-    // bash reads the rendered assignment back as the wrapper's path.
-    const assignment = job.script.split('\n').find((l) => l.startsWith('FAKE_TRAINER=')) ?? '';
-    expect(execFileSync('bash', ['-c', `${assignment}\nprintf %s "$FAKE_TRAINER"`], { encoding: 'utf8' })).toBe(
-      join(runDir, 'pretrain_gpt_demo.py'),
-    );
+describe('demoRunDir', () => {
+  it('writes a trainer wrapper that crashes the first start only, at the chosen iteration', async () => {
+    const cluster = { files: remoteFiles(shell) } as ControlCluster;
+    await cluster.files.mkdirp(runDir);
+    const overrides = await demoRunDir({ fakeTrainer: FAKE_TRAINER_PATH, crashAt: 8 })(cluster, runDir);
+    expect(overrides).toEqual({ fakeTrainerPath: join(runDir, 'pretrain_gpt_demo.py') });
     expect(readFileSync(join(runDir, 'crash-once'), 'utf8')).toBe('8\n');
-
     const train = () =>
       spawnSync(
         'python3',
@@ -69,65 +56,47 @@ describe('prepareDemoJob', () => {
     expect(second.stdout).toMatch(/iteration\s+12\//);
   });
 
-  it('renders the script `trainboard render --preset demo --template fake-trainer` renders (one render path)', async () => {
-    const dir = join(root, 'same-path');
-    const job = await prepareDemoJob(
-      { shell, runDir: dir, fakeTrainer: FAKE_TRAINER_PATH },
-      { secondsPerIteration: 0.05, crashAt: null },
-    );
-    const io = captureIo();
-    const out = join(root, 'rendered');
-    const code = await render(
-      [
-        '--preset',
-        'demo',
-        '--template',
-        'fake-trainer',
-        '--fake-trainer',
-        join(dir, 'pretrain_gpt_demo.py'),
-        '--seconds-per-iteration',
-        '0.05',
-        '--out',
-        out,
-      ],
-      io,
-    );
-    expect(code, io.err()).toBe(0);
-    expect(job.script).toBe(readFileSync(join(out, 'trainboard-demo.fake.slurm'), 'utf8'));
+  it('refuses a crash iteration that is not a positive integer', () => {
+    expect(() => demoRunDir({ fakeTrainer: FAKE_TRAINER_PATH, crashAt: 0 })).toThrow(/positive integer/);
+    expect(() => demoRunDir({ fakeTrainer: FAKE_TRAINER_PATH, crashAt: 1.5 })).toThrow(/positive integer/);
   });
+});
 
-  it('refuses a crash iteration outside the run and a relative folder, before writing anything', async () => {
-    const dir = join(root, 'refused');
-    await expect(
-      prepareDemoJob(
-        { shell, runDir: dir, fakeTrainer: FAKE_TRAINER_PATH },
-        { secondsPerIteration: 0.1, crashAt: 391 },
-      ),
-    ).rejects.toThrow('the crash iteration must be an integer in [1, 390], got 391');
-    await expect(
-      prepareDemoJob(
-        { shell, runDir: dir, fakeTrainer: FAKE_TRAINER_PATH },
-        { secondsPerIteration: 0.1, crashAt: 1.5 },
-      ),
-    ).rejects.toThrow('got 1.5');
-    await expect(
-      prepareDemoJob(
-        { shell, runDir: 'relative/run', fakeTrainer: FAKE_TRAINER_PATH },
-        { secondsPerIteration: 0.1, crashAt: null },
-      ),
-    ).rejects.toThrow('must be absolute');
-    expect(existsSync(dir)).toBe(false);
-  });
-
-  it('refuses a folder name the script could not carry as one shell word, and runs nothing', async () => {
-    const hostile = join(root, `run 'a" $(touch canary)`);
-    await expect(
-      prepareDemoJob(
-        { shell, runDir: hostile, fakeTrainer: FAKE_TRAINER_PATH },
-        { secondsPerIteration: 0.1, crashAt: 5 },
-      ),
-    ).rejects.toThrow('refusing to render unvalidated path');
-    expect(existsSync(hostile)).toBe(false);
-    expect(existsSync(join(process.cwd(), 'canary'))).toBe(false);
+describe('the demo on the local cluster', () => {
+  it('submits through SubmitRunService; the crash is resubmitted by the policy through runActions as system', async () => {
+    const demo = await startDemo({
+      target: { kind: 'local', workDir: join(root, 'local') },
+      dbPath: join(root, 'demo.db'),
+      port: 0,
+      logger: pino({ level: 'silent' }),
+      runName: 'demo-test',
+      secondsPerIteration: 0.02,
+      crashAt: 60,
+      tickMs: 200,
+    });
+    try {
+      expect(demo.loginUrl).toMatch(/\/api\/auth\/once\?t=[A-Za-z0-9_%-]{20,}$/);
+      const { store } = demo.stack.control!;
+      const end = Date.now() + 90_000;
+      while (!store.jobsOfRun(demo.runId).some((j) => j.reason === 'policy' && j.phase === 'submitted')) {
+        if (Date.now() > end) throw new Error('no automatic resubmission');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const jobs = store.jobsOfRun(demo.runId);
+      expect(jobs.map((j) => j.reason)).toEqual(['initial', 'policy']);
+      expect(jobs[0]!.state).toBe('FAILED');
+      const resubmit = store.action(1)!;
+      expect(resubmit).toMatchObject({ kind: 'resubmit', requestedBy: null, actorName: 'system', state: 'done' });
+      const audit = demo.stack.conn.sqlite
+        .prepare<[number], { action: string; actor_kind: string; result: string }>(
+          'SELECT action, actor_kind, result FROM audit_log WHERE run_id = ? ORDER BY id',
+        )
+        .all(demo.runId)
+        .map((e) => `${e.action} ${e.actor_kind} ${e.result}`);
+      expect(audit).toContain('run.resubmit system requested');
+      expect(audit).toContain('job.submit system ok');
+    } finally {
+      await demo.stop();
+    }
   });
 });

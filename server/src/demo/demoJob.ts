@@ -1,41 +1,16 @@
-// The demo's job, for any target: the `demo` preset rendered with the fake-trainer template (through
-// renderRunConfig, the path `trainboard render` takes), a small wrapper
-// around the fake trainer that injects one crash (the first job dies at a chosen iteration, so the restart from
-// the last checkpoint shows on the charts), and the run's folder, all written through a Shell where the job runs
-// (this machine for the local executor, the login node over SSH for Slurm).
+// The demo's job: the `demo` preset submitted like any run (SubmitRunService: validate, render, run folder), plus
+// a small wrapper around the fake trainer written into the run folder that injects one crash — the first job dies
+// at a chosen iteration, the failure policy resubmits it through runActions, and the new job resumes from the last
+// checkpoint, so the restart shows on the charts.
 import { posix } from 'node:path';
-import { formatIssue } from '@trainboard/shared/runconfig/index';
-import { renderRunConfig } from '../render/renderRunConfig.js';
-import { CommandFailedError, type Shell } from '../adapters/shell.js';
+import type { ControlCluster } from '../control/ports.js';
+import type { RenderOverrides } from '../control/submitRun.service.js';
 
-export interface DemoJobTarget {
-  /** Runs commands where the job runs. */
-  shell: Shell;
-  /** The run's folder there (absolute, created): the job's working directory, checkpoints and logs. */
-  runDir: string;
+export interface DemoCrash {
   /** The fake trainer's pretrain_gpt.py as the job sees it. */
   fakeTrainer: string;
-  /** The cluster's partition; the preset's when unset. */
-  partition?: string;
-}
-
-export interface DemoJobOptions {
-  secondsPerIteration: number;
   /** The first job crashes (a CUDA error) at this iteration; null: no crash. */
   crashAt: number | null;
-}
-
-export interface DemoJob {
-  script: string;
-  jobName: string;
-  /** The job's working directory (= runDir): the preset's relative paths resolve there. */
-  chdir: string;
-  /** Absolute path of the main log the job appends to. */
-  logPath: string;
-  /** Iterations of the whole run (the plan's train_iters). */
-  trainIters: number;
-  /** The last checkpoint before the crash, where the second job resumes. */
-  checkpointInterval: number;
 }
 
 /**
@@ -55,48 +30,16 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 `;
 }
 
-async function writeFile(shell: Shell, path: string, content: string): Promise<void> {
-  // dd writes stdin to the file: no shell redirection, so the path is one quoted argument like any other.
-  const argv = ['dd', `of=${path}`, 'status=none'];
-  const r = await shell.exec(argv, { stdin: content });
-  if (r.code !== 0) throw new CommandFailedError(argv, r);
-}
-
-export async function prepareDemoJob(target: DemoJobTarget, options: DemoJobOptions): Promise<DemoJob> {
-  if (!posix.isAbsolute(target.runDir)) throw new Error(`the demo's run folder must be absolute: ${target.runDir}`);
-  const wrapper = posix.join(target.runDir, 'pretrain_gpt_demo.py');
-  const marker = posix.join(target.runDir, 'crash-once');
-  // The same path as `trainboard render --preset demo --template fake-trainer`: profile merged, validated, planned.
-  const result = await renderRunConfig({
-    source: { preset: 'demo', ...(target.partition ? { cluster: { partition: target.partition } } : {}) },
-    template: 'fake-trainer',
-    fakeTrainer: { fakeTrainerPath: wrapper, secondsPerIteration: options.secondsPerIteration },
-  });
-  if (!result.ok)
-    throw new Error(
-      `the demo preset does not validate for this cluster:\n${result.issues.map(formatIssue).join('\n')}`,
-    );
-  const { config, plan, rendered } = result;
-  if (
-    options.crashAt !== null &&
-    !(Number.isInteger(options.crashAt) && options.crashAt > 0 && options.crashAt < plan.trainIters)
-  ) {
-    throw new Error(`the crash iteration must be an integer in [1, ${plan.trainIters - 1}], got ${options.crashAt}`);
-  }
-  const script = rendered.files[rendered.scriptName];
-  if (script === undefined) throw new Error(`the renderer wrote no ${rendered.scriptName}`);
-
-  const mkdir = ['mkdir', '-p', target.runDir];
-  const made = await target.shell.exec(mkdir);
-  if (made.code !== 0) throw new CommandFailedError(mkdir, made);
-  await writeFile(target.shell, wrapper, crashOnceWrapper(target.fakeTrainer, marker));
-  if (options.crashAt !== null) await writeFile(target.shell, marker, `${options.crashAt}\n`);
-  return {
-    script,
-    jobName: config.cluster.jobName,
-    chdir: target.runDir,
-    logPath: posix.resolve(target.runDir, config.logging.mainLog),
-    trainIters: plan.trainIters,
-    checkpointInterval: config.checkpointing.saveInterval,
+/** SubmitRunService's prepareRunDir for the demo: the wrapper (and the crash marker) in the run folder. */
+export function demoRunDir(crash: DemoCrash): (cluster: ControlCluster, runDir: string) => Promise<RenderOverrides> {
+  if (crash.crashAt !== null && !(Number.isInteger(crash.crashAt) && crash.crashAt > 0))
+    throw new Error(`the crash iteration must be a positive integer, got ${crash.crashAt}`);
+  return async (cluster, runDir) => {
+    if (!posix.isAbsolute(runDir)) throw new Error(`the demo's run folder must be absolute: ${runDir}`);
+    const wrapper = posix.join(runDir, 'pretrain_gpt_demo.py');
+    const marker = posix.join(runDir, 'crash-once');
+    await cluster.files.writeFile(wrapper, crashOnceWrapper(crash.fakeTrainer, marker), 0o644);
+    if (crash.crashAt !== null) await cluster.files.writeFile(marker, `${crash.crashAt}\n`, 0o644);
+    return { fakeTrainerPath: wrapper };
   };
 }

@@ -1,29 +1,32 @@
-// The demo on either target, through the same parts: the server stack (SQLite, HTTP + socket.io, dashboard,
-// followers), the demo job prepared where it runs, and launchTrainingJob on the target's ClusterBackend.
+// The demo on either target, through the path every run takes: the server stack with its control plane, a
+// cluster row (`local`, or `dev` from the dev cluster's cluster.json), a demo operator with a one-time sign-in
+// link, and the `demo` preset submitted through SubmitRunService. The controller submits the job; the crash is
+// resubmitted by the failure policy through runActions, exactly as an operator's click would be.
 //   local: the local executor, log files read from this machine (the embedded default, no cluster).
 //   slurm: the loopback dev cluster's real sbatch/squeue/scancel over real SSH, the log read over SFTP.
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { isTerminalState } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
-import { LocalExecutor } from '../adapters/localExecutor.js';
-import { LocalShell } from '../adapters/localShell.js';
-import type { Shell } from '../adapters/shell.js';
 import { SlurmBackend } from '../adapters/slurmBackend.js';
 import { SshShell } from '../adapters/sshShell.js';
-import { launchTrainingJob, type TrainingJob } from './trainingJob.js';
+import { createRepositories, type Repositories } from '../db/repositories.js';
+import type { ClusterRow } from '../db/clusters.repo.js';
 import { localFiles } from '../follow/localFiles.js';
 import { sshRemoteFiles } from '../follow/remoteFiles.js';
-import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe } from '../nodes/gpuProbe.js';
+import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe, type GpuProbe } from '../nodes/gpuProbe.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { startServerStack, type ServerStack, type ServerStackOptions } from '../stack.js';
-import { devClusterSsh, readDevCluster } from './devCluster.js';
-import { prepareDemoJob, type DemoJob, type DemoJobOptions } from './demoJob.js';
+import type { ActorRef } from '../control/ports.js';
+import { devClusterSsh, readDevCluster, type DevCluster } from './devCluster.js';
+import { demoRunDir } from './demoJob.js';
 
 export type DemoTarget =
-  | { kind: 'local'; /** The local executor's folder; the run's folder too. */ workDir: string }
+  | { kind: 'local'; /** The local executor's folder; run folders are made in it. */ workDir: string }
   | { kind: 'slurm'; /** The dev cluster's cluster.json. */ clusterFile: string };
 
-export interface DemoOptions extends DemoJobOptions {
+export interface DemoOptions {
   target: DemoTarget;
   dbPath: string;
   webDir?: string;
@@ -32,133 +35,191 @@ export interface DemoOptions extends DemoJobOptions {
   anyPortIfBusy?: boolean;
   logger: Logger;
   runName?: string;
-  /** How often the job's state is asked (one squeue over SSH on Slurm). */
-  jobPollMs?: number;
+  secondsPerIteration: number;
+  crashAt: number | null;
+  /** The controller's tick (default 1 s for a lively demo). */
+  tickMs?: number;
 }
 
 export interface Demo {
   url: string;
   runId: number;
-  /** Where the job runs, for messages (`slurmci@127.0.0.1:2222`, `local`). */
-  target: string;
+  /** One-time sign-in link for the demo operator (10 minutes). */
+  loginUrl: string;
+  cluster: string;
   portWasBusy: boolean;
   stack: ServerStack;
-  backend: ClusterBackend;
-  job: DemoJob;
-  training: TrainingJob;
-  /** Cancels the current job (scancel on Slurm), stops the server and closes the connection. */
+  /** Cancels the run (through runActions, audited), waits for the scancel, stops the server. */
   stop(): Promise<void>;
 }
 
+const LOGIN_LINK_MS = 10 * 60_000;
+
 interface TargetParts {
-  backend: ClusterBackend;
-  /** Where the demo job's files are written. */
-  shell: Shell;
   files: ServerStackOptions['files'];
-  runDir: string;
-  fakeTrainer: string;
-  partition?: string;
+  /** The nodes view's scheduler: its own SSH connection on Slurm; locally the control plane's executor. */
+  scheduler: (stack: () => ServerStack) => { backend: ClusterBackend; gpuProbe: GpuProbe | null };
+  cluster(repos: Repositories): ClusterRow;
+  close(): Promise<void>;
+}
+
+/** A backend that forwards to the control plane's handle of `cluster`, resolved on first use. */
+function lateBackend(stack: () => ServerStack, cluster: string): ClusterBackend {
+  return new Proxy({} as ClusterBackend, {
+    get(_t, prop) {
+      const b = stack().control!.clusters.get(cluster).backend as unknown as Record<string | symbol, unknown>;
+      const v = b[prop];
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(b) : v;
+    },
+  });
 }
 
 function targetParts(target: DemoTarget): TargetParts {
   if (target.kind === 'local') {
     const workDir = resolve(target.workDir);
     return {
-      backend: new LocalExecutor({ workDir, nodeName: 'localhost' }),
-      shell: new LocalShell(),
       files: localFiles(),
-      runDir: workDir,
-      fakeTrainer: FAKE_TRAINER_PATH,
+      scheduler: (stack) => ({
+        backend: lateBackend(stack, 'local'),
+        gpuProbe: localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR }),
+      }),
+      cluster: (repos) => repos.clusters.ensureLocal(workDir),
+      close: async () => undefined,
     };
   }
-  const cluster = readDevCluster(target.clusterFile);
-  // One SSH connection for everything: sbatch/squeue/scancel on exec channels, the log over SFTP.
-  const shell = new SshShell(devClusterSsh(cluster));
+  const dev = readDevCluster(target.clusterFile);
+  // The followers and the nodes view share one SSH connection; the control plane has its own (the registry's).
+  const shell = new SshShell(devClusterSsh(dev));
   return {
-    backend: new SlurmBackend(shell),
-    shell,
     files: sshRemoteFiles(shell),
-    // A fresh folder per demo: an earlier demo's checkpoints would make this one resume instead of starting.
-    runDir: `${cluster.jobsDir}/trainboard-demo-${new Date().toISOString().replace(/[:.]/g, '-')}`,
-    fakeTrainer: cluster.fakeTrainer,
-    partition: cluster.partition,
+    scheduler: () => ({ backend: new SlurmBackend(shell), gpuProbe: slurmGpuProbe(shell) }),
+    cluster: (repos) => devClusterRow(repos, dev),
+    close: () => shell.close(),
   };
 }
 
+/** The `dev` cluster row, with a fresh jobs root per demo (an earlier demo's checkpoints would be resumed). */
+function devClusterRow(repos: Repositories, dev: DevCluster): ClusterRow {
+  const jobsRoot = `${dev.jobsDir}/trainboard-demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const settings = {
+    host: dev.ssh.host,
+    port: dev.ssh.port,
+    sshUser: dev.ssh.user,
+    auth: 'key' as const,
+    privateKeyPath: dev.ssh.privateKeyPath,
+    knownHostsPath: dev.ssh.knownHostsPath,
+    jobsRoot,
+    template: 'fake-trainer' as const,
+    fakeTrainerPath: dev.fakeTrainer,
+    defaultPartition: dev.partition,
+  };
+  if (repos.clusters.byName('dev')) repos.clusters.update('dev', settings);
+  else repos.clusters.insert({ name: 'dev', kind: 'slurm', ...settings });
+  return repos.clusters.byName('dev')!;
+}
+
 async function listen(o: DemoOptions, parts: TargetParts): Promise<{ stack: ServerStack; portWasBusy: boolean }> {
-  // The nodes view: srun --overlap nvidia-smi on the cluster's nodes, or the fake nvidia-smi for the local node.
-  const gpuProbe =
-    o.target.kind === 'slurm'
-      ? slurmGpuProbe(parts.shell)
-      : localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
-  const options = {
+  let stack: ServerStack | null = null;
+  const options: ServerStackOptions = {
     dbPath: o.dbPath,
     files: parts.files,
     logger: o.logger,
     scanMs: 500,
     ...(o.webDir ? { webDir: o.webDir } : {}),
-    scheduler: { backend: parts.backend, gpuProbe, pollMs: o.target.kind === 'slurm' ? 10_000 : 5_000 },
+    scheduler: { ...parts.scheduler(() => stack!), pollMs: o.target.kind === 'slurm' ? 10_000 : 5_000 },
+    control: {
+      tickMs: o.tickMs ?? 1_000,
+      ...(o.target.kind === 'local' ? { localWorkDir: resolve(o.target.workDir) } : {}),
+    },
   };
   try {
-    return { stack: await startServerStack({ ...options, port: o.port }), portWasBusy: false };
+    stack = await startServerStack({ ...options, port: o.port });
+    return { stack, portWasBusy: false };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !o.anyPortIfBusy) throw err;
-    return { stack: await startServerStack({ ...options, port: 0 }), portWasBusy: true };
+    stack = await startServerStack({ ...options, port: 0 });
+    return { stack, portWasBusy: true };
   }
+}
+
+/** The `demo` operator (a random password nobody knows: the one-time link signs in). */
+function demoOperator(repos: Repositories): ActorRef {
+  const user =
+    repos.users.byName('demo') ??
+    repos.users.insert({ username: 'demo', passwordHash: `!${randomBytes(16).toString('hex')}`, role: 'operator' });
+  return { kind: 'local', userId: user.id, name: 'demo' };
 }
 
 export async function startDemo(o: DemoOptions): Promise<Demo> {
   const parts = targetParts(o.target);
-  const { backend } = parts;
   let stack: ServerStack | null = null;
   try {
     const started = await listen(o, parts);
-    stack = started.stack;
-    const job = await prepareDemoJob(
+    const server = (stack = started.stack);
+    const repos = createRepositories(server.conn.sqlite);
+    const cluster = parts.cluster(repos);
+    const actor = demoOperator(repos);
+    const control = server.control!;
+    const fakeTrainer = cluster.kind === 'local' ? FAKE_TRAINER_PATH : cluster.fakeTrainerPath!;
+    const runName = o.runName ?? `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+    const { runId } = await control.submit.submit(
       {
-        shell: parts.shell,
-        runDir: parts.runDir,
-        fakeTrainer: parts.fakeTrainer,
-        ...(parts.partition ? { partition: parts.partition } : {}),
+        cluster: cluster.name,
+        config: { preset: 'demo' },
+        name: runName,
+        chainLength: 1,
+        fakeSecondsPerIteration: o.secondsPerIteration,
       },
-      { secondsPerIteration: o.secondsPerIteration, crashAt: o.crashAt },
+      actor,
+      { prepareRunDir: demoRunDir({ fakeTrainer, crashAt: o.crashAt }) },
     );
-    const training = await launchTrainingJob({
-      conn: stack.conn,
-      backend,
-      logger: o.logger,
-      runName: o.runName ?? 'demo',
-      script: job.script,
-      jobName: job.jobName,
-      chdir: job.chdir,
-      logPath: job.logPath,
-      ...(o.jobPollMs ? { pollMs: o.jobPollMs } : {}),
-    });
-    const server = stack;
+    const secret = server.authContext.auth.createLoginLink(actor.userId!, LOGIN_LINK_MS);
     let stopping: Promise<void> | null = null;
     return {
       url: server.url,
-      runId: training.runId,
-      target: backend.target,
+      runId,
+      loginUrl: `${server.url}api/auth/once?t=${encodeURIComponent(secret)}`,
+      cluster: cluster.name,
       portWasBusy: started.portWasBusy,
       stack: server,
-      backend,
-      job,
-      training,
       stop() {
-        stopping ??= (async () => {
-          await training
-            .cancel()
-            .catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'cannot cancel the demo job'));
-          await server.stop();
-          await backend.close();
-        })();
+        stopping ??= stopDemo(server, runId, actor, o.logger).finally(() => parts.close());
         return stopping;
       },
     };
   } catch (err) {
     await stack?.stop();
-    await backend.close();
+    await parts.close();
     throw err;
   }
+}
+
+/** Cancels the run like an operator would (preview → request), lets the controller run the scancel, stops. */
+async function stopDemo(stack: ServerStack, runId: number, actor: ActorRef, logger: Logger): Promise<void> {
+  const control = stack.control!;
+  try {
+    const preview = control.actions.preview(runId, { kind: 'cancel_run' });
+    if (!preview.refusal) {
+      const { actionId } = control.actions.request(runId, { kind: 'cancel_run' }, preview.version, actor);
+      const end = Date.now() + 30_000;
+      while (
+        control.store.action(actionId)?.state === 'pending' ||
+        control.store.action(actionId)?.state === 'running'
+      ) {
+        if (Date.now() > end) break;
+        await control.controller.kick();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    // Until the scheduler reports the jobs ended, so the jobs table tells how the run ended.
+    const end = Date.now() + 30_000;
+    const live = () => control.store.jobsOfRun(runId).some((j) => j.phase === 'submitted' && !isTerminalState(j.state));
+    while (live() && Date.now() < end) {
+      await control.controller.kick();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'cannot cancel the demo run');
+  }
+  await stack.stop();
 }
