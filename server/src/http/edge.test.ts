@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MASK } from '@trainboard/shared/log/redact';
 import type { FollowStatus } from '@trainboard/shared/realtime';
 import { ShellError } from '../adapters/shell.js';
+import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { roomEmitters } from '../realtime/socketServer.js';
 import { startServerStack, type ServerStack } from '../stack.js';
@@ -214,6 +215,10 @@ describe('log secrets', () => {
       await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('admin') })
     ).json()) as { lines: string[] };
     expect(window.lines).toEqual(['starting', `export HF_TOKEN=hf_${MASK}`, 'iteration 1 done']);
+    const viewerWindow = (await (
+      await fetch(`${base}/api/runs/${runId}/log`, { headers: auth.headers('viewer') })
+    ).json()) as { path: string };
+    expect(viewerWindow.path).toBe('main_log.txt'); // the folder (user, project) is for admins
     const search = (q: string) =>
       fetch(`${base}/api/runs/${runId}/log/search?q=${encodeURIComponent(q)}`, {
         headers: auth.headers('viewer'),
@@ -274,6 +279,50 @@ describe('socket access follows the credential', () => {
     const error = await new Promise<string>((r) => again.once('connect_error', (e) => r(e.message)));
     again.close();
     expect(error).toBe('unauthorized');
+  });
+});
+
+describe('TRAINBOARD_ANONYMOUS_READ', () => {
+  it('opens reads to anonymous clients, never writes', async () => {
+    const open = await startServerStack({
+      dbPath: ':memory:',
+      logger: pino({ level: 'silent' }),
+      edge: { anonymousRead: true },
+    });
+    try {
+      expect((await fetch(new URL('/api/run-summaries', open.url))).status).toBe(200);
+      expect((await fetch(new URL('/api/runs/1/log', open.url))).status).toBe(404); // served (no such run)
+      expect((await fetch(new URL('/api/users', open.url))).status).toBe(401);
+      expect((await fetch(new URL('/api/tokens', open.url))).status).toBe(401);
+      expect((await fetch(new URL('/api/runs/1/control', open.url))).status).toBe(401);
+      const post = await fetch(new URL('/api/tokens', open.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x' }),
+      });
+      expect(post.status).toBe(401);
+    } finally {
+      await open.stop();
+    }
+  });
+});
+
+describe('clusters', () => {
+  it('shows viewers names and defaults, and admins the connection settings', async () => {
+    const list = async (role: 'viewer' | 'admin') =>
+      (
+        (await (await fetch(`${base}/api/clusters`, { headers: auth.headers(role) })).json()) as {
+          clusters: Record<string, unknown>[];
+        }
+      ).clusters;
+    createRepositories(stack.conn.sqlite).clusters.ensureLocal(dir);
+    const [viewer, adminView] = [await list('viewer'), await list('admin')];
+    expect(viewer.map((c) => c.name)).toContain('local');
+    expect(viewer.map((c) => c.name)).toEqual(adminView.map((c) => c.name));
+    for (const c of viewer)
+      for (const key of ['host', 'user', 'privateKeyPath', 'knownHostsPath', 'jobsRoot'])
+        expect(c).not.toHaveProperty(key);
+    expect(adminView[0]).toHaveProperty('jobsRoot');
   });
 });
 
