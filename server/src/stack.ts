@@ -22,7 +22,6 @@ import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
 import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
-import type { ClusterRegistry } from './clusters/clusterRegistry.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 
@@ -92,12 +91,34 @@ function cappedServer(app: Express, maxConnections?: number): Server {
 }
 
 /**
- * /api/clusters over WP-B's ClustersService. The controller's registry must forget a changed cluster's connection;
- * ServerControl does not expose it yet, so a changed cluster is picked up by the controller at the next restart.
+ * /api/clusters over WP-B's ClustersService. The controller's registry forgets a changed or removed cluster's
+ * connection, so the next tick reconnects with the new settings.
  */
 function clustersService(repos: Repositories, control: ServerControl | null): ClustersApi {
-  const registry = (control as { registry?: Pick<ClusterRegistry, 'invalidate'> } | null)?.registry;
-  return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
+  return new ClustersService({ repos, registry: control?.registry ?? { invalidate: async () => undefined } });
+}
+
+function startFollowers(
+  o: ServerStackOptions,
+  conn: OpenDatabase,
+  publisher: ReturnType<typeof createPublisher>,
+  onStatus: ReturnType<typeof roomEmitters>['status'],
+): FollowManager | null {
+  if (!o.files) return null;
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  return startFollowManager({
+    conn,
+    logger: o.logger,
+    files: o.files,
+    scanMs: o.scanMs ?? 500,
+    timing,
+    beforeStart: (runId) => publisher.ensure(runId),
+    onCommitted: (runId) => publisher.publish(runId),
+    onStatus,
+  });
 }
 
 function nodesService(o: ServerStackOptions, repos: Repositories) {
@@ -108,31 +129,6 @@ function nodesService(o: ServerStackOptions, repos: Repositories) {
         gpuProbe: o.scheduler.gpuProbe,
         logger: o.logger,
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
-      })
-    : null;
-}
-
-/** The followers of the logs in `o.files`, publishing what they commit; null without files. */
-function followManagerOf(
-  o: ServerStackOptions,
-  conn: OpenDatabase,
-  publisher: ReturnType<typeof createPublisher>,
-  emitters: ReturnType<typeof roomEmitters>,
-): FollowManager | null {
-  const timing: Partial<FollowTiming> = {
-    pollMs: o.pollMs ?? 100,
-    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
-  };
-  return o.files
-    ? startFollowManager({
-        conn,
-        logger: o.logger,
-        files: o.files,
-        scanMs: o.scanMs ?? 500,
-        timing,
-        beforeStart: (runId) => publisher.ensure(runId),
-        onCommitted: (runId) => publisher.publish(runId),
-        onStatus: emitters.status,
       })
     : null;
 }
@@ -196,7 +192,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = followManagerOf(o, conn, publisher, emitters);
+  const manager = startFollowers(o, conn, publisher, emitters.status);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();

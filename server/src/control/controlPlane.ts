@@ -73,6 +73,8 @@ export type ControlEmitter = (
 ) => void;
 
 export interface ServerControl extends ControlPlane {
+  /** The clusters' connections: ClustersService invalidates a changed or removed cluster's handle. */
+  registry: ClusterRegistry;
   /** Where `run.updated` / `action.finished` go (socket.io rooms), once the socket server exists. */
   setEmitter(emit: ControlEmitter): void;
   /** Stops the loop (releasing the lease) and closes every cluster connection. */
@@ -105,6 +107,7 @@ export function createServerControl(o: {
   });
   return {
     ...plane,
+    registry,
     setEmitter: (e) => void (emit = e),
     async stop() {
       await plane.controller.stop();
