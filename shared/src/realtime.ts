@@ -35,21 +35,48 @@ export interface PointsBatch {
   replay: boolean;
 }
 
-/** What a follower is doing, for the run page's status line. */
+/**
+ * What a follower is doing, for the run page's status line. Carries no file path, inode or host: a subscriber
+ * learns the state of the run's log, not where it lives.
+ */
 export interface FollowStatus {
   runId: number;
-  logSourceId: number;
-  path: string;
   state: 'waiting_for_file' | 'following' | 'reconnecting' | 'stopped';
   /** Committed byte offset. */
   offset: number;
-  /** Why it is reconnecting, or what was detected (file replaced/truncated); no secrets. */
+  /** Why it is reconnecting, or what was detected (file replaced/truncated); no secrets, no paths. */
   message: string | null;
+}
+
+/** The follower's own view (server side only): the wire status plus which file; toWireStatus drops the rest. */
+export interface FollowerStatus extends FollowStatus {
+  logSourceId: number;
+  path: string;
+}
+
+/** Exactly the wire fields, whatever else the server-side status holds. */
+export function toWireStatus(s: FollowStatus): FollowStatus {
+  return { runId: s.runId, state: s.state, offset: s.offset, message: s.message };
+}
+
+/** A run's desired or observed state changed: reload its control view (version = runs.version). */
+export interface RunUpdated {
+  runId: number;
+  version: number;
+}
+
+/** An operator action finished (or failed, or was refused). */
+export interface ActionFinished {
+  runId: number;
+  actionId: number;
+  state: 'done' | 'failed' | 'refused';
 }
 
 export interface ServerToClientEvents {
   points: (batch: PointsBatch) => void;
   follow_status: (status: FollowStatus) => void;
+  'run.updated': (event: RunUpdated) => void;
+  'action.finished': (event: ActionFinished) => void;
 }
 
 export const subscribeRequestSchema = z.object({

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { seededRandom } from '@trainboard/shared/testing/parseAll';
-import type { FollowStatus } from '@trainboard/shared/realtime';
+import type { FollowerStatus as FollowStatus } from '@trainboard/shared/realtime';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from './followedSources.js';
 import { startFollower, type Follower } from './follower.js';

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createLogParser } from '@trainboard/shared/log/parser';
-import type { FollowStatus } from '@trainboard/shared/realtime';
+import type { FollowerStatus as FollowStatus } from '@trainboard/shared/realtime';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
 import { HEAD_BYTES, checkFileIdentity } from '../ingest/fileIdentity.js';

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import {
   runRoom,
+  toWireStatus,
   subscribeRequestSchema,
   unsubscribeRequestSchema,
   type Ack,
@@ -288,6 +289,7 @@ export function roomEmitters(io: RealtimeServer) {
   return {
     points: (runId: number, batch: Parameters<ServerToClientEvents['points']>[0]) =>
       io.to(runRoom(runId)).emit('points', batch),
-    status: (status: FollowStatus) => io.to(runRoom(status.runId)).emit('follow_status', status),
+    // Only the wire fields: the follower's own status names the file, which subscribers must not learn.
+    status: (status: FollowStatus) => io.to(runRoom(status.runId)).emit('follow_status', toWireStatus(status)),
   };
 }
