@@ -1,18 +1,10 @@
 // Who is signed in: `GET /api/auth/me` answers {user, csrfToken}; sign-in and sign-out are the two auth mutations.
 // The CSRF token is handed to http.ts, which sends it on every later mutation.
+import type { MeResponse, SessionUserDto } from '@trainboard/shared/auth/roles';
 import { ApiError, get, post, setCsrfToken } from '../http.js';
 
-export type Role = 'viewer' | 'operator' | 'admin';
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
-/** True when `role` may do what `min` may (admin ⊇ operator ⊇ viewer). */
-export const roleAtLeast = (role: Role, min: Role): boolean => RANK[role] >= RANK[min];
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
+export { roleAtLeast, type Role } from '@trainboard/shared/auth/roles';
+export type SessionUser = SessionUserDto;
 
 /**
  * The session as the app sees it. `open` is a server without sign-in (one older than the auth routes): the dashboard
@@ -20,21 +12,11 @@ export interface SessionUser {
  */
 export type Session = { kind: 'signed-in'; user: SessionUser } | { kind: 'signed-out' } | { kind: 'open' };
 
-interface MeAnswer {
-  user: (Partial<SessionUser> & { name?: string }) | null;
-  csrfToken: string | null;
-}
-
-/** The server's user, whichever of `username`/`name` it calls the login name. */
-function toUser(u: NonNullable<MeAnswer['user']>): SessionUser {
-  return { id: u.id ?? 0, username: u.username ?? u.name ?? '?', role: u.role ?? 'viewer' };
-}
-
 export async function loadSession(): Promise<Session> {
   try {
-    const me = await get<MeAnswer>('/api/auth/me');
+    const me = await get<MeResponse>('/api/auth/me');
     setCsrfToken(me.csrfToken);
-    return me.user ? { kind: 'signed-in', user: toUser(me.user) } : { kind: 'signed-out' };
+    return me.user ? { kind: 'signed-in', user: me.user } : { kind: 'signed-out' };
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return { kind: 'open' };
     throw err;
