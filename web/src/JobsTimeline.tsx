@@ -62,36 +62,38 @@ export function JobsTimeline({
           </div>
         </div>
       )}
-      <table data-testid="jobs">
-        <thead>
-          <tr>
-            <th>job</th>
-            <th>state</th>
-            <th>submitted</th>
-            <th>started</th>
-            <th>duration</th>
-            <th>nodes</th>
-            <th>exit</th>
-            <th>why it ended</th>
-            {rowActions && <th>actions</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((j) => (
-            <tr key={j.jobId}>
-              <td>{j.jobId}</td>
-              <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
-              <td>{when(j.submittedAt)}</td>
-              <td>{when(j.startedAt)}</td>
-              <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
-              <td>{j.nodeList ?? '—'}</td>
-              <td>{j.exitCode ?? ''}</td>
-              <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
-              {rowActions && <td className="row-actions">{rowActions(j)}</td>}
+      <div className="table-scroll">
+        <table data-testid="jobs">
+          <thead>
+            <tr>
+              <th>job</th>
+              <th>state</th>
+              <th>submitted</th>
+              <th>started</th>
+              <th>duration</th>
+              <th>nodes</th>
+              <th>exit</th>
+              <th>why it ended</th>
+              {rowActions && <th>actions</th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.jobId}>
+                <td>{j.jobId}</td>
+                <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
+                <td>{when(j.submittedAt)}</td>
+                <td>{when(j.startedAt)}</td>
+                <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
+                <td>{j.nodeList ?? '—'}</td>
+                <td>{j.exitCode ?? ''}</td>
+                <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+                {rowActions && <td className="row-actions">{rowActions(j)}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -89,7 +89,7 @@ export function AuditPage() {
 function AuditTable({ entries }: { entries: AuditEntryDto[] }) {
   return (
     <div className="table-scroll">
-      <table data-testid="audit">
+      <table className="audit-table" data-testid="audit">
         <caption className="visually-hidden">Audit entries, newest first</caption>
         <thead>
           <tr>
@@ -104,17 +104,21 @@ function AuditTable({ entries }: { entries: AuditEntryDto[] }) {
         <tbody>
           {entries.map((e) => (
             <tr key={e.id} data-action={e.action}>
-              <td className="nowrap">{when(e.atMs)}</td>
-              <td>
+              <td data-label="when" className="nowrap">
+                {when(e.atMs)}
+              </td>
+              <td data-label="who">
                 {e.actorName}
                 {e.actorKind !== 'user' && <span className="hint"> ({e.actorKind})</span>}
               </td>
-              <td>
+              <td data-label="what">
                 <code>{e.action}</code>
               </td>
-              <td>{target(e)}</td>
-              <td>{e.command ? <code className="command">{e.command}</code> : <span className="hint">—</span>}</td>
-              <td className={`result result-${e.result}`}>
+              <td data-label="target">{target(e)}</td>
+              <td data-label="command">
+                {e.command ? <code className="command">{e.command}</code> : <span className="hint">—</span>}
+              </td>
+              <td data-label="result" className={`result result-${e.result}`}>
                 <span aria-hidden="true">{RESULT_MARK[e.result] ?? ''}</span> {e.result}
                 {e.errorCode && <span className="hint"> ({e.errorCode})</span>}
                 {e.message && <div className="hint">{e.message}</div>}
