@@ -1,44 +1,132 @@
-// The Express 5 app: REST routes and JSON errors. No listening, no timers: main.ts owns the side effects, and
-// tests call createApp with an in-memory database.
-import express, { type Express } from 'express';
+// The Express 5 app: the edge (request id, Host allow-list, helmet, limits, session, authentication, Origin and
+// CSRF checks), then every route from one table (routeTable.ts) behind its role guard, then JSON errors. No
+// listening, no timers: stack.ts/main.ts own the side effects, and tests call createApp with an in-memory database.
+import { randomBytes } from 'node:crypto';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { createAuthService, type AuthService } from './auth/auth.service.js';
+import type { AuthStore } from './auth/ports.js';
+import { SqliteSessionStore } from './auth/sessionStore.js';
+import { createUsersService, type UsersService } from './auth/users.service.js';
 import type { OpenDatabase } from './db/client.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
+import { authenticate, cookieAuthenticated, routeGuards, sessionMiddleware } from './http/authenticate.js';
+import { mountRoutes, recordRoutes, route, type RouteDef } from './http/routeTable.js';
+import {
+  apiLimiter,
+  DEFAULT_EDGE,
+  hostAllowList,
+  hostPolicy,
+  originCheck,
+  requestId,
+  securityHeaders,
+  type EdgeOptions,
+  type HostPolicy,
+} from './http/security.js';
 import type { NodesService } from './nodes/nodes.service.js';
+import { auditRouter } from './routes/audit.router.js';
+import { authRouter } from './routes/auth.router.js';
+import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
 import { errorHandler, notFound } from './routes/errors.js';
 import { logLinesRouter } from './routes/logLines.router.js';
 import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
 import { runDetailsRouter } from './routes/runDetails.router.js';
 import { runsRouter } from './routes/runs.router.js';
+import { tokensRouter } from './routes/tokens.router.js';
+import { usersRouter } from './routes/users.router.js';
 import { webRouter } from './routes/web.router.js';
+
+/** Auth state shared by REST and socket.io (one session middleware, one way to authenticate). */
+export interface AuthContext {
+  store: AuthStore;
+  auth: AuthService;
+  users: UsersService;
+  session: RequestHandler;
+  policy: HostPolicy;
+  edge: EdgeOptions;
+}
+
+export function createAuthContext(
+  store: AuthStore,
+  edge: Partial<EdgeOptions> = {},
+  onAccessChanged?: (userId: number) => void,
+): AuthContext {
+  const options = { ...DEFAULT_EDGE, ...edge };
+  const hooks = onAccessChanged ? { onAccessChanged } : {};
+  const secret = store.settings.getOrCreate('session_secret', () => randomBytes(32).toString('base64url'));
+  return {
+    store,
+    auth: createAuthService({ store, ...hooks }),
+    users: createUsersService({ store, ...hooks }),
+    session: sessionMiddleware({
+      store: new SqliteSessionStore(store.sessions),
+      secret,
+      trustProxy: options.trustProxy,
+    }),
+    policy: hostPolicy(options),
+    edge: options,
+  };
+}
 
 export interface AppDeps {
   conn: OpenDatabase;
   /** The repositories over conn, when the caller built them already (the stack shares them with socket.io). */
   repos?: Repositories;
   logger: Logger;
+  /** Users, sessions, tokens and audit (createAuthContext); the stack shares it with socket.io. */
+  authContext: AuthContext;
   /** The built dashboard (web/dist) to serve with an SPA fallback; omitted in tests and API-only setups. */
   webDir?: string;
   /** Where the followed logs are read for the log viewer: SFTP on a cluster; this machine's files by default. */
   files?: RemoteFiles;
   /** The run's nodes, from a scheduler poller (its timer is started by whoever owns the scheduler connection). */
   nodes?: NodesService;
+  /** Cluster management (WP-B's ClustersService); without it /api/clusters answers 503. */
+  clusters?: ClustersApi;
+  /** More routes declared with route() (run control): guarded and checked like every other. */
+  routes?: readonly RouteDef[];
+}
+
+/** The whole route table of an app built with these deps. */
+export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
+  const { auth, users, store } = deps.authContext;
+  return [
+    route('get', '/api/health', 'anonymous', (_req, res) => void res.json({ ok: true })),
+    ...authRouter(auth),
+    ...usersRouter(users),
+    ...tokensRouter(auth, store.users),
+    ...clustersRouter(deps.clusters ?? null),
+    ...auditRouter(store.audit),
+    ...runsRouter(repos),
+    ...runDetailsRouter(repos),
+    ...logLinesRouter(repos, deps.files, undefined, store.audit),
+    ...logSearchRouter(repos, deps.files),
+    ...nodesRouter(repos.runs, deps.nodes ?? null),
+    ...(deps.routes ?? []),
+    ...(deps.webDir ? webRouter(deps.webDir) : []),
+  ];
 }
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
+  const ctx = deps.authContext;
   app.disable('x-powered-by');
+  app.set('trust proxy', ctx.edge.trustProxy ? 1 : false);
+  app.use(requestId);
+  app.use(hostAllowList(ctx.policy));
+  app.use(securityHeaders(ctx.edge));
   app.use(express.json({ limit: '100kb' }));
-  app.get('/api/health', (_req, res) => void res.json({ ok: true }));
-  const repos = deps.repos ?? createRepositories(deps.conn.sqlite);
-  app.use(runsRouter(repos));
-  app.use(runDetailsRouter(repos));
-  app.use(logLinesRouter(repos, deps.files));
-  app.use(logSearchRouter(repos, deps.files));
-  app.use(nodesRouter(repos.runs, deps.nodes ?? null));
-  if (deps.webDir) app.use(webRouter(deps.webDir));
+  app.use('/api', apiLimiter(ctx.edge));
+  app.use(ctx.session);
+  app.use(authenticate(ctx.auth));
+  app.use(originCheck(ctx.policy, cookieAuthenticated));
+  const routes = appRoutes(deps, deps.repos ?? createRepositories(deps.conn.sqlite));
+  const router = Router();
+  mountRoutes(router, routes, routeGuards(ctx.edge));
+  recordRoutes(app, routes);
+  app.use(router);
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;

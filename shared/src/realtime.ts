@@ -99,7 +99,9 @@ export type AckErrorCode =
   /** This socket already holds the most rooms allowed: unsubscribe from one first. */
   | 'too_many_rooms'
   /** This socket's previous subscribe is still replaying: wait for its ack. */
-  | 'busy';
+  | 'busy'
+  /** The signed-in user's role does not allow this event. */
+  | 'forbidden';
 
 export type Ack =
   | { ok: true; seq: number }

@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from './client.js';
+import { migrationsFolder, openDatabase } from './client.js';
+
+const journalEntries = () =>
+  (JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries
+    .length;
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -22,15 +26,20 @@ describe(openDatabase.name, () => {
         .all() as { name: string }[]
     ).map((r) => r.name);
     expect(tables).toEqual([
+      'api_tokens',
       'audit_log',
       'clusters',
+      'control_lease',
       'events',
       'iterations',
       'jobs',
       'log_sources',
+      'login_links',
       'node_samples',
       'nodes',
+      'run_actions',
       'runs',
+      'server_settings',
       'sessions',
       'users',
       'validations',
@@ -49,7 +58,7 @@ describe(openDatabase.name, () => {
     openDatabase(path).close();
     const { sqlite, close } = openDatabase(path);
     const applied = sqlite.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
-    expect(applied.n).toBe(1);
+    expect(applied.n).toBe(journalEntries());
     close();
   });
 

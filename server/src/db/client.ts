@@ -35,6 +35,24 @@ export function openDatabase(path: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder });
+  migrateWithoutForeignKeys(sqlite, db);
   return { db, sqlite, close: () => sqlite.close() };
+}
+
+/**
+ * Applies pending migrations with foreign-key enforcement off, then checks every reference.
+ * Why: a migration rebuilds tables (create new, copy, drop old, rename) inside the migrator's transaction, where
+ * `PRAGMA foreign_keys` is a no-op; with enforcement on, dropping `runs` or `clusters` would cascade-delete their
+ * jobs, metrics and nodes. This is SQLite's documented procedure for schema changes.
+ * @throws when a migration fails or leaves a dangling reference.
+ */
+function migrateWithoutForeignKeys(sqlite: Database.Database, db: Db): void {
+  sqlite.pragma('foreign_keys = OFF');
+  try {
+    migrate(db, { migrationsFolder });
+    const dangling = sqlite.pragma('foreign_key_check') as unknown[];
+    if (dangling.length > 0) throw new Error(`migration left ${dangling.length} dangling foreign key(s)`);
+  } finally {
+    sqlite.pragma('foreign_keys = ON');
+  }
 }

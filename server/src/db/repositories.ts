@@ -2,11 +2,21 @@
 // and handed to routes and services: they never see the raw connection. The ingest writer keeps its own prepared
 // statements on the hot path (ingest/ingestWriter.ts).
 import type Database from 'better-sqlite3';
+import { createApiTokensRepo, type ApiTokensRepo } from './apiTokens.repo.js';
+import { createAuditRepo, type AuditRepo } from './audit.repo.js';
+import { createClustersRepo, type ClustersRepo } from './clusters.repo.js';
 import { createEventsRepo, type EventsRepo } from './events.repo.js';
 import { createIterationsRepo, type IterationsRepo } from './iterations.repo.js';
 import { createJobsRepo, type JobsRepo } from './jobs.repo.js';
+import { createLeaseRepo, type LeaseRepo } from './lease.repo.js';
+import { createLoginLinksRepo, type LoginLinksRepo } from './loginLinks.repo.js';
 import { createLogSourcesRepo, type LogSourcesRepo } from './logSources.repo.js';
+import { createRunActionsRepo, type RunActionsRepo } from './runActions.repo.js';
+import { createRunControlRepo, type RunControlRepo } from './runControl.repo.js';
 import { createRunsRepo, type RunsRepo } from './runs.repo.js';
+import { createSessionsRepo, type SessionsRepo } from './sessions.repo.js';
+import { createSettingsRepo, type SettingsRepo } from './settings.repo.js';
+import { createUsersRepo, type UsersRepo } from './users.repo.js';
 import { createValidationsRepo, type ValidationsRepo } from './validations.repo.js';
 
 export interface Repositories {
@@ -16,6 +26,21 @@ export interface Repositories {
   events: EventsRepo;
   jobs: JobsRepo;
   logSources: LogSourcesRepo;
+  clusters: ClustersRepo;
+  runControl: RunControlRepo;
+  runActions: RunActionsRepo;
+  lease: LeaseRepo;
+  users: UsersRepo;
+  sessions: SessionsRepo;
+  apiTokens: ApiTokensRepo;
+  loginLinks: LoginLinksRepo;
+  audit: AuditRepo;
+  settings: SettingsRepo;
+  /**
+   * Runs `fn` in one SQLite transaction (nested calls become savepoints): a mutation's effect and its audit row
+   * commit together or not at all. `fn` must be synchronous: no awaits inside (run commands outside, then record).
+   */
+  transaction<T>(fn: () => T): T;
 }
 
 export function createRepositories(sqlite: Database.Database): Repositories {
@@ -26,5 +51,16 @@ export function createRepositories(sqlite: Database.Database): Repositories {
     events: createEventsRepo(sqlite),
     jobs: createJobsRepo(sqlite),
     logSources: createLogSourcesRepo(sqlite),
+    clusters: createClustersRepo(sqlite),
+    runControl: createRunControlRepo(sqlite),
+    runActions: createRunActionsRepo(sqlite),
+    lease: createLeaseRepo(sqlite),
+    users: createUsersRepo(sqlite),
+    sessions: createSessionsRepo(sqlite),
+    apiTokens: createApiTokensRepo(sqlite),
+    loginLinks: createLoginLinksRepo(sqlite),
+    audit: createAuditRepo(sqlite),
+    settings: createSettingsRepo(sqlite),
+    transaction: <T>(fn: () => T): T => sqlite.transaction(fn)(),
   };
 }

@@ -2,38 +2,119 @@
 // Why the metric tables have this shape: see SCHEMA.md next to this file.
 // Tables and columns are snake_case; TypeScript fields camelCase. Times are epoch milliseconds (integers).
 import { sql } from 'drizzle-orm';
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  index,
+  integer,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+  type AnySQLiteColumn,
+} from 'drizzle-orm/sqlite-core';
 
 const createdAt = () =>
   integer('created_at')
     .notNull()
     .default(sql`(CAST(unixepoch('subsec') * 1000 AS INTEGER))`);
 
-export const clusters = sqliteTable('clusters', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  name: text('name').notNull().unique(),
-  /** `slurm` today; `kubernetes` later. */
-  kind: text('kind').notNull().default('slurm'),
-  host: text('host'),
-  port: integer('port'),
-  sshUser: text('ssh_user'),
-  /** Non-secret settings (partitions, account, log root). Keys and passwords never live here. */
-  settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>(),
-  createdAt: createdAt(),
-});
+/**
+ * A cluster Trainboard submits to: how to reach it (SSH, host key pinned by a known_hosts file or a fingerprint)
+ * and the defaults a submission gets. Secrets never live here: keys are files or an agent, never their bytes.
+ * The row named `local` (kind `local`) is created in code by `clusters.ensureLocal()`.
+ */
+export const clusters = sqliteTable(
+  'clusters',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull().unique(),
+    /** `slurm` (over SSH) or `local` (the local executor). */
+    kind: text('kind').notNull().default('slurm'),
+    host: text('host'),
+    port: integer('port'),
+    sshUser: text('ssh_user'),
+    /** `key` (private_key_path) or `agent` (agent_socket, null = $SSH_AUTH_SOCK); null for local. */
+    auth: text('auth'),
+    privateKeyPath: text('private_key_path'),
+    agentSocket: text('agent_socket'),
+    knownHostsPath: text('known_hosts_path'),
+    /** `SHA256:…` of the host key, when no known_hosts file is given. */
+    hostFingerprint: text('host_fingerprint'),
+    defaultPartition: text('default_partition'),
+    defaultAccount: text('default_account'),
+    defaultQos: text('default_qos'),
+    /** A file in slurm-templates/profiles/. */
+    profile: text('profile'),
+    /** `megatron-deepspeed` or `fake-trainer`. */
+    template: text('template').notNull().default('megatron-deepspeed'),
+    /** Absolute folder on the cluster where run folders are created. */
+    jobsRoot: text('jobs_root'),
+    fakeTrainerPath: text('fake_trainer_path'),
+    /** Non-secret extras. Keys and passwords never live here. */
+    settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at'),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [
+    check('clusters_kind', sql`${t.kind} IN ('slurm', 'local')`),
+    check('clusters_auth', sql`${t.auth} IS NULL OR ${t.auth} IN ('key', 'agent')`),
+    check('clusters_template', sql`${t.template} IN ('megatron-deepspeed', 'fake-trainer')`),
+    // An SSH cluster pins its host key exactly one way; `local` has no host.
+    check(
+      'clusters_host_key',
+      sql`${t.kind} = 'local' OR ((${t.knownHostsPath} IS NULL) <> (${t.hostFingerprint} IS NULL))`,
+    ),
+  ],
+);
 
-export const runs = sqliteTable('runs', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  name: text('name').notNull().unique(),
-  clusterId: integer('cluster_id').references(() => clusters.id),
-  state: text('state').notNull().default('imported'),
-  /** The run config as submitted (or the last banner's scraped config for imports). */
-  config: text('config', { mode: 'json' }).$type<Record<string, unknown>>(),
-  /** Number of process starts (banners) seen so far; the segment of the next iteration rows. */
-  segmentCount: integer('segment_count').notNull().default(0),
-  createdAt: createdAt(),
-});
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull().unique(),
+    clusterId: integer('cluster_id').references(() => clusters.id),
+    state: text('state').notNull().default('imported'),
+    /** The run config as submitted (or the last banner's scraped config for imports). */
+    config: text('config', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Number of process starts (banners) seen so far; the segment of the next iteration rows. */
+    segmentCount: integer('segment_count').notNull().default(0),
+    createdAt: createdAt(),
+    // Desired state (the controller reconciles the cluster towards it). Null = imported/followed only.
+    ownerId: integer('owner_id').references((): AnySQLiteColumn => users.id, { onDelete: 'set null' }),
+    /** `active` | `held` | `stopped` | `done`; null for runs Trainboard does not control. */
+    desiredState: text('desired_state'),
+    /** Jobs kept queued, the running one included. */
+    chainLength: integer('chain_length').notNull().default(2),
+    /** Automatic resubmits after failures the policy may request. */
+    maxAutoResubmits: integer('max_auto_resubmits').notNull().default(2),
+    /** Slurm hostlist every new job excludes. */
+    excludeNodes: text('exclude_nodes'),
+    /** The rendered sbatch script: the exact bytes every job of the chain submits. */
+    script: text('script'),
+    /** sbatch options shared by the chain's jobs (no name/comment/dependency: those are per job). */
+    submitOptions: text('submit_options', { mode: 'json' }).$type<Record<string, unknown>>(),
+    runDir: text('run_dir'),
+    logPath: text('log_path'),
+    killSwitchPath: text('kill_switch_path'),
+    trainIters: integer('train_iters'),
+    /** Bumped by every desired-state change and every observed job change (optimistic concurrency). */
+    version: integer('version').notNull().default(1),
+    updatedAt: integer('updated_at'),
+  },
+  (t) => [
+    check(
+      'runs_desired_state',
+      sql`${t.desiredState} IS NULL OR ${t.desiredState} IN ('active', 'held', 'stopped', 'done')`,
+    ),
+  ],
+);
 
+/**
+ * One scheduler job of a run. A controlled job's row exists (phase `submitting`, with its idempotency key) before
+ * sbatch is called, so a crash between the two is recovered by looking the key up on the cluster.
+ * Rows written before migration 0001 (and imported jobs) have no key.
+ */
 export const jobs = sqliteTable(
   'jobs',
   {
@@ -41,9 +122,29 @@ export const jobs = sqliteTable(
     runId: integer('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
-    /** Slurm job id as text: array members look like `1528763_4`. */
-    schedulerJobId: text('scheduler_job_id').notNull(),
-    state: text('state').notNull(),
+    /** Slurm job id as text: array members look like `1528763_4`. Null until sbatch answered. */
+    schedulerJobId: text('scheduler_job_id'),
+    /** `tb.<install>.<row id>`; null for legacy and imported rows. */
+    idemKey: text('idem_key'),
+    /** The `--job-name` sent; it carries the key (squeue, sacct and jobcomp all keep the name). */
+    schedName: text('sched_name'),
+    /** 1, 2, … within the run. */
+    chainSeq: integer('chain_seq'),
+    clusterId: integer('cluster_id').references(() => clusters.id),
+    /** Our side of the submit protocol: `submitting` | `submitted` | `lost` | `duplicate_cancelled`. */
+    phase: text('phase').notNull().default('submitted'),
+    /** Slurm's state (SUBMITTING until sbatch answered). */
+    state: text('state').notNull().default('SUBMITTING'),
+    /** The scheduler id in `--dependency=afterany:<id>`. */
+    dependsOn: text('depends_on'),
+    exclude: text('exclude'),
+    /** Why the job exists: `initial` | `chain` | `resubmit` | `exclude` | `policy`. */
+    reason: text('reason'),
+    actionId: integer('action_id').references((): AnySQLiteColumn => runActions.id, { onDelete: 'set null' }),
+    submitAttempts: integer('submit_attempts').notNull().default(0),
+    submitStartedAt: integer('submit_started_at'),
+    /** Slurm's pending/failure reason. */
+    reasonText: text('reason_text'),
     nodeList: text('node_list'),
     exitCode: integer('exit_code'),
     submittedAt: integer('submitted_at'),
@@ -51,8 +152,59 @@ export const jobs = sqliteTable(
     endedAt: integer('ended_at'),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('jobs_run_scheduler_id').on(t.runId, t.schedulerJobId)],
+  (t) => [
+    uniqueIndex('jobs_run_scheduler_id').on(t.runId, t.schedulerJobId),
+    uniqueIndex('jobs_idem_key').on(t.idemKey),
+    index('jobs_run_chain_seq').on(t.runId, t.chainSeq),
+    index('jobs_phase').on(t.phase),
+    check('jobs_phase_values', sql`${t.phase} IN ('submitting', 'submitted', 'lost', 'duplicate_cancelled')`),
+  ],
 );
+
+/**
+ * An operator's (or the policy's) request on a run, executed by the controller: `pending` → `running` →
+ * `done`/`failed`; `refused` when checks failed at request time. `commands` are the planned exact argv lists.
+ */
+export const runActions = sqliteTable(
+  'run_actions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    params: text('params', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** Null for the system (policy). */
+    requestedBy: integer('requested_by').references((): AnySQLiteColumn => users.id, { onDelete: 'set null' }),
+    state: text('state').notNull().default('pending'),
+    commands: text('commands', { mode: 'json' }).$type<unknown[]>(),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    expectedVersion: integer('expected_version'),
+    createdAt: createdAt(),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    index('run_actions_state').on(t.state),
+    index('run_actions_run').on(t.runId, t.id),
+    check(
+      'run_actions_kind',
+      sql`${t.kind} IN ('cancel_job', 'cancel_run', 'resubmit', 'exclude', 'save_exit', 'hold', 'release', 'set_chain_length', 'submit')`,
+    ),
+    check('run_actions_state_values', sql`${t.state} IN ('pending', 'running', 'done', 'failed', 'refused')`),
+  ],
+);
+
+/** The controller lease: one holder at a time, `token` +1 on every takeover (fencing). */
+export const controlLease = sqliteTable('control_lease', {
+  name: text('name').primaryKey(),
+  /** `host:pid:random`. */
+  holder: text('holder').notNull(),
+  token: integer('token').notNull(),
+  acquiredAt: integer('acquired_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  renewedAt: integer('renewed_at').notNull(),
+});
 
 /**
  * One followed or imported log file and its cursor. `byte_offset`/`line` are the parser's resume point,
@@ -228,29 +380,81 @@ export const nodeSamples = sqliteTable(
   (t) => [index('node_samples_node_time').on(t.nodeId, t.timeMs)],
 );
 
-export const users = sqliteTable('users', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  username: text('username').notNull().unique(),
-  /** scrypt/argon2 hash with its parameters; never the password. */
-  passwordHash: text('password_hash').notNull(),
-  role: text('role').notNull().default('viewer'),
-  createdAt: createdAt(),
-});
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull().unique(),
+    /** scrypt hash with its parameters; never the password. */
+    passwordHash: text('password_hash').notNull(),
+    role: text('role').notNull().default('viewer'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at'),
+    disabledAt: integer('disabled_at'),
+    passwordChangedAt: integer('password_changed_at'),
+  },
+  (t) => [check('users_role', sql`${t.role} IN ('viewer', 'operator', 'admin')`)],
+);
 
+/** The express-session store. Keyed by sha256 of the session id: a leaked database leaks no usable session. */
 export const sessions = sqliteTable(
   'sessions',
   {
-    /** sha256 of the session token: a leaked database does not leak usable sessions. */
-    tokenHash: text('token_hash').primaryKey(),
+    sidHash: text('sid_hash').primaryKey(),
+    /** Null before sign-in (a session can carry a CSRF token first). */
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** The session object as express-session serialised it. */
+    data: text('data').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: integer('last_seen_at'),
+    ip: text('ip'),
+    /** Truncated to 200 characters. */
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_expires').on(t.expiresAt), index('sessions_user').on(t.userId)],
+);
+
+/** API tokens (the CLI): the secret is shown once; only its sha256 is stored. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
     userId: integer('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    /** First characters of the secret, for lists. */
+    prefix: text('prefix').notNull(),
+    /** At most this role; the effective role is min(token role, user role) at use time. */
+    role: text('role').notNull(),
     createdAt: createdAt(),
-    expiresAt: integer('expires_at').notNull(),
+    lastUsedAt: integer('last_used_at'),
+    expiresAt: integer('expires_at'),
+    revokedAt: integer('revoked_at'),
   },
-  (t) => [index('sessions_user').on(t.userId)],
+  (t) => [
+    index('api_tokens_user').on(t.userId),
+    check('api_tokens_role', sql`${t.role} IN ('viewer', 'operator', 'admin')`),
+  ],
 );
 
+/** One-time sign-in links (the demo): consumed by a single conditional UPDATE. */
+export const loginLinks = sqliteTable('login_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: integer('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+  createdAt: createdAt(),
+});
+
+/**
+ * Who did what, when, with which exact command and result. `actor_name` is a snapshot that survives the user's
+ * deletion. A mutation's `requested` row and its effect commit in one transaction; `finish` records the outcome.
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
@@ -258,8 +462,36 @@ export const auditLog = sqliteTable(
     atMs: integer('at_ms').notNull(),
     userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
     action: text('action').notNull(),
+    /** Free text target (rows before 0001); new rows use target_kind/target_id. */
     target: text('target'),
     details: text('details', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /** `user` | `token` | `system` | `local` (the CLI on the host). */
+    actorKind: text('actor_kind').notNull().default('system'),
+    actorName: text('actor_name'),
+    tokenId: integer('token_id').references(() => apiTokens.id, { onDelete: 'set null' }),
+    requestId: text('request_id'),
+    targetKind: text('target_kind'),
+    targetId: text('target_id'),
+    // No foreign keys: the history outlives the run or cluster.
+    runId: integer('run_id'),
+    clusterId: integer('cluster_id'),
+    /** The exact scheduler command as shell text, e.g. `scancel 1234`. */
+    command: text('command'),
+    /** `requested` | `ok` | `failed` | `refused`. */
+    result: text('result').notNull().default('ok'),
+    errorCode: text('error_code'),
+    /** Generic text, never secrets. */
+    message: text('message'),
   },
-  (t) => [index('audit_log_at').on(t.atMs)],
+  (t) => [
+    index('audit_log_at').on(t.atMs),
+    index('audit_log_run_at').on(t.runId, t.atMs),
+    index('audit_log_actor_at').on(t.actorName, t.atMs),
+  ],
 );
+
+/** Install-wide values created on first use: `install_id` (in every idempotency key), `session_secret`. */
+export const serverSettings = sqliteTable('server_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});

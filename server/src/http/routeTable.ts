@@ -20,7 +20,7 @@ export interface RouteOptions {
 
 export interface RouteDef {
   method: RouteMethod;
-  path: string;
+  path: string | RegExp;
   minRole: MinRole;
   handler: RequestHandler;
   opts: RouteOptions;
@@ -28,7 +28,7 @@ export interface RouteDef {
 
 export function route(
   method: RouteMethod,
-  path: string,
+  path: string | RegExp,
   minRole: MinRole,
   handler: RequestHandler,
   opts: RouteOptions = {},
@@ -57,4 +57,15 @@ export function registeredRoutes(app: Express): readonly RouteDef[] {
 
 export function recordRoutes(app: Express, defs: readonly RouteDef[]): void {
   app.locals[ROUTES_KEY] = [...registeredRoutes(app), ...defs];
+}
+
+/** Collects read-only GET routes for one role, for routers written in Express's `router.get(path, handler)` style. */
+export function viewerRoutes(minRole: MinRole = 'viewer') {
+  const routes: RouteDef[] = [];
+  return {
+    routes,
+    get(path: string, handler: RequestHandler): void {
+      routes.push(route('get', path, minRole, handler));
+    },
+  };
 }

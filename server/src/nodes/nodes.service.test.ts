@@ -17,6 +17,7 @@ import { createRunsRepo } from '../db/runs.repo.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler, notFound } from '../routes/errors.js';
+import { plainRouter } from '../testing/plainRouter.js';
 import { nodesRouter } from '../routes/nodes.router.js';
 import type { GpuProbe } from './gpuProbe.js';
 import { createNodesService, type NodesService } from './nodes.service.js';
@@ -129,7 +130,7 @@ function ingest(run: string, text: string): number {
 
 async function start(nodes: NodesService | null): Promise<void> {
   const app = express();
-  app.use(nodesRouter(createRunsRepo(conn.sqlite), nodes));
+  app.use(plainRouter(nodesRouter(createRunsRepo(conn.sqlite), nodes)));
   app.use(notFound);
   app.use(errorHandler(logger));
   server = app.listen(0, '127.0.0.1');

@@ -17,10 +17,12 @@ import {
   type FollowStatus,
   type ServerToClientEvents,
 } from '@trainboard/shared/realtime';
+import { roleAtLeast, type Role } from '@trainboard/shared/auth/roles';
 import type { Publisher } from './publisher.js';
+import { guardHandshake, socketActor, type SocketAuth } from './socketAuth.js';
 
 export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents>;
-type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type RealtimeSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 
 export interface RealtimeLimits {
   /** Rows per replay page, i.e. per socket message (~300 B of JSON per row). */
@@ -63,6 +65,8 @@ export interface RealtimeDeps {
   /** Whether a run exists (subscribing to an unknown run is an error, not a silent empty room). */
   runExists: (runId: number) => boolean;
   logger: Logger;
+  /** Authentication shared with REST: the same session middleware and token check, the same Host/Origin policy. */
+  auth: SocketAuth;
   limits?: Partial<RealtimeLimits>;
 }
 
@@ -74,29 +78,74 @@ interface SocketState {
   slowChecks: number;
 }
 
-export function attachRealtime(http: HttpServer, deps: RealtimeDeps): RealtimeServer {
-  const limits = { ...DEFAULT_REALTIME_LIMITS, ...deps.limits };
-  const io: RealtimeServer = new Server(http, { serveClient: false, cors: { origin: false } });
-  const states = new Map<string, SocketState>();
-  const turn = createTurns();
-  io.on('connection', (socket) => {
-    const state: SocketState = { windowStart: Date.now(), subscribes: 0, replaying: false, slowChecks: 0 };
-    states.set(socket.id, state);
-    socket.on('disconnect', () => states.delete(socket.id));
-    socket.on('subscribe', (raw, ack) => {
-      const reply = typeof ack === 'function' ? ack : () => undefined;
+type EventHandler = (socket: RealtimeSocket, state: SocketState, raw: unknown, reply: (a: Ack) => void) => void;
+
+/** Every client event with the least role allowed to send it: the socket side of the route table. */
+export interface SocketEventDef {
+  name: keyof ClientToServerEvents;
+  minRole: Role;
+  handle: EventHandler;
+}
+
+const socketEvent = (name: keyof ClientToServerEvents, minRole: Role, handle: EventHandler): SocketEventDef => ({
+  name,
+  minRole,
+  handle,
+});
+
+/** The client events and their roles, for the authorization matrix test. */
+export const SOCKET_EVENTS: readonly Pick<SocketEventDef, 'name' | 'minRole'>[] = [
+  { name: 'subscribe', minRole: 'viewer' },
+  { name: 'unsubscribe', minRole: 'viewer' },
+];
+
+function socketEvents(deps: RealtimeDeps, limits: RealtimeLimits, turn: () => Promise<void>): SocketEventDef[] {
+  const events = [
+    socketEvent('subscribe', 'viewer', (socket, state, raw, reply) => {
       void subscribe(socket, state, raw, { ...deps, turn }, limits).then(reply, (err: unknown) => {
         deps.logger.error({ err: (err as Error).message }, 'subscribe failed');
         reply({ ok: false, code: 'internal', message: 'could not read the run' });
       });
-    });
-    socket.on('unsubscribe', (raw, ack) => {
-      const reply = typeof ack === 'function' ? ack : () => undefined;
+    }),
+    socketEvent('unsubscribe', 'viewer', (socket, _state, raw, reply) => {
       const parsed = unsubscribeRequestSchema.safeParse(raw);
       if (!parsed.success) return reply(invalid(parsed.error.issues[0]?.message ?? 'invalid request'));
       void socket.leave(runRoom(parsed.data.runId));
       reply({ ok: true, seq: deps.publisher.seq(parsed.data.runId) });
-    });
+    }),
+  ];
+  // The declared table and the handlers must agree (the matrix test reads SOCKET_EVENTS).
+  for (const e of events)
+    if (SOCKET_EVENTS.find((d) => d.name === e.name)?.minRole !== e.minRole)
+      throw new Error(`${e.name}: role not in SOCKET_EVENTS`);
+  return events;
+}
+
+export function attachRealtime(http: HttpServer, deps: RealtimeDeps): RealtimeServer {
+  const limits = { ...DEFAULT_REALTIME_LIMITS, ...deps.limits };
+  const io: RealtimeServer = new Server(http, {
+    serveClient: false,
+    cors: { origin: false },
+    maxHttpBufferSize: 64 * 1024,
+    connectTimeout: 10_000,
+    allowRequest: (req, cb) => cb(null, deps.auth.handshakeAllowed(req)),
+  });
+  guardHandshake(io, deps.auth);
+  const states = new Map<string, SocketState>();
+  const events = socketEvents(deps, limits, createTurns());
+  io.on('connection', (socket) => {
+    const state: SocketState = { windowStart: Date.now(), subscribes: 0, replaying: false, slowChecks: 0 };
+    states.set(socket.id, state);
+    socket.on('disconnect', () => states.delete(socket.id));
+    for (const event of events) {
+      socket.on(event.name, (raw: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (a: Ack) => void) : () => undefined;
+        const actor = socketActor(socket);
+        if (!actor || !roleAtLeast(actor.role, event.minRole))
+          return reply({ ok: false, code: 'forbidden', message: 'your role does not allow this' });
+        event.handle(socket, state, raw, reply);
+      });
+    }
   });
   const monitor = setInterval(() => dropSlowSockets(io, states, limits, deps.logger), limits.bufferCheckMs);
   monitor.unref();

@@ -6,9 +6,10 @@
 // event loop gets a turn between chunks, a closed connection stops the scan, and a few searches run at once
 // server-wide (slots.ts). The query is a literal (no regular expression from the user).
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Router } from 'express';
+import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import { z } from 'zod';
 import type { LogSearchResult, LongLine } from '@trainboard/shared/api';
+import { maskSecrets } from '@trainboard/shared/log/redact';
 import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch } from '@trainboard/shared/log/search';
 import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
@@ -119,6 +120,20 @@ export async function searchLogBackward(
   return answer(search.scannedFrom, null);
 }
 
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * Matches as a reader of the masked log sees them: each line masked, and a line that matched only inside a secret
+ * dropped, so a search is no oracle for a secret's characters. (`scannedFrom` is unchanged: continuing works.)
+ */
+export function maskMatches<R extends { matches: LogSearchMatch[] }>(result: R, query: string): R {
+  const needle = asciiLower(query);
+  const matches = result.matches
+    .map((m) => ({ ...m, line: maskSecrets(m.line).text }))
+    .filter((m) => asciiLower(m.line).includes(needle));
+  return { ...result, matches };
+}
+
 const partOf = (part: LongLine | null): LongLine[] => (part === null ? [] : [part]);
 
 export function logSearchRouter(
@@ -126,8 +141,9 @@ export function logSearchRouter(
   files: RemoteFiles = localFiles(),
   budget: SearchBudget = DEFAULT_SEARCH_BUDGET,
   slots: Slots = createSlots(DEFAULT_SEARCH_SLOTS),
-): Router {
-  const router = Router();
+): RouteDef[] {
+  // Read-only views of a run: any signed-in user.
+  const router = viewerRoutes();
   const runIdOf = runIdReader(repos.runs);
   router.get('/api/runs/:id/log/search', async (req, res) => {
     const runId = runIdOf(req);
@@ -146,11 +162,11 @@ export function logSearchRouter(
           { text: q.data.q, rank: q.data.rank },
           { before: q.data.before, limit: q.data.limit, budget, signal },
         );
-        res.json({ sourceId, ...result } satisfies LogSearchResult);
+        res.json({ sourceId, ...maskMatches(result, q.data.q) } satisfies LogSearchResult);
       } finally {
         await handle.close();
       }
     });
   });
-  return router;
+  return router.routes;
 }

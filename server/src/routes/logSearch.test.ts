@@ -10,6 +10,8 @@ import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
+import { createTestAuth } from '../testing/testAuth.js';
+import { plainRouter } from '../testing/plainRouter.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
@@ -19,6 +21,7 @@ import { DEFAULT_SEARCH_BUDGET, logSearchRouter } from './logSearch.router.js';
 
 const MiB = 1024 * 1024;
 const LINES = 300_000;
+const auth = createTestAuth();
 let dir: string;
 let conn: OpenDatabase;
 let servers: Server[] = [];
@@ -57,15 +60,17 @@ beforeAll(async () => {
     await new Promise((r) => server.once('listening', r));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
-  base = await listen(createApp({ conn, logger }));
+  base = await listen(createApp({ conn, logger, authContext: auth.ctx }));
   const smallApp = express();
   smallApp.use(
-    logSearchRouter(createRepositories(conn.sqlite), localFiles(), {
-      ...DEFAULT_SEARCH_BUDGET,
-      chunkBytes: MiB,
-      maxBytes: 3 * MiB,
-      maxMs: 60_000,
-    }),
+    plainRouter(
+      logSearchRouter(createRepositories(conn.sqlite), localFiles(), {
+        ...DEFAULT_SEARCH_BUDGET,
+        chunkBytes: MiB,
+        maxBytes: 3 * MiB,
+        maxMs: 60_000,
+      }),
+    ),
   );
   smallApp.use(errorHandler(logger));
   small = await listen(smallApp);
@@ -90,7 +95,7 @@ interface SearchAnswer {
 }
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
 const get = async (url: string): Promise<{ status: number; body: any }> => {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: auth.headers('viewer') });
   return { status: res.status, body: await res.json() };
 };
 const search = (host: string, params: Record<string, string | number>) =>

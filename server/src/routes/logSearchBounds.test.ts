@@ -15,6 +15,7 @@ import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
+import { plainRouter } from '../testing/plainRouter.js';
 import { errorHandler } from './errors.js';
 import { DEFAULT_SEARCH_BUDGET, logSearchRouter, type SearchBudget } from './logSearch.router.js';
 import { createSlots, type Slots } from './slots.js';
@@ -84,7 +85,7 @@ async function serve(
   slots?: Slots,
 ): Promise<{ url: string; sockets: Socket[] }> {
   const app = express()
-    .use(logSearchRouter(createRepositories(conn.sqlite), files, budget, slots))
+    .use(plainRouter(logSearchRouter(createRepositories(conn.sqlite), files, budget, slots)))
     .use(errorHandler(pino({ level: 'silent' })));
   const server = createServer(app);
   const sockets: Socket[] = [];

@@ -1,13 +1,14 @@
 // GET /api/runs/:id/nodes: the run's job nodes with Slurm state, suspects named by its failures, and GPU metrics,
 // served from the nodes service's cache (one scheduler poll per interval, whatever the number of viewers).
-import { Router } from 'express';
+import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import type { RunsRepo } from '../db/runs.repo.js';
 import type { NodesService } from '../nodes/nodes.service.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
 
-export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): Router {
-  const router = Router();
+export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): RouteDef[] {
+  // Read-only views of a run: any signed-in user.
+  const router = viewerRoutes();
   const runId = runIdReader(runs);
 
   router.get('/api/runs/:id/nodes', async (req, res) => {
@@ -17,5 +18,5 @@ export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): Router 
     res.json(await nodes.forRun(id));
   });
 
-  return router;
+  return router.routes;
 }

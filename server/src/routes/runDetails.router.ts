@@ -1,7 +1,7 @@
 // REST for the run page beyond the metric series: the header's overview (latest iteration, recent speed, last
 // checkpoint, jobs), the run list's summaries, validation curves per group, chart annotations and the jobs table.
 // Read-only queries on indexed columns; numbers arrive ready to draw, the browser never parses a log.
-import { Router } from 'express';
+import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import type { Annotation, Job, RunSummary } from '@trainboard/shared/api';
 import { explainJobEnd, exitText, failureText, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
@@ -15,8 +15,9 @@ const RECENT_ITERATIONS = 20;
 /** Anchors for the tokens/time axes: enough that interpolation errors stay below a pixel on a wide chart. */
 const AXIS_ANCHORS = 1000;
 
-export function runDetailsRouter(repos: Repositories): Router {
-  const router = Router();
+export function runDetailsRouter(repos: Repositories): RouteDef[] {
+  // Read-only views of a run: any signed-in user.
+  const router = viewerRoutes();
   const runId = runIdReader(repos.runs);
   router.get('/api/run-summaries', (_req, res) => void res.json({ runs: runSummaries(repos) }));
   router.get('/api/runs/:id/overview', (req, res) => void res.json(runOverview(repos, runId(req))));
@@ -27,7 +28,7 @@ export function runDetailsRouter(repos: Repositories): Router {
   );
   router.get('/api/runs/:id/axis', (req, res) => void res.json({ anchors: axisAnchors(repos, runId(req)) }));
   router.get('/api/runs/:id/jobs', (req, res) => void res.json({ jobs: jobRows(repos, runId(req)) }));
-  return router;
+  return router.routes;
 }
 
 /** Every run with its latest iteration's headline figures, for the run list. */

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { createApp } from '../app.js';
+import { createTestAuth } from '../testing/testAuth.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
@@ -19,6 +20,7 @@ let conn: OpenDatabase;
 let server: Server;
 let base: string;
 let runId: number;
+const auth = createTestAuth();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'run-details-'));
@@ -69,7 +71,7 @@ beforeAll(async () => {
     { runId, logSourceId: source.id },
     { timeSource: 'arrival', now: () => 1_700_000_000_000 },
   ).commit(events, parser.resumePoint);
-  server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  server = createApp({ conn, logger: pino({ level: 'silent' }), authContext: auth.ctx }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -81,7 +83,7 @@ afterAll(() => {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
 const get = async (path: string): Promise<{ status: number; body: any }> => {
-  const res = await fetch(base + path);
+  const res = await fetch(base + path, { headers: auth.headers('viewer') });
   return { status: res.status, body: await res.json() };
 };
 

@@ -1,7 +1,8 @@
 // REST for a run's series: a range downsampled for charts, and the unsampled exports (streamed in pages).
 // Every query string is validated with zod; errors are JSON {code, message}.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Router, type Response } from 'express';
+import type { Response } from 'express';
+import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import { z } from 'zod';
 import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
 import {
@@ -62,8 +63,9 @@ export function runsRouter(
   repos: Pick<Repositories, 'runs' | 'iterations'>,
   pageRows = EXPORT_PAGE_ROWS,
   slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS),
-): Router {
-  const router = Router();
+): RouteDef[] {
+  // Read-only views of a run: any signed-in user.
+  const router = viewerRoutes();
   const parseRunId = runIdReader(repos.runs);
   const { iterations } = repos;
 
@@ -111,7 +113,7 @@ export function runsRouter(
     });
   });
 
-  return router;
+  return router.routes;
 }
 
 /**

@@ -8,6 +8,8 @@ import { fromWireNumber, toWireNumber, type WireNumber } from '@trainboard/share
 import express from 'express';
 import { METRIC_FIELDS } from '@trainboard/shared/metrics/fields';
 import { createApp } from '../app.js';
+import { createTestAuth } from '../testing/testAuth.js';
+import { plainRouter } from '../testing/plainRouter.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { fieldValue, parseExtra, POINT_COLUMNS, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
 import { createRepositories } from '../db/repositories.js';
@@ -24,6 +26,7 @@ let conn: OpenDatabase;
 let server: Server;
 let base: string;
 let runId: number;
+const auth = createTestAuth();
 
 beforeAll(async () => {
   conn = openDatabase(':memory:');
@@ -39,7 +42,7 @@ beforeAll(async () => {
     { runId, logSourceId: source.id },
     { timeSource: 'arrival', now: () => 1_700_000_000_000 },
   ).commit(events, parser.resumePoint);
-  server = createApp({ conn, logger: pino({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  server = createApp({ conn, logger: pino({ level: 'silent' }), authContext: auth.ctx }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -51,7 +54,7 @@ afterAll(() => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by the assertions
 type Body = any;
 const get = async (path: string): Promise<{ status: number; type: string | null; body: Body }> => {
-  const res = await fetch(base + path);
+  const res = await fetch(base + path, { headers: auth.headers('viewer') });
   return {
     status: res.status,
     type: res.headers.get('content-type'),
@@ -132,7 +135,7 @@ describe('REST API', () => {
     ] as const) {
       const res = await get(path);
       expect(res.status, path).toBe(status);
-      expect(res.body, path).toEqual({ code, message: expect.any(String) });
+      expect(res.body, path).toEqual({ code, message: expect.any(String), requestId: expect.any(String) });
     }
   });
 });
@@ -176,7 +179,7 @@ describe('streamed exports', () => {
       },
     };
     const app = express()
-      .use(runsRouter({ runs: repos.runs, iterations }, 7))
+      .use(plainRouter(runsRouter({ runs: repos.runs, iterations }, 7)))
       .use(errorHandler(pino({ level: 'silent' })));
     const paged = app.listen(0, '127.0.0.1');
     await new Promise((r) => paged.once('listening', r));
@@ -217,7 +220,7 @@ describe('streamed exports', () => {
       rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)),
     };
     const app = express()
-      .use(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 })))
+      .use(plainRouter(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 }))))
       .use(errorHandler(pino({ level: 'silent' })));
     const busy = app.listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
@@ -344,6 +347,10 @@ describe('hostile requests', () => {
       body: JSON.stringify({ x: 'y'.repeat(200_000) }),
     });
     expect(res.status).toBe(413);
-    expect(await res.json()).toEqual({ code: 'payload_too_large', message: expect.any(String) });
+    expect(await res.json()).toEqual({
+      code: 'payload_too_large',
+      message: expect.any(String),
+      requestId: expect.any(String),
+    });
   });
 });
