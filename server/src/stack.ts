@@ -4,9 +4,10 @@
 // process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
-import { createApp } from './app.js';
+import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { createRepositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
@@ -15,7 +16,22 @@ import type { RemoteFiles } from './follow/remoteFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
+import type { RouteDef } from './http/routeTable.js';
+import type { EdgeOptions } from './http/security.js';
+import type { ClustersApi } from './routes/clusters.router.js';
+import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+
+/** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
+export const CONNECTION_CAPS = {
+  maxHeaderSize: 16 * 1024,
+  requestTimeout: 30_000,
+  headersTimeout: 10_000,
+  keepAliveTimeout: 5_000,
+  /** An idle socket (no bytes either way) is closed after this long. */
+  idleTimeoutMs: 120_000,
+  maxConnections: 512,
+};
 
 export interface ServerStackOptions {
   dbPath: string;
@@ -34,6 +50,14 @@ export interface ServerStackOptions {
   scanMs?: number;
   /** The scheduler the nodes view polls on its own timer; without one, /api/runs/:id/nodes answers 503. */
   scheduler?: { backend: ClusterBackend; gpuProbe: GpuProbe | null; pollMs?: number };
+  /** Host/Origin allow-lists, proxy trust, anonymous read, limits (security.ts); defaults are loopback-only. */
+  edge?: Partial<EdgeOptions>;
+  /** Most simultaneous TCP connections (TRAINBOARD_MAX_CONNECTIONS). */
+  maxConnections?: number;
+  /** Cluster management for /api/clusters (WP-B's ClustersService). */
+  clusters?: ClustersApi;
+  /** Extra routes declared with route() (run control). */
+  routes?: readonly RouteDef[];
 }
 
 export interface ServerStack {
@@ -41,6 +65,10 @@ export interface ServerStack {
   conn: OpenDatabase;
   http: Server;
   io: RealtimeServer;
+  /** The Express app (its route table: registeredRoutes(app)). */
+  app: Express;
+  /** Users, tokens, sessions, audit: tests and the demo sign people in through it. */
+  authContext: AuthContext;
   /** Null without `files`. */
   manager: FollowManager | null;
   /** Stops the followers and the server, then closes the database. */
@@ -60,20 +88,34 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
       })
     : null;
+  // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
+  let onAccessChanged = (_userId: number) => {};
+  const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const http = createServer(
-    createApp({
-      conn,
-      repos,
-      logger: o.logger,
-      ...(o.files ? { files: o.files } : {}),
-      ...(o.webDir ? { webDir: o.webDir } : {}),
-      ...(nodes ? { nodes } : {}),
-    }),
-  );
+  const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
+  const app = createApp({
+    conn,
+    repos,
+    logger: o.logger,
+    authContext,
+    ...(o.clusters ? { clusters: o.clusters } : {}),
+    ...(o.routes ? { routes: o.routes } : {}),
+    ...(o.files ? { files: o.files } : {}),
+    ...(o.webDir ? { webDir: o.webDir } : {}),
+    ...(nodes ? { nodes } : {}),
+  });
+  const http = createServer(httpCaps, app);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  const io = attachRealtime(http, { publisher, logger: o.logger, runExists: repos.runs.exists });
+  http.maxConnections = o.maxConnections ?? maxConnections;
+  http.setTimeout(idleTimeoutMs);
+  const io = attachRealtime(http, {
+    publisher,
+    logger: o.logger,
+    runExists: repos.runs.exists,
+    auth: socketAuthOf(authContext),
+  });
+  onAccessChanged = (userId) => disconnectUser(io, userId);
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -105,6 +147,8 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       })
     : null;
   nodes?.start();
+  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000);
+  purge.unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
@@ -112,10 +156,13 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn,
     http,
     io,
+    app,
+    authContext,
     manager,
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(purge);
       await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server

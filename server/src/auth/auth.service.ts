@@ -4,7 +4,7 @@ import { minRole, roleAtLeast, type Role } from '@trainboard/shared/auth/roles';
 import { HttpError } from '../routes/errors.js';
 import type { Actor } from './actor.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
-import type { ApiTokenRow, AuthStore, UserRow } from './ports.js';
+import type { ApiTokenRow, AuthStore, PublicUser, UserRow } from './ports.js';
 import { API_TOKEN_PREFIX, hashSecret, newSecret, tokenPrefix } from './tokens.js';
 
 export interface RequestContext {
@@ -85,7 +85,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** A new token for `owner`; the secret is returned once and stored only as a hash. */
     createToken(
-      owner: UserRow,
+      owner: Pick<PublicUser, 'id' | 'username' | 'role'>,
       name: string,
       role: Role | undefined,
       actor: AuditActor,
@@ -95,15 +95,17 @@ export function createAuthService(deps: AuthServiceDeps) {
         throw new HttpError(400, 'invalid_request', 'a token cannot have a higher role than its user');
       const secret = newSecret(API_TOKEN_PREFIX);
       const token = store.transaction(() => {
-        const row = store.apiTokens.insert({
-          userId: owner.id,
-          name,
-          tokenHash: hashSecret(secret),
-          prefix: tokenPrefix(secret),
-          role: granted,
-          createdAt: now(),
-          expiresAt: null,
-        });
+        const row = store.apiTokens.insert(
+          {
+            userId: owner.id,
+            name,
+            tokenHash: hashSecret(secret),
+            prefix: tokenPrefix(secret),
+            role: granted,
+            expiresAt: null,
+          },
+          now(),
+        );
         audit({
           ...actorFields(actor),
           action: 'token.create',

@@ -4,7 +4,7 @@ import type { Role } from '@trainboard/shared/auth/roles';
 import { HttpError } from '../routes/errors.js';
 import { actorFields, type AuditActor } from './auth.service.js';
 import { hashPassword } from './passwords.js';
-import type { AuthStore, UserRow } from './ports.js';
+import type { AuthStore, PublicUser } from './ports.js';
 
 export interface UserDto {
   id: number;
@@ -13,7 +13,7 @@ export interface UserDto {
   disabled: boolean;
 }
 
-export const userDto = (u: UserRow): UserDto => ({
+export const userDto = (u: PublicUser): UserDto => ({
   id: u.id,
   username: u.username,
   role: u.role,
@@ -29,7 +29,7 @@ export function createUsersService(deps: {
 }) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
-  const audit = (actor: AuditActor, action: string, user: UserRow | string, details?: Record<string, unknown>) =>
+  const audit = (actor: AuditActor, action: string, user: PublicUser | string, details?: Record<string, unknown>) =>
     store.audit.append({
       atMs: now(),
       ...actorFields(actor),
@@ -40,18 +40,16 @@ export function createUsersService(deps: {
       details: details ?? null,
     });
 
-  const existing = (id: number): UserRow => {
+  const existing = (id: number): PublicUser => {
     const user = store.users.byId(id);
     if (!user) throw new HttpError(404, 'not_found', 'no such user');
     return user;
   };
 
-  const isLastAdmin = (user: UserRow) =>
-    user.role === 'admin' &&
-    user.disabledAt === null &&
-    store.users.list().filter((u) => u.role === 'admin' && u.disabledAt === null).length <= 1;
+  const isLastAdmin = (user: PublicUser) =>
+    user.role === 'admin' && user.disabledAt === null && store.users.countActiveAdmins() <= 1;
 
-  const refuseLastAdmin = (user: UserRow) => {
+  const refuseLastAdmin = (user: PublicUser) => {
     if (isLastAdmin(user))
       throw new HttpError(409, 'last_admin', 'the last admin cannot be demoted, disabled or removed');
   };

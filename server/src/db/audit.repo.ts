@@ -111,12 +111,10 @@ export function createAuditRepo(sqlite: Database.Database): AuditRepo {
     },
     list(q) {
       const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 1), AUDIT_LIST_MAX);
-      return list
-        .all(q.runId ?? null, q.actor ?? null, q.before ?? null, limit)
-        .map((r) => ({
-          ...r,
-          details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-        }));
+      return list.all(q.runId ?? null, q.actor ?? null, q.before ?? null, limit).map((r) => ({
+        ...r,
+        details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
+      }));
     },
   };
 }

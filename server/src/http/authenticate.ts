@@ -43,7 +43,7 @@ export function sessionMiddleware(o: {
 export const cookieAuthenticated = (req: Request) => req.actor?.kind === 'user';
 
 export function authenticate(auth: AuthService, now: () => number = Date.now): RequestHandler {
-  return (req, _res, next) => {
+  return function authenticate(req, _res, next) {
     const header = req.headers.authorization;
     if (header !== undefined) {
       const secret = bearerToken(header);

@@ -54,7 +54,7 @@ export function hostPolicy(o: Pick<EdgeOptions, 'allowedHosts' | 'allowedOrigins
 export type HostPolicy = ReturnType<typeof hostPolicy>;
 
 /** A fresh id per request (never taken from the client), in req.requestId and the X-Request-Id header. */
-export const requestId: RequestHandler = (req, res, next) => {
+export const requestId: RequestHandler = function requestId(req, res, next) {
   req.requestId = randomUUID();
   req.actor = null;
   res.setHeader('x-request-id', req.requestId);
@@ -63,8 +63,9 @@ export const requestId: RequestHandler = (req, res, next) => {
 
 /** 421 for a Host outside the allow-list: a rebinding page's requests carry the attacker's name. */
 export function hostAllowList(policy: HostPolicy): RequestHandler {
-  return (req, _res, next) =>
+  return function hostAllowList(req, _res, next) {
     next(policy.hostAllowed(req.headers.host) ? undefined : new HttpError(421, 'misdirected', 'unknown host name'));
+  };
 }
 
 export function securityHeaders(o: Pick<EdgeOptions, 'trustProxy'>): RequestHandler {
@@ -97,13 +98,17 @@ const limited =
 
 /** Every /api request, per client address. */
 export function apiLimiter(o: Pick<EdgeOptions, 'apiLimitPerMinute'>): RequestHandler {
-  return rateLimit({
+  const limiter = rateLimit({
     windowMs: 60_000,
     limit: o.apiLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: limited('too many requests: slow down'),
   });
+  // Named: the authorization test recognises edge middleware by name in the router stack.
+  return function apiLimiter(req, res, next) {
+    void limiter(req, res, next);
+  };
 }
 
 /** Login attempts: per address and per user name, so neither spraying nor one account's guessing gets far. */
@@ -135,7 +140,7 @@ export const isUnsafe = (req: Request) => !SAFE_METHODS.has(req.method);
  * allowed Origin (browsers always send it on POST). Bearer-token clients (CLI, scripts) send none.
  */
 export function originCheck(policy: HostPolicy, cookieAuthenticated: (req: Request) => boolean): RequestHandler {
-  return (req, _res, next) => {
+  return function originCheck(req, _res, next) {
     if (!isUnsafe(req)) return next();
     const origin = req.headers.origin;
     const ok = origin === undefined ? !cookieAuthenticated(req) : policy.originAllowed(origin);

@@ -8,7 +8,9 @@ import type { Ack, ClientToServerEvents, PointsBatch, ServerToClientEvents } fro
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter, type IngestWriter } from '../ingest/ingestWriter.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
 import { createPublisher, type Publisher } from './publisher.js';
+import { socketAuthOf } from './socketAuth.js';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './socketServer.js';
 
 const line = (it: number) =>
@@ -25,6 +27,7 @@ let writer: IngestWriter;
 let runId: number;
 const parser = createLogParser();
 let next = 1;
+let auth: TestAuth;
 
 /** Appends `n` iteration lines to the run through the real ingest path, then publishes as the follower does. */
 function ingest(n: number): void {
@@ -37,7 +40,7 @@ function ingest(n: number): void {
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const batches = new Map<Client, PointsBatch[]>();
 async function client(): Promise<Client> {
-  const s: Client = connect(url, { transports: ['websocket'] });
+  const s: Client = connect(url, { transports: ['websocket'], auth: auth.socket('viewer') });
   batches.set(s, []);
   s.on('points', (b) => batches.get(s)!.push(b));
   await new Promise((r) => s.once('connect', () => r(undefined)));
@@ -56,6 +59,7 @@ const ids = (bs: PointsBatch[]) => bs.flatMap((b) => b.points.map((p) => p.itera
 
 beforeAll(async () => {
   conn = openDatabase(':memory:');
+  auth = createTestAuth(conn);
   const source = registerFollowedFile(conn.db, 'live', '/logs/main_log.txt');
   runId = source.runId;
   writer = createIngestWriter(conn.sqlite, { runId, logSourceId: source.id }, { timeSource: 'arrival' });
@@ -67,6 +71,7 @@ beforeAll(async () => {
     publisher,
     logger: pino({ level: 'silent' }),
     runExists: (id) => id < 100,
+    auth: socketAuthOf(auth.ctx),
     limits: {
       replayPageRows: PAGE,
       maxReplayRows: MAX_REPLAY,

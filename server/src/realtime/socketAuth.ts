@@ -9,6 +9,7 @@ import type { Server, Socket } from 'socket.io';
 import type { Actor } from '../auth/actor.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { bearerToken } from '../auth/tokens.js';
+import type { AuthContext } from '../app.js';
 import type { HostPolicy } from '../http/security.js';
 
 export const MAX_SOCKETS_PER_ACTOR = 20;
@@ -37,6 +38,10 @@ export function socketAuth(o: {
     anonymousRead: o.anonymousRead,
   };
 }
+
+/** The socket side of an app's auth context. */
+export const socketAuthOf = (ctx: AuthContext): SocketAuth =>
+  socketAuth({ policy: ctx.policy, session: ctx.session, auth: ctx.auth, anonymousRead: ctx.edge.anonymousRead });
 
 export const userRoom = (userId: number) => `user:${userId}`;
 

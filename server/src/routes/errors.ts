@@ -32,7 +32,7 @@ const isClusterError = (err: unknown) =>
   err instanceof ShellError || err instanceof CommandFailedError || err instanceof UnexpectedOutputError;
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
+  return function errorHandler(err: unknown, req, res, _next) {
     const requestId = req.requestId;
     const send = (status: number, code: string, message: string) =>
       void res.status(status).json({ code, message, requestId });

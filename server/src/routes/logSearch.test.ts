@@ -10,7 +10,7 @@ import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
-import { createTestAuth } from '../testing/testAuth.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
 import { plainRouter } from '../testing/plainRouter.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
@@ -21,7 +21,7 @@ import { DEFAULT_SEARCH_BUDGET, logSearchRouter } from './logSearch.router.js';
 
 const MiB = 1024 * 1024;
 const LINES = 300_000;
-const auth = createTestAuth();
+let auth: TestAuth;
 let dir: string;
 let conn: OpenDatabase;
 let servers: Server[] = [];
@@ -52,6 +52,7 @@ beforeAll(async () => {
   expect(log.indexOf(10, boundaryLineOffset)).toBeGreaterThan(boundary + 7); // the needle stays inside its line
   writeFileSync(join(dir, 'main_log.txt'), log);
   conn = openDatabase(':memory:');
+  auth = createTestAuth(conn);
   runId = registerFollowedFile(conn.db, 'search', join(dir, 'main_log.txt')).runId;
   const logger = pino({ level: 'silent' });
   const listen = async (app: express.Express) => {

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { createApp } from '../app.js';
-import { createTestAuth } from '../testing/testAuth.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
@@ -20,7 +20,7 @@ let conn: OpenDatabase;
 let server: Server;
 let base: string;
 let runId: number;
-const auth = createTestAuth();
+let auth: TestAuth;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'run-details-'));
@@ -56,6 +56,7 @@ beforeAll(async () => {
   log += execFileSync('python3', [trainer, ...args], { encoding: 'utf8' });
   writeFileSync(join(dir, 'main_log.txt'), log);
   conn = openDatabase(':memory:');
+  auth = createTestAuth(conn);
   const source = registerFollowedFile(conn.db, 'details', join(dir, 'main_log.txt'));
   runId = source.runId;
   conn.sqlite

@@ -8,7 +8,7 @@ import { fromWireNumber, toWireNumber, type WireNumber } from '@trainboard/share
 import express from 'express';
 import { METRIC_FIELDS } from '@trainboard/shared/metrics/fields';
 import { createApp } from '../app.js';
-import { createTestAuth } from '../testing/testAuth.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
 import { plainRouter } from '../testing/plainRouter.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { fieldValue, parseExtra, POINT_COLUMNS, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
@@ -26,10 +26,11 @@ let conn: OpenDatabase;
 let server: Server;
 let base: string;
 let runId: number;
-const auth = createTestAuth();
+let auth: TestAuth;
 
 beforeAll(async () => {
   conn = openDatabase(':memory:');
+  auth = createTestAuth(conn);
   const source = registerFollowedFile(conn.db, 'api-test', '/logs/main_log.txt');
   runId = source.runId;
   let text = '';

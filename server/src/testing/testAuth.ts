@@ -2,25 +2,32 @@
 // a real sign-in over HTTP when a test needs the session cookie and its CSRF token.
 import type { Role } from '@trainboard/shared/auth/roles';
 import { createAuthContext, type AuthContext } from '../app.js';
-import type { AuthStore, UserRow } from '../auth/ports.js';
+import type { AuthStore, PublicUser } from '../auth/ports.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { EdgeOptions } from '../http/security.js';
-import { createMemoryAuthStore } from './memoryAuthStore.js';
+import type { OpenDatabase } from '../db/client.js';
+import { createRepositories } from '../db/repositories.js';
 
 export interface TestAuth {
   ctx: AuthContext;
   store: AuthStore;
   /** A user of this role (created once, named `test-<role>`), without a usable password. */
-  user(role: Role): UserRow;
-  /** `{authorization: 'Bearer tbt_…'}` for a token of a user of this role (created once). */
+  user(role: Role): PublicUser;
+  /** An API token (tbt_…) of a user of this role (created once). */
+  token(role: Role): string;
+  /** `{authorization: 'Bearer tbt_…'}` for token(role). */
   headers(role: Role): Record<string, string>;
+  /** socket.io's `auth` option for token(role). */
+  socket(role: Role): { token: string };
   /** A user with a password, for sign-in tests. */
-  userWithPassword(username: string, password: string, role: Role): Promise<UserRow>;
+  userWithPassword(username: string, password: string, role: Role): Promise<PublicUser>;
 }
 
-export function createTestAuth(store: AuthStore = createMemoryAuthStore(), edge: Partial<EdgeOptions> = {}): TestAuth {
-  const ctx = createAuthContext(store, edge);
-  const users = new Map<Role, UserRow>();
+/** Auth over the database the app under test uses (an in-memory one is fine), or over a running stack's context. */
+export function createTestAuth(source: OpenDatabase | AuthContext, edge: Partial<EdgeOptions> = {}): TestAuth {
+  const ctx = 'sqlite' in source ? createAuthContext(createRepositories(source.sqlite), edge) : source;
+  const store = ctx.store;
+  const users = new Map<Role, PublicUser>();
   const tokens = new Map<Role, string>();
   const user = (role: Role) => {
     let u = users.get(role);
@@ -31,24 +38,22 @@ export function createTestAuth(store: AuthStore = createMemoryAuthStore(), edge:
     }
     return u;
   };
+  const token = (role: Role) => {
+    let secret = tokens.get(role);
+    if (!secret) {
+      const local = { kind: 'local', name: 'test', userId: null, role: 'admin' } as const;
+      secret = ctx.auth.createToken(user(role), `test ${role}`, role, local).secret;
+      tokens.set(role, secret);
+    }
+    return secret;
+  };
   return {
     ctx,
     store,
     user,
-    headers(role) {
-      let secret = tokens.get(role);
-      if (!secret) {
-        const owner = user(role);
-        secret = ctx.auth.createToken(owner, `test ${role}`, role, {
-          kind: 'local',
-          name: 'test',
-          userId: null,
-          role: 'admin',
-        }).secret;
-        tokens.set(role, secret);
-      }
-      return { authorization: `Bearer ${secret}` };
-    },
+    token,
+    headers: (role) => ({ authorization: `Bearer ${token(role)}` }),
+    socket: (role) => ({ token: token(role) }),
     async userWithPassword(username, password, role) {
       return store.users.insert({ username, passwordHash: await hashPassword(password), role });
     },
