@@ -45,5 +45,16 @@ export interface ClusterBackend {
   nodes(): Promise<NodeStatus[]>;
   /** Node names a job runs (or ran) on; [] while pending or when unknown. */
   jobNodes(jobId: string): Promise<string[]>;
+  /**
+   * Every job the scheduler knows under each name (none → []): the live queue first, then history (since, as for
+   * history()) for names the queue no longer holds. The control plane finds its jobs by their keyed names.
+   */
+  lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>>;
+  /** Keeps pending jobs from starting (`scontrol hold`). */
+  hold(jobIds: readonly string[]): Promise<void>;
+  /** Lets held jobs start (`scontrol release`). */
+  release(jobIds: readonly string[]): Promise<void>;
+  /** Replaces the excluded nodes of pending jobs (`scontrol update JobId=… ExcNodeList=…`). */
+  updateExclude(jobIds: readonly string[], hostlist: string): Promise<void>;
   close(): Promise<void>;
 }

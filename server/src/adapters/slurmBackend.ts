@@ -4,7 +4,11 @@ import {
   HISTORY_FIELDS,
   SINFO_FORMAT,
   SQUEUE_FORMAT,
+  buildHoldArgv,
+  buildReleaseArgv,
   buildSbatchArgv,
+  buildSqueueByNamesArgv,
+  buildUpdateExcludeArgv,
   isAccountingDisabled,
   isInvalidJobIdError,
   isTerminalState,
@@ -14,6 +18,7 @@ import {
   parseSinfoNodes,
   parseSqueue,
   validateJobIds,
+  validateJobNames,
   validateSubmitSpec,
   type JobHistoryRecord,
   type JobStatus,
@@ -208,6 +213,39 @@ export class SlurmBackend implements ClusterBackend {
     return this.submit({ ...options, script: r.stdout });
   }
 
+  async lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>> {
+    const wanted = validateJobNames(names);
+    const found = new Map<string, JobStatus[]>(wanted.map((n) => [n, []]));
+    if (!wanted.length) return found;
+    const argv = buildSqueueByNamesArgv(wanted);
+    const r = await this.run(argv);
+    if (r.code !== 0) throw new CommandFailedError(argv, r);
+    const { jobs, rejected } = parseSqueue(r.stdout);
+    if (rejected.length) throw new UnexpectedOutputError('squeue', rejected);
+    for (const job of jobs) found.get(job.name)?.push(job);
+    await this.fillExitCodes(jobs.filter((j) => isTerminalState(j.state)));
+    // squeue forgets finished jobs after MinJobAge; history still has them (jobcomp keeps the name, not the comment).
+    const forgotten = new Set(wanted.filter((n) => found.get(n)?.length === 0));
+    if (forgotten.size) {
+      const hist = await this.history({ since: since ?? daysAgo(7) });
+      for (const rec of hist.records) if (forgotten.has(rec.name)) found.get(rec.name)?.push(statusOfRecord(rec));
+    }
+    return found;
+  }
+
+  async hold(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length) await this.ok(buildHoldArgv(jobIds));
+  }
+
+  async release(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length) await this.ok(buildReleaseArgv(jobIds));
+  }
+
+  async updateExclude(jobIds: readonly string[], hostlist: string): Promise<void> {
+    if (!jobIds.length) return;
+    for (const argv of buildUpdateExcludeArgv(jobIds, hostlist)) await this.ok(argv);
+  }
+
   async nodes(): Promise<NodeStatus[]> {
     const r = await this.ok(['sinfo', '--noheader', '--Node', `--format=${SINFO_FORMAT}`]);
     const { nodes, rejected } = parseSinfoNodes(r.stdout);
@@ -226,4 +264,36 @@ export class SlurmBackend implements ClusterBackend {
   close(): Promise<void> {
     return this.shell.close();
   }
+}
+
+/** A history record in the shape of a live status (what the queue would have said, minus what history lacks). */
+function statusOfRecord(rec: JobHistoryRecord): JobStatus {
+  const [jobId = rec.id, task = null] = rec.id.split('_');
+  return {
+    id: rec.id,
+    jobId,
+    arrayJobId: task === null ? null : jobId,
+    arrayTaskId: task,
+    name: rec.name,
+    state: rec.state,
+    reason: null,
+    nodeList: rec.nodeList,
+    nodes: rec.nodes,
+    partition: rec.partition,
+    submitTime: null,
+    startTime: rec.startTime,
+    endTime: rec.endTime,
+    elapsedSeconds: rec.elapsedSeconds,
+    timeLimitSeconds: null,
+    nodeCount: rec.nodes.length || null,
+    exitCode: rec.exitCode,
+    exitSignal: rec.exitSignal,
+  };
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` (this host's local time) some days back: the default history window of a lookup. */
+function daysAgo(days: number): string {
+  const d = new Date(Date.now() - days * 86_400_000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }

@@ -65,6 +65,13 @@ const SELECT = `SELECT id, at_ms AS atMs, actor_kind AS actorKind, actor_name AS
   run_id AS runId, cluster_id AS clusterId, command, result, error_code AS errorCode, message, details
   FROM audit_log`;
 
+interface ListParams {
+  runId: number | null;
+  actor: string | null;
+  before: number | null;
+  limit: number;
+}
+
 type StoredRow = Omit<AuditRow, 'details'> & { details: string | null };
 
 export function createAuditRepo(sqlite: Database.Database): AuditRepo {
@@ -74,9 +81,9 @@ export function createAuditRepo(sqlite: Database.Database): AuditRepo {
     @clusterId, @command, @result, @errorCode, @message, @details)`);
   const finish = sqlite.prepare(`UPDATE audit_log SET result = @result, command = coalesce(@command, command),
     error_code = coalesce(@errorCode, error_code), message = coalesce(@message, message) WHERE id = @id`);
-  const list = sqlite.prepare<[number | null, string | null, number | null, number], StoredRow>(`${SELECT}
-    WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR actor_name = ?2) AND (?3 IS NULL OR id < ?3)
-    ORDER BY id DESC LIMIT ?4`);
+  const list = sqlite.prepare<[ListParams], StoredRow>(`${SELECT}
+    WHERE (@runId IS NULL OR run_id = @runId) AND (@actor IS NULL OR actor_name = @actor)
+    AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit`);
 
   return {
     append(e) {
@@ -111,7 +118,7 @@ export function createAuditRepo(sqlite: Database.Database): AuditRepo {
     },
     list(q) {
       const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 1), AUDIT_LIST_MAX);
-      return list.all(q.runId ?? null, q.actor ?? null, q.before ?? null, limit).map((r) => ({
+      return list.all({ runId: q.runId ?? null, actor: q.actor ?? null, before: q.before ?? null, limit }).map((r) => ({
         ...r,
         details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
       }));

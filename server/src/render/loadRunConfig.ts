@@ -12,7 +12,8 @@ import {
 import type { ConfigIssue, ParseResult, ValidationResult } from '@trainboard/shared/runconfig/index';
 import { loadClusterProfiles } from './templates.js';
 
-export type RunConfigSource = ({ file: string } | { preset: string }) & {
+/** A file, a built-in preset, or a config already parsed (a request body, a CLI-read file). */
+export type RunConfigSource = ({ file: string } | { preset: string } | { value: unknown }) & {
   /** Set over the config's `cluster` section before its profile is merged (the demo's partition on a cluster). */
   cluster?: Record<string, unknown>;
 };
@@ -37,6 +38,7 @@ export async function loadRunConfig(source: RunConfigSource, templatesDir?: stri
 }
 
 async function readRaw(source: RunConfigSource): Promise<ParseResult> {
+  if ('value' in source) return { ok: true, value: source.value };
   if ('preset' in source) {
     if (!isPresetName(source.preset)) {
       return {

@@ -37,6 +37,8 @@ export const RunCreateSchema = z.strictObject({
   /** How many jobs are kept queued (the running one included), each `afterany` the previous. */
   chainLength: z.int().min(1).max(MAX_CHAIN_LENGTH).default(2),
   dryRun: z.boolean().optional(),
+  /** fake-trainer template only: wall time the fake sleeps per iteration (tests and demos). */
+  fakeSecondsPerIteration: z.number().positive().max(60).optional(),
 });
 export type RunCreate = z.infer<typeof RunCreateSchema>;
 export type RunCreateInput = z.input<typeof RunCreateSchema>;

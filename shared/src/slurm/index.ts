@@ -10,3 +10,4 @@ export * from './sinfo.js';
 export * from './sbatch.js';
 export * from './submit.js';
 export * from './scontrol.js';
+export * from './cluster.js';

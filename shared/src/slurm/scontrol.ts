@@ -1,3 +1,4 @@
+import { HOSTLIST, InvalidSubmitSpecError, validateJobIds } from './submit.js';
 import { parseExitCode } from './time.js';
 
 export interface ScontrolJob {
@@ -32,4 +33,36 @@ export function parseScontrolJobs(stdout: string): ScontrolJob[] {
     });
   }
   return jobs;
+}
+
+// Changes to jobs that already exist. Each builder validates every value it puts in the argv (ids, hostlists), so
+// the argv is safe for any Shell; over SSH it is quoted word by word as well.
+
+function nonEmptyIds(ids: readonly string[]): string[] {
+  const valid = validateJobIds(ids);
+  if (!valid.length) throw new InvalidSubmitSpecError(['job ids: at least one is needed']);
+  return valid;
+}
+
+/** `scontrol hold 12,13`: pending jobs stay pending (priority 0) until released. */
+export function buildHoldArgv(ids: readonly string[]): string[] {
+  return ['scontrol', 'hold', nonEmptyIds(ids).join(',')];
+}
+
+/** `scontrol release 12,13`: held jobs may start again. */
+export function buildReleaseArgv(ids: readonly string[]): string[] {
+  return ['scontrol', 'release', nonEmptyIds(ids).join(',')];
+}
+
+/** A hostlist such as `c[1-2],c4`; throws with the field named otherwise. */
+export function validateHostlist(hostlist: string): string {
+  if (!HOSTLIST.test(hostlist))
+    throw new InvalidSubmitSpecError([`node list ${JSON.stringify(hostlist)}: must be a node list such as c[1-2],c4`]);
+  return hostlist;
+}
+
+/** `scontrol update JobId=12 ExcNodeList=c4`, one argv per job (only pending jobs accept it). */
+export function buildUpdateExcludeArgv(ids: readonly string[], hostlist: string): string[][] {
+  const nodes = validateHostlist(hostlist);
+  return nonEmptyIds(ids).map((id) => ['scontrol', 'update', `JobId=${id}`, `ExcNodeList=${nodes}`]);
 }

@@ -1,4 +1,5 @@
-import { SQUEUE_FIELD_COUNT } from './formats.js';
+import { SQUEUE_FIELD_COUNT, SQUEUE_FORMAT } from './formats.js';
+import { InvalidSubmitSpecError, NAME } from './submit.js';
 import { expandHostlist } from './hostlist.js';
 import { parseSlurmDuration, parseSlurmTimestamp } from './time.js';
 import type { JobStatus } from './types.js';
@@ -70,4 +71,19 @@ export function parseSqueue(stdout: string): { jobs: JobStatus[]; rejected: stri
 /** squeue's answer when none of the ids is known any more (aged out of slurmctld memory). */
 export function isInvalidJobIdError(stderr: string): boolean {
   return /Invalid job id specified/i.test(stderr);
+}
+
+/** Job names for `squeue --name=a,b` and sacct filters: the NAME pattern, so a comma can never split one. */
+export function validateJobNames(names: readonly string[]): string[] {
+  const bad = names.filter((n) => !NAME.test(n));
+  if (bad.length)
+    throw new InvalidSubmitSpecError(bad.map((n) => `job name ${JSON.stringify(n)}: must be letters, digits, ., _, -`));
+  return [...names];
+}
+
+/** Every job (any state) squeue still knows with one of these names. */
+export function buildSqueueByNamesArgv(names: readonly string[]): string[] {
+  const valid = validateJobNames(names);
+  if (!valid.length) throw new InvalidSubmitSpecError(['job names: at least one is needed']);
+  return ['squeue', '--noheader', '--states=all', `--name=${valid.join(',')}`, `--format=${SQUEUE_FORMAT}`];
 }

@@ -3,8 +3,11 @@
 // hostile value harmless); paths may contain anything printable and are passed literally, as one quoted word.
 import { z } from 'zod';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** Job, partition and QoS names: sbatch, squeue --name and sacct all carry them as they are. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** `--comment=`: Trainboard writes its idempotency key there (`tb.<install>.<id>`), for humans and `squeue -o %k`. */
+export const COMMENT = /^[A-Za-z0-9._:=-]{1,100}$/;
 const HOST = /[A-Za-z0-9][A-Za-z0-9._-]*(?:\[\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*\])?/.source;
 export const HOSTLIST = new RegExp(`^${HOST}(?:,${HOST})*$`);
 export const ARRAY_SPEC = /^\d+(?:-\d+(?::\d+)?)?(?:,\d+(?:-\d+(?::\d+)?)?)*(?:%\d+)?$/;
@@ -32,6 +35,7 @@ export const submitSpecSchema = z.strictObject({
     .min(3)
     .refine((s) => s.startsWith('#!'), { message: 'must start with a #! line' }),
   name: pattern(NAME, 'a plain name: letters, digits, `.`, `_`, `-` (max 64)').optional(),
+  comment: pattern(COMMENT, 'a comment of letters, digits, `.`, `_`, `:`, `=`, `-` (max 100)').optional(),
   partition: pattern(NAME, 'a partition name: letters, digits, `.`, `_`, `-`').optional(),
   account: pattern(ACCOUNT, 'an account: letters, digits, `.`, `_`, `-`, `@`').optional(),
   qos: pattern(NAME, 'a QoS name: letters, digits, `.`, `_`, `-`').optional(),
@@ -78,6 +82,7 @@ export function buildSbatchArgv(input: SubmitSpec): string[] {
     if (v !== undefined) argv.push(`--${flag}=${v}`);
   };
   opt('job-name', s.name);
+  opt('comment', s.comment);
   opt('partition', s.partition);
   opt('account', s.account);
   opt('qos', s.qos);

@@ -1,0 +1,102 @@
+// The shapes the cluster layer shares with the data layer (ClustersRepo, PLAN §3.1) and with its callers
+// (control plane, routes, CLI). DTOs are what leaves the server: never key bytes, and paths only for admins.
+import type { ClusterInput } from '@trainboard/shared/slurm/cluster';
+import type { NodeStatus } from '@trainboard/shared/slurm/types';
+import type { ClusterBackend } from '../adapters/clusterBackend.js';
+import type { Shell, ShellErrorKind } from '../adapters/shell.js';
+import type { RemoteFiles } from '../adapters/sshFiles.js';
+
+/** One `clusters` row as the repository returns it (epoch ms times). */
+export interface ClusterRow {
+  id: number;
+  name: string;
+  kind: 'slurm' | 'local';
+  host: string | null;
+  port: number | null;
+  sshUser: string | null;
+  auth: 'key' | 'agent' | null;
+  privateKeyPath: string | null;
+  agentSocket: string | null;
+  knownHostsPath: string | null;
+  hostFingerprint: string | null;
+  defaultPartition: string | null;
+  defaultAccount: string | null;
+  defaultQos: string | null;
+  profile: string | null;
+  template: string | null;
+  jobsRoot: string | null;
+  fakeTrainerPath: string | null;
+  createdAt: number;
+  updatedAt: number | null;
+  disabledAt: number | null;
+}
+
+export type NewCluster = Omit<ClusterRow, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt'>;
+
+/** The part of PLAN §3.1's ClustersRepo this layer uses. */
+export interface ClustersRepoLike {
+  list(): ClusterRow[];
+  byName(name: string): ClusterRow | undefined;
+  byId(id: number): ClusterRow | undefined;
+  insert(c: NewCluster): ClusterRow;
+  remove(name: string): void;
+  ensureLocal(jobsRoot: string): ClusterRow;
+}
+
+/** A cluster ready to use: its backend and shell share one connection, opened on first use. */
+export interface ClusterHandle {
+  row: ClusterRow;
+  backend: ClusterBackend;
+  shell: Shell;
+  files: RemoteFiles;
+  close(): Promise<void>;
+}
+
+/** What every signed-in user may see. */
+export interface ClusterDto {
+  name: string;
+  kind: 'slurm' | 'local';
+  template: string | null;
+  defaultPartition: string | null;
+  defaultAccount: string | null;
+  defaultQos: string | null;
+  profile: string | null;
+}
+
+/** What an admin sees in addition: where and as whom it connects, and the paths. Never key material. */
+export interface AdminClusterDto extends ClusterDto {
+  host: string | null;
+  port: number | null;
+  user: string | null;
+  auth: 'key' | 'agent' | null;
+  privateKeyPath: string | null;
+  agentSocket: string | null;
+  knownHostsPath: string | null;
+  hostFingerprint: string | null;
+  jobsRoot: string | null;
+  fakeTrainerPath: string | null;
+  createdAt: number;
+}
+
+export interface PartitionSummary {
+  name: string;
+  nodes: number;
+  isDefault: boolean;
+}
+
+/** The answer of `cluster test`: what was reached and what Slurm reports, or why not (no secrets, no key path). */
+export type ClusterTestReport =
+  | {
+      ok: true;
+      cluster: string;
+      target: string;
+      /** SHA256 fingerprint of the host key the server presented (it matched the trusted one). */
+      hostKey: string | null;
+      partitions: PartitionSummary[];
+      nodes: Pick<NodeStatus, 'name' | 'state' | 'gpus' | 'cpus'>[];
+      states: Record<string, number>;
+      gpus: number;
+    }
+  | { ok: false; cluster: string; target: string; error: ShellErrorKind | 'slurm' | 'invalid'; message: string };
+
+export type { ClusterInput };

@@ -1,0 +1,112 @@
+// Executes one pending operator (or policy) action: plans it again against the run as it is now, runs each
+// command on the cluster, applies the desired-state change and audits every command with its result.
+import { planAction, stepArgv, type ActionStep } from '@trainboard/shared/control/actions';
+import { shellCommand } from '@trainboard/shared/slurm/quote';
+import { actionJobs, actionRun } from './actionInputs.js';
+import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
+import type { ActorRef, ControlAction, ControlCluster, ControlRun, JobReason } from './ports.js';
+import { submitKeyedJob } from './submitJob.js';
+
+export function actorOf(a: ControlAction): ActorRef {
+  return a.requestedBy === null
+    ? { kind: 'system', userId: null, name: a.actorName }
+    : { kind: 'user', userId: a.requestedBy, name: a.actorName };
+}
+
+export async function executeAction(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  action: ControlAction,
+): Promise<void> {
+  const run = ctx.store.run(action.runId);
+  if (!run) return finish(ctx, action, 'failed', { error: 'run not found' });
+  const plan = planAction(actionRun(run), actionJobs(ctx.store.jobsOfRun(run.runId)), action.request);
+  leaderTx(ctx, () => ctx.store.startAction(action.id));
+  if (plan.refusal) {
+    audit(ctx, cluster, action, null, 'refused', plan.refusal);
+    return finish(ctx, action, 'refused', { refusal: plan.refusal });
+  }
+  const done: string[] = [];
+  for (const step of plan.steps) {
+    try {
+      done.push(await runStep(ctx, cluster, run, action, step));
+    } catch (err) {
+      const command = step.kind === 'submit' ? null : shellCommand(stepArgv(actionRun(run), step));
+      ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
+      if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
+      return finish(ctx, action, 'failed', { done, failed: command ?? 'sbatch', error: errorCode(err) });
+    }
+  }
+  leaderTx(ctx, () => {
+    if (Object.keys(plan.patch).length) ctx.store.setDesired(run.runId, plan.patch, ctx.store.run(run.runId)!.version);
+  });
+  finish(ctx, action, 'done', { commands: done, effects: plan.effects });
+}
+
+async function runStep(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  action: ControlAction,
+  step: ActionStep,
+): Promise<string> {
+  if (step.kind === 'submit') {
+    const reason: JobReason =
+      action.requestedBy === null ? 'policy' : action.kind === 'exclude' ? 'exclude' : 'resubmit';
+    const seq = Math.max(0, ...ctx.store.jobsOfRun(run.runId).map((j) => j.chainSeq)) + 1;
+    const job = { chainSeq: seq, dependsOn: null, exclude: step.exclude, reason, actionId: action.id };
+    const r = await submitKeyedJob(ctx, cluster, run, job, actorOf(action));
+    if (!r.ok && !r.uncertain) throw r.error;
+    return r.ok ? `sbatch → ${r.schedulerJobId}` : 'sbatch (answer lost; recovery looks the key up)';
+  }
+  const command = shellCommand(stepArgv(actionRun(run), step));
+  if (step.kind === 'scancel') await cluster.backend.cancel(step.ids);
+  else if (step.kind === 'hold') await cluster.backend.hold(step.ids);
+  else if (step.kind === 'release') await cluster.backend.release(step.ids);
+  else if (step.kind === 'updateExclude') await cluster.backend.updateExclude([step.id], step.hostlist);
+  else if (step.kind === 'touch') await cluster.files.touch(step.path);
+  else await cluster.files.remove(step.path);
+  audit(ctx, cluster, action, command, 'ok', null);
+  return command;
+}
+
+function audit(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  action: ControlAction,
+  command: string | null,
+  result: 'ok' | 'failed' | 'refused',
+  message: string | null,
+  code: string | null = null,
+): void {
+  leaderTx(ctx, () =>
+    ctx.store.audit(
+      {
+        actor: actorOf(action),
+        action: `run.${action.kind}`,
+        targetKind: 'run',
+        targetId: String(action.runId),
+        runId: action.runId,
+        clusterId: cluster.id,
+        command,
+        result,
+        errorCode: code,
+        message,
+      },
+      ctx.now(),
+    ),
+  );
+}
+
+function finish(
+  ctx: ControlContext,
+  action: ControlAction,
+  state: 'done' | 'failed' | 'refused',
+  result: Record<string, unknown>,
+): void {
+  leaderTx(ctx, () => {
+    ctx.store.finishAction(action.id, state, result, ctx.now());
+    runChanged(ctx, action.runId);
+  });
+  ctx.events.actionFinished(action.runId, action.id, state);
+}

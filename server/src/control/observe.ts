@@ -1,0 +1,41 @@
+// Observation: one lookup per cluster per tick for every job the controller still watches; what changed is
+// written to the jobs table and bumps the run's version (browsers refresh, stale confirmations get 409).
+import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
+import { leaderTx, runChanged, type ControlContext } from './context.js';
+import type { ControlCluster, ControlJob, JobStatusPatch } from './ports.js';
+
+/** Submitted jobs not known to have ended. */
+export function watched(jobs: readonly ControlJob[]): ControlJob[] {
+  return jobs.filter((j) => j.phase === 'submitted' && j.schedulerJobId !== null && !isTerminalState(j.state));
+}
+
+export async function observeJobs(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  jobs: readonly ControlJob[],
+): Promise<void> {
+  if (!jobs.length) return;
+  const found = await cluster.backend.lookupByNames(jobs.map((j) => j.schedName));
+  const now = ctx.now();
+  leaderTx(ctx, () => {
+    const changedRuns = new Set<number>();
+    for (const job of jobs) {
+      const status = (found.get(job.schedName) ?? []).find((s) => s.jobId === job.schedulerJobId);
+      if (status && ctx.store.recordStatus(job.id, statusPatch(status, now), now)) changedRuns.add(job.runId);
+    }
+    for (const runId of changedRuns) runChanged(ctx, runId);
+  });
+}
+
+function statusPatch(s: JobStatus, now: number): JobStatusPatch {
+  const running = s.state === 'RUNNING' || s.state === 'COMPLETING' || isTerminalState(s.state);
+  return {
+    state: s.state,
+    nodeList: s.nodeList,
+    reasonText: s.reason,
+    exitCode: s.exitCode,
+    // The repository keeps the first value: the tick that first saw it running / ended.
+    startedAt: running && s.nodeList ? now : null,
+    endedAt: isTerminalState(s.state) ? now : null,
+  };
+}

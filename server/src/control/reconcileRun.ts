@@ -1,0 +1,101 @@
+// Step 5 of the tick for one run: the pure planner decides, this executes its steps (keyed submits chained
+// afterany, cancels, desired-state marks, the failure policy).
+import { planReconcile, type ReconcileStep } from '@trainboard/shared/control/chain';
+import { shellCommand } from '@trainboard/shared/slurm/quote';
+import { scancelArgv } from '@trainboard/shared/control/commands';
+import { leaderTx, type ControlContext } from './context.js';
+import { SYSTEM_ACTOR, type ControlCluster, type ControlRun } from './ports.js';
+import { submitKeyedJob } from './submitJob.js';
+
+export interface FailurePolicy {
+  /** A job failed and nothing is queued: decide (and request) what happens next. */
+  onFailure(run: ControlRun, why: string): void;
+}
+
+export function planRun(ctx: ControlContext, run: ControlRun): ReconcileStep[] {
+  const jobs = ctx.store.jobsOfRun(run.runId);
+  const policyResubmits = jobs.filter((j) => j.reason === 'policy').length;
+  return planReconcile({
+    desired: run.desired,
+    jobs,
+    chainLength: run.chainLength,
+    exclude: run.excludeNodes,
+    lastIteration: ctx.store.lastIteration(run.runId),
+    trainIters: run.trainIters,
+    autoResubmitsLeft: Math.max(0, run.maxAutoResubmits - policyResubmits),
+    pendingActions: ctx.store.pendingActions().filter((a) => a.runId === run.runId).length,
+  });
+}
+
+export async function reconcileRun(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  policy: FailurePolicy,
+): Promise<void> {
+  let previous: string | null = null;
+  for (const step of planRun(ctx, run)) {
+    if (step.kind === 'submit') {
+      const dependsOn = step.dependsOn === 'previous' ? previous : step.dependsOn;
+      if (step.dependsOn === 'previous' && previous === null) return;
+      const job = { ...step, dependsOn, reason: step.chainSeq === 1 ? 'initial' : 'chain', actionId: null } as const;
+      const r = await submitKeyedJob(ctx, cluster, run, job, SYSTEM_ACTOR);
+      if (!r.ok) {
+        // sbatch refusing (bad partition, over a limit) would refuse the next job too: hold instead of looping.
+        if (!r.uncertain) markRun(ctx, run, 'held', 'sbatch refused the job; fix the cause, then release');
+        return;
+      }
+      previous = r.schedulerJobId;
+    } else if (step.kind === 'cancel') {
+      await cancel(ctx, cluster, run, step.ids, step.why);
+    } else if (step.kind === 'markRun') {
+      markRun(ctx, run, step.desired, step.why);
+    } else {
+      policy.onFailure(ctx.store.run(run.runId) ?? run, step.why);
+    }
+  }
+}
+
+async function cancel(ctx: ControlContext, cluster: ControlCluster, run: ControlRun, ids: string[], why: string) {
+  const command = shellCommand(scancelArgv(ids));
+  await cluster.backend.cancel(ids);
+  leaderTx(ctx, () => {
+    ctx.store.audit(
+      {
+        actor: SYSTEM_ACTOR,
+        action: 'job.cancel',
+        targetKind: 'run',
+        targetId: String(run.runId),
+        runId: run.runId,
+        clusterId: cluster.id,
+        command,
+        result: 'ok',
+        message: why,
+      },
+      ctx.now(),
+    );
+  });
+}
+
+function markRun(ctx: ControlContext, run: ControlRun, desired: 'active' | 'held' | 'stopped' | 'done', why: string) {
+  leaderTx(ctx, () => {
+    const current = ctx.store.run(run.runId);
+    if (!current || current.desired === desired) return;
+    ctx.store.setDesired(run.runId, { desired }, current.version);
+    ctx.store.audit(
+      {
+        actor: SYSTEM_ACTOR,
+        action: `run.${desired}`,
+        targetKind: 'run',
+        targetId: String(run.runId),
+        runId: run.runId,
+        clusterId: run.clusterId,
+        command: null,
+        result: 'ok',
+        message: why,
+      },
+      ctx.now(),
+    );
+    ctx.events.runUpdated(run.runId, ctx.store.run(run.runId)!.version);
+  });
+}

@@ -1,0 +1,62 @@
+// The submit protocol: the job row and its idempotency key are committed before sbatch runs, the key travels in
+// the job's name and comment, and the row is marked submitted only after sbatch answered. A crash anywhere in
+// between leaves a `submitting` row that recovery resolves by asking the scheduler for the key.
+import { shellCommand } from '@trainboard/shared/slurm/quote';
+import { jobSubmitSpec, sbatchArgv } from '@trainboard/shared/control/commands';
+import { ShellError } from '../adapters/shell.js';
+import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
+import type { ActorRef, ControlCluster, ControlRun, JobReason } from './ports.js';
+
+export interface JobToSubmit {
+  chainSeq: number;
+  dependsOn: string | null;
+  exclude: string | null;
+  reason: JobReason;
+  actionId: number | null;
+}
+
+export type SubmitOutcome =
+  | { ok: true; schedulerJobId: string }
+  /** `uncertain`: the transport failed, the job may exist; recovery decides. Otherwise sbatch refused it. */
+  | { ok: false; uncertain: boolean; error: unknown };
+
+export async function submitKeyedJob(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  job: JobToSubmit,
+  actor: ActorRef,
+): Promise<SubmitOutcome> {
+  const row = leaderTx(ctx, () =>
+    ctx.store.beginSubmit({ ...job, runId: run.runId, clusterId: cluster.id, baseName: run.name, now: ctx.now() }),
+  );
+  const keyed = { baseName: run.name, key: row.idemKey, dependsOn: job.dependsOn, exclude: job.exclude };
+  const spec = jobSubmitSpec(run.script, run.submitOptions, keyed);
+  const command = shellCommand(sbatchArgv(run.submitOptions, keyed));
+  const audit = { actor, action: 'job.submit', targetKind: 'job', targetId: row.idemKey, runId: run.runId };
+  try {
+    const submitted = await cluster.backend.submit(spec);
+    leaderTx(ctx, () => {
+      ctx.store.markSubmitted(row.id, submitted.jobId, ctx.now());
+      ctx.store.audit(
+        { ...audit, clusterId: cluster.id, command, result: 'ok', message: `job ${submitted.jobId}` },
+        ctx.now(),
+      );
+      runChanged(ctx, run.runId);
+    });
+    return { ok: true, schedulerJobId: submitted.jobId };
+  } catch (error) {
+    const uncertain = error instanceof ShellError;
+    ctx.logger.warn({ err: error, runId: run.runId, key: row.idemKey, uncertain }, 'sbatch failed');
+    leaderTx(ctx, () => {
+      if (!uncertain) ctx.store.markLost(row.id, ctx.now());
+      const message = uncertain ? 'the cluster did not answer; recovery looks the key up' : 'sbatch refused the job';
+      ctx.store.audit(
+        { ...audit, clusterId: cluster.id, command, result: 'failed', errorCode: errorCode(error), message },
+        ctx.now(),
+      );
+      runChanged(ctx, run.runId);
+    });
+    return { ok: false, uncertain, error };
+  }
+}

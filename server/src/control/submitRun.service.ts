@@ -1,0 +1,200 @@
+// Submitting a run: validate the config with the existing rules (cluster defaults and profile applied), render
+// it through renderRunConfig, show the exact script and sbatch argv, create the run's folder on the cluster and
+// record the run with its desired state. It never calls sbatch: the controller does, through the key protocol.
+import { posix } from 'node:path';
+import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
+import type { RunCreate, RunCreated, SubmitPreviewDto } from '@trainboard/shared/control/api';
+import { sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
+import type { RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
+import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
+import { FAKE_TRAINER_PATH } from '../render/templates.js';
+import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
+
+export interface RenderOverrides {
+  /** fake-trainer template: the trainer the script runs (the demo's crash-once wrapper). */
+  fakeTrainerPath?: string;
+}
+
+export interface SubmitRunOptions {
+  store: ControlStore;
+  clusters: ClusterAccess;
+  kick: () => void;
+  templatesDir?: string;
+  now?: () => number;
+}
+
+export interface SubmitOpts {
+  /** Runs after the run folder exists and before rendering (the demo writes its wrapper there). */
+  prepareRunDir?(cluster: ControlCluster, runDir: string): Promise<RenderOverrides>;
+}
+
+export class SubmitRefusedError extends Error {
+  constructor(
+    readonly code: 'invalid_config' | 'run_exists' | 'cluster_unusable',
+    message: string,
+    readonly preview?: SubmitPreviewDto,
+  ) {
+    super(message);
+    this.name = 'SubmitRefusedError';
+  }
+}
+
+export interface SubmitRunService {
+  preview(input: RunCreate): Promise<SubmitPreviewDto>;
+  submit(input: RunCreate, actor: ActorRef, opts?: SubmitOpts): Promise<RunCreated>;
+}
+
+interface Prepared {
+  preview: SubmitPreviewDto;
+  outcome: Extract<RenderOutcome, { ok: true }>;
+  runName: string;
+  runDir: string;
+  submitOptions: RunSubmitOptions;
+}
+
+const DEFAULT_SECONDS_PER_ITERATION = 0.2;
+
+export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
+  const now = o.now ?? Date.now;
+
+  async function prepare(input: RunCreate, overrides: RenderOverrides = {}): Promise<Prepared | SubmitPreviewDto> {
+    const cluster = o.clusters.get(input.cluster);
+    const row = cluster.row;
+    const outcome = await renderRunConfig({
+      source: { ...configSource(input), cluster: clusterDefaults(cluster) },
+      template: (row.template ?? 'megatron-deepspeed') as TemplateName,
+      fakeTrainer: {
+        fakeTrainerPath: overrides.fakeTrainerPath ?? row.fakeTrainerPath ?? FAKE_TRAINER_PATH,
+        secondsPerIteration: input.fakeSecondsPerIteration ?? DEFAULT_SECONDS_PER_ITERATION,
+      },
+      ...(o.templatesDir ? { templatesDir: o.templatesDir } : {}),
+    });
+    const base = { cluster: input.cluster, chainLength: input.chainLength };
+    if (!outcome.ok)
+      return {
+        ...base,
+        ok: false,
+        issues: outcome.issues,
+        runName: null,
+        script: null,
+        sbatchArgv: [],
+        runDir: null,
+        files: [],
+      };
+    if (!row.jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
+    const runName = input.name ?? outcome.config.name;
+    const runDir = posix.join(row.jobsRoot, runName);
+    const submitOptions: RunSubmitOptions = { chdir: runDir };
+    const script = outcome.rendered.files[outcome.rendered.scriptName] ?? null;
+    const preview: SubmitPreviewDto = {
+      ...base,
+      ok: true,
+      issues: outcome.issues,
+      runName,
+      script,
+      sbatchArgv: chainArgv(runName, submitOptions, input.chainLength),
+      runDir,
+      files: Object.keys(outcome.rendered.files).map((f) => posix.join(runDir, f)),
+    };
+    return { preview, outcome, runName, runDir, submitOptions };
+  }
+
+  return {
+    async preview(input) {
+      const p = await prepare(input);
+      return 'preview' in p ? p.preview : p;
+    },
+    async submit(input, actor, opts = {}) {
+      const first = await prepare(input);
+      if (!('preview' in first)) throw new SubmitRefusedError('invalid_config', 'the run config has errors', first);
+      if (o.store.runIdByName(first.runName) !== undefined)
+        throw new SubmitRefusedError('run_exists', `a run named ${first.runName} exists already`);
+      const cluster = o.clusters.get(input.cluster);
+      await cluster.files.mkdirp(first.runDir);
+      const overrides = (await opts.prepareRunDir?.(cluster, first.runDir)) ?? {};
+      const p = opts.prepareRunDir ? await prepare(input, overrides) : first;
+      if (!('preview' in p)) throw new SubmitRefusedError('invalid_config', 'the run config has errors', p);
+      for (const [name, content] of Object.entries(p.outcome.rendered.files)) {
+        await cluster.files.writeFile(posix.join(p.runDir, name), content, name.endsWith('.slurm') ? 0o755 : 0o644);
+      }
+      const created = record(o.store, cluster, p, input, actor, now());
+      o.kick();
+      return created;
+    },
+  };
+}
+
+function configSource(input: RunCreate): { preset: string } | { value: unknown } {
+  const c = input.config;
+  return 'preset' in c && typeof c.preset === 'string' && Object.keys(c).length === 1
+    ? { preset: c.preset }
+    : { value: c };
+}
+
+/** The cluster row's defaults over the config's `cluster` section; `array` removed: the chain replaces arrays. */
+function clusterDefaults(cluster: ControlCluster): Record<string, unknown> {
+  const r = cluster.row;
+  return {
+    array: undefined,
+    ...(r.defaultPartition ? { partition: r.defaultPartition } : {}),
+    ...(r.defaultAccount ? { account: r.defaultAccount } : {}),
+    ...(r.defaultQos ? { qos: r.defaultQos } : {}),
+    ...(r.profile ? { profile: r.profile } : {}),
+  };
+}
+
+/** One argv per job of the first chain; keys and dependencies are placeholders until the rows exist. */
+function chainArgv(runName: string, options: RunSubmitOptions, length: number): string[][] {
+  return Array.from({ length }, (_, i) =>
+    sbatchArgv(options, {
+      baseName: runName,
+      key: KEY_PLACEHOLDER,
+      dependsOn: i === 0 ? null : '0',
+      exclude: null,
+    }).map((a) => (a === '--dependency=afterany:0' ? '--dependency=afterany:<previous job>' : a)),
+  );
+}
+
+function record(
+  store: ControlStore,
+  cluster: ControlCluster,
+  p: Prepared,
+  input: RunCreate,
+  actor: ActorRef,
+  now: number,
+): RunCreated {
+  const config: RunConfig = p.outcome.config;
+  const resolve = (path: string) => posix.resolve(p.runDir, path);
+  return store.transaction(() => {
+    const { runId, version } = store.createRun({
+      name: p.runName,
+      clusterId: cluster.id,
+      ownerId: actor.userId,
+      chainLength: input.chainLength,
+      maxAutoResubmits: 2,
+      script: p.preview.script!,
+      submitOptions: p.submitOptions,
+      runDir: p.runDir,
+      logPath: resolve(config.logging.mainLog),
+      killSwitchPath: config.killSwitchPath ? resolve(config.killSwitchPath) : null,
+      trainIters: p.outcome.plan.trainIters,
+      config: config as unknown as Record<string, unknown>,
+    });
+    store.followLog(p.runName, resolve(config.logging.mainLog), now);
+    const auditId = store.audit(
+      {
+        actor,
+        action: 'run.submit',
+        targetKind: 'run',
+        targetId: String(runId),
+        runId,
+        clusterId: cluster.id,
+        command: null,
+        result: 'requested',
+        message: `chain of ${input.chainLength} on ${cluster.name}`,
+      },
+      now,
+    );
+    return { runId, version, auditId };
+  });
+}
