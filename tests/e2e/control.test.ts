@@ -89,6 +89,10 @@ async function startControlStack(): Promise<ControlStack> {
     chainLength: 1,
   })) as { runId: number };
   const running = await waitFor(async () => (await controlOf(runId)).jobs.find((j) => j.state === 'RUNNING'), 60_000);
+  // A few iterations logged first, so the charts have points to draw.
+  const iteration = async () =>
+    ((await api('GET', `/api/runs/${runId}/overview`)) as { latest: { iteration: number } | null }).latest?.iteration;
+  await waitFor(async () => ((await iteration()) ?? 0) >= 5, 60_000);
   await act(runId, { kind: 'hold' });
   await waitFor(async () => (await controlOf(runId)).desiredState === 'held', 30_000);
   killLocalJob(jobsRoot, running.schedulerJobId!);
@@ -175,15 +179,24 @@ async function signIn(page: Page, who: { username: string; password: string }, p
 
 const jobIds = async (page: Page) => page.getByTestId('jobs').locator('tbody tr td:first-child').allTextContents();
 
-/** Confirms the open dialog once its preview is shown; returns the commands it showed. */
+/**
+ * Confirms the open dialog once its preview is shown; returns the commands it confirmed. Every observed job change
+ * bumps the run's version, so a confirmation can meet a 409: the dialog then says so and plans again, and the user
+ * (as here) reads the new commands and confirms again.
+ */
 async function confirmDialog(page: Page, kind: string): Promise<string> {
   const dialog = page.getByTestId(`dialog-${kind}`);
-  const commands = dialog.getByTestId('action-commands');
-  await commands.waitFor({ timeout: 10_000 });
-  const text = (await commands.textContent()) ?? '';
-  await dialog.getByTestId('confirm-action').click();
-  await dialog.getByTestId('action-sent').waitFor({ timeout: 10_000 });
-  return text;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const commands = dialog.getByTestId('action-commands');
+    await commands.waitFor({ timeout: 10_000 });
+    const text = (await commands.textContent()) ?? '';
+    await dialog.getByTestId('confirm-action').click();
+    const sent = dialog.getByTestId('action-sent');
+    await sent.or(dialog.getByTestId('run-changed')).first().waitFor({ timeout: 10_000 });
+    if (await sent.isVisible()) return text;
+    await dialog.getByText('Asking the server what this would do…').waitFor({ state: 'detached', timeout: 10_000 });
+  }
+  throw new Error('the run kept changing under the dialog');
 }
 
 describe('operator actions in chromium', () => {
@@ -198,6 +211,11 @@ describe('operator actions in chromium', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/do not match/);
     await signIn(page, OPERATOR, `/runs/${stack.runId}`);
     expect(await page.getByTestId('signed-in-as').textContent()).toContain('operator');
+    // The run page, opened by a link before signing in, draws its charts once signed in.
+    const drawn = page.getByTestId('chart-lmLoss').locator('canvas[data-drawn]');
+    await expect
+      .poll(async () => Number(await drawn.getAttribute('data-drawn')), { timeout: 20_000 })
+      .toBeGreaterThan(0);
   });
 
   it('resubmits the failed job: the dialog shows the exact sbatch command, then a new job appears', async () => {

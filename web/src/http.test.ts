@@ -46,4 +46,17 @@ describe('requests of the dashboard', () => {
     off();
     expect(signedOut).toBe(1);
   });
+
+  it('ignore a 401 to a request sent before the session was read again (a sign-in since)', async () => {
+    let signedOut = 0;
+    const off = onSignedOut(() => signedOut++);
+    let answer: (r: Response) => void = () => undefined;
+    vi.stubGlobal('fetch', () => new Promise<Response>((r) => (answer = r)));
+    const early = get('/api/runs/1/series').catch(() => undefined); // sent while nobody was signed in
+    setCsrfToken('after-sign-in');
+    answer(new Response(JSON.stringify({ code: 'unauthorized', message: 'sign in first' }), { status: 401 }));
+    await early;
+    off();
+    expect(signedOut).toBe(0);
+  });
 });

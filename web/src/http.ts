@@ -17,14 +17,20 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
+/** Bumped whenever the session is (re)read: a 401 to a request sent before then says nothing about the new one. */
+let sessionGeneration = 0;
 const signedOutListeners = new Set<() => void>();
 
 /** The session's CSRF token, from `GET /api/auth/me` (changes at sign-in: the session is regenerated). */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
+  sessionGeneration++;
 }
 
-/** Called when any request answers 401: the session expired or was revoked, so the app shows the sign-in page. */
+/**
+ * Called when a request answers 401: the session expired or was revoked, so the app shows the sign-in page. Not for
+ * a request sent before the session was last read (the run page's prefetch, sent before anyone signed in).
+ */
 export function onSignedOut(listener: () => void): () => void {
   signedOutListeners.add(listener);
   return () => void signedOutListeners.delete(listener);
@@ -36,6 +42,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const generation = sessionGeneration;
   const res = await fetch(path, {
     method,
     headers,
@@ -45,7 +52,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const text = await res.text();
   const parsed = parseJson(text);
   if (!res.ok) {
-    if (res.status === 401 && !path.startsWith('/api/auth/')) for (const l of signedOutListeners) l();
+    const stale = generation !== sessionGeneration || path.startsWith('/api/auth/');
+    if (res.status === 401 && !stale) for (const l of signedOutListeners) l();
     const message = typeof parsed.message === 'string' ? parsed.message : `${path}: HTTP ${res.status}`;
     throw new ApiError(message, res.status, typeof parsed.code === 'string' ? parsed.code : null, parsed);
   }

@@ -142,6 +142,12 @@ function DialogPreview({
           Not possible now: {p.refusal}
         </p>
       )}
+      {p.commands.some((c) => c.startsWith('sbatch ')) && (
+        <p className="hint">
+          A new job&apos;s name and comment carry its idempotency key, assigned when the controller submits it (shown
+          here as zeros).
+        </p>
+      )}
       <p className="hint">Planned on version {p.version} of the run.</p>
     </div>
   );
