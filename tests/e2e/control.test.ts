@@ -16,6 +16,7 @@ import { createControlPlane } from '../../server/src/control/controlPlane.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
 import { localFiles } from '../../server/src/follow/localFiles.js';
+import type { ClustersApi } from '../../server/src/routes/clusters.router.js';
 import { startServerStack } from '../../server/src/stack.js';
 import { signInOverHttp } from '../../server/src/testing/testAuth.js';
 import { launchChromium } from './browser.js';
@@ -55,6 +56,15 @@ async function startControlStack(): Promise<ControlStack> {
   repos.clusters.ensureLocal(jobsRoot);
   const registry = new ClusterRegistry({ repo: repos.clusters });
   const control = createControlPlane({ repos, db: conn.db, registry, logger, tickMs: 500 });
+  // Listing is all the submit page needs of cluster management (WP-B's service adds, tests and removes).
+  const clusters: ClustersApi = {
+    list: () => repos.clusters.list().map((c) => ({ ...c })),
+    add: () => {
+      throw new Error('not in this test');
+    },
+    remove: () => undefined,
+    test: () => Promise.resolve(null),
+  };
   const server = await startServerStack({
     dbPath,
     files: localFiles(),
@@ -62,6 +72,7 @@ async function startControlStack(): Promise<ControlStack> {
     webDir: WEB_DIST,
     port: 0,
     routes: control.routes,
+    clusters,
   });
   control.controller.start();
   const addUser = async (username: string, password: string, role: Role) =>
@@ -280,6 +291,27 @@ describe('operator actions in chromium', () => {
     await dialog.getByRole('button', { name: 'Keep as is' }).click();
   });
 
+  it('previews a submission: a broken config gets findings with field, why and fix; a preset the exact script', async () => {
+    await page.getByRole('link', { name: 'Submit' }).click();
+    await page.getByRole('radio', { name: /my own/ }).check();
+    await page.getByLabel(/^Run config/).fill('model:\n  num_layers: [1,\n');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const findings = page.getByTestId('findings');
+    await expect.poll(() => findings.textContent()).toMatch(/error\s*\(file\)[\s\S]*why:[\s\S]*fix:/);
+    expect(await page.getByRole('button', { name: 'Submit', exact: true }).isDisabled()).toBe(true);
+    await page.getByRole('radio', { name: /a preset/ }).check();
+    await page.getByLabel('Cluster', { exact: true }).selectOption('local');
+    await page.getByLabel('Preset', { exact: true }).selectOption('demo');
+    await page.getByLabel('Run name (optional)').fill('demo-2');
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByTestId('submit-preview');
+    await expect.poll(() => preview.textContent(), { timeout: 20_000 }).toMatch(/Ready to submit/);
+    expect(await preview.locator('pre.commands').textContent()).toMatch(/^\$ sbatch --parsable .*--job-name=demo-2/m);
+    expect(await preview.locator('pre.script').textContent()).toMatch(/^#!\/bin\/bash/);
+    expect(await page.getByRole('button', { name: 'Submit', exact: true }).isEnabled()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'control-submit-1280.png'), fullPage: true });
+  });
+
   it('reads well on a phone: run controls, the dialog and the audit view at 390 px', async () => {
     const { page: phone } = await openPage({ width: 390, height: 844 });
     await signIn(phone, OPERATOR, `/runs/${stack.runId}`);
@@ -291,6 +323,11 @@ describe('operator actions in chromium', () => {
     await phone.getByTestId('action-effects').waitFor({ timeout: 10_000 });
     await phone.screenshot({ path: join(SHOTS, 'control-dialog-390.png') });
     await phone.keyboard.press('Escape');
+    // The dialog is gone and the focus is back on the button that opened it.
+    await expect.poll(() => phone.getByTestId('dialog-exclude').count()).toBe(0);
+    expect(await phone.evaluate<string | null>('document.activeElement?.textContent ?? null')).toBe(
+      'Resubmit excluding nodes…',
+    );
     await phone.goto(new URL(`/audit?run=${stack.runId}`, stack.url).href);
     await phone.getByTestId('audit').waitFor();
     await phone.screenshot({ path: join(SHOTS, 'control-audit-390.png'), fullPage: true });

@@ -2,7 +2,7 @@
 // scheduler commands it will run, and a confirm button named after the action. Built on the native modal <dialog>
 // (focus kept inside, Escape closes, the page behind inert); focus starts on the safe choice for destructive actions
 // and returns to the button that opened it.
-import { useEffect, useReducer, useRef, type ReactNode } from 'react';
+import { useEffect, useReducer, useRef, type ReactNode, type RefObject } from 'react';
 import type { ActionRequest } from '@trainboard/shared/control/api';
 import { controlApi } from './controlApi.js';
 import { ACTION_WORDING, actionPost, canConfirm, dialogReducer, initialDialog } from './actionDialog.js';
@@ -26,12 +26,7 @@ export function ActionDialog({ runId, action, kind, children, invalidReason, onC
   const wording = ACTION_WORDING[kind];
   const actionKey = JSON.stringify(action);
 
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    ref.current?.showModal();
-    if (wording.destructive) safeRef.current?.focus();
-    return () => opener?.focus();
-  }, []);
+  const closeModal = useModal(ref, wording.destructive ? safeRef : null);
 
   // A new preview whenever the action's fields change or the server said the run changed.
   useEffect(() => {
@@ -53,7 +48,7 @@ export function ActionDialog({ runId, action, kind, children, invalidReason, onC
       (error: unknown) => dispatch({ type: 'send-failed', error }),
     );
   };
-  const close = () => onClose(s.phase === 'sent');
+  const close = () => (closeModal(), onClose(s.phase === 'sent'));
 
   return (
     <dialog
@@ -102,6 +97,23 @@ export function ActionDialog({ runId, action, kind, children, invalidReason, onC
       </div>
     </dialog>
   );
+}
+
+/**
+ * Opens the dialog as a modal when mounted (focus on `initialFocus` when given), and returns a close that puts the
+ * focus back on the element that had it — done before React removes the dialog, or the focus would fall to <body>.
+ */
+function useModal(ref: RefObject<HTMLDialogElement | null>, initialFocus: RefObject<HTMLButtonElement | null> | null) {
+  const opener = useRef<HTMLElement | null>(null);
+  useEffect(() => {
+    opener.current = document.activeElement as HTMLElement | null;
+    ref.current?.showModal();
+    initialFocus?.current?.focus();
+  }, []);
+  return () => {
+    ref.current?.close();
+    opener.current?.focus();
+  };
 }
 
 function DialogPreview({

@@ -18,9 +18,9 @@ export function SubmitFields({
   const set = (patch: Partial<SubmitForm>) => setForm({ ...form, ...patch });
   return (
     <div className="fields">
-      <label className="field">
-        <span>Cluster</span>
-        <select value={form.cluster} onChange={(e) => set({ cluster: e.target.value })}>
+      <div className="field">
+        <label htmlFor="submit-cluster">Cluster</label>
+        <select id="submit-cluster" value={form.cluster} onChange={(e) => set({ cluster: e.target.value })}>
           {clusters.length === 0 && <option value="">no cluster configured</option>}
           {clusters.map((c) => (
             <option key={c.name} value={c.name}>
@@ -28,7 +28,7 @@ export function SubmitFields({
             </option>
           ))}
         </select>
-      </label>
+      </div>
       <fieldset className="field">
         <legend>Config</legend>
         <label>
@@ -40,14 +40,14 @@ export function SubmitFields({
         </label>
       </fieldset>
       {form.source === 'preset' ? (
-        <label className="field">
-          <span>Preset</span>
-          <select value={form.preset} onChange={(e) => set({ preset: e.target.value })}>
+        <div className="field">
+          <label htmlFor="submit-preset">Preset</label>
+          <select id="submit-preset" value={form.preset} onChange={(e) => set({ preset: e.target.value })}>
             {presets.map((p) => (
               <option key={p}>{p}</option>
             ))}
           </select>
-        </label>
+        </div>
       ) : (
         <ConfigText form={form} set={set} />
       )}
