@@ -282,7 +282,10 @@ async function subscribes(base: string, runId: number, n: number, signal: AbortS
             socket.on('points', (batch: { points: unknown[] }) => (points += batch.points.length));
             signal.addEventListener('abort', () => done('aborted'), { once: true });
             socket.once('connect_error', (err) => done(err.message));
-            socket.emit('subscribe', { runId, afterSeq: 0 }, (ack: { ok: boolean }) => done(ack.ok ? 'ok' : 'refused'));
+            // A refusal names its code: `resync` (go to /series) is the answer for a client this far behind.
+            socket.emit('subscribe', { runId, afterSeq: 0 }, (ack: { ok: boolean; code?: string }) =>
+              done(ack.ok ? 'ok' : (ack.code ?? 'refused')),
+            );
           }),
       ),
     );

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -102,5 +102,144 @@ describe('LocalExecutor', () => {
     await executor.waitFor(jobId);
     expect(readFileSync(join(dir, hostile), 'utf8')).toBe('ok\n');
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+});
+
+const waitUntil = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('LocalExecutor chains, holds and restarts', () => {
+  it('starts an afterany job only when its dependency ended, even a failed one', async () => {
+    const order = join(dir, 'order');
+    const first = await executor.submit({ script: script(`sleep 0.3\necho first >> ${order}\nexit 4`) });
+    const second = await executor.submit({
+      script: script(`echo second >> ${order}`),
+      dependency: `afterany:${first.jobId}`,
+    });
+    const waiting = (await executor.status([second.jobId])).jobs[0];
+    expect(waiting).toMatchObject({ state: 'PENDING', reason: 'Dependency' });
+    expect(await executor.waitFor(first.jobId)).toBe('FAILED');
+    expect(await executor.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(readFileSync(order, 'utf8')).toBe('first\nsecond\n');
+  });
+
+  it('refuses dependencies it cannot honour', async () => {
+    await expect(executor.submit({ script: script('true'), dependency: 'afterok:1' })).rejects.toThrow(/afterany/);
+    await expect(executor.submit({ script: script('true'), dependency: 'afterany:99' })).rejects.toThrow(
+      /dependency problem/,
+    );
+  });
+
+  it('keeps a held job pending until released; hold refuses a running job', async () => {
+    const marker = join(dir, 'ran');
+    const held = await executor.submit({ script: script(`touch ${marker}`), hold: true });
+    const running = await executor.submit({ script: script('sleep 30') });
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await executor.status([held.jobId])).jobs[0]).toMatchObject({ state: 'PENDING', reason: 'JobHeldUser' });
+    expect(existsSync(marker)).toBe(false);
+    await expect(executor.hold([running.jobId])).rejects.toThrow(/no longer pending/);
+    await executor.release([held.jobId]);
+    expect(await executor.waitFor(held.jobId)).toBe('COMPLETED');
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('holds a pending chain member and keeps an excluded job off its node', async () => {
+    const first = await executor.submit({ script: script('sleep 0.3') });
+    const second = await executor.submit({ script: script('true'), dependency: `afterany:${first.jobId}` });
+    await executor.hold([second.jobId]);
+    await executor.updateExclude([second.jobId], 'laptop');
+    await executor.waitFor(first.jobId);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await executor.status([second.jobId])).jobs[0]?.state).toBe('PENDING');
+    await executor.release([second.jobId]);
+    expect((await executor.status([second.jobId])).jobs[0]).toMatchObject({
+      state: 'PENDING',
+      reason: 'ReqNodeNotAvail',
+    });
+    await executor.updateExclude([second.jobId], 'elsewhere1');
+    expect(await executor.waitFor(second.jobId)).toBe('COMPLETED');
+    await expect(executor.updateExclude([second.jobId], 'c1;touch x')).rejects.toThrow(/node list/);
+  });
+
+  it('finds jobs by name and passes the comment through', async () => {
+    const a = await executor.submit({ script: script('true'), name: 'run.tb.x.1', comment: 'tb.x.1' });
+    await executor.submit({ script: script('true'), name: 'other' });
+    await executor.waitFor(a.jobId);
+    const found = await executor.lookupByNames(['run.tb.x.1', 'run.tb.x.2']);
+    expect(found.get('run.tb.x.1')?.map((j) => [j.id, j.state])).toEqual([[a.jobId, 'COMPLETED']]);
+    expect(found.get('run.tb.x.2')).toEqual([]);
+    await expect(executor.lookupByNames(['a,b'])).rejects.toThrow(/job name/);
+  });
+
+  it('a new executor on the same folder adopts running, finished and pending jobs', async () => {
+    const old = new LocalExecutor({ workDir: dir, nodeName: 'laptop', keepJobsOnClose: true, pollMs: 50 });
+    const release = join(dir, 'go');
+    const out = join(dir, 'chain');
+    const first = await old.submit({
+      script: script(`while [ ! -e ${release} ]; do sleep 0.05; done\necho first >> ${out}\nexit 5`),
+      name: 'chain.tb.x.1',
+    });
+    const second = await old.submit({
+      script: script(`echo second >> ${out}`),
+      name: 'chain.tb.x.2',
+      dependency: `afterany:${first.jobId}`,
+    });
+    const doomed = await old.submit({ script: script('sleep 60'), name: 'doomed' });
+    await new Promise((r) => setTimeout(r, 100));
+    await old.close(); // the server stops; its jobs run on
+
+    // The server was killed -9 while `doomed` ran, and its job died with the machine's cleanup (no exit file).
+    const doomedPgid = JSON.parse(readFileSync(join(dir, 'jobs', `${doomed.jobId}.json`), 'utf8')).pgid as number;
+    process.kill(-doomedPgid, 'SIGKILL');
+    await waitUntil('the doomed group to end', () => !isAlive(doomedPgid));
+
+    executor = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 50 });
+    const found = await executor.lookupByNames(['chain.tb.x.1', 'chain.tb.x.2', 'doomed']);
+    expect(found.get('chain.tb.x.1')?.[0]?.state).toBe('RUNNING');
+    expect(found.get('chain.tb.x.2')?.[0]).toMatchObject({ state: 'PENDING', reason: 'Dependency' });
+    expect(found.get('doomed')?.[0]).toMatchObject({ state: 'FAILED', exitCode: null });
+    writeFileSync(release, '');
+    expect(await executor.waitFor(first.jobId)).toBe('FAILED');
+    expect((await executor.status([first.jobId])).jobs[0]?.exitCode).toBe(5);
+    expect(await executor.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(readFileSync(out, 'utf8')).toBe('first\nsecond\n');
+    const next = await executor.submit({ script: script('true') });
+    expect(Number(next.jobId)).toBeGreaterThan(Number(doomed.jobId));
+  });
+
+  it('cancels a job adopted from an earlier executor', async () => {
+    const old = new LocalExecutor({ workDir: dir, nodeName: 'laptop', keepJobsOnClose: true });
+    const { jobId } = await old.submit({ script: script('sleep 60') });
+    await new Promise((r) => setTimeout(r, 100));
+    await old.close();
+    executor = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 50, killWaitMs: 500 });
+    expect((await executor.status([jobId])).jobs[0]?.state).toBe('RUNNING');
+    await executor.cancel([jobId]);
+    expect(await executor.waitFor(jobId)).toBe('CANCELLED');
+  });
+});
+
+describe('two executors on one folder', () => {
+  it('start a pending job once: the claim decides, the other one watches it', async () => {
+    const other = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 20, keepJobsOnClose: true });
+    const runs = join(dir, 'runs');
+    const gate = join(dir, 'gate');
+    const first = await other.submit({ script: script(`while [ ! -e ${gate} ]; do sleep 0.02; done`) });
+    const second = await other.submit({
+      script: script(`echo ran >> ${runs}`),
+      dependency: `afterany:${first.jobId}`,
+    });
+    executor = new LocalExecutor({ workDir: dir, nodeName: 'laptop', pollMs: 20 });
+    writeFileSync(gate, '');
+    // Both see the dependency end (one by its child's exit, one by polling) and both try to start the job.
+    expect(await other.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(await executor.waitFor(second.jobId)).toBe('COMPLETED');
+    expect(readFileSync(runs, 'utf8')).toBe('ran\n');
+    await other.close();
   });
 });

@@ -42,11 +42,15 @@ export interface LocalExecutorOptions {
 interface LocalJob {
   rec: LocalJobRecord;
   child: ChildProcess | null;
+  /** Started by another executor on the same folder (it won the claim): watched through the files only. */
+  foreign: boolean;
   done: Promise<void>;
   ended: () => void;
 }
 
 const AFTER_ANY = /^afterany(?::\d+)+$/;
+/** How long a claimed job may take to record its process group before it counts as never started. */
+const CLAIM_START_MS = 10_000;
 const TERMINAL: ReadonlySet<LocalJobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 // Skips srun's own options (including those that take a separate value) and runs the step in place.
@@ -64,7 +68,7 @@ exec "$@"
 function newJob(rec: LocalJobRecord): LocalJob {
   let ended = () => {};
   const done = new Promise<void>((r) => (ended = r));
-  return { rec, child: null, done, ended };
+  return { rec, child: null, foreign: false, done, ended };
 }
 
 class LocalJobError extends Error {
@@ -173,7 +177,14 @@ export class LocalExecutor implements ClusterBackend {
   private schedule(): void {
     if (this.closed) return;
     for (const job of this.jobs.values()) {
-      if (job.rec.state === 'PENDING' && job.rec.pgid === null && this.waitReason(job.rec) === null) this.start(job);
+      if (job.rec.state !== 'PENDING' || job.rec.pgid !== null || job.foreign || this.waitReason(job.rec) !== null)
+        continue;
+      // Two executors on one folder (two servers) must never both start a job: the claim file decides.
+      if (this.files.claim(job.rec.id)) this.start(job);
+      else {
+        job.foreign = true;
+        this.watchAdopted();
+      }
     }
   }
 
@@ -231,6 +242,18 @@ export class LocalExecutor implements ClusterBackend {
 
   /** A job started by an earlier executor: ended when its exit file exists or its process group is gone. */
   private checkAdopted(job: LocalJob): void {
+    if (job.rec.pgid === null) {
+      // Claimed by another executor: its record gets the process group once the job started.
+      const rec = this.files.load(job.rec.id);
+      if (rec && TERMINAL.has(rec.state)) {
+        job.rec = rec; // it already ended there
+        job.ended();
+        return this.schedule();
+      }
+      if (rec?.pgid != null) job.rec = { ...rec, cancelled: rec.cancelled || job.rec.cancelled };
+      else if (this.files.claimAgeMs(job.rec.id) < CLAIM_START_MS) return;
+      else return this.finish(job, null, null); // claimed, never started: that executor died in between
+    }
     const code = this.files.exitStatus(job.rec.id);
     if (code !== null) return this.finish(job, code, null);
     if (job.rec.pgid !== null && groupAlive(job.rec.pgid)) {
@@ -243,7 +266,9 @@ export class LocalExecutor implements ClusterBackend {
 
   private watchAdopted(): void {
     const adopted = () =>
-      [...this.jobs.values()].filter((j) => j.child === null && j.rec.pgid !== null && !TERMINAL.has(j.rec.state));
+      [...this.jobs.values()].filter(
+        (j) => j.child === null && (j.rec.pgid !== null || j.foreign) && !TERMINAL.has(j.rec.state),
+      );
     if (this.poller || adopted().length === 0) return;
     this.poller = setInterval(() => {
       const left = adopted();

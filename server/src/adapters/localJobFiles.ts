@@ -2,7 +2,16 @@
 // `<workDir>/jobs/<id>.json` (the job's record, rewritten atomically on every change), `<id>.sh` (the script) and
 // `<id>.exit`, written by the wrapper when the script ends. A job whose process group is gone without an exit file
 // was killed with the server (or cancelled).
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 
@@ -67,6 +76,35 @@ export class LocalJobFiles {
       .filter((f) => /^\d+\.json$/.test(f))
       .map((f) => JSON.parse(readFileSync(join(this.dir, f), 'utf8')) as LocalJobRecord)
       .sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** One record as it is on disk now (another executor may have changed it). */
+  load(id: string): LocalJobRecord | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, `${id}.json`), 'utf8')) as LocalJobRecord;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Atomically claims the start of a job (O_EXCL): false when another executor claimed it first. */
+  claim(id: string): boolean {
+    try {
+      closeSync(openSync(join(this.dir, `${id}.claim`), 'wx'));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    }
+  }
+
+  /** How long ago a job was claimed (Infinity when it was not). */
+  claimAgeMs(id: string): number {
+    try {
+      return Date.now() - statSync(join(this.dir, `${id}.claim`)).mtimeMs;
+    } catch {
+      return Infinity;
+    }
   }
 
   /** The script's exit status when the wrapper recorded one. */

@@ -23,14 +23,14 @@ async function ok(shell: Shell, argv: string[], stdin?: string): Promise<void> {
 }
 
 export const sshFiles = {
-  mkdirp: (shell: Shell, path: string) => ok(shell, ['mkdir', '-p', '--', checked(path)]),
+  mkdirp: async (shell: Shell, path: string) => ok(shell, ['mkdir', '-p', '--', checked(path)]),
   async writeFile(shell: Shell, path: string, content: string, mode?: number): Promise<void> {
     const file = checked(path);
     await ok(shell, ['dd', `of=${file}`, 'status=none'], content);
     if (mode !== undefined) await ok(shell, ['chmod', (mode & 0o7777).toString(8), '--', file]);
   },
-  touch: (shell: Shell, path: string) => ok(shell, ['touch', '--', checked(path)]),
-  remove: (shell: Shell, path: string) => ok(shell, ['rm', '-f', '--', checked(path)]),
+  touch: async (shell: Shell, path: string) => ok(shell, ['touch', '--', checked(path)]),
+  remove: async (shell: Shell, path: string) => ok(shell, ['rm', '-f', '--', checked(path)]),
 };
 
 export function remoteFiles(shell: Shell): RemoteFiles {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { DEFAULT_SFTP_POOL, SftpPool, type SftpLease, type SftpPoolOptions, type SftpPoolStats } from './sftpPool.js';
-import { knownHostKeys, revokedHostKeys, verifyHostKey, type KnownHostKey } from './knownHosts.js';
+import { knownHostKeys, revokedHostKeys, sha256Fingerprint, verifyHostKey, type KnownHostKey } from './knownHosts.js';
 import { ShellError, type ExecOptions, type Shell, type ShellResult } from './shell.js';
 
 export interface SshShellOptions {
@@ -46,6 +46,8 @@ export class SshShell implements Shell {
   readonly target: string;
   /** How many connections were opened so far (1 while one connection serves every command). */
   connectionsOpened = 0;
+  /** SHA256 fingerprint of the host key the server presented, once it was checked and trusted. */
+  hostKeyFingerprint: string | null = null;
   private link: Link | null = null;
   private connecting: Promise<Link> | null = null;
 
@@ -99,7 +101,7 @@ export class SshShell implements Shell {
     } catch (e) {
       throw new ShellError(
         'config',
-        `cannot read known_hosts file ${o.knownHostsPath}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+        `cannot read the known_hosts file configured for ${this.target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
       );
     }
     return { knownHosts: knownHostKeys(text, o.host, o.port ?? 22), revoked: revokedHostKeys(text) };
@@ -114,7 +116,7 @@ export class SshShell implements Shell {
       } catch (e) {
         throw new ShellError(
           'config',
-          `cannot read private key ${o.privateKeyPath}: ${(e as NodeJS.ErrnoException).code ?? e}`,
+          `cannot read the private key file configured for ${this.target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
         );
       }
       if (o.passphrase) auth.passphrase = o.passphrase;
@@ -180,7 +182,7 @@ export class SshShell implements Shell {
       };
       client.on('end', ended);
       client.on('close', ended);
-      client.connect({
+      const config: ConnectConfig = {
         host: o.host,
         port: o.port ?? 22,
         username: o.username,
@@ -191,9 +193,17 @@ export class SshShell implements Shell {
         hostVerifier: (key: Buffer) => {
           const verdict = verifyHostKey(key, trust, this.target);
           if (!verdict.ok) hostKeyProblem = verdict.reason;
+          else this.hostKeyFingerprint = sha256Fingerprint(key);
           return verdict.ok;
         },
-      });
+      };
+      try {
+        client.connect(config);
+      } catch (e) {
+        // ssh2 throws at once for a key it cannot parse (malformed, or encrypted without a passphrase).
+        const why = (e as Error).message.replace(/^Cannot parse privateKey: /, '');
+        fail(new ShellError('config', `cannot use the private key configured for ${this.target}: ${why}`));
+      }
     });
   }
 

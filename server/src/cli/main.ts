@@ -24,6 +24,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'render the sbatch script and DeepSpeed config of a run config or preset',
     load: () => import('./commands/render.js'),
   },
+  cluster: {
+    summary: 'add, list, test or remove the clusters Trainboard uses',
+    load: () => import('./commands/cluster.js'),
+  },
   follow: {
     summary: 'register a log file on the cluster for the server to follow live',
     load: () => import('./commands/follow.js'),

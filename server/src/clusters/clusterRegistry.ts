@@ -1,6 +1,6 @@
 // One ClusterHandle per cluster row, made on first use and kept: every caller of a cluster shares its one SSH
 // connection (SshShell reconnects by itself after a drop). A changed or removed row is invalidated by the service.
-import { LocalExecutor } from '../adapters/localExecutor.js';
+import { LocalExecutor, type LocalExecutorOptions } from '../adapters/localExecutor.js';
 import { LocalShell } from '../adapters/localShell.js';
 import { SlurmBackend } from '../adapters/slurmBackend.js';
 import { SshShell, type SshShellOptions } from '../adapters/sshShell.js';
@@ -19,6 +19,8 @@ export interface ClusterRegistryOptions {
   repo: Pick<ClustersRepoLike, 'byName' | 'byId'>;
   /** Work folder of the local executor when its row has no jobs root. */
   localWorkDir?: string;
+  /** Options of the local executor (node name, environment, kill wait); its folder is the row's jobs root. */
+  local?: Omit<LocalExecutorOptions, 'workDir'>;
   /** Overrides for every SSH connection (timeouts), never credentials. */
   ssh?: Pick<SshShellOptions, 'connectTimeoutMs' | 'commandTimeoutMs' | 'keepaliveIntervalMs'>;
 }
@@ -44,7 +46,7 @@ export function openHandle(row: ClusterRow, options: Omit<ClusterRegistryOptions
   if (row.kind === 'local') {
     const workDir = row.jobsRoot ?? options.localWorkDir;
     if (!workDir) throw new Error('the local cluster has no jobs root');
-    const backend = new LocalExecutor({ workDir, keepJobsOnClose: true });
+    const backend = new LocalExecutor({ ...options.local, workDir, keepJobsOnClose: true });
     const shell: Shell = new LocalShell();
     return { row, backend, shell, files: remoteFiles(shell), close: () => backend.close() };
   }

@@ -5,43 +5,10 @@ import type { NodeStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import type { Shell, ShellErrorKind } from '../adapters/shell.js';
 import type { RemoteFiles } from '../adapters/sshFiles.js';
+import type { ClusterRow, ClustersRepo } from '../db/clusters.repo.js';
 
-/** One `clusters` row as the repository returns it (epoch ms times). */
-export interface ClusterRow {
-  id: number;
-  name: string;
-  kind: 'slurm' | 'local';
-  host: string | null;
-  port: number | null;
-  sshUser: string | null;
-  auth: 'key' | 'agent' | null;
-  privateKeyPath: string | null;
-  agentSocket: string | null;
-  knownHostsPath: string | null;
-  hostFingerprint: string | null;
-  defaultPartition: string | null;
-  defaultAccount: string | null;
-  defaultQos: string | null;
-  profile: string | null;
-  template: string | null;
-  jobsRoot: string | null;
-  fakeTrainerPath: string | null;
-  createdAt: number;
-  updatedAt: number | null;
-  disabledAt: number | null;
-}
-
-export type NewCluster = Omit<ClusterRow, 'id' | 'createdAt' | 'updatedAt' | 'disabledAt'>;
-
-/** The part of PLAN §3.1's ClustersRepo this layer uses. */
-export interface ClustersRepoLike {
-  list(): ClusterRow[];
-  byName(name: string): ClusterRow | undefined;
-  byId(id: number): ClusterRow | undefined;
-  insert(c: NewCluster): ClusterRow;
-  remove(name: string): void;
-  ensureLocal(jobsRoot: string): ClusterRow;
-}
+export type { ClusterRow, NewCluster } from '../db/clusters.repo.js';
+export type ClustersRepoLike = ClustersRepo;
 
 /** A cluster ready to use: its backend and shell share one connection, opened on first use. */
 export interface ClusterHandle {
@@ -56,7 +23,7 @@ export interface ClusterHandle {
 export interface ClusterDto {
   name: string;
   kind: 'slurm' | 'local';
-  template: string | null;
+  template: ClusterRow['template'];
   defaultPartition: string | null;
   defaultAccount: string | null;
   defaultQos: string | null;

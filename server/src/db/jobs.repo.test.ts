@@ -112,4 +112,15 @@ describe('JobsRepo submit protocol', () => {
     expect(repos.jobs.byId(dup.id)).toMatchObject({ phase: 'duplicate_cancelled', state: 'CANCELLED' });
     expect(repos.jobs.submitting().map((j) => j.id)).toEqual([pending.id]);
   });
+
+  it('beginSubmit inside an outer transaction (the controller checks its lease there) rolls back with it', () => {
+    const { repos, runId, clusterId } = setup();
+    expect(() =>
+      repos.transaction(() => {
+        repos.jobs.beginSubmit(submitOf(runId, clusterId));
+        throw new Error('lease lost');
+      }),
+    ).toThrow('lease lost');
+    expect(repos.jobs.controlOfRun(runId)).toEqual([]);
+  });
 });

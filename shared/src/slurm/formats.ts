@@ -12,3 +12,6 @@ export const HISTORY_FIELD_COUNT = 9;
 /** sinfo -N -o: node | state | cpus | memory MB | gres | reason. */
 export const SINFO_FORMAT = '%N|%T|%c|%m|%G|%E';
 export const SINFO_FIELD_COUNT = 6;
+
+/** sinfo -o (one line per partition): partition (`*` marks the default) | nodes allocated/idle/other/total. */
+export const SINFO_PARTITION_FORMAT = '%P|%F';

@@ -37,3 +37,29 @@ export function parseSinfoNodes(stdout: string): { nodes: NodeStatus[]; rejected
   }
   return { nodes: [...seen.values()], rejected };
 }
+
+export interface PartitionInfo {
+  name: string;
+  isDefault: boolean;
+  /** Total nodes (allocated + idle + other). */
+  nodes: number;
+}
+
+/** Parses `sinfo -h -o SINFO_PARTITION_FORMAT`; lines of another shape are returned in `rejected`. */
+export function parseSinfoPartitions(stdout: string): { partitions: PartitionInfo[]; rejected: string[] } {
+  const byName = new Map<string, PartitionInfo>();
+  const rejected: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    const m = /^([^|*\s]+)(\*?)\|\d+\/\d+\/\d+\/(\d+)$/.exec(line.trim());
+    if (!m) {
+      rejected.push(line);
+      continue;
+    }
+    const [, name = '', star = '', total = '0'] = m;
+    const known = byName.get(name);
+    if (known) known.nodes += Number(total);
+    else byName.set(name, { name, isDefault: star === '*', nodes: Number(total) });
+  }
+  return { partitions: [...byName.values()], rejected };
+}

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** `--comment=`: Trainboard writes its idempotency key there (`tb.<install>.<id>`), for humans and `squeue -o %k`. */
-export const COMMENT = /^[A-Za-z0-9._:=-]{1,100}$/;
+export const COMMENT = /^[A-Za-z0-9][A-Za-z0-9._:=-]{0,99}$/;
 const HOST = /[A-Za-z0-9][A-Za-z0-9._-]*(?:\[\d+(?:-\d+)?(?:,\d+(?:-\d+)?)*\])?/.source;
 export const HOSTLIST = new RegExp(`^${HOST}(?:,${HOST})*$`);
 export const ARRAY_SPEC = /^\d+(?:-\d+(?::\d+)?)?(?:,\d+(?:-\d+(?::\d+)?)?)*(?:%\d+)?$/;

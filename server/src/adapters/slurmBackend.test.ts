@@ -1,0 +1,83 @@
+// SlurmBackend's control operations on recorded Slurm 22.05 output (tests/fixtures/slurm), through a scripted
+// Shell that answers by command and records every argv.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SlurmBackend } from './slurmBackend.js';
+import type { ExecOptions, Shell, ShellResult } from './shell.js';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../tests/fixtures/slurm/22.05/${name}`, import.meta.url), 'utf8');
+
+type Answer = Partial<ShellResult> | ((argv: readonly string[]) => Partial<ShellResult>);
+
+class ScriptedShell implements Shell {
+  readonly target = 'scripted';
+  readonly calls: string[][] = [];
+  constructor(private readonly answers: [RegExp, Answer][]) {}
+  exec(argv: readonly string[], _options?: ExecOptions): Promise<ShellResult> {
+    this.calls.push([...argv]);
+    const line = argv.join(' ');
+    const found = this.answers.find(([re]) => re.test(line));
+    if (!found) return Promise.reject(new Error(`unexpected command: ${line}`));
+    const a = typeof found[1] === 'function' ? found[1](argv) : found[1];
+    return Promise.resolve({ stdout: '', stderr: '', code: 0, signal: null, ...a });
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+describe('SlurmBackend.lookupByNames', () => {
+  it('reads squeue --name, and asks history only for the names squeue no longer knows', async () => {
+    const shell = new ScriptedShell([
+      [/^squeue .*--name=/, { stdout: fixture('squeue-mixed.txt') }],
+      [/^sacct --allocations/, { code: 1, stderr: fixture('sacct-disabled.stderr.txt') }],
+      [/^sacct --completion/, { stdout: fixture('sacct-jobcomp.txt') }],
+    ]);
+    const slurm = new SlurmBackend(shell);
+    const found = await slurm.lookupByNames(['cancelme', 'fail', 'never'], '2026-11-27T00:00:00');
+    expect(found.get('cancelme')?.map((j) => [j.id, j.state])).toEqual([['3', 'CANCELLED']]);
+    expect(found.get('fail')).toMatchObject([{ id: '2', state: 'FAILED', exitCode: 3, nodes: ['c1'] }]);
+    expect(found.get('never')).toEqual([]);
+    expect(shell.calls[0]).toEqual([
+      'squeue',
+      '--noheader',
+      '--states=all',
+      '--name=cancelme,fail,never',
+      '--format=%i|%A|%F|%K|%T|%r|%N|%P|%V|%S|%e|%M|%l|%D|%j',
+    ]);
+    const historyCall = shell.calls.find((c) => c[1] === '--completion' && !c.some((a) => a.startsWith('--jobs=')));
+    expect(historyCall).toContain('--starttime=2026-11-27T00:00:00');
+  });
+
+  it('makes no history call when squeue knows every name', async () => {
+    const shell = new ScriptedShell([
+      [/^squeue .*--name=/, { stdout: fixture('squeue-mixed.txt') }],
+      [/^sacct/, { code: 1, stderr: fixture('sacct-disabled.stderr.txt') }],
+      [/^scontrol/, { stdout: '' }],
+    ]);
+    await new SlurmBackend(shell).lookupByNames(['ok']);
+    expect(shell.calls.filter((c) => c[0] === 'sacct' && !c.some((a) => a.startsWith('--jobs=')))).toEqual([]);
+  });
+});
+
+describe('SlurmBackend hold/release/updateExclude', () => {
+  it('sends exactly the scontrol argv, nothing for an empty list, and fails on a refusal', async () => {
+    const shell = new ScriptedShell([
+      [/^scontrol release 99$/, { code: 1, stderr: 'Invalid job id specified' }],
+      [/^scontrol /, {}],
+    ]);
+    const slurm = new SlurmBackend(shell);
+    await slurm.hold(['12', '13']);
+    await slurm.release(['12']);
+    await slurm.updateExclude(['12', '13'], 'c[1-2]');
+    await slurm.hold([]);
+    expect(shell.calls).toEqual([
+      ['scontrol', 'hold', '12,13'],
+      ['scontrol', 'release', '12'],
+      ['scontrol', 'update', 'JobId=12', 'ExcNodeList=c[1-2]'],
+      ['scontrol', 'update', 'JobId=13', 'ExcNodeList=c[1-2]'],
+    ]);
+    await expect(slurm.release(['99'])).rejects.toThrow(/Invalid job id/);
+  });
+});
