@@ -5,6 +5,7 @@
 // work does not delay the probe) while the case runs, against the targets (health < 200 ms, RSS < 400 MB).
 // Bounded: fixed request counts, every case aborted after CASE_LIMIT_MS, files under /tmp removed at the end.
 // Only run when named (scripts/bench.ts): it writes ~250 MB and takes a minute or two.
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ export async function run(): Promise<void> {
       ['10 socket subscribes afterSeq 0', (base, signal) => subscribes(base, bigRun, 10, signal)],
       ['8 concurrent exports (4 json, 4 csv)', (base, signal) => exports(base, bigRun, 8, signal)],
       ['1,700 log-window requests', (base, signal) => windows(base, bigRun, 1_700, signal)],
+      ['3,000 slow connections (slowloris)', (base, signal) => slowConnections(base, 3_000, signal)],
     ];
     const only = process.env.BENCH_ABUSE_CASES; // e.g. "exports": run only the cases whose name contains it
     for (const [name, work] of cases) {
@@ -132,7 +134,15 @@ async function startServer(dbPath: string): Promise<{ proc: ChildProcess; url: s
 }
 
 async function serve(dbPath: string): Promise<void> {
-  const stack = await startServerStack({ dbPath, files: localFiles(), logger: pino({ level: 'warn' }), port: 0 });
+  // Read-only anonymous access and no API rate limit: this bench measures the per-route bounds (slots, budgets,
+  // replay limits) under load from one address, which the limiter and the sign-in would otherwise hide.
+  const stack = await startServerStack({
+    dbPath,
+    files: localFiles(),
+    logger: pino({ level: 'warn' }),
+    port: 0,
+    edge: { anonymousRead: true, apiLimitPerMinute: 1_000_000 },
+  });
   console.log(`url ${stack.url}`);
   process.once('SIGTERM', () => void stack.stop().then(() => process.exit(0)));
 }
@@ -267,6 +277,32 @@ async function windows(base: string, runId: number, n: number, signal: AbortSign
     50,
   );
   return statusText(statuses);
+}
+
+/**
+ * Slowloris: connections that send half a request and then nothing. The server holds at most maxConnections (512)
+ * of them, and drops each after headersTimeout (10 s); the note says how many were still held after 2 s.
+ */
+async function slowConnections(base: string, n: number, signal: AbortSignal): Promise<string> {
+  const { hostname, port } = new URL(base);
+  const sockets: TcpSocket[] = [];
+  let open = 0;
+  try {
+    for (let i = 0; i < n && !signal.aborted; i++) {
+      const socket = tcpConnect(Number(port), hostname);
+      socket.on('error', () => undefined);
+      socket.once('connect', () => {
+        open++;
+        socket.write(`GET /api/health HTTP/1.1\r\nHost: ${hostname}:${port}\r\nX-Slow: `);
+      });
+      socket.once('close', () => (open = Math.max(0, open - 1)));
+      sockets.push(socket);
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    return `${open} of ${n} still held after 2 s`;
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
 }
 
 async function subscribes(base: string, runId: number, n: number, signal: AbortSignal): Promise<string> {

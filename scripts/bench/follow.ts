@@ -13,6 +13,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
 import { importLogFile } from '../../server/src/ingest/importFile.js';
@@ -91,7 +92,7 @@ async function latencyAndBurst(
   latencyLog: string,
   burstLog: string,
 ): Promise<void> {
-  const client = new RecordingClient(`http://127.0.0.1:${port}`, runId);
+  const client = new RecordingClient(`http://127.0.0.1:${port}`, runId, createTestAuth(conn).token('viewer'));
   try {
     await until('the client to subscribe', () => client.subscribes > 0 && client.socket.connected, 10_000);
     await sleep(1_000); // the follower has opened the (empty) file
@@ -175,7 +176,7 @@ async function dropRecovery(conn: OpenDatabase, dir: string, port: number, sshd:
   const path = join(dir, 'drops.txt');
   writeFileSync(path, '');
   const source = registerFollowedFile(conn.db, 'bench-drops', path);
-  const client = new RecordingClient(`http://127.0.0.1:${port}`, source.runId);
+  const client = new RecordingClient(`http://127.0.0.1:${port}`, source.runId, createTestAuth(conn).token('viewer'));
   const storedAfter = conn.sqlite.prepare(
     'SELECT 1 FROM iterations WHERE log_source_id = ? AND byte_offset >= ? LIMIT 1',
   );

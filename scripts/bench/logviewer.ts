@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { pino } from 'pino';
 import type { LogSearchResult, LogWindow } from '@trainboard/shared/api';
+import { createTestAuth, signInUrl } from '../../server/src/testing/testAuth.js';
 import { startLocalStack } from '../../server/src/localStack.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
@@ -54,14 +55,14 @@ export async function run(): Promise<void> {
       port: 0,
     });
     try {
-      const getJson = jsonGetter(`${stack.url}api/runs/${runId}`);
+      const getJson = jsonGetter(`${stack.url}api/runs/${runId}`, createTestAuth(stack.authContext).headers('viewer'));
       await logWindows(getJson, middle);
       await wholeFileSearch(getJson, log, size);
       mkdirSync(SHOTS, { recursive: true });
       const { context, close } = await launchChromium({ width: 1400, height: 1000 });
       try {
         const page = await context.newPage();
-        await page.goto(`${stack.url}runs/${runId}`);
+        await page.goto(signInUrl(stack.url, stack.authContext, 'viewer', `/runs/${runId}`));
         await page.getByTestId('tab-log').waitFor();
         await logTabOpening(page);
         await searchAsAUser(page);
@@ -99,9 +100,9 @@ async function importFollowedLog(
 type JsonGetter = <T>(path: string) => Promise<T>;
 
 /** GETs `api + path` as JSON; a non-2xx answer throws with its body. */
-function jsonGetter(api: string): JsonGetter {
+function jsonGetter(api: string, headers: Record<string, string>): JsonGetter {
   return async <T>(path: string): Promise<T> => {
-    const res = await fetch(api + path);
+    const res = await fetch(api + path, { headers });
     if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };

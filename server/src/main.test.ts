@@ -57,7 +57,11 @@ describe('server/src/main.ts', () => {
     const health = await fetch(`${base}/api/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ ok: true });
-    expect(await (await fetch(`${base}/runs/1`)).text()).toContain('trainboard test dashboard');
+    const page = await fetch(`${base}/runs/1`);
+    expect(await page.text()).toContain('trainboard test dashboard');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // Anonymous access is off by default: the app is public, its data is not.
+    expect((await fetch(`${base}/api/run-summaries`)).status).toBe(401);
     expect(existsSync(join(dir, 'trainboard.db'))).toBe(true);
 
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>

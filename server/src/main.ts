@@ -18,6 +18,21 @@ import { slurmGpuProbe } from './nodes/gpuProbe.js';
 import { startServerStack, type ServerStackOptions } from './stack.js';
 
 const ms = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const list = () =>
+  z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+const flag = () =>
+  z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1');
 const configSchema = z.object({
   TRAINBOARD_DB: z.string().min(1).default('.trainboard/trainboard.db'), // as the CLI
   TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
@@ -50,6 +65,16 @@ const configSchema = z.object({
   TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
   /** How often the nodes view asks Slurm (sinfo, squeue, one nvidia-smi step per watched running job), whatever the viewers. */
   TRAINBOARD_NODES_POLL_MS: ms(15_000),
+  /** Extra Host header values to serve (a proxy's public name), comma-separated; loopback names always work. */
+  TRAINBOARD_ALLOWED_HOSTS: list(),
+  /** Extra origins (https://dash.example.org) allowed on unsafe requests and socket.io, comma-separated. */
+  TRAINBOARD_ALLOWED_ORIGINS: list(),
+  /** Behind a TLS-terminating reverse proxy: trust X-Forwarded-*, Secure cookies, HSTS. */
+  TRAINBOARD_TRUST_PROXY: flag(),
+  /** Read-only access without signing in (off by default). */
+  TRAINBOARD_ANONYMOUS_READ: flag(),
+  TRAINBOARD_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(100_000).default(512),
+  TRAINBOARD_API_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(600),
 });
 
 type Config = z.infer<typeof configSchema>;
@@ -93,6 +118,14 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
     ...(built ? { webDir } : {}),
     pollMs: config.TRAINBOARD_FOLLOW_POLL_MS,
     identityCheckMs: config.TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS,
+    edge: {
+      allowedHosts: config.TRAINBOARD_ALLOWED_HOSTS,
+      allowedOrigins: config.TRAINBOARD_ALLOWED_ORIGINS,
+      trustProxy: config.TRAINBOARD_TRUST_PROXY,
+      anonymousRead: config.TRAINBOARD_ANONYMOUS_READ,
+      apiLimitPerMinute: config.TRAINBOARD_API_RATE_PER_MINUTE,
+    },
+    maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
     scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
     ...(shell
       ? {
@@ -109,7 +142,28 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
 }
 
 const config = readConfig(process.env);
-const logger = pino({ level: config.TRAINBOARD_LOG_LEVEL, base: { pid: process.pid } });
+const logger = pino({
+  level: config.TRAINBOARD_LOG_LEVEL,
+  base: { pid: process.pid },
+  // Never in the log, whoever logs an object holding them.
+  redact: {
+    paths: [
+      'password',
+      '*.password',
+      'token',
+      '*.token',
+      'authorization',
+      '*.authorization',
+      'cookie',
+      '*.cookie',
+      '*.headers.cookie',
+      '*.headers.authorization',
+      'privateKeyPath',
+      '*.privateKeyPath',
+    ],
+    censor: '[redacted]',
+  },
+});
 const shell = sshShell(config);
 let stack: Awaited<ReturnType<typeof startServerStack>>;
 try {

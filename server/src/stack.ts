@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
-import { createRepositories } from './db/repositories.js';
+import { createRepositories, type Repositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
@@ -20,7 +20,11 @@ import type { RouteDef } from './http/routeTable.js';
 import type { EdgeOptions } from './http/security.js';
 import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
+import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import type { ClusterRegistry } from './clusters/clusterRegistry.js';
+import { ClustersService } from './clusters/clusters.service.js';
+import { createServerControl, type ServerControl } from './control/controlPlane.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -58,6 +62,8 @@ export interface ServerStackOptions {
   clusters?: ClustersApi;
   /** Extra routes declared with route() (run control). */
   routes?: readonly RouteDef[];
+  /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
+  control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
 }
 
 export interface ServerStack {
@@ -71,15 +77,54 @@ export interface ServerStack {
   authContext: AuthContext;
   /** Null without `files`. */
   manager: FollowManager | null;
+  /** Null with `control: false`. */
+  control: ServerControl | null;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
 
-/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
-export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
-  const conn = openDatabase(o.dbPath);
-  const repos = createRepositories(conn.sqlite);
-  const nodes = o.scheduler
+function cappedServer(app: Express, maxConnections?: number): Server {
+  const { idleTimeoutMs, maxConnections: defaultMax, ...httpCaps } = CONNECTION_CAPS;
+  const http = createServer(httpCaps, app);
+  http.maxConnections = maxConnections ?? defaultMax;
+  http.setTimeout(idleTimeoutMs);
+  return http;
+}
+
+/**
+ * /api/clusters over WP-B's ClustersService. The controller's registry must forget a changed cluster's connection;
+ * ServerControl does not expose it yet, so a changed cluster is picked up by the controller at the next restart.
+ */
+function clustersService(repos: Repositories, control: ServerControl | null): ClustersApi {
+  const registry = (control as { registry?: Pick<ClusterRegistry, 'invalidate'> } | null)?.registry;
+  return new ClustersService({ repos, registry: registry ?? { invalidate: async () => undefined } });
+}
+
+function startFollowers(
+  o: ServerStackOptions,
+  conn: OpenDatabase,
+  publisher: ReturnType<typeof createPublisher>,
+  onStatus: ReturnType<typeof roomEmitters>['status'],
+): FollowManager | null {
+  if (!o.files) return null;
+  const timing: Partial<FollowTiming> = {
+    pollMs: o.pollMs ?? 100,
+    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
+  };
+  return startFollowManager({
+    conn,
+    logger: o.logger,
+    files: o.files,
+    scanMs: o.scanMs ?? 500,
+    timing,
+    beforeStart: (runId) => publisher.ensure(runId),
+    onCommitted: (runId) => publisher.publish(runId),
+    onStatus,
+  });
+}
+
+function nodesService(o: ServerStackOptions, repos: Repositories) {
+  return o.scheduler
     ? createNodesService({
         repos,
         backend: o.scheduler.backend,
@@ -88,27 +133,34 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
         ...(o.scheduler.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
       })
     : null;
+}
+
+/** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
+export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
+  const conn = openDatabase(o.dbPath);
+  const repos = createRepositories(conn.sqlite);
+  const nodes = nodesService(o, repos);
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
-  // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-  const { idleTimeoutMs, maxConnections, ...httpCaps } = CONNECTION_CAPS;
+  // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
+  const control =
+    o.control === false ? null : createServerControl({ repos, db: conn.db, logger: o.logger, ...o.control });
   const app = createApp({
     conn,
     repos,
     logger: o.logger,
     authContext,
-    ...(o.clusters ? { clusters: o.clusters } : {}),
-    ...(o.routes ? { routes: o.routes } : {}),
+    clusters: o.clusters ?? clustersService(repos, control),
+    routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
+    // The log viewer reads the logs the way the followers do (SFTP on a cluster).
     ...(o.files ? { files: o.files } : {}),
     ...(o.webDir ? { webDir: o.webDir } : {}),
     ...(nodes ? { nodes } : {}),
   });
-  const http = createServer(httpCaps, app);
+  const http = cappedServer(app, o.maxConnections);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
   const publisher = createPublisher(conn.sqlite, (runId, batch) => emitPoints(runId, batch));
-  http.maxConnections = o.maxConnections ?? maxConnections;
-  http.setTimeout(idleTimeoutMs);
   const io = attachRealtime(http, {
     publisher,
     logger: o.logger,
@@ -116,6 +168,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     auth: socketAuthOf(authContext),
   });
   onAccessChanged = (userId) => disconnectUser(io, userId);
+  control?.setEmitter((event, payload) => void io.to(runRoom(payload.runId)).emit(event, payload as never));
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
@@ -130,25 +183,10 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const timing: Partial<FollowTiming> = {
-    pollMs: o.pollMs ?? 100,
-    ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
-  };
-  const manager = o.files
-    ? startFollowManager({
-        conn,
-        logger: o.logger,
-        files: o.files,
-        scanMs: o.scanMs ?? 500,
-        timing,
-        beforeStart: (runId) => publisher.ensure(runId),
-        onCommitted: (runId) => publisher.publish(runId),
-        onStatus: emitters.status,
-      })
-    : null;
+  const manager = startFollowers(o, conn, publisher, emitters.status);
   nodes?.start();
-  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000);
-  purge.unref();
+  control?.controller.start();
+  const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
   let stopped = false;
   return {
@@ -159,10 +197,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     app,
     authContext,
     manager,
+    control,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      await control?.stop();
       await manager?.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInUrl } from '../../server/src/testing/testAuth.js';
 import { launchChromium } from './browser.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
@@ -21,6 +22,9 @@ beforeAll(async () => {
   ({ context, close: closeBrowser } = await launchChromium());
   page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
+  // Anonymous access is off: sign the browser in once (a one-time link, as the demo prints); the session cookie
+  // then serves every page of this context, REST and socket.io alike.
+  await page.goto(signInUrl(demo.stack.url, demo.stack.authContext, 'viewer'));
 });
 afterAll(async () => {
   await closeBrowser?.();

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { startDemo, type Demo } from '../../server/src/demo/startDemo.js';
 import { REPO, backend, devCluster, sleep } from './cluster.js';
@@ -93,7 +94,8 @@ describe('the demo on the loopback Slurm cluster', () => {
       jobRows.all(demo.runId)[1]?.state === 'RUNNING' ? true : undefined,
     );
     // The log viewer reads the cluster's log over SFTP, as the follower does.
-    const window = (await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`)).json()) as {
+    const headers = createTestAuth(demo.stack.authContext).headers('viewer');
+    const window = (await (await fetch(`${demo.url}api/runs/${demo.runId}/log?iteration=51`, { headers })).json()) as {
       lines: string[];
     };
     expect(window.lines.some((l) => /iteration\s+51\//.test(l))).toBe(true);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { writeSyntheticLog } from '../../scripts/bench/syntheticLog.js';
 import { devCluster, sleep } from './cluster.js';
 import {
@@ -73,7 +74,7 @@ describe('following a log over SSH while connections and the server are killed',
     const port = await freePort();
     const server = new ServerProcess({ db: dbPath, port, sshPort: sshd.port, knownHostsPath: sshd.knownHostsPath, c });
     await server.start();
-    const client = new RecordingClient(`http://127.0.0.1:${port}`, source.runId);
+    const client = new RecordingClient(`http://127.0.0.1:${port}`, source.runId, createTestAuth(conn).token('viewer'));
     let sessionKills = 0;
     let serverKills = 0;
     let progress = 'writing';
@@ -253,13 +254,14 @@ describe('following files that change shape', () => {
     writeFileSync(path, bytes);
     await until('the file to be read', () => cursorOf(conn, source.id) === bytes.length, 15_000);
     const url = `http://127.0.0.1:${port}/api/runs/${source.runId}/log?length=4096`;
-    const tail = (await (await fetch(url)).json()) as { lines: string[]; end: number };
+    const headers = createTestAuth(conn).headers('viewer');
+    const tail = (await (await fetch(url, { headers })).json()) as { lines: string[]; end: number };
     expect(tail.end).toBe(bytes.length);
     expect(tail.lines.slice(-3)).toEqual(bytes.toString('utf8').trimEnd().split('\n').slice(-3));
     // The server reads the log where the follower does (over SSH), not from its own disk: no sshd, no log.
     await sshd.stop();
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { code: string }).code).toBe('not_readable');
     } finally {

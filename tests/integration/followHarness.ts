@@ -188,8 +188,15 @@ export class RecordingClient {
   constructor(
     url: string,
     readonly runId: number,
+    /** An API token (createTestAuth(conn).token('viewer')): the handshake is authenticated like REST. */
+    token: string,
   ) {
-    this.socket = connect(url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 });
+    this.socket = connect(url, {
+      transports: ['websocket'],
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
+      auth: { token },
+    });
     this.socket.on('connect', () => this.subscribe());
     this.socket.on('points', (batch) => {
       const now = Date.now();

@@ -11,6 +11,7 @@ import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { InvalidSubmitSpecError } from '@trainboard/shared/slurm/submit';
 import { isTerminalState } from '@trainboard/shared/slurm/types';
 import { createApp } from '../../server/src/app.js';
+import { createTestAuth, type TestAuth } from '../../server/src/testing/testAuth.js';
 import { openDatabase, type OpenDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
 import { registerFollowedFile } from '../../server/src/follow/followedSources.js';
@@ -44,8 +45,9 @@ function addRun(name: string, schedulerJobId: string, log: string): number {
   return source.runId;
 }
 
+let auth: TestAuth;
 const nodesOf = async (runId: number): Promise<RunNodes> => {
-  const res = await fetch(`${base}/api/runs/${runId}/nodes`);
+  const res = await fetch(`${base}/api/runs/${runId}/nodes`, { headers: auth.headers('viewer') });
   expect(res.status).toBe(200);
   return (await res.json()) as RunNodes;
 };
@@ -81,7 +83,8 @@ beforeAll(async () => {
     gpuProbe: slurmGpuProbe(shell),
     logger,
   });
-  server = createApp({ conn, logger, nodes: service }).listen(0, '127.0.0.1');
+  auth = createTestAuth(conn);
+  server = createApp({ conn, logger, nodes: service, authContext: auth.ctx }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 120_000);

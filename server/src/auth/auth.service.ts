@@ -21,68 +21,13 @@ export interface AuthServiceDeps {
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
-export function createAuthService(deps: AuthServiceDeps) {
+type Audit = (e: Omit<Parameters<AuthStore['audit']['append']>[0], 'atMs'>) => number;
+
+/** API tokens: create (secret returned once), list, revoke. */
+function tokenFunctions(deps: AuthServiceDeps, audit: Audit) {
   const { store } = deps;
   const now = deps.now ?? Date.now;
-  const audit = (e: Omit<Parameters<AuthStore['audit']['append']>[0], 'atMs'>) =>
-    store.audit.append({ atMs: now(), ...e });
-
-  const userActor = (user: UserRow, requestId: string): Actor => ({
-    kind: 'user',
-    userId: user.id,
-    name: user.username,
-    role: user.role,
-    requestId,
-  });
-
   return {
-    /** The user when name and password match an enabled account; null otherwise (audited, same answer for all). */
-    async login(username: string, password: string, ctx: RequestContext): Promise<UserRow | null> {
-      const user = store.users.byName(username);
-      const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH));
-      if (user && ok && user.disabledAt === null) {
-        audit({
-          actorKind: 'user',
-          actorName: user.username,
-          userId: user.id,
-          requestId: ctx.requestId,
-          action: 'auth.login',
-          result: 'ok',
-        });
-        return user;
-      }
-      audit({
-        actorKind: 'system',
-        // The name only when it exists: a typo'd password pasted into the name field stays out of the audit.
-        actorName: user ? user.username : 'unknown',
-        userId: user?.id ?? null,
-        requestId: ctx.requestId,
-        action: 'auth.login_failed',
-        result: 'refused',
-        message: ctx.ip ? `from ${ctx.ip}` : null,
-      });
-      return null;
-    },
-
-    actorForSession(userId: number, requestId: string): Actor | null {
-      const user = store.users.byId(userId);
-      return user && user.disabledAt === null ? userActor(user, requestId) : null;
-    },
-
-    actorForToken(secret: string, requestId: string): Actor | null {
-      const found = store.apiTokens.byHash(hashSecret(secret), now());
-      if (!found || found.user.disabledAt !== null) return null;
-      store.apiTokens.touchUsed(found.token.id, now());
-      return {
-        kind: 'token',
-        userId: found.user.id,
-        name: found.user.username,
-        role: minRole(found.token.role, found.user.role),
-        tokenId: found.token.id,
-        requestId,
-      };
-    },
-
     /** A new token for `owner`; the secret is returned once and stored only as a hash. */
     createToken(
       owner: Pick<PublicUser, 'id' | 'username' | 'role'>,
@@ -124,7 +69,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       return all && actor.role === 'admin' ? store.apiTokens.list() : store.apiTokens.list(actor.userId);
     },
 
-    revokeToken(id: number, actor: AuditActor & { role: Role; userId: number | null }): void {
+    revokeToken(id: number, actor: AuditActor): void {
       const token = store.apiTokens.list().find((t) => t.id === id && t.revokedAt === null);
       if (!token || (token.userId !== actor.userId && actor.role !== 'admin'))
         throw new HttpError(404, 'not_found', 'no such token');
@@ -140,6 +85,76 @@ export function createAuthService(deps: AuthServiceDeps) {
       });
       deps.onAccessChanged?.(token.userId);
     },
+  };
+}
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { store } = deps;
+  const now = deps.now ?? Date.now;
+  const audit: Audit = (e) => store.audit.append({ atMs: now(), ...e });
+
+  const userActor = (user: UserRow, requestId: string): Actor => ({
+    kind: 'user',
+    userId: user.id,
+    name: user.username,
+    role: user.role,
+    requestId,
+  });
+
+  return {
+    /** The user when name and password match an enabled account; null otherwise (audited, same answer for all). */
+    async login(username: string, password: string, ctx: RequestContext): Promise<UserRow | null> {
+      const user = store.users.byName(username);
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await DUMMY_HASH));
+      if (user && ok && user.disabledAt === null) {
+        audit({
+          actorKind: 'user',
+          actorName: user.username,
+          userId: user.id,
+          requestId: ctx.requestId,
+          action: 'auth.login',
+          result: 'ok',
+        });
+        return user;
+      }
+      audit({
+        actorKind: 'system',
+        // The name only when it exists: a typo'd password pasted into the name field stays out of the audit.
+        actorName: user ? user.username : 'unknown',
+        userId: user?.id ?? null,
+        requestId: ctx.requestId,
+        action: 'auth.login_failed',
+        result: 'refused',
+        message: ctx.ip ? `from ${ctx.ip}` : null,
+      });
+      return null;
+    },
+
+    /** Signed out: the user's live sockets are dropped too (they reconnect with whatever credential is left). */
+    signedOut(userId: number): void {
+      deps.onAccessChanged?.(userId);
+    },
+
+    actorForSession(userId: number, requestId: string): Actor | null {
+      const user = store.users.byId(userId);
+      return user && user.disabledAt === null ? userActor(user, requestId) : null;
+    },
+
+    actorForToken(secret: string, requestId: string): Actor | null {
+      const found = store.apiTokens.byHash(hashSecret(secret), now());
+      if (!found || found.user.disabledAt !== null) return null;
+      store.apiTokens.touchUsed(found.token.id, now());
+      return {
+        kind: 'token',
+        userId: found.user.id,
+        name: found.user.username,
+        role: minRole(found.token.role, found.user.role),
+        tokenId: found.token.id,
+        requestId,
+      };
+    },
+
+    ...tokenFunctions(deps, audit),
 
     /** A one-time sign-in URL secret (demo): single use, expires after ttlMs. */
     createLoginLink(userId: number, ttlMs: number): string {

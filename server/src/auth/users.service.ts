@@ -20,6 +20,12 @@ export const userDto = (u: PublicUser): UserDto => ({
   disabled: u.disabledAt !== null,
 });
 
+/** 409 when `user` is the only enabled admin: an install never locks itself out. */
+function refuseIfLastAdmin(store: AuthStore, user: PublicUser): void {
+  if (user.role === 'admin' && user.disabledAt === null && store.users.countActiveAdmins() <= 1)
+    throw new HttpError(409, 'last_admin', 'the last admin cannot be demoted, disabled or removed');
+}
+
 export type UsersService = ReturnType<typeof createUsersService>;
 
 export function createUsersService(deps: {
@@ -46,13 +52,7 @@ export function createUsersService(deps: {
     return user;
   };
 
-  const isLastAdmin = (user: PublicUser) =>
-    user.role === 'admin' && user.disabledAt === null && store.users.countActiveAdmins() <= 1;
-
-  const refuseLastAdmin = (user: PublicUser) => {
-    if (isLastAdmin(user))
-      throw new HttpError(409, 'last_admin', 'the last admin cannot be demoted, disabled or removed');
-  };
+  const refuseLastAdmin = (user: PublicUser) => refuseIfLastAdmin(store, user);
 
   return {
     list: (): UserDto[] => store.users.list().map(userDto),

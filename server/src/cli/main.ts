@@ -32,6 +32,15 @@ const commands: Record<string, CommandEntry> = {
     summary: 'register a log file on the cluster for the server to follow live',
     load: () => import('./commands/follow.js'),
   },
+  user: {
+    summary: 'add, list and change users and roles (the first admin too)',
+    load: () => import('./commands/user.js'),
+  },
+  token: { summary: 'create, list and revoke API tokens', load: () => import('./commands/token.js') },
+  login: {
+    summary: 'sign in to a server and store an API token for the CLI',
+    load: () => import('./commands/login.js'),
+  },
 };
 
 function usage(): string {

@@ -1,7 +1,7 @@
 // Composition of the control plane for a server process: the store over the repositories, cluster access over
 // the registry, the submit and action services, the controller (started by the stack) and the HTTP routes.
 import type { Logger } from 'pino';
-import type { ClusterRegistry } from '../clusters/clusterRegistry.js';
+import { ClusterRegistry } from '../clusters/clusterRegistry.js';
 import type { Db } from '../db/client.js';
 import type { Repositories } from '../db/repositories.js';
 import type { RouteDef } from '../http/routeTable.js';
@@ -65,4 +65,69 @@ export function createControlPlane(o: ControlPlaneOptions): ControlPlane {
   });
   const routes = runControlRoutes({ store, clusters, submit, actions });
   return { store, clusters, submit, actions, controller, routes };
+}
+
+export type ControlEmitter = (
+  event: 'run.updated' | 'action.finished',
+  payload: { runId: number; version?: number; actionId?: number; state?: string },
+) => void;
+
+export interface ServerControl extends ControlPlane {
+  /** Where `run.updated` / `action.finished` go (socket.io rooms), once the socket server exists. */
+  setEmitter(emit: ControlEmitter): void;
+  /** Stops the loop (releasing the lease) and closes every cluster connection. */
+  stop(): Promise<void>;
+}
+
+/** The control plane of a server process: clusters from the database through one registry. */
+export function createServerControl(o: {
+  repos: Repositories;
+  db: Db;
+  logger: Logger;
+  tickMs?: number;
+  graceMs?: number;
+  leaseTtlMs?: number;
+  localWorkDir?: string;
+}): ServerControl {
+  let emit: ControlEmitter = () => undefined;
+  o = { ...controlTimingFromEnv(process.env), ...o };
+  const registry = new ClusterRegistry({
+    repo: o.repos.clusters,
+    ...(o.localWorkDir ? { localWorkDir: o.localWorkDir } : {}),
+  });
+  const plane = createControlPlane({
+    ...o,
+    registry,
+    events: {
+      runUpdated: (runId, version) => emit('run.updated', { runId, version }),
+      actionFinished: (runId, actionId, state) => emit('action.finished', { runId, actionId, state }),
+    },
+  });
+  return {
+    ...plane,
+    setEmitter: (e) => void (emit = e),
+    async stop() {
+      await plane.controller.stop();
+      await registry.closeAll();
+    },
+  };
+}
+
+/**
+ * Loop timing from TRAINBOARD_CONTROL_TICK_MS, TRAINBOARD_SUBMIT_GRACE_MS and TRAINBOARD_LEASE_TTL_MS (tests shorten
+ * them); unset or invalid values keep the defaults (3 s, 90 s, 15 s).
+ */
+export function controlTimingFromEnv(env: NodeJS.ProcessEnv): {
+  tickMs?: number;
+  graceMs?: number;
+  leaseTtlMs?: number;
+} {
+  const ms = (v: string | undefined) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 100 && n <= 3_600_000 ? n : undefined;
+  };
+  const tickMs = ms(env.TRAINBOARD_CONTROL_TICK_MS);
+  const graceMs = ms(env.TRAINBOARD_SUBMIT_GRACE_MS);
+  const leaseTtlMs = ms(env.TRAINBOARD_LEASE_TTL_MS);
+  return { ...(tickMs ? { tickMs } : {}), ...(graceMs ? { graceMs } : {}), ...(leaseTtlMs ? { leaseTtlMs } : {}) };
 }

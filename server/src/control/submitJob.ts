@@ -30,12 +30,17 @@ export async function submitKeyedJob(
   const row = leaderTx(ctx, () =>
     ctx.store.beginSubmit({ ...job, runId: run.runId, clusterId: cluster.id, baseName: run.name, now: ctx.now() }),
   );
+  ctx.logger.info({ runId: run.runId, key: row.idemKey, holder: ctx.lease.holder }, 'submitting');
   const keyed = { baseName: run.name, key: row.idemKey, dependsOn: job.dependsOn, exclude: job.exclude };
   const spec = jobSubmitSpec(run.script, run.submitOptions, keyed);
   const command = shellCommand(sbatchArgv(run.submitOptions, keyed));
   const audit = { actor, action: 'job.submit', targetKind: 'job', targetId: row.idemKey, runId: run.runId };
   try {
     const submitted = await cluster.backend.submit(spec);
+    ctx.logger.info(
+      { runId: run.runId, key: row.idemKey, jobId: submitted.jobId, holder: ctx.lease.holder },
+      'submitted',
+    );
     leaderTx(ctx, () => {
       ctx.store.markSubmitted(row.id, submitted.jobId, ctx.now());
       ctx.store.audit(

@@ -68,11 +68,12 @@ export const { generateToken: csrfToken, isRequestValid: csrfValid } = csrfSync(
 });
 
 export function requireRole(minRole: MinRole, anonymousRead = false): RequestHandler {
+  // anonymousRead: this route serves anonymous clients when the server allows read-only anonymous access.
   return (req, _res, next) => {
     if (minRole === 'anonymous') return next();
     const actor = req.actor;
     if (!actor) {
-      if (anonymousRead && minRole === 'viewer' && req.method === 'GET') return next();
+      if (anonymousRead && req.method === 'GET') return next();
       return next(new HttpError(401, 'unauthorized', 'sign in first'));
     }
     next(
@@ -92,7 +93,7 @@ export function routeGuards(edge: Pick<EdgeOptions, 'loginLimit' | 'anonymousRea
   const login = loginLimiters(edge);
   return (def: RouteDef) => [
     ...(def.opts.rateLimit === 'login' ? login : []),
-    requireRole(def.minRole, edge.anonymousRead),
+    requireRole(def.minRole, edge.anonymousRead && def.opts.anonymousRead === true),
     ...(def.method !== 'get' && def.opts.csrf !== false ? [requireCsrf] : []),
   ];
 }

@@ -111,6 +111,13 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/log/search': 'viewer',
       'GET /api/runs/:id/nodes': 'viewer',
       'POST /api/runs/:id/probe': 'operator',
+      // Run control (WP-C's runControl.router.ts).
+      'GET /api/runs/:id/control': 'viewer',
+      'GET /api/runs/:id/actions/:actionId': 'viewer',
+      'POST /api/runs/preview': 'operator',
+      'POST /api/runs': 'operator',
+      'POST /api/runs/:id/actions/preview': 'operator',
+      'POST /api/runs/:id/actions': 'operator',
     });
   });
 

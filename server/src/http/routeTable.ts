@@ -14,6 +14,8 @@ export interface RouteOptions {
   csrf?: boolean;
   /** Extra limiter in front of the handler: 'login' = per IP and per user name. */
   rateLimit?: 'login';
+  /** Served to anonymous clients too when TRAINBOARD_ANONYMOUS_READ is on (run data for the dashboard). */
+  anonymousRead?: boolean;
   /** For the docs and the matrix test's output. */
   summary?: string;
 }
@@ -65,7 +67,7 @@ export function viewerRoutes(minRole: MinRole = 'viewer') {
   return {
     routes,
     get(path: string, handler: RequestHandler): void {
-      routes.push(route('get', path, minRole, handler));
+      routes.push(route('get', path, minRole, handler, { anonymousRead: minRole === 'viewer' }));
     },
   };
 }

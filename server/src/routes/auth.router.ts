@@ -102,6 +102,7 @@ export function authRouter(auth: AuthService): RouteDef[] {
       await new Promise<void>((resolve, reject) =>
         req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
       );
+      if (req.actor) auth.signedOut(req.actor.userId);
       res.clearCookie('tb.sid');
       res.status(204).end();
     }),

@@ -4,6 +4,7 @@
 // the follower reads them with: this machine's files for the local executor, SFTP for a cluster's logs.
 // Training logs print secrets (tokens, passwords): every window is masked (maskSecrets); an admin may reveal one
 // window unmasked with POST /log/reveal, which is audited.
+import { basename } from 'node:path';
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { LogWindow } from '@trainboard/shared/api';
@@ -132,13 +133,19 @@ export function logLinesRouter(
         res.json(reveal(req, runId, await readWindow(repos, files, runId, q)));
       });
     };
-  const masked = (window: LogWindow): LogWindow => ({ ...window, lines: window.lines.map((l) => maskSecrets(l).text) });
+  // Masked text, and only the file's name: where a run's log lives (user, project folders) is for admins.
+  const masked = (req: Request, window: LogWindow): LogWindow => ({
+    ...window,
+    path: req.actor?.role === 'admin' ? window.path : basename(window.path),
+    lines: window.lines.map((l) => maskSecrets(l).text),
+  });
   return [
     route(
       'get',
       '/api/runs/:id/log',
       'viewer',
-      serve((_req, _runId, window) => masked(window)),
+      serve((req, _runId, window) => masked(req, window)),
+      { anonymousRead: true },
     ),
     route(
       'post',

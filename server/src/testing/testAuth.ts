@@ -87,3 +87,15 @@ export async function signInOverHttp(baseUrl: string, username: string, password
     headers: { cookie, 'x-csrf-token': csrfToken, origin, 'content-type': 'application/json' },
   };
 }
+
+/**
+ * A one-time sign-in URL for a user of `role` (test-<role>), as the demo prints: a browser that opens it gets the
+ * session cookie and lands on `next`. For e2e stacks: `await page.goto(signInUrl(stack.url, stack.authContext))`.
+ */
+export function signInUrl(baseUrl: string, ctx: AuthContext, role: Role = 'operator', next = '/'): string {
+  const auth = createTestAuth(ctx);
+  const secret = ctx.auth.createLoginLink(auth.user(role).id, 10 * 60_000);
+  const url = new URL('/api/auth/once', baseUrl);
+  url.search = new URLSearchParams({ t: secret, next }).toString();
+  return url.toString();
+}

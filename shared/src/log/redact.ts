@@ -39,7 +39,7 @@ const SHAPES: SecretShape[] = [
     // NAME=value, --name=value, name: value, "name": "value" (covers WANDB_API_KEY, AWS_SECRET_ACCESS_KEY, HF_TOKEN).
     name: 'key-value',
     pattern: new RegExp(`((?<![A-Za-z0-9])${SECRET_KEY}(?![A-Za-z0-9])["']?\\s*[=:]\\s*["']?)([^\\s"'&,;]+)`, 'gi'),
-    replace: (m: string, prefix: string, value: string) => (value.startsWith(MASK) ? m : `${prefix}${MASK}`),
+    replace: (m: string, prefix: string, value: string) => (value.includes(MASK) ? m : `${prefix}${MASK}`),
   },
 ];
 
