@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@trainboard/shared/auth/roles';
 import { hashPassword } from '../../server/src/auth/passwords.js';
 import { ClusterRegistry } from '../../server/src/clusters/clusterRegistry.js';
+import { ClustersService } from '../../server/src/clusters/clusters.service.js';
 import { createControlPlane } from '../../server/src/control/controlPlane.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
 import { localFiles } from '../../server/src/follow/localFiles.js';
-import type { ClustersApi } from '../../server/src/routes/clusters.router.js';
 import { startServerStack } from '../../server/src/stack.js';
 import { signInOverHttp } from '../../server/src/testing/testAuth.js';
 import { launchChromium } from './browser.js';
@@ -56,15 +56,7 @@ async function startControlStack(): Promise<ControlStack> {
   repos.clusters.ensureLocal(jobsRoot);
   const registry = new ClusterRegistry({ repo: repos.clusters });
   const control = createControlPlane({ repos, db: conn.db, registry, logger, tickMs: 500 });
-  // Listing is all the submit page needs of cluster management (WP-B's service adds, tests and removes).
-  const clusters: ClustersApi = {
-    list: () => repos.clusters.list().map((c) => ({ ...c })),
-    add: () => {
-      throw new Error('not in this test');
-    },
-    remove: () => undefined,
-    test: () => Promise.resolve(null),
-  };
+  const clusters = new ClustersService({ repos, registry });
   const server = await startServerStack({
     dbPath,
     files: localFiles(),
@@ -73,6 +65,9 @@ async function startControlStack(): Promise<ControlStack> {
     port: 0,
     routes: control.routes,
     clusters,
+    // WP-C's stack starts a control plane of its own unless told not to; this test composes its own above (it needs
+    // the repositories before the server starts). Spread so the option type-checks before and after that change.
+    ...({ control: false } as object),
   });
   control.controller.start();
   const addUser = async (username: string, password: string, role: Role) =>
