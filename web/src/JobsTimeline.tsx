@@ -2,6 +2,7 @@
 // job's state, times, duration, nodes and why it ended: a night of crashes and resubmissions reads at a glance.
 import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { layoutJobTimeline } from '@trainboard/shared/dashboard/jobs';
+import type { ReactNode } from 'react';
 import type { Job } from './api.js';
 
 const when = (ms: number | null) =>
@@ -19,7 +20,16 @@ const span = ([a, b]: [number, number]) => ({
   width: `max(2px, ${((b - a) * 100).toFixed(3)}%)`,
 });
 
-export function JobsTimeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
+export function JobsTimeline({
+  jobs,
+  nowMs,
+  rowActions,
+}: {
+  jobs: Job[];
+  nowMs: number;
+  /** An operator's buttons for a job's row; absent for viewers (no column at all). */
+  rowActions?: (job: Job) => ReactNode;
+}) {
   if (jobs.length === 0)
     return (
       <p className="hint" data-testid="jobs">
@@ -52,34 +62,38 @@ export function JobsTimeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
           </div>
         </div>
       )}
-      <table data-testid="jobs">
-        <thead>
-          <tr>
-            <th>job</th>
-            <th>state</th>
-            <th>submitted</th>
-            <th>started</th>
-            <th>duration</th>
-            <th>nodes</th>
-            <th>exit</th>
-            <th>why it ended</th>
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((j) => (
-            <tr key={j.jobId}>
-              <td>{j.jobId}</td>
-              <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
-              <td>{when(j.submittedAt)}</td>
-              <td>{when(j.startedAt)}</td>
-              <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
-              <td>{j.nodeList ?? '—'}</td>
-              <td>{j.exitCode ?? ''}</td>
-              <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+      <div className="table-scroll">
+        <table data-testid="jobs">
+          <thead>
+            <tr>
+              <th>job</th>
+              <th>state</th>
+              <th>submitted</th>
+              <th>started</th>
+              <th>duration</th>
+              <th>nodes</th>
+              <th>exit</th>
+              <th>why it ended</th>
+              {rowActions && <th>actions</th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <tr key={j.jobId}>
+                <td>{j.jobId}</td>
+                <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
+                <td>{when(j.submittedAt)}</td>
+                <td>{when(j.startedAt)}</td>
+                <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
+                <td>{j.nodeList ?? '—'}</td>
+                <td>{j.exitCode ?? ''}</td>
+                <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+                {rowActions && <td className="row-actions">{rowActions(j)}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

@@ -2,7 +2,12 @@
 import { useState } from 'react';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
 import { api } from './api.js';
+import { useCanOperate } from './auth/SessionContext.js';
+import { ActionDialogHost } from './control/ActionDialogHost.js';
+import { RunControls } from './control/RunControls.js';
+import { useRunControl } from './control/useRunControl.js';
 import { LiveCharts } from './chart/LiveCharts.js';
+import { JobRowButtons } from './control/JobRowButtons.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { navigate } from './navigation.js';
@@ -30,6 +35,9 @@ export function RunPage({
   );
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
+  const canOperate = useCanOperate();
+  const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
+  const operable = canOperate && control !== null && control.desiredState !== null;
 
   return (
     <div className="run-page">
@@ -39,6 +47,10 @@ export function RunPage({
         </a>
       </nav>
       {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error ?? 'loading…'}</p>}
+      {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
+      {dialog && control && (
+        <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
+      )}
       <ViewControls view={view} setView={setView} />
       <LiveCharts
         runId={runId}
@@ -65,7 +77,11 @@ export function RunPage({
       ) : tab === 'nodes' ? (
         <NodesGrid runId={runId} />
       ) : (
-        <JobsTimeline jobs={jobs} nowMs={Date.now()} />
+        <JobsTimeline
+          jobs={jobs}
+          nowMs={Date.now()}
+          rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
+        />
       )}
     </div>
   );

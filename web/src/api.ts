@@ -1,5 +1,6 @@
 // Typed reads of the server's REST API. Bodies are trusted to the server's own shapes (same repository), but every
-// failure becomes an Error with the server's JSON message.
+// failure becomes an ApiError with the server's JSON message (http.ts).
+import { get } from './http.js';
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
 import type {
   Annotation,
@@ -24,13 +25,6 @@ export interface LogSearchQuery {
   /** A rank number, or 'all'. */
   rank: string;
   before: number | null;
-}
-
-async function get<T>(path: string): Promise<T> {
-  const res = await fetch(path);
-  const body = (await res.json()) as T & { message?: string };
-  if (!res.ok) throw new Error(body.message ?? `${path}: HTTP ${res.status}`);
-  return body;
 }
 
 export const api = {

@@ -1,4 +1,5 @@
 // Renders the app: loaded by main.tsx as its own chunk, after the run page's series request has been sent.
+import './zodConfig.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';

@@ -1,12 +1,15 @@
-// Client-side routes (/, /runs/:id) on the History API, and the view state kept in the query string.
+// Client-side routes (/, /runs/:id, /submit, /audit) on the History API, and the view state kept in the query string.
 import { useCallback, useEffect, useState } from 'react';
 import { decodeView, encodeView, type ViewState } from '@trainboard/shared/dashboard/viewState';
 
-export type Route = { page: 'runs' } | { page: 'run'; runId: number };
+export type Route = { page: 'runs' } | { page: 'run'; runId: number } | { page: 'submit' } | { page: 'audit' };
 
 export function parseRoute(pathname: string): Route {
   const m = /^\/runs\/(\d{1,9})\/?$/.exec(pathname);
-  return m ? { page: 'run', runId: Number(m[1]) } : { page: 'runs' };
+  if (m) return { page: 'run', runId: Number(m[1]) };
+  if (/^\/submit\/?$/.test(pathname)) return { page: 'submit' };
+  if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
+  return { page: 'runs' };
 }
 
 export function navigate(to: string): void {

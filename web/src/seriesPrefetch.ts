@@ -1,8 +1,10 @@
 // A run page's first /series request, started by the entry module while the app's code (React DOM, recharts) is
 // still loading and parsing: on a first visit the two overlap instead of following each other. The page takes the
-// response once if it asks for the same run and range; otherwise it is dropped.
+// response once if it asks for the same run and range; otherwise it is dropped. A prefetch refused for want of a
+// session (401) is repeated when the page takes it: the page only exists once someone signed in.
 import { decodeView } from '@trainboard/shared/dashboard/viewState';
 import { api, type SeriesResponse } from './api.js';
+import { ApiError } from './http.js';
 import { CHART_FIELDS } from './chartFields.js';
 import { parseRoute } from './navigation.js';
 
@@ -27,5 +29,10 @@ export function takePrefetchedSeries(
 ): Promise<SeriesResponse> | undefined {
   const p = prefetched;
   prefetched = null;
-  return p && p.key === keyOf(runId, from, to) ? p.response : undefined;
+  if (!p || p.key !== keyOf(runId, from, to)) return undefined;
+  // Sent before anyone signed in (a shared link opened on the sign-in page): asked again, now with the session.
+  return p.response.catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 401) return api.series(runId, CHART_FIELDS, from, to);
+    throw err;
+  });
 }
