@@ -10,7 +10,9 @@ import { SqliteSessionStore } from './auth/sessionStore.js';
 import { createUsersService, type UsersService } from './auth/users.service.js';
 import type { OpenDatabase } from './db/client.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
+import { localFiles } from './follow/localFiles.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
+import type { FilesForRun } from './follow/runFiles.js';
 import { authenticate, cookieAuthenticated, routeGuards, sessionMiddleware } from './http/authenticate.js';
 import { mountRoutes, recordRoutes, route, type RouteDef } from './http/routeTable.js';
 import {
@@ -79,14 +81,23 @@ export interface AppDeps {
   authContext: AuthContext;
   /** The built dashboard (web/dist) to serve with an SPA fallback; omitted in tests and API-only setups. */
   webDir?: string;
-  /** Where the followed logs are read for the log viewer: SFTP on a cluster; this machine's files by default. */
+  /** Where the followed logs are read for the log viewer when `filesForRun` is not given; this machine's by default. */
   files?: RemoteFiles;
+  /** Where each run's logs are read for the log viewer: its cluster's files (the stack builds it from the registry). */
+  filesForRun?: FilesForRun;
   /** The run's nodes, from a scheduler poller (its timer is started by whoever owns the scheduler connection). */
   nodes?: NodesService;
   /** Cluster management (WP-B's ClustersService); without it /api/clusters answers 503. */
   clusters?: ClustersApi;
   /** More routes declared with route() (run control): guarded and checked like every other. */
   routes?: readonly RouteDef[];
+}
+
+/** Where the log routes read a run's log: the caller's per-run resolver, else one set of files for every run. */
+function logFilesOf(deps: AppDeps): FilesForRun {
+  if (deps.filesForRun) return deps.filesForRun;
+  const files = deps.files ?? localFiles();
+  return () => files;
 }
 
 /** The whole route table of an app built with these deps. */
@@ -101,8 +112,8 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...auditRouter(store.audit),
     ...runsRouter(repos),
     ...runDetailsRouter(repos),
-    ...logLinesRouter(repos, deps.files, undefined, store.audit),
-    ...logSearchRouter(repos, deps.files),
+    ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
+    ...logSearchRouter(repos, logFilesOf(deps)),
     ...nodesRouter(repos.runs, deps.nodes ?? null),
     ...(deps.routes ?? []),
     ...(deps.webDir ? webRouter(deps.webDir) : []),

@@ -1,10 +1,11 @@
 // The server process: configuration from TRAINBOARD_* environment variables (validated with zod), pino logs on
-// stdout, then the server stack (stack.ts: HTTP + socket.io, the built dashboard, followers and the nodes poller
-// over SSH when a login node is configured), and a clean stop on SIGTERM/SIGINT. The only module with side effects;
-// it builds the outside world (SSH) from the config and leaves the assembly to startServerStack.
+// stdout, then the server stack (stack.ts: HTTP + socket.io, the built dashboard, the control plane over the
+// clusters in the database, a follower for every run's logs on its own cluster), and a clean stop on SIGTERM/SIGINT.
+// The only module with side effects; it builds the outside world from the config and leaves the assembly to
+// startServerStack. Clusters are data (`trainboard cluster add`); TRAINBOARD_SSH_* optionally names one login node
+// for logs registered without a cluster (`trainboard follow`) and for the nodes view.
 //
-//   TRAINBOARD_DB=./trainboard.db TRAINBOARD_SSH_HOST=login.example.org TRAINBOARD_SSH_USER=me \
-//   TRAINBOARD_SSH_KEY=~/.ssh/id_ed25519 TRAINBOARD_SSH_KNOWN_HOSTS=~/.ssh/known_hosts npx tsx server/src/main.ts
+//   TRAINBOARD_DB=./trainboard.db npx tsx server/src/main.ts
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -109,7 +110,7 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
   const built = existsSync(join(webDir, 'index.html'));
   if (!built)
     logger.warn({ webDir }, 'no built dashboard there (npm run build -w @trainboard/web): serving the API only');
-  if (!shell) logger.warn('TRAINBOARD_SSH_HOST/TRAINBOARD_SSH_USER not set: no log file is followed');
+  if (!shell) logger.info('TRAINBOARD_SSH_* not set: logs of runs on no cluster are not followed');
   return {
     dbPath: config.TRAINBOARD_DB,
     host: config.TRAINBOARD_HOST,
@@ -127,6 +128,7 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
     },
     maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
     scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
+    followOpTimeoutMs: config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS,
     ...(shell
       ? {
           // The logs live where the follower reads them: the log viewer reads them the same way.

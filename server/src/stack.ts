@@ -1,6 +1,7 @@
 // The one composition root of the server: one SQLite file, HTTP + socket.io (optionally serving the built
-// dashboard), the followers reading log files through whichever RemoteFiles the caller gives (local files for the
-// embedded default, SFTP for a cluster) and the nodes poller over the caller's ClusterBackend. main.ts (the server
+// dashboard), the followers reading each run's log files through its own cluster (SFTP on the cluster's one
+// connection, local files for the local executor; the caller's RemoteFiles for runs of no cluster), the control
+// plane, and the nodes poller over the caller's ClusterBackend. main.ts (the server
 // process), localStack.ts (the embedded default) and the demo all start the server through startServerStack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { createRepositories, type Repositories } from './db/repositories.js';
 import { startFollowManager, type FollowManager } from './follow/followManager.js';
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
+import { filesForRuns, type FilesForRun } from './follow/runFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
@@ -38,8 +40,13 @@ export const CONNECTION_CAPS = {
 
 export interface ServerStackOptions {
   dbPath: string;
-  /** Where the logs are read (followers, log viewer); without it nothing is followed and /log answers 503. */
+  /**
+   * Where the logs of runs that belong to no cluster are read (followers, log viewer); a run of a cluster is read
+   * through that cluster's connection. Without it such runs are not followed and their /log answers 404.
+   */
   files?: RemoteFiles;
+  /** Longest wait for one remote file operation on a cluster before its connection is presumed dead. */
+  followOpTimeoutMs?: number;
   webDir?: string;
   host?: string;
   /** 0 picks a free port. */
@@ -75,7 +82,7 @@ export interface ServerStack {
   /** Users, tokens, sessions, audit: tests and the demo sign people in through it. */
   authContext: AuthContext;
   /** Null without `files`. */
-  manager: FollowManager | null;
+  manager: FollowManager;
   /** Null with `control: false`. */
   control: ServerControl | null;
   /** Stops the followers and the server, then closes the database. */
@@ -98,13 +105,25 @@ function clustersService(repos: Repositories, control: ServerControl | null): Cl
   return new ClustersService({ repos, registry: control?.registry ?? { invalidate: async () => undefined } });
 }
 
+/** Each run's files: its cluster's (from the control plane's registry), else the caller's default files. */
+function runFilesOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null): FilesForRun {
+  const fallback = o.files ?? null;
+  if (!control) return () => fallback;
+  return filesForRuns({
+    clusterOfRun: (runId) => repos.runControl.get(runId)?.clusterId ?? null,
+    handle: (clusterId) => control.registry.get(clusterId),
+    fallback,
+    ...(o.followOpTimeoutMs ? { opTimeoutMs: o.followOpTimeoutMs } : {}),
+  });
+}
+
 function startFollowers(
   o: ServerStackOptions,
   conn: OpenDatabase,
+  filesForRun: FilesForRun,
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
-): FollowManager | null {
-  if (!o.files) return null;
+): FollowManager {
   const timing: Partial<FollowTiming> = {
     pollMs: o.pollMs ?? 100,
     ...(o.identityCheckMs ? { identityCheckMs: o.identityCheckMs } : {}),
@@ -112,7 +131,7 @@ function startFollowers(
   return startFollowManager({
     conn,
     logger: o.logger,
-    files: o.files,
+    filesForRun,
     scanMs: o.scanMs ?? 500,
     timing,
     beforeStart: (runId) => publisher.ensure(runId),
@@ -156,6 +175,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
+  const filesForRun = runFilesOf(o, repos, control);
   const app = createApp({
     conn,
     repos,
@@ -164,7 +184,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     clusters: o.clusters ?? clustersService(repos, control),
     routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
     // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-    ...(o.files ? { files: o.files } : {}),
+    filesForRun,
     ...(o.webDir ? { webDir: o.webDir } : {}),
     ...(nodes ? { nodes } : {}),
   });
@@ -192,7 +212,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, publisher, emitters.status);
+  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
@@ -212,7 +232,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       stopped = true;
       clearInterval(purge);
       await control?.stop();
-      await manager?.stop();
+      await manager.stop();
       await nodes?.stop();
       await io.close(); // also closes the HTTP server
       conn.close();

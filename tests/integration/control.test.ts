@@ -176,6 +176,13 @@ describe('the control plane on the loopback Slurm', () => {
     expect(b.dependency).toMatch(new RegExp(`^afterany:${a.id}\\b`));
     expect(cc.dependency).toMatch(new RegExp(`^afterany:${b.id}\\b`));
 
+    // The server has no TRAINBOARD_SSH_*: the run's log is followed over its own cluster's connection.
+    const latest = await until('the first iterations stored from the followed log', async () => {
+      const r = await api().get(`/api/runs/${runId}/overview`);
+      return (r.body.latest?.iteration ?? 0) > 0 ? r.body.latest.iteration : undefined;
+    });
+    expect(latest).toBeGreaterThan(0);
+
     const stale = (await control(runId)).version - 1;
     const refused = await api().post(`/api/runs/${runId}/actions`, {
       action: { kind: 'hold' },

@@ -46,7 +46,8 @@ export function openHandle(row: ClusterRow, options: Omit<ClusterRegistryOptions
   if (row.kind === 'local') {
     const workDir = row.jobsRoot ?? options.localWorkDir;
     if (!workDir) throw new Error('the local cluster has no jobs root');
-    const backend = new LocalExecutor({ ...options.local, workDir, keepJobsOnClose: true });
+    // Named as the GPU probe and the dashboard name this machine's one node.
+    const backend = new LocalExecutor({ nodeName: 'localhost', ...options.local, workDir, keepJobsOnClose: true });
     const shell: Shell = new LocalShell();
     return { row, backend, shell, files: remoteFiles(shell), close: () => backend.close() };
   }

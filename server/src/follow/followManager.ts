@@ -6,10 +6,13 @@ import type { Logger } from 'pino';
 import type { OpenDatabase } from '../db/client.js';
 import { followedSources } from './followedSources.js';
 import { startFollower, type Follower, type FollowerDeps } from './follower.js';
+import type { FilesForRun } from './runFiles.js';
 
-export interface FollowManagerDeps extends FollowerDeps {
+export interface FollowManagerDeps extends Omit<FollowerDeps, 'files'> {
   conn: OpenDatabase;
   logger: Logger;
+  /** Each run's logs are read through its own cluster's files; a run nothing can read is not followed yet. */
+  filesForRun: FilesForRun;
   /** Called before a run's first follower starts (the publisher notes what the run already holds). */
   beforeStart?: (runId: number) => void;
   scanMs?: number;
@@ -39,8 +42,10 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
       const key = keyOf(source.runId, source.path);
       wanted.add(key);
       if (running.has(key)) continue;
+      const files = deps.filesForRun(source.runId);
+      if (!files) continue; // asked again at the next scan (a cluster added or enabled later)
       deps.beforeStart?.(source.runId);
-      running.set(key, startFollower(deps, source));
+      running.set(key, startFollower({ ...deps, files }, source));
     }
     for (const [key, follower] of running) {
       if (wanted.has(key)) continue;

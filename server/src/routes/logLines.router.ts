@@ -14,6 +14,7 @@ import type { AuditPort } from '../auth/ports.js';
 import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
 import type { RemoteFiles } from '../follow/remoteFiles.js';
+import type { FilesForRun } from '../follow/runFiles.js';
 import { route, type RouteDef } from '../http/routeTable.js';
 import { HttpError } from './errors.js';
 import { openRunLog, readRange } from './logSource.js';
@@ -58,7 +59,7 @@ function parseQuery(raw: unknown): LogQuery {
 }
 
 /** Reads one window of whole lines (raw text: the caller masks). */
-async function readWindow(repos: LogRepos, files: RemoteFiles, runId: number, q: LogQuery): Promise<LogWindow> {
+async function readWindow(repos: LogRepos, files: RemoteFiles | null, runId: number, q: LogQuery): Promise<LogWindow> {
   const { sourceId, path, handle } = await openRunLog(repos.logSources, files, runId, q.source);
   try {
     const size = await handle.size();
@@ -118,7 +119,7 @@ function focusLine(lines: string[], firstOffset: number, focusOffset: number | n
 
 export function logLinesRouter(
   repos: LogRepos,
-  files: RemoteFiles = localFiles(),
+  filesForRun: FilesForRun = () => localFiles(),
   slots: Slots = createSlots(DEFAULT_LOG_WINDOW_SLOTS),
   audit?: AuditPort,
 ): RouteDef[] {
@@ -130,7 +131,7 @@ export function logLinesRouter(
       // The reveal sends its window in the body (a POST), the viewer's GET in the query string.
       const q = parseQuery(req.method === 'GET' ? req.query : req.body);
       await withSlot(slots, res, 'log windows', async () => {
-        res.json(reveal(req, runId, await readWindow(repos, files, runId, q)));
+        res.json(reveal(req, runId, await readWindow(repos, filesForRun(runId), runId, q)));
       });
     };
   // Masked text, and only the file's name: where a run's log lives (user, project folders) is for admins.

@@ -13,7 +13,8 @@ import { maskSecrets } from '@trainboard/shared/log/redact';
 import { BackwardLineSearch, MAX_CARRY_BYTES, type LogSearchMatch } from '@trainboard/shared/log/search';
 import type { Repositories } from '../db/repositories.js';
 import { localFiles } from '../follow/localFiles.js';
-import type { OpenRemoteFile, RemoteFiles } from '../follow/remoteFiles.js';
+import type { OpenRemoteFile } from '../follow/remoteFiles.js';
+import type { FilesForRun } from '../follow/runFiles.js';
 import { HttpError } from './errors.js';
 import { openRunLog, readRange } from './logSource.js';
 import { runIdReader } from './runParam.js';
@@ -138,7 +139,7 @@ const partOf = (part: LongLine | null): LongLine[] => (part === null ? [] : [par
 
 export function logSearchRouter(
   repos: Pick<Repositories, 'runs' | 'logSources'>,
-  files: RemoteFiles = localFiles(),
+  filesForRun: FilesForRun = () => localFiles(),
   budget: SearchBudget = DEFAULT_SEARCH_BUDGET,
   slots: Slots = createSlots(DEFAULT_SEARCH_SLOTS),
 ): RouteDef[] {
@@ -155,7 +156,7 @@ export function logSearchRouter(
         q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
       );
     await withSlot(slots, res, 'log searches', async (signal) => {
-      const { sourceId, handle } = await openRunLog(repos.logSources, files, runId, q.data.source);
+      const { sourceId, handle } = await openRunLog(repos.logSources, filesForRun(runId), runId, q.data.source);
       try {
         const result = await searchLogBackward(
           handle,

@@ -65,7 +65,7 @@ beforeAll(async () => {
   const smallApp = express();
   smallApp.use(
     plainRouter(
-      logSearchRouter(createRepositories(conn.sqlite), localFiles(), {
+      logSearchRouter(createRepositories(conn.sqlite), () => localFiles(), {
         ...DEFAULT_SEARCH_BUDGET,
         chunkBytes: MiB,
         maxBytes: 3 * MiB,

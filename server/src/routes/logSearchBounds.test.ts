@@ -85,7 +85,7 @@ async function serve(
   slots?: Slots,
 ): Promise<{ url: string; sockets: Socket[] }> {
   const app = express()
-    .use(plainRouter(logSearchRouter(createRepositories(conn.sqlite), files, budget, slots)))
+    .use(plainRouter(logSearchRouter(createRepositories(conn.sqlite), () => files, budget, slots)))
     .use(errorHandler(pino({ level: 'silent' })));
   const server = createServer(app);
   const sockets: Socket[] = [];

@@ -14,12 +14,14 @@ export interface OpenRunLog {
 /** The given source of the run, or its newest one; 404 when the run has none or the file cannot be opened now. */
 export async function openRunLog(
   logSources: LogSourcesRepo,
-  files: RemoteFiles,
+  files: RemoteFiles | null,
   runId: number,
   sourceId: number | undefined,
 ): Promise<OpenRunLog> {
   const source = logSources.readable(runId, sourceId);
   if (!source) throw new HttpError(404, 'not_found', `run ${runId} has no log file`);
+  // No files for the run: its cluster was removed or disabled, or it belongs to none and the server reads no files.
+  if (!files) throw new HttpError(404, 'not_readable', 'the log file cannot be read now', `run ${runId}: no files`);
   try {
     return { sourceId: source.id, path: source.path, handle: await files.open(source.path) };
   } catch (err) {
