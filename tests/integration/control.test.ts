@@ -179,7 +179,8 @@ describe('the control plane on the loopback Slurm', () => {
     // The server has no TRAINBOARD_SSH_*: the run's log is followed over its own cluster's connection.
     const latest = await until('the first iterations stored from the followed log', async () => {
       const r = await api().get(`/api/runs/${runId}/overview`);
-      return (r.body.latest?.iteration ?? 0) > 0 ? r.body.latest.iteration : undefined;
+      const iteration = (r.body as { latest: { iteration: number } | null }).latest?.iteration ?? 0;
+      return iteration > 0 ? iteration : undefined;
     });
     expect(latest).toBeGreaterThan(0);
 
