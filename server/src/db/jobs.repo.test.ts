@@ -81,6 +81,9 @@ describe('JobsRepo submit protocol', () => {
     expect(repos.jobs.recordStatus(id, { state: 'PENDING' })).toBe(false);
     expect(repos.jobs.recordStatus(id, { state: 'RUNNING', nodeList: 'c1', startedAt: 3_000 })).toBe(true);
     expect(repos.jobs.recordStatus(id, { state: 'RUNNING' })).toBe(false); // undefined fields are kept
+    // Every tick reports "running, seen now": the first sighting stays, and an unchanged job is no change (a change
+    // bumps the run's version, which would refuse every operator's confirmation while a job runs).
+    expect(repos.jobs.recordStatus(id, { state: 'RUNNING', nodeList: 'c1', startedAt: 9_000 })).toBe(false);
     expect(repos.jobs.byId(id)).toMatchObject({ state: 'RUNNING', nodeList: 'c1', startedAt: 3_000 });
     expect(repos.jobs.ofRun(runId)).toEqual([
       {

@@ -106,6 +106,7 @@ const TERMINAL_SQL = `('COMPLETED', 'CANCELLED', 'FAILED', 'TIMEOUT', 'NODE_FAIL
   'DEADLINE', 'OUT_OF_MEMORY', 'REVOKED')`;
 
 const PATCH_FIELDS = ['nodeList', 'exitCode', 'startedAt', 'endedAt', 'reasonText'] as const;
+const FIRST_SEEN = new Set<(typeof PATCH_FIELDS)[number]>(['startedAt', 'endedAt']);
 
 export function createJobsRepo(sqlite: Database.Database): JobsRepo {
   const ofRun = sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList, exit_code AS exitCode,
@@ -148,7 +149,12 @@ export function createJobsRepo(sqlite: Database.Database): JobsRepo {
       const row = byId.get(id);
       if (!row) return false;
       const next = { ...row, state: s.state };
-      for (const f of PATCH_FIELDS) if (s[f] !== undefined) next[f] = s[f] as never;
+      for (const f of PATCH_FIELDS) {
+        if (s[f] === undefined) continue;
+        // A start or end time is the first one seen: later observations of the same state never move it.
+        if (FIRST_SEEN.has(f) && row[f] !== null) continue;
+        next[f] = s[f] as never;
+      }
       const changed = next.state !== row.state || PATCH_FIELDS.some((f) => next[f] !== row[f]);
       if (!changed) return false;
       writeStatus.run(next.state, next.nodeList, next.exitCode, next.startedAt, next.endedAt, next.reasonText, now, id);
