@@ -4,7 +4,7 @@
 // action button and the API answers 403 to the viewer's own fetch. No CSP violation anywhere. Screenshots (desktop
 // 1280 px and phone 390 px) go to tests/test-output/screenshots (not committed).
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { pino } from 'pino';
@@ -25,8 +25,11 @@ import { ensureWebBuild, WEB_DIST } from './stack.js';
 const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
 const OPERATOR = { username: 'olga', password: 'olga-operator-pw-1' };
 const VIEWER = { username: 'victor', password: 'victor-viewer-pw-1' };
-/** The local executor's one node: excluding it from the running job's run cancels that job and resubmits. */
-const NODE = hostname();
+/**
+ * The local executor's one node (named localhost, as its GPU probe and the nodes view name it): excluding it from
+ * the running job's run cancels that job and resubmits.
+ */
+const NODE = 'localhost';
 
 interface ControlStack {
   url: string;
