@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
 import { SshShell, type SshShellOptions } from '../../server/src/adapters/sshShell.js';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
+import type { NewCluster } from '../../server/src/db/clusters.repo.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 export const DEV_CLUSTER = `${REPO}/scripts/dev-cluster`;
@@ -35,6 +36,21 @@ export function devCluster(): DevCluster {
   const file = `${DIR}/cluster.json`;
   if (!existsSync(file)) throw new Error(`the dev cluster is not up (no ${file}): run scripts/dev-cluster up`);
   return JSON.parse(readFileSync(file, 'utf8')) as DevCluster;
+}
+
+/** The dev cluster as a `clusters` row named `dev` (what `trainboard cluster add dev …` stores), jobs under `jobsRoot`. */
+export function devClusterRow(c: DevCluster, jobsRoot: string): NewCluster {
+  return {
+    name: 'dev',
+    kind: 'slurm',
+    host: c.ssh.host,
+    port: c.ssh.port,
+    sshUser: c.ssh.user,
+    auth: 'key',
+    privateKeyPath: c.ssh.privateKeyPath,
+    knownHostsPath: c.ssh.knownHostsPath,
+    jobsRoot,
+  };
 }
 
 export function sshOptions(c: DevCluster, overrides: Partial<SshShellOptions> = {}): SshShellOptions {

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
 import { createTestAuth } from '../../server/src/testing/testAuth.js';
-import { REPO, sleep, type DevCluster } from './cluster.js';
+import { REPO, devClusterRow, sleep, type DevCluster } from './cluster.js';
 
 const MAIN = `${REPO}/server/src/main.ts`;
 
@@ -25,15 +25,7 @@ export function seedDatabase(dbPath: string, c: DevCluster, jobsRoot: string): s
   try {
     const repos = createRepositories(conn.sqlite);
     repos.clusters.insert({
-      name: 'dev',
-      kind: 'slurm',
-      host: c.ssh.host,
-      port: c.ssh.port,
-      sshUser: c.ssh.user,
-      auth: 'key',
-      privateKeyPath: c.ssh.privateKeyPath,
-      knownHostsPath: c.ssh.knownHostsPath,
-      jobsRoot,
+      ...devClusterRow(c, jobsRoot),
       template: 'fake-trainer',
       fakeTrainerPath: c.fakeTrainer,
       defaultPartition: c.partition,

@@ -8,7 +8,7 @@ import type { SshShell } from '../../server/src/adapters/sshShell.js';
 import { ClusterRegistry } from '../../server/src/clusters/clusterRegistry.js';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
-import { backend, devCluster, sleep, watchJob } from './cluster.js';
+import { backend, devCluster, devClusterRow, sleep, watchJob } from './cluster.js';
 
 const c = devCluster();
 const { shell, slurm } = backend(c);
@@ -119,17 +119,7 @@ describe('Slurm control operations on the dev cluster', () => {
   it('serves every caller of a cluster row over one reused SSH connection', async () => {
     const conn = openDatabase(':memory:');
     const repos = createRepositories(conn.sqlite);
-    repos.clusters.insert({
-      name: 'dev',
-      kind: 'slurm',
-      host: c.ssh.host,
-      port: c.ssh.port,
-      sshUser: c.ssh.user,
-      auth: 'key',
-      privateKeyPath: c.ssh.privateKeyPath,
-      knownHostsPath: c.ssh.knownHostsPath,
-      jobsRoot: runDir,
-    });
+    repos.clusters.insert(devClusterRow(c, runDir));
     const registry = new ClusterRegistry({ repo: repos.clusters });
     try {
       const first = registry.get('dev');
