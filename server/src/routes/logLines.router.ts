@@ -25,10 +25,11 @@ import { createSlots, withSlot, type Slots } from './slots.js';
 export const LOG_WINDOW_BYTES = 256 * 1024;
 
 /**
- * Windows read at once server-wide, and waiting (slots.ts): each costs a few ms of splitting and JSON, and a burst of
- * 50 at once kept health waiting ~270 ms behind them.
+ * Windows read at once server-wide, and waiting (slots.ts): each costs a few ms of splitting, masking and JSON, and a
+ * burst of 50 at once kept health waiting ~270 ms behind them. With 4 at once (and masking) health still waited up to
+ * 327 ms in the abuse bench; with 2 its worst was 47–77 ms over three runs, and a window is cheap enough that 2 keep up.
  */
-export const DEFAULT_LOG_WINDOW_SLOTS = { running: 4, waiting: 64 };
+export const DEFAULT_LOG_WINDOW_SLOTS = { running: 2, waiting: 64 };
 
 const querySchema = z.object({
   source: z.coerce.number().int().positive().optional(),
