@@ -187,6 +187,26 @@ describe('errors', () => {
   });
 });
 
+describe('path ids', () => {
+  it('takes run, action and user ids only in the canonical form every /api/runs/:id route uses', async () => {
+    for (const path of [
+      '/api/runs/0x1/control',
+      '/api/runs/1e0/control',
+      '/api/runs/01/actions/1',
+      '/api/runs/1/actions/1e0',
+    ]) {
+      const res = await fetch(base + path, { headers: auth.headers('admin') });
+      expect([res.status, ((await res.json()) as { code: string }).code], path).toEqual([400, 'invalid_request']);
+    }
+    const res = await fetch(base + '/api/users/0x1', {
+      method: 'PATCH',
+      headers: { ...auth.headers('admin'), 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'viewer' }),
+    });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('security headers', () => {
   it('sends a strict CSP and helmet headers', async () => {
     const res = await fetch(`${base}/api/health`);

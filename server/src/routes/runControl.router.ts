@@ -2,7 +2,6 @@
 // requests. Every route is declared with route(), so roles, CSRF and the authorization matrix apply. Handlers
 // only translate: the services validate, decide and audit.
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import { roleAtLeast } from '@trainboard/shared/auth/roles';
 import { ActionPostSchema, ActionRequestSchema, RunCreateSchema } from '@trainboard/shared/control/api';
 import type { ActionDto, RunControlDto } from '@trainboard/shared/control/api';
@@ -16,6 +15,7 @@ import {
 } from '../control/runActions.service.js';
 import { SubmitRefusedError, type SubmitRunService } from '../control/submitRun.service.js';
 import { HttpError } from './errors.js';
+import { canonicalIdParam } from './runParam.js';
 import { parseBody } from './users.router.js';
 
 export interface RunControlDeps {
@@ -24,8 +24,6 @@ export interface RunControlDeps {
   submit: SubmitRunService;
   actions: RunActionsService;
 }
-
-const idSchema = z.coerce.number().int().min(1);
 
 function actorOf(req: Request): ActorRef {
   const a = req.actor!;
@@ -138,7 +136,7 @@ export function runControlRoutes(d: RunControlDeps): RouteDef[] {
       '/api/runs/:id/control',
       'viewer',
       handle((req, res) => {
-        const runId = parseBody(idSchema, req.params.id);
+        const runId = canonicalIdParam(req.params.id, 'run');
         res.json(controlDto(d, runId, roleAtLeast(req.actor!.role, 'operator')));
       }),
     ),
@@ -147,8 +145,8 @@ export function runControlRoutes(d: RunControlDeps): RouteDef[] {
       '/api/runs/:id/actions/:actionId',
       'viewer',
       handle((req, res) => {
-        const runId = parseBody(idSchema, req.params.id);
-        const a = d.store.action(parseBody(idSchema, req.params.actionId));
+        const runId = canonicalIdParam(req.params.id, 'run');
+        const a = d.store.action(canonicalIdParam(req.params.actionId, 'action'));
         if (!a || a.runId !== runId) throw new HttpError(404, 'not_found', 'no such action');
         res.json(actionDto(a));
       }),
@@ -158,7 +156,7 @@ export function runControlRoutes(d: RunControlDeps): RouteDef[] {
       '/api/runs/:id/actions/preview',
       'operator',
       handle((req, res) => {
-        const runId = parseBody(idSchema, req.params.id);
+        const runId = canonicalIdParam(req.params.id, 'run');
         res.json(d.actions.preview(runId, parseBody(ActionRequestSchema, req.body?.action ?? req.body)));
       }),
     ),
@@ -167,7 +165,7 @@ export function runControlRoutes(d: RunControlDeps): RouteDef[] {
       '/api/runs/:id/actions',
       'operator',
       handle((req, res) => {
-        const runId = parseBody(idSchema, req.params.id);
+        const runId = canonicalIdParam(req.params.id, 'run');
         const body = parseBody(ActionPostSchema, req.body);
         res.status(202).json(d.actions.request(runId, body.action, body.expectedVersion, actorOf(req)));
       }),

@@ -15,11 +15,17 @@ export function parseRunId(raw: unknown): number | null {
   return Number.isSafeInteger(id) ? id : null;
 }
 
+/** A path id (run, action, user) written the one canonical way, else a JSON 400 naming what it is. */
+export function canonicalIdParam(raw: unknown, what: string): number {
+  const id = parseRunId(raw);
+  if (id === null) throw new HttpError(400, 'invalid_request', `${what} id must be a positive integer`);
+  return id;
+}
+
 /** Returns a reader of the request's run id. */
 export function runIdReader(runs: Pick<RunsRepo, 'exists'>): (req: Request) => number {
   return (req) => {
-    const id = parseRunId(req.params.id);
-    if (id === null) throw new HttpError(400, 'invalid_request', 'run id must be a positive integer');
+    const id = canonicalIdParam(req.params.id, 'run');
     if (!runs.exists(id)) throw new HttpError(404, 'not_found', `run ${id} does not exist`);
     return id;
   };

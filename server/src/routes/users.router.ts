@@ -4,12 +4,12 @@ import { PASSWORD, USERNAME, roleSchema } from '@trainboard/shared/auth/roles';
 import type { UsersService } from '../auth/users.service.js';
 import { route, type RouteDef } from '../http/routeTable.js';
 import { HttpError } from './errors.js';
+import { canonicalIdParam } from './runParam.js';
 
 const addSchema = z.object({ username: USERNAME, password: PASSWORD, role: roleSchema });
 const patchSchema = z
   .object({ role: roleSchema.optional(), disabled: z.boolean().optional(), password: PASSWORD.optional() })
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
-const idSchema = z.coerce.number().int().positive();
 
 export function parseBody<T>(schema: z.ZodType<T>, raw: unknown): T {
   const r = schema.safeParse(raw);
@@ -30,7 +30,7 @@ export function usersRouter(users: UsersService): RouteDef[] {
       res.status(201).json(await users.add(b.username, b.password, b.role, req.actor!));
     }),
     route('patch', '/api/users/:id', 'admin', async (req, res) => {
-      const id = parseBody(idSchema, req.params.id);
+      const id = canonicalIdParam(req.params.id, 'user');
       const p = parseBody(patchSchema, req.body);
       if (p.password !== undefined) await users.setPassword(id, p.password, req.actor!);
       if (p.disabled !== undefined) users.setDisabled(id, p.disabled, req.actor!);
@@ -38,7 +38,7 @@ export function usersRouter(users: UsersService): RouteDef[] {
       res.json(updated ?? users.list().find((u) => u.id === id));
     }),
     route('delete', '/api/users/:id', 'admin', (req, res) => {
-      users.remove(parseBody(idSchema, req.params.id), req.actor!);
+      users.remove(canonicalIdParam(req.params.id, 'user'), req.actor!);
       res.status(204).end();
     }),
   ];
