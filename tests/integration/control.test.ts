@@ -88,13 +88,20 @@ async function control(runId: number) {
   };
 }
 
-/** Preview, then request with the preview's version: the operator's path. Returns the previewed commands. */
+/**
+ * Preview, then request with the preview's version: the operator's path. A job the controller observed between the
+ * two moves the run's version (409 run_changed); the operator then reviews the new preview and confirms again, as
+ * the dashboard's dialog does — at most twice more. Returns the commands of the preview that was confirmed.
+ */
 async function act(runId: number, action: Record<string, unknown>): Promise<string[]> {
-  const preview = await api().post(`/api/runs/${runId}/actions/preview`, { action });
-  expect(preview.status, JSON.stringify(preview.body)).toBe(200);
-  const r = await api().post(`/api/runs/${runId}/actions`, { action, expectedVersion: preview.body.version });
-  expect(r.status, JSON.stringify(r.body)).toBe(202);
-  return preview.body.commands as string[];
+  for (let attempt = 1; ; attempt++) {
+    const preview = await api().post(`/api/runs/${runId}/actions/preview`, { action });
+    expect(preview.status, JSON.stringify(preview.body)).toBe(200);
+    const r = await api().post(`/api/runs/${runId}/actions`, { action, expectedVersion: preview.body.version });
+    if (r.status === 409 && r.body.code === 'run_changed' && attempt < 3) continue;
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    return preview.body.commands as string[];
+  }
 }
 
 async function audit(runId: number) {
