@@ -136,6 +136,20 @@ describe('runHealth', () => {
     expect(runHealth(trained).state).toBe('healthy');
   });
 
+  it('crashed at once when the log shows it, while srun still holds the job RUNNING; healthy if it trains again', () => {
+    const dying = job({ end: { ...cudaEnd, timeMs: NOW - 500 } });
+    const h = runHealth(inputs({ jobs: [dying], latestIteration: { iteration: 118, timeMs: NOW - 1_000 } }));
+    expect(h).toMatchObject({ state: 'crashed', node: 'c3', lastIteration: 119, sinceMs: NOW - 500 });
+    expect(h.lines[0]).toBe(
+      'Job 13 hit CUDA error on c3 after iteration 119; Slurm still reports it RUNNING until its other tasks end.',
+    );
+    const chained = [dying, job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'chain' })];
+    expect(runHealth(inputs({ jobs: chained })).state).toBe('resubmitted');
+    // torchelastic restarted the workers in place: an iteration after the failure means it trains again.
+    const recovered = inputs({ jobs: [dying], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
+    expect(runHealth(recovered).state).toBe('healthy');
+  });
+
   it('a clean end is no crash: the next job queued after a time-limit exit is just queued', () => {
     const exitEnd: JobEnd = { ...cudaEnd, kind: 'duration_limit', text: 'saved and exited', failed: false };
     const ended = job({ state: 'COMPLETED', endedAt: NOW - 2_000, end: exitEnd });
