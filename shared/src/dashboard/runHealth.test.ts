@@ -94,7 +94,10 @@ describe('runHealth', () => {
   it("stalled counts from the job's own start: a fresh job loading its checkpoint is not silent yet", () => {
     const old = { iteration: 118, timeMs: NOW - 3_600_000 };
     const starting = inputs({ jobs: [job({ startedAt: NOW - 5_000 })], latestIteration: old, lastLineMs: old.timeMs });
-    expect(runHealth(starting).state).toBe('healthy');
+    expect(runHealth(starting)).toMatchObject({
+      state: 'healthy',
+      headline: 'Healthy: job 13 started on c[1-2], before its first iteration',
+    });
     expect(runHealth({ ...starting, nowMs: NOW + 20_000 }).state).toBe('stalled');
   });
 

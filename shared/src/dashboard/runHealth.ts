@@ -268,10 +268,16 @@ function healthyWords(f: Facts): Words {
   const job = f.running;
   const { trainIters } = f.inputs.run;
   const lost = lostSince(f, f.lastIteration);
+  const t = f.inputs.latestIteration?.timeMs ?? null;
+  const starting = job !== null && job.startedAt !== null && (t === null || t < job.startedAt);
   return {
-    headline: `Healthy: training at ${at(f.lastIteration, trainIters)}`,
+    headline: starting
+      ? `Healthy: job ${job.jobId} started${on(job.nodeList)}, before its first iteration`
+      : `Healthy: training at ${at(f.lastIteration, trainIters)}`,
     lines: [
-      job ? `Job ${job.jobId} is running${on(job.nodeList)}.` : 'The log is growing.',
+      job
+        ? `Job ${job.jobId} is running${on(job.nodeList)}${starting ? ' and starting up (no iteration yet)' : ''}.`
+        : 'The log is growing.',
       `Last ${at(f.lastIteration, trainIters)}.`,
       lostLine(f, lost, 'loses'),
     ],
