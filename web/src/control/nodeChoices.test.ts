@@ -14,7 +14,13 @@ const job = (jobId: string, state: string, nodeList: string | null, submittedAt:
   exitReason: null,
 });
 const suspect = (name: string, kind: string) =>
-  ({ name, inJob: false, slurm: null, gpus: [], suspect: { kind, timeMs: 1, message: 'm', count: 2 } }) as const;
+  ({
+    name,
+    inJob: false,
+    slurm: null,
+    gpus: [],
+    suspect: { kind, text: kind === 'ecc_error' ? 'GPU ECC error' : kind, timeMs: 1, message: 'm', count: 2 },
+  }) as const;
 
 describe('nodes an operator can exclude', () => {
   it('lists the jobs’ nodes and the suspects, suspects first, saying why', () => {
@@ -22,7 +28,7 @@ describe('nodes an operator can exclude', () => {
     const nodes = { nodes: [suspect('c10', 'ecc_error')] } as unknown as RunNodes;
     const choices = nodeChoices(jobs, nodes, 'c1');
     expect(choices.map((c) => c.name)).toEqual(['c10', 'c1', 'c2']);
-    expect(choices[0]).toMatchObject({ suspect: true, why: 'ran job 41; named by ecc error (2×)' });
+    expect(choices[0]).toMatchObject({ suspect: true, why: 'ran job 41; named by GPU ECC error (2×)' });
     expect(choices[1]).toMatchObject({ excluded: true, why: 'ran job 40' });
     expect(choices[2]?.why).toBe('ran job 40; ran job 41');
   });

@@ -26,7 +26,7 @@ export function nodeChoices(jobs: readonly Job[], nodes: RunNodes | null, exclud
   for (const tile of nodes?.nodes ?? []) {
     if (!tile.suspect) continue;
     suspects.add(tile.name);
-    add(tile.name, `named by ${tile.suspect.kind.replaceAll('_', ' ')} (${tile.suspect.count}×)`);
+    add(tile.name, `named by ${tile.suspect.text} (${tile.suspect.count}×)`);
   }
   const excluded = new Set(expandHostlist(excludeNodes));
   return [...why.entries()]
