@@ -17,7 +17,8 @@ import { Tabs, type TabSpec } from './tabs/Tabs.js';
 import { usePolling } from './usePolling.js';
 import { ViewControls } from './ViewControls.js';
 
-const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
+type RunTab = 'jobs' | 'nodes' | 'log';
+const RUN_TABS: readonly TabSpec<RunTab>[] = [
   { key: 'jobs', label: 'jobs', testId: 'tab-jobs' },
   { key: 'nodes', label: 'nodes', testId: 'tab-nodes' },
   { key: 'log', label: 'log', testId: 'tab-log' },
@@ -68,7 +69,7 @@ export function RunPage({
         anchors={anchors}
         onLive={setLive}
       />
-      <Tabs label="run details" tabs={RUN_TABS} selected={tab} onSelect={setTab}>
+      <Tabs<RunTab> label="run details" tabs={RUN_TABS} selected={tab} onSelect={setTab}>
         {tab === 'log' ? (
           <LogViewer runId={runId} />
         ) : tab === 'nodes' ? (
