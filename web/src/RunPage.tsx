@@ -16,8 +16,7 @@ import { RunHeader } from './RunHeader.js';
 import { Tabs, type TabSpec } from './tabs/Tabs.js';
 import { ViewControls } from './ViewControls.js';
 
-type RunTab = 'jobs' | 'nodes' | 'log';
-const RUN_TABS: readonly TabSpec<RunTab>[] = [
+const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
   { key: 'jobs', label: 'jobs', testId: 'tab-jobs' },
   { key: 'nodes', label: 'nodes', testId: 'tab-nodes' },
   { key: 'log', label: 'log', testId: 'tab-log' },
@@ -60,7 +59,7 @@ export function RunPage({
         anchors={anchors}
         onLive={setLive}
       />
-      <Tabs<RunTab> label="run details" tabs={RUN_TABS} selected={tab} onSelect={setTab}>
+      <Tabs label="run details" tabs={RUN_TABS} selected={tab} onSelect={(key) => setTab(key)}>
         {tab === 'log' ? (
           <LogViewer runId={runId} />
         ) : tab === 'nodes' ? (
