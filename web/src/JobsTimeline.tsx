@@ -98,7 +98,7 @@ export function JobsTimeline({
                 <td data-label="nodes">{j.nodeList ?? '—'}</td>
                 <td data-label="exit">{j.exitCode ?? ''}</td>
                 <td data-label="why it ended" data-testid={`exit-reason-${j.jobId}`}>
-                  {j.exitReason ?? ''}
+                  {j.end?.text ?? j.exitReason ?? ''}
                 </td>
                 {rowActions && (
                   <td data-label="actions" className="row-actions">
