@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Accessibility and small screens in Debian's chromium against a live local run: axe-core finds no serious or
 // critical violation on the runs list and on the run page (jobs, nodes and log tabs) in both themes; the run page's
 // tabs follow the WAI-ARIA keyboard model; the log viewer wraps lines or shows iteration lines as columns (the
@@ -45,10 +44,10 @@ afterAll(async () => {
 
 /** axe-core's serious and critical violations on the page as it is now, one line each (rule, what, where). */
 async function seriousViolations(p: Page): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in window))) await p.evaluate(AXE_SOURCE);
+  if (!(await p.evaluate(() => 'axe' in globalThis))) await p.evaluate(AXE_SOURCE);
   const violations = await p.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document): Promise<AxeResults> } }).axe;
-    return (await axe.run(document)).violations;
+    const { axe } = globalThis as unknown as { axe: { run(): Promise<AxeResults> } };
+    return (await axe.run()).violations;
   });
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -56,6 +55,19 @@ async function seriousViolations(p: Page): Promise<string[]> {
 }
 interface AxeResults {
   violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+}
+
+/** What this file reads in the page, typed here: the tests package has no DOM types. */
+interface PageElement {
+  getBoundingClientRect(): { right: number; width: number };
+  parentElement: PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  scrollWidth: number;
+  clientWidth: number;
+}
+interface PageGlobals {
+  document: { activeElement: { textContent: string | null } | null; documentElement: { clientWidth: number } };
+  getComputedStyle(e: unknown, pseudo?: string): { overflowX: string; clipPath: string; content: string };
 }
 
 const at = (path: string) => new URL(path, demo.stack.url).toString();
@@ -108,7 +120,8 @@ describe('accessibility in chromium', () => {
       (await tabs.evaluateAll((els) => els.map((e) => `${e.textContent}:${e.getAttribute('aria-selected')}`))).join(
         ' ',
       );
-    const focusedTab = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    const focusedTab = () =>
+      page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent ?? '');
     expect(await selected()).toBe('jobs:true nodes:false log:false');
     expect(await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('tabindex')))).toEqual(['0', '-1', '-1']);
     await page.getByTestId('tab-jobs').focus();
@@ -180,7 +193,9 @@ describe('accessibility in chromium', () => {
         const labels = await page
           .getByTestId('jobs')
           .locator('tbody td')
-          .evaluateAll((tds) => tds.map((td) => getComputedStyle(td, '::before').content));
+          .evaluateAll((tds) =>
+            tds.map((td) => (globalThis as unknown as PageGlobals).getComputedStyle(td, '::before').content),
+          );
         expect(labels.slice(0, 2)).toEqual(['"job"', '"state"']);
         expect(await seriousViolations(page), 'stacked jobs at 390 px').toEqual([]);
         await shot(`phone-jobs-${theme}`);
@@ -209,9 +224,11 @@ describe('accessibility in chromium', () => {
  * long lines, a visually hidden table header) is not drawn, so it does not count.
  */
 function overflowOf(p: Page, selector: string): Promise<{ right: number; inner: number }> {
-  return p.locator(selector).evaluate((el) => {
-    const clips = (e: Element) => {
-      const style = getComputedStyle(e);
+  return p.locator(selector).evaluate((root) => {
+    const page = globalThis as unknown as PageGlobals;
+    const el = root as unknown as PageElement;
+    const clips = (e: PageElement) => {
+      const style = page.getComputedStyle(e);
       return style.overflowX !== 'visible' || style.clipPath !== 'none';
     };
     let right = el.getBoundingClientRect().right;
@@ -222,7 +239,7 @@ function overflowOf(p: Page, selector: string): Promise<{ right: number; inner: 
       right = Math.max(right, drawn);
     }
     return {
-      right: Math.max(0, Math.ceil(right - document.documentElement.clientWidth)),
+      right: Math.max(0, Math.ceil(right - page.document.documentElement.clientWidth)),
       inner: Math.max(0, el.scrollWidth - el.clientWidth),
     };
   });
