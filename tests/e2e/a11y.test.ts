@@ -205,6 +205,19 @@ describe('accessibility in chromium', () => {
         // The log box scrolls sideways inside itself; the viewer and its controls stay inside the page.
         expect(await overflowOf(page, '[data-testid="log-viewer"]')).toEqual({ right: 0, inner: 0 });
         await shot(`phone-log-${theme}`);
+        await page.getByTestId('log-display').selectOption('wrap');
+        // A jump places the iteration's line in view by the wrapped rows (9 per iteration line
+        // here), not by one row per line.
+        await page.getByTestId('log-jump').fill('12');
+        await page.getByTestId('log-jump').press('Enter');
+        const focused = page.getByTestId('log-viewer').locator('.log-line.focused');
+        await expect.poll(async () => (await focused.textContent()) ?? '').toMatch(/iteration\s+12\//);
+        const box = page.getByTestId('log-box');
+        const [boxRect, lineRect] = [await box.boundingBox(), await focused.boundingBox()];
+        expect(
+          boxRect && lineRect && lineRect.y >= boxRect.y && lineRect.y + lineRect.height <= boxRect.y + boxRect.height,
+        ).toBe(true);
+        await page.getByTestId('log-pause').click(); // back to the live tail
         await page.getByTestId('log-display').selectOption('columns');
         await shot(`phone-log-columns-${theme}`);
         await page.getByTestId('log-display').selectOption('scroll');
