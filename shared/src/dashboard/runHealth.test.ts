@@ -4,6 +4,7 @@ import {
   MAX_FRESHNESS_MS,
   MIN_FRESHNESS_MS,
   freshnessWindowMs,
+  medianLoggedIterationMs,
   runHealth,
   type HealthInputs,
   type JobHealthView,
@@ -47,6 +48,18 @@ describe('freshnessWindowMs', () => {
     expect(freshnessWindowMs(200)).toBe(MIN_FRESHNESS_MS);
     expect(freshnessWindowMs(null)).toBe(MIN_FRESHNESS_MS);
     expect(freshnessWindowMs(3_600_000)).toBe(MAX_FRESHNESS_MS);
+  });
+});
+
+describe('medianLoggedIterationMs', () => {
+  const row = (iteration: number, timeMs: number | null, overhead = false) => ({ iteration, timeMs, overhead });
+  it('is the printed iteration time × the log interval, skipping overhead rows', () => {
+    // tr1-13B logged every 10th iteration at ~25 s each: a line every ~250 s, not every 25 s.
+    const every10 = [row(43680, 25_600), row(43670, 25_400), row(43660, 90_000, true), row(43650, 25_500)];
+    expect(medianLoggedIterationMs(every10)).toBe(255_000);
+    expect(medianLoggedIterationMs([row(3, 200), row(2, 210), row(1, 190)])).toBe(205);
+    expect(medianLoggedIterationMs([row(7, 300)])).toBe(300);
+    expect(medianLoggedIterationMs([])).toBeNull();
   });
 });
 
@@ -94,7 +107,10 @@ describe('runHealth', () => {
   it("stalled counts from the job's own start: a fresh job loading its checkpoint is not silent yet", () => {
     const old = { iteration: 118, timeMs: NOW - 3_600_000 };
     const starting = inputs({ jobs: [job({ startedAt: NOW - 5_000 })], latestIteration: old, lastLineMs: old.timeMs });
-    expect(runHealth(starting).state).toBe('healthy');
+    expect(runHealth(starting)).toMatchObject({
+      state: 'healthy',
+      headline: 'Healthy: job 13 started on c[1-2], before its first iteration',
+    });
     expect(runHealth({ ...starting, nowMs: NOW + 20_000 }).state).toBe('stalled');
   });
 
@@ -134,6 +150,20 @@ describe('runHealth', () => {
     expect(runHealth(inputs({ jobs: [crashedJob, started] })).state).toBe('resubmitted');
     const trained = inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
     expect(runHealth(trained).state).toBe('healthy');
+  });
+
+  it('crashed at once when the log shows it, while srun still holds the job RUNNING; healthy if it trains again', () => {
+    const dying = job({ end: { ...cudaEnd, timeMs: NOW - 500 } });
+    const h = runHealth(inputs({ jobs: [dying], latestIteration: { iteration: 118, timeMs: NOW - 1_000 } }));
+    expect(h).toMatchObject({ state: 'crashed', node: 'c3', lastIteration: 119, sinceMs: NOW - 500 });
+    expect(h.lines[0]).toBe(
+      'Job 13 hit CUDA error on c3 after iteration 119; Slurm still reports it RUNNING until its other tasks end.',
+    );
+    const chained = [dying, job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'chain' })];
+    expect(runHealth(inputs({ jobs: chained })).state).toBe('resubmitted');
+    // torchelastic restarted the workers in place: an iteration after the failure means it trains again.
+    const recovered = inputs({ jobs: [dying], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
+    expect(runHealth(recovered).state).toBe('healthy');
   });
 
   it('a clean end is no crash: the next job queued after a time-limit exit is just queued', () => {

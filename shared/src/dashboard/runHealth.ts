@@ -4,13 +4,14 @@
 // clock from the same inputs, so the header, the banner, the runs list, the title and the favicon never disagree.
 //
 // Decisions:
-// - Freshness window = 6 × the run's median recent iteration time, clamped to [15 s, 30 min]: six missed iterations
-//   is well past jitter (a slow step, a log flush) yet fast enough for a 0.2 s demo step; the floor keeps a fast run
+// - Freshness window = 6 × the run's median time between logged iterations (printed iteration time × log
+//   interval, medianLoggedIterationMs), clamped to [15 s, 30 min]: six missed lines is well past jitter (a slow step, a log flush) yet fast enough for a 0.2 s demo step; the floor keeps a fast run
 //   from flapping on a log flush, the ceiling keeps a stall of a very slow run from hiding for hours. Without a
 //   median (no iteration yet) the floor applies, but a job's own start counts as activity, so start-up is not silence
 //   until a full window passes with no line at all.
-// - Activity = any stored line (iteration, evaluation, checkpoint save, failure, banner…): evaluation and saves print
-//   lines, so they are not silence. Stalled = a RUNNING job and no activity since max(last line, last iteration,
+// - Activity = any line read (the server passes its log files' last cursor commit, made whenever whole new lines
+//   were read, stored or not, and the latest iteration's time): evaluation and saves print lines, so they are not
+//   silence; watchdog PULSE lines are stored but do not move a hung job's iterations either. Stalled = a RUNNING job and no activity since max(last line, last iteration,
 //   job start) for longer than the window.
 // - Order: disconnected (the page cannot know) > stopped > finished > (a running job) stalled > resubmitted >
 //   healthy; (no running job) crashed or resubmitted > queued; without jobs (an imported or followed log) the log's
@@ -43,7 +44,8 @@ export interface HealthInputs {
   /** Time of the newest stored line of any kind (iteration, validation, checkpoint, failure…): evaluation and saves
    *  print lines, so they are not silence. */
   lastLineMs: number | null;
-  /** The run's own typical iteration time (median of recent non-overhead iterations), ms. */
+  /** The run's own typical time between logged iterations, ms: the median of recent non-overhead iterations'
+   *  printed time × the log interval (`medianLoggedIterationMs`); equal to the iteration time at log interval 1. */
   medianIterationMs: number | null;
   lastCheckpointIteration: number | null;
   /** The browser's view of the server: null on the server. `sinceMs` = when it was lost (ms, browser clock mapped). */
@@ -85,6 +87,26 @@ export interface RunHealth {
   sinceMs: number | null;
 }
 
+/**
+ * The typical time between two logged iterations, from the latest ones (newest first): each non-overhead row's
+ * printed iteration time × the iterations since the row before it (Megatron prints every `log_interval`, and the
+ * printed time is per iteration), so a run logging every 10th iteration is not called stalled between lines.
+ */
+export function medianLoggedIterationMs(
+  recent: readonly { iteration: number; timeMs: number | null; overhead: boolean }[],
+): number | null {
+  const spans: number[] = [];
+  for (let i = 0; i + 1 < recent.length; i++) {
+    const row = recent[i] as (typeof recent)[number];
+    const gap = row.iteration - (recent[i + 1] as (typeof recent)[number]).iteration;
+    if (!row.overhead && row.timeMs !== null && gap > 0) spans.push(row.timeMs * gap);
+  }
+  if (spans.length === 0) return recent.find((r) => !r.overhead && r.timeMs !== null)?.timeMs ?? null;
+  spans.sort((a, b) => a - b);
+  const mid = spans.length >> 1;
+  return spans.length % 2 ? (spans[mid] as number) : ((spans[mid - 1] as number) + (spans[mid] as number)) / 2;
+}
+
 export const MIN_FRESHNESS_MS = 15_000;
 export const MAX_FRESHNESS_MS = 30 * 60_000;
 /** Iterations of silence that make a stall (see the module comment). */
@@ -109,41 +131,55 @@ interface Facts {
   /** The newest job that has ended, and the jobs after it. */
   lastEnded: JobHealthView | null;
   after: readonly JobHealthView[];
+  /** The job whose failure is the story: a running job whose log shows its crash (and no iteration since), else
+   *  the newest ended job if it failed. The job after it that is queued or running, if any. */
+  crashed: JobHealthView | null;
+  successor: JobHealthView | null;
   lastIteration: number | null;
   lastActivityMs: number | null;
 }
 
 function factsOf(inputs: HealthInputs): Facts {
-  const { jobs } = inputs;
+  const { jobs, latestIteration } = inputs;
   const running = jobs.findLast((j) => RUNNING.has(j.state)) ?? null;
   const queued = jobs.findLast((j) => QUEUED.has(j.state)) ?? null;
   const endedAt = jobs.findLastIndex((j) => !RUNNING.has(j.state) && !QUEUED.has(j.state));
-  const times = [inputs.lastLineMs, inputs.latestIteration?.timeMs ?? null, running?.startedAt ?? null];
+  const lastEnded = endedAt < 0 ? null : (jobs[endedAt] ?? null);
+  const times = [inputs.lastLineMs, latestIteration?.timeMs ?? null, running?.startedAt ?? null];
   const known = times.filter((t): t is number => t !== null);
+  // A worker that crashed and was restarted in place (torchelastic) trains again: its failure is history.
+  const failedAt = running?.end?.failed ? (running.end.timeMs ?? null) : null;
+  const dying = running?.end?.failed === true && !(failedAt !== null && (latestIteration?.timeMs ?? -1) > failedAt);
+  const crashed = dying ? running : lastEnded?.end?.failed ? lastEnded : null;
+  const successor = crashed ? (jobs.slice(jobs.indexOf(crashed) + 1).find(isActive) ?? null) : null;
   return {
     inputs,
     freshnessMs: freshnessWindowMs(inputs.medianIterationMs),
     running,
     queued,
-    lastEnded: endedAt < 0 ? null : (jobs[endedAt] ?? null),
+    lastEnded,
     after: endedAt < 0 ? jobs : jobs.slice(endedAt + 1),
-    lastIteration: inputs.latestIteration?.iteration ?? null,
+    crashed,
+    successor,
+    lastIteration: latestIteration?.iteration ?? null,
     lastActivityMs: known.length ? Math.max(...known) : null,
   };
 }
+
+const isActive = (j: JobHealthView) => RUNNING.has(j.state) || QUEUED.has(j.state);
 
 function classify(f: Facts): HealthState {
   const { run, connection, latestIteration } = f.inputs;
   if (connection && !connection.connected) return 'disconnected';
   if (run.desiredState === 'stopped' || run.state === 'cancelled') return 'stopped';
-  const failed = f.lastEnded?.end?.failed === true;
   if (isFinished(f)) return 'finished';
+  if (f.crashed && f.crashed === f.running) return f.successor ? 'resubmitted' : 'crashed';
   if (f.running) {
     if (f.lastActivityMs !== null && f.inputs.nowMs - f.lastActivityMs > f.freshnessMs) return 'stalled';
     const trainedSince = latestIteration?.timeMs != null && latestIteration.timeMs >= (f.running.startedAt ?? 0);
-    return failed && f.after.includes(f.running) && !trainedSince ? 'resubmitted' : 'healthy';
+    return f.successor === f.running && !trainedSince ? 'resubmitted' : 'healthy';
   }
-  if (failed) return f.after.some((j) => QUEUED.has(j.state)) ? 'resubmitted' : 'crashed';
+  if (f.crashed) return f.successor ? 'resubmitted' : 'crashed';
   if (f.queued) return 'queued';
   if (f.lastEnded) return run.desiredState === 'active' ? 'queued' : 'stopped';
   if (f.lastActivityMs === null) return 'unknown';
@@ -215,7 +251,7 @@ const WORDS: Record<HealthState, (f: Facts) => Words> = {
   healthy: healthyWords,
   stalled: stalledWords,
   crashed: (f) => failureWords(f, null),
-  resubmitted: (f) => failureWords(f, f.running ?? f.after.findLast((j) => QUEUED.has(j.state)) ?? null),
+  resubmitted: (f) => failureWords(f, f.successor),
   finished: finishedWords,
   stopped: stoppedWords,
   queued: queuedWords,
@@ -254,10 +290,16 @@ function healthyWords(f: Facts): Words {
   const job = f.running;
   const { trainIters } = f.inputs.run;
   const lost = lostSince(f, f.lastIteration);
+  const t = f.inputs.latestIteration?.timeMs ?? null;
+  const starting = job !== null && job.startedAt !== null && (t === null || t < job.startedAt);
   return {
-    headline: `Healthy: training at ${at(f.lastIteration, trainIters)}`,
+    headline: starting
+      ? `Healthy: job ${job.jobId} started${on(job.nodeList)}, before its first iteration`
+      : `Healthy: training at ${at(f.lastIteration, trainIters)}`,
     lines: [
-      job ? `Job ${job.jobId} is running${on(job.nodeList)}.` : 'The log is growing.',
+      job
+        ? `Job ${job.jobId} is running${on(job.nodeList)}${starting ? ' and starting up (no iteration yet)' : ''}.`
+        : 'The log is growing.',
       `Last ${at(f.lastIteration, trainIters)}.`,
       lostLine(f, lost, 'loses'),
     ],
@@ -291,7 +333,7 @@ function stalledWords(f: Facts): Words {
 }
 
 function failureWords(f: Facts, successor: JobHealthView | null): Words {
-  const job = f.lastEnded as JobHealthView;
+  const job = f.crashed as JobHealthView;
   const end = job.end as JobEnd;
   const node = end.node ?? job.nodeList;
   const iteration = end.iteration ?? f.lastIteration;
@@ -299,13 +341,16 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
   const where = node ? ` on ${node}` : '';
   const after = iteration === null ? '' : ` after iteration ${iteration}`;
   const didWhat = successor ? resubmitText(successor, f.inputs.lastCheckpointIteration) : null;
+  const stillRunning = RUNNING.has(job.state);
   return {
     headline: `Crashed: ${end.text}${where}${after}${successor ? ` — resubmitted as job ${successor.jobId}` : ''}`,
     lines: [
-      `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
+      stillRunning
+        ? `Job ${job.jobId} hit ${end.text}${where}${after}; Slurm still reports it RUNNING until its other tasks end.`
+        : `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
       `Last ${at(f.lastIteration)}.`,
       lostLine(f, lost, 'lost'),
-      didWhat ? `Trainboard ${didWhat}.` : 'No new job is queued.',
+      didWhat ? `Trainboard ${didWhat}.` : stillRunning ? null : 'No new job is queued.',
     ],
     node,
     lastIteration: iteration,
@@ -314,7 +359,7 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
     next: successor
       ? `Watch job ${successor.jobId} resume; if ${node ?? 'a node'} fails again, exclude it and resubmit.`
       : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
-    sinceMs: job.endedAt,
+    sinceMs: job.endedAt ?? end.timeMs ?? null,
   };
 }
 
