@@ -65,7 +65,7 @@ function Tile({ node, nowMs }: { node: NodeTile; nowMs: number }) {
             data-testid="suspect"
             title={`${node.suspect.message}${node.suspect.count > 1 ? ` (named by ${node.suspect.count} failures)` : ''}`}
           >
-            suspect: {node.suspect.kind.replaceAll('_', ' ')}
+            suspect: {node.suspect.text}
             {node.suspect.timeMs === null ? '' : ` ${formatAgo(node.suspect.timeMs, nowMs)}`}
           </span>
         ) : null}
