@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
+import { createSeriesCache } from './series/seriesCache.js';
+import { warmNewestRuns } from './series/warmUp.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
@@ -176,9 +178,11 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
+  const series = createSeriesCache(repos.series);
   const app = createApp({
     conn,
     repos,
+    series,
     logger: o.logger,
     authContext,
     clusters: o.clusters ?? clustersService(repos, control),
@@ -213,6 +217,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
   const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status);
+  void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
