@@ -13,7 +13,7 @@ import {
 import type { SeriesColumns } from '../db/iterations.repo.js';
 import type { RunsRepo } from '../db/runs.repo.js';
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
-import type { SeriesSource } from '../series/seriesSource.js';
+import type { SeriesSnapshot, SeriesSource } from '../series/seriesSource.js';
 import { runIdReader } from './runParam.js';
 import { parse } from './runs.router.js';
 
@@ -54,9 +54,27 @@ export function seriesRouter(runs: RunsRepo, source: SeriesSource): RouteDef[] {
   router.get('/api/runs/:id/series', (req, res) => {
     const runId = parseRunId(req);
     const q = parse(seriesQuerySchema, req.query);
-    res.json(seriesAnswer(source, runId, q.fields as MetricField[], q));
+    res.type('application/json').send(seriesBody(source, runId, q.fields as MetricField[], q));
   });
   return router.routes;
+}
+
+type SeriesQuery = { from?: number | undefined; to?: number | undefined; target: number };
+
+/** The JSON body for one request: built once per seq and query when the source remembers answers. */
+export function seriesBody(
+  source: SeriesSource,
+  runId: number,
+  fields: readonly MetricField[],
+  q: SeriesQuery,
+): string {
+  const snapshot = source.snapshot(runId, fields, q.from, q.to);
+  const key = `${fields.join(',')}|${q.from ?? ''}|${q.to ?? ''}|${q.target}`;
+  const known = snapshot.answers?.get(key);
+  if (known !== undefined) return known;
+  const body = JSON.stringify(answerOf(snapshot, runId, fields, q));
+  snapshot.answers?.set(key, body);
+  return body;
 }
 
 /** The answer for one request: the points and the seq come from one snapshot, so the live stream continues after it. */
@@ -64,9 +82,17 @@ export function seriesAnswer(
   source: SeriesSource,
   runId: number,
   fields: readonly MetricField[],
-  q: { from?: number | undefined; to?: number | undefined; target: number },
+  q: SeriesQuery,
 ): SeriesAnswer {
-  const { seq, columns, rowCount } = source.snapshot(runId, fields, q.from, q.to);
+  return JSON.parse(seriesBody(source, runId, fields, q)) as SeriesAnswer;
+}
+
+function answerOf(
+  { seq, columns, rowCount }: SeriesSnapshot,
+  runId: number,
+  fields: readonly MetricField[],
+  q: SeriesQuery,
+): SeriesAnswer {
   const series: SeriesAnswer['series'] = {};
   fields.forEach((field, k) => {
     const { xs, ys } = columns[k] as SeriesColumns;

@@ -81,6 +81,13 @@ export function createSeriesCache(repo: SeriesRepo, options: Partial<SeriesCache
         seq: run.seq,
         columns: fields.map((f) => run.fields.get(f)?.slice(from, to) ?? empty()),
         rowCount: run.rows.count(from, to),
+        answers: {
+          get: (key) => run.answers.get(key),
+          set: (key, body) => {
+            run.remember(key, body);
+            if (runs.get(runId) === run) keep(run); // its bytes grew: the cap still holds
+          },
+        },
       };
     },
     async warm(runIds, fields) {

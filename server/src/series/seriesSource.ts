@@ -10,6 +10,11 @@ export interface SeriesSnapshot {
   columns: SeriesColumns[];
   /** Current rows in [from, to], whether or not they carry the fields. */
   rowCount: number;
+  /** Answers already built at this seq, by query (a cache has them; a fresh read has none). */
+  answers?: {
+    get(key: string): string | undefined;
+    set(key: string, body: string): void;
+  };
 }
 
 export interface SeriesSource {
