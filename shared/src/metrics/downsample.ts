@@ -62,8 +62,14 @@ export function minMaxIndices(ys: ArrayLike<number>, target = DEFAULT_TARGET_POI
     for (let i = start; i < end; i++) {
       const y = ys[i] as number;
       if (y - y === 0) {
-        if (y < lo) ((lo = y), (min = i));
-        if (y > hi) ((hi = y), (max = i));
+        if (y < lo) {
+          lo = y;
+          min = i;
+        }
+        if (y > hi) {
+          hi = y;
+          max = i;
+        }
       } else nonFinite = true;
     }
     if (nonFinite) keepSorted(keep, [min, max, ...firstNonFinite(ys, start, end)]);
