@@ -30,8 +30,16 @@ export interface SeriesRepo {
 }
 
 export function createSeriesRepo(sqlite: Database.Database): SeriesRepo {
-  // +run_id: the newest row is walked back from the table's end (see iterations.repo lastRowId).
-  const last = sqlite.prepare('SELECT id FROM iterations WHERE +run_id = ? ORDER BY id DESC LIMIT 1').pluck();
+  // A source's rows are inserted in byte order (its cursor only moves forward; rows read again are skipped on
+  // conflict), so its newest row is the one at its largest offset: one step down the (source, offset) index per
+  // source. Walking back from the table's end (+run_id) took 95 ms for a run with 1M newer rows of other runs
+  // after it, max(id) over the run index 10 ms; this takes 0.1 ms whatever the run's place.
+  const last = sqlite
+    .prepare(
+      `SELECT max((SELECT id FROM iterations WHERE log_source_id = s.id ORDER BY byte_offset DESC LIMIT 1))
+       FROM log_sources s WHERE s.run_id = ?`,
+    )
+    .pluck();
   const superseded = sqlite.prepare('SELECT count(*) FROM iterations WHERE run_id = ? AND is_current = 0').pluck();
   const current = sqlite
     .prepare('SELECT count(*) FROM iterations WHERE run_id = ? AND is_current = 1 AND id <= ?')
@@ -57,7 +65,7 @@ export function createSeriesRepo(sqlite: Database.Database): SeriesRepo {
     return s;
   };
   return {
-    lastRowId: (runId) => (last.get(runId) as number | undefined) ?? 0,
+    lastRowId: (runId) => (last.get(runId) as number | null | undefined) ?? 0,
     supersededCount: (runId) => superseded.get(runId) as number,
     currentCount: (runId, upToId) => current.get(runId, upToId) as number,
     currentPage: (runId, fields, after, upToId, limit) =>

@@ -103,9 +103,15 @@ export class RunSeries {
 
 /** The row's value of each field into its column; a field the row did not log is left out (NaN restored). */
 function pushValues(row: SeriesRow, fields: readonly MetricField[], columns: readonly GrowingColumns[]): void {
-  const extra = row[3] === null ? null : (JSON.parse(row[3]) as Record<string, unknown>);
+  // `extra` only matters for a NULL column (a NaN is NULL plus a note there): parsed only then, and once.
+  let extra: Record<string, unknown> | null | undefined;
   for (let k = 0; k < fields.length; k++) {
-    const y = storedValue(row[k + 4] as number | null, fields[k] as MetricField, extra);
-    if (y !== null) (columns[k] as GrowingColumns).push(row[1], y);
+    let y = row[k + 4] as number | null;
+    if (y === null) {
+      extra ??= row[3] === null ? null : (JSON.parse(row[3]) as Record<string, unknown>);
+      y = storedValue(null, fields[k] as MetricField, extra);
+      if (y === null) continue;
+    }
+    (columns[k] as GrowingColumns).push(row[1], y);
   }
 }
