@@ -14,9 +14,17 @@ import type { PlotLine } from './chart/drawPlot.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import type { Point } from './liveSeries.js';
 
+/**
+ * A line drawn over a chart's main series: a validation group of this run, or another run (or segment) compared with
+ * it. `points` are [iteration, value]; `toX` maps THAT run's iterations to this chart's x axis (default: the chart's
+ * own), so a compared run with its own token/time anchors lines up by tokens. Compare overlays are drawn dashed as
+ * well as coloured (no signal by colour alone), and appear in the legend and the synced read-out.
+ */
 export interface Overlay {
   name: string;
-  points: readonly Point[];
+  points: readonly (readonly [iteration: number, value: number | null])[];
+  toX?: (iteration: number) => number | null;
+  kind: 'validation' | 'compare';
 }
 
 interface Props {
@@ -39,6 +47,8 @@ interface Props {
 const MAX_ROUTINE_MARKS = 40;
 const OVERLAY_COLORS = ['#f59e0b', '#10b981', '#ec4899', '#8b5cf6', '#14b8a6', '#ef4444'];
 const NO_OVERLAYS: Overlay[] = [];
+/** Compared runs are dashed: told apart from the validation lines without colour. */
+const COMPARE_DASH = [6, 4];
 
 function MetricChartInner(p: Props) {
   const { main, overlays } = usePlotLines(p);
@@ -120,7 +130,8 @@ function usePlotLines(p: Props): { main: PlotSeries; overlays: PlotLine[] } {
       overlaysIn.map((o, k) => ({
         name: o.name,
         color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
-        series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
+        dash: o.kind === 'compare' ? COMPARE_DASH : null,
+        series: plotSeries(o.points, { toX: o.toX ?? p.toX, smoothing: 0, log: p.log }),
       })),
     [overlaysIn, p.toX, p.log],
   );

@@ -47,6 +47,7 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
     () =>
       Object.entries(validations).map(([name, pts]) => ({
         name,
+        kind: 'validation' as const,
         points: pts.filter(([it]) => (view.from === null || it >= view.from) && (view.to === null || it <= view.to)),
       })),
     [validations, view.from, view.to],
