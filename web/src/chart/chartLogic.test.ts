@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { chartChoices, shownChartIds, toggleChart } from './chartIds.js';
 import { createCursorStore, cursorIndex, stepCursor } from './cursor.js';
 import { layoutMarkLabels } from './markLabels.js';
 import { chartSummary } from './summary.js';
@@ -114,5 +115,31 @@ describe('chartSummary', () => {
 
   it('has words for no data', () => {
     expect(chartSummary({ iterations: [], values: [], smooth: [] })).toBe('no data yet');
+  });
+});
+
+describe('chart picker ids', () => {
+  const titles = { lmLoss: 'training loss', gradNorm: 'grad norm' };
+  const choices = chartChoices(['lmLoss', 'gradNorm'], ['valid', 'c4-en'], titles);
+
+  it('offers the metrics present and a validation chart per group, with URL-safe ids', () => {
+    expect(choices.map((c) => c.id)).toEqual(['lmLoss', 'gradNorm', 'val_valid', 'val_c4_en']);
+    expect(choices[3]?.title).toBe('validation loss: c4-en');
+  });
+
+  it('shows everything by default, but not 29 validation charts', () => {
+    expect([...shownChartIds(choices, null)]).toEqual(['lmLoss', 'gradNorm', 'val_valid', 'val_c4_en']);
+    const many = chartChoices(
+      ['lmLoss'],
+      Array.from({ length: 29 }, (_, i) => `g${i}`),
+      titles,
+    );
+    expect([...shownChartIds(many, null)]).toEqual(['lmLoss']);
+  });
+
+  it('toggles into the URL list, and back to null when that is the default', () => {
+    const off = toggleChart(choices, null, 'gradNorm', false);
+    expect(off).toEqual(['lmLoss', 'val_valid', 'val_c4_en']);
+    expect(toggleChart(choices, off, 'gradNorm', true)).toBeNull();
   });
 });

@@ -6,6 +6,7 @@ import type { PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 
 export interface PlotLine {
   name: string;
+  kind: 'validation' | 'compare';
   series: PlotSeries;
   color: string;
   /** Canvas line dash (compared runs); null = solid. */
