@@ -51,10 +51,10 @@ export function seriesRouter(runs: RunsRepo, source: SeriesSource): RouteDef[] {
   // Read-only: any signed-in user.
   const router = viewerRoutes();
   const parseRunId = runIdReader(runs);
-  router.get('/api/runs/:id/series', (req, res) => {
+  router.get('/api/runs/:id/series', async (req, res) => {
     const runId = parseRunId(req);
     const q = parse(seriesQuerySchema, req.query);
-    res.type('application/json').send(seriesBody(source, runId, q.fields as MetricField[], q));
+    res.type('application/json').send(await seriesBody(source, runId, q.fields as MetricField[], q));
   });
   return router.routes;
 }
@@ -62,13 +62,13 @@ export function seriesRouter(runs: RunsRepo, source: SeriesSource): RouteDef[] {
 type SeriesQuery = { from?: number | undefined; to?: number | undefined; target: number };
 
 /** The JSON body for one request: built once per seq and query when the source remembers answers. */
-export function seriesBody(
+export async function seriesBody(
   source: SeriesSource,
   runId: number,
   fields: readonly MetricField[],
   q: SeriesQuery,
-): string {
-  const snapshot = source.snapshot(runId, fields, q.from, q.to);
+): Promise<string> {
+  const snapshot = await source.snapshot(runId, fields, q.from, q.to);
   const key = `${fields.join(',')}|${q.from ?? ''}|${q.to ?? ''}|${q.target}`;
   const known = snapshot.answers?.get(key);
   if (known !== undefined) return known;
@@ -78,13 +78,13 @@ export function seriesBody(
 }
 
 /** The answer for one request: the points and the seq come from one snapshot, so the live stream continues after it. */
-export function seriesAnswer(
+export async function seriesAnswer(
   source: SeriesSource,
   runId: number,
   fields: readonly MetricField[],
   q: SeriesQuery,
-): SeriesAnswer {
-  return JSON.parse(seriesBody(source, runId, fields, q)) as SeriesAnswer;
+): Promise<SeriesAnswer> {
+  return JSON.parse(await seriesBody(source, runId, fields, q)) as SeriesAnswer;
 }
 
 function answerOf(

@@ -56,92 +56,104 @@ const ask = (source: SeriesSource, q: { from?: number; to?: number; target?: num
   seriesAnswer(source, runId, fields, { from: q.from, to: q.to, target: q.target ?? 2000 });
 
 /** The cache answers exactly what a fresh read answers, for the full range and zoomed ones, at the same seq. */
-function expectSameAsFresh(fields = FIELDS) {
+async function expectSameAsFresh(fields = FIELDS) {
   for (const q of [{}, { from: 1000 }, { from: 2500, to: 4100 }, { to: 10 }, { from: 3000, to: 3100, target: 10 }]) {
-    const cached = ask(cache, q, fields);
-    expect(cached).toEqual(ask(fresh, q, fields));
+    const cached = await ask(cache, q, fields);
+    expect(cached).toEqual(await ask(fresh, q, fields));
     expect(cached.seq).toBe(repos.iterations.lastRowId(runId));
   }
 }
 
 describe('series cache', () => {
-  it('answers as a fresh downsample after each append, reading only the appended rows', () => {
+  it('answers as a fresh downsample after each append, reading only the appended rows', async () => {
     append(range(1, 5000));
-    expectSameAsFresh();
-    expect(ask(cache).series.lmLoss?.sampled).toBe(true);
+    await expectSameAsFresh();
+    expect((await ask(cache)).series.lmLoss?.sampled).toBe(true);
     for (const [a, b] of [
       [5001, 5001],
       [5002, 5600],
       [5601, 9000],
     ] as const) {
       append(range(a, b));
-      expectSameAsFresh();
+      await expectSameAsFresh();
     }
     const stats = cache.stats();
     expect(stats.fills).toBe(1);
     expect(stats.rebuilds).toBe(0);
-    expect(ask(cache).series.lmLoss?.points.at(-1)?.[0]).toBe(9000);
+    expect((await ask(cache)).series.lmLoss?.points.at(-1)?.[0]).toBe(9000);
   });
 
-  it('adds fields asked for later at the same seq', () => {
+  it('adds fields asked for later at the same seq', async () => {
     append(range(1, 3000));
-    expectSameAsFresh(['lmLoss']);
+    await expectSameAsFresh(['lmLoss']);
     append(range(3001, 3500));
-    expectSameAsFresh(['lmLoss', 'tflops', 'consumedSamples']);
-    expectSameAsFresh();
+    await expectSameAsFresh(['lmLoss', 'tflops', 'consumedSamples']);
+    await expectSameAsFresh();
   });
 
-  it('builds the run again when a restart supersedes rows (is_current), and answers the re-run values', () => {
+  it('builds the run again when a restart supersedes rows (is_current), and answers the re-run values', async () => {
     append(range(1, 4000));
-    expectSameAsFresh();
+    await expectSameAsFresh();
     append(range(3500, 4600), 0.5); // resumed from a checkpoint at 3500: 3500..4000 superseded
-    expectSameAsFresh();
+    await expectSameAsFresh();
     expect(cache.stats().rebuilds).toBe(1);
-    const loss = ask(cache, { from: 3600, to: 3600 }).series.lmLoss?.points;
+    const loss = (await ask(cache, { from: 3600, to: 3600 })).series.lmLoss?.points;
     expect(loss).toEqual([[3600, Number((3 - 3600 / 9000 + 0.5).toFixed(6))]]);
     append(range(4601, 4700), 0.5);
-    expectSameAsFresh();
+    await expectSameAsFresh();
   });
 
-  it('notices rows superseded without a new row (the superseded count went up)', () => {
+  it('notices rows superseded without a new row (the superseded count went up)', async () => {
     append(range(1, 2000));
-    expectSameAsFresh();
+    await expectSameAsFresh();
     conn.sqlite.prepare('UPDATE iterations SET is_current = 0 WHERE run_id = ? AND iteration > 1900').run(runId);
-    expectSameAsFresh();
-    expect(ask(cache).series.lmLoss?.points.at(-1)?.[0]).toBe(1900);
+    await expectSameAsFresh();
+    expect((await ask(cache)).series.lmLoss?.points.at(-1)?.[0]).toBe(1900);
     expect(cache.stats().rebuilds).toBe(1);
   });
 
-  it('keeps runs within its byte cap, least recently used out first', () => {
+  it('keeps runs within its byte cap, least recently used out first', async () => {
     append(range(1, 3000));
     const [b, c] = ['cache-test-b', 'cache-test-c'].map(
       (name) => registerFollowedFile(conn.db, name, `/logs/${name}`).runId,
     );
     const askRun = (source: SeriesSource, id: number) => seriesAnswer(source, id, FIELDS, { target: 2000 });
     const small = createSeriesCache(repos.series, { maxBytes: 1 });
-    expect(ask(small)).toEqual(ask(fresh)); // alone over the cap: answered, not kept
+    expect(await ask(small)).toEqual(await ask(fresh)); // alone over the cap: answered, not kept
     expect(small.stats().runs).toBe(0);
 
     const probe = createSeriesCache(repos.series);
-    ask(probe);
+    await ask(probe);
     const bytesA = probe.stats().bytes;
-    askRun(probe, b as number);
+    await askRun(probe, b as number);
     const bytesB = probe.stats().bytes - bytesA;
     const capped = createSeriesCache(repos.series, { maxBytes: bytesA + bytesB });
-    ask(capped);
-    askRun(capped, b as number);
-    ask(capped); // A is now the most recent
-    askRun(capped, c as number); // over the cap: B goes first
+    await ask(capped);
+    await askRun(capped, b as number);
+    await ask(capped); // A is now the most recent
+    await askRun(capped, c as number); // over the cap: B goes first
     expect(capped.stats()).toMatchObject({ runs: 2, fills: 3, hits: 1, evictions: 1 });
-    ask(capped);
+    await ask(capped);
     expect(capped.stats()).toMatchObject({ fills: 3, hits: 2 });
-    askRun(capped, b as number);
+    await askRun(capped, b as number);
     expect(capped.stats()).toMatchObject({ fills: 4, evictions: 2 });
     expect(capped.stats().bytes).toBeLessThanOrEqual(bytesA + bytesB);
 
     append(range(3001, 9000)); // A grows past the cap: answered from what it holds, then let go
-    expect(ask(capped)).toEqual(ask(fresh));
+    expect(await ask(capped)).toEqual(await ask(fresh));
     expect(capped.stats().bytes).toBeLessThanOrEqual(bytesA + bytesB);
+  });
+
+  it('reads a cold run a page per turn, once for every viewer who asks meanwhile', async () => {
+    append(range(1, 9000)); // 3 pages of FILL_PAGE_ROWS
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const [a, b] = await Promise.all([ask(cache), ask(cache)]);
+    clearInterval(ticking);
+    expect(a).toEqual(b);
+    expect(a).toEqual(await ask(fresh));
+    expect(cache.stats()).toMatchObject({ fills: 1 });
+    expect(turns).toBeGreaterThan(0); // the event loop ran timers while the run was read
   });
 
   it('warms runs in the background, then serves them with the rows appended since', async () => {
@@ -149,7 +161,7 @@ describe('series cache', () => {
     await cache.warm([runId], FIELDS);
     expect(cache.stats()).toMatchObject({ runs: 1, fills: 1 });
     append(range(9001, 9100));
-    expectSameAsFresh();
+    await expectSameAsFresh();
     expect(cache.stats()).toMatchObject({ fills: 1, rebuilds: 0 });
   });
 });
@@ -163,7 +175,7 @@ describe('RunSeries.append', () => {
     return run;
   };
 
-  it('appends a plain continuation and moves its seq', () => {
+  it('appends a plain continuation and moves its seq', async () => {
     const run = held();
     expect(run.append(repoWith([[11, 6, 1, null, 2.5]]), 11)).toBe(true);
     expect(run.seq).toBe(11);
