@@ -1,6 +1,7 @@
 // Pick the runs to overlay on this run's charts: a labelled list of the other runs and a chip per compared run with
 // a remove button. The choice lives in the URL (view.compare), so a shared link shows the same comparison.
 import { MAX_COMPARED_RUNS, type ViewState } from '@trainboard/shared/dashboard/viewState';
+import { runLabel } from './compareOverlays.js';
 import './ComparePicker.css';
 
 export function ComparePicker({
@@ -17,10 +18,7 @@ export function ComparePicker({
   const shown = compare.filter((id) => id !== runId);
   const choices = names.filter((r) => r.id !== runId && !shown.includes(r.id));
   const full = shown.length >= MAX_COMPARED_RUNS;
-  const label = (id: number) => {
-    const name = names.find((r) => r.id === id)?.name;
-    return name ? `run ${id} · ${name}` : `run ${id}`;
-  };
+  const label = (id: number) => runLabel(id, names);
   return (
     <div className="compare-picker" data-testid="compare-picker">
       <label>

@@ -3,19 +3,15 @@
 // mapped to this chart's x axis through that run's own anchors (by iteration, tokens or elapsed time).
 import { useMemo } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { axisMapper, type AxisAnchor } from '@trainboard/shared/dashboard/axis';
-import { compareToX, insideWindow, type ToX } from '@trainboard/shared/dashboard/compareAxis';
+import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
-import { fromWireNumber } from '@trainboard/shared/metrics/fields';
-import { api, type SeriesResponse } from '../api.js';
+import { api } from '../api.js';
 import { CHART_FIELDS } from '../chartFields.js';
 import { queryKeys, SIDE_INTERVAL_MS } from '../data/runQueries.js';
-import type { Overlay } from '../MetricChart.js';
+import { compareOverlays, type CompareOverlays } from './compareOverlays.js';
 
 /** A compared run may be live: its lines are re-read this often (the server answers them from its series cache). */
 export const COMPARE_INTERVAL_MS = 10_000;
-
-export type CompareOverlays = Partial<Record<string, readonly Overlay[]>>;
 
 /** The runs this page can compare with, newest first (names for the picker and the legend). */
 export function useRunNames(): { id: number; name: string }[] {
@@ -56,36 +52,15 @@ export function useComparedRuns(
   const anchors = axes.map((q) => q.data);
   // A new answer of any compared run (or its anchors) changes this stamp: the overlays are rebuilt then, not per render.
   const stamp = `${ids.join(',')}|${series.map((q) => q.dataUpdatedAt).join(',')}|${axes.map((q) => q.dataUpdatedAt).join(',')}`;
-  return useMemo(() => {
-    const ownToX: ToX = view.x === 'iteration' ? (it) => it : axisMapper(ownAnchors, view.x === 'tokens' ? 1 : 2);
-    const runs = ids.flatMap((id, k) => {
-      const data = loaded[k];
-      if (!data) return [];
-      const name = names.find((r) => r.id === id)?.name;
-      const toX = compareToX(view.x, ownAnchors, anchors[k] ?? []);
-      return [{ label: name ? `run ${id} · ${name}` : `run ${id}`, data, toX }];
-    });
-    const byChart: CompareOverlays = {};
-    for (const field of CHART_FIELDS) {
-      byChart[field] = runs.map(({ label, data, toX }) => overlayOf(label, data, field, view, ownToX, toX));
-    }
-    return byChart;
-  }, [view.x, view.from, view.to, ownAnchors, names, stamp]); // loaded and anchors are what the stamp says
-}
-
-function overlayOf(
-  name: string,
-  data: SeriesResponse,
-  field: string,
-  window: Pick<ViewState, 'from' | 'to'>,
-  ownToX: ToX,
-  toX: ToX | undefined,
-): Overlay {
-  const points = (data.series[field]?.points ?? []).map(([it, v]) => [it, fromWireNumber(v)] as const);
-  return {
-    name,
-    kind: 'compare',
-    points: toX ? insideWindow(points, window, ownToX, toX) : points,
-    ...(toX ? { toX } : {}),
-  };
+  return useMemo(
+    () =>
+      compareOverlays(
+        ids.map((id, k) => ({ id, data: loaded[k], anchors: anchors[k] })),
+        CHART_FIELDS,
+        view,
+        ownAnchors,
+        names,
+      ),
+    [view.x, view.from, view.to, ownAnchors, names, stamp], // loaded and anchors are what the stamp says
+  );
 }
