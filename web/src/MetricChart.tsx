@@ -64,35 +64,45 @@ const NO_OVERLAYS: readonly Overlay[] = [];
 /** Compared runs are dashed: told apart from the validation lines without colour. */
 const COMPARE_DASH = [6, 4];
 
-function MetricChartInner(p: Props) {
-  const [plotBox, width] = useContainerWidth<HTMLDivElement>();
+/**
+ * The chart's canvas and live texts: paints on every render that changes what is drawn, and, through useLivePlot, on
+ * every live point without a render (drawing only the new points when the canvas already holds the rest).
+ */
+function useChartPaint(p: Props, width: number, overlays: ReturnType<typeof useOverlayLines>) {
   const theme = useSyncExternalStore(subscribeTheme, currentTheme);
-  const overlays = useOverlayLines(p);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const value = useRef<HTMLSpanElement>(null);
-  const count = useRef<HTMLSpanElement>(null);
-  const caption = useRef<HTMLParagraphElement>(null);
+  const refs = {
+    canvas: useRef<HTMLCanvasElement>(null),
+    value: useRef<HTMLSpanElement>(null),
+    count: useRef<HTMLSpanElement>(null),
+    caption: useRef<HTMLParagraphElement>(null),
+  };
   const paint = useRef((_m: PlotSeries, _s: PlotShape) => {});
+  const drawn = useRef<DrawnState | null>(null);
   // Before useLivePlot's effect: a live point that arrives next paints with this render's width and smoothing.
   useLayoutEffect(() => {
     paint.current = (main, shape) => {
       const area = plotAreaFor(width);
-      const ctx = sizedContext(canvas.current, area.width, area.height);
+      const ctx = sizedContext(refs.canvas.current, area.width, area.height);
       if (ctx && shape.x && shape.y) {
+        const el = ctx.canvas;
+        const state: DrawnState = {
+          main,
+          key: shape.key,
+          smoothing: p.smoothing,
+          theme,
+          el,
+          size: el.width * 1e5 + el.height,
+        };
         const px = pixelScale('linear', shape.x.domain, [0, area.width]);
         const py = pixelScale(p.log ? 'log' : 'linear', shape.y.domain, [area.height, 0]);
-        const lines = drawPlot(ctx, area.width, area.height, {
-          main,
-          smoothing: p.smoothing,
-          px,
-          py,
-          colors: themeColors(theme),
-        });
+        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme) };
+        const lines = drawPlot(ctx, area.width, area.height, draw, drawnPrefix(drawn.current, state));
         // For tests and the benchmark: what the last draw showed.
-        ctx.canvas.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
-        ctx.canvas.dataset.drawn = String(main.xs.length);
+        el.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
+        el.dataset.drawn = String(main.xs.length);
+        drawn.current = { ...state, count: main.xs.length, last: lastPoint(main) };
       }
-      writeTexts(main, { value: value.current, count: count.current, caption: caption.current });
+      writeTexts(main, { value: refs.value.current, count: refs.count.current });
     };
   });
   const { shape, main } = useLivePlot(
@@ -100,10 +110,21 @@ function MetricChartInner(p: Props) {
     { toX: p.toX, smoothing: p.smoothing, log: p.log, scaleY: p.scaleY, xKind: p.xKind, ...overlays.extent },
     paint,
   );
+  const caption = refs.caption;
+  const refreshCaption = useCallback(() => {
+    if (caption.current && main.current) caption.current.textContent = chartSummary(main.current);
+  }, [main, caption]);
   useLayoutEffect(() => {
     if (main.current) paint.current(main.current, shape);
-  }, [main, shape, width, theme, p.smoothing]);
+    refreshCaption();
+  }, [main, shape, width, theme, p.smoothing, refreshCaption]);
+  return { shape, main, refs, refreshCaption };
+}
 
+function MetricChartInner(p: Props) {
+  const [plotBox, width] = useContainerWidth<HTMLDivElement>();
+  const overlays = useOverlayLines(p);
+  const { shape, main, refs, refreshCaption } = useChartPaint(p, width, overlays);
   const { x, y } = shape;
   const area = plotAreaFor(width);
   const xLo = x?.domain[0] ?? 0;
@@ -128,7 +149,7 @@ function MetricChartInner(p: Props) {
         title={p.title}
         sampled={shape.sampled}
         nanCount={shape.nanCount}
-        refs={{ value, count }}
+        refs={refs}
       />
       <div className="plot" ref={plotBox} style={{ height: CHART_HEIGHT }}>
         {!x || !y || width === 0 ? (
@@ -138,7 +159,7 @@ function MetricChartInner(p: Props) {
             <ChartFrame width={width} x={x} y={y} log={p.log} formatX={formatX} marks={marks} />
             <PlotLayer
               area={area}
-              canvas={canvas}
+              canvas={refs.canvas}
               getMain={getMain}
               overlays={overlays.lines}
               smoothing={p.smoothing}
@@ -151,26 +172,71 @@ function MetricChartInner(p: Props) {
               formatX={formatX}
               marks={marks}
               cursor={p.cursor}
+              onFocus={refreshCaption}
               onZoom={p.onZoom}
             />
           </>
         )}
       </div>
-      <p className="visually-hidden" id={captionId} ref={caption} />
+      <p className="visually-hidden" id={captionId} ref={refs.caption} />
       {overlays.lines.length > 0 && <OverlayLegend overlays={overlays.lines} />}
     </section>
   );
 }
 
-/** The latest value, the number of points and the caption, written straight into the DOM on a live point. */
-function writeTexts(
-  main: PlotSeries,
-  el: { value: HTMLElement | null; count: HTMLElement | null; caption: HTMLElement | null },
-): void {
+/** The latest value and the number of points, written straight into the DOM on a live point. (The caption is
+ *  written on a full paint and when the chart gets the focus: a screen reader reads it then.) */
+function writeTexts(main: PlotSeries, el: { value: HTMLElement | null; count: HTMLElement | null }): void {
   const n = main.values.length;
   if (el.value) el.value.textContent = formatValue(n > 0 ? (main.values[n - 1] as number) : null);
   if (el.count) el.count.textContent = `${n} pts`;
-  if (el.caption) el.caption.textContent = chartSummary(main);
+}
+
+/** What the canvas holds: enough to tell whether a new series only extends it. */
+interface DrawnState {
+  main: PlotSeries;
+  key: string;
+  smoothing: number;
+  theme: string;
+  /** The canvas and its backing store's size (a new or resized canvas is blank). */
+  el: HTMLCanvasElement;
+  size: number;
+  count?: number;
+  last?: [x: number, iteration: number, value: number] | null;
+}
+
+function lastPoint(main: PlotSeries): [number, number, number] | null {
+  const n = main.xs.length;
+  return n > 0 ? [main.xs[n - 1] as number, main.iterations[n - 1] as number, main.values[n - 1] as number] : null;
+}
+
+/**
+ * How many of `next`'s points the canvas already shows, drawn on the same axes, size, smoothing and colours: the
+ * live path then draws only the rest. 0 = redraw everything (a restart replaced the tail, an axis moved…).
+ */
+function drawnPrefix(before: DrawnState | null, next: DrawnState): number {
+  if (!before?.count || !before.last) return 0;
+  const same =
+    before.key === next.key &&
+    before.el === next.el &&
+    before.size === next.size &&
+    before.smoothing === next.smoothing &&
+    before.theme === next.theme &&
+    sameOptions(before.main, next.main);
+  const n = before.count;
+  const extends_ =
+    next.main.xs.length >= n &&
+    next.main.xs[n - 1] === before.last[0] &&
+    next.main.iterations[n - 1] === before.last[1] &&
+    Object.is(next.main.values[n - 1], before.last[2]) &&
+    Object.is(next.main.values[0], before.main.values[0]);
+  return same && extends_ ? n : 0;
+}
+
+function sameOptions(a: PlotSeries, b: PlotSeries): boolean {
+  const o = a.growth.options;
+  const q = b.growth.options;
+  return o.toX === q.toX && o.scaleY === q.scaleY && o.smoothing === q.smoothing && o.log === q.log;
 }
 
 /** The overlays in plot coordinates, each through its own run's x mapping, and their extents for the axes. */
