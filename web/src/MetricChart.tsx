@@ -21,6 +21,7 @@ import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
 import type { CursorStore } from './chart/cursor.js';
 import { drawPlot, type PlotLine } from './chart/drawPlot.js';
+import { drawnPrefix, lastPoint, type DrawnState } from './chart/drawnPrefix.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import { chartSummary } from './chart/summary.js';
 import { currentTheme, sizedContext, subscribeTheme, themeColors } from './chart/theme.js';
@@ -156,7 +157,15 @@ function MetricChartInner(p: Props) {
           <div className="empty">no data yet</div>
         ) : (
           <>
-            <ChartFrame width={width} x={x} y={y} log={p.log} formatX={formatX} marks={marks} />
+            <ChartFrame
+              width={width}
+              x={x}
+              y={y}
+              log={p.log}
+              formatX={formatX}
+              {...(p.xKind === 'time' ? {} : { formatXExact: exactCount })}
+              marks={marks}
+            />
             <PlotLayer
               area={area}
               canvas={refs.canvas}
@@ -184,59 +193,14 @@ function MetricChartInner(p: Props) {
   );
 }
 
+const exactCount = (v: number) => v.toLocaleString('en-US');
+
 /** The latest value and the number of points, written straight into the DOM on a live point. (The caption is
  *  written on a full paint and when the chart gets the focus: a screen reader reads it then.) */
 function writeTexts(main: PlotSeries, el: { value: HTMLElement | null; count: HTMLElement | null }): void {
   const n = main.values.length;
   if (el.value) el.value.textContent = formatValue(n > 0 ? (main.values[n - 1] as number) : null);
   if (el.count) el.count.textContent = `${n} pts`;
-}
-
-/** What the canvas holds: enough to tell whether a new series only extends it. */
-interface DrawnState {
-  main: PlotSeries;
-  key: string;
-  smoothing: number;
-  theme: string;
-  /** The canvas and its backing store's size (a new or resized canvas is blank). */
-  el: HTMLCanvasElement;
-  size: number;
-  count?: number;
-  last?: [x: number, iteration: number, value: number] | null;
-}
-
-function lastPoint(main: PlotSeries): [number, number, number] | null {
-  const n = main.xs.length;
-  return n > 0 ? [main.xs[n - 1] as number, main.iterations[n - 1] as number, main.values[n - 1] as number] : null;
-}
-
-/**
- * How many of `next`'s points the canvas already shows, drawn on the same axes, size, smoothing and colours: the
- * live path then draws only the rest. 0 = redraw everything (a restart replaced the tail, an axis moved…).
- */
-function drawnPrefix(before: DrawnState | null, next: DrawnState): number {
-  if (!before?.count || !before.last) return 0;
-  const same =
-    before.key === next.key &&
-    before.el === next.el &&
-    before.size === next.size &&
-    before.smoothing === next.smoothing &&
-    before.theme === next.theme &&
-    sameOptions(before.main, next.main);
-  const n = before.count;
-  const extends_ =
-    next.main.xs.length >= n &&
-    next.main.xs[n - 1] === before.last[0] &&
-    next.main.iterations[n - 1] === before.last[1] &&
-    Object.is(next.main.values[n - 1], before.last[2]) &&
-    Object.is(next.main.values[0], before.main.values[0]);
-  return same && extends_ ? n : 0;
-}
-
-function sameOptions(a: PlotSeries, b: PlotSeries): boolean {
-  const o = a.growth.options;
-  const q = b.growth.options;
-  return o.toX === q.toX && o.scaleY === q.scaleY && o.smoothing === q.smoothing && o.log === q.log;
 }
 
 /** The overlays in plot coordinates, each through its own run's x mapping, and their extents for the axes. */

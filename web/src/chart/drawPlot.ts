@@ -51,6 +51,11 @@ export function drawPlot(
     strokeLine(ctx, d.main.xs, d.main.smooth, d.px, d.py, lastFiniteBefore(d.main.smooth, from));
     drawn.push('smoothed');
   }
+  // A sparse series (a validation group's own chart) gets a dot on each point: two points are not a trend.
+  if (d.main.xs.length < DOT_BELOW) {
+    ctx.fillStyle = d.colors.accent;
+    dots(ctx, d.main.xs, d.main.raw, d.px, d.py, from);
+  }
   // NaN/Inf: a small downward triangle on the top edge, so a spike that broke the loss is seen where it happened.
   ctx.fillStyle = d.colors.bad;
   for (const i of d.main.nonFinite) {
@@ -125,9 +130,10 @@ function dots(
   ys: Float64Array,
   px: (x: number) => number,
   py: (y: number) => number,
+  start = 0,
 ): void {
   ctx.beginPath();
-  for (let i = 0; i < xs.length; i++) {
+  for (let i = start; i < xs.length; i++) {
     const y = ys[i] as number;
     if (Number.isNaN(y)) continue;
     const X = px(xs[i] as number);
