@@ -90,6 +90,9 @@ describe('compare runs in chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'compare-390.png'), fullPage: true });
     await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.goto(`${stack.url}runs/${current}?compare=${earlier}&theme=light`);
+    await expect.poll(() => linesIn(page, 'lmLoss'), { timeout: 15_000 }).toContain(other);
+    await page.screenshot({ path: join(SHOTS, 'compare-light.png') });
   });
 
   it('the picker adds and removes a compared run in the URL', async () => {
