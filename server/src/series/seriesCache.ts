@@ -34,8 +34,6 @@ export interface SeriesCacheStats {
 export interface SeriesCache extends SeriesSource {
   /** Reads these runs' `fields` in the background, a page per turn of the event loop; resolves when done. */
   warm(runIds: readonly number[], fields: readonly MetricField[]): Promise<void>;
-  /** Forgets a run (it was deleted or re-imported). */
-  drop(runId: number): void;
   stats(): SeriesCacheStats;
 }
 
@@ -130,7 +128,6 @@ export function createSeriesCache(repo: SeriesRepo, options: Partial<SeriesCache
     async warm(runIds, fields) {
       for (const runId of runIds) if (!runs.has(runId)) await fillInTurns(runId, fields);
     },
-    drop: (runId) => runs.drop(runId),
     stats: () => ({ runs: runs.size, bytes: runs.bytes, evictions: runs.evictions, ...counts }),
   };
 }
