@@ -54,6 +54,8 @@ interface Props {
   /** Maps an iteration to the x value of the chosen axis (identity for iterations). */
   toX: (iteration: number) => number | null;
   scaleY?: (v: number) => number;
+  /** A dot on each point of a sparse series (validation groups: a few evaluations are not a line). */
+  dots?: boolean;
   cursor: CursorStore;
   onZoom: (from: number, to: number) => void;
 }
@@ -96,7 +98,7 @@ function useChartPaint(p: Props, width: number, overlays: ReturnType<typeof useO
         };
         const px = pixelScale('linear', shape.x.domain, [0, area.width]);
         const py = pixelScale(p.log ? 'log' : 'linear', shape.y.domain, [area.height, 0]);
-        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme) };
+        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme), dots: p.dots ?? false };
         const lines = drawPlot(ctx, area.width, area.height, draw, drawnPrefix(drawn.current, state));
         // For tests and the benchmark: what the last draw showed.
         el.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
