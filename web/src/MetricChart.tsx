@@ -21,6 +21,7 @@ import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
 import type { CursorStore } from './chart/cursor.js';
 import { drawPlot, type PlotLine } from './chart/drawPlot.js';
+import { LineSwatch } from './chart/LineSwatch.js';
 import { drawnPrefix, lastPoint, type DrawnState } from './chart/drawnPrefix.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import { chartSummary } from './chart/summary.js';
@@ -257,10 +258,8 @@ function OverlayLegend({ overlays }: { overlays: PlotLine[] }) {
   return (
     <ul className="legend" aria-label="lines">
       {overlays.map((o) => (
-        <li key={o.name} style={{ color: o.color }}>
-          <svg width="18" height="8" aria-hidden="true">
-            <line x1="0" x2="18" y1="4" y2="4" stroke={o.color} strokeWidth="2" strokeDasharray={o.dash?.join(' ')} />
-          </svg>{' '}
+        <li key={o.name}>
+          <LineSwatch color={o.color} dash={o.dash} />
           {o.name}
           {o.kind === 'compare' && <span className="visually-hidden"> (compared run, dashed)</span>}
         </li>
