@@ -2,6 +2,9 @@
 // them. (The socket.io contract is realtime.ts.)
 import type { LogSearchMatch, LongLine } from './log/search.js';
 import type { WireNumber } from './metrics/fields.js';
+import type { HealthInputs, RunHealth } from './dashboard/runHealth.js';
+
+export type { HealthInputs, HealthSeverity, HealthState, JobHealthView, RunHealth } from './dashboard/runHealth.js';
 
 export type { GpuMetricsState, GpuSample, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
 
@@ -15,6 +18,22 @@ export interface RunSummary {
   lmLoss: number | null;
   tflops: number | null;
   lastUpdateMs: number | null;
+  /** The run's health as the server sees it (no connection state). */
+  health: RunHealth;
+}
+
+/** How a job ended, bound to the job's own log segment (or Slurm's account when its log said nothing). */
+export interface JobEnd {
+  /** Failure kind (cuda_error, …), exit reason (train_done, …) or null for Slurm's state alone. */
+  kind: string | null;
+  /** THE one name of the end, used by header, jobs table, chart marks and nodes tab alike (`failureText`). */
+  text: string;
+  node: string | null;
+  iteration: number | null;
+  /** The job broke (a failure in its log, or Slurm's FAILED/NODE_FAIL/TIMEOUT/OUT_OF_MEMORY…), as opposed to a clean
+   *  exit, a completion or a cancellation. */
+  failed: boolean;
+  source: 'log' | 'slurm';
 }
 
 export interface Job {
@@ -25,8 +44,11 @@ export interface Job {
   submittedAt: number | null;
   startedAt: number | null;
   endedAt: number | null;
-  /** Why it ended, in words (the log's failure or exit, else Slurm's state); null while queued or running. */
+  /** Why it ended, in words (= end?.text; kept for compatibility); null while queued or running. */
   exitReason: string | null;
+  /** How it ended, bound to its own log segment; null while queued or running. Always sent by the server (optional
+   *  only so older literals of a Job still type-check). */
+  end?: JobEnd | null;
 }
 
 export interface Overview {
@@ -43,8 +65,13 @@ export interface Overview {
   recentIterationMs: number | null;
   targetTokens: number | null;
   lastCheckpoint: { iteration: number | null; timeMs: number | null } | null;
+  /** The RUNNING job if any, else the newest. */
   currentJob: Job | null;
   nowMs: number;
+  /** The server's view of the run's health (connection null). */
+  health: RunHealth;
+  /** The model's inputs, so the browser recomputes with its connection and clock. */
+  healthInputs: HealthInputs;
 }
 
 export interface SeriesResponse {

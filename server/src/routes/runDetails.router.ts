@@ -9,6 +9,19 @@ import type { AnnotationEventRow } from '../db/events.repo.js';
 import type { AxisAnchor } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import { runIdReader } from './runParam.js';
+import { runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
+
+// Placeholder until the health inputs are read (next commit).
+const emptyInputs = (state: string): HealthInputs => ({
+  nowMs: Date.now(),
+  run: { state, desiredState: null, trainIters: null },
+  jobs: [],
+  latestIteration: null,
+  lastLineMs: null,
+  medianIterationMs: null,
+  lastCheckpointIteration: null,
+  connection: null,
+});
 
 /** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
 const RECENT_ITERATIONS = 20;
@@ -42,6 +55,7 @@ function runSummaries({ runs, iterations }: Repositories): RunSummary[] {
       lmLoss: row?.lmLoss ?? null,
       tflops: row?.tflops ?? null,
       lastUpdateMs: row?.timeMs ?? null,
+      health: runHealth(emptyInputs(r.state)),
     };
   });
 }
@@ -62,6 +76,8 @@ function runOverview(repos: Repositories, id: number) {
     lastCheckpoint: checkpoint,
     currentJob: jobs.at(-1) ?? null,
     nowMs: Date.now(),
+    health: runHealth(emptyInputs(run.state)),
+    healthInputs: emptyInputs(run.state),
   };
 }
 
@@ -151,7 +167,7 @@ function jobRows(repos: Repositories, id: number): Job[] {
     shutdownNoise: noise === 1,
     nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
   }));
-  return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends) }));
+  return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends), end: null }));
 }
 
 /** train_samples × seq_length from the banner's arguments, when both are numbers. */

@@ -11,6 +11,7 @@ const job = (over: Partial<Job>): Job => ({
   startedAt: 2_000,
   endedAt: 10_000,
   exitReason: null,
+  end: null,
   ...over,
 });
 const failure = (over: Partial<JobEndEvent>): JobEndEvent => ({
