@@ -1,20 +1,23 @@
-// The dashboard shell: who is signed in (the sign-in page when nobody is), theme from the URL, and the pages: the
-// runs list at /, a run at /runs/:id, and for operators the submit page and the audit view.
-import { useEffect, useState, type MouseEvent } from 'react';
+// The dashboard shell: who is signed in (the sign-in page when nobody is), the theme (URL, else remembered), and
+// the pages of shared/src/dashboard/appRoutes.ts: the runs list at /, a run at /runs/:id, and for operators the
+// submit page and the audit view. Any other address is the not-found page (the server answers it with 404 too).
+import { useEffect, useState, type ReactNode } from 'react';
+import { Link, NavLink, Route, Routes } from 'react-router';
+import { APP_ROUTES, type AppPage } from '@trainboard/shared/dashboard/appRoutes';
 import { onSignedOut } from './http.js';
 import { LoginPage } from './auth/LoginPage.js';
 import { loadSession, roleAtLeast, signOut, type Session } from './auth/session.js';
 import { SessionContext } from './auth/SessionContext.js';
 import { AuditPage } from './control/AuditPage.js';
 import { SubmitPage } from './control/SubmitPage.js';
-import { navigate, parseRoute, useLocation, useView, type Route } from './navigation.js';
-import { RunPage } from './RunPage.js';
+import { NotFoundPage } from './NotFoundPage.js';
+import { RunRoute } from './RunRoute.js';
 import { RunsList } from './RunsList.js';
+import { useView, type SetView } from './useView.js';
+import type { ViewState } from '@trainboard/shared/dashboard/viewState';
 
 export function App() {
-  const loc = useLocation();
-  const route = parseRoute(loc.pathname);
-  const [view, setView] = useView(loc.search);
+  const [view, setView] = useView();
   const [session, setSession] = useState<Session | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   useEffect(() => void (document.documentElement.dataset.theme = view.theme), [view.theme]);
@@ -27,20 +30,16 @@ export function App() {
   return (
     <SessionContext.Provider value={session ?? { kind: 'open' }}>
       <header className="top">
-        <a href="/" className="brand" onClick={go('/')}>
+        <Link to="/" className="brand">
           Trainboard
-        </a>
+        </Link>
         {operator && (
           <nav aria-label="main">
-            <a href="/" onClick={go('/')} aria-current={route.page === 'runs' ? 'page' : undefined}>
+            <NavLink to="/" end>
               Runs
-            </a>
-            <a href="/submit" onClick={go('/submit')} aria-current={route.page === 'submit' ? 'page' : undefined}>
-              Submit
-            </a>
-            <a href="/audit" onClick={go('/audit')} aria-current={route.page === 'audit' ? 'page' : undefined}>
-              Audit
-            </a>
+            </NavLink>
+            <NavLink to="/submit">Submit</NavLink>
+            <NavLink to="/audit">Audit</NavLink>
           </nav>
         )}
         {session?.kind === 'signed-in' && (
@@ -60,30 +59,28 @@ export function App() {
         ) : session.kind === 'signed-out' ? (
           <LoginPage onSignedIn={setSession} />
         ) : (
-          <Page route={route} operator={operator} view={view} setView={setView} />
+          <Pages operator={operator} view={view} setView={setView} />
         )}
       </main>
     </SessionContext.Provider>
   );
 }
 
-function Page({
-  route,
-  operator,
-  view,
-  setView,
-}: {
-  route: Route;
-  operator: boolean;
-  view: ReturnType<typeof useView>[0];
-  setView: ReturnType<typeof useView>[1];
-}) {
-  if (route.page === 'run') return <RunPage key={route.runId} runId={route.runId} view={view} setView={setView} />;
-  if ((route.page === 'submit' || route.page === 'audit') && !operator)
-    return <p>This page is for operators. Ask an admin for the operator role.</p>;
-  if (route.page === 'submit') return <SubmitPage />;
-  if (route.page === 'audit') return <AuditPage />;
-  return <RunsList />;
+function Pages({ operator, view, setView }: { operator: boolean; view: ViewState; setView: SetView }) {
+  const forOperators = (page: ReactNode) =>
+    operator ? page : <p>This page is for operators. Ask an admin for the operator role.</p>;
+  const pages: Record<AppPage, ReactNode> = {
+    runs: <RunsList />,
+    run: <RunRoute view={view} setView={setView} />,
+    submit: forOperators(<SubmitPage />),
+    audit: forOperators(<AuditPage />),
+  };
+  return (
+    <Routes>
+      {APP_ROUTES.map((r) => (
+        <Route key={r.page} path={r.path} element={pages[r.page]} />
+      ))}
+      <Route path="*" element={<NotFoundPage />} />
+    </Routes>
+  );
 }
-
-const go = (to: string) => (e: MouseEvent) => (e.preventDefault(), navigate(to));

@@ -2,9 +2,8 @@
 // failure of the run named it, and one cell per GPU (utilisation, memory, temperature, SM clock) with the slow one
 // flagged against its siblings. Reads the server's cache every 5 s; the server polls Slurm on its own timer.
 import { formatAgo } from '@trainboard/shared/dashboard/format';
-import type { GpuSample, NodeTile, RunNodes } from '@trainboard/shared/api';
-import { api } from './api.js';
-import { usePolling } from './usePolling.js';
+import type { GpuSample, NodeTile } from '@trainboard/shared/api';
+import { useRunNodes } from './data/runQueries.js';
 
 /** Slurm base states to a colour class: busy, free, troubled, gone. */
 function stateClass(state: string | undefined): string {
@@ -90,7 +89,8 @@ function Tile({ node, nowMs }: { node: NodeTile; nowMs: number }) {
 }
 
 export function NodesGrid({ runId }: { runId: number }) {
-  const { data, error } = usePolling<RunNodes>(() => api.nodes(runId), 5000, [runId]);
+  const { data, error: failure } = useRunNodes(runId);
+  const error = failure?.message ?? null;
   if (!data)
     return (
       <section className="nodes">

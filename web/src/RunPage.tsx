@@ -1,19 +1,18 @@
 // A run: header, view controls (all in the URL), the live charts, and tabs for the jobs timeline, nodes and log.
 import { useState } from 'react';
+import { Link } from 'react-router';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
-import { api } from './api.js';
 import { useCanOperate } from './auth/SessionContext.js';
 import { ActionDialogHost } from './control/ActionDialogHost.js';
 import { RunControls } from './control/RunControls.js';
 import { useRunControl } from './control/useRunControl.js';
+import { useOverview, useRunSide } from './data/runQueries.js';
 import { LiveCharts } from './chart/LiveCharts.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
-import { navigate } from './navigation.js';
 import { NodesGrid } from './NodesGrid.js';
 import { RunHeader } from './RunHeader.js';
-import { usePolling } from './usePolling.js';
 import { ViewControls } from './ViewControls.js';
 
 export function RunPage({
@@ -25,16 +24,10 @@ export function RunPage({
   view: ViewState;
   setView: (p: Partial<ViewState>) => void;
 }) {
-  const overview = usePolling(() => api.overview(runId), 2000, [runId]);
+  const overview = useOverview(runId);
   const [live, setLive] = useState(false);
-  // Annotations, validations, axis anchors and jobs change at most a few times a minute: re-read every 5 s.
-  const side = usePolling(
-    () => Promise.all([api.annotations(runId), api.validations(runId), api.axis(runId), api.jobs(runId)]),
-    5000,
-    [runId],
-  );
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
-  const [annotations, validations, anchors, jobs] = side.data ?? [[], {}, [], []];
+  const { annotations, validations, anchors, jobs } = useRunSide(runId);
   const canOperate = useCanOperate();
   const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
   const operable = canOperate && control !== null && control.desiredState !== null;
@@ -42,16 +35,14 @@ export function RunPage({
   return (
     <div className="run-page">
       <nav>
-        <a href="/" onClick={(e) => (e.preventDefault(), navigate('/'))}>
-          ← runs
-        </a>
+        <Link to="/">← runs</Link>
       </nav>
-      {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error ?? 'loading…'}</p>}
+      {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error?.message ?? 'loading…'}</p>}
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
       )}
-      <ViewControls view={view} setView={setView} />
+      <ViewControls runId={runId} view={view} setView={setView} />
       <LiveCharts
         runId={runId}
         view={view}

@@ -1,12 +1,12 @@
 // Every run with its state, progress, current loss, TFLOPs and last update, re-read every two seconds.
 import { formatAgo, formatValue } from '@trainboard/shared/dashboard/format';
-import { api } from './api.js';
-import { navigate } from './navigation.js';
-import { usePolling } from './usePolling.js';
+import { Link } from 'react-router';
+import { runPath } from '@trainboard/shared/dashboard/appRoutes';
+import { useRunSummaries } from './data/runQueries.js';
 
 export function RunsList() {
-  const { data, error } = usePolling(async () => ({ runs: await api.summaries(), now: Date.now() }), 2000, []);
-  if (!data) return <p>{error ?? 'loading…'}</p>;
+  const { data, error } = useRunSummaries();
+  if (!data) return <p>{error?.message ?? 'loading…'}</p>;
   if (data.runs.length === 0)
     return (
       <p>
@@ -31,9 +31,7 @@ export function RunsList() {
           return (
             <tr key={r.id}>
               <td>
-                <a href={`/runs/${r.id}`} onClick={(e) => (e.preventDefault(), navigate(`/runs/${r.id}`))}>
-                  {r.name}
-                </a>
+                <Link to={runPath(r.id)}>{r.name}</Link>
               </td>
               <td>
                 <span className={`state state-${r.state}`}>{r.state}</span>

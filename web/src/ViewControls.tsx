@@ -1,8 +1,20 @@
-// The run page's view controls: x axis, smoothing, log scale, zoom reset, theme, share link. Every one of them is
-// part of the view state in the URL, so the share link restores exactly this view.
+// The run page's view controls: x axis, smoothing, log scale, zoom reset, theme, share link (which says when it
+// copied), and the series export. Every view control is part of the view state in the URL, so the share link
+// restores exactly this view.
 import { X_AXES, type ViewState } from '@trainboard/shared/dashboard/viewState';
+import { ExportLinks } from './ExportLinks.js';
+import { copyOutcomeText, useCopiedFeedback } from './useCopiedFeedback.js';
 
-export function ViewControls({ view, setView }: { view: ViewState; setView: (p: Partial<ViewState>) => void }) {
+export function ViewControls({
+  runId,
+  view,
+  setView,
+}: {
+  runId: number;
+  view: ViewState;
+  setView: (p: Partial<ViewState>) => void;
+}) {
+  const [copied, copy] = useCopiedFeedback();
   return (
     <div className="controls">
       <label>
@@ -48,11 +60,16 @@ export function ViewControls({ view, setView }: { view: ViewState; setView: (p: 
         {view.theme === 'dark' ? '☀ light' : '☾ dark'}
       </button>
       <button
-        onClick={() => void navigator.clipboard?.writeText(window.location.href)}
+        onClick={() => void copy(window.location.href)}
         title="copy a link to this exact view"
+        data-testid="share"
       >
-        share link
+        {copied === 'copied' ? '✓ copied' : 'share link'}
       </button>
+      <span className="hint" aria-live="polite" role="status" data-testid="share-status">
+        {copyOutcomeText(copied)}
+      </span>
+      <ExportLinks runId={runId} />
     </div>
   );
 }

@@ -6,15 +6,15 @@ import { decodeView } from '@trainboard/shared/dashboard/viewState';
 import { api, type SeriesResponse } from './api.js';
 import { ApiError } from './http.js';
 import { CHART_FIELDS } from './chartFields.js';
-import { parseRoute } from './navigation.js';
+import { matchAppRoute } from '@trainboard/shared/dashboard/appRoutes';
 
 let prefetched: { key: string; response: Promise<SeriesResponse> } | null = null;
 
 const keyOf = (runId: number, from: number | null, to: number | null) => `${runId}:${from}:${to}`;
 
 export function prefetchSeries(location: { pathname: string; search: string }): void {
-  const route = parseRoute(location.pathname);
-  if (route.page !== 'run') return;
+  const route = matchAppRoute(location.pathname);
+  if (route?.page !== 'run') return;
   const { from, to } = decodeView(location.search);
   const response = api.series(route.runId, CHART_FIELDS, from, to);
   response.catch(() => undefined); // reported by the page that takes it; an unclaimed failure is not an error

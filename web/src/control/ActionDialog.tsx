@@ -5,6 +5,7 @@
 import { useEffect, useReducer, useRef, type ReactNode, type RefObject } from 'react';
 import type { ActionRequest } from '@trainboard/shared/control/api';
 import { controlApi } from './controlApi.js';
+import { useRunAction } from './useControlMutations.js';
 import { ACTION_WORDING, actionPost, canConfirm, dialogReducer, initialDialog } from './actionDialog.js';
 
 export interface ActionDialogProps {
@@ -27,6 +28,7 @@ export function ActionDialog({ runId, action, kind, children, invalidReason, onC
   const actionKey = JSON.stringify(action);
 
   const closeModal = useModal(ref, wording.destructive ? safeRef : null);
+  const send = useRunAction(runId);
 
   // A new preview whenever the action's fields change or the server said the run changed.
   useEffect(() => {
@@ -43,10 +45,10 @@ export function ActionDialog({ runId, action, kind, children, invalidReason, onC
   const confirm = () => {
     if (!action || !s.preview || !canConfirm(s)) return;
     dispatch({ type: 'confirm' });
-    controlApi.requestAction(runId, actionPost(action, s.preview)).then(
-      (a) => dispatch({ type: 'accepted', actionId: a.actionId }),
-      (error: unknown) => dispatch({ type: 'send-failed', error }),
-    );
+    send.mutate(actionPost(action, s.preview), {
+      onSuccess: (a) => dispatch({ type: 'accepted', actionId: a.actionId }),
+      onError: (error: unknown) => dispatch({ type: 'send-failed', error }),
+    });
   };
   const close = () => (closeModal(), onClose(s.phase === 'sent'));
 

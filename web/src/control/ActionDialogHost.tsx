@@ -1,8 +1,9 @@
 // Opens the right dialog for a request: fixed actions go straight to their preview; an exclusion first shows the
 // node picker, a chain-length change a number field, and the preview follows every change of those fields.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { MAX_CHAIN_LENGTH, type ActionRequest, type RunControlDto } from '@trainboard/shared/control/api';
-import { api, type Job, type RunNodes } from '../api.js';
+import type { Job } from '../api.js';
+import { useRunNodes } from '../data/runQueries.js';
 import { ActionDialog } from './ActionDialog.js';
 import type { DialogRequest } from './dialogRequest.js';
 import { excludeHostlist, nodeChoices } from './nodeChoices.js';
@@ -31,8 +32,7 @@ function ExcludeDialog({
 }: Parameters<typeof ActionDialogHost>[0] & { preselected: string[] }) {
   const [chosen, setChosen] = useState<string[]>(preselected);
   // The nodes view names the suspects (nodes a failure named); without it the jobs' nodes are still listed.
-  const [nodes, setNodes] = useState<RunNodes | null>(null);
-  useEffect(() => void api.nodes(runId).then(setNodes, () => undefined), [runId]);
+  const nodes = useRunNodes(runId, false).data ?? null;
   const choices = nodeChoices(jobs, nodes, control.excludeNodes);
   const list = excludeHostlist(chosen);
   return (

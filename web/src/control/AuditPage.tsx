@@ -1,9 +1,12 @@
 // The audit view: every recorded mutation, newest first — who, when, what, on which target, the exact scheduler
 // command and the result (in words and a symbol, never colour alone). Filtered by run through ?run= (shareable);
 // older rows page in with `before`.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { runPath } from '@trainboard/shared/dashboard/appRoutes';
 import type { AuditEntryDto } from '@trainboard/shared/control/api';
-import { navigate } from '../navigation.js';
+import { queryKeys } from '../data/runQueries.js';
 import { controlApi } from './controlApi.js';
 import { actionErrorText } from './actionDialog.js';
 
@@ -21,23 +24,19 @@ const when = (ms: number) =>
   });
 
 export function AuditPage() {
-  const runParam = new URLSearchParams(window.location.search).get('run');
+  const runParam = useSearchParams()[0].get('run');
+  const navigate = useNavigate();
   const run = runParam && /^\d{1,9}$/.test(runParam) ? Number(runParam) : undefined;
   const [filter, setFilter] = useState(runParam ?? '');
-  const [entries, setEntries] = useState<AuditEntryDto[] | null>(null);
-  const [more, setMore] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  const load = (before?: number) =>
-    controlApi.audit({ run, before, limit: PAGE }).then(
-      (page) => {
-        setEntries((old) => (before ? [...(old ?? []), ...page] : page));
-        setMore(page.length === PAGE);
-        setError(null);
-      },
-      (e: unknown) => setError(actionErrorText(e)),
-    );
-  useEffect(() => void load(), [run]);
+  const pages = useInfiniteQuery({
+    queryKey: queryKeys.audit(run),
+    queryFn: ({ pageParam }) => controlApi.audit({ run, before: pageParam, limit: PAGE }),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (page) => (page.length === PAGE ? page[page.length - 1]?.id : undefined),
+  });
+  const entries = pages.data?.pages.flat() ?? null;
+  const more = pages.hasNextPage;
+  const error = pages.error ? actionErrorText(pages.error) : null;
 
   return (
     <section className="audit" aria-labelledby="audit-title">
@@ -47,7 +46,7 @@ export function AuditPage() {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          navigate(/^\d{1,9}$/.test(filter.trim()) ? `/audit?run=${filter.trim()}` : '/audit');
+          void navigate(/^\d{1,9}$/.test(filter.trim()) ? `/audit?run=${filter.trim()}` : '/audit');
         }}
       >
         <label htmlFor="audit-run">Run id</label>
@@ -60,7 +59,7 @@ export function AuditPage() {
         />
         <button type="submit">Filter</button>
         {run !== undefined && (
-          <button type="button" onClick={() => (setFilter(''), navigate('/audit'))}>
+          <button type="button" onClick={() => (setFilter(''), void navigate('/audit'))}>
             Show all runs
           </button>
         )}
@@ -78,7 +77,7 @@ export function AuditPage() {
         <AuditTable entries={entries} />
       )}
       {more && entries && (
-        <button type="button" onClick={() => void load(entries[entries.length - 1]?.id)}>
+        <button type="button" onClick={() => void pages.fetchNextPage()}>
           Older entries
         </button>
       )}
@@ -136,9 +135,7 @@ function target(e: AuditEntryDto) {
   if (e.runId === null) return what || '—';
   return (
     <>
-      <a href={`/runs/${e.runId}`} onClick={(ev) => (ev.preventDefault(), navigate(`/runs/${e.runId}`))}>
-        run {e.runId}
-      </a>
+      <Link to={runPath(e.runId)}>run {e.runId}</Link>
       {what && e.targetKind !== 'run' && <span> · {what}</span>}
       {e.cluster && <span className="hint"> on {e.cluster}</span>}
     </>

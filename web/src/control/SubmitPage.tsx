@@ -2,14 +2,19 @@
 // the cluster's defaults and renders: findings with field, why and fix, and the exact sbatch script and commands) →
 // Submit, enabled only for the form exactly as previewed. The run's page opens once it is created.
 import { useEffect, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
+import { runPath } from '@trainboard/shared/dashboard/appRoutes';
 import type { SubmitPreviewDto } from '@trainboard/shared/control/api';
-import { navigate } from '../navigation.js';
+import { queryKeys } from '../data/runQueries.js';
 import { actionErrorText } from './actionDialog.js';
 import { controlApi, type ClusterDto } from './controlApi.js';
+import { useSubmitRun } from './useControlMutations.js';
 import { buildRunCreate, type Finding, type SubmitForm } from './submitForm.js';
 import { SubmitFields } from './SubmitFields.js';
 
 const PRESETS = ['demo', 'bloom-7b1', 'bloom-176b'];
+const NO_CLUSTERS: ClusterDto[] = [];
 const EMPTY: SubmitForm = {
   cluster: '',
   source: 'preset',
@@ -22,17 +27,18 @@ const EMPTY: SubmitForm = {
 
 export function SubmitPage() {
   const [form, setForm] = useState<SubmitForm>(EMPTY);
-  const [clusters, setClusters] = useState<ClusterDto[]>([]);
   const [preview, setPreview] = useState<{ form: SubmitForm; dto: SubmitPreviewDto } | null>(null);
   const [findings, setFindings] = useState<Finding[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const navigate = useNavigate();
+  const submit = useSubmitRun();
+  const clusterQuery = useQuery({ queryKey: queryKeys.clusters(), queryFn: controlApi.clusters });
+  const clusters = clusterQuery.data ?? NO_CLUSTERS;
   useEffect(() => {
-    controlApi.clusters().then(
-      (cs) => (setClusters(cs), setForm((f) => (f.cluster ? f : { ...f, cluster: cs[0]?.name ?? '' }))),
-      (e: unknown) => setError(actionErrorText(e)),
-    );
-  }, []);
+    if (clusterQuery.data) setForm((f) => (f.cluster ? f : { ...f, cluster: clusterQuery.data[0]?.name ?? '' }));
+  }, [clusterQuery.data]);
+  useEffect(() => void (clusterQuery.error && setError(actionErrorText(clusterQuery.error))), [clusterQuery.error]);
 
   const body = async () => {
     const { parseRunConfigText } = await import('@trainboard/shared/runconfig/parse');
@@ -49,8 +55,8 @@ export function SubmitPage() {
         setFindings(dto.issues);
         setPreview({ form, dto });
       } else {
-        const created = await controlApi.submitRun(built.body);
-        navigate(`/runs/${created.runId}`);
+        const created = await submit.mutateAsync(built.body);
+        void navigate(runPath(created.runId));
       }
     } catch (e) {
       setError(actionErrorText(e));

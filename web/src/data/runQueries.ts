@@ -1,0 +1,91 @@
+// The run reads the pages poll, as TanStack queries under one key per run, so that a control action can invalidate
+// everything a run page shows in one call. Intervals are those the pages always had: the header every 2 s, the
+// slower side data (annotations, validations, axis anchors, jobs, nodes) every 5 s.
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
+import { api, type Annotation, type Job } from '../api.js';
+
+export const OVERVIEW_INTERVAL_MS = 2000;
+export const SIDE_INTERVAL_MS = 5000;
+export const SUMMARIES_INTERVAL_MS = 2000;
+
+export const queryKeys = {
+  /** Every query of one run: the prefix a control action invalidates. */
+  run: (runId: number) => ['run', runId] as const,
+  overview: (runId: number) => ['run', runId, 'overview'] as const,
+  annotations: (runId: number) => ['run', runId, 'annotations'] as const,
+  validations: (runId: number) => ['run', runId, 'validations'] as const,
+  axis: (runId: number) => ['run', runId, 'axis'] as const,
+  jobs: (runId: number) => ['run', runId, 'jobs'] as const,
+  nodes: (runId: number) => ['run', runId, 'nodes'] as const,
+  control: (runId: number) => ['run', runId, 'control'] as const,
+  summaries: () => ['run-summaries'] as const,
+  audit: (runId: number | undefined) => ['audit', runId ?? 'all'] as const,
+  clusters: () => ['clusters'] as const,
+};
+
+/** After a control action on a run: re-read all of it, the runs list and the audit trail now, not at the next tick. */
+export function invalidateRun(client: QueryClient, runId: number): Promise<void> {
+  return Promise.all([
+    client.invalidateQueries({ queryKey: queryKeys.run(runId) }),
+    client.invalidateQueries({ queryKey: queryKeys.summaries() }),
+    client.invalidateQueries({ queryKey: ['audit'] }),
+  ]).then(() => undefined);
+}
+
+/** The run's header data. Polled in a background tab too: the tab title and favicon show the run's health. */
+export function useOverview(runId: number) {
+  return useQuery({
+    queryKey: queryKeys.overview(runId),
+    queryFn: () => api.overview(runId),
+    refetchInterval: OVERVIEW_INTERVAL_MS,
+    refetchIntervalInBackground: true,
+  });
+}
+
+const NO_ANNOTATIONS: Annotation[] = [];
+const NO_VALIDATIONS: Record<string, [number, number | null][]> = {};
+const NO_ANCHORS: AxisAnchor[] = [];
+const NO_JOBS: Job[] = [];
+
+/** Annotations, validations, axis anchors and jobs: they change at most a few times a minute. Empty until read. */
+export function useRunSide(runId: number) {
+  const poll = { refetchInterval: SIDE_INTERVAL_MS } as const;
+  const annotations = useQuery({
+    queryKey: queryKeys.annotations(runId),
+    queryFn: () => api.annotations(runId),
+    ...poll,
+  });
+  const validations = useQuery({
+    queryKey: queryKeys.validations(runId),
+    queryFn: () => api.validations(runId),
+    ...poll,
+  });
+  const axis = useQuery({ queryKey: queryKeys.axis(runId), queryFn: () => api.axis(runId), ...poll });
+  const jobs = useQuery({ queryKey: queryKeys.jobs(runId), queryFn: () => api.jobs(runId), ...poll });
+  return {
+    annotations: annotations.data ?? NO_ANNOTATIONS,
+    validations: validations.data ?? NO_VALIDATIONS,
+    anchors: axis.data ?? NO_ANCHORS,
+    jobs: jobs.data ?? NO_JOBS,
+  };
+}
+
+/** The nodes of the run's jobs; polled while the nodes tab shows them, read once by the exclude dialog. */
+export function useRunNodes(runId: number, poll = true) {
+  return useQuery({
+    queryKey: queryKeys.nodes(runId),
+    queryFn: () => api.nodes(runId),
+    refetchInterval: poll ? SIDE_INTERVAL_MS : false,
+  });
+}
+
+/** Every run's summary, with the browser's time of the answer (for "5 s ago"). */
+export function useRunSummaries() {
+  return useQuery({
+    queryKey: queryKeys.summaries(),
+    queryFn: async () => ({ runs: await api.summaries(), now: Date.now() }),
+    refetchInterval: SUMMARIES_INTERVAL_MS,
+    refetchIntervalInBackground: true,
+  });
+}
