@@ -1,5 +1,8 @@
-// A run: header, view controls (all in the URL), the live charts, and tabs for the jobs timeline, nodes and log.
-import { useState } from 'react';
+// A run: its health first (the banner), the header, view controls (all in the URL), the live charts, and tabs for
+// the jobs timeline, nodes and log. The health is recomputed every second in the browser from the server's inputs,
+// this page's connection and a clock mapped to the server's; while the server cannot be reached a banner says
+// since when, nothing counts on the browser clock, and the page recovers by itself when the server is back.
+import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
 import { useCanOperate } from './auth/SessionContext.js';
@@ -9,11 +12,28 @@ import { useRunControl } from './control/useRunControl.js';
 import { useOverview, useRunSide } from './data/runQueries.js';
 import { LiveCharts } from './chart/LiveCharts.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
+import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
+import { headerValues, lastValidation } from './health/headerValues.js';
+import { useNewestLivePoint } from './health/newestPoint.js';
+import { useDocumentHealth } from './health/useDocumentHealth.js';
+import { useRunHealth } from './health/useRunHealth.js';
+import { useQueryConnection } from './health/useQueryConnection.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { NodesGrid } from './NodesGrid.js';
 import { RunHeader } from './RunHeader.js';
 import { ViewControls } from './ViewControls.js';
+
+/** The page's health: overview + connection + live point, recomputed every second. */
+function usePageHealth(runId: number) {
+  const overview = useOverview(runId);
+  const connection = useQueryConnection(overview);
+  const live = useNewestLivePoint(runId);
+  const o = overview.data ?? null;
+  const page = useRunHealth(o?.healthInputs ?? null, overview.dataUpdatedAt, connection, live);
+  useDocumentHealth(page?.health ?? null, o?.run.name ?? null);
+  return { overview, o, connection, live, page };
+}
 
 export function RunPage({
   runId,
@@ -24,20 +44,36 @@ export function RunPage({
   view: ViewState;
   setView: (p: Partial<ViewState>) => void;
 }) {
-  const overview = useOverview(runId);
+  const { overview, o, connection, live: livePoint, page } = usePageHealth(runId);
   const [live, setLive] = useState(false);
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const { annotations, validations, anchors, jobs } = useRunSide(runId);
   const canOperate = useCanOperate();
   const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
   const operable = canOperate && control !== null && control.desiredState !== null;
+  const values = useMemo(() => headerValues(o?.latest ?? null, livePoint), [o?.latest, livePoint]);
+  const validation = useMemo(() => lastValidation(validations), [validations]);
 
   return (
     <div className="run-page">
       <nav>
         <Link to="/">← runs</Link>
       </nav>
-      {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error?.message ?? 'loading…'}</p>}
+      {!connection.connected && page?.lostAtMs != null && <ConnectionBanner lostAtMs={page.lostAtMs} />}
+      {page && connection.connected && <HealthBanner health={page.health} />}
+      {o && page ? (
+        <RunHeader
+          o={o}
+          health={page.health}
+          nowMs={page.nowMs}
+          connected={connection.connected}
+          live={live}
+          values={values}
+          validation={validation}
+        />
+      ) : (
+        <p role="status">{overview.error?.message ?? 'loading…'}</p>
+      )}
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
@@ -70,7 +106,7 @@ export function RunPage({
       ) : (
         <JobsTimeline
           jobs={jobs}
-          nowMs={Date.now()}
+          nowMs={page?.nowMs ?? Date.now()}
           rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
         />
       )}

@@ -3,9 +3,14 @@ import { formatAgo, formatValue } from '@trainboard/shared/dashboard/format';
 import { Link } from 'react-router';
 import { runPath } from '@trainboard/shared/dashboard/appRoutes';
 import { useRunSummaries } from './data/runQueries.js';
+import { ConnectionBanner } from './health/HealthBanner.js';
+import { HealthCell } from './health/HealthCell.js';
+import { useQueryConnection } from './health/useQueryConnection.js';
 
 export function RunsList() {
-  const { data, error } = useRunSummaries();
+  const summaries = useRunSummaries();
+  const { data, error } = summaries;
+  const connection = useQueryConnection(summaries);
   if (!data) return <p>{error?.message ?? 'loading…'}</p>;
   if (data.runs.length === 0)
     return (
@@ -14,41 +19,48 @@ export function RunsList() {
       </p>
     );
   return (
-    <table className="runs" data-testid="runs">
-      <thead>
-        <tr>
-          <th>run</th>
-          <th>state</th>
-          <th>progress</th>
-          <th>loss</th>
-          <th>TFLOPs</th>
-          <th>last update</th>
-        </tr>
-      </thead>
-      <tbody>
-        {data.runs.map((r) => {
-          const fraction = r.iteration !== null && r.trainIters ? r.iteration / r.trainIters : 0;
-          return (
-            <tr key={r.id}>
-              <td>
-                <Link to={runPath(r.id)}>{r.name}</Link>
-              </td>
-              <td>
-                <span className={`state state-${r.state}`}>{r.state}</span>
-              </td>
-              <td>
-                <div className="progress small">
-                  <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
-                </div>{' '}
-                {r.iteration ?? 0} / {r.trainIters ?? '?'}
-              </td>
-              <td>{formatValue(r.lmLoss)}</td>
-              <td>{formatValue(r.tflops)}</td>
-              <td>{formatAgo(r.lastUpdateMs, data.now)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <>
+      {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={connection.lostAtMs} />}
+      <table className="runs" data-testid="runs">
+        <thead>
+          <tr>
+            <th>run</th>
+            <th>health</th>
+            <th>state</th>
+            <th>progress</th>
+            <th>loss</th>
+            <th>TFLOPs</th>
+            <th>last update</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.runs.map((r) => {
+            const fraction = r.iteration !== null && r.trainIters ? r.iteration / r.trainIters : 0;
+            return (
+              <tr key={r.id}>
+                <td>
+                  <Link to={runPath(r.id)}>{r.name}</Link>
+                </td>
+                <td>
+                  <HealthCell health={r.health} stale={!connection.connected} />
+                </td>
+                <td>
+                  <span className={`state state-${r.state}`}>{r.state}</span>
+                </td>
+                <td>
+                  <div className="progress small">
+                    <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+                  </div>{' '}
+                  {r.iteration ?? 0} / {r.trainIters ?? '?'}
+                </td>
+                <td>{formatValue(r.lmLoss)}</td>
+                <td>{formatValue(r.tflops)}</td>
+                <td>{formatAgo(r.lastUpdateMs, data.now)}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </>
   );
 }

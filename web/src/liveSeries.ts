@@ -8,6 +8,7 @@ import { fromWireNumber, type MetricField } from '@trainboard/shared/metrics/fie
 import type { ClientToServerEvents, LivePoint, ServerToClientEvents } from '@trainboard/shared/realtime';
 import { api, type SeriesResponse } from './api.js';
 import { CHART_FIELDS } from './chartFields.js';
+import { publishLivePoints } from './health/newestPoint.js';
 import { createLiveSubscription } from './liveSubscription.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
@@ -79,6 +80,7 @@ export function useLiveSeries(
       const fresh = pending;
       pending = [];
       if (!alive || fresh.length === 0) return;
+      publishLivePoints(runId, fresh); // the header shows the newest point the charts draw (health/newestPoint.ts)
       setSeries((prev) => {
         const next: SeriesMap = {};
         for (const f of CHART_FIELDS) {
