@@ -2,7 +2,23 @@
 // its own log segment, silence against the run's own iteration time, and (in the browser) the server connection.
 // Pure: the server computes it for the run list and the overview, the browser recomputes it with its connection and
 // clock from the same inputs, so the header, the banner, the runs list, the title and the favicon never disagree.
+//
+// Decisions:
+// - Freshness window = 6 × the run's median recent iteration time, clamped to [15 s, 30 min]: six missed iterations
+//   is well past jitter (a slow step, a log flush) yet fast enough for a 0.2 s demo step; the floor keeps a fast run
+//   from flapping on a log flush, the ceiling keeps a stall of a very slow run from hiding for hours. Without a
+//   median (no iteration yet) the floor applies, but a job's own start counts as activity, so start-up is not silence
+//   until a full window passes with no line at all.
+// - Activity = any stored line (iteration, evaluation, checkpoint save, failure, banner…): evaluation and saves print
+//   lines, so they are not silence. Stalled = a RUNNING job and no activity since max(last line, last iteration,
+//   job start) for longer than the window.
+// - Order: disconnected (the page cannot know) > stopped > finished > (a running job) stalled > resubmitted >
+//   healthy; (no running job) crashed or resubmitted > queued; without jobs (an imported or followed log) the log's
+//   own freshness says healthy or stale.
+// - Resubmitted lasts while the job after a failed one is queued or running without having logged an iteration yet;
+//   once the new job trains, the run is healthy again (the jobs table keeps the history).
 import type { JobEnd } from '../api.js';
+import { formatDuration } from './format.js';
 
 export type HealthState =
   | 'queued'
@@ -71,27 +87,319 @@ export interface RunHealth {
 
 export const MIN_FRESHNESS_MS = 15_000;
 export const MAX_FRESHNESS_MS = 30 * 60_000;
+/** Iterations of silence that make a stall (see the module comment). */
+export const STALL_ITERATIONS = 6;
 
 /** The run's freshness window: six typical iterations, at least 15 s, at most 30 min. */
 export function freshnessWindowMs(medianIterationMs: number | null): number {
   if (medianIterationMs === null || !Number.isFinite(medianIterationMs) || medianIterationMs <= 0)
     return MIN_FRESHNESS_MS;
-  return Math.min(MAX_FRESHNESS_MS, Math.max(MIN_FRESHNESS_MS, 6 * medianIterationMs));
+  return Math.min(MAX_FRESHNESS_MS, Math.max(MIN_FRESHNESS_MS, STALL_ITERATIONS * medianIterationMs));
 }
 
-/** The run's health from its inputs (implementation follows; this placeholder says "unknown"). */
-export function runHealth(inputs: HealthInputs): RunHealth {
+const RUNNING = new Set(['RUNNING', 'COMPLETING']);
+const QUEUED = new Set(['SUBMITTING', 'PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'SUSPENDED']);
+
+/** What every state's words are built from. */
+interface Facts {
+  inputs: HealthInputs;
+  freshnessMs: number;
+  running: JobHealthView | null;
+  queued: JobHealthView | null;
+  /** The newest job that has ended, and the jobs after it. */
+  lastEnded: JobHealthView | null;
+  after: readonly JobHealthView[];
+  lastIteration: number | null;
+  lastActivityMs: number | null;
+}
+
+function factsOf(inputs: HealthInputs): Facts {
+  const { jobs } = inputs;
+  const running = jobs.findLast((j) => RUNNING.has(j.state)) ?? null;
+  const queued = jobs.findLast((j) => QUEUED.has(j.state)) ?? null;
+  const endedAt = jobs.findLastIndex((j) => !RUNNING.has(j.state) && !QUEUED.has(j.state));
+  const times = [inputs.lastLineMs, inputs.latestIteration?.timeMs ?? null, running?.startedAt ?? null];
+  const known = times.filter((t): t is number => t !== null);
   return {
-    state: 'unknown',
-    severity: 'info',
-    headline: 'Health unknown',
-    lines: [],
-    node: null,
-    lastIteration: inputs.latestIteration?.iteration ?? null,
-    lostIterations: null,
-    didWhat: null,
-    next: null,
+    inputs,
     freshnessMs: freshnessWindowMs(inputs.medianIterationMs),
-    sinceMs: null,
+    running,
+    queued,
+    lastEnded: endedAt < 0 ? null : (jobs[endedAt] ?? null),
+    after: endedAt < 0 ? jobs : jobs.slice(endedAt + 1),
+    lastIteration: inputs.latestIteration?.iteration ?? null,
+    lastActivityMs: known.length ? Math.max(...known) : null,
+  };
+}
+
+function classify(f: Facts): HealthState {
+  const { run, connection, latestIteration } = f.inputs;
+  if (connection && !connection.connected) return 'disconnected';
+  if (run.desiredState === 'stopped' || run.state === 'cancelled') return 'stopped';
+  const failed = f.lastEnded?.end?.failed === true;
+  if (isFinished(f)) return 'finished';
+  if (f.running) {
+    if (f.lastActivityMs !== null && f.inputs.nowMs - f.lastActivityMs > f.freshnessMs) return 'stalled';
+    const trainedSince = latestIteration?.timeMs != null && latestIteration.timeMs >= (f.running.startedAt ?? 0);
+    return failed && f.after.includes(f.running) && !trainedSince ? 'resubmitted' : 'healthy';
+  }
+  if (failed) return f.after.some((j) => QUEUED.has(j.state)) ? 'resubmitted' : 'crashed';
+  if (f.queued) return 'queued';
+  if (f.lastEnded) return run.desiredState === 'active' ? 'queued' : 'stopped';
+  if (f.lastActivityMs === null) return 'unknown';
+  return f.inputs.nowMs - f.lastActivityMs > f.freshnessMs ? 'stale' : 'healthy';
+}
+
+function isFinished(f: Facts): boolean {
+  const { run } = f.inputs;
+  if (f.running || f.queued) return false;
+  if (run.desiredState === 'done' || run.state === 'completed') return true;
+  if (f.lastEnded?.end?.kind === 'train_done') return true;
+  return run.trainIters !== null && f.lastIteration !== null && f.lastIteration >= run.trainIters;
+}
+
+/** The run's health from its inputs: one state, a headline and the banner's sentences. */
+export function runHealth(inputs: HealthInputs): RunHealth {
+  const f = factsOf(inputs);
+  const state = classify(f);
+  const words = WORDS[state](f);
+  const base: RunHealth = {
+    state,
+    severity: SEVERITY[state],
+    headline: words.headline,
+    lines: words.lines.filter((l): l is string => l !== null),
+    node: words.node ?? null,
+    lastIteration: words.lastIteration ?? f.lastIteration,
+    lostIterations: words.lostIterations ?? null,
+    didWhat: words.didWhat ?? null,
+    next: words.next ?? null,
+    freshnessMs: f.freshnessMs,
+    sinceMs: words.sinceMs ?? null,
+  };
+  return withIncidents(base, inputs.incidents ?? []);
+}
+
+const SEVERITY: Record<HealthState, HealthSeverity> = {
+  healthy: 'ok',
+  finished: 'ok',
+  queued: 'info',
+  stopped: 'info',
+  unknown: 'info',
+  stale: 'warning',
+  disconnected: 'warning',
+  resubmitted: 'warning',
+  stalled: 'critical',
+  crashed: 'critical',
+};
+const RANK: Record<HealthSeverity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
+
+/** Open incidents (issue 15) add their sentences and can raise the severity, never lower it. */
+function withIncidents(h: RunHealth, incidents: NonNullable<HealthInputs['incidents']>): RunHealth {
+  if (incidents.length === 0) return h;
+  const worst = incidents.reduce((s, i) => (RANK[i.severity] > RANK[s] ? i.severity : s), h.severity);
+  return { ...h, severity: worst, lines: [...h.lines, ...incidents.map((i) => i.summary)] };
+}
+
+interface Words {
+  headline: string;
+  lines: (string | null)[];
+  node?: string | null;
+  lastIteration?: number | null;
+  lostIterations?: number | null;
+  didWhat?: string | null;
+  next?: string | null;
+  sinceMs?: number | null;
+}
+
+const WORDS: Record<HealthState, (f: Facts) => Words> = {
+  healthy: healthyWords,
+  stalled: stalledWords,
+  crashed: (f) => failureWords(f, null),
+  resubmitted: (f) => failureWords(f, f.running ?? f.after.findLast((j) => QUEUED.has(j.state)) ?? null),
+  finished: finishedWords,
+  stopped: stoppedWords,
+  queued: queuedWords,
+  disconnected: disconnectedWords,
+  stale: staleWords,
+  unknown: () => ({
+    headline: 'No data yet',
+    lines: ['Trainboard has no job and no log line for this run yet.'],
+    next: 'Submit the run, or follow its log file.',
+  }),
+};
+
+function at(iteration: number | null, of: number | null = null): string {
+  if (iteration === null) return 'no iteration logged yet';
+  return of === null ? `iteration ${iteration}` : `iteration ${iteration} of ${of}`;
+}
+const on = (nodes: string | null) => (nodes ? ` on ${nodes}` : '');
+
+/** Iterations since the last completed save, up to `iteration`. */
+function lostSince(f: Facts, iteration: number | null): number | null {
+  const saved = f.inputs.lastCheckpointIteration;
+  if (iteration === null || saved === null) return null;
+  return Math.max(0, iteration - saved);
+}
+
+function lostLine(f: Facts, lost: number | null, verb: 'loses' | 'lost'): string {
+  const saved = f.inputs.lastCheckpointIteration;
+  if (lost === null) return 'No checkpoint save has been logged, so the work at risk is unknown.';
+  const what = lost === 1 ? '1 iteration' : `${lost} iterations`;
+  return verb === 'lost'
+    ? `Work lost since the last checkpoint (iteration ${saved}): ${what}.`
+    : `A crash now loses ${what} (last checkpoint at iteration ${saved}).`;
+}
+
+function healthyWords(f: Facts): Words {
+  const job = f.running;
+  const { trainIters } = f.inputs.run;
+  const lost = lostSince(f, f.lastIteration);
+  return {
+    headline: `Healthy: training at ${at(f.lastIteration, trainIters)}`,
+    lines: [
+      job ? `Job ${job.jobId} is running${on(job.nodeList)}.` : 'The log is growing.',
+      `Last ${at(f.lastIteration, trainIters)}.`,
+      lostLine(f, lost, 'loses'),
+    ],
+    node: job?.nodeList ?? null,
+    lostIterations: lost,
+    sinceMs: job?.startedAt ?? null,
+  };
+}
+
+function stalledWords(f: Facts): Words {
+  const job = f.running as JobHealthView;
+  const silent = formatDuration(f.inputs.nowMs - (f.lastActivityMs ?? f.inputs.nowMs));
+  const lost = lostSince(f, f.lastIteration);
+  return {
+    headline: `Stalled: no new line for ${silent} (job ${job.jobId}${on(job.nodeList)}, ${at(f.lastIteration)})`,
+    lines: [
+      `Job ${job.jobId} is still RUNNING${on(job.nodeList)}, but the log has been silent for ${silent}, longer than ` +
+        `this run's freshness window of ${formatDuration(f.freshnessMs)}.`,
+      `Last ${at(f.lastIteration)}.`,
+      lostLine(f, lost, 'loses'),
+      'Trainboard has not acted: Slurm still reports the job as running.',
+    ],
+    node: job.nodeList,
+    lostIterations: lost,
+    didWhat: null,
+    next:
+      'Look at the end of the log and the nodes tab (a hung collective, a dead node); if it is hung, cancel the job ' +
+      'so the run resumes from its last checkpoint.',
+    sinceMs: f.lastActivityMs,
+  };
+}
+
+function failureWords(f: Facts, successor: JobHealthView | null): Words {
+  const job = f.lastEnded as JobHealthView;
+  const end = job.end as JobEnd;
+  const node = end.node ?? job.nodeList;
+  const iteration = end.iteration ?? f.lastIteration;
+  const lost = lostSince(f, iteration);
+  const where = node ? ` on ${node}` : '';
+  const after = iteration === null ? '' : ` after iteration ${iteration}`;
+  const didWhat = successor ? resubmitText(successor, f.inputs.lastCheckpointIteration) : null;
+  return {
+    headline: `Crashed: ${end.text}${where}${after}${successor ? ` — resubmitted as job ${successor.jobId}` : ''}`,
+    lines: [
+      `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
+      `Last ${at(f.lastIteration)}.`,
+      lostLine(f, lost, 'lost'),
+      didWhat ? `Trainboard ${didWhat}.` : 'No new job is queued.',
+    ],
+    node,
+    lastIteration: iteration,
+    lostIterations: lost,
+    didWhat,
+    next: successor
+      ? `Watch job ${successor.jobId} resume; if ${node ?? 'a node'} fails again, exclude it and resubmit.`
+      : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
+    sinceMs: job.endedAt,
+  };
+}
+
+function resubmitText(job: JobHealthView, fromIteration: number | null): string {
+  const state = RUNNING.has(job.state) ? 'running' : 'queued';
+  const from = fromIteration === null ? '' : ` to resume from iteration ${fromIteration}`;
+  if (job.reason === null) return `sees job ${job.jobId} ${state}${from}`;
+  if (job.reason === 'chain') return `had already queued job ${job.jobId} in the chain${from} (${state})`;
+  return `submitted job ${job.jobId}${from} (${state})`;
+}
+
+function finishedWords(f: Facts): Words {
+  const last = f.lastEnded;
+  return {
+    headline: `Finished at ${at(f.lastIteration)}`,
+    lines: [
+      last ? `Job ${last.jobId} ended: ${last.end?.text ?? last.state.toLowerCase()}.` : 'Training is done.',
+      `Last ${at(f.lastIteration, f.inputs.run.trainIters)}.`,
+    ],
+    node: last?.nodeList ?? null,
+    next: 'Nothing to do: the run is complete.',
+    sinceMs: last?.endedAt ?? null,
+  };
+}
+
+function stoppedWords(f: Facts): Words {
+  const last = f.running ?? f.lastEnded;
+  const held = f.inputs.run.desiredState === 'held';
+  return {
+    headline: `${held ? 'Held' : 'Stopped'} at ${at(f.lastIteration)}`,
+    lines: [
+      f.running
+        ? `The run was stopped; job ${f.running.jobId} is being cancelled.`
+        : last
+          ? `Job ${last.jobId} ended: ${last.end?.text ?? last.state.toLowerCase()}; no job is queued.`
+          : 'No job is queued.',
+      `Last ${at(f.lastIteration)}.`,
+      lostLine(f, lostSince(f, f.lastIteration), 'lost'),
+    ],
+    node: last?.nodeList ?? null,
+    lostIterations: lostSince(f, f.lastIteration),
+    next: 'Resume the run from the Control tab to continue from its last checkpoint.',
+    sinceMs: last?.endedAt ?? null,
+  };
+}
+
+function queuedWords(f: Facts): Words {
+  const job = f.queued;
+  const previous = f.lastEnded;
+  return {
+    headline: job ? `Queued: job ${job.jobId} waits for nodes` : 'Queued: waiting for the next job',
+    lines: [
+      previous ? `Job ${previous.jobId} ended: ${previous.end?.text ?? previous.state.toLowerCase()}.` : null,
+      job ? `Job ${job.jobId} is ${job.state.toLowerCase()}.` : 'Trainboard will submit the next job of the chain.',
+      `Last ${at(f.lastIteration)}.`,
+    ],
+    didWhat: job && job.reason !== null ? `submitted job ${job.jobId}` : null,
+    next: 'Nothing to do: the job starts when Slurm gives it nodes.',
+    sinceMs: previous?.endedAt ?? null,
+  };
+}
+
+function disconnectedWords(f: Facts): Words {
+  return {
+    headline: 'Disconnected: the Trainboard server cannot be reached',
+    lines: [
+      'The page lost its connection to the Trainboard server; what it shows is as of the last update.',
+      `Last ${at(f.lastIteration)} known.`,
+      'Training on the cluster is not affected by this page.',
+    ],
+    next: 'Wait: the page reconnects by itself. If it does not, check that the Trainboard server is running.',
+    sinceMs: f.inputs.connection?.sinceMs ?? null,
+  };
+}
+
+function staleWords(f: Facts): Words {
+  const silent = formatDuration(f.inputs.nowMs - (f.lastActivityMs ?? f.inputs.nowMs));
+  return {
+    headline: `Stale: no new line for ${silent}`,
+    lines: [
+      `The log has had no new line for ${silent}, longer than this run's freshness window of ` +
+        `${formatDuration(f.freshnessMs)}; Trainboard knows no job of this run.`,
+      `Last ${at(f.lastIteration)}.`,
+    ],
+    next: 'If the run should still be training, check its job on the cluster and that the log is followed.',
+    sinceMs: f.lastActivityMs,
   };
 }

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import type { JobEnd } from '../api.js';
+import {
+  MAX_FRESHNESS_MS,
+  MIN_FRESHNESS_MS,
+  freshnessWindowMs,
+  runHealth,
+  type HealthInputs,
+  type JobHealthView,
+} from './runHealth.js';
+
+const NOW = 1_000_000_000;
+const job = (over: Partial<JobHealthView>): JobHealthView => ({
+  jobId: '13',
+  state: 'RUNNING',
+  nodeList: 'c[1-2]',
+  startedAt: NOW - 600_000,
+  endedAt: null,
+  end: null,
+  reason: 'initial',
+  ...over,
+});
+const cudaEnd: JobEnd = {
+  kind: 'cuda_error',
+  text: 'CUDA error',
+  node: 'c3',
+  iteration: 119,
+  failed: true,
+  source: 'log',
+};
+const inputs = (over: Partial<HealthInputs>): HealthInputs => ({
+  nowMs: NOW,
+  run: { state: 'running', desiredState: 'active', trainIters: 1000 },
+  jobs: [job({})],
+  latestIteration: { iteration: 118, timeMs: NOW - 1_000 },
+  lastLineMs: NOW - 1_000,
+  medianIterationMs: 200,
+  lastCheckpointIteration: 100,
+  connection: null,
+  ...over,
+});
+const crashedJob = job({ state: 'FAILED', endedAt: NOW - 2_000, end: cudaEnd, nodeList: 'c[3-4]' });
+
+describe('freshnessWindowMs', () => {
+  it('is six typical iterations, clamped to 15 s … 30 min', () => {
+    expect(freshnessWindowMs(5_000)).toBe(30_000);
+    expect(freshnessWindowMs(200)).toBe(MIN_FRESHNESS_MS);
+    expect(freshnessWindowMs(null)).toBe(MIN_FRESHNESS_MS);
+    expect(freshnessWindowMs(3_600_000)).toBe(MAX_FRESHNESS_MS);
+  });
+});
+
+describe('runHealth', () => {
+  it('healthy: a running job with fresh lines, saying what a crash now loses', () => {
+    const h = runHealth(inputs({}));
+    expect(h).toMatchObject({
+      state: 'healthy',
+      severity: 'ok',
+      node: 'c[1-2]',
+      lastIteration: 118,
+      lostIterations: 18,
+    });
+    expect(h.headline).toBe('Healthy: training at iteration 118 of 1000');
+    expect(h.lines).toEqual([
+      'Job 13 is running on c[1-2].',
+      'Last iteration 118 of 1000.',
+      'A crash now loses 18 iterations (last checkpoint at iteration 100).',
+    ]);
+  });
+
+  it('queued: only pending jobs', () => {
+    const h = runHealth(
+      inputs({ jobs: [job({ state: 'PENDING', startedAt: null })], latestIteration: null, lastLineMs: null }),
+    );
+    expect(h).toMatchObject({ state: 'queued', severity: 'info', headline: 'Queued: job 13 waits for nodes' });
+    expect(h.didWhat).toBe('submitted job 13');
+  });
+
+  it('stalled: a running job silent longer than the freshness window (evaluation lines count as activity)', () => {
+    const silent = inputs({ latestIteration: { iteration: 118, timeMs: NOW - 45_000 }, lastLineMs: NOW - 45_000 });
+    const h = runHealth(silent);
+    expect(h).toMatchObject({ state: 'stalled', severity: 'critical', freshnessMs: 15_000, sinceMs: NOW - 45_000 });
+    expect(h.headline).toBe('Stalled: no new line for 45s (job 13 on c[1-2], iteration 118)');
+    expect(h.lines[0]).toBe(
+      "Job 13 is still RUNNING on c[1-2], but the log has been silent for 45s, longer than this run's freshness window of 15s.",
+    );
+    expect(h.next).toMatch(/cancel the job/);
+    // An evaluation printed 5 s ago: not silence.
+    expect(runHealth({ ...silent, lastLineMs: NOW - 5_000 }).state).toBe('healthy');
+    // A slow run's own window: 45 s of silence is under 6 × 10 s.
+    expect(runHealth({ ...silent, medianIterationMs: 10_000 }).state).toBe('healthy');
+  });
+
+  it("stalled counts from the job's own start: a fresh job loading its checkpoint is not silent yet", () => {
+    const old = { iteration: 118, timeMs: NOW - 3_600_000 };
+    const starting = inputs({ jobs: [job({ startedAt: NOW - 5_000 })], latestIteration: old, lastLineMs: old.timeMs });
+    expect(runHealth(starting).state).toBe('healthy');
+    expect(runHealth({ ...starting, nowMs: NOW + 20_000 }).state).toBe('stalled');
+  });
+
+  it('crashed: the newest job failed and nothing follows — what, where, last iteration, work lost, next', () => {
+    const h = runHealth(
+      inputs({ jobs: [crashedJob], run: { state: 'running', desiredState: null, trainIters: 1000 } }),
+    );
+    expect(h).toMatchObject({
+      state: 'crashed',
+      severity: 'critical',
+      node: 'c3',
+      lastIteration: 119,
+      lostIterations: 19,
+      didWhat: null,
+      sinceMs: NOW - 2_000,
+    });
+    expect(h.headline).toBe('Crashed: CUDA error on c3 after iteration 119');
+    expect(h.lines).toEqual([
+      'Job 13 ended with CUDA error on c3 after iteration 119.',
+      'Last iteration 118.',
+      'Work lost since the last checkpoint (iteration 100): 19 iterations.',
+      'No new job is queued.',
+    ]);
+    expect(h.next).toBe('Check c3 in the nodes tab, then resubmit the run (excluding the node if it is bad).');
+  });
+
+  it('resubmitted: a failed job followed by one Trainboard submitted, until the new job trains', () => {
+    const next = job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'resubmit' });
+    const h = runHealth(inputs({ jobs: [crashedJob, next] }));
+    expect(h).toMatchObject({ state: 'resubmitted', severity: 'warning', node: 'c3', lostIterations: 19 });
+    expect(h.headline).toBe('Crashed: CUDA error on c3 after iteration 119 — resubmitted as job 14');
+    expect(h.didWhat).toBe('submitted job 14 to resume from iteration 100 (queued)');
+    expect(h.lines).toContain('Trainboard submitted job 14 to resume from iteration 100 (queued).');
+    expect(h.next).toBe('Watch job 14 resume; if c3 fails again, exclude it and resubmit.');
+    // Running, still loading: resubmitted; its first iteration makes the run healthy again.
+    const started = { ...next, state: 'RUNNING', startedAt: NOW - 500 };
+    expect(runHealth(inputs({ jobs: [crashedJob, started] })).state).toBe('resubmitted');
+    const trained = inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
+    expect(runHealth(trained).state).toBe('healthy');
+  });
+
+  it('a clean end is no crash: the next job queued after a time-limit exit is just queued', () => {
+    const exitEnd: JobEnd = { ...cudaEnd, kind: 'duration_limit', text: 'saved and exited', failed: false };
+    const ended = job({ state: 'COMPLETED', endedAt: NOW - 2_000, end: exitEnd });
+    const h = runHealth(inputs({ jobs: [ended, job({ jobId: '14', state: 'PENDING', reason: 'chain' })] }));
+    expect(h.state).toBe('queued');
+    expect(h.lines[0]).toBe('Job 13 ended: saved and exited.');
+  });
+
+  it('finished: training done by iteration count, by a train_done exit, or by the desired state', () => {
+    const doneEnd: JobEnd = {
+      kind: 'train_done',
+      text: 'training finished',
+      node: null,
+      iteration: 1000,
+      failed: false,
+      source: 'log',
+    };
+    const done = job({ state: 'COMPLETED', endedAt: NOW - 1_000, end: doneEnd });
+    const h = runHealth(inputs({ jobs: [done], latestIteration: { iteration: 1000, timeMs: NOW - 2_000 } }));
+    expect(h).toMatchObject({ state: 'finished', severity: 'ok', headline: 'Finished at iteration 1000' });
+    expect(runHealth(inputs({ jobs: [done], latestIteration: { iteration: 500, timeMs: 0 } })).state).toBe('finished');
+    const desired = inputs({ jobs: [], run: { state: 'completed', desiredState: 'done', trainIters: null } });
+    expect(runHealth(desired).state).toBe('finished');
+  });
+
+  it('stopped: the run was stopped (its job being cancelled), or held with nothing queued', () => {
+    const stopped = runHealth(inputs({ run: { state: 'cancelled', desiredState: 'stopped', trainIters: 1000 } }));
+    expect(stopped).toMatchObject({ state: 'stopped', headline: 'Stopped at iteration 118' });
+    expect(stopped.lines[0]).toBe('The run was stopped; job 13 is being cancelled.');
+    const held = inputs({
+      run: { state: 'running', desiredState: 'held', trainIters: 1000 },
+      jobs: [job({ state: 'CANCELLED', endedAt: NOW - 1 })],
+    });
+    expect(runHealth(held)).toMatchObject({ state: 'stopped', headline: 'Held at iteration 118' });
+  });
+
+  it('disconnected beats everything: the page cannot know', () => {
+    const lost = { connected: false, sinceMs: NOW - 10_000 };
+    const h = runHealth(inputs({ jobs: [crashedJob], connection: lost }));
+    expect(h).toMatchObject({ state: 'disconnected', severity: 'warning', sinceMs: NOW - 10_000 });
+    expect(h.next).toMatch(/reconnects by itself/);
+    expect(runHealth(inputs({ connection: { connected: true, sinceMs: null } })).state).toBe('healthy');
+  });
+
+  it('stale: a log without jobs that stopped growing; healthy while it grows', () => {
+    const followed = inputs({ jobs: [], run: { state: 'imported', desiredState: null, trainIters: 1000 } });
+    expect(runHealth(followed).state).toBe('healthy');
+    const old = {
+      ...followed,
+      lastLineMs: NOW - 3_600_000,
+      latestIteration: { iteration: 118, timeMs: NOW - 3_600_000 },
+    };
+    const h = runHealth(old);
+    expect(h).toMatchObject({ state: 'stale', severity: 'warning', headline: 'Stale: no new line for 1h 00m' });
+  });
+
+  it('unknown: no job and no line', () => {
+    const empty = inputs({ jobs: [], latestIteration: null, lastLineMs: null, lastCheckpointIteration: null });
+    expect(runHealth(empty)).toMatchObject({ state: 'unknown', severity: 'info', lastIteration: null });
+  });
+
+  it('without a logged save the work at risk is unknown, not zero', () => {
+    const h = runHealth(inputs({ lastCheckpointIteration: null }));
+    expect(h.lostIterations).toBeNull();
+    expect(h.lines).toContain('No checkpoint save has been logged, so the work at risk is unknown.');
+  });
+
+  it('open incidents add their summary and can raise the severity', () => {
+    const h = runHealth(
+      inputs({ incidents: [{ kind: 'loss_spike', severity: 'warning', summary: 'Loss spike at 117.' }] }),
+    );
+    expect(h).toMatchObject({ state: 'healthy', severity: 'warning' });
+    expect(h.lines.at(-1)).toBe('Loss spike at 117.');
+  });
+});
