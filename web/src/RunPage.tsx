@@ -59,7 +59,7 @@ export function RunPage({
       <nav>
         <Link to="/">← runs</Link>
       </nav>
-      {!connection.connected && page?.lostAtMs != null && <ConnectionBanner lostAtMs={page.lostAtMs} />}
+      {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={page?.lostAtMs ?? connection.lostAtMs} />}
       {page && connection.connected && <HealthBanner health={page.health} />}
       {o && page ? (
         <RunHeader

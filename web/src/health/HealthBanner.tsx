@@ -38,11 +38,21 @@ function factLines(h: RunHealth): string[] {
 }
 
 export function HealthBanner({ health }: { health: RunHealth }) {
+  const good = health.severity === 'ok';
   const problem = health.severity === 'critical' || health.severity === 'warning';
   const lines = health.lines.length > 0 ? health.lines : problem ? factLines(health) : [];
+  const list = (
+    <ul className="health-lines">
+      {lines.map((line) => (
+        <li key={line} className="health-line">
+          {line}
+        </li>
+      ))}
+    </ul>
+  );
   return (
     <div
-      className={`health-banner severity-${health.severity}${problem ? '' : ' compact'}`}
+      className={`health-banner severity-${health.severity}${good ? ' compact' : ''}`}
       role={problem ? 'alert' : 'status'}
       data-testid="health-banner"
       data-state={health.state}
@@ -52,22 +62,27 @@ export function HealthBanner({ health }: { health: RunHealth }) {
       </span>
       <div className="health-text">
         <p className="health-headline">
-          <strong className="health-word">{healthWord(health.state)}</strong>
-          {health.headline && <span> — {health.headline}</span>}
-          {health.sinceMs !== null && problem && (
+          {/* The headline starts with the state in words; the word is repeated only when it does not. */}
+          {!startsWithWord(health) && <strong className="health-word">{healthWord(health.state)}: </strong>}
+          <strong>{health.headline}</strong>
+          {health.sinceMs !== null && !good && (
             <span className="health-since"> (since {clockTime(health.sinceMs)})</span>
           )}
         </p>
-        {lines.length > 0 && (
-          <ul className="health-lines">
-            {lines.map((line) => (
-              <li key={line} className="health-line">
-                {line}
-              </li>
-            ))}
-          </ul>
-        )}
+        {lines.length > 0 &&
+          (good ? (
+            <details>
+              <summary>details</summary>
+              {list}
+            </details>
+          ) : (
+            list
+          ))}
       </div>
     </div>
   );
+}
+
+function startsWithWord(h: RunHealth): boolean {
+  return h.headline.toLowerCase().startsWith(h.state === 'resubmitted' ? 'crashed' : h.state);
 }
