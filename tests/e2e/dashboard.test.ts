@@ -33,7 +33,7 @@ afterAll(async () => {
 
 const pointCount = async (p: Page, chart: string) =>
   Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);
-// The points are drawn on a canvas over recharts' plot area; after each draw it records what it drew.
+// The points are drawn on a canvas over the SVG frame's plot area; after each draw it records what it drew.
 const canvasOf = (p: Page, chart: string) => p.getByTestId(`chart-${chart}`).locator('canvas[data-drawn]');
 const drawnCount = async (p: Page, chart: string) => Number(await canvasOf(p, chart).getAttribute('data-drawn'));
 const linesIn = async (p: Page, chart: string) =>
@@ -69,7 +69,7 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => page.url()).toContain('smooth=0.9');
     const ticksLinear = await page
       .getByTestId('chart-lmLoss')
-      .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+      .locator('.chart-frame .y-tick text')
       .allTextContents();
     await page.getByTestId('log-scale').check();
     await expect.poll(() => page.url()).toContain('log=1');
@@ -77,7 +77,7 @@ describe('dashboard in chromium', () => {
       .poll(() =>
         page
           .getByTestId('chart-lmLoss')
-          .locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+          .locator('.chart-frame .y-tick text')
           .allTextContents(),
       )
       .not.toEqual(ticksLinear);
@@ -100,7 +100,7 @@ describe('dashboard in chromium', () => {
     page.on('request', (r) => void (r.url().includes('/series?') && requests.push(r.url())));
     // Raw points from iteration 1 (no restart in this run): the count is the last iteration drawn.
     const drawnBefore = await pointCount(page, 'lmLoss');
-    const box = await page.getByTestId('chart-lmLoss').locator('.recharts-surface').boundingBox();
+    const box = await page.getByTestId('chart-lmLoss').locator('.chart-frame').boundingBox();
     if (!box) throw new Error('no chart surface');
     const y = box.y + box.height / 2;
     await page.mouse.move(box.x + box.width * 0.3, y);

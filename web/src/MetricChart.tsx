@@ -1,63 +1,114 @@
-// One live chart: the raw series faint, its debiased EMA on top, optional overlays (validation groups), the run's
-// annotations as vertical lines, log scale, a hover read-out, and drag-to-zoom that reports an iteration range (the
-// page re-asks the server for it). A "sampled" badge says when the server returned min/max buckets rather than every
-// point. recharts draws the frame (ChartFrame) from domains computed here; the points go on a canvas (PlotLayer), so
-// a live update costs a canvas redraw, and the frame re-renders only when a domain changes.
-import { memo, useCallback, useMemo, useRef, useState } from 'react';
-import { axisFrame, finiteExtent, unionExtent, type AxisFrame } from '@trainboard/shared/dashboard/chartScale';
+// One chart: the raw series faint, its debiased EMA on top, optional overlays (validation groups, compared runs),
+// the run's marks as vertical lines, log scale, the page's shared cursor with a read-out, drag-to-zoom (mouse or
+// touch) that reports an iteration range, and keyboard read-out. The width comes from the card (ResizeObserver).
+// A live point repaints the canvas without a React render (useLivePlot); the SVG frame re-renders only when an
+// axis changes. A "sampled" badge says when the server returned min/max buckets rather than every point.
+import {
+  memo,
+  useCallback,
+  useId,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useSyncExternalStore,
+  type RefObject,
+} from 'react';
+import { finiteExtent, pixelScale, unionExtent } from '@trainboard/shared/dashboard/chartScale';
 import { formatCount, formatValue } from '@trainboard/shared/dashboard/format';
 import { plotSeries, type PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 import type { XAxis as XAxisKind } from '@trainboard/shared/dashboard/viewState';
 import type { Annotation } from './api.js';
-import { ChartFrame, CHART_HEIGHT, type Mark, type PlotArea } from './chart/ChartFrame.js';
-import type { PlotLine } from './chart/drawPlot.js';
+import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
+import type { CursorStore } from './chart/cursor.js';
+import { drawPlot, type PlotLine } from './chart/drawPlot.js';
 import { PlotLayer } from './chart/PlotLayer.js';
-import type { Point } from './liveSeries.js';
+import { chartSummary } from './chart/summary.js';
+import { currentTheme, sizedContext, subscribeTheme, themeColors } from './chart/theme.js';
+import { useContainerWidth } from './chart/useContainerWidth.js';
+import { useLivePlot, type PlotShape } from './chart/useLivePlot.js';
+import type { SeriesSource } from './liveSeries.js';
 
+/**
+ * A line drawn over a chart's main series: a validation group of this run, or another run (or segment) compared with
+ * it. `points` are [iteration, value]; `toX` maps THAT run's iterations to this chart's x axis (default: the chart's
+ * own), so a compared run with its own token/time anchors lines up by tokens. Compare overlays are drawn dashed as
+ * well as coloured (no signal by colour alone), and appear in the legend and the synced read-out.
+ */
 export interface Overlay {
   name: string;
-  points: readonly Point[];
+  points: readonly (readonly [iteration: number, value: number | null])[];
+  toX?: (iteration: number) => number | null;
+  kind: 'validation' | 'compare';
 }
 
 interface Props {
   id: string;
   title: string;
-  points: readonly Point[];
-  sampled: boolean;
-  overlays?: Overlay[];
-  annotations: Annotation[];
+  source: SeriesSource;
+  overlays?: readonly Overlay[];
+  annotations: readonly Annotation[];
   smoothing: number;
   log: boolean;
   xKind: XAxisKind;
   /** Maps an iteration to the x value of the chosen axis (identity for iterations). */
   toX: (iteration: number) => number | null;
   scaleY?: (v: number) => number;
+  cursor: CursorStore;
   onZoom: (from: number, to: number) => void;
 }
 
 /** Above this many checkpoints (or evaluations) in view, they are not drawn (zoom in to see them). */
 const MAX_ROUTINE_MARKS = 40;
 const OVERLAY_COLORS = ['#f59e0b', '#10b981', '#ec4899', '#8b5cf6', '#14b8a6', '#ef4444'];
-const NO_OVERLAYS: Overlay[] = [];
+const NO_OVERLAYS: readonly Overlay[] = [];
+/** Compared runs are dashed: told apart from the validation lines without colour. */
+const COMPARE_DASH = [6, 4];
 
 function MetricChartInner(p: Props) {
-  const { main, overlays } = usePlotLines(p);
-
-  const n = main.xs.length;
-  const xExtent = unionExtent(
-    n > 0 ? [main.xs[0] as number, main.xs[n - 1] as number] : null,
-    ...overlays.map((o) => finiteExtent(o.series.xs)),
+  const [plotBox, width] = useContainerWidth<HTMLDivElement>();
+  const theme = useSyncExternalStore(subscribeTheme, currentTheme);
+  const overlays = useOverlayLines(p);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const value = useRef<HTMLSpanElement>(null);
+  const count = useRef<HTMLSpanElement>(null);
+  const caption = useRef<HTMLParagraphElement>(null);
+  const paint = useRef((_m: PlotSeries, _s: PlotShape) => {});
+  // Before useLivePlot's effect: a live point that arrives next paints with this render's width and smoothing.
+  useLayoutEffect(() => {
+    paint.current = (main, shape) => {
+      const area = plotAreaFor(width);
+      const ctx = sizedContext(canvas.current, area.width, area.height);
+      if (ctx && shape.x && shape.y) {
+        const px = pixelScale('linear', shape.x.domain, [0, area.width]);
+        const py = pixelScale(p.log ? 'log' : 'linear', shape.y.domain, [area.height, 0]);
+        const lines = drawPlot(ctx, area.width, area.height, {
+          main,
+          smoothing: p.smoothing,
+          px,
+          py,
+          colors: themeColors(theme),
+        });
+        // For tests and the benchmark: what the last draw showed.
+        ctx.canvas.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
+        ctx.canvas.dataset.drawn = String(main.xs.length);
+      }
+      writeTexts(main, { value: value.current, count: count.current, caption: caption.current });
+    };
+  });
+  const { shape, main } = useLivePlot(
+    p.source,
+    { toX: p.toX, smoothing: p.smoothing, log: p.log, scaleY: p.scaleY, xKind: p.xKind, ...overlays.extent },
+    paint,
   );
-  const yExtent = unionExtent(finiteExtent(main.raw), ...overlays.map((o) => finiteExtent(o.series.raw)));
-  const x = useStableFrame(xExtent && axisFrame(xExtent, p.xKind === 'time' ? 'time' : 'linear', 'fine'));
-  const y = useStableFrame(yExtent && axisFrame(yExtent, p.log ? 'log' : 'linear'));
+  useLayoutEffect(() => {
+    if (main.current) paint.current(main.current, shape);
+  }, [main, shape, width, theme, p.smoothing]);
 
-  const xLo = x?.domain[0];
-  const xHi = x?.domain[1];
-  const marks = useMemo(
-    () => annotationMarks(p.annotations, p.toX, xLo ?? 0, xHi ?? 0),
-    [p.annotations, p.toX, xLo, xHi],
-  );
+  const { x, y } = shape;
+  const area = plotAreaFor(width);
+  const xLo = x?.domain[0] ?? 0;
+  const xHi = x?.domain[1] ?? 0;
+  const marks = useMemo(() => annotationMarks(p.annotations, p.toX, xLo, xHi), [p.annotations, p.toX, xLo, xHi]);
   const formatX = useCallback(
     (v: number) =>
       p.xKind === 'time'
@@ -65,122 +116,131 @@ function MetricChartInner(p: Props) {
         : formatCount(v),
     [p.xKind],
   );
-  const [area, setArea] = useState<PlotArea | null>(null);
-  const onPlotArea = useCallback((a: PlotArea) => setArea((prev) => (prev && sameArea(prev, a) ? prev : a)), []);
-
-  const nanCount = main.nonFinite.length;
-  const lastRaw = p.points.at(-1)?.[1] ?? null;
-  const last = lastRaw !== null && p.scaleY ? p.scaleY(lastRaw) : lastRaw;
+  const titleId = useId();
+  const captionId = useId();
+  const getMain = useCallback(() => main.current, [main]);
 
   return (
-    <section className="chart" data-testid={`chart-${p.id}`}>
-      <ChartHeader id={p.id} title={p.title} last={last} sampled={p.sampled} nanCount={nanCount} count={n} />
-      {!x || !y || n === 0 ? (
-        <div className="empty">no data yet</div>
-      ) : (
-        <div className="plot" style={{ height: CHART_HEIGHT }}>
-          <ChartFrame x={x} y={y} log={p.log} formatX={formatX} marks={marks} onPlotArea={onPlotArea} />
-          {area && (
+    <section className="chart" data-testid={`chart-${p.id}`} aria-labelledby={titleId}>
+      <ChartHeader
+        id={p.id}
+        titleId={titleId}
+        title={p.title}
+        sampled={shape.sampled}
+        nanCount={shape.nanCount}
+        refs={{ value, count }}
+      />
+      <div className="plot" ref={plotBox} style={{ height: CHART_HEIGHT }}>
+        {!x || !y || width === 0 ? (
+          <div className="empty">no data yet</div>
+        ) : (
+          <>
+            <ChartFrame width={width} x={x} y={y} log={p.log} formatX={formatX} marks={marks} />
             <PlotLayer
               area={area}
-              main={main}
-              overlays={overlays}
+              canvas={canvas}
+              getMain={getMain}
+              overlays={overlays.lines}
               smoothing={p.smoothing}
               x={x}
               y={y}
               log={p.log}
+              title={p.title}
+              captionId={captionId}
               xLabel={p.xKind === 'iteration' ? null : p.xKind === 'time' ? 'time' : 'tokens'}
               formatX={formatX}
+              marks={marks}
+              cursor={p.cursor}
               onZoom={p.onZoom}
             />
-          )}
-        </div>
-      )}
-      {overlays.length > 0 && <OverlayLegend overlays={overlays} />}
+          </>
+        )}
+      </div>
+      <p className="visually-hidden" id={captionId} ref={caption} />
+      {overlays.lines.length > 0 && <OverlayLegend overlays={overlays.lines} />}
     </section>
   );
 }
 
-/** The main series and the overlays (validation groups) in plot coordinates. */
-function usePlotLines(p: Props): { main: PlotSeries; overlays: PlotLine[] } {
+/** The latest value, the number of points and the caption, written straight into the DOM on a live point. */
+function writeTexts(
+  main: PlotSeries,
+  el: { value: HTMLElement | null; count: HTMLElement | null; caption: HTMLElement | null },
+): void {
+  const n = main.values.length;
+  if (el.value) el.value.textContent = formatValue(n > 0 ? (main.values[n - 1] as number) : null);
+  if (el.count) el.count.textContent = `${n} pts`;
+  if (el.caption) el.caption.textContent = chartSummary(main);
+}
+
+/** The overlays in plot coordinates, each through its own run's x mapping, and their extents for the axes. */
+function useOverlayLines(p: Props): {
+  lines: PlotLine[];
+  extent: { overlayX: [number, number] | null; overlayY: [number, number] | null };
+} {
   const overlaysIn = p.overlays ?? NO_OVERLAYS;
-  // Extends the previous result when live points were appended: a live update costs O(new points) here.
-  const lastMain = useRef<PlotSeries | undefined>(undefined);
-  const main = useMemo(
-    () =>
-      (lastMain.current = plotSeries(
-        p.points,
-        { toX: p.toX, smoothing: p.smoothing, log: p.log, ...(p.scaleY ? { scaleY: p.scaleY } : {}) },
-        lastMain.current,
-      )),
-    [p.points, p.toX, p.smoothing, p.log, p.scaleY],
-  );
-  const overlays: PlotLine[] = useMemo(
-    () =>
-      overlaysIn.map((o, k) => ({
-        name: o.name,
-        color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
-        series: plotSeries(o.points, { toX: p.toX, smoothing: 0, log: p.log }),
-      })),
-    [overlaysIn, p.toX, p.log],
-  );
-  return { main, overlays };
+  return useMemo(() => {
+    const lines = overlaysIn.map((o, k) => ({
+      name: o.name,
+      kind: o.kind,
+      color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
+      dash: o.kind === 'compare' ? COMPARE_DASH : null,
+      series: plotSeries(o.points, { toX: o.toX ?? p.toX, smoothing: 0, log: p.log }),
+    }));
+    return {
+      lines,
+      extent: {
+        overlayX: unionExtent(...lines.map((o) => finiteExtent(o.series.xs))),
+        overlayY: unionExtent(...lines.map((o) => finiteExtent(o.series.raw))),
+      },
+    };
+  }, [overlaysIn, p.toX, p.log]);
 }
 
 /** Title, latest value, the sampled and NaN badges, and the number of points drawn. */
 function ChartHeader(h: {
   id: string;
+  titleId: string;
   title: string;
-  last: number | null;
   sampled: boolean;
   nanCount: number;
-  count: number;
+  refs: { value: RefObject<HTMLSpanElement | null>; count: RefObject<HTMLSpanElement | null> };
 }) {
   return (
     <header>
-      <h3>{h.title}</h3>
-      <span className="value">{formatValue(h.last)}</span>
+      <h3 id={h.titleId}>{h.title}</h3>
+      <span className="value" ref={h.refs.value} />
       {h.sampled && (
         <span className="badge" title="min/max buckets: every spike and dip is kept, not every point">
           sampled
         </span>
       )}
       {h.nanCount > 0 && <span className="badge bad">{h.nanCount} NaN/Inf</span>}
-      <span className="count" data-testid={`points-${h.id}`}>
-        {h.count} pts
-      </span>
+      <span className="count" data-testid={`points-${h.id}`} ref={h.refs.count} />
     </header>
   );
 }
 
 function OverlayLegend({ overlays }: { overlays: PlotLine[] }) {
   return (
-    <div className="legend">
+    <ul className="legend" aria-label="lines">
       {overlays.map((o) => (
-        <span key={o.name} style={{ color: o.color }}>
-          ● {o.name}
-        </span>
+        <li key={o.name} style={{ color: o.color }}>
+          <svg width="18" height="8" aria-hidden="true">
+            <line x1="0" x2="18" y1="4" y2="4" stroke={o.color} strokeWidth="2" strokeDasharray={o.dash?.join(' ')} />
+          </svg>{' '}
+          {o.name}
+          {o.kind === 'compare' && <span className="visually-hidden"> (compared run, dashed)</span>}
+        </li>
       ))}
-    </div>
+    </ul>
   );
-}
-
-/** The same object while domain and ticks are unchanged, so the memoised recharts frame is not re-rendered. */
-function useStableFrame(frame: AxisFrame | null): AxisFrame | null {
-  const key = frame && `${frame.domain.join()}|${frame.ticks.join()}`;
-  // Keyed by value: a new frame object with the same domain and ticks keeps the previous one.
-  return useMemo(() => frame, [key]);
-}
-
-function sameArea(a: PlotArea, b: PlotArea): boolean {
-  return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 }
 
 /**
  * The annotations inside the x domain, one per (kind, iteration): a failure is often reported by several lines (the
  * error, the launcher's summary). Routine marks (a checkpoint every 100 iterations of a 115k run) would hide the
- * curve and cost thousands of SVG elements: they are drawn once zoomed in enough; restarts, failures, starts and
- * ends always.
+ * curve: they are drawn once zoomed in enough; restarts, failures, starts and ends always.
  */
 function annotationMarks(
   annotations: readonly Annotation[],

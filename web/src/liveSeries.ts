@@ -61,37 +61,111 @@ function toSeriesMap(res: SeriesResponse): SeriesMap {
   return loaded;
 }
 
+/** One series of a store, for one chart: read it, and hear when it changes. */
+export interface SeriesSource {
+  get(): Series | undefined;
+  subscribe(onChange: () => void): () => void;
+}
+
+/**
+ * The run page's series, outside React state: a live update tells each changed series' chart directly, which
+ * draws its canvas in the same animation frame as the others, with no render of the page or of the chart list.
+ */
+export interface SeriesStore {
+  /** A stable source per field. */
+  source(field: MetricField): SeriesSource;
+  /** The fields with at least one point; a new array only when that set changes (charts appear, not redraw). */
+  present(): readonly MetricField[];
+  subscribePresent(onChange: () => void): () => void;
+  /** Replaces everything (a /series response). */
+  replace(map: SeriesMap): void;
+  /** Appends live points (`to`: the view's upper end, points past it are not shown). */
+  append(fresh: readonly LivePoint[], to: number | null): void;
+}
+
+export function createSeriesStore(): SeriesStore {
+  let map: SeriesMap = {};
+  let present: readonly MetricField[] = [];
+  const listeners = new Map<MetricField, Set<() => void>>();
+  const presentListeners = new Set<() => void>();
+  const sources = new Map<MetricField, SeriesSource>();
+  const notify = (fields: readonly MetricField[]) => {
+    const now = CHART_FIELDS.filter((f) => (map[f]?.points.length ?? 0) > 0);
+    if (now.join() !== present.join()) {
+      present = now;
+      for (const l of presentListeners) l();
+    }
+    for (const f of fields) for (const l of listeners.get(f) ?? []) l();
+  };
+  return {
+    source(field) {
+      let s = sources.get(field);
+      if (!s) {
+        s = {
+          get: () => map[field],
+          subscribe(onChange) {
+            const set = listeners.get(field) ?? new Set();
+            listeners.set(field, set);
+            set.add(onChange);
+            return () => set.delete(onChange);
+          },
+        };
+        sources.set(field, s);
+      }
+      return s;
+    },
+    present: () => present,
+    subscribePresent(onChange) {
+      presentListeners.add(onChange);
+      return () => presentListeners.delete(onChange);
+    },
+    replace(next) {
+      map = next;
+      notify(CHART_FIELDS);
+    },
+    append(fresh, to) {
+      const changed: MetricField[] = [];
+      const next: SeriesMap = { ...map };
+      for (const f of CHART_FIELDS) {
+        const before = map[f];
+        const points = applyLive(before?.points ?? NO_POINTS, fresh, f, to);
+        if (before && points === before.points) continue; // unchanged: its chart is not told
+        if (!before && points.length === 0) continue;
+        next[f] = { points, sampled: before?.sampled ?? false };
+        changed.push(f);
+      }
+      map = next;
+      notify(changed);
+    },
+  };
+}
+
+/**
+ * Loads the run's series for the viewed range and keeps them live. Live points are buffered for LIVE_FLUSH_MS, then
+ * applied in one animation frame for all charts (a hidden tab draws nothing until it is shown again).
+ */
 export function useLiveSeries(
   runId: number,
   from: number | null,
   to: number | null,
-): { series: SeriesMap; live: boolean; error: string | null; updates: number } {
-  const [series, setSeries] = useState<SeriesMap>({});
+): { store: SeriesStore; live: boolean; error: string | null } {
+  const [store] = useState(createSeriesStore);
   const [live, setLive] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [updates, setUpdates] = useState(0);
   useEffect(() => {
     let alive = true;
     let socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
     let pending: LivePoint[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    let frame: number | undefined;
     const flush = () => {
+      frame = undefined;
       flushTimer = undefined;
       const fresh = pending;
       pending = [];
       if (!alive || fresh.length === 0) return;
       publishLivePoints(runId, fresh); // the header shows the newest point the charts draw (health/newestPoint.ts)
-      setSeries((prev) => {
-        const next: SeriesMap = {};
-        for (const f of CHART_FIELDS) {
-          const before = prev[f];
-          const points = applyLive(before?.points ?? NO_POINTS, fresh, f, to);
-          // An unchanged series keeps its identity: its chart is not re-rendered.
-          next[f] = before && points === before.points ? before : { points, sampled: before?.sampled ?? false };
-        }
-        return next;
-      });
-      setUpdates((n) => n + 1);
+      store.append(fresh, to);
     };
     const stream = createLiveSubscription({
       runId,
@@ -99,12 +173,12 @@ export function useLiveSeries(
       loadSeries: () => api.series(runId, CHART_FIELDS, from, to),
       onSeries: (res) => {
         pending = []; // older than the response, which already holds them
-        setSeries(toSeriesMap(res));
+        store.replace(toSeriesMap(res));
         setError(null);
       },
       onPoints: (fresh) => {
         pending.push(...fresh);
-        flushTimer ??= setTimeout(flush, LIVE_FLUSH_MS);
+        flushTimer ??= setTimeout(() => (frame = requestAnimationFrame(flush)), LIVE_FLUSH_MS);
       },
       onLive: (on) => alive && setLive(on),
       onError: (message) => alive && setError(message),
@@ -123,10 +197,11 @@ export function useLiveSeries(
       alive = false;
       stream.stop();
       clearTimeout(flushTimer);
+      if (frame !== undefined) cancelAnimationFrame(frame);
       socket?.disconnect();
       setLive(false);
     };
-  }, [runId, from, to]);
+  }, [store, runId, from, to]);
 
-  return { series, live, error, updates };
+  return { store, live, error };
 }

@@ -1,23 +1,15 @@
-// The frame of a chart, drawn by recharts: axes, ticks, grid and the run's annotations as vertical lines, from
-// explicit domains and ticks and no data of its own. The points are drawn on a canvas over the plot area
-// (PlotLayer): thousands of SVG path points re-laid out by recharts cost ~30 ms per chart per update, while this
-// frame only re-renders when a domain or the annotations change, which live points rarely do. Every tick is shown
-// (interval 0): there are few, and recharts would otherwise measure each label's text to thin them out.
-import { memo, useLayoutEffect } from 'react';
-import { CartesianGrid, LineChart, ReferenceLine, ResponsiveContainer, XAxis, YAxis, usePlotArea } from 'recharts';
-import type { AxisFrame } from '@trainboard/shared/dashboard/chartScale';
+// The frame of a chart, drawn as a small SVG of its own: grid, tick labels and the run's marks (vertical lines with
+// a glyph and, for the rare kinds, their label beside the line), from explicit domains and ticks. The points are on
+// a canvas over the plot area; this frame re-renders only when a domain, the width or the marks change, which live
+// points rarely do. (It replaced a recharts frame: laying out a chart library's axes was most of a live update.)
+import { memo } from 'react';
+import { pixelScale, type AxisFrame } from '@trainboard/shared/dashboard/chartScale';
 import { formatValue } from '@trainboard/shared/dashboard/format';
 import type { Annotation } from '../api.js';
+import { layoutMarkLabels } from './markLabels.js';
+import { MARK_STYLES } from './markStyle.js';
 
 export const CHART_HEIGHT = 220;
-export const ANNOTATION_COLORS: Record<Annotation['kind'], string> = {
-  start: '#22c55e',
-  restart: '#f97316',
-  checkpoint: '#64748b',
-  end: '#a3a3a3',
-  failure: '#ef4444',
-  eval: '#8b5cf6',
-};
 
 export interface PlotArea {
   x: number;
@@ -33,87 +25,109 @@ export interface Mark {
   x: number;
 }
 
+const MARGIN = { top: 8, right: 12, bottom: 22, left: 58 };
+const FONT_PX = 11;
+/** An average character's width at FONT_PX, for laying labels out without measuring text. */
+const CHAR_PX = 6.2;
+const LABEL_LANES = 2;
+/** Labels start below the glyph row. */
+const LABEL_TOP = 22;
+const LANE_PX = 13;
+
+/** The plot's area inside a chart `width` px wide. */
+export function plotAreaFor(width: number): PlotArea {
+  return {
+    x: MARGIN.left,
+    y: MARGIN.top,
+    width: Math.max(0, width - MARGIN.left - MARGIN.right),
+    height: CHART_HEIGHT - MARGIN.top - MARGIN.bottom,
+  };
+}
+
 interface Props {
+  width: number;
   x: AxisFrame;
   y: AxisFrame;
   log: boolean;
   formatX: (x: number) => string;
-  marks: Mark[];
-  onPlotArea: (area: PlotArea) => void;
+  marks: readonly Mark[];
 }
 
-const MARGIN = { top: 8, right: 16, bottom: 0, left: 0 };
+function ChartFrameInner({ width, x, y, log, formatX, marks }: Props) {
+  const area = plotAreaFor(width);
+  const px = pixelScale('linear', x.domain, [0, area.width]);
+  const py = pixelScale(log ? 'log' : 'linear', y.domain, [area.height, 0]);
+  const xTicks = thinTicks(x.ticks.map((t) => ({ at: px(t), text: formatX(t) })));
+  const placedMarks = marks.map((m) => ({ ...m, at: px(m.x) }));
+  const labelled = placedMarks.filter((m) => MARK_STYLES[m.kind].labelled);
+  const labels = layoutMarkLabels(
+    labelled.map((m) => ({ x: m.at, text: m.label })),
+    { width: area.width, charWidth: CHAR_PX, gap: 4, lanes: LABEL_LANES },
+  ).map((p) => ({ ...p, kind: (labelled[p.index] as Mark).kind }));
 
-function ChartFrameInner({ x, y, log, formatX, marks, onPlotArea }: Props) {
   return (
-    <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
-      {/* Two rows at the domain's corners: recharts lays axes out only for a chart with data. */}
-      <LineChart
-        data={[
-          { x: x.domain[0], y: y.domain[0] },
-          { x: x.domain[1], y: y.domain[1] },
-        ]}
-        margin={MARGIN}
-      >
-        <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-        <XAxis
-          dataKey="x"
-          type="number"
-          domain={x.domain}
-          ticks={x.ticks}
-          interval={0}
-          allowDataOverflow
-          tickFormatter={formatX}
-          stroke="var(--muted)"
-          fontSize={11}
-        />
-        <YAxis
-          dataKey="y"
-          type="number"
-          scale={log ? 'log' : 'linear'}
-          domain={y.domain}
-          ticks={y.ticks}
-          interval={0}
-          allowDataOverflow
-          tickFormatter={(v: number) => formatValue(v)}
-          stroke="var(--muted)"
-          fontSize={11}
-          width={64}
-        />
-        {marks.map((a, i) => (
-          <ReferenceLine
-            key={`${a.kind}-${i}`}
-            x={a.x}
-            stroke={ANNOTATION_COLORS[a.kind]}
-            strokeOpacity={a.kind === 'checkpoint' || a.kind === 'eval' ? 0.35 : 0.9}
-            strokeDasharray={a.kind === 'eval' ? '2 3' : undefined}
-            ifOverflow="hidden"
-            label={
-              a.kind === 'restart' || a.kind === 'failure'
-                ? {
-                    value: a.label,
-                    fill: ANNOTATION_COLORS[a.kind],
-                    fontSize: 10,
-                    position: a.kind === 'failure' ? 'insideTopRight' : 'insideBottomLeft',
-                  }
-                : undefined
-            }
-          />
+    <svg className="chart-frame" width={width} height={CHART_HEIGHT} aria-hidden="true" fontSize={FONT_PX}>
+      <g transform={`translate(${area.x},${area.y})`}>
+        {y.ticks.map((t) => (
+          <g key={`y${t}`} className="y-tick">
+            <line x1={0} x2={area.width} y1={py(t)} y2={py(t)} className="grid" />
+            <text x={-6} y={py(t)} dy="0.32em" textAnchor="end">
+              {formatValue(t)}
+            </text>
+          </g>
         ))}
-        <PlotAreaProbe onPlotArea={onPlotArea} />
-      </LineChart>
-    </ResponsiveContainer>
+        {xTicks.map((t) => (
+          <g key={`x${t.at}`} className="x-tick">
+            <line x1={t.at} x2={t.at} y1={0} y2={area.height} className="grid" />
+            <text x={t.at} y={area.height + 15} textAnchor="middle">
+              {t.text}
+            </text>
+          </g>
+        ))}
+        <rect width={area.width} height={area.height} className="plot-border" />
+        {placedMarks.map((m, i) => {
+          const s = MARK_STYLES[m.kind];
+          return (
+            <g key={`${m.kind}${i}`} className={`mark mark-${m.kind}`} stroke="currentColor" style={{ color: s.color }}>
+              <line
+                x1={m.at}
+                x2={m.at}
+                y1={0}
+                y2={area.height}
+                strokeDasharray={s.dash || undefined}
+                strokeWidth={s.width}
+                strokeOpacity={s.opacity}
+              />
+              <text x={m.at} y={10} textAnchor="middle" stroke="none" fontSize={10}>
+                {s.glyph}
+              </text>
+            </g>
+          );
+        })}
+        {labels.map((l) => (
+          <text
+            key={`l${l.index}`}
+            className="mark-label"
+            x={l.x}
+            y={LABEL_TOP + l.lane * LANE_PX}
+            textAnchor={l.side === 'right' ? 'start' : 'end'}
+            style={{ color: MARK_STYLES[l.kind].color }}
+          >
+            {l.text}
+          </text>
+        ))}
+      </g>
+    </svg>
   );
 }
 
-/** Reports recharts' plot area (inside the axes and margins) so the canvas can be laid exactly over it. */
-function PlotAreaProbe({ onPlotArea }: { onPlotArea: (area: PlotArea) => void }) {
-  const area = usePlotArea();
-  const { x = 0, y = 0, width = 0, height = 0 } = area ?? {};
-  useLayoutEffect(() => {
-    if (width > 0 && height > 0) onPlotArea({ x, y, width, height });
-  }, [x, y, width, height, onPlotArea]);
-  return null;
+/** Every k-th x tick, so their labels keep a gap on a narrow (phone) chart. */
+function thinTicks<T extends { at: number; text: string }>(ticks: T[]): T[] {
+  if (ticks.length < 2) return ticks;
+  const widest = Math.max(...ticks.map((t) => t.text.length)) * CHAR_PX + 10;
+  const spacing = Math.abs((ticks[1] as T).at - (ticks[0] as T).at);
+  const every = Math.max(1, Math.ceil(widest / Math.max(spacing, 1)));
+  return ticks.filter((_, i) => i % every === 0);
 }
 
 export const ChartFrame = memo(ChartFrameInner);

@@ -1,69 +1,72 @@
-// The layer over a chart's plot area: canvases with the points (drawPlot) and the overlays, and the pointer: a vertical cursor with
-// the values at the nearest iteration, and drag-to-zoom reporting an iteration range. Hover and drag re-render only
-// this layer's few elements, never the recharts frame, and never redraw the canvas.
-import { useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore, type MouseEvent } from 'react';
+// The layer over a chart's plot area: the canvas with the points (painted by the chart), the overlays' canvas, and
+// the pointer and the keyboard. Pointer events, so mouse, pen and touch work alike: a hover or a tap sets the page's
+// shared cursor (every chart shows the same iteration, each with its read-out), a horizontal drag zooms to an
+// iteration range. The layer takes `touch-action: pan-y pinch-zoom`: a vertical swipe still scrolls the page (the
+// browser cancels our pointer), a horizontal one is ours. Focused, the arrow keys move the cursor and the value is
+// announced. Cursor moves re-render only these few elements, never the frame or the canvas.
+import {
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type PointerEvent,
+  type RefObject,
+} from 'react';
 import { pixelInverse, pixelScale, type AxisFrame } from '@trainboard/shared/dashboard/chartScale';
 import { formatValue } from '@trainboard/shared/dashboard/format';
 import { nearestIndex, type PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
-import type { PlotArea } from './ChartFrame.js';
-import { drawOverlays, drawPlot, type PlotLine } from './drawPlot.js';
+import type { Mark, PlotArea } from './ChartFrame.js';
+import { cursorIndex, stepCursor, type CursorStore } from './cursor.js';
+import { drawOverlays, type PlotLine } from './drawPlot.js';
+import { MARK_STYLES } from './markStyle.js';
+import { sizedContext } from './theme.js';
 
 interface Props {
   area: PlotArea;
-  main: PlotSeries;
+  canvas: RefObject<HTMLCanvasElement | null>;
+  getMain: () => PlotSeries | null;
   overlays: PlotLine[];
   smoothing: number;
   x: AxisFrame;
   y: AxisFrame;
   log: boolean;
+  title: string;
+  captionId: string;
   /** The x axis' name and format for the read-out ("tokens 1.2B"); null for iterations (already shown). */
   xLabel: string | null;
   formatX: (x: number) => string;
+  marks: readonly Mark[];
+  cursor: CursorStore;
   onZoom: (from: number, to: number) => void;
 }
 
 /** The read-out lists at most this many overlays (the loss of a BLOOM run has 29 validation groups). */
 const MAX_READOUT_OVERLAYS = 8;
-/** An overlay's point farther than this from the cursor is not read out (validations are sparse). */
+/** An overlay's point (or a mark) farther than this from the cursor is not read out (validations are sparse). */
 const READOUT_REACH_PX = 24;
-/** A drag shorter than this is a click, not a zoom. */
-const MIN_DRAG_PX = 4;
+/** A drag shorter than this is a click or a tap, not a zoom. */
+const MIN_DRAG_PX = 6;
 
 export function PlotLayer(p: Props) {
-  const canvas = useRef<HTMLCanvasElement>(null);
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
-  const theme = useSyncExternalStore(subscribeTheme, () => document.documentElement.dataset.theme ?? '');
-  const [hover, setHover] = useState<number | null>(null);
-  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
+  const iteration = useSyncExternalStore(p.cursor.subscribe, p.cursor.get);
+  const [drag, setDrag] = useState<{ a: number; b: number; pointer: number } | null>(null);
+  const [announce, setAnnounce] = useState('');
   const { width, height } = p.area;
   const px = useMemo(() => pixelScale('linear', p.x.domain, [0, width]), [p.x.domain, width]);
   const toData = useMemo(() => pixelInverse('linear', p.x.domain, [0, width]), [p.x.domain, width]);
   const py = useMemo(() => pixelScale(p.log ? 'log' : 'linear', p.y.domain, [height, 0]), [p.log, p.y.domain, height]);
-
-  useLayoutEffect(() => {
-    const ctx = sizedContext(canvas.current, width, height);
-    if (!ctx) return;
-    const lines = drawPlot(ctx, width, height, {
-      main: p.main,
-      smoothing: p.smoothing,
-      px,
-      py,
-      colors: themeColors(theme),
-    });
-    // For tests and the benchmark: what the last draw showed.
-    ctx.canvas.dataset.lines = lines.join(',');
-    ctx.canvas.dataset.drawn = String(p.main.xs.length);
-  }, [p.main, p.smoothing, px, py, width, height, theme]);
-  // Validation groups change a few times an hour: a live update does not redraw them.
   useLayoutEffect(() => {
     const ctx = sizedContext(overlayCanvas.current, width, height);
-    if (ctx) ctx.canvas.dataset.lines = drawOverlays(ctx, width, height, p.overlays, px, py).join(',');
+    if (ctx) drawOverlays(ctx, width, height, p.overlays, px, py);
   }, [p.overlays, px, py, width, height]);
 
-  const localX = (e: MouseEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left;
+  const localX = (e: PointerEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left;
   const iterationAt = (pixel: number) => {
-    const i = nearestIndex(p.main.xs, toData(pixel));
-    return i < 0 ? undefined : p.main.iterations[i];
+    const main = p.getMain();
+    const i = main ? nearestIndex(main.xs, toData(pixel)) : -1;
+    return i < 0 ? undefined : main?.iterations[i];
   };
   const endDrag = () => {
     if (drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
@@ -73,113 +76,120 @@ export function PlotLayer(p: Props) {
     }
     setDrag(null);
   };
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const main = p.getMain();
+    if (!main) return;
+    if (e.key === 'Escape') return p.cursor.set(null);
+    const next = stepCursor(cursorIndex(main.iterations, iteration), e.key, main.iterations.length, e.shiftKey);
+    if (next === null) return;
+    e.preventDefault();
+    p.cursor.set(main.iterations[next] as number);
+    setAnnounce(readoutText(p, main, next));
+  };
 
   return (
     <div
       className="plot-layer"
       style={{ left: p.area.x, top: p.area.y, width, height }}
-      onMouseDown={(e) => {
+      tabIndex={0}
+      role="application"
+      aria-roledescription="chart"
+      aria-label={`${p.title}: arrow keys read the values, shift or page keys jump, Escape clears`}
+      aria-describedby={p.captionId}
+      onKeyDown={onKeyDown}
+      onPointerDown={(e) => {
+        if (e.button !== 0) return;
         const x = localX(e);
-        setDrag({ a: x, b: x });
+        e.currentTarget.setPointerCapture(e.pointerId);
+        setDrag({ a: x, b: x, pointer: e.pointerId });
+        p.cursor.set(iterationAt(x) ?? null);
       }}
-      onMouseMove={(e) => {
+      onPointerMove={(e) => {
         const x = localX(e);
-        setHover(x);
-        if (drag) setDrag({ a: drag.a, b: x });
+        if (drag && drag.pointer === e.pointerId) setDrag({ ...drag, b: x });
+        else if (e.pointerType !== 'mouse') return; // a finger only reads out where it touches down or drags
+        p.cursor.set(iterationAt(Math.min(width, Math.max(0, x))) ?? null);
       }}
-      onMouseUp={endDrag}
-      onMouseLeave={() => {
-        setHover(null);
-        setDrag(null);
+      onPointerUp={endDrag}
+      onPointerCancel={() => {
+        setDrag(null); // the browser took the gesture (a vertical scroll)
+        p.cursor.set(null);
+      }}
+      onPointerLeave={(e) => {
+        if (e.pointerType === 'mouse' && !drag) p.cursor.set(null);
       }}
     >
-      <canvas ref={canvas} style={{ width, height }} />
+      <canvas ref={p.canvas} style={{ width, height }} />
       {p.overlays.length > 0 && <canvas ref={overlayCanvas} className="overlays" style={{ width, height }} />}
       {drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX && (
         <div className="zoom-area" style={{ left: Math.min(drag.a, drag.b), width: Math.abs(drag.b - drag.a) }} />
       )}
-      {hover !== null && !drag && <Readout {...p} px={px} at={toData(hover)} />}
+      {iteration !== null && !(drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) && (
+        <Readout {...p} px={px} iteration={iteration} />
+      )}
+      <div className="visually-hidden" aria-live="polite">
+        {announce}
+      </div>
     </div>
   );
 }
 
-function Readout(p: Props & { px: (x: number) => number; at: number }) {
-  const i = nearestIndex(p.main.xs, p.at);
-  if (i < 0) return null;
-  const x = p.main.xs[i] as number;
+/** What the keyboard read-out announces for point `i`. */
+function readoutText(p: Props, main: PlotSeries, i: number): string {
+  const smoothed = p.smoothing > 0 ? `, smoothed ${formatValue(main.smooth[i] as number)}` : '';
+  return `${p.title} at iteration ${main.iterations[i]}: ${formatValue(main.values[i] as number)}${smoothed}`;
+}
+
+function Readout(p: Props & { px: (x: number) => number; iteration: number }) {
+  const main = p.getMain();
+  const i = main ? cursorIndex(main.iterations, p.iteration) : -1;
+  if (!main || i < 0) return null;
+  const x = main.xs[i] as number;
   const left = p.px(x);
+  const near = (ox: number | undefined) => ox !== undefined && Math.abs(p.px(ox) - left) <= READOUT_REACH_PX;
   const nearOverlays = p.overlays.flatMap((o) => {
-    const j = nearestIndex(o.series.xs, p.at);
-    const ox = o.series.xs[j];
-    return j >= 0 && ox !== undefined && Math.abs(p.px(ox) - left) <= READOUT_REACH_PX
-      ? [{ name: o.name, color: o.color, value: o.series.values[j] as number }]
+    const j = nearestIndex(o.series.xs, x);
+    return j >= 0 && near(o.series.xs[j])
+      ? [{ name: o.name, color: o.color, dashed: o.dash !== null, value: o.series.values[j] as number }]
       : [];
   });
+  const nearMarks = p.marks.filter((m) => near(m.x));
   const shown = nearOverlays.slice(0, MAX_READOUT_OVERLAYS);
-  const onRight = left < p.area.width * 0.6;
+  const onRight = left < p.area.width * 0.5;
   return (
     <>
       <div className="cursor" style={{ left }} />
       <div
         className="readout"
         data-testid="readout"
-        style={onRight ? { left: left + 12 } : { right: p.area.width - left + 12 }}
+        style={onRight ? { left: left + 10 } : { right: p.area.width - left + 10 }}
       >
         <div className="muted">
-          iteration {p.main.iterations[i]}
+          iteration {main.iterations[i]}
           {p.xLabel && ` · ${p.xLabel} ${p.formatX(x)}`}
         </div>
         <div>
           {p.smoothing > 0 ? 'raw ' : ''}
-          <b>{formatValue(p.main.values[i] as number)}</b>
+          <b>{formatValue(main.values[i] as number)}</b>
         </div>
         {p.smoothing > 0 && (
           <div>
-            smoothed <b>{formatValue(p.main.smooth[i] as number)}</b>
+            smoothed <b>{formatValue(main.smooth[i] as number)}</b>
           </div>
         )}
         {shown.map((o) => (
           <div key={o.name} style={{ color: o.color }}>
+            {o.dashed ? '┄ ' : '— '}
             {o.name} <b>{formatValue(o.value)}</b>
           </div>
         ))}
         {nearOverlays.length > shown.length && <div className="muted">+{nearOverlays.length - shown.length} more</div>}
+        {nearMarks.slice(0, 3).map((m, k) => (
+          <div key={k} style={{ color: MARK_STYLES[m.kind].color }}>
+            {MARK_STYLES[m.kind].glyph} {m.label}
+          </div>
+        ))}
       </div>
     </>
   );
-}
-
-/** The canvas' 2D context, its backing store sized to the CSS size times the device pixel ratio. */
-function sizedContext(el: HTMLCanvasElement | null, width: number, height: number): CanvasRenderingContext2D | null {
-  const ctx = el?.getContext('2d');
-  if (!el || !ctx) return null;
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.round(width * dpr);
-  const h = Math.round(height * dpr);
-  if (el.width !== w || el.height !== h) [el.width, el.height] = [w, h];
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  return ctx;
-}
-
-const colorsByTheme = new Map<string, { accent: string; bad: string }>();
-
-/** The theme's colours, read once per theme: getComputedStyle on every draw would force a style recalculation. */
-function themeColors(theme: string): { accent: string; bad: string } {
-  let colors = colorsByTheme.get(theme);
-  if (!colors) {
-    const css = getComputedStyle(document.documentElement);
-    colors = {
-      accent: css.getPropertyValue('--accent').trim() || '#60a5fa',
-      bad: css.getPropertyValue('--bad').trim() || '#f87171',
-    };
-    colorsByTheme.set(theme, colors);
-  }
-  return colors;
-}
-
-/** The theme is an attribute of <html> (App sets it from the URL): the canvas redraws in the new colours. */
-function subscribeTheme(onChange: () => void): () => void {
-  const observer = new MutationObserver(onChange);
-  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-  return () => observer.disconnect();
 }

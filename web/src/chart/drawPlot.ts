@@ -6,8 +6,11 @@ import type { PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 
 export interface PlotLine {
   name: string;
+  kind: 'validation' | 'compare';
   series: PlotSeries;
   color: string;
+  /** Canvas line dash (compared runs); null = solid. */
+  dash: readonly number[] | null;
 }
 
 export interface DrawInput {
@@ -66,7 +69,9 @@ export function drawOverlays(
     ctx.strokeStyle = o.color;
     ctx.fillStyle = o.color;
     ctx.lineWidth = 1.4;
+    ctx.setLineDash(o.dash ?? []);
     strokeLine(ctx, o.series.xs, o.series.raw, px, py);
+    ctx.setLineDash([]);
     if (o.series.xs.length < DOT_BELOW) dots(ctx, o.series.xs, o.series.raw, px, py);
   }
   return overlays.map((o) => o.name);

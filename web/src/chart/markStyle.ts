@@ -1,0 +1,36 @@
+// How each kind of vertical mark looks: a colour AND a dash pattern AND a glyph at the top of its line, so a mark
+// is told apart without colour (issue 14 §7). Shared by the charts' frames and the marks legend.
+import type { Annotation } from '../api.js';
+
+export interface MarkStyle {
+  color: string;
+  /** SVG stroke-dasharray; '' = solid. */
+  dash: string;
+  width: number;
+  opacity: number;
+  glyph: string;
+  /** The legend's word for the kind. */
+  word: string;
+  /** Whether each mark's own label is printed beside its line (routine marks are many: glyph only). */
+  labelled: boolean;
+}
+
+export const MARK_STYLES: Record<Annotation['kind'], MarkStyle> = {
+  start: { color: '#22c55e', dash: '', width: 1.5, opacity: 0.9, glyph: '▶', word: 'job start', labelled: true },
+  restart: { color: '#f97316', dash: '6 3', width: 1.5, opacity: 0.9, glyph: '↻', word: 'restart', labelled: true },
+  failure: { color: '#ef4444', dash: '', width: 2.5, opacity: 0.9, glyph: '✕', word: 'failure', labelled: true },
+  end: { color: '#a3a3a3', dash: '2 2', width: 1.5, opacity: 0.9, glyph: '■', word: 'end', labelled: true },
+  checkpoint: {
+    color: '#64748b',
+    dash: '1 3',
+    width: 1,
+    opacity: 0.6,
+    glyph: '◆',
+    word: 'checkpoint',
+    labelled: false,
+  },
+  eval: { color: '#8b5cf6', dash: '4 2 1 2', width: 1, opacity: 0.6, glyph: '●', word: 'evaluation', labelled: false },
+};
+
+/** The legend's order: what matters first. */
+export const MARK_KINDS: readonly Annotation['kind'][] = ['failure', 'restart', 'start', 'end', 'checkpoint', 'eval'];
