@@ -22,7 +22,14 @@ import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { NodesGrid } from './NodesGrid.js';
 import { RunHeader } from './RunHeader.js';
+import { Tabs, type TabSpec } from './tabs/Tabs.js';
 import { ViewControls } from './ViewControls.js';
+
+const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
+  { key: 'jobs', label: 'jobs', testId: 'tab-jobs' },
+  { key: 'nodes', label: 'nodes', testId: 'tab-nodes' },
+  { key: 'log', label: 'log', testId: 'tab-log' },
+];
 
 /** The page's health: overview + connection + live point, recomputed every second. */
 function usePageHealth(runId: number) {
@@ -88,28 +95,19 @@ export function RunPage({
         anchors={anchors}
         onLive={setLive}
       />
-      <div className="tabs">
-        <button className={tab === 'jobs' ? 'active' : ''} onClick={() => setTab('jobs')}>
-          jobs
-        </button>
-        <button className={tab === 'nodes' ? 'active' : ''} onClick={() => setTab('nodes')} data-testid="tab-nodes">
-          nodes
-        </button>
-        <button className={tab === 'log' ? 'active' : ''} onClick={() => setTab('log')} data-testid="tab-log">
-          log
-        </button>
-      </div>
-      {tab === 'log' ? (
-        <LogViewer runId={runId} />
-      ) : tab === 'nodes' ? (
-        <NodesGrid runId={runId} />
-      ) : (
-        <JobsTimeline
-          jobs={jobs}
-          nowMs={page?.nowMs ?? Date.now()}
-          rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
-        />
-      )}
+      <Tabs label="run details" tabs={RUN_TABS} selected={tab} onSelect={(key) => setTab(key)}>
+        {tab === 'log' ? (
+          <LogViewer runId={runId} />
+        ) : tab === 'nodes' ? (
+          <NodesGrid runId={runId} />
+        ) : (
+          <JobsTimeline
+            jobs={jobs}
+            nowMs={page?.nowMs ?? Date.now()}
+            rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
+          />
+        )}
+      </Tabs>
     </div>
   );
 }
