@@ -47,7 +47,7 @@ const RECORDER = `
   new MutationObserver(read).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
 `;
 
-const readings = (p: Page) => p.evaluate(() => (window as unknown as { __health: Reading[] }).__health);
+const readings = (p: Page) => p.evaluate(() => (globalThis as unknown as { __health: Reading[] }).__health);
 const firstTime = async (p: Page, ok: (r: Reading) => boolean) => (await readings(p)).find(ok)?.t ?? null;
 const says = (states: string[]) => (r: Reading) =>
   (r.banner !== null && states.includes(r.banner)) || r.cells.some((c) => states.includes(c));
