@@ -17,7 +17,7 @@ import { headerValues, lastValidation } from './health/headerValues.js';
 import { useNewestLivePoint } from './health/newestPoint.js';
 import { useDocumentHealth } from './health/useDocumentHealth.js';
 import { useRunHealth } from './health/useRunHealth.js';
-import { useQueryConnection } from './health/useQueryConnection.js';
+import { useQueryConnection, useRefetchOnRunUpdate } from './health/useQueryConnection.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { NodesGrid } from './NodesGrid.js';
@@ -35,6 +35,7 @@ const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
 function usePageHealth(runId: number) {
   const overview = useOverview(runId);
   const connection = useQueryConnection(overview);
+  useRefetchOnRunUpdate(runId);
   const live = useNewestLivePoint(runId);
   const o = overview.data ?? null;
   const page = useRunHealth(o?.healthInputs ?? null, overview.dataUpdatedAt, connection, live);

@@ -9,6 +9,7 @@ import type { ClientToServerEvents, LivePoint, ServerToClientEvents } from '@tra
 import { api, type SeriesResponse } from './api.js';
 import { CHART_FIELDS } from './chartFields.js';
 import { publishLivePoints } from './health/newestPoint.js';
+import { notifyRunUpdated } from './health/runUpdates.js';
 import { createLiveSubscription } from './liveSubscription.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
@@ -190,6 +191,7 @@ export function useLiveSeries(
         socket.on('connect', () => stream.subscribe());
         socket.on('disconnect', () => alive && setLive(false));
         socket.on('points', stream.onBatch);
+        socket.on('run.updated', (e) => notifyRunUpdated(e.runId)); // re-read the header now (health/runUpdates.ts)
       },
       (err: unknown) => alive && setError((err as Error).message),
     );
