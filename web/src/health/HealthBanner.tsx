@@ -78,6 +78,11 @@ export function HealthBanner({ health }: { health: RunHealth }) {
           ) : (
             list
           ))}
+        {!good && health.next && !lines.some((l) => l.includes(health.next as string)) && (
+          <p className="health-next">
+            <strong>What you can do:</strong> {health.next}
+          </p>
+        )}
       </div>
     </div>
   );
