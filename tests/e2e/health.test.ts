@@ -126,7 +126,7 @@ describe('run health in chromium', () => {
     expect(list - jobAt).toBeLessThanOrEqual(CRASH_SHOWN_MS);
     // The banner says it in words: the failure, the node, the last iteration, the work lost, what Trainboard did.
     const shown = (await readings(runPage)).find((r) => r.banner === 'crashed' || r.banner === 'resubmitted');
-    expect(shown?.text).toMatch(/Crashed: CUDA error.* on localhost after iteration 119/);
+    expect(shown?.text).toMatch(/Crashed: CUDA error.* on \S+ after iteration 119/);
     expect(shown?.text).toMatch(/Work lost since the last checkpoint/);
     expect(shown?.text).toMatch(/Trainboard submitted job \d+|No new job is queued/);
   });
