@@ -87,6 +87,7 @@ beforeAll(async () => {
   await runPage.goto(`${demo.stack.url}runs/${demo.runId}`);
   listPage = await context.newPage();
   listPage.on('pageerror', (e) => errors.push(e.message));
+  await listPage.setViewportSize(PHONE);
   await listPage.goto(demo.stack.url);
 });
 afterAll(async () => {
@@ -112,10 +113,23 @@ describe('run health in chromium', () => {
     const crashedOrResubmitted = says(['crashed', 'resubmitted']);
     const onRunPage = async () => firstTime(runPage, crashedOrResubmitted);
     const onList = async () => firstTime(listPage, crashedOrResubmitted);
+    // Pictures while it shows (the resubmitted job may resume within seconds): the run page on a desktop, the
+    // runs list on a phone.
+    const crashed = '[data-state="crashed"], [data-state="resubmitted"]';
+    await Promise.all([
+      runPage
+        .getByTestId('health-banner')
+        .and(runPage.locator(crashed))
+        .waitFor({ timeout: CRASH_SHOWN_MS + 2_000 })
+        .then(() => runPage.screenshot({ path: join(SHOTS, 'health-crash.png') })),
+      listPage
+        .getByTestId('health-cell')
+        .and(listPage.locator(crashed))
+        .waitFor({ timeout: CRASH_SHOWN_MS + 2_000 })
+        .then(() => listPage.screenshot({ path: join(SHOTS, 'health-crash-runs-list-390.png') })),
+    ]).catch(() => undefined); // the timing is asserted below from the page's own record, not from these waits
     await expect.poll(onRunPage, { timeout: CRASH_SHOWN_MS + 2_000 }).not.toBeNull();
     await expect.poll(onList, { timeout: CRASH_SHOWN_MS + 2_000 }).not.toBeNull();
-    await shots(runPage, 'health-crash');
-    await shots(listPage, 'health-crash-runs-list');
     const [page, list] = [(await onRunPage())!, (await onList())!];
     console.info(
       `crash: job end stored ${jobAt - lineAt} ms after the failure line; shown on the run page after ` +
@@ -170,6 +184,7 @@ describe('run health in chromium', () => {
     expect(await connectionBanner.textContent()).toMatch(/Can't reach the server since \d\d:\d\d:\d\d — retrying/);
     expect(await runPage.getByText('● live').count()).toBe(0);
     await expect.poll(() => listPage.getByTestId('connection-banner').count(), { timeout: 10_000 }).toBe(1);
+    await listPage.screenshot({ path: join(SHOTS, 'health-disconnected-runs-list-390.png') });
     await shots(runPage, 'health-disconnected');
     // Job durations stop with the clock: the timeline's text does not change while the server is away.
     const timeline = await runPage.getByTestId('jobs').textContent();
