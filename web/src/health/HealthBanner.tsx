@@ -1,6 +1,7 @@
 // First on the run page: the run's health in words. What happened, on which node, the last iteration, the work lost
 // since the last checkpoint, what Trainboard did and what a person can do next. The severity is carried by the
-// icon and the words as well as the colour; a problem is an alert (read out at once), a good state a status.
+// icon and the words as well as the colour; a change of state is announced (an alert for a problem, a status
+// otherwise).
 import type { RunHealth } from '@trainboard/shared/dashboard/runHealth';
 import { healthWord, severityIcon } from './healthWords.js';
 import { clockTime } from './serverClock.js';
@@ -53,10 +54,16 @@ export function HealthBanner({ health }: { health: RunHealth }) {
   return (
     <div
       className={`health-banner severity-${health.severity}${good ? ' compact' : ''}`}
-      role={problem ? 'alert' : 'status'}
+      role="region"
+      aria-label="run health"
       data-testid="health-banner"
       data-state={health.state}
     >
+      {/* Announced when the state changes; the visible words below tick (silent for 17s, 18s…) and would be
+          read out every second if they were the live region. */}
+      <span className="visually-hidden" role={problem ? 'alert' : 'status'}>
+        Run health: {healthWord(health.state)}
+      </span>
       <span className="health-icon" aria-hidden="true">
         {severityIcon(health.severity)}
       </span>
