@@ -5,6 +5,7 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
+import type { Overview } from './api.js';
 import { useCanOperate } from './auth/SessionContext.js';
 import { ActionDialogHost } from './control/ActionDialogHost.js';
 import { RunControls } from './control/RunControls.js';
@@ -12,11 +13,13 @@ import { useRunControl } from './control/useRunControl.js';
 import { useOverview, useRunSide } from './data/runQueries.js';
 import { LiveCharts } from './chart/LiveCharts.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
+import type { ConnectionState } from './health/connection.js';
 import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
 import { headerValues, lastValidation } from './health/headerValues.js';
 import { useNewestLivePoint } from './health/newestPoint.js';
+import { pageNowMs } from './health/serverClock.js';
 import { useDocumentHealth } from './health/useDocumentHealth.js';
-import { useRunHealth } from './health/useRunHealth.js';
+import { HEALTH_TICK_MS, useRunHealth, useTicker } from './health/useRunHealth.js';
 import { useQueryConnection, useRefetchOnRunUpdate } from './health/useQueryConnection.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
@@ -31,42 +34,29 @@ const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
   { key: 'log', label: 'log', testId: 'tab-log' },
 ];
 
-/** The page's health: overview + connection + live point, recomputed every second. */
-function usePageHealth(runId: number) {
-  const overview = useOverview(runId);
-  const connection = useQueryConnection(overview);
-  useRefetchOnRunUpdate(runId);
-  const live = useNewestLivePoint(runId);
-  const o = overview.data ?? null;
-  const page = useRunHealth(o?.healthInputs ?? null, overview.dataUpdatedAt, connection, live);
-  useDocumentHealth(page?.health ?? null, o?.run.name ?? null);
-  return { overview, o, connection, live, page };
+interface StatusProps {
+  runId: number;
+  o: Overview | null;
+  loadError: string | null;
+  receivedAtMs: number;
+  connection: ConnectionState;
+  validations: Record<string, [number, number | null][]>;
+  /** The charts' socket is subscribed. */
+  live: boolean;
 }
 
-export function RunPage({
-  runId,
-  view,
-  setView,
-}: {
-  runId: number;
-  view: ViewState;
-  setView: (p: Partial<ViewState>) => void;
-}) {
-  const { overview, o, connection, live: livePoint, page } = usePageHealth(runId);
-  const [live, setLive] = useState(false);
-  const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
-  const { annotations, validations, anchors, jobs } = useRunSide(runId);
-  const canOperate = useCanOperate();
-  const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
-  const operable = canOperate && control !== null && control.desiredState !== null;
+/**
+ * The banner and the header, with the charts' newest point and a one-second clock of their own: a live batch or a
+ * tick re-renders these, not the charts, the tabs or the log beside them.
+ */
+function RunStatus({ runId, o, loadError, receivedAtMs, connection, validations, live }: StatusProps) {
+  const livePoint = useNewestLivePoint(runId);
+  const page = useRunHealth(o?.healthInputs ?? null, receivedAtMs, connection, livePoint);
+  useDocumentHealth(page?.health ?? null, o?.run.name ?? null);
   const values = useMemo(() => headerValues(o?.latest ?? null, livePoint), [o?.latest, livePoint]);
   const validation = useMemo(() => lastValidation(validations), [validations]);
-
   return (
-    <div className="run-page">
-      <nav>
-        <Link to="/">← runs</Link>
-      </nav>
+    <>
       {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={page?.lostAtMs ?? connection.lostAtMs} />}
       {page && connection.connected && <HealthBanner health={page.health} />}
       {o && page ? (
@@ -80,8 +70,62 @@ export function RunPage({
           validation={validation}
         />
       ) : (
-        <p role="status">{overview.error?.message ?? 'loading…'}</p>
+        <p role="status">{loadError ?? 'loading…'}</p>
       )}
+    </>
+  );
+}
+
+/** The jobs timeline, its durations on the page clock: server time, stopped while the server is unreachable. */
+function JobsTab({
+  o,
+  receivedAtMs,
+  connection,
+  ...timeline
+}: Omit<Parameters<typeof JobsTimeline>[0], 'nowMs'> & {
+  o: Overview | null;
+  receivedAtMs: number;
+  connection: ConnectionState;
+}) {
+  const browserNow = useTicker(HEALTH_TICK_MS);
+  const nowMs = o ? pageNowMs(o.nowMs, receivedAtMs, browserNow, connection.lostAtMs) : browserNow;
+  return <JobsTimeline {...timeline} nowMs={nowMs} />;
+}
+
+export function RunPage({
+  runId,
+  view,
+  setView,
+}: {
+  runId: number;
+  view: ViewState;
+  setView: (p: Partial<ViewState>) => void;
+}) {
+  const overview = useOverview(runId);
+  const o = overview.data ?? null;
+  const connection = useQueryConnection(overview);
+  useRefetchOnRunUpdate(runId);
+  const [live, setLive] = useState(false);
+  const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
+  const { annotations, validations, anchors, jobs } = useRunSide(runId);
+  const canOperate = useCanOperate();
+  const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
+  const operable = canOperate && control !== null && control.desiredState !== null;
+
+  return (
+    <div className="run-page">
+      <nav>
+        <Link to="/">← runs</Link>
+      </nav>
+      <RunStatus
+        runId={runId}
+        o={o}
+        loadError={overview.error?.message ?? null}
+        receivedAtMs={overview.dataUpdatedAt}
+        connection={connection}
+        validations={validations}
+        live={live}
+      />
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
@@ -102,9 +146,11 @@ export function RunPage({
         ) : tab === 'nodes' ? (
           <NodesGrid runId={runId} />
         ) : (
-          <JobsTimeline
+          <JobsTab
+            o={o}
+            receivedAtMs={overview.dataUpdatedAt}
+            connection={connection}
             jobs={jobs}
-            nowMs={page?.nowMs ?? Date.now()}
             rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
           />
         )}
