@@ -87,7 +87,7 @@ export function JobsTimeline({
                 <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
                 <td>{j.nodeList ?? '—'}</td>
                 <td>{j.exitCode ?? ''}</td>
-                <td data-testid={`exit-reason-${j.jobId}`}>{j.exitReason ?? ''}</td>
+                <td data-testid={`exit-reason-${j.jobId}`}>{j.end?.text ?? j.exitReason ?? ''}</td>
                 {rowActions && <td className="row-actions">{rowActions(j)}</td>}
               </tr>
             ))}
