@@ -15,6 +15,16 @@ export interface AnnotationEventRow {
 export interface EndEventRow extends AnnotationEventRow {
   /** payload.nodes as JSON text, or null. */
   nodes: string | null;
+  /** Where the line is: binds it to the job whose log segment holds it (shared/src/dashboard/jobBinding.ts). */
+  sourceId: number;
+  offset: number;
+}
+
+/** A job start in the log: Trainboard's marker (jobId set) or a banner's run_start (jobId null). */
+export interface JobStartRow {
+  sourceId: number;
+  offset: number;
+  jobId: string | null;
 }
 
 export interface FailureRow {
@@ -30,6 +40,13 @@ export interface EventsRepo {
   annotations(runId: number): AnnotationEventRow[];
   /** Failures and exits, in log order, for explaining why each job ended. */
   jobEnds(runId: number): EndEventRow[];
+  /** Job start markers and banners, in log order: where each job's log segment begins. */
+  jobStarts(runId: number): JobStartRow[];
+  /**
+   * When the run's log last gave a line of any kind (ms): the newest cursor commit of its log files (a commit is
+   * made only when whole new lines were read, stored or not: saves, evaluations, INFO lines), or null.
+   */
+  lastLineMs(runId: number): number | null;
   failures(runId: number): FailureRow[];
 }
 
@@ -40,9 +57,17 @@ export function createEventsRepo(sqlite: Database.Database): EventsRepo {
   const annotations =
     sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message, coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise
     FROM events WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`);
-  const jobEnds = sqlite.prepare(`SELECT type, kind, message, iteration, time_ms AS timeMs,
+  const jobEnds = sqlite.prepare(`SELECT log_source_id AS sourceId, byte_offset AS offset, type, kind, message,
+    iteration, time_ms AS timeMs,
     coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise, json_extract(payload, '$.nodes') AS nodes
     FROM events WHERE run_id = ? AND type IN ('failure', 'exit') ORDER BY id`);
+  const jobStarts = sqlite.prepare(`SELECT log_source_id AS sourceId, byte_offset AS offset,
+    CASE WHEN type = 'job_start' THEN json_extract(payload, '$.jobId') END AS jobId
+    FROM events WHERE run_id = ? AND type IN ('job_start', 'run_start') ORDER BY log_source_id, byte_offset`);
+  // One row per log file of the run (log_sources_run_path index); only files something was read from.
+  const lastLine = sqlite
+    .prepare('SELECT max(updated_at) FROM log_sources WHERE run_id = ? AND byte_offset > 0')
+    .pluck();
   const failures = sqlite.prepare(`SELECT kind, time_ms AS timeMs, message, payload FROM events
     WHERE run_id = ? AND type = 'failure' ORDER BY id`);
   return {
@@ -50,6 +75,8 @@ export function createEventsRepo(sqlite: Database.Database): EventsRepo {
       lastCheckpoint.get(runId) as { iteration: number | null; timeMs: number | null } | undefined,
     annotations: (runId) => annotations.all(runId) as AnnotationEventRow[],
     jobEnds: (runId) => jobEnds.all(runId) as EndEventRow[],
+    jobStarts: (runId) => jobStarts.all(runId) as JobStartRow[],
+    lastLineMs: (runId) => (lastLine.get(runId) as number | null | undefined) ?? null,
     failures: (runId) => failures.all(runId) as FailureRow[],
   };
 }

@@ -12,6 +12,8 @@ export interface JobRow {
   submittedAt: number | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** Why Trainboard submitted it; null for imported and legacy rows. */
+  reason: JobReason | null;
 }
 
 export type JobPhase = 'submitting' | 'submitted' | 'lost' | 'duplicate_cancelled';
@@ -110,7 +112,8 @@ const FIRST_SEEN = new Set<(typeof PATCH_FIELDS)[number]>(['startedAt', 'endedAt
 
 export function createJobsRepo(sqlite: Database.Database): JobsRepo {
   const ofRun = sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList, exit_code AS exitCode,
-    submitted_at AS submittedAt, started_at AS startedAt, ended_at AS endedAt FROM jobs WHERE run_id = ? AND scheduler_job_id IS NOT NULL ORDER BY id`);
+    submitted_at AS submittedAt, started_at AS startedAt, ended_at AS endedAt, reason FROM jobs
+    WHERE run_id = ? AND scheduler_job_id IS NOT NULL ORDER BY id`);
   const last = sqlite.prepare(`SELECT scheduler_job_id AS jobId, state, node_list AS nodeList FROM jobs
     WHERE run_id = ? AND scheduler_job_id IS NOT NULL ORDER BY id DESC LIMIT 1`);
   const insert = sqlite.prepare(`INSERT INTO jobs (run_id, cluster_id, chain_seq, depends_on, exclude, reason,

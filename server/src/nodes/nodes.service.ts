@@ -228,6 +228,7 @@ function suspectsOf(events: EventsRepo, runId: number) {
       message: r.message ?? '',
       nodes,
       shutdownNoise: p.shutdownNoise === true,
+      iteration: typeof p.lastIteration === 'number' ? p.lastIteration : null,
     };
   });
   return suspectsFromFailures(named);

@@ -1,28 +1,22 @@
 // REST for the run page beyond the metric series: the header's overview (latest iteration, recent speed, last
-// checkpoint, jobs), the run list's summaries, validation curves per group, chart annotations and the jobs table.
-// Read-only queries on indexed columns; numbers arrive ready to draw, the browser never parses a log.
+// checkpoint, jobs, the run's health), the run list's summaries (with health), validation curves per group, chart
+// annotations and the jobs table. Read-only queries on indexed columns (latest-row reads per run, so the runs list
+// stays cheap with hundreds of runs); numbers arrive ready to draw, the browser never parses a log.
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
-import type { Annotation, Job, RunSummary } from '@trainboard/shared/api';
-import { explainJobEnd, exitText, failureText, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
+import type { Annotation, Job, JobEnd, Overview, RunSummary } from '@trainboard/shared/api';
+import {
+  describeJobEnd,
+  explainJobEnds,
+  exitText,
+  failureText,
+  type JobEndEvent,
+} from '@trainboard/shared/dashboard/jobs';
+import { runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import type { AnnotationEventRow } from '../db/events.repo.js';
 import type { AxisAnchor } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import { runIdReader } from './runParam.js';
-import { runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
-
-// Placeholder until the health inputs are read (next commit).
-const emptyInputs = (state: string): HealthInputs => ({
-  nowMs: Date.now(),
-  run: { state, desiredState: null, trainIters: null },
-  jobs: [],
-  latestIteration: null,
-  lastLineMs: null,
-  medianIterationMs: null,
-  lastCheckpointIteration: null,
-  connection: null,
-});
-
 /** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
 const RECENT_ITERATIONS = 20;
 /** Anchors for the tokens/time axes: enough that interpolation errors stay below a pixel on a wide chart. */
@@ -44,10 +38,10 @@ export function runDetailsRouter(repos: Repositories): RouteDef[] {
   return router.routes;
 }
 
-/** Every run with its latest iteration's headline figures, for the run list. */
-function runSummaries({ runs, iterations }: Repositories): RunSummary[] {
-  return runs.list().map((r) => {
-    const row = iterations.latest(r.id);
+/** Every run with its latest iteration's headline figures and its health, for the run list. */
+function runSummaries(repos: Repositories): RunSummary[] {
+  return repos.runs.list().map((r) => {
+    const row = repos.iterations.latest(r.id);
     return {
       ...r,
       iteration: row?.iteration ?? null,
@@ -55,30 +49,67 @@ function runSummaries({ runs, iterations }: Repositories): RunSummary[] {
       lmLoss: row?.lmLoss ?? null,
       tflops: row?.tflops ?? null,
       lastUpdateMs: row?.timeMs ?? null,
-      health: runHealth(emptyInputs(r.state)),
+      health: runHealth(healthInputs(repos, r, jobRows(repos, r.id), row)),
     };
   });
 }
 
-/** The run page's header: latest iteration, recent speed (for the ETA), last checkpoint and current job. */
-function runOverview(repos: Repositories, id: number) {
+/** The run page's header: latest iteration, recent speed (for the ETA), last checkpoint, current job and health. */
+function runOverview(repos: Repositories, id: number): Overview {
   const { runs, iterations, events } = repos;
   const run = runs.get(id) as NonNullable<ReturnType<typeof runs.get>>;
   const row = iterations.latest(run.id) ?? null;
   const times = iterations.recentTimesMs(run.id, RECENT_ITERATIONS);
   const checkpoint = events.lastCheckpoint(run.id) ?? null;
   const jobs = jobRows(repos, run.id);
+  const inputs = healthInputs(repos, run, jobs, row ?? undefined);
   return {
     run: { id: run.id, name: run.name, state: run.state, segmentCount: run.segmentCount },
     latest: row,
     recentIterationMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
     targetTokens: targetTokens(run.config),
     lastCheckpoint: checkpoint,
-    currentJob: jobs.at(-1) ?? null,
-    nowMs: Date.now(),
-    health: runHealth(emptyInputs(run.state)),
-    healthInputs: emptyInputs(run.state),
+    // The job that is training, not the one queued behind it in the chain.
+    currentJob: jobs.findLast((j) => j.state === 'RUNNING') ?? jobs.at(-1) ?? null,
+    nowMs: inputs.nowMs,
+    health: runHealth(inputs),
+    healthInputs: inputs,
   };
+}
+
+/** What the health model reads (shared/src/dashboard/runHealth.ts), from latest-row queries only. */
+function healthInputs(
+  repos: Repositories,
+  run: { id: number; state: string },
+  jobs: readonly BoundJob[],
+  latest: { iteration: number; timeMs: number | null; trainIters: number } | undefined,
+): HealthInputs {
+  const control = repos.runControl.get(run.id);
+  const lastRead = repos.events.lastLineMs(run.id);
+  const lastLine = Math.max(lastRead ?? -Infinity, latest?.timeMs ?? -Infinity);
+  return {
+    nowMs: Date.now(),
+    run: {
+      state: run.state,
+      desiredState: control?.desiredState ?? null,
+      trainIters: control?.trainIters ?? latest?.trainIters ?? null,
+    },
+    jobs: jobs.map(({ jobId, state, nodeList, startedAt, endedAt, end, reason }) => {
+      return { jobId, state, nodeList, startedAt, endedAt, end, reason };
+    }),
+    latestIteration: latest ? { iteration: latest.iteration, timeMs: latest.timeMs } : null,
+    lastLineMs: Number.isFinite(lastLine) ? lastLine : null,
+    medianIterationMs: median(repos.iterations.recentTimesMs(run.id, RECENT_ITERATIONS)),
+    lastCheckpointIteration: repos.events.lastCheckpoint(run.id)?.iteration ?? null,
+    connection: null,
+  };
+}
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The current validation losses as [iteration, loss] pairs per validation group. */
@@ -157,17 +188,23 @@ function axisAnchors({ iterations }: Repositories, id: number): [number, number 
   return rows.map((r) => [r.iteration, r.t, r.ms]);
 }
 
-/** The run's jobs, each with why it ended (from the failures and exits logged). */
-function jobRows(repos: Repositories, id: number): Job[] {
+type BoundJob = Job & { end: JobEnd | null; reason: string | null };
+
+/** The run's jobs, each with how it ended, from the failures and exits of its own log segment. */
+function jobRows(repos: Repositories, id: number): BoundJob[] {
   const jobs = repos.jobs.ofRun(id);
   if (jobs.length === 0) return [];
-  const ends = repos.events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
+  const events = repos.events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
     ...e,
     type: e.type as JobEndEvent['type'],
     shutdownNoise: noise === 1,
     nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
   }));
-  return jobs.map((j) => ({ ...j, exitReason: explainJobEnd(j, ends), end: null }));
+  const ends = explainJobEnds(jobs, repos.events.jobStarts(id), events);
+  return jobs.map((j) => {
+    const end = ends.get(j.jobId) ?? null;
+    return { ...j, end, exitReason: describeJobEnd(end) };
+  });
 }
 
 /** train_samples × seq_length from the banner's arguments, when both are numbers. */

@@ -1,10 +1,12 @@
-// The jobs timeline: why each Slurm job of a run ended (from what its log said, else from Slurm's state), and where
-// its pending and running spans sit on a common time axis. Pure: the server explains, the dashboard lays out.
-import type { Job } from '../api.js';
+// The jobs timeline: why each Slurm job of a run ended (from what its own log segment said, else from Slurm's
+// state), and where its pending and running spans sit on a common time axis. Pure: the server explains, the
+// dashboard lays out.
+import type { Job, JobEnd } from '../api.js';
 import { mostSpecificFailure } from '../log/classify.js';
+import { eventsByJob, type BindableJob, type JobStartPoint, type LogPosition } from './jobBinding.js';
 
-/** A failure or exit event of the run, as stored (times are the line's arrival or its own stamp; a failure's iteration is the last one logged before it). */
-export interface JobEndEvent {
+/** A failure or exit event of the run, as stored, with where it is in the log (a failure's iteration is the last one logged before it). */
+export interface JobEndEvent extends LogPosition {
   type: 'failure' | 'exit';
   /** Failure kind (cuda_error, …) or exit reason (duration_limit, …). */
   kind: string | null;
@@ -15,9 +17,6 @@ export interface JobEndEvent {
   shutdownNoise: boolean;
   nodes: string[];
 }
-
-/** Lines about a job's end can be written (and read by the follower) a little after Slurm records the end. */
-export const END_EVENT_GRACE_MS = 2 * 60_000;
 
 const FAILURE_TEXT: Record<string, string> = {
   cuda_error: 'CUDA error',
@@ -53,12 +52,22 @@ const STATE_TEXT: Record<string, string> = {
   BOOT_FAIL: 'node boot failure',
   DEADLINE: 'deadline reached',
 };
+/** Slurm end states that lose the work since the last save (a person's cancel or a completion does not count). */
+const FAILED_STATES = new Set([
+  'FAILED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+  'BOOT_FAIL',
+  'DEADLINE',
+]);
 
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED']);
 
-/** A failure kind in words ('cuda_error' → 'CUDA error'), for marks and reasons; unknown kinds as they are. */
+/** A failure kind in words ('cuda_error' → 'CUDA error'): THE name of a failure, for marks, reasons and nodes. */
 export function failureText(kind: string | null): string | null {
-  return kind === null ? null : (FAILURE_TEXT[kind] ?? kind);
+  return kind === null ? null : (FAILURE_TEXT[kind] ?? kind.replaceAll('_', ' '));
 }
 
 /** A clean exit's reason in words ('duration_limit' → 'saved and exited before the time limit'). */
@@ -67,31 +76,59 @@ export function exitText(reason: string | null): string {
 }
 
 /**
- * Why a finished job ended, in words: the log's own account first (its most specific failure, then a clean exit),
- * falling back to Slurm's state and exit code. Null while the job is queued or running.
+ * How a finished job ended, from the events of its own log segment: its most specific failure first, then a clean
+ * exit, falling back to Slurm's state and exit code. Null while the job is queued or running.
  */
-export function explainJobEnd(
-  job: Pick<Job, 'state' | 'exitCode' | 'submittedAt' | 'startedAt' | 'endedAt'>,
-  events: readonly JobEndEvent[],
-): string | null {
-  if (ACTIVE.has(job.state)) return null;
-  const from = job.startedAt ?? job.submittedAt;
-  const to = job.endedAt === null ? Infinity : job.endedAt + END_EVENT_GRACE_MS;
-  const mine = from === null ? [] : events.filter((e) => e.timeMs !== null && e.timeMs >= from && e.timeMs <= to);
+export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode'>, mine: readonly JobEndEvent[]): JobEnd | null {
+  if (ACTIVE.has(job.state) || job.state === 'SUBMITTING') return null;
   const failures = mine.filter((e) => e.type === 'failure' && !e.shutdownNoise);
   const failure = mostSpecificFailure(failures);
   if (failure) {
-    const what = failureText(failure.kind) ?? failure.message ?? 'failure';
     // The node is often named only by srun's report, not by the error that names the kind.
     const nodes = [...new Set(failures.flatMap((f) => f.nodes))];
-    const where = nodes.length ? ` on ${nodes.join(', ')}` : '';
-    return `${what}${failure.iteration !== null ? ` after iteration ${failure.iteration}` : ''}${where}`;
+    return {
+      kind: failure.kind,
+      text: failureText(failure.kind) ?? failure.message ?? 'failure',
+      node: nodes.length ? nodes.join(', ') : null,
+      iteration: failure.iteration,
+      failed: true,
+      source: 'log',
+    };
   }
-  const exit = mine.find((e) => e.type === 'exit');
-  if (exit) return `${exitText(exit.kind)}${exit.iteration !== null ? ` at iteration ${exit.iteration}` : ''}`;
-  const byState = STATE_TEXT[job.state];
-  if (byState) return byState;
-  return job.exitCode !== null ? `${job.state.toLowerCase()} with exit code ${job.exitCode}` : job.state.toLowerCase();
+  const exit = mine.findLast((e) => e.type === 'exit');
+  if (exit)
+    return {
+      kind: exit.kind,
+      text: exitText(exit.kind),
+      node: null,
+      iteration: exit.iteration,
+      failed: false,
+      source: 'log',
+    };
+  const text =
+    STATE_TEXT[job.state] ??
+    (job.exitCode !== null ? `${job.state.toLowerCase()} with exit code ${job.exitCode}` : job.state.toLowerCase());
+  const failed =
+    FAILED_STATES.has(job.state) ||
+    (job.state !== 'COMPLETED' && job.state !== 'CANCELLED' && (job.exitCode ?? 0) !== 0);
+  return { kind: null, text, node: null, iteration: null, failed, source: 'slurm' };
+}
+
+/** The end in one sentence for tables: "CUDA error after iteration 119 on c3", "completed". */
+export function describeJobEnd(end: JobEnd | null | undefined): string | null {
+  if (!end) return null;
+  const iteration = end.iteration === null ? '' : ` ${end.failed ? 'after' : 'at'} iteration ${end.iteration}`;
+  return `${end.text}${iteration}${end.node ? ` on ${end.node}` : ''}`;
+}
+
+/** Every job's end, each from the events of its own log segment (jobBinding.ts). */
+export function explainJobEnds<J extends BindableJob & Pick<Job, 'state' | 'exitCode'>>(
+  jobs: readonly J[],
+  starts: readonly JobStartPoint[],
+  events: readonly JobEndEvent[],
+): Map<string, JobEnd | null> {
+  const mine = eventsByJob(jobs, starts, events);
+  return new Map(jobs.map((j) => [j.jobId, explainJobEnd(j, mine.get(j.jobId) ?? [])]));
 }
 
 export interface TimelineBar {

@@ -35,7 +35,8 @@
 // ValidationEvent.afterIteration, TimerEvent, ExitEvent.timestamp/durationMinutes, PulseEvent.timestamp may be
 // null (the bare ALERT text) + jobId/partition/nodeList, FailureKind 'cpp_abort', FailureEvent.shutdownNoise/duringStartup/lastIteration,
 // RunConfig.numMicroBatches, LogParser.flush(), resumePoint.context and LogParserOptions.context.
-// Later additions: LineTooLongEvent with LogParserOptions.maxLineBytes, ParserContext.longLine, LogParser.heldBytes.
+// Later additions: LineTooLongEvent with LogParserOptions.maxLineBytes, ParserContext.longLine, LogParser.heldBytes;
+// JobStartEvent (Trainboard's own job start marker, see jobMarker.ts).
 
 export interface EventBase {
   type: string;
@@ -240,6 +241,19 @@ export interface DatetimeEvent extends EventBase {
   message: string;
 }
 
+/**
+ * Trainboard's job start marker (`TRAINBOARD JOB START id=<slurm id> nodes=<list> time=<epoch s>`), echoed by the
+ * templates as each job's first line of the main log: the start of that job's log segment. Closes open groups.
+ */
+export interface JobStartEvent extends EventBase {
+  type: 'job_start';
+  /** Slurm job id as printed ($SLURM_JOB_ID). */
+  jobId: string;
+  nodeList: string | null;
+  /** Epoch ms (the job's own clock), or null. */
+  timestamp: number | null;
+}
+
 export type LogEvent =
   | IterationEvent
   | ValidationEvent
@@ -251,7 +265,8 @@ export type LogEvent =
   | PulseEvent
   | DatetimeEvent
   | TimerEvent
-  | LineTooLongEvent;
+  | LineTooLongEvent
+  | JobStartEvent;
 
 export type LogEventType = LogEvent['type'];
 

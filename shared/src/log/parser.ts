@@ -24,6 +24,7 @@ import { FailureGroup, isSlurmLine, openingState, singleLineFailure } from './fa
 import { DEFAULT_MAX_LINE_BYTES, LineFramer, decodeByteIndexed, decodeUtf8 } from './framing.js';
 import { findGluedStarts } from './glued.js';
 import { isIterationAt, parseIteration } from './iteration.js';
+import { JOB_START_MARKER, parseJobStart } from './jobMarker.js';
 import { parseIterationBytes } from './iterationBytes.js';
 import { exitOf, parseMilestone } from './milestones.js';
 import { parseNumber } from './numbers.js';
@@ -238,6 +239,9 @@ class MegatronLogParser implements LogParser {
     readPrefix(s, prefix);
     const rank = prefix.rank;
     const q = prefix.payloadStart;
+
+    // A new job's first line: whatever was open belonged to the job before it.
+    if (q === 0 && s.charCodeAt(0) === 84 && s.startsWith(JOB_START_MARKER) && this.onJobStart(s, offset, line)) return;
 
     if (this.groups.size > 0) {
       const slurm = this.groups.get(SLURM_WRITER);
@@ -483,6 +487,18 @@ class MegatronLogParser implements LogParser {
     };
     this.out.push(event);
     this.afterExit = true;
+  }
+
+  private onJobStart(s: string, offset: number, line: number): boolean {
+    const event = parseJobStart(s, { offset, line, rank: null });
+    if (!event) return false;
+    this.closeAll();
+    this.out.push(event);
+    this.afterExit = false; // errors of the new job are not the old job's shutdown noise
+    this.lastIteration = null; // nor did it fail "after" the old job's last iteration
+    this.inStartup = true;
+    this.overheadPending = true;
+    return true;
   }
 
   /** Lines that are no known record: failure text, or unknown. */

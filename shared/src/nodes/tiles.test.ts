@@ -9,6 +9,7 @@ const failure = (over: Partial<FailureNaming>): FailureNaming => ({
   message: 'Node failure on c2',
   nodes: ['c2'],
   shutdownNoise: false,
+  iteration: null,
   ...over,
 });
 const node = (name: string, state: string, reason: string | null = null): NodeStatus => ({
@@ -39,8 +40,31 @@ describe('suspectsFromFailures()', () => {
       failure({ kind: 'ecc_error', timeMs: 1000, message: 'uncorrectable ECC error', nodes: ['c2', 'c3'] }),
       failure({ kind: 'out_of_memory', timeMs: 2000, message: 'CUDA out of memory', nodes: ['c2', 'c2'] }),
     ]);
-    expect(s.get('c2')).toEqual({ kind: 'out_of_memory', timeMs: 2000, message: 'CUDA out of memory', count: 2 });
+    expect(s.get('c2')).toEqual({
+      kind: 'out_of_memory',
+      text: 'out of memory',
+      timeMs: 2000,
+      message: 'CUDA out of memory',
+      count: 2,
+    });
     expect(s.get('c3')).toMatchObject({ kind: 'ecc_error', count: 1 });
+  });
+
+  it("names one crash's node by the crash, not by srun's task exit that named the node", () => {
+    const s = suspectsFromFailures([
+      failure({ kind: 'cuda_error', message: 'CUDA error: an illegal memory access', nodes: [], iteration: 119 }),
+      failure({ kind: 'task_exit', timeMs: 1001, message: 'srun: error: c3: task 0', nodes: ['c3'], iteration: 119 }),
+      failure({ kind: 'task_exit', timeMs: 5000, message: 'srun: error: c4: task 0', nodes: ['c4'], iteration: 240 }),
+    ]);
+    expect(s.get('c3')).toEqual({
+      kind: 'cuda_error',
+      text: 'CUDA error',
+      timeMs: 1001,
+      message: 'CUDA error: an illegal memory access',
+      count: 1,
+    });
+    // Another incident (a later iteration) with only srun's report is a task exit.
+    expect(s.get('c4')).toMatchObject({ kind: 'task_exit', text: 'a task exited', count: 1 });
   });
 
   it('does not accuse nodes of shutdown noise after a clean exit', () => {

@@ -1,6 +1,8 @@
 // Assembles the nodes view of a run from what the server gathered: the job's node names, Slurm's view of the
 // cluster, the failures the log named nodes in, and the GPU rows per node. Pure, so the rules (which failures make
 // a node suspect, which GPU is slow, the order of the tiles) are tested without a scheduler.
+import { failureText } from '../dashboard/jobs.js';
+import { mostSpecificFailure } from '../log/classify.js';
 import type { NodeStatus } from '../slurm/types.js';
 import { slowGpuReasons } from './slowGpu.js';
 import type { GpuSample, NodeSuspicion, NodeTile } from './types.js';
@@ -12,19 +14,40 @@ export interface FailureNaming {
   nodes: readonly string[];
   /** Shutdown noise after a clean exit (`driver shutting down`) accuses no node. */
   shutdownNoise: boolean;
+  /** The last iteration logged before it: the reports of one crash share it. */
+  iteration: number | null;
 }
 
-/** Per node named by a failure of the run: the latest such failure and how many named it (F2 repeat offenders, F9). */
+/**
+ * Per node named by a failure of the run: the latest incident that named it and how many did (F2 repeat offenders,
+ * F9). An incident is the run of consecutive reports of one crash (same last iteration): the CUDA error names the
+ * kind, srun's task exit names the node, so the node is suspected of the CUDA error, under the same name
+ * (failureText) as the jobs table and the chart marks give it.
+ */
 export function suspectsFromFailures(failures: readonly FailureNaming[]): Map<string, NodeSuspicion> {
   const out = new Map<string, NodeSuspicion>();
-  for (const f of failures) {
-    if (f.shutdownNoise) continue;
-    for (const node of new Set(f.nodes)) {
+  for (const incident of incidentsOf(failures.filter((f) => !f.shutdownNoise))) {
+    const named = mostSpecificFailure(incident) as FailureNaming;
+    const latest = incident.at(-1) as FailureNaming;
+    const text = failureText(named.kind) ?? named.kind;
+    for (const node of new Set(incident.flatMap((f) => f.nodes))) {
       const count = (out.get(node)?.count ?? 0) + 1;
-      out.set(node, { kind: f.kind, timeMs: f.timeMs, message: f.message, count }); // input is in log order: the last wins
+      // Input is in log order: the last incident wins.
+      out.set(node, { kind: named.kind, text, timeMs: latest.timeMs, message: named.message, count });
     }
   }
   return out;
+}
+
+function incidentsOf(failures: readonly FailureNaming[]): FailureNaming[][] {
+  const incidents: FailureNaming[][] = [];
+  for (const f of failures) {
+    const current = incidents.at(-1);
+    const previous = current?.at(-1);
+    if (current && previous && f.iteration !== null && f.iteration === previous.iteration) current.push(f);
+    else incidents.push([f]);
+  }
+  return incidents;
 }
 
 export interface TileInputs {

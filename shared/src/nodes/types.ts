@@ -16,11 +16,13 @@ export interface GpuSample {
 }
 
 export interface NodeSuspicion {
-  /** The failure kind of the latest failure that named the node (`node_failure`, `ecc_error`, …). */
+  /** The failure kind of the latest incident that named the node (`node_failure`, `ecc_error`, …). */
   kind: string;
+  /** That failure's one name, as the jobs table and chart marks give it ('CUDA error'): show this, not `kind`. */
+  text: string;
   timeMs: number | null;
   message: string;
-  /** How many failures of the run named it. */
+  /** How many failure incidents of the run named it. */
   count: number;
 }
 

@@ -363,7 +363,10 @@ describe('hostile strings', () => {
     expect(JSON.parse(readFileSync(path.join(dir, 'ds_config.42.json'), 'utf8'))).toEqual(
       JSON.parse(rendered.files['ds_config.json'] as string),
     );
-    expect(readFileSync(path.join(dir, 'logs/main_log.txt'), 'utf8')).toBe('');
+    // The fake launcher prints nothing: the main log holds only the job's start marker (log/jobMarker.ts).
+    expect(readFileSync(path.join(dir, 'logs/main_log.txt'), 'utf8')).toMatch(
+      /^TRAINBOARD JOB START id=42 nodes=node\[1-2\] time=\d+\n$/,
+    );
   });
 });
 
