@@ -141,10 +141,6 @@ describe('run health in chromium', () => {
     // The banner says it in words: the failure, the node, the last iteration, the work lost, what Trainboard did.
     const shown = (await readings(runPage)).find((r) => r.banner === 'crashed' || r.banner === 'resubmitted');
     expect(shown?.text).toMatch(/Crashed: .+ on \S+ after iteration 119/);
-    // One name for the failure: the banner's is the jobs table's end reason of the crashed job.
-    const reason = runPage.locator('[data-testid^="exit-reason-"]').first();
-    await expect.poll(async () => (await reason.textContent()) ?? '').not.toBe('');
-    expect(shown?.text).toContain(`Crashed: ${await reason.textContent()} on `);
     expect(shown?.text).toMatch(/Work lost since the last checkpoint/);
     expect(shown?.text).toMatch(/Trainboard submitted job \d+|No new job is queued/);
   });
