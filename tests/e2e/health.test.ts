@@ -33,6 +33,7 @@ interface Reading {
   cells: string[];
   /** The banner's text. */
   text: string | null;
+  title: string;
 }
 
 // Records every change of the health states a page shows, with the time, from inside the page: a state that shows
@@ -44,8 +45,8 @@ const RECORDER = `
     const banner = el?.getAttribute('data-state') ?? null;
     const cells = [...document.querySelectorAll('[data-testid=health-cell]')].map((c) => c.getAttribute('data-state'));
     const last = window.__health.at(-1);
-    if (!last || last.banner !== banner || last.cells.join() !== cells.join())
-      window.__health.push({ t: Date.now(), banner, cells, text: el?.textContent ?? null });
+    if (!last || last.banner !== banner || last.cells.join() !== cells.join() || last.title !== document.title)
+      window.__health.push({ t: Date.now(), banner, cells, text: el?.textContent ?? null, title: document.title });
   };
   new MutationObserver(read).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
 `;
@@ -142,6 +143,9 @@ describe('run health in chromium', () => {
     const shown = (await readings(runPage)).find((r) => r.banner === 'crashed' || r.banner === 'resubmitted');
     expect(shown?.text).toMatch(/Crashed: .+ on \S+ after iteration 119/);
     expect(shown?.text).toMatch(/Work lost since the last checkpoint/);
+    // The tab says it too, in its title and its icon.
+    const titled = (await readings(runPage)).find((r) => r.title.startsWith('⚠ crashed'));
+    expect(titled?.title).toMatch(/^⚠ crashed( · resubmitted)? · e2e-demo — Trainboard$/);
     expect(shown?.text).toMatch(/Trainboard submitted job \d+|No new job is queued/);
   });
 
@@ -167,6 +171,7 @@ describe('run health in chromium', () => {
     expect(await runPage.getByTestId('updated').textContent()).toContain('stale');
     expect(await runPage.getByText('● live').count()).toBe(0);
     expect(await runPage.title()).toBe('⚠ stalled · e2e-demo — Trainboard');
+    expect(await runPage.locator('link[rel="icon"]').getAttribute('href')).toMatch(/^data:image\/svg\+xml,/);
     await shots(runPage, 'health-stalled');
   });
 
