@@ -14,6 +14,8 @@ describe('the page clock in server time', () => {
   it('stops at the moment the connection was lost', () => {
     expect(pageNowMs(100_000, 95_000, 120_000, 98_000)).toBe(103_000);
     expect(pageNowMs(100_000, 95_000, 120_000, null)).toBe(125_000);
+    // A clock last read before the loss (the one-second tick) still gives the moment of the loss.
+    expect(pageNowMs(100_000, 95_000, 97_400, 98_000)).toBe(103_000);
   });
 
   it('maps a browser instant to the server clock', () => {

@@ -18,7 +18,8 @@ export function pageNowMs(
   browserNowMs: number,
   lostAtMs: number | null,
 ): number {
-  const until = lostAtMs === null ? browserNowMs : Math.min(browserNowMs, lostAtMs);
+  // Exactly the moment it was lost, not the last tick before it: the page shows one value all the while.
+  const until = lostAtMs ?? browserNowMs;
   return mappedNowMs(serverNowMs, receivedAtMs, until);
 }
 
