@@ -34,6 +34,8 @@ export interface JobEnd {
    *  exit, a completion or a cancellation. */
   failed: boolean;
   source: 'log' | 'slurm';
+  /** When the log line arrived (or its own stamp), ms; null for Slurm's account. */
+  timeMs?: number | null;
 }
 
 export interface Job {
@@ -46,8 +48,9 @@ export interface Job {
   endedAt: number | null;
   /** Why it ended, in words (= end?.text; kept for compatibility); null while queued or running. */
   exitReason: string | null;
-  /** How it ended, bound to its own log segment; null while queued or running. Always sent by the server (optional
-   *  only so older literals of a Job still type-check). */
+  /** How it ended, bound to its own log segment; null while queued, or running with no failure in its log yet (a
+   *  RUNNING job whose log already shows its crash has it: srun may hold the job for a while). Always sent by the
+   *  server (optional only so older literals of a Job still type-check). */
   end?: JobEnd | null;
 }
 

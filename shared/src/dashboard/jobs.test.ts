@@ -40,9 +40,16 @@ const exit = (over: Partial<JobEndEvent>): JobEndEvent =>
 const explain = (j: Job, events: JobEndEvent[]) => describeJobEnd(explainJobEnd(j, events));
 
 describe('explainJobEnd', () => {
-  it('says nothing while a job is queued or running', () => {
-    expect(explainJobEnd(job({ state: 'RUNNING', endedAt: null }), [failure({})])).toBeNull();
-    expect(explainJobEnd(job({ state: 'PENDING', startedAt: null, endedAt: null }), [])).toBeNull();
+  it('says nothing while a job is queued, nor while it runs unless its log already shows its crash', () => {
+    expect(explainJobEnd(job({ state: 'PENDING', startedAt: null, endedAt: null }), [failure({})])).toBeNull();
+    expect(explainJobEnd(job({ state: 'RUNNING', endedAt: null }), [])).toBeNull();
+    expect(explainJobEnd(job({ state: 'RUNNING', endedAt: null }), [exit({})])).toBeNull();
+    // srun --wait can hold a crashed job RUNNING for a minute: the crash is known now.
+    expect(explainJobEnd(job({ state: 'RUNNING', endedAt: null }), [failure({})])).toMatchObject({
+      text: 'CUDA error',
+      failed: true,
+      timeMs: 9_000,
+    });
   });
 
   it("prefers the log's failure, with its iteration and nodes, over Slurm's exit code", () => {
@@ -53,6 +60,7 @@ describe('explainJobEnd', () => {
       iteration: 120,
       failed: true,
       source: 'log',
+      timeMs: 9_000,
     });
     expect(explain(job({}), [failure({ nodes: ['jean-zay-iam07'] })])).toBe(
       'CUDA error after iteration 120 on jean-zay-iam07',

@@ -64,6 +64,8 @@ const FAILED_STATES = new Set([
 ]);
 
 const ACTIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'REQUEUED', 'RESIZING', 'SUSPENDED']);
+/** Not started: nothing of theirs can be in the log. */
+const QUEUED = new Set(['SUBMITTING', 'PENDING', 'CONFIGURING', 'REQUEUED', 'SUSPENDED']);
 
 /** A failure kind in words ('cuda_error' → 'CUDA error'): THE name of a failure, for marks, reasons and nodes. */
 export function failureText(kind: string | null): string | null {
@@ -76,11 +78,13 @@ export function exitText(reason: string | null): string {
 }
 
 /**
- * How a finished job ended, from the events of its own log segment: its most specific failure first, then a clean
- * exit, falling back to Slurm's state and exit code. Null while the job is queued or running.
+ * How a job ended, from the events of its own log segment: its most specific failure first, then a clean exit,
+ * falling back to Slurm's state and exit code. Null while queued; while running, only a failure its log already
+ * shows (the crash is known before srun's wait lets Slurm end the job).
  */
 export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode'>, mine: readonly JobEndEvent[]): JobEnd | null {
-  if (ACTIVE.has(job.state) || job.state === 'SUBMITTING') return null;
+  if (QUEUED.has(job.state)) return null;
+  const running = ACTIVE.has(job.state);
   const failures = mine.filter((e) => e.type === 'failure' && !e.shutdownNoise);
   const failure = mostSpecificFailure(failures);
   if (failure) {
@@ -93,8 +97,11 @@ export function explainJobEnd(job: Pick<Job, 'state' | 'exitCode'>, mine: readon
       iteration: failure.iteration,
       failed: true,
       source: 'log',
+      timeMs: failure.timeMs,
     };
   }
+  // A running job's crash is known from its log before Slurm ends it; anything else waits for the end.
+  if (running) return null;
   const exit = mine.findLast((e) => e.type === 'exit');
   if (exit)
     return {

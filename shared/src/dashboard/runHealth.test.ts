@@ -94,7 +94,10 @@ describe('runHealth', () => {
   it("stalled counts from the job's own start: a fresh job loading its checkpoint is not silent yet", () => {
     const old = { iteration: 118, timeMs: NOW - 3_600_000 };
     const starting = inputs({ jobs: [job({ startedAt: NOW - 5_000 })], latestIteration: old, lastLineMs: old.timeMs });
-    expect(runHealth(starting).state).toBe('healthy');
+    expect(runHealth(starting)).toMatchObject({
+      state: 'healthy',
+      headline: 'Healthy: job 13 started on c[1-2], before its first iteration',
+    });
     expect(runHealth({ ...starting, nowMs: NOW + 20_000 }).state).toBe('stalled');
   });
 
@@ -134,6 +137,20 @@ describe('runHealth', () => {
     expect(runHealth(inputs({ jobs: [crashedJob, started] })).state).toBe('resubmitted');
     const trained = inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
     expect(runHealth(trained).state).toBe('healthy');
+  });
+
+  it('crashed at once when the log shows it, while srun still holds the job RUNNING; healthy if it trains again', () => {
+    const dying = job({ end: { ...cudaEnd, timeMs: NOW - 500 } });
+    const h = runHealth(inputs({ jobs: [dying], latestIteration: { iteration: 118, timeMs: NOW - 1_000 } }));
+    expect(h).toMatchObject({ state: 'crashed', node: 'c3', lastIteration: 119, sinceMs: NOW - 500 });
+    expect(h.lines[0]).toBe(
+      'Job 13 hit CUDA error on c3 after iteration 119; Slurm still reports it RUNNING until its other tasks end.',
+    );
+    const chained = [dying, job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'chain' })];
+    expect(runHealth(inputs({ jobs: chained })).state).toBe('resubmitted');
+    // torchelastic restarted the workers in place: an iteration after the failure means it trains again.
+    const recovered = inputs({ jobs: [dying], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
+    expect(runHealth(recovered).state).toBe('healthy');
   });
 
   it('a clean end is no crash: the next job queued after a time-limit exit is just queued', () => {

@@ -109,41 +109,55 @@ interface Facts {
   /** The newest job that has ended, and the jobs after it. */
   lastEnded: JobHealthView | null;
   after: readonly JobHealthView[];
+  /** The job whose failure is the story: a running job whose log shows its crash (and no iteration since), else
+   *  the newest ended job if it failed. The job after it that is queued or running, if any. */
+  crashed: JobHealthView | null;
+  successor: JobHealthView | null;
   lastIteration: number | null;
   lastActivityMs: number | null;
 }
 
 function factsOf(inputs: HealthInputs): Facts {
-  const { jobs } = inputs;
+  const { jobs, latestIteration } = inputs;
   const running = jobs.findLast((j) => RUNNING.has(j.state)) ?? null;
   const queued = jobs.findLast((j) => QUEUED.has(j.state)) ?? null;
   const endedAt = jobs.findLastIndex((j) => !RUNNING.has(j.state) && !QUEUED.has(j.state));
-  const times = [inputs.lastLineMs, inputs.latestIteration?.timeMs ?? null, running?.startedAt ?? null];
+  const lastEnded = endedAt < 0 ? null : (jobs[endedAt] ?? null);
+  const times = [inputs.lastLineMs, latestIteration?.timeMs ?? null, running?.startedAt ?? null];
   const known = times.filter((t): t is number => t !== null);
+  // A worker that crashed and was restarted in place (torchelastic) trains again: its failure is history.
+  const failedAt = running?.end?.failed ? (running.end.timeMs ?? null) : null;
+  const dying = running?.end?.failed === true && !(failedAt !== null && (latestIteration?.timeMs ?? -1) > failedAt);
+  const crashed = dying ? running : lastEnded?.end?.failed ? lastEnded : null;
+  const successor = crashed ? (jobs.slice(jobs.indexOf(crashed) + 1).find(isActive) ?? null) : null;
   return {
     inputs,
     freshnessMs: freshnessWindowMs(inputs.medianIterationMs),
     running,
     queued,
-    lastEnded: endedAt < 0 ? null : (jobs[endedAt] ?? null),
+    lastEnded,
     after: endedAt < 0 ? jobs : jobs.slice(endedAt + 1),
-    lastIteration: inputs.latestIteration?.iteration ?? null,
+    crashed,
+    successor,
+    lastIteration: latestIteration?.iteration ?? null,
     lastActivityMs: known.length ? Math.max(...known) : null,
   };
 }
+
+const isActive = (j: JobHealthView) => RUNNING.has(j.state) || QUEUED.has(j.state);
 
 function classify(f: Facts): HealthState {
   const { run, connection, latestIteration } = f.inputs;
   if (connection && !connection.connected) return 'disconnected';
   if (run.desiredState === 'stopped' || run.state === 'cancelled') return 'stopped';
-  const failed = f.lastEnded?.end?.failed === true;
   if (isFinished(f)) return 'finished';
+  if (f.crashed && f.crashed === f.running) return f.successor ? 'resubmitted' : 'crashed';
   if (f.running) {
     if (f.lastActivityMs !== null && f.inputs.nowMs - f.lastActivityMs > f.freshnessMs) return 'stalled';
     const trainedSince = latestIteration?.timeMs != null && latestIteration.timeMs >= (f.running.startedAt ?? 0);
-    return failed && f.after.includes(f.running) && !trainedSince ? 'resubmitted' : 'healthy';
+    return f.successor === f.running && !trainedSince ? 'resubmitted' : 'healthy';
   }
-  if (failed) return f.after.some((j) => QUEUED.has(j.state)) ? 'resubmitted' : 'crashed';
+  if (f.crashed) return f.successor ? 'resubmitted' : 'crashed';
   if (f.queued) return 'queued';
   if (f.lastEnded) return run.desiredState === 'active' ? 'queued' : 'stopped';
   if (f.lastActivityMs === null) return 'unknown';
@@ -215,7 +229,7 @@ const WORDS: Record<HealthState, (f: Facts) => Words> = {
   healthy: healthyWords,
   stalled: stalledWords,
   crashed: (f) => failureWords(f, null),
-  resubmitted: (f) => failureWords(f, f.running ?? f.after.findLast((j) => QUEUED.has(j.state)) ?? null),
+  resubmitted: (f) => failureWords(f, f.successor),
   finished: finishedWords,
   stopped: stoppedWords,
   queued: queuedWords,
@@ -254,10 +268,16 @@ function healthyWords(f: Facts): Words {
   const job = f.running;
   const { trainIters } = f.inputs.run;
   const lost = lostSince(f, f.lastIteration);
+  const t = f.inputs.latestIteration?.timeMs ?? null;
+  const starting = job !== null && job.startedAt !== null && (t === null || t < job.startedAt);
   return {
-    headline: `Healthy: training at ${at(f.lastIteration, trainIters)}`,
+    headline: starting
+      ? `Healthy: job ${job.jobId} started${on(job.nodeList)}, before its first iteration`
+      : `Healthy: training at ${at(f.lastIteration, trainIters)}`,
     lines: [
-      job ? `Job ${job.jobId} is running${on(job.nodeList)}.` : 'The log is growing.',
+      job
+        ? `Job ${job.jobId} is running${on(job.nodeList)}${starting ? ' and starting up (no iteration yet)' : ''}.`
+        : 'The log is growing.',
       `Last ${at(f.lastIteration, trainIters)}.`,
       lostLine(f, lost, 'loses'),
     ],
@@ -291,7 +311,7 @@ function stalledWords(f: Facts): Words {
 }
 
 function failureWords(f: Facts, successor: JobHealthView | null): Words {
-  const job = f.lastEnded as JobHealthView;
+  const job = f.crashed as JobHealthView;
   const end = job.end as JobEnd;
   const node = end.node ?? job.nodeList;
   const iteration = end.iteration ?? f.lastIteration;
@@ -299,13 +319,16 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
   const where = node ? ` on ${node}` : '';
   const after = iteration === null ? '' : ` after iteration ${iteration}`;
   const didWhat = successor ? resubmitText(successor, f.inputs.lastCheckpointIteration) : null;
+  const stillRunning = RUNNING.has(job.state);
   return {
     headline: `Crashed: ${end.text}${where}${after}${successor ? ` — resubmitted as job ${successor.jobId}` : ''}`,
     lines: [
-      `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
+      stillRunning
+        ? `Job ${job.jobId} hit ${end.text}${where}${after}; Slurm still reports it RUNNING until its other tasks end.`
+        : `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
       `Last ${at(f.lastIteration)}.`,
       lostLine(f, lost, 'lost'),
-      didWhat ? `Trainboard ${didWhat}.` : 'No new job is queued.',
+      didWhat ? `Trainboard ${didWhat}.` : stillRunning ? null : 'No new job is queued.',
     ],
     node,
     lastIteration: iteration,
@@ -314,7 +337,7 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
     next: successor
       ? `Watch job ${successor.jobId} resume; if ${node ?? 'a node'} fails again, exclude it and resubmit.`
       : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
-    sinceMs: job.endedAt,
+    sinceMs: job.endedAt ?? end.timeMs ?? null,
   };
 }
 
