@@ -2,6 +2,7 @@
 // the pages of shared/src/dashboard/appRoutes.ts: the runs list at /, a run at /runs/:id, and for operators the
 // submit page and the audit view. Any other address is the not-found page (the server answers it with 404 too).
 import { useEffect, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Link, NavLink, Route, Routes } from 'react-router';
 import { APP_ROUTES, type AppPage } from '@trainboard/shared/dashboard/appRoutes';
 import { onSignedOut } from './http.js';
@@ -20,10 +21,13 @@ export function App() {
   const [view, setView] = useView();
   const [session, setSession] = useState<Session | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  // Signed out: nothing read for the last user stays in the cache for the next one.
+  const signedOut = () => (queryClient.clear(), setSession({ kind: 'signed-out' }));
   useEffect(() => void (document.documentElement.dataset.theme = view.theme), [view.theme]);
   useEffect(() => {
     loadSession().then(setSession, (e: unknown) => setLoadError((e as Error).message));
-    return onSignedOut(() => setSession({ kind: 'signed-out' }));
+    return onSignedOut(signedOut);
   }, []);
 
   const operator = session?.kind === 'signed-in' && roleAtLeast(session.user.role, 'operator');
@@ -47,7 +51,7 @@ export function App() {
             <span data-testid="signed-in-as">
               {session.user.username} <span className="role">({session.user.role})</span>
             </span>
-            <button type="button" onClick={() => void signOut().finally(() => setSession({ kind: 'signed-out' }))}>
+            <button type="button" onClick={() => void signOut().finally(signedOut)}>
               Sign out
             </button>
           </div>

@@ -1,5 +1,7 @@
 // Download the run's whole series (every stored iteration, every metric) as CSV or JSON, from the export API
 // (server/src/routes/runs.router.ts). Plain links: the browser streams the file to disk, the page holds none of it.
+import './ExportLinks.css';
+
 export function exportUrl(runId: number, format: 'csv' | 'json'): string {
   return `/api/runs/${runId}/export.${format}`;
 }

@@ -64,7 +64,7 @@ export function ViewControls({
         title="copy a link to this exact view"
         data-testid="share"
       >
-        {copied === 'copied' ? '✓ copied' : 'share link'}
+        share link
       </button>
       <span className="hint" aria-live="polite" role="status" data-testid="share-status">
         {copyOutcomeText(copied)}

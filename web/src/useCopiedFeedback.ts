@@ -11,20 +11,26 @@ export function useCopiedFeedback(): [CopyOutcome, (text: string) => Promise<voi
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
   const copy = useCallback(async (text: string) => {
-    let result: CopyOutcome = 'failed';
-    try {
-      if (navigator.clipboard) {
-        await navigator.clipboard.writeText(text);
-        result = 'copied';
-      }
-    } catch {
-      // denied or not focused: said in words below
-    }
+    const result = await copyToClipboard(text, navigator.clipboard);
     setOutcome(result);
     clearTimeout(timer.current);
     timer.current = setTimeout(() => setOutcome(null), COPY_FEEDBACK_MS);
   }, []);
   return [outcome, copy];
+}
+
+/** Copies `text`; 'failed' when there is no clipboard (plain http) or writing was refused (denied, not focused). */
+export async function copyToClipboard(
+  text: string,
+  clipboard: Pick<Clipboard, 'writeText'> | undefined,
+): Promise<'copied' | 'failed'> {
+  if (!clipboard) return 'failed';
+  try {
+    await clipboard.writeText(text);
+    return 'copied';
+  } catch {
+    return 'failed';
+  }
 }
 
 export function copyOutcomeText(outcome: CopyOutcome): string {

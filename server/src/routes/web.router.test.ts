@@ -32,12 +32,18 @@ afterAll(() => {
 });
 
 /** Headers and body size as sent on the wire (node's http does not decompress). */
-function get(path: string, encoding: string | null): Promise<{ headers: Record<string, unknown>; bytes: number }> {
+function get(
+  path: string,
+  encoding: string | null,
+): Promise<{ status: number; headers: Record<string, unknown>; bytes: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { headers: encoding ? { 'accept-encoding': encoding } : {} }, (res) => {
-      let bytes = 0;
-      res.on('data', (b: Buffer) => (bytes += b.length));
-      res.on('end', () => resolve({ headers: res.headers, bytes }));
+      const parts: Buffer[] = [];
+      res.on('data', (b: Buffer) => parts.push(b));
+      res.on('end', () => {
+        const body = Buffer.concat(parts);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: body.length, body: body.toString('utf8') });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -61,5 +67,30 @@ describe('webRouter()', () => {
   it('has index.html revalidated, also as the fallback of a client-side route', async () => {
     expect((await get('/', 'gzip')).headers['cache-control']).toBe('no-cache');
     expect((await get('/runs/3', 'gzip')).headers['cache-control']).toBe('no-cache');
+  });
+
+  it("answers the app's pages with index.html and 200", async () => {
+    for (const path of ['/', '/runs/3', '/runs/3/', '/submit', '/audit?run=2', '/runs/3?x=tokens&theme=light']) {
+      const res = await get(path, null);
+      expect(res.status, path).toBe(200);
+      expect(res.body, path).toContain('<div id="root">');
+    }
+  });
+
+  it('answers any other path with index.html and 404, revalidated', async () => {
+    for (const path of ['/nope', '/runs/abc', '/runs/1/extra', '/runs', '/settings?x=1', '/assets/missing-x1.js']) {
+      const res = await get(path, null);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).toContain('<div id="root">');
+      expect(res.headers['cache-control'], path).toBe('no-cache');
+    }
+  });
+
+  it('leaves /api and /socket.io paths to the API (no index.html)', async () => {
+    for (const path of ['/api/nope', '/socket.io/x']) {
+      const res = await get(path, null);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toContain('<div id="root">');
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
 import { api, type Annotation, type Job } from '../api.js';
+import { isNotFound } from './queryClient.js';
 
 export const OVERVIEW_INTERVAL_MS = 2000;
 export const SIDE_INTERVAL_MS = 5000;
@@ -33,12 +34,15 @@ export function invalidateRun(client: QueryClient, runId: number): Promise<void>
   ]).then(() => undefined);
 }
 
-/** The run's header data. Polled in a background tab too: the tab title and favicon show the run's health. */
+/**
+ * The run's header data. Polled in a background tab too: the tab title and favicon show the run's health. Not
+ * polled once the server said the run does not exist (the not-found page shows; a reload asks again).
+ */
 export function useOverview(runId: number) {
   return useQuery({
     queryKey: queryKeys.overview(runId),
     queryFn: () => api.overview(runId),
-    refetchInterval: OVERVIEW_INTERVAL_MS,
+    refetchInterval: (query) => (isNotFound(query.state.error) ? false : OVERVIEW_INTERVAL_MS),
     refetchIntervalInBackground: true,
   });
 }
