@@ -1,5 +1,6 @@
-// The run's Slurm jobs on one time axis (queued hatched, running coloured by final state) above a table with each
-// job's state, times, duration, nodes and why it ended: a night of crashes and resubmissions reads at a glance.
+// The run's Slurm jobs on one time axis (queued hatched, running coloured and patterned by final state, the state in
+// words) above a table with each job's state, times, duration, nodes and why it ended: a night of crashes and
+// resubmissions reads at a glance. On a phone the table stacks into one card per job (styles.css table.stacked).
 import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { layoutJobTimeline } from '@trainboard/shared/dashboard/jobs';
 import type { ReactNode } from 'react';
@@ -20,6 +21,36 @@ const span = ([a, b]: [number, number]) => ({
   width: `max(2px, ${((b - a) * 100).toFixed(3)}%)`,
 });
 
+/** The jobs on one axis: queued hatched, running by final state, each row ending in its state in words. */
+function Timeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
+  const timeline = layoutJobTimeline(jobs, nowMs);
+  if (!timeline) return null;
+  return (
+    <div className="timeline" data-testid="jobs-timeline">
+      {timeline.bars.map((b) => (
+        <div className="timeline-row" key={b.jobId}>
+          <span className="timeline-label">{b.jobId}</span>
+          <div className="timeline-track">
+            {b.queued && <div className="timeline-queued" style={span(b.queued)} title={`job ${b.jobId} queued`} />}
+            {b.running && (
+              <div
+                className={`timeline-running state-${b.state.toLowerCase()}`}
+                style={span(b.running)}
+                title={`job ${b.jobId} ${b.state}`}
+              />
+            )}
+          </div>
+          <span className="timeline-state">{b.state.toLowerCase().replaceAll('_', ' ')}</span>
+        </div>
+      ))}
+      <div className="timeline-axis">
+        <span>{when(timeline.startMs)}</span>
+        <span>{when(timeline.endMs)}</span>
+      </div>
+    </div>
+  );
+}
+
 export function JobsTimeline({
   jobs,
   nowMs,
@@ -36,59 +67,44 @@ export function JobsTimeline({
         No Slurm job of this run is known (an imported log, or nothing submitted yet).
       </p>
     );
-  const timeline = layoutJobTimeline(jobs, nowMs);
   return (
     <section className="jobs">
-      {timeline && (
-        <div className="timeline" data-testid="jobs-timeline">
-          {timeline.bars.map((b) => (
-            <div className="timeline-row" key={b.jobId}>
-              <span className="timeline-label">{b.jobId}</span>
-              <div className="timeline-track">
-                {b.queued && <div className="timeline-queued" style={span(b.queued)} title={`job ${b.jobId} queued`} />}
-                {b.running && (
-                  <div
-                    className={`timeline-running state-${b.state.toLowerCase()}`}
-                    style={span(b.running)}
-                    title={`job ${b.jobId} ${b.state}`}
-                  />
-                )}
-              </div>
-            </div>
-          ))}
-          <div className="timeline-axis">
-            <span>{when(timeline.startMs)}</span>
-            <span>{when(timeline.endMs)}</span>
-          </div>
-        </div>
-      )}
+      <Timeline jobs={jobs} nowMs={nowMs} />
       <div className="table-scroll">
-        <table data-testid="jobs">
+        <table className="stacked" data-testid="jobs">
           <thead>
             <tr>
-              <th>job</th>
-              <th>state</th>
-              <th>submitted</th>
-              <th>started</th>
-              <th>duration</th>
-              <th>nodes</th>
-              <th>exit</th>
-              <th>why it ended</th>
-              {rowActions && <th>actions</th>}
+              <th scope="col">job</th>
+              <th scope="col">state</th>
+              <th scope="col">submitted</th>
+              <th scope="col">started</th>
+              <th scope="col">duration</th>
+              <th scope="col">nodes</th>
+              <th scope="col">exit</th>
+              <th scope="col">why it ended</th>
+              {rowActions && <th scope="col">actions</th>}
             </tr>
           </thead>
           <tbody>
             {jobs.map((j) => (
               <tr key={j.jobId}>
-                <td>{j.jobId}</td>
-                <td className={`state-${j.state.toLowerCase()}`}>{j.state}</td>
-                <td>{when(j.submittedAt)}</td>
-                <td>{when(j.startedAt)}</td>
-                <td>{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
-                <td>{j.nodeList ?? '—'}</td>
-                <td>{j.exitCode ?? ''}</td>
-                <td data-testid={`exit-reason-${j.jobId}`}>{j.end?.text ?? j.exitReason ?? ''}</td>
-                {rowActions && <td className="row-actions">{rowActions(j)}</td>}
+                <td data-label="job">{j.jobId}</td>
+                <td data-label="state" className={`state-${j.state.toLowerCase()}`}>
+                  {j.state}
+                </td>
+                <td data-label="submitted">{when(j.submittedAt)}</td>
+                <td data-label="started">{when(j.startedAt)}</td>
+                <td data-label="duration">{j.startedAt ? formatDuration((j.endedAt ?? nowMs) - j.startedAt) : '—'}</td>
+                <td data-label="nodes">{j.nodeList ?? '—'}</td>
+                <td data-label="exit">{j.exitCode ?? ''}</td>
+                <td data-label="why it ended" data-testid={`exit-reason-${j.jobId}`}>
+                  {j.end?.text ?? j.exitReason ?? ''}
+                </td>
+                {rowActions && (
+                  <td data-label="actions" className="row-actions">
+                    {rowActions(j)}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -21,7 +21,7 @@ export function RunsList() {
   return (
     <>
       {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={connection.lostAtMs} />}
-      <table className="runs" data-testid="runs">
+      <table className="runs stacked" data-testid="runs">
         <thead>
           <tr>
             <th>run</th>
@@ -38,24 +38,24 @@ export function RunsList() {
             const fraction = r.iteration !== null && r.trainIters ? r.iteration / r.trainIters : 0;
             return (
               <tr key={r.id}>
-                <td>
+                <td data-label="run">
                   <Link to={runPath(r.id)}>{r.name}</Link>
                 </td>
-                <td>
+                <td data-label="health">
                   <HealthCell health={r.health} stale={!connection.connected} />
                 </td>
-                <td>
+                <td data-label="state">
                   <span className={`state state-${r.state}`}>{r.state}</span>
                 </td>
-                <td>
+                <td data-label="progress">
                   <div className="progress small">
                     <div style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
                   </div>{' '}
                   {r.iteration ?? 0} / {r.trainIters ?? '?'}
                 </td>
-                <td>{formatValue(r.lmLoss)}</td>
-                <td>{formatValue(r.tflops)}</td>
-                <td>{formatAgo(r.lastUpdateMs, data.now)}</td>
+                <td data-label="loss">{formatValue(r.lmLoss)}</td>
+                <td data-label="TFLOPs">{formatValue(r.tflops)}</td>
+                <td data-label="last update">{formatAgo(r.lastUpdateMs, data.now)}</td>
               </tr>
             );
           })}

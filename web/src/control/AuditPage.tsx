@@ -88,7 +88,7 @@ export function AuditPage() {
 function AuditTable({ entries }: { entries: AuditEntryDto[] }) {
   return (
     <div className="table-scroll">
-      <table className="audit-table" data-testid="audit">
+      <table className="audit-table stacked" data-testid="audit">
         <caption className="visually-hidden">Audit entries, newest first</caption>
         <thead>
           <tr>

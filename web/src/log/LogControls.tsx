@@ -1,5 +1,8 @@
 // The log viewer's controls: pause/resume the tail, the filter text (Enter searches the whole log), the rank filter,
-// jump to an iteration, load earlier, and what is loaded.
+// jump to an iteration, how lines are shown (sideways scroll, wrapped, iteration columns), load earlier, and what is
+// loaded. Every field has a label a screen reader reads.
+import { LOG_DISPLAY_LABELS, LOG_DISPLAYS, type LogDisplay } from './logDisplay.js';
+
 export interface LogControlsProps {
   paused: boolean;
   onTogglePause(): void;
@@ -10,6 +13,8 @@ export interface LogControlsProps {
   ranks: string[];
   onRankChange(rank: string): void;
   onJump(iteration: number): void;
+  display: LogDisplay;
+  onDisplayChange(display: LogDisplay): void;
   canLoadEarlier: boolean;
   onLoadEarlier(): void;
   shownCount: number;
@@ -18,7 +23,7 @@ export interface LogControlsProps {
 
 export function LogControls(p: LogControlsProps) {
   return (
-    <div className="controls">
+    <div className="controls" role="group" aria-label="log controls">
       <button onClick={p.onTogglePause} data-testid="log-pause">
         {p.paused ? '▶ resume tail' : '❚❚ pause'}
       </button>
@@ -29,6 +34,8 @@ export function LogControls(p: LogControlsProps) {
         }}
       >
         <input
+          type="search"
+          aria-label="search the log"
           placeholder="search (Enter: whole log)"
           value={p.search}
           maxLength={200}
@@ -57,8 +64,28 @@ export function LogControls(p: LogControlsProps) {
           if (Number.isInteger(v) && v >= 0) p.onJump(v);
         }}
       >
-        <input name="it" placeholder="jump to iteration" inputMode="numeric" data-testid="log-jump" />
+        <input
+          name="it"
+          aria-label="jump to iteration"
+          placeholder="jump to iteration"
+          inputMode="numeric"
+          data-testid="log-jump"
+        />
       </form>
+      <label>
+        lines{' '}
+        <select
+          value={p.display}
+          onChange={(e) => p.onDisplayChange(e.target.value as LogDisplay)}
+          data-testid="log-display"
+        >
+          {LOG_DISPLAYS.map((d) => (
+            <option key={d} value={d}>
+              {LOG_DISPLAY_LABELS[d]}
+            </option>
+          ))}
+        </select>
+      </label>
       <button onClick={p.onLoadEarlier} disabled={!p.canLoadEarlier}>
         load earlier
       </button>

@@ -2,12 +2,14 @@
 // Lines arrive by byte windows from the server and only the rows in view are in the DOM (fixed row height), so a
 // million-line log stays as fast as a short one. Typing filters the loaded lines; Enter searches the whole file on
 // the server (newest matches first, a bounded slice of the file per request, "search earlier" for the rest), and a
-// match opens the window around it.
+// match opens the window around it. Lines are shown unwrapped (the box scrolls sideways), wrapped, or with
+// iteration lines as columns; the choice is remembered in this browser.
 import { useMemo, useState } from 'react';
 import type { LogWindowQuery } from '../api.js';
 import { LogControls } from './LogControls.js';
 import { LogLines } from './LogLines.js';
 import { LogSearchResults } from './LogSearchResults.js';
+import { loadLogDisplay, saveLogDisplay, type LogDisplay } from './logDisplay.js';
 import { filterLines, ranksIn } from './logText.js';
 import { useLogScroll } from './useLogScroll.js';
 import { useLogSearch } from './useLogSearch.js';
@@ -24,7 +26,8 @@ export function LogViewer({ runId }: { runId: number }) {
   const server = useLogSearch(runId, setError);
   const ranks = useMemo(() => ranksIn(win.lines), [win.lines]);
   const shown = useMemo(() => filterLines(win.lines, search, rank), [win.lines, search, rank]);
-  const scroll = useLogScroll(shown);
+  const [display, setDisplay] = useState<LogDisplay>(loadLogDisplay);
+  const scroll = useLogScroll(shown, display === 'wrap');
 
   /** Shows a window with one line focused and the tail paused (an iteration jump, a search match). */
   const openWindow = (query: LogWindowQuery) =>
@@ -56,6 +59,11 @@ export function LogViewer({ runId }: { runId: number }) {
           setOpenedMatch(null);
           void openWindow({ iteration });
         }}
+        display={display}
+        onDisplayChange={(d) => {
+          setDisplay(d);
+          saveLogDisplay(d);
+        }}
         canLoadEarlier={win.range !== null && win.range.start !== 0}
         onLoadEarlier={() => void win.earlier()}
         shownCount={shown.length}
@@ -76,7 +84,8 @@ export function LogViewer({ runId }: { runId: number }) {
       )}
       <LogLines
         scroll={scroll}
-        shownCount={shown.length}
+        shown={shown}
+        display={display}
         focused={shown === win.lines ? win.focused : null}
         emptyHint={
           shown.length === 0 && win.lines.length > 0
