@@ -67,19 +67,11 @@ describe('dashboard in chromium', () => {
     await expect.poll(() => linesIn(page, 'lmLoss')).toEqual(withSmoothing.filter((l) => l !== 'smoothed'));
     await page.getByTestId('smoothing').fill('0.9');
     await expect.poll(() => page.url()).toContain('smooth=0.9');
-    const ticksLinear = await page
-      .getByTestId('chart-lmLoss')
-      .locator('.chart-frame .y-tick text')
-      .allTextContents();
+    const ticksLinear = await page.getByTestId('chart-lmLoss').locator('.chart-frame .y-tick text').allTextContents();
     await page.getByTestId('log-scale').check();
     await expect.poll(() => page.url()).toContain('log=1');
     await expect
-      .poll(() =>
-        page
-          .getByTestId('chart-lmLoss')
-          .locator('.chart-frame .y-tick text')
-          .allTextContents(),
-      )
+      .poll(() => page.getByTestId('chart-lmLoss').locator('.chart-frame .y-tick text').allTextContents())
       .not.toEqual(ticksLinear);
     await page.screenshot({ path: join(SHOTS, 'log-smoothed.png'), fullPage: true });
   });
@@ -93,6 +85,44 @@ describe('dashboard in chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'hover-readout.png') });
     await page.mouse.move(box.x + box.width * 0.5, box.y - 60); // off the plot: the read-out goes
     await expect.poll(() => readout.count()).toBe(0);
+  });
+
+  it('reads out by keyboard: the arrows move one cursor shared by every chart, and the value is announced', async () => {
+    const layer = page.getByTestId('chart-lmLoss').locator('.plot-layer');
+    await layer.focus();
+    const caption = await page.locator(`[id="${await layer.getAttribute('aria-describedby')}"]`).textContent();
+    expect(caption).toMatch(/^latest [\d.]+ at iteration \d+; in view \(iterations 1–\d+\): min [\d.]+ at \d+, max /);
+    const iterationIn = async (chart: string) =>
+      Number(
+        /^iteration (\d+)/.exec(
+          (await page.getByTestId(`chart-${chart}`).getByTestId('readout').locator('.muted').first().textContent()) ??
+            '',
+        )?.[1],
+      );
+    await page.keyboard.press('End');
+    await expect.poll(() => iterationIn('lmLoss')).toBeGreaterThan(5);
+    const newest = await iterationIn('lmLoss');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => iterationIn('lmLoss')).toBe(newest - 2);
+    expect(await iterationIn('gradNorm')).toBe(newest - 2);
+    await expect
+      .poll(() => layer.locator('[aria-live]').textContent())
+      .toMatch(new RegExp(`^training loss at iteration ${newest - 2}: [\\d.]+, smoothed [\\d.]+$`));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('readout').count()).toBe(0);
+  });
+
+  it('picks the charts shown, kept in the URL', async () => {
+    await page.getByTestId('chart-picker').locator('summary').click();
+    await page.getByTestId('pick-gradNorm').uncheck();
+    await expect.poll(() => new URL(page.url()).searchParams.get('charts')).not.toBeNull();
+    expect(new URL(page.url()).searchParams.get('charts')?.split(',')).not.toContain('gradNorm');
+    await expect.poll(() => page.getByTestId('chart-gradNorm').count()).toBe(0);
+    await page.getByTestId('pick-gradNorm').check();
+    await expect.poll(() => new URL(page.url()).searchParams.get('charts')).toBeNull(); // the default again
+    await page.getByTestId('chart-gradNorm').locator('canvas[data-drawn]').waitFor({ timeout: 10_000 });
+    await page.getByTestId('chart-picker').locator('summary').click();
   });
 
   it('zooms by dragging: the range goes into the URL and the server is asked for it', async () => {

@@ -38,7 +38,9 @@ afterAll(async () => {
 const canvasOf = (chart: string) => page.getByTestId(`chart-${chart}`).locator('canvas[data-drawn]');
 const drawnCount = async (chart: string) => Number(await canvasOf(chart).getAttribute('data-drawn'));
 /** How much wider than the screen the document is (0: no sideways scrolling). */
-const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+// Strings, not functions: the tests package has no DOM typings (they run in the page).
+const overflow = async () => Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
+const scrollY = async () => Number(await page.evaluate('window.scrollY'));
 
 /** A one-finger gesture through real touch events (Chromium applies touch-action and fires pointer events). */
 async function fingerDrag(cdp: CDPSession, from: { x: number; y: number }, to: { x: number; y: number }) {
@@ -102,9 +104,9 @@ describe('the dashboard on a 390 px phone', () => {
     if (!box) throw new Error('no plot canvas');
     const cdp = await context.newCDPSession(page);
     const x = box.x + box.width / 2;
-    const scrolled0 = await page.evaluate(() => window.scrollY);
+    const scrolled0 = await scrollY();
     await fingerDrag(cdp, { x, y: box.y + box.height * 0.9 }, { x, y: box.y + box.height * 0.1 });
-    await expect.poll(() => page.evaluate(() => window.scrollY), { timeout: 5_000 }).toBeGreaterThan(scrolled0);
+    await expect.poll(scrollY, { timeout: 5_000 }).toBeGreaterThan(scrolled0);
     expect(page.url()).toBe(before);
     await cdp.detach();
   });

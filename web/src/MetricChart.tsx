@@ -21,6 +21,7 @@ import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
 import type { CursorStore } from './chart/cursor.js';
 import { drawPlot, type PlotLine } from './chart/drawPlot.js';
+import { drawnPrefix, lastPoint, type DrawnState } from './chart/drawnPrefix.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import { chartSummary } from './chart/summary.js';
 import { currentTheme, sizedContext, subscribeTheme, themeColors } from './chart/theme.js';
@@ -64,35 +65,45 @@ const NO_OVERLAYS: readonly Overlay[] = [];
 /** Compared runs are dashed: told apart from the validation lines without colour. */
 const COMPARE_DASH = [6, 4];
 
-function MetricChartInner(p: Props) {
-  const [plotBox, width] = useContainerWidth<HTMLDivElement>();
+/**
+ * The chart's canvas and live texts: paints on every render that changes what is drawn, and, through useLivePlot, on
+ * every live point without a render (drawing only the new points when the canvas already holds the rest).
+ */
+function useChartPaint(p: Props, width: number, overlays: ReturnType<typeof useOverlayLines>) {
   const theme = useSyncExternalStore(subscribeTheme, currentTheme);
-  const overlays = useOverlayLines(p);
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const value = useRef<HTMLSpanElement>(null);
-  const count = useRef<HTMLSpanElement>(null);
-  const caption = useRef<HTMLParagraphElement>(null);
+  const refs = {
+    canvas: useRef<HTMLCanvasElement>(null),
+    value: useRef<HTMLSpanElement>(null),
+    count: useRef<HTMLSpanElement>(null),
+    caption: useRef<HTMLParagraphElement>(null),
+  };
   const paint = useRef((_m: PlotSeries, _s: PlotShape) => {});
+  const drawn = useRef<DrawnState | null>(null);
   // Before useLivePlot's effect: a live point that arrives next paints with this render's width and smoothing.
   useLayoutEffect(() => {
     paint.current = (main, shape) => {
       const area = plotAreaFor(width);
-      const ctx = sizedContext(canvas.current, area.width, area.height);
+      const ctx = sizedContext(refs.canvas.current, area.width, area.height);
       if (ctx && shape.x && shape.y) {
+        const el = ctx.canvas;
+        const state: DrawnState = {
+          main,
+          key: shape.key,
+          smoothing: p.smoothing,
+          theme,
+          el,
+          size: el.width * 1e5 + el.height,
+        };
         const px = pixelScale('linear', shape.x.domain, [0, area.width]);
         const py = pixelScale(p.log ? 'log' : 'linear', shape.y.domain, [area.height, 0]);
-        const lines = drawPlot(ctx, area.width, area.height, {
-          main,
-          smoothing: p.smoothing,
-          px,
-          py,
-          colors: themeColors(theme),
-        });
+        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme) };
+        const lines = drawPlot(ctx, area.width, area.height, draw, drawnPrefix(drawn.current, state));
         // For tests and the benchmark: what the last draw showed.
-        ctx.canvas.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
-        ctx.canvas.dataset.drawn = String(main.xs.length);
+        el.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
+        el.dataset.drawn = String(main.xs.length);
+        drawn.current = { ...state, count: main.xs.length, last: lastPoint(main) };
       }
-      writeTexts(main, { value: value.current, count: count.current, caption: caption.current });
+      writeTexts(main, { value: refs.value.current, count: refs.count.current });
     };
   });
   const { shape, main } = useLivePlot(
@@ -100,10 +111,21 @@ function MetricChartInner(p: Props) {
     { toX: p.toX, smoothing: p.smoothing, log: p.log, scaleY: p.scaleY, xKind: p.xKind, ...overlays.extent },
     paint,
   );
+  const caption = refs.caption;
+  const refreshCaption = useCallback(() => {
+    if (caption.current && main.current) caption.current.textContent = chartSummary(main.current);
+  }, [main, caption]);
   useLayoutEffect(() => {
     if (main.current) paint.current(main.current, shape);
-  }, [main, shape, width, theme, p.smoothing]);
+    refreshCaption();
+  }, [main, shape, width, theme, p.smoothing, refreshCaption]);
+  return { shape, main, refs, refreshCaption };
+}
 
+function MetricChartInner(p: Props) {
+  const [plotBox, width] = useContainerWidth<HTMLDivElement>();
+  const overlays = useOverlayLines(p);
+  const { shape, main, refs, refreshCaption } = useChartPaint(p, width, overlays);
   const { x, y } = shape;
   const area = plotAreaFor(width);
   const xLo = x?.domain[0] ?? 0;
@@ -128,17 +150,25 @@ function MetricChartInner(p: Props) {
         title={p.title}
         sampled={shape.sampled}
         nanCount={shape.nanCount}
-        refs={{ value, count }}
+        refs={refs}
       />
       <div className="plot" ref={plotBox} style={{ height: CHART_HEIGHT }}>
         {!x || !y || width === 0 ? (
           <div className="empty">no data yet</div>
         ) : (
           <>
-            <ChartFrame width={width} x={x} y={y} log={p.log} formatX={formatX} marks={marks} />
+            <ChartFrame
+              width={width}
+              x={x}
+              y={y}
+              log={p.log}
+              formatX={formatX}
+              {...(p.xKind === 'time' ? {} : { formatXExact: exactCount })}
+              marks={marks}
+            />
             <PlotLayer
               area={area}
-              canvas={canvas}
+              canvas={refs.canvas}
               getMain={getMain}
               overlays={overlays.lines}
               smoothing={p.smoothing}
@@ -151,26 +181,26 @@ function MetricChartInner(p: Props) {
               formatX={formatX}
               marks={marks}
               cursor={p.cursor}
+              onFocus={refreshCaption}
               onZoom={p.onZoom}
             />
           </>
         )}
       </div>
-      <p className="visually-hidden" id={captionId} ref={caption} />
+      <p className="visually-hidden" id={captionId} ref={refs.caption} />
       {overlays.lines.length > 0 && <OverlayLegend overlays={overlays.lines} />}
     </section>
   );
 }
 
-/** The latest value, the number of points and the caption, written straight into the DOM on a live point. */
-function writeTexts(
-  main: PlotSeries,
-  el: { value: HTMLElement | null; count: HTMLElement | null; caption: HTMLElement | null },
-): void {
+const exactCount = (v: number) => v.toLocaleString('en-US');
+
+/** The latest value and the number of points, written straight into the DOM on a live point. (The caption is
+ *  written on a full paint and when the chart gets the focus: a screen reader reads it then.) */
+function writeTexts(main: PlotSeries, el: { value: HTMLElement | null; count: HTMLElement | null }): void {
   const n = main.values.length;
   if (el.value) el.value.textContent = formatValue(n > 0 ? (main.values[n - 1] as number) : null);
   if (el.count) el.count.textContent = `${n} pts`;
-  if (el.caption) el.caption.textContent = chartSummary(main);
 }
 
 /** The overlays in plot coordinates, each through its own run's x mapping, and their extents for the axes. */

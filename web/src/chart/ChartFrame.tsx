@@ -50,14 +50,18 @@ interface Props {
   y: AxisFrame;
   log: boolean;
   formatX: (x: number) => string;
+  /** A longer format for x ticks that `formatX` would print alike (100k, 100k…); none for time. */
+  formatXExact?: (x: number) => string;
   marks: readonly Mark[];
 }
 
-function ChartFrameInner({ width, x, y, log, formatX, marks }: Props) {
+function ChartFrameInner({ width, x, y, log, formatX, formatXExact, marks }: Props) {
   const area = plotAreaFor(width);
   const px = pixelScale('linear', x.domain, [0, area.width]);
   const py = pixelScale(log ? 'log' : 'linear', y.domain, [area.height, 0]);
-  const xTicks = thinTicks(x.ticks.map((t) => ({ at: px(t), text: formatX(t) })));
+  const short = x.ticks.map(formatX);
+  const exact = formatXExact && new Set(short).size < short.length ? x.ticks.map(formatXExact) : short;
+  const xTicks = thinTicks(x.ticks.map((t, i) => ({ at: px(t), text: exact[i] as string })));
   const placedMarks = marks.map((m) => ({ ...m, at: px(m.x) }));
   const labelled = placedMarks.filter((m) => MARK_STYLES[m.kind].labelled);
   const labels = layoutMarkLabels(

@@ -94,6 +94,7 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
               overlays={c.id === 'lmLoss' ? lossOverlays : (compare?.[c.id] ?? NO_OVERLAYS)}
               {...(c.id === 'iterationTimeMs' ? { scaleY: seconds } : {})}
               {...common}
+              {...(group ? { smoothing: 0 } : {})}
             />
           );
         })}

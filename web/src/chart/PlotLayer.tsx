@@ -10,6 +10,7 @@ import {
   useRef,
   useState,
   useSyncExternalStore,
+  type KeyboardEvent,
   type PointerEvent,
   type RefObject,
 } from 'react';
@@ -38,6 +39,7 @@ interface Props {
   formatX: (x: number) => string;
   marks: readonly Mark[];
   cursor: CursorStore;
+  onFocus: () => void;
   onZoom: (from: number, to: number) => void;
 }
 
@@ -51,7 +53,7 @@ const MIN_DRAG_PX = 6;
 export function PlotLayer(p: Props) {
   const overlayCanvas = useRef<HTMLCanvasElement>(null);
   const iteration = useSyncExternalStore(p.cursor.subscribe, p.cursor.get);
-  const [drag, setDrag] = useState<{ a: number; b: number; pointer: number } | null>(null);
+  const [drag, setDrag] = useState<Drag | null>(null);
   const [announce, setAnnounce] = useState('');
   const { width, height } = p.area;
   const px = useMemo(() => pixelScale('linear', p.x.domain, [0, width]), [p.x.domain, width]);
@@ -62,21 +64,8 @@ export function PlotLayer(p: Props) {
     if (ctx) drawOverlays(ctx, width, height, p.overlays, px, py);
   }, [p.overlays, px, py, width, height]);
 
-  const localX = (e: PointerEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left;
-  const iterationAt = (pixel: number) => {
-    const main = p.getMain();
-    const i = main ? nearestIndex(main.xs, toData(pixel)) : -1;
-    return i < 0 ? undefined : main?.iterations[i];
-  };
-  const endDrag = () => {
-    if (drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
-      const a = iterationAt(drag.a);
-      const b = iterationAt(drag.b);
-      if (a !== undefined && b !== undefined && a !== b) p.onZoom(Math.min(a, b), Math.max(a, b));
-    }
-    setDrag(null);
-  };
-  const onKeyDown = (e: React.KeyboardEvent) => {
+  const gestures = usePointerGestures(p, toData, drag, setDrag);
+  const onKeyDown = (e: KeyboardEvent) => {
     const main = p.getMain();
     if (!main) return;
     if (e.key === 'Escape') return p.cursor.set(null);
@@ -97,27 +86,8 @@ export function PlotLayer(p: Props) {
       aria-label={`${p.title}: arrow keys read the values, shift or page keys jump, Escape clears`}
       aria-describedby={p.captionId}
       onKeyDown={onKeyDown}
-      onPointerDown={(e) => {
-        if (e.button !== 0) return;
-        const x = localX(e);
-        e.currentTarget.setPointerCapture(e.pointerId);
-        setDrag({ a: x, b: x, pointer: e.pointerId });
-        p.cursor.set(iterationAt(x) ?? null);
-      }}
-      onPointerMove={(e) => {
-        const x = localX(e);
-        if (drag && drag.pointer === e.pointerId) setDrag({ ...drag, b: x });
-        else if (e.pointerType !== 'mouse') return; // a finger only reads out where it touches down or drags
-        p.cursor.set(iterationAt(Math.min(width, Math.max(0, x))) ?? null);
-      }}
-      onPointerUp={endDrag}
-      onPointerCancel={() => {
-        setDrag(null); // the browser took the gesture (a vertical scroll)
-        p.cursor.set(null);
-      }}
-      onPointerLeave={(e) => {
-        if (e.pointerType === 'mouse' && !drag) p.cursor.set(null);
-      }}
+      onFocus={p.onFocus}
+      {...gestures}
     >
       <canvas ref={p.canvas} style={{ width, height }} />
       {p.overlays.length > 0 && <canvas ref={overlayCanvas} className="overlays" style={{ width, height }} />}
@@ -132,6 +102,61 @@ export function PlotLayer(p: Props) {
       </div>
     </div>
   );
+}
+
+interface Drag {
+  a: number;
+  b: number;
+  pointer: number;
+}
+
+/**
+ * Pointer handlers: a mouse hovering moves the shared cursor; a press (mouse, pen or finger) sets it and starts a
+ * drag, released after MIN_DRAG_PX sideways it zooms to that iteration range. A cancelled pointer (the browser
+ * scrolls the page for a vertical swipe) drops the drag and the cursor.
+ */
+function usePointerGestures(
+  p: Props,
+  toData: (px: number) => number,
+  drag: Drag | null,
+  setDrag: (d: Drag | null) => void,
+) {
+  const localX = (e: PointerEvent) => e.clientX - e.currentTarget.getBoundingClientRect().left;
+  const iterationAt = (pixel: number) => {
+    const main = p.getMain();
+    const i = main ? nearestIndex(main.xs, toData(Math.min(p.area.width, Math.max(0, pixel)))) : -1;
+    return i < 0 ? undefined : main?.iterations[i];
+  };
+  return {
+    onPointerDown(e: PointerEvent) {
+      if (e.button !== 0) return;
+      const x = localX(e);
+      e.currentTarget.setPointerCapture(e.pointerId);
+      setDrag({ a: x, b: x, pointer: e.pointerId });
+      p.cursor.set(iterationAt(x) ?? null);
+    },
+    onPointerMove(e: PointerEvent) {
+      const x = localX(e);
+      if (drag && drag.pointer === e.pointerId) setDrag({ ...drag, b: x });
+      else if (e.pointerType !== 'mouse') return; // a finger reads out where it touches down or drags
+      p.cursor.set(iterationAt(x) ?? null);
+    },
+    onPointerUp() {
+      if (drag && Math.abs(drag.b - drag.a) >= MIN_DRAG_PX) {
+        const a = iterationAt(drag.a);
+        const b = iterationAt(drag.b);
+        if (a !== undefined && b !== undefined && a !== b) p.onZoom(Math.min(a, b), Math.max(a, b));
+      }
+      setDrag(null);
+    },
+    onPointerCancel() {
+      setDrag(null);
+      p.cursor.set(null);
+    },
+    onPointerLeave(e: PointerEvent) {
+      if (e.pointerType === 'mouse' && !drag) p.cursor.set(null);
+    },
+  };
 }
 
 /** What the keyboard read-out announces for point `i`. */

@@ -25,25 +25,41 @@ export interface DrawInput {
 /** Overlay series with fewer points than this get a dot on each (a handful of validation points). */
 const DOT_BELOW = 60;
 
-/** Draws the main series and returns the names of the lines drawn (raw, smoothed). */
-export function drawPlot(ctx: CanvasRenderingContext2D, width: number, height: number, d: DrawInput): string[] {
-  ctx.clearRect(0, 0, width, height);
+/**
+ * Draws the main series and returns the names of the lines drawn (raw, smoothed). With `from` > 0 the canvas still
+ * holds the drawing of the first `from` points on the same axes: only the lines from there on are added (a live
+ * update then costs O(new points); the EMA of the old points does not change).
+ */
+export function drawPlot(
+  ctx: CanvasRenderingContext2D,
+  width: number,
+  height: number,
+  d: DrawInput,
+  from = 0,
+): string[] {
+  if (from === 0) ctx.clearRect(0, 0, width, height);
   const drawn: string[] = [];
   ctx.lineJoin = 'round';
   ctx.strokeStyle = d.colors.accent;
   ctx.globalAlpha = d.smoothing > 0 ? 0.25 : 1;
   ctx.lineWidth = 1;
-  strokeLine(ctx, d.main.xs, d.main.raw, d.px, d.py);
+  strokeLine(ctx, d.main.xs, d.main.raw, d.px, d.py, lastFiniteBefore(d.main.raw, from));
   drawn.push('raw');
   ctx.globalAlpha = 1;
   if (d.smoothing > 0) {
     ctx.lineWidth = 1.6;
-    strokeLine(ctx, d.main.xs, d.main.smooth, d.px, d.py);
+    strokeLine(ctx, d.main.xs, d.main.smooth, d.px, d.py, lastFiniteBefore(d.main.smooth, from));
     drawn.push('smoothed');
+  }
+  // A sparse series (a validation group's own chart) gets a dot on each point: two points are not a trend.
+  if (d.main.xs.length < DOT_BELOW) {
+    ctx.fillStyle = d.colors.accent;
+    dots(ctx, d.main.xs, d.main.raw, d.px, d.py, from);
   }
   // NaN/Inf: a small downward triangle on the top edge, so a spike that broke the loss is seen where it happened.
   ctx.fillStyle = d.colors.bad;
   for (const i of d.main.nonFinite) {
+    if (i < from) continue;
     const x = d.px(d.main.xs[i] as number);
     ctx.beginPath();
     ctx.moveTo(x - 4, 0);
@@ -84,10 +100,11 @@ function strokeLine(
   ys: Float64Array,
   px: (x: number) => number,
   py: (y: number) => number,
+  start = 0,
 ): void {
   ctx.beginPath();
   let started = false;
-  for (let i = 0; i < xs.length; i++) {
+  for (let i = start; i < xs.length; i++) {
     const y = ys[i] as number;
     if (Number.isNaN(y)) continue;
     const X = px(xs[i] as number);
@@ -101,15 +118,22 @@ function strokeLine(
   ctx.stroke();
 }
 
+/** Where a line continued from point `from` starts: the last drawable point before it (0 for a whole line). */
+function lastFiniteBefore(ys: Float64Array, from: number): number {
+  for (let i = Math.min(from, ys.length) - 1; i >= 0; i--) if (!Number.isNaN(ys[i] as number)) return i;
+  return from;
+}
+
 function dots(
   ctx: CanvasRenderingContext2D,
   xs: Float64Array,
   ys: Float64Array,
   px: (x: number) => number,
   py: (y: number) => number,
+  start = 0,
 ): void {
   ctx.beginPath();
-  for (let i = 0; i < xs.length; i++) {
+  for (let i = start; i < xs.length; i++) {
     const y = ys[i] as number;
     if (Number.isNaN(y)) continue;
     const X = px(xs[i] as number);
