@@ -36,6 +36,9 @@ import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
 import { runDetailsRouter } from './routes/runDetails.router.js';
 import { runsRouter } from './routes/runs.router.js';
+import { seriesRouter } from './routes/series.router.js';
+import { createSeriesCache } from './series/seriesCache.js';
+import type { SeriesSource } from './series/seriesSource.js';
 import { tokensRouter } from './routes/tokens.router.js';
 import { usersRouter } from './routes/users.router.js';
 import { webRouter } from './routes/web.router.js';
@@ -89,6 +92,8 @@ export interface AppDeps {
   nodes?: NodesService;
   /** Cluster management (WP-B's ClustersService); without it /api/clusters answers 503. */
   clusters?: ClustersApi;
+  /** Where /series reads runs' series: the per-run cache (the stack's, so it can warm it), a fresh one by default. */
+  series?: SeriesSource;
   /** More routes declared with route() (run control): guarded and checked like every other. */
   routes?: readonly RouteDef[];
 }
@@ -111,6 +116,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...clustersRouter(deps.clusters ?? null),
     ...auditRouter(store.audit),
     ...runsRouter(repos),
+    ...seriesRouter(repos.runs, deps.series ?? createSeriesCache(repos.series)),
     ...runDetailsRouter(repos),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),

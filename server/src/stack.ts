@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { ClusterBackend } from './adapters/clusterBackend.js';
+import { createSeriesCache, DEFAULT_SERIES_CACHE_BYTES } from './series/seriesCache.js';
+import { freshSeries } from './series/seriesSource.js';
+import { warmNewestRuns } from './series/warmUp.js';
 import { createApp, createAuthContext, type AuthContext } from './app.js';
 import { openDatabase, type OpenDatabase } from './db/client.js';
 import { createRepositories, type Repositories } from './db/repositories.js';
@@ -62,6 +65,8 @@ export interface ServerStackOptions {
   scheduler?: { backend: ClusterBackend; gpuProbe: GpuProbe | null; pollMs?: number };
   /** Host/Origin allow-lists, proxy trust, anonymous read, limits (security.ts); defaults are loopback-only. */
   edge?: Partial<EdgeOptions>;
+  /** Bytes of the per-run series cache (TRAINBOARD_SERIES_CACHE_MB; server/src/series); 0 = read per request. */
+  seriesCacheBytes?: number;
   /** Most simultaneous TCP connections (TRAINBOARD_MAX_CONNECTIONS). */
   maxConnections?: number;
   /** Cluster management for /api/clusters (WP-B's ClustersService). */
@@ -176,9 +181,14 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
+  const series =
+    o.seriesCacheBytes === 0
+      ? null
+      : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
   const app = createApp({
     conn,
     repos,
+    series: series ?? freshSeries(repos.iterations),
     logger: o.logger,
     authContext,
     clusters: o.clusters ?? clustersService(repos, control),
@@ -213,6 +223,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
   const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status);
+  if (series) void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();

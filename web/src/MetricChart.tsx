@@ -215,7 +215,7 @@ function useOverlayLines(p: Props): {
       kind: o.kind,
       color: OVERLAY_COLORS[k % OVERLAY_COLORS.length] as string,
       dash: o.kind === 'compare' ? COMPARE_DASH : null,
-      series: plotSeries(o.points, { toX: o.toX ?? p.toX, smoothing: 0, log: p.log }),
+      series: plotSeries(o.points, { toX: o.toX ?? p.toX, smoothing: 0, log: p.log, scaleY: p.scaleY }),
     }));
     return {
       lines,
@@ -224,7 +224,7 @@ function useOverlayLines(p: Props): {
         overlayY: unionExtent(...lines.map((o) => finiteExtent(o.series.raw))),
       },
     };
-  }, [overlaysIn, p.toX, p.log]);
+  }, [overlaysIn, p.toX, p.log, p.scaleY]);
 }
 
 /** Title, latest value, the sampled and NaN badges, and the number of points drawn. */

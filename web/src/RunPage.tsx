@@ -12,6 +12,8 @@ import { RunControls } from './control/RunControls.js';
 import { useRunControl } from './control/useRunControl.js';
 import { useOverview, useRunSide } from './data/runQueries.js';
 import { LiveCharts } from './chart/LiveCharts.js';
+import { ComparePicker } from './compare/ComparePicker.js';
+import { useComparedRuns, useRunNames } from './compare/useComparedRuns.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
 import type { ConnectionState } from './health/connection.js';
 import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
@@ -111,6 +113,8 @@ export function RunPage({
   const canOperate = useCanOperate();
   const { control, dialog, openDialog, closeDialog } = useRunControl(runId);
   const operable = canOperate && control !== null && control.desiredState !== null;
+  const runNames = useRunNames();
+  const compare = useComparedRuns(runId, view, anchors, runNames);
 
   return (
     <div className="run-page">
@@ -131,7 +135,9 @@ export function RunPage({
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
       )}
       <ViewControls runId={runId} view={view} setView={setView} />
+      <ComparePicker runId={runId} compare={view.compare} names={runNames} setView={setView} />
       <LiveCharts
+        compare={compare}
         runId={runId}
         view={view}
         setView={setView}

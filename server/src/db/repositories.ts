@@ -14,6 +14,7 @@ import { createLogSourcesRepo, type LogSourcesRepo } from './logSources.repo.js'
 import { createRunActionsRepo, type RunActionsRepo } from './runActions.repo.js';
 import { createRunControlRepo, type RunControlRepo } from './runControl.repo.js';
 import { createRunsRepo, type RunsRepo } from './runs.repo.js';
+import { createSeriesRepo, type SeriesRepo } from './series.repo.js';
 import { createSessionsRepo, type SessionsRepo } from './sessions.repo.js';
 import { createSettingsRepo, type SettingsRepo } from './settings.repo.js';
 import { createUsersRepo, type UsersRepo } from './users.repo.js';
@@ -22,6 +23,8 @@ import { createValidationsRepo, type ValidationsRepo } from './validations.repo.
 export interface Repositories {
   runs: RunsRepo;
   iterations: IterationsRepo;
+  /** The reads of the per-run series cache (server/src/series). */
+  series: SeriesRepo;
   validations: ValidationsRepo;
   events: EventsRepo;
   jobs: JobsRepo;
@@ -47,6 +50,7 @@ export function createRepositories(sqlite: Database.Database): Repositories {
   return {
     runs: createRunsRepo(sqlite),
     iterations: createIterationsRepo(sqlite),
+    series: createSeriesRepo(sqlite),
     validations: createValidationsRepo(sqlite),
     events: createEventsRepo(sqlite),
     jobs: createJobsRepo(sqlite),

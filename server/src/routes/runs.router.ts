@@ -1,24 +1,11 @@
-// REST for a run's series: a range downsampled for charts, and the unsampled exports (streamed in pages).
+// REST for a run's unsampled exports (streamed in pages); the downsampled series is series.router.ts.
 // Every query string is validated with zod; errors are JSON {code, message}.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Response } from 'express';
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import { z } from 'zod';
-import { DEFAULT_TARGET_POINTS, minMaxIndices } from '@trainboard/shared/metrics/downsample';
-import {
-  METRIC_FIELDS,
-  isMetricField,
-  toWireNumber,
-  type MetricField,
-  type WireNumber,
-} from '@trainboard/shared/metrics/fields';
-import {
-  fieldValue,
-  parseExtra,
-  type IterationsRepo,
-  type PointRow,
-  type SeriesColumns,
-} from '../db/iterations.repo.js';
+import { METRIC_FIELDS, toWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
+import { fieldValue, parseExtra, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
@@ -34,29 +21,6 @@ export const EXPORT_PAGE_ROWS = 500;
 /** Exports streaming at once server-wide, and waiting (see slots.ts): each one takes a core while the client reads fast. */
 export const DEFAULT_EXPORT_SLOTS = { running: 2, waiting: 16 };
 
-const iterationBound = z.coerce.number().int().nonnegative().optional();
-
-const seriesQuerySchema = z.object({
-  fields: z
-    .string()
-    .default('lmLoss')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((f) => f.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.string().refine(isMetricField, { message: `fields must be among ${METRIC_FIELDS.join(', ')}` }))
-        .min(1)
-        .max(METRIC_FIELDS.length),
-    ),
-  from: iterationBound,
-  to: iterationBound,
-  target: z.coerce.number().int().min(10).max(20_000).default(DEFAULT_TARGET_POINTS),
-});
-
 const CSV_HEADER = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',');
 
 export function runsRouter(
@@ -68,26 +32,6 @@ export function runsRouter(
   const router = viewerRoutes();
   const parseRunId = runIdReader(repos.runs);
   const { iterations } = repos;
-
-  router.get('/api/runs/:id/series', (req, res) => {
-    const runId = parseRunId(req);
-    const q = parse(seriesQuerySchema, req.query);
-    const fields = q.fields as MetricField[];
-    // One read transaction: the sequence number and the rows come from the same snapshot, so the live stream
-    // continues exactly after what this answer holds.
-    const { seq, columns } = iterations.seriesSnapshot(runId, fields, q.from, q.to);
-    const series: Record<string, { points: [number, WireNumber][]; sampled: boolean; count: number }> = {};
-    fields.forEach((field, k) => {
-      const { xs, ys } = columns[k] as SeriesColumns;
-      const keep = minMaxIndices(ys, q.target);
-      const points: [number, WireNumber][] =
-        keep === null
-          ? Array.from(xs, (x, i) => [x, toWireNumber(ys[i] as number)])
-          : keep.map((i) => [xs[i] as number, toWireNumber(ys[i] as number)]);
-      series[field] = { points, sampled: keep !== null, count: columns.rowCount };
-    });
-    res.json({ runId, seq, from: q.from ?? null, to: q.to ?? null, series });
-  });
 
   // The same bytes as JSON.stringify({ runId, iterations: [...] }), written a page at a time.
   router.get('/api/runs/:id/export.json', async (req, res) => {
@@ -177,7 +121,7 @@ function drainOrClose(res: Pick<Response, 'once' | 'off'>): Promise<void> {
   });
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -110,6 +110,7 @@ describe('view state in the URL', () => {
       to: 5000,
       charts: ['loss', 'lr'],
       theme: 'light',
+      compare: [7, 3],
     };
     expect(decodeView(encodeView(v))).toEqual(v);
     expect(encodeView(DEFAULT_VIEW)).toBe('');

@@ -1,6 +1,6 @@
 // What a run page shows, encoded in its URL query so a view can be shared as a link: x axis, smoothing, log scale,
-// the zoomed iteration range, the charts shown and the theme. Decoding never throws: a bad or hostile value falls
-// back to the default for that key, the others still apply.
+// the zoomed iteration range, the charts shown, the theme and the runs compared with this one. Decoding never
+// throws: a bad or hostile value falls back to the default for that key, the others still apply.
 
 export const X_AXES = ['iteration', 'tokens', 'time'] as const;
 export type XAxis = (typeof X_AXES)[number];
@@ -18,7 +18,12 @@ export interface ViewState {
   /** Chart ids shown; null = the default set. */
   charts: string[] | null;
   theme: Theme;
+  /** Other runs overlaid on this run's charts (run ids, in the order picked, at most MAX_COMPARED_RUNS); [] = none. */
+  compare: number[];
 }
+
+/** Runs overlaid at once: each one is a series load and a line per chart, and more than 4 lines cannot be told apart. */
+export const MAX_COMPARED_RUNS = 4;
 
 export const DEFAULT_VIEW: ViewState = {
   x: 'iteration',
@@ -28,6 +33,7 @@ export const DEFAULT_VIEW: ViewState = {
   to: null,
   charts: null,
   theme: 'dark',
+  compare: [],
 };
 
 export function encodeView(v: ViewState): string {
@@ -39,6 +45,8 @@ export function encodeView(v: ViewState): string {
   if (v.to !== null) q.set('to', String(v.to));
   if (v.charts !== null) q.set('charts', v.charts.join(','));
   if (v.theme !== DEFAULT_VIEW.theme) q.set('theme', v.theme);
+  const compare = canonicalRunIds(v.compare.map(String));
+  if (compare.length > 0) q.set('compare', compare.join(','));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -62,5 +70,21 @@ export function decodeView(search: string): ViewState {
     to,
     charts: charts === null ? null : charts.split(',').filter((c) => /^[A-Za-z][A-Za-z0-9_]{0,40}$/.test(c)),
     theme: pick(THEMES, q.get('theme'), DEFAULT_VIEW.theme),
+    compare: canonicalRunIds(q.get('compare')?.split(',') ?? []),
   };
+}
+
+/**
+ * Run ids as one canonical list: positive integers written without sign, zeros or exponents (so `01`, `1e0` and `0x1`
+ * are not run 1), each once, in the order given, at most MAX_COMPARED_RUNS. Anything else is dropped.
+ */
+export function canonicalRunIds(ids: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const id of ids) {
+    if (out.length === MAX_COMPARED_RUNS) break;
+    if (!/^[1-9]\d{0,11}$/.test(id)) continue;
+    const n = Number(id);
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }

@@ -49,30 +49,55 @@ export function minMaxIndices(ys: ArrayLike<number>, target = DEFAULT_TARGET_POI
   const bucketCount = Math.max(1, Math.floor(target / 2));
   const size = n / bucketCount;
   const keep: number[] = [];
-  const picked: number[] = [];
   for (let b = 0; b < bucketCount; b++) {
     const start = Math.floor(b * size);
     const end = Math.min(n, Math.floor((b + 1) * size));
+    // The server runs this on every /series answer (115k values × 7 fields): one comparison per value for the
+    // finite ones (y - y is 0 only for a finite y), the rare NaN and ±Inf looked at only when a bucket has one.
     let min = -1;
     let max = -1;
-    let nan = -1;
-    let posInf = -1;
-    let negInf = -1;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let nonFinite = false;
     for (let i = start; i < end; i++) {
       const y = ys[i] as number;
-      if (Number.isNaN(y)) nan = nan < 0 ? i : nan;
-      else if (y === Infinity) posInf = posInf < 0 ? i : posInf;
-      else if (y === -Infinity) negInf = negInf < 0 ? i : negInf;
-      else {
-        if (min < 0 || y < (ys[min] as number)) min = i;
-        if (max < 0 || y > (ys[max] as number)) max = i;
-      }
+      if (y - y === 0) {
+        if (y < lo) {
+          lo = y;
+          min = i;
+        }
+        if (y > hi) {
+          hi = y;
+          max = i;
+        }
+      } else nonFinite = true;
     }
-    picked.length = 0;
-    for (const i of [min, max, nan, posInf, negInf]) if (i >= 0) picked.push(i);
-    picked.sort((a, b2) => a - b2);
-    for (const i of picked) if (keep.at(-1) !== i) keep.push(i);
+    if (nonFinite) keepSorted(keep, [min, max, ...firstNonFinite(ys, start, end)]);
+    else if (min >= 0) {
+      keep.push(Math.min(min, max));
+      if (max !== min) keep.push(Math.max(min, max));
+    }
   }
   if (keep.at(-1) !== n - 1) keep.push(n - 1);
   return keep;
+}
+
+/** The first NaN, +Infinity and −Infinity in ys[start, end) (−1 for a kind not there). */
+function firstNonFinite(ys: ArrayLike<number>, start: number, end: number): [number, number, number] {
+  let nan = -1;
+  let posInf = -1;
+  let negInf = -1;
+  for (let i = start; i < end; i++) {
+    const y = ys[i] as number;
+    if (Number.isNaN(y)) nan = nan < 0 ? i : nan;
+    else if (y === Infinity) posInf = posInf < 0 ? i : posInf;
+    else if (y === -Infinity) negInf = negInf < 0 ? i : negInf;
+  }
+  return [nan, posInf, negInf];
+}
+
+/** Appends the indexes ≥ 0 in ascending order, each once. */
+function keepSorted(keep: number[], indexes: number[]): void {
+  indexes.sort((a, b) => a - b);
+  for (const i of indexes) if (i >= 0 && keep.at(-1) !== i) keep.push(i);
 }
