@@ -15,8 +15,14 @@ export function useServerConnection(requestsFailing: boolean, onBack?: () => voi
     // forceNew: the charts' socket stays its own (their cleanup disconnects theirs, not this one).
     const socket = io({ transports: ['websocket'], forceNew: true });
     let retry: ReturnType<typeof setTimeout> | undefined;
-    socket.on('connect', () => setSocketUp(true));
-    socket.on('connect_error', () => setSocketUp(false));
+    // A socket that never connected (a proxy without WebSockets, a refused handshake) says nothing about the
+    // server: only requests count then. Once it has connected, a failure to reconnect means the server is away.
+    let everConnected = false;
+    socket.on('connect', () => {
+      everConnected = true;
+      setSocketUp(true);
+    });
+    socket.on('connect_error', () => everConnected && setSocketUp(false));
     socket.on('disconnect', (reason) => {
       setSocketUp(false);
       // socket.io does not reconnect by itself after the server closed the socket: try again shortly.
