@@ -177,6 +177,9 @@ describe('run health in chromium', () => {
   });
 
   it('shows the disconnected banner while the server is down and clears it when the server is back', async () => {
+    // Both pages show the run first (as they do after the tests above; when this test runs alone, they just loaded).
+    await runPage.getByTestId('run-header').waitFor({ timeout: 30_000 });
+    await listPage.getByTestId('runs').waitFor({ timeout: 30_000 });
     const connectionBanner = runPage.getByTestId('connection-banner');
     expect(await connectionBanner.count()).toBe(0);
     await demo.stopServer();
@@ -189,7 +192,13 @@ describe('run health in chromium', () => {
       });
     expect(await connectionBanner.textContent()).toMatch(/Can't reach the server since \d\d:\d\d:\d\d — retrying/);
     expect(await runPage.getByText('● live').count()).toBe(0);
-    await expect.poll(() => listPage.getByTestId('connection-banner').count(), { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => listPage.getByTestId('connection-banner').count(), { timeout: 10_000 })
+      .toBe(1)
+      .catch(async (e: unknown) => {
+        await listPage.screenshot({ path: join(SHOTS, 'health-disconnected-runs-list-failed.png') });
+        throw e;
+      });
     await listPage.screenshot({ path: join(SHOTS, 'health-disconnected-runs-list-390.png') });
     await shots(runPage, 'health-disconnected');
     // Job durations stop with the clock: the timeline's text does not change while the server is away.

@@ -11,16 +11,27 @@ export function RunsList() {
   const summaries = useRunSummaries();
   const { data, error } = summaries;
   const connection = useQueryConnection(summaries);
-  if (!data) return <p>{error?.message ?? 'loading…'}</p>;
+  // The server being away is said first, whatever else the page can show (even before its first answer).
+  const banner = connection.lostAtMs !== null && <ConnectionBanner lostAtMs={connection.lostAtMs} />;
+  if (!data)
+    return (
+      <>
+        {banner}
+        <p>{(!banner && error?.message) || 'loading…'}</p>
+      </>
+    );
   if (data.runs.length === 0)
     return (
-      <p>
-        No runs yet. Start one with <code>npm run demo</code> or import a log with <code>npx trainboard import</code>.
-      </p>
+      <>
+        {banner}
+        <p>
+          No runs yet. Start one with <code>npm run demo</code> or import a log with <code>npx trainboard import</code>.
+        </p>
+      </>
     );
   return (
     <>
-      {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={connection.lostAtMs} />}
+      {banner}
       <table className="runs stacked" data-testid="runs">
         <thead>
           <tr>
