@@ -1,4 +1,4 @@
-// Every run with its state, progress, current loss, TFLOPs and last update, re-read every two seconds.
+// Every run with its health, state, progress, current loss, TFLOPs and last update, re-read every second.
 import { formatAgo, formatValue } from '@trainboard/shared/dashboard/format';
 import { Link } from 'react-router';
 import { runPath } from '@trainboard/shared/dashboard/appRoutes';
