@@ -190,6 +190,8 @@ export interface IterationsRepo {
   latest(runId: number): LatestIteration | undefined;
   /** Iteration times (ms) of the latest non-overhead current iterations, newest first. */
   recentTimesMs(runId: number, count: number): number[];
+  /** The latest current iterations (overhead ones included), newest first: how often the log prints one. */
+  recentCadence(runId: number, count: number): { iteration: number; timeMs: number | null; overhead: boolean }[];
   currentBounds(runId: number): { lo: number | null; hi: number | null };
   currentAtOrAfter(runId: number, iteration: number): AxisAnchor | undefined;
   firstIterationOfSegment(runId: number, segment: number): number | null;
@@ -212,6 +214,8 @@ export function createIterationsRepo(sqlite: Database.Database): IterationsRepo 
     AND overhead = 0 AND iteration_time_ms IS NOT NULL ORDER BY iteration DESC LIMIT ?`,
     )
     .pluck();
+  const cadence = sqlite.prepare(`SELECT iteration, iteration_time_ms AS timeMs, overhead FROM iterations
+    WHERE run_id = ? AND is_current = 1 ORDER BY iteration DESC LIMIT ?`);
   const bounds = sqlite.prepare(
     'SELECT min(iteration) AS lo, max(iteration) AS hi FROM iterations WHERE run_id = ? AND is_current = 1',
   );
@@ -235,6 +239,11 @@ export function createIterationsRepo(sqlite: Database.Database): IterationsRepo 
     seriesSnapshot: (runId, fields, from, to) => snapshot(runId, fields, from, to),
     latest: (runId) => latest.get(runId) as LatestIteration | undefined,
     recentTimesMs: (runId, count) => recent.all(runId, count) as number[],
+    recentCadence: (runId, count) =>
+      (cadence.all(runId, count) as { iteration: number; timeMs: number | null; overhead: number }[]).map((r) => ({
+        ...r,
+        overhead: r.overhead === 1,
+      })),
     currentBounds: (runId) => bounds.get(runId) as { lo: number | null; hi: number | null },
     currentAtOrAfter: (runId, iteration) => atOrAfter.get(runId, iteration) as AxisAnchor | undefined,
     firstIterationOfSegment: (runId, segment) =>

@@ -11,7 +11,7 @@ import {
   failureText,
   type JobEndEvent,
 } from '@trainboard/shared/dashboard/jobs';
-import { runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
+import { medianLoggedIterationMs, runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import type { AnnotationEventRow } from '../db/events.repo.js';
 import type { AxisAnchor } from '../db/iterations.repo.js';
@@ -99,17 +99,10 @@ function healthInputs(
     }),
     latestIteration: latest ? { iteration: latest.iteration, timeMs: latest.timeMs } : null,
     lastLineMs: Number.isFinite(lastLine) ? lastLine : null,
-    medianIterationMs: median(repos.iterations.recentTimesMs(run.id, RECENT_ITERATIONS)),
+    medianIterationMs: medianLoggedIterationMs(repos.iterations.recentCadence(run.id, RECENT_ITERATIONS + 1)),
     lastCheckpointIteration: repos.events.lastCheckpoint(run.id)?.iteration ?? null,
     connection: null,
   };
-}
-
-function median(xs: readonly number[]): number | null {
-  if (xs.length === 0) return null;
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The current validation losses as [iteration, loss] pairs per validation group. */

@@ -4,6 +4,7 @@ import {
   MAX_FRESHNESS_MS,
   MIN_FRESHNESS_MS,
   freshnessWindowMs,
+  medianLoggedIterationMs,
   runHealth,
   type HealthInputs,
   type JobHealthView,
@@ -47,6 +48,18 @@ describe('freshnessWindowMs', () => {
     expect(freshnessWindowMs(200)).toBe(MIN_FRESHNESS_MS);
     expect(freshnessWindowMs(null)).toBe(MIN_FRESHNESS_MS);
     expect(freshnessWindowMs(3_600_000)).toBe(MAX_FRESHNESS_MS);
+  });
+});
+
+describe('medianLoggedIterationMs', () => {
+  const row = (iteration: number, timeMs: number | null, overhead = false) => ({ iteration, timeMs, overhead });
+  it('is the printed iteration time × the log interval, skipping overhead rows', () => {
+    // tr1-13B logged every 10th iteration at ~25 s each: a line every ~250 s, not every 25 s.
+    const every10 = [row(43680, 25_600), row(43670, 25_400), row(43660, 90_000, true), row(43650, 25_500)];
+    expect(medianLoggedIterationMs(every10)).toBe(255_000);
+    expect(medianLoggedIterationMs([row(3, 200), row(2, 210), row(1, 190)])).toBe(205);
+    expect(medianLoggedIterationMs([row(7, 300)])).toBe(300);
+    expect(medianLoggedIterationMs([])).toBeNull();
   });
 });
 

@@ -4,13 +4,14 @@
 // clock from the same inputs, so the header, the banner, the runs list, the title and the favicon never disagree.
 //
 // Decisions:
-// - Freshness window = 6 × the run's median recent iteration time, clamped to [15 s, 30 min]: six missed iterations
-//   is well past jitter (a slow step, a log flush) yet fast enough for a 0.2 s demo step; the floor keeps a fast run
+// - Freshness window = 6 × the run's median time between logged iterations (printed iteration time × log
+//   interval, medianLoggedIterationMs), clamped to [15 s, 30 min]: six missed lines is well past jitter (a slow step, a log flush) yet fast enough for a 0.2 s demo step; the floor keeps a fast run
 //   from flapping on a log flush, the ceiling keeps a stall of a very slow run from hiding for hours. Without a
 //   median (no iteration yet) the floor applies, but a job's own start counts as activity, so start-up is not silence
 //   until a full window passes with no line at all.
-// - Activity = any stored line (iteration, evaluation, checkpoint save, failure, banner…): evaluation and saves print
-//   lines, so they are not silence. Stalled = a RUNNING job and no activity since max(last line, last iteration,
+// - Activity = any line read (the server passes its log files' last cursor commit, made whenever whole new lines
+//   were read, stored or not, and the latest iteration's time): evaluation and saves print lines, so they are not
+//   silence; watchdog PULSE lines are stored but do not move a hung job's iterations either. Stalled = a RUNNING job and no activity since max(last line, last iteration,
 //   job start) for longer than the window.
 // - Order: disconnected (the page cannot know) > stopped > finished > (a running job) stalled > resubmitted >
 //   healthy; (no running job) crashed or resubmitted > queued; without jobs (an imported or followed log) the log's
@@ -43,7 +44,8 @@ export interface HealthInputs {
   /** Time of the newest stored line of any kind (iteration, validation, checkpoint, failure…): evaluation and saves
    *  print lines, so they are not silence. */
   lastLineMs: number | null;
-  /** The run's own typical iteration time (median of recent non-overhead iterations), ms. */
+  /** The run's own typical time between logged iterations, ms: the median of recent non-overhead iterations'
+   *  printed time × the log interval (`medianLoggedIterationMs`); equal to the iteration time at log interval 1. */
   medianIterationMs: number | null;
   lastCheckpointIteration: number | null;
   /** The browser's view of the server: null on the server. `sinceMs` = when it was lost (ms, browser clock mapped). */
@@ -83,6 +85,26 @@ export interface RunHealth {
   freshnessMs: number;
   /** When the state began (ms), for "since 06:41". */
   sinceMs: number | null;
+}
+
+/**
+ * The typical time between two logged iterations, from the latest ones (newest first): each non-overhead row's
+ * printed iteration time × the iterations since the row before it (Megatron prints every `log_interval`, and the
+ * printed time is per iteration), so a run logging every 10th iteration is not called stalled between lines.
+ */
+export function medianLoggedIterationMs(
+  recent: readonly { iteration: number; timeMs: number | null; overhead: boolean }[],
+): number | null {
+  const spans: number[] = [];
+  for (let i = 0; i + 1 < recent.length; i++) {
+    const row = recent[i] as (typeof recent)[number];
+    const gap = row.iteration - (recent[i + 1] as (typeof recent)[number]).iteration;
+    if (!row.overhead && row.timeMs !== null && gap > 0) spans.push(row.timeMs * gap);
+  }
+  if (spans.length === 0) return recent.find((r) => !r.overhead && r.timeMs !== null)?.timeMs ?? null;
+  spans.sort((a, b) => a - b);
+  const mid = spans.length >> 1;
+  return spans.length % 2 ? (spans[mid] as number) : ((spans[mid - 1] as number) + (spans[mid] as number)) / 2;
 }
 
 export const MIN_FRESHNESS_MS = 15_000;
