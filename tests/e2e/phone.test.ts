@@ -80,6 +80,11 @@ describe('the dashboard on a 390 px phone', () => {
     expect(await iterationIn('learningRate')).toBe(`iteration ${at}`);
     expect(await overflow()).toBe(0); // the read-out stays inside its card
     await page.screenshot({ path: join(SHOTS, 'phone-readout.png') });
+    // A finger has no hover to leave: a tap elsewhere clears the read-outs.
+    const title = await page.getByTestId('chart-lmLoss').locator('h3').boundingBox();
+    if (!title) throw new Error('no chart title');
+    await page.touchscreen.tap(title.x + 4, title.y + title.height / 2);
+    await expect.poll(() => page.getByTestId('readout').count()).toBe(0);
   });
 
   it('zooms by a horizontal finger drag: the range goes into the URL', async () => {

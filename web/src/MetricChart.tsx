@@ -21,6 +21,7 @@ import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
 import type { CursorStore } from './chart/cursor.js';
 import { drawPlot, type PlotLine } from './chart/drawPlot.js';
+import { LineSwatch } from './chart/LineSwatch.js';
 import { drawnPrefix, lastPoint, type DrawnState } from './chart/drawnPrefix.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import { chartSummary } from './chart/summary.js';
@@ -54,6 +55,8 @@ interface Props {
   /** Maps an iteration to the x value of the chosen axis (identity for iterations). */
   toX: (iteration: number) => number | null;
   scaleY?: (v: number) => number;
+  /** A dot on each point of a sparse series (validation groups: a few evaluations are not a line). */
+  dots?: boolean;
   cursor: CursorStore;
   onZoom: (from: number, to: number) => void;
 }
@@ -96,7 +99,7 @@ function useChartPaint(p: Props, width: number, overlays: ReturnType<typeof useO
         };
         const px = pixelScale('linear', shape.x.domain, [0, area.width]);
         const py = pixelScale(p.log ? 'log' : 'linear', shape.y.domain, [area.height, 0]);
-        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme) };
+        const draw = { main, smoothing: p.smoothing, px, py, colors: themeColors(theme), dots: p.dots ?? false };
         const lines = drawPlot(ctx, area.width, area.height, draw, drawnPrefix(drawn.current, state));
         // For tests and the benchmark: what the last draw showed.
         el.dataset.lines = [...lines, ...overlays.lines.map((o) => o.name)].join(',');
@@ -255,10 +258,8 @@ function OverlayLegend({ overlays }: { overlays: PlotLine[] }) {
   return (
     <ul className="legend" aria-label="lines">
       {overlays.map((o) => (
-        <li key={o.name} style={{ color: o.color }}>
-          <svg width="18" height="8" aria-hidden="true">
-            <line x1="0" x2="18" y1="4" y2="4" stroke={o.color} strokeWidth="2" strokeDasharray={o.dash?.join(' ')} />
-          </svg>{' '}
+        <li key={o.name}>
+          <LineSwatch color={o.color} dash={o.dash} />
           {o.name}
           {o.kind === 'compare' && <span className="visually-hidden"> (compared run, dashed)</span>}
         </li>

@@ -11,7 +11,7 @@ import { MetricChart, type Overlay } from '../MetricChart.js';
 import { useProgressiveCount } from '../useProgressiveCount.js';
 import { chartChoices, shownChartIds, toggleChart, validationChartId } from './chartIds.js';
 import { ChartPicker } from './ChartPicker.js';
-import { createCursorStore } from './cursor.js';
+import { createCursorStore, type CursorStore } from './cursor.js';
 import { MarkLegend } from './MarkLegend.js';
 import './charts.css';
 
@@ -45,6 +45,7 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
   useEffect(() => onLive(live), [live, onLive]);
   const present = useSyncExternalStore(store.subscribePresent, store.present);
   const [cursor] = useState(createCursorStore);
+  useClearCursorOutside(cursor);
   // The anchors grow with the run; on the iteration axis they are not needed, and a new toX would redo every chart.
   const axisAnchors = view.x === 'iteration' ? null : anchors;
   const toX = useMemo(
@@ -94,13 +95,24 @@ function LiveChartsInner({ runId, view, setView, annotations, validations, ancho
               overlays={c.id === 'lmLoss' ? lossOverlays : (compare?.[c.id] ?? NO_OVERLAYS)}
               {...(c.id === 'iterationTimeMs' ? { scaleY: seconds } : {})}
               {...common}
-              {...(group ? { smoothing: 0 } : {})}
+              {...(group ? { smoothing: 0, dots: true } : {})}
             />
           );
         })}
       </div>
     </>
   );
+}
+
+/** A finger has no "leave": a tap anywhere but on a chart's plot clears the read-outs it left. */
+function useClearCursorOutside(cursor: CursorStore): void {
+  useEffect(() => {
+    const onDown = (e: PointerEvent) => {
+      if (!(e.target instanceof Element && e.target.closest('.plot-layer'))) cursor.set(null);
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [cursor]);
 }
 
 interface ValidationGroup {

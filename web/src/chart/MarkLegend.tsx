@@ -14,7 +14,15 @@ export function MarkLegend({ annotations }: { annotations: readonly Annotation[]
         return (
           <li key={k}>
             <svg width="22" height="14" aria-hidden="true">
-              <line x1="11" x2="11" y1="0" y2="14" stroke={s.color} strokeWidth={s.width} strokeDasharray={s.dash} />
+              <line
+                x1="11"
+                x2="11"
+                y1="0"
+                y2="14"
+                style={{ stroke: s.color }}
+                strokeWidth={s.width}
+                strokeDasharray={s.dash}
+              />
             </svg>
             <span style={{ color: s.color }} aria-hidden="true">
               {s.glyph}

@@ -20,6 +20,7 @@ import { nearestIndex, type PlotSeries } from '@trainboard/shared/dashboard/plot
 import type { Mark, PlotArea } from './ChartFrame.js';
 import { cursorIndex, stepCursor, type CursorStore } from './cursor.js';
 import { drawOverlays, type PlotLine } from './drawPlot.js';
+import { LineSwatch } from './LineSwatch.js';
 import { MARK_STYLES } from './markStyle.js';
 import { sizedContext } from './theme.js';
 
@@ -175,7 +176,7 @@ function Readout(p: Props & { px: (x: number) => number; iteration: number }) {
   const nearOverlays = p.overlays.flatMap((o) => {
     const j = nearestIndex(o.series.xs, x);
     return j >= 0 && near(o.series.xs[j])
-      ? [{ name: o.name, color: o.color, dashed: o.dash !== null, value: o.series.values[j] as number }]
+      ? [{ name: o.name, color: o.color, dash: o.dash, value: o.series.values[j] as number }]
       : [];
   });
   const nearMarks = p.marks.filter((m) => near(m.x));
@@ -203,15 +204,17 @@ function Readout(p: Props & { px: (x: number) => number; iteration: number }) {
           </div>
         )}
         {shown.map((o) => (
-          <div key={o.name} style={{ color: o.color }}>
-            {o.dashed ? '┄ ' : '— '}
-            {o.name} <b>{formatValue(o.value)}</b>
+          <div key={o.name}>
+            <LineSwatch color={o.color} dash={o.dash} /> {o.name} <b>{formatValue(o.value)}</b>
           </div>
         ))}
         {nearOverlays.length > shown.length && <div className="muted">+{nearOverlays.length - shown.length} more</div>}
         {nearMarks.slice(0, 3).map((m, k) => (
-          <div key={k} style={{ color: MARK_STYLES[m.kind].color }}>
-            {MARK_STYLES[m.kind].glyph} {m.label}
+          <div key={k}>
+            <span style={{ color: MARK_STYLES[m.kind].color }} aria-hidden="true">
+              {MARK_STYLES[m.kind].glyph}
+            </span>{' '}
+            {m.label}
           </div>
         ))}
       </div>

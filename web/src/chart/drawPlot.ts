@@ -20,6 +20,8 @@ export interface DrawInput {
   px: (x: number) => number;
   py: (y: number) => number;
   colors: { accent: string; bad: string };
+  /** A dot on each point when the series is sparse (a validation group's own chart). */
+  dots?: boolean;
 }
 
 /** Overlay series with fewer points than this get a dot on each (a handful of validation points). */
@@ -52,7 +54,7 @@ export function drawPlot(
     drawn.push('smoothed');
   }
   // A sparse series (a validation group's own chart) gets a dot on each point: two points are not a trend.
-  if (d.main.xs.length < DOT_BELOW) {
+  if (d.dots && d.main.xs.length < DOT_BELOW) {
     ctx.fillStyle = d.colors.accent;
     dots(ctx, d.main.xs, d.main.raw, d.px, d.py, from);
   }

@@ -36,6 +36,11 @@ describe('drawnPrefix', () => {
   it('redraws after a restart replaced the tail, even when the last drawn iteration comes back', () => {
     const restarted = [...first.slice(0, 99), [100, 3] as SeriesPoint, ...points(3, 101)];
     expect(drawnPrefix(drawn(state(before)), state(plotSeries(restarted, opts, before)))).toBe(0);
+    // A reload whose buckets moved: same first and last points, another middle.
+    const rebucketed = first.map(([it, v], i) =>
+      i === 50 ? ([it, (v ?? 0) + 1] as SeriesPoint) : ([it, v] as SeriesPoint),
+    );
+    expect(drawnPrefix(drawn(state(before)), state(plotSeries([...rebucketed, ...points(2, 101)], opts)))).toBe(0);
     const shorter = first.slice(0, 60);
     expect(drawnPrefix(drawn(state(before)), state(plotSeries(shorter, opts, before)))).toBe(0);
   });

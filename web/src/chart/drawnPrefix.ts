@@ -16,6 +16,9 @@ export interface DrawnState {
   last?: [x: number, iteration: number, value: number] | null;
 }
 
+/** Points compared to recognise an extension: first, middle and last drawn (a reloaded, re-bucketed series differs). */
+const probes = (n: number) => [0, n >> 1, n - 1];
+
 export function lastPoint(main: PlotSeries): [number, number, number] | null {
   const n = main.xs.length;
   return n > 0 ? [main.xs[n - 1] as number, main.iterations[n - 1] as number, main.values[n - 1] as number] : null;
@@ -35,12 +38,14 @@ export function drawnPrefix(before: DrawnState | null, next: DrawnState): number
     before.theme === next.theme &&
     sameOptions(before.main, next.main);
   const n = before.count;
+  const a = before.main;
+  const b = next.main;
   const extends_ =
-    next.main.xs.length >= n &&
-    next.main.xs[n - 1] === before.last[0] &&
-    next.main.iterations[n - 1] === before.last[1] &&
-    Object.is(next.main.values[n - 1], before.last[2]) &&
-    Object.is(next.main.values[0], before.main.values[0]);
+    b.xs.length >= n &&
+    b.xs[n - 1] === before.last[0] &&
+    b.iterations[n - 1] === before.last[1] &&
+    Object.is(b.values[n - 1], before.last[2]) &&
+    probes(n).every((i) => b.iterations[i] === a.iterations[i] && Object.is(b.values[i], a.values[i]));
   return same && extends_ ? n : 0;
 }
 

@@ -3,6 +3,7 @@
 import type { Annotation } from '../api.js';
 
 export interface MarkStyle {
+  /** A CSS colour (a variable of charts.css: darker in the light theme, so labels keep 4.5:1 contrast). */
   color: string;
   /** SVG stroke-dasharray; '' = solid. */
   dash: string;
@@ -16,12 +17,36 @@ export interface MarkStyle {
 }
 
 export const MARK_STYLES: Record<Annotation['kind'], MarkStyle> = {
-  start: { color: '#22c55e', dash: '', width: 1.5, opacity: 0.9, glyph: '▶', word: 'job start', labelled: true },
-  restart: { color: '#f97316', dash: '6 3', width: 1.5, opacity: 0.9, glyph: '↻', word: 'restart', labelled: true },
-  failure: { color: '#ef4444', dash: '', width: 2.5, opacity: 0.9, glyph: '✕', word: 'failure', labelled: true },
-  end: { color: '#a3a3a3', dash: '2 2', width: 1.5, opacity: 0.9, glyph: '■', word: 'end', labelled: true },
+  start: {
+    color: 'var(--mark-start)',
+    dash: '',
+    width: 1.5,
+    opacity: 0.9,
+    glyph: '▶',
+    word: 'job start',
+    labelled: true,
+  },
+  restart: {
+    color: 'var(--mark-restart)',
+    dash: '6 3',
+    width: 1.5,
+    opacity: 0.9,
+    glyph: '↻',
+    word: 'restart',
+    labelled: true,
+  },
+  failure: {
+    color: 'var(--mark-failure)',
+    dash: '',
+    width: 2.5,
+    opacity: 0.9,
+    glyph: '✕',
+    word: 'failure',
+    labelled: true,
+  },
+  end: { color: 'var(--mark-end)', dash: '2 2', width: 1.5, opacity: 0.9, glyph: '■', word: 'end', labelled: true },
   checkpoint: {
-    color: '#64748b',
+    color: 'var(--mark-checkpoint)',
     dash: '1 3',
     width: 1,
     opacity: 0.6,
@@ -29,7 +54,15 @@ export const MARK_STYLES: Record<Annotation['kind'], MarkStyle> = {
     word: 'checkpoint',
     labelled: false,
   },
-  eval: { color: '#8b5cf6', dash: '4 2 1 2', width: 1, opacity: 0.6, glyph: '●', word: 'evaluation', labelled: false },
+  eval: {
+    color: 'var(--mark-eval)',
+    dash: '4 2 1 2',
+    width: 1,
+    opacity: 0.6,
+    glyph: '●',
+    word: 'evaluation',
+    labelled: false,
+  },
 };
 
 /** The legend's order: what matters first. */
