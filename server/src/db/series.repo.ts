@@ -5,7 +5,10 @@ import type Database from 'better-sqlite3';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
 import { COLUMN_OF } from './iterations.repo.js';
 
-/** One stored row as the cache reads it: [id, iteration, isCurrent (0|1), extra JSON or null, ...field columns]. */
+/**
+ * One stored row as the cache reads it: [id, iteration, isCurrent (0|1), extra JSON (only when a field column is
+ * NULL, else null), ...field columns].
+ */
 export type SeriesRow = [number, number, number, string | null, ...(number | null)[]];
 
 export interface SeriesRepo {
@@ -50,7 +53,12 @@ export function createSeriesRepo(sqlite: Database.Database): SeriesRepo {
     const key = `${kind}:${fields.join(',')}`;
     let s = statements.get(key);
     if (!s) {
-      const columns = `id, iteration, is_current, extra${fields.map((f) => `, ${COLUMN_OF[f]}`).join('')}`;
+      // `extra` only where a field is NULL (it tells a NaN from a field not logged): most rows carry every field, and
+      // reading their extra text was a good part of a fill.
+      const values = fields.map((f) => COLUMN_OF[f]);
+      const extra =
+        values.length === 0 ? 'NULL' : `CASE WHEN ${values.map((c) => `${c} IS NULL`).join(' OR ')} THEN extra END`;
+      const columns = `id, iteration, is_current, ${extra}${values.map((c) => `, ${c}`).join('')}`;
       s = sqlite
         .prepare(
           kind === 'page'

@@ -1,13 +1,10 @@
 // REST for a run's unsampled exports (streamed in pages); the downsampled series is series.router.ts.
-// Every query string is validated with zod; errors are JSON {code, message}.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Response } from 'express';
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
-import { z } from 'zod';
 import { METRIC_FIELDS, toWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
 import { fieldValue, parseExtra, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
-import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
 import { createSlots, withSlot, type Slots } from './slots.js';
 
@@ -119,19 +116,6 @@ function drainOrClose(res: Pick<Response, 'once' | 'off'>): Promise<void> {
     res.once('drain', done);
     res.once('close', done);
   });
-}
-
-export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new HttpError(
-      400,
-      'invalid_request',
-      issue ? `${issue.path.join('.') || 'query'}: ${issue.message}` : 'invalid query',
-    );
-  }
-  return r.data;
 }
 
 function exportRecord(r: PointRow) {

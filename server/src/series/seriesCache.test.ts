@@ -1,14 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogParser } from '@trainboard/shared/log/parser';
 import { GrowingColumns } from '@trainboard/shared/metrics/seriesColumns';
+import { DEFAULT_CHART_FIELDS } from '@trainboard/shared/metrics/chartFields';
+import { pino } from 'pino';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories, type Repositories } from '../db/repositories.js';
 import type { SeriesRepo, SeriesRow } from '../db/series.repo.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
 import { createIngestWriter } from '../ingest/ingestWriter.js';
-import { seriesAnswer } from '../routes/series.router.js';
+import { seriesAnswer } from './seriesAnswer.js';
 import { RunSeries } from './runSeries.js';
+import { warmNewestRuns } from './warmUp.js';
 import { createSeriesCache, type SeriesCache } from './seriesCache.js';
 import { freshSeries, type SeriesSource } from './seriesSource.js';
 
@@ -154,6 +157,17 @@ describe('series cache', () => {
     expect(a).toEqual(await ask(fresh));
     expect(cache.stats()).toMatchObject({ fills: 1 });
     expect(turns).toBeGreaterThan(0); // the event loop ran timers while the run was read
+  });
+
+  it("the server's start-up warm-up holds the newest runs and answers them as a fresh read", async () => {
+    append(range(1, 6000));
+    await warmNewestRuns(cache, repos.runs, pino({ level: 'silent' }));
+    expect(cache.stats()).toMatchObject({ runs: 1, fills: 1 });
+    const page = { target: 2000 };
+    expect(await seriesAnswer(cache, runId, DEFAULT_CHART_FIELDS, page)).toEqual(
+      await seriesAnswer(fresh, runId, DEFAULT_CHART_FIELDS, page),
+    );
+    expect(cache.stats()).toMatchObject({ fills: 1, rebuilds: 0 });
   });
 
   it('warms runs in the background, then serves them with the rows appended since', async () => {

@@ -34,8 +34,6 @@ export interface SeriesCacheStats {
 export interface SeriesCache extends SeriesSource {
   /** Reads these runs' `fields` in the background, a page per turn of the event loop; resolves when done. */
   warm(runIds: readonly number[], fields: readonly MetricField[]): Promise<void>;
-  /** Forgets a run (it was deleted or re-imported). */
-  drop(runId: number): void;
   stats(): SeriesCacheStats;
 }
 
@@ -77,16 +75,24 @@ export function createSeriesCache(repo: SeriesRepo, options: Partial<SeriesCache
   }
 
   /**
-   * The run's series brought up to the newest row (or built again after a restart), with every field asked for;
-   * inside a read transaction. `filled` is the run this request's turn-by-turn fill just read, in case the cap let
-   * it go already.
+   * The run's series brought up to the newest row, with every field asked for; inside a read transaction. After a
+   * restart the run is let go and undefined returned, to be read again in turns, unless `rebuildNow` (a restart
+   * came during that read too): then it is read here at once. `filled` is the run this request's turn-by-turn fill
+   * just read, in case the cap let it go already.
    */
-  function current(runId: number, fields: readonly MetricField[], filled?: RunSeries): RunSeries {
+  function current(
+    runId: number,
+    fields: readonly MetricField[],
+    filled: RunSeries | undefined,
+    rebuildNow: boolean,
+  ): RunSeries | undefined {
     const seq = repo.lastRowId(runId);
     const superseded = repo.supersededCount(runId);
     let run = runs.get(runId) ?? filled;
     if (run && (run.superseded !== superseded || !run.append(repo, seq))) {
       counts.rebuilds++;
+      runs.drop(runId);
+      if (!rebuildNow) return undefined;
       run = undefined;
     }
     if (!run) {
@@ -100,8 +106,11 @@ export function createSeriesCache(repo: SeriesRepo, options: Partial<SeriesCache
 
   return {
     async snapshot(runId, fields, from, to): Promise<SeriesSnapshot> {
-      const filled = runs.has(runId) ? undefined : await fillInTurns(runId, fields);
-      const run = repo.snapshot(() => current(runId, fields, filled));
+      let run: RunSeries | undefined;
+      for (let attempt = 0; !run; attempt++) {
+        const filled = runs.has(runId) ? undefined : await fillInTurns(runId, fields);
+        run = repo.snapshot(() => current(runId, fields, filled, attempt > 0));
+      }
       keep(run); // may drop this very run when it alone exceeds the cap: the answer is built from it all the same
       return {
         seq: run.seq,
@@ -119,7 +128,6 @@ export function createSeriesCache(repo: SeriesRepo, options: Partial<SeriesCache
     async warm(runIds, fields) {
       for (const runId of runIds) if (!runs.has(runId)) await fillInTurns(runId, fields);
     },
-    drop: (runId) => runs.drop(runId),
     stats: () => ({ runs: runs.size, bytes: runs.bytes, evictions: runs.evictions, ...counts }),
   };
 }
