@@ -1,7 +1,11 @@
-// A run: header, view controls (all in the URL), the live charts, and tabs for the jobs timeline, nodes and log.
-import { useState } from 'react';
+// A run: its health first (the banner), the header, view controls (all in the URL), the live charts, and tabs for
+// the jobs timeline, nodes and log. The health is recomputed every second in the browser from the server's inputs,
+// this page's connection and a clock mapped to the server's; while the server cannot be reached a banner says
+// since when, nothing counts on the browser clock, and the page recovers by itself when the server is back.
+import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
+import type { Overview } from './api.js';
 import { useCanOperate } from './auth/SessionContext.js';
 import { ActionDialogHost } from './control/ActionDialogHost.js';
 import { RunControls } from './control/RunControls.js';
@@ -11,6 +15,14 @@ import { LiveCharts } from './chart/LiveCharts.js';
 import { ComparePicker } from './compare/ComparePicker.js';
 import { useComparedRuns, useRunNames } from './compare/useComparedRuns.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
+import type { ConnectionState } from './health/connection.js';
+import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
+import { headerValues, lastValidation } from './health/headerValues.js';
+import { useNewestLivePoint } from './health/newestPoint.js';
+import { pageNowMs } from './health/serverClock.js';
+import { useDocumentHealth } from './health/useDocumentHealth.js';
+import { HEALTH_TICK_MS, useRunHealth, useTicker } from './health/useRunHealth.js';
+import { useQueryConnection, useRefetchOnRunUpdate } from './health/useQueryConnection.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { NodesGrid } from './NodesGrid.js';
@@ -24,6 +36,64 @@ const RUN_TABS: readonly TabSpec<'jobs' | 'nodes' | 'log'>[] = [
   { key: 'log', label: 'log', testId: 'tab-log' },
 ];
 
+interface StatusProps {
+  runId: number;
+  o: Overview | null;
+  loadError: string | null;
+  receivedAtMs: number;
+  connection: ConnectionState;
+  validations: Record<string, [number, number | null][]>;
+  /** The charts' socket is subscribed. */
+  live: boolean;
+}
+
+/**
+ * The banner and the header, with the charts' newest point and a one-second clock of their own: a live batch or a
+ * tick re-renders these, not the charts, the tabs or the log beside them.
+ */
+function RunStatus({ runId, o, loadError, receivedAtMs, connection, validations, live }: StatusProps) {
+  const livePoint = useNewestLivePoint(runId);
+  const page = useRunHealth(o?.healthInputs ?? null, receivedAtMs, connection, livePoint);
+  useDocumentHealth(page?.health ?? null, o?.run.name ?? null);
+  const values = useMemo(() => headerValues(o?.latest ?? null, livePoint), [o?.latest, livePoint]);
+  const validation = useMemo(() => lastValidation(validations), [validations]);
+  return (
+    <>
+      {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={page?.lostAtMs ?? connection.lostAtMs} />}
+      {page && connection.connected && <HealthBanner health={page.health} />}
+      {o && page ? (
+        <RunHeader
+          o={o}
+          health={page.health}
+          nowMs={page.nowMs}
+          connected={connection.connected}
+          live={live}
+          values={values}
+          validation={validation}
+        />
+      ) : (
+        <p role="status">{loadError ?? 'loading…'}</p>
+      )}
+    </>
+  );
+}
+
+/** The jobs timeline, its durations on the page clock: server time, stopped while the server is unreachable. */
+function JobsTab({
+  o,
+  receivedAtMs,
+  connection,
+  ...timeline
+}: Omit<Parameters<typeof JobsTimeline>[0], 'nowMs'> & {
+  o: Overview | null;
+  receivedAtMs: number;
+  connection: ConnectionState;
+}) {
+  const browserNow = useTicker(HEALTH_TICK_MS);
+  const nowMs = o ? pageNowMs(o.nowMs, receivedAtMs, browserNow, connection.lostAtMs) : browserNow;
+  return <JobsTimeline {...timeline} nowMs={nowMs} />;
+}
+
 export function RunPage({
   runId,
   view,
@@ -34,6 +104,9 @@ export function RunPage({
   setView: (p: Partial<ViewState>) => void;
 }) {
   const overview = useOverview(runId);
+  const o = overview.data ?? null;
+  const connection = useQueryConnection(overview);
+  useRefetchOnRunUpdate(runId);
   const [live, setLive] = useState(false);
   const [tab, setTab] = useState<'jobs' | 'nodes' | 'log'>('jobs');
   const { annotations, validations, anchors, jobs } = useRunSide(runId);
@@ -48,7 +121,15 @@ export function RunPage({
       <nav>
         <Link to="/">← runs</Link>
       </nav>
-      {overview.data ? <RunHeader o={overview.data} live={live} /> : <p>{overview.error?.message ?? 'loading…'}</p>}
+      <RunStatus
+        runId={runId}
+        o={o}
+        loadError={overview.error?.message ?? null}
+        receivedAtMs={overview.dataUpdatedAt}
+        connection={connection}
+        validations={validations}
+        live={live}
+      />
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
@@ -71,9 +152,11 @@ export function RunPage({
         ) : tab === 'nodes' ? (
           <NodesGrid runId={runId} />
         ) : (
-          <JobsTimeline
+          <JobsTab
+            o={o}
+            receivedAtMs={overview.dataUpdatedAt}
+            connection={connection}
             jobs={jobs}
-            nowMs={Date.now()}
             rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
           />
         )}

@@ -8,6 +8,8 @@ import { fromWireNumber, type MetricField } from '@trainboard/shared/metrics/fie
 import type { ClientToServerEvents, LivePoint, ServerToClientEvents } from '@trainboard/shared/realtime';
 import { api, type SeriesResponse } from './api.js';
 import { CHART_FIELDS } from './chartFields.js';
+import { publishLivePoints } from './health/newestPoint.js';
+import { notifyRunUpdated } from './health/runUpdates.js';
 import { createLiveSubscription } from './liveSubscription.js';
 import { takePrefetchedSeries } from './seriesPrefetch.js';
 
@@ -161,7 +163,9 @@ export function useLiveSeries(
       flushTimer = undefined;
       const fresh = pending;
       pending = [];
-      if (alive && fresh.length > 0) store.append(fresh, to);
+      if (!alive || fresh.length === 0) return;
+      publishLivePoints(runId, fresh); // the header shows the newest point the charts draw (health/newestPoint.ts)
+      store.append(fresh, to);
     };
     const stream = createLiveSubscription({
       runId,
@@ -186,6 +190,7 @@ export function useLiveSeries(
         socket.on('connect', () => stream.subscribe());
         socket.on('disconnect', () => alive && setLive(false));
         socket.on('points', stream.onBatch);
+        socket.on('run.updated', (e) => notifyRunUpdated(e.runId)); // re-read the header now (health/runUpdates.ts)
       },
       (err: unknown) => alive && setError((err as Error).message),
     );

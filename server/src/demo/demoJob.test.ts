@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -8,7 +8,7 @@ import { LocalShell } from '../adapters/localShell.js';
 import { remoteFiles } from '../adapters/sshFiles.js';
 import type { ControlCluster } from '../control/ports.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
-import { demoRunDir } from './demoJob.js';
+import { demoRunDir, FAULT_CONTROL_FILE } from './demoJob.js';
 import { startDemo } from './startDemo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'demo-job-'));
@@ -54,6 +54,22 @@ describe('demoRunDir', () => {
     expect(second.status).toBe(0);
     expect(second.stdout).toContain('successfully loaded checkpoint from ckpt at iteration 5');
     expect(second.stdout).toMatch(/iteration\s+12\//);
+  });
+
+  it("polls the run folder's fault control file: `hang` stops the output, the process stays alive", async () => {
+    const dir = join(root, 'jobs/hang-run');
+    const cluster = { files: remoteFiles(shell) } as ControlCluster;
+    await cluster.files.mkdirp(dir);
+    await demoRunDir({ fakeTrainer: FAKE_TRAINER_PATH, crashAt: null })(cluster, dir);
+    writeFileSync(join(dir, FAULT_CONTROL_FILE), 'hang\n');
+    const args = ['--train-iters', '5', '--seconds-per-iteration', '0.01', '--gpus-per-node', '1'];
+    const run = spawnSync('python3', [join(dir, 'pretrain_gpt_demo.py'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 3_000,
+    });
+    expect(run.signal).toBe('SIGTERM'); // still alive when the timeout ended it: hung, not exited
+    expect(run.stdout).not.toMatch(/iteration\s+2\//);
   });
 
   it('refuses a crash iteration that is not a positive integer', () => {

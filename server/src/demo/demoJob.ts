@@ -13,18 +13,23 @@ export interface DemoCrash {
   crashAt: number | null;
 }
 
+/** The run folder's fault control file: writing a fault name into it (`hang`, `slow 3`…) injects it live. */
+export const FAULT_CONTROL_FILE = 'fault-control';
+
 /**
  * A Python wrapper that adds `--fault crash --fault-at-iteration N` once: while `marker` exists, task 0 reads N
- * from it and removes it, so the next job (the resubmission) trains normally. Paths are embedded as JSON strings,
- * which Python reads as the same string literals.
+ * from it and removes it, so the next job (the resubmission) trains normally. Every start also polls the run
+ * folder's fault control file (`--control-file`), so a demo or a test can inject a hang or a slowdown live. Paths
+ * are embedded as JSON strings, which Python reads as the same string literals.
  */
-export function crashOnceWrapper(realTrainer: string, marker: string): string {
+export function crashOnceWrapper(realTrainer: string, marker: string, controlFile: string): string {
   return `import os, runpy, sys
 marker = ${JSON.stringify(marker)}
 if os.environ.get("SLURM_PROCID", "0") == "0" and os.path.exists(marker):
     at = open(marker).read().strip()
     os.remove(marker)
     sys.argv += ["--fault", "crash", "--fault-at-iteration", at]
+sys.argv += ["--control-file", ${JSON.stringify(controlFile)}]
 sys.argv[0] = ${JSON.stringify(realTrainer)}
 runpy.run_path(sys.argv[0], run_name="__main__")
 `;
@@ -38,7 +43,8 @@ export function demoRunDir(crash: DemoCrash): (cluster: ControlCluster, runDir: 
     if (!posix.isAbsolute(runDir)) throw new Error(`the demo's run folder must be absolute: ${runDir}`);
     const wrapper = posix.join(runDir, 'pretrain_gpt_demo.py');
     const marker = posix.join(runDir, 'crash-once');
-    await cluster.files.writeFile(wrapper, crashOnceWrapper(crash.fakeTrainer, marker), 0o644);
+    const control = posix.join(runDir, FAULT_CONTROL_FILE);
+    await cluster.files.writeFile(wrapper, crashOnceWrapper(crash.fakeTrainer, marker, control), 0o644);
     if (crash.crashAt !== null) await cluster.files.writeFile(marker, `${crash.crashAt}\n`, 0o644);
     return { fakeTrainerPath: wrapper };
   };
