@@ -3,7 +3,7 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   plugins: [react()],
-  // The app chunk is React, recharts, React Router and TanStack Query (~810 kB, ~245 kB gzipped), fetched after the
+  // The app chunk is React, React Router, TanStack Query and socket.io-client, fetched after the
   // entry has already sent the run's /series request (web/src/main.tsx): splitting it further would not make the
   // first chart sooner.
   build: { chunkSizeWarningLimit: 900 },

@@ -1,4 +1,4 @@
-// A run page's first /series request, started by the entry module while the app's code (React DOM, recharts) is
+// A run page's first /series request, started by the entry module while the app's code (React DOM, the router) is
 // still loading and parsing: on a first visit the two overlap instead of following each other. The page takes the
 // response once if it asks for the same run and range; otherwise it is dropped. A prefetch refused for want of a
 // session (401) is repeated when the page takes it: the page only exists once someone signed in.

@@ -1,7 +1,7 @@
 // The axes of a live chart, computed from the data rather than left to the chart library: a "nice" domain rounded
 // outwards to whole tick steps, so a new live point almost never changes it (the axes, grid and annotation lines
 // are then not redrawn; only the points are), and the same scale maps values to pixels for the canvas that draws
-// the points and for the hover read-out. Built on d3-scale, which recharts itself uses.
+// the points and for the hover read-out. Built on d3-scale.
 import { scaleLinear, scaleLog, scaleTime } from 'd3-scale';
 
 /** linear: iterations, tokens and values; log: values on a log scale; time: wall time in epoch ms. */

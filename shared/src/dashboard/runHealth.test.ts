@@ -137,7 +137,7 @@ describe('runHealth', () => {
     expect(h.next).toBe('Check c3 in the nodes tab, then resubmit the run (excluding the node if it is bad).');
   });
 
-  it('resubmitted: a failed job followed by one Trainboard submitted, until the new job trains', () => {
+  it('resubmitted: a failed job followed by one Trainboard submitted, until the new job trains past the crash', () => {
     const next = job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'resubmit' });
     const h = runHealth(inputs({ jobs: [crashedJob, next] }));
     expect(h).toMatchObject({ state: 'resubmitted', severity: 'warning', node: 'c3', lostIterations: 19 });
@@ -145,10 +145,15 @@ describe('runHealth', () => {
     expect(h.didWhat).toBe('submitted job 14 to resume from iteration 100 (queued)');
     expect(h.lines).toContain('Trainboard submitted job 14 to resume from iteration 100 (queued).');
     expect(h.next).toBe('Watch job 14 resume; if c3 fails again, exclude it and resubmit.');
-    // Running, still loading: resubmitted; its first iteration makes the run healthy again.
+    // Running, still loading, then redoing iterations 101..119: resubmitted; past 119 the run is healthy again.
     const started = { ...next, state: 'RUNNING', startedAt: NOW - 500 };
     expect(runHealth(inputs({ jobs: [crashedJob, started] })).state).toBe('resubmitted');
-    const trained = inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 101, timeMs: NOW - 100 } });
+    const redoing = runHealth(
+      inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 110, timeMs: NOW - 100 } }),
+    );
+    expect(redoing.state).toBe('resubmitted');
+    expect(redoing.lines).toContain('Job 14 is redoing the lost iterations: at 110 of 119.');
+    const trained = inputs({ jobs: [crashedJob, started], latestIteration: { iteration: 120, timeMs: NOW - 100 } });
     expect(runHealth(trained).state).toBe('healthy');
   });
 

@@ -16,8 +16,9 @@
 // - Order: disconnected (the page cannot know) > stopped > finished > (a running job) stalled > resubmitted >
 //   healthy; (no running job) crashed or resubmitted > queued; without jobs (an imported or followed log) the log's
 //   own freshness says healthy or stale.
-// - Resubmitted lasts while the job after a failed one is queued or running without having logged an iteration yet;
-//   once the new job trains, the run is healthy again (the jobs table keeps the history).
+// - Resubmitted lasts while the job after a failed one is queued, starting, or redoing the iterations the crash lost;
+//   once it trains past the crash's iteration the run is healthy again (the jobs table keeps the history). A crash
+//   of a fast run thus stays on screen for as long as the recovery takes, not for one poll.
 import type { JobEnd } from '../api.js';
 import { formatDuration } from './format.js';
 
@@ -176,14 +177,21 @@ function classify(f: Facts): HealthState {
   if (f.crashed && f.crashed === f.running) return f.successor ? 'resubmitted' : 'crashed';
   if (f.running) {
     if (f.lastActivityMs !== null && f.inputs.nowMs - f.lastActivityMs > f.freshnessMs) return 'stalled';
-    const trainedSince = latestIteration?.timeMs != null && latestIteration.timeMs >= (f.running.startedAt ?? 0);
-    return f.successor === f.running && !trainedSince ? 'resubmitted' : 'healthy';
+    return f.successor === f.running && !recovered(f) ? 'resubmitted' : 'healthy';
   }
   if (f.crashed) return f.successor ? 'resubmitted' : 'crashed';
   if (f.queued) return 'queued';
   if (f.lastEnded) return run.desiredState === 'active' ? 'queued' : 'stopped';
   if (f.lastActivityMs === null) return 'unknown';
   return f.inputs.nowMs - f.lastActivityMs > f.freshnessMs ? 'stale' : 'healthy';
+}
+
+/** The job after a crash has trained past the crash's iteration: the lost work is redone. */
+function recovered(f: Facts): boolean {
+  const latest = f.inputs.latestIteration;
+  const trainedSince = latest?.timeMs != null && latest.timeMs >= (f.running?.startedAt ?? 0);
+  const crashIteration = f.crashed?.end?.iteration ?? null;
+  return trainedSince && (crashIteration === null || latest.iteration > crashIteration);
 }
 
 function isFinished(f: Facts): boolean {
@@ -350,6 +358,7 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
         : `Job ${job.jobId} ended with ${end.text}${where}${after}.`,
       `Last ${at(f.lastIteration)}.`,
       lostLine(f, lost, 'lost'),
+      redoLine(f, successor, iteration),
       didWhat ? `Trainboard ${didWhat}.` : stillRunning ? null : 'No new job is queued.',
     ],
     node,
@@ -361,6 +370,14 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
       : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
     sinceMs: job.endedAt ?? end.timeMs ?? null,
   };
+}
+
+/** While the new job re-trains what the crash lost: how far it has come. */
+function redoLine(f: Facts, successor: JobHealthView | null, crashIteration: number | null): string | null {
+  const latest = f.inputs.latestIteration;
+  if (!successor || successor !== f.running || crashIteration === null || latest?.timeMs == null) return null;
+  if (latest.timeMs < (successor.startedAt ?? 0)) return null;
+  return `Job ${successor.jobId} is redoing the lost iterations: at ${latest.iteration} of ${crashIteration}.`;
 }
 
 function resubmitText(job: JobHealthView, fromIteration: number | null): string {
