@@ -30,7 +30,7 @@ export interface LogSearchQuery {
 export const api = {
   summaries: () => get<{ runs: RunSummary[] }>('/api/run-summaries').then((b) => b.runs),
   overview: (id: number) => get<Overview>(`/api/runs/${id}/overview`),
-  series: (id: number, fields: string[], from: number | null, to: number | null) => {
+  series: (id: number, fields: readonly string[], from: number | null, to: number | null) => {
     const q = new URLSearchParams({ fields: fields.join(',') });
     if (from !== null) q.set('from', String(from));
     if (to !== null) q.set('to', String(to));

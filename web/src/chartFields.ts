@@ -1,12 +1,3 @@
-// The metric series a run page charts, in display order (the loss first: it is drawn first).
-import type { MetricField } from '@trainboard/shared/metrics/fields';
-
-export const CHART_FIELDS: MetricField[] = [
-  'lmLoss',
-  'learningRate',
-  'gradNorm',
-  'lossScale',
-  'samplesPerSecond',
-  'tflops',
-  'iterationTimeMs',
-];
+// The metric series a run page charts, in display order: the one list in shared/, which the server's series cache
+// warms with too.
+export { DEFAULT_CHART_FIELDS as CHART_FIELDS } from '@trainboard/shared/metrics/chartFields';
