@@ -94,6 +94,7 @@ describe('JobsRepo submit protocol', () => {
         submittedAt: 2_000,
         startedAt: 3_000,
         endedAt: null,
+        reason: 'initial',
       },
     ]);
     expect(repos.jobs.last(runId)).toEqual({ jobId: '1234', state: 'RUNNING', nodeList: 'c1' });
