@@ -27,6 +27,7 @@ import {
   type HostPolicy,
 } from './http/security.js';
 import type { NodesService } from './nodes/nodes.service.js';
+import type { PublicSnapshots } from './public/ports.js';
 import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
@@ -94,6 +95,8 @@ export interface AppDeps {
   clusters?: ClustersApi;
   /** Where /series reads runs' series: the per-run cache (the stack's, so it can warm it), a fresh one by default. */
   series?: SeriesSource;
+  /** The published runs' public snapshots (/p/:slug); without it no public page is served. */
+  publicSnapshots?: PublicSnapshots;
   /** More routes declared with route() (run control): guarded and checked like every other. */
   routes?: readonly RouteDef[];
 }
