@@ -7,40 +7,30 @@
 // axe-core comes from node_modules, never the network. The server's CSP (script-src 'self') blocks an injected
 // inline <script>, so the source is evaluated through the DevTools protocol (page.evaluate), which CSP does not
 // govern: the page keeps its real CSP for the whole test.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInUrl } from '../../server/src/testing/testAuth.js';
-import { launchChromium } from './browser.js';
-import { startDemoStack, type DemoStack } from './stack.js';
+import type { DemoStack } from './stack.js';
+import { openDemoSession, SHOTS, PHONE, DESKTOP } from './demoSession.js';
 
-const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const THEMES = ['light', 'dark'] as const;
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1400, height: 1000 };
 
 let demo: DemoStack;
-let context: BrowserContext;
-let closeBrowser: () => Promise<void>;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoStack(0.4); // 391 iterations ≈ 160 s: the run outlasts this file
-  ({ context, close: closeBrowser } = await launchChromium(DESKTOP));
-  page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  // An operator sees the most controls (run controls, row buttons): all of them must pass too.
-  await page.goto(signInUrl(demo.stack.url, demo.stack.authContext, 'operator'));
+  ({ demo, page, errors, close } = await openDemoSession({
+    secondsPerIteration: 0.4, // 391 iterations ≈ 160 s: the run outlasts this file
+    // An operator sees the most controls (run controls, row buttons): all of them must pass too.
+    role: 'operator',
+  }));
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await demo?.stop();
-});
+afterAll(() => close?.());
 
 /** axe-core's serious and critical violations on the page as it is now, one line each (rule, what, where). */
 async function seriousViolations(p: Page): Promise<string[]> {

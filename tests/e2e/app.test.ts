@@ -3,37 +3,30 @@
 // copied, the theme is remembered. And the real server (server/src/main.ts, as the README starts it) serves the
 // built UI compressed. Screenshots go to tests/test-output/screenshots (not committed).
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_FIELDS } from '@trainboard/shared/metrics/fields';
-import { signInUrl } from '../../server/src/testing/testAuth.js';
-import { launchChromium } from './browser.js';
-import { ensureWebBuild, ROOT, startDemoStack, WEB_DIST, type DemoStack } from './stack.js';
+import { ensureWebBuild, ROOT, WEB_DIST, type DemoStack } from './stack.js';
+import { openDemoSession, SHOTS } from './demoSession.js';
 
-const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
 let demo: DemoStack;
-let context: BrowserContext;
-let closeBrowser: () => Promise<void>;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoStack(0.2); // 391 iterations ≈ 80 s: longer than this file needs
-  ({ context, close: closeBrowser } = await launchChromium());
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.stack.url });
-  page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(signInUrl(demo.stack.url, demo.stack.authContext, 'viewer'));
+  ({ demo, page, errors, close } = await openDemoSession({
+    secondsPerIteration: 0.2, // 391 iterations ≈ 80 s: longer than this file needs
+    role: 'viewer',
+    prepare: (context, demo) =>
+      context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.stack.url }),
+  }));
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await demo?.stop();
-});
+afterAll(() => close?.());
 
 const at = (path: string) => new URL(path, demo.stack.url).toString();
 const theme = (p: Page) => p.locator('html').getAttribute('data-theme');

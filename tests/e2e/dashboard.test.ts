@@ -1,35 +1,27 @@
 // The dashboard in Debian's chromium against a live local run: the loss chart grows as lines arrive, zoom re-asks
 // the server, log scale and smoothing change the chart and the URL, a share link restores the view, the log viewer
 // tails the log and searches the whole file. Screenshots go to tests/test-output/screenshots (not committed).
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInUrl } from '../../server/src/testing/testAuth.js';
-import { launchChromium } from './browser.js';
-import { startDemoStack, type DemoStack } from './stack.js';
+import type { DemoStack } from './stack.js';
+import { openDemoSession, SHOTS } from './demoSession.js';
 
-const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
 let demo: DemoStack;
 let context: BrowserContext;
-let closeBrowser: () => Promise<void>;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoStack(0.4); // 391 iterations ≈ 160 s: the run outlasts this file even on a loaded machine
-  ({ context, close: closeBrowser } = await launchChromium());
-  page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  // Anonymous access is off: sign the browser in once (a one-time link, as the demo prints); the session cookie
-  // then serves every page of this context, REST and socket.io alike.
-  await page.goto(signInUrl(demo.stack.url, demo.stack.authContext, 'viewer'));
+  ({ demo, context, page, errors, close } = await openDemoSession({
+    // 391 iterations ≈ 160 s: the run outlasts this file even on a loaded machine. Anonymous access is off: the
+    // session signs the browser in once (a one-time link, as the demo prints), which serves REST and socket.io.
+    secondsPerIteration: 0.4,
+    role: 'viewer',
+  }));
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await demo?.stop();
-});
+afterAll(() => close?.());
 
 const pointCount = async (p: Page, chart: string) =>
   Number((await p.getByTestId(`points-${chart}`).textContent())?.split(' ')[0]);

@@ -2,38 +2,26 @@
 // screen, a tap reads the values out on every chart at once (one shared cursor), and a horizontal finger drag
 // zooms (the range goes into the URL) while a vertical swipe is left to the page. Screenshots go to
 // tests/test-output/screenshots (not committed): look at them.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInUrl } from '../../server/src/testing/testAuth.js';
-import { launchChromium } from './browser.js';
-import { startDemoStack, type DemoStack } from './stack.js';
+import type { DemoStack } from './stack.js';
+import { openDemoSession, SHOTS, PHONE } from './demoSession.js';
 
-const SHOTS = join(import.meta.dirname, '../test-output/screenshots');
-const PHONE = { width: 390, height: 844 };
 let demo: DemoStack;
 let context: BrowserContext;
-let closeBrowser: () => Promise<void>;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  demo = await startDemoStack(0.4);
-  ({ context, close: closeBrowser } = await launchChromium(PHONE, {
-    hasTouch: true,
-    isMobile: true,
-    deviceScaleFactor: 2,
+  ({ demo, context, page, errors, close } = await openDemoSession({
+    secondsPerIteration: 0.4,
+    role: 'viewer',
+    phone: true,
   }));
-  page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(signInUrl(demo.stack.url, demo.stack.authContext, 'viewer'));
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await demo?.stop();
-});
+afterAll(() => close?.());
 
 const canvasOf = (chart: string) => page.getByTestId(`chart-${chart}`).locator('canvas[data-drawn]');
 const drawnCount = async (chart: string) => Number(await canvasOf(chart).getAttribute('data-drawn'));
