@@ -84,12 +84,14 @@ describe('accessibility in chromium', () => {
       await page.getByRole('link', { name: 'e2e-demo' }).waitFor();
       expect(await page.locator('html').getAttribute('data-theme')).toBe(theme);
       expect(await seriousViolations(page)).toEqual([]);
+      expect(await page.getByRole('heading', { level: 1 }).allTextContents()).toEqual(['Runs']);
       await shot(`runs-${theme}`);
     });
 
   for (const theme of THEMES)
     it(`finds no serious or critical violation on the run page's jobs, nodes and log tabs (${theme})`, async () => {
       await openRunPage(theme);
+      expect(await page.getByRole('heading', { level: 1 }).allTextContents()).toEqual(['e2e-demo']);
       for (const tab of ['jobs', 'nodes', 'log'] as const) {
         await openTab(tab);
         expect(await seriousViolations(page), `${tab} tab`).toEqual([]);

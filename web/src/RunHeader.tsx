@@ -47,7 +47,7 @@ export function RunHeader(p: RunHeaderProps) {
   return (
     <div className={`run-header${more ? ' show-more' : ''}`} data-testid="run-header">
       <div className="title">
-        <h2>{p.o.run.name}</h2>
+        <h1>{p.o.run.name}</h1>
         <HealthCell health={p.health} />
         {p.live && p.connected && !fresh.stale && (
           <span className="live" title="receiving points live">

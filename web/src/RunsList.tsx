@@ -32,6 +32,7 @@ export function RunsList() {
   return (
     <>
       {banner}
+      <h1 className="page-title">Runs</h1>
       <table className="runs stacked" data-testid="runs">
         <thead>
           <tr>
