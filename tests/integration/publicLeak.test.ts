@@ -117,14 +117,17 @@ function pngParts(path: string, png: Buffer): Captured[] {
   expect(png.subarray(0, 8).equals(PNG_SIGNATURE), `${path} is a PNG`).toBe(true);
   const types: string[] = [];
   const idat: Buffer[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const length = png.readUInt32BE(at);
     const type = png.toString('latin1', at + 4, at + 8);
     types.push(type);
     if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length));
     at += 12 + length;
   }
-  expect(types.filter((t) => !PNG_ALLOWED_CHUNKS.has(t)), `${path}: chunks besides image data`).toEqual([]);
+  expect(
+    types.filter((t) => !PNG_ALLOWED_CHUNKS.has(t)),
+    `${path}: chunks besides image data`,
+  ).toEqual([]);
   expect(types.at(-1)).toBe('IEND');
   return [{ what: `${path} inflated IDAT`, text: inflateSync(Buffer.concat(idat)).toString('latin1') }];
 }
@@ -259,10 +262,7 @@ describe('the public page leaks nothing private', () => {
     expect(JSON.parse(body(publicSnapshotPath(SLUG))) as PublicSnapshot).toMatchObject({ slug: SLUG, title: TITLE });
     // New private lines (a failure with new sentinels, new iterations) reach the viewers as a live snapshot.
     const target = run.append(10, true);
-    await until(
-      () => sawIteration(live.payloads, target),
-      'a live snapshot with the appended iteration',
-    );
+    await until(() => sawIteration(live.payloads, target), 'a live snapshot with the appended iteration');
     const after = await publicHttp();
     live.socket.close();
     const captured = [...http, ...after, ...live.payloads];
@@ -275,10 +275,7 @@ describe('the public page leaks nothing private', () => {
     const live = publicSocket();
     expect((await live.ack).ok).toBe(true);
     const target = run.append(10, true);
-    await until(
-      () => sawIteration(live.payloads, target),
-      'a live snapshot with the appended iteration',
-    );
+    await until(() => sawIteration(live.payloads, target), 'a live snapshot with the appended iteration');
     const captured = [...(await publicHttp()), ...live.payloads];
     live.socket.close();
     expect(leaks(captured, true)).toEqual([]);

@@ -117,7 +117,8 @@ describe('anonymous HTTP routes', () => {
       for (const layer of layers) {
         if (layer.route) {
           for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
-            if (!known.has(`${method} ${String(layer.route.path)}`)) unknown.push(`${method} ${String(layer.route.path)}`);
+            if (!known.has(`${method} ${String(layer.route.path)}`))
+              unknown.push(`${method} ${String(layer.route.path)}`);
         } else if (layer.handle.stack) walk(layer.handle.stack);
         else if (!middleware.has(layer.name)) unknown.push(`middleware ${layer.name}`);
       }
