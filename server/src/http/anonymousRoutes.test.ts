@@ -190,7 +190,8 @@ describe('anonymous sockets', () => {
   );
 
   it("/public's subscribe takes a slug only: a run id is invalid and drops the socket", async () => {
-    const { socket } = await open(PUBLIC_NAMESPACE);
+    const { socket, error } = await open(PUBLIC_NAMESPACE);
+    expect(error).toBeNull();
     const answer = await new Promise<unknown>((r) => socket.emit('subscribe', { runId }, r));
     expect(answer).toEqual({ ok: false, error: 'invalid' });
     await new Promise<void>((r) => (socket.connected ? socket.once('disconnect', () => r()) : r()));
