@@ -277,10 +277,20 @@ describe('the public page leaks nothing private', () => {
     const target = run.append(10, true);
     await until(() => sawIteration(live.payloads, target), 'a live snapshot with the appended iteration');
     const captured = [...(await publicHttp()), ...live.payloads];
-    live.socket.close();
     expect(leaks(captured, true)).toEqual([]);
-    // The opt-in is exercised: the timeline names the failed nodes.
+    // The opt-in is exercised: the timeline names the run's nodes.
     const snapshot = (await fetchSnapshot())!;
     expect(snapshot.timeline.map((e) => e.text).join(' ')).toMatch(NODE_NAME);
+    // Unpublished: the viewers are told, and every public URL is a not-found that says nothing either.
+    const res = await fetch(`${base}/api/runs/${run.runId}/publication`, {
+      method: 'DELETE',
+      headers: bearer('publisher'),
+    });
+    expect(res.status).toBeLessThan(300);
+    await until(() => live.payloads.some((p) => p.what === 'socket event unpublished'), 'the unpublished event');
+    live.socket.close();
+    const gone = await publicHttp();
+    expect(gone.find((c) => c.what === `${publicSnapshotPath(SLUG)} headers`)?.text).toMatch(/^404/);
+    expect(leaks([...gone, ...live.payloads], false)).toEqual([]);
   });
 });
