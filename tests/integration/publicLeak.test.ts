@@ -291,6 +291,7 @@ describe('the public page leaks nothing private', () => {
     live.socket.close();
     const gone = await publicHttp();
     expect(gone.find((c) => c.what === `${publicSnapshotPath(SLUG)} headers`)?.text).toMatch(/^404/);
-    expect(leaks([...gone, ...live.payloads], false)).toEqual([]);
+    expect(leaks(gone, false)).toEqual([]);
+    expect(leaks(live.payloads, true)).toEqual([]); // the earlier snapshots of this case may name nodes
   });
 });
