@@ -29,6 +29,7 @@ import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
+import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -90,6 +91,8 @@ export interface ServerStack {
   manager: FollowManager;
   /** Null with `control: false`. */
   control: ServerControl | null;
+  /** The published runs' public snapshots (/p/:slug), rebuilt on ingest, on publish and every 15 s. */
+  publicSnapshots: PublicSnapshotsService;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -128,6 +131,7 @@ function startFollowers(
   filesForRun: FilesForRun,
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
+  publicSnapshots: PublicSnapshotsService,
 ): FollowManager {
   const timing: Partial<FollowTiming> = {
     pollMs: o.pollMs ?? 100,
@@ -140,7 +144,10 @@ function startFollowers(
     scanMs: o.scanMs ?? 500,
     timing,
     beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
+    onCommitted: (runId) => {
+      publisher.publish(runId);
+      publicSnapshots.committed(runId);
+    },
     onStatus,
   });
 }
@@ -170,6 +177,17 @@ function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDa
   return control;
 }
 
+/** The series cache (unless off) and the public snapshots, which read the loss curve through it. */
+function seriesOf(o: ServerStackOptions, repos: Repositories) {
+  const series =
+    o.seriesCacheBytes === 0
+      ? null
+      : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
+  const seriesSource = series ?? freshSeries(repos.iterations);
+  const publicSnapshots = createPublicSnapshots({ repos, series: seriesSource, logger: o.logger });
+  return { series, seriesSource, publicSnapshots };
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -181,14 +199,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
-  const series =
-    o.seriesCacheBytes === 0
-      ? null
-      : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
+  const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
   const app = createApp({
     conn,
     repos,
-    series: series ?? freshSeries(repos.iterations),
+    series: seriesSource,
+    publicSnapshots,
     logger: o.logger,
     authContext,
     clusters: o.clusters ?? clustersService(repos, control),
@@ -222,7 +238,8 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status);
+  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots);
+  void publicSnapshots.start();
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
   control?.controller.start();
@@ -238,10 +255,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     authContext,
     manager,
     control,
+    publicSnapshots,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      publicSnapshots.stop();
       await control?.stop();
       await manager.stop();
       await nodes?.stop();
