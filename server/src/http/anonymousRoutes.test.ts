@@ -27,8 +27,9 @@ const ANONYMOUS_ROUTES = [
   'GET /p/:slug/loss.png',
   'GET /p/:slug/badge.svg',
   'GET /p/:slug/widget.svg',
-  'GET /p-assets/*file',
-  'GET /^(?!\\/api\\/|\\/socket\\.io\\/).*/',
+  `GET ${String(/^\/p-assets\/.+/)}`, // the public bundle (web/dist/p-assets)
+  `GET ${String(/^\/p(?:\/.*)?$|^\/p-assets(?:\/.*)?$/)}`, // the public not-found page
+  `GET ${String(/^(?!\/api\/|\/socket\.io\/).*/)}`, // the dashboard's files and pages (no data)
 ].sort();
 
 let dir: string;
