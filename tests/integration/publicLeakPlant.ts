@@ -121,6 +121,7 @@ function banner(runDir: string): string[] {
     arg('tensorboard_dir', `/${S.tensorboardDir}/tb`),
     arg('train_iters', TRAIN_ITERS),
     arg('wandb_entity', S.bannerArg),
+    arg('wandb_project', S.configValue), // the banner's arguments become the run's stored config
     '[default0]:-------------------- end of arguments ---------------------',
     `[default0]:MASTER_ADDR=${S.masterAddr} HF_TOKEN=${S.logEnv} USER=${S.unixUser}`,
     `[default0]:setting training iterations to ${TRAIN_ITERS}`,
