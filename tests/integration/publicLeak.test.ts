@@ -261,7 +261,8 @@ describe('the public page leaks nothing private', () => {
     // Self-check of the public side: the responses are the real page, not errors.
     const body = (what: string) => http.find((c) => c.what === `${what} body`)!.text;
     expect(body(publicPagePath(SLUG))).toContain(TITLE);
-    expect(JSON.parse(body(publicSnapshotPath(SLUG))) as PublicSnapshot).toMatchObject({ slug: SLUG, title: TITLE });
+    const published = JSON.parse(body(publicSnapshotPath(SLUG))) as PublicSnapshot;
+    expect([published.slug, published.title.startsWith(TITLE)]).toEqual([SLUG, true]);
     // New private lines (a failure with new sentinels, new iterations) reach the viewers as a live snapshot.
     const target = run.append(10, true);
     await until(() => sawIteration(live.payloads, target), 'a live snapshot with the appended iteration');
