@@ -18,6 +18,8 @@ export interface LossChartOptions {
   /** At most this many train points are drawn (min and max of each bucket, so spikes stay visible). */
   maxPoints?: number;
   background?: string | null;
+  /** Tick label size in px (12 in the page; larger in the PNG, which is seen scaled down). */
+  fontSize?: number;
 }
 
 type Pair = readonly [number, number];
@@ -55,6 +57,7 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
 }
 
 interface Frame {
+  font: number;
   x0: number;
   x1: number;
   y0: number;
@@ -76,11 +79,13 @@ function frameOf(train: readonly Pair[], validation: readonly Pair[], o: LossCha
   const yMax = Math.max(...ys);
   const pad = (yMax - yMin) * 0.05 || Math.abs(yMax) * 0.05 || 1;
   const top = (o.heading ? 56 : 0) + (o.subheading ? 28 : 0) + 14;
+  const font = o.fontSize ?? 12;
   return {
-    x0: 52,
+    font,
+    x0: Math.round(font * 4.4),
     x1: o.width - 16,
     y0: top,
-    y1: o.height - 30,
+    y1: o.height - Math.round(font * 2.5),
     xLo: Math.min(0, ...xs),
     xHi: Math.max(...xs, 1),
     yLo: yMin - pad,
@@ -96,7 +101,8 @@ function axes(f: Frame): string {
       const y = num(sy(f, t));
       return (
         `<line class="grid" x1="${f.x0}" x2="${f.x1}" y1="${y}" y2="${y}" stroke="#d0d7de" stroke-width="1"/>` +
-        `<text class="tick" x="${f.x0 - 6}" y="${y}" dy="4" text-anchor="end" font-size="12" fill="#57606a">` +
+        `<text class="tick" x="${f.x0 - 6}" y="${y}" dy="${num(f.font / 3)}" text-anchor="end" ` +
+        `font-size="${f.font}" fill="#57606a">` +
         `${esc(formatValue(t))}</text>`
       );
     })
@@ -104,7 +110,7 @@ function axes(f: Frame): string {
   const xs = xTicks
     .map(
       (t) =>
-        `<text class="tick" x="${num(sx(f, t))}" y="${f.y1 + 18}" text-anchor="middle" font-size="12" ` +
+        `<text class="tick" x="${num(sx(f, t))}" y="${num(f.y1 + f.font * 1.5)}" text-anchor="middle" font-size="${f.font}" ` +
         `fill="#57606a">${esc(formatCount(t))}</text>`,
     )
     .join('');
@@ -152,6 +158,7 @@ export function sparklinePath(points: readonly Pair[], x: number, y: number, w: 
   if (pts.length === 0) return '';
   const ys = pts.map((p) => p[1]);
   const f: Frame = {
+    font: 0,
     x0: x,
     x1: x + w,
     y0: y,
