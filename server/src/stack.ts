@@ -27,6 +27,8 @@ import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
 import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import { attachPublicNamespace, type PublicRealtimeLimits } from './realtime/publicNamespace.js';
+import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
@@ -76,6 +78,8 @@ export interface ServerStackOptions {
   routes?: readonly RouteDef[];
   /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
   control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
+  /** Limits of the anonymous /public socket namespace (per-address sockets, subscribe rate); benches raise them. */
+  publicRealtime?: Partial<PublicRealtimeLimits>;
 }
 
 export interface ServerStack {
@@ -188,6 +192,16 @@ function seriesOf(o: ServerStackOptions, repos: Repositories) {
   return { series, seriesSource, publicSnapshots };
 }
 
+/** The anonymous /public namespace: io.use's session auth guards the default namespace only. */
+function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthContext, snapshots: PublicSnapshots) {
+  return attachPublicNamespace(io, {
+    snapshots,
+    trustProxy: ctx.edge.trustProxy,
+    logger: o.logger,
+    ...(o.publicRealtime ? { limits: o.publicRealtime } : {}),
+  });
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -223,6 +237,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     runExists: repos.runs.exists,
     auth: socketAuthOf(authContext),
   });
+  const publicLive = publicNamespaceOf(o, io, authContext, publicSnapshots);
   onAccessChanged = (userId) => disconnectUser(io, userId);
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
@@ -233,6 +248,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       http.listen(o.port ?? 0, host, () => resolve());
     });
   } catch (err) {
+    publicLive.close();
     await io.close().catch(() => undefined); // the HTTP server never listened: nothing to close there
     conn.close();
     throw err;
@@ -261,6 +277,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       stopped = true;
       clearInterval(purge);
       publicSnapshots.stop();
+      publicLive.close();
       await control?.stop();
       await manager.stop();
       await nodes?.stop();
