@@ -269,6 +269,7 @@ describe('the public page leaks nothing private', () => {
     const after = await publicHttp();
     live.socket.close();
     const captured = [...http, ...after, ...live.payloads];
+    expect(captured.filter((c) => c.what.endsWith('loss.png inflated IDAT')).length).toBe(2);
     expect(captured.filter((c) => c.what === 'socket event snapshot').length).toBeGreaterThan(0);
     expect(leaks(captured, false)).toEqual([]);
   });
