@@ -260,6 +260,8 @@ describe('the public page leaks nothing private', () => {
     const http = await publicHttp();
     // Self-check of the public side: the responses are the real page, not errors.
     const body = (what: string) => http.find((c) => c.what === `${what} body`)!.text;
+    const script = http.find((c) => c.what === `${PUBLIC_SCRIPT_PATH} headers`);
+    if (script) expect(script.text).toMatch(/^200/); // the public bundle, when web/dist is built
     expect(body(publicPagePath(SLUG))).toContain(TITLE);
     const published = JSON.parse(body(publicSnapshotPath(SLUG))) as PublicSnapshot;
     expect([published.slug, published.title.startsWith(TITLE)]).toEqual([SLUG, true]);
