@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
+import { DEFAULT_CHART_FIELDS } from '@trainboard/shared/metrics/chartFields';
 import { io as connect, type Socket } from 'socket.io-client';
 import { PUBLIC_NAMESPACE, type PublicSubscribeAck } from '@trainboard/shared/public/publicRealtime';
 import { publicPagePath, publicSnapshotPath } from '@trainboard/shared/public/paths';
@@ -370,31 +371,32 @@ interface HttpCase {
   name: string;
   path: string;
   headers: Record<string, string>;
+  /** Send If-None-Match with the last ETag seen, as a browser or CDN revalidating does (304 while unchanged). */
+  revalidate?: boolean;
 }
 
 async function httpFigures(server: { proc: ChildProcess; url: string }, prep: Prepared): Promise<void> {
-  const snapshot = await fetch(server.url + publicSnapshotPath(SLUG));
-  const etag = snapshot.headers.get('etag') ?? '"none"';
   const cases: HttpCase[] = [
     { name: 'public snapshot.json', path: publicSnapshotPath(SLUG), headers: {} },
-    { name: 'public snapshot.json (304)', path: publicSnapshotPath(SLUG), headers: { 'if-none-match': etag } },
+    { name: 'public snapshot.json (304)', path: publicSnapshotPath(SLUG), headers: {}, revalidate: true },
     { name: 'public page HTML', path: publicPagePath(SLUG), headers: {} },
     { name: 'private /overview', path: `/api/runs/${prep.runId}/overview`, headers: prep.viewer },
     {
       name: 'private /series (chart)',
-      path: `/api/runs/${prep.runId}/series?fields=lm_loss`,
+      path: `/api/runs/${prep.runId}/series?fields=${DEFAULT_CHART_FIELDS.join(',')}`,
       headers: prep.viewer,
     },
   ];
   console.log(
     `HTTP: ${HTTP_CONNECTIONS} keep-alive connections for ${HTTP_SECONDS} s per case, from another process ` +
-      `(it shares the 2 cores with the server); load ${loadavg()[0]?.toFixed(2)}`,
+      `(it shares the 2 cores with the server); the private run page's data asked as a viewer with an API token; ` +
+      `load ${loadavg()[0]?.toFixed(2)}`,
   );
   const figures = new Map<string, number>();
   for (const c of cases) {
     const rss = rssSampler(server.proc.pid);
     const cpu = cpuMeter(server.proc.pid);
-    const r = await loadLoop(server.url + c.path, c.headers);
+    const r = await loadLoop(server.url + c.path, c.headers, c.revalidate ?? false);
     const cpuPercent = cpu.percent();
     rss.stop();
     figures.set(c.name, r.rps);
@@ -416,10 +418,15 @@ async function httpFigures(server: { proc: ChildProcess; url: string }, prep: Pr
 async function loadLoop(
   url: string,
   headers: Record<string, string>,
+  revalidate: boolean,
 ): Promise<{ rps: number; requests: number; bytes: number; statuses: Record<string, number> }> {
   const proc = spawn(
     process.execPath,
-    ['-e', LOAD_LOOP, JSON.stringify({ url, headers, seconds: HTTP_SECONDS, connections: HTTP_CONNECTIONS })],
+    [
+      '-e',
+      LOAD_LOOP,
+      JSON.stringify({ url, headers, revalidate, seconds: HTTP_SECONDS, connections: HTTP_CONNECTIONS }),
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -431,16 +438,19 @@ async function loadLoop(
   return JSON.parse(out) as { rps: number; requests: number; bytes: number; statuses: Record<string, number> };
 }
 
-// Plain JavaScript (node -e): one http.Agent with keep-alive, `connections` requests in flight at all times.
+// Plain JavaScript (node -e): one http.Agent with keep-alive, `connections` requests in flight at all times; with
+// `revalidate`, each request carries the newest ETag answered so far.
 const LOAD_LOOP = `
 const http = require('node:http');
 const job = JSON.parse(process.argv[1]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
 const statuses = {};
-let requests = 0, bytes = 0, stop = false;
+let requests = 0, bytes = 0, stop = false, etag = null;
 const started = performance.now();
 const one = () => new Promise((done) => {
-  const req = http.get(job.url, { agent, headers: job.headers }, (res) => {
+  const headers = job.revalidate && etag ? { ...job.headers, 'if-none-match': etag } : job.headers;
+  const req = http.get(job.url, { agent, headers }, (res) => {
+    if (res.headers.etag) etag = res.headers.etag;
     res.on('data', (c) => (bytes += c.length));
     res.on('end', () => { statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1; requests++; done(); });
   });
