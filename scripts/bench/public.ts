@@ -255,6 +255,11 @@ async function liveFigures(server: { proc: ChildProcess; url: string }, prep: Pr
         `max ${ms(f.max)}; ${f.allLines}/${subscribed} viewers received every line (${f.missing} line receipts ` +
         `missing); server CPU ${cpuPercent.toFixed(0)}%; target p99 1 s → ${(f.p99 / 1000).toFixed(2)}×`,
     );
+    console.log(
+      `${''.padEnd(32)} of which: first viewer per line p50 ${ms(f.firstViewer.p50)} max ${ms(f.firstViewer.max)} ` +
+        `(append → follow → ingest → rebuild → broadcast); first-to-last viewer p50 ${ms(f.spread.p50)} ` +
+        `max ${ms(f.spread.max)} (fan-out and the client processes' turns)`,
+    );
   }
   const disconnected = reports.reduce((a, r) => a + r.disconnected, 0);
   console.log(
@@ -275,26 +280,54 @@ async function appendLines(prep: Prepared, count: number, gap: () => number): Pr
 }
 
 /** Per (viewer, line): the first snapshot at or past the line's iteration, minus the line's append time. */
-function latencies(
-  reports: ViewerReport[],
-  appended: Array<[number, number]>,
-): { p50: number; p99: number; max: number; allLines: number; missing: number } {
+function latencies(reports: ViewerReport[], appended: Array<[number, number]>): LatencyFigures {
   const values: number[] = [];
+  // Per line: the first viewer's latency (the server's pipeline: follow, ingest, rebuild, broadcast) and the spread
+  // to its last viewer (the fan-out, and the client processes' own turns on this shared machine).
+  const firsts = appended.map(() => Infinity);
+  const lasts = appended.map(() => -Infinity);
   let allLines = 0;
   let missing = 0;
   for (const received of reports.flatMap((r) => r.received)) {
     if (received.length === 0) continue; // a viewer that never subscribed is counted in "subscribed"
     let complete = true;
-    for (const [iteration, at] of appended) {
+    appended.forEach(([iteration, at], k) => {
       const first = received.find(([it, t]) => it >= iteration && t >= at);
-      if (first) values.push(first[1] - at);
-      else ((complete = false), missing++);
-    }
+      if (!first) return void ((complete = false), missing++);
+      const latency = first[1] - at;
+      values.push(latency);
+      firsts[k] = Math.min(firsts[k] as number, latency);
+      lasts[k] = Math.max(lasts[k] as number, latency);
+    });
     if (complete) allLines++;
   }
-  values.sort((a, b) => a - b);
+  const spreads = lasts.map((l, k) => l - (firsts[k] as number)).filter(Number.isFinite);
+  return {
+    ...quantiles(values),
+    firstViewer: quantiles(firsts.filter(Number.isFinite)),
+    spread: quantiles(spreads),
+    allLines,
+    missing,
+  };
+}
+
+interface Quantiles {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+interface LatencyFigures extends Quantiles {
+  firstViewer: Quantiles;
+  spread: Quantiles;
+  allLines: number;
+  missing: number;
+}
+
+function quantiles(unsorted: number[]): Quantiles {
+  const values = [...unsorted].sort((a, b) => a - b);
   const q = (p: number) => values[Math.min(values.length - 1, Math.ceil(p * values.length) - 1)] ?? NaN;
-  return { p50: q(0.5), p99: q(0.99), max: values.at(-1) ?? NaN, allLines, missing };
+  return { p50: q(0.5), p99: q(0.99), max: values.at(-1) ?? NaN };
 }
 
 function startViewers(job: ViewerJob): {
@@ -403,7 +436,7 @@ async function httpFigures(server: { proc: ChildProcess; url: string }, prep: Pr
     console.log(
       `${c.name.padEnd(28)} ${r.rps.toFixed(0).padStart(6)} req/s  statuses ${JSON.stringify(r.statuses)}  ` +
         `${(r.bytes / r.requests / 1024).toFixed(1)} KiB each  server CPU ${cpuPercent.toFixed(0)}%  ` +
-        `RSS peak ${rss.peak().toFixed(0)} MB`,
+        `RSS peak ${rss.peak().toFixed(0)} MB  load ${loadavg()[0]?.toFixed(1)}`,
     );
   }
   const ratio = (a: string, b: string) => ((figures.get(a) ?? NaN) / (figures.get(b) ?? NaN)).toFixed(1);
