@@ -93,7 +93,7 @@ function statsList(s: PublicSnapshot): string {
 }
 
 function chartSection(s: PublicSnapshot): string {
-  const chart = renderLossChart(s, { width: 720, height: 300, maxPoints: 300 });
+  const chart = renderLossChart(s, { width: 420, height: 240, maxPoints: 200, fontSize: 13 });
   const last = s.loss.train.at(-1);
   const words = last
     ? `Train loss ${esc(formatValue(last[1]))} at iteration ${grouped(last[0])}; ${s.loss.validation.length} validation points.`
@@ -178,6 +178,7 @@ export function renderPublicPage(s: PublicSnapshot, o: PublicPageOptions): strin
 <meta name="color-scheme" content="light dark">
 <title>${esc(s.title)} · training progress</title>
 ${metaTags(s, o)}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${PUBLIC_CSS_PATH}">
 <link rel="alternate" type="application/json" href="${esc(publicSnapshotPath(s.slug))}">
 <script type="module" src="${esc(o.scriptPath)}"></script>
