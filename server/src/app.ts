@@ -28,6 +28,7 @@ import {
 } from './http/security.js';
 import type { NodesService } from './nodes/nodes.service.js';
 import type { PublicSnapshots } from './public/ports.js';
+import { createPublicationService } from './public/publication.service.js';
 import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
@@ -36,6 +37,7 @@ import { logLinesRouter } from './routes/logLines.router.js';
 import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
 import { isPublicPath, publicRouter } from './routes/public.router.js';
+import { publicationRouter } from './routes/publication.router.js';
 import { runDetailsRouter } from './routes/runDetails.router.js';
 import { runsRouter } from './routes/runs.router.js';
 import { seriesRouter } from './routes/series.router.js';
@@ -134,6 +136,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...runsRouter(repos),
     ...seriesRouter(repos.runs, deps.series ?? createSeriesCache(repos.series)),
     ...runDetailsRouter(repos),
+    ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),
     ...nodesRouter(repos.runs, deps.nodes ?? null),

@@ -181,6 +181,9 @@ function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDa
   return control;
 }
 
+/** Bytes of the public pages' own series cache when the shared one is off (2 fields of a few BLOOM-size runs). */
+const PUBLIC_SERIES_CACHE_BYTES = 32 * 1024 * 1024;
+
 /** The series cache (unless off) and the public snapshots, which read the loss curve through it. */
 function seriesOf(o: ServerStackOptions, repos: Repositories) {
   const series =
@@ -188,7 +191,10 @@ function seriesOf(o: ServerStackOptions, repos: Repositories) {
       ? null
       : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
   const seriesSource = series ?? freshSeries(repos.iterations);
-  const publicSnapshots = createPublicSnapshots({ repos, series: seriesSource, logger: o.logger });
+  // Without the shared cache the public pages keep a small one of their own: a rebuild a second must read only the
+  // rows appended since the last one, not the whole run.
+  const publicSeries = series ?? createSeriesCache(repos.series, { maxBytes: PUBLIC_SERIES_CACHE_BYTES });
+  const publicSnapshots = createPublicSnapshots({ repos, series: publicSeries, logger: o.logger });
   return { series, seriesSource, publicSnapshots };
 }
 

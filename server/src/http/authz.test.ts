@@ -106,6 +106,10 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/annotations': 'viewer',
       'GET /api/runs/:id/axis': 'viewer',
       'GET /api/runs/:id/jobs': 'viewer',
+      // The public page's settings (issue 12): publishing is an operator's audited action.
+      'GET /api/runs/:id/publication': 'viewer',
+      'PUT /api/runs/:id/publication': 'operator',
+      'DELETE /api/runs/:id/publication': 'operator',
       'GET /api/runs/:id/log': 'viewer',
       'POST /api/runs/:id/log/reveal': 'admin',
       'GET /api/runs/:id/log/search': 'viewer',
