@@ -175,6 +175,7 @@ describe('the other public responses', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(samplePublicSnapshot());
     expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
     const html = await get('/p/bloom-demo');
     expect(res.headers.get('etag')).not.toBe(html.headers.get('etag'));
     expect((await get('/p/bloom-demo/snapshot.json', { 'if-none-match': res.headers.get('etag')! })).status).toBe(304);

@@ -67,6 +67,9 @@ function headersFor(res: Response, kind: Kind): void {
   if (kind !== 'page') res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
+/** The JSON is public data and these paths carry no credentials: any site may fetch it (custom embeds). */
+const anyOrigin = (res: Response) => res.setHeader('Access-Control-Allow-Origin', '*');
+
 /** Whether If-None-Match names this ETag (weak comparison, as RFC 9110 asks for GET). */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -104,11 +107,11 @@ function notFound(res: Response): void {
 /** The origin the page's absolute URLs (og:url, og:image) use: the request's, its Host already allow-listed. */
 const originOf = (req: Request): string => `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 
-export function publicRouter(snapshots: PublicSnapshots, o: PublicRouterOptions = {}): RouteDef[] {
-  const bodies = createPublicBodies(snapshots, o);
+/** Per client address, for every public route: a wrapper that runs the limiter before the handler. */
+function publicLimiter(limitPerMinute: number): (handler: RequestHandler) => RequestHandler {
   const limiter = rateLimit({
     windowMs: 60_000,
-    limit: o.limitPerMinute ?? 300,
+    limit: limitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     handler: (_req, res) => {
@@ -116,11 +119,15 @@ export function publicRouter(snapshots: PublicSnapshots, o: PublicRouterOptions 
       res.status(429).type('text/plain').send('Too many requests: try again in a minute.\n');
     },
   });
-  /** Every public route: limited per client address first. */
-  const limited =
-    (handler: RequestHandler): RequestHandler =>
-    (req, res, next) =>
+  return (handler) =>
+    function publicLimiter(req, res, next) {
       void limiter(req, res, (err?: unknown) => (err ? next(err) : handler(req, res, next)));
+    };
+}
+
+export function publicRouter(snapshots: PublicSnapshots, o: PublicRouterOptions = {}): RouteDef[] {
+  const bodies = createPublicBodies(snapshots, o);
+  const limited = publicLimiter(o.limitPerMinute ?? 300);
   /** A route of one published slug: unknown or malformed slugs all get the same 404 page. */
   const ofSlug = (serve: (req: Request, res: Response, entry: PublicEntry) => void | Promise<void>) =>
     limited((req, res, next) => {
@@ -150,7 +157,10 @@ export function publicRouter(snapshots: PublicSnapshots, o: PublicRouterOptions 
       'get',
       '/p/:slug/snapshot.json',
       'anonymous',
-      ofSlug((req, res, e) => send(req, res, bodies.json(e), 'data')),
+      ofSlug((req, res, e) => {
+        anyOrigin(res);
+        send(req, res, bodies.json(e), 'data');
+      }),
       summary('the public snapshot'),
     ),
     route(

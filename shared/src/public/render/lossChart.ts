@@ -147,7 +147,7 @@ export function renderLossChart(s: PublicSnapshot, o: LossChartOptions): string 
     .map((p) => `<circle class="val" cx="${num(sx(f, p[0]))}" cy="${num(sy(f, p[1]))}" r="4" fill="#cf222e"/>`)
     .join('');
   const line = path
-    ? `<path class="train" d="${path}" fill="none" stroke="#0969da" stroke-width="2" stroke-linejoin="round"/>`
+    ? `<path class="train" d="${path}" fill="none" stroke="#0969da" stroke-width="2" stroke-linejoin="round" vector-effect="non-scaling-stroke"/>`
     : '';
   return `${open}${axes(f)}${line}${dots}</svg>`;
 }

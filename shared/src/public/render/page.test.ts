@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventAttributes } from './testing.js';
+import { eventAttributes } from '../../testing/markup.js';
 import { samplePublicSnapshot } from '../../testing/publicSnapshot.js';
 import { PUBLIC_SCRIPT_PATH } from '../paths.js';
 import { renderPublicMain, renderPublicNotFound, renderPublicPage } from './page.js';

@@ -93,7 +93,7 @@ function statsList(s: PublicSnapshot): string {
 }
 
 function chartSection(s: PublicSnapshot): string {
-  const chart = renderLossChart(s, { width: 720, height: 300, maxPoints: 300 });
+  const chart = renderLossChart(s, { width: 420, height: 240, maxPoints: 200, fontSize: 13 });
   const last = s.loss.train.at(-1);
   const words = last
     ? `Train loss ${esc(formatValue(last[1]))} at iteration ${grouped(last[0])}; ${s.loss.validation.length} validation points.`

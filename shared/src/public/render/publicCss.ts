@@ -1,6 +1,6 @@
 // The public page's stylesheet, served as /p/public.css (an external file: the CSP allows no inline style).
 // Mobile first (one column at 390 px, a grid of stats from 640 px), light and dark by prefers-color-scheme, every
-// text colour ≥ 4.5:1 on its background (muted #57606a on #fff is 6.4:1; #9198a1 on #0d1117 is 6.6:1).
+// text colour ≥ 4.5:1 on its background (muted #57606a on #fff is 6.4:1; #9198a1 on #0d1117 is 6.5:1; state and link colours ≥ 4.87:1).
 export const PUBLIC_CSS = `:root {
   color-scheme: light dark;
   --bg: #ffffff;
@@ -81,7 +81,7 @@ progress::-moz-progress-bar { background: var(--accent); }
 .stat dd { margin: 0; font-size: 1.2rem; font-weight: 600; font-variant-numeric: tabular-nums; }
 .stat small { display: block; color: var(--muted); font-size: 0.8rem; font-weight: 400; }
 figure { margin: 0; }
-.loss-chart { display: block; width: 100%; height: auto; }
+.loss-chart { display: block; width: 100%; max-width: 42rem; height: auto; }
 .loss-chart .train { stroke: var(--accent); }
 .loss-chart .val { fill: var(--val); }
 .loss-chart .grid { stroke: var(--line); }

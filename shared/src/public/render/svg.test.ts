@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventAttributes } from './testing.js';
+import { eventAttributes } from '../../testing/markup.js';
 import { samplePublicSnapshot } from '../../testing/publicSnapshot.js';
 import { renderBadge } from './badge.js';
 import { downsample, niceTicks, renderLossChart } from './lossChart.js';
