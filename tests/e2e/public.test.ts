@@ -9,7 +9,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_NAMESPACE, type PublicSubscribeAck } from '@trainboard/shared/public/publicRealtime';
 import { publicPagePath } from '@trainboard/shared/public/paths';
-import { createRepositories } from '../../server/src/db/repositories.js';
+import type { PublicationInput } from '@trainboard/shared/public/publication';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { launchChromium } from './browser.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
@@ -21,24 +22,20 @@ let demo: DemoStack;
 let pageUrl: string;
 const closers: (() => Promise<void>)[] = [];
 
-/** Publishes the demo run the way the publication service does: the row, then an immediate rebuild. */
-function publish(): void {
-  const repos = createRepositories(demo.stack.conn.sqlite);
-  repos.publications.upsert({
-    runId: demo.runId,
+/** Publishes (PUT) or unpublishes (DELETE) the demo run as an operator does: the audited REST route. */
+async function publication(method: 'PUT' | 'DELETE'): Promise<void> {
+  const auth = createTestAuth(demo.stack.authContext);
+  const body: PublicationInput = {
     slug: SLUG,
     title: TITLE,
     description: 'The demo preset on the local executor, followed live.',
-    showNodes: false,
-    atMs: Date.now(),
-    publishedBy: 'e2e',
+  };
+  const res = await fetch(`${demo.stack.url}api/runs/${demo.runId}/publication`, {
+    method,
+    headers: { 'content-type': 'application/json', ...auth.headers('operator') },
+    ...(method === 'PUT' ? { body: JSON.stringify(body) } : {}),
   });
-  demo.stack.publicSnapshots.publicationChanged(demo.runId);
-}
-
-function unpublish(): void {
-  createRepositories(demo.stack.conn.sqlite).publications.remove(demo.runId);
-  demo.stack.publicSnapshots.publicationChanged(demo.runId);
+  if (!res.ok) throw new Error(`${method} publication: ${res.status} ${await res.text()}`);
 }
 
 const iterationOf = () => demo.stack.publicSnapshots.get(SLUG)?.snapshot.progress.iteration ?? 0;
@@ -85,7 +82,7 @@ beforeAll(async () => {
   demo = await startDemoStack(0.4);
   // Published once the run has logged: the page then has numbers and a curve from the first render.
   await until(() => demo.stack.conn.sqlite.prepare('SELECT 1 FROM iterations LIMIT 1').get() !== undefined);
-  publish();
+  await publication('PUT');
   await until(() => iterationOf() > 0);
   pageUrl = new URL(publicPagePath(SLUG), demo.stack.url).toString();
 });
@@ -156,12 +153,12 @@ describe('the public page in Chromium', () => {
   });
 
   it('says the run is no longer public once it is unpublished, and stops', async () => {
-    unpublish();
+    await publication('DELETE');
     await page.getByText('This run is no longer public').waitFor({ timeout: 15_000 });
     expect(await page.locator('.live-status').count()).toBe(0);
     expect(await page.locator('footer').count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'public-unpublished.png') });
-    publish(); // the socket tests below need it published again
+    await publication('PUT'); // the socket tests below need it published again
     await expect.poll(() => demo.stack.publicSnapshots.get(SLUG) !== undefined, { timeout: 15_000 }).toBe(true);
   });
 });
