@@ -9,7 +9,8 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_NAMESPACE, type PublicSubscribeAck } from '@trainboard/shared/public/publicRealtime';
 import { publicPagePath } from '@trainboard/shared/public/paths';
-import { createRepositories } from '../../server/src/db/repositories.js';
+import type { PublicationInput } from '@trainboard/shared/public/publication';
+import { createTestAuth } from '../../server/src/testing/testAuth.js';
 import { launchChromium } from './browser.js';
 import { startDemoStack, type DemoStack } from './stack.js';
 
@@ -21,24 +22,20 @@ let demo: DemoStack;
 let pageUrl: string;
 const closers: (() => Promise<void>)[] = [];
 
-/** Publishes the demo run the way the publication service does: the row, then an immediate rebuild. */
-function publish(): void {
-  const repos = createRepositories(demo.stack.conn.sqlite);
-  repos.publications.upsert({
-    runId: demo.runId,
+/** Publishes (PUT) or unpublishes (DELETE) the demo run as an operator does: the audited REST route. */
+async function publication(method: 'PUT' | 'DELETE'): Promise<void> {
+  const auth = createTestAuth(demo.stack.authContext);
+  const body: PublicationInput = {
     slug: SLUG,
     title: TITLE,
     description: 'The demo preset on the local executor, followed live.',
-    showNodes: false,
-    atMs: Date.now(),
-    publishedBy: 'e2e',
+  };
+  const res = await fetch(`${demo.stack.url}api/runs/${demo.runId}/publication`, {
+    method,
+    headers: { 'content-type': 'application/json', ...auth.headers('operator') },
+    ...(method === 'PUT' ? { body: JSON.stringify(body) } : {}),
   });
-  demo.stack.publicSnapshots.publicationChanged(demo.runId);
-}
-
-function unpublish(): void {
-  createRepositories(demo.stack.conn.sqlite).publications.remove(demo.runId);
-  demo.stack.publicSnapshots.publicationChanged(demo.runId);
+  if (!res.ok) throw new Error(`${method} publication: ${res.status} ${await res.text()}`);
 }
 
 const iterationOf = () => demo.stack.publicSnapshots.get(SLUG)?.snapshot.progress.iteration ?? 0;
@@ -53,7 +50,11 @@ async function browser(viewport: { width: number; height: number }, device: Para
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
+  // A browser asks for /favicon.ico on its own; the public page links none (the server's 404 is expected).
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()}: ${new URL(r.url()).pathname}`)));
   page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
   return problems;
 }
@@ -64,6 +65,14 @@ async function shownIteration(page: Page): Promise<number> {
   const match = /iteration ([\d,]+)/.exec(text);
   return match ? Number(match[1]!.replace(/,/g, '')) : -1;
 }
+/** Waits (outside a test, where expect.poll is refused) until `ok` holds, up to 60 s. */
+async function until(ok: () => boolean): Promise<void> {
+  const end = Date.now() + 60_000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out waiting for the run');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 // Strings, not functions: the tests package has no DOM typings (they run in the page).
 const overflow = async (page: Page) =>
   Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
@@ -72,12 +81,9 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   demo = await startDemoStack(0.4);
   // Published once the run has logged: the page then has numbers and a curve from the first render.
-  await expect.poll(() => demo.stack.conn.sqlite.prepare('SELECT count(*) AS n FROM iterations').get(), {
-    timeout: 60_000,
-    interval: 250,
-  }).not.toEqual({ n: 0 });
-  publish();
-  await expect.poll(iterationOf, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
+  await until(() => demo.stack.conn.sqlite.prepare('SELECT 1 FROM iterations LIMIT 1').get() !== undefined);
+  await publication('PUT');
+  await until(() => iterationOf() > 0);
   pageUrl = new URL(publicPagePath(SLUG), demo.stack.url).toString();
 });
 afterAll(async () => {
@@ -134,12 +140,25 @@ describe('the public page in Chromium', () => {
     await p.screenshot({ path: join(SHOTS, 'public-nojs-1280.png'), fullPage: true });
   });
 
+  it('falls back to polling snapshot.json when the socket cannot connect, and still updates', async () => {
+    const p = await context.newPage();
+    await p.route('**/socket.io/**', (route) => route.abort());
+    await p.goto(pageUrl);
+    await p.locator('.live-status[data-live="polling"]').waitFor({ timeout: 15_000 });
+    expect(await p.locator('.live-status').textContent()).toMatch(/reconnecting/i);
+    const first = await shownIteration(p);
+    // The poll runs every 10 s: the next answer carries newer numbers.
+    await expect.poll(() => shownIteration(p), { timeout: 40_000, interval: 500 }).toBeGreaterThan(first);
+    await p.close();
+  });
+
   it('says the run is no longer public once it is unpublished, and stops', async () => {
-    unpublish();
+    await publication('DELETE');
     await page.getByText('This run is no longer public').waitFor({ timeout: 15_000 });
     expect(await page.locator('.live-status').count()).toBe(0);
+    expect(await page.locator('footer').count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, 'public-unpublished.png') });
-    publish(); // the socket tests below need it published again
+    await publication('PUT'); // the socket tests below need it published again
     await expect.poll(() => demo.stack.publicSnapshots.get(SLUG) !== undefined, { timeout: 15_000 }).toBe(true);
   });
 });

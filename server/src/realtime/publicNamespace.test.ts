@@ -193,6 +193,17 @@ describe('the /public namespace', () => {
     expect(await bye).toBe('io server disconnect');
   });
 
+  it('closes the connection on a message over the packet cap before any handler sees it', async () => {
+    const s = client();
+    await connected(s);
+    const bye = disconnected(s);
+    let answered = false;
+    s.emit('subscribe', { slug: 'alpha', pad: 'x'.repeat(600) } as never, () => (answered = true));
+    await bye;
+    // The schema's 'invalid' ack (which comes before the disconnect) never came: the packet was not decoded.
+    expect(answered).toBe(false);
+  });
+
   it('disconnects a subscribe without an ack', async () => {
     const s = client();
     await connected(s);

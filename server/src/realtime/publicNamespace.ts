@@ -26,6 +26,9 @@ export interface PublicRealtimeLimits {
   /** Subscribes one socket may send per window (the page subscribes once per connect). */
   subscribesPerWindow: number;
   subscribeWindowMs: number;
+  /** Largest client message on a connection holding a /public socket (engine.io's maxHttpBufferSize is per
+   *  server, 64 KiB for the dashboard; a subscribe is under 100 bytes). */
+  maxPacketBytes: number;
   /** A socket whose send buffer holds more than this at `slowChecks` consecutive checks is dropped. */
   maxBufferedBytes: number;
   slowChecks: number;
@@ -36,6 +39,7 @@ export const DEFAULT_PUBLIC_LIMITS: PublicRealtimeLimits = {
   maxConnectionsPerIp: 50,
   subscribesPerWindow: 10,
   subscribeWindowMs: 10_000,
+  maxPacketBytes: 512,
   // A snapshot is ~15–30 KB and comes at most once a second: 1 MiB held for three seconds is a reader that stopped.
   maxBufferedBytes: 1 << 20,
   slowChecks: 3,
@@ -52,6 +56,9 @@ export interface PublicNamespaceDeps {
 
 /** The only payload accepted: `{slug}`, nothing else. */
 const SubscribeSchema = z.object({ slug: PublicSlugSchema }).strict();
+
+/** The client events the namespace accepts (the route test lists them): any other disconnects. */
+export const PUBLIC_SOCKET_EVENTS = ['subscribe'] as const;
 
 export const publicRoom = (slug: string) => `pub:${slug}`;
 const isPublicRoom = (room: string) => room.startsWith('pub:');
@@ -110,8 +117,13 @@ export function attachPublicNamespace(io: Server<any, any>, deps: PublicNamespac
   nsp.on('connection', (socket) => {
     states.set(socket.id, { windowStart: Date.now(), subscribes: 0, slowChecks: 0 });
     socket.once('disconnect', () => states.delete(socket.id));
+    // engine.io emits each raw packet before socket.io decodes it: an oversized one never reaches a handler.
+    socket.conn.on('packet', (packet: { type?: unknown; data?: unknown }) => {
+      if (packet.type === 'message' && sizeOf(packet.data) > limits.maxPacketBytes)
+        dropSocket(socket as unknown as RealtimeSocket);
+    });
     socket.onAny((event: unknown) => {
-      if (event !== 'subscribe') drop(socket);
+      if (!(PUBLIC_SOCKET_EVENTS as readonly unknown[]).includes(event)) drop(socket);
     });
     socket.on('subscribe', (raw: unknown, ack?: unknown) => {
       if (typeof ack !== 'function') return drop(socket);
@@ -157,6 +169,9 @@ function subscribe(
   void socket.join(room);
   return { ok: true, snapshot: entry.snapshot };
 }
+
+const sizeOf = (data: unknown): number =>
+  typeof data === 'string' ? data.length : ArrayBuffer.isView(data) ? data.byteLength : 0;
 
 /** One broadcast per change: socket.io encodes the packet once for the whole room. */
 function broadcast(nsp: PublicNamespace, change: PublicChange): void {

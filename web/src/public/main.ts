@@ -28,10 +28,12 @@ function start(): void {
     },
     status: line.set,
     ended() {
-      const note = document.createElement('p');
+      const note = document.createElement('h1');
       note.className = 'unpublished';
-      note.textContent = 'This run is no longer public.';
+      note.textContent = 'This run is no longer public';
       root.replaceChildren(note);
+      // The embed links below the page name the badge, widget and JSON that now answer 404.
+      document.querySelector('body > footer')?.remove();
     },
     pollMs: POLL_MS,
     setInterval: (fn, ms) => window.setInterval(fn, ms),
