@@ -11,6 +11,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_NAMESPACE } from '@trainboard/shared/public/publicRealtime';
 import { registerFollowedFile } from '../follow/followedSources.js';
+import { PUBLIC_SOCKET_EVENTS } from '../realtime/publicNamespace.js';
 import { SOCKET_EVENTS } from '../realtime/socketServer.js';
 import { startServerStack, type ServerStack } from '../stack.js';
 import { registeredRoutes, type RouteDef } from './routeTable.js';
@@ -177,6 +178,7 @@ describe('anonymous sockets', () => {
     const server = [...stack.io.of(PUBLIC_NAMESPACE).sockets.values()].at(-1)!;
     const handled = server.eventNames().filter((n) => !['disconnect', 'disconnecting', 'error'].includes(String(n)));
     expect(handled).toEqual(['subscribe']);
+    expect([...PUBLIC_SOCKET_EVENTS]).toEqual(['subscribe']); // the namespace's own declared list agrees
     socket.close();
   });
 
@@ -189,6 +191,13 @@ describe('anonymous sockets', () => {
       socket.close();
     },
   );
+
+  it('/public drops a socket that sends an oversized subscribe', async () => {
+    const { socket, error } = await open(PUBLIC_NAMESPACE);
+    expect(error).toBeNull();
+    expect(await emitAndSee(socket, 'subscribe', { slug: 'a'.repeat(4096) })).toBe('disconnected');
+    socket.close();
+  });
 
   it("/public's subscribe takes a slug only: a run id is invalid and drops the socket", async () => {
     const { socket, error } = await open(PUBLIC_NAMESPACE);

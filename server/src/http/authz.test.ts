@@ -80,6 +80,14 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
     );
     expect(declared).toEqual({
       'GET /api/health': 'anonymous',
+      // The public page (public.router.ts): the stack passes its public snapshots, so the routes are there.
+      'GET /p/public.css': 'anonymous',
+      'GET /p/:slug': 'anonymous',
+      'GET /p/:slug/snapshot.json': 'anonymous',
+      'GET /p/:slug/loss.png': 'anonymous',
+      'GET /p/:slug/badge.svg': 'anonymous',
+      'GET /p/:slug/widget.svg': 'anonymous',
+      [`GET ${String(/^\/p(?:\/.*)?$|^\/p-assets(?:\/.*)?$/)}`]: 'anonymous',
       'GET /api/auth/me': 'anonymous',
       'POST /api/auth/login': 'anonymous',
       'GET /api/auth/once': 'anonymous',
