@@ -157,6 +157,9 @@ async function publicHttp(): Promise<Captured[]> {
     '/p-assets/nosuch.js',
     '/p',
     '/p/',
+    '/p/%E0%A4%A', // a malformed escape: the error page too
+    `/p/${'a'.repeat(300)}`,
+    `${page}/snapshot.json/..%2f..%2fapi%2fruns`,
   ];
   if (existsSync(join(WEB_DIST, 'p-assets', 'public.js'))) paths.push(PUBLIC_SCRIPT_PATH);
   const out: Captured[] = [];
