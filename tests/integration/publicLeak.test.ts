@@ -3,8 +3,7 @@
 // script, 404s, response headers, the /public socket's ack and live snapshots after new sentinels were appended):
 // no `zqx` and no job id may appear; with showNodes, only node names may. A self-check proves the sentinels are
 // in the private responses, so the scan would fail if the public side copied any of them.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inflateSync } from 'node:zlib';
