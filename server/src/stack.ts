@@ -261,7 +261,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
   const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots);
-  void publicSnapshots.start();
+  publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
   control?.controller.start();

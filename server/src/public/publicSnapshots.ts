@@ -107,7 +107,13 @@ class PublicSnapshotStore implements PublicSnapshotsService {
   async start(): Promise<void> {
     await Promise.all(this.syncPublications());
     if (this.stopped || this.idleTimer) return;
-    this.idleTimer = setInterval(() => void Promise.all(this.syncPublications()), this.idleMs);
+    this.idleTimer = setInterval(() => {
+      try {
+        void Promise.all(this.syncPublications());
+      } catch (err) {
+        this.o.logger?.warn({ err }, 'public snapshots: reading the publications failed');
+      }
+    }, this.idleMs);
     this.idleTimer.unref();
   }
 
