@@ -178,6 +178,7 @@ export function renderPublicPage(s: PublicSnapshot, o: PublicPageOptions): strin
 <meta name="color-scheme" content="light dark">
 <title>${esc(s.title)} · training progress</title>
 ${metaTags(s, o)}
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${PUBLIC_CSS_PATH}">
 <link rel="alternate" type="application/json" href="${esc(publicSnapshotPath(s.slug))}">
 <script type="module" src="${esc(o.scriptPath)}"></script>
