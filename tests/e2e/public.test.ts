@@ -50,10 +50,7 @@ async function browser(viewport: { width: number; height: number }, device: Para
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  // A browser asks for /favicon.ico on its own; the public page links none (the server's 404 is expected).
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()}`);
-  });
+  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
   page.on('response', (r) => void (r.status() >= 400 && problems.push(`${r.status()}: ${new URL(r.url()).pathname}`)));
   page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
   return problems;
