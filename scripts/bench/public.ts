@@ -1,16 +1,19 @@
 // `npm run bench -- public`: issue 12's public page under load, on loopback, against the real server stack (HTTP +
 // socket.io + the follower, in a child process so its CPU and RSS are its own) with one published live run
 // (~20k iterations, so the loss curve is at its full downsampled size):
-//  - 2,000 concurrent viewers on the /public socket namespace (several client processes; each address of
-//    127.0.0.2… holds at most PER_ADDRESS sockets, under the server's default per-IP cap of 50: the server runs
-//    with its production limits, only the TCP connection cap is raised). Lines are appended to the run's log and
-//    each viewer's latency is the time from a line's append to its receipt of a snapshot that contains it: p50,
-//    p99, max, and how many viewers received every line. Two cadences: sparse (a line every ~1.5 s, jittered, as a
-//    real run logs far slower than the once-a-second rebuild) and dense (4 lines a second: the rebuild's own wait
-//    shows). Target p99 < 1 s.
-//  - HTTP requests per second of the snapshot (200, and 304 with If-None-Match) and of the page, against the private
-//    run page's data (GET /api/runs/:id/overview and /series as a viewer), with the server's CPU% and RSS meanwhile,
-//    from a keep-alive client loop in another process. Ratios printed. Reports, never asserts.
+//  - HTTP requests per second of the snapshot (200, and 304 revalidating with the newest ETag) and of the page,
+//    against the private run page's data (GET /api/runs/:id/overview and /series as a viewer), with the server's
+//    CPU% and RSS, from a keep-alive client loop in another process; also per second of the server's own CPU time,
+//    which depends less on what else the shared cores run. Ratios printed.
+//  - 2,000 concurrent socket.io-client viewers of the /public namespace (several client processes; each address of
+//    127.0.0.2… holds at most PER_ADDRESS sockets, under the server's default per-address cap of 50: the server keeps
+//    its production socket limits, only its TCP connection cap and the per-address HTTP limiters are raised). Lines
+//    are appended to the run's log and each viewer's latency is the time from a line's append to its receipt of a
+//    snapshot that contains it: p50, p99, max, how many viewers received every line, and per line the first viewer's
+//    latency (the server's pipeline) and the spread to the last (the fan-out and the client processes' own turns).
+//    Two cadences: sparse (a line every 1.2–1.8 s; real iterations come far slower than the once-a-second rebuild)
+//    and dense (4 lines a second: the rebuild's trailing wait shows). Target p99 < 1 s.
+// Reports, never asserts.
 //
 // Usage: npm run bench -- public   (BENCH_PUBLIC_VIEWERS=500 for a smaller run)
 import { spawn, type ChildProcess } from 'node:child_process';
