@@ -43,6 +43,8 @@ const INITIAL_ITERATIONS = 20_000;
 const TRAIN_ITERS = 200_000;
 const SLUG = 'bench-run';
 const HTTP_SECONDS = 6;
+/** A first viewer later than this means the line waited for a rebuild slot (at most one rebuild a second). */
+const WAITED_MS = 300;
 /** Unmeasured requests before each case (JIT, caches). */
 const WARM_UP_SECONDS = 1;
 const HTTP_CONNECTIONS = 16;
@@ -263,7 +265,8 @@ async function liveFigures(server: { proc: ChildProcess; url: string }, prep: Pr
     );
     console.log(
       `${''.padEnd(32)} of which: first viewer per line p50 ${ms(f.firstViewer.p50)} max ${ms(f.firstViewer.max)} ` +
-        `(append → follow → ingest → rebuild → broadcast); first-to-last viewer p50 ${ms(f.spread.p50)} ` +
+        `(append → follow → ingest → rebuild → broadcast; ${f.waited} lines waited for the next rebuild slot); ` +
+        `first-to-last viewer p50 ${ms(f.spread.p50)} ` +
         `max ${ms(f.spread.max)} (fan-out and the client processes' turns)`,
     );
   }
@@ -311,6 +314,7 @@ function latencies(reports: ViewerReport[], appended: Array<[number, number]>): 
   return {
     ...quantiles(values),
     firstViewer: quantiles(firsts.filter(Number.isFinite)),
+    waited: firsts.filter((f) => f > WAITED_MS).length,
     spread: quantiles(spreads),
     allLines,
     missing,
@@ -325,6 +329,8 @@ interface Quantiles {
 
 interface LatencyFigures extends Quantiles {
   firstViewer: Quantiles;
+  /** Lines whose first viewer waited past WAITED_MS: they came within a second of a rebuild and waited for the next. */
+  waited: number;
   spread: Quantiles;
   allLines: number;
   missing: number;
