@@ -28,6 +28,7 @@ import {
 } from './http/security.js';
 import type { NodesService } from './nodes/nodes.service.js';
 import type { PublicSnapshots } from './public/ports.js';
+import { createPublicationService } from './public/publication.service.js';
 import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
@@ -35,6 +36,8 @@ import { errorHandler, notFound } from './routes/errors.js';
 import { logLinesRouter } from './routes/logLines.router.js';
 import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
+import { isPublicPath, publicRouter } from './routes/public.router.js';
+import { publicationRouter } from './routes/publication.router.js';
 import { runDetailsRouter } from './routes/runDetails.router.js';
 import { runsRouter } from './routes/runs.router.js';
 import { seriesRouter } from './routes/series.router.js';
@@ -108,6 +111,18 @@ function logFilesOf(deps: AppDeps): FilesForRun {
   return () => files;
 }
 
+function publicOptions(deps: AppDeps) {
+  const limitPerMinute = deps.authContext.edge.publicLimitPerMinute;
+  return deps.webDir ? { webDir: deps.webDir, limitPerMinute } : { limitPerMinute };
+}
+
+/** The session, except on the public page's paths: they set no cookie (a CDN may cache them) and read none. */
+function sessionOutsidePublic(sessionMiddleware: RequestHandler): RequestHandler {
+  return function session(req, res, next) {
+    return isPublicPath(req.path) ? next() : sessionMiddleware(req, res, next);
+  };
+}
+
 /** The whole route table of an app built with these deps. */
 export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
   const { auth, users, store } = deps.authContext;
@@ -121,10 +136,12 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...runsRouter(repos),
     ...seriesRouter(repos.runs, deps.series ?? createSeriesCache(repos.series)),
     ...runDetailsRouter(repos),
+    ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),
     ...nodesRouter(repos.runs, deps.nodes ?? null),
     ...(deps.routes ?? []),
+    ...(deps.publicSnapshots ? publicRouter(deps.publicSnapshots, publicOptions(deps)) : []),
     ...(deps.webDir ? webRouter(deps.webDir) : []),
   ];
 }
@@ -139,7 +156,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders(ctx.edge));
   app.use(express.json({ limit: '100kb' }));
   app.use('/api', apiLimiter(ctx.edge));
-  app.use(ctx.session);
+  app.use(sessionOutsidePublic(ctx.session));
   app.use(authenticate(ctx.auth));
   app.use(originCheck(ctx.policy, cookieAuthenticated));
   const routes = appRoutes(deps, deps.repos ?? createRepositories(deps.conn.sqlite));

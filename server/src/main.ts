@@ -78,6 +78,8 @@ const configSchema = z.object({
   TRAINBOARD_ANONYMOUS_READ: flag(),
   TRAINBOARD_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(100_000).default(512),
   TRAINBOARD_API_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(600),
+  /** Per address, to the public page (/p, /p-assets): a CDN in front sees its own addresses, so raise it there. */
+  TRAINBOARD_PUBLIC_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(300),
 });
 
 type Config = z.infer<typeof configSchema>;
@@ -128,6 +130,7 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
       trustProxy: config.TRAINBOARD_TRUST_PROXY,
       anonymousRead: config.TRAINBOARD_ANONYMOUS_READ,
       apiLimitPerMinute: config.TRAINBOARD_API_RATE_PER_MINUTE,
+      publicLimitPerMinute: config.TRAINBOARD_PUBLIC_RATE_PER_MINUTE,
     },
     maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
     scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,

@@ -27,8 +27,11 @@ import type { ClustersApi } from './routes/clusters.router.js';
 import { disconnectUser, socketAuthOf } from './realtime/socketAuth.js';
 import { runRoom } from '@trainboard/shared/realtime';
 import { attachRealtime, roomEmitters, type RealtimeServer } from './realtime/socketServer.js';
+import { attachPublicNamespace, type PublicRealtimeLimits } from './realtime/publicNamespace.js';
+import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
+import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -75,6 +78,8 @@ export interface ServerStackOptions {
   routes?: readonly RouteDef[];
   /** The control plane (runs as durable state machines, the reconcile loop); on unless false. */
   control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
+  /** Limits of the anonymous /public socket namespace (per-address sockets, subscribe rate); benches raise them. */
+  publicRealtime?: Partial<PublicRealtimeLimits>;
 }
 
 export interface ServerStack {
@@ -90,6 +95,8 @@ export interface ServerStack {
   manager: FollowManager;
   /** Null with `control: false`. */
   control: ServerControl | null;
+  /** The published runs' public snapshots (/p/:slug), rebuilt on ingest, on publish and every 15 s. */
+  publicSnapshots: PublicSnapshotsService;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -128,6 +135,7 @@ function startFollowers(
   filesForRun: FilesForRun,
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
+  publicSnapshots: PublicSnapshotsService,
 ): FollowManager {
   const timing: Partial<FollowTiming> = {
     pollMs: o.pollMs ?? 100,
@@ -140,7 +148,10 @@ function startFollowers(
     scanMs: o.scanMs ?? 500,
     timing,
     beforeStart: (runId) => publisher.ensure(runId),
-    onCommitted: (runId) => publisher.publish(runId),
+    onCommitted: (runId) => {
+      publisher.publish(runId);
+      publicSnapshots.committed(runId);
+    },
     onStatus,
   });
 }
@@ -170,6 +181,33 @@ function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDa
   return control;
 }
 
+/** Bytes of the public pages' own series cache when the shared one is off (2 fields of a few BLOOM-size runs). */
+const PUBLIC_SERIES_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** The series cache (unless off) and the public snapshots, which read the loss curve through it. */
+function seriesOf(o: ServerStackOptions, repos: Repositories) {
+  const series =
+    o.seriesCacheBytes === 0
+      ? null
+      : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
+  const seriesSource = series ?? freshSeries(repos.iterations);
+  // Without the shared cache the public pages keep a small one of their own: a rebuild a second must read only the
+  // rows appended since the last one, not the whole run.
+  const publicSeries = series ?? createSeriesCache(repos.series, { maxBytes: PUBLIC_SERIES_CACHE_BYTES });
+  const publicSnapshots = createPublicSnapshots({ repos, series: publicSeries, logger: o.logger });
+  return { series, seriesSource, publicSnapshots };
+}
+
+/** The anonymous /public namespace: io.use's session auth guards the default namespace only. */
+function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthContext, snapshots: PublicSnapshots) {
+  return attachPublicNamespace(io, {
+    snapshots,
+    trustProxy: ctx.edge.trustProxy,
+    logger: o.logger,
+    ...(o.publicRealtime ? { limits: o.publicRealtime } : {}),
+  });
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -181,14 +219,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
-  const series =
-    o.seriesCacheBytes === 0
-      ? null
-      : createSeriesCache(repos.series, { maxBytes: o.seriesCacheBytes ?? DEFAULT_SERIES_CACHE_BYTES });
+  const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
   const app = createApp({
     conn,
     repos,
-    series: series ?? freshSeries(repos.iterations),
+    series: seriesSource,
+    publicSnapshots,
     logger: o.logger,
     authContext,
     clusters: o.clusters ?? clustersService(repos, control),
@@ -207,6 +243,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     runExists: repos.runs.exists,
     auth: socketAuthOf(authContext),
   });
+  const publicLive = publicNamespaceOf(o, io, authContext, publicSnapshots);
   onAccessChanged = (userId) => disconnectUser(io, userId);
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
@@ -217,12 +254,14 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       http.listen(o.port ?? 0, host, () => resolve());
     });
   } catch (err) {
+    publicLive.close();
     await io.close().catch(() => undefined); // the HTTP server never listened: nothing to close there
     conn.close();
     throw err;
   }
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status);
+  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots);
+  publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
   control?.controller.start();
@@ -238,10 +277,13 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     authContext,
     manager,
     control,
+    publicSnapshots,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      publicSnapshots.stop();
+      publicLive.close();
       await control?.stop();
       await manager.stop();
       await nodes?.stop();

@@ -10,7 +10,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export async function launchChromium(
   viewport = { width: 1400, height: 1000 },
   /** A phone: touch events and a mobile viewport (meta viewport honoured). */
-  device: { hasTouch?: boolean; isMobile?: boolean; deviceScaleFactor?: number } = {},
+  device: { hasTouch?: boolean; isMobile?: boolean; deviceScaleFactor?: number; javaScriptEnabled?: boolean } = {},
 ): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'trainboard-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

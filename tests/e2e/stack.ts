@@ -19,6 +19,8 @@ export function ensureWebBuild(): void {
   const index = join(WEB_DIST, 'index.html');
   const stale =
     !existsSync(index) ||
+    !existsSync(join(WEB_DIST, 'p-assets/public.js')) ||
+    newestMtime(join(ROOT, 'shared/src/public')) > statSync(index).mtimeMs ||
     newestMtime(join(ROOT, 'web/src')) > statSync(index).mtimeMs ||
     newestMtime(join(ROOT, 'shared/src/dashboard')) > statSync(index).mtimeMs;
   if (stale) execFileSync('npm', ['run', 'build', '-w', '@trainboard/web', '--silent'], { cwd: ROOT, stdio: 'ignore' });

@@ -15,6 +15,7 @@ import { LiveCharts } from './chart/LiveCharts.js';
 import { ComparePicker } from './compare/ComparePicker.js';
 import { useComparedRuns, useRunNames } from './compare/useComparedRuns.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
+import { PublicPageButton } from './control/PublicPageDialog.js';
 import type { ConnectionState } from './health/connection.js';
 import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
 import { headerValues, lastValidation } from './health/headerValues.js';
@@ -131,6 +132,7 @@ export function RunPage({
         live={live}
       />
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
+      {canOperate && <PublicPageButton runId={runId} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
       )}

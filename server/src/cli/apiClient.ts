@@ -1,4 +1,4 @@
-// The HTTP side of the CLI (`submit`, `run`, `audit`): the server and API token from --server / TRAINBOARD_URL /
+// The HTTP side of the CLI (`submit`, `run`, `audit`, `publish`): the server and API token from --server / TRAINBOARD_URL /
 // TRAINBOARD_TOKEN or the file `trainboard login` writes (~/.config/trainboard/credentials, JSON {server, token}).
 // Bearer tokens carry no ambient credential, so these requests need no CSRF token.
 import { DEFAULT_SERVER, readCredentials } from './credentials.js';
@@ -19,6 +19,8 @@ export interface ApiClient {
   server: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
 }
 
 /** @throws Error when no token is configured (run `trainboard login` or set TRAINBOARD_TOKEN). */
@@ -44,5 +46,11 @@ export function createApiClient(server: string | undefined, env: NodeJS.ProcessE
     }
     return json as T;
   };
-  return { server: base, get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+  return {
+    server: base,
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    put: (path, body) => call('PUT', path, body),
+    delete: (path) => call('DELETE', path),
+  };
 }

@@ -32,6 +32,14 @@ const commands: Record<string, CommandEntry> = {
     summary: 'status and actions on a run: cancel, resubmit, exclude, save-exit, hold, release, chain',
     load: () => import('./commands/run.js'),
   },
+  publish: {
+    summary: 'publish a run at /p/<slug> (a public progress page), or change its title, description or node names',
+    load: () => import('./commands/publish.js'),
+  },
+  unpublish: {
+    summary: "take a run's public page down",
+    load: () => import('./commands/publish.js').then((m) => ({ run: m.unpublish })),
+  },
   audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
   cluster: {
     summary: 'add, list, test or remove the clusters Trainboard uses',

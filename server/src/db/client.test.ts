@@ -37,6 +37,7 @@ describe(openDatabase.name, () => {
       'login_links',
       'node_samples',
       'nodes',
+      'publications',
       'run_actions',
       'runs',
       'server_settings',

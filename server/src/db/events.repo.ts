@@ -36,6 +36,8 @@ export interface FailureRow {
 
 export interface EventsRepo {
   lastCheckpoint(runId: number): { iteration: number | null; timeMs: number | null } | undefined;
+  /** The newest `limit` checkpoint saves, oldest first (the public timeline: bounded however long the run). */
+  recentCheckpoints(runId: number, limit: number): { iteration: number | null; timeMs: number | null }[];
   /** Starts, checkpoints, exits and failures, in log order. */
   annotations(runId: number): AnnotationEventRow[];
   /** Failures and exits, in log order, for explaining why each job ended. */
@@ -54,6 +56,8 @@ export function createEventsRepo(sqlite: Database.Database): EventsRepo {
   const lastCheckpoint =
     sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events WHERE run_id = ? AND type = 'checkpoint_saved'
     ORDER BY id DESC LIMIT 1`);
+  const recentCheckpoints = sqlite.prepare(`SELECT iteration, time_ms AS timeMs FROM events
+    WHERE run_id = ? AND type = 'checkpoint_saved' ORDER BY id DESC LIMIT ?`);
   const annotations =
     sqlite.prepare(`SELECT type, kind, iteration, time_ms AS timeMs, message, coalesce(json_extract(payload, '$.shutdownNoise'), 0) AS noise
     FROM events WHERE run_id = ? AND type IN ('run_start', 'checkpoint_saved', 'exit', 'failure') ORDER BY id`);
@@ -73,6 +77,8 @@ export function createEventsRepo(sqlite: Database.Database): EventsRepo {
   return {
     lastCheckpoint: (runId) =>
       lastCheckpoint.get(runId) as { iteration: number | null; timeMs: number | null } | undefined,
+    recentCheckpoints: (runId, limit) =>
+      (recentCheckpoints.all(runId, limit) as { iteration: number | null; timeMs: number | null }[]).reverse(),
     annotations: (runId) => annotations.all(runId) as AnnotationEventRow[],
     jobEnds: (runId) => jobEnds.all(runId) as EndEventRow[],
     jobStarts: (runId) => jobStarts.all(runId) as JobStartRow[],

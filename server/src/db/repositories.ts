@@ -11,6 +11,7 @@ import { createJobsRepo, type JobsRepo } from './jobs.repo.js';
 import { createLeaseRepo, type LeaseRepo } from './lease.repo.js';
 import { createLoginLinksRepo, type LoginLinksRepo } from './loginLinks.repo.js';
 import { createLogSourcesRepo, type LogSourcesRepo } from './logSources.repo.js';
+import { createPublicationsRepo, type PublicationsRepo } from './publications.repo.js';
 import { createRunActionsRepo, type RunActionsRepo } from './runActions.repo.js';
 import { createRunControlRepo, type RunControlRepo } from './runControl.repo.js';
 import { createRunsRepo, type RunsRepo } from './runs.repo.js';
@@ -39,6 +40,8 @@ export interface Repositories {
   loginLinks: LoginLinksRepo;
   audit: AuditRepo;
   settings: SettingsRepo;
+  /** Runs published at /p/<slug> (issue 12). */
+  publications: PublicationsRepo;
   /**
    * Runs `fn` in one SQLite transaction (nested calls become savepoints): a mutation's effect and its audit row
    * commit together or not at all. `fn` must be synchronous: no awaits inside (run commands outside, then record).
@@ -65,6 +68,7 @@ export function createRepositories(sqlite: Database.Database): Repositories {
     loginLinks: createLoginLinksRepo(sqlite),
     audit: createAuditRepo(sqlite),
     settings: createSettingsRepo(sqlite),
+    publications: createPublicationsRepo(sqlite),
     transaction: <T>(fn: () => T): T => sqlite.transaction(fn)(),
   };
 }

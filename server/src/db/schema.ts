@@ -495,3 +495,24 @@ export const serverSettings = sqliteTable('server_settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/**
+ * A run published at /p/<slug> (issue 12): the publisher's own title and description (never the run's name), and
+ * whether the public timeline may name nodes. One publication per run; a slug names one run. Deleted to unpublish
+ * (the audit log keeps the history).
+ */
+export const publications = sqliteTable('publications', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  runId: integer('run_id')
+    .notNull()
+    .unique()
+    .references(() => runs.id, { onDelete: 'cascade' }),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  description: text('description'),
+  showNodes: integer('show_nodes', { mode: 'boolean' }).notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: integer('updated_at').notNull(),
+  /** The actor's name snapshot, as in audit_log. */
+  publishedBy: text('published_by'),
+});

@@ -80,6 +80,14 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
     );
     expect(declared).toEqual({
       'GET /api/health': 'anonymous',
+      // The public page (public.router.ts): the stack passes its public snapshots, so the routes are there.
+      'GET /p/public.css': 'anonymous',
+      'GET /p/:slug': 'anonymous',
+      'GET /p/:slug/snapshot.json': 'anonymous',
+      'GET /p/:slug/loss.png': 'anonymous',
+      'GET /p/:slug/badge.svg': 'anonymous',
+      'GET /p/:slug/widget.svg': 'anonymous',
+      [`GET ${String(/^\/p(?:\/.*)?$|^\/p-assets(?:\/.*)?$/)}`]: 'anonymous',
       'GET /api/auth/me': 'anonymous',
       'POST /api/auth/login': 'anonymous',
       'GET /api/auth/once': 'anonymous',
@@ -106,6 +114,10 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/annotations': 'viewer',
       'GET /api/runs/:id/axis': 'viewer',
       'GET /api/runs/:id/jobs': 'viewer',
+      // The public page's settings (issue 12): publishing is an operator's audited action.
+      'GET /api/runs/:id/publication': 'viewer',
+      'PUT /api/runs/:id/publication': 'operator',
+      'DELETE /api/runs/:id/publication': 'operator',
       'GET /api/runs/:id/log': 'viewer',
       'POST /api/runs/:id/log/reveal': 'admin',
       'GET /api/runs/:id/log/search': 'viewer',

@@ -20,6 +20,8 @@ export interface EdgeOptions {
   /** Read-only anonymous access (TRAINBOARD_ANONYMOUS_READ); off by default. */
   anonymousRead: boolean;
   apiLimitPerMinute: number;
+  /** Requests per minute per address to the public page (/p, /p-assets). */
+  publicLimitPerMinute: number;
   loginLimit: { perIp: number; perUser: number; windowMs: number };
 }
 
@@ -29,6 +31,7 @@ export const DEFAULT_EDGE: EdgeOptions = {
   trustProxy: false,
   anonymousRead: false,
   apiLimitPerMinute: 600,
+  publicLimitPerMinute: 300,
   loginLimit: { perIp: 10, perUser: 5, windowMs: 15 * 60_000 },
 };
 

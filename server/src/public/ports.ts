@@ -20,4 +20,7 @@ export interface PublicSnapshots {
   get(slug: string): PublicEntry | undefined;
   /** Called after each rebuild (entry) and on unpublish (entry null). Returns an unsubscribe function. */
   onChange(listener: (change: PublicChange) => void): () => void;
+  /** The run's publication was created, changed or removed: its entry is rebuilt (or dropped) at once.
+   *  Optional, so test fakes of the port need not have it. */
+  publicationChanged?(runId: number): void;
 }

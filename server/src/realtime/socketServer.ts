@@ -310,6 +310,8 @@ function drop(socket: RealtimeSocket): void {
   if (typeof ws?.terminate === 'function') ws.terminate();
   else engine.close(true);
 }
+/** The same immediate drop, for the /public namespace's slow readers (publicNamespace.ts). */
+export const dropSocket = drop;
 
 function dropSlowSockets(
   io: RealtimeServer,

@@ -3,22 +3,18 @@
 // annotations and the jobs table. Read-only queries on indexed columns (latest-row reads per run, so the runs list
 // stays cheap with hundreds of runs); numbers arrive ready to draw, the browser never parses a log.
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
-import type { Annotation, Job, JobEnd, Overview, RunSummary } from '@trainboard/shared/api';
-import {
-  describeJobEnd,
-  explainJobEnds,
-  exitText,
-  failureText,
-  type JobEndEvent,
-} from '@trainboard/shared/dashboard/jobs';
-import { medianLoggedIterationMs, runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
+import type { Annotation, RunSummary } from '@trainboard/shared/api';
+import { exitText, failureText } from '@trainboard/shared/dashboard/jobs';
+import { runHealth } from '@trainboard/shared/dashboard/runHealth';
 import { mostSpecificFailure } from '@trainboard/shared/log/classify';
 import type { AnnotationEventRow } from '../db/events.repo.js';
 import type { AxisAnchor } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import { runIdReader } from './runParam.js';
-/** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
-const RECENT_ITERATIONS = 20;
+import { healthInputs, jobRows, runOverview } from './runOverview.js';
+
+export { targetTokens } from './runOverview.js';
+
 /** Anchors for the tokens/time axes: enough that interpolation errors stay below a pixel on a wide chart. */
 const AXIS_ANCHORS = 1000;
 
@@ -52,57 +48,6 @@ function runSummaries(repos: Repositories): RunSummary[] {
       health: runHealth(healthInputs(repos, r, jobRows(repos, r.id), row)),
     };
   });
-}
-
-/** The run page's header: latest iteration, recent speed (for the ETA), last checkpoint, current job and health. */
-function runOverview(repos: Repositories, id: number): Overview {
-  const { runs, iterations, events } = repos;
-  const run = runs.get(id) as NonNullable<ReturnType<typeof runs.get>>;
-  const row = iterations.latest(run.id) ?? null;
-  const times = iterations.recentTimesMs(run.id, RECENT_ITERATIONS);
-  const checkpoint = events.lastCheckpoint(run.id) ?? null;
-  const jobs = jobRows(repos, run.id);
-  const inputs = healthInputs(repos, run, jobs, row ?? undefined);
-  return {
-    run: { id: run.id, name: run.name, state: run.state, segmentCount: run.segmentCount },
-    latest: row,
-    recentIterationMs: times.length ? times.reduce((a, b) => a + b, 0) / times.length : null,
-    targetTokens: targetTokens(run.config),
-    lastCheckpoint: checkpoint,
-    // The job that is training, not the one queued behind it in the chain.
-    currentJob: jobs.findLast((j) => j.state === 'RUNNING') ?? jobs.at(-1) ?? null,
-    nowMs: inputs.nowMs,
-    health: runHealth(inputs),
-    healthInputs: inputs,
-  };
-}
-
-/** What the health model reads (shared/src/dashboard/runHealth.ts), from latest-row queries only. */
-function healthInputs(
-  repos: Repositories,
-  run: { id: number; state: string },
-  jobs: readonly BoundJob[],
-  latest: { iteration: number; timeMs: number | null; trainIters: number } | undefined,
-): HealthInputs {
-  const control = repos.runControl.get(run.id);
-  const lastRead = repos.events.lastLineMs(run.id);
-  const lastLine = Math.max(lastRead ?? -Infinity, latest?.timeMs ?? -Infinity);
-  return {
-    nowMs: Date.now(),
-    run: {
-      state: run.state,
-      desiredState: control?.desiredState ?? null,
-      trainIters: control?.trainIters ?? latest?.trainIters ?? null,
-    },
-    jobs: jobs.map(({ jobId, state, nodeList, startedAt, endedAt, end, reason }) => {
-      return { jobId, state, nodeList, startedAt, endedAt, end, reason };
-    }),
-    latestIteration: latest ? { iteration: latest.iteration, timeMs: latest.timeMs } : null,
-    lastLineMs: Number.isFinite(lastLine) ? lastLine : null,
-    medianIterationMs: medianLoggedIterationMs(repos.iterations.recentCadence(run.id, RECENT_ITERATIONS + 1)),
-    lastCheckpointIteration: repos.events.lastCheckpoint(run.id)?.iteration ?? null,
-    connection: null,
-  };
 }
 
 /** The current validation losses as [iteration, loss] pairs per validation group. */
@@ -179,36 +124,4 @@ function axisAnchors({ iterations }: Repositories, id: number): [number, number 
     }
   }
   return rows.map((r) => [r.iteration, r.t, r.ms]);
-}
-
-type BoundJob = Job & { end: JobEnd | null; reason: string | null };
-
-/** The run's jobs, each with how it ended, from the failures and exits of its own log segment. */
-function jobRows(repos: Repositories, id: number): BoundJob[] {
-  const jobs = repos.jobs.ofRun(id);
-  if (jobs.length === 0) return [];
-  const events = repos.events.jobEnds(id).map(({ noise, nodes, ...e }): JobEndEvent => ({
-    ...e,
-    type: e.type as JobEndEvent['type'],
-    shutdownNoise: noise === 1,
-    nodes: nodes ? (JSON.parse(nodes) as string[]) : [],
-  }));
-  const ends = explainJobEnds(jobs, repos.events.jobStarts(id), events);
-  return jobs.map((j) => {
-    const end = ends.get(j.jobId) ?? null;
-    return { ...j, end, exitReason: describeJobEnd(end) };
-  });
-}
-
-/** train_samples × seq_length from the banner's arguments, when both are numbers. */
-export function targetTokens(config: string | null): number | null {
-  if (!config) return null;
-  try {
-    const args = (JSON.parse(config) as { args?: Record<string, unknown> }).args ?? {};
-    const samples = Number(args.train_samples);
-    const seq = Number(args.seq_length);
-    return Number.isFinite(samples) && Number.isFinite(seq) && samples > 0 && seq > 0 ? samples * seq : null;
-  } catch {
-    return null;
-  }
 }
