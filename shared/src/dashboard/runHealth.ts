@@ -170,7 +170,7 @@ function factsOf(inputs: HealthInputs): Facts {
 const isActive = (j: JobHealthView) => RUNNING.has(j.state) || QUEUED.has(j.state);
 
 function classify(f: Facts): HealthState {
-  const { run, connection, latestIteration } = f.inputs;
+  const { run, connection } = f.inputs;
   if (connection && !connection.connected) return 'disconnected';
   if (run.desiredState === 'stopped' || run.state === 'cancelled') return 'stopped';
   if (isFinished(f)) return 'finished';
