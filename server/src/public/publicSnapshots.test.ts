@@ -160,6 +160,19 @@ describe('public snapshots', () => {
     expect(builds).toBe(3);
   });
 
+  it("never makes a line wait for the idle rebuild's slot: a commit right after it rebuilds at once", async () => {
+    publish();
+    await store.start();
+    await advance(15_000); // the idle rebuild
+    const b = builds;
+    await advance(200);
+    append(iteration(10));
+    store.committed(runId);
+    await store.idle();
+    expect(builds).toBe(b + 1);
+    expect(store.get('bloom-demo')?.snapshot.progress.iteration).toBe(10);
+  });
+
   it('rebuilds an idle run every 15 s, and picks up publications written by another process', async () => {
     await store.start();
     expect(store.get('bloom-demo')).toBeUndefined();
@@ -207,10 +220,11 @@ describe('public snapshots', () => {
   it('stops its timers', async () => {
     publish();
     await store.start();
+    store.committed(runId); // rebuilds at once…
     await advance(100);
-    store.committed(runId);
-    store.stop();
+    store.committed(runId); // …so this one waits on a trailing timer
     const b = builds;
+    store.stop();
     await advance(60_000);
     expect(builds).toBe(b);
   });

@@ -45,7 +45,11 @@ export interface PublicSnapshotsService extends PublicSnapshots {
 
 interface RunState {
   slug: string;
+  /** The last rebuild of any cause (the idle timer rebuilds a run quiet this long). */
   lastBuildMs: number;
+  /** The last rebuild caused by a commit: the once-a-second limit counts only these, so the idle rebuild never makes
+   *  the next line wait for a slot (at most one extra rebuild per idle period). */
+  lastCommitBuildMs: number;
   trailing: NodeJS.Timeout | null;
   /** The rebuilds of one run run one after another. */
   chain: Promise<void>;
@@ -99,9 +103,9 @@ class PublicSnapshotStore implements PublicSnapshotsService {
     const st = this.runs.get(runId);
     // Not published, or a trailing rebuild is due and will read this commit too.
     if (!st || st.trailing || this.stopped) return;
-    const since = this.now() - st.lastBuildMs;
-    if (since >= this.minMs) void this.rebuild(runId);
-    else st.trailing = setTimeout(() => void this.rebuild(runId), this.minMs - since);
+    const since = this.now() - st.lastCommitBuildMs;
+    if (since >= this.minMs) void this.rebuild(runId, 'commit');
+    else st.trailing = setTimeout(() => void this.rebuild(runId, 'commit'), this.minMs - since);
   }
 
   async start(): Promise<void> {
@@ -148,7 +152,13 @@ class PublicSnapshotStore implements PublicSnapshotsService {
   private track(p: Publication): RunState {
     let st = this.runs.get(p.runId);
     if (!st) {
-      st = { slug: p.slug, lastBuildMs: -Infinity, trailing: null, chain: Promise.resolve() };
+      st = {
+        slug: p.slug,
+        lastBuildMs: -Infinity,
+        lastCommitBuildMs: -Infinity,
+        trailing: null,
+        chain: Promise.resolve(),
+      };
       this.runs.set(p.runId, st);
     }
     return st;
@@ -166,12 +176,15 @@ class PublicSnapshotStore implements PublicSnapshotsService {
     return builds;
   }
 
-  private rebuild(runId: number): Promise<void> {
+  private rebuild(runId: number, cause: 'commit' | 'other' = 'other'): Promise<void> {
     const st = this.runs.get(runId);
     if (!st || this.stopped) return Promise.resolve();
+    const cleared = st.trailing !== null;
     if (st.trailing) clearTimeout(st.trailing);
     st.trailing = null;
     st.lastBuildMs = this.now();
+    // A pending trailing rebuild is done by this one, whatever its cause: it counts as the commit's slot.
+    if (cause === 'commit' || cleared) st.lastCommitBuildMs = st.lastBuildMs;
     st.chain = st.chain
       .then(() => this.build(runId))
       .catch((err: unknown) =>
