@@ -19,6 +19,7 @@ import { FAKE_NVIDIA_SMI_DIR, localGpuProbe, slurmGpuProbe, type GpuProbe } from
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import { startServerStack, type ServerStack, type ServerStackOptions } from '../stack.js';
 import type { ActorRef } from '../control/ports.js';
+import { createPublicationService } from '../public/publication.service.js';
 import { devClusterSsh, readDevCluster, type DevCluster } from './devCluster.js';
 import { demoRunDir } from './demoJob.js';
 
@@ -47,6 +48,8 @@ export interface Demo {
   /** One-time sign-in link for the demo operator (10 minutes). */
   loginUrl: string;
   cluster: string;
+  /** The demo run's public page (published by the demo operator, audited like any publish). */
+  publicUrl: string;
   portWasBusy: boolean;
   stack: ServerStack;
   /** Cancels the run (through runActions, audited), waits for the scancel, stops the server. */
@@ -173,6 +176,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       actor,
       { prepareRunDir: demoRunDir({ fakeTrainer, crashAt: o.crashAt }) },
     );
+    const publication = publishDemo(server, repos, runId, actor);
     const secret = server.authContext.auth.createLoginLink(actor.userId!, LOGIN_LINK_MS);
     let stopping: Promise<void> | null = null;
     return {
@@ -180,6 +184,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       runId,
       loginUrl: `${server.url}api/auth/once?t=${encodeURIComponent(secret)}`,
       cluster: cluster.name,
+      publicUrl: new URL(publication.path, server.url).toString(),
       portWasBusy: started.portWasBusy,
       stack: server,
       stop() {
@@ -192,6 +197,18 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
     await parts.close();
     throw err;
   }
+}
+
+/** Publishes the demo run at /p/demo, as an operator's "Public page…" does, so the public page can be seen too. */
+function publishDemo(server: ServerStack, repos: Repositories, runId: number, actor: ActorRef) {
+  const publications = createPublicationService({ repos, snapshots: server.publicSnapshots });
+  const input = {
+    slug: 'demo',
+    title: 'Trainboard demo run',
+    description: 'A small Megatron-style run of the demo preset, followed live (it crashes once and is resubmitted).',
+    showNodes: false,
+  };
+  return publications.publish(runId, input, { kind: 'local', name: actor.name, userId: null, role: 'operator' });
 }
 
 /** Cancels the run like an operator would (preview → request), lets the controller run the scancel, stops. */
