@@ -35,6 +35,7 @@ const demo = await startDemo({
   logger,
   secondsPerIteration: Number(values['seconds-per-iteration']),
   crashAt: Number(values['crash-at']),
+  publicSlug: 'demo',
   ...(existsSync(join(webDir, 'index.html')) ? { webDir } : {}),
 }).catch((err: unknown) => {
   process.stderr.write(`demo: ${(err as Error).message}\n`);
@@ -45,7 +46,7 @@ process.stdout.write(
   `\n  Trainboard is live at ${demo.url}   (run: ${demo.url}runs/${demo.runId})   [${Date.now() - started} ms]\n`,
 );
 process.stdout.write(`  Sign in as the demo operator (one-time link, 10 minutes): ${demo.loginUrl}\n`);
-process.stdout.write(`  Its public progress page (no sign-in): ${demo.publicUrl}\n`);
+if (demo.publicUrl) process.stdout.write(`  Its public progress page (no sign-in): ${demo.publicUrl}\n`);
 process.stdout.write(`  The demo run was submitted on the ${demo.cluster} cluster through the control plane;\n`);
 process.stdout.write(
   `  its first job crashes at iteration ${values['crash-at']} and the failure policy resubmits it (see: trainboard audit).\n`,

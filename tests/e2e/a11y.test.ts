@@ -7,15 +7,13 @@
 // axe-core comes from node_modules, never the network. The server's CSP (script-src 'self') blocks an injected
 // inline <script>, so the source is evaluated through the DevTools protocol (page.evaluate), which CSP does not
 // govern: the page keeps its real CSP for the whole test.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoStack } from './stack.js';
 import { openDemoSession, SHOTS, PHONE, DESKTOP } from './demoSession.js';
+import { seriousViolations } from './axe.js';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const THEMES = ['light', 'dark'] as const;
 
 let demo: DemoStack;
@@ -31,21 +29,6 @@ beforeAll(async () => {
   }));
 });
 afterAll(() => close?.());
-
-/** axe-core's serious and critical violations on the page as it is now, one line each (rule, what, where). */
-async function seriousViolations(p: Page): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in globalThis))) await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    const { axe } = globalThis as unknown as { axe: { run(): Promise<AxeResults> } };
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-interface AxeResults {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-}
 
 /** What this file reads in the page, typed here: the tests package has no DOM types. */
 interface PageElement {

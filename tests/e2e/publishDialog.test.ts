@@ -1,46 +1,22 @@
 // The operator's "Public page…" dialog in Debian's chromium against a live local run: the slug follows the title,
 // an invalid slug is refused in the form, publishing shows the public link (and the server's entry exists), axe
 // finds no serious violation in the open dialog, and unpublishing takes the page down. Viewers get no button.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInUrl } from '../../server/src/testing/testAuth.js';
-import { launchChromium } from './browser.js';
-import { startDemoStack, type DemoStack } from './stack.js';
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { seriousViolations } from './axe.js';
+import { openDemoSession } from './demoSession.js';
+import type { DemoStack } from './stack.js';
 
 let demo: DemoStack;
-let context: BrowserContext;
-let closeBrowser: () => Promise<void>;
+let close: (() => Promise<void>) | undefined;
 let page: Page;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
-  demo = await startDemoStack(0.4);
-  ({ context, close: closeBrowser } = await launchChromium({ width: 1400, height: 1000 }));
-  page = await context.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
+  ({ demo, page, errors, close } = await openDemoSession({ secondsPerIteration: 0.4, role: 'viewer' }));
 });
-afterAll(async () => {
-  await closeBrowser?.();
-  await demo?.stop();
-});
-
-async function seriousViolations(p: Page): Promise<string[]> {
-  if (!(await p.evaluate(() => 'axe' in globalThis))) await p.evaluate(AXE_SOURCE);
-  const violations = await p.evaluate(async () => {
-    const { axe } = globalThis as unknown as { axe: { run(): Promise<AxeResults> } };
-    return (await axe.run()).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-interface AxeResults {
-  violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
-}
+afterAll(() => close?.());
 
 const runUrl = () => new URL(`/runs/${demo.runId}`, demo.stack.url).toString();
 

@@ -2,17 +2,10 @@
 // node-name opt-in. The slug and the run are each unique (the database says so: a concurrent publish of a taken
 // slug fails on the index, not on a read-then-write race).
 import type Database from 'better-sqlite3';
+import type { PublicationDto } from '@trainboard/shared/public/publication';
 
-export interface Publication {
-  runId: number;
-  slug: string;
-  title: string;
-  description: string | null;
-  showNodes: boolean;
-  createdAt: number;
-  updatedAt: number;
-  publishedBy: string | null;
-}
+/** A stored publication: what the API sends, less the path it derives from the slug. */
+export type Publication = Omit<PublicationDto, 'path'>;
 
 export interface PublicationInput {
   runId: number;

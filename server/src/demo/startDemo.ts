@@ -40,6 +40,8 @@ export interface DemoOptions {
   crashAt: number | null;
   /** The controller's tick (default 1 s for a lively demo). */
   tickMs?: number;
+  /** Publish the run's public page at /p/<slug> (`npm run demo` does, as 'demo'); tests publish their own way. */
+  publicSlug?: string;
 }
 
 export interface Demo {
@@ -48,8 +50,8 @@ export interface Demo {
   /** One-time sign-in link for the demo operator (10 minutes). */
   loginUrl: string;
   cluster: string;
-  /** The demo run's public page (published by the demo operator, audited like any publish). */
-  publicUrl: string;
+  /** The demo run's public page (published by the demo operator, audited like any publish), when asked for. */
+  publicUrl: string | null;
   portWasBusy: boolean;
   stack: ServerStack;
   /** Cancels the run (through runActions, audited), waits for the scancel, stops the server. */
@@ -176,7 +178,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       actor,
       { prepareRunDir: demoRunDir({ fakeTrainer, crashAt: o.crashAt }) },
     );
-    const publication = publishDemo(server, repos, runId, actor);
+    const publication = o.publicSlug ? publishDemo(server, repos, runId, actor, o.publicSlug) : null;
     const secret = server.authContext.auth.createLoginLink(actor.userId!, LOGIN_LINK_MS);
     let stopping: Promise<void> | null = null;
     return {
@@ -184,7 +186,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       runId,
       loginUrl: `${server.url}api/auth/once?t=${encodeURIComponent(secret)}`,
       cluster: cluster.name,
-      publicUrl: new URL(publication.path, server.url).toString(),
+      publicUrl: publication && new URL(publication.path, server.url).toString(),
       portWasBusy: started.portWasBusy,
       stack: server,
       stop() {
@@ -199,11 +201,11 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
   }
 }
 
-/** Publishes the demo run at /p/demo, as an operator's "Public page…" does, so the public page can be seen too. */
-function publishDemo(server: ServerStack, repos: Repositories, runId: number, actor: ActorRef) {
+/** Publishes the demo run, as an operator's "Public page…" does, so the public page can be seen too. */
+function publishDemo(server: ServerStack, repos: Repositories, runId: number, actor: ActorRef, slug: string) {
   const publications = createPublicationService({ repos, snapshots: server.publicSnapshots });
   const input = {
-    slug: 'demo',
+    slug,
     title: 'Trainboard demo run',
     description: 'A small Megatron-style run of the demo preset, followed live (it crashes once and is resubmitted).',
     showNodes: false,

@@ -15,6 +15,7 @@ import { PUBLIC_SOCKET_EVENTS } from '../realtime/publicNamespace.js';
 import { SOCKET_EVENTS } from '../realtime/socketServer.js';
 import { startServerStack, type ServerStack } from '../stack.js';
 import { registeredRoutes, type RouteDef } from './routeTable.js';
+import { unlistedLayers } from '../testing/unlistedLayers.js';
 
 /** Every route an anonymous client may call: health, sign-in, the public page and its assets, the dashboard's files. */
 const ANONYMOUS_ROUTES = [
@@ -100,41 +101,9 @@ describe('anonymous HTTP routes', () => {
   });
 
   it('no Express layer serves a path outside the route table', () => {
-    const known = new Set(registeredRoutes(stack.app).map((d) => `${d.method} ${String(d.path)}`));
-    const middleware = new Set([
-      'requestId',
-      'hostAllowList',
-      'helmetMiddleware',
-      'jsonParser',
-      'apiLimiter',
-      'session',
-      'authenticate',
-      'originCheck',
-      'notFound',
-      'errorHandler',
-      'router',
-    ]);
-    const unknown: string[] = [];
-    const walk = (layers: Layer[]) => {
-      for (const layer of layers) {
-        if (layer.route) {
-          for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
-            if (!known.has(`${method} ${String(layer.route.path)}`))
-              unknown.push(`${method} ${String(layer.route.path)}`);
-        } else if (layer.handle.stack) walk(layer.handle.stack);
-        else if (!middleware.has(layer.name)) unknown.push(`middleware ${layer.name}`);
-      }
-    };
-    walk((stack.app as unknown as { router: { stack: Layer[] } }).router.stack);
-    expect(unknown).toEqual([]);
+    expect(unlistedLayers(stack.app)).toEqual([]);
   });
 });
-
-interface Layer {
-  name: string;
-  route?: { path: string | RegExp; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-}
 
 function open(namespace: string): Promise<{ socket: Socket; error: string | null }> {
   return new Promise((resolve) => {

@@ -11,6 +11,7 @@ import { SOCKET_EVENTS } from '../realtime/socketServer.js';
 import { startServerStack, type ServerStack } from '../stack.js';
 import { createTestAuth, signInOverHttp, type BrowserSession, type TestAuth } from '../testing/testAuth.js';
 import { registeredRoutes, route, type RouteDef } from './routeTable.js';
+import { unlistedLayers } from '../testing/unlistedLayers.js';
 
 let stack: ServerStack;
 let auth: TestAuth;
@@ -164,43 +165,9 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
   });
 
   it('every Express layer is either edge middleware or a route from ROUTES', () => {
-    const app = stack.app as unknown as { router: { stack: Layer[] } };
-    const routes = registeredRoutes(stack.app);
-    const known = new Set(routes.map((d) => `${d.method} ${String(d.path)}`));
-    const middleware = new Set([
-      'requestId',
-      'hostAllowList',
-      'helmetMiddleware',
-      'jsonParser',
-      'apiLimiter',
-      'session',
-      'authenticate',
-      'originCheck',
-      'notFound',
-      'errorHandler',
-      'router',
-    ]);
-    const unknown: string[] = [];
-    const walk = (stackLayers: Layer[]) => {
-      for (const layer of stackLayers) {
-        if (layer.route) {
-          for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all'))
-            if (!known.has(`${method} ${String(layer.route.path)}`))
-              unknown.push(`${method} ${String(layer.route.path)}`);
-        } else if (layer.handle.stack) walk(layer.handle.stack);
-        else if (!middleware.has(layer.name)) unknown.push(`middleware ${layer.name}`);
-      }
-    };
-    walk(app.router.stack);
-    expect(unknown).toEqual([]);
+    expect(unlistedLayers(stack.app)).toEqual([]);
   });
 });
-
-interface Layer {
-  name: string;
-  route?: { path: string | RegExp; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-}
 
 describe('socket.io matrix (SOCKET_EVENTS × roles)', () => {
   type Client = Socket;
