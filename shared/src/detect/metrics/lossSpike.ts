@@ -1,7 +1,9 @@
 // F5, a loss spike that recovers: a jump of the training loss well above its rolling baseline (lossBaseline.ts),
 // open while the loss stays out of the baseline band, resolved when it comes back. The baseline is frozen while a
 // spike is open so the spike never becomes its own normal. It only warns: a spike is not rolled back (F5 "don't"),
-// and grad-norm jumps alone never open one — they only lower the bar for the loss.
+// and grad-norm jumps alone never open one — they only lower the bar for the loss. The first line of a segment
+// (a banner, a job start, iterations going back) gets no such help: after a restart the grad norm is often out of
+// line and the loss shifted with the topology (tr11 reshape tp1-pp72: loss 1.94 → 2.04, grad norm ×10), then settle.
 import type { IterationEvent } from '../../log/events.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
@@ -27,6 +29,8 @@ export class LossSpikeDetector implements Detector {
   private readonly baseline: LossBaseline;
   private readonly all: Incident[] = [];
   private open: OpenSpike | null = null;
+  private segment = -1;
+  private lastIteration: number | null = null;
 
   constructor(
     private readonly ctx: DetectContext,
@@ -37,9 +41,10 @@ export class LossSpikeDetector implements Detector {
 
   observe({ event, timeMs }: DetectInput): void {
     if (event.type !== 'iteration') return;
+    const first = this.startsSegment(event);
     const loss = usableLoss(event);
     if (loss === null) return;
-    const gradNorm = usableGradNorm(event);
+    const gradNorm = first ? null : usableGradNorm(event);
     const a = this.baseline.assess(loss, gradNorm);
     if (this.open) {
       this.follow(this.open, event, loss, gradNorm, a, timeMs);
@@ -52,6 +57,13 @@ export class LossSpikeDetector implements Detector {
   }
 
   tick(): void {}
+
+  private startsSegment(e: IterationEvent): boolean {
+    const restart = this.segment !== this.ctx.run.segment || (this.lastIteration ?? -1) >= e.iteration;
+    this.segment = this.ctx.run.segment;
+    this.lastIteration = e.iteration;
+    return restart;
+  }
 
   incidents(): Incident[] {
     return copyIncidents(this.all);
