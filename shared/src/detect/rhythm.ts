@@ -92,8 +92,7 @@ export class Rhythm {
 
   /** The deadline after the last iteration (its eval and save included when one is due). */
   stepDeadline(): number {
-    const scale = median(this.intervals) ?? this.lastPerIterationMs ?? 0;
-    let d = Math.max(this.opts.minStepMs, scale * this.opts.stepFactor);
+    let d = this.stepBase();
     const it = this.lastIteration;
     if (it !== null && this.saveInterval !== null && it % this.saveInterval === 0) {
       d += (this.saveMs ?? this.opts.defaultSaveMs) * 1.5;
@@ -102,12 +101,18 @@ export class Rhythm {
     return d;
   }
 
-  /** The deadline inside an eval round, `seen` groups already printed. */
+  /** The deadline inside an eval round, `seen` groups already printed: the groups to come, then the next step. */
   evalDeadline(seen: number): number {
     const groups = this.groupsPerEval ?? this.opts.defaultGroups;
     const perGroup = median(this.groupGaps) ?? this.opts.defaultGroupMs;
     const remaining = Math.max(1, groups - seen);
-    return Math.max(this.opts.minStepMs, perGroup * remaining * this.opts.evalFactor) + (this.saveMs ?? 0);
+    return perGroup * remaining * this.opts.evalFactor + this.stepBase() + (this.saveMs ?? 0);
+  }
+
+  /** A step alone: stepFactor × the median interval (or the last record's own time), at least minStepMs. */
+  private stepBase(): number {
+    const scale = median(this.intervals) ?? this.lastPerIterationMs ?? 0;
+    return Math.max(this.opts.minStepMs, scale * this.opts.stepFactor);
   }
 
   startupDeadline(): number {

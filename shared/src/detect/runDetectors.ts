@@ -37,6 +37,7 @@ export function defaultDetectors(deadlines?: DeadlineOptions): DetectorFactory[]
 }
 
 export interface DetectorSet {
+  /** A batch of parser events (one push); sorted by offset before the detectors see them. */
   observe(events: Iterable<LogEvent>): void;
   /** Ends the replay (one tick at the last time seen) and returns the incidents, file order, times in epoch ms. */
   finish(): Incident[];
@@ -49,7 +50,9 @@ export function createDetectorSet(opts: DetectOptions = {}): DetectorSet {
   const detectors = (opts.factories ?? defaultDetectors(opts.deadlines)).map((make) => make(ctx));
   return {
     observe(events) {
-      for (const event of events) {
+      // File order within a batch: a multi-line record (a failure group, the banner) is emitted when it closes,
+      // after the lines that closed it, which must not be seen first (a job start after the crash it ends).
+      for (const event of [...events].sort((a, b) => a.offset - b.offset)) {
         const timeMs = clock.observe(event);
         run.update(event);
         for (const d of detectors) d.observe({ event, timeMs });

@@ -17,6 +17,13 @@ const ENDS_SILENCE: ReadonlySet<LogEvent['type']> = new Set([
   'job_start',
 ]);
 
+/** Progress (the failure was not fatal), a new start, a Slurm end banner, or the watchdog's ALERT. */
+function endsSilence(e: LogEvent): boolean {
+  if (ENDS_SILENCE.has(e.type)) return true;
+  if (e.type === 'failure') return !e.shutdownNoise && JOB_END_KINDS.has(e.kind);
+  return e.type === 'pulse' && e.alert;
+}
+
 export function createFailureSilenceDetector(ctx: DetectContext, deadlines?: DeadlineOptions): Detector {
   const rhythm = new Rhythm(deadlines);
   const found: Incident[] = [];
@@ -50,16 +57,15 @@ export function createFailureSilenceDetector(ctx: DetectContext, deadlines?: Dea
 
   return {
     observe({ event: e, timeMs: t }: DetectInput) {
-      check(t);
       rhythm.observe(e, t);
-      if (ENDS_SILENCE.has(e.type)) close(t);
-      else if (e.type === 'failure' && !e.shutdownNoise) {
-        if (JOB_END_KINDS.has(e.kind)) close(t);
-        else pending ??= { e, t, running: false };
-      } else if (e.type === 'exit') pending ??= { e, t, running: false };
-      else if (e.type === 'pulse') {
-        if (e.alert) close(t);
-        else if (pending !== null && e.jobState === 'RUNNING') pending.running = true;
+      // What ends the silence is checked first: a watchdog ALERT hours later says the job is gone, not that it hung.
+      if (endsSilence(e)) return close(t);
+      check(t);
+      if (e.type === 'failure' && !e.shutdownNoise) pending ??= { e, t, running: false };
+      else if (e.type === 'exit') pending ??= { e, t, running: false };
+      else if (e.type === 'pulse' && pending !== null && e.jobState === 'RUNNING') {
+        pending.running = true;
+        check(t);
       }
     },
     tick(now: number) {

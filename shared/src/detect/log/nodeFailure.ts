@@ -6,9 +6,13 @@ import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
 import { GENERIC_KINDS, JOB_END_KINDS, evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
 
-/** Kinds whose node list names the culprit (a task exit lists every node of the step). */
-function namesCulprit(kind: string): boolean {
-  return kind === 'node_failure' || (!GENERIC_KINDS.has(kind) && !JOB_END_KINDS.has(kind));
+/**
+ * Whether a failure's node list names the culprit: a node failure, a specific error, or a torchelastic Root Cause
+ * block (globalRank set). A bare task exit lists every node of the step, and a scheduler end names none.
+ */
+function namesCulprit(e: FailureEvent): boolean {
+  if (e.kind === 'node_failure' || e.globalRank !== null) return true;
+  return !GENERIC_KINDS.has(e.kind) && !JOB_END_KINDS.has(e.kind);
 }
 
 export function createNodeFailureDetector(ctx: DetectContext): Detector {
@@ -57,7 +61,7 @@ export function createNodeFailureDetector(ctx: DetectContext): Detector {
         return s !== undefined && s < seg;
       });
       if (e.kind === 'node_failure' || repeatNodes.length > 0) report(e, t, repeatNodes);
-      if (namesCulprit(e.kind)) for (const n of e.nodes) failedIn.set(n, seg);
+      if (namesCulprit(e)) for (const n of e.nodes) failedIn.set(n, seg);
     },
     tick() {},
     incidents: () => found,

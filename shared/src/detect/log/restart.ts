@@ -19,7 +19,8 @@ export function createRestartDetector(ctx: DetectContext): Detector {
   return {
     observe({ event: e, timeMs: t }: DetectInput) {
       if (ctx.run.segment !== seenSegment) {
-        const first = seenSegment === 0;
+        // The first start of the log is a restart only when an earlier process logged iterations (an excerpt).
+        const first = seenSegment === 0 && previousLast === null;
         seenSegment = ctx.run.segment;
         if (!first) {
           open = newIncident(ctx, {
