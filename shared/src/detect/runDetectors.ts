@@ -12,7 +12,7 @@ import { createRestartDetector } from './log/restart.js';
 import { createTimeLimitDetector } from './log/timeLimit.js';
 import { createTopologyDetector } from './log/topology.js';
 import { LogClock } from './logClock.js';
-import { METRIC_DETECTORS } from './metrics/index.js';
+import { METRIC_DETECTOR_FACTORIES } from './metrics/index.js';
 import { type DeadlineOptions } from './rhythm.js';
 import { RunTracker } from './runState.js';
 
@@ -32,7 +32,7 @@ export function defaultDetectors(deadlines?: DeadlineOptions): DetectorFactory[]
     createTopologyDetector,
     (ctx) => createHangDetector(ctx, deadlines),
     (ctx) => createFailureSilenceDetector(ctx, deadlines),
-    ...METRIC_DETECTORS,
+    ...METRIC_DETECTOR_FACTORIES,
   ];
 }
 
