@@ -14,6 +14,10 @@ const commands: Record<string, CommandEntry> = {
     summary: 'parse Megatron-DeepSpeed logs: a summary, or events as JSON lines (--json)',
     load: () => import('./commands/parse.js'),
   },
+  detect: {
+    summary: 'replay a log through the detectors: its incidents (crash, node failure, hang, …), or JSON lines (--json)',
+    load: () => import('./commands/detect.js'),
+  },
   import: {
     summary: 'import a historical main_log.txt into the database (idempotent, resumable)',
     load: () => import('./commands/import.js'),

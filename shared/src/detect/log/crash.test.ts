@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { banner, detectText, iterLines, kinds, savedLine } from '../../testing/detectLog.js';
+
+/** A real BigScience log beside the clone (../shared/fixtures/megatron-logs). */
+const fixture = (file: string): string =>
+  readFileSync(new URL(`../../../../../shared/fixtures/megatron-logs/${file}`, import.meta.url), 'utf8');
+
+describe('crash detector (F1)', () => {
+  it('names the first specific failure kind of a real GPU crash (tr11, CUDA unknown error)', () => {
+    const incidents = detectText(fixture('tr11-176B/gpu-crash-cuda-unknown-error-2022-03-21.log'));
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({
+      kind: 'crash',
+      failureKind: 'cuda_error',
+      severity: 'critical',
+      offset: 0,
+      suggestedAction: { kind: 'resubmit' },
+    });
+  });
+
+  it('counts the work since the last completed save and makes one incident of every rank’s traceback', () => {
+    const text =
+      iterLines(600, 600) +
+      savedLine(600) +
+      iterLines(601, 640) +
+      '[default3]:RuntimeError: CUDA error: an illegal memory access was encountered\n' +
+      '[default5]:RuntimeError: CUDA error: an illegal memory access was encountered\n' +
+      'srun: error: jean-zay-iam12: task 3: Exited with exit code 1\n';
+    const incidents = detectText(text);
+    expect(kinds(incidents)).toEqual(['crash']);
+    expect(incidents[0]).toMatchObject({ failureKind: 'cuda_error', iteration: 640, workLostIterations: 40 });
+    expect(incidents[0]?.suggestedAction?.text).toContain('iteration 600');
+    expect(incidents[0]?.evidence.length).toBeGreaterThan(1);
+  });
+
+  it('a later specific error upgrades a generic first one (teardown order varies)', () => {
+    const text =
+      iterLines(1, 3) +
+      'srun: error: jean-zay-iam12: task 3: Exited with exit code 1\n' +
+      '[default3]:RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB\n';
+    const [crash] = detectText(text);
+    expect(crash).toMatchObject({ kind: 'crash', failureKind: 'out_of_memory', severity: 'critical' });
+  });
+
+  it('shutdown noise after a clean exit is not a crash', () => {
+    const text =
+      iterLines(1, 3) +
+      '[default0]:[exiting program after 5990.1 minutes] datetime: 2022-05-09 10:00:00 \n' +
+      '[default3]:RuntimeError: CUDA error: driver shutting down\n';
+    expect(kinds(detectText(text))).toEqual(['time_limit']);
+  });
+
+  it('crashes in two segments are two incidents; the first is resolved by the restart', () => {
+    const crash = '[default3]:RuntimeError: CUDA error: unknown error\n';
+    const jobStart = 'TRAINBOARD JOB START id=2 nodes=c[1-2] time=1765000000\n';
+    const text = iterLines(1, 3) + crash + jobStart + banner(8, 8, 1, 1, 2) + iterLines(3, 6) + crash;
+    const incidents = detectText(text).filter((i) => i.kind === 'crash');
+    expect(incidents).toHaveLength(2);
+    expect(incidents[0]?.resolvedAtMs).not.toBeNull();
+    expect(incidents[1]?.resolvedAtMs).toBeNull();
+  });
+});

@@ -1,0 +1,72 @@
+// F1 crash: one incident per failure group (every rank's traceback and the teardown after it make one), named by
+// the first specific failure kind (cuda_error, ecc_error, …): a generic one (task exit, Python exception) only
+// until a specific one arrives. Node failures and time limits have their own detectors; shutdown noise after a
+// clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start.
+import type { FailureEvent } from '../../log/events.js';
+import type { DetectContext, DetectInput, Detector } from '../detector.js';
+import type { Incident, SuggestedAction } from '../incident.js';
+import { GENERIC_KINDS, evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
+
+const NOT_A_CRASH: ReadonlySet<string> = new Set(['node_failure', 'time_limit']);
+/** A failing GPU: never resubmit onto its node. */
+const BAD_HARDWARE: ReadonlySet<string> = new Set(['ecc_error', 'cuda_error', 'bus_error']);
+const MAX_EVIDENCE = 6;
+
+export function createCrashDetector(ctx: DetectContext): Detector {
+  const found: Incident[] = [];
+  let group: Incident | null = null;
+  let crashed: Incident | null = null;
+
+  function action(e: FailureEvent): SuggestedAction {
+    if (BAD_HARDWARE.has(e.kind) && e.nodes.length > 0) {
+      return {
+        kind: 'exclude_and_resubmit',
+        nodes: e.nodes,
+        text: `Exclude ${e.nodes.join(', ')} and resubmit ${resumeText(ctx)}`,
+      };
+    }
+    return { kind: 'resubmit', text: `Resubmit ${resumeText(ctx)}` };
+  }
+
+  function open(e: FailureEvent, t: number): Incident {
+    return newIncident(ctx, {
+      kind: 'crash',
+      severity: GENERIC_KINDS.has(e.kind) ? 'warning' : 'critical',
+      failureKind: e.kind,
+      title: `Crash: ${e.kind}${e.duringStartup ? ' at start-up' : ''} — ${e.message}`.slice(0, 200),
+      evidence: [evidenceOf(e, e.message, e.nodes)],
+      openedAtMs: t,
+      action: action(e),
+      details: { duringStartup: e.duringStartup, globalRank: e.globalRank, exitCode: e.exitCode },
+    });
+  }
+
+  function join(g: Incident, e: FailureEvent): void {
+    if (g.evidence.length < MAX_EVIDENCE) g.evidence.push(evidenceOf(e, e.message, e.nodes));
+    if (GENERIC_KINDS.has(g.failureKind ?? '') && !GENERIC_KINDS.has(e.kind) && !NOT_A_CRASH.has(e.kind)) {
+      g.failureKind = e.kind;
+      g.severity = 'critical';
+      g.title = `Crash: ${e.kind} — ${e.message}`.slice(0, 200);
+      g.suggestedAction = action(e);
+    }
+  }
+
+  return {
+    observe({ event: e, timeMs: t }: DetectInput) {
+      if (e.type === 'iteration') group = null;
+      if (e.type === 'run_start' || e.type === 'job_start') {
+        group = null;
+        if (crashed !== null) crashed.resolvedAtMs = t;
+        crashed = null;
+      }
+      if (e.type !== 'failure' || e.shutdownNoise) return;
+      if (group !== null) return join(group, e);
+      if (NOT_A_CRASH.has(e.kind)) return;
+      group = open(e, t);
+      crashed = group;
+      found.push(group);
+    },
+    tick() {},
+    incidents: () => found,
+  };
+}
