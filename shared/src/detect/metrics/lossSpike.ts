@@ -77,13 +77,14 @@ export class LossSpikeDetector implements Detector {
     timeMs: number,
   ): OpenSpike {
     const saved = this.ctx.run.lastSavedIteration;
-    const before = saved === null ? 'the last checkpoint saved before it' : `global_step${saved}`;
+    const before = saved === null ? `the last checkpoint saved before iteration ${e.iteration}` : `global_step${saved}`;
     const grad = gradNorm === null ? '' : `, grad norm ${fmt(gradNorm)}`;
+    const gradJump = a.gradRatio !== null && a.gradRatio >= 2 ? ` with grad norm ×${fmt(a.gradRatio)}` : '';
     const incident: Incident = {
       key: `loss_spike:${e.offset}`,
       kind: 'loss_spike',
       severity: 'warning',
-      title: `Loss spike at iteration ${e.iteration}: lm loss ${fmt(loss)}, ×${fmt(a.ratio)} its baseline ${fmt(a.baselineLoss)}`,
+      title: `Loss spike at iteration ${e.iteration}: lm loss ${fmt(loss)}, ×${fmt(a.ratio)} its baseline ${fmt(a.baselineLoss)}${gradJump}`,
       iteration: e.iteration,
       offset: e.offset,
       evidence: [
@@ -91,7 +92,7 @@ export class LossSpikeDetector implements Detector {
       ],
       suggestedAction: {
         kind: 'none',
-        text: `Pin the checkpoints before (${before}) and after the spike so retention keeps them; no rollback while it recovers.`,
+        text: `Pin ${before} and the first checkpoint saved after the spike so retention keeps them; no rollback while it recovers.`,
       },
       workLostIterations: null,
       openedAtMs: timeMs,
