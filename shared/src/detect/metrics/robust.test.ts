@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../testing/parseAll.js';
 import { mad, median, RollingWindow } from './robust.js';
 
 describe('robust statistics', () => {
@@ -11,6 +12,22 @@ describe('robust statistics', () => {
   it('measures the spread by the MAD, which one outlier barely moves', () => {
     expect(mad([1, 2, 3, 4, 100])).toBe(1);
     expect(mad([5, 5, 5])).toBe(0);
+  });
+
+  it('keeps the median and the MAD of a rolling window equal to a fresh computation, values coming and going', () => {
+    const random = seededRandom(3);
+    const w = new RollingWindow(25);
+    const recent: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const v = Math.round(random() * 50) / 2; // ties on purpose
+      w.push(v);
+      recent.push(v);
+      if (recent.length > 25) recent.shift();
+      expect(w.median()).toBe(median(recent));
+      const naiveMad = median(recent.map((x) => Math.abs(x - median(recent))));
+      expect(mad(recent)).toBe(naiveMad);
+      expect(w.sigma(0)).toBeCloseTo(1.4826 * naiveMad, 12);
+    }
   });
 
   it('keeps the last values of a rolling window and a floored robust sigma', () => {
