@@ -37,6 +37,11 @@ describe('divergence (F6)', () => {
     expect(incident!.suggestedAction!.text).toContain('global_step900');
   });
 
+  it('reads no missing loss in a log that never printed one (another format)', () => {
+    const noLoss = [1, 2, 3].map((n) => iteration(n, { gradNorm: 0.2, skippedIterations: 0, nanIterations: 0 }));
+    expect(detect(noLoss)).toEqual([]);
+  });
+
   it('never reads a doc-wrapped fragment without a loss as a NaN', () => {
     expect(detect([...steady(1, 5), iteration(6, { lmLoss: null, truncated: true })])).toEqual([]);
   });

@@ -48,6 +48,7 @@ export class DivergenceDetector implements Detector {
   private high: Streak | null = null;
   private skipped: Streak | null = null;
   private lastIteration: number | null = null;
+  private lossSeen = false;
 
   constructor(
     private readonly ctx: DetectContext,
@@ -81,7 +82,8 @@ export class DivergenceDetector implements Detector {
     if (loss !== null) this.high = isHigh ? this.extend(this.high, e) : null;
     const skipping = (e.skippedIterations ?? 0) > 0 && e.iteration > this.opts.skippedAfterIteration;
     if (e.skippedIterations !== null) this.skipped = skipping ? this.extend(this.skipped, e) : null;
-    const immediate = iterationSignals(e);
+    const immediate = iterationSignals(e, this.lossSeen);
+    if (e.lmLoss !== null) this.lossSeen = true;
     if (immediate.length > 0) {
       for (const hit of immediate) this.raise(hit, e, e.iteration, this.goodCheckpoint(), timeMs);
     } else if (this.high && this.isSustainedHigh(this.high, e)) {

@@ -1,6 +1,7 @@
 // What on one record says the training has gone numerically wrong (F6). Megatron drops the `lm loss` field when the
 // loss is NaN (tr8 9027), so a missing loss on a complete line is a signal; on a doc-wrapped fragment (truncated)
-// absent fields are unknown, never missing. DeepSpeed keeps the nan counter at 0, but when it is set it means it.
+// absent fields are unknown, never missing, and in a log that never printed a loss (another fork's format) the
+// field is simply not there. DeepSpeed keeps the nan counter at 0, but when it is set it means it.
 import type { IterationEvent, ValidationEvent } from '../../log/events.js';
 import { fmt } from './incidentParts.js';
 
@@ -19,10 +20,13 @@ export interface SignalHit {
   text: string;
 }
 
-/** The immediate signals of one iteration line (the stateful ones, skipped and high, are the detector's). */
-export function iterationSignals(e: IterationEvent): SignalHit[] {
+/**
+ * The immediate signals of one iteration line (the stateful ones, skipped and high, are the detector's).
+ * `lossSeen`: an earlier line of this log carried an lm loss, so its absence here means something.
+ */
+export function iterationSignals(e: IterationEvent, lossSeen: boolean): SignalHit[] {
   const hits: SignalHit[] = [];
-  if (e.lmLoss === null && !e.truncated) {
+  if (e.lmLoss === null && !e.truncated && lossSeen) {
     hits.push({ signal: 'loss_missing', text: 'the lm loss field is missing (Megatron omits a NaN loss)' });
   }
   if (e.lmLoss !== null && !Number.isFinite(e.lmLoss)) {
