@@ -37,6 +37,11 @@ describe('divergence (F6)', () => {
     expect(incident!.suggestedAction!.text).toContain('global_step900');
   });
 
+  it('reads no NaN in a loss missing because the interval was all skipped (an fp16 overflow without DeepSpeed)', () => {
+    const overflow = iteration(6, { lmLoss: null, gradNorm: null, skippedIterations: 1, nanIterations: 0 });
+    expect(detect([...steady(1, 5), overflow, ...steady(7, 5, 2.11, 1, seededRandom(1))])).toEqual([]);
+  });
+
   it('reads no missing loss in a log that never printed one (another format)', () => {
     const noLoss = [1, 2, 3].map((n) => iteration(n, { gradNorm: 0.2, skippedIterations: 0, nanIterations: 0 }));
     expect(detect(noLoss)).toEqual([]);

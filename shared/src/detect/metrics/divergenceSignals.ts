@@ -1,7 +1,8 @@
 // What on one record says the training has gone numerically wrong (F6). Megatron drops the `lm loss` field when the
 // loss is NaN (tr8 9027), so a missing loss on a complete line is a signal; on a doc-wrapped fragment (truncated)
 // absent fields are unknown, never missing, and in a log that never printed a loss (another fork's format) the
-// field is simply not there. DeepSpeed keeps the nan counter at 0, but when it is set it means it.
+// field is simply not there. Without DeepSpeed it is also absent when every iteration of the interval was skipped
+// (an fp16 overflow, megatron-log-format.md §2): that line reports its skips, a NaN line reports none. DeepSpeed keeps the nan counter at 0, but when it is set it means it.
 import type { IterationEvent, ValidationEvent } from '../../log/events.js';
 import { fmt } from './incidentParts.js';
 
@@ -26,7 +27,7 @@ export interface SignalHit {
  */
 export function iterationSignals(e: IterationEvent, lossSeen: boolean): SignalHit[] {
   const hits: SignalHit[] = [];
-  if (e.lmLoss === null && !e.truncated && lossSeen) {
+  if (e.lmLoss === null && !e.truncated && lossSeen && !((e.skippedIterations ?? 0) > 0)) {
     hits.push({ signal: 'loss_missing', text: 'the lm loss field is missing (Megatron omits a NaN loss)' });
   }
   if (e.lmLoss !== null && !Number.isFinite(e.lmLoss)) {
