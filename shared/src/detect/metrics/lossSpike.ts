@@ -44,8 +44,9 @@ export class LossSpikeDetector implements Detector {
     const first = this.startsSegment(event);
     const loss = usableLoss(event);
     if (loss === null) return;
-    const gradNorm = first ? null : usableGradNorm(event);
-    const a = this.baseline.assess(loss, gradNorm);
+    const gradNorm = usableGradNorm(event);
+    // The median of the baseline shrugs off one odd grad norm, so only the judgement leaves it out.
+    const a = this.baseline.assess(loss, first ? null : gradNorm);
     if (this.open) {
       this.follow(this.open, event, loss, gradNorm, a, timeMs);
     } else if (a?.spike) {
