@@ -49,7 +49,7 @@ describe('divergence (F6)', () => {
   ] as const)('opens on %s', (signal, fields) => {
     const [incident] = detect([...steady(1, 5), iteration(6, fields)]);
     expect(incident).toMatchObject({ iteration: 6, details: { signal, lastGoodCheckpoint: null } });
-    expect(incident!.suggestedAction!.text).toContain('no checkpoint save before iteration 6');
+    expect(incident!.suggestedAction!.text).toContain('No checkpoint save before iteration 6');
   });
 
   it('opens on a NaN validation loss', () => {

@@ -176,8 +176,8 @@ function divergenceIncident(
   const at = iteration === null ? 'the first anomalous line' : `iteration ${iteration}`;
   const rollback =
     good === null
-      ? `no checkpoint save before ${at} is in this log: resubmit from the last one saved before it`
-      : `resubmit from global_step${good}, the last checkpoint saved before ${at}`;
+      ? `No checkpoint save before ${at} is in this log: resubmit from the last one saved before it`
+      : `Resubmit from global_step${good}, the last checkpoint saved before ${at}`;
   return {
     key: `divergence:${evidence.offset}`,
     kind: 'divergence',
@@ -188,7 +188,7 @@ function divergenceIncident(
     evidence: [evidence],
     suggestedAction: {
       kind: 'stop',
-      text: `Stop the run (kill switch) and ${rollback}, with a change (seed, data order, learning rate).`,
+      text: `Stop the run (kill switch). ${rollback}, with a change (seed, data order, learning rate).`,
     },
     workLostIterations: good === null || iteration === null ? null : Math.max(0, iteration - good),
     openedAtMs: timeMs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IterationEvent } from '../../log/events.js';
-import { checkpointSaved, iteration, replay } from '../../testing/metricEvents.js';
+import { checkpointSaved, iteration, replay, runStart } from '../../testing/metricEvents.js';
 import { seededRandom } from '../../testing/parseAll.js';
 import { LossSpikeDetector } from './lossSpike.js';
 
@@ -68,6 +68,17 @@ describe('loss spike (F5)', () => {
     expect(detect([...events, rise])).toMatchObject([{ iteration: 101 }]);
     // The same rise without the grad norm is below the spike ratio (1.1×).
     expect(detect([...steady(1, 100, 2.11), iteration(101, { lmLoss: 2.11 * 1.08, gradNorm: 0.15 })])).toEqual([]);
+  });
+
+  it('gives the first line after a restart no grad-norm help (a reshape shifts the loss and the grad norm)', () => {
+    const before = steady(1, 100, 2.11);
+    const start = runStart(192);
+    const restarted = iteration(101, { lmLoss: 2.11 * 1.08, gradNorm: 15 });
+    expect(detect([...before, start, restarted, ...steady(102, 5, 2.11)])).toEqual([]);
+    // Iterations going back (a resume from a checkpoint without a banner in the excerpt) count as a restart too.
+    expect(detect([...steady(1, 100, 2.11), iteration(90, { lmLoss: 2.11 * 1.08, gradNorm: 15 })])).toEqual([]);
+    // …but a real jump on that first line is still a spike.
+    expect(detect([...steady(1, 100, 2.11), iteration(90, { lmLoss: 2.11 * 3, gradNorm: 15 })])).toHaveLength(1);
   });
 
   it('raises nothing on long noisy decreasing loss with occasional 3× grad-norm bumps', () => {

@@ -1,7 +1,9 @@
 // F5, a loss spike that recovers: a jump of the training loss well above its rolling baseline (lossBaseline.ts),
 // open while the loss stays out of the baseline band, resolved when it comes back. The baseline is frozen while a
 // spike is open so the spike never becomes its own normal. It only warns: a spike is not rolled back (F5 "don't"),
-// and grad-norm jumps alone never open one — they only lower the bar for the loss.
+// and grad-norm jumps alone never open one — they only lower the bar for the loss. The first line of a segment
+// (a banner, a job start, iterations going back) gets no such help: after a restart the grad norm is often out of
+// line and the loss shifted with the topology (tr11 reshape tp1-pp72: loss 1.94 → 2.04, grad norm ×10), then settle.
 import type { IterationEvent } from '../../log/events.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
@@ -27,6 +29,8 @@ export class LossSpikeDetector implements Detector {
   private readonly baseline: LossBaseline;
   private readonly all: Incident[] = [];
   private open: OpenSpike | null = null;
+  private segment = -1;
+  private lastIteration: number | null = null;
 
   constructor(
     private readonly ctx: DetectContext,
@@ -37,9 +41,10 @@ export class LossSpikeDetector implements Detector {
 
   observe({ event, timeMs }: DetectInput): void {
     if (event.type !== 'iteration') return;
+    const first = this.startsSegment(event);
     const loss = usableLoss(event);
     if (loss === null) return;
-    const gradNorm = usableGradNorm(event);
+    const gradNorm = first ? null : usableGradNorm(event);
     const a = this.baseline.assess(loss, gradNorm);
     if (this.open) {
       this.follow(this.open, event, loss, gradNorm, a, timeMs);
@@ -53,6 +58,13 @@ export class LossSpikeDetector implements Detector {
 
   tick(): void {}
 
+  private startsSegment(e: IterationEvent): boolean {
+    const restart = this.segment !== this.ctx.run.segment || (this.lastIteration ?? -1) >= e.iteration;
+    this.segment = this.ctx.run.segment;
+    this.lastIteration = e.iteration;
+    return restart;
+  }
+
   incidents(): Incident[] {
     return copyIncidents(this.all);
   }
@@ -65,13 +77,14 @@ export class LossSpikeDetector implements Detector {
     timeMs: number,
   ): OpenSpike {
     const saved = this.ctx.run.lastSavedIteration;
-    const before = saved === null ? 'the last checkpoint saved before it' : `global_step${saved}`;
+    const before = saved === null ? `the last checkpoint saved before iteration ${e.iteration}` : `global_step${saved}`;
     const grad = gradNorm === null ? '' : `, grad norm ${fmt(gradNorm)}`;
+    const gradJump = a.gradRatio !== null && a.gradRatio >= 2 ? ` with grad norm ×${fmt(a.gradRatio)}` : '';
     const incident: Incident = {
       key: `loss_spike:${e.offset}`,
       kind: 'loss_spike',
       severity: 'warning',
-      title: `Loss spike at iteration ${e.iteration}: lm loss ${fmt(loss)}, ×${fmt(a.ratio)} its baseline ${fmt(a.baselineLoss)}`,
+      title: `Loss spike at iteration ${e.iteration}: lm loss ${fmt(loss)}, ×${fmt(a.ratio)} its baseline ${fmt(a.baselineLoss)}${gradJump}`,
       iteration: e.iteration,
       offset: e.offset,
       evidence: [
@@ -79,7 +92,7 @@ export class LossSpikeDetector implements Detector {
       ],
       suggestedAction: {
         kind: 'none',
-        text: `Pin the checkpoints before (${before}) and after the spike so retention keeps them; no rollback while it recovers.`,
+        text: `Pin ${before} and the first checkpoint saved after the spike so retention keeps them; no rollback while it recovers.`,
       },
       workLostIterations: null,
       openedAtMs: timeMs,

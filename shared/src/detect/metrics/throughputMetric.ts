@@ -14,6 +14,14 @@ export interface ThroughputSample {
   secondsPerIteration: number | null;
 }
 
+/** How each figure reads for people, in titles and evidence. */
+export const METRIC_LABELS: Record<ThroughputMetric, string> = {
+  tflops_per_gpu: 'TFLOPs per GPU',
+  samples_per_second_per_gpu: 'samples/s per GPU',
+  samples_per_second: 'samples/s',
+  iterations_per_hour: 'iterations/h',
+};
+
 const positive = (v: number | null): v is number => v !== null && Number.isFinite(v) && v > 0;
 
 export function throughputOf(e: IterationEvent, worldSize: number | null): ThroughputSample | null {

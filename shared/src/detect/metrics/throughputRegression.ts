@@ -14,7 +14,7 @@ import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
 import { copyIncidents, detail, fmt, iterationEvidence } from './incidentParts.js';
 import { median, RollingWindow } from './robust.js';
-import { type ThroughputSample, throughputOf } from './throughputMetric.js';
+import { METRIC_LABELS, type ThroughputSample, throughputOf } from './throughputMetric.js';
 
 export interface ThroughputOptions {
   window: number;
@@ -170,8 +170,17 @@ export class ThroughputRegressionDetector implements Detector {
     const current = median(this.lows.map((l) => l.sample.value));
     const dropPercent = (1 - current / base) * 100;
     const seconds = this.lows.map((l) => l.sample.secondsPerIteration).filter((s): s is number => s !== null);
-    incident.title = `Throughput ${fmt(dropPercent)}% below this segment's baseline since iteration ${first.iteration} (${metric} ${fmt(base)} → ${fmt(current)})`;
-    incident.evidence[0] = iterationEvidence(first, `${metric} ${fmt(firstSample.value)}, baseline ${fmt(base)}`);
+    const baseSeconds = this.baselineSeconds.size > 0 ? this.baselineSeconds.median() : null;
+    const currentSeconds = seconds.length > 0 ? median(seconds) : null;
+    const label = METRIC_LABELS[metric];
+    const perIteration =
+      baseSeconds !== null && currentSeconds !== null
+        ? `, ${fmt(baseSeconds)} → ${fmt(currentSeconds)} s per iteration`
+        : '';
+    incident.title =
+      `Throughput ${fmt(dropPercent)}% below this segment's baseline since iteration ${first.iteration} ` +
+      `(${label} ${fmt(base)} → ${fmt(current)}${perIteration})`;
+    incident.evidence[0] = iterationEvidence(first, `${label} ${fmt(firstSample.value)}, baseline ${fmt(base)}`);
     Object.assign(incident.details!, {
       metric,
       baseline: detail(base),
@@ -179,8 +188,8 @@ export class ThroughputRegressionDetector implements Detector {
       dropPercent: detail(dropPercent),
       thresholdPercent: detail(threshold * 100),
       baselinePoints: this.baseline.size,
-      baselineSecondsPerIteration: this.baselineSeconds.size > 0 ? detail(this.baselineSeconds.median()) : null,
-      currentSecondsPerIteration: seconds.length > 0 ? detail(median(seconds)) : null,
+      baselineSecondsPerIteration: detail(baseSeconds),
+      currentSecondsPerIteration: detail(currentSeconds),
     });
   }
 }
