@@ -17,6 +17,8 @@ describe('crash detector (F1)', () => {
       offset: 0,
       suggestedAction: { kind: 'resubmit' },
     });
+    // A failing GPU: the action says to leave its node out even when the log does not name it.
+    expect(incidents[0]?.suggestedAction?.text).toContain('without it');
   });
 
   it('counts the work since the last completed save and makes one incident of every rank’s traceback', () => {

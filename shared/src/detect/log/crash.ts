@@ -25,6 +25,12 @@ export function createCrashDetector(ctx: DetectContext): Detector {
         text: `Exclude ${e.nodes.join(', ')} and resubmit ${resumeText(ctx)}`,
       };
     }
+    if (BAD_HARDWARE.has(e.kind)) {
+      return {
+        kind: 'resubmit',
+        text: `Find the job's failed node (sacct NodeList), resubmit without it ${resumeText(ctx)}`,
+      };
+    }
     return { kind: 'resubmit', text: `Resubmit ${resumeText(ctx)}` };
   }
 

@@ -2,8 +2,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { LogEvent } from '../../log/events.js';
 import { parseText } from '../../testing/parseAll.js';
-import { detectText, iterLine, iterLines, kinds, runningPulse, savedLine, validLine } from '../../testing/detectLog.js';
+import {
+  banner,
+  detectText,
+  iterLine,
+  iterLines,
+  kinds,
+  runningPulse,
+  savedLine,
+  validLine,
+} from '../../testing/detectLog.js';
 import type { Detector } from '../detector.js';
+import { DEFAULT_DEADLINES } from '../rhythm.js';
 import { RunTracker } from '../runState.js';
 import { createHangDetector } from './hang.js';
 
@@ -93,6 +103,22 @@ describe('hang detector (F3, F14)', () => {
     const text =
       runningPulse('2022-05-01 03:00:00') + iterLines(1, 34) + runningPulse('2022-05-01 04:00:00') + iterLines(35, 68);
     expect(detectText(text)).toEqual([]);
+  });
+
+  it('start-up: banner to first iteration has its own deadline (60 min unless configured)', () => {
+    const text =
+      runningPulse('2022-05-05 00:00:00') +
+      banner(384, 8, 4, 12, 49212) +
+      runningPulse('2022-05-05 00:50:00') +
+      runningPulse('2022-05-05 01:50:00');
+    const incidents = detectText(text);
+    expect(kinds(incidents)).toEqual(['hang']);
+    expect(incidents[0]?.details).toMatchObject({ section: 'startup', deadlineMs: 3_600_000 });
+    // 50 min is within the default, not within a 30 min one.
+    const short = runningPulse('2022-05-05 00:00:00') + banner(384, 8, 4, 12) + runningPulse('2022-05-05 00:50:00');
+    expect(detectText(short)).toEqual([]);
+    const configured = detectText(short, { deadlines: { ...DEFAULT_DEADLINES, startupMs: 30 * 60_000 } });
+    expect(kinds(configured)).toEqual(['hang']);
   });
 
   it('no hang after a failure or an exit: the job ended or failure_silence owns it', () => {

@@ -27,6 +27,7 @@ export function createHangDetector(ctx: DetectContext, deadlines?: DeadlineOptio
   let section: Section = 'idle';
   let last: { e: LogEvent; t: number } | null = null;
   let open: Incident | null = null;
+  let lastIteration: number | null = null;
 
   function deadline(): number | null {
     if (section === 'startup') return rhythm.startupDeadline();
@@ -34,8 +35,6 @@ export function createHangDetector(ctx: DetectContext, deadlines?: DeadlineOptio
     if (section === 'eval') return rhythm.evalDeadline(rhythm.groupsSeen);
     return null;
   }
-
-  let lastIteration: number | null = null;
 
   /** What an iteration record says it took itself (its steps × elapsed per iteration): not silence. */
   function ownDuration(e: LogEvent | null): number {
@@ -49,26 +48,7 @@ export function createHangDetector(ctx: DetectContext, deadlines?: DeadlineOptio
     const limit = deadline();
     const silent = now - last.t - ownDuration(witness);
     if (limit === null || silent <= limit) return;
-    const minutes = Math.round(silent / 60_000);
-    const evidence = [evidenceOf(last.e, `last progress (${section}): ${describe(last.e)}`)];
-    if (witness) evidence.push(evidenceOf(witness, `${minutes} min later, still no progress`));
-    open = newIncident(ctx, {
-      kind: 'hang',
-      severity: 'critical',
-      title: `No progress for ${minutes} min during ${section} (deadline ${Math.round(limit / 60_000)} min)`,
-      evidence,
-      openedAtMs: last.t + limit,
-      action: {
-        kind: 'stack_dump_then_resubmit',
-        text: `Dump the stacks (py-spy through srun --overlap), then cancel and resubmit ${resumeText(ctx)}`,
-      },
-      details: {
-        section,
-        deadlineMs: Math.round(limit),
-        silentMs: Math.round(silent),
-        evalGroupsSeen: rhythm.groupsSeen,
-      },
-    });
+    open = hangIncident(ctx, { section, last: last.e, at: last.t, witness, limit, silent, groups: rhythm.groupsSeen });
     found.push(open);
   }
 
@@ -102,6 +82,41 @@ export function createHangDetector(ctx: DetectContext, deadlines?: DeadlineOptio
     },
     incidents: () => found,
   };
+}
+
+interface Stall {
+  section: Section;
+  last: LogEvent;
+  /** When the last progress record came. */
+  at: number;
+  /** The event that showed the time passing (offline), or null (a live tick). */
+  witness: LogEvent | null;
+  limit: number;
+  silent: number;
+  groups: number;
+}
+
+function hangIncident(ctx: DetectContext, s: Stall): Incident {
+  const minutes = Math.round(s.silent / 60_000);
+  const evidence = [evidenceOf(s.last, `last progress (${s.section}): ${describe(s.last)}`)];
+  if (s.witness) evidence.push(evidenceOf(s.witness, `${minutes} min later, still no progress`));
+  return newIncident(ctx, {
+    kind: 'hang',
+    severity: 'critical',
+    title: `No progress for ${minutes} min during ${s.section} (deadline ${Math.round(s.limit / 60_000)} min)`,
+    evidence,
+    openedAtMs: s.at + s.limit,
+    action: {
+      kind: 'stack_dump_then_resubmit',
+      text: `Dump the stacks (py-spy through srun --overlap), then cancel and resubmit ${resumeText(ctx)}`,
+    },
+    details: {
+      section: s.section,
+      deadlineMs: Math.round(s.limit),
+      silentMs: Math.round(s.silent),
+      evalGroupsSeen: s.groups,
+    },
+  });
 }
 
 function describe(e: LogEvent): string {
