@@ -3,6 +3,7 @@
 // until a specific one arrives. Node failures and time limits have their own detectors; shutdown noise after a
 // clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start.
 import type { FailureEvent } from '../../log/events.js';
+import { failureText } from '../../dashboard/jobs.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident, SuggestedAction } from '../incident.js';
 import { GENERIC_KINDS, evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
@@ -39,7 +40,7 @@ export function createCrashDetector(ctx: DetectContext): Detector {
       kind: 'crash',
       severity: GENERIC_KINDS.has(e.kind) ? 'warning' : 'critical',
       failureKind: e.kind,
-      title: `Crash: ${e.kind}${e.duringStartup ? ' at start-up' : ''} — ${e.message}`.slice(0, 200),
+      title: `Crash: ${failureText(e.kind)}${e.duringStartup ? ' at start-up' : ''} — ${e.message}`.slice(0, 200),
       evidence: [evidenceOf(e, e.message, e.nodes)],
       openedAtMs: t,
       action: action(e),
@@ -52,7 +53,7 @@ export function createCrashDetector(ctx: DetectContext): Detector {
     if (GENERIC_KINDS.has(g.failureKind ?? '') && !GENERIC_KINDS.has(e.kind) && !NOT_A_CRASH.has(e.kind)) {
       g.failureKind = e.kind;
       g.severity = 'critical';
-      g.title = `Crash: ${e.kind} — ${e.message}`.slice(0, 200);
+      g.title = `Crash: ${failureText(e.kind)} — ${e.message}`.slice(0, 200);
       g.suggestedAction = action(e);
     }
   }
