@@ -6,24 +6,12 @@
 //   warning-level crash/task_exit (nothing more specific is said);
 // - the watchdog ALERT line alone is F10 (nothing running), which needs squeue: not a log detector, no incident;
 // - no fixture holds a banner, so none restarts: restart/topology incidents never appear here.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseChunks } from '../testing/parseAll.js';
 import { runDetectors } from './runDetectors.js';
-
-const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/megatron-logs/', import.meta.url));
-
-function listFixtures(dir = FIXTURES): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory()
-      ? listFixtures(join(dir, d.name))
-      : d.name === 'SOURCE.md'
-        ? []
-        : [relative(FIXTURES, join(dir, d.name))],
-  );
-}
+import { FIXTURES, listFixtures } from '../testing/realFixtures.node.js';
 
 /** fixture → the incidents it must give, as `kind[/failureKind]:severity`, in file order. */
 const EXPECTED: Record<string, string[]> = {

@@ -1,24 +1,11 @@
 // Every real fixture in ../shared/fixtures/megatron-logs, parsed whole, with the events asserted against values
 // read off the files by hand (megatron-log-format.md §13 says what each one is for).
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FailureEvent, IterationEvent, LogEvent, PulseEvent, ValidationEvent } from './events.js';
 import { type ParseResult, byOffset, parseChunks } from '../testing/parseAll.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FIXTURES = resolve(repoRoot, '../shared/fixtures/megatron-logs');
-
-function listFixtures(dir = FIXTURES): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory()
-      ? listFixtures(join(dir, d.name))
-      : d.name === 'SOURCE.md'
-        ? []
-        : [relative(FIXTURES, join(dir, d.name))],
-  );
-}
+import { FIXTURES, listFixtures } from '../testing/realFixtures.node.js';
 
 function parseFixture(name: string): ParseResult {
   const result = parseChunks(readFileSync(join(FIXTURES, name)));

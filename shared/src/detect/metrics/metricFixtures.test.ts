@@ -1,27 +1,14 @@
 // The metric detectors over every real log excerpt in ../shared/fixtures/megatron-logs: the real spikes, the
 // missing-loss divergence and the tr11 throughput drop are found with the numbers read off the files by hand,
 // and nothing else raises anything (steady state, reshapes, crashes, hangs, saves).
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../incident.js';
 import { replay } from '../../testing/metricEvents.js';
 import { parseChunks } from '../../testing/parseAll.js';
 import { METRIC_DETECTOR_FACTORIES } from './index.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const FIXTURES = resolve(repoRoot, '../shared/fixtures/megatron-logs');
-
-function listFixtures(dir = FIXTURES): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory()
-      ? listFixtures(join(dir, d.name))
-      : d.name === 'SOURCE.md'
-        ? []
-        : [relative(FIXTURES, join(dir, d.name))],
-  );
-}
+import { FIXTURES, listFixtures } from '../../testing/realFixtures.node.js';
 
 function detectText(bytes: Uint8Array): Incident[] {
   const { events } = parseChunks(bytes);
