@@ -1,0 +1,19 @@
+// Incidents as the server stores and serves them (GET /api/runs/:id/incidents), for the dashboard's panel, chart
+// marks and header line, and for alerts.
+import type { Incident } from './incident.js';
+
+export interface StoredIncident extends Incident {
+  id: number;
+  runId: number;
+  /** The Slurm job the evidence belongs to, when known. */
+  jobId: string | null;
+}
+
+/** Open incidents first (most severe, then newest), then resolved ones, newest first; at most `limit` (200). */
+export interface IncidentsResponse {
+  incidents: StoredIncident[];
+  openCount: number;
+}
+
+/** What changed, for listeners (alerts, sockets): an incident opened, was updated while open, or resolved. */
+export type IncidentChange = { change: 'opened' | 'updated' | 'resolved'; incident: StoredIncident };
