@@ -1,7 +1,7 @@
 // The recovery policy's hook acts through runActions (the same request, version check and audit as a person's
-// click) with the incident policy as actor: resubmit after a crash, exclude the named node after a node failure,
-// a stack dump attempt (audited as impossible for now) then resubmit after a hang; nothing for a start-up OOM,
-// for replayed incidents, or once the automatic budget is spent.
+// click) with the incident policy as actor: exclude the named node after a node failure, a stack dump attempt
+// (audited as impossible for now) then resubmit after a hang, hold after a start-up OOM; a plain crash is left to
+// the failure policy; nothing for replayed incidents, nor once the automatic budget is spent.
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
@@ -72,16 +72,11 @@ function setup(maxAutoResubmits = 2) {
 beforeEach(() => setup());
 
 describe('the incident recovery policy', () => {
-  it('resubmits after a crash, as the incident policy, audited like a person', async () => {
+  it('leaves a crash during training to the failure policy', async () => {
     onChange({ change: 'opened', incident: incident({}) });
     await flush();
-    expect(store.state.actions.map((a) => [a.request, a.actorName, a.requestedBy])).toEqual([
-      [{ kind: 'resubmit' }, 'incident policy', null],
-    ]);
-    expect(store.state.audit.map((a) => [a.action, a.result, a.actor.name])).toEqual([
-      ['run.resubmit', 'requested', 'incident policy'],
-    ]);
-    expect(store.state.audit[0]?.message).toContain('incident 1: crash');
+    expect(store.state.actions).toEqual([]);
+    expect(store.state.audit).toEqual([]);
   });
 
   it('excludes the failed node after a node failure', async () => {
@@ -91,7 +86,13 @@ describe('the incident recovery policy', () => {
       incident: incident({ kind: 'node_failure', suggestedAction: { kind: 'exclude_and_resubmit', nodes, text: '' } }),
     });
     await flush();
-    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'jz-gpu-12' }]);
+    expect(store.state.actions.map((a) => [a.request, a.actorName, a.requestedBy])).toEqual([
+      [{ kind: 'exclude', nodes: 'jz-gpu-12' }, 'incident policy', null],
+    ]);
+    expect(store.state.audit.map((a) => [a.action, a.result, a.actor.name])).toEqual([
+      ['run.exclude', 'requested', 'incident policy'],
+    ]);
+    expect(store.state.audit[0]?.message).toContain('incident 1: node failure on jz-gpu-12');
   });
 
   it('attempts a stack dump (recorded as not possible yet) before resubmitting a hang', async () => {
@@ -105,30 +106,32 @@ describe('the incident recovery policy', () => {
     expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'resubmit' }]);
   });
 
-  it('never resubmits an out-of-memory at start-up, and says why', async () => {
+  it('holds the run after an out-of-memory at start-up instead of resubmitting it, and says why', async () => {
     onChange({
       change: 'opened',
       incident: incident({ failureKind: 'out_of_memory', iteration: null, details: { duringStartup: true } }),
     });
     await flush();
-    expect(store.state.actions).toEqual([]);
-    expect(store.state.audit.map((a) => [a.action, a.result])).toEqual([['incident.recovery', 'refused']]);
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'hold' }]);
+    expect(store.state.runs[0]?.desired).toBe('active'); // the controller applies the hold when it executes it
+    expect(store.state.audit[0]?.message).toContain('out_of_memory at start-up');
   });
 
   it('does nothing for replayed or updated incidents, nor on a stopped run', async () => {
+    const hang = incident({ kind: 'hang', failureKind: null });
     replaying = true;
-    onChange({ change: 'opened', incident: incident({}) });
+    onChange({ change: 'opened', incident: hang });
     replaying = false;
-    onChange({ change: 'updated', incident: incident({}) });
+    onChange({ change: 'updated', incident: hang });
     store.setDesired(runId, { desired: 'stopped' }, store.run(runId)!.version);
-    onChange({ change: 'opened', incident: incident({}) });
+    onChange({ change: 'opened', incident: hang });
     await flush();
     expect(store.state.actions).toEqual([]);
   });
 
   it('stops when the automatic resubmission budget is spent', async () => {
     setup(0);
-    onChange({ change: 'opened', incident: incident({}) });
+    onChange({ change: 'opened', incident: incident({ kind: 'hang', failureKind: null }) });
     await flush();
     expect(store.state.actions).toEqual([]);
     expect(store.state.audit[0]?.message).toContain('budget is spent');

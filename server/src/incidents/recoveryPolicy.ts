@@ -1,8 +1,8 @@
-// The recovery policy's hook on live incidents (issue 15): a crash, node failure or hang that just opened on an
-// active controlled run asks the failure policy's way of acting — runActions.request, previewed, versioned and
-// audited exactly as a person's click, with this policy as the actor — while the run's automatic-resubmission
-// budget lasts. What to do is decided purely (shared/src/detect/recovery.ts); a decision not to act on a crash or a
-// node failure is audited too, so the run's history says why nothing happened.
+// The recovery policy's hook on live incidents (issue 15): a node failure or hang that just opened on an active
+// controlled run acts the failure policy's way — runActions.request, previewed, versioned and audited exactly as a
+// person's click, with this policy as the actor — while the run's automatic-resubmission budget lasts; a start-up
+// OOM or configuration error holds the run (never resubmitted unchanged). A plain crash is the failure policy's own
+// (server/src/control/policy.ts, once Slurm reports the job ended). The decision is pure (shared/src/detect/recovery.ts).
 import type { Logger } from 'pino';
 import type { ActionRequest } from '@trainboard/shared/control/api';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
@@ -59,7 +59,7 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     }
   };
 
-  const act = async (i: StoredIncident, d: Exclude<RecoveryDecision, { act: 'none' }>) => {
+  const act = async (i: StoredIncident, d: Exclude<RecoveryDecision, { act: 'none' | 'hold' }>) => {
     if (d.act === 'exclude') return request(i, { kind: 'exclude', nodes: d.nodes.join(',') }, d.why);
     if (d.act === 'stack_dump_then_resubmit') {
       const dump = deps.stackDump ? await deps.stackDump(i.runId) : { ok: false, detail: NO_STACK_DUMP };
@@ -72,12 +72,11 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     const i = c.incident;
     if (c.change !== 'opened' || deps.isReplaying(i.runId)) return;
     const d = decideRecovery(i);
-    if (d.act === 'none') {
-      if (i.kind === 'crash' || i.kind === 'node_failure') audit(i, 'incident.recovery', 'refused', d.why);
-      return;
-    }
+    if (d.act === 'none') return;
     const run = deps.store.run(i.runId);
     if (!run || run.desired !== 'active') return; // not controlled by Trainboard, or a person holds or stopped it
+    // Holding resubmits nothing: no budget; the queued jobs wait and the failure policy stops until release.
+    if (d.act === 'hold') return request(i, { kind: 'hold' }, d.why);
     const spent = budgetSpent(deps.store, run);
     if (spent) return void audit(i, 'incident.recovery', 'refused', spent);
     act(i, d).catch((err: unknown) => deps.logger.error({ err, runId: i.runId }, 'incident policy failed'));

@@ -22,8 +22,9 @@ function incident(over: Partial<Incident>): Incident {
 }
 
 describe(decideRecovery.name, () => {
-  it('resubmits a crash during training', () => {
-    expect(decideRecovery(incident({})).act).toBe('resubmit');
+  it('leaves a crash during training to the failure policy (it acts once the job has ended)', () => {
+    expect(decideRecovery(incident({})).act).toBe('none');
+    expect(decideRecovery(incident({ kind: 'node_failure' })).act).toBe('none');
   });
 
   it('excludes the named nodes of a node failure', () => {
@@ -37,14 +38,14 @@ describe(decideRecovery.name, () => {
     expect(decideRecovery(incident({ kind: 'hang', failureKind: null })).act).toBe('stack_dump_then_resubmit');
   });
 
-  it('never resubmits an out-of-memory or a python error at start-up unchanged', () => {
+  it('holds the run after an out-of-memory or a python error at start-up: never resubmitted unchanged', () => {
     for (const failureKind of ['out_of_memory', 'python_exception']) {
       const d = decideRecovery(incident({ failureKind, details: { duringStartup: true } }));
-      expect(d.act).toBe('none');
+      expect(d.act).toBe('hold');
       expect(d.why).toContain('change');
     }
-    // The same out-of-memory mid-training (a rare batch) is resubmitted.
-    expect(decideRecovery(incident({ failureKind: 'out_of_memory' })).act).toBe('resubmit');
+    // The same out-of-memory mid-training (a rare batch) is left to the failure policy.
+    expect(decideRecovery(incident({ failureKind: 'out_of_memory' })).act).toBe('none');
   });
 
   it('leaves other kinds and scheduler endings alone', () => {

@@ -1,12 +1,15 @@
-// What the recovery policy does about a freshly opened incident (issue 15): a crash is resubmitted, a node failure
-// excludes the named nodes and resubmits, a hang gets a stack dump attempt, then cancel and resubmit. Never on its
-// own: a configuration or code error at start-up (python exception), or an out-of-memory at start-up — the same
-// job would fail the same way until a person changes something. Pure: the server adds the budget and the run's state.
+// What the recovery policy does about a freshly opened incident (issue 15). A crash is left to the failure policy,
+// which resubmits once Slurm reports the job ended and nothing is queued (the chain's next job may already take
+// over): acting on the log's text would race the job's own exit and submit twice. A node failure excludes the named
+// nodes (the job on them is cancelled, the next one avoids them); a hang gets a stack dump attempt, then cancel and
+// resubmit. A configuration or code error at start-up (python exception) or an out-of-memory at start-up holds the
+// run instead: the same job would fail the same way until a person changes something, then releases it.
+// Pure: the server adds the budget and the run's state.
 import type { Incident } from './incident.js';
 
 export type RecoveryDecision =
   | { act: 'none'; why: string }
-  | { act: 'resubmit'; why: string }
+  | { act: 'hold'; why: string }
   | { act: 'exclude'; nodes: string[]; why: string }
   | { act: 'stack_dump_then_resubmit'; why: string };
 
@@ -26,14 +29,13 @@ export function decideRecovery(i: Incident): RecoveryDecision {
   if (i.kind !== 'crash' && i.kind !== 'node_failure') return { act: 'none', why: `${i.kind} is not recovered` };
   if (failure !== null && NEEDS_A_CHANGE_AT_STARTUP.has(failure) && atStartup(i))
     return {
-      act: 'none',
-      why: `${failure} at start-up: resubmitting unchanged would fail again; change the run first`,
+      act: 'hold',
+      why: `${failure} at start-up: resubmitting unchanged would fail again; change the run, then release it`,
     };
   if (failure !== null && NOT_A_CRASH.has(failure)) return { act: 'none', why: `${failure} is not a crash` };
   if (i.kind === 'node_failure') {
     const nodes = i.suggestedAction?.nodes ?? [];
     if (nodes.length) return { act: 'exclude', nodes, why: `node failure on ${nodes.join(', ')}: ${i.title}` };
-    return { act: 'resubmit', why: `node failure (no node named): ${i.title}` };
   }
-  return { act: 'resubmit', why: `crash: ${i.title}` };
+  return { act: 'none', why: 'the failure policy resubmits once the job has ended and nothing is queued' };
 }
