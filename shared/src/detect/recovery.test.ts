@@ -34,6 +34,19 @@ describe(decideRecovery.name, () => {
     expect(d).toMatchObject({ act: 'exclude', nodes: ['c7'] });
   });
 
+  it('excludes the node of a start-up OOM on a node that failed before (F2): the exclusion is the change', () => {
+    const d = decideRecovery(
+      incident({
+        kind: 'node_failure',
+        failureKind: 'out_of_memory',
+        iteration: null,
+        details: { duringStartup: true, repeat: true },
+        suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' },
+      }),
+    );
+    expect(d).toMatchObject({ act: 'exclude', nodes: ['c7'] });
+  });
+
   it('dumps stacks before resubmitting a hang', () => {
     expect(decideRecovery(incident({ kind: 'hang', failureKind: null })).act).toBe('stack_dump_then_resubmit');
   });

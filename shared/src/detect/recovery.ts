@@ -27,15 +27,14 @@ export function decideRecovery(i: Incident): RecoveryDecision {
   const failure = i.failureKind ?? null;
   if (i.kind === 'hang') return { act: 'stack_dump_then_resubmit', why: `hang: ${i.title}` };
   if (i.kind !== 'crash' && i.kind !== 'node_failure') return { act: 'none', why: `${i.kind} is not recovered` };
+  // Excluding the node is the change a start-up OOM on a node that failed before (F2) needs.
+  const nodes = i.kind === 'node_failure' ? (i.suggestedAction?.nodes ?? []) : [];
+  if (nodes.length) return { act: 'exclude', nodes, why: `node failure on ${nodes.join(', ')}: ${i.title}` };
   if (failure !== null && NEEDS_A_CHANGE_AT_STARTUP.has(failure) && atStartup(i))
     return {
       act: 'hold',
       why: `${failure} at start-up: resubmitting unchanged would fail again; change the run, then release it`,
     };
   if (failure !== null && NOT_A_CRASH.has(failure)) return { act: 'none', why: `${failure} is not a crash` };
-  if (i.kind === 'node_failure') {
-    const nodes = i.suggestedAction?.nodes ?? [];
-    if (nodes.length) return { act: 'exclude', nodes, why: `node failure on ${nodes.join(', ')}: ${i.title}` };
-  }
   return { act: 'none', why: 'the failure policy resubmits once the job has ended and nothing is queued' };
 }
