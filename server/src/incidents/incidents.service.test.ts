@@ -51,7 +51,7 @@ function setup() {
   const commit = (text: string, startOffset = 0, w = writer()) => {
     const parser = createLogParser({ startOffset });
     const events = [...parser.push(Buffer.from(text)), ...parser.flush()];
-    w.commit(events, parser.resumePoint);
+    return w.commit(events, parser.resumePoint);
   };
   return { conn, repos, runId: run.id, clock, newService, commit, writer };
 }
@@ -96,18 +96,20 @@ describe('live incident detection', () => {
     service.committed(t.runId);
     await service.idle();
     // A restarted follower parses the same bytes again from an earlier point: the unique keys skip every row.
-    t.commit(text, 0, t.writer());
+    const again = t.commit(text, 0, t.writer());
+    expect(again).toMatchObject({ iterations: 0, events: 0 });
+    expect(again.duplicates).toBeGreaterThan(0);
     service.committed(t.runId);
     await service.idle();
     expect(t.repos.incidents.ofRun(t.runId)).toHaveLength(1);
     expect(changes).toHaveLength(1);
     // A restarted server replays the stored rows: the stored incident is re-derived unchanged, nothing is emitted.
     const restarted = t.newService();
-    const again = record(restarted);
+    const replayed = record(restarted);
     restarted.follow(t.runId);
     await restarted.idle();
     expect(t.repos.incidents.ofRun(t.runId)).toHaveLength(1);
-    expect(again).toEqual([]);
+    expect(replayed).toEqual([]);
   });
 
   it('opens a hang on a tick past the learnt deadline, not before', async () => {
