@@ -35,6 +35,7 @@ import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
 import { errorHandler, notFound } from './routes/errors.js';
+import { incidentsRouter } from './routes/incidents.router.js';
 import { logLinesRouter } from './routes/logLines.router.js';
 import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
@@ -140,6 +141,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...runsRouter(repos),
     ...seriesRouter(repos.runs, deps.series ?? createSeriesCache(repos.series)),
     ...runDetailsRouter(repos),
+    ...incidentsRouter(repos),
     ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
     ...alertsRouter(createAlertsConfigService({ repos, emailAvailable: deps.alertEmailAvailable ?? false })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
