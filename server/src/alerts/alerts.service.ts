@@ -20,6 +20,8 @@ import { postWebhook } from './webhook.js';
 /** Where incident changes come from (the incidents service of stack.ts). */
 export interface IncidentChanges {
   onChange(listener: (c: IncidentChange) => void): () => void;
+  /** True while the run's stored rows are being replayed: its changes are older news and alert nobody. */
+  catchingUp?(runId: number): boolean;
 }
 
 export interface AlertsServiceDeps {
@@ -112,7 +114,8 @@ export function createAlertsService(deps: AlertsServiceDeps): AlertsService {
   function onChange(c: IncidentChange): void {
     const { incident } = c;
     const routing = readRouting(repos.settings, incident.runId);
-    const decision = decideAlerts(c, ledger.get(incident.id), routing);
+    const replay = deps.source.catchingUp?.(incident.runId) ?? false;
+    const decision = decideAlerts(c, ledger.get(incident.id), routing, { replay });
     if (decision.next) ledger.set(incident.id, decision.next);
     else ledger.delete(incident.id);
     if (!routing || decision.deliveries.length === 0) return;

@@ -102,6 +102,22 @@ describe('decideAlerts', () => {
     expect(run([change('resolved')]).sent).toEqual([]);
   });
 
+  it('sends nothing while a run is replayed, and no resolve later for what opened during the replay', () => {
+    let entry: AlertLedgerEntry | undefined;
+    const sent: string[] = [];
+    for (const [c, replay] of [
+      [change('opened', { severity: 'warning' }), true],
+      [change('updated', { severity: 'critical' }), true],
+      [change('updated'), false],
+      [change('resolved'), false],
+    ] as const) {
+      const d = decideAlerts(c, entry, routing, { replay });
+      sent.push(...d.deliveries.map((x) => `${x.notice}:${x.channelId}`));
+      entry = d.next ?? undefined;
+    }
+    expect(sent).toEqual([]);
+  });
+
   it('a duplicate open does not alert again', () => {
     expect(run([change('opened'), change('opened')]).sent).toEqual(['opened:chat', 'opened:pager']);
   });

@@ -135,14 +135,21 @@ function hearing(routing: AlertRouting | null, severity: IncidentSeverity): stri
  *   ledger (the server restarted while it was open): taken as heard by the channels it meets, silently, so its
  *   resolve notice still goes out and nothing is sent twice.
  * - resolved: a notice to the channels that heard the open alert and are still routed; then it is forgotten.
+ * - `replay` (the server is reading a run's stored rows for the first time: older news): nothing is sent, and
+ *   what opens there is remembered as heard by nobody, so it brings no resolve notice either.
  */
 export function decideAlerts(
   change: IncidentChange,
   prior: AlertLedgerEntry | undefined,
   routing: AlertRouting | null,
+  opts: { replay?: boolean } = {},
 ): AlertDecision {
   const { severity } = change.incident;
   const now = hearing(routing, severity);
+  if (opts.replay) {
+    const next = change.change === 'resolved' ? null : { severity, notified: prior?.notified ?? [] };
+    return { deliveries: [], next };
+  }
   if (change.change === 'resolved') {
     const routed = new Set(routing?.enabled ? routing.channels.map((c) => c.id) : []);
     const to = (prior?.notified ?? []).filter((id) => routed.has(id));
