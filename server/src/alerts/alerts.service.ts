@@ -54,6 +54,9 @@ export interface AlertsService {
   stop(): void;
 }
 
+/** Open incidents remembered at most (each a few dozen bytes). */
+const MAX_LEDGER = 10_000;
+
 interface Job {
   runId: number;
   incidentId: number;
@@ -116,8 +119,10 @@ export function createAlertsService(deps: AlertsServiceDeps): AlertsService {
     const routing = readRouting(repos.settings, incident.runId);
     const replay = deps.source.catchingUp?.(incident.runId) ?? false;
     const decision = decideAlerts(c, ledger.get(incident.id), routing, { replay });
+    ledger.delete(incident.id); // re-inserted last: the oldest entry is the first one Map iteration gives
     if (decision.next) ledger.set(incident.id, decision.next);
-    else ledger.delete(incident.id);
+    // Incidents of runs no longer followed never resolve: the least recently changed are forgotten first.
+    if (ledger.size > MAX_LEDGER) ledger.delete(ledger.keys().next().value!);
     if (!routing || decision.deliveries.length === 0) return;
     const runName = repos.runs.get(incident.runId)?.name ?? `run ${incident.runId}`;
     const context = { runId: incident.runId, runName, runUrl: runUrl(incident.runId) };
