@@ -33,6 +33,7 @@ import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
+import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
 import { createEmailSender } from './alerts/email.js';
 
@@ -233,9 +234,26 @@ function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthC
   });
 }
 
-/** Live incident detection on the followed runs (its tick starts with the followers). */
-function incidentsOf(o: ServerStackOptions, repos: Repositories): IncidentsService {
-  return createIncidentsService({ repos, logger: o.logger, ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}) });
+/**
+ * Live incident detection on the followed runs (its tick starts with the followers); with the control plane, a
+ * crash, node failure or hang that opens on an active run asks the recovery policy to act (incidents/recoveryPolicy).
+ */
+function incidentsOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null): IncidentsService {
+  const incidents = createIncidentsService({
+    repos,
+    logger: o.logger,
+    ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}),
+  });
+  if (control) {
+    const policy = createRecoveryPolicy({
+      store: control.store,
+      actions: control.actions,
+      logger: o.logger.child({ component: 'incident-policy' }),
+      isReplaying: (runId) => incidents.catchingUp(runId),
+    });
+    incidents.onChange(policy);
+  }
+  return incidents;
 }
 
 /** Alerts on the incidents' changes; e-mail only with both an SMTP server and a From: address. */
@@ -251,8 +269,8 @@ function alertsOf(o: ServerStackOptions, repos: Repositories, incidents: Inciden
 }
 
 /** Live detection and the alerts on its changes (the alerts hold no socket or timer until an alert is sent). */
-function detectionOf(o: ServerStackOptions, repos: Repositories) {
-  const incidents = incidentsOf(o, repos);
+function detectionOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null) {
+  const incidents = incidentsOf(o, repos, control);
   return { incidents, alerts: alertsOf(o, repos, incidents) };
 }
 
@@ -281,7 +299,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
-  const { incidents, alerts } = detectionOf(o, repos);
+  const { incidents, alerts } = detectionOf(o, repos, control);
   const app = createApp({
     conn,
     repos,

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { Incident } from './incident.js';
+import { decideRecovery } from './recovery.js';
+
+function incident(over: Partial<Incident>): Incident {
+  return {
+    key: 'k',
+    kind: 'crash',
+    severity: 'critical',
+    failureKind: 'cuda_error',
+    title: 'Crash: CUDA error',
+    iteration: 120,
+    offset: 10,
+    evidence: [],
+    suggestedAction: null,
+    workLostIterations: 20,
+    openedAtMs: 0,
+    resolvedAtMs: null,
+    details: { duringStartup: false },
+    ...over,
+  };
+}
+
+describe(decideRecovery.name, () => {
+  it('resubmits a crash during training', () => {
+    expect(decideRecovery(incident({})).act).toBe('resubmit');
+  });
+
+  it('excludes the named nodes of a node failure', () => {
+    const d = decideRecovery(
+      incident({ kind: 'node_failure', suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' } }),
+    );
+    expect(d).toMatchObject({ act: 'exclude', nodes: ['c7'] });
+  });
+
+  it('dumps stacks before resubmitting a hang', () => {
+    expect(decideRecovery(incident({ kind: 'hang', failureKind: null })).act).toBe('stack_dump_then_resubmit');
+  });
+
+  it('never resubmits an out-of-memory or a python error at start-up unchanged', () => {
+    for (const failureKind of ['out_of_memory', 'python_exception']) {
+      const d = decideRecovery(incident({ failureKind, details: { duringStartup: true } }));
+      expect(d.act).toBe('none');
+      expect(d.why).toContain('change');
+    }
+    // The same out-of-memory mid-training (a rare batch) is resubmitted.
+    expect(decideRecovery(incident({ failureKind: 'out_of_memory' })).act).toBe('resubmit');
+  });
+
+  it('leaves other kinds and scheduler endings alone', () => {
+    expect(decideRecovery(incident({ kind: 'loss_spike', failureKind: null })).act).toBe('none');
+    expect(decideRecovery(incident({ failureKind: 'cancelled' })).act).toBe('none');
+  });
+});
