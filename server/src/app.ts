@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { createAlertsConfigService } from './alerts/alertsConfig.service.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
 import type { AuthStore } from './auth/ports.js';
 import { SqliteSessionStore } from './auth/sessionStore.js';
@@ -29,6 +30,7 @@ import {
 import type { NodesService } from './nodes/nodes.service.js';
 import type { PublicSnapshots } from './public/ports.js';
 import { createPublicationService } from './public/publication.service.js';
+import { alertsRouter } from './routes/alerts.router.js';
 import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
@@ -103,6 +105,8 @@ export interface AppDeps {
   publicSnapshots?: PublicSnapshots;
   /** More routes declared with route() (run control): guarded and checked like every other. */
   routes?: readonly RouteDef[];
+  /** Whether alert e-mail can be sent (TRAINBOARD_SMTP_URL set); shown to operators with a run's alert routing. */
+  alertEmailAvailable?: boolean;
 }
 
 /** Where the log routes read a run's log: the caller's per-run resolver, else one set of files for every run. */
@@ -139,6 +143,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...runDetailsRouter(repos),
     ...incidentsRouter(repos),
     ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
+    ...alertsRouter(createAlertsConfigService({ repos, emailAvailable: deps.alertEmailAvailable ?? false })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),
     ...nodesRouter(repos.runs, deps.nodes ?? null),

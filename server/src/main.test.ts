@@ -86,4 +86,21 @@ describe('server/src/main.ts', () => {
     expect(stderr).toContain('config: TRAINBOARD_PORT');
     expect(existsSync(join(dir, 'never.db'))).toBe(false);
   }, 60_000);
+
+  it('refuses an SMTP URL that is not smtp(s):// without echoing it (it holds a password)', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: {
+        ...process.env,
+        TRAINBOARD_SMTP_URL: 'http://alerts:s3cretpw@mail.example.org',
+        TRAINBOARD_DB: join(dir, 'never.db'),
+      },
+      stdio: 'pipe',
+    });
+    let stderr = '';
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const code = await new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    expect(code).toBe(2);
+    expect(stderr).toContain('config: TRAINBOARD_SMTP_URL: an smtp:// or smtps:// URL');
+    expect(stderr).not.toContain('s3cretpw');
+  }, 60_000);
 });

@@ -34,53 +34,80 @@ const flag = () =>
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
     .transform((v) => v === 'true' || v === '1');
-const configSchema = z.object({
-  TRAINBOARD_DB: z.string().min(1).default('.trainboard/trainboard.db'), // as the CLI
-  TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
-  TRAINBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** The built dashboard (npm run build -w @trainboard/web); served when it holds an index.html. */
-  TRAINBOARD_WEB_DIR: z
-    .string()
-    .min(1)
-    .default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
-  TRAINBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRAINBOARD_SSH_HOST: z.string().min(1).optional(),
-  TRAINBOARD_SSH_PORT: z.coerce.number().int().min(1).max(65535).default(22),
-  TRAINBOARD_SSH_USER: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_.-]*$/i, 'not a valid user name')
-    .optional(),
-  TRAINBOARD_SSH_KEY: z.string().min(1).optional(),
-  TRAINBOARD_SSH_KNOWN_HOSTS: z.string().min(1).optional(),
-  TRAINBOARD_SSH_FINGERPRINT: z
-    .string()
-    .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/)
-    .optional(),
-  TRAINBOARD_SSH_KEEPALIVE_MS: ms(2_000),
-  /** SFTP channels the followers and log routes share on the SSH connection: keep it below the login node's MaxSessions. */
-  TRAINBOARD_SSH_SFTP_CHANNELS: z.coerce.number().int().min(1).max(32).default(4),
-  /** Memory for the per-run chart series cache, MiB (~14 per 115k-iteration run); 0 reads the database per request. */
-  TRAINBOARD_SERIES_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(160),
-  TRAINBOARD_FOLLOW_POLL_MS: ms(100),
-  TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: ms(5_000),
-  TRAINBOARD_FOLLOW_SCAN_MS: ms(2_000),
-  /** Longest wait for one remote operation before the connection is presumed dead and reopened. */
-  TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
-  /** How often the nodes view asks Slurm (sinfo, squeue, one nvidia-smi step per watched running job), whatever the viewers. */
-  TRAINBOARD_NODES_POLL_MS: ms(15_000),
-  /** Extra Host header values to serve (a proxy's public name), comma-separated; loopback names always work. */
-  TRAINBOARD_ALLOWED_HOSTS: list(),
-  /** Extra origins (https://dash.example.org) allowed on unsafe requests and socket.io, comma-separated. */
-  TRAINBOARD_ALLOWED_ORIGINS: list(),
-  /** Behind a TLS-terminating reverse proxy: trust X-Forwarded-*, Secure cookies, HSTS. */
-  TRAINBOARD_TRUST_PROXY: flag(),
-  /** Read-only access without signing in (off by default). */
-  TRAINBOARD_ANONYMOUS_READ: flag(),
-  TRAINBOARD_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(100_000).default(512),
-  TRAINBOARD_API_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(600),
-  /** Per address, to the public page (/p, /p-assets): a CDN in front sees its own addresses, so raise it there. */
-  TRAINBOARD_PUBLIC_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(300),
-});
+/** An smtp:// (STARTTLS when offered) or smtps:// URL; user and password in it. A secret: never echoed. */
+const smtpUrl = z
+  .string()
+  .refine((s) => URL.canParse(s) && ['smtp:', 'smtps:'].includes(new URL(s).protocol), 'an smtp:// or smtps:// URL')
+  .optional();
+/** alerts@example.org or `Trainboard <alerts@example.org>`. */
+const mailFrom = z
+  .string()
+  .max(254)
+  .regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'an e-mail address, optionally `Name <address>`')
+  .optional();
+const httpBase = z
+  .string()
+  .refine((s) => URL.canParse(s) && ['http:', 'https:'].includes(new URL(s).protocol), 'an http(s) URL')
+  .optional();
+
+const configSchema = z
+  .object({
+    TRAINBOARD_DB: z.string().min(1).default('.trainboard/trainboard.db'), // as the CLI
+    TRAINBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+    TRAINBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** The built dashboard (npm run build -w @trainboard/web); served when it holds an index.html. */
+    TRAINBOARD_WEB_DIR: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL('../../web/dist/', import.meta.url))),
+    TRAINBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRAINBOARD_SSH_HOST: z.string().min(1).optional(),
+    TRAINBOARD_SSH_PORT: z.coerce.number().int().min(1).max(65535).default(22),
+    TRAINBOARD_SSH_USER: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_.-]*$/i, 'not a valid user name')
+      .optional(),
+    TRAINBOARD_SSH_KEY: z.string().min(1).optional(),
+    TRAINBOARD_SSH_KNOWN_HOSTS: z.string().min(1).optional(),
+    TRAINBOARD_SSH_FINGERPRINT: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/)
+      .optional(),
+    TRAINBOARD_SSH_KEEPALIVE_MS: ms(2_000),
+    /** SFTP channels the followers and log routes share on the SSH connection: keep it below the login node's MaxSessions. */
+    TRAINBOARD_SSH_SFTP_CHANNELS: z.coerce.number().int().min(1).max(32).default(4),
+    /** Memory for the per-run chart series cache, MiB (~14 per 115k-iteration run); 0 reads the database per request. */
+    TRAINBOARD_SERIES_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(160),
+    TRAINBOARD_FOLLOW_POLL_MS: ms(100),
+    TRAINBOARD_FOLLOW_IDENTITY_CHECK_MS: ms(5_000),
+    TRAINBOARD_FOLLOW_SCAN_MS: ms(2_000),
+    /** Longest wait for one remote operation before the connection is presumed dead and reopened. */
+    TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
+    /** How often the nodes view asks Slurm (sinfo, squeue, one nvidia-smi step per watched running job), whatever the viewers. */
+    TRAINBOARD_NODES_POLL_MS: ms(15_000),
+    /** Extra Host header values to serve (a proxy's public name), comma-separated; loopback names always work. */
+    TRAINBOARD_ALLOWED_HOSTS: list(),
+    /** Extra origins (https://dash.example.org) allowed on unsafe requests and socket.io, comma-separated. */
+    TRAINBOARD_ALLOWED_ORIGINS: list(),
+    /** Behind a TLS-terminating reverse proxy: trust X-Forwarded-*, Secure cookies, HSTS. */
+    TRAINBOARD_TRUST_PROXY: flag(),
+    /** Read-only access without signing in (off by default). */
+    TRAINBOARD_ANONYMOUS_READ: flag(),
+    TRAINBOARD_MAX_CONNECTIONS: z.coerce.number().int().min(16).max(100_000).default(512),
+    TRAINBOARD_API_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(600),
+    /** Per address, to the public page (/p, /p-assets): a CDN in front sees its own addresses, so raise it there. */
+    TRAINBOARD_PUBLIC_RATE_PER_MINUTE: z.coerce.number().int().min(10).default(300),
+    /** The SMTP server alert e-mail goes through (issue 15); without it e-mail channels send nothing. */
+    TRAINBOARD_SMTP_URL: smtpUrl,
+    /** The From: of alert e-mail; required with TRAINBOARD_SMTP_URL. */
+    TRAINBOARD_ALERT_FROM: mailFrom,
+    /** The dashboard's address as people reach it (https://dash.example.org/), for the run page link in alerts. */
+    TRAINBOARD_PUBLIC_BASE_URL: httpBase,
+  })
+  .refine((c) => !c.TRAINBOARD_SMTP_URL || c.TRAINBOARD_ALERT_FROM, {
+    path: ['TRAINBOARD_ALERT_FROM'],
+    message: 'required when TRAINBOARD_SMTP_URL is set',
+  });
 
 type Config = z.infer<typeof configSchema>;
 
@@ -133,6 +160,11 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
       publicLimitPerMinute: config.TRAINBOARD_PUBLIC_RATE_PER_MINUTE,
     },
     maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
+    alerts: {
+      ...(config.TRAINBOARD_SMTP_URL ? { smtpUrl: config.TRAINBOARD_SMTP_URL } : {}),
+      ...(config.TRAINBOARD_ALERT_FROM ? { from: config.TRAINBOARD_ALERT_FROM } : {}),
+      ...(config.TRAINBOARD_PUBLIC_BASE_URL ? { publicBaseUrl: config.TRAINBOARD_PUBLIC_BASE_URL } : {}),
+    },
     scanMs: config.TRAINBOARD_FOLLOW_SCAN_MS,
     followOpTimeoutMs: config.TRAINBOARD_FOLLOW_OP_TIMEOUT_MS,
     ...(shell
@@ -168,6 +200,8 @@ const logger = pino({
       '*.headers.authorization',
       'privateKeyPath',
       '*.privateKeyPath',
+      'smtpUrl',
+      '*.smtpUrl',
     ],
     censor: '[redacted]',
   },

@@ -34,6 +34,8 @@ import { createServerControl, type ServerControl } from './control/controlPlane.
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
+import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
+import { createEmailSender } from './alerts/email.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -84,6 +86,17 @@ export interface ServerStackOptions {
   publicRealtime?: Partial<PublicRealtimeLimits>;
   /** How often the live detectors look for hangs and silence (ms; default 15 s). */
   incidentTickMs?: number;
+  /** Alerts on incidents (per-run routing set by operators): the SMTP server for e-mail and the dashboard's address. */
+  alerts?: AlertsOptions;
+}
+
+export interface AlertsOptions {
+  /** smtp(s)://user:password@host:port (TRAINBOARD_SMTP_URL); with `from`, e-mail channels can send. A secret. */
+  smtpUrl?: string;
+  /** The From: of alert e-mail (TRAINBOARD_ALERT_FROM). */
+  from?: string;
+  /** The dashboard as people reach it (TRAINBOARD_PUBLIC_BASE_URL), for the run page link in alerts. */
+  publicBaseUrl?: string;
 }
 
 export interface ServerStack {
@@ -103,6 +116,8 @@ export interface ServerStack {
   publicSnapshots: PublicSnapshotsService;
   /** Live incident detection on the followed runs (issue 15); `onChange` feeds alerts and the recovery policy. */
   incidents: IncidentsService;
+  /** Alerts on the incidents' changes, to the channels each run routes them to. */
+  alerts: AlertsService;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -241,6 +256,24 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
   return incidents;
 }
 
+/** Alerts on the incidents' changes; e-mail only with both an SMTP server and a From: address. */
+function alertsOf(o: ServerStackOptions, repos: Repositories, incidents: IncidentsService): AlertsService {
+  const a = o.alerts ?? {};
+  return createAlertsService({
+    source: incidents,
+    repos,
+    logger: o.logger,
+    email: a.smtpUrl && a.from ? createEmailSender({ smtpUrl: a.smtpUrl, from: a.from }) : null,
+    publicBaseUrl: a.publicBaseUrl ?? null,
+  });
+}
+
+/** Live detection and the alerts on its changes (the alerts hold no socket or timer until an alert is sent). */
+function detectionOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null) {
+  const incidents = incidentsOf(o, repos, control);
+  return { incidents, alerts: alertsOf(o, repos, incidents) };
+}
+
 /** Listens on host:port; on failure runs `close` (what was opened for this server) and throws the error. */
 async function listenOrClose(http: Server, port: number, host: string, close: () => Promise<void>): Promise<void> {
   try {
@@ -266,7 +299,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
-  const incidents = incidentsOf(o, repos, control);
+  const { incidents, alerts } = detectionOf(o, repos, control);
   const app = createApp({
     conn,
     repos,
@@ -280,6 +313,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     filesForRun,
     ...(o.webDir ? { webDir: o.webDir } : {}),
     ...(nodes ? { nodes } : {}),
+    alertEmailAvailable: Boolean(o.alerts?.smtpUrl && o.alerts.from),
   });
   const http = cappedServer(app, o.maxConnections);
   let emitPoints: ReturnType<typeof roomEmitters>['points'] = () => false;
@@ -321,11 +355,13 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     control,
     publicSnapshots,
     incidents,
+    alerts,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
       incidents.stop();
+      alerts.stop();
       publicSnapshots.stop();
       publicLive.close();
       await control?.stop();

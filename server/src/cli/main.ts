@@ -44,6 +44,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "take a run's public page down",
     load: () => import('./commands/publish.js').then((m) => ({ run: m.unpublish })),
   },
+  alerts: {
+    summary: "where a run's incident alerts go (webhooks, e-mail, by severity); --set FILE replaces it",
+    load: () => import('./commands/alerts.js'),
+  },
   audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
   cluster: {
     summary: 'add, list, test or remove the clusters Trainboard uses',

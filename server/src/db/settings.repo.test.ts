@@ -21,4 +21,12 @@ describe('SettingsRepo', () => {
       }),
     ).toBe('a1b2c3');
   });
+
+  it('set replaces the stored value', () => {
+    const repos = repositories();
+    repos.settings.set('alerts.run.1', '{"a":1}');
+    repos.settings.set('alerts.run.1', '{"a":2}');
+    expect(repos.settings.get('alerts.run.1')).toBe('{"a":2}');
+    expect(repos.settings.get('alerts.run.2')).toBeUndefined();
+  });
 });

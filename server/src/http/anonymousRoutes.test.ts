@@ -74,6 +74,7 @@ describe('anonymous HTTP routes', () => {
     const keys = registeredRoutes(stack.app).map(key);
     expect(keys).toContain('POST /api/runs/:id/actions');
     expect(keys.some((k) => k.includes('/publication'))).toBe(true);
+    expect(keys).toContain('PUT /api/runs/:id/alerts');
     expect(keys).toContain('GET /p/:slug');
   });
 

@@ -120,6 +120,9 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/publication': 'viewer',
       'PUT /api/runs/:id/publication': 'operator',
       'DELETE /api/runs/:id/publication': 'operator',
+      // A run's alert routing (issue 15): webhook URLs are secrets, so even reading it is an operator's.
+      'GET /api/runs/:id/alerts': 'operator',
+      'PUT /api/runs/:id/alerts': 'operator',
       'GET /api/runs/:id/log': 'viewer',
       'POST /api/runs/:id/log/reveal': 'admin',
       'GET /api/runs/:id/log/search': 'viewer',
