@@ -1,8 +1,8 @@
-// The header's condition line: "⛔ down — Crash: CUDA error on c3 after iteration 119", from the open incidents and
+// The header's condition line: "✕ down — Crash: CUDA error on c3 after iteration 119", from the open incidents and
 // the run's health (runCondition, shared). The word and icon say it; the colour only repeats them.
 import type { RunCondition } from '@trainboard/shared/detect/runCondition';
 
-const ICON: Record<RunCondition['condition'], string> = { healthy: '✓', degraded: '⚠', down: '⛔' };
+const ICON: Record<RunCondition['condition'], string> = { healthy: '✓', degraded: '⚠', down: '✕' };
 
 export function RunConditionLine({ condition }: { condition: RunCondition }) {
   return (

@@ -60,7 +60,7 @@ describe('incident view', () => {
       incident({ kind: 'loss_spike', severity: 'warning', resolvedAtMs: 5, iteration: 300 }),
     ]);
     expect(marks).toEqual([
-      { kind: 'incident', iteration: 119, timeMs: 1000, label: '⛔ crash (cuda error) (open)' },
+      { kind: 'incident', iteration: 119, timeMs: 1000, label: '✕ crash (cuda error) (open)' },
       { kind: 'incident', iteration: 300, timeMs: 1000, label: '⚠ loss spike' },
     ]);
   });

@@ -25,7 +25,7 @@ const KIND_WORDS: Record<IncidentKind, string> = {
 };
 
 const SEVERITY: Record<IncidentSeverity, { icon: string; word: string }> = {
-  critical: { icon: '⛔', word: 'critical' },
+  critical: { icon: '✕', word: 'critical' },
   warning: { icon: '⚠', word: 'warning' },
   info: { icon: 'ℹ', word: 'info' },
 };
