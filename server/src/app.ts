@@ -33,6 +33,7 @@ import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
 import { errorHandler, notFound } from './routes/errors.js';
+import { incidentsRouter } from './routes/incidents.router.js';
 import { logLinesRouter } from './routes/logLines.router.js';
 import { logSearchRouter } from './routes/logSearch.router.js';
 import { nodesRouter } from './routes/nodes.router.js';
@@ -136,6 +137,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...runsRouter(repos),
     ...seriesRouter(repos.runs, deps.series ?? createSeriesCache(repos.series)),
     ...runDetailsRouter(repos),
+    ...incidentsRouter(repos),
     ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),

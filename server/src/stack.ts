@@ -32,6 +32,7 @@ import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
+import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -80,6 +81,8 @@ export interface ServerStackOptions {
   control?: false | { tickMs?: number; graceMs?: number; leaseTtlMs?: number; localWorkDir?: string };
   /** Limits of the anonymous /public socket namespace (per-address sockets, subscribe rate); benches raise them. */
   publicRealtime?: Partial<PublicRealtimeLimits>;
+  /** How often the live detectors look for hangs and silence (ms; default 15 s). */
+  incidentTickMs?: number;
 }
 
 export interface ServerStack {
@@ -97,6 +100,8 @@ export interface ServerStack {
   control: ServerControl | null;
   /** The published runs' public snapshots (/p/:slug), rebuilt on ingest, on publish and every 15 s. */
   publicSnapshots: PublicSnapshotsService;
+  /** Live incident detection on the followed runs (issue 15); `onChange` feeds alerts and the recovery policy. */
+  incidents: IncidentsService;
   /** Stops the followers and the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -136,6 +141,7 @@ function startFollowers(
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
   publicSnapshots: PublicSnapshotsService,
+  incidents: IncidentsService,
 ): FollowManager {
   const timing: Partial<FollowTiming> = {
     pollMs: o.pollMs ?? 100,
@@ -147,10 +153,14 @@ function startFollowers(
     filesForRun,
     scanMs: o.scanMs ?? 500,
     timing,
-    beforeStart: (runId) => publisher.ensure(runId),
+    beforeStart: (runId) => {
+      publisher.ensure(runId);
+      incidents.follow(runId);
+    },
     onCommitted: (runId) => {
       publisher.publish(runId);
       publicSnapshots.committed(runId);
+      incidents.committed(runId);
     },
     onStatus,
   });
@@ -208,6 +218,24 @@ function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthC
   });
 }
 
+/** Live incident detection on the followed runs (its tick starts with the followers). */
+function incidentsOf(o: ServerStackOptions, repos: Repositories): IncidentsService {
+  return createIncidentsService({ repos, logger: o.logger, ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}) });
+}
+
+/** Listens on host:port; on failure runs `close` (what was opened for this server) and throws the error. */
+async function listenOrClose(http: Server, port: number, host: string, close: () => Promise<void>): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -220,6 +248,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
+  const incidents = incidentsOf(o, repos);
   const app = createApp({
     conn,
     repos,
@@ -248,19 +277,14 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const emitters = roomEmitters(io);
   emitPoints = emitters.points;
   const host = o.host ?? '127.0.0.1';
-  try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(o.port ?? 0, host, () => resolve());
-    });
-  } catch (err) {
+  await listenOrClose(http, o.port ?? 0, host, async () => {
     publicLive.close();
     await io.close().catch(() => undefined); // the HTTP server never listened: nothing to close there
     conn.close();
-    throw err;
-  }
+  });
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots);
+  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots, incidents);
+  incidents.start();
   publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
   nodes?.start();
@@ -278,10 +302,12 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     manager,
     control,
     publicSnapshots,
+    incidents,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(purge);
+      incidents.stop();
       publicSnapshots.stop();
       publicLive.close();
       await control?.stop();

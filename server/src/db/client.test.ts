@@ -31,6 +31,7 @@ describe(openDatabase.name, () => {
       'clusters',
       'control_lease',
       'events',
+      'incidents',
       'iterations',
       'jobs',
       'log_sources',

@@ -6,6 +6,7 @@ import { createApiTokensRepo, type ApiTokensRepo } from './apiTokens.repo.js';
 import { createAuditRepo, type AuditRepo } from './audit.repo.js';
 import { createClustersRepo, type ClustersRepo } from './clusters.repo.js';
 import { createEventsRepo, type EventsRepo } from './events.repo.js';
+import { createIncidentsRepo, type IncidentsRepo } from './incidents.repo.js';
 import { createIterationsRepo, type IterationsRepo } from './iterations.repo.js';
 import { createJobsRepo, type JobsRepo } from './jobs.repo.js';
 import { createLeaseRepo, type LeaseRepo } from './lease.repo.js';
@@ -42,6 +43,8 @@ export interface Repositories {
   settings: SettingsRepo;
   /** Runs published at /p/<slug> (issue 12). */
   publications: PublicationsRepo;
+  /** The live detectors' incidents (issue 15) and the committed rows that feed them. */
+  incidents: IncidentsRepo;
   /**
    * Runs `fn` in one SQLite transaction (nested calls become savepoints): a mutation's effect and its audit row
    * commit together or not at all. `fn` must be synchronous: no awaits inside (run commands outside, then record).
@@ -69,6 +72,7 @@ export function createRepositories(sqlite: Database.Database): Repositories {
     audit: createAuditRepo(sqlite),
     settings: createSettingsRepo(sqlite),
     publications: createPublicationsRepo(sqlite),
+    incidents: createIncidentsRepo(sqlite),
     transaction: <T>(fn: () => T): T => sqlite.transaction(fn)(),
   };
 }

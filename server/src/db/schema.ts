@@ -516,3 +516,34 @@ export const publications = sqliteTable('publications', {
   /** The actor's name snapshot, as in audit_log. */
   publishedBy: text('published_by'),
 });
+
+/**
+ * Incidents the live detectors found (issue 15), one row per (run, key): the detectors' key is stable across
+ * replays of the same log, so a restart's catch-up updates rows instead of adding them. Typed columns hold what
+ * the list orders and filters on; `body` the rest of the incident (evidence, action, details) as JSON.
+ */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    runId: integer('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    kind: text('kind').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    failureKind: text('failure_kind'),
+    title: text('title').notNull(),
+    iteration: integer('iteration'),
+    byteOffset: integer('byte_offset'),
+    jobId: text('job_id'),
+    openedAt: integer('opened_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    body: text('body', { mode: 'json' }).notNull().$type<Record<string, unknown>>(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('incidents_run_key').on(t.runId, t.key),
+    index('incidents_run_open').on(t.runId, t.resolvedAt, t.openedAt),
+  ],
+);

@@ -115,6 +115,7 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/annotations': 'viewer',
       'GET /api/runs/:id/axis': 'viewer',
       'GET /api/runs/:id/jobs': 'viewer',
+      'GET /api/runs/:id/incidents': 'viewer',
       // The public page's settings (issue 12): publishing is an operator's audited action.
       'GET /api/runs/:id/publication': 'viewer',
       'PUT /api/runs/:id/publication': 'operator',

@@ -61,7 +61,7 @@ export function createDetectorSet(opts: DetectOptions = {}): DetectorSet {
     finish() {
       for (const d of detectors) d.tick(clock.nowMs);
       const all = detectors.flatMap((d) => d.incidents());
-      return dedupe(all)
+      return dedupeIncidents(all)
         .map((i) => toEpoch(i, clock))
         .sort(byOffset);
     },
@@ -78,7 +78,7 @@ export function runDetectors(events: Iterable<LogEvent>, opts?: DetectOptions): 
  * One incident per failure group: the same key once, and a crash whose failure group is also a node failure
  * (F2's start-up OOM on the node that failed before) is reported as the node failure, with its failure kind.
  */
-function dedupe(all: Incident[]): Incident[] {
+export function dedupeIncidents(all: Incident[]): Incident[] {
   const byKey = new Map<string, Incident>();
   for (const i of all) if (!byKey.has(i.key)) byKey.set(i.key, i);
   const nodeOffsets = new Set(

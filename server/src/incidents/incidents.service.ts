@@ -1,0 +1,232 @@
+// Live incident detection (issue 15): one detection state per followed run, fed the rows the ingest path committed
+// (read back by id cursor, so a line committed twice — the unique keys skipped it — is never seen twice), ticked on
+// a timer for hangs and silence, with the run's latest job from the jobs table. Incidents are upserted by key and
+// every stored change goes to the listeners (alerts, the recovery policy).
+//
+// After a restart a followed run is replayed from its first row in pages (PAGE_ROWS per table, the event loop free
+// between pages), not resumed from a stored state: the detectors' windows are small but not serialisable, and the
+// replay is a read of rows already on disk. Replayed incidents that are already stored, unchanged, emit nothing.
+import type { Logger } from 'pino';
+import type { JobFacts } from '@trainboard/shared/detect/detector';
+import type { Incident } from '@trainboard/shared/detect/incident';
+import type { IncidentChange, IncidentsResponse, StoredIncident } from '@trainboard/shared/detect/incidentApi';
+import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
+import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
+import type { FeedCursor } from '../db/incidents.repo.js';
+import type { Repositories } from '../db/repositories.js';
+import { advance, clipPage, feedItems, pageFull } from './feed.js';
+import { createRunDetection, type RunDetection } from './runDetection.js';
+
+/** Rows per table and page: one page is a few ms of work, so a 115k-iteration replay never blocks for long. */
+export const PAGE_ROWS = 2_000;
+const DEFAULT_TICK_MS = 15_000;
+
+export type IncidentListener = (c: IncidentChange) => void;
+
+export interface IncidentsService {
+  /** Starts detecting on the run (the followers' beforeStart): replays its stored rows first, in pages. */
+  follow(runId: number): void;
+  /** The ingest path committed rows of the run (the followers' onCommitted). */
+  committed(runId: number): void;
+  /** One tick of every followed run at `nowMs` (the timer calls it; tests call it with their own time). */
+  tick(nowMs?: number): void;
+  onChange(listener: IncidentListener): () => void;
+  list(runId: number): IncidentsResponse;
+  /** True while the run's stored rows are being replayed (its changes are older news). */
+  catchingUp(runId: number): boolean;
+  /** Resolves when no run has rows waiting (tests). */
+  idle(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+export interface IncidentsDeps {
+  repos: Pick<Repositories, 'incidents' | 'jobs'>;
+  logger: Logger;
+  tickMs?: number;
+  deadlines?: DeadlineOptions;
+  now?: () => number;
+}
+
+interface RunState {
+  runId: number;
+  detection: RunDetection;
+  cursor: FeedCursor;
+  /** What is stored per key (JSON of the incident), so only changes are written and emitted. */
+  stored: Map<string, { json: string; id: number; resolved: boolean }>;
+  pumping: Promise<void> | null;
+  again: boolean;
+  catchingUp: boolean;
+}
+
+const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** What the per-run functions share. */
+interface Ctx {
+  repos: IncidentsDeps['repos'];
+  logger: Logger;
+  now: () => number;
+  deadlines: DeadlineOptions | undefined;
+  emit(c: IncidentChange): void;
+}
+
+function newRunState(ctx: Ctx, runId: number): RunState {
+  const stored = new Map(
+    ctx.repos.incidents
+      .ofRun(runId)
+      .map((i) => [i.key, { json: signature(i), id: i.id, resolved: i.resolvedAtMs !== null }]),
+  );
+  return {
+    runId,
+    detection: createRunDetection(ctx.deadlines),
+    cursor: { iterationId: 0, validationId: 0, eventId: 0 },
+    stored,
+    pumping: null,
+    again: false,
+    catchingUp: true,
+  };
+}
+
+/** Stores the incidents whose content changed since last stored, and tells the listeners. */
+function persist(ctx: Ctx, s: RunState): void {
+  for (const incident of s.detection.incidents()) {
+    const json = signature(incident);
+    const before = s.stored.get(incident.key);
+    if (before?.json === json) continue;
+    // While replaying, the run's latest job is not the job of an old incident: only the evidence names one.
+    const jobId = jobOf(incident, s.catchingUp ? null : (ctx.repos.jobs.last(s.runId)?.jobId ?? null));
+    const { stored } = ctx.repos.incidents.upsert({ runId: s.runId, incident, jobId, nowMs: ctx.now() });
+    s.stored.set(incident.key, { json, id: stored.id, resolved: stored.resolvedAtMs !== null });
+    ctx.emit({ change: changeOf(before, stored), incident: stored });
+  }
+}
+
+/**
+ * Reads and feeds the run's committed rows page by page until none wait; one pump per run at a time. A commit
+ * while one runs (or has just finished, its promise not yet settled) sets `again`, and the pump goes round again.
+ */
+function pump(ctx: Ctx, s: RunState): Promise<void> {
+  s.again = true;
+  if (s.pumping) return s.pumping;
+  const run = async () => {
+    while (s.again) {
+      s.again = false;
+      for (;;) {
+        const page = clipPage(ctx.repos.incidents.feedPage(s.runId, s.cursor, PAGE_ROWS), PAGE_ROWS);
+        s.detection.observe(feedItems(page));
+        s.cursor = advance(s.cursor, page);
+        persist(ctx, s);
+        if (!pageFull(page, PAGE_ROWS)) break;
+        await yieldLoop();
+      }
+      s.catchingUp = false;
+    }
+  };
+  s.pumping = run()
+    .catch((err: unknown) => ctx.logger.error({ err, runId: s.runId }, 'incident detection failed'))
+    .finally(() => {
+      s.pumping = null;
+      if (s.again) void pump(ctx, s);
+    });
+  return s.pumping;
+}
+
+function tickRun(ctx: Ctx, s: RunState, at: number): void {
+  const job = ctx.repos.jobs.last(s.runId);
+  if (job) {
+    const facts: JobFacts = { timeMs: at, jobId: job.jobId, state: job.state, nodes: expandHostlist(job.nodeList) };
+    s.detection.observeJob(facts);
+  }
+  // Silence means something only while the job runs (or, with no job known, while the log is followed).
+  if (!job || job.state === 'RUNNING') s.detection.tick(at);
+  persist(ctx, s);
+}
+
+export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
+  const runs = new Map<number, RunState>();
+  const listeners = new Set<IncidentListener>();
+  const ctx: Ctx = {
+    repos: deps.repos,
+    logger: deps.logger,
+    now: deps.now ?? Date.now,
+    deadlines: deps.deadlines,
+    emit(c) {
+      for (const l of listeners) {
+        try {
+          l(c);
+        } catch (err) {
+          deps.logger.warn({ err, runId: c.incident.runId }, 'an incident listener failed');
+        }
+      }
+    },
+  };
+  let timer: NodeJS.Timeout | null = null;
+  const ensure = (runId: number): RunState => {
+    let s = runs.get(runId);
+    if (!s) runs.set(runId, (s = newRunState(ctx, runId)));
+    return s;
+  };
+  const tick = (nowMs = ctx.now()) => {
+    for (const s of runs.values()) {
+      if (s.pumping) continue; // its rows are still being read: the next tick sees it whole
+      try {
+        tickRun(ctx, s, nowMs);
+      } catch (err) {
+        deps.logger.error({ err, runId: s.runId }, 'incident tick failed');
+      }
+    }
+  };
+  return {
+    follow: (runId) => void pump(ctx, ensure(runId)),
+    committed: (runId) => void pump(ctx, ensure(runId)),
+    tick,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    list: (runId) => ({
+      incidents: deps.repos.incidents.list(runId),
+      openCount: deps.repos.incidents.openCount(runId),
+    }),
+    catchingUp: (runId) => runs.get(runId)?.catchingUp ?? false,
+    async idle() {
+      for (let busy = [...runs.values()].filter((s) => s.pumping); busy.length;) {
+        await Promise.all(busy.map((s) => s.pumping));
+        busy = [...runs.values()].filter((s) => s.pumping);
+      }
+    },
+    start() {
+      timer ??= setInterval(() => tick(), deps.tickMs ?? DEFAULT_TICK_MS).unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
+/** What identifies an incident's content (what the detectors say; ids and job ids are the store's). */
+function signature(i: Incident): string {
+  return JSON.stringify([
+    i.kind,
+    i.severity,
+    i.failureKind ?? null,
+    i.title,
+    i.iteration,
+    i.offset,
+    i.evidence,
+    i.suggestedAction,
+    i.workLostIterations,
+    i.resolvedAtMs === null ? null : Math.round(i.resolvedAtMs),
+    i.details ?? null,
+  ]);
+}
+
+function jobOf(i: Incident, fallback: string | null): string | null {
+  return i.evidence.find((e) => e.jobId)?.jobId ?? fallback;
+}
+
+function changeOf(before: { resolved: boolean } | undefined, now: StoredIncident): IncidentChange['change'] {
+  if (now.resolvedAtMs !== null) return before?.resolved ? 'updated' : 'resolved';
+  return before ? 'updated' : 'opened';
+}
