@@ -86,8 +86,11 @@ describe('incidents in chromium', () => {
     const down = seen.find((r) => r.condition === 'down');
     const openSeen = seen.some((r) => r.crash.includes('true'));
     console.info(`condition changes: ${seen.map((r) => `${r.condition}[${r.crash.join('|')}]`).join(' → ')}`);
-    // While the crash incident is open the run is down (the job is dead until the resubmitted one trains).
+    // While the crash incident is open the run is down (the job is dead until the resubmitted one trains); the crash
+    // makes the line leave healthy in any case (down while crashed, degraded while resubmitted).
     if (openSeen) expect(down).toBeDefined();
+    const afterHealthy = seen.slice(seen.findIndex((r) => r.condition === 'healthy'));
+    expect(afterHealthy.some((r) => r.condition === 'down' || r.condition === 'degraded')).toBe(true);
     await expect
       .poll(async () => (await readings()).some((r) => r.crash.length > 0 && r.crash.every((o) => o === 'false')), {
         timeout: 120_000,
