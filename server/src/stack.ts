@@ -33,6 +33,7 @@ import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
+import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 
 /** Caps on what one client can hold: header bytes, time to send a request, idle keep-alive and connections. */
 export const CONNECTION_CAPS = {
@@ -218,9 +219,26 @@ function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthC
   });
 }
 
-/** Live incident detection on the followed runs (its tick starts with the followers). */
-function incidentsOf(o: ServerStackOptions, repos: Repositories): IncidentsService {
-  return createIncidentsService({ repos, logger: o.logger, ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}) });
+/**
+ * Live incident detection on the followed runs (its tick starts with the followers); with the control plane, a
+ * crash, node failure or hang that opens on an active run asks the recovery policy to act (incidents/recoveryPolicy).
+ */
+function incidentsOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null): IncidentsService {
+  const incidents = createIncidentsService({
+    repos,
+    logger: o.logger,
+    ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}),
+  });
+  if (control) {
+    const policy = createRecoveryPolicy({
+      store: control.store,
+      actions: control.actions,
+      logger: o.logger.child({ component: 'incident-policy' }),
+      isReplaying: (runId) => incidents.catchingUp(runId),
+    });
+    incidents.onChange(policy);
+  }
+  return incidents;
 }
 
 /** Listens on host:port; on failure runs `close` (what was opened for this server) and throws the error. */
@@ -248,7 +266,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   const control = controlPlaneOf(o, repos, conn, () => io);
   const filesForRun = runFilesOf(o, repos, control);
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
-  const incidents = incidentsOf(o, repos);
+  const incidents = incidentsOf(o, repos, control);
   const app = createApp({
     conn,
     repos,

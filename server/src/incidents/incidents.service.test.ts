@@ -141,6 +141,16 @@ describe('live incident detection', () => {
     expect(changes.map((c) => c.change)).toEqual(['opened', 'resolved']);
   });
 
+  it('does not call an old log that simply stopped a hang after a restart', async () => {
+    const t = setup();
+    t.commit([1, 2, 3].map(iteration).join(''));
+    const service = t.newService();
+    service.follow(t.runId);
+    await service.idle();
+    service.tick(T0 + 24 * 3600_000);
+    expect(service.list(t.runId).incidents).toEqual([]);
+  });
+
   it('replays a long run in pages without losing or repeating rows', async () => {
     const t = setup();
     const size = Buffer.byteLength(iteration(1));

@@ -17,8 +17,8 @@ import type { Repositories } from '../db/repositories.js';
 import { advance, clipPage, feedItems, pageFull } from './feed.js';
 import { createRunDetection, type RunDetection } from './runDetection.js';
 
-/** Rows per table and page: one page is a few ms of work, so a 115k-iteration replay never blocks for long. */
-export const PAGE_ROWS = 2_000;
+/** Rows per table and page: ~25 ms of detection, so a 115k-iteration replay (~5 s) never holds the loop for long. */
+export const PAGE_ROWS = 500;
 const DEFAULT_TICK_MS = 15_000;
 
 export type IncidentListener = (c: IncidentChange) => void;
@@ -57,6 +57,8 @@ interface RunState {
   pumping: Promise<void> | null;
   again: boolean;
   catchingUp: boolean;
+  /** Rows arrived after the catch-up: the log is live, so its silence means something. */
+  sawLive: boolean;
 }
 
 const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -84,6 +86,7 @@ function newRunState(ctx: Ctx, runId: number): RunState {
     pumping: null,
     again: false,
     catchingUp: true,
+    sawLive: false,
   };
 }
 
@@ -113,7 +116,9 @@ function pump(ctx: Ctx, s: RunState): Promise<void> {
       s.again = false;
       for (;;) {
         const page = clipPage(ctx.repos.incidents.feedPage(s.runId, s.cursor, PAGE_ROWS), PAGE_ROWS);
-        s.detection.observe(feedItems(page));
+        const items = feedItems(page);
+        s.detection.observe(items);
+        if (!s.catchingUp && items.length) s.sawLive = true;
         s.cursor = advance(s.cursor, page);
         persist(ctx, s);
         if (!pageFull(page, PAGE_ROWS)) break;
@@ -137,8 +142,9 @@ function tickRun(ctx: Ctx, s: RunState, at: number): void {
     const facts: JobFacts = { timeMs: at, jobId: job.jobId, state: job.state, nodes: expandHostlist(job.nodeList) };
     s.detection.observeJob(facts);
   }
-  // Silence means something only while the job runs (or, with no job known, while the log is followed).
-  if (!job || job.state === 'RUNNING') s.detection.tick(at);
+  // Silence means something only while the job runs, or, with no job known, once the log has grown since this
+  // server started: an old log that simply stopped (a finished run without an exit line) is not a hang.
+  if (job ? job.state === 'RUNNING' : s.sawLive) s.detection.tick(at);
   persist(ctx, s);
 }
 
