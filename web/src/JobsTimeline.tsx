@@ -3,8 +3,10 @@
 // resubmissions reads at a glance. On a phone the table stacks into one card per job (styles.css table.stacked).
 import { formatDuration } from '@trainboard/shared/dashboard/format';
 import { layoutJobTimeline } from '@trainboard/shared/dashboard/jobs';
+import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import type { ReactNode } from 'react';
 import type { Job } from './api.js';
+import { incidentKindWord, severityOf } from './incidents/incidentView.js';
 
 const when = (ms: number | null) =>
   ms === null
@@ -22,9 +24,11 @@ const span = ([a, b]: [number, number]) => ({
 });
 
 /** The jobs on one axis: queued hatched, running by final state, each row ending in its state in words. */
-function Timeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
+function Timeline({ jobs, nowMs, incidents }: { jobs: Job[]; nowMs: number; incidents: readonly StoredIncident[] }) {
   const timeline = layoutJobTimeline(jobs, nowMs);
   if (!timeline) return null;
+  const spanMs = Math.max(1, timeline.endMs - timeline.startMs);
+  const inRange = incidents.filter((i) => i.openedAtMs >= timeline.startMs && i.openedAtMs <= timeline.endMs);
   return (
     <div className="timeline" data-testid="jobs-timeline">
       {timeline.bars.map((b) => (
@@ -43,6 +47,7 @@ function Timeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
           <span className="timeline-state">{b.state.toLowerCase().replaceAll('_', ' ')}</span>
         </div>
       ))}
+      {inRange.length > 0 && <IncidentTrack incidents={inRange} startMs={timeline.startMs} spanMs={spanMs} />}
       <div className="timeline-axis">
         <span>{when(timeline.startMs)}</span>
         <span>{when(timeline.endMs)}</span>
@@ -51,13 +56,42 @@ function Timeline({ jobs, nowMs }: { jobs: Job[]; nowMs: number }) {
   );
 }
 
+/** The incidents on the jobs' time axis: a flag each where it opened, named for screen readers and on hover. */
+function IncidentTrack(p: { incidents: readonly StoredIncident[]; startMs: number; spanMs: number }) {
+  return (
+    <div className="timeline-row" data-testid="timeline-incidents">
+      <span className="timeline-label">incidents</span>
+      <ul className="timeline-track" aria-label="incidents on the timeline">
+        {p.incidents.map((i) => {
+          const words = `${severityOf(i.severity).word} ${incidentKindWord(i)} at ${when(i.openedAtMs)}: ${i.title}`;
+          return (
+            <li
+              key={i.id}
+              className="timeline-incident"
+              style={{ left: `${(((i.openedAtMs - p.startMs) / p.spanMs) * 100).toFixed(3)}%` }}
+              title={words}
+            >
+              <span aria-hidden="true">⚑</span>
+              <span className="visually-hidden">{words}</span>
+            </li>
+          );
+        })}
+      </ul>
+      <span className="timeline-state">{p.incidents.length} flagged</span>
+    </div>
+  );
+}
+
 export function JobsTimeline({
   jobs,
   nowMs,
   rowActions,
+  incidents = [],
 }: {
   jobs: Job[];
   nowMs: number;
+  /** The run's incidents, flagged on the time axis. */
+  incidents?: readonly StoredIncident[];
   /** An operator's buttons for a job's row; absent for viewers (no column at all). */
   rowActions?: (job: Job) => ReactNode;
 }) {
@@ -69,7 +103,7 @@ export function JobsTimeline({
     );
   return (
     <section className="jobs">
-      <Timeline jobs={jobs} nowMs={nowMs} />
+      <Timeline jobs={jobs} nowMs={nowMs} incidents={incidents} />
       <div className="table-scroll">
         <table className="stacked" data-testid="jobs">
           <thead>

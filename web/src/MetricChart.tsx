@@ -17,11 +17,11 @@ import { finiteExtent, pixelScale, unionExtent } from '@trainboard/shared/dashbo
 import { formatCount, formatValue } from '@trainboard/shared/dashboard/format';
 import { plotSeries, type PlotSeries } from '@trainboard/shared/dashboard/plotSeries';
 import type { XAxis as XAxisKind } from '@trainboard/shared/dashboard/viewState';
-import type { Annotation } from './api.js';
 import { ChartFrame, CHART_HEIGHT, plotAreaFor, type Mark } from './chart/ChartFrame.js';
 import type { CursorStore } from './chart/cursor.js';
 import { drawPlot, type PlotLine } from './chart/drawPlot.js';
 import { LineSwatch } from './chart/LineSwatch.js';
+import type { ChartAnnotation, MarkKind } from './chart/markStyle.js';
 import { drawnPrefix, lastPoint, type DrawnState } from './chart/drawnPrefix.js';
 import { PlotLayer } from './chart/PlotLayer.js';
 import { chartSummary } from './chart/summary.js';
@@ -48,7 +48,7 @@ interface Props {
   title: string;
   source: SeriesSource;
   overlays?: readonly Overlay[];
-  annotations: readonly Annotation[];
+  annotations: readonly ChartAnnotation[];
   smoothing: number;
   log: boolean;
   xKind: XAxisKind;
@@ -274,7 +274,7 @@ function OverlayLegend({ overlays }: { overlays: PlotLine[] }) {
  * curve: they are drawn once zoomed in enough; restarts, failures, starts and ends always.
  */
 function annotationMarks(
-  annotations: readonly Annotation[],
+  annotations: readonly ChartAnnotation[],
   toX: (it: number) => number | null,
   lo: number,
   hi: number,
@@ -282,16 +282,16 @@ function annotationMarks(
   const seen = new Set<string>();
   const inView: Mark[] = [];
   for (const a of annotations) {
-    const key = `${a.kind}:${a.iteration}`;
+    const key = `${a.kind}:${a.iteration}:${a.kind === 'incident' ? a.label : ''}`;
     if (a.iteration === null || seen.has(key)) continue;
     const x = toX(a.iteration);
     if (x === null || x < lo || x > hi) continue;
     seen.add(key);
     inView.push({ kind: a.kind, label: a.label, x });
   }
-  const tooMany = (k: Annotation['kind']) => inView.filter((a) => a.kind === k).length > MAX_ROUTINE_MARKS;
+  const tooMany = (k: MarkKind) => inView.filter((a) => a.kind === k).length > MAX_ROUTINE_MARKS;
   const hidden = new Set((['checkpoint', 'eval'] as const).filter(tooMany));
-  return inView.filter((a) => !(hidden as Set<Annotation['kind']>).has(a.kind));
+  return inView.filter((a) => !(hidden as Set<MarkKind>).has(a.kind));
 }
 
 export const MetricChart = memo(MetricChartInner);

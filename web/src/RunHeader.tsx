@@ -7,8 +7,10 @@ import { useState } from 'react';
 import { formatAgo, formatCount, formatDuration, formatValue } from '@trainboard/shared/dashboard/format';
 import { runProgress, type Progress } from '@trainboard/shared/dashboard/progress';
 import type { RunHealth } from '@trainboard/shared/dashboard/runHealth';
+import type { RunCondition } from '@trainboard/shared/detect/runCondition';
 import type { Overview } from './api.js';
 import { HealthCell } from './health/HealthCell.js';
+import { RunConditionLine } from './incidents/RunConditionLine.js';
 import { freshness, type HeaderValues, type LastValidation } from './health/headerValues.js';
 import { clockTime } from './health/serverClock.js';
 import './RunHeader.css';
@@ -23,6 +25,8 @@ export interface RunHeaderProps {
   live: boolean;
   values: HeaderValues;
   validation: LastValidation | null;
+  /** Healthy / degraded / down and why, from the open incidents and the health (issue 15). */
+  condition: RunCondition;
 }
 
 /** States in which the run is expected to move on: only then is an ETA meaningful. */
@@ -68,6 +72,7 @@ export function RunHeader(p: RunHeaderProps) {
           {more ? 'less' : 'more'}
         </button>
       </div>
+      <RunConditionLine condition={p.condition} />
       <div className="progress" aria-hidden="true">
         <div style={{ width: `${(fraction * 100).toFixed(2)}%` }} />
       </div>

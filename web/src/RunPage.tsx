@@ -5,12 +5,14 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
+import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
+import { runCondition } from '@trainboard/shared/detect/runCondition';
 import type { Overview } from './api.js';
 import { useCanOperate } from './auth/SessionContext.js';
 import { ActionDialogHost } from './control/ActionDialogHost.js';
 import { RunControls } from './control/RunControls.js';
 import { useRunControl } from './control/useRunControl.js';
-import { useOverview, useRunSide } from './data/runQueries.js';
+import { useIncidents, useOverview, useRunSide } from './data/runQueries.js';
 import { LiveCharts } from './chart/LiveCharts.js';
 import { ComparePicker } from './compare/ComparePicker.js';
 import { useComparedRuns, useRunNames } from './compare/useComparedRuns.js';
@@ -24,6 +26,8 @@ import { pageNowMs } from './health/serverClock.js';
 import { useDocumentHealth } from './health/useDocumentHealth.js';
 import { HEALTH_TICK_MS, useRunHealth, useTicker } from './health/useRunHealth.js';
 import { useQueryConnection, useRefetchOnRunUpdate } from './health/useQueryConnection.js';
+import { IncidentsPanel } from './incidents/IncidentsPanel.js';
+import { incidentMarks } from './incidents/incidentView.js';
 import { JobsTimeline } from './JobsTimeline.js';
 import { LogViewer } from './log/LogViewer.js';
 import { NodesGrid } from './NodesGrid.js';
@@ -46,18 +50,21 @@ interface StatusProps {
   validations: Record<string, [number, number | null][]>;
   /** The charts' socket is subscribed. */
   live: boolean;
+  incidents: readonly StoredIncident[];
 }
 
 /**
  * The banner and the header, with the charts' newest point and a one-second clock of their own: a live batch or a
  * tick re-renders these, not the charts, the tabs or the log beside them.
  */
-function RunStatus({ runId, o, loadError, receivedAtMs, connection, validations, live }: StatusProps) {
+function RunStatus({ runId, o, loadError, receivedAtMs, connection, validations, live, incidents }: StatusProps) {
   const livePoint = useNewestLivePoint(runId);
   const page = useRunHealth(o?.healthInputs ?? null, receivedAtMs, connection, livePoint);
   useDocumentHealth(page?.health ?? null, o?.run.name ?? null);
   const values = useMemo(() => headerValues(o?.latest ?? null, livePoint), [o?.latest, livePoint]);
   const validation = useMemo(() => lastValidation(validations), [validations]);
+  const health = page?.health ?? null;
+  const condition = useMemo(() => runCondition(incidents, health), [incidents, health]);
   return (
     <>
       {connection.lostAtMs !== null && <ConnectionBanner lostAtMs={page?.lostAtMs ?? connection.lostAtMs} />}
@@ -71,6 +78,7 @@ function RunStatus({ runId, o, loadError, receivedAtMs, connection, validations,
           live={live}
           values={values}
           validation={validation}
+          condition={condition}
         />
       ) : (
         <p role="status">{loadError ?? 'loading…'}</p>
@@ -116,6 +124,8 @@ export function RunPage({
   const operable = canOperate && control !== null && control.desiredState !== null;
   const runNames = useRunNames();
   const compare = useComparedRuns(runId, view, anchors, runNames);
+  const { incidents } = useIncidents(runId);
+  const marks = useMemo(() => [...annotations, ...incidentMarks(incidents)], [annotations, incidents]);
 
   return (
     <div className="run-page">
@@ -130,12 +140,14 @@ export function RunPage({
         connection={connection}
         validations={validations}
         live={live}
+        incidents={incidents}
       />
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {canOperate && <PublicPageButton runId={runId} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
       )}
+      <IncidentsPanel incidents={incidents} onAction={operable ? openDialog : undefined} />
       <ViewControls runId={runId} view={view} setView={setView} />
       <ComparePicker runId={runId} compare={view.compare} names={runNames} setView={setView} />
       <LiveCharts
@@ -143,7 +155,7 @@ export function RunPage({
         runId={runId}
         view={view}
         setView={setView}
-        annotations={annotations}
+        annotations={marks}
         validations={validations}
         anchors={anchors}
         onLive={setLive}
@@ -159,6 +171,7 @@ export function RunPage({
             receivedAtMs={overview.dataUpdatedAt}
             connection={connection}
             jobs={jobs}
+            incidents={incidents}
             rowActions={operable ? (j) => <JobRowButtons job={j} jobs={jobs} onOpen={openDialog} /> : undefined}
           />
         )}

@@ -2,6 +2,7 @@
 // failure becomes an ApiError with the server's JSON message (http.ts).
 import { get } from './http.js';
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
+import type { IncidentsResponse } from '@trainboard/shared/detect/incidentApi';
 import type {
   Annotation,
   Job,
@@ -43,6 +44,7 @@ export const api = {
   axis: (id: number) => get<{ anchors: AxisAnchor[] }>(`/api/runs/${id}/axis`).then((b) => b.anchors),
   jobs: (id: number) => get<{ jobs: Job[] }>(`/api/runs/${id}/jobs`).then((b) => b.jobs),
   nodes: (id: number) => get<RunNodes>(`/api/runs/${id}/nodes`),
+  incidents: (id: number) => get<IncidentsResponse>(`/api/runs/${id}/incidents`),
   logWindow: (id: number, query: LogWindowQuery) => {
     const q = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
     return get<LogWindow>(`/api/runs/${id}/log${q.size > 0 ? `?${q.toString()}` : ''}`);

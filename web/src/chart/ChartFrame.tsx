@@ -5,9 +5,8 @@
 import { memo } from 'react';
 import { pixelScale, type AxisFrame } from '@trainboard/shared/dashboard/chartScale';
 import { formatValue } from '@trainboard/shared/dashboard/format';
-import type { Annotation } from '../api.js';
 import { layoutMarkLabels } from './markLabels.js';
-import { MARK_STYLES } from './markStyle.js';
+import { MARK_STYLES, type MarkKind } from './markStyle.js';
 
 export const CHART_HEIGHT = 220;
 
@@ -20,7 +19,7 @@ export interface PlotArea {
 
 /** An annotation placed on the x axis. */
 export interface Mark {
-  kind: Annotation['kind'];
+  kind: MarkKind;
   label: string;
   x: number;
 }

@@ -5,7 +5,6 @@ import { memo, useCallback, useEffect, useMemo, useState, useSyncExternalStore }
 import { axisMapper, type AxisAnchor } from '@trainboard/shared/dashboard/axis';
 import type { ViewState } from '@trainboard/shared/dashboard/viewState';
 import type { MetricField } from '@trainboard/shared/metrics/fields';
-import type { Annotation } from '../api.js';
 import { useLiveSeries, type SeriesSource } from '../liveSeries.js';
 import { MetricChart, type Overlay } from '../MetricChart.js';
 import { useProgressiveCount } from '../useProgressiveCount.js';
@@ -13,6 +12,7 @@ import { chartChoices, shownChartIds, toggleChart, validationChartId } from './c
 import { ChartPicker } from './ChartPicker.js';
 import { createCursorStore, type CursorStore } from './cursor.js';
 import { MarkLegend } from './MarkLegend.js';
+import type { ChartAnnotation } from './markStyle.js';
 import './charts.css';
 
 const TITLES: Record<string, string> = {
@@ -31,7 +31,7 @@ interface Props {
   runId: number;
   view: ViewState;
   setView: (p: Partial<ViewState>) => void;
-  annotations: Annotation[];
+  annotations: readonly ChartAnnotation[];
   validations: Record<string, [number, number | null][]>;
   anchors: AxisAnchor[];
   /** Other runs drawn over these charts (compare), by chart id. */

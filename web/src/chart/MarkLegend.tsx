@@ -1,9 +1,8 @@
 // The key to the charts' vertical marks: each kind present with its line (colour and dash) and its glyph, so a
 // failure, a restart and a checkpoint are told apart without colour.
-import type { Annotation } from '../api.js';
-import { MARK_KINDS, MARK_STYLES } from './markStyle.js';
+import { MARK_KINDS, MARK_STYLES, type ChartAnnotation } from './markStyle.js';
 
-export function MarkLegend({ annotations }: { annotations: readonly Annotation[] }) {
+export function MarkLegend({ annotations }: { annotations: readonly ChartAnnotation[] }) {
   const present = new Set(annotations.filter((a) => a.iteration !== null).map((a) => a.kind));
   const kinds = MARK_KINDS.filter((k) => present.has(k));
   if (kinds.length === 0) return null;

@@ -2,6 +2,17 @@
 // is told apart without colour (issue 14 §7). Shared by the charts' frames and the marks legend.
 import type { Annotation } from '../api.js';
 
+/** The log's own marks, and the run's incidents (issue 15). */
+export type MarkKind = Annotation['kind'] | 'incident';
+
+/** A vertical mark for the charts: a log annotation or an incident, at an iteration. */
+export interface ChartAnnotation {
+  kind: MarkKind;
+  iteration: number | null;
+  timeMs: number | null;
+  label: string;
+}
+
 export interface MarkStyle {
   /** A CSS colour (a variable of charts.css: darker in the light theme, so labels keep 4.5:1 contrast). */
   color: string;
@@ -16,7 +27,16 @@ export interface MarkStyle {
   labelled: boolean;
 }
 
-export const MARK_STYLES: Record<Annotation['kind'], MarkStyle> = {
+export const MARK_STYLES: Record<MarkKind, MarkStyle> = {
+  incident: {
+    color: 'var(--mark-incident)',
+    dash: '8 2 2 2',
+    width: 2.5,
+    opacity: 0.95,
+    glyph: '⚑',
+    word: 'incident',
+    labelled: true,
+  },
   start: {
     color: 'var(--mark-start)',
     dash: '',
@@ -66,4 +86,4 @@ export const MARK_STYLES: Record<Annotation['kind'], MarkStyle> = {
 };
 
 /** The legend's order: what matters first. */
-export const MARK_KINDS: readonly Annotation['kind'][] = ['failure', 'restart', 'start', 'end', 'checkpoint', 'eval'];
+export const MARK_KINDS: readonly MarkKind[] = ['incident', 'failure', 'restart', 'start', 'end', 'checkpoint', 'eval'];

@@ -3,6 +3,7 @@
 // slower side data (annotations, validations, axis anchors, jobs, nodes) every 5 s.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import type { AxisAnchor } from '@trainboard/shared/dashboard/axis';
+import type { IncidentsResponse } from '@trainboard/shared/detect/incidentApi';
 import { api, type Annotation, type Job } from '../api.js';
 import { isNotFound } from './queryClient.js';
 
@@ -20,6 +21,7 @@ export const queryKeys = {
   axis: (runId: number) => ['run', runId, 'axis'] as const,
   jobs: (runId: number) => ['run', runId, 'jobs'] as const,
   nodes: (runId: number) => ['run', runId, 'nodes'] as const,
+  incidents: (runId: number) => ['run', runId, 'incidents'] as const,
   control: (runId: number) => ['run', runId, 'control'] as const,
   summaries: () => ['run-summaries'] as const,
   audit: (runId: number | undefined) => ['audit', runId ?? 'all'] as const,
@@ -83,6 +85,21 @@ export function useRunNodes(runId: number, poll = true) {
     queryFn: () => api.nodes(runId),
     refetchInterval: poll ? SIDE_INTERVAL_MS : false,
   });
+}
+
+const NO_INCIDENTS: IncidentsResponse = { incidents: [], openCount: 0 };
+
+/**
+ * The run's incidents, polled like the overview (the header's condition line reads them) and under the run's key, so
+ * an action invalidates them. Until they are read, or when the server cannot give them, none: the page stays usable.
+ */
+export function useIncidents(runId: number): IncidentsResponse {
+  const query = useQuery({
+    queryKey: queryKeys.incidents(runId),
+    queryFn: () => api.incidents(runId),
+    refetchInterval: (q) => (isNotFound(q.state.error) ? false : OVERVIEW_INTERVAL_MS),
+  });
+  return query.data ?? NO_INCIDENTS;
 }
 
 /** Every run's summary, with the browser's time of the answer (for "5 s ago"). */
