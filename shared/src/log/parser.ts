@@ -512,6 +512,10 @@ class MegatronLogParser implements LogParser {
     if (state !== null) {
       if (this.banner) this.closeBanner();
       const writer = state === 'slurm' ? SLURM_WRITER : this.prefix.writer;
+      // The agent speaks ("closing signal", "failed (exitcode") only once a worker is gone: the ranks' open
+      // tracebacks are complete, so they are emitted before the agent's summary (the specific error, e.g. the CUDA
+      // error, is known first, not only when the dead rank would write again).
+      if (state === 'elastic') this.closeRankGroups(writer);
       const group = new FailureGroup(
         state,
         writer,
@@ -571,6 +575,12 @@ class MegatronLogParser implements LogParser {
   private closeGroup(group: FailureGroup): void {
     this.groups.delete(group.writer);
     this.out.push(group.toEvent());
+  }
+
+  /** Closes the open groups of prefixed rank writers other than `writer`, in log order. */
+  private closeRankGroups(writer: string): void {
+    const ranks = [...this.groups.values()].filter((g) => g.rank !== null && g.writer !== writer);
+    for (const g of ranks.sort((a, b) => a.offset - b.offset)) this.closeGroup(g);
   }
 
   private closeQuietGroups(line: number): void {
