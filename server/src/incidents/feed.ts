@@ -1,7 +1,7 @@
 // The committed rows of a run turned back into the parser's events, in log order, with their times, for the
 // detectors. The ingest writer stored every event whole (typed columns + payload), so this is a lossless read,
 // except `truncated` (not stored: read as a complete line) and iteration timestamps (the row time carries them).
-import type { LogEvent } from '@trainboard/shared/log/events';
+import { ITERATION_NUMBER_FIELDS, type LogEvent } from '@trainboard/shared/log/events';
 import type { EventFeedRow, FeedCursor, FeedPage, IterationFeedRow, ValidationFeedRow } from '../db/incidents.repo.js';
 
 export interface FeedItem {
@@ -11,21 +11,7 @@ export interface FeedItem {
   timeMs: number | null;
 }
 
-const NUMERIC_FIELDS = [
-  'consumedSamples',
-  'consumedTokens',
-  'iterationTimeMs',
-  'learningRate',
-  'globalBatchSize',
-  'lmLoss',
-  'lossScale',
-  'gradNorm',
-  'numZeros',
-  'skippedIterations',
-  'nanIterations',
-  'samplesPerSecond',
-  'tflops',
-] as const;
+const NUMERIC_FIELDS = ITERATION_NUMBER_FIELDS;
 
 /** Non-finite numbers were stored as the strings "NaN", "Infinity", "-Infinity" (toJsonText). */
 function revive(_key: string, v: unknown): unknown {

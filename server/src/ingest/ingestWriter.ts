@@ -9,13 +9,14 @@
 // against 1.2 s through one prepared statement (measured here). The schema and migrations still come from
 // drizzle, and every query off the hot path goes through it.
 import type Database from 'better-sqlite3';
-import type {
-  IterationEvent,
-  LogEvent,
-  ParserContext,
-  ResumePoint,
-  RunStartEvent,
-  ValidationEvent,
+import {
+  ITERATION_NUMBER_FIELDS,
+  type IterationEvent,
+  type LogEvent,
+  type ParserContext,
+  type ResumePoint,
+  type RunStartEvent,
+  type ValidationEvent,
 } from '@trainboard/shared/log/events';
 import {
   clockNow,
@@ -119,21 +120,7 @@ const ITERATION_COLUMNS = [
 /** Row positions of the nullable numeric fields (consumed_samples … tflops) and their event field names. */
 const FIRST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('consumed_samples');
 const LAST_NUMERIC_COLUMN = ITERATION_COLUMNS.indexOf('tflops');
-const NUMERIC_FIELD_NAMES = [
-  'consumedSamples',
-  'consumedTokens',
-  'iterationTimeMs',
-  'learningRate',
-  'globalBatchSize',
-  'lmLoss',
-  'lossScale',
-  'gradNorm',
-  'numZeros',
-  'skippedIterations',
-  'nanIterations',
-  'samplesPerSecond',
-  'tflops',
-] as const satisfies readonly (keyof IterationEvent)[];
+const NUMERIC_FIELD_NAMES = ITERATION_NUMBER_FIELDS;
 
 export const insertIterationSql = `INSERT INTO iterations (${ITERATION_COLUMNS.join(', ')})
   VALUES (${ITERATION_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;

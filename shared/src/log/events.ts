@@ -48,6 +48,23 @@ export interface EventBase {
   rank: number | null;
 }
 
+/** An iteration's nullable number fields, in the order of the stored columns (consumed_samples … tflops). */
+export const ITERATION_NUMBER_FIELDS = [
+  'consumedSamples',
+  'consumedTokens',
+  'iterationTimeMs',
+  'learningRate',
+  'globalBatchSize',
+  'lmLoss',
+  'lossScale',
+  'gradNorm',
+  'numZeros',
+  'skippedIterations',
+  'nanIterations',
+  'samplesPerSecond',
+  'tflops',
+] as const satisfies readonly (keyof IterationEvent)[];
+
 export interface IterationEvent extends EventBase {
   type: 'iteration';
   iteration: number;

@@ -1,7 +1,7 @@
 // Events as one-line JSON (`trainboard parse --json`). JSON has no NaN/Infinity, so non-finite numbers are
 // written as the strings "NaN", "Infinity", "-Infinity" and read back as numbers by eventFromJson.
 
-import type { LogEvent } from './events.js';
+import { ITERATION_NUMBER_FIELDS, type LogEvent } from './events.js';
 
 function encodeNonFinite(_key: string, value: unknown): unknown {
   if (typeof value === 'number' && !Number.isFinite(value)) {
@@ -16,23 +16,7 @@ export function eventToJson(event: LogEvent): string {
 }
 
 /** Top-level number fields that can hold NaN/±Infinity; `extra` and `timers` values are numbers too. */
-const FLOAT_FIELDS = [
-  'consumedSamples',
-  'consumedTokens',
-  'iterationTimeMs',
-  'learningRate',
-  'globalBatchSize',
-  'lmLoss',
-  'lossScale',
-  'gradNorm',
-  'numZeros',
-  'skippedIterations',
-  'nanIterations',
-  'samplesPerSecond',
-  'tflops',
-  'ppl',
-  'durationMinutes',
-];
+const FLOAT_FIELDS: readonly string[] = [...ITERATION_NUMBER_FIELDS, 'ppl', 'durationMinutes'];
 
 function toNumber(value: unknown): unknown {
   if (value === 'NaN') return NaN;
