@@ -6,21 +6,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
-import { localFiles } from '../follow/localFiles.js';
-import { startServerStack, type ServerStack } from '../stack.js';
+import type { ServerStack } from '../stack.js';
 import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
+import { CUDA_CRASH, iterationLine, startFollowingStack } from '../testing/followingStack.js';
 
-const iteration = (n: number) =>
-  ` iteration ${String(n).padStart(8)}/     100 | consumed samples: ${String(n * 16).padStart(12)} | ` +
-  'elapsed time per iteration (ms): 1000.0 | learning rate: 6.000E-05 | global batch size:    16 | ' +
-  'lm loss: 4.500000E+00 | grad norm: 1.500 |\n';
-const CRASH =
-  "[default3]:terminate called after throwing an instance of 'c10::CUDAError'\n" +
-  '[default3]:  what():  CUDA error: unknown error\n';
+const iteration = iterationLine;
+const CRASH = CUDA_CRASH;
 
 let stack: ServerStack;
 let auth: TestAuth;
@@ -41,15 +35,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/T/B/secret`;
-  stack = await startServerStack({
-    dbPath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    files: localFiles(),
-    scanMs: 50,
-    pollMs: 20,
-    control: false,
-    alerts: { publicBaseUrl: 'https://dash.example.org' },
-  });
+  stack = await startFollowingStack({ alerts: { publicBaseUrl: 'https://dash.example.org' } });
   auth = createTestAuth(stack.authContext);
 });
 afterAll(async () => {

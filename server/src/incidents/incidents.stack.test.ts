@@ -4,25 +4,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { IncidentsResponse } from '@trainboard/shared/detect/incidentApi';
 import { findOrCreateRun } from '../db/runs.repo.js';
 import { createRepositories } from '../db/repositories.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
-import { localFiles } from '../follow/localFiles.js';
-import { startServerStack, type ServerStack } from '../stack.js';
+import type { ServerStack } from '../stack.js';
 import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
+import { CUDA_CRASH, iterationLine, startFollowingStack } from '../testing/followingStack.js';
 
-const iteration = (n: number) =>
-  ` iteration ${String(n).padStart(8)}/     100 | consumed samples: ${String(n * 16).padStart(12)} | ` +
-  'elapsed time per iteration (ms): 1000.0 | learning rate: 6.000E-05 | global batch size:    16 | ' +
-  'lm loss: 4.500000E+00 | grad norm: 1.500 |\n';
+const iteration = iterationLine;
 
-const CRASH =
-  "[default3]:terminate called after throwing an instance of 'c10::CUDAError'\n" +
-  '[default3]:  what():  CUDA error: unknown error\n';
+const CRASH = CUDA_CRASH;
 
 let stack: ServerStack;
 let auth: TestAuth;
@@ -30,14 +24,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-incidents-'));
-  stack = await startServerStack({
-    dbPath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    files: localFiles(),
-    scanMs: 50,
-    pollMs: 20,
-    control: false,
-  });
+  stack = await startFollowingStack();
   auth = createTestAuth(stack.authContext);
 });
 afterAll(async () => {

@@ -3,17 +3,13 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFollowedFile } from '../follow/followedSources.js';
-import { localFiles } from '../follow/localFiles.js';
-import { startServerStack, type ServerStack } from '../stack.js';
+import type { ServerStack } from '../stack.js';
 import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
+import { iterationLine, startFollowingStack } from '../testing/followingStack.js';
 
-const iteration = (n: number) =>
-  ` iteration ${String(n).padStart(8)}/     100 | consumed samples: ${String(n * 16).padStart(12)} | ` +
-  'elapsed time per iteration (ms): 1000.0 | learning rate: 6.000E-05 | global batch size:    16 | ' +
-  'lm loss: 4.500000E+00 | grad norm: 1.500 |\n';
+const iteration = iterationLine;
 
 /** A generous wait for a loaded machine; shorter than the 15 s idle rebuild, so the ingest hook is what is proven. */
 const WAIT = { timeout: 10_000 };
@@ -28,14 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-public-'));
   log = join(dir, 'main_log.txt');
   writeFileSync(log, iteration(1) + iteration(2));
-  stack = await startServerStack({
-    dbPath: ':memory:',
-    logger: pino({ level: 'silent' }),
-    files: localFiles(),
-    scanMs: 50,
-    pollMs: 20,
-    control: false,
-  });
+  stack = await startFollowingStack();
   auth = createTestAuth(stack.authContext);
   runId = registerFollowedFile(stack.conn.db, 'private-run', log).runId;
 });
