@@ -2,6 +2,7 @@
 // backend and a local executor will implement the same interface, so nothing above this layer knows about sbatch.
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
+import type { PartitionNodeFact, ReservationFact } from '@trainboard/shared/detect/clusterFacts';
 
 export interface SubmittedJob {
   jobId: string;
@@ -31,6 +32,32 @@ export interface HistoryQuery {
   since?: string;
 }
 
+/** A partition as the scheduler reports it, with the reservations that cover its nodes (F11–F13). */
+export interface PartitionReport {
+  partition: string;
+  state: 'up' | 'down' | 'drain' | 'inactive' | 'maint';
+  nodes: PartitionNodeFact[];
+  reservations: ReservationFact[];
+}
+
+/** df of the filesystem that holds a path, and du of one folder on it (F17). */
+export interface DiskReport {
+  totalBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  /** du of the folder asked for, or null when it does not exist. */
+  folderBytes: number | null;
+}
+
+/** A stack dump of a running job's training processes (F3, before cancelling a hang). */
+export interface StackDumpReport {
+  ok: boolean;
+  /** py-spy through `srun --overlap`; a signal the template traps (SIGUSR1 → faulthandler into the log); none. */
+  method: 'py-spy' | 'signal' | 'none';
+  /** What was done and where the stacks are, in words (no secrets); the py-spy text is stored, not sent here. */
+  detail: string;
+}
+
 export interface ClusterBackend {
   readonly kind: 'slurm' | 'kubernetes' | 'local';
   /** Where it runs, for messages (no secrets). */
@@ -56,5 +83,11 @@ export interface ClusterBackend {
   release(jobIds: readonly string[]): Promise<void>;
   /** Replaces the excluded nodes of pending jobs (`scontrol update JobId=… ExcNodeList=…`). */
   updateExclude(jobIds: readonly string[], hostlist: string): Promise<void>;
+  /** The partition's state, nodes and reservations (default partition when null); optional (F11–F13). */
+  partition?(partition: string | null): Promise<PartitionReport>;
+  /** df of the filesystem that holds `path`, du of `folder` (F17); optional. */
+  disk?(path: string, folder: string | null): Promise<DiskReport>;
+  /** Dumps the stacks of a running job's training processes; optional (a hang's recovery tries it first). */
+  stackDump?(jobId: string): Promise<StackDumpReport>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // each with its time. The same code runs live (times are arrival times, tick() when nothing arrives) and on an
 // imported log (times come from the log's own stamps and iteration times, see logClock.ts; tick() once at the end).
 import type { LogEvent } from '../log/events.js';
+import type { ClusterFacts, NodeGpuFacts } from './clusterFacts.js';
 import type { Incident } from './incident.js';
 import type { RunState } from './runState.js';
 
@@ -40,6 +41,10 @@ export interface Detector {
   incidents(): Incident[];
   observeJob?(facts: JobFacts): void;
   observeNodes?(facts: NodeFacts): void;
+  /** The scheduler's and the filesystem's view of the run, once per incident tick (F10–F13, F17). */
+  observeCluster?(facts: ClusterFacts): void;
+  /** One node's GPUs (nvidia-smi), to name the suspect node of a throughput regression (F7). */
+  observeGpus?(facts: NodeGpuFacts): void;
 }
 
 /** What every detector may read: the run's shared state, already updated for the event being observed. */
