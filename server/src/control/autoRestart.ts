@@ -1,0 +1,182 @@
+// The one place that counts a run's automatic restarts and makes them (issue 15): the incident policy (a hang, a
+// suspect node, nothing running) and the failure policy (a job ended, nothing queued) both ask here, under the same
+// per-run RecoveryPolicy, the same window and the same backoff. A restart whose backoff has not passed is stored as
+// the run's pending restart (recoveryStore: "not before" survives a server restart) and made by the controller's tick
+// once due (`runDue`, called before each run is planned). Every restart is a runActions.request — previewed,
+// versioned and audited as a person's click — with the policy as actor, plus a `recovery.restart` ledger row.
+import type { ActionRequest } from '@trainboard/shared/control/api';
+import type { RecoveryPolicyDto } from '@trainboard/shared/control/recoveryPolicy';
+import {
+  restartsInWindow,
+  slotFreesAtMs,
+  type RecoveryContext,
+  type RestartPlan,
+} from '@trainboard/shared/detect/recovery';
+import type { Logger } from 'pino';
+import type { ActorRef, ControlRun, ControlStore } from './ports.js';
+import { RESTART_LEDGER_ACTION, type PendingRestart, type RecoveryStore } from './recoveryStore.js';
+import { RunChangedError, type RunActionsService } from './runActions.service.js';
+
+const HOUR_MS = 3_600_000;
+
+export const policyActor = (name: string): ActorRef => ({ kind: 'system', userId: null, name });
+
+export interface AutoRestartDeps {
+  store: Pick<ControlStore, 'run' | 'audit' | 'transaction'>;
+  actions: Pick<RunActionsService, 'request'>;
+  recovery: RecoveryStore;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface AutoRestarts {
+  /** The run's policy, its counted restarts in the window and whether a maintenance holds restarts now. */
+  context(runId: number, afterMaintenance?: boolean): RecoveryContext;
+  /** A maintenance incident opened since `sinceMs` (the failed job's submit): its restart is not counted. */
+  maintenanceSince(runId: number, sinceMs: number): boolean;
+  /** Restarts now when due, else stores it as the run's pending restart (merged into one already waiting). */
+  schedule(run: ControlRun, plan: RestartPlan, actor: ActorRef, incidentId: number | null): 'now' | 'later';
+  /** Holds the run (a person decides), audited with why. */
+  hold(run: ControlRun, why: string, actor: ActorRef): void;
+  /** Makes the run's pending restart once due; true while one is pending (the failure policy then waits). */
+  runDue(run: ControlRun): boolean;
+  dto(runId: number): RecoveryPolicyDto;
+}
+
+const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19) + ' UTC';
+
+export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
+  const now = deps.now ?? Date.now;
+  const { store, recovery } = deps;
+
+  const context = (runId: number, afterMaintenance = false): RecoveryContext => {
+    const { policy } = recovery.policy(runId);
+    const t = now();
+    return {
+      policy,
+      restartTimesMs: recovery.countedRestarts(runId, t - policy.windowHours * HOUR_MS),
+      nowMs: t,
+      maintenanceOpen: recovery.maintenanceOpen(runId),
+      afterMaintenance,
+    };
+  };
+
+  const audit = (run: ControlRun, actor: ActorRef, action: string, message: string, details?: object) =>
+    store.audit(
+      {
+        actor,
+        action,
+        targetKind: 'run',
+        targetId: String(run.runId),
+        runId: run.runId,
+        clusterId: run.clusterId,
+        command: null,
+        result: 'ok',
+        message: message.slice(0, 500),
+        details: details ? { ...details } : null,
+      },
+      now(),
+    );
+
+  const request = (run: ControlRun, action: ActionRequest, actor: ActorRef, why: string): boolean => {
+    const fresh = store.run(run.runId);
+    if (!fresh || fresh.desired !== 'active') return false;
+    try {
+      deps.actions.request(run.runId, action, fresh.version, actor, why.slice(0, 500));
+      return true;
+    } catch (err) {
+      // Refusals are audited by runActions; a run that moved on is decided again at its next tick or incident.
+      if (!(err instanceof RunChangedError)) deps.logger.warn({ err, runId: run.runId }, 'automatic action refused');
+      return false;
+    }
+  };
+
+  /** The restart itself: exclude (which resubmits when nothing else is live) or resubmit, and its ledger row. */
+  const restart = (run: ControlRun, p: PendingRestart) =>
+    store.transaction(() => {
+      recovery.setPending(run.runId, null);
+      const action: ActionRequest = p.exclude.length
+        ? { kind: 'exclude', nodes: p.exclude.join(',') }
+        : { kind: 'resubmit' };
+      const actor = policyActor(p.actor);
+      const what = p.incidentId === null ? p.why : `incident ${p.incidentId}: ${p.why}`;
+      if (!request(run, action, actor, what)) return;
+      const { policy } = recovery.policy(run.runId);
+      const used = p.counted ? `restart ${p.n} of ${policy.maxRestartsPerWindow} in ${policy.windowHours} h` : '';
+      audit(run, actor, RESTART_LEDGER_ACTION, `${used || 'restart after a maintenance (not counted)'}: ${what}`, {
+        cause: p.cause,
+        counted: p.counted,
+        n: p.n,
+        exclude: p.exclude,
+        incidentId: p.incidentId,
+      });
+    });
+
+  return {
+    context,
+    maintenanceSince: (runId, sinceMs) => recovery.maintenanceSince(runId, sinceMs),
+    schedule(run, plan, actor, incidentId) {
+      const waiting = recovery.pending(run.runId);
+      const p: PendingRestart = waiting
+        ? { ...waiting, exclude: [...new Set([...waiting.exclude, ...plan.exclude])] }
+        : {
+            cause: plan.cause,
+            exclude: plan.exclude,
+            counted: plan.counted,
+            n: plan.n,
+            notBeforeMs: plan.notBeforeMs,
+            why: plan.why,
+            incidentId,
+            actor: actor.name,
+            decidedAtMs: now(),
+          };
+      if (!waiting && p.notBeforeMs <= now()) {
+        restart(run, p);
+        return 'now';
+      }
+      store.transaction(() => {
+        recovery.setPending(run.runId, p);
+        if (!waiting)
+          audit(run, actor, 'recovery.wait', `restart ${p.n} waits ${Math.round(plan.delayMs / 1000)} s (backoff), ` +
+            `not before ${fmtTime(p.notBeforeMs)}: ${p.why}`, { notBeforeMs: p.notBeforeMs, n: p.n });
+      });
+      return 'later';
+    },
+    hold(run, why, actor) {
+      store.transaction(() => {
+        recovery.setPending(run.runId, null);
+        request(run, { kind: 'hold' }, actor, why);
+      });
+    },
+    runDue(run) {
+      const p = recovery.pending(run.runId);
+      if (!p) return false;
+      const { policy } = recovery.policy(run.runId);
+      if (run.desired !== 'active' || !policy.enabled) {
+        // A person held or stopped the run, or turned automatic recovery off, while the restart waited.
+        store.transaction(() => {
+          recovery.setPending(run.runId, null);
+          audit(run, policyActor(p.actor), 'recovery.dropped', `the waiting restart is dropped: ${p.why}`);
+        });
+        return false;
+      }
+      if (recovery.maintenanceOpen(run.runId) || p.notBeforeMs > now()) return true;
+      restart(run, p);
+      return true;
+    },
+    dto(runId) {
+      const stored = recovery.policy(runId);
+      const t = now();
+      const times = recovery.countedRestarts(runId, t - stored.policy.windowHours * HOUR_MS);
+      const pending = recovery.pending(runId);
+      return {
+        runId,
+        policy: stored.policy,
+        restartsInWindow: restartsInWindow(stored.policy, times, t).length,
+        nextRestartNotBeforeMs: pending?.notBeforeMs ?? slotFreesAtMs(stored.policy, times, t),
+        updatedAt: stored.updatedAt,
+        updatedBy: stored.updatedBy,
+      };
+    },
+  };
+}
