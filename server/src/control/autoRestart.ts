@@ -164,19 +164,26 @@ export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
       restart(run, p);
       return true;
     },
-    dto(runId) {
-      const stored = recovery.policy(runId);
-      const t = now();
-      const times = recovery.countedRestarts(runId, t - stored.policy.windowHours * HOUR_MS);
-      const pending = recovery.pending(runId);
-      return {
-        runId,
-        policy: stored.policy,
-        restartsInWindow: restartsInWindow(stored.policy, times, t).length,
-        nextRestartNotBeforeMs: pending?.notBeforeMs ?? slotFreesAtMs(stored.policy, times, t),
-        updatedAt: stored.updatedAt,
-        updatedBy: stored.updatedBy,
-      };
-    },
+    dto: (runId) => recoveryDto(recovery, runId, now()),
+  };
+}
+
+/** GET /api/runs/:id/recovery-policy: the policy, the window's count and when the next restart may happen. */
+export function recoveryDto(
+  recovery: Pick<RecoveryStore, 'policy' | 'countedRestarts' | 'pending'>,
+  runId: number,
+  nowMs: number,
+): RecoveryPolicyDto {
+  const stored = recovery.policy(runId);
+  const times = recovery.countedRestarts(runId, nowMs - stored.policy.windowHours * HOUR_MS);
+  const pending = recovery.pending(runId);
+  return {
+    runId,
+    policy: stored.policy,
+    restartsInWindow: restartsInWindow(stored.policy, times, nowMs).length,
+    // A restart waiting for its backoff; else, with the window used up, when its oldest restart leaves it.
+    nextRestartNotBeforeMs: pending?.notBeforeMs ?? slotFreesAtMs(stored.policy, times, nowMs),
+    updatedAt: stored.updatedAt,
+    updatedBy: stored.updatedBy,
   };
 }

@@ -1,0 +1,25 @@
+// A run's recovery policy (issue 15): viewers read it (with the window's count and the next restart's time),
+// operators replace it (zod-validated, audited with what changed). Thin: the service validates and audits.
+import type { RecoveryPolicyService } from '../control/recoveryPolicy.service.js';
+import { route, type RouteDef } from '../http/routeTable.js';
+import { canonicalIdParam } from './runParam.js';
+
+export function recoveryPolicyRouter(service: RecoveryPolicyService): RouteDef[] {
+  const runId = (raw: unknown) => canonicalIdParam(raw, 'run');
+  return [
+    route(
+      'get',
+      '/api/runs/:id/recovery-policy',
+      'viewer',
+      (req, res) => void res.json(service.get(runId(req.params.id))),
+      { summary: "the run's recovery policy, its automatic restarts in the window and the next one's time" },
+    ),
+    route(
+      'put',
+      '/api/runs/:id/recovery-policy',
+      'operator',
+      (req, res) => void res.json(service.put(runId(req.params.id), req.body, req.actor!)),
+      { summary: "replace the run's recovery policy (audited with what changed)" },
+    ),
+  ];
+}
