@@ -17,8 +17,12 @@ import { createRecoveryStore } from './recoveryStore.js';
 export interface RecoveryPolicyService {
   /** @throws HttpError 404 (no run). */
   get(runId: number): RecoveryPolicyDto;
-  /** @throws HttpError 400 (invalid input), 404 (no run). */
-  put(runId: number, input: unknown, actor: AuditActor): RecoveryPolicyDto;
+  /**
+   * `expectedUpdatedAt` (from If-Match): the `updatedAt` the editor saw (null: none stored yet); another operator's
+   * save since answers 409 `policy_changed`. Undefined saves unconditionally.
+   * @throws HttpError 400 (invalid input), 404 (no run), 409 (changed since read).
+   */
+  put(runId: number, input: unknown, actor: AuditActor, expectedUpdatedAt?: number | null): RecoveryPolicyDto;
 }
 
 export interface RecoveryPolicyServiceDeps {
@@ -59,12 +63,19 @@ export function createRecoveryPolicyService(deps: RecoveryPolicyServiceDeps): Re
       existingRun(runId);
       return recoveryDto(recovery, runId, now());
     },
-    put(runId, input, actor) {
+    put(runId, input, actor, expectedUpdatedAt) {
       existingRun(runId);
       const policy = parse(input);
       const fields = actorFields(actor);
       repos.transaction(() => {
-        const changed = changes(recovery.policy(runId).policy, policy);
+        const before = recovery.policy(runId);
+        if (expectedUpdatedAt !== undefined && expectedUpdatedAt !== before.updatedAt)
+          throw new HttpError(
+            409,
+            'policy_changed',
+            `the recovery policy was changed by ${before.updatedBy ?? 'someone'} since you opened it; review it and save again`,
+          );
+        const changed = changes(before.policy, policy);
         recovery.savePolicy(runId, { policy, updatedAt: now(), updatedBy: fields.actorName });
         repos.audit.append({
           atMs: now(),

@@ -34,10 +34,20 @@ afterAll(() => {
   conn.close();
 });
 
-async function call(method: string, path: string, role: 'viewer' | 'operator' | null, body?: unknown) {
+async function call(
+  method: string,
+  path: string,
+  role: 'viewer' | 'operator' | null,
+  body?: unknown,
+  ifMatch?: string,
+) {
   const res = await fetch(base + path, {
     method,
-    headers: { 'content-type': 'application/json', ...(role ? auth.headers(role) : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(role ? auth.headers(role) : {}),
+      ...(ifMatch ? { 'if-match': ifMatch } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
@@ -87,6 +97,21 @@ describe('recovery policy REST', () => {
       expect(String(res.json.message)).toContain(words);
     }
     expect(createRecoveryStore(repos).policy(runId)).toEqual(before);
+  });
+
+  it('a conditional PUT (If-Match) answers 409 when another operator saved since, and changes nothing', async () => {
+    const seen = (await call('GET', path(), 'viewer')).json;
+    const mine = { ...DEFAULT_RECOVERY_POLICY, windowHours: 12 };
+    expect((await call('PUT', path(), 'operator', mine, '"none"')).status).toBe(409);
+    const stale = await call('PUT', path(), 'operator', mine, `"${Number(seen.updatedAt) - 1}"`);
+    expect(stale.status).toBe(409);
+    expect(stale.json).toMatchObject({ code: 'policy_changed' });
+    expect(String(stale.json.message)).toContain('since you opened it');
+    expect((await call('PUT', path(), 'operator', mine, 'W/"x"')).status).toBe(400);
+    expect(createRecoveryStore(repos).policy(runId).policy.windowHours).toBe(DEFAULT_RECOVERY_POLICY.windowHours);
+    const ok = await call('PUT', path(), 'operator', mine, `"${String(seen.updatedAt)}"`);
+    expect(ok.status).toBe(200);
+    expect(createRecoveryStore(repos).policy(runId).policy.windowHours).toBe(12);
   });
 
   it('refuses a viewer PUT (403) and anonymous calls (401); 404 for a run that does not exist', async () => {

@@ -2,7 +2,16 @@
 // operators replace it (zod-validated, audited with what changed). Thin: the service validates and audits.
 import type { RecoveryPolicyService } from '../control/recoveryPolicy.service.js';
 import { route, type RouteDef } from '../http/routeTable.js';
+import { HttpError } from './errors.js';
 import { canonicalIdParam } from './runParam.js';
+
+/** If-Match: `"<updatedAt>"` (or `"none"` before any save) makes the PUT conditional; absent, it is not. */
+function expectedOf(header: string | undefined): number | null | undefined {
+  if (header === undefined) return undefined;
+  const m = /^"(none|\d{1,16})"$/.exec(header.trim());
+  if (!m) throw new HttpError(400, 'invalid_request', 'If-Match: must be "none" or the policy\'s "updatedAt"');
+  return m[1] === 'none' ? null : Number(m[1]);
+}
 
 export function recoveryPolicyRouter(service: RecoveryPolicyService): RouteDef[] {
   const runId = (raw: unknown) => canonicalIdParam(raw, 'run');
@@ -18,7 +27,8 @@ export function recoveryPolicyRouter(service: RecoveryPolicyService): RouteDef[]
       'put',
       '/api/runs/:id/recovery-policy',
       'operator',
-      (req, res) => void res.json(service.put(runId(req.params.id), req.body, req.actor!)),
+      (req, res) =>
+        void res.json(service.put(runId(req.params.id), req.body, req.actor!, expectedOf(req.get('if-match')))),
       { summary: "replace the run's recovery policy (audited with what changed)" },
     ),
   ];
