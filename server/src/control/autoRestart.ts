@@ -45,7 +45,8 @@ export interface AutoRestarts {
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19) + ' UTC';
 
-export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
+/** The pieces every operation shares: the clock, the context, an audit row, a request as the policy, a restart. */
+function partsOf(deps: AutoRestartDeps) {
   const now = deps.now ?? Date.now;
   const { store, recovery } = deps;
 
@@ -111,59 +112,86 @@ export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
         incidentId: p.incidentId,
       });
     });
+  return { now, store, recovery, context, audit, request, restart };
+}
 
+type Parts = ReturnType<typeof partsOf>;
+
+/** Restarts now when due, else stores (or joins) the run's pending restart. */
+function schedule(
+  x: Parts,
+  run: ControlRun,
+  plan: RestartPlan,
+  actor: ActorRef,
+  incidentId: number | null,
+): 'now' | 'later' {
+  const { now, store, recovery, audit, restart } = x;
+  const waiting = recovery.pending(run.runId);
+  const p: PendingRestart = waiting
+    ? { ...waiting, exclude: [...new Set([...waiting.exclude, ...plan.exclude])] }
+    : {
+        cause: plan.cause,
+        exclude: plan.exclude,
+        counted: plan.counted,
+        n: plan.n,
+        notBeforeMs: plan.notBeforeMs,
+        why: plan.why,
+        incidentId,
+        actor: actor.name,
+        decidedAtMs: now(),
+      };
+  if (!waiting && p.notBeforeMs <= now()) {
+    restart(run, p);
+    return 'now';
+  }
+  store.transaction(() => {
+    recovery.setPending(run.runId, p);
+    if (!waiting)
+      audit(
+        run,
+        actor,
+        'recovery.wait',
+        `restart ${p.n} waits ${Math.round(plan.delayMs / 1000)} s (backoff), ` +
+          `not before ${fmtTime(p.notBeforeMs)}: ${p.why}`,
+        { notBeforeMs: p.notBeforeMs, n: p.n },
+      );
+  });
+  return 'later';
+}
+
+/** Makes the run's pending restart once due; drops it when the run or the policy changed meanwhile. */
+function runDue(x: Parts, run: ControlRun): boolean {
+  const { now, store, recovery, audit, restart } = x;
+  const p = recovery.pending(run.runId);
+  if (!p) return false;
+  const { policy } = recovery.policy(run.runId);
+  if (run.desired !== 'active' || !policy.enabled) {
+    // A person held or stopped the run, or turned automatic recovery off, while the restart waited.
+    store.transaction(() => {
+      recovery.setPending(run.runId, null);
+      audit(run, policyActor(p.actor), 'recovery.dropped', `the waiting restart is dropped: ${p.why}`);
+    });
+    return false;
+  }
+  if (recovery.maintenanceOpen(run.runId) || p.notBeforeMs > now()) return true;
+  restart(run, p);
+  return true;
+}
+
+export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
+  const x = partsOf(deps);
+  const { now, store, recovery, context, request } = x;
   return {
     context,
     maintenanceSince: (runId, sinceMs) => recovery.maintenanceSince(runId, sinceMs),
-    schedule(run, plan, actor, incidentId) {
-      const waiting = recovery.pending(run.runId);
-      const p: PendingRestart = waiting
-        ? { ...waiting, exclude: [...new Set([...waiting.exclude, ...plan.exclude])] }
-        : {
-            cause: plan.cause,
-            exclude: plan.exclude,
-            counted: plan.counted,
-            n: plan.n,
-            notBeforeMs: plan.notBeforeMs,
-            why: plan.why,
-            incidentId,
-            actor: actor.name,
-            decidedAtMs: now(),
-          };
-      if (!waiting && p.notBeforeMs <= now()) {
-        restart(run, p);
-        return 'now';
-      }
-      store.transaction(() => {
-        recovery.setPending(run.runId, p);
-        if (!waiting)
-          audit(run, actor, 'recovery.wait', `restart ${p.n} waits ${Math.round(plan.delayMs / 1000)} s (backoff), ` +
-            `not before ${fmtTime(p.notBeforeMs)}: ${p.why}`, { notBeforeMs: p.notBeforeMs, n: p.n });
-      });
-      return 'later';
-    },
+    schedule: (run, plan, actor, incidentId) => schedule(x, run, plan, actor, incidentId),
     hold(run, why, actor) {
       store.transaction(() => {
         recovery.setPending(run.runId, null);
         request(run, { kind: 'hold' }, actor, why);
       });
     },
-    runDue(run) {
-      const p = recovery.pending(run.runId);
-      if (!p) return false;
-      const { policy } = recovery.policy(run.runId);
-      if (run.desired !== 'active' || !policy.enabled) {
-        // A person held or stopped the run, or turned automatic recovery off, while the restart waited.
-        store.transaction(() => {
-          recovery.setPending(run.runId, null);
-          audit(run, policyActor(p.actor), 'recovery.dropped', `the waiting restart is dropped: ${p.why}`);
-        });
-        return false;
-      }
-      if (recovery.maintenanceOpen(run.runId) || p.notBeforeMs > now()) return true;
-      restart(run, p);
-      return true;
-    },
+    runDue: (run) => runDue(x, run),
     dto: (runId) => recoveryDto(recovery, runId, now()),
   };
 }

@@ -64,9 +64,7 @@ function parseJson<T>(raw: string | undefined, schema: z.ZodType<T>): T | null {
 
 const holdsRestarts = (i: { details?: Record<string, unknown> }) => i.details?.holdAutomaticRestarts !== false;
 
-export function createRecoveryStore(
-  repos: Pick<Repositories, 'settings' | 'audit' | 'incidents'>,
-): RecoveryStore {
+export function createRecoveryStore(repos: Pick<Repositories, 'settings' | 'audit' | 'incidents'>): RecoveryStore {
   return {
     policy: (runId) =>
       parseJson(repos.settings.get(recoveryPolicyKey(runId)), storedPolicySchema) ?? {

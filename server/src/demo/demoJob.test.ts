@@ -102,7 +102,12 @@ describe('the demo on the local cluster', () => {
       expect(jobs.map((j) => j.reason)).toEqual(['initial', 'policy']);
       expect(jobs[0]!.state).toBe('FAILED');
       const resubmit = store.action(1)!;
-      expect(resubmit).toMatchObject({ kind: 'resubmit', requestedBy: null, actorName: 'failure policy', state: 'done' });
+      expect(resubmit).toMatchObject({
+        kind: 'resubmit',
+        requestedBy: null,
+        actorName: 'failure policy',
+        state: 'done',
+      });
       const audit = demo.stack.conn.sqlite
         .prepare<[number], { action: string; actor_kind: string; result: string }>(
           'SELECT action, actor_kind, result FROM audit_log WHERE run_id = ? ORDER BY id',

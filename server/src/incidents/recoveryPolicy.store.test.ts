@@ -144,7 +144,12 @@ describe('the recovery hook over the control store', () => {
     expect(audit.filter((a) => a[2] === 'system').map((a) => a[0])).toEqual(['job.submit']);
     expect(second.auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
     // The detector updating the incident keeps what the policy wrote on it.
-    second.repos.incidents.upsert({ runId, incident: { ...hang(runId, 0), title: 'changed' }, jobId: null, nowMs: clock });
+    second.repos.incidents.upsert({
+      runId,
+      incident: { ...hang(runId, 0), title: 'changed' },
+      jobId: null,
+      nowMs: clock,
+    });
     expect(second.repos.incidents.byId(incident.stored.id)?.recoveryNote).toContain('(backoff)');
     await second.controller.stop();
   });

@@ -16,9 +16,7 @@ import type { RecoveryStore } from '../control/recoveryStore.js';
 export const INCIDENT_POLICY_ACTOR = policyActor('incident policy');
 
 /** A stack dump of the run's live job (py-spy through srun --overlap, or the template's signal trap). */
-export type StackDumper = (
-  runId: number,
-) => Promise<{ ok: boolean; detail: string; method?: string }>;
+export type StackDumper = (runId: number) => Promise<{ ok: boolean; detail: string; method?: string }>;
 
 export interface RecoveryPolicyDeps {
   store: Pick<ControlStore, 'run' | 'jobsOfRun' | 'audit' | 'transaction'>;
@@ -67,7 +65,10 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     const fresh = deps.store.run(run.runId) ?? run;
     const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
     const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';
-    note(i, r === 'now' ? `Trainboard is ${what} (${d.why})` : `Trainboard is ${what} at ${when(d.notBeforeMs)} (backoff)`);
+    note(
+      i,
+      r === 'now' ? `Trainboard is ${what} (${d.why})` : `Trainboard is ${what} at ${when(d.notBeforeMs)} (backoff)`,
+    );
   };
 
   return (c) => {

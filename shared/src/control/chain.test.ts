@@ -48,7 +48,7 @@ const cases: [string, Partial<ReconcileInput>, ReconcileStep[]][] = [
     ],
   ],
   [
-    'failure with nothing queued: the failure policy decides under the run's recovery policy',
+    'failure with nothing queued: the failure policy decides under the run recovery policy',
     { chainLength: 1, jobs: [job(1, 'FAILED')] },
     [{ kind: 'autoResubmit', why: 'job 101 ended FAILED and nothing is queued', endedState: 'FAILED' }],
   ],

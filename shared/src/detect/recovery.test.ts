@@ -47,7 +47,9 @@ function ctx(over: Partial<RecoveryContext> = {}, policy: Partial<RecoveryPolicy
 const eccCrash = incident({
   failureKind: 'ecc_error',
   title: 'Crash: uncorrectable ECC error',
-  evidence: [{ offset: 1, line: 1, text: 'RuntimeError: CUDA error: uncorrectable ECC error encountered', nodes: ['c3'] }],
+  evidence: [
+    { offset: 1, line: 1, text: 'RuntimeError: CUDA error: uncorrectable ECC error encountered', nodes: ['c3'] },
+  ],
   suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c3'], text: 'Exclude c3' },
 });
 const hang = incident({ kind: 'hang', failureKind: null, title: 'No progress for 12 min' });
@@ -67,7 +69,9 @@ describe(decideRecovery.name, () => {
     expect(decideRecovery(eccCrash, ctx())).toMatchObject({ act: 'restart', cause: 'crash', exclude: ['c3'] });
     const xid = incident({
       failureKind: 'task_exit',
-      evidence: [{ offset: 1, line: 1, text: 'NVRM: Xid (PCI:0000:07:00): 79, GPU has fallen off the bus', nodes: ['c2'] }],
+      evidence: [
+        { offset: 1, line: 1, text: 'NVRM: Xid (PCI:0000:07:00): 79, GPU has fallen off the bus', nodes: ['c2'] },
+      ],
     });
     expect(decideRecovery(xid, ctx())).toMatchObject({ act: 'restart', exclude: ['c2'] });
     // Excluding suspects off: the crash is the failure policy's, restarted unchanged.
@@ -81,7 +85,11 @@ describe(decideRecovery.name, () => {
   });
 
   it('excludes the failed nodes of a node failure and the same node failing again (F2, F9)', () => {
-    expect(decideRecovery(nodeFailure, ctx())).toMatchObject({ act: 'restart', cause: 'node_failure', exclude: ['c7'] });
+    expect(decideRecovery(nodeFailure, ctx())).toMatchObject({
+      act: 'restart',
+      cause: 'node_failure',
+      exclude: ['c7'],
+    });
     const repeat = incident({
       kind: 'node_failure',
       failureKind: 'out_of_memory',
@@ -98,14 +106,21 @@ describe(decideRecovery.name, () => {
   it('excludes the stragglers a throughput regression names; words are not node names', () => {
     const slow = (suspectNodes: string) =>
       incident({ kind: 'throughput_regression', failureKind: null, details: { suspectNodes } });
-    expect(decideRecovery(slow('c1, c4'), ctx())).toMatchObject({ act: 'restart', cause: 'straggler', exclude: ['c1', 'c4'] });
+    expect(decideRecovery(slow('c1, c4'), ctx())).toMatchObject({
+      act: 'restart',
+      cause: 'straggler',
+      exclude: ['c1', 'c4'],
+    });
     expect(stragglerSuspects(slow('unknown: no node facts offline'))).toEqual([]);
     expect(decideRecovery(slow('c1'), ctx({}, { excludeSuspectNodes: false })).act).toBe('none');
   });
 
   it('dumps stacks before resubmitting a hang, per the toggles', () => {
     expect(decideRecovery(hang, ctx())).toMatchObject({ act: 'restart', cause: 'hang', stackDump: true, exclude: [] });
-    expect(decideRecovery(hang, ctx({}, { stackDumpOnHang: false }))).toMatchObject({ act: 'restart', stackDump: false });
+    expect(decideRecovery(hang, ctx({}, { stackDumpOnHang: false }))).toMatchObject({
+      act: 'restart',
+      stackDump: false,
+    });
     expect(decideRecovery(hang, ctx({}, { resubmitOnHang: false })).act).toBe('none');
   });
 

@@ -142,12 +142,17 @@ function wanted(i: Incident, p: RecoveryPolicy): Verdict {
 }
 
 function nodeFailure(i: Incident, p: RecoveryPolicy, restart: (...a: [RestartCause, string[], string]) => Wanted) {
-  if (!p.resubmitOnNodeFailure) return { act: 'none', why: 'restarting after a node failure is off for this run' } as const;
+  if (!p.resubmitOnNodeFailure)
+    return { act: 'none', why: 'restarting after a node failure is off for this run' } as const;
   const nodes = p.excludeSuspectNodes ? validNodes(i.suggestedAction?.nodes ?? []) : [];
   // Excluding the node is the change a start-up OOM on a node that failed before (F2) needs.
   if (nodes.length) return restart('node_failure', nodes, `node failure on ${nodes.join(', ')}: ${i.title}`);
   if (i.details?.repeat === true)
-    return { act: 'hold', why: 'the same node failed again and excluding suspects is off: a person decides', limit: false } as const;
+    return {
+      act: 'hold',
+      why: 'the same node failed again and excluding suspects is off: a person decides',
+      limit: false,
+    } as const;
   return { act: 'none', why: 'the failure policy restarts once the job has ended and nothing is queued' } as const;
 }
 

@@ -31,7 +31,11 @@ export function memoryRecovery(store: MemoryStore): MemoryRecovery {
   const ledger = () => store.state.audit.filter((a) => a.action === 'recovery.restart' && a.result === 'ok');
   return {
     state,
-    policy: (runId) => ({ policy: state.policies.get(runId) ?? DEFAULT_RECOVERY_POLICY, updatedAt: null, updatedBy: null }),
+    policy: (runId) => ({
+      policy: state.policies.get(runId) ?? DEFAULT_RECOVERY_POLICY,
+      updatedAt: null,
+      updatedBy: null,
+    }),
     savePolicy: (runId, p) => void state.policies.set(runId, p.policy),
     pending: (runId) => state.pending.get(runId) ?? null,
     setPending: (runId, p) => void (p ? state.pending.set(runId, p) : state.pending.delete(runId)),
