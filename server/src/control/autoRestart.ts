@@ -5,6 +5,7 @@
 // once due (`runDue`, called before each run is planned). Every restart is a runActions.request — previewed,
 // versioned and audited as a person's click — with the policy as actor, plus a `recovery.restart` ledger row.
 import type { ActionRequest } from '@trainboard/shared/control/api';
+import { isLive } from '@trainboard/shared/control/chain';
 import type { RecoveryPolicyDto } from '@trainboard/shared/control/recoveryPolicy';
 import {
   restartsInWindow,
@@ -22,7 +23,7 @@ const HOUR_MS = 3_600_000;
 export const policyActor = (name: string): ActorRef => ({ kind: 'system', userId: null, name });
 
 export interface AutoRestartDeps {
-  store: Pick<ControlStore, 'run' | 'audit' | 'transaction'>;
+  store: Pick<ControlStore, 'run' | 'jobsOfRun' | 'audit' | 'transaction'>;
   actions: Pick<RunActionsService, 'request'>;
   recovery: RecoveryStore;
   logger: Logger;
@@ -140,7 +141,10 @@ function schedule(
         actor: actor.name,
         decidedAtMs: now(),
       };
-  if (!waiting && p.notBeforeMs <= now()) {
+  // With a job queued behind the failed one, Slurm starts it at once whatever we wait: an exclusion must apply now.
+  const queuedBehind =
+    p.exclude.length > 0 && x.store.jobsOfRun(run.runId).some((j) => isLive(j) && j.state !== 'RUNNING');
+  if ((!waiting && p.notBeforeMs <= now()) || queuedBehind) {
     restart(run, p);
     return 'now';
   }

@@ -181,6 +181,31 @@ describe('the incident recovery policy', () => {
     expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
   });
 
+  it('excludes at once when a job is queued behind the failed one (Slurm starts it without waiting)', async () => {
+    setup();
+    store.state.jobs.push({
+      id: 1,
+      runId,
+      chainSeq: 2,
+      schedulerJobId: '1002',
+      idemKey: 'tb.x.1',
+      schedName: 'demo.tb.x.1',
+      phase: 'submitted',
+      state: 'PENDING',
+      dependsOn: '1001',
+      exclude: null,
+      reason: 'chain',
+      nodeList: null,
+      reasonText: 'Dependency',
+      exitCode: null,
+      submitStartedAt: clock,
+    });
+    onChange({ change: 'opened', incident: nodeFailure() });
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'jz-gpu-12' }]);
+    expect(recovery.pending(runId)).toBeNull();
+  });
+
   it('holds the run past the window limit: a person decides, and the incident says so', async () => {
     const auto = setup({ backoffBaseSeconds: 0, maxRestartsPerWindow: 2 });
     for (let k = 1; k <= 3; k++) {
