@@ -33,7 +33,8 @@ import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
-import { createRecoveryPolicy, type StackDumper } from './incidents/recoveryPolicy.js';
+import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
+import { stackDumperOf } from './incidents/stackDumper.js';
 import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
 import { createEmailSender } from './alerts/email.js';
 
@@ -251,31 +252,11 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
       recovery: control.recovery,
       logger: o.logger.child({ component: 'incident-policy' }),
       isReplaying: (runId) => incidents.catchingUp(runId),
-      stackDump: stackDumperOf(control),
+      stackDump: stackDumperOf({ store: control.store, backendOf: (id) => control.registry.get(id).backend }),
     });
     incidents.onChange(policy);
   }
   return incidents;
-}
-
-/**
- * A hang's stack dump: the run's cluster backend dumps its running job (`ClusterBackend.stackDump`, optional);
- * without one, or with no running job, the attempt is reported as failed with the reason.
- */
-function stackDumperOf(control: ServerControl): StackDumper {
-  return async (runId) => {
-    const run = control.store.run(runId);
-    const job = run && control.store.jobsOfRun(runId).find((j) => j.state === 'RUNNING' && j.schedulerJobId);
-    if (!run || !job) return { ok: false, detail: 'failed: no running job to dump' };
-    const backend = control.registry.get(run.clusterId).backend;
-    if (!backend.stackDump) return { ok: false, detail: 'failed: not supported by this cluster backend' };
-    try {
-      const r = await backend.stackDump(job.schedulerJobId!);
-      return { ok: r.ok, method: r.method, detail: `job ${job.schedulerJobId}: ${r.detail}` };
-    } catch (err) {
-      return { ok: false, detail: `failed: job ${job.schedulerJobId}: ${(err as Error).name}` };
-    }
-  };
 }
 
 /** Alerts on the incidents' changes; e-mail only with both an SMTP server and a From: address. */
