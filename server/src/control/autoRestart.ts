@@ -19,6 +19,8 @@ import { RESTART_LEDGER_ACTION, type PendingRestart, type RecoveryStore } from '
 import { RunChangedError, type RunActionsService } from './runActions.service.js';
 
 const HOUR_MS = 3_600_000;
+/** How much earlier than a decision a maintenance may have begun and still be its cause (a few incident ticks). */
+const MAINTENANCE_SLACK_MS = 60_000;
 
 export const policyActor = (name: string): ActorRef => ({ kind: 'system', userId: null, name });
 
@@ -178,7 +180,10 @@ function runDue(x: Parts, run: ControlRun): boolean {
     return false;
   }
   if (recovery.maintenanceOpen(run.runId) || p.notBeforeMs > now()) return true;
-  restart(run, p);
+  // A maintenance seen after the decision (the incident tick is slower than the controller's) ended the job: the
+  // restart after it is not counted.
+  const afterMaintenance = p.counted && recovery.maintenanceSince(run.runId, p.decidedAtMs - MAINTENANCE_SLACK_MS);
+  restart(run, afterMaintenance ? { ...p, counted: false } : p);
   return true;
 }
 

@@ -178,6 +178,23 @@ describe('controller', () => {
     expect(store.state.actions.map((a) => a.kind)).toEqual(['hold']);
   });
 
+  it('does not count a restart when the maintenance is seen only after the job ended', async () => {
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 1 });
+    await controller.kick();
+    sched.jobs[0]!.state = 'CANCELLED';
+    await controller.kick(); // counted restart 1 of 1, waiting 30 s
+    recovery.state.maintenance.push({ runId, openedAtMs: clock + 10_000, open: true });
+    clock += 40_000;
+    await controller.kick();
+    expect(store.state.actions).toEqual([]); // still waiting while it lasts
+    recovery.state.maintenance[0]!.open = false;
+    await controller.kick();
+    await controller.kick();
+    expect(store.state.actions.map((a) => [a.kind, a.state])).toEqual([['resubmit', 'done']]);
+    expect(store.state.audit.find((e) => e.action === 'recovery.restart')?.details).toMatchObject({ counted: false });
+  });
+
   it('waits while a maintenance is open, then restarts without counting it', async () => {
     const runId = createRun(1);
     recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 0 });
