@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
@@ -14,6 +15,7 @@ import { buildCluster, buildUser } from '../testing/builders.js';
 import { createAutoRestarts } from '../control/autoRestart.js';
 import { createController } from '../control/controller.service.js';
 import { createFailurePolicy } from '../control/policy.js';
+import { createRecoveryPolicyService } from '../control/recoveryPolicy.service.js';
 import { createRecoveryStore } from '../control/recoveryStore.js';
 import { createRunActionsService } from '../control/runActions.service.js';
 import { createControlStore } from '../control/store.js';
@@ -152,5 +154,47 @@ describe('the recovery hook over the control store', () => {
     });
     expect(second.repos.incidents.byId(incident.stored.id)?.recoveryNote).toContain('(backoff)');
     await second.controller.stop();
+  });
+
+  it('with the policy turned off over the API, nothing automatic is requested; a failed job leaves the run held', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-recovery-'));
+    dirs.push(dir);
+    const path = join(dir, 'trainboard.db');
+    const runId = seed(path);
+    const s = service(path);
+    const off = { ...DEFAULT_RECOVERY_POLICY, enabled: false };
+    createRecoveryPolicyService({ repos: s.repos, now: () => clock }).put(runId, off, {
+      kind: 'local',
+      name: 'alice',
+      userId: null,
+      role: 'operator',
+    });
+    await s.controller.kick();
+    sched.jobs.at(-1)!.state = 'RUNNING';
+    const nodes = ['c3'];
+    const node = { ...hang(runId, 0), key: 'node@5', kind: 'node_failure' as const, failureKind: 'node_failure' };
+    for (const i of [
+      hang(runId, 0),
+      { ...node, suggestedAction: { kind: 'exclude_and_resubmit' as const, nodes, text: '' } },
+    ])
+      s.onChange({
+        change: 'opened',
+        incident: s.repos.incidents.upsert({ runId, incident: i, jobId: null, nowMs: clock }).stored,
+      });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await s.controller.kick();
+    expect(s.repos.runActions.ofRun(runId)).toEqual([]);
+    sched.jobs.at(-1)!.state = 'FAILED';
+    clock += 60_000;
+    await s.controller.kick();
+    await s.controller.kick();
+    expect(s.repos.jobs.controlOfRun(runId).map((j) => j.reason)).toEqual(['initial']);
+    expect(s.repos.runActions.ofRun(runId).map((a) => [a.kind, a.actorName, a.state])).toEqual([
+      ['hold', 'failure policy', 'done'],
+    ]);
+    expect(s.store.run(runId)?.desired).toBe('held');
+    const hold = s.repos.audit.list({ runId }).find((e) => e.action === 'run.hold' && e.result === 'requested');
+    expect(hold?.message).toContain('automatic recovery is off: a person decides');
+    await s.controller.stop();
   });
 });
