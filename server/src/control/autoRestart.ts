@@ -35,6 +35,8 @@ export interface AutoRestartDeps {
 export interface AutoRestarts {
   /** The run's policy, its counted restarts in the window and whether a maintenance holds restarts now. */
   context(runId: number, afterMaintenance?: boolean): RecoveryContext;
+  /** Tells the run's open failure incident what the failure policy decided. */
+  noteOpenFailure(runId: number, note: string): void;
   /** A maintenance incident opened since `sinceMs` (the failed job's submit): its restart is not counted. */
   maintenanceSince(runId: number, sinceMs: number): boolean;
   /** Restarts now when due, else stores it as the run's pending restart (merged into one already waiting). */
@@ -193,6 +195,7 @@ export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
   return {
     context,
     maintenanceSince: (runId, sinceMs) => recovery.maintenanceSince(runId, sinceMs),
+    noteOpenFailure: (runId, note) => recovery.noteOpenFailure(runId, note),
     schedule: (run, plan, actor, incidentId) => schedule(x, run, plan, actor, incidentId),
     hold(run, why, actor) {
       store.transaction(() => {

@@ -162,6 +162,9 @@ describe('controller', () => {
     expect(sched.jobs).toHaveLength(2);
     const hold = store.state.audit.find((e) => e.action === 'run.hold' && e.result === 'requested');
     expect(hold?.message).toContain('1 of 1 automatic restarts used in the last 6 h: a person decides');
+    expect(recovery.state.notes.get(-runId)).toBe(
+      'Held: 1 of 1 automatic restarts used in the last 6 h: a person decides (job 1002 ended FAILED and nothing is queued)',
+    );
   });
 
   it('with automatic recovery off, a failed job is not restarted: the run is held', async () => {

@@ -20,8 +20,14 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       // A maintenance that opened while the job lived ended it: that restart is not counted (F13).
       const afterMaintenance = auto.maintenanceSince(run.runId, ended.submitStartedAt);
       const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance));
-      if (d.act === 'restart') auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
-      else if (d.act === 'hold') auto.hold(run, d.why, FAILURE_POLICY_ACTOR);
+      if (d.act === 'restart') {
+        const when = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
+        const n = d.counted ? `restart ${d.n}` : 'a restart after the maintenance (not counted)';
+        auto.noteOpenFailure(run.runId, `Trainboard is making ${n}${when === 'later' ? ' after its backoff' : ''}`);
+      } else if (d.act === 'hold') {
+        auto.hold(run, d.why, FAILURE_POLICY_ACTOR);
+        auto.noteOpenFailure(run.runId, `Held: ${d.why}`);
+      }
       // 'wait': a maintenance holds restarts; this is asked again every tick until it ends.
     },
   };

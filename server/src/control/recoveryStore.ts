@@ -50,7 +50,18 @@ export interface RecoveryStore {
   maintenanceSince(runId: number, sinceMs: number): boolean;
   /** Tells the incident what the policy did about it (shown with it). */
   noteIncident(incidentId: number, note: string): void;
+  /** Tells the run's newest open failure incident (crash, node failure, hang, …), if any: the failure policy's word. */
+  noteOpenFailure(runId: number, note: string): void;
 }
+
+/** The incidents a failed job leaves open: what the failure policy's decision is about. */
+const FAILURE_KINDS: ReadonlySet<string> = new Set([
+  'crash',
+  'node_failure',
+  'hang',
+  'failure_silence',
+  'nothing_running',
+]);
 
 function parseJson<T>(raw: string | undefined, schema: z.ZodType<T>): T | null {
   if (raw === undefined) return null;
@@ -84,6 +95,11 @@ export function createRecoveryStore(repos: Pick<Repositories, 'settings' | 'audi
     maintenanceSince: (runId, sinceMs) =>
       repos.incidents.ofRun(runId).some((i) => i.kind === 'maintenance' && i.openedAtMs >= sinceMs),
     noteIncident: (id, note) => repos.incidents.setRecoveryNote(id, note),
+    noteOpenFailure(runId, note) {
+      // list(): open ones first, most severe then newest.
+      const open = repos.incidents.list(runId, 50).find((i) => i.resolvedAtMs === null && FAILURE_KINDS.has(i.kind));
+      if (open) repos.incidents.setRecoveryNote(open.id, note);
+    },
   };
 }
 

@@ -195,6 +195,11 @@ describe('the recovery hook over the control store', () => {
     expect(s.store.run(runId)?.desired).toBe('held');
     const hold = s.repos.audit.list({ runId }).find((e) => e.action === 'run.hold' && e.result === 'requested');
     expect(hold?.message).toContain('automatic recovery is off: a person decides');
+    // The run's open failure incident says so (the newest critical one).
+    expect(s.repos.incidents.list(runId).map((i) => i.recoveryNote ?? null)).toEqual([
+      expect.stringContaining('Held: job'),
+      null,
+    ]);
     await s.controller.stop();
   });
 });

@@ -183,7 +183,7 @@ export function scheduleRestart(w: Omit<Wanted, 'act'>, ctx: RecoveryContext): R
     return {
       act: 'hold',
       limit: true,
-      why: `${used} of ${p.maxRestartsPerWindow} automatic restarts used in the last ${p.windowHours} h: a person decides`,
+      why: `${used} of ${p.maxRestartsPerWindow} automatic restarts used in the last ${p.windowHours} h: a person decides (${w.why})`,
     };
   const n = counted ? used + 1 : 1;
   const delayMs = counted ? backoffDelayMs(p, n) : 0;

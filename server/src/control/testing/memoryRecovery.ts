@@ -15,6 +15,7 @@ export interface MemoryRecovery extends RecoveryStore {
     pending: Map<number, PendingRestart>;
     restarts: { runId: number; atMs: number; counted: boolean }[];
     maintenance: { runId: number; openedAtMs: number; open: boolean }[];
+    /** By incident id; the failure policy's note on a run's open failure under -runId. */
     notes: Map<number, string>;
   };
 }
@@ -46,6 +47,7 @@ export function memoryRecovery(store: MemoryStore): MemoryRecovery {
     maintenanceOpen: (runId) => state.maintenance.some((m) => m.runId === runId && m.open),
     maintenanceSince: (runId, sinceMs) => state.maintenance.some((m) => m.runId === runId && m.openedAtMs >= sinceMs),
     noteIncident: (id, note) => void state.notes.set(id, note),
+    noteOpenFailure: (runId, note) => void state.notes.set(-runId, note),
   };
 }
 
