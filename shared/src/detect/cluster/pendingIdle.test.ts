@@ -53,6 +53,10 @@ describe('pending_idle (F11)', () => {
     const held = [jobFact('200', 'PENDING', { reason: 'JobHeldUser' })];
     expect(run({ jobs: held, controlled: false }).incidents()).toHaveLength(0);
     expect(run({ jobs: [jobFact('200', 'PENDING', { reason: 'BeginTime' })] }).incidents()).toHaveLength(0);
+    // The partition's own state is the maintenance detector's (F13).
+    expect(run({ jobs: [jobFact('200', 'PENDING', { reason: 'PartitionDown' })] }).incidents()).toHaveLength(0);
+    const maint = jobFact('200', 'PENDING', { reason: 'ReqNodeNotAvail, Reserved for maintenance' });
+    expect(run({ jobs: [maint] }).incidents()).toHaveLength(0);
     expect(run({ jobs: held, partitionNodes: null }).incidents()).toHaveLength(0);
     expect(run({ jobs: held, runEnded: true }).incidents()).toHaveLength(0);
   });

@@ -8,8 +8,19 @@ import { baseState, createConditionTracker, isLive, type Finding } from './condi
 /** Observations in a row a job must wait with idle nodes before it is reported. */
 export const PENDING_IDLE_CONFIRM = 2;
 
-/** Reasons that say the job waits on purpose or on time, not on something to fix. */
-const EXPECTED_REASONS = new Set(['None', 'BeginTime', 'Reservation', 'ReservationDeleted', 'JobArrayTaskLimit']);
+/**
+ * Reasons that say the job waits on purpose, on time, or on the partition itself (F13's `maintenance` reports a
+ * partition that is down or a maintenance reservation; saying it twice would be noise).
+ */
+const EXPECTED_REASONS = new Set([
+  'None',
+  'BeginTime',
+  'Reservation',
+  'ReservationDeleted',
+  'JobArrayTaskLimit',
+  'PartitionDown',
+  'PartitionInactive',
+]);
 
 export function createPendingIdleDetector(_ctx?: DetectContext): Detector {
   const tracker = createConditionTracker('pending_idle', PENDING_IDLE_CONFIRM);
@@ -33,6 +44,7 @@ export function pendingIdle(facts: ClusterFacts): Finding[] {
   const findings: Finding[] = [];
   for (const job of facts.jobs) {
     if (baseState(job.state) !== 'PENDING' || !job.reason || EXPECTED_REASONS.has(job.reason)) continue;
+    if (/maintenance/i.test(job.reason)) continue; // ReqNodeNotAvail, Reserved for maintenance
     if (!worthReporting(facts, job)) continue;
     const needed = job.nodesRequested ?? facts.nodesRequired ?? 1;
     // A dependency that can never be satisfied blocks the job whatever the nodes do.
