@@ -24,6 +24,16 @@ describe('filesystem_pressure (F17)', () => {
     expect(o.hoursUntilFull).toBeCloseTo((20 / 2.3) * 3, 5);
     expect(diskOutlook(tr11(100, { checkpointBytes: null })).checkpointsThatFit).toBeNull();
     expect(diskOutlook(tr11(100, { saveIntervalMs: null })).hoursUntilFull).toBeNull();
+    // As df's Use%: root's reserved blocks count neither as used nor as available.
+    const reserved = {
+      path: '/x',
+      totalBytes: 270,
+      usedBytes: 25,
+      availableBytes: 83,
+      checkpointBytes: null,
+      saveIntervalMs: null,
+    };
+    expect(diskOutlook(reserved).usedPct).toBeCloseTo((100 * 25) / 108);
   });
 
   it('healthy below 75 % with room for many saves; warns above 75 % (the BigScience watchdog)', () => {

@@ -40,7 +40,9 @@ export interface DiskOutlook {
 }
 
 export function diskOutlook(fs: FilesystemFact): DiskOutlook {
-  const usedPct = fs.totalBytes > 0 ? (100 * fs.usedBytes) / fs.totalBytes : 0;
+  // df's own Use%: of the space users can have (blocks reserved for root are in neither used nor available).
+  const usable = fs.usedBytes + fs.availableBytes;
+  const usedPct = usable > 0 ? (100 * fs.usedBytes) / usable : 0;
   const per = fs.checkpointBytes !== null && fs.checkpointBytes > 0 ? fs.checkpointBytes : null;
   const fit = per === null ? null : Math.floor(fs.availableBytes / per);
   const hours =
