@@ -282,10 +282,9 @@ export class SlurmBackend implements ClusterBackend {
   /** The partition's state, its nodes (sinfo) and the reservations on them; the default partition when null. */
   async partition(partition: string | null): Promise<PartitionReport> {
     const argv = buildPartitionArgv(partition);
-    const [shown, reservations] = await Promise.all([
-      this.run(argv, undefined, QUERY_TIMEOUT_MS),
-      this.run(RESERVATIONS_ARGV, undefined, QUERY_TIMEOUT_MS),
-    ]);
+    // One command at a time: each is an exec channel on the login node (MaxSessions).
+    const shown = await this.run(argv, undefined, QUERY_TIMEOUT_MS);
+    const reservations = await this.run(RESERVATIONS_ARGV, undefined, QUERY_TIMEOUT_MS);
     if (shown.code !== 0) throw new CommandFailedError(argv, shown);
     if (reservations.code !== 0) throw new CommandFailedError(RESERVATIONS_ARGV, reservations);
     const parts = parsePartitions(shown.stdout);

@@ -64,17 +64,26 @@ function scriptedBackend() {
       folderBytes: 50,
     }),
   };
+  const load = { now: 0, max: 0 };
+  /** Each call takes a turn of the event loop, so calls made in parallel would overlap. */
+  const call = async <T>(what: string, answer: () => T): Promise<T> => {
+    calls.push(what);
+    load.max = Math.max(load.max, ++load.now);
+    try {
+      await new Promise((r) => setImmediate(r));
+      return answer();
+    } finally {
+      load.now--;
+    }
+  };
   const backend = {
     kind: 'slurm',
     target: 'test',
-    status: async (ids: readonly string[]) => (calls.push(`status ${ids.join(',')}`), script.status(ids)),
-    partition: async (p: string | null) => (calls.push(`partition ${p}`), script.partition(p)),
-    disk: async (path: string, folder: string | null) => (
-      calls.push(`disk ${path} ${folder}`),
-      script.disk(path, folder)
-    ),
+    status: (ids: readonly string[]) => call(`status ${ids.join(',')}`, () => script.status(ids)),
+    partition: (p: string | null) => call(`partition ${p}`, () => script.partition(p)),
+    disk: (path: string, folder: string | null) => call(`disk ${path} ${folder}`, () => script.disk(path, folder)),
   } as unknown as ClusterBackend;
-  return { backend, calls, script };
+  return { backend, calls, script, load };
 }
 
 function setup(saves: { iteration: number; timeMs: number }[] = []) {
@@ -102,14 +111,14 @@ function setup(saves: { iteration: number; timeMs: number }[] = []) {
   const events = { ...repos.events, recentCheckpoints: () => saves };
   let now = T0;
   const logger = pino({ level: 'silent' });
-  const { backend, calls, script } = scriptedBackend();
+  const { backend, calls, script, load } = scriptedBackend();
   const source = createClusterFactsSource({
     repos: { ...repos, events } as Repositories,
     backendOf: (id) => (id === run.clusterId ? backend : null),
     logger,
     now: () => now,
   });
-  return { repos, run, source, calls, script, begin, advance: (ms: number) => (now += ms) };
+  return { repos, run, source, calls, script, load, begin, advance: (ms: number) => (now += ms) };
 }
 
 describe('cluster facts gatherer', () => {
@@ -190,6 +199,18 @@ describe('cluster facts gatherer', () => {
     expect(await t.source.gather(t.run.runId)).toMatchObject({ runEnded: false, controlled: false });
     t.repos.runControl.setDesired(t.run.runId, { desiredState: 'stopped' }, 3);
     expect(await t.source.gather(t.run.runId)).toMatchObject({ runEnded: true, controlled: false });
+  });
+
+  it('gathers one run at a time, one call at a time; runs on one partition share its read within a tick', async () => {
+    const t = setup();
+    const other = buildRun(t.repos, { clusterId: t.run.clusterId!, config: CONFIG } as never);
+    const both = await Promise.all([t.source.gather(t.run.runId), t.source.gather(other.runId)]);
+    expect(both.map((f) => f?.partitionState)).toEqual(['up', 'up']);
+    expect(t.load.max).toBe(1);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(1);
+    t.advance(15_000); // the next tick reads it again
+    await t.source.gather(other.runId);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
   });
 
   it('median interval between saves', () => {

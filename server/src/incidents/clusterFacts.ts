@@ -10,7 +10,7 @@ import type { ClusterFacts, FilesystemFact, RunJobFact } from '@trainboard/share
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { parseSlurmDuration } from '@trainboard/shared/slurm/time';
 import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend, DiskReport } from '../adapters/clusterBackend.js';
+import type { ClusterBackend, DiskReport, PartitionReport } from '../adapters/clusterBackend.js';
 import type { ControlJobRow } from '../db/jobs.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import type { RunControlRow } from '../db/runControl.repo.js';
@@ -66,8 +66,16 @@ interface DiskCache {
 export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSource {
   const now = deps.now ?? Date.now;
   const inFlight = new Set<number>();
-  const disks = new Map<number, DiskCache>();
-  const g: Gatherer = { deps, now, disks, timeoutMs: deps.callTimeoutMs ?? CALL_TIMEOUT_MS };
+  const g: Gatherer = {
+    deps,
+    now,
+    disks: new Map(),
+    partitions: new Map(),
+    timeoutMs: deps.callTimeoutMs ?? CALL_TIMEOUT_MS,
+  };
+  // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
+  // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     async gather(runId) {
       if (inFlight.has(runId)) return null;
@@ -76,8 +84,10 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
       const backend = deps.backendOf(run.clusterId);
       if (!backend) return null;
       inFlight.add(runId);
+      const turn = queue.then(() => gatherRun(g, run, backend));
+      queue = turn.catch(() => undefined);
       try {
-        return await gatherRun(g, run, backend);
+        return await turn;
       } finally {
         inFlight.delete(runId);
       }
@@ -89,18 +99,22 @@ interface Gatherer {
   deps: ClusterFactsDeps;
   now: () => number;
   disks: Map<number, DiskCache>;
+  /** The last partition report per cluster and partition: runs sharing a partition share one read per tick. */
+  partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
   timeoutMs: number;
 }
+
+/** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
+export const PARTITION_SHARE_MS = 10_000;
 
 async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBackend): Promise<ClusterFacts> {
   const config = readConfig(g, run);
   const partition = config.cluster?.partition ?? null;
   const rows = g.deps.repos.jobs.controlOfRun(run.runId);
-  const [live, report, filesystem] = await Promise.all([
-    attempt(g, run.runId, 'squeue', () => liveStatus(backend, rows)),
-    backend.partition ? attempt(g, run.runId, 'partition', () => backend.partition!(partition)) : null,
-    diskFact(g, run, config, backend),
-  ]);
+  // One after the other, never in parallel: see the queue in createClusterFactsSource.
+  const live = await attempt(g, run.runId, 'squeue', () => liveStatus(backend, rows));
+  const report = await partitionReport(g, run, backend, partition);
+  const filesystem = await diskFact(g, run, config, backend);
   const ended = run.desiredState === 'stopped' || run.desiredState === 'done' || ENDED_STATES.has(run.state);
   return {
     timeMs: g.now(),
@@ -116,6 +130,21 @@ async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBacken
     filesystem,
     timeLimitMs: timeLimitMs(config.cluster?.timeLimit),
   };
+}
+
+async function partitionReport(
+  g: Gatherer,
+  run: RunControlRow,
+  backend: ClusterBackend,
+  partition: string | null,
+): Promise<PartitionReport | null> {
+  if (!backend.partition) return null;
+  const key = `${run.clusterId}:${partition ?? ''}`;
+  const shared = g.partitions.get(key);
+  if (shared && g.now() - shared.atMs < PARTITION_SHARE_MS) return shared.report;
+  const report = await attempt(g, run.runId, 'partition', () => backend.partition!(partition));
+  g.partitions.set(key, { atMs: g.now(), report });
+  return report;
 }
 
 const ENDED_STATES = new Set(['completed', 'cancelled', 'done', 'finished']);
