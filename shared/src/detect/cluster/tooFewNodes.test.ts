@@ -57,6 +57,17 @@ describe('too_few_nodes (F12)', () => {
     expect(d.incidents()).toHaveLength(0);
   });
 
+  it('a partition that is down is the maintenance detector’s: too few nodes resolves and does not open', () => {
+    const d = createTooFewNodesDetector();
+    const over = { partitionNodes: sick, nodesRequired: 3 };
+    observe(d, 0, over);
+    observe(d, 1, over);
+    observe(d, 2, { ...over, partitionState: 'down' });
+    observe(d, 3, { ...over, partitionState: 'maint' });
+    observe(d, 4, { ...over, partitionState: 'maint' });
+    expect(d.incidents().map((i) => i.resolvedAtMs)).toEqual([at(2)]);
+  });
+
   it('an excluded node does not count as usable even when idle', () => {
     const d = createTooFewNodesDetector();
     const over = { partitionNodes: sick, nodesRequired: 2, excludedNodes: ['c4'], jobs: [jobFact('1', 'PENDING')] };

@@ -22,7 +22,9 @@ export function createTooFewNodesDetector(_ctx?: DetectContext): Detector {
     observeCluster(facts) {
       if (facts.runEnded) return tracker.resolveAll(facts.timeMs);
       if (facts.partitionNodes === null || facts.nodesRequired === null) return;
-      const finding = tooFewNodes(facts);
+      // A partition that is down or in maintenance is F13's to report: its nodes are not the problem then.
+      const down = facts.partitionState !== null && facts.partitionState !== 'up';
+      const finding = down ? null : tooFewNodes(facts);
       tracker.update(facts.timeMs, finding ? [finding] : []);
     },
   };
