@@ -73,7 +73,7 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
 
   return (c) => {
     const i = c.incident;
-    if (c.change !== 'opened' || deps.isReplaying(i.runId)) return;
+    if (c.change !== 'opened' || c.historical || deps.isReplaying(i.runId)) return;
     const run = deps.store.run(i.runId);
     if (!run || run.desired !== 'active') return; // not controlled by Trainboard, or a person holds or stopped it
     // The controller already keeps a job for this run: "nothing running" was a moment between two jobs.
