@@ -32,6 +32,12 @@ export interface AutoRestartDeps {
   now?: () => number;
 }
 
+/** When the restart happens: now, or later (joined to the restart already waiting, whose time it keeps). */
+export interface Scheduled {
+  when: 'now' | 'later';
+  notBeforeMs: number;
+}
+
 export interface AutoRestarts {
   /** The run's policy, its counted restarts in the window and whether a maintenance holds restarts now. */
   context(runId: number, afterMaintenance?: boolean): RecoveryContext;
@@ -40,7 +46,7 @@ export interface AutoRestarts {
   /** A maintenance incident opened since `sinceMs` (the failed job's submit): its restart is not counted. */
   maintenanceSince(runId: number, sinceMs: number): boolean;
   /** Restarts now when due, else stores it as the run's pending restart (merged into one already waiting). */
-  schedule(run: ControlRun, plan: RestartPlan, actor: ActorRef, incidentId: number | null): 'now' | 'later';
+  schedule(run: ControlRun, plan: RestartPlan, actor: ActorRef, incidentId: number | null): Scheduled;
   /** Holds the run (a person decides), audited with why. */
   hold(run: ControlRun, why: string, actor: ActorRef): void;
   /** Makes the run's pending restart once due; true while one is pending (the failure policy then waits). */
@@ -123,13 +129,7 @@ function partsOf(deps: AutoRestartDeps) {
 type Parts = ReturnType<typeof partsOf>;
 
 /** Restarts now when due, else stores (or joins) the run's pending restart. */
-function schedule(
-  x: Parts,
-  run: ControlRun,
-  plan: RestartPlan,
-  actor: ActorRef,
-  incidentId: number | null,
-): 'now' | 'later' {
+function schedule(x: Parts, run: ControlRun, plan: RestartPlan, actor: ActorRef, incidentId: number | null): Scheduled {
   const { now, store, recovery, audit, restart } = x;
   const waiting = recovery.pending(run.runId);
   const p: PendingRestart = waiting
@@ -150,7 +150,7 @@ function schedule(
     p.exclude.length > 0 && x.store.jobsOfRun(run.runId).some((j) => isLive(j) && j.state !== 'RUNNING');
   if ((!waiting && p.notBeforeMs <= now()) || queuedBehind) {
     restart(run, p);
-    return 'now';
+    return { when: 'now', notBeforeMs: now() };
   }
   store.transaction(() => {
     recovery.setPending(run.runId, p);
@@ -164,7 +164,7 @@ function schedule(
         { notBeforeMs: p.notBeforeMs, n: p.n },
       );
   });
-  return 'later';
+  return { when: 'later', notBeforeMs: p.notBeforeMs };
 }
 
 /** Makes the run's pending restart once due; drops it when the run or the policy changed meanwhile. */

@@ -21,7 +21,7 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       const afterMaintenance = auto.maintenanceSince(run.runId, ended.submitStartedAt);
       const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance));
       if (d.act === 'restart') {
-        const when = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
+        const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
         const n = d.counted ? `restart ${d.n}` : 'a restart after the maintenance (not counted)';
         auto.noteOpenFailure(run.runId, `Trainboard is making ${n}${when === 'later' ? ' after its backoff' : ''}`);
       } else if (d.act === 'hold') {

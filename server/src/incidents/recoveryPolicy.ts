@@ -67,7 +67,9 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';
     note(
       i,
-      r === 'now' ? `Trainboard is ${what} (${d.why})` : `Trainboard is ${what} at ${when(d.notBeforeMs)} (backoff)`,
+      r.when === 'now'
+        ? `Trainboard is ${what} (${d.why})`
+        : `Trainboard is ${what} at ${when(r.notBeforeMs)} (backoff)`,
     );
   };
 
