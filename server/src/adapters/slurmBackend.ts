@@ -13,6 +13,13 @@ import {
   isInvalidJobIdError,
   isTerminalState,
   parseSacct,
+  parseStackDumpStep,
+  signalStepsArgv,
+  stackDumpFileName,
+  stackDumpStepArgv,
+  stackDumpText,
+  storeStackDumpArgv,
+  STACK_DUMP_DIR_TEXT,
   parseSbatchParsable,
   parseScontrolJobs,
   parseSinfoNodes,
@@ -30,12 +37,15 @@ import type {
   HistoryQuery,
   HistoryReport,
   HistorySource,
+  StackDumpReport,
   StatusReport,
   SubmittedJob,
 } from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
 
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
+/** A py-spy step that takes longer is abandoned (py-spy itself gives up on a process after 20 s). */
+const STACK_DUMP_TIMEOUT_MS = 90_000;
 
 /** A Slurm command's answer we could not read; the raw lines are kept for the bug report. */
 export class UnexpectedOutputError extends Error {
@@ -259,6 +269,41 @@ export class SlurmBackend implements ClusterBackend {
     if (job?.nodes.length) return job.nodes;
     const hist = await this.history({ jobIds: [jobId] }).catch(() => null);
     return hist?.records.find((h) => h.id === jobId)?.nodes ?? [];
+  }
+
+  /**
+   * py-spy on every node of the job when each has it (the text stored in ~/.trainboard/stacks on the cluster),
+   * else SIGUSR1 to the job's steps: the training processes' faulthandler writes their stacks into the log.
+   */
+  async stackDump(jobId: string, nowMs = Date.now()): Promise<StackDumpReport> {
+    const [id = ''] = validateJobIds([jobId]);
+    const nodes = await this.jobNodes(id);
+    if (!nodes.length) return { ok: false, method: 'none', detail: `job ${id} is not running on any node` };
+    const viaPySpy = await this.pySpyDump(id, nodes.length, nowMs).catch(() => null);
+    if (viaPySpy) return viaPySpy;
+    await this.ok(signalStepsArgv(id));
+    return {
+      ok: true,
+      method: 'signal',
+      detail: `SIGUSR1 sent; stacks are in the log from ${new Date(nowMs).toISOString()}`,
+    };
+  }
+
+  /** The py-spy way, or null when a node lacks py-spy or nothing was dumped (the caller signals instead). */
+  private async pySpyDump(id: string, nodeCount: number, nowMs: number): Promise<StackDumpReport | null> {
+    const r = await this.shell.exec(stackDumpStepArgv(id, nodeCount), { timeoutMs: STACK_DUMP_TIMEOUT_MS });
+    const dumps = parseStackDumpStep(r.stdout);
+    const pids = dumps.reduce((n, d) => n + d.pids.length, 0);
+    if (dumps.length < nodeCount || dumps.some((d) => !d.hasPySpy) || pids === 0) return null;
+    const at = new Date(nowMs).toISOString();
+    const file = stackDumpFileName(id, nowMs);
+    await this.ok(storeStackDumpArgv(file), stackDumpText(id, dumps, at));
+    const where = dumps.map((d) => d.node).join(', ');
+    return {
+      ok: true,
+      method: 'py-spy',
+      detail: `py-spy dumped ${pids} process(es) on ${where} at ${at}: ${STACK_DUMP_DIR_TEXT}/${file} on the cluster`,
+    };
   }
 
   close(): Promise<void> {
