@@ -19,7 +19,7 @@ import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import { filesForRuns, type FilesForRun } from './follow/runFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
-import { createNodesService } from './nodes/nodes.service.js';
+import { createNodesService, type NodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
 import type { RouteDef } from './http/routeTable.js';
 import type { EdgeOptions } from './http/security.js';
@@ -32,6 +32,7 @@ import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
+import { connectGpuFacts } from './incidents/gpuFacts.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
@@ -287,6 +288,17 @@ async function listenOrClose(http: Server, port: number, host: string, close: ()
   }
 }
 
+/** The nodes poller, and (F7) its nvidia-smi samples naming a throughput regression's suspect node. */
+function startNodes(nodes: NodesService | null, incidents: IncidentsService): () => Promise<void> {
+  if (!nodes) return () => Promise.resolve();
+  nodes.start();
+  const gpuFacts = connectGpuFacts(nodes, incidents);
+  return async () => {
+    gpuFacts.stop();
+    await nodes.stop();
+  };
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
@@ -339,7 +351,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   incidents.start();
   publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
-  nodes?.start();
+  const stopNodes = startNodes(nodes, incidents);
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
@@ -366,7 +378,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       publicLive.close();
       await control?.stop();
       await manager.stop();
-      await nodes?.stop();
+      await stopNodes();
       await io.close(); // also closes the HTTP server
       conn.close();
     },

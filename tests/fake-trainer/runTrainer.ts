@@ -39,7 +39,7 @@ export function startTrainer(
     env: { ...process.env, ...opts.env },
   });
   let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
   child.stderr?.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => out, exited };
