@@ -544,7 +544,10 @@ def main(argv):
     try:
         return train(args)
     except PeerFailed:
-        return 1  # a peer's failure broke the collectives; its own task printed why
+        # A peer's failure broke the collectives; its own task printed why. Real peers notice later (a NCCL or
+        # rendezvous error), so this task ends after the failed one, whose text reaches the log first.
+        time.sleep(1.0)
+        return 1
 
 
 def train(args):
@@ -592,13 +595,11 @@ def train(args):
     out.first('> compiling and loading fused kernels ...')
     if on_bad_node(args):
         fail_ecc(out)
-        sync.fail()
-        return 1
+        return failed(sync)
     if args.fault == 'oom':
         if out.is_first():
             fail_oom(out)
-        sync.fail()
-        return 1
+        return failed(sync)
     out.first('>>> done with compiling and loading fused kernels. Compilation time: 1.234 seconds')
     out.first('time to initialize megatron (seconds): 12.345')
     print_datetime(out, sync, 'after megatron is initialized', {'type': 'datetime', 'message': 'after megatron is initialized'})
@@ -657,13 +658,11 @@ def train(args):
         if 'crash' in faults.active:
             if out.is_first():
                 fail_cuda(out, node_rank, nnodes, os.getpid(), args.gpus_per_node)
-            sync.fail()
-            return 1
+            return failed(sync)
         if 'ecc' in faults.active or 'bad-node' in faults.active:
             if out.is_first() or 'bad-node' in faults.active:
                 fail_ecc(out)
-            sync.fail()
-            return 1
+            return failed(sync)
         sync.step(iteration + 1)  # the iteration's all-reduce: everyone waits for the slowest task
         gbs = batch_size_at(args, rampup, consumed)
         rng = random.Random('%d-%d' % (rng_seed, iteration + 1))  # the same value on every task and on a rerun
@@ -725,6 +724,14 @@ def train(args):
     if args.save and iteration != 0:
         save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
     return 0
+
+
+def failed(sync):
+    """A task's failure: its peers stop waiting for it; it exits 1 after a moment, as torchrun's agent takes one to
+    tear its workers down (so the failure text reaches the log before srun's "task N: Exited" line)."""
+    sync.fail()
+    time.sleep(0.5)
+    return 1
 
 
 def hang_forever():
