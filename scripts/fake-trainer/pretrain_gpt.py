@@ -292,9 +292,10 @@ class Sync:
 
     def step(self, iteration):
         """The per-iteration barrier: one file per task and iteration in one folder, each task removing its own file
-        of two iterations back (every peer has passed that barrier once this task reached this one)."""
+        of two iterations back (every peer has passed that barrier once this task reached this one). Returns False
+        when a peer decided to stop at an iteration this task has done (it will not come): the caller stops too."""
         if not self.dir:
-            return
+            return True
         d = os.path.join(self.dir, 'steps')
         os.makedirs(d, exist_ok=True)
         open(os.path.join(d, '%d.%d' % (iteration, self.rank)), 'w').close()
@@ -306,10 +307,14 @@ class Sync:
         end = time.time() + STEP_TIMEOUT_S
         while time.time() < end:
             if all(self._fresh(p) for p in paths):
-                return
+                return True
             if self._peer_failed():
                 raise PeerFailed()
+            stops = [self.stop_at(reason, iteration, False) for reason in ('kill-switch', 'duration')]
+            if any(stop is not None and stop < iteration for stop in stops):
+                return False
             time.sleep(0.005)
+        return True
 
     def stop_at(self, reason, iteration, want):
         """The iteration at which all tasks stop for `reason`, or None: the first task that wants to stop decides."""
@@ -333,9 +338,10 @@ class Sync:
             return None
 
 
-def print_datetime(out, sync, message, event=None):
-    """Megatron's print_datetime: a barrier, then rank 0 prints. Returns the time the barrier let everyone go."""
-    sync.barrier('datetime-' + message)
+def print_datetime(out, sync, message, event=None, barrier=None):
+    """Megatron's print_datetime: a barrier, then rank 0 prints. Returns the time the barrier let everyone go.
+    `barrier` names it when the message differs between tasks (a time in it)."""
+    sync.barrier(barrier or 'datetime-' + message)
     released = time.time()
     if out.nnodes > 1 and out.is_first() and not out.is_last():
         time.sleep(0.2)  # the last rank's lines from before the barrier reach the log first, as through srun
@@ -643,6 +649,13 @@ def train(args):
     interval = []  # per-iteration losses of the current log interval
     nan_since = None
     saved_checkpoint = False
+    def duration_exit():
+        if not saved_checkpoint and args.save:
+            save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
+        print_datetime(out, sync, 'exiting program after %s minutes' % ((time.time() - import_time) / 60.0),
+                       {'type': 'exit', 'reason': 'duration_limit', 'iteration': iteration}, 'datetime-duration-exit')
+        return 0
+
     while iteration < train_iters:
         seen = bool(args.kill_switch_path) and os.path.exists(args.kill_switch_path)
         stop = sync.stop_at('kill-switch', iteration, seen)
@@ -652,6 +665,9 @@ def train(args):
             print_datetime(out, sync, 'Detected kill switch at %s. Exiting' % args.kill_switch_path,
                            {'type': 'exit', 'reason': 'kill_switch', 'iteration': iteration})
             return 0
+        stop = sync.stop_at('duration', iteration, False) if args.exit_duration_in_mins else None
+        if stop is not None and iteration >= stop:  # a peer's decision, seen at the barrier below
+            return duration_exit()
         faults.poll(iteration + 1, first_iteration)
         if 'hang' in faults.active:
             hang_forever()
@@ -663,7 +679,8 @@ def train(args):
             if out.is_first() or 'bad-node' in faults.active:
                 fail_ecc(out)
             return failed(sync)
-        sync.step(iteration + 1)  # the iteration's all-reduce: everyone waits for the slowest task
+        if not sync.step(iteration + 1):  # the iteration's all-reduce: everyone waits for the slowest task
+            continue  # a peer stopped at this iteration: the checks above stop this task there too
         gbs = batch_size_at(args, rampup, consumed)
         rng = random.Random('%d-%d' % (rng_seed, iteration + 1))  # the same value on every task and on a rerun
         # Paced against one shared schedule, so tasks stay in step however long their printing takes.
@@ -704,11 +721,7 @@ def train(args):
             train_time = (time.time() - import_time) / 60.0
             stop = sync.stop_at('duration', iteration, train_time > args.exit_duration_in_mins)
             if stop is not None and iteration >= stop:
-                if not saved_checkpoint and args.save:
-                    save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
-                print_datetime(out, sync, 'exiting program after %s minutes' % train_time,
-                               {'type': 'exit', 'reason': 'duration_limit', 'iteration': iteration})
-                return 0
+                return duration_exit()
         if args.exit_interval and iteration % args.exit_interval == 0:
             if not saved_checkpoint and args.save:
                 save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())

@@ -243,6 +243,31 @@ describe('fake trainer: tasks in lockstep', () => {
     expect(iterations(slow[1]!.output())).toHaveLength(30);
   });
 
+  it.each([
+    ['the kill switch', 'kill_switch'],
+    ['the exit duration', 'duration_limit'],
+  ])(
+    '%s stops both tasks at the iteration rank 0 saved, whichever task saw it first',
+    async (_name, reason) => {
+      const dir = scratch();
+      const ks = join(dir, 'kill-switch');
+      const stopArgs =
+        reason === 'kill_switch'
+          ? ['--kill-switch-path', ks]
+          : ['--exit-duration-in-mins', '1', '--wall-clock-start', String(Date.now() / 1000 - 55)];
+      const tasks = pair([...paced, '--save', join(dir, 'ck'), '--save-interval', '100000', ...stopArgs], () => ({}));
+      await until(() => iterations(tasks[1]!.output()).length >= 5);
+      if (reason === 'kill_switch') writeFileSync(ks, '');
+      const codes = await Promise.race([Promise.all(tasks.map((t) => t.exited)), sleep(30_000).then(() => 'stuck')]);
+      expect(codes).toEqual([0, 0]);
+      const saved = parse(tasks[0]!.output()).flatMap((e) => (e.type === 'checkpoint_saved' ? [e.iteration] : []));
+      expect(saved).toHaveLength(1);
+      expect(parse(tasks[0]!.output()).flatMap((e) => (e.type === 'exit' ? [e.reason] : []))).toEqual([reason]);
+      expect(iterations(tasks[1]!.output()).at(-1)).toBe(saved[0]);
+    },
+    60_000,
+  );
+
   it('a task on the bad node fails at start-up and its peer stops waiting and exits 1 too', async () => {
     const [t0, t1] = pair(paced, () => ({ env: { TRAINBOARD_FAKE_BAD_NODE: 'c2' } }));
     expect(await t1!.exited).toBe(1);
