@@ -88,9 +88,16 @@ describe('SlurmBackend.stackDump (F3)', () => {
   const at = Date.UTC(2026, 11, 6, 22, 15, 0);
 
   it('uses py-spy when every node has it, and stores the text on the cluster, not in the report', async () => {
-    const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '0: Thread 11 (idle)', '1: TB-PID 12', ''].join(
-      '\n',
-    );
+    const step = [
+      '0: TB-NODE c1',
+      '1: TB-NODE c2',
+      '0: TB-PID 11',
+      '0: Thread 11 (idle)',
+      '0: TB-RC 0',
+      '1: TB-PID 12',
+      '1: TB-RC 0',
+      '',
+    ].join('\n');
     const stored: string[] = [];
     const shell = new ScriptedShell([
       [/^squeue /, { stdout: running }],
@@ -110,6 +117,17 @@ describe('SlurmBackend.stackDump (F3)', () => {
     expect(report.detail).not.toContain('Thread 11');
     expect(stored).toEqual(['41-20261206T221500Z.txt']);
     expect(shell.calls.some((c) => c[0] === 'scancel')).toBe(false);
+  });
+
+  it('signals when py-spy is there but may not attach (ptrace refused) on a node', async () => {
+    const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '0: TB-RC 0', '1: TB-PID 12', '1: TB-RC 1', ''];
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: running }],
+      [/^srun /, { stdout: step.join('\n') }],
+      [/^scancel --signal=USR1 41$/, {}],
+    ]);
+    expect(await new SlurmBackend(shell).stackDump('41', at)).toMatchObject({ method: 'signal' });
+    expect(shell.calls.some((c) => c[0] === 'sh')).toBe(false);
   });
 
   it('signals the steps with USR1 when a node lacks py-spy', async () => {

@@ -289,12 +289,12 @@ export class SlurmBackend implements ClusterBackend {
     };
   }
 
-  /** The py-spy way, or null when a node lacks py-spy or nothing was dumped (the caller signals instead). */
+  /** The py-spy way, or null when a node lacks py-spy or dumped nothing (the caller signals instead). */
   private async pySpyDump(id: string, nodeCount: number, nowMs: number): Promise<StackDumpReport | null> {
     const r = await this.shell.exec(stackDumpStepArgv(id, nodeCount), { timeoutMs: STACK_DUMP_TIMEOUT_MS });
     const dumps = parseStackDumpStep(r.stdout);
-    const pids = dumps.reduce((n, d) => n + d.pids.length, 0);
-    if (dumps.length < nodeCount || dumps.some((d) => !d.hasPySpy) || pids === 0) return null;
+    const pids = dumps.reduce((n, d) => n + d.dumped, 0);
+    if (dumps.length < nodeCount || dumps.some((d) => !d.hasPySpy || d.dumped === 0)) return null;
     const at = new Date(nowMs).toISOString();
     const file = stackDumpFileName(id, nowMs);
     await this.ok(storeStackDumpArgv(file), stackDumpText(id, dumps, at));

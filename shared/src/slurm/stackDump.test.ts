@@ -67,18 +67,24 @@ describe('stack dump commands (F3)', () => {
       '0: Process 1234: python3 -u pretrain_gpt.py',
       '0: Thread 1234 (idle): "MainThread"',
       '0:     hang_forever (pretrain_gpt.py:731)',
+      '0: TB-RC 0',
       'srun: some note',
       '0: TB-PID 1240',
       '0:     barrier (distributed_c10d.py:2709)',
+      '0: TB-RC 0',
+      '0: TB-PID 1250',
+      '0: Permission Denied: try running again with elevated permissions',
+      '0: TB-RC 1',
     ].join('\n');
     const nodes = parseStackDumpStep(out);
-    expect(nodes.map((n) => [n.node, n.hasPySpy, n.pids])).toEqual([
-      ['c1', true, [1234, 1240]],
-      ['c2', false, []],
+    expect(nodes.map((n) => [n.node, n.hasPySpy, n.pids, n.dumped])).toEqual([
+      ['c1', true, [1234, 1240, 1250], 2],
+      ['c2', false, [], 0],
     ]);
     expect(nodes[0]!.text).toBe(
       '--- c1 pid 1234\nProcess 1234: python3 -u pretrain_gpt.py\nThread 1234 (idle): "MainThread"\n' +
-        '    hang_forever (pretrain_gpt.py:731)\n--- c1 pid 1240\n    barrier (distributed_c10d.py:2709)\n',
+        '    hang_forever (pretrain_gpt.py:731)\n--- c1 pid 1240\n    barrier (distributed_c10d.py:2709)\n' +
+        '--- c1 pid 1250\nPermission Denied: try running again with elevated permissions\n',
     );
     expect(parseStackDumpStep('')).toEqual([]);
   });

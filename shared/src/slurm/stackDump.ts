@@ -13,14 +13,18 @@ export const STACK_DUMP_MAX_PROCESSES = 16;
 
 /**
  * Runs on each node: says whether py-spy is there, then dumps every process of this user whose command line names
- * pretrain_gpt (the torchrun agent and its workers; `[p]` keeps this shell's own command line from matching).
+ * pretrain_gpt (the torchrun agent and its workers; `[p]` keeps this shell's own command line from matching), each
+ * followed by py-spy's exit status (it fails where ptrace is not allowed, e.g. Yama ptrace_scope 1 without the
+ * capability: that node then counts as one without py-spy).
  */
 export const STACK_DUMP_SCRIPT = [
   'echo "TB-NODE ${SLURMD_NODENAME:-$(hostname)}"',
   'if ! command -v py-spy >/dev/null 2>&1; then echo TB-NO-PYSPY; exit 0; fi',
   `for pid in $(pgrep -u "$(id -u)" -f '[p]retrain_gpt' | head -n ${STACK_DUMP_MAX_PROCESSES}); do`,
   '  echo "TB-PID $pid"',
-  `  timeout 20 py-spy dump --pid "$pid" 2>&1 | head -c ${STACK_DUMP_PROCESS_BYTES}`,
+  '  out=$(timeout 20 py-spy dump --pid "$pid" 2>&1); rc=$?',
+  `  printf '%s\\n' "$out" | head -c ${STACK_DUMP_PROCESS_BYTES}`,
+  '  echo "TB-RC $rc"',
   'done',
 ].join('\n');
 
@@ -52,8 +56,10 @@ export function signalStepsArgv(jobId: string, signal: 'USR1' = 'USR1'): string[
 export interface NodeStackDump {
   node: string;
   hasPySpy: boolean;
-  /** Processes dumped (their pids). */
+  /** Processes found (their pids). */
   pids: number[];
+  /** Of those, how many py-spy dumped (exit status 0). */
+  dumped: number;
   /** What py-spy printed for them, in order, each under a `--- <node> pid <pid>` line. */
   text: string;
 }
@@ -69,13 +75,15 @@ export function parseStackDumpStep(stdout: string): NodeStackDump[] {
     const [, task = '', line = ''] = m;
     const node = /^TB-NODE (\S+)$/.exec(line);
     if (node) {
-      byTask.set(task, { node: node[1]!, hasPySpy: true, pids: [], text: '' });
+      byTask.set(task, { node: node[1]!, hasPySpy: true, pids: [], dumped: 0, text: '' });
       continue;
     }
     const entry = byTask.get(task);
     if (!entry) continue;
     const pid = /^TB-PID (\d+)$/.exec(line);
+    const rc = /^TB-RC (\d+)$/.exec(line);
     if (line === 'TB-NO-PYSPY') entry.hasPySpy = false;
+    else if (rc) entry.dumped += rc[1] === '0' ? 1 : 0;
     else if (pid) {
       entry.pids.push(Number(pid[1]));
       entry.text += `--- ${entry.node} pid ${pid[1]}\n`;
