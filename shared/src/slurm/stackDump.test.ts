@@ -90,7 +90,7 @@ describe('stack dump commands (F3)', () => {
   });
 
   it('bounds the stored text', () => {
-    const big = [{ node: 'c1', hasPySpy: true, pids: [1], text: 'x'.repeat(STACK_DUMP_TOTAL_BYTES * 2) }];
+    const big = [{ node: 'c1', hasPySpy: true, pids: [1], dumped: 1, text: 'x'.repeat(STACK_DUMP_TOTAL_BYTES * 2) }];
     const text = stackDumpText('41', big, '2026-12-06T22:15:00.000Z');
     expect(text.length).toBeLessThan(STACK_DUMP_TOTAL_BYTES + 20);
     expect(text.endsWith('[cut]\n')).toBe(true);
