@@ -115,7 +115,7 @@ async function crashToRunning(h: Harness, k: number): Promise<CrashResult> {
   const name = `op-crash-${k}-${Date.now().toString(36)}`;
   writeFileSync(join(h.dir, `crash-once-${name}`), `${CRASH_AT}\n`, { mode: 0o666 });
   const { runId } = await submitRun(h, name, null, CRASH_SECONDS_PER_ITERATION);
-  await configureRun(h, runId, { policy: true, exclude: '' }).catch(() => undefined);
+  await configureRun(h, runId, { policy: true, exclude: null });
   const logPath = await runLogPath(h, runId);
   const result: CrashResult = {
     runId,
@@ -172,6 +172,8 @@ interface Arm {
   policyNote: string;
   /** Actions the scripted person took (off arm). */
   personActions: { at: number; why: string }[];
+  /** Wall time (ms) the run had a job RUNNING, only PENDING ones, or none at all, sampled every second. */
+  time: { running: number; pending: number; none: number };
 }
 
 interface DemoResult {
@@ -205,7 +207,16 @@ async function demoRun(h: Harness, o: Options): Promise<DemoResult> {
     const name = `op-${policy ? 'on' : 'off'}-${stamp}`;
     const { runId, submittedAt } = await submitRun(h, name, exclude, DEMO_SECONDS_PER_ITERATION);
     const policyNote = await configureRun(h, runId, { policy, exclude });
-    arms.push({ label, name, runId, submittedAt, policy, policyNote, personActions: [] });
+    arms.push({
+      label,
+      name,
+      runId,
+      submittedAt,
+      policy,
+      policyNote,
+      personActions: [],
+      time: { running: 0, pending: 0, none: 0 },
+    });
   }
   const startedAt = Math.min(...arms.map((a) => a.submittedAt));
   const lengthMs = o.minutes * 60_000;
@@ -215,7 +226,19 @@ async function demoRun(h: Harness, o: Options): Promise<DemoResult> {
   const background: Promise<unknown>[] = [];
   const person = createPerson(h, arms[1]!, o.humanDelayMin * 60_000);
   let next = 0;
+  let sampledAt = Date.now();
   while (Date.now() < startedAt + lengthMs) {
+    const q = await queue(h.shell).catch(() => null);
+    for (const arm of q ? arms : []) {
+      const jobs = jobsOfRun(q!, arm.name);
+      const state = jobs.some((j) => j.state === 'RUNNING')
+        ? 'running'
+        : jobs.some((j) => LIVE_STATES.includes(j.state))
+          ? 'pending'
+          : 'none';
+      arm.time[state] += Date.now() - sampledAt;
+    }
+    sampledAt = Date.now();
     while (next < schedule.length && Date.now() >= schedule[next]!.at) {
       const fault = schedule[next++]!.fault;
       for (const arm of arms) background.push(inject(h, arm, fault, injections));
@@ -405,15 +428,21 @@ async function printDetection(h: Harness, crashes: CrashResult[], demo: DemoResu
   if (!demo) return;
   for (const inj of demo.injections) {
     if (inj.note.startsWith('skipped')) continue;
-    // A fault's incident is the first of its expected kinds after it; any other incident during a long eval round
-    // (the round and a minute after) is a false alarm.
+    // A fault's incident is the first of its expected kinds after it, before the next fault; any incident during a
+    // long eval round (the round and two minutes after) is a false alarm.
     const kinds = EXPECTED[inj.fault];
-    const until = inj.fault === 'eval' ? inj.at + 3 * 60_000 : Infinity;
+    const nextFault = demo.schedule.find((f) => f.at > inj.at + 1_000)?.at ?? Infinity;
+    const until = inj.fault === 'eval' ? inj.at + 3 * 60_000 : nextFault;
     const found = (demo.incidents.get(inj.arm) ?? [])
       .filter((i) => (kinds ? kinds.includes(i.kind) : i.kind !== 'restart'))
       .filter((i) => i.openedAtMs >= inj.at && i.openedAtMs < until)
       .sort((a, b) => a.openedAtMs - b.openedAtMs)[0];
-    const what = inj.fault === 'eval' ? ' (not a fault: none expected)' : '';
+    const what =
+      inj.fault === 'eval'
+        ? ' (not a fault: none expected)'
+        : inj.fault === 'node_failure' && !found
+          ? ` (${inj.note})`
+          : '';
     console.log(`  ${inj.fault} (${inj.arm}): injected → ${found ? detectText(found, inj.at) : 'no incident'}${what}`);
   }
 }

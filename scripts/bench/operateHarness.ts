@@ -232,7 +232,7 @@ export async function act(h: Harness, runId: number, action: Record<string, unkn
 export async function configureRun(
   h: Harness,
   runId: number,
-  opts: { policy: boolean; exclude: string },
+  opts: { policy: boolean; exclude: string | null },
 ): Promise<string> {
   const conn = openDatabase(h.dbPath);
   try {
