@@ -406,6 +406,11 @@ function printDemo(d: DemoResult, o: Options): void {
     );
     for (const a of d.audit.get(arm.label) ?? [])
       console.log(`    audit ${rel(a.at)} ${a.actor}: ${a.action} ${a.result}`);
+    const min = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+    console.log(
+      `    squeue every second: a job RUNNING ${min(arm.time.running)}, only PENDING ${min(arm.time.pending)}, ` +
+        `nothing queued ${min(arm.time.none)}`,
+    );
     console.log(
       `    ETTR ${(100 * e.ettr).toFixed(1)} %: ${(e.productiveMs / 60_000).toFixed(1)} min of kept iterations over ` +
         `${(e.totalMs / 60_000).toFixed(1)} min (${e.keptIterations} kept, ${e.lostIterations} lost = ${(e.lostMs / 1000).toFixed(0)} s redone)`,
