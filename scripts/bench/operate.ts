@@ -174,6 +174,8 @@ interface Arm {
   personActions: { at: number; why: string }[];
   /** Wall time (ms) the run had a job RUNNING, only PENDING ones, or none at all, sampled every second. */
   time: { running: number; pending: number; none: number };
+  /** GET /api/runs/:id/ettr just after the end (its window: the run's creation to that moment). */
+  serverEttr?: number;
 }
 
 interface DemoResult {
@@ -270,6 +272,8 @@ async function collect(
       arm.label,
       computeEttr(await storedIterations(h, arm.runId), { startMs: arm.submittedAt, endMs: endedAt }),
     );
+    const server = (await h.api.get(`/api/runs/${arm.runId}/ettr`)).body;
+    if (typeof server.ettr === 'number') arm.serverEttr = server.ettr;
     incidents.set(arm.label, await runIncidents(h, arm.runId));
     const control = await h.api.get(`/api/runs/${arm.runId}/control`);
     const list = (control.body.jobs ?? []) as {
@@ -415,6 +419,8 @@ function printDemo(d: DemoResult, o: Options): void {
       `    ETTR ${(100 * e.ettr).toFixed(1)} %: ${(e.productiveMs / 60_000).toFixed(1)} min of kept iterations over ` +
         `${(e.totalMs / 60_000).toFixed(1)} min (${e.keptIterations} kept, ${e.lostIterations} lost = ${(e.lostMs / 1000).toFixed(0)} s redone)`,
     );
+    if (arm.serverEttr !== undefined)
+      console.log(`    the server's GET /api/runs/:id/ettr: ${(100 * arm.serverEttr).toFixed(1)} %`);
   }
   const on = d.ettr.get('policy on')!.ettr;
   const off = d.ettr.get('policy off')!.ettr;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeEttr, type EttrIteration } from './ettr.js';
+import { computeEttr, createEttrAccumulator, ettrWindow, type EttrIteration } from './ettr.js';
 
 /** Iterations `from..to` of one segment, one every `stepMs`, the first logged at `t0`. */
 function segment(seg: number, from: number, to: number, t0: number, stepMs: number): EttrIteration[] {
@@ -70,5 +70,38 @@ describe('computeEttr', () => {
     expect(r.keptIterations).toBe(8);
     expect(r.lostIterations).toBe(4);
     expect(r.productiveMs).toBe(8_000); // 1–4 of segment 1 (4 s) + 5–8 of segment 2 (4 s)
+  });
+});
+
+describe('createEttrAccumulator', () => {
+  it('gives computeEttr’s sums when fed the rows in logged order with their kept flags', () => {
+    const rows = [...segment(1, 1, 150, 1_000, 1_000), ...segment(2, 101, 200, 200_000, 1_000)];
+    const window = { startMs: 0, endMs: 300_000 };
+    const acc = createEttrAccumulator(window);
+    for (const r of rows) acc.add({ ...r, kept: !(r.segment === 1 && r.iteration > 100) });
+    expect(acc.result()).toEqual(computeEttr(rows, window));
+  });
+});
+
+describe('ettrWindow', () => {
+  const base = { submittedAtMs: null, active: false, jobs: [], first: null, lastTimeMs: null, nowMs: 1_000_000 };
+  it('a controlled run: from its submit to now while active', () => {
+    expect(ettrWindow({ ...base, submittedAtMs: 100, active: true, lastTimeMs: 500 })).toEqual({
+      startMs: 100,
+      endMs: 1_000_000,
+    });
+  });
+  it('a finished run: to its last record, a job end included; a live job keeps it open', () => {
+    const jobs = [{ state: 'FAILED', submittedAt: 50, startedAt: 60, endedAt: 900 }];
+    expect(ettrWindow({ ...base, jobs, lastTimeMs: 800 })).toEqual({ startMs: 50, endMs: 900 });
+    const live = [...jobs, { state: 'PENDING', submittedAt: 950, startedAt: null, endedAt: null }];
+    expect(ettrWindow({ ...base, jobs: live, lastTimeMs: 800 })?.endMs).toBe(1_000_000);
+  });
+  it('an imported log: from its first iteration’s start to its last; nothing yet: null', () => {
+    expect(ettrWindow({ ...base, first: { timeMs: 10_000, elapsedMs: 2_000 }, lastTimeMs: 50_000 })).toEqual({
+      startMs: 8_000,
+      endMs: 50_000,
+    });
+    expect(ettrWindow(base)).toBeNull();
   });
 });
