@@ -11,7 +11,7 @@
 // Options: --minutes N, --repeats N (part 2), --human-delay-min M, --incident-tick-ms MS (server env; default: the
 // product's 15 s), --skip-crash, --skip-demo. Needs `scripts/dev-cluster up`. Reports, never asserts.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { computeEttr, type EttrIteration, type EttrResult } from '@trainboard/shared/detect/ettr';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
@@ -585,5 +585,7 @@ async function cleanup(h: Harness): Promise<void> {
     .map((j) => j.id);
   if (mine.length) await h.shell.exec(['scancel', ...mine]).catch(() => undefined);
   await h.close();
-  if (!process.env.BENCH_OPERATE_KEEP) rmSync(h.dir, { recursive: true, force: true });
+  if (process.env.BENCH_OPERATE_KEEP) return;
+  rmSync(h.dir, { recursive: true, force: true });
+  rmSync(dirname(h.dbPath), { recursive: true, force: true });
 }
