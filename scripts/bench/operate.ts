@@ -439,11 +439,11 @@ async function printDetection(h: Harness, crashes: CrashResult[], demo: DemoResu
   if (!demo) return;
   for (const inj of demo.injections) {
     if (inj.note.startsWith('skipped')) continue;
-    // A fault's incident is the first of its expected kinds after it, before the next fault; any incident during a
-    // long eval round (the round and two minutes after) is a false alarm.
+    // A fault's incident is the first of its expected kinds within 5 minutes after it and before the next fault; any
+    // incident during a long eval round (the round and two minutes after) is a false alarm.
     const kinds = EXPECTED[inj.fault];
     const nextFault = demo.schedule.find((f) => f.at > inj.at + 1_000)?.at ?? Infinity;
-    const until = inj.fault === 'eval' ? inj.at + 3 * 60_000 : nextFault;
+    const until = inj.fault === 'eval' ? inj.at + 3 * 60_000 : Math.min(nextFault, inj.at + 5 * 60_000);
     const found = (demo.incidents.get(inj.arm) ?? [])
       .filter((i) => (kinds ? kinds.includes(i.kind) : i.kind !== 'restart'))
       .filter((i) => i.openedAtMs >= inj.at && i.openedAtMs < until)
