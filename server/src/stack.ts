@@ -90,6 +90,8 @@ export interface ServerStackOptions {
   publicRealtime?: Partial<PublicRealtimeLimits>;
   /** How often the live detectors look for hangs and silence (ms; default 15 s). */
   incidentTickMs?: number;
+  /** pending_idle's confirm time (ms; default 2 min): scenario tests shorten it. */
+  pendingIdleConfirmMs?: number;
   /** Alerts on incidents (per-run routing set by operators): the SMTP server for e-mail and the dashboard's address. */
   alerts?: AlertsOptions;
 }
@@ -262,6 +264,9 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
     repos,
     logger: o.logger,
     ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}),
+    ...(o.pendingIdleConfirmMs !== undefined
+      ? { clusterDetectors: { pendingIdleConfirmMs: o.pendingIdleConfirmMs } }
+      : {}),
     ...(control ? { clusterFacts: clusterFactsOf(o, repos, control) } : {}),
   });
   if (control) {
