@@ -31,6 +31,7 @@ import { attachPublicNamespace, type PublicRealtimeLimits } from './realtime/pub
 import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
+import { createRecoveryStore } from './control/recoveryStore.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createClusterFactsSource } from './incidents/clusterFacts.js';
 import { connectGpuFacts } from './incidents/gpuFacts.js';
@@ -289,6 +290,8 @@ function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: Ser
   return createClusterFactsSource({
     repos,
     logger,
+    // Stateless over the repositories: the same rows the controller's store reads.
+    recovery: createRecoveryStore(repos),
     backendOf(clusterId) {
       try {
         return control.registry.get(clusterId).backend;
