@@ -5,11 +5,7 @@ import type { ClusterFacts, NodeGpuFacts } from '@trainboard/shared/detect/clust
 import type { DetectContext, Detector, JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
-import {
-  type ClusterDetectorOptions,
-  dedupeIncidents,
-  defaultDetectors,
-} from '@trainboard/shared/detect/runDetectors';
+import { type ClusterDetectorOptions, dedupeIncidents, defaultDetectors } from '@trainboard/shared/detect/runDetectors';
 import { RunTracker } from '@trainboard/shared/detect/runState';
 import type { FeedItem } from './feed.js';
 
