@@ -31,6 +31,7 @@ import { attachPublicNamespace, type PublicRealtimeLimits } from './realtime/pub
 import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
+import { createRecoveryStore } from './control/recoveryStore.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { createClusterFactsSource } from './incidents/clusterFacts.js';
 import { connectGpuFacts } from './incidents/gpuFacts.js';
@@ -90,6 +91,8 @@ export interface ServerStackOptions {
   publicRealtime?: Partial<PublicRealtimeLimits>;
   /** How often the live detectors look for hangs and silence (ms; default 15 s). */
   incidentTickMs?: number;
+  /** pending_idle's confirm time (ms; default 2 min): scenario tests shorten it. */
+  pendingIdleConfirmMs?: number;
   /** Alerts on incidents (per-run routing set by operators): the SMTP server for e-mail and the dashboard's address. */
   alerts?: AlertsOptions;
 }
@@ -262,6 +265,9 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
     repos,
     logger: o.logger,
     ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}),
+    ...(o.pendingIdleConfirmMs !== undefined
+      ? { clusterDetectors: { pendingIdleConfirmMs: o.pendingIdleConfirmMs } }
+      : {}),
     ...(control ? { clusterFacts: clusterFactsOf(o, repos, control) } : {}),
   });
   if (control) {
@@ -284,6 +290,8 @@ function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: Ser
   return createClusterFactsSource({
     repos,
     logger,
+    // Stateless over the repositories: the same rows the controller's store reads.
+    recovery: createRecoveryStore(repos),
     backendOf(clusterId) {
       try {
         return control.registry.get(clusterId).backend;

@@ -87,6 +87,12 @@ export interface ClusterBackend {
   partition?(partition: string | null): Promise<PartitionReport>;
   /** df of the filesystem that holds `path`, du of `folder` (F17); optional. */
   disk?(path: string, folder: string | null): Promise<DiskReport>;
+  /**
+   * The longest each cluster-state read can take by the backend's own command timeouts (the shell kills a command
+   * at its timeout), so a caller's budget can wait for that kill instead of abandoning a command still running.
+   * Optional; a read absent here is bounded by the caller's default.
+   */
+  readonly readBudgetsMs?: Partial<Record<'status' | 'partition' | 'disk', number>>;
   /** Dumps the stacks of a running job's training processes; optional (a hang's recovery tries it first). */
   stackDump?(jobId: string): Promise<StackDumpReport>;
   close(): Promise<void>;

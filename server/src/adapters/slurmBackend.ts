@@ -58,6 +58,9 @@ import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
 const QUERY_TIMEOUT_MS = 20_000;
 const DU_TIMEOUT_MS = 120_000;
 
+/** Slack over the commands' own timeouts: connection set-up and parsing. */
+const READ_MARGIN_MS = 5_000;
+
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 /** A py-spy step that takes longer is abandoned (py-spy itself gives up on a process after 20 s). */
 const STACK_DUMP_TIMEOUT_MS = 90_000;
@@ -77,6 +80,15 @@ export class SlurmBackend implements ClusterBackend {
   readonly kind = 'slurm' as const;
   /** Learned on first use: which history source this cluster has. */
   private historySource: HistorySource | null = null;
+
+  /**
+   * partition(): three queries one after the other; disk(): df then du. Each command is killed at its own timeout,
+   * so these bound the whole read (the cluster-facts gatherer waits this long, never less).
+   */
+  readonly readBudgetsMs = {
+    partition: 3 * QUERY_TIMEOUT_MS + READ_MARGIN_MS,
+    disk: QUERY_TIMEOUT_MS + DU_TIMEOUT_MS + READ_MARGIN_MS,
+  };
 
   constructor(private readonly shell: Shell) {}
 

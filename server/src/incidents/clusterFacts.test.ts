@@ -1,13 +1,13 @@
 // The cluster-facts gatherer over a real (in-memory) database and a scripted backend: what it reads from the
 // stored run and jobs, what it asks the backend, the disk cadence, and that failures leave fields unknown.
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend, DiskReport, PartitionReport, StatusReport } from '../adapters/clusterBackend.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories, type Repositories } from '../db/repositories.js';
 import { buildRun } from '../testing/builders.js';
-import { createClusterFactsSource, medianInterval } from './clusterFacts.js';
+import { type ClusterFactsDeps, createClusterFactsSource, medianInterval } from './clusterFacts.js';
 
 let conn: OpenDatabase;
 afterEach(() => conn.close());
@@ -86,7 +86,12 @@ function scriptedBackend() {
   return { backend, calls, script, load };
 }
 
-function setup(saves: { iteration: number; timeMs: number }[] = []) {
+interface SetupOptions {
+  recovery?: ClusterFactsDeps['recovery'];
+  callTimeoutMs?: number;
+}
+
+function setup(saves: { iteration: number; timeMs: number }[] = [], opts: SetupOptions = {}) {
   conn = openDatabase(':memory:');
   const repos = createRepositories(conn.sqlite);
   const run = buildRun(repos, { config: CONFIG, excludeNodes: 'c7' } as never);
@@ -117,8 +122,9 @@ function setup(saves: { iteration: number; timeMs: number }[] = []) {
     backendOf: (id) => (id === run.clusterId ? backend : null),
     logger,
     now: () => now,
+    ...opts,
   });
-  return { repos, run, source, calls, script, load, begin, advance: (ms: number) => (now += ms) };
+  return { repos, run, source, calls, script, load, begin, backend, advance: (ms: number) => (now += ms) };
 }
 
 describe('cluster facts gatherer', () => {
@@ -211,6 +217,61 @@ describe('cluster facts gatherer', () => {
     t.advance(15_000); // the next tick reads it again
     await t.source.gather(other.runId);
     expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
+  });
+
+  it('fills the recovery policy’s intent: a restart waiting for its backoff, a maintenance hold', async () => {
+    const pending = { notBeforeMs: T0 + 60_000 } as never;
+    const t = setup([], { recovery: { pending: () => pending, maintenanceOpen: () => true } });
+    expect(await t.source.gather(t.run.runId)).toMatchObject({
+      restartPending: { notBeforeMs: T0 + 60_000 },
+      maintenanceHold: true,
+    });
+    const none = setup([], { recovery: { pending: () => null, maintenanceOpen: () => false } });
+    expect(await none.source.gather(none.run.runId)).toMatchObject({ restartPending: null, maintenanceHold: false });
+  });
+
+  it('waits the backend’s own budget for a slow du; a read given up on blocks the cluster’s other reads until it ends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const t = setup([{ iteration: 300, timeMs: T0 }]);
+      let finishDu: () => void = () => {};
+      const duDone = new Promise<void>((r) => (finishDu = r));
+      const slow = { totalBytes: 1000, usedBytes: 800, availableBytes: 200, folderBytes: 50 };
+      // Answers without a turn of the event loop (setImmediate is not faked): only the du takes time here.
+      Object.assign(t.backend, {
+        readBudgetsMs: { disk: 145_000 },
+        status: async (ids: string[]) => (t.calls.push(`status ${ids.join(',')}`), t.script.status(ids)),
+        partition: async (p: string | null) => (t.calls.push(`partition ${p}`), t.script.partition(p)),
+        disk: async () => {
+          t.calls.push('disk');
+          await duDone;
+          return slow;
+        },
+      });
+      // A du of 90 s: past the old flat 60 s timeout, within the backend's 145 s budget → measured.
+      const gather = t.source.gather(t.run.runId);
+      await vi.advanceTimersByTimeAsync(90_000);
+      finishDu();
+      expect((await gather)?.filesystem?.checkpointBytes).toBe(50);
+
+      // Past the budget: given up; while that du may still run, the next gather asks that cluster nothing.
+      const stuck = new Promise<never>(() => {});
+      let release: () => void = () => {};
+      const ended = new Promise<void>((r) => (release = r));
+      Object.assign(t.backend, { disk: () => ended.then(() => stuck) });
+      t.advance(10 * 60_000);
+      const late = t.source.gather(t.run.runId);
+      await vi.advanceTimersByTimeAsync(146_000);
+      expect((await late)?.filesystem?.checkpointBytes).toBe(50); // the cached fact
+      const before = t.calls.length;
+      t.advance(15_000);
+      expect(await t.source.gather(t.run.runId)).toMatchObject({ partitionState: null });
+      expect(t.calls.length).toBe(before); // no squeue, no partition read beside the abandoned du
+      release();
+      await vi.advanceTimersByTimeAsync(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('median interval between saves', () => {

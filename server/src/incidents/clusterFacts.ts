@@ -1,8 +1,11 @@
 // Gathers one ClusterFacts per controlled run for the cluster-state detectors (F10–F13, F17): the run's jobs as the
 // control store holds them, refreshed by one squeue of the live ones; the partition's state, nodes and reservations;
 // the checkpoint filesystem (df, and du of the latest checkpoint, at most every 5 min per run: du walks terabytes).
-// Bounded: one gather in flight per run, every backend call under a timeout, failures logged (details to the server
-// log only) and reported as "unknown this tick" (null fields), never as a cleared condition.
+// Bounded: one gather in flight per run, every backend call under a budget, failures logged (details to the server
+// log only) and reported as "unknown this tick" (null fields), never as a cleared condition. The budgets are the
+// backend's own (its commands' timeouts, after which the shell kills them), so a read is given up only once its
+// command has ended; should one still be given up, no other read starts on that cluster until it has settled.
+// Also the recovery policy's intent: a restart waiting for its backoff, a maintenance hold (F10 stays quiet then).
 import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -13,10 +16,11 @@ import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types'
 import type { ClusterBackend, DiskReport, PartitionReport } from '../adapters/clusterBackend.js';
 import type { ControlJobRow } from '../db/jobs.repo.js';
 import type { Repositories } from '../db/repositories.js';
+import type { RecoveryStore } from '../control/recoveryStore.js';
 import type { RunControlRow } from '../db/runControl.repo.js';
 
 export const DISK_EVERY_MS = 5 * 60_000;
-/** One backend call (squeue, the partition's three reads, df + du) before the gather gives up on it. */
+/** A backend call the backend gives no budget for (squeue of the live jobs) before the gather gives up on it. */
 export const CALL_TIMEOUT_MS = 60_000;
 const CHECKPOINTS_FOR_CADENCE = 10;
 
@@ -27,7 +31,10 @@ export interface ClusterFactsDeps {
   logger: Logger;
   now?: () => number;
   diskEveryMs?: number;
+  /** One budget for every call (tests); by default each read's budget is the backend's own (readBudgetsMs). */
   callTimeoutMs?: number;
+  /** The recovery policy's store: a planned restart and a maintenance hold (F10 is quiet while either waits). */
+  recovery?: Pick<RecoveryStore, 'pending' | 'maintenanceOpen'>;
 }
 
 export interface ClusterFactsSource {
@@ -71,7 +78,7 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
     now,
     disks: new Map(),
     partitions: new Map(),
-    timeoutMs: deps.callTimeoutMs ?? CALL_TIMEOUT_MS,
+    abandoned: new Map(),
   };
   // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
   // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
@@ -101,7 +108,8 @@ interface Gatherer {
   disks: Map<number, DiskCache>;
   /** The last partition report per cluster and partition: runs sharing a partition share one read per tick. */
   partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
-  timeoutMs: number;
+  /** Per cluster: a read given up on that may still hold an exec channel; no other read starts there until it settles. */
+  abandoned: Map<number, Promise<unknown>>;
 }
 
 /** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
@@ -112,7 +120,7 @@ async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBacken
   const partition = config.cluster?.partition ?? null;
   const rows = g.deps.repos.jobs.controlOfRun(run.runId);
   // One after the other, never in parallel: see the queue in createClusterFactsSource.
-  const live = await attempt(g, run.runId, 'squeue', () => liveStatus(backend, rows));
+  const live = await attempt(g, run, backend, 'status', () => liveStatus(backend, rows));
   const report = await partitionReport(g, run, backend, partition);
   const filesystem = await diskFact(g, run, config, backend);
   const ended = run.desiredState === 'stopped' || run.desiredState === 'done' || ENDED_STATES.has(run.state);
@@ -129,6 +137,18 @@ async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBacken
     excludedNodes: [...new Set([...expandHostlist(run.excludeNodes), ...expandHostlist(config.cluster?.exclude)])],
     filesystem,
     timeLimitMs: timeLimitMs(config.cluster?.timeLimit),
+    ...recoveryIntent(g, run.runId),
+  };
+}
+
+/** What the recovery policy waits for on purpose (absent without a recovery store). */
+function recoveryIntent(g: Gatherer, runId: number): Pick<ClusterFacts, 'restartPending' | 'maintenanceHold'> {
+  const store = g.deps.recovery;
+  if (!store) return {};
+  const pending = store.pending(runId);
+  return {
+    restartPending: pending ? { notBeforeMs: pending.notBeforeMs } : null,
+    maintenanceHold: store.maintenanceOpen(runId),
   };
 }
 
@@ -142,7 +162,7 @@ async function partitionReport(
   const key = `${run.clusterId}:${partition ?? ''}`;
   const shared = g.partitions.get(key);
   if (shared && g.now() - shared.atMs < PARTITION_SHARE_MS) return shared.report;
-  const report = await attempt(g, run.runId, 'partition', () => backend.partition!(partition));
+  const report = await attempt(g, run, backend, 'partition', () => backend.partition!(partition));
   g.partitions.set(key, { atMs: g.now(), report });
   return report;
 }
@@ -161,20 +181,53 @@ function readConfig(g: Gatherer, run: RunControlRow): StoredConfig {
   }
 }
 
-/** Runs `fn` under the call timeout; a failure or timeout is logged and answers null (unknown this tick). */
-async function attempt<T>(g: Gatherer, runId: number, what: string, fn: () => Promise<T>): Promise<T | null> {
+type Read = 'status' | 'partition' | 'disk';
+
+/**
+ * Runs `fn` under its budget; a failure or timeout is logged and answers null (unknown this tick). A read given up
+ * on is remembered per cluster until it settles (the shell kills it at its own timeout): meanwhile the cluster's
+ * other reads answer null instead of opening another exec channel beside it.
+ */
+async function attempt<T>(
+  g: Gatherer,
+  run: RunControlRow,
+  backend: ClusterBackend,
+  what: Read,
+  fn: () => Promise<T>,
+): Promise<T | null> {
+  const clusterId = run.clusterId ?? -1;
+  if (g.abandoned.has(clusterId)) {
+    g.deps.logger.warn({ runId: run.runId, what }, 'cluster facts: skipped, an earlier read there still runs');
+    return null;
+  }
+  const budget = g.deps.callTimeoutMs ?? backend.readBudgetsMs?.[what] ?? CALL_TIMEOUT_MS;
+  const call = fn();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${g.timeoutMs} ms`)), g.timeoutMs);
+      timer = setTimeout(() => {
+        abandon(g, clusterId, call);
+        reject(new Error(`${what} took longer than ${budget} ms`));
+      }, budget);
     });
-    return await Promise.race([fn(), timeout]);
+    return await Promise.race([call, timeout]);
   } catch (err) {
-    g.deps.logger.warn({ err, runId, what }, 'cluster facts: a read failed');
+    g.deps.logger.warn({ err, runId: run.runId, what }, 'cluster facts: a read failed');
     return null;
   } finally {
     clearTimeout(timer);
   }
+}
+
+function abandon(g: Gatherer, clusterId: number, call: Promise<unknown>): void {
+  const settled = call.then(
+    () => undefined,
+    () => undefined,
+  );
+  g.abandoned.set(clusterId, settled);
+  void settled.then(() => {
+    if (g.abandoned.get(clusterId) === settled) g.abandoned.delete(clusterId);
+  });
 }
 
 /** squeue of the run's jobs the store does not hold as finished: their state and pending reason now. */
@@ -236,7 +289,7 @@ async function diskFact(
   // Before the first save the checkpoint folder may not exist yet: the run folder is on the same filesystem.
   const path = dir !== null && latest !== null ? dir : run.runDir;
   const folder = dir !== null && latest !== null ? posix.join(dir, `global_step${latest}`) : null;
-  const report: DiskReport | null = await attempt(g, run.runId, 'disk', () => backend.disk!(path, folder));
+  const report: DiskReport | null = await attempt(g, run, backend, 'disk', () => backend.disk!(path, folder));
   const fact: FilesystemFact | null = report && {
     path,
     totalBytes: report.totalBytes,

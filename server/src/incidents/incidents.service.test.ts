@@ -194,8 +194,8 @@ describe('live incident detection', () => {
 
 describe('live incident detection: GPU facts name the straggler (F7)', () => {
   const timed = (n: number, ms: number) => iteration(n).replace('(ms): 1000.0', `(ms): ${ms.toFixed(1)}`);
-  const gpus = (node: string, slow: boolean) => ({
-    timeMs: T0,
+  const gpus = (node: string, slow: boolean, timeMs = T0) => ({
+    timeMs,
     jobId: '42',
     node,
     gpus: [0, 1, 2, 3].map((index) => ({
@@ -226,7 +226,10 @@ describe('live incident detection: GPU facts name the straggler (F7)', () => {
     await service.idle();
     expect(service.wantsGpus()).toEqual([t.runId]);
     expect(service.list(t.runId).incidents[0]!.details!.suspectNodes).toMatch(/^unknown/);
-    service.observeGpus(t.runId, [gpus('c1', true), gpus('c2', false)]);
+    service.observeGpus(t.runId, [gpus('c1', true, T0 + 15_000), gpus('c2', false, T0 + 15_000)]);
+    // One sample is not enough to name a node (F7 needs the same node in 2 reports in a row).
+    expect(service.list(t.runId).incidents[0]!.details!.suspectNodes).toMatch(/^unknown/);
+    service.observeGpus(t.runId, [gpus('c1', true, T0 + 30_000), gpus('c2', false, T0 + 30_000)]);
     const [incident] = service.list(t.runId).incidents;
     expect(incident).toMatchObject({
       kind: 'throughput_regression',

@@ -12,6 +12,7 @@ import type { JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { IncidentChange, IncidentsResponse, StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
+import type { ClusterDetectorOptions } from '@trainboard/shared/detect/runDetectors';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { FeedCursor } from '../db/incidents.repo.js';
 import type { Repositories } from '../db/repositories.js';
@@ -61,6 +62,8 @@ export interface IncidentsDeps {
   logger: Logger;
   tickMs?: number;
   deadlines?: DeadlineOptions;
+  /** Knobs of the cluster-state detectors (pending_idle's confirm time); the defaults when absent. */
+  clusterDetectors?: ClusterDetectorOptions;
   now?: () => number;
   /** The cluster-state facts (F10–F13, F17) gathered on each tick; without it those detectors stay silent. */
   clusterFacts?: ClusterFactsSource;
@@ -90,6 +93,7 @@ interface Ctx {
   logger: Logger;
   now: () => number;
   deadlines: DeadlineOptions | undefined;
+  clusterDetectors: ClusterDetectorOptions | undefined;
   clusterFacts: ClusterFactsSource | null;
   emit(c: IncidentChange): void;
 }
@@ -102,7 +106,7 @@ function newRunState(ctx: Ctx, runId: number): RunState {
   );
   return {
     runId,
-    detection: createRunDetection(ctx.deadlines),
+    detection: createRunDetection(ctx.deadlines, ctx.clusterDetectors),
     cursor: { iterationId: 0, validationId: 0, eventId: 0 },
     stored,
     pumping: null,
@@ -217,6 +221,7 @@ export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
     logger: deps.logger,
     now: deps.now ?? Date.now,
     deadlines: deps.deadlines,
+    clusterDetectors: deps.clusterDetectors,
     clusterFacts: deps.clusterFacts ?? null,
     emit(c) {
       for (const l of listeners) {

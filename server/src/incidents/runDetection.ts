@@ -5,7 +5,7 @@ import type { ClusterFacts, NodeGpuFacts } from '@trainboard/shared/detect/clust
 import type { DetectContext, Detector, JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
-import { dedupeIncidents, defaultDetectors } from '@trainboard/shared/detect/runDetectors';
+import { type ClusterDetectorOptions, dedupeIncidents, defaultDetectors } from '@trainboard/shared/detect/runDetectors';
 import { RunTracker } from '@trainboard/shared/detect/runState';
 import type { FeedItem } from './feed.js';
 
@@ -25,10 +25,10 @@ export interface RunDetection {
   lastTimeMs(): number | null;
 }
 
-export function createRunDetection(deadlines?: DeadlineOptions): RunDetection {
+export function createRunDetection(deadlines?: DeadlineOptions, cluster?: ClusterDetectorOptions): RunDetection {
   const run = new RunTracker();
   const ctx: DetectContext = { run };
-  const detectors: Detector[] = defaultDetectors(deadlines).map((make) => make(ctx));
+  const detectors: Detector[] = defaultDetectors(deadlines, cluster).map((make) => make(ctx));
   let last: number | null = null;
   return {
     observe(items) {

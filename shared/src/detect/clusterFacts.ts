@@ -67,6 +67,13 @@ export interface ClusterFacts {
    * concerns the run now (F13). Optional: facts built without it look only at reservations active now.
    */
   timeLimitMs?: number | null;
+  /**
+   * A restart the recovery policy has planned and waits to make (its backoff): nothing running is then expected
+   * until `notBeforeMs`. Optional: absent or null when none is planned.
+   */
+  restartPending?: { notBeforeMs: number } | null;
+  /** An open maintenance incident holds the run's automatic restarts (F13): nothing running is expected. */
+  maintenanceHold?: boolean;
 }
 
 /** One GPU on one node (nvidia-smi), for naming the suspect node of a throughput regression (F7). */

@@ -3,7 +3,7 @@
 import type { LogEvent } from '../log/events.js';
 import type { DetectContext, DetectorFactory } from './detector.js';
 import type { Incident } from './incident.js';
-import { CLUSTER_DETECTOR_FACTORIES } from './cluster/index.js';
+import { clusterDetectorFactories, type ClusterDetectorOptions } from './cluster/index.js';
 import { createCrashDetector } from './log/crash.js';
 import { createFailureSilenceDetector } from './log/failureSilence.js';
 import { createHangDetector } from './log/hang.js';
@@ -23,7 +23,9 @@ export interface DetectOptions {
   factories?: DetectorFactory[];
 }
 
-export function defaultDetectors(deadlines?: DeadlineOptions): DetectorFactory[] {
+export type { ClusterDetectorOptions };
+
+export function defaultDetectors(deadlines?: DeadlineOptions, cluster?: ClusterDetectorOptions): DetectorFactory[] {
   return [
     createCrashDetector,
     createNodeFailureDetector,
@@ -34,7 +36,7 @@ export function defaultDetectors(deadlines?: DeadlineOptions): DetectorFactory[]
     (ctx) => createHangDetector(ctx, deadlines),
     (ctx) => createFailureSilenceDetector(ctx, deadlines),
     ...METRIC_DETECTOR_FACTORIES,
-    ...CLUSTER_DETECTOR_FACTORIES,
+    ...clusterDetectorFactories(cluster),
   ];
 }
 

@@ -2,6 +2,8 @@
 // that opens an incident once it has held for a few observations in a row, updates it in place while it holds,
 // and resolves it the first time an observation shows it cleared. Unknown input (a backend that could not answer
 // this tick) is not "cleared": the caller skips the update instead.
+import type { ClusterFacts } from '../clusterFacts.js';
+import type { Detector } from '../detector.js';
 import type { Incident, IncidentEvidence, IncidentKind, IncidentSeverity, SuggestedAction } from '../incident.js';
 
 /** One subject's condition as observed now. */
@@ -21,14 +23,28 @@ export interface ConditionTracker {
   /** Resolves every open incident (the run ended: none of these conditions matter any more). */
   resolveAll(timeMs: number): void;
   incidents(): Incident[];
+  /** An incident is open for this subject now (for hysteresis: an open condition clears on a lower threshold). */
+  isOpen(subject: string): boolean;
 }
 
 /**
- * `confirmAfter` observations in a row open the incident (1 = at once). The key is kind, subject and the open time:
- * a condition that clears and comes back is a new incident, never the old one reopened with its old times.
+ * When a condition is confirmed: after `observations` in a row AND once it has held for `ms` since it was first seen
+ * (both must hold; a time bound does not depend on the tick, which a test or an operator may change).
  */
-export function createConditionTracker(kind: IncidentKind, confirmAfter: number): ConditionTracker {
+export interface ConfirmRule {
+  observations: number;
+  ms?: number;
+}
+
+/**
+ * `confirmAfter` observations in a row (1 = at once), or a ConfirmRule, open the incident. The key is kind, subject
+ * and the open time: a condition that clears and comes back is a new incident, never the old one reopened with its
+ * old times.
+ */
+export function createConditionTracker(kind: IncidentKind, confirmAfter: number | ConfirmRule): ConditionTracker {
+  const rule: ConfirmRule = typeof confirmAfter === 'number' ? { observations: confirmAfter } : confirmAfter;
   const streak = new Map<string, number>();
+  const since = new Map<string, number>();
   const open = new Map<string, Incident>();
   const all: Incident[] = [];
   const resolve = (subject: string, timeMs: number) => {
@@ -43,22 +59,54 @@ export function createConditionTracker(kind: IncidentKind, confirmAfter: number)
         seen.add(f.subject);
         const n = (streak.get(f.subject) ?? 0) + 1;
         streak.set(f.subject, n);
+        if (!since.has(f.subject)) since.set(f.subject, timeMs);
         const inc = open.get(f.subject);
         if (inc) refresh(inc, f);
-        else if (n >= confirmAfter) {
+        else if (n >= rule.observations && timeMs - since.get(f.subject)! >= (rule.ms ?? 0)) {
           const created = incidentOf(kind, f, timeMs);
           open.set(f.subject, created);
           all.push(created);
         }
       }
-      for (const subject of [...streak.keys()]) if (!seen.has(subject)) streak.delete(subject);
+      for (const subject of [...streak.keys()]) {
+        if (seen.has(subject)) continue;
+        streak.delete(subject);
+        since.delete(subject);
+      }
       for (const subject of [...open.keys()]) if (!seen.has(subject)) resolve(subject, timeMs);
     },
     resolveAll(timeMs) {
       streak.clear();
+      since.clear();
       for (const subject of [...open.keys()]) resolve(subject, timeMs);
     },
     incidents: () => all,
+    isOpen: (subject) => open.has(subject),
+  };
+}
+
+/**
+ * What a cluster detector finds in one observation: its findings (absent subjects are cleared), or `undefined`
+ * when the facts it needs are unknown this tick (then nothing opens or clears).
+ */
+export type ClusterFind = (facts: ClusterFacts, tracker: ConditionTracker) => Finding | Finding[] | null | undefined;
+
+/**
+ * The shell every cluster-state detector shares: log events are ignored, the run's end resolves everything, and
+ * each observation's findings go through one condition tracker.
+ */
+export function clusterDetector(kind: IncidentKind, confirm: number | ConfirmRule, find: ClusterFind): Detector {
+  const tracker = createConditionTracker(kind, confirm);
+  return {
+    observe() {},
+    tick() {},
+    incidents: () => tracker.incidents(),
+    observeCluster(facts) {
+      if (facts.runEnded) return tracker.resolveAll(facts.timeMs);
+      const found = find(facts, tracker);
+      if (found === undefined) return;
+      tracker.update(facts.timeMs, found === null ? [] : Array.isArray(found) ? found : [found]);
+    },
   };
 }
 

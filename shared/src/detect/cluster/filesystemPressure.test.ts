@@ -66,7 +66,7 @@ describe('filesystem_pressure (F17)', () => {
     at(1, tr11(310));
     expect(d.incidents()[0]).toMatchObject({
       severity: 'warning',
-      key: 'filesystem_pressure:/gpfsscratch/six/checkpoints:t1',
+      key: 'filesystem_pressure:checkpoint-fs:t1',
     });
     at(2, null);
     at(3, tr11(396));
@@ -77,5 +77,43 @@ describe('filesystem_pressure (F17)', () => {
     expect(d.incidents()[0]?.resolvedAtMs).toBe(5);
     at(6, tr11(298)); // 74.5 % after clearing: not reopened
     expect(d.incidents()).toHaveLength(1);
+  });
+
+  it('never shows the checkpoint path to viewers or alert channels (key, title, evidence, details)', () => {
+    const d = createFilesystemPressureDetector();
+    d.observeCluster!(clusterFacts({ timeMs: 1, filesystem: tr11(390) }));
+    const text = JSON.stringify(d.incidents());
+    expect(d.incidents()).toHaveLength(1);
+    expect(text).not.toContain('gpfsscratch');
+    expect(text).not.toContain('/six/');
+  });
+
+  it('one incident across the first save, when df moves from the run folder to the checkpoint folder', () => {
+    const d = createFilesystemPressureDetector();
+    d.observeCluster!(clusterFacts({ timeMs: 1, filesystem: tr11(320, { path: '/gpfs/run', checkpointBytes: null }) }));
+    d.observeCluster!(clusterFacts({ timeMs: 2, filesystem: tr11(321, { path: '/gpfs/run/checkpoints' }) }));
+    expect(d.incidents()).toHaveLength(1);
+    expect(d.incidents()[0]?.resolvedAtMs).toBeNull();
+  });
+
+  it('low room has hysteresis: retention freeing one save does not resolve it and reopen it', () => {
+    // 10 000 TB disk (far below 75 %), 2.3 TB saves every 3 h: 4 fit → open; 5 fit (11.5 TB) → still open.
+    const fs = (availTB: number): FilesystemFact => ({
+      path: '/s',
+      totalBytes: 10_000 * TB,
+      usedBytes: 1 * TB, // far below 75 % used: only the room rules matter
+      availableBytes: availTB * TB,
+      checkpointBytes: 2.3 * TB,
+      saveIntervalMs: 10 * H, // hours are never short here: only the fit rule matters
+    });
+    const d = createFilesystemPressureDetector();
+    d.observeCluster!(clusterFacts({ timeMs: 1, filesystem: fs(10) })); // 4 fit
+    d.observeCluster!(clusterFacts({ timeMs: 2, filesystem: fs(12) })); // 5 fit: not yet cleared
+    d.observeCluster!(clusterFacts({ timeMs: 3, filesystem: fs(10) }));
+    expect(d.incidents()).toHaveLength(1);
+    expect(d.incidents()[0]?.resolvedAtMs).toBeNull();
+    d.observeCluster!(clusterFacts({ timeMs: 4, filesystem: fs(14) })); // 6 fit: cleared
+    expect(d.incidents()[0]?.resolvedAtMs).toBe(4);
+    expect(filesystemPressure(fs(12))).toBeNull(); // 5 fit on a fresh look: not opened
   });
 });

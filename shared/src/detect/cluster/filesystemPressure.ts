@@ -1,36 +1,30 @@
 // F17 filesystem pressure: the checkpoint filesystem's free space against what the run writes (the latest
 // checkpoint's size × the save cadence). tr11 wrote 2.3 TB every ~3 h into a 400 TB quota; BigScience's daily
 // watchdog alerted above 75 % used. Warning past 75 % or when fewer than 5 more saves (or a day of saves) fit;
-// critical when fewer than 2 fit. Cleared below 74 % with room again (a point of hysteresis so a disk hovering at
-// the threshold does not flap).
+// critical when fewer than 2 fit. Cleared below 74 % with room again: at least 6 saves and 26 h of saves (a margin
+// on each rule, so a disk hovering at a threshold, or retention deleting one checkpoint, does not flap).
+// One incident per run whatever the path (the subject is fixed): the folder df looks at moves from the run folder
+// to the checkpoint folder at the first save, and that must not resolve and reopen it. No path in what viewers and
+// alert channels read (key, title, evidence, details): run paths are operator-only.
 import type { DetectContext, Detector } from '../detector.js';
 import type { FilesystemFact } from '../clusterFacts.js';
-import { createConditionTracker, round, type Finding } from './condition.js';
+import { clusterDetector, round, type Finding } from './condition.js';
 
 export const USED_PCT_WARN = 75;
 const USED_PCT_CLEAR = 74;
 export const FIT_WARN = 5;
 export const FIT_CRITICAL = 2;
 const HOURS_WARN = 24;
+/** An open incident needs this much room again to clear. */
+const FIT_CLEAR = FIT_WARN + 1;
+const HOURS_CLEAR = HOURS_WARN + 2;
+/** The one subject: the run's checkpoint filesystem. */
+export const CHECKPOINT_FS_SUBJECT = 'checkpoint-fs';
 
 export function createFilesystemPressureDetector(_ctx?: DetectContext): Detector {
-  const tracker = createConditionTracker('filesystem_pressure', 1);
-  let open = false;
-  return {
-    observe() {},
-    tick() {},
-    incidents: () => tracker.incidents(),
-    observeCluster(facts) {
-      if (facts.runEnded) {
-        open = false;
-        return tracker.resolveAll(facts.timeMs);
-      }
-      if (facts.filesystem === null) return;
-      const finding = filesystemPressure(facts.filesystem, open);
-      open = finding !== null;
-      tracker.update(facts.timeMs, finding ? [finding] : []);
-    },
-  };
+  return clusterDetector('filesystem_pressure', 1, (facts, tracker) =>
+    facts.filesystem === null ? undefined : filesystemPressure(facts.filesystem, tracker.isOpen(CHECKPOINT_FS_SUBJECT)),
+  );
 }
 
 export interface DiskOutlook {
@@ -56,7 +50,9 @@ export function diskOutlook(fs: FilesystemFact): DiskOutlook {
 export function filesystemPressure(fs: FilesystemFact, wasOpen = false): Finding | null {
   const o = diskOutlook(fs);
   const fit = o.checkpointsThatFit;
-  const lowRoom = (fit !== null && fit < FIT_WARN) || (o.hoursUntilFull !== null && o.hoursUntilFull < HOURS_WARN);
+  const fitLimit = wasOpen ? FIT_CLEAR : FIT_WARN;
+  const hoursLimit = wasOpen ? HOURS_CLEAR : HOURS_WARN;
+  const lowRoom = (fit !== null && fit < fitLimit) || (o.hoursUntilFull !== null && o.hoursUntilFull < hoursLimit);
   const full = o.usedPct > USED_PCT_WARN || (wasOpen && o.usedPct >= USED_PCT_CLEAR);
   if (!full && !lowRoom) return null;
   const critical = fit !== null && fit < FIT_CRITICAL;
@@ -65,14 +61,14 @@ export function filesystemPressure(fs: FilesystemFact, wasOpen = false): Finding
       ? 'no checkpoint measured yet'
       : `${fit} more checkpoint(s) of ${gb(fs.checkpointBytes ?? 0)} fit${o.hoursUntilFull === null ? '' : `, full in ~${round(o.hoursUntilFull, 1)} h at the current cadence`}`;
   return {
-    subject: fs.path,
+    subject: CHECKPOINT_FS_SUBJECT,
     severity: critical ? 'critical' : 'warning',
     title: `Checkpoint filesystem ${round(o.usedPct)} % used: ${room}`,
     evidence: [
       {
         offset: null,
         line: null,
-        text: `${fs.path}: ${gb(fs.usedBytes)} used of ${gb(fs.totalBytes)}, ${gb(fs.availableBytes)} free`,
+        text: `Checkpoint filesystem: ${gb(fs.usedBytes)} used of ${gb(fs.totalBytes)}, ${gb(fs.availableBytes)} free`,
       },
     ],
     action: {
@@ -80,7 +76,6 @@ export function filesystemPressure(fs: FilesystemFact, wasOpen = false): Finding
       text: 'Apply a retention policy: keep every 1000th checkpoint and the last N, delete the others; never delete a pinned checkpoint or the latest good one',
     },
     details: {
-      path: fs.path,
       usedPct: round(o.usedPct, 1),
       checkpointsThatFit: fit,
       hoursUntilFull: o.hoursUntilFull === null ? null : round(o.hoursUntilFull, 1),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterFacts, ReservationFact } from '../clusterFacts.js';
-import { clusterFacts, jobFact } from '../../testing/clusterFacts.js';
+import { clusterFacts, jobFact, nodeFact } from '../../testing/clusterFacts.js';
 import { createMaintenanceDetector } from './maintenance.js';
 
 const T = 1_000_000_000;
@@ -41,7 +41,11 @@ describe('maintenance (F13)', () => {
   it('a MAINT reservation on the run’s nodes: active now, or starting within the next job’s time limit', () => {
     const soon = createMaintenanceDetector();
     observe(soon, T, { reservations: [maint()], timeLimitMs: 2 * H });
-    expect(soon.incidents()[0]?.details).toMatchObject({ reservations: 'site_maint', activeNow: false });
+    expect(soon.incidents()[0]?.details).toMatchObject({
+      reservations: 'site_maint',
+      activeNow: false,
+      holdAutomaticRestarts: false, // a future window holds nothing: Slurm schedules around it
+    });
     expect(soon.incidents()[0]?.title).toContain('starts within');
     observe(soon, T + 6 * H, { reservations: [maint()], timeLimitMs: 2 * H }); // over
     expect(soon.incidents()[0]?.resolvedAtMs).toBe(T + 6 * H);
@@ -54,6 +58,29 @@ describe('maintenance (F13)', () => {
     const now = createMaintenanceDetector();
     observe(now, T + 2 * H, { reservations: [maint()] });
     expect(now.incidents()[0]?.details?.activeNow).toBe(true);
+  });
+
+  it('an active window holds restarts only when too few usable nodes stay outside it', () => {
+    // Four nodes, the job needs 2: c3+c4 under maintenance leaves c1, c2 → enough, restarts go on.
+    const enough = createMaintenanceDetector();
+    observe(enough, T + 2 * H, { reservations: [maint()], nodesRequired: 2 });
+    expect(enough.incidents()[0]?.details).toMatchObject({ activeNow: true, holdAutomaticRestarts: false });
+    expect(enough.incidents()[0]?.suggestedAction?.text).toContain('around the reservation');
+    // The job needs 3: only 2 outside → hold; so also when an outside node is drained.
+    const short = createMaintenanceDetector();
+    observe(short, T + 2 * H, { reservations: [maint()], nodesRequired: 3 });
+    expect(short.incidents()[0]?.details?.holdAutomaticRestarts).toBe(true);
+    const drained = createMaintenanceDetector();
+    const nodes = [nodeFact('c1', 'drained'), nodeFact('c2', 'idle'), nodeFact('c3', 'maint'), nodeFact('c4', 'maint')];
+    observe(drained, T + 2 * H, { reservations: [maint()], nodesRequired: 2, partitionNodes: nodes });
+    expect(drained.incidents()[0]?.details?.holdAutomaticRestarts).toBe(true);
+    // The open incident follows: the window starts while open → still false with enough nodes, true when short.
+    const follows = createMaintenanceDetector();
+    observe(follows, T, { reservations: [maint()], timeLimitMs: 2 * H, nodesRequired: 3 });
+    expect(follows.incidents()[0]?.details?.holdAutomaticRestarts).toBe(false);
+    observe(follows, T + 2 * H, { reservations: [maint()], timeLimitMs: 2 * H, nodesRequired: 3 });
+    expect(follows.incidents()).toHaveLength(1);
+    expect(follows.incidents()[0]?.details?.holdAutomaticRestarts).toBe(true);
   });
 
   it('ignores reservations without MAINT, on other or excluded nodes, and unknown facts', () => {

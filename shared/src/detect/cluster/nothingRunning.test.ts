@@ -50,11 +50,11 @@ describe('nothing_running (F10)', () => {
     expect(d.incidents()[0]?.resolvedAtMs).toBe(at(4));
   });
 
-  it('a run not under automatic control warns; one with no job at all is not judged; a down partition says wait', () => {
+  it('a run not under automatic control is info (held on purpose: no page); one with no job at all is not judged; a down partition says wait', () => {
     const held = createNothingRunningDetector();
     for (let i = 0; i < 2; i++)
       held.observeCluster!(clusterFacts({ timeMs: at(i), controlled: false, jobs: [jobFact('7', 'CANCELLED by 0')] }));
-    expect(held.incidents()[0]).toMatchObject({ severity: 'warning' });
+    expect(held.incidents()[0]).toMatchObject({ severity: 'info' });
     expect(held.incidents()[0]?.title).toContain('not under automatic control');
 
     const followed = createNothingRunningDetector();
@@ -79,5 +79,28 @@ describe('nothing_running (F10)', () => {
     const keys = d.incidents().map((i) => i.key);
     expect(keys).toEqual([`nothing_running:run:t${at(1)}`, `nothing_running:run:t${at(4)}`]);
     expect(d.incidents().map((i) => i.resolvedAtMs)).toEqual([at(2), null]);
+  });
+
+  it('stays quiet while a planned restart waits for its backoff, and speaks once it is overdue', () => {
+    const d = createNothingRunningDetector();
+    const dead = [jobFact('100', 'FAILED')];
+    const restartPending = { notBeforeMs: at(8) }; // a 2 min backoff
+    for (let i = 0; i < 8; i++) d.observeCluster!(clusterFacts({ timeMs: at(i), jobs: dead, restartPending }));
+    expect(d.incidents()).toHaveLength(0);
+    // The restart was due at at(8); 2 min later it still has not happened: the controller may be stuck.
+    d.observeCluster!(clusterFacts({ timeMs: at(17), jobs: dead, restartPending }));
+    d.observeCluster!(clusterFacts({ timeMs: at(18), jobs: dead, restartPending }));
+    expect(d.incidents()).toHaveLength(1);
+    expect(d.incidents()[0]).toMatchObject({ severity: 'critical', openedAtMs: at(18) });
+  });
+
+  it('stays quiet while a maintenance hold keeps automatic restarts waiting (partition up, MAINT reservation)', () => {
+    const d = createNothingRunningDetector();
+    const dead = [jobFact('100', 'PREEMPTED')];
+    for (let i = 0; i < 4; i++) d.observeCluster!(clusterFacts({ timeMs: at(i), jobs: dead, maintenanceHold: true }));
+    expect(d.incidents()).toHaveLength(0);
+    d.observeCluster!(clusterFacts({ timeMs: at(4), jobs: dead, maintenanceHold: false }));
+    d.observeCluster!(clusterFacts({ timeMs: at(5), jobs: dead, maintenanceHold: false }));
+    expect(d.incidents()).toHaveLength(1);
   });
 });

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterFacts } from '../clusterFacts.js';
 import { clusterFacts, jobFact, nodeFact } from '../../testing/clusterFacts.js';
+import { CLUSTER_DETECTOR_FACTORIES, clusterDetectorFactories } from './index.js';
 import { createPendingIdleDetector, fixFor } from './pendingIdle.js';
 
 const T = 1_000_000;
 const at = (n: number) => T + n * 15_000;
 const idle4 = ['c1', 'c2', 'c3', 'c4'].map((n) => nodeFact(n, 'idle'));
 
-function run(facts: Partial<ClusterFacts>, times = 2) {
+// Observations 15 s apart: 9 of them span the 2 min confirm time.
+function run(facts: Partial<ClusterFacts>, times = 9) {
   const d = createPendingIdleDetector();
   for (let i = 0; i < times; i++) d.observeCluster!(clusterFacts({ partitionNodes: idle4, ...facts, timeMs: at(i) }));
   return d;
@@ -16,12 +18,14 @@ function run(facts: Partial<ClusterFacts>, times = 2) {
 describe('pending_idle (F11)', () => {
   it('a job pending with a reason while enough nodes are idle warns after the grace, with reason and idle nodes', () => {
     const jobs = [jobFact('200', 'PENDING', { reason: 'JobHeldUser' })];
-    expect(run({ jobs }, 1).incidents()).toHaveLength(0); // just submitted: the grace period
+    // Two ticks (30 s) are shorter than Slurm's 60 s scheduling pass: not yet; 2 min of it is.
+    expect(run({ jobs }, 2).incidents()).toHaveLength(0);
+    expect(run({ jobs }, 8).incidents()).toHaveLength(0); // 105 s
     const [inc] = run({ jobs }).incidents();
     expect(inc).toMatchObject({
       kind: 'pending_idle',
       severity: 'warning',
-      key: `pending_idle:200:t${at(1)}`,
+      key: `pending_idle:200:t${at(8)}`,
       details: { jobId: '200', reason: 'JobHeldUser', idleNodes: 4, nodesNeeded: 2 },
       evidence: [{ jobId: '200', nodes: ['c1', 'c2', 'c3', 'c4'] }],
     });
@@ -30,8 +34,27 @@ describe('pending_idle (F11)', () => {
 
   it('resolves when the job starts', () => {
     const d = run({ jobs: [jobFact('200', 'PENDING', { reason: 'Priority' })] });
-    d.observeCluster!(clusterFacts({ partitionNodes: idle4, timeMs: at(2), jobs: [jobFact('200', 'RUNNING')] }));
-    expect(d.incidents()[0]?.resolvedAtMs).toBe(at(2));
+    d.observeCluster!(clusterFacts({ partitionNodes: idle4, timeMs: at(9), jobs: [jobFact('200', 'RUNNING')] }));
+    expect(d.incidents()[0]?.resolvedAtMs).toBe(at(9));
+  });
+
+  it('the confirm time is a detector option (a test shortens it), and a slow tick still needs two observations', () => {
+    const jobs = [jobFact('200', 'PENDING', { reason: 'DependencyNeverSatisfied' })];
+    const d = createPendingIdleDetector(undefined, { confirmMs: 1_000 });
+    d.observeCluster!(clusterFacts({ partitionNodes: idle4, jobs, timeMs: T }));
+    expect(d.incidents()).toHaveLength(0);
+    d.observeCluster!(clusterFacts({ partitionNodes: idle4, jobs, timeMs: T + 1_000 }));
+    expect(d.incidents()).toHaveLength(1);
+    const factories = clusterDetectorFactories({ pendingIdleConfirmMs: 0 });
+    expect(factories).toHaveLength(CLUSTER_DETECTOR_FACTORIES.length);
+  });
+
+  it('idle nodes inside another active reservation are not free; a finished or future one does not matter', () => {
+    const jobs = [jobFact('200', 'PENDING', { reason: 'Priority', nodesRequested: 3 })];
+    const booking = { name: 'teamB', flags: ['SPEC_NODES'], startMs: T - 1, endMs: T + 3_600_000, nodes: ['c1', 'c2'] };
+    expect(run({ jobs, reservations: [booking] }).incidents()).toHaveLength(0);
+    expect(run({ jobs, reservations: [{ ...booking, startMs: T + 3_000_000 }] }).incidents()).toHaveLength(1);
+    expect(run({ jobs, reservations: [{ ...booking, startMs: T - 9, endMs: T - 1 }] }).incidents()).toHaveLength(1);
   });
 
   it('not enough idle nodes outside the exclusion list: silent', () => {

@@ -1,12 +1,21 @@
 // F11 pending while the allocation sits idle: a job of the run waits with a reason although the partition has
 // enough idle nodes (not on the run's exclusion list) to start it. BigScience's README asked for this alert and
-// never had it. A grace of two observations lets a job just submitted be scheduled first.
+// never had it. The job must have waited so for at least 2 minutes (and two observations): Slurm's main scheduler
+// runs every minute (sched_interval 60 s) and backfill cycles take as long, so a job just submitted, or one a node
+// just freed up for, is given a scheduling pass first. Idle nodes inside another active reservation are not free.
 import type { DetectContext, Detector } from '../detector.js';
 import type { ClusterFacts, RunJobFact } from '../clusterFacts.js';
-import { baseState, createConditionTracker, isLive, type Finding } from './condition.js';
+import { baseState, clusterDetector, isLive, type Finding } from './condition.js';
 
 /** Observations in a row a job must wait with idle nodes before it is reported. */
 export const PENDING_IDLE_CONFIRM = 2;
+/** And how long (ms): longer than Slurm's scheduling interval (60 s) and a backfill cycle. */
+export const PENDING_IDLE_CONFIRM_MS = 2 * 60_000;
+
+export interface PendingIdleOptions {
+  /** How long a job must wait with idle nodes before it is reported (default PENDING_IDLE_CONFIRM_MS; tests shorten it). */
+  confirmMs?: number;
+}
 
 /**
  * Reasons that say the job waits on purpose, on time, or on the partition itself (F13's `maintenance` reports a
@@ -22,25 +31,32 @@ const EXPECTED_REASONS = new Set([
   'PartitionInactive',
 ]);
 
-export function createPendingIdleDetector(_ctx?: DetectContext): Detector {
-  const tracker = createConditionTracker('pending_idle', PENDING_IDLE_CONFIRM);
-  return {
-    observe() {},
-    tick() {},
-    incidents: () => tracker.incidents(),
-    observeCluster(facts) {
-      if (facts.runEnded) return tracker.resolveAll(facts.timeMs);
-      if (facts.partitionNodes === null) return; // unknown this tick: neither opened nor cleared
-      tracker.update(facts.timeMs, pendingIdle(facts));
-    },
-  };
+export function createPendingIdleDetector(_ctx?: DetectContext, opts: PendingIdleOptions = {}): Detector {
+  const confirm = { observations: PENDING_IDLE_CONFIRM, ms: opts.confirmMs ?? PENDING_IDLE_CONFIRM_MS };
+  // Unknown node list this tick: neither opened nor cleared.
+  return clusterDetector('pending_idle', confirm, (facts) =>
+    facts.partitionNodes === null ? undefined : pendingIdle(facts),
+  );
+}
+
+/**
+ * Idle nodes the run could have: not excluded, and not inside a reservation active now (another team's booking, a
+ * maintenance) — those are idle for a reason and would not start the job.
+ */
+export function freeIdleNodes(facts: ClusterFacts): string[] {
+  const excluded = new Set(facts.excludedNodes);
+  const reserved = new Set(
+    (facts.reservations ?? [])
+      .filter((r) => r.startMs <= facts.timeMs && r.endMs > facts.timeMs)
+      .flatMap((r) => r.nodes),
+  );
+  return (facts.partitionNodes ?? [])
+    .filter((n) => n.state === 'idle' && !excluded.has(n.name) && !reserved.has(n.name))
+    .map((n) => n.name);
 }
 
 export function pendingIdle(facts: ClusterFacts): Finding[] {
-  const excluded = new Set(facts.excludedNodes);
-  const idle = (facts.partitionNodes ?? [])
-    .filter((n) => n.state === 'idle' && !excluded.has(n.name))
-    .map((n) => n.name);
+  const idle = freeIdleNodes(facts);
   const findings: Finding[] = [];
   for (const job of facts.jobs) {
     if (baseState(job.state) !== 'PENDING' || !job.reason || EXPECTED_REASONS.has(job.reason)) continue;
@@ -49,24 +65,28 @@ export function pendingIdle(facts: ClusterFacts): Finding[] {
     const needed = job.nodesRequested ?? facts.nodesRequired ?? 1;
     // A dependency that can never be satisfied blocks the job whatever the nodes do.
     if (idle.length < needed && job.reason !== 'DependencyNeverSatisfied') continue;
-    findings.push({
-      subject: job.jobId,
-      severity: 'warning',
-      title: `Job ${job.jobId} is pending (${job.reason}) while ${idle.length} node(s) sit idle`,
-      evidence: [
-        {
-          offset: null,
-          line: null,
-          text: `Slurm reason ${job.reason}; idle nodes: ${idle.join(',') || 'none'}; the job needs ${needed}`,
-          jobId: job.jobId,
-          nodes: idle,
-        },
-      ],
-      action: { kind: 'none', text: fixFor(job.reason, job.jobId) },
-      details: { jobId: job.jobId, reason: job.reason, idleNodes: idle.length, nodesNeeded: needed },
-    });
+    findings.push(findingOf(job, job.reason, idle, needed));
   }
   return findings;
+}
+
+function findingOf(job: RunJobFact, reason: string, idle: string[], needed: number): Finding {
+  return {
+    subject: job.jobId,
+    severity: 'warning',
+    title: `Job ${job.jobId} is pending (${reason}) while ${idle.length} node(s) sit idle`,
+    evidence: [
+      {
+        offset: null,
+        line: null,
+        text: `Slurm reason ${reason}; idle nodes: ${idle.join(',') || 'none'}; the job needs ${needed}`,
+        jobId: job.jobId,
+        nodes: idle,
+      },
+    ],
+    action: { kind: 'none', text: fixFor(reason, job.jobId) },
+    details: { jobId: job.jobId, reason, idleNodes: idle.length, nodesNeeded: needed },
+  };
 }
 
 /** Waits that are the chain's or a person's doing are not reported. */

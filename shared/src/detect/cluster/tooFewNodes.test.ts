@@ -18,20 +18,20 @@ describe('too_few_nodes (F12)', () => {
     nodeFact('c4', 'idle'),
   ];
 
-  it('counts idle and the run’s own allocated nodes, minus excluded and unhealthy ones', () => {
+  it('counts every healthy node, busy or idle, minus excluded and unhealthy ones (as the submit preview does)', () => {
     const c = countUsableNodes({
       partitionNodes: [...sick, nodeFact('c5', 'mixed'), nodeFact('c6', 'idle'), nodeFact('c7', 'draining')],
       excludedNodes: ['c6'],
       jobs: [jobFact('1', 'RUNNING', { nodes: ['c1'] }), jobFact('0', 'COMPLETED', { nodes: ['c5'] })],
     });
-    expect(c.usable).toEqual(['c1', 'c4']);
+    expect(c.usable).toEqual(['c1', 'c4', 'c5']);
     expect(c.unhealthy.map((n) => n.name)).toEqual(['c2', 'c3', 'c7']);
     expect(c.excluded).toEqual(['c6']);
   });
 
   it('warns after two observations below the requirement, names the bad nodes, resolves when they return', () => {
     const d = createTooFewNodesDetector();
-    const over = { partitionNodes: sick, nodesRequired: 3, jobs: [jobFact('1', 'RUNNING', { nodes: ['c1'] })] };
+    const over = { partitionNodes: sick, nodesRequired: 3, jobs: [jobFact('1', 'PENDING', { reason: 'Resources' })] };
     observe(d, 0, over);
     expect(d.incidents()).toHaveLength(0);
     observe(d, 1, over);
@@ -73,6 +73,14 @@ describe('too_few_nodes (F12)', () => {
     const over = { partitionNodes: sick, nodesRequired: 2, excludedNodes: ['c4'], jobs: [jobFact('1', 'PENDING')] };
     observe(d, 0, over);
     observe(d, 1, over);
-    expect(d.incidents()[0]?.details).toMatchObject({ usable: 0, excluded: 1 });
+    expect(d.incidents()[0]?.details).toMatchObject({ usable: 1, excluded: 1 });
+  });
+
+  it('a shared partition whose nodes all run other users’ jobs is not too few nodes (they free up)', () => {
+    const d = createTooFewNodesDetector();
+    const full = ['c1', 'c2', 'c3', 'c4'].map((n) => nodeFact(n, n === 'c2' ? 'mixed' : 'allocated'));
+    const over = { partitionNodes: full, nodesRequired: 4, jobs: [jobFact('1', 'PENDING', { reason: 'Resources' })] };
+    for (let i = 0; i < 4; i++) observe(d, i, over);
+    expect(d.incidents()).toHaveLength(0);
   });
 });

@@ -1,33 +1,23 @@
-// F12 too few healthy nodes: the partition's usable nodes — idle, or allocated to the run's own jobs, not on the
-// exclusion list, not down/drained/draining/in maintenance — are fewer than one job of the run needs. "If we have
+// F12 too few healthy nodes: the partition's usable nodes — every node not on the exclusion list and not
+// down/drained/draining/in maintenance, busy or not — are fewer than one job of the run needs. "If we have
 // less than 48 nodes we can't continue training." Confirmed on two observations: a node between two jobs is briefly
 // neither idle nor ours.
 import type { DetectContext, Detector } from '../detector.js';
 import type { ClusterFacts } from '../clusterFacts.js';
-import { baseState, createConditionTracker, HOLDING_JOB_STATES, type Finding } from './condition.js';
+import { clusterDetector, type Finding } from './condition.js';
 
 export const TOO_FEW_NODES_CONFIRM = 2;
 
 /** Node states that will not run a job until someone acts. */
 const UNHEALTHY = new Set(['down', 'drained', 'draining', 'drain', 'maint', 'fail', 'failing', 'inval', 'unknown']);
-/** States of a node running a job (ours when the job is the run's). */
-const BUSY = new Set(['allocated', 'mixed', 'completing']);
 
 export function createTooFewNodesDetector(_ctx?: DetectContext): Detector {
-  const tracker = createConditionTracker('too_few_nodes', TOO_FEW_NODES_CONFIRM);
-  return {
-    observe() {},
-    tick() {},
-    incidents: () => tracker.incidents(),
-    observeCluster(facts) {
-      if (facts.runEnded) return tracker.resolveAll(facts.timeMs);
-      if (facts.partitionNodes === null || facts.nodesRequired === null) return;
-      // A partition that is down or in maintenance is F13's to report: its nodes are not the problem then.
-      const down = facts.partitionState !== null && facts.partitionState !== 'up';
-      const finding = down ? null : tooFewNodes(facts);
-      tracker.update(facts.timeMs, finding ? [finding] : []);
-    },
-  };
+  return clusterDetector('too_few_nodes', TOO_FEW_NODES_CONFIRM, (facts) => {
+    if (facts.partitionNodes === null || facts.nodesRequired === null) return undefined;
+    // A partition that is down or in maintenance is F13's to report: its nodes are not the problem then.
+    const down = facts.partitionState !== null && facts.partitionState !== 'up';
+    return down ? null : tooFewNodes(facts);
+  });
 }
 
 export interface NodeCount {
@@ -36,15 +26,21 @@ export interface NodeCount {
   excluded: string[];
 }
 
-/** The partition's nodes as the run sees them (also the submit preview's F12 check). */
-export function countUsableNodes(facts: Pick<ClusterFacts, 'partitionNodes' | 'excludedNodes' | 'jobs'>): NodeCount {
+/**
+ * The partition's nodes as the run sees them, the same count as the submit preview's F12 check: usable is every node
+ * that is neither unhealthy nor excluded. Busy nodes (other users' jobs) free up by themselves; only unhealthy ones
+ * need a person, so a full shared partition is not "too few nodes" (whether idle nodes sit unused is F11's).
+ * `jobs` is accepted for older callers and not used.
+ */
+export function countUsableNodes(
+  facts: Pick<ClusterFacts, 'partitionNodes' | 'excludedNodes'> & Partial<Pick<ClusterFacts, 'jobs'>>,
+): NodeCount {
   const excludedSet = new Set(facts.excludedNodes);
-  const ours = new Set(facts.jobs.filter((j) => HOLDING_JOB_STATES.has(baseState(j.state))).flatMap((j) => j.nodes));
   const out: NodeCount = { usable: [], unhealthy: [], excluded: [] };
   for (const n of facts.partitionNodes ?? []) {
     if (excludedSet.has(n.name)) out.excluded.push(n.name);
     else if (UNHEALTHY.has(n.state)) out.unhealthy.push(n);
-    else if (n.state === 'idle' || (BUSY.has(n.state) && ours.has(n.name))) out.usable.push(n.name);
+    else out.usable.push(n.name);
   }
   return out;
 }
@@ -64,7 +60,7 @@ export function tooFewNodes(facts: ClusterFacts): Finding | null {
       {
         offset: null,
         line: null,
-        text: `Usable (idle or the run's own): ${count.usable.join(',') || 'none'}; unhealthy: ${bad.join('; ') || 'none'}; excluded: ${count.excluded.join(',') || 'none'}`,
+        text: `Usable (healthy, not excluded): ${count.usable.join(',') || 'none'}; unhealthy: ${bad.join('; ') || 'none'}; excluded: ${count.excluded.join(',') || 'none'}`,
         nodes: count.unhealthy.map((n) => n.name),
       },
     ],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GpuFact, NodeGpuFacts } from '../clusterFacts.js';
-import { suspectGpus } from './gpuSuspects.js';
+import { maxSuspectNodes, suspectGpus } from './gpuSuspects.js';
 
 const busy = (index: number, over: Partial<GpuFact> = {}): GpuFact => ({
   index,
@@ -57,5 +57,22 @@ describe('suspectGpus (F7: which node holds the job back)', () => {
       utilizationPct: null,
     });
     expect(suspectGpus([node('c1', [0, 1].map(blank)), node('c2', eight())])).toEqual([]);
+  });
+
+  it('names at most max(1, ceil(5 % of the job’s nodes)): 1 of 4, 3 of 48, never 24 of 48', () => {
+    expect([4, 20, 21, 48].map((n) => maxSuspectNodes(n))).toEqual([1, 1, 2, 3]);
+    const slow = eight({ 0: { smClockMhz: 500, temperatureC: 92 } });
+    const job = (bad: number, total: number) =>
+      Array.from({ length: total }, (_, i) => node(`n${i}`, i < bad ? slow : eight()));
+    expect(new Set(suspectGpus(job(3, 48)).map((s) => s.node)).size).toBe(3);
+    expect(suspectGpus(job(4, 48))).toEqual([]); // 4 of 48 stand out: the job's normal, not bad nodes
+    expect(suspectGpus(job(2, 4))).toEqual([]); // was allowed up to half the job
+  });
+
+  it('low utilisation is not held against a GPU during a save or an evaluation; clock and heat still are', () => {
+    const facts = [node('c1', eight({ 3: { utilizationPct: 12 } })), node('c2', eight())];
+    expect(suspectGpus(facts, undefined, { otherWork: true })).toEqual([]);
+    const hot = [node('c1', eight({ 3: { utilizationPct: 12, temperatureC: 95 } })), node('c2', eight())];
+    expect(suspectGpus(hot, undefined, { otherWork: true }).map((s) => s.node)).toEqual(['c1']);
   });
 });

@@ -15,6 +15,20 @@ export interface SuspectOptions {
   /** Utilisation this many points below the others' median, when that median shows a busy job. */
   utilGap: number;
   busyUtil: number;
+  /**
+   * At most this share of the job's nodes is named (at least one): more standing out is the job's normal, and
+   * excluding them all could leave the run unable to fit its node count (5 %: 2 of 48 on BLOOM).
+   */
+  maxSuspectShare: number;
+}
+
+/** What the job is doing when the GPUs were read. */
+export interface SuspectContext {
+  /**
+   * A save or an evaluation is under way: GPUs idle on I/O or on the eval's smaller batches, so low utilisation says
+   * nothing about a node (clock and temperature still do).
+   */
+  otherWork?: boolean;
 }
 
 export const DEFAULT_SUSPECTS: SuspectOptions = {
@@ -24,7 +38,13 @@ export const DEFAULT_SUSPECTS: SuspectOptions = {
   hotGapC: 10,
   utilGap: 30,
   busyUtil: 60,
+  maxSuspectShare: 0.05,
 };
+
+/** The most nodes named at once: max(1, ceil(share × the job's nodes)). */
+export function maxSuspectNodes(jobNodes: number, o: SuspectOptions = DEFAULT_SUSPECTS): number {
+  return Math.max(1, Math.ceil(o.maxSuspectShare * jobNodes));
+}
 
 export interface SuspectGpu {
   node: string;
@@ -74,16 +94,22 @@ function describeGpu(f: Flat, v: { idle: boolean }): string {
 
 /**
  * The GPUs that stand out from the rest of the job, node by node in the order given. Nobody is named when more
- * than half of the job's nodes stand out (that is the job's normal, not one bad node), or from one GPU alone.
+ * nodes stand out than maxSuspectNodes (that is the job's normal, not one bad node), or from one GPU alone. During
+ * a save or an evaluation (`ctx.otherWork`) low utilisation is not held against a GPU.
  */
-export function suspectGpus(facts: readonly NodeGpuFacts[], o: SuspectOptions = DEFAULT_SUSPECTS): SuspectGpu[] {
+export function suspectGpus(
+  facts: readonly NodeGpuFacts[],
+  o: SuspectOptions = DEFAULT_SUSPECTS,
+  ctx: SuspectContext = {},
+): SuspectGpu[] {
   const all: Flat[] = facts.flatMap((n) => n.gpus.map((gpu) => ({ node: n.node, gpu })));
   if (all.length < 2) return [];
   const found: SuspectGpu[] = [];
   for (const f of all) {
     const v = verdict(all, f, o);
+    if (ctx.otherWork) v.idle = false;
     if (v.clock || v.hot || v.idle) found.push({ node: f.node, gpu: f.gpu, text: describeGpu(f, v) });
   }
   const nodes = new Set(found.map((s) => s.node));
-  return nodes.size > Math.max(1, Math.floor(facts.length / 2)) ? [] : found;
+  return nodes.size > maxSuspectNodes(facts.length, o) ? [] : found;
 }

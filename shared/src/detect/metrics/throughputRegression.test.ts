@@ -144,28 +144,33 @@ describe('throughput regression: the suspect node from nvidia-smi (F7 live)', ()
     return { d, feed };
   }
 
-  it('names c1 when its GPU report arrives while the regression is open', () => {
+  it('names c1 once two of its GPU reports in a row show it, while the regression is open', () => {
     const { d, feed } = live();
     feed([runStart(16), ...lines(1, 20), ...lines(21, 4, 1.5, seededRandom(4))]);
     expect(d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
     d.observeGpus(facts('c1', true));
     d.observeGpus(facts('c2', false));
+    d.observeGpus(facts('c1', true, '77', 1)); // the same report again is not a second sample
+    expect(d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/); // one sample: not yet
+    d.observeGpus(facts('c1', true, '77', 2));
     const [incident] = d.incidents();
     expect(incident!.details!.suspectNodes).toBe('c1');
     expect(incident!.suggestedAction).toMatchObject({ kind: 'exclude_and_resubmit', nodes: ['c1'] });
     expect(incident!.suggestedAction!.text).toContain('Exclude c1');
     expect(incident!.evidence.map((e) => e.text)).toContain('GPU 0 on c1: SM clock 600 of 1410 MHz, 89 °C');
     expect(incident!.evidence.find((e) => e.nodes)).toMatchObject({ jobId: '77', nodes: ['c1'], offset: null });
-    // A later, healthy-looking report keeps what was found; the evidence is not duplicated.
-    d.observeGpus(facts('c1', true, '77', 2));
+    // A later report keeps what was found; the evidence is not duplicated.
+    d.observeGpus(facts('c1', true, '77', 3));
     expect(d.incidents()[0]!.evidence.filter((e) => e.nodes)).toHaveLength(1);
   });
 
   it('names the suspect at opening from reports that came before, and only nodes of the newest job', () => {
     const { d, feed } = live();
     d.observeGpus(facts('c3', true, '76'));
+    d.observeGpus(facts('c3', true, '76', 2));
     d.observeGpus(facts('c1', true, '77'));
     d.observeGpus(facts('c2', false, '77'));
+    d.observeGpus(facts('c1', true, '77', 2));
     feed([runStart(16), ...lines(1, 20)]);
     expect(d.incidents()).toEqual([]);
     feed(lines(21, 4, 1.5, seededRandom(4)));
@@ -183,5 +188,41 @@ describe('throughput regression: the suspect node from nvidia-smi (F7 live)', ()
     quiet.d.observeGpus(facts('c2', false));
     expect(quiet.d.incidents()[0]!.suggestedAction).toMatchObject({ nodes: [] });
     expect(quiet.d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
+  });
+
+  it('a node that stands out once, then not, then once again is never named (needs 2 reports in a row)', () => {
+    const { d, feed } = live();
+    feed([runStart(16), ...lines(1, 20), ...lines(21, 4, 1.5, seededRandom(4))]);
+    d.observeGpus(facts('c2', false));
+    d.observeGpus(facts('c1', true, '77', 1));
+    d.observeGpus(facts('c1', false, '77', 2));
+    d.observeGpus(facts('c1', true, '77', 3));
+    expect(d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
+  });
+
+  it('low utilisation during a save or an eval names nobody; the same reading while training does', () => {
+    const idleGpu = (nodeName: string, idle: boolean, timeMs: number): NodeGpuFacts => ({
+      timeMs,
+      jobId: '77',
+      node: nodeName,
+      gpus: [0, 1, 2, 3].map((i) => ({ ...gpu(i), utilizationPct: idle && i === 0 ? 10 : 98 })),
+    });
+    const withIntervals = (): LogEvent => {
+      const start = runStart(16);
+      start.config.args = { save_interval: '24' };
+      return start;
+    };
+    // Iteration 24 is a save: the GPUs are read while it writes.
+    const saving = live();
+    saving.feed([withIntervals(), ...lines(1, 20), ...lines(21, 4, 1.5, seededRandom(4))]);
+    saving.d.observeGpus(idleGpu('c2', false, 1));
+    saving.d.observeGpus(idleGpu('c1', true, 1));
+    saving.d.observeGpus(idleGpu('c1', true, 2));
+    expect(saving.d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
+    // Training again (iteration 25): the same low reading twice names c1.
+    saving.feed(lines(25, 1, 1.5, seededRandom(5)));
+    saving.d.observeGpus(idleGpu('c1', true, 3));
+    saving.d.observeGpus(idleGpu('c1', true, 4));
+    expect(saving.d.incidents()[0]!.details!.suspectNodes).toBe('c1');
   });
 });

@@ -12,15 +12,21 @@
 //
 // Live, the nodes' nvidia-smi (observeGpus, latest per node of the current job) names the suspect node while the
 // regression is open: details.suspectNodes, one evidence line per odd GPU, and exclude_and_resubmit with the nodes
-// (gpuSuspects.ts). Offline there are no node facts, and the incident says so.
+// (gpuSuspects.ts). A node is named only when it stood out in 2 of its reports in a row (one reading can be a
+// passing spike), and low utilisation is not held against it while the job saves or evaluates (the iteration
+// that ends at a save or eval interval, up to the next iteration line). Offline there are no node facts, and the
+// incident says so.
 import type { IterationEvent } from '../../log/events.js';
 import type { NodeGpuFacts } from '../clusterFacts.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
-import { suspectGpus } from './gpuSuspects.js';
+import { DEFAULT_SUSPECTS, suspectGpus } from './gpuSuspects.js';
 import { copyIncidents, detail, fmt, iterationEvidence } from './incidentParts.js';
 import { median, RollingWindow } from './robust.js';
 import { METRIC_LABELS, type ThroughputSample, throughputOf } from './throughputMetric.js';
+
+/** Reports in a row of one node that must show it standing out before it is named. */
+export const SUSPECT_REPORTS = 2;
 
 export interface ThroughputOptions {
   window: number;
@@ -65,6 +71,13 @@ export class ThroughputRegressionDetector implements Detector {
   /** The latest nvidia-smi facts per node of the newest job reported. */
   private gpus = new Map<string, NodeGpuFacts>();
   private gpuJob: string | null = null;
+  /** Per node of that job: how many of its reports in a row showed it standing out. */
+  private suspectStreak = new Map<string, number>();
+  /** save_interval / eval_interval from the arguments dump, when known. */
+  private saveEvery: number | null = null;
+  private evalEvery: number | null = null;
+  /** A save or an evaluation is under way (since the last iteration line). */
+  private otherWork = false;
 
   constructor(
     private readonly ctx: DetectContext,
@@ -75,7 +88,9 @@ export class ThroughputRegressionDetector implements Detector {
   }
 
   observe({ event, timeMs }: DetectInput): void {
-    if (event.type === 'run_start') this.worldSize = event.config.worldSize ?? null;
+    if (event.type === 'run_start') this.onRunStart(event.config.worldSize ?? null, event.config.args);
+    if (event.type === 'validation' || event.type === 'checkpoint_saved') this.otherWork = true;
+    if (event.type === 'iteration') this.otherWork = this.atSaveOrEval(event.iteration);
     if (this.ctx.run.segment !== this.segment) {
       this.segment = this.ctx.run.segment;
       this.newBaseline(null, timeMs);
@@ -94,20 +109,45 @@ export class ThroughputRegressionDetector implements Detector {
 
   tick(): void {}
 
+  private onRunStart(worldSize: number | null, args: Record<string, string> | undefined): void {
+    this.worldSize = worldSize;
+    const every = (v: string | undefined) => (Number.isInteger(Number(v)) && Number(v) > 0 ? Number(v) : null);
+    this.saveEvery = every(args?.['save_interval']);
+    this.evalEvery = every(args?.['eval_interval']);
+  }
+
+  /** Megatron saves and evaluates right after the iteration that is a multiple of the interval. */
+  private atSaveOrEval(iteration: number): boolean {
+    return (
+      (this.saveEvery !== null && iteration % this.saveEvery === 0) ||
+      (this.evalEvery !== null && iteration % this.evalEvery === 0)
+    );
+  }
+
   observeGpus(facts: NodeGpuFacts): void {
     if (facts.jobId !== this.gpuJob) {
       this.gpus.clear(); // another job: its nodes are the ones that count now
+      this.suspectStreak.clear();
       this.gpuJob = facts.jobId;
     }
     const before = this.gpus.get(facts.node);
-    if (before && before.timeMs > facts.timeMs) return;
+    if (before && before.timeMs >= facts.timeMs) return; // an older or the same report
     this.gpus.set(facts.node, facts);
+    const standsOut = this.suspects().some((s) => s.node === facts.node);
+    this.suspectStreak.set(facts.node, standsOut ? (this.suspectStreak.get(facts.node) ?? 0) + 1 : 0);
     if (this.open) this.nameSuspects(this.open);
   }
 
-  /** Names the node(s) whose GPUs stand out; a later report that shows nobody keeps what was found. */
+  private suspects() {
+    return suspectGpus([...this.gpus.values()], DEFAULT_SUSPECTS, { otherWork: this.otherWork });
+  }
+
+  /**
+   * Names the node(s) whose GPUs stand out now and did in the node's previous report too; a later report that shows
+   * nobody keeps what was found.
+   */
   private nameSuspects(incident: Incident): void {
-    const found = suspectGpus([...this.gpus.values()]);
+    const found = this.suspects().filter((s) => (this.suspectStreak.get(s.node) ?? 0) >= SUSPECT_REPORTS);
     if (found.length === 0) return;
     const nodes = [...new Set(found.map((s) => s.node))];
     incident.evidence = [
