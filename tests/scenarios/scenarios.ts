@@ -1,0 +1,817 @@
+// The failure scenarios F1–F18 (../shared/docs/incidents.md §4) replayed on the loopback Slurm with the fake
+// trainer's faults. Each scenario submits its own small run through POST /api/runs, injects its fault, and reports
+// what happened — the incident's kind, the measured detection time against its limit, the recovery action found in
+// the audit, and whether squeue agrees — as data: runScenario() asserts nothing (the bench's `operate` imports it),
+// scenarios.test.ts does.
+//
+// Detection-time rule (limitMs):
+// - log evidence (F1, F2, F4's text, F5–F9, F15, F16, F18): 2 × the run's median iteration time;
+// - a hang (F3) or a crash followed by silence (F4): the incident's own deadline (details.deadlineMs / graceMs),
+//   plus one incident tick and one follow poll — the silence is noticed at the first tick past the deadline, and the
+//   last line it counts from reached the server one follow poll after it was written;
+// - Slurm-state evidence (F10–F13, F17): one incident tick plus 2 × the median iteration time, counted from the
+//   moment the harness's own change returned (scancel, scontrol, the first checkpoint into the small filesystem).
+import { execFileSync } from 'node:child_process';
+import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
+import type { IncidentKind } from '@trainboard/shared/detect/incident';
+import { DEV_CLUSTER, sleep } from '../integration/cluster.js';
+import { INCIDENT_TICK_MS, live, type AuditEntry, type Harness, type QueuedJob, type ScenarioRun } from './harness.js';
+
+const FOLLOW_POLL_MS = 100;
+const POLICY = new Set(['incident policy', 'system']);
+
+export interface ScenarioExpect {
+  kind: IncidentKind | null;
+  failureKind?: string;
+  /** What the recovery policy (or, for F8/F15/F16/F18, the chain) does, in words for the report. */
+  policyAction: string;
+}
+
+export interface Scenario {
+  id: string;
+  name: string;
+  setup: string;
+  fault: string;
+  expect: ScenarioExpect;
+  /** How long the scenario may take (the test's timeout): hangs and hard time limits wait for their deadlines. */
+  budgetMs: number;
+  run(h: Harness): Promise<ScenarioResult>;
+}
+
+export interface ScenarioResult {
+  id: string;
+  /** The expected incident's kind when it opened, else null (F14: null is the expectation). */
+  kind: string | null;
+  failureKind?: string | null;
+  detectMs: number | null;
+  medianIterationMs: number | null;
+  limitMs: number | null;
+  /** The recovery action found (`run.resubmit by system`, `none`…), or null when the expected one did not happen. */
+  action: string | null;
+  slurmAgrees: boolean;
+  /** Incidents that must not be there (warning/critical ones in F8 graceful and F14). */
+  unexpected: string[];
+  notes: string[];
+}
+
+// ------------------------------------------------------------------------------------------- measurement helpers
+
+interface Seen {
+  incident: StoredIncident;
+  seenAtMs: number;
+}
+
+async function expectIncident(h: Harness, run: ScenarioRun, kind: IncidentKind, timeoutMs: number) {
+  return h.waitIncident(run.runId, (i) => i.kind === kind, timeoutMs);
+}
+
+/** detectMs for log evidence: first seen − when the evidence's first byte was in the log file. */
+async function fromLog(h: Harness, run: ScenarioRun, s: Seen | null, notes: string[]): Promise<number | null> {
+  if (!s) return null;
+  const offset = s.incident.offset ?? s.incident.evidence[0]?.offset ?? null;
+  if (offset === null) {
+    notes.push('the incident has no log offset');
+    return null;
+  }
+  const written = await h.writtenAt(run, offset);
+  if (written === null) notes.push(`the log never held byte ${offset}`);
+  // Seen before the sample that covered it: faster than the sampling resolution.
+  return written === null ? null : Math.max(0, s.seenAtMs - written);
+}
+
+function result(
+  id: string,
+  s: Seen | null,
+  r: Omit<ScenarioResult, 'id' | 'kind' | 'unexpected' | 'notes'> & { unexpected?: string[]; notes: string[] },
+): ScenarioResult {
+  return {
+    id,
+    kind: s?.incident.kind ?? null,
+    failureKind: s?.incident.failureKind ?? null,
+    unexpected: [],
+    ...r,
+  };
+}
+
+/** The first audit entry by the recovery policy (incident or failure policy) with one of these actions, in words. */
+async function policyAction(
+  h: Harness,
+  run: ScenarioRun,
+  actions: string[],
+  timeoutMs: number,
+  extra: (e: AuditEntry) => boolean = () => true,
+): Promise<AuditEntry | null> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await h.audit(run.runId)).find(
+      (e) => POLICY.has(e.actorName) && actions.includes(e.action) && e.result !== 'refused' && extra(e),
+    );
+    if (found || Date.now() > end) return found ?? null;
+    await sleep(500);
+  }
+}
+
+const described = (e: AuditEntry | null) => (e ? `${e.action} by ${e.actorName}` : null);
+
+/** Polls squeue until `ok` holds (true) or the time is up (false). */
+async function slurmUntil(h: Harness, run: ScenarioRun, ok: (q: QueuedJob[]) => boolean, ms: number) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (ok(await h.queue(run))) return true;
+    if (Date.now() > end) return false;
+    await sleep(500);
+  }
+}
+
+async function runningJob(h: Harness, run: ScenarioRun, ms = 90_000): Promise<QueuedJob> {
+  return h.until(`${run.name} to run`, async () => (await h.queue(run)).find((j) => j.state === 'RUNNING'), ms);
+}
+
+async function iterationsReached(h: Harness, run: ScenarioRun, n: number, ms = 90_000): Promise<void> {
+  await h.until(`${run.name} to log iteration ${n}`, async () =>
+    (await h.latestIteration(run.runId)) >= n ? true : undefined, ms);
+}
+
+/** Submits and lets the recovery policy act at once (its backoff is tested elsewhere; here it would only wait). */
+async function submit(h: Harness, base: string, o: Parameters<Harness['submit']>[1]): Promise<ScenarioRun> {
+  const run = await h.submit(base, o);
+  await h.setRecoveryPolicy(run.runId, { backoffBaseSeconds: 0 });
+  return run;
+}
+
+/** Warning and critical incidents of the run (for scenarios that must raise none). */
+async function alarms(h: Harness, run: ScenarioRun): Promise<string[]> {
+  return (await h.incidents(run.runId))
+    .filter((i) => i.severity !== 'info')
+    .map((i) => `${i.kind}${i.failureKind ? `/${i.failureKind}` : ''}: ${i.title}`);
+}
+
+const crashLimit = (median: number | null) => (median === null ? null : 2 * median);
+const slurmLimit = (median: number | null) => (median === null ? null : INCIDENT_TICK_MS + 2 * median);
+
+/** Root's scontrol on the dev cluster (partition changes are the site's, not the user's). */
+function scontrol(h: Harness, ...args: string[]): string {
+  return execFileSync('scontrol', args, { encoding: 'utf8', env: { ...process.env, SLURM_CONF: h.c.slurmConf } });
+}
+
+function devCluster(...args: string[]): void {
+  execFileSync('bash', [DEV_CLUSTER, ...args], { stdio: 'ignore' });
+}
+
+// ------------------------------------------------------------------------------------------------- scenarios
+
+/** The nodes every scenario run avoids but F9's: F9 crashes c4 (and with it any job there). */
+const NOT_C4 = { exclude: 'c4' };
+
+/** F1: a crash mid-run (CUDA error or ECC): the failure policy (or the incident policy) starts the next job. */
+function crashScenario(id: string, fault: 'crash' | 'ecc', failureKind: string): Scenario {
+  return {
+    id,
+    name: `crash mid-run (${fault})`,
+    setup: '1-node run, chain of 1',
+    fault: `--fault ${fault} --fault-at-iteration 8 (first job only)`,
+    expect: { kind: 'crash', failureKind, policyAction: 'resubmit (failure policy), or exclude the ECC node' },
+    budgetMs: 120_000,
+    async run(h) {
+      const notes: string[] = [];
+      const run = await submit(h, id.toLowerCase(), {
+        cluster: NOT_C4,
+        faults: { firstArgs: ['--fault', fault, '--fault-at-iteration', '8'] },
+      });
+      const first = await runningJob(h, run);
+      const seen = await expectIncident(h, run, 'crash', 60_000);
+      const detectMs = await fromLog(h, run, seen, notes);
+      const action = await policyAction(h, run, ['run.resubmit', 'run.exclude'], 60_000);
+      const excluded = action?.action === 'run.exclude' ? first.nodes : [];
+      const slurmAgrees = await slurmUntil(
+        h,
+        run,
+        (q) =>
+          q.some((j) => j.id === first.id && j.state === 'FAILED') &&
+          q.some((j) => j.id !== first.id && j.state === 'RUNNING' && !j.nodes.some((n) => excluded.includes(n))),
+        60_000,
+      );
+      const median = await h.medianIterationMs(run.runId);
+      return result(id, seen, {
+        detectMs,
+        medianIterationMs: median,
+        limitMs: crashLimit(median),
+        action: described(action),
+        slurmAgrees,
+        notes,
+      });
+    },
+  };
+}
+
+const F2: Scenario = {
+  id: 'F2',
+  name: 'crash again on restart, on the same bad node',
+  setup: '1-node run pinned to c3 by its config (exclude c1, c2, c4); chain of 1',
+  fault: '--bad-node c3 (every job on c3 fails at start-up with the ECC text)',
+  expect: { kind: 'node_failure', policyAction: 'exclude c3 and resubmit (incident policy); never onto c3 again' },
+  budgetMs: 150_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f2', {
+      cluster: { exclude: 'c[1-2],c4' },
+      faults: { args: ['--bad-node', 'c3'] },
+    });
+    const seen = await h.waitIncident(run.runId, (i) => i.kind === 'node_failure' && i.details?.repeat === true, 90_000);
+    const detectMs = await fromLog(h, run, seen, notes);
+    const action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc3\b/.test(e.command ?? ''));
+    const afterExclusion = action ? action.atMs : Infinity;
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q.some((j) => j.state === 'RUNNING' && !j.nodes.includes('c3')) && action !== null,
+      60_000,
+    );
+    // Never looped onto c3: no job the policy submitted after the exclusion ran there.
+    const submits = (await h.audit(run.runId)).filter((e) => e.action === 'job.submit' && e.atMs >= afterExclusion);
+    if (submits.some((e) => !/--exclude=[^ ]*c3/.test(e.command ?? ''))) notes.push('a later submission lacks c3');
+    const median = await h.medianIterationMs(run.runId);
+    return result('F2', seen, {
+      detectMs,
+      medianIterationMs: median,
+      limitMs: crashLimit(median),
+      action: described(action),
+      slurmAgrees: slurmAgrees && !notes.includes('a later submission lacks c3'),
+      notes,
+    });
+  },
+};
+
+/** F3: a silent hang (step, or in the middle of a validation round); the policy dumps stacks, cancels, resubmits. */
+function hangScenario(id: string, fault: 'hang' | 'hang-eval', at: number, section: string): Scenario {
+  return {
+    id,
+    name: `silent hang (${section})`,
+    setup: '1-node run, chain of 1, eval every 10',
+    fault: `--fault ${fault} --fault-at-iteration ${at} (first job only)`,
+    expect: { kind: 'hang', policyAction: 'stack dump attempt, cancel and resubmit (incident policy)' },
+    budgetMs: 180_000,
+    async run(h) {
+      const notes: string[] = [];
+      const run = await submit(h, id.toLowerCase(), {
+        cluster: NOT_C4,
+        faults: { firstArgs: ['--fault', fault, '--fault-at-iteration', String(at)] },
+      });
+      const first = await runningJob(h, run);
+      const seen = await expectIncident(h, run, 'hang', 150_000);
+      if (seen && seen.incident.details?.section !== section)
+        notes.push(`section ${String(seen.incident.details?.section)}, expected ${section}`);
+      // The silence counts from the last progress line (the incident's first evidence).
+      const detectMs = await fromLog(h, run, seen, notes);
+      const deadline = Number(seen?.incident.details?.deadlineMs ?? NaN);
+      const action = await policyAction(h, run, ['run.resubmit'], 60_000);
+      const slurmAgrees = await slurmUntil(
+        h,
+        run,
+        (q) =>
+          q.some((j) => j.id === first.id && j.state !== 'RUNNING') &&
+          q.some((j) => j.id !== first.id && j.state === 'RUNNING'),
+        60_000,
+      );
+      return result(id, seen, {
+        detectMs,
+        medianIterationMs: await h.medianIterationMs(run.runId),
+        limitMs: Number.isFinite(deadline) ? deadline + INCIDENT_TICK_MS + FOLLOW_POLL_MS : null,
+        action: described(action),
+        slurmAgrees: slurmAgrees && notes.length === 0,
+        notes,
+      });
+    },
+  };
+}
+
+const F4: Scenario = {
+  id: 'F4',
+  name: 'crash that does not end the job',
+  setup: '1-node run, chain of 1; the wrapper keeps the task alive after the trainer died (tr11 #10)',
+  fault: '--fault crash --fault-at-iteration 8, then the task sleeps: the job stays RUNNING',
+  expect: { kind: 'failure_silence', policyAction: 'treat the job as dead: cancel it (and resubmit)' },
+  budgetMs: 180_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f4', {
+      cluster: NOT_C4,
+      faults: { firstArgs: ['--fault', 'crash', '--fault-at-iteration', '8'], persistAfterFailure: true },
+    });
+    const first = await runningJob(h, run);
+    const seen = await expectIncident(h, run, 'failure_silence', 150_000);
+    const detectMs = await fromLog(h, run, seen, notes);
+    const grace = Number(seen?.incident.details?.graceMs ?? NaN);
+    const action = await policyAction(h, run, ['run.cancel_job', 'run.resubmit', 'run.cancel_run'], 30_000);
+    const slurmAgrees = await slurmUntil(h, run, (q) => q.some((j) => j.id === first.id && j.state !== 'RUNNING'), 30_000);
+    return result('F4', seen, {
+      detectMs,
+      medianIterationMs: await h.medianIterationMs(run.runId),
+      limitMs: Number.isFinite(grace) ? grace + INCIDENT_TICK_MS + FOLLOW_POLL_MS : null,
+      action: described(action),
+      slurmAgrees,
+      notes,
+    });
+  },
+};
+
+/** A metric incident the policy must not act on (F5 annotate) or only suggest for (F6 stop, F7 exclude). */
+function metricScenario(
+  id: string,
+  kind: IncidentKind,
+  fault: string[],
+  policy: string,
+  suggested: string,
+): Scenario {
+  return {
+    id,
+    name: `${kind.replace('_', ' ')}`,
+    setup: '1-node run, chain of 1',
+    fault: `${fault.join(' ')} (first job only)`,
+    expect: { kind, policyAction: policy },
+    budgetMs: 120_000,
+    async run(h) {
+      const notes: string[] = [];
+      const run = await submit(h, id.toLowerCase(), { cluster: NOT_C4, faults: { firstArgs: fault } });
+      const first = await runningJob(h, run);
+      const seen = await expectIncident(h, run, kind, 80_000);
+      const detectMs = await fromLog(h, run, seen, notes);
+      if (seen && (seen.incident.suggestedAction?.kind ?? 'none') !== suggested)
+        notes.push(`suggested ${seen.incident.suggestedAction?.kind ?? 'nothing'}, expected ${suggested}`);
+      // The policy acts on none of these by default: a few ticks later nothing was done and the job still runs.
+      await sleep(3 * INCIDENT_TICK_MS);
+      const acted = await policyAction(h, run, ['run.resubmit', 'run.exclude', 'run.cancel_run', 'run.hold'], 0);
+      const slurmAgrees = (await h.queue(run)).some((j) => j.id === first.id && j.state === 'RUNNING');
+      const median = await h.medianIterationMs(run.runId);
+      return result(id, seen, {
+        detectMs,
+        medianIterationMs: median,
+        limitMs: crashLimit(median),
+        action: acted ? described(acted) : seen && notes.length === 0 ? `none (suggests ${suggested})` : null,
+        slurmAgrees,
+        notes,
+      });
+    },
+  };
+}
+
+/** F8 graceful: the duration exit, then the chain's next job; info only, no alarm. */
+const F8: Scenario = {
+  id: 'F8',
+  name: 'wall-clock limit, graceful',
+  setup: '1-node run, chain of 2; the first job "started" 55 s ago with --exit-duration-in-mins 1',
+  fault: '--wall-clock-start now−55 s --exit-duration-in-mins 1 (first job only)',
+  expect: { kind: 'time_limit', policyAction: 'none: the chain’s next job resumes from the save' },
+  budgetMs: 120_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f8', {
+      cluster: NOT_C4,
+      chainLength: 2,
+      faults: { firstArgs: ['--exit-duration-in-mins', '1'], wallClockBackSeconds: 55 },
+    });
+    const seen = await expectIncident(h, run, 'time_limit', 80_000);
+    if (seen && seen.incident.details?.graceful !== true) notes.push('not graceful');
+    const detectMs = await fromLog(h, run, seen, notes);
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q[0]?.state === 'COMPLETED' && q.slice(1).some((j) => j.state === 'RUNNING'),
+      60_000,
+    );
+    await sleep(3 * INCIDENT_TICK_MS);
+    const median = await h.medianIterationMs(run.runId);
+    return result('F8', seen, {
+      detectMs,
+      medianIterationMs: median,
+      limitMs: crashLimit(median),
+      action: slurmAgrees ? 'none: the next job of the chain runs' : null,
+      slurmAgrees: slurmAgrees && notes.length === 0,
+      unexpected: await alarms(h, run),
+      notes,
+    });
+  },
+};
+
+const F8_HARD: Scenario = {
+  id: 'F8-hard',
+  name: 'wall-clock limit, hard (Slurm kills the job)',
+  setup: '1-node run, chain of 1, --time=0:01:00 (Slurm’s granularity is a minute: ≥ 60 s)',
+  fault: 'Slurm’s time limit, no graceful exit configured before it',
+  expect: { kind: 'time_limit', policyAction: 'flag the config; the failure policy resubmits' },
+  budgetMs: 210_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f8h', { cluster: { ...NOT_C4, timeLimit: '0:01:00' }, config: { exitDurationMins: undefined } });
+    const first = await runningJob(h, run);
+    const seen = await expectIncident(h, run, 'time_limit', 180_000);
+    if (seen && seen.incident.details?.graceful !== false) notes.push('graceful, expected hard');
+    const detectMs = await fromLog(h, run, seen, notes);
+    const action = await policyAction(h, run, ['run.resubmit'], 30_000);
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q.some((j) => j.id === first.id && j.state === 'TIMEOUT') && q.some((j) => j.id !== first.id),
+      30_000,
+    );
+    const median = await h.medianIterationMs(run.runId);
+    return result('F8-hard', seen, {
+      detectMs,
+      medianIterationMs: median,
+      limitMs: crashLimit(median),
+      action: described(action),
+      slurmAgrees,
+      notes,
+    });
+  },
+};
+
+const F9: Scenario = {
+  id: 'F9',
+  name: 'node failure',
+  setup: '2-node run pinned to c3,c4 (exclude c1, c2), chain of 1: the batch step on c3 sees c4 die',
+  fault: 'scripts/dev-cluster fault crash c4 (slurmd and every process of c4 killed), then fault restart c4',
+  expect: { kind: 'node_failure', policyAction: 'exclude c4 and resubmit (incident policy)' },
+  budgetMs: 150_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f9', { cluster: { nodes: 2, exclude: 'c[1-2]' } });
+    const first = await runningJob(h, run);
+    await iterationsReached(h, run, 5);
+    devCluster('fault', 'crash', 'c4');
+    let seen: Seen | null = null;
+    let action: AuditEntry | null = null;
+    let slurmAgrees = false;
+    try {
+      seen = await expectIncident(h, run, 'node_failure', 90_000);
+      action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc4\b/.test(e.command ?? ''));
+      slurmAgrees = await slurmUntil(
+        h,
+        run,
+        (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING' && !j.nodes.includes('c4')),
+        60_000,
+      );
+    } finally {
+      devCluster('fault', 'restart', 'c4');
+    }
+    const median = await h.medianIterationMs(run.runId);
+    return result('F9', seen, {
+      detectMs: await fromLog(h, run, seen, notes),
+      medianIterationMs: median,
+      limitMs: crashLimit(median),
+      action: described(action),
+      slurmAgrees,
+      notes,
+    });
+  },
+};
+
+/** A private partition for a Slurm-state scenario (never `debug`), removed by the returned function. */
+function privatePartition(h: Harness, id: string, nodes: string, state = 'UP'): { name: string; remove(): void } {
+  const name = `tb${id.toLowerCase().replace(/[^a-z0-9]/g, '')}${h.tag}`;
+  scontrol(h, 'create', `PartitionName=${name}`, `Nodes=${nodes}`, `State=${state}`, 'MaxTime=UNLIMITED');
+  return { name, remove: () => void scontrol(h, 'delete', `PartitionName=${name}`) };
+}
+
+const F10: Scenario = {
+  id: 'F10',
+  name: 'nothing running or queued',
+  setup: '1-node run, chain of 1, running',
+  fault: 'scancel of the run’s job as its owner (slurmci), behind Trainboard’s back',
+  expect: { kind: 'nothing_running', policyAction: 'resubmit (incident or failure policy)' },
+  budgetMs: 120_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f10', { cluster: NOT_C4 });
+    const first = await runningJob(h, run);
+    await iterationsReached(h, run, 5);
+    await h.slurm(['scancel', first.id]);
+    const evidenceAt = Date.now();
+    const seen = await expectIncident(h, run, 'nothing_running', 60_000);
+    const action = await policyAction(h, run, ['run.resubmit'], 60_000);
+    const slurmAgrees = await slurmUntil(h, run, (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING'), 60_000);
+    const median = await h.medianIterationMs(run.runId);
+    return result('F10', seen, {
+      detectMs: seen ? seen.seenAtMs - evidenceAt : null,
+      medianIterationMs: median,
+      limitMs: slurmLimit(median),
+      action: described(action),
+      slurmAgrees,
+      notes,
+    });
+  },
+};
+
+const F11: Scenario = {
+  id: 'F11',
+  name: 'pending while the nodes sit idle',
+  setup: '1-node run in a private 1-node partition (c1), submitted while it is DOWN, the job held, then UP',
+  fault: 'scontrol hold <job> (as the owner): PENDING, reason JobHeldUser, with c1 able to run it',
+  expect: { kind: 'pending_idle', policyAction: 'none: show the reason (held) and suggest releasing it' },
+  budgetMs: 120_000,
+  async run(h) {
+    const notes: string[] = [];
+    const part = privatePartition(h, 'f11', 'c1', 'DOWN');
+    try {
+      const run = await submit(h, 'f11', { cluster: { partition: part.name } });
+      const job = await h.until('the job to be queued', async () => (await h.queue(run))[0]);
+      await h.slurm(['scontrol', 'hold', job.id]);
+      scontrol(h, 'update', `PartitionName=${part.name}`, 'State=UP');
+      const evidenceAt = Date.now();
+      const seen = await expectIncident(h, run, 'pending_idle', 60_000);
+      await sleep(2 * INCIDENT_TICK_MS);
+      const acted = await policyAction(h, run, ['run.resubmit', 'run.exclude', 'run.release'], 0);
+      const q = await h.queue(run);
+      const slurmAgrees = live(q).every((j) => j.state === 'PENDING') && q.some((j) => /Held/.test(j.reason));
+      const median = await h.medianIterationMs(run.runId);
+      return result('F11', seen, {
+        detectMs: seen ? seen.seenAtMs - evidenceAt : null,
+        medianIterationMs: median,
+        limitMs: slurmLimit(median ?? 1000 * 0.5),
+        action: acted ? described(acted) : seen ? 'none (the reason shown)' : null,
+        slurmAgrees,
+        notes,
+      });
+    } finally {
+      await cancelRun(h);
+      part.remove();
+    }
+  },
+};
+
+const F12: Scenario = {
+  id: 'F12',
+  name: 'too few healthy nodes',
+  setup: '2-node run in a private partition of 1 node (c1)',
+  fault: 'the partition cannot hold the run: usable 1 < required 2',
+  expect: { kind: 'too_few_nodes', policyAction: 'none: warn (block the submission)' },
+  budgetMs: 90_000,
+  async run(h) {
+    const notes: string[] = [];
+    const part = privatePartition(h, 'f12', 'c1');
+    try {
+      const evidenceAt = Date.now();
+      const run = await submit(h, 'f12', { cluster: { partition: part.name, nodes: 2 } });
+      const seen = await expectIncident(h, run, 'too_few_nodes', 60_000);
+      const q = await h.queue(run);
+      return result('F12', seen, {
+        detectMs: seen ? seen.seenAtMs - evidenceAt : null,
+        medianIterationMs: null,
+        // Nothing ever iterates: the rule's iteration term uses the configured pace.
+        limitMs: slurmLimit(1000 * 0.5),
+        action: seen ? 'none (warned)' : null,
+        slurmAgrees: !q.some((j) => j.state === 'RUNNING'),
+        notes,
+      });
+    } finally {
+      await cancelRun(h);
+      part.remove();
+    }
+  },
+};
+
+const F13: Scenario = {
+  id: 'F13',
+  name: 'site maintenance',
+  setup: '1-node run in a private partition (c1), running',
+  fault: 'the partition set DOWN and the job killed by the site (root scancel); UP again 10 s later',
+  expect: { kind: 'maintenance', policyAction: 'no restart while down; resubmit once the partition is back' },
+  budgetMs: 150_000,
+  async run(h) {
+    const notes: string[] = [];
+    const part = privatePartition(h, 'f13', 'c1');
+    try {
+      const run = await submit(h, 'f13', { cluster: { partition: part.name } });
+      const first = await runningJob(h, run);
+      await iterationsReached(h, run, 3);
+      scontrol(h, 'update', `PartitionName=${part.name}`, 'State=DOWN');
+      execFileSync('scancel', [first.id], { env: { ...process.env, SLURM_CONF: h.c.slurmConf } });
+      const evidenceAt = Date.now();
+      const seen = await expectIncident(h, run, 'maintenance', 60_000);
+      await sleep(10_000 - (Date.now() - evidenceAt));
+      const whileDown = (await h.queue(run)).filter((j) => j.id !== first.id && j.state === 'RUNNING');
+      if (whileDown.length) notes.push('a job ran while the partition was down');
+      scontrol(h, 'update', `PartitionName=${part.name}`, 'State=UP');
+      const action = await policyAction(h, run, ['run.resubmit'], 60_000);
+      const back = await slurmUntil(h, run, (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING'), 60_000);
+      const median = await h.medianIterationMs(run.runId);
+      return result('F13', seen, {
+        detectMs: seen ? seen.seenAtMs - evidenceAt : null,
+        medianIterationMs: median,
+        limitMs: slurmLimit(median),
+        action: described(action),
+        slurmAgrees: back && whileDown.length === 0,
+        notes,
+      });
+    } finally {
+      await cancelRun(h);
+      part.remove();
+    }
+  },
+};
+
+/** Cancels the harness's latest run as an operator (a private partition must be empty before it is deleted). */
+async function cancelRun(h: Harness): Promise<void> {
+  const run = h.runs.at(-1);
+  if (!run) return;
+  await h.act(run.runId, { kind: 'cancel_run' }).catch(() => undefined);
+  await h.until('the run to leave the queue', async () => (live(await h.queue(run)).length ? undefined : true), 30_000);
+}
+
+const F14: Scenario = {
+  id: 'F14',
+  name: 'eval in progress must not alarm',
+  setup: '1-node run, chain of 1, an eval of 12 validation groups every 5 iterations',
+  fault: 'none: 5 eval rounds',
+  expect: { kind: null, policyAction: 'none' },
+  budgetMs: 90_000,
+  async run(h) {
+    const run = await submit(h, 'f14', { cluster: NOT_C4, config: { eval: { interval: 5, iters: 1, groups: 12 } } });
+    const first = await runningJob(h, run);
+    await iterationsReached(h, run, 26);
+    await sleep(2 * INCIDENT_TICK_MS);
+    const unexpected = await alarms(h, run);
+    const acted = await policyAction(h, run, ['run.resubmit', 'run.exclude', 'run.cancel_run', 'run.hold'], 0);
+    const median = await h.medianIterationMs(run.runId);
+    return {
+      id: 'F14',
+      kind: null,
+      detectMs: null,
+      medianIterationMs: median,
+      limitMs: null,
+      action: acted ? described(acted) : 'none',
+      slurmAgrees: (await h.queue(run)).some((j) => j.id === first.id && j.state === 'RUNNING'),
+      unexpected,
+      notes: [],
+    };
+  },
+};
+
+/** F15/F16: a planned restart (the first job exits at iteration 12 after a save); F16 also changes the world size. */
+function restartScenario(id: string, kind: 'restart' | 'topology_change', laterArgs: string[]): Scenario {
+  return {
+    id,
+    name: kind === 'restart' ? 'restart semantics' : 'topology change',
+    setup: '1-node run, chain of 2; the first job exits at iteration 12 (--exit-interval 12, after a save)',
+    fault: laterArgs.length ? `the next job runs with ${laterArgs.join(' ')}` : 'none',
+    expect: { kind, policyAction: 'none: the chain’s next job resumes; a new segment' },
+    budgetMs: 120_000,
+    async run(h) {
+      const notes: string[] = [];
+      const run = await submit(h, id.toLowerCase(), {
+        cluster: NOT_C4,
+        chainLength: 2,
+        faults: { firstArgs: ['--exit-interval', '12'], laterArgs },
+      });
+      const seen = await expectIncident(h, run, kind, 90_000);
+      const detectMs = await fromLog(h, run, seen, notes);
+      const slurmAgrees = await slurmUntil(
+        h,
+        run,
+        (q) => q[0]?.state === 'COMPLETED' && q.slice(1).some((j) => j.state === 'RUNNING'),
+        30_000,
+      );
+      const annotations = await h.api().get(`/api/runs/${run.runId}/annotations`);
+      const restarts = ((annotations.body.annotations ?? []) as { kind: string }[]).filter((a) => a.kind === 'restart');
+      if (restarts.length === 0) notes.push('no restart annotation (no second segment)');
+      const median = await h.medianIterationMs(run.runId);
+      return result(id, seen, {
+        detectMs,
+        medianIterationMs: median,
+        limitMs: crashLimit(median),
+        action: slurmAgrees && restarts.length ? 'none: the next job resumed, a new segment' : null,
+        slurmAgrees,
+        unexpected: await alarms(h, run),
+        notes,
+      });
+    },
+  };
+}
+
+const F17: Scenario = {
+  id: 'F17',
+  name: 'filesystem pressure',
+  setup: '1-node run whose checkpoint folder is a 1 MiB tmpfs (mounted by root before the run starts)',
+  fault: 'the checkpoints fill the small filesystem',
+  expect: { kind: 'filesystem_pressure', policyAction: 'none: warn (disk panel, retention)' },
+  budgetMs: 120_000,
+  async run(h) {
+    const notes: string[] = [];
+    let mounted = '';
+    try {
+      const run = await submit(h, 'f17', {
+        cluster: NOT_C4,
+        prepare(runDir) {
+          mounted = `${runDir}/runs/demo/checkpoints`;
+          execFileSync('install', ['-d', '-o', 'slurmci', '-g', 'slurmci', `${runDir}/runs`, `${runDir}/runs/demo`]);
+          execFileSync('install', ['-d', '-o', 'slurmci', '-g', 'slurmci', mounted]);
+          const id = execFileSync('id', ['-u', 'slurmci'], { encoding: 'utf8' }).trim();
+          execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1M,uid=${id},gid=${id},mode=0755`, 'tmpfs', mounted]);
+        },
+      });
+      const saved = await h.until('the first checkpoint', async () => {
+        const log = await readLocal(run.logPath);
+        const at = log.indexOf('successfully saved checkpoint');
+        return at >= 0 ? Buffer.byteLength(log.slice(0, at)) : undefined;
+      });
+      const seen = await expectIncident(h, run, 'filesystem_pressure', 60_000);
+      const written = await h.writtenAt(run, saved);
+      const median = await h.medianIterationMs(run.runId);
+      return result('F17', seen, {
+        detectMs: seen && written !== null ? seen.seenAtMs - written : null,
+        medianIterationMs: median,
+        limitMs: slurmLimit(median),
+        action: seen ? 'none (warned)' : null,
+        slurmAgrees: (await h.queue(run)).length > 0,
+        notes,
+      });
+    } finally {
+      await cancelRun(h);
+      if (mounted) execFileSync('umount', ['-l', mounted]);
+    }
+  },
+};
+
+async function readLocal(path: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(path, 'utf8').catch(() => '');
+}
+
+const F18: Scenario = {
+  id: 'F18',
+  name: 'kill switch / save-and-exit',
+  setup: '1-node run, chain of 2',
+  fault: 'the operator’s save-and-exit (touch the kill switch) after the first checkpoint',
+  expect: { kind: 'kill_switch', policyAction: 'the operator’s save_exit: the job saves and completes; the chain is held' },
+  budgetMs: 120_000,
+  async run(h) {
+    const notes: string[] = [];
+    const run = await submit(h, 'f18', { cluster: NOT_C4, chainLength: 2 });
+    await runningJob(h, run);
+    await h.until('a checkpoint in the log', async () =>
+      (await readLocal(run.logPath)).includes('successfully saved checkpoint') ? true : undefined,
+    );
+    await h.act(run.runId, { kind: 'save_exit' });
+    const seen = await expectIncident(h, run, 'kill_switch', 60_000);
+    const detectMs = await fromLog(h, run, seen, notes);
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q[0]?.state === 'COMPLETED' && !q.some((j) => j.state === 'RUNNING'),
+      60_000,
+    );
+    const audited = (await h.audit(run.runId)).find((e) => e.action === 'run.save_exit' && e.result === 'ok');
+    const held = (await h.control(run.runId)).desiredState === 'held';
+    const median = await h.medianIterationMs(run.runId);
+    return result('F18', seen, {
+      detectMs,
+      medianIterationMs: median,
+      limitMs: crashLimit(median),
+      action: audited && held ? `run.save_exit by ${audited.actorName}; the chain is held` : null,
+      slurmAgrees,
+      unexpected: await alarms(h, run),
+      notes,
+    });
+  },
+};
+
+export const SCENARIOS: Scenario[] = [
+  crashScenario('F1', 'crash', 'cuda_error'),
+  crashScenario('F1-ecc', 'ecc', 'ecc_error'),
+  F2,
+  hangScenario('F3', 'hang', 12, 'step'),
+  hangScenario('F3-eval', 'hang-eval', 20, 'eval'),
+  F4,
+  metricScenario('F5', 'loss_spike', ['--fault', 'spike', '--fault-at-iteration', '30'], 'none: annotate', 'none'),
+  metricScenario('F6', 'divergence', ['--fault', 'nan', '--fault-at-iteration', '20'], 'suggest stopping', 'stop'),
+  metricScenario(
+    'F7',
+    'throughput_regression',
+    ['--fault', 'straggler', '--fault-at-iteration', '25', '--slow-factor', '1.5'],
+    'suggest excluding the straggler (named by its GPU facts)',
+    'exclude_and_resubmit',
+  ),
+  F8,
+  F8_HARD,
+  F9,
+  F10,
+  F11,
+  F12,
+  F13,
+  F14,
+  restartScenario('F15', 'restart', []),
+  restartScenario('F16', 'topology_change', ['--gpus-per-node', '4']),
+  F17,
+  F18,
+];
+
+export function scenario(id: string): Scenario {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) throw new Error(`no scenario ${id}`);
+  return s;
+}
+
+/** Runs one scenario on a started harness; never throws for a product failure (the result says it), only for I/O. */
+export function runScenario(id: string, h: Harness): Promise<ScenarioResult> {
+  return scenario(id).run(h);
+}
