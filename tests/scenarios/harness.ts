@@ -27,7 +27,9 @@ export const INCIDENT_TICK_MS = 1000;
 const LOG_SAMPLE_MS = 20;
 const INCIDENT_POLL_MS = 100;
 /** The fake trainer's wall time per iteration in the scenarios (the limits scale with it). */
-export const SECONDS_PER_ITERATION = 0.5;
+// 1 s, not faster: the follower closes a failure record that ends the log after 1.5 s of quiet (quietFlushMs), so a
+// crash whose text is the log's last line (ECC) cannot be detected within 2 × 0.5 s.
+export const SECONDS_PER_ITERATION = 1;
 /** The main log inside a run's folder (the demo preset's path, relative to the run folder). */
 const MAIN_LOG = 'runs/demo/logs/main/main_log.txt';
 export const CHECKPOINTS = 'runs/demo/checkpoints';

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import type { IncidentKind } from '@trainboard/shared/detect/incident';
 import { DEV_CLUSTER, sleep } from '../integration/cluster.js';
-import { INCIDENT_TICK_MS, live, type AuditEntry, type Harness, type QueuedJob, type ScenarioRun } from './harness.js';
+import { INCIDENT_TICK_MS, SECONDS_PER_ITERATION, live, type AuditEntry, type Harness, type QueuedJob, type ScenarioRun } from './harness.js';
 
 const FOLLOW_POLL_MS = 100;
 const POLICY = new Set(['incident policy', 'system']);
@@ -527,7 +527,7 @@ const F11: Scenario = {
       return result('F11', seen, {
         detectMs: seen ? seen.seenAtMs - evidenceAt : null,
         medianIterationMs: median,
-        limitMs: slurmLimit(median ?? 1000 * 0.5),
+        limitMs: slurmLimit(median ?? 1000 * SECONDS_PER_ITERATION),
         action: acted ? described(acted) : seen ? 'none (the reason shown)' : null,
         slurmAgrees,
         notes,
@@ -558,7 +558,7 @@ const F12: Scenario = {
         detectMs: seen ? seen.seenAtMs - evidenceAt : null,
         medianIterationMs: null,
         // Nothing ever iterates: the rule's iteration term uses the configured pace.
-        limitMs: slurmLimit(1000 * 0.5),
+        limitMs: slurmLimit(1000 * SECONDS_PER_ITERATION),
         action: seen ? 'none (warned)' : null,
         slurmAgrees: !q.some((j) => j.state === 'RUNNING'),
         notes,
@@ -671,8 +671,14 @@ function restartScenario(id: string, kind: 'restart' | 'topology_change', laterA
         (q) => q[0]?.state === 'COMPLETED' && q.slice(1).some((j) => j.state === 'RUNNING'),
         30_000,
       );
-      const annotations = await h.api().get(`/api/runs/${run.runId}/annotations`);
-      const restarts = ((annotations.body.annotations ?? []) as { kind: string }[]).filter((a) => a.kind === 'restart');
+      // The restart incident opens at the new job's start line; the second segment begins at its banner.
+      const restarts = await h
+        .until('a restart annotation', async () => {
+          const r = await h.api().get(`/api/runs/${run.runId}/annotations`);
+          const found = ((r.body.annotations ?? []) as { kind: string }[]).filter((a) => a.kind === 'restart');
+          return found.length ? found : undefined;
+        }, 30_000)
+        .catch(() => []);
       if (restarts.length === 0) notes.push('no restart annotation (no second segment)');
       const median = await h.medianIterationMs(run.runId);
       return result(id, seen, {
