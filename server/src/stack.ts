@@ -178,6 +178,7 @@ function startFollowers(
       publicSnapshots.committed(runId);
       incidents.committed(runId);
     },
+    onBacklog: (runId, size) => incidents.backlog(runId, size),
     onStatus,
   });
 }

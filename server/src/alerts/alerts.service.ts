@@ -117,7 +117,7 @@ export function createAlertsService(deps: AlertsServiceDeps): AlertsService {
   function onChange(c: IncidentChange): void {
     const { incident } = c;
     const routing = readRouting(repos.settings, incident.runId);
-    const replay = deps.source.catchingUp?.(incident.runId) ?? false;
+    const replay = c.historical ?? deps.source.catchingUp?.(incident.runId) ?? false;
     const decision = decideAlerts(c, ledger.get(incident.id), routing, { replay });
     ledger.delete(incident.id); // re-inserted last: the oldest entry is the first one Map iteration gives
     if (decision.next) ledger.set(incident.id, decision.next);

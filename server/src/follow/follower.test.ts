@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFailed } from 'vites
 import { seededRandom } from '@trainboard/shared/testing/parseAll';
 import type { FollowerStatus as FollowStatus } from '@trainboard/shared/realtime';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
-import { registerFollowedFile } from './followedSources.js';
+import { loadSource, registerFollowedFile } from './followedSources.js';
 import { startFollower, type Follower } from './follower.js';
 import { localFiles } from './localFiles.js';
 import type { RemoteFiles } from './remoteFiles.js';
@@ -214,13 +214,19 @@ describe('follower', () => {
     const path = join(dir, 'log.txt');
     writeFileSync(path, lines(1, 100) + line(101).slice(0, 40));
     const source = registerFollowedFile(conn.db, 'resume', path);
-    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined }, source);
+    // What the file held when first followed is reported once (its incidents are history), not on a resume.
+    const backlog: number[] = [];
+    const onBacklog = (_run: number, size: number) => backlog.push(size);
+    const deps = { conn, files: localFiles(), logger, timing, onCommitted: () => undefined, onBacklog };
+    follower = startFollower(deps, source);
     await until(() => iterationsOf(source.id).length === 100);
     await follower.stop();
+    expect(backlog).toEqual([statSync(path).size]);
     appendFileSync(path, line(101).slice(40) + lines(102, 110));
-    follower = startFollower({ conn, files: localFiles(), logger, timing, onCommitted: () => undefined }, source);
+    follower = startFollower(deps, loadSource(conn.db, source.id)!);
     await until(() => iterationsOf(source.id).length === 110);
     expect(iterationsOf(source.id)).toEqual(Array.from({ length: 110 }, (_, i) => i + 1));
+    expect(backlog).toHaveLength(1);
   });
 });
 

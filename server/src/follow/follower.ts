@@ -54,6 +54,8 @@ export interface FollowerDeps {
   /** Called after every commit that may have inserted rows (the realtime publisher reads them from the DB). */
   onCommitted: (runId: number) => void;
   onStatus?: (status: FollowStatus) => void;
+  /** A file followed for the first time already held `size` bytes: what they say happened before we watched. */
+  onBacklog?: (runId: number, size: number) => void;
   timing?: Partial<FollowTiming>;
 }
 
@@ -256,6 +258,7 @@ async function checkIdentity(
       ? null
       : checkFileIdentity(source, { inode, size, headHash: sha256(head.subarray(0, source.headLength)) });
   if (check && !check.ok) throw new FileChanged(check.reason, check.detail);
+  if (source.inode === null && size > 0) ctx.deps.onBacklog?.(source.runId, size);
   if (source.inode === null || head.length > source.headLength) {
     recordIdentity(ctx.deps.conn.db, source.id, { inode, size, headHash: sha256(head), headLength: head.length });
   }

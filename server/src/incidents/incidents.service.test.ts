@@ -166,4 +166,28 @@ describe('live incident detection', () => {
     const [crash] = service.list(t.runId).incidents;
     expect(crash).toMatchObject({ kind: 'crash', iteration: 4500, offset: 4500 * size });
   });
+
+  it('marks what a log already held when first followed as historical: its crash is stored, not news; a new one is', async () => {
+    const t = setup();
+    const service = t.newService();
+    const changes = record(service);
+    service.follow(t.runId);
+    await service.idle();
+    // The follower opened a file that already held an old crash (the followers' onBacklog), then read it.
+    const old = [1, 2, 3].map(iteration).join('') + DEMO_CRASH;
+    service.backlog(t.runId, Buffer.byteLength(old));
+    t.commit(old);
+    service.committed(t.runId);
+    await service.idle();
+    // The log then grows: a new start and a new crash after the backlog are news.
+    const fresh = [4, 5].map(iteration).join('') + DEMO_CRASH;
+    t.commit(fresh, Buffer.byteLength(old), t.writer());
+    service.committed(t.runId);
+    await service.idle();
+    expect(changes.map((c) => [c.change, c.incident.offset, c.historical])).toEqual([
+      ['opened', Buffer.byteLength([1, 2, 3].map(iteration).join('')), true],
+      ['opened', Buffer.byteLength(old) + Buffer.byteLength([4, 5].map(iteration).join('')), false],
+    ]);
+    expect(t.repos.incidents.ofRun(t.runId)).toHaveLength(2);
+  });
 });

@@ -28,6 +28,8 @@ export interface IncidentsService {
   follow(runId: number): void;
   /** The ingest path committed rows of the run (the followers' onCommitted). */
   committed(runId: number): void;
+  /** The run's log held `size` bytes when first followed (the followers' onBacklog): incidents there are history. */
+  backlog(runId: number, size: number): void;
   /** One tick of every followed run at `nowMs` (the timer calls it; tests call it with their own time). */
   tick(nowMs?: number): void;
   onChange(listener: IncidentListener): () => void;
@@ -59,6 +61,8 @@ interface RunState {
   catchingUp: boolean;
   /** Rows arrived after the catch-up: the log is live, so its silence means something. */
   sawLive: boolean;
+  /** Log bytes that were already written when the log was first followed: what they show is old news. */
+  backlogEnd: number;
 }
 
 const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -87,6 +91,7 @@ function newRunState(ctx: Ctx, runId: number): RunState {
     again: false,
     catchingUp: true,
     sawLive: false,
+    backlogEnd: 0,
   };
 }
 
@@ -100,7 +105,8 @@ function persist(ctx: Ctx, s: RunState): void {
     const jobId = jobOf(incident, s.catchingUp ? null : (ctx.repos.jobs.last(s.runId)?.jobId ?? null));
     const { stored } = ctx.repos.incidents.upsert({ runId: s.runId, incident, jobId, nowMs: ctx.now() });
     s.stored.set(incident.key, { json, id: stored.id, resolved: stored.resolvedAtMs !== null });
-    ctx.emit({ change: changeOf(before, stored), incident: stored });
+    const historical = s.catchingUp || (incident.offset !== null && incident.offset < s.backlogEnd);
+    ctx.emit({ change: changeOf(before, stored), incident: stored, historical });
   }
 }
 
@@ -118,7 +124,7 @@ function pump(ctx: Ctx, s: RunState): Promise<void> {
         const page = clipPage(ctx.repos.incidents.feedPage(s.runId, s.cursor, PAGE_ROWS), PAGE_ROWS);
         const items = feedItems(page);
         s.detection.observe(items);
-        if (!s.catchingUp && items.length) s.sawLive = true;
+        if (!s.catchingUp && items.some((it) => it.event.offset >= s.backlogEnd)) s.sawLive = true;
         s.cursor = advance(s.cursor, page);
         persist(ctx, s);
         if (!pageFull(page, PAGE_ROWS)) break;
@@ -185,6 +191,10 @@ export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
   return {
     follow: (runId) => void pump(ctx, ensure(runId)),
     committed: (runId) => void pump(ctx, ensure(runId)),
+    backlog(runId, size) {
+      const s = ensure(runId);
+      s.backlogEnd = Math.max(s.backlogEnd, size);
+    },
     tick,
     onChange(listener) {
       listeners.add(listener);

@@ -70,7 +70,7 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
 
   return (c) => {
     const i = c.incident;
-    if (c.change !== 'opened' || deps.isReplaying(i.runId)) return;
+    if (c.change !== 'opened' || c.historical || deps.isReplaying(i.runId)) return;
     const d = decideRecovery(i);
     if (d.act === 'none') return;
     const run = deps.store.run(i.runId);

@@ -15,5 +15,13 @@ export interface IncidentsResponse {
   openCount: number;
 }
 
-/** What changed, for listeners (alerts, sockets): an incident opened, was updated while open, or resolved. */
-export type IncidentChange = { change: 'opened' | 'updated' | 'resolved'; incident: StoredIncident };
+/**
+ * What changed, for listeners (alerts, sockets): an incident opened, was updated while open, or resolved.
+ * `historical`: it comes from log content older than this server's following of it (rows replayed after a restart,
+ * or what a log already held when it was first followed) — shown and stored, but old news for alerts and policy.
+ */
+export type IncidentChange = {
+  change: 'opened' | 'updated' | 'resolved';
+  incident: StoredIncident;
+  historical?: boolean;
+};

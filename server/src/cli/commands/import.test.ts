@@ -95,7 +95,7 @@ describe('trainboard import', () => {
     const r = await importCli(validationLog, '--run', 'tr8-104B');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(
-      /^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validation, 0 events; 1 unknown line\n$/,
+      /^imported .*tr8-104B-2021-validation-7000-and-spike\.log into run 'tr8-104B': 8 lines, .*; 3 iterations, 1 validation, 0 events; 1 unknown line\nincidents: loss_spike \(see the run's incidents panel, or trainboard detect FILE\)\n$/,
     );
     expect(
       query(

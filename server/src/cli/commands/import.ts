@@ -5,7 +5,10 @@ import { resolve } from 'node:path';
 import { parseCommandArgs, usageError } from '../args.js';
 import pino from 'pino';
 import type { CliIo } from '../args.js';
+import type { Incident } from '@trainboard/shared/detect/incident';
 import { openDatabase } from '../../db/client.js';
+import { createRepositories } from '../../db/repositories.js';
+import { detectStoredRun } from '../../incidents/detectStoredRun.js';
 import { FileIdentityError, importLogFile, type ImportProgress, type ImportResult } from '../../ingest/importFile.js';
 import { ConcurrentIngestError } from '../../ingest/ingestWriter.js';
 
@@ -72,11 +75,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       onProgress: progress.update,
     });
     progress.done();
-    log.info({ ...result, db: dbPath }, 'import finished');
+    // Nothing follows an imported run: its incidents come from one replay of what is now stored.
+    const incidents = detectStoredRun(createRepositories(conn.sqlite), result.runId);
+    log.info({ ...result, db: dbPath, incidents: incidents.length }, 'import finished');
     io.stdout.write(
       values.json
-        ? `${JSON.stringify({ run: values.run, db: dbPath, ...result })}\n`
-        : `${formatResult(values.run, result)}\n`,
+        ? `${JSON.stringify({ run: values.run, db: dbPath, ...result, incidents: incidentCounts(incidents) })}\n`
+        : `${formatResult(values.run, result)}\n${formatIncidents(incidents)}\n`,
     );
     return 0;
   } catch (err) {
@@ -94,6 +99,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } finally {
     conn.close();
   }
+}
+
+function incidentCounts(incidents: readonly Incident[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const i of incidents) counts[i.kind] = (counts[i.kind] ?? 0) + 1;
+  return counts;
+}
+
+function formatIncidents(incidents: readonly Incident[]): string {
+  if (!incidents.length) return 'incidents: none';
+  const parts = Object.entries(incidentCounts(incidents)).map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
+  return `incidents: ${parts.join(', ')} (see the run's incidents panel, or trainboard detect FILE)`;
 }
 
 function isFsError(err: unknown): err is NodeJS.ErrnoException {
