@@ -25,7 +25,7 @@ import { wrapperSource, type RunFaults } from './wrapper.js';
 
 export const INCIDENT_TICK_MS = 1000;
 const LOG_SAMPLE_MS = 20;
-const INCIDENT_POLL_MS = 100;
+export const INCIDENT_POLL_MS = 100;
 /** The fake trainer's wall time per iteration in the scenarios (the limits scale with it). */
 // 1 s, not faster: the follower closes a failure record that ends the log after 1.5 s of quiet (quietFlushMs), so a
 // crash whose text is the log's last line (ECC) cannot be detected within 2 × 0.5 s.
@@ -88,10 +88,16 @@ export function scenarioConfig(name: string, o: SubmitOptions): Record<string, u
     checkpointing: { dir: CHECKPOINTS, saveInterval: 5 },
     eval: { interval: 10, iters: 1, groups: 2 },
     // The log's `elapsed time per iteration` then matches the fake's wall time (the template derives it from TFLOPs).
-    planning: { ...demo.planning, assumedTflopsPerGpu: 8 * (0.05 / (o.secondsPerIteration ?? SECONDS_PER_ITERATION)) },
+    planning: { ...demo.planning, assumedTflopsPerGpu: tflopsFor(o) },
     ...o.config,
     cluster: { ...demo.cluster, nodes: 1, gpusPerNode: 2, cpusPerNode: 1, timeLimit: '0:10:00', ...o.cluster },
   };
+}
+
+/** The demo model at 8 TFLOPs on 2 GPUs takes 0.05 s an iteration; the TFLOPs that make it take the fake's pace. */
+function tflopsFor(o: SubmitOptions): number {
+  const gpus = Number(o.cluster?.nodes ?? 1) * Number(o.cluster?.gpusPerNode ?? 2);
+  return (8 * (0.05 / (o.secondsPerIteration ?? SECONDS_PER_ITERATION)) * 2) / gpus;
 }
 
 function uid(user: string): number {
@@ -320,6 +326,15 @@ export class Harness {
 
   async writeControl(run: ScenarioRun, text: string): Promise<void> {
     await this.ssh.exec(['sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', text, `${run.runDir}/fault-control`]);
+  }
+
+  /** Ends one run (by its full name) as an operator, once its scenario is over. */
+  async finish(name: string): Promise<void> {
+    const run = this.runs.find((r) => r.name === name);
+    if (!run) return;
+    const state = await this.control(run.runId);
+    if (state.desiredState === 'active' || state.desiredState === 'held')
+      await this.act(run.runId, { kind: 'cancel_run' });
   }
 
   /** Cancels what is left of this harness's runs, as an operator and then in Slurm. */

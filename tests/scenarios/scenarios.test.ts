@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './harness.js';
-import { SCENARIOS, type ScenarioResult } from './scenarios.js';
+import { SCENARIOS, runScenario, type ScenarioResult } from './scenarios.js';
 
 const only = process.env.SCENARIOS?.split(',').filter(Boolean);
 const chosen = SCENARIOS.filter((s) => !only || only.includes(s.id));
@@ -19,7 +19,7 @@ const budget = Math.max(...chosen.map((s) => s.budgetMs));
 beforeAll(async () => {
   await h.start();
   // All at once: each scenario waits on its own run, so the file takes about as long as its slowest scenario.
-  for (const s of chosen) results.set(s.id, s.run(h));
+  for (const s of chosen) results.set(s.id, runScenario(s.id, h));
 }, 60_000);
 
 afterAll(async () => {
@@ -37,19 +37,23 @@ afterAll(async () => {
 
 describe('failure scenarios on the loopback Slurm', () => {
   for (const s of chosen) {
-    it(`${s.id} ${s.name}: ${s.expect.kind ?? 'no incident'}, detected in time, ${s.expect.policyAction}`, async () => {
-      const r = await results.get(s.id)!;
-      expect(r.notes).toEqual([]);
-      expect(r.kind).toBe(s.expect.kind);
-      if (s.expect.failureKind) expect(r.failureKind).toBe(s.expect.failureKind);
-      if (s.expect.kind !== null) {
-        expect(r.detectMs).not.toBeNull();
-        expect(r.limitMs).not.toBeNull();
-        expect(r.detectMs!).toBeLessThanOrEqual(r.limitMs!);
-      }
-      expect(r.action).not.toBeNull();
-      expect(r.slurmAgrees).toBe(true);
-      expect(r.unexpected).toEqual([]);
-    }, budget + 60_000);
+    it(
+      `${s.id} ${s.name}: ${s.expect.kind ?? 'no incident'}, detected in time, ${s.expect.policyAction}`,
+      async () => {
+        const r = await results.get(s.id)!;
+        expect(r.notes).toEqual([]);
+        expect(r.kind).toBe(s.expect.kind);
+        if (s.expect.failureKind) expect(r.failureKind).toBe(s.expect.failureKind);
+        if (s.expect.kind !== null) {
+          expect(r.detectMs).not.toBeNull();
+          expect(r.limitMs).not.toBeNull();
+          expect(r.detectMs!).toBeLessThanOrEqual(r.limitMs!);
+        }
+        expect(r.action).not.toBeNull();
+        expect(r.slurmAgrees).toBe(true);
+        expect(r.unexpected).toEqual([]);
+      },
+      budget + 60_000,
+    );
   }
 });

@@ -7,17 +7,25 @@
 // Detection-time rule (limitMs):
 // - log evidence (F1, F2, F4's text, F5–F9, F15, F16, F18): 2 × the run's median iteration time;
 // - a hang (F3) or a crash followed by silence (F4): the incident's own deadline (details.deadlineMs / graceMs),
-//   plus one incident tick and one follow poll — the silence is noticed at the first tick past the deadline, and the
-//   last line it counts from reached the server one follow poll after it was written;
+//   plus one incident tick (the silence is noticed at the first tick past the deadline) plus the harness's own
+//   incident poll (the measurement's resolution), counted from when the server saw the last line;
 // - Slurm-state evidence (F10–F13, F17): one incident tick plus 2 × the median iteration time, counted from the
 //   moment the harness's own change returned (scancel, scontrol, the first checkpoint into the small filesystem).
 import { execFileSync } from 'node:child_process';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import type { IncidentKind } from '@trainboard/shared/detect/incident';
 import { DEV_CLUSTER, sleep } from '../integration/cluster.js';
-import { INCIDENT_TICK_MS, SECONDS_PER_ITERATION, live, type AuditEntry, type Harness, type QueuedJob, type ScenarioRun } from './harness.js';
+import {
+  INCIDENT_POLL_MS,
+  INCIDENT_TICK_MS,
+  SECONDS_PER_ITERATION,
+  live,
+  type AuditEntry,
+  type Harness,
+  type QueuedJob,
+  type ScenarioRun,
+} from './harness.js';
 
-const FOLLOW_POLL_MS = 100;
 const POLICY = new Set(['incident policy', 'system']);
 
 export interface ScenarioExpect {
@@ -79,6 +87,16 @@ async function fromLog(h: Harness, run: ScenarioRun, s: Seen | null, notes: stri
   return written === null ? null : Math.max(0, s.seenAtMs - written);
 }
 
+/**
+ * detectMs for silence (F3, F4): first seen − when the server's silence clock started (the arrival of the last
+ * progress line, or of the failure text), i.e. the incident's openedAtMs (that start + its deadline) − the deadline.
+ * Measured on the server's arrival clock, since a deadline can only count from what the server has seen.
+ */
+function fromSilence(s: Seen | null, deadlineMs: number): number | null {
+  if (!s || !Number.isFinite(deadlineMs)) return null;
+  return s.seenAtMs - (s.incident.openedAtMs - deadlineMs);
+}
+
 function result(
   id: string,
   s: Seen | null,
@@ -128,8 +146,11 @@ async function runningJob(h: Harness, run: ScenarioRun, ms = 90_000): Promise<Qu
 }
 
 async function iterationsReached(h: Harness, run: ScenarioRun, n: number, ms = 90_000): Promise<void> {
-  await h.until(`${run.name} to log iteration ${n}`, async () =>
-    (await h.latestIteration(run.runId)) >= n ? true : undefined, ms);
+  await h.until(
+    `${run.name} to log iteration ${n}`,
+    async () => ((await h.latestIteration(run.runId)) >= n ? true : undefined),
+    ms,
+  );
 }
 
 /** Submits and lets the recovery policy act at once (its backoff is tested elsewhere; here it would only wait). */
@@ -217,7 +238,11 @@ const F2: Scenario = {
       cluster: { exclude: 'c[1-2],c4' },
       faults: { args: ['--bad-node', 'c3'] },
     });
-    const seen = await h.waitIncident(run.runId, (i) => i.kind === 'node_failure' && i.details?.repeat === true, 90_000);
+    const seen = await h.waitIncident(
+      run.runId,
+      (i) => i.kind === 'node_failure' && i.details?.repeat === true,
+      90_000,
+    );
     const detectMs = await fromLog(h, run, seen, notes);
     const action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc3\b/.test(e.command ?? ''));
     const afterExclusion = action ? action.atMs : Infinity;
@@ -261,9 +286,8 @@ function hangScenario(id: string, fault: 'hang' | 'hang-eval', at: number, secti
       const seen = await expectIncident(h, run, 'hang', 150_000);
       if (seen && seen.incident.details?.section !== section)
         notes.push(`section ${String(seen.incident.details?.section)}, expected ${section}`);
-      // The silence counts from the last progress line (the incident's first evidence).
-      const detectMs = await fromLog(h, run, seen, notes);
       const deadline = Number(seen?.incident.details?.deadlineMs ?? NaN);
+      const detectMs = fromSilence(seen, deadline);
       const action = await policyAction(h, run, ['run.resubmit'], 60_000);
       const slurmAgrees = await slurmUntil(
         h,
@@ -276,7 +300,7 @@ function hangScenario(id: string, fault: 'hang' | 'hang-eval', at: number, secti
       return result(id, seen, {
         detectMs,
         medianIterationMs: await h.medianIterationMs(run.runId),
-        limitMs: Number.isFinite(deadline) ? deadline + INCIDENT_TICK_MS + FOLLOW_POLL_MS : null,
+        limitMs: Number.isFinite(deadline) ? deadline + INCIDENT_TICK_MS + INCIDENT_POLL_MS : null,
         action: described(action),
         slurmAgrees: slurmAgrees && notes.length === 0,
         notes,
@@ -300,14 +324,19 @@ const F4: Scenario = {
     });
     const first = await runningJob(h, run);
     const seen = await expectIncident(h, run, 'failure_silence', 150_000);
-    const detectMs = await fromLog(h, run, seen, notes);
     const grace = Number(seen?.incident.details?.graceMs ?? NaN);
+    const detectMs = fromSilence(seen, grace);
     const action = await policyAction(h, run, ['run.cancel_job', 'run.resubmit', 'run.cancel_run'], 30_000);
-    const slurmAgrees = await slurmUntil(h, run, (q) => q.some((j) => j.id === first.id && j.state !== 'RUNNING'), 30_000);
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q.some((j) => j.id === first.id && j.state !== 'RUNNING'),
+      30_000,
+    );
     return result('F4', seen, {
       detectMs,
       medianIterationMs: await h.medianIterationMs(run.runId),
-      limitMs: Number.isFinite(grace) ? grace + INCIDENT_TICK_MS + FOLLOW_POLL_MS : null,
+      limitMs: Number.isFinite(grace) ? grace + INCIDENT_TICK_MS + INCIDENT_POLL_MS : null,
       action: described(action),
       slurmAgrees,
       notes,
@@ -316,13 +345,7 @@ const F4: Scenario = {
 };
 
 /** A metric incident the policy must not act on (F5 annotate) or only suggest for (F6 stop, F7 exclude). */
-function metricScenario(
-  id: string,
-  kind: IncidentKind,
-  fault: string[],
-  policy: string,
-  suggested: string,
-): Scenario {
+function metricScenario(id: string, kind: IncidentKind, fault: string[], policy: string, suggested: string): Scenario {
   return {
     id,
     name: `${kind.replace('_', ' ')}`,
@@ -402,7 +425,10 @@ const F8_HARD: Scenario = {
   budgetMs: 210_000,
   async run(h) {
     const notes: string[] = [];
-    const run = await submit(h, 'f8h', { cluster: { ...NOT_C4, timeLimit: '0:01:00' }, config: { exitDurationMins: undefined } });
+    const run = await submit(h, 'f8-hard', {
+      cluster: { ...NOT_C4, timeLimit: '0:01:00' },
+      config: { exitDurationMins: undefined },
+    });
     const first = await runningJob(h, run);
     const seen = await expectIncident(h, run, 'time_limit', 180_000);
     if (seen && seen.incident.details?.graceful !== false) notes.push('graceful, expected hard');
@@ -432,7 +458,7 @@ const F9: Scenario = {
   setup: '2-node run pinned to c3,c4 (exclude c1, c2), chain of 1: the batch step on c3 sees c4 die',
   fault: 'scripts/dev-cluster fault crash c4 (slurmd and every process of c4 killed), then fault restart c4',
   expect: { kind: 'node_failure', policyAction: 'exclude c4 and resubmit (incident policy)' },
-  budgetMs: 150_000,
+  budgetMs: 240_000,
   async run(h) {
     const notes: string[] = [];
     const run = await submit(h, 'f9', { cluster: { nodes: 2, exclude: 'c[1-2]' } });
@@ -445,11 +471,12 @@ const F9: Scenario = {
     try {
       seen = await expectIncident(h, run, 'node_failure', 90_000);
       action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc4\b/.test(e.command ?? ''));
+      // Two nodes of c1–c3, which the other scenarios' runs share: the replacement may queue a while.
       slurmAgrees = await slurmUntil(
         h,
         run,
         (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING' && !j.nodes.includes('c4')),
-        60_000,
+        120_000,
       );
     } finally {
       devCluster('fault', 'restart', 'c4');
@@ -489,7 +516,12 @@ const F10: Scenario = {
     const evidenceAt = Date.now();
     const seen = await expectIncident(h, run, 'nothing_running', 60_000);
     const action = await policyAction(h, run, ['run.resubmit'], 60_000);
-    const slurmAgrees = await slurmUntil(h, run, (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING'), 60_000);
+    const slurmAgrees = await slurmUntil(
+      h,
+      run,
+      (q) => q.some((j) => j.id !== first.id && j.state === 'RUNNING'),
+      60_000,
+    );
     const median = await h.medianIterationMs(run.runId);
     return result('F10', seen, {
       detectMs: seen ? seen.seenAtMs - evidenceAt : null,
@@ -533,7 +565,7 @@ const F11: Scenario = {
         notes,
       });
     } finally {
-      await cancelRun(h);
+      await cancelRun(h, 'f11');
       part.remove();
     }
   },
@@ -564,7 +596,7 @@ const F12: Scenario = {
         notes,
       });
     } finally {
-      await cancelRun(h);
+      await cancelRun(h, 'f12');
       part.remove();
     }
   },
@@ -604,17 +636,17 @@ const F13: Scenario = {
         notes,
       });
     } finally {
-      await cancelRun(h);
+      await cancelRun(h, 'f13');
       part.remove();
     }
   },
 };
 
-/** Cancels the harness's latest run as an operator (a private partition must be empty before it is deleted). */
-async function cancelRun(h: Harness): Promise<void> {
-  const run = h.runs.at(-1);
+/** Ends a scenario's run as an operator and waits for its jobs to leave (a partition must be empty to be deleted). */
+async function cancelRun(h: Harness, base: string): Promise<void> {
+  const run = h.runs.find((r) => r.name === `${base}-${h.tag}`);
   if (!run) return;
-  await h.act(run.runId, { kind: 'cancel_run' }).catch(() => undefined);
+  await h.finish(run.name).catch(() => undefined);
   await h.until('the run to leave the queue', async () => (live(await h.queue(run)).length ? undefined : true), 30_000);
 }
 
@@ -673,11 +705,15 @@ function restartScenario(id: string, kind: 'restart' | 'topology_change', laterA
       );
       // The restart incident opens at the new job's start line; the second segment begins at its banner.
       const restarts = await h
-        .until('a restart annotation', async () => {
-          const r = await h.api().get(`/api/runs/${run.runId}/annotations`);
-          const found = ((r.body.annotations ?? []) as { kind: string }[]).filter((a) => a.kind === 'restart');
-          return found.length ? found : undefined;
-        }, 30_000)
+        .until(
+          'a restart annotation',
+          async () => {
+            const r = await h.api().get(`/api/runs/${run.runId}/annotations`);
+            const found = ((r.body.annotations ?? []) as { kind: string }[]).filter((a) => a.kind === 'restart');
+            return found.length ? found : undefined;
+          },
+          30_000,
+        )
         .catch(() => []);
       if (restarts.length === 0) notes.push('no restart annotation (no second segment)');
       const median = await h.medianIterationMs(run.runId);
@@ -732,7 +768,7 @@ const F17: Scenario = {
         notes,
       });
     } finally {
-      await cancelRun(h);
+      await cancelRun(h, 'f17');
       if (mounted) execFileSync('umount', ['-l', mounted]);
     }
   },
@@ -748,7 +784,10 @@ const F18: Scenario = {
   name: 'kill switch / save-and-exit',
   setup: '1-node run, chain of 2',
   fault: 'the operator’s save-and-exit (touch the kill switch) after the first checkpoint',
-  expect: { kind: 'kill_switch', policyAction: 'the operator’s save_exit: the job saves and completes; the chain is held' },
+  expect: {
+    kind: 'kill_switch',
+    policyAction: 'the operator’s save_exit: the job saves and completes; the chain is held',
+  },
   budgetMs: 120_000,
   async run(h) {
     const notes: string[] = [];
@@ -818,6 +857,11 @@ export function scenario(id: string): Scenario {
 }
 
 /** Runs one scenario on a started harness; never throws for a product failure (the result says it), only for I/O. */
-export function runScenario(id: string, h: Harness): Promise<ScenarioResult> {
-  return scenario(id).run(h);
+export async function runScenario(id: string, h: Harness): Promise<ScenarioResult> {
+  try {
+    return await scenario(id).run(h);
+  } finally {
+    // Free the nodes for the scenarios still running (the runs share c1–c3).
+    await h.finish(`${id.toLowerCase()}-${h.tag}`).catch(() => undefined);
+  }
 }
