@@ -21,6 +21,7 @@ import { PRESETS } from '@trainboard/shared/runconfig/presets';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { REPO, backend, devCluster, sleep, type DevCluster } from '../integration/cluster.js';
 import { apiClient, seedDatabase, startServer, type ServerProcess } from '../integration/controlServer.js';
+import { openDatabase } from '../../server/src/db/client.js';
 import { wrapperSource, type RunFaults } from './wrapper.js';
 
 export const INCIDENT_TICK_MS = 1000;
@@ -75,13 +76,13 @@ const SLURMCI = 'slurmci';
 const LIVE = ['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED'];
 export const live = (jobs: QueuedJob[]) => jobs.filter((j) => LIVE.includes(j.state));
 
-/** A small 1-node run of the demo model: 2 GPUs and 1 CPU, so four share a node; saves every 5, evals every 10. */
-export function scenarioConfig(name: string, o: SubmitOptions): Record<string, unknown> {
+/** A small 1-node run of the demo model: 1 GPU and 1 CPU, so eight share a node; saves every 5, evals every 10. */
+export function scenarioConfig(name: string, partition: string, o: SubmitOptions): Record<string, unknown> {
   const demo = PRESETS.demo;
   return {
     ...demo,
     name,
-    parallelism: { tensor: 2, pipeline: 1 },
+    parallelism: { tensor: 1, pipeline: 1 },
     batch: { micro: 1, global: 4 },
     length: { trainSamples: 4 * 2000 },
     optimizer: { ...demo.optimizer, schedule: { decayStyle: 'cosine', warmupSamples: 40, decaySamples: 7000 } },
@@ -90,14 +91,27 @@ export function scenarioConfig(name: string, o: SubmitOptions): Record<string, u
     // The log's `elapsed time per iteration` then matches the fake's wall time (the template derives it from TFLOPs).
     planning: { ...demo.planning, assumedTflopsPerGpu: tflopsFor(o) },
     ...o.config,
-    cluster: { ...demo.cluster, nodes: 1, gpusPerNode: 2, cpusPerNode: 1, timeLimit: '0:10:00', ...o.cluster },
+    cluster: {
+      ...demo.cluster,
+      partition,
+      nodes: 1,
+      gpusPerNode: 1,
+      cpusPerNode: 1,
+      timeLimit: '0:10:00',
+      ...o.cluster,
+    },
   };
 }
 
 /** The demo model at 8 TFLOPs on 2 GPUs takes 0.05 s an iteration; the TFLOPs that make it take the fake's pace. */
 function tflopsFor(o: SubmitOptions): number {
-  const gpus = Number(o.cluster?.nodes ?? 1) * Number(o.cluster?.gpusPerNode ?? 2);
+  const gpus = Number(o.cluster?.nodes ?? 1) * Number(o.cluster?.gpusPerNode ?? 1);
   return (8 * (0.05 / (o.secondsPerIteration ?? SECONDS_PER_ITERATION)) * 2) / gpus;
+}
+
+/** Root's scontrol on the dev cluster (partitions are the site's to change, not the ssh user's). */
+export function scontrol(c: DevCluster, ...args: string[]): string {
+  return execFileSync('scontrol', args, { encoding: 'utf8', env: { ...process.env, SLURM_CONF: c.slurmConf } });
 }
 
 function uid(user: string): number {
@@ -108,6 +122,7 @@ export class Harness {
   readonly c: DevCluster = devCluster();
   readonly tag = randomBytes(3).toString('hex');
   readonly jobsRoot: string;
+  readonly partition = `tbscen${this.tag}`;
   private readonly faultsDir: string;
   private readonly wrapper: string;
   private readonly dbPath: string;
@@ -141,6 +156,17 @@ export class Harness {
     copyFileSync(`${REPO}/scripts/fake-trainer/pretrain_gpt.py`, trainer);
     writeFileSync(this.wrapper, wrapperSource(trainer, this.faultsDir), { mode: 0o644 });
     this.token = seedDatabase(this.dbPath, { ...this.c, fakeTrainer: this.wrapper }, this.jobsRoot);
+    // The row's default partition would override every run config's own (withCluster in loadRunConfig): cleared, so
+    // the runs go to this harness's shared partition and the state scenarios to their private ones.
+    const conn = openDatabase(this.dbPath);
+    try {
+      conn.sqlite.prepare('UPDATE clusters SET default_partition = NULL').run();
+    } finally {
+      conn.close();
+    }
+    // Its own partition over all four nodes, cores shared by up to 4 of its jobs (the fake trainer mostly sleeps):
+    // some twenty runs at once take 5–6 cores, and `debug` keeps the rest for the other tests.
+    scontrol(this.c, 'create', `PartitionName=${this.partition}`, 'Nodes=c[1-4]', 'OverSubscribe=FORCE:4', 'State=UP');
     this.server = await startServer(this.dbPath, {
       TRAINBOARD_INCIDENT_TICK_MS: String(INCIDENT_TICK_MS),
       TRAINBOARD_LEASE_TTL_MS: '5000',
@@ -158,6 +184,15 @@ export class Harness {
     await this.cancelLeftovers().catch(() => undefined);
     await this.server?.stop();
     await this.ssh.close();
+    // A partition with jobs left in it cannot be deleted: Slurm ends cancelled jobs within seconds.
+    for (let i = 0; i < 60; i++) {
+      try {
+        scontrol(this.c, 'delete', `PartitionName=${this.partition}`);
+        break;
+      } catch {
+        await sleep(500);
+      }
+    }
   }
 
   /** Submits a run with its faults; the name gets the harness's tag (so leftovers are found and cancelled). */
@@ -172,7 +207,7 @@ export class Harness {
     }
     const r = await this.api().post('/api/runs', {
       cluster: 'dev',
-      config: scenarioConfig(name, o),
+      config: scenarioConfig(name, this.partition, o),
       name,
       chainLength: o.chainLength ?? 1,
       fakeSecondsPerIteration: o.secondsPerIteration ?? SECONDS_PER_ITERATION,

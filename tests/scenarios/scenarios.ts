@@ -20,6 +20,7 @@ import {
   INCIDENT_TICK_MS,
   SECONDS_PER_ITERATION,
   live,
+  scontrol as scontrolAsRoot,
   type AuditEntry,
   type Harness,
   type QueuedJob,
@@ -170,10 +171,7 @@ async function alarms(h: Harness, run: ScenarioRun): Promise<string[]> {
 const crashLimit = (median: number | null) => (median === null ? null : 2 * median);
 const slurmLimit = (median: number | null) => (median === null ? null : INCIDENT_TICK_MS + 2 * median);
 
-/** Root's scontrol on the dev cluster (partition changes are the site's, not the user's). */
-function scontrol(h: Harness, ...args: string[]): string {
-  return execFileSync('scontrol', args, { encoding: 'utf8', env: { ...process.env, SLURM_CONF: h.c.slurmConf } });
-}
+const scontrol = (h: Harness, ...args: string[]) => scontrolAsRoot(h.c, ...args);
 
 function devCluster(...args: string[]): void {
   execFileSync('bash', [DEV_CLUSTER, ...args], { stdio: 'ignore' });
@@ -496,7 +494,7 @@ const F9: Scenario = {
 /** A private partition for a Slurm-state scenario (never `debug`), removed by the returned function. */
 function privatePartition(h: Harness, id: string, nodes: string, state = 'UP'): { name: string; remove(): void } {
   const name = `tb${id.toLowerCase().replace(/[^a-z0-9]/g, '')}${h.tag}`;
-  scontrol(h, 'create', `PartitionName=${name}`, `Nodes=${nodes}`, `State=${state}`, 'MaxTime=UNLIMITED');
+  scontrol(h, 'create', `PartitionName=${name}`, `Nodes=${nodes}`, `State=${state}`, 'OverSubscribe=FORCE:4');
   return { name, remove: () => void scontrol(h, 'delete', `PartitionName=${name}`) };
 }
 
@@ -537,13 +535,13 @@ const F10: Scenario = {
 const F11: Scenario = {
   id: 'F11',
   name: 'pending while the nodes sit idle',
-  setup: '1-node run in a private 1-node partition (c1), submitted while it is DOWN, the job held, then UP',
+  setup: '1-node run in a private 1-node partition (c4), submitted while it is DOWN, the job held, then UP',
   fault: 'scontrol hold <job> (as the owner): PENDING, reason JobHeldUser, with c1 able to run it',
   expect: { kind: 'pending_idle', policyAction: 'none: show the reason (held) and suggest releasing it' },
   budgetMs: 120_000,
   async run(h) {
     const notes: string[] = [];
-    const part = privatePartition(h, 'f11', 'c1', 'DOWN');
+    const part = privatePartition(h, 'f11', 'c4', 'DOWN');
     try {
       const run = await submit(h, 'f11', { cluster: { partition: part.name } });
       const job = await h.until('the job to be queued', async () => (await h.queue(run))[0]);
@@ -574,13 +572,13 @@ const F11: Scenario = {
 const F12: Scenario = {
   id: 'F12',
   name: 'too few healthy nodes',
-  setup: '2-node run in a private partition of 1 node (c1)',
+  setup: '2-node run in a private partition of 1 node (c4)',
   fault: 'the partition cannot hold the run: usable 1 < required 2',
   expect: { kind: 'too_few_nodes', policyAction: 'none: warn (block the submission)' },
   budgetMs: 90_000,
   async run(h) {
     const notes: string[] = [];
-    const part = privatePartition(h, 'f12', 'c1');
+    const part = privatePartition(h, 'f12', 'c4');
     try {
       const evidenceAt = Date.now();
       const run = await submit(h, 'f12', { cluster: { partition: part.name, nodes: 2 } });
@@ -845,7 +843,7 @@ export const SCENARIOS: Scenario[] = [
   F13,
   F14,
   restartScenario('F15', 'restart', []),
-  restartScenario('F16', 'topology_change', ['--gpus-per-node', '4']),
+  restartScenario('F16', 'topology_change', ['--gpus-per-node', '2']),
   F17,
   F18,
 ];
