@@ -363,6 +363,12 @@ export class Harness {
     await this.ssh.exec(['sh', '-c', 'printf "%s\\n" "$1" > "$2"', 'sh', text, `${run.runDir}/fault-control`]);
   }
 
+  /** Whether any job of this harness's runs is RUNNING. */
+  async anyRunning(): Promise<boolean> {
+    for (const run of this.runs) if ((await this.queue(run)).some((j) => j.state === 'RUNNING')) return true;
+    return false;
+  }
+
   /** Ends one run (by its full name) as an operator, once its scenario is over. */
   async finish(name: string): Promise<void> {
     const run = this.runs.find((r) => r.name === name);
