@@ -85,6 +85,8 @@ const configSchema = z
     TRAINBOARD_FOLLOW_OP_TIMEOUT_MS: ms(10_000),
     /** How often the nodes view asks Slurm (sinfo, squeue, one nvidia-smi step per watched running job), whatever the viewers. */
     TRAINBOARD_NODES_POLL_MS: ms(15_000),
+    /** The incident tick: hangs and silence, and the cluster-state facts (squeue, partition, df/du) of each run. */
+    TRAINBOARD_INCIDENT_TICK_MS: z.coerce.number().int().min(200).max(3_600_000).default(15_000),
     /** Extra Host header values to serve (a proxy's public name), comma-separated; loopback names always work. */
     TRAINBOARD_ALLOWED_HOSTS: list(),
     /** Extra origins (https://dash.example.org) allowed on unsafe requests and socket.io, comma-separated. */
@@ -160,6 +162,7 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
       publicLimitPerMinute: config.TRAINBOARD_PUBLIC_RATE_PER_MINUTE,
     },
     maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
+    incidentTickMs: config.TRAINBOARD_INCIDENT_TICK_MS,
     alerts: {
       ...(config.TRAINBOARD_SMTP_URL ? { smtpUrl: config.TRAINBOARD_SMTP_URL } : {}),
       ...(config.TRAINBOARD_ALERT_FROM ? { from: config.TRAINBOARD_ALERT_FROM } : {}),

@@ -32,6 +32,7 @@ import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
+import { createClusterFactsSource } from './incidents/clusterFacts.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
@@ -244,6 +245,7 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
     repos,
     logger: o.logger,
     ...(o.incidentTickMs ? { tickMs: o.incidentTickMs } : {}),
+    ...(control ? { clusterFacts: clusterFactsOf(o, repos, control) } : {}),
   });
   if (control) {
     const policy = createRecoveryPolicy({
@@ -255,6 +257,23 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
     incidents.onChange(policy);
   }
   return incidents;
+}
+
+/** The cluster-state facts of controlled runs, read through their cluster's connection (the registry's handle). */
+function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: ServerControl) {
+  const logger = o.logger.child({ component: 'cluster-facts' });
+  return createClusterFactsSource({
+    repos,
+    logger,
+    backendOf(clusterId) {
+      try {
+        return control.registry.get(clusterId).backend;
+      } catch (err) {
+        logger.warn({ err, clusterId }, 'cluster facts: no usable cluster');
+        return null;
+      }
+    },
+  });
 }
 
 /** Alerts on the incidents' changes; e-mail only with both an SMTP server and a From: address. */

@@ -12,7 +12,8 @@ import { validateHostlist } from '@trainboard/shared/slurm/scontrol';
 import { validateJobNames } from '@trainboard/shared/slurm/squeue';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend, HistoryReport, StatusReport, SubmittedJob } from './clusterBackend.js';
+import type { ClusterBackend, DiskReport, HistoryReport, StatusReport, SubmittedJob } from './clusterBackend.js';
+import { localDisk } from './localDisk.js';
 import {
   LocalJobFiles,
   WRAPPER,
@@ -419,6 +420,11 @@ export class LocalExecutor implements ClusterBackend {
   }
 
   /** Cancels every job still running and waits for them, unless keepJobsOnClose (then they run on, recorded). */
+  /** statfs of `path` and a bounded walk of `folder` (no partition(): there is no scheduler to ask). */
+  disk(path: string, folder: string | null): Promise<DiskReport> {
+    return localDisk(path, folder);
+  }
+
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     this.poller = null;

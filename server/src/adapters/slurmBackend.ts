@@ -4,7 +4,12 @@ import {
   HISTORY_FIELDS,
   SINFO_FORMAT,
   SQUEUE_FORMAT,
+  RESERVATIONS_ARGV,
+  buildDfArgv,
+  buildDuArgv,
   buildHoldArgv,
+  buildPartitionArgv,
+  buildPartitionNodesArgv,
   buildReleaseArgv,
   buildSbatchArgv,
   buildSqueueByNamesArgv,
@@ -13,6 +18,10 @@ import {
   isInvalidJobIdError,
   isTerminalState,
   parseSacct,
+  parseDf,
+  parseDu,
+  parsePartitions,
+  parseReservations,
   parseSbatchParsable,
   parseScontrolJobs,
   parseSinfoNodes,
@@ -27,13 +36,19 @@ import {
 } from '@trainboard/shared/slurm/index';
 import type {
   ClusterBackend,
+  DiskReport,
   HistoryQuery,
   HistoryReport,
   HistorySource,
+  PartitionReport,
   StatusReport,
   SubmittedJob,
 } from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
+
+/** Bounds of the cluster-state reads (F11–F13, F17): scheduler queries, and du, which walks a whole checkpoint. */
+const QUERY_TIMEOUT_MS = 20_000;
+const DU_TIMEOUT_MS = 120_000;
 
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
 
@@ -59,8 +74,11 @@ export class SlurmBackend implements ClusterBackend {
     return this.shell.target;
   }
 
-  private async run(argv: string[], stdin?: string): Promise<ShellResult> {
-    const r = await this.shell.exec(argv, stdin === undefined ? {} : { stdin });
+  private async run(argv: readonly string[], stdin?: string, timeoutMs?: number): Promise<ShellResult> {
+    const r = await this.shell.exec(argv, {
+      ...(stdin === undefined ? {} : { stdin }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
     return r;
   }
 
@@ -259,6 +277,50 @@ export class SlurmBackend implements ClusterBackend {
     if (job?.nodes.length) return job.nodes;
     const hist = await this.history({ jobIds: [jobId] }).catch(() => null);
     return hist?.records.find((h) => h.id === jobId)?.nodes ?? [];
+  }
+
+  /** The partition's state, its nodes (sinfo) and the reservations on them; the default partition when null. */
+  async partition(partition: string | null): Promise<PartitionReport> {
+    const argv = buildPartitionArgv(partition);
+    // One command at a time: each is an exec channel on the login node (MaxSessions).
+    const shown = await this.run(argv, undefined, QUERY_TIMEOUT_MS);
+    const reservations = await this.run(RESERVATIONS_ARGV, undefined, QUERY_TIMEOUT_MS);
+    if (shown.code !== 0) throw new CommandFailedError(argv, shown);
+    if (reservations.code !== 0) throw new CommandFailedError(RESERVATIONS_ARGV, reservations);
+    const parts = parsePartitions(shown.stdout);
+    if (parts.rejected.length) throw new UnexpectedOutputError('scontrol show partition', parts.rejected);
+    const p = partition === null ? parts.partitions.find((x) => x.isDefault) : parts.partitions[0];
+    if (!p) throw new UnexpectedOutputError('scontrol show partition', shown.stdout.split('\n').filter(Boolean));
+    const res = parseReservations(reservations.stdout);
+    if (res.rejected.length) throw new UnexpectedOutputError('scontrol show reservation', res.rejected);
+    const nodesArgv = buildPartitionNodesArgv(p.name, SINFO_FORMAT);
+    const sinfo = await this.run(nodesArgv, undefined, QUERY_TIMEOUT_MS);
+    if (sinfo.code !== 0) throw new CommandFailedError(nodesArgv, sinfo);
+    const { nodes, rejected } = parseSinfoNodes(sinfo.stdout);
+    if (rejected.length) throw new UnexpectedOutputError('sinfo', rejected);
+    const mine = new Set(p.nodes);
+    return {
+      partition: p.name,
+      state: p.state,
+      nodes: nodes.map((n) => ({ name: n.name, state: n.state, reason: n.reason })),
+      reservations: res.reservations.filter((r) => r.nodes.some((n) => mine.has(n))),
+    };
+  }
+
+  /** df of the filesystem holding `path`; du of `folder` (null when it does not exist or cannot be read). */
+  async disk(path: string, folder: string | null): Promise<DiskReport> {
+    const dfArgv = buildDfArgv(path);
+    const df = await this.run(dfArgv, undefined, QUERY_TIMEOUT_MS);
+    if (df.code !== 0) throw new CommandFailedError(dfArgv, df);
+    const bytes = parseDf(df.stdout);
+    if (!bytes) throw new UnexpectedOutputError('df', df.stdout.split('\n').filter(Boolean));
+    let folderBytes: number | null = null;
+    if (folder !== null) {
+      const du = await this.run(buildDuArgv(folder), undefined, DU_TIMEOUT_MS);
+      // du prints what it could count and exits 1 on an unreadable file inside: only a missing folder is "none".
+      folderBytes = du.code === 0 || /^\d+\t/.test(du.stdout) ? parseDu(du.stdout) : null;
+    }
+    return { ...bytes, folderBytes };
   }
 
   close(): Promise<void> {

@@ -170,7 +170,7 @@ export interface ControlStore {
 /** The scheduler operations the controller uses (PLAN §3.2). */
 export type ControlBackend = Pick<
   ClusterBackend,
-  'submit' | 'cancel' | 'lookupByNames' | 'hold' | 'release' | 'updateExclude'
+  'submit' | 'cancel' | 'lookupByNames' | 'hold' | 'release' | 'updateExclude' | 'partition'
 >;
 
 export interface ControlCluster {

@@ -5,7 +5,9 @@ import { posix } from 'node:path';
 import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
 import type { RunCreate, RunCreated, SubmitPreviewDto } from '@trainboard/shared/control/api';
 import { sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
-import type { RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
+import { partitionIssues } from '@trainboard/shared/control/partitionCheck';
+import type { ConfigIssue, RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
+import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
@@ -102,7 +104,9 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
   return {
     async preview(input) {
       const p = await prepare(input);
-      return 'preview' in p ? p.preview : p;
+      if (!('preview' in p)) return p;
+      const more = await partitionCheck(o.clusters.get(input.cluster), p.outcome.config);
+      return more.length ? { ...p.preview, issues: [...p.preview.issues, ...more] } : p.preview;
     },
     async submit(input, actor, opts = {}) {
       const first = await prepare(input);
@@ -122,6 +126,27 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       return created;
     },
   };
+}
+
+const PARTITION_CHECK_MS = 10_000;
+
+/**
+ * F12 before submitting: the partition's state and usable nodes against the config's nodes, as warnings. Best
+ * effort: a backend without partition(), or one that fails or is slow, leaves the preview as it was.
+ */
+async function partitionCheck(cluster: ControlCluster, config: RunConfig): Promise<ConfigIssue[]> {
+  const read = cluster.backend.partition?.bind(cluster.backend);
+  if (!read) return [];
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), PARTITION_CHECK_MS)));
+    const report = await Promise.race([read(config.cluster.partition), timeout]);
+    return report ? partitionIssues(report, config.cluster.nodes, expandHostlist(config.cluster.exclude)) : [];
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function configSource(input: RunCreate): { preset: string } | { value: unknown } {

@@ -14,6 +14,15 @@ import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { FeedCursor } from '../db/incidents.repo.js';
 import type { Repositories } from '../db/repositories.js';
+import type { ClusterFactsSource } from './clusterFacts.js';
+import {
+  isClusterKey,
+  newClusterFeed,
+  requestFacts,
+  STALE_AFTER_OBSERVATIONS,
+  takeFacts,
+  type ClusterFeed,
+} from './clusterFeed.js';
 import { advance, clipPage, feedItems, pageFull } from './feed.js';
 import { createRunDetection, type RunDetection } from './runDetection.js';
 
@@ -48,6 +57,8 @@ export interface IncidentsDeps {
   tickMs?: number;
   deadlines?: DeadlineOptions;
   now?: () => number;
+  /** The cluster-state facts (F10–F13, F17) gathered on each tick; without it those detectors stay silent. */
+  clusterFacts?: ClusterFactsSource;
 }
 
 interface RunState {
@@ -63,6 +74,7 @@ interface RunState {
   sawLive: boolean;
   /** Log bytes that were already written when the log was first followed: what they show is old news. */
   backlogEnd: number;
+  cluster: ClusterFeed;
 }
 
 const yieldLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -73,6 +85,7 @@ interface Ctx {
   logger: Logger;
   now: () => number;
   deadlines: DeadlineOptions | undefined;
+  clusterFacts: ClusterFactsSource | null;
   emit(c: IncidentChange): void;
 }
 
@@ -92,6 +105,7 @@ function newRunState(ctx: Ctx, runId: number): RunState {
     catchingUp: true,
     sawLive: false,
     backlogEnd: 0,
+    cluster: newClusterFeed(),
   };
 }
 
@@ -151,7 +165,42 @@ function tickRun(ctx: Ctx, s: RunState, at: number): void {
   // Silence means something only while the job runs, or, with no job known, once the log has grown since this
   // server started: an old log that simply stopped (a finished run without an exit line) is not a hang.
   if (job ? job.state === 'RUNNING' : s.sawLive) s.detection.tick(at);
+  applyCluster(ctx, s);
   persist(ctx, s);
+  if (ctx.clusterFacts) requestFacts(ctx.clusterFacts, s.runId, s.cluster, ctx.logger, () => clusterArrived(ctx, s));
+}
+
+/** Facts arrived: applied now unless the run's rows are being read (then the next tick applies them). */
+function clusterArrived(ctx: Ctx, s: RunState): void {
+  if (s.pumping || s.catchingUp) return;
+  try {
+    applyCluster(ctx, s);
+    persist(ctx, s);
+  } catch (err) {
+    ctx.logger.error({ err, runId: s.runId }, 'cluster facts: applying them failed');
+  }
+}
+
+function applyCluster(ctx: Ctx, s: RunState): void {
+  const facts = takeFacts(s.cluster);
+  if (!facts) return;
+  s.detection.observeCluster(facts);
+  if (s.cluster.applied === STALE_AFTER_OBSERVATIONS) resolveStale(ctx, s, facts.timeMs);
+}
+
+/** Open cluster-state incidents an earlier process stored and this one does not find again: their condition ended
+ * while no one watched (or it holds still, and this process opened its own). */
+function resolveStale(ctx: Ctx, s: RunState, at: number): void {
+  const current = new Set(s.detection.incidents().map((i) => i.key));
+  for (const [key, st] of s.stored) {
+    if (st.resolved || current.has(key) || !isClusterKey(key)) continue;
+    const old = ctx.repos.incidents.byId(st.id);
+    if (!old) continue;
+    const incident = { ...old, resolvedAtMs: at };
+    const { stored } = ctx.repos.incidents.upsert({ runId: s.runId, incident, jobId: old.jobId, nowMs: ctx.now() });
+    s.stored.set(key, { json: signature(incident), id: stored.id, resolved: true });
+    ctx.emit({ change: 'resolved', incident: stored });
+  }
 }
 
 export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
@@ -162,6 +211,7 @@ export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
     logger: deps.logger,
     now: deps.now ?? Date.now,
     deadlines: deps.deadlines,
+    clusterFacts: deps.clusterFacts ?? null,
     emit(c) {
       for (const l of listeners) {
         try {

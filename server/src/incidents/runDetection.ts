@@ -1,6 +1,7 @@
 // One followed run's detection state: the shared detectors (shared/src/detect) fed the run's committed events with
 // their stored times (arrival times live), ticked while the run's job runs, told the job's Slurm facts. Memory is
 // the detectors' own: rolling windows and learnt deadlines, plus the incidents they found (one per failure group).
+import type { ClusterFacts } from '@trainboard/shared/detect/clusterFacts';
 import type { DetectContext, Detector, JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
@@ -14,6 +15,8 @@ export interface RunDetection {
   /** Time passes with nothing committed (hangs, silence after a failure). */
   tick(nowMs: number): void;
   observeJob(facts: JobFacts): void;
+  /** The scheduler's and the filesystem's view of the run (the cluster-state detectors, F10–F13, F17). */
+  observeCluster(facts: ClusterFacts): void;
   /** Every incident found so far (open and resolved), one per failure group. */
   incidents(): Incident[];
   /** The time of the newest event seen, or null before any. */
@@ -40,6 +43,9 @@ export function createRunDetection(deadlines?: DeadlineOptions): RunDetection {
     },
     observeJob(facts) {
       for (const d of detectors) d.observeJob?.(facts);
+    },
+    observeCluster(facts) {
+      for (const d of detectors) d.observeCluster?.(facts);
     },
     incidents: () => dedupeIncidents(detectors.flatMap((d) => d.incidents())),
     lastTimeMs: () => last,

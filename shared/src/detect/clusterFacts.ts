@@ -62,6 +62,11 @@ export interface ClusterFacts {
   nodesRequired: number | null;
   excludedNodes: string[];
   filesystem: FilesystemFact | null;
+  /**
+   * The wall-clock limit of the run's next job (ms), when known: a maintenance reservation starting within it
+   * concerns the run now (F13). Optional: facts built without it look only at reservations active now.
+   */
+  timeLimitMs?: number | null;
 }
 
 /** One GPU on one node (nvidia-smi), for naming the suspect node of a throughput regression (F7). */

@@ -3,6 +3,7 @@
 import type { LogEvent } from '../log/events.js';
 import type { DetectContext, DetectorFactory } from './detector.js';
 import type { Incident } from './incident.js';
+import { CLUSTER_DETECTOR_FACTORIES } from './cluster/index.js';
 import { createCrashDetector } from './log/crash.js';
 import { createFailureSilenceDetector } from './log/failureSilence.js';
 import { createHangDetector } from './log/hang.js';
@@ -33,6 +34,7 @@ export function defaultDetectors(deadlines?: DeadlineOptions): DetectorFactory[]
     (ctx) => createHangDetector(ctx, deadlines),
     (ctx) => createFailureSilenceDetector(ctx, deadlines),
     ...METRIC_DETECTOR_FACTORIES,
+    ...CLUSTER_DETECTOR_FACTORIES,
   ];
 }
 

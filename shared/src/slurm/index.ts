@@ -11,3 +11,4 @@ export * from './sbatch.js';
 export * from './submit.js';
 export * from './scontrol.js';
 export * from './cluster.js';
+export * from './partition.js';

@@ -1,0 +1,222 @@
+// The cluster-facts gatherer over a real (in-memory) database and a scripted backend: what it reads from the
+// stored run and jobs, what it asks the backend, the disk cadence, and that failures leave fields unknown.
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobStatus } from '@trainboard/shared/slurm/types';
+import type { ClusterBackend, DiskReport, PartitionReport, StatusReport } from '../adapters/clusterBackend.js';
+import { openDatabase, type OpenDatabase } from '../db/client.js';
+import { createRepositories, type Repositories } from '../db/repositories.js';
+import { buildRun } from '../testing/builders.js';
+import { createClusterFactsSource, medianInterval } from './clusterFacts.js';
+
+let conn: OpenDatabase;
+afterEach(() => conn.close());
+
+const T0 = Date.UTC(2026, 11, 6, 12);
+const CONFIG = {
+  name: 'gpt',
+  cluster: { partition: 'gpu_p5', nodes: 2, exclude: 'c[8-9]', timeLimit: '1-00:00:00' },
+  checkpointing: { dir: 'checkpoints', saveInterval: 100 },
+};
+
+function status(jobId: string, state: string, extra: Partial<JobStatus> = {}): JobStatus {
+  return {
+    id: jobId,
+    jobId,
+    arrayJobId: null,
+    arrayTaskId: null,
+    name: 'gpt',
+    state,
+    reason: null,
+    nodeList: null,
+    nodes: [],
+    partition: 'gpu_p5',
+    submitTime: null,
+    startTime: null,
+    endTime: null,
+    elapsedSeconds: null,
+    timeLimitSeconds: null,
+    nodeCount: 2,
+    exitCode: null,
+    exitSignal: null,
+    ...extra,
+  };
+}
+
+/** A backend that answers from the test's script and records what it was asked. */
+function scriptedBackend() {
+  const calls: string[] = [];
+  const script = {
+    status: (ids: readonly string[]): StatusReport => ({
+      jobs: ids.map((id) => status(id, 'PENDING', { reason: 'Priority' })),
+      missing: [],
+    }),
+    partition: (p: string | null): PartitionReport => ({
+      partition: p ?? 'default',
+      state: 'up',
+      nodes: [{ name: 'c1', state: 'idle', reason: null }],
+      reservations: [],
+    }),
+    disk: (_path: string, _folder: string | null): DiskReport => ({
+      totalBytes: 1000,
+      usedBytes: 800,
+      availableBytes: 200,
+      folderBytes: 50,
+    }),
+  };
+  const load = { now: 0, max: 0 };
+  /** Each call takes a turn of the event loop, so calls made in parallel would overlap. */
+  const call = async <T>(what: string, answer: () => T): Promise<T> => {
+    calls.push(what);
+    load.max = Math.max(load.max, ++load.now);
+    try {
+      await new Promise((r) => setImmediate(r));
+      return answer();
+    } finally {
+      load.now--;
+    }
+  };
+  const backend = {
+    kind: 'slurm',
+    target: 'test',
+    status: (ids: readonly string[]) => call(`status ${ids.join(',')}`, () => script.status(ids)),
+    partition: (p: string | null) => call(`partition ${p}`, () => script.partition(p)),
+    disk: (path: string, folder: string | null) => call(`disk ${path} ${folder}`, () => script.disk(path, folder)),
+  } as unknown as ClusterBackend;
+  return { backend, calls, script, load };
+}
+
+function setup(saves: { iteration: number; timeMs: number }[] = []) {
+  conn = openDatabase(':memory:');
+  const repos = createRepositories(conn.sqlite);
+  const run = buildRun(repos, { config: CONFIG, excludeNodes: 'c7' } as never);
+  repos.runControl.setDesired(run.runId, { excludeNodes: 'c7' }, 1);
+  const keys = (id: number) => ({ idemKey: `tb.t.${id}`, schedName: `gpt.tb.t.${id}` });
+  const begin = (seq: number) =>
+    repos.jobs.beginSubmit({
+      runId: run.runId,
+      clusterId: run.clusterId!,
+      chainSeq: seq,
+      dependsOn: null,
+      exclude: null,
+      reason: 'initial',
+      actionId: null,
+      keys,
+    });
+  const done = begin(1);
+  repos.jobs.markSubmitted(done.id, '41');
+  repos.jobs.recordStatus(done.id, { state: 'FAILED', nodeList: 'c[1-2]' });
+  const live = begin(2);
+  repos.jobs.markSubmitted(live.id, '42');
+  const events = { ...repos.events, recentCheckpoints: () => saves };
+  let now = T0;
+  const logger = pino({ level: 'silent' });
+  const { backend, calls, script, load } = scriptedBackend();
+  const source = createClusterFactsSource({
+    repos: { ...repos, events } as Repositories,
+    backendOf: (id) => (id === run.clusterId ? backend : null),
+    logger,
+    now: () => now,
+  });
+  return { repos, run, source, calls, script, load, begin, advance: (ms: number) => (now += ms) };
+}
+
+describe('cluster facts gatherer', () => {
+  it('builds the facts from the stored run and jobs, squeue of the live ones, and the partition', async () => {
+    const t = setup();
+    t.begin(3); // sbatch in flight
+    const facts = await t.source.gather(t.run.runId);
+    expect(facts).toMatchObject({
+      timeMs: T0,
+      runEnded: false,
+      controlled: true,
+      jobs: [
+        { jobId: '41', state: 'FAILED', nodes: ['c1', 'c2'] },
+        { jobId: '42', state: 'PENDING', reason: 'Priority', nodesRequested: 2 },
+        { jobId: '', state: 'SUBMITTING' },
+      ],
+      partition: 'gpu_p5',
+      partitionState: 'up',
+      partitionNodes: [{ name: 'c1', state: 'idle' }],
+      reservations: [],
+      nodesRequired: 2,
+      timeLimitMs: 86_400_000,
+    });
+    expect(facts?.excludedNodes.sort()).toEqual(['c7', 'c8', 'c9']);
+    // squeue asked only for the job the store does not hold as finished; df of the run folder before any save.
+    expect(t.calls).toEqual(['status 42', 'partition gpu_p5', `disk ${t.run.runDir} null`]);
+  });
+
+  it('reads df of the checkpoint folder and du of the latest save, with the save cadence, at most every 5 min', async () => {
+    const t = setup([
+      { iteration: 100, timeMs: T0 - 3 * 3_600_000 },
+      { iteration: 200, timeMs: T0 - 2 * 3_600_000 },
+      { iteration: 300, timeMs: T0 },
+    ]);
+    const facts = await t.source.gather(t.run.runId);
+    const ckpt = `${t.run.runDir}/checkpoints`;
+    expect(facts?.filesystem).toEqual({
+      path: ckpt,
+      totalBytes: 1000,
+      usedBytes: 800,
+      availableBytes: 200,
+      checkpointBytes: 50,
+      saveIntervalMs: 1.5 * 3_600_000,
+    });
+    expect(t.calls.filter((c) => c.startsWith('disk'))).toEqual([`disk ${ckpt} ${ckpt}/global_step300`]);
+    t.advance(60_000);
+    expect((await t.source.gather(t.run.runId))?.filesystem?.availableBytes).toBe(200); // cached
+    t.advance(5 * 60_000);
+    await t.source.gather(t.run.runId);
+    expect(t.calls.filter((c) => c.startsWith('disk'))).toHaveLength(2);
+  });
+
+  it('a failed read is unknown (null), not cleared; the gather still answers', async () => {
+    const t = setup();
+    t.script.partition = () => {
+      throw new Error('slurmctld down');
+    };
+    t.script.status = () => {
+      throw new Error('squeue timeout');
+    };
+    const facts = await t.source.gather(t.run.runId);
+    expect(facts).toMatchObject({ partitionState: null, partitionNodes: null, reservations: null });
+    // Without squeue the stored states stand.
+    expect(facts?.jobs.map((j) => j.state)).toEqual(['FAILED', 'PENDING']);
+  });
+
+  it('one gather in flight per run; runs without a cluster or desired state are not gathered', async () => {
+    const t = setup();
+    const first = t.source.gather(t.run.runId);
+    expect(await t.source.gather(t.run.runId)).toBeNull();
+    expect(await first).not.toBeNull();
+    expect(await t.source.gather(9999)).toBeNull();
+  });
+
+  it('an ended run says so (stopped by a person); a held one is not under automatic control', async () => {
+    const t = setup();
+    t.repos.runControl.setDesired(t.run.runId, { desiredState: 'held' }, 2);
+    expect(await t.source.gather(t.run.runId)).toMatchObject({ runEnded: false, controlled: false });
+    t.repos.runControl.setDesired(t.run.runId, { desiredState: 'stopped' }, 3);
+    expect(await t.source.gather(t.run.runId)).toMatchObject({ runEnded: true, controlled: false });
+  });
+
+  it('gathers one run at a time, one call at a time; runs on one partition share its read within a tick', async () => {
+    const t = setup();
+    const other = buildRun(t.repos, { clusterId: t.run.clusterId!, config: CONFIG } as never);
+    const both = await Promise.all([t.source.gather(t.run.runId), t.source.gather(other.runId)]);
+    expect(both.map((f) => f?.partitionState)).toEqual(['up', 'up']);
+    expect(t.load.max).toBe(1);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(1);
+    t.advance(15_000); // the next tick reads it again
+    await t.source.gather(other.runId);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
+  });
+
+  it('median interval between saves', () => {
+    expect(medianInterval([])).toBeNull();
+    expect(medianInterval([5, null])).toBeNull();
+    expect(medianInterval([0, 10, 30, 60])).toBe(20);
+    expect(medianInterval([0, null, 10, 20, 20])).toBe(10);
+  });
+});

@@ -1,0 +1,263 @@
+// Gathers one ClusterFacts per controlled run for the cluster-state detectors (F10–F13, F17): the run's jobs as the
+// control store holds them, refreshed by one squeue of the live ones; the partition's state, nodes and reservations;
+// the checkpoint filesystem (df, and du of the latest checkpoint, at most every 5 min per run: du walks terabytes).
+// Bounded: one gather in flight per run, every backend call under a timeout, failures logged (details to the server
+// log only) and reported as "unknown this tick" (null fields), never as a cleared condition.
+import { posix } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ClusterFacts, FilesystemFact, RunJobFact } from '@trainboard/shared/detect/clusterFacts';
+import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
+import { parseSlurmDuration } from '@trainboard/shared/slurm/time';
+import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
+import type { ClusterBackend, DiskReport, PartitionReport } from '../adapters/clusterBackend.js';
+import type { ControlJobRow } from '../db/jobs.repo.js';
+import type { Repositories } from '../db/repositories.js';
+import type { RunControlRow } from '../db/runControl.repo.js';
+
+export const DISK_EVERY_MS = 5 * 60_000;
+/** One backend call (squeue, the partition's three reads, df + du) before the gather gives up on it. */
+export const CALL_TIMEOUT_MS = 60_000;
+const CHECKPOINTS_FOR_CADENCE = 10;
+
+export interface ClusterFactsDeps {
+  repos: Pick<Repositories, 'runControl' | 'runs' | 'jobs' | 'events'>;
+  /** The backend of a cluster row, or null when the cluster is gone or unusable. */
+  backendOf(clusterId: number): ClusterBackend | null;
+  logger: Logger;
+  now?: () => number;
+  diskEveryMs?: number;
+  callTimeoutMs?: number;
+}
+
+export interface ClusterFactsSource {
+  /**
+   * The run's facts now, or null when it is not a run on a cluster (or a gather is already in flight for it).
+   * Never rejects: a failed read is logged and leaves its fields null.
+   */
+  gather(runId: number): Promise<ClusterFacts | null>;
+}
+
+/** What the gatherer reads of a stored run config (zod at the boundary; other fields are the renderer's). */
+const StoredConfig = z
+  .object({
+    cluster: z
+      .object({
+        partition: z.string().optional(),
+        nodes: z.number().int().positive().optional(),
+        exclude: z.string().optional(),
+        timeLimit: z.string().optional(),
+      })
+      .partial()
+      .optional(),
+    checkpointing: z
+      .object({ dir: z.string().min(1) })
+      .partial()
+      .optional(),
+  })
+  .partial();
+type StoredConfig = z.infer<typeof StoredConfig>;
+
+interface DiskCache {
+  atMs: number;
+  fact: FilesystemFact | null;
+}
+
+export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSource {
+  const now = deps.now ?? Date.now;
+  const inFlight = new Set<number>();
+  const g: Gatherer = {
+    deps,
+    now,
+    disks: new Map(),
+    partitions: new Map(),
+    timeoutMs: deps.callTimeoutMs ?? CALL_TIMEOUT_MS,
+  };
+  // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
+  // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    async gather(runId) {
+      if (inFlight.has(runId)) return null;
+      const run = deps.repos.runControl.get(runId);
+      if (!run || run.clusterId === null || run.desiredState === null) return null;
+      const backend = deps.backendOf(run.clusterId);
+      if (!backend) return null;
+      inFlight.add(runId);
+      const turn = queue.then(() => gatherRun(g, run, backend));
+      queue = turn.catch(() => undefined);
+      try {
+        return await turn;
+      } finally {
+        inFlight.delete(runId);
+      }
+    },
+  };
+}
+
+interface Gatherer {
+  deps: ClusterFactsDeps;
+  now: () => number;
+  disks: Map<number, DiskCache>;
+  /** The last partition report per cluster and partition: runs sharing a partition share one read per tick. */
+  partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
+  timeoutMs: number;
+}
+
+/** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
+export const PARTITION_SHARE_MS = 10_000;
+
+async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBackend): Promise<ClusterFacts> {
+  const config = readConfig(g, run);
+  const partition = config.cluster?.partition ?? null;
+  const rows = g.deps.repos.jobs.controlOfRun(run.runId);
+  // One after the other, never in parallel: see the queue in createClusterFactsSource.
+  const live = await attempt(g, run.runId, 'squeue', () => liveStatus(backend, rows));
+  const report = await partitionReport(g, run, backend, partition);
+  const filesystem = await diskFact(g, run, config, backend);
+  const ended = run.desiredState === 'stopped' || run.desiredState === 'done' || ENDED_STATES.has(run.state);
+  return {
+    timeMs: g.now(),
+    runEnded: ended,
+    controlled: run.desiredState === 'active',
+    jobs: jobFacts(rows, live),
+    partition: report?.partition ?? partition,
+    partitionState: report?.state ?? null,
+    partitionNodes: report?.nodes ?? null,
+    reservations: report?.reservations ?? null,
+    nodesRequired: config.cluster?.nodes ?? null,
+    excludedNodes: [...new Set([...expandHostlist(run.excludeNodes), ...expandHostlist(config.cluster?.exclude)])],
+    filesystem,
+    timeLimitMs: timeLimitMs(config.cluster?.timeLimit),
+  };
+}
+
+async function partitionReport(
+  g: Gatherer,
+  run: RunControlRow,
+  backend: ClusterBackend,
+  partition: string | null,
+): Promise<PartitionReport | null> {
+  if (!backend.partition) return null;
+  const key = `${run.clusterId}:${partition ?? ''}`;
+  const shared = g.partitions.get(key);
+  if (shared && g.now() - shared.atMs < PARTITION_SHARE_MS) return shared.report;
+  const report = await attempt(g, run.runId, 'partition', () => backend.partition!(partition));
+  g.partitions.set(key, { atMs: g.now(), report });
+  return report;
+}
+
+const ENDED_STATES = new Set(['completed', 'cancelled', 'done', 'finished']);
+
+/** The stored run config (runs.config JSON text), read for the few fields used here; {} when absent or unreadable. */
+function readConfig(g: Gatherer, run: RunControlRow): StoredConfig {
+  const text = g.deps.repos.runs.get(run.runId)?.config ?? null;
+  if (!text) return {};
+  try {
+    const parsed = StoredConfig.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Runs `fn` under the call timeout; a failure or timeout is logged and answers null (unknown this tick). */
+async function attempt<T>(g: Gatherer, runId: number, what: string, fn: () => Promise<T>): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${g.timeoutMs} ms`)), g.timeoutMs);
+    });
+    return await Promise.race([fn(), timeout]);
+  } catch (err) {
+    g.deps.logger.warn({ err, runId, what }, 'cluster facts: a read failed');
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** squeue of the run's jobs the store does not hold as finished: their state and pending reason now. */
+async function liveStatus(backend: ClusterBackend, rows: ControlJobRow[]): Promise<Map<string, JobStatus>> {
+  const ids = rows
+    .filter((r) => r.schedulerJobId && r.phase === 'submitted' && !isTerminalState(r.state.split(' ')[0] ?? ''))
+    .map((r) => r.schedulerJobId!);
+  const out = new Map<string, JobStatus>();
+  if (!ids.length) return out;
+  const { jobs } = await backend.status(ids);
+  for (const j of jobs) out.set(j.jobId, j);
+  return out;
+}
+
+/**
+ * The run's jobs oldest first: a row whose sbatch is in flight is `SUBMITTING` (a resubmission under way is not
+ * "nothing running"); lost and duplicate rows never ran; the rest take squeue's word when it has one.
+ */
+export function jobFacts(rows: readonly ControlJobRow[], live: Map<string, JobStatus> | null): RunJobFact[] {
+  const out: RunJobFact[] = [];
+  for (const r of rows) {
+    if (r.phase === 'submitting') {
+      out.push({ jobId: '', state: 'SUBMITTING', reason: null, nodes: [], nodesRequested: null });
+      continue;
+    }
+    if (r.phase !== 'submitted' || !r.schedulerJobId) continue;
+    const s = live?.get(r.schedulerJobId);
+    out.push({
+      jobId: r.schedulerJobId,
+      state: s?.state ?? r.state,
+      reason: s ? s.reason : r.reasonText,
+      nodes: expandHostlist(s?.nodeList ?? r.nodeList),
+      nodesRequested: s?.nodeCount ?? null,
+    });
+  }
+  return out;
+}
+
+function timeLimitMs(text: string | undefined): number | null {
+  const s = text === undefined ? null : parseSlurmDuration(/^\d+$/.test(text) ? `${text}:00` : text);
+  return s === null ? null : s * 1000;
+}
+
+/** The checkpoint filesystem, read at most every DISK_EVERY_MS per run; the cached fact in between. */
+async function diskFact(
+  g: Gatherer,
+  run: RunControlRow,
+  config: StoredConfig,
+  backend: ClusterBackend,
+): Promise<FilesystemFact | null> {
+  if (!backend.disk || !run.runDir) return null;
+  const cached = g.disks.get(run.runId);
+  const every = g.deps.diskEveryMs ?? DISK_EVERY_MS;
+  if (cached && g.now() - cached.atMs < every) return cached.fact;
+  g.disks.set(run.runId, { atMs: g.now(), fact: cached?.fact ?? null }); // no second du while this one runs
+  const dir = config.checkpointing?.dir ? posix.resolve(run.runDir, config.checkpointing.dir) : null;
+  const saves = g.deps.repos.events.recentCheckpoints(run.runId, CHECKPOINTS_FOR_CADENCE);
+  const latest = saves.at(-1)?.iteration ?? null;
+  // Before the first save the checkpoint folder may not exist yet: the run folder is on the same filesystem.
+  const path = dir !== null && latest !== null ? dir : run.runDir;
+  const folder = dir !== null && latest !== null ? posix.join(dir, `global_step${latest}`) : null;
+  const report: DiskReport | null = await attempt(g, run.runId, 'disk', () => backend.disk!(path, folder));
+  const fact: FilesystemFact | null = report && {
+    path,
+    totalBytes: report.totalBytes,
+    usedBytes: report.usedBytes,
+    availableBytes: report.availableBytes,
+    checkpointBytes: report.folderBytes,
+    saveIntervalMs: medianInterval(saves.map((s) => s.timeMs)),
+  };
+  g.disks.set(run.runId, { atMs: g.now(), fact: fact ?? cached?.fact ?? null });
+  return fact ?? cached?.fact ?? null;
+}
+
+/** Median time between consecutive saves (ms), or null before two dated saves. */
+export function medianInterval(times: readonly (number | null)[]): number | null {
+  const t = times.filter((x): x is number => x !== null);
+  const gaps = t
+    .slice(1)
+    .map((x, i) => x - t[i]!)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
+  if (!gaps.length) return null;
+  const mid = Math.floor(gaps.length / 2);
+  return gaps.length % 2 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+}
