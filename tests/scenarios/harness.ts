@@ -179,6 +179,11 @@ export class Harness {
     this.sampler = setInterval(() => this.sampleLogs(), LOG_SAMPLE_MS);
   }
 
+  /** The server's warnings and errors (printed by the test when a scenario failed). */
+  serverProblems(): Record<string, unknown>[] {
+    return this.server?.logs.filter((l) => Number(l.level) >= 40) ?? [];
+  }
+
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     await this.cancelLeftovers().catch(() => undefined);

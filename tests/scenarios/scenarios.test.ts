@@ -2,7 +2,7 @@
 // every scenario's run submitted at once (1-node, 2-GPU, 1-CPU runs share the nodes), then each scenario's three
 // claims asserted: the incident's kind, its detection within the limit (scenarios.ts says the rule), and the
 // recovery action with squeue agreeing. SCENARIOS=F1,F9 runs a subset.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { SCENARIOS, runScenario, type ScenarioResult } from './scenarios.js';
 
 const only = process.env.SCENARIOS?.split(',').filter(Boolean);
 const chosen = SCENARIOS.filter((s) => !only || only.includes(s.id));
+const OUT = new URL('../test-output', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'trainboard-scenarios-'));
 const h = new Harness(dir);
 const results = new Map<string, Promise<ScenarioResult>>();
@@ -35,7 +36,11 @@ afterAll(async () => {
       return { id, ...r };
     }),
   );
-  console.log(JSON.stringify(table, null, 1));
+  // The measured table, for the report and the bench (test-output/ is the suite's output folder).
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(`${OUT}/scenarios.json`, JSON.stringify(table, null, 1));
+  for (const r of table) console.log(JSON.stringify(r));
+  if (process.env.SCENARIOS_DEBUG) for (const l of h.serverProblems()) console.log(JSON.stringify(l).slice(0, 600));
   await h.stop();
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);

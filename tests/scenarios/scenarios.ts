@@ -20,7 +20,6 @@ import {
   INCIDENT_POLL_MS,
   INCIDENT_TICK_MS,
   SECONDS_PER_ITERATION,
-  CHECKPOINTS,
   live,
   scontrol as scontrolAsRoot,
   type AuditEntry,
@@ -545,10 +544,11 @@ const F10: Scenario = {
 
 const F11: Scenario = {
   id: 'F11',
-  name: 'pending while the nodes sit idle',
-  setup: '1-node run in a private 1-node partition (c4), submitted while it is DOWN, the job held, then UP',
-  fault: 'scontrol hold <job> (as the owner): PENDING, reason JobHeldUser, with c1 able to run it',
-  expect: { kind: 'pending_idle', policyAction: 'none: show the reason (held) and suggest releasing it' },
+  name: 'pending while it could run',
+  setup: '1-node run in a private 1-node partition (c4), submitted while it is DOWN so its job waits',
+  fault:
+    'the owner gives the waiting job an impossible dependency (afterok on a cancelled job), then the partition is UP',
+  expect: { kind: 'pending_idle', policyAction: 'none: show the reason (DependencyNeverSatisfied) and the fix' },
   budgetMs: 120_000,
   async run(h) {
     const notes: string[] = [];
@@ -556,19 +556,34 @@ const F11: Scenario = {
     try {
       const run = await submit(h, 'f11', { cluster: { partition: part.name } });
       const job = await h.until('the job to be queued', async () => (await h.queue(run))[0]);
-      await h.slurm(['scontrol', 'hold', job.id]);
+      // A job that will never succeed: held at submission, then cancelled.
+      const never = (
+        await h.slurm(['sbatch', '--parsable', '--hold', `--partition=${part.name}`, '--wrap=true'])
+      ).trim();
+      await h.slurm(['scancel', never]);
+      await h.slurm(['scontrol', 'update', `JobId=${job.id}`, `Dependency=afterok:${never}`]);
       scontrol(h, 'update', `PartitionName=${part.name}`, 'State=UP');
+      // Observable once Slurm says so: the reason in squeue.
+      await h.until(
+        'DependencyNeverSatisfied',
+        async () =>
+          (await h.queue(run)).some((j) => j.id === job.id && j.reason === 'DependencyNeverSatisfied')
+            ? true
+            : undefined,
+        60_000,
+        100,
+      );
       const evidenceAt = Date.now();
       const seen = await expectIncident(h, run, 'pending_idle', 60_000);
       await sleep(2 * INCIDENT_TICK_MS);
       const acted = await policyAction(h, run, ['run.resubmit', 'run.exclude', 'run.release'], 0);
       const q = await h.queue(run);
-      const slurmAgrees = live(q).every((j) => j.state === 'PENDING') && q.some((j) => /Held/.test(j.reason));
-      const median = await h.medianIterationMs(run.runId);
+      const slurmAgrees = live(q).length > 0 && live(q).every((j) => j.state === 'PENDING');
       return result('F11', seen, {
         detectMs: seen ? seen.seenAtMs - evidenceAt : null,
-        medianIterationMs: median,
-        limitMs: slurmLimit(median ?? 1000 * SECONDS_PER_ITERATION),
+        medianIterationMs: null,
+        // Nothing iterates: the rule's iteration term uses the configured pace.
+        limitMs: slurmLimit(1000 * SECONDS_PER_ITERATION),
         action: acted ? described(acted) : seen ? 'none (the reason shown)' : null,
         slurmAgrees,
         notes,
@@ -591,8 +606,9 @@ const F12: Scenario = {
     const notes: string[] = [];
     const part = privatePartition(h, 'f12', 'c4');
     try {
-      const evidenceAt = Date.now();
       const run = await submit(h, 'f12', { cluster: { partition: part.name, nodes: 2 } });
+      // From when the run exists: before, the server has nothing to compare the partition with.
+      const evidenceAt = Date.now();
       const seen = await expectIncident(h, run, 'too_few_nodes', 60_000);
       const q = await h.queue(run);
       return result('F12', seen, {
@@ -614,13 +630,13 @@ const F12: Scenario = {
 const F13: Scenario = {
   id: 'F13',
   name: 'site maintenance',
-  setup: '1-node run in a private partition (c1), running',
+  setup: '1-node run in a private partition (c1–c3: other tests’ jobs may fill one node), running',
   fault: 'the partition set DOWN and the job killed by the site (root scancel); UP again 10 s later',
   expect: { kind: 'maintenance', policyAction: 'no restart while down; resubmit once the partition is back' },
   budgetMs: 150_000,
   async run(h) {
     const notes: string[] = [];
-    const part = privatePartition(h, 'f13', 'c1');
+    const part = privatePartition(h, 'f13', 'c[1-3]');
     try {
       const run = await submit(h, 'f13', { cluster: { partition: part.name } });
       const first = await runningJob(h, run);
@@ -748,8 +764,8 @@ function restartScenario(id: string, kind: 'restart' | 'topology_change', laterA
 const F17: Scenario = {
   id: 'F17',
   name: 'filesystem pressure',
-  setup: '1-node run whose checkpoint folder is a 4 MiB tmpfs, 85 % full (mounted and filled by root before submit)',
-  fault: 'the checkpoint filesystem past 75 % used (the checkpoints then add to it)',
+  setup: '1-node run whose folder (checkpoints included) is an 8 MiB tmpfs, 85 % full, mounted by root before submit',
+  fault: 'the run’s filesystem past 75 % used (the checkpoints then add to it)',
   expect: { kind: 'filesystem_pressure', policyAction: 'none: warn (disk panel, retention)' },
   budgetMs: 120_000,
   async run(h) {
@@ -758,13 +774,13 @@ const F17: Scenario = {
     try {
       const run = await submit(h, 'f17', {
         cluster: NOT_C4,
+        // The whole run folder: before its first save the server reads the run folder's filesystem (the checkpoint
+        // folder may not exist yet), and then only every DISK_EVERY_MS (5 min).
         prepare(runDir) {
-          mounted = `${runDir}/${CHECKPOINTS}`;
-          execFileSync('install', ['-d', '-o', 'slurmci', '-g', 'slurmci', `${runDir}/runs`, `${runDir}/runs/demo`]);
-          execFileSync('install', ['-d', '-o', 'slurmci', '-g', 'slurmci', mounted]);
+          mounted = runDir;
           const id = execFileSync('id', ['-u', 'slurmci'], { encoding: 'utf8' }).trim();
-          execFileSync('mount', ['-t', 'tmpfs', '-o', `size=4M,uid=${id},gid=${id},mode=0755`, 'tmpfs', mounted]);
-          writeFileSync(`${mounted}/.filler`, Buffer.alloc(Math.round(0.85 * 4 * 1024 * 1024)));
+          execFileSync('mount', ['-t', 'tmpfs', '-o', `size=8M,uid=${id},gid=${id},mode=0755`, 'tmpfs', mounted]);
+          writeFileSync(`${mounted}/.filler`, Buffer.alloc(Math.round(0.85 * 8 * 1024 * 1024)));
         },
       });
       // The pressure is there before the run is: the server can see it from the run's first incident tick. (The
