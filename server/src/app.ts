@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { createAlertsConfigService } from './alerts/alertsConfig.service.js';
+import { createRecoveryPolicyService } from './control/recoveryPolicy.service.js';
 import { createAuthService, type AuthService } from './auth/auth.service.js';
 import type { AuthStore } from './auth/ports.js';
 import { SqliteSessionStore } from './auth/sessionStore.js';
@@ -31,6 +32,7 @@ import type { NodesService } from './nodes/nodes.service.js';
 import type { PublicSnapshots } from './public/ports.js';
 import { createPublicationService } from './public/publication.service.js';
 import { alertsRouter } from './routes/alerts.router.js';
+import { recoveryPolicyRouter } from './routes/recoveryPolicy.router.js';
 import { auditRouter } from './routes/audit.router.js';
 import { authRouter } from './routes/auth.router.js';
 import { clustersRouter, type ClustersApi } from './routes/clusters.router.js';
@@ -144,6 +146,7 @@ export function appRoutes(deps: AppDeps, repos: Repositories): RouteDef[] {
     ...incidentsRouter(repos),
     ...publicationRouter(createPublicationService({ repos, snapshots: deps.publicSnapshots ?? null })),
     ...alertsRouter(createAlertsConfigService({ repos, emailAvailable: deps.alertEmailAvailable ?? false })),
+    ...recoveryPolicyRouter(createRecoveryPolicyService({ repos })),
     ...logLinesRouter(repos, logFilesOf(deps), undefined, store.audit),
     ...logSearchRouter(repos, logFilesOf(deps)),
     ...nodesRouter(repos.runs, deps.nodes ?? null),

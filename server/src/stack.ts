@@ -35,6 +35,7 @@ import { createPublicSnapshots, type PublicSnapshotsService } from './public/pub
 import { createClusterFactsSource } from './incidents/clusterFacts.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
+import { stackDumperOf } from './incidents/stackDumper.js';
 import { createAlertsService, type AlertsService } from './alerts/alerts.service.js';
 import { createEmailSender } from './alerts/email.js';
 
@@ -250,9 +251,11 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
   if (control) {
     const policy = createRecoveryPolicy({
       store: control.store,
-      actions: control.actions,
+      auto: control.autoRestarts,
+      recovery: control.recovery,
       logger: o.logger.child({ component: 'incident-policy' }),
       isReplaying: (runId) => incidents.catchingUp(runId),
+      stackDump: stackDumperOf({ store: control.store, backendOf: (id) => control.registry.get(id).backend }),
     });
     incidents.onChange(policy);
   }

@@ -18,6 +18,7 @@ import { ComparePicker } from './compare/ComparePicker.js';
 import { useComparedRuns, useRunNames } from './compare/useComparedRuns.js';
 import { JobRowButtons } from './control/JobRowButtons.js';
 import { PublicPageButton } from './control/PublicPageDialog.js';
+import { RecoveryPolicySection } from './control/RecoveryPolicySection.js';
 import type { ConnectionState } from './health/connection.js';
 import { ConnectionBanner, HealthBanner } from './health/HealthBanner.js';
 import { headerValues, lastValidation } from './health/headerValues.js';
@@ -144,6 +145,7 @@ export function RunPage({
       />
       {control && <RunControls control={control} canOperate={canOperate} onOpen={openDialog} />}
       {canOperate && <PublicPageButton runId={runId} />}
+      {control && control.desiredState !== null && <RecoveryPolicySection runId={runId} canOperate={canOperate} />}
       {dialog && control && (
         <ActionDialogHost runId={runId} request={dialog} control={control} jobs={jobs} onClose={closeDialog} />
       )}

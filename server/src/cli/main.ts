@@ -48,6 +48,10 @@ const commands: Record<string, CommandEntry> = {
     summary: "where a run's incident alerts go (webhooks, e-mail, by severity); --set FILE replaces it",
     load: () => import('./commands/alerts.js'),
   },
+  recovery: {
+    summary: "what Trainboard does by itself on a run's incidents, and its restarts left; --set FILE replaces it",
+    load: () => import('./commands/recovery.js'),
+  },
   audit: { summary: 'the audit log: who did what, with the exact command', load: () => import('./commands/audit.js') },
   cluster: {
     summary: 'add, list, test or remove the clusters Trainboard uses',

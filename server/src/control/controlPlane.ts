@@ -7,7 +7,9 @@ import type { Repositories } from '../db/repositories.js';
 import type { RouteDef } from '../http/routeTable.js';
 import { runControlRoutes } from '../routes/runControl.router.js';
 import { createController, type Controller } from './controller.service.js';
+import { createAutoRestarts, type AutoRestarts } from './autoRestart.js';
 import { createFailurePolicy } from './policy.js';
+import { createRecoveryStore, type RecoveryStore } from './recoveryStore.js';
 import type { ClusterAccess, ControlEvents, ControlStore } from './ports.js';
 import { createRunActionsService, type RunActionsService } from './runActions.service.js';
 import { createControlStore } from './store.js';
@@ -29,6 +31,10 @@ export interface ControlPlane {
   clusters: ClusterAccess;
   submit: SubmitRunService;
   actions: RunActionsService;
+  /** The per-run recovery policy's state (policy, pending restart, ledger). */
+  recovery: RecoveryStore;
+  /** Automatic restarts under the per-run policy: the failure policy and the incident policy both go through it. */
+  autoRestarts: AutoRestarts;
   controller: Controller;
   routes: RouteDef[];
 }
@@ -51,12 +57,19 @@ export function createControlPlane(o: ControlPlaneOptions): ControlPlane {
   let controller: Controller | null = null;
   const kick = () => void controller?.kick();
   const actions = createRunActionsService({ store, kick });
+  const recovery = createRecoveryStore(o.repos);
+  const autoRestarts = createAutoRestarts({
+    store,
+    actions,
+    recovery,
+    logger: o.logger.child({ component: 'recovery' }),
+  });
   const submit = createSubmitRunService({ store, clusters, kick });
   controller = createController({
     store,
     leaseRepo: o.repos.lease,
     clusters,
-    policy: createFailurePolicy(actions, o.logger),
+    policy: createFailurePolicy(store, autoRestarts),
     events: o.events ?? NO_EVENTS,
     logger: o.logger.child({ component: 'controller' }),
     ...(o.tickMs ? { tickMs: o.tickMs } : {}),
@@ -64,7 +77,7 @@ export function createControlPlane(o: ControlPlaneOptions): ControlPlane {
     ...(o.leaseTtlMs ? { leaseTtlMs: o.leaseTtlMs } : {}),
   });
   const routes = runControlRoutes({ store, clusters, submit, actions });
-  return { store, clusters, submit, actions, controller, routes };
+  return { store, clusters, submit, actions, recovery, autoRestarts, controller, routes };
 }
 
 export type ControlEmitter = (

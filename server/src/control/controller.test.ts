@@ -1,11 +1,12 @@
 import pino from 'pino';
+import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller } from './controller.service.js';
-import { createFailurePolicy } from './policy.js';
 import type { ClusterAccess, ControlEvents } from './ports.js';
 import { createRunActionsService, RunChangedError, type RunActionsService } from './runActions.service.js';
 import { SUBMIT_GRACE_MS } from './recovery.js';
 import { memoryLease, memoryStore, type MemoryStore } from './testing/memoryStore.js';
+import { memoryFailurePolicy, type MemoryRecovery } from './testing/memoryRecovery.js';
 import { fakeCluster, FakeScheduler } from './testing/fakeScheduler.js';
 
 const logger = pino({ level: 'silent' });
@@ -18,16 +19,19 @@ let clock: number;
 let controller: Controller;
 let actions: RunActionsService;
 let files: string[];
+let recovery: MemoryRecovery;
 
 function setup(leaseRepo = memoryLease()) {
   const cluster = fakeCluster(sched, files);
   const clusters: ClusterAccess = { get: () => cluster };
   actions = createRunActionsService({ store, kick: () => undefined, now: () => clock });
+  const failure = memoryFailurePolicy(store, actions, logger, () => clock);
+  recovery = failure.recovery;
   return createController({
     store,
     leaseRepo,
     clusters,
-    policy: createFailurePolicy(actions, logger),
+    policy: failure.policy,
     events,
     logger,
     now: () => clock,
@@ -127,21 +131,87 @@ describe('controller', () => {
     expect(store.state.audit.find((e) => e.action === 'job.submit')).toMatchObject({ result: 'failed' });
   });
 
-  it('resubmits a failed job through runActions as system, once per budget, then holds', async () => {
+  it('restarts a failed job as the failure policy after its backoff, within the window, then holds', async () => {
     const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 1 });
     await controller.kick();
     sched.jobs[0]!.state = 'FAILED';
     await controller.kick();
+    // The first restart in the window waits backoffBaseSeconds (30 s): stored, not a timer.
+    expect(recovery.pending(runId)).toMatchObject({ n: 1, notBeforeMs: clock + 30_000, actor: 'failure policy' });
+    expect(store.state.actions).toEqual([]);
+    clock += 29_000;
+    await controller.kick();
+    expect(store.state.actions).toEqual([]);
+    clock += 1_000;
+    await controller.kick();
     await controller.kick();
     expect(store.state.actions).toMatchObject([
-      { kind: 'resubmit', requestedBy: null, actorName: 'system', state: 'done' },
+      { kind: 'resubmit', requestedBy: null, actorName: 'failure policy', state: 'done' },
     ]);
     expect(store.jobsOfRun(runId).map((j) => j.reason)).toEqual(['initial', 'policy']);
+    // The controller's execution rows name the policy that asked, not `system`.
+    expect(store.state.audit.filter((e) => e.action === 'run.resubmit').map((e) => [e.result, e.actor.name])).toEqual([
+      ['requested', 'failure policy'],
+      ['ok', 'failure policy'],
+    ]);
     sched.jobs[1]!.state = 'FAILED';
     await controller.kick();
     await controller.kick();
     expect(store.run(runId)!.desired).toBe('held');
     expect(sched.jobs).toHaveLength(2);
+    const hold = store.state.audit.find((e) => e.action === 'run.hold' && e.result === 'requested');
+    expect(hold?.message).toContain('1 of 1 automatic restarts used in the last 6 h: a person decides');
+    expect(recovery.state.notes.get(-runId)).toBe(
+      'Held: 1 of 1 automatic restarts used in the last 6 h: a person decides (job 1002 ended FAILED and nothing is queued)',
+    );
+  });
+
+  it('with automatic recovery off, a failed job is not restarted: the run is held', async () => {
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, enabled: false });
+    await controller.kick();
+    sched.jobs[0]!.state = 'FAILED';
+    for (let k = 0; k < 3; k++) {
+      clock += 60_000;
+      await controller.kick();
+    }
+    expect(sched.jobs).toHaveLength(1);
+    expect(store.run(runId)!.desired).toBe('held');
+    expect(store.state.actions.map((a) => a.kind)).toEqual(['hold']);
+  });
+
+  it('does not count a restart when the maintenance is seen only after the job ended', async () => {
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 1 });
+    await controller.kick();
+    sched.jobs[0]!.state = 'CANCELLED';
+    await controller.kick(); // counted restart 1 of 1, waiting 30 s
+    recovery.state.maintenance.push({ runId, openedAtMs: clock + 10_000, open: true });
+    clock += 40_000;
+    await controller.kick();
+    expect(store.state.actions).toEqual([]); // still waiting while it lasts
+    recovery.state.maintenance[0]!.open = false;
+    await controller.kick();
+    await controller.kick();
+    expect(store.state.actions.map((a) => [a.kind, a.state])).toEqual([['resubmit', 'done']]);
+    expect(store.state.audit.find((e) => e.action === 'recovery.restart')?.details).toMatchObject({ counted: false });
+  });
+
+  it('waits while a maintenance is open, then restarts without counting it', async () => {
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 0 });
+    await controller.kick();
+    recovery.state.maintenance.push({ runId, openedAtMs: clock + 1, open: true });
+    sched.jobs[0]!.state = 'CANCELLED';
+    clock += 60_000;
+    await controller.kick();
+    expect(store.state.actions).toEqual([]);
+    recovery.state.maintenance[0]!.open = false;
+    await controller.kick();
+    await controller.kick();
+    expect(store.state.actions.map((a) => [a.kind, a.state])).toEqual([['resubmit', 'done']]);
+    expect(store.state.audit.find((e) => e.action === 'recovery.restart')?.details).toMatchObject({ counted: false });
   });
 
   it('executes an operator action with the previewed commands and audits each', async () => {

@@ -1,21 +1,34 @@
-// The failure policy: when a job failed and nothing of the run is queued, resubmit it — through the very
-// runActions.request an operator's click uses, as actor `system`, so it is previewed, versioned and audited the
-// same way. The planner only asks while the run's automatic-resubmission budget lasts.
-import type { Logger } from 'pino';
+// The failure policy: when a job failed and nothing of the run is queued, restart it under the run's recovery
+// policy (per-kind toggles, the window's budget, the backoff, a maintenance hold) — through autoRestart, the same
+// place the incident policy restarts through, so both share one count — as the actor `failure policy`. Past the
+// window's budget, or with recovery off for that kind, the run is held: a person decides.
+import { decideFailureRestart } from '@trainboard/shared/detect/recovery';
+import type { AutoRestarts } from './autoRestart.js';
+import { policyActor } from './autoRestart.js';
 import type { FailurePolicy } from './reconcileRun.js';
-import { SYSTEM_ACTOR } from './ports.js';
-import { RunChangedError, type RunActionsService } from './runActions.service.js';
+import type { ControlStore } from './ports.js';
 
-export function createFailurePolicy(actions: RunActionsService, logger: Logger): FailurePolicy {
+export const FAILURE_POLICY_ACTOR = policyActor('failure policy');
+
+export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto: AutoRestarts): FailurePolicy {
   return {
-    onFailure(run, why) {
-      try {
-        actions.request(run.runId, { kind: 'resubmit' }, run.version, SYSTEM_ACTOR, `automatic resubmission: ${why}`);
-      } catch (err) {
-        // The run moved on under us (an observation, an operator): the next tick decides again.
-        if (err instanceof RunChangedError) return;
-        logger.warn({ err, runId: run.runId }, 'automatic resubmission refused');
+    beforePlan: (run) => auto.runDue(run),
+    onFailure(run, why, endedState) {
+      // A restart already waits for its backoff (an incident asked first, e.g. to exclude a failed node).
+      if (auto.runDue(run)) return;
+      const ended = store.jobsOfRun(run.runId).reduce((a, j) => (j.chainSeq > a.chainSeq ? j : a));
+      // A maintenance that opened while the job lived ended it: that restart is not counted (F13).
+      const afterMaintenance = auto.maintenanceSince(run.runId, ended.submitStartedAt);
+      const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance));
+      if (d.act === 'restart') {
+        const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
+        const n = d.counted ? `restart ${d.n}` : 'a restart after the maintenance (not counted)';
+        auto.noteOpenFailure(run.runId, `Trainboard is making ${n}${when === 'later' ? ' after its backoff' : ''}`);
+      } else if (d.act === 'hold') {
+        auto.hold(run, d.why, FAILURE_POLICY_ACTOR);
+        auto.noteOpenFailure(run.runId, `Held: ${d.why}`);
       }
+      // 'wait': a maintenance holds restarts; this is asked again every tick until it ends.
     },
   };
 }

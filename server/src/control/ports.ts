@@ -87,6 +87,8 @@ export interface AuditRecord {
   result: AuditResult;
   errorCode?: string | null;
   message?: string | null;
+  /** Structured facts for the reader and for the recovery ledger (`recovery.restart`: cause, counted, n). */
+  details?: Record<string, unknown> | null;
 }
 
 export interface NewControlledRun {

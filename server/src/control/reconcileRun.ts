@@ -8,13 +8,14 @@ import { SYSTEM_ACTOR, type ControlCluster, type ControlRun } from './ports.js';
 import { submitKeyedJob } from './submitJob.js';
 
 export interface FailurePolicy {
-  /** A job failed and nothing is queued: decide (and request) what happens next. */
-  onFailure(run: ControlRun, why: string): void;
+  /** Before the run is planned: makes a restart whose backoff has passed; true while one waits. */
+  beforePlan?(run: ControlRun): boolean;
+  /** A job failed (Slurm state `endedState`) and nothing is queued: decide (and request) what happens next. */
+  onFailure(run: ControlRun, why: string, endedState: string): void;
 }
 
 export function planRun(ctx: ControlContext, run: ControlRun): ReconcileStep[] {
   const jobs = ctx.store.jobsOfRun(run.runId);
-  const policyResubmits = jobs.filter((j) => j.reason === 'policy').length;
   return planReconcile({
     desired: run.desired,
     jobs,
@@ -22,7 +23,6 @@ export function planRun(ctx: ControlContext, run: ControlRun): ReconcileStep[] {
     exclude: run.excludeNodes,
     lastIteration: ctx.store.lastIteration(run.runId),
     trainIters: run.trainIters,
-    autoResubmitsLeft: Math.max(0, run.maxAutoResubmits - policyResubmits),
     pendingActions: ctx.store.pendingActions().filter((a) => a.runId === run.runId).length,
   });
 }
@@ -34,6 +34,7 @@ export async function reconcileRun(
   policy: FailurePolicy,
 ): Promise<void> {
   let previous: string | null = null;
+  policy.beforePlan?.(run);
   for (const step of planRun(ctx, run)) {
     if (step.kind === 'submit') {
       const dependsOn = step.dependsOn === 'previous' ? previous : step.dependsOn;
@@ -51,7 +52,7 @@ export async function reconcileRun(
     } else if (step.kind === 'markRun') {
       markRun(ctx, run, step.desired, step.why);
     } else {
-      policy.onFailure(ctx.store.run(run.runId) ?? run, step.why);
+      policy.onFailure(ctx.store.run(run.runId) ?? run, step.why, step.endedState);
     }
   }
 }

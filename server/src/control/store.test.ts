@@ -6,7 +6,9 @@ import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
 import { buildCluster, buildUser } from '../testing/builders.js';
 import { createController } from './controller.service.js';
+import { createAutoRestarts } from './autoRestart.js';
 import { createFailurePolicy } from './policy.js';
+import { createRecoveryStore } from './recoveryStore.js';
 import { createRunActionsService } from './runActions.service.js';
 import { createControlStore } from './store.js';
 import { fakeCluster, FakeScheduler } from './testing/fakeScheduler.js';
@@ -28,7 +30,10 @@ function stack() {
     store,
     leaseRepo: repos.lease,
     clusters: { get: () => cluster },
-    policy: createFailurePolicy(actions, logger),
+    policy: createFailurePolicy(
+      store,
+      createAutoRestarts({ store, actions, recovery: createRecoveryStore(repos), logger }),
+    ),
     events: { runUpdated: () => undefined, actionFinished: () => undefined },
     logger,
   });

@@ -132,7 +132,8 @@ function actionMethods(
     request: (a.params ?? { kind: a.kind }) as ActionRequest,
     state: a.state,
     requestedBy: a.requestedBy,
-    actorName: actorName(a.requestedBy),
+    // The requester's own name (a policy's too); rows from before migration 0004 fall back to the user's name.
+    actorName: a.actorName ?? actorName(a.requestedBy),
     commands: (a.commands ?? []).map((c) => c.shell),
     result: a.result,
     createdAt: a.createdAt,
@@ -145,6 +146,7 @@ function actionMethods(
         kind: a.request.kind,
         params: a.request,
         requestedBy: a.actor.userId,
+        actorName: a.actor.name,
         commands: a.commands.map((argv) => ({ argv, shell: shellCommand(argv) })),
         expectedVersion: a.expectedVersion,
         now: a.now,
@@ -175,6 +177,7 @@ function actionMethods(
         result: e.result,
         errorCode: e.errorCode ?? null,
         message: e.message ?? null,
+        details: e.details ?? null,
       }),
   };
 }

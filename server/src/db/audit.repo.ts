@@ -56,6 +56,8 @@ export interface AuditRepo {
   finish(id: number, patch: AuditFinish): void;
   /** Newest first. */
   list(q: AuditQuery): AuditRow[];
+  /** The run's rows of one action since `sinceMs` (exclusive), oldest first: the recovery policy's ledger. */
+  ofRunSince(runId: number, action: string, sinceMs: number): AuditRow[];
 }
 
 export const AUDIT_LIST_MAX = 200;
@@ -85,7 +87,15 @@ export function createAuditRepo(sqlite: Database.Database): AuditRepo {
     WHERE (@runId IS NULL OR run_id = @runId) AND (@actor IS NULL OR actor_name = @actor)
     AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit`);
 
+  const ofRunSince = sqlite.prepare<[number, string, number], StoredRow>(`${SELECT}
+    WHERE run_id = ? AND action = ? AND at_ms > ? ORDER BY at_ms, id`);
+  const parsed = (r: StoredRow): AuditRow => ({
+    ...r,
+    details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
+  });
+
   return {
+    ofRunSince: (runId, action, sinceMs) => ofRunSince.all(runId, action, sinceMs).map(parsed),
     append(e) {
       const info = append.run({
         atMs: e.atMs,
@@ -118,10 +128,7 @@ export function createAuditRepo(sqlite: Database.Database): AuditRepo {
     },
     list(q) {
       const limit = Math.min(Math.max(Math.trunc(q.limit ?? 50), 1), AUDIT_LIST_MAX);
-      return list.all({ runId: q.runId ?? null, actor: q.actor ?? null, before: q.before ?? null, limit }).map((r) => ({
-        ...r,
-        details: r.details === null ? null : (JSON.parse(r.details) as Record<string, unknown>),
-      }));
+      return list.all({ runId: q.runId ?? null, actor: q.actor ?? null, before: q.before ?? null, limit }).map(parsed);
     },
   };
 }

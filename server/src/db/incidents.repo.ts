@@ -89,6 +89,10 @@ export interface IncidentsRepo {
   /** Every stored incident of the run, by key (a detection state's memory of what it already stored). */
   ofRun(runId: number): StoredIncident[];
   byId(id: number): StoredIncident | undefined;
+  /** The run's open incidents of one kind. */
+  openOfKind(runId: number, kind: string): StoredIncident[];
+  /** What the recovery policy did about it, in words; kept when the detector updates the incident. */
+  setRecoveryNote(id: number, note: string): void;
   /** At most `limit` rows of each table after the cursor, each in id order. */
   feedPage(runId: number, after: FeedCursor, limit: number): FeedPage;
 }
@@ -109,7 +113,9 @@ interface Row {
   body: string;
 }
 
-type Body = Pick<Incident, 'evidence' | 'suggestedAction' | 'workLostIterations' | 'details'>;
+type Body = Pick<Incident, 'evidence' | 'suggestedAction' | 'workLostIterations' | 'details'> & {
+  recoveryNote?: string;
+};
 
 const COLUMNS = `id, run_id AS runId, key, kind, severity, failure_kind AS failureKind, title, iteration,
   byte_offset AS offset, job_id AS jobId, opened_at AS openedAtMs, resolved_at AS resolvedAtMs, body`;
@@ -133,6 +139,7 @@ function toStored(r: Row): StoredIncident {
     openedAtMs: r.openedAtMs,
     resolvedAtMs: r.resolvedAtMs,
     ...(body.details ? { details: body.details } : {}),
+    ...(body.recoveryNote ? { recoveryNote: body.recoveryNote } : {}),
   };
 }
 
@@ -171,7 +178,9 @@ export function createIncidentsRepo(sqlite: Database.Database): IncidentsRepo {
     ON CONFLICT (run_id, key) DO UPDATE SET kind = excluded.kind, severity = excluded.severity,
       failure_kind = excluded.failure_kind, title = excluded.title, iteration = excluded.iteration,
       byte_offset = excluded.byte_offset, job_id = coalesce(incidents.job_id, excluded.job_id),
-      resolved_at = excluded.resolved_at, body = excluded.body, updated_at = excluded.updated_at
+      resolved_at = excluded.resolved_at, updated_at = excluded.updated_at,
+      body = CASE WHEN json_extract(incidents.body, '$.recoveryNote') IS NULL THEN excluded.body
+        ELSE json_set(excluded.body, '$.recoveryNote', json_extract(incidents.body, '$.recoveryNote')) END
     RETURNING ${COLUMNS}`);
   const exists = sqlite.prepare<[number, string], { id: number }>(
     'SELECT id FROM incidents WHERE run_id = ? AND key = ?',
@@ -184,6 +193,10 @@ export function createIncidentsRepo(sqlite: Database.Database): IncidentsRepo {
     .pluck();
   const ofRun = sqlite.prepare<[number], Row>(`SELECT ${COLUMNS} FROM incidents WHERE run_id = ? ORDER BY id`);
   const byId = sqlite.prepare<[number], Row>(`SELECT ${COLUMNS} FROM incidents WHERE id = ?`);
+  const openOfKind = sqlite.prepare<[number, string], Row>(
+    `SELECT ${COLUMNS} FROM incidents WHERE run_id = ? AND kind = ? AND resolved_at IS NULL ORDER BY id`,
+  );
+  const setNote = sqlite.prepare(`UPDATE incidents SET body = json_set(body, '$.recoveryNote', ?) WHERE id = ?`);
   return {
     upsert({ runId, incident: i, jobId, nowMs }) {
       const body: Body = {
@@ -217,6 +230,8 @@ export function createIncidentsRepo(sqlite: Database.Database): IncidentsRepo {
       const r = byId.get(id);
       return r ? toStored(r) : undefined;
     },
+    openOfKind: (runId, kind) => openOfKind.all(runId, kind).map(toStored),
+    setRecoveryNote: (id, note) => void setNote.run(note.slice(0, 500), id),
     feedPage: prepareFeed(sqlite),
   };
 }

@@ -26,6 +26,8 @@ export interface ActionRow {
   params: Record<string, unknown> | null;
   /** Null for the system (policy). */
   requestedBy: number | null;
+  /** The requester's name as audited (`alice`, `incident policy`); null on rows written before migration 0004. */
+  actorName: string | null;
   state: ActionState;
   commands: PlannedCommand[] | null;
   result: Record<string, unknown> | null;
@@ -40,6 +42,7 @@ export interface NewAction {
   kind: ActionKind;
   params?: Record<string, unknown> | null;
   requestedBy: number | null;
+  actorName?: string | null;
   commands?: PlannedCommand[] | null;
   expectedVersion?: number | null;
   /** Default `pending`; `refused` records a request that failed its checks. */
@@ -60,7 +63,8 @@ export interface RunActionsRepo {
   ofRun(runId: number, limit?: number): ActionRow[];
 }
 
-const SELECT = `SELECT id, run_id AS runId, kind, params, requested_by AS requestedBy, state, commands, result,
+const SELECT = `SELECT id, run_id AS runId, kind, params, requested_by AS requestedBy, actor_name AS actorName,
+  state, commands, result,
   expected_version AS expectedVersion, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt
   FROM run_actions`;
 
@@ -82,9 +86,10 @@ const fromStored = (r: StoredRow | undefined): ActionRow | undefined =>
   };
 
 export function createRunActionsRepo(sqlite: Database.Database): RunActionsRepo {
-  const insert = sqlite.prepare(`INSERT INTO run_actions (run_id, kind, params, requested_by, state, commands, result,
-    expected_version, created_at, finished_at)
-    VALUES (@runId, @kind, @params, @requestedBy, @state, @commands, @result, @expectedVersion, @now, @finishedAt)`);
+  const insert = sqlite.prepare(`INSERT INTO run_actions (run_id, kind, params, requested_by, actor_name, state,
+    commands, result, expected_version, created_at, finished_at)
+    VALUES (@runId, @kind, @params, @requestedBy, @actorName, @state, @commands, @result, @expectedVersion, @now,
+    @finishedAt)`);
   const pending = sqlite.prepare<[], StoredRow>(`${SELECT} WHERE state = 'pending' ORDER BY id`);
   const start = sqlite.prepare(
     `UPDATE run_actions SET state = 'running', started_at = ? WHERE id = ? AND state = 'pending'`,
@@ -102,6 +107,7 @@ export function createRunActionsRepo(sqlite: Database.Database): RunActionsRepo 
         kind: a.kind,
         params: json(a.params),
         requestedBy: a.requestedBy,
+        actorName: a.actorName ?? null,
         state,
         commands: json(a.commands),
         result: json(a.result),

@@ -176,6 +176,8 @@ export const runActions = sqliteTable(
     params: text('params', { mode: 'json' }).$type<Record<string, unknown>>(),
     /** Null for the system (policy). */
     requestedBy: integer('requested_by').references((): AnySQLiteColumn => users.id, { onDelete: 'set null' }),
+    /** Who asked, as the audit names them (`alice`, `incident policy`): a request without a user is a policy's. */
+    actorName: text('actor_name'),
     state: text('state').notNull().default('pending'),
     commands: text('commands', { mode: 'json' }).$type<unknown[]>(),
     result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),

@@ -79,7 +79,7 @@ describe('demoRunDir', () => {
 });
 
 describe('the demo on the local cluster', () => {
-  it('submits through SubmitRunService; the crash is resubmitted by the policy through runActions as system', async () => {
+  it('submits through SubmitRunService; the crash is resubmitted by the failure policy through runActions', async () => {
     const demo = await startDemo({
       target: { kind: 'local', workDir: join(root, 'local') },
       dbPath: join(root, 'demo.db'),
@@ -102,7 +102,12 @@ describe('the demo on the local cluster', () => {
       expect(jobs.map((j) => j.reason)).toEqual(['initial', 'policy']);
       expect(jobs[0]!.state).toBe('FAILED');
       const resubmit = store.action(1)!;
-      expect(resubmit).toMatchObject({ kind: 'resubmit', requestedBy: null, actorName: 'system', state: 'done' });
+      expect(resubmit).toMatchObject({
+        kind: 'resubmit',
+        requestedBy: null,
+        actorName: 'failure policy',
+        state: 'done',
+      });
       const audit = demo.stack.conn.sqlite
         .prepare<[number], { action: string; actor_kind: string; result: string }>(
           'SELECT action, actor_kind, result FROM audit_log WHERE run_id = ? ORDER BY id',

@@ -4,6 +4,8 @@
 // resubmitted by the failure policy through runActions, exactly as an operator's click would be.
 //   local: the local executor, log files read from this machine (the embedded default, no cluster).
 //   slurm: the loopback dev cluster's real sbatch/squeue/scancel over real SSH, the log read over SFTP.
+import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
+import { createRecoveryPolicyService } from '../control/recoveryPolicy.service.js';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -178,6 +180,7 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
       actor,
       { prepareRunDir: demoRunDir({ fakeTrainer, crashAt: o.crashAt }) },
     );
+    quickRecovery(repos, runId, actor);
     const publication = o.publicSlug ? publishDemo(server, repos, runId, actor, o.publicSlug) : null;
     const secret = server.authContext.auth.createLoginLink(actor.userId!, LOGIN_LINK_MS);
     let stopping: Promise<void> | null = null;
@@ -202,6 +205,17 @@ export async function startDemo(o: DemoOptions): Promise<Demo> {
 }
 
 /** Publishes the demo run, as an operator's "Public page…" does, so the public page can be seen too. */
+/** The demo shows its crash resubmitted within seconds: a 2 s backoff instead of the default 30 s (audited). */
+function quickRecovery(repos: Repositories, runId: number, actor: ActorRef) {
+  const policy = { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 2 };
+  createRecoveryPolicyService({ repos }).put(runId, policy, {
+    kind: 'local',
+    name: actor.name,
+    userId: null,
+    role: 'operator',
+  });
+}
+
 function publishDemo(server: ServerStack, repos: Repositories, runId: number, actor: ActorRef, slug: string) {
   const publications = createPublicationService({ repos, snapshots: server.publicSnapshots });
   const input = {

@@ -123,6 +123,9 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       // A run's alert routing (issue 15): webhook URLs are secrets, so even reading it is an operator's.
       'GET /api/runs/:id/alerts': 'operator',
       'PUT /api/runs/:id/alerts': 'operator',
+      // A run's recovery policy (issue 15): everyone reading the run sees it; changing it is an operator's.
+      'GET /api/runs/:id/recovery-policy': 'viewer',
+      'PUT /api/runs/:id/recovery-policy': 'operator',
       'GET /api/runs/:id/log': 'viewer',
       'POST /api/runs/:id/log/reveal': 'admin',
       'GET /api/runs/:id/log/search': 'viewer',

@@ -1,18 +1,25 @@
-// The recovery policy's hook acts through runActions (the same request, version check and audit as a person's
-// click) with the incident policy as actor: exclude the named node after a node failure, a stack dump attempt
-// (audited as impossible for now) then resubmit after a hang, hold after a start-up OOM; a plain crash is left to
-// the failure policy; nothing for replayed incidents, nor once the automatic budget is spent.
+// The recovery policy's hook under the run's RecoveryPolicy: it acts through autoRestart and runActions (the same
+// request, version check and audit as a person's click) with the incident policy as actor — exclude the failed or
+// suspect node, a stack dump attempt then resubmit after a hang, hold after a start-up OOM or past the window's
+// limit (the incident says so) — after the backoff, stored as the run's pending restart; nothing with the policy off,
+// during a maintenance, for replayed incidents or on a stopped run; a plain crash is left to the failure policy.
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_RECOVERY_POLICY, type RecoveryPolicy } from '@trainboard/shared/control/recoveryPolicy';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
+import { createAutoRestarts } from '../control/autoRestart.js';
 import { createRunActionsService } from '../control/runActions.service.js';
+import { memoryRecovery, type MemoryRecovery } from '../control/testing/memoryRecovery.js';
 import { memoryStore, type MemoryStore } from '../control/testing/memoryStore.js';
-import { createRecoveryPolicy } from './recoveryPolicy.js';
+import { createRecoveryPolicy, type StackDumper } from './recoveryPolicy.js';
 
 let store: MemoryStore;
+let recovery: MemoryRecovery;
 let replaying: boolean;
 let onChange: (c: IncidentChange) => void;
 let runId: number;
+let clock: number;
+const H = 3_600_000;
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -24,8 +31,8 @@ function incident(over: Partial<StoredIncident>): StoredIncident {
     key: 'crash@10',
     kind: 'crash',
     severity: 'critical',
-    failureKind: 'cuda_error',
-    title: 'Crash: CUDA error — CUDA error: unknown error',
+    failureKind: 'segfault',
+    title: 'Crash: segmentation fault',
     iteration: 120,
     offset: 10,
     evidence: [],
@@ -38,13 +45,26 @@ function incident(over: Partial<StoredIncident>): StoredIncident {
   };
 }
 
-function createRun(maxAutoResubmits = 2) {
-  return store.createRun({
+const hang = () => incident({ kind: 'hang', failureKind: null, key: 'hang@1', title: 'No progress for 12 min' });
+const nodeFailure = () =>
+  incident({
+    kind: 'node_failure',
+    failureKind: 'node_failure',
+    title: 'Node failure on jz-gpu-12',
+    suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['jz-gpu-12'], text: '' },
+  });
+
+function setup(policy: Partial<RecoveryPolicy> = {}, stackDump?: StackDumper) {
+  store = memoryStore();
+  recovery = memoryRecovery(store);
+  replaying = false;
+  clock = 100 * H;
+  runId = store.createRun({
     name: 'demo',
     clusterId: 1,
     ownerId: 7,
     chainLength: 1,
-    maxAutoResubmits,
+    maxAutoResubmits: 2,
     script: '#!/bin/bash\necho hi\n',
     submitOptions: { chdir: '/jobs/demo' },
     runDir: '/jobs/demo',
@@ -53,57 +73,152 @@ function createRun(maxAutoResubmits = 2) {
     trainIters: 100,
     config: {},
   }).runId;
-}
-
-function setup(maxAutoResubmits = 2) {
-  store = memoryStore();
-  replaying = false;
-  runId = createRun(maxAutoResubmits);
-  const actions = createRunActionsService({ store, kick: () => undefined, now: () => 5 });
+  recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, ...policy });
+  const logger = pino({ level: 'silent' });
+  const actions = createRunActionsService({ store, kick: () => undefined, now: () => clock });
+  const auto = createAutoRestarts({ store, actions, recovery, logger, now: () => clock });
   onChange = createRecoveryPolicy({
     store,
-    actions,
-    logger: pino({ level: 'silent' }),
+    auto,
+    recovery,
+    logger,
     isReplaying: () => replaying,
-    now: () => 5,
+    now: () => clock,
+    ...(stackDump ? { stackDump } : {}),
   });
+  return auto;
 }
 
-beforeEach(() => setup());
+const audit = () => store.state.audit.map((a) => [a.action, a.result, a.actor.name]);
+
+beforeEach(() => void setup({ backoffBaseSeconds: 0 }));
 
 describe('the incident recovery policy', () => {
-  it('leaves a crash during training to the failure policy', async () => {
+  it('leaves a crash without a suspect node to the failure policy', async () => {
     onChange({ change: 'opened', incident: incident({}) });
     await flush();
     expect(store.state.actions).toEqual([]);
     expect(store.state.audit).toEqual([]);
   });
 
-  it('excludes the failed node after a node failure', async () => {
-    const nodes = ['jz-gpu-12'];
-    onChange({
-      change: 'opened',
-      incident: incident({ kind: 'node_failure', suggestedAction: { kind: 'exclude_and_resubmit', nodes, text: '' } }),
-    });
+  it('excludes the failed node after a node failure, as the incident policy, and counts the restart', async () => {
+    onChange({ change: 'opened', incident: nodeFailure() });
     await flush();
     expect(store.state.actions.map((a) => [a.request, a.actorName, a.requestedBy])).toEqual([
       [{ kind: 'exclude', nodes: 'jz-gpu-12' }, 'incident policy', null],
     ]);
-    expect(store.state.audit.map((a) => [a.action, a.result, a.actor.name])).toEqual([
+    expect(audit()).toEqual([
       ['run.exclude', 'requested', 'incident policy'],
+      ['recovery.restart', 'ok', 'incident policy'],
     ]);
-    expect(store.state.audit[0]?.message).toContain('incident 1: node failure on jz-gpu-12');
+    expect(store.state.audit[1]?.details).toMatchObject({ cause: 'node_failure', counted: true, n: 1 });
+    expect(recovery.state.notes.get(1)).toContain('excluding jz-gpu-12');
   });
 
-  it('attempts a stack dump (recorded as not possible yet) before resubmitting a hang', async () => {
-    onChange({ change: 'opened', incident: incident({ kind: 'hang', failureKind: null, key: 'hang@1' }) });
+  it('excludes the node an ECC crash names, never restarting onto it', async () => {
+    onChange({
+      change: 'opened',
+      incident: incident({
+        failureKind: 'ecc_error',
+        evidence: [{ offset: 1, line: 1, text: 'CUDA error: uncorrectable ECC error encountered', nodes: ['c3'] }],
+        suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c3'], text: 'Exclude c3' },
+      }),
+    });
     await flush();
-    expect(store.state.audit.map((a) => [a.action, a.result])).toEqual([
-      ['run.stack_dump', 'failed'],
-      ['run.resubmit', 'requested'],
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'c3' }]);
+  });
+
+  it('attempts a stack dump (not supported: audited as failed) before resubmitting a hang', async () => {
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    expect(audit()).toEqual([
+      ['run.stack_dump', 'failed', 'incident policy'],
+      ['run.resubmit', 'requested', 'incident policy'],
+      ['recovery.restart', 'ok', 'incident policy'],
     ]);
-    expect(store.state.audit[0]?.message).toContain('no stack dump');
+    expect(store.state.audit[0]?.message).toContain('failed: not supported');
     expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'resubmit' }]);
+  });
+
+  it('reports the backend stack dump, and skips it when the policy says so', async () => {
+    const asked: number[] = [];
+    setup({ backoffBaseSeconds: 0 }, async (id) => {
+      asked.push(id);
+      return { ok: true, method: 'py-spy', detail: 'job 1001: stacks of 8 processes in stacks-1001.txt' };
+    });
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    expect(asked).toEqual([runId]);
+    expect(store.state.audit[0]).toMatchObject({ action: 'run.stack_dump', result: 'ok' });
+    expect(store.state.audit[0]?.message).toContain('py-spy: job 1001');
+    setup({ backoffBaseSeconds: 0, stackDumpOnHang: false });
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    expect(audit().map((a) => a[0])).toEqual(['run.resubmit', 'recovery.restart']);
+  });
+
+  it('waits for the backoff: the restart is stored with its time, audited, and the incident says when', async () => {
+    const auto = setup();
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    expect(store.state.actions).toEqual([]);
+    expect(recovery.pending(runId)).toMatchObject({ cause: 'hang', n: 1, notBeforeMs: clock + 30_000 });
+    expect(audit().map((a) => a[0])).toEqual(['run.stack_dump', 'recovery.wait']);
+    expect(recovery.state.notes.get(1)).toMatch(/restarting at \d\d:\d\d UTC \(backoff\)/);
+    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 0, nextRestartNotBeforeMs: clock + 30_000 });
+    // A node failure meanwhile joins the waiting restart: one restart, excluding the node.
+    onChange({ change: 'opened', incident: { ...nodeFailure(), id: 2 } });
+    await flush();
+    expect(recovery.pending(runId)).toMatchObject({ n: 1, exclude: ['jz-gpu-12'] });
+    expect(auto.runDue(store.run(runId)!)).toBe(true);
+    expect(store.state.actions).toEqual([]);
+    clock += 30_000;
+    auto.runDue(store.run(runId)!);
+    expect(store.state.actions.map((a) => [a.request, a.actorName])).toEqual([
+      [{ kind: 'exclude', nodes: 'jz-gpu-12' }, 'incident policy'],
+    ]);
+    expect(recovery.pending(runId)).toBeNull();
+    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
+  });
+
+  it('excludes at once when a job is queued behind the failed one (Slurm starts it without waiting)', async () => {
+    setup();
+    store.state.jobs.push({
+      id: 1,
+      runId,
+      chainSeq: 2,
+      schedulerJobId: '1002',
+      idemKey: 'tb.x.1',
+      schedName: 'demo.tb.x.1',
+      phase: 'submitted',
+      state: 'PENDING',
+      dependsOn: '1001',
+      exclude: null,
+      reason: 'chain',
+      nodeList: null,
+      reasonText: 'Dependency',
+      exitCode: null,
+      submitStartedAt: clock,
+    });
+    onChange({ change: 'opened', incident: nodeFailure() });
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'jz-gpu-12' }]);
+    expect(recovery.pending(runId)).toBeNull();
+  });
+
+  it('holds the run past the window limit: a person decides, and the incident says so', async () => {
+    const auto = setup({ backoffBaseSeconds: 0, maxRestartsPerWindow: 2 });
+    for (let k = 1; k <= 3; k++) {
+      clock += H;
+      onChange({ change: 'opened', incident: { ...hang(), id: k } });
+      await flush();
+      store.state.actions.forEach((a) => (a.state = 'done'));
+    }
+    expect(store.state.actions.map((a) => a.request.kind)).toEqual(['resubmit', 'resubmit', 'hold']);
+    const hold = store.state.audit.find((a) => a.action === 'run.hold');
+    expect(hold?.message).toContain('2 of 2 automatic restarts used in the last 6 h: a person decides');
+    expect(recovery.state.notes.get(3)).toContain('Held: 2 of 2');
+    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 2, nextRestartNotBeforeMs: 100 * H + H + 6 * H });
   });
 
   it('holds the run after an out-of-memory at start-up instead of resubmitting it, and says why', async () => {
@@ -117,23 +232,35 @@ describe('the incident recovery policy', () => {
     expect(store.state.audit[0]?.message).toContain('out_of_memory at start-up');
   });
 
-  it('does nothing for replayed or updated incidents, nor on a stopped run', async () => {
-    const hang = incident({ kind: 'hang', failureKind: null });
-    replaying = true;
-    onChange({ change: 'opened', incident: hang });
-    replaying = false;
-    onChange({ change: 'updated', incident: hang });
-    store.setDesired(runId, { desired: 'stopped' }, store.run(runId)!.version);
-    onChange({ change: 'opened', incident: hang });
+  it('requests nothing with the policy off, nor during a maintenance (the incident says why)', async () => {
+    setup({ enabled: false });
+    for (const i of [hang(), nodeFailure(), incident({ kind: 'nothing_running', failureKind: null })])
+      onChange({ change: 'opened', incident: i });
     await flush();
     expect(store.state.actions).toEqual([]);
+    expect(store.state.audit).toEqual([]);
+    setup({ backoffBaseSeconds: 0 });
+    recovery.state.maintenance.push({ runId, openedAtMs: clock, open: true });
+    onChange({ change: 'opened', incident: nodeFailure() });
+    await flush();
+    expect(store.state.actions).toEqual([]);
+    expect(recovery.state.notes.get(1)).toContain('maintenance');
   });
 
-  it('stops when the automatic resubmission budget is spent', async () => {
-    setup(0);
-    onChange({ change: 'opened', incident: incident({ kind: 'hang', failureKind: null }) });
+  it('resubmits when nothing is running or queued, unless the controller keeps a live job', async () => {
+    onChange({ change: 'opened', incident: incident({ kind: 'nothing_running', failureKind: null }) });
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'resubmit' }]);
+  });
+
+  it('does nothing for replayed or updated incidents, nor on a stopped run', async () => {
+    replaying = true;
+    onChange({ change: 'opened', incident: hang() });
+    replaying = false;
+    onChange({ change: 'updated', incident: hang() });
+    store.setDesired(runId, { desired: 'stopped' }, store.run(runId)!.version);
+    onChange({ change: 'opened', incident: hang() });
     await flush();
     expect(store.state.actions).toEqual([]);
-    expect(store.state.audit[0]?.message).toContain('budget is spent');
   });
 });

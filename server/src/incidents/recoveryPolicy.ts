@@ -1,24 +1,27 @@
-// The recovery policy's hook on live incidents (issue 15): a node failure or hang that just opened on an active
-// controlled run acts the failure policy's way — runActions.request, previewed, versioned and audited exactly as a
-// person's click, with this policy as the actor — while the run's automatic-resubmission budget lasts; a start-up
-// OOM or configuration error holds the run (never resubmitted unchanged). A plain crash is the failure policy's own
-// (server/src/control/policy.ts, once Slurm reports the job ended). The decision is pure (shared/src/detect/recovery.ts).
+// The recovery policy's hook on live incidents (issue 15): an incident that just opened on an active controlled run
+// is decided under the run's RecoveryPolicy (shared/src/detect/recovery.ts: per-kind toggles, suspect nodes, window,
+// backoff, maintenance) and acted on through autoRestart — the place the failure policy restarts through too, so
+// both share one count — as the actor `incident policy`. A hang's stack dump is attempted (and audited) first, then
+// the restart cancels and resubmits. A start-up OOM or configuration error, or a used-up window, holds the run: a
+// person decides, and the incident says so. A plain crash is the failure policy's (once Slurm reports the job ended).
 import type { Logger } from 'pino';
-import type { ActionRequest } from '@trainboard/shared/control/api';
+import { isLive } from '@trainboard/shared/control/chain';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
-import { decideRecovery, type RecoveryDecision } from '@trainboard/shared/detect/recovery';
-import type { ActorRef, AuditRecord, ControlRun, ControlStore } from '../control/ports.js';
-import { RunChangedError, type RunActionsService } from '../control/runActions.service.js';
+import { decideRecovery, type RestartPlan } from '@trainboard/shared/detect/recovery';
+import { policyActor, type AutoRestarts } from '../control/autoRestart.js';
+import type { AuditRecord, ControlRun, ControlStore } from '../control/ports.js';
+import type { RecoveryStore } from '../control/recoveryStore.js';
 
-/** `userId: null` makes the controller file the jobs it submits as `policy` (the budget counts them). */
-export const INCIDENT_POLICY_ACTOR: ActorRef = { kind: 'system', userId: null, name: 'incident policy' };
+/** `userId: null` makes the controller file the jobs it submits as `policy`; the name is the audit's actor. */
+export const INCIDENT_POLICY_ACTOR = policyActor('incident policy');
 
-/** A stack dump of the run's live job (py-spy through srun --overlap); no backend offers one yet. */
-export type StackDumper = (runId: number) => Promise<{ ok: true; detail: string } | { ok: false; detail: string }>;
+/** A stack dump of the run's live job (py-spy through srun --overlap, or the template's signal trap). */
+export type StackDumper = (runId: number) => Promise<{ ok: boolean; detail: string; method?: string }>;
 
 export interface RecoveryPolicyDeps {
   store: Pick<ControlStore, 'run' | 'jobsOfRun' | 'audit' | 'transaction'>;
-  actions: Pick<RunActionsService, 'request'>;
+  auto: AutoRestarts;
+  recovery: Pick<RecoveryStore, 'noteIncident'>;
   logger: Logger;
   /** True while the run's stored rows are being replayed (after a restart): those incidents are old news. */
   isReplaying(runId: number): boolean;
@@ -26,7 +29,9 @@ export interface RecoveryPolicyDeps {
   now?: () => number;
 }
 
-const NO_STACK_DUMP = 'no stack dump: the cluster backend cannot dump a job’s stacks yet (py-spy is not wired)';
+const NO_STACK_DUMP = 'failed: not supported (this cluster backend cannot dump a job’s stacks)';
+
+const when = (ms: number) => new Date(ms).toISOString().slice(11, 16) + ' UTC';
 
 export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChange) => void {
   const now = deps.now ?? Date.now;
@@ -47,45 +52,41 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
         now(),
       ),
     );
+  const note = (i: StoredIncident, text: string) => deps.recovery.noteIncident(i.id, text);
 
-  const request = (i: StoredIncident, action: ActionRequest, why: string) => {
-    const run = deps.store.run(i.runId);
-    if (!run) return;
-    try {
-      deps.actions.request(i.runId, action, run.version, INCIDENT_POLICY_ACTOR, `incident ${i.id}: ${why}`);
-    } catch (err) {
-      // Refusals are audited by runActions; a run that moved on is decided again by its next incident or tick.
-      if (!(err instanceof RunChangedError)) deps.logger.warn({ err, runId: i.runId }, 'incident policy refused');
-    }
+  const dump = async (i: StoredIncident) => {
+    const r = deps.stackDump ? await deps.stackDump(i.runId) : { ok: false, detail: NO_STACK_DUMP };
+    const method = 'method' in r && r.method ? `${r.method}: ` : '';
+    audit(i, 'run.stack_dump', r.ok ? 'ok' : 'failed', `${method}${r.detail}`);
   };
 
-  const act = async (i: StoredIncident, d: Exclude<RecoveryDecision, { act: 'none' | 'hold' }>) => {
-    if (d.act === 'exclude') return request(i, { kind: 'exclude', nodes: d.nodes.join(',') }, d.why);
-    if (d.act === 'stack_dump_then_resubmit') {
-      const dump = deps.stackDump ? await deps.stackDump(i.runId) : { ok: false, detail: NO_STACK_DUMP };
-      audit(i, 'run.stack_dump', dump.ok ? 'ok' : 'failed', dump.detail);
-    }
-    request(i, { kind: 'resubmit' }, d.why);
+  const restart = async (i: StoredIncident, run: ControlRun, d: RestartPlan) => {
+    if (d.stackDump) await dump(i);
+    const fresh = deps.store.run(run.runId) ?? run;
+    const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
+    const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';
+    note(
+      i,
+      r.when === 'now'
+        ? `Trainboard is ${what} (${d.why})`
+        : `Trainboard is ${what} at ${when(r.notBeforeMs)} (backoff)`,
+    );
   };
 
   return (c) => {
     const i = c.incident;
     if (c.change !== 'opened' || c.historical || deps.isReplaying(i.runId)) return;
-    const d = decideRecovery(i);
-    if (d.act === 'none') return;
     const run = deps.store.run(i.runId);
     if (!run || run.desired !== 'active') return; // not controlled by Trainboard, or a person holds or stopped it
-    // Holding resubmits nothing: no budget; the queued jobs wait and the failure policy stops until release.
-    if (d.act === 'hold') return request(i, { kind: 'hold' }, d.why);
-    const spent = budgetSpent(deps.store, run);
-    if (spent) return void audit(i, 'incident.recovery', 'refused', spent);
-    act(i, d).catch((err: unknown) => deps.logger.error({ err, runId: i.runId }, 'incident policy failed'));
+    // The controller already keeps a job for this run: "nothing running" was a moment between two jobs.
+    if (i.kind === 'nothing_running' && deps.store.jobsOfRun(run.runId).some(isLive)) return;
+    const d = decideRecovery(i, deps.auto.context(run.runId));
+    if (d.act === 'none') return;
+    if (d.act === 'wait') return note(i, `No automatic restart: ${d.why}`);
+    if (d.act === 'hold') {
+      deps.auto.hold(run, `incident ${i.id}: ${d.why}`, INCIDENT_POLICY_ACTOR);
+      return note(i, `Held: ${d.why}`);
+    }
+    restart(i, run, d).catch((err: unknown) => deps.logger.error({ err, runId: i.runId }, 'incident policy failed'));
   };
-}
-
-function budgetSpent(store: RecoveryPolicyDeps['store'], run: ControlRun): string | null {
-  const used = store.jobsOfRun(run.runId).filter((j) => j.reason === 'policy').length;
-  return used >= run.maxAutoResubmits
-    ? `the automatic resubmission budget is spent (${used} of ${run.maxAutoResubmits}); a person decides`
-    : null;
 }

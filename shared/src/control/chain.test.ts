@@ -15,7 +15,6 @@ const base: ReconcileInput = {
   exclude: null,
   lastIteration: null,
   trainIters: 1000,
-  autoResubmitsLeft: 2,
   pendingActions: 0,
 };
 
@@ -49,20 +48,14 @@ const cases: [string, Partial<ReconcileInput>, ReconcileStep[]][] = [
     ],
   ],
   [
-    'failure with nothing queued and budget left: the policy resubmits',
+    'failure with nothing queued: the failure policy decides under the run recovery policy',
     { chainLength: 1, jobs: [job(1, 'FAILED')] },
-    [{ kind: 'autoResubmit', why: 'job 101 ended FAILED and nothing is queued' }],
+    [{ kind: 'autoResubmit', why: 'job 101 ended FAILED and nothing is queued', endedState: 'FAILED' }],
   ],
   [
-    'failure with nothing queued and no budget: the run is held',
-    { chainLength: 1, jobs: [job(1, 'FAILED')], autoResubmitsLeft: 0 },
-    [
-      {
-        kind: 'markRun',
-        desired: 'held',
-        why: 'job 101 ended FAILED and nothing is queued; no automatic resubmission left',
-      },
-    ],
+    'a node failure with nothing queued carries its Slurm state (the policy has a toggle per kind)',
+    { chainLength: 1, jobs: [job(1, 'NODE_FAIL')] },
+    [{ kind: 'autoResubmit', why: 'job 101 ended NODE_FAIL and nothing is queued', endedState: 'NODE_FAIL' }],
   ],
   ['held: nothing is submitted', { desired: 'held', jobs: [job(1, 'COMPLETED')] }, []],
   [

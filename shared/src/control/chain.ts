@@ -21,8 +21,6 @@ export interface ReconcileInput {
   /** Highest iteration the log reported; null before the first. */
   lastIteration: number | null;
   trainIters: number | null;
-  /** Automatic resubmissions the failure policy may still make. */
-  autoResubmitsLeft: number;
   /** Actions waiting for the controller: planning waits for them (they may change everything). */
   pendingActions: number;
 }
@@ -32,7 +30,9 @@ export type ReconcileStep =
   | { kind: 'submit'; chainSeq: number; dependsOn: string | 'previous' | null; exclude: string | null }
   | { kind: 'cancel'; ids: string[]; why: string }
   | { kind: 'markRun'; desired: DesiredState; why: string }
-  | { kind: 'autoResubmit'; why: string };
+  /** A job failed and nothing is queued: the failure policy decides under the run's recovery policy (restart now,
+   * after its backoff, wait for a maintenance, or hold the run). */
+  | { kind: 'autoResubmit'; why: string; endedState: string };
 
 const NOT_LIVE: ReadonlySet<JobPhase> = new Set(['lost', 'duplicate_cancelled']);
 
@@ -59,7 +59,7 @@ export function planReconcile(input: ReconcileInput): ReconcileStep[] {
   if (input.desired === 'held') return [];
   if (live.length === 0) {
     const ended = jobs.at(-1);
-    if (ended && ended.state !== 'COMPLETED') return failureSteps(input, ended);
+    if (ended && ended.state !== 'COMPLETED') return failureSteps(ended);
     if (ended && input.trainIters === null) {
       return [{ kind: 'markRun', desired: 'done', why: 'the last job completed and the run has no iteration target' }];
     }
@@ -79,10 +79,9 @@ function finishSteps(live: ChainJob[]): ReconcileStep[] {
   return steps;
 }
 
-function failureSteps(input: ReconcileInput, ended: ChainJob): ReconcileStep[] {
+function failureSteps(ended: ChainJob): ReconcileStep[] {
   const what = `job ${ended.schedulerJobId ?? `#${ended.chainSeq}`} ended ${ended.state} and nothing is queued`;
-  if (input.autoResubmitsLeft > 0) return [{ kind: 'autoResubmit', why: what }];
-  return [{ kind: 'markRun', desired: 'held', why: `${what}; no automatic resubmission left` }];
+  return [{ kind: 'autoResubmit', why: what, endedState: ended.state }];
 }
 
 /** Keeps `chainLength` live jobs, each `afterany` the one before it. */

@@ -7,6 +7,8 @@ export interface StoredIncident extends Incident {
   runId: number;
   /** The Slurm job the evidence belongs to, when known. */
   jobId: string | null;
+  /** What the recovery policy did or decided about it, in words ("held: 3 of 3 restarts used…"), when anything. */
+  recoveryNote?: string;
 }
 
 /** Open incidents first (most severe, then newest), then resolved ones, newest first; at most `limit` (200). */

@@ -1,14 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RECOVERY_POLICY, type RecoveryPolicy } from '../control/recoveryPolicy.js';
 import type { Incident } from './incident.js';
-import { decideRecovery } from './recovery.js';
+import {
+  backoffDelayMs,
+  crashSuspects,
+  decideFailureRestart,
+  decideRecovery,
+  restartsInWindow,
+  slotFreesAtMs,
+  stragglerSuspects,
+  type RecoveryContext,
+} from './recovery.js';
+
+const H = 3_600_000;
+const NOW = 100 * H;
 
 function incident(over: Partial<Incident>): Incident {
   return {
     key: 'k',
     kind: 'crash',
     severity: 'critical',
-    failureKind: 'cuda_error',
-    title: 'Crash: CUDA error',
+    failureKind: 'segfault',
+    title: 'Crash: segmentation fault',
     iteration: 120,
     offset: 10,
     evidence: [],
@@ -21,48 +34,171 @@ function incident(over: Partial<Incident>): Incident {
   };
 }
 
+function ctx(over: Partial<RecoveryContext> = {}, policy: Partial<RecoveryPolicy> = {}): RecoveryContext {
+  return {
+    policy: { ...DEFAULT_RECOVERY_POLICY, ...policy },
+    restartTimesMs: [],
+    nowMs: NOW,
+    maintenanceOpen: false,
+    ...over,
+  };
+}
+
+const eccCrash = incident({
+  failureKind: 'ecc_error',
+  title: 'Crash: uncorrectable ECC error',
+  evidence: [
+    { offset: 1, line: 1, text: 'RuntimeError: CUDA error: uncorrectable ECC error encountered', nodes: ['c3'] },
+  ],
+  suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c3'], text: 'Exclude c3' },
+});
+const hang = incident({ kind: 'hang', failureKind: null, title: 'No progress for 12 min' });
+const nodeFailure = incident({
+  kind: 'node_failure',
+  failureKind: 'node_failure',
+  suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' },
+  details: { repeat: false, nodes: 'c7' },
+});
+
 describe(decideRecovery.name, () => {
-  it('leaves a crash during training to the failure policy (it acts once the job has ended)', () => {
-    expect(decideRecovery(incident({})).act).toBe('none');
-    expect(decideRecovery(incident({ kind: 'node_failure' })).act).toBe('none');
+  it('leaves a crash without a suspect node to the failure policy (it acts once the job has ended)', () => {
+    expect(decideRecovery(incident({}), ctx()).act).toBe('none');
   });
 
-  it('excludes the named nodes of a node failure', () => {
-    const d = decideRecovery(
-      incident({ kind: 'node_failure', suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' } }),
-    );
-    expect(d).toMatchObject({ act: 'exclude', nodes: ['c7'] });
+  it('excludes the node an ECC / CUDA / XID crash names, and restarts without it', () => {
+    expect(decideRecovery(eccCrash, ctx())).toMatchObject({ act: 'restart', cause: 'crash', exclude: ['c3'] });
+    const xid = incident({
+      failureKind: 'task_exit',
+      evidence: [
+        { offset: 1, line: 1, text: 'NVRM: Xid (PCI:0000:07:00): 79, GPU has fallen off the bus', nodes: ['c2'] },
+      ],
+    });
+    expect(decideRecovery(xid, ctx())).toMatchObject({ act: 'restart', exclude: ['c2'] });
+    // Excluding suspects off: the crash is the failure policy's, restarted unchanged.
+    expect(decideRecovery(eccCrash, ctx({}, { excludeSuspectNodes: false })).act).toBe('none');
+    // A hostile "node name" is never excluded (nor reaches a command).
+    const hostile = incident({
+      failureKind: 'ecc_error',
+      suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c1;rm -rf /'], text: '' },
+    });
+    expect(crashSuspects(hostile)).toEqual([]);
   });
 
-  it('excludes the node of a start-up OOM on a node that failed before (F2): the exclusion is the change', () => {
-    const d = decideRecovery(
-      incident({
-        kind: 'node_failure',
-        failureKind: 'out_of_memory',
-        iteration: null,
-        details: { duringStartup: true, repeat: true },
-        suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' },
-      }),
-    );
-    expect(d).toMatchObject({ act: 'exclude', nodes: ['c7'] });
+  it('excludes the failed nodes of a node failure and the same node failing again (F2, F9)', () => {
+    expect(decideRecovery(nodeFailure, ctx())).toMatchObject({
+      act: 'restart',
+      cause: 'node_failure',
+      exclude: ['c7'],
+    });
+    const repeat = incident({
+      kind: 'node_failure',
+      failureKind: 'out_of_memory',
+      iteration: null,
+      details: { duringStartup: true, repeat: true },
+      suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c7'], text: '' },
+    });
+    expect(decideRecovery(repeat, ctx())).toMatchObject({ act: 'restart', exclude: ['c7'] });
+    // Without exclusions, the same bad node is never restarted onto: a person decides.
+    expect(decideRecovery(repeat, ctx({}, { excludeSuspectNodes: false }))).toMatchObject({ act: 'hold' });
+    expect(decideRecovery(nodeFailure, ctx({}, { resubmitOnNodeFailure: false })).act).toBe('none');
   });
 
-  it('dumps stacks before resubmitting a hang', () => {
-    expect(decideRecovery(incident({ kind: 'hang', failureKind: null })).act).toBe('stack_dump_then_resubmit');
+  it('excludes the stragglers a throughput regression names; words are not node names', () => {
+    const slow = (suspectNodes: string) =>
+      incident({ kind: 'throughput_regression', failureKind: null, details: { suspectNodes } });
+    expect(decideRecovery(slow('c1, c4'), ctx())).toMatchObject({
+      act: 'restart',
+      cause: 'straggler',
+      exclude: ['c1', 'c4'],
+    });
+    expect(stragglerSuspects(slow('unknown: no node facts offline'))).toEqual([]);
+    expect(decideRecovery(slow('c1'), ctx({}, { excludeSuspectNodes: false })).act).toBe('none');
+  });
+
+  it('dumps stacks before resubmitting a hang, per the toggles', () => {
+    expect(decideRecovery(hang, ctx())).toMatchObject({ act: 'restart', cause: 'hang', stackDump: true, exclude: [] });
+    expect(decideRecovery(hang, ctx({}, { stackDumpOnHang: false }))).toMatchObject({
+      act: 'restart',
+      stackDump: false,
+    });
+    expect(decideRecovery(hang, ctx({}, { resubmitOnHang: false })).act).toBe('none');
+  });
+
+  it('resubmits when nothing is running or queued (F10)', () => {
+    const f10 = incident({ kind: 'nothing_running', failureKind: null });
+    expect(decideRecovery(f10, ctx())).toMatchObject({ act: 'restart', cause: 'nothing_running' });
+  });
+
+  it('does nothing automatic with the policy off', () => {
+    for (const i of [eccCrash, hang, nodeFailure, incident({ kind: 'nothing_running' })])
+      expect(decideRecovery(i, ctx({}, { enabled: false })).act).toBe('none');
   });
 
   it('holds the run after an out-of-memory or a python error at start-up: never resubmitted unchanged', () => {
     for (const failureKind of ['out_of_memory', 'python_exception']) {
-      const d = decideRecovery(incident({ failureKind, details: { duringStartup: true } }));
+      const d = decideRecovery(incident({ failureKind, details: { duringStartup: true } }), ctx());
       expect(d.act).toBe('hold');
       expect(d.why).toContain('change');
     }
     // The same out-of-memory mid-training (a rare batch) is left to the failure policy.
-    expect(decideRecovery(incident({ failureKind: 'out_of_memory' })).act).toBe('none');
+    expect(decideRecovery(incident({ failureKind: 'out_of_memory' }), ctx()).act).toBe('none');
   });
 
   it('leaves other kinds and scheduler endings alone', () => {
-    expect(decideRecovery(incident({ kind: 'loss_spike', failureKind: null })).act).toBe('none');
-    expect(decideRecovery(incident({ failureKind: 'cancelled' })).act).toBe('none');
+    expect(decideRecovery(incident({ kind: 'loss_spike', failureKind: null }), ctx()).act).toBe('none');
+    expect(decideRecovery(incident({ failureKind: 'cancelled' }), ctx()).act).toBe('none');
+    expect(decideRecovery(incident({ kind: 'maintenance', failureKind: null }), ctx()).act).toBe('none');
+  });
+
+  it('waits while a maintenance is open, whatever asked', () => {
+    expect(decideRecovery(hang, ctx({ maintenanceOpen: true })).act).toBe('wait');
+    expect(decideRecovery(eccCrash, ctx({ maintenanceOpen: true })).act).toBe('wait');
+    expect(decideFailureRestart('FAILED', 'job 1 ended', ctx({ maintenanceOpen: true })).act).toBe('wait');
+  });
+});
+
+describe('window and backoff', () => {
+  it('backs off 30, 60, 120 s … capped at the maximum', () => {
+    const p = { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 30, backoffMaxSeconds: 100 };
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(p, n))).toEqual([30_000, 60_000, 100_000, 100_000]);
+    expect([1, 2, 3].map((n) => backoffDelayMs(DEFAULT_RECOVERY_POLICY, n))).toEqual([30_000, 60_000, 120_000]);
+  });
+
+  it('numbers each restart in the window and delays it by its backoff', () => {
+    const seq = [[], [NOW - H], [NOW - 2 * H, NOW - H]].map(
+      (restartTimesMs) => decideRecovery(hang, ctx({ restartTimesMs })) as { n: number; notBeforeMs: number },
+    );
+    expect(seq.map((d) => [d.n, d.notBeforeMs - NOW])).toEqual([
+      [1, 30_000],
+      [2, 60_000],
+      [3, 120_000],
+    ]);
+  });
+
+  it('holds past the limit (a person decides), and a restart that leaves the window frees its slot', () => {
+    const three = [NOW - 5 * H, NOW - 2 * H, NOW - H];
+    const d = decideRecovery(hang, ctx({ restartTimesMs: three }));
+    expect(d).toMatchObject({ act: 'hold', limit: true });
+    expect(d.why).toContain('3 of 3 automatic restarts used in the last 6 h: a person decides');
+    expect(slotFreesAtMs(DEFAULT_RECOVERY_POLICY, three, NOW)).toBe(NOW + H);
+    // An hour and a bit later the oldest left the window: restart 3 of 3.
+    const later = NOW + H + 1;
+    expect(restartsInWindow(DEFAULT_RECOVERY_POLICY, three, later)).toHaveLength(2);
+    expect(decideRecovery(hang, ctx({ restartTimesMs: three, nowMs: later }))).toMatchObject({ act: 'restart', n: 3 });
+    expect(decideFailureRestart('FAILED', 'job 9 ended', ctx({ restartTimesMs: three })).act).toBe('hold');
+  });
+
+  it('does not count (nor delay) the restart after a maintenance', () => {
+    const three = [NOW - 5 * H, NOW - 2 * H, NOW - H];
+    const d = decideFailureRestart('CANCELLED', 'job 9 ended', ctx({ restartTimesMs: three, afterMaintenance: true }));
+    expect(d).toMatchObject({ act: 'restart', counted: false, delayMs: 0 });
+  });
+
+  it('the failure policy obeys the per-kind toggles and the master switch', () => {
+    expect(decideFailureRestart('FAILED', 'x', ctx())).toMatchObject({ act: 'restart', cause: 'failure', n: 1 });
+    expect(decideFailureRestart('FAILED', 'x', ctx({}, { resubmitOnCrash: false }))).toMatchObject({ act: 'hold' });
+    expect(decideFailureRestart('NODE_FAIL', 'x', ctx({}, { resubmitOnCrash: false })).act).toBe('restart');
+    expect(decideFailureRestart('NODE_FAIL', 'x', ctx({}, { resubmitOnNodeFailure: false })).act).toBe('hold');
+    expect(decideFailureRestart('FAILED', 'x', ctx({}, { enabled: false })).why).toContain('automatic recovery is off');
   });
 });

@@ -108,6 +108,11 @@ function IncidentRow({ incident: i, onAction }: { incident: StoredIncident; onAc
           )}
         </p>
       )}
+      {i.recoveryNote && (
+        <p className="incident-suggestion" data-testid="incident-recovery">
+          <span className="suggestion-label">Recovery policy:</span> {i.recoveryNote}
+        </p>
+      )}
     </li>
   );
 }
