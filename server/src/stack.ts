@@ -32,7 +32,7 @@ import type { PublicSnapshots } from './public/ports.js';
 import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
-import { createClusterFactsSource } from './incidents/clusterFacts.js';
+import { PARTITION_SHARE_MS, createClusterFactsSource } from './incidents/clusterFacts.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 import { stackDumperOf } from './incidents/stackDumper.js';
@@ -268,6 +268,8 @@ function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: Ser
   return createClusterFactsSource({
     repos,
     logger,
+    // Every tick reads the partition afresh (runs on it share that one read), however short the tick.
+    ...(o.incidentTickMs ? { partitionShareMs: Math.min(PARTITION_SHARE_MS, Math.floor(o.incidentTickMs * 0.9)) } : {}),
     backendOf(clusterId) {
       try {
         return control.registry.get(clusterId).backend;

@@ -687,6 +687,8 @@ const F13: Scenario = {
     const part = privatePartition(h, 'f13', 'c[1-3]');
     try {
       const run = await submit(h, 'f13', { cluster: { partition: part.name } });
+      // A restart waits 10 s: the maintenance, seen within a few ticks, then holds it until the partition is back.
+      await h.setRecoveryPolicy(run.runId, { backoffBaseSeconds: 10 });
       const first = await runningJob(h, run);
       await iterationsReached(h, run, 3);
       scontrol(h, 'update', `PartitionName=${part.name}`, 'State=DOWN');
@@ -836,6 +838,7 @@ const F17: Scenario = {
       const evidenceAt = Date.now();
       await runningJob(h, run);
       const seen = await expectIncident(h, run, 'filesystem_pressure', 60_000);
+      await iterationsReached(h, run, 5);
       const median = await h.medianIterationMs(run.runId);
       return result('F17', seen, {
         detectMs: seen ? seen.seenAtMs - evidenceAt : null,

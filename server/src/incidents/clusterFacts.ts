@@ -28,6 +28,11 @@ export interface ClusterFactsDeps {
   now?: () => number;
   diskEveryMs?: number;
   callTimeoutMs?: number;
+  /**
+   * How long one partition read serves the other runs on it: keep it under the incident tick, or a partition that
+   * went down is seen several ticks late (default PARTITION_SHARE_MS, for the 15 s tick).
+   */
+  partitionShareMs?: number;
 }
 
 export interface ClusterFactsSource {
@@ -72,6 +77,7 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
     disks: new Map(),
     partitions: new Map(),
     timeoutMs: deps.callTimeoutMs ?? CALL_TIMEOUT_MS,
+    shareMs: deps.partitionShareMs ?? PARTITION_SHARE_MS,
   };
   // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
   // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
@@ -102,6 +108,7 @@ interface Gatherer {
   /** The last partition report per cluster and partition: runs sharing a partition share one read per tick. */
   partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
   timeoutMs: number;
+  shareMs: number;
 }
 
 /** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
@@ -141,7 +148,7 @@ async function partitionReport(
   if (!backend.partition) return null;
   const key = `${run.clusterId}:${partition ?? ''}`;
   const shared = g.partitions.get(key);
-  if (shared && g.now() - shared.atMs < PARTITION_SHARE_MS) return shared.report;
+  if (shared && g.now() - shared.atMs < g.shareMs) return shared.report;
   const report = await attempt(g, run.runId, 'partition', () => backend.partition!(partition));
   g.partitions.set(key, { atMs: g.now(), report });
   return report;
