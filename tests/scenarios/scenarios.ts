@@ -550,7 +550,14 @@ const F9: Scenario = {
 function privatePartition(h: Harness, id: string, nodes: string, state = 'UP'): { name: string; remove(): void } {
   const name = `tb${id.toLowerCase().replace(/[^a-z0-9]/g, '')}${h.tag}`;
   scontrol(h, 'create', `PartitionName=${name}`, `Nodes=${nodes}`, `State=${state}`, 'OverSubscribe=FORCE:4');
-  return { name, remove: () => void scontrol(h, 'delete', `PartitionName=${name}`) };
+  const remove = () => {
+    try {
+      scontrol(h, 'delete', `PartitionName=${name}`);
+    } catch (err) {
+      if (!/Invalid partition name/.test(String(err))) throw err; // already gone
+    }
+  };
+  return { name, remove };
 }
 
 const F10: Scenario = {
@@ -695,6 +702,13 @@ const F13: Scenario = {
       execFileSync('scancel', [first.id], { env: { ...process.env, SLURM_CONF: h.c.slurmConf } });
       const evidenceAt = Date.now();
       const seen = await expectIncident(h, run, 'maintenance', 60_000);
+      if (!seen) {
+        const c = await h.control(run.runId);
+        const kinds = (await h.incidents(run.runId)).map((i) => `${i.kind}${i.resolvedAtMs ? ' (resolved)' : ''}`);
+        notes.push(
+          `no maintenance: run ${c.desiredState}, jobs ${c.jobs.map((j) => j.state).join(',')}; ${kinds.join(', ')}`,
+        );
+      }
       await sleep(10_000 - (Date.now() - evidenceAt));
       const whileDown = (await h.queue(run)).filter((j) => j.id !== first.id && j.state === 'RUNNING');
       if (whileDown.length) notes.push('a job ran while the partition was down');
