@@ -8,14 +8,18 @@ tasks agree, and --ground-truth writes the printed values as JSON lines for test
 Standard library only: a compute node has python3 and nothing else is assumed.
 """
 import argparse
+import faulthandler
 import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 
-FAULTS = ('crash', 'hang', 'nan', 'spike', 'slow', 'oom', 'ecc')
+FAULTS = ('crash', 'hang', 'hang-eval', 'nan', 'spike', 'slow', 'straggler', 'oom', 'ecc')
+# Like NCCL's default collective timeout: a task waits this long for a hung peer at an iteration.
+STEP_TIMEOUT_S = 1800.0
 GPUS_PER_NODE_DEFAULT = 8
 
 
@@ -66,7 +70,10 @@ def parse_args(argv):
     a('--fault', choices=FAULTS, default=None)
     a('--fault-at-iteration', type=int, default=None, help='iteration at which --fault strikes (default: the first)')
     a('--slow-factor', type=float, default=2.0)
-    a('--control-file', default=None, help='polled before each iteration: a fault name, or "slow <factor>"')
+    a('--control-file', default=None,
+      help='polled before each iteration: a fault name, "slow <factor>", "straggler <factor>" or "bad-node <name>"')
+    a('--bad-node', default=os.environ.get('TRAINBOARD_FAKE_BAD_NODE') or None,
+      help='a task on this node ($SLURMD_NODENAME) fails at start-up with the ECC text (default: $TRAINBOARD_FAKE_BAD_NODE)')
     a('--ground-truth', default=None, help='write the printed values here as JSON lines')
     a('--no-rank-prefix', action='store_true', help='print without [defaultN]: prefixes (no --tee)')
     a('--sync-dir', default=None, help='folder the srun tasks share to stay in step (default: <save>/.fake-trainer-sync)')
@@ -233,10 +240,15 @@ def now_text():
     return time.strftime('%Y-%m-%d %H:%M:%S')
 
 
+class PeerFailed(Exception):
+    """Another task of the step failed: a real rank would see its collective fail (torchrun tears the node down)."""
+
+
 class Sync:
     """Stands in for the collectives that keep real ranks in lockstep. The srun tasks of one step meet through files
     in a folder they share (the dev cluster is one host; a real cluster has a shared filesystem). Files older than
-    this process (left by an earlier job with the same id) are ignored."""
+    this process (left by an earlier job with the same id) are ignored. Every iteration is a barrier, as an
+    all-reduce is: a hung or slow task holds the others back, and a task that failed releases them with PeerFailed."""
 
     def __init__(self, args, node_rank, nnodes):
         self.n, self.rank = nnodes, node_rank
@@ -255,6 +267,14 @@ class Sync:
         except OSError:
             return False
 
+    def fail(self):
+        """Tells the other tasks that this one is gone (they stop waiting for it)."""
+        if self.dir:
+            open(os.path.join(self.dir, 'failed'), 'w').close()
+
+    def _peer_failed(self):
+        return self._fresh(os.path.join(self.dir, 'failed'))
+
     def barrier(self, name, timeout=120.0):
         """Returns when every task got here (or after `timeout`: a dead peer must not hang the rest)."""
         if not self.dir:
@@ -266,7 +286,35 @@ class Sync:
         while time.time() < end:
             if sum(1 for f in os.listdir(d) if self._fresh(os.path.join(d, f))) >= self.n:
                 return
+            if self._peer_failed():
+                raise PeerFailed()
             time.sleep(0.005)
+
+    def step(self, iteration):
+        """The per-iteration barrier: one file per task and iteration in one folder, each task removing its own file
+        of two iterations back (every peer has passed that barrier once this task reached this one). Returns False
+        when a peer decided to stop at an iteration this task has done (it will not come): the caller stops too."""
+        if not self.dir:
+            return True
+        d = os.path.join(self.dir, 'steps')
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, '%d.%d' % (iteration, self.rank)), 'w').close()
+        try:
+            os.remove(os.path.join(d, '%d.%d' % (iteration - 2, self.rank)))
+        except OSError:
+            pass
+        paths = [os.path.join(d, '%d.%d' % (iteration, r)) for r in range(self.n)]
+        end = time.time() + STEP_TIMEOUT_S
+        while time.time() < end:
+            if all(self._fresh(p) for p in paths):
+                return True
+            if self._peer_failed():
+                raise PeerFailed()
+            stops = [self.stop_at(reason, iteration, False) for reason in ('kill-switch', 'duration')]
+            if any(stop is not None and stop < iteration for stop in stops):
+                return False
+            time.sleep(0.005)
+        return True
 
     def stop_at(self, reason, iteration, want):
         """The iteration at which all tasks stop for `reason`, or None: the first task that wants to stop decides."""
@@ -290,9 +338,10 @@ class Sync:
             return None
 
 
-def print_datetime(out, sync, message, event=None):
-    """Megatron's print_datetime: a barrier, then rank 0 prints. Returns the time the barrier let everyone go."""
-    sync.barrier('datetime-' + message)
+def print_datetime(out, sync, message, event=None, barrier=None):
+    """Megatron's print_datetime: a barrier, then rank 0 prints. Returns the time the barrier let everyone go.
+    `barrier` names it when the message differs between tasks (a time in it)."""
+    sync.barrier(barrier or 'datetime-' + message)
     released = time.time()
     if out.nnodes > 1 and out.is_first() and not out.is_last():
         time.sleep(0.2)  # the last rank's lines from before the barrier reach the log first, as through srun
@@ -435,6 +484,28 @@ def fail_oom(out):
 
 # ---------------------------------------------------------------- the run
 
+def this_node():
+    return os.environ.get('SLURMD_NODENAME') or 'localhost'
+
+
+def control_words(args):
+    if not args.control_file:
+        return []
+    try:
+        with open(args.control_file, encoding='utf-8') as f:
+            return f.read().split()
+    except OSError:
+        return []
+
+
+def on_bad_node(args):
+    """F2: this task runs on the bad node (--bad-node, $TRAINBOARD_FAKE_BAD_NODE, or "bad-node NAME" in the control
+    file), so it fails at every start."""
+    words = control_words(args)
+    named = [args.bad_node] + ([words[1]] if len(words) > 1 and words[0] == 'bad-node' else [])
+    return this_node() in named
+
+
 class Faults:
     """Faults from the command line (at an iteration) and from the control file (whenever it appears)."""
 
@@ -456,14 +527,15 @@ class Faults:
                 return
             if st.st_mtime_ns != self.control_mtime:
                 self.control_mtime = st.st_mtime_ns
-                with open(a.control_file, encoding='utf-8') as f:
-                    words = f.read().split()
+                words = control_words(a)
                 if words and words[0] in FAULTS:
-                    factor = float(words[1]) if len(words) > 1 and words[0] == 'slow' else a.slow_factor
-                    self.trigger(words[0], factor)
+                    slowing = len(words) > 1 and words[0] in ('slow', 'straggler')
+                    self.trigger(words[0], float(words[1]) if slowing else a.slow_factor)
+                elif len(words) > 1 and words[0] == 'bad-node' and words[1] == this_node():
+                    self.active.add('bad-node')  # the bad node's GPU fails now, on this task only
 
     def trigger(self, name, factor):
-        if name == 'slow':
+        if name in ('slow', 'straggler'):  # a straggler is a slow run whose fake nvidia-smi names the node
             self.slow_factor = factor
         elif name == 'spike':
             self.spike_left = 6
@@ -472,7 +544,19 @@ class Faults:
 
 
 def main(argv):
+    # A stack dump on demand (Trainboard's stackDump: scancel --signal=USR1), into stderr, i.e. the job's log.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     args = parse_args(argv)
+    try:
+        return train(args)
+    except PeerFailed:
+        # A peer's failure broke the collectives; its own task printed why. Real peers notice later (a NCCL or
+        # rendezvous error), so this task ends after the failed one, whose text reaches the log first.
+        time.sleep(1.0)
+        return 1
+
+
+def train(args):
     import_time = args.wall_clock_start or time.time()
     nnodes = args.nnodes or int(os.environ.get('SLURM_NNODES', '1'))
     node_rank = int(os.environ.get('SLURM_PROCID', os.environ.get('SLURM_NODEID', '0')))
@@ -515,10 +599,13 @@ def main(argv):
     out.first('> initializing torch distributed ...')
     out.first('> setting random seeds to %d ...' % args.seed)
     out.first('> compiling and loading fused kernels ...')
+    if on_bad_node(args):
+        fail_ecc(out)
+        return failed(sync)
     if args.fault == 'oom':
         if out.is_first():
             fail_oom(out)
-        return 1
+        return failed(sync)
     out.first('>>> done with compiling and loading fused kernels. Compilation time: 1.234 seconds')
     out.first('time to initialize megatron (seconds): 12.345')
     print_datetime(out, sync, 'after megatron is initialized', {'type': 'datetime', 'message': 'after megatron is initialized'})
@@ -562,6 +649,13 @@ def main(argv):
     interval = []  # per-iteration losses of the current log interval
     nan_since = None
     saved_checkpoint = False
+    def duration_exit():
+        if not saved_checkpoint and args.save:
+            save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
+        print_datetime(out, sync, 'exiting program after %s minutes' % ((time.time() - import_time) / 60.0),
+                       {'type': 'exit', 'reason': 'duration_limit', 'iteration': iteration}, 'datetime-duration-exit')
+        return 0
+
     while iteration < train_iters:
         seen = bool(args.kill_switch_path) and os.path.exists(args.kill_switch_path)
         stop = sync.stop_at('kill-switch', iteration, seen)
@@ -571,18 +665,22 @@ def main(argv):
             print_datetime(out, sync, 'Detected kill switch at %s. Exiting' % args.kill_switch_path,
                            {'type': 'exit', 'reason': 'kill_switch', 'iteration': iteration})
             return 0
+        stop = sync.stop_at('duration', iteration, False) if args.exit_duration_in_mins else None
+        if stop is not None and iteration >= stop:  # a peer's decision, seen at the barrier below
+            return duration_exit()
         faults.poll(iteration + 1, first_iteration)
         if 'hang' in faults.active:
-            while True:  # alive and silent, like the 2022-05-01 eval hang
-                time.sleep(3600)
+            hang_forever()
         if 'crash' in faults.active:
             if out.is_first():
                 fail_cuda(out, node_rank, nnodes, os.getpid(), args.gpus_per_node)
-            return 1
-        if 'ecc' in faults.active:
-            if out.is_first():
+            return failed(sync)
+        if 'ecc' in faults.active or 'bad-node' in faults.active:
+            if out.is_first() or 'bad-node' in faults.active:
                 fail_ecc(out)
-            return 1
+            return failed(sync)
+        if not sync.step(iteration + 1):  # the iteration's all-reduce: everyone waits for the slowest task
+            continue  # a peer stopped at this iteration: the checks above stop this task there too
         gbs = batch_size_at(args, rampup, consumed)
         rng = random.Random('%d-%d' % (rng_seed, iteration + 1))  # the same value on every task and on a rerun
         # Paced against one shared schedule, so tasks stay in step however long their printing takes.
@@ -608,8 +706,12 @@ def main(argv):
             overhead = overhead_s > 0
             overhead_s = 0.0
             log_iteration(out, args, iteration, train_iters, consumed, seconds, gbs, mean, grad, world, overhead)
-        if args.eval_interval and iteration % args.eval_interval == 0 and groups:
-            evaluate(out, args, 'iteration %d' % iteration, iteration, groups, loss, nan_since is not None)
+        at_eval = bool(args.eval_interval) and iteration % args.eval_interval == 0
+        # hang-eval: the next validation round (or one right away, without evals) stops after its first group.
+        hang_eval = 'hang-eval' in faults.active and (at_eval or not args.eval_interval)
+        if (at_eval and groups) or hang_eval:
+            evaluate(out, args, 'iteration %d' % iteration, iteration, groups or ['valid'], loss, nan_since is not None,
+                     hang_eval)
             overhead_s += 0.2 * reported * len(groups) * args.eval_iters
         if args.save and args.save_interval and iteration % args.save_interval == 0:
             save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
@@ -619,11 +721,7 @@ def main(argv):
             train_time = (time.time() - import_time) / 60.0
             stop = sync.stop_at('duration', iteration, train_time > args.exit_duration_in_mins)
             if stop is not None and iteration >= stop:
-                if not saved_checkpoint and args.save:
-                    save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
-                print_datetime(out, sync, 'exiting program after %s minutes' % train_time,
-                               {'type': 'exit', 'reason': 'duration_limit', 'iteration': iteration})
-                return 0
+                return duration_exit()
         if args.exit_interval and iteration % args.exit_interval == 0:
             if not saved_checkpoint and args.save:
                 save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
@@ -639,6 +737,19 @@ def main(argv):
     if args.save and iteration != 0:
         save_checkpoint(out, args, iteration, consumed, 1000 * reported * 0.4, out.is_first())
     return 0
+
+
+def failed(sync):
+    """A task's failure: its peers stop waiting for it; it exits 1 after a moment, as torchrun's agent takes one to
+    tear its workers down (so the failure text reaches the log before srun's "task N: Exited" line)."""
+    sync.fail()
+    time.sleep(0.5)
+    return 1
+
+
+def hang_forever():
+    while True:  # alive and silent; SIGUSR1 still dumps the stacks (faulthandler)
+        time.sleep(3600)
 
 
 def log_iteration(out, args, iteration, train_iters, consumed, seconds, gbs, mean_loss, grad, world, overhead):
@@ -672,8 +783,10 @@ def log_iteration(out, args, iteration, train_iters, consumed, seconds, gbs, mea
     })
 
 
-def evaluate(out, args, where, iteration, groups, train_loss, is_nan):
+def evaluate(out, args, where, iteration, groups, train_loss, is_nan, hang=False):
     for k, group in enumerate(groups):
+        if hang and k == 1:
+            hang_forever()  # the tr11 eval hang: one group printed, then silence with the process alive
         rng = random.Random('%d-%s-%s' % (args.seed, where, group))
         value = float('nan') if is_nan else train_loss * (0.85 + 0.3 * rng.random()) + 0.02 * k
         ppl = math.exp(min(20.0, value)) if not math.isnan(value) else math.exp(20.0)

@@ -19,7 +19,7 @@ import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import { filesForRuns, type FilesForRun } from './follow/runFiles.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
-import { createNodesService } from './nodes/nodes.service.js';
+import { createNodesService, type NodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
 import type { RouteDef } from './http/routeTable.js';
 import type { EdgeOptions } from './http/security.js';
@@ -33,6 +33,8 @@ import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
 import { PARTITION_SHARE_MS, createClusterFactsSource } from './incidents/clusterFacts.js';
+import { connectGpuFacts } from './incidents/gpuFacts.js';
+import { createClusterNodes } from './nodes/clusterNodes.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
 import { createRecoveryPolicy } from './incidents/recoveryPolicy.js';
 import { stackDumperOf } from './incidents/stackDumper.js';
@@ -197,6 +199,20 @@ function nodesService(o: ServerStackOptions, repos: Repositories) {
     : null;
 }
 
+/** Nodes of runs on the database's clusters through their own connection; the environment's scheduler otherwise. */
+function nodesOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null): NodesService | null {
+  const fallback = nodesService(o, repos);
+  if (!control) return fallback;
+  return createClusterNodes({
+    repos,
+    logger: o.logger,
+    clusterOfRun: (runId) => control.store.run(runId)?.clusterId ?? null,
+    handleOf: (clusterId) => control.registry.get(clusterId),
+    fallback,
+    ...(o.scheduler?.pollMs ? { pollMs: o.scheduler.pollMs } : {}),
+  });
+}
+
 /** The control plane of this server (WP-C), unless `control: false`; its events go to the run's socket room. */
 function controlPlaneOf(o: ServerStackOptions, repos: Repositories, conn: OpenDatabase, io: () => RealtimeServer) {
   if (o.control === false) return null;
@@ -312,16 +328,27 @@ async function listenOrClose(http: Server, port: number, host: string, close: ()
   }
 }
 
+/** The nodes poller, and (F7) its nvidia-smi samples naming a throughput regression's suspect node. */
+function startNodes(nodes: NodesService | null, incidents: IncidentsService): () => Promise<void> {
+  if (!nodes) return () => Promise.resolve();
+  nodes.start();
+  const gpuFacts = connectGpuFacts(nodes, incidents);
+  return async () => {
+    gpuFacts.stop();
+    await nodes.stop();
+  };
+}
+
 /** @throws the listen error (e.g. EADDRINUSE) after closing the database, so the caller may retry on another port. */
 export async function startServerStack(o: ServerStackOptions): Promise<ServerStack> {
   const conn = openDatabase(o.dbPath);
   const repos = createRepositories(conn.sqlite);
-  const nodes = nodesService(o, repos);
   // Sockets of a user whose access changed (logout, revocation, role change) are dropped; io exists by then.
   let onAccessChanged = (_userId: number) => {};
   const authContext = createAuthContext(repos, o.edge, (userId) => onAccessChanged(userId));
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
+  const nodes = nodesOf(o, repos, control);
   const filesForRun = runFilesOf(o, repos, control);
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
   const { incidents, alerts } = detectionOf(o, repos, control);
@@ -364,7 +391,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   incidents.start();
   publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);
-  nodes?.start();
+  const stopNodes = startNodes(nodes, incidents);
   control?.controller.start();
   const purge = setInterval(() => repos.sessions.purgeExpired(Date.now()), 10 * 60_000).unref();
   const { port } = http.address() as AddressInfo;
@@ -391,7 +418,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
       publicLive.close();
       await control?.stop();
       await manager.stop();
-      await nodes?.stop();
+      await stopNodes();
       await io.close(); // also closes the HTTP server
       conn.close();
     },

@@ -25,11 +25,22 @@ export function runTrainer(
   return { status: r.status, stdout: r.stdout };
 }
 
-/** Starts the trainer in the background; `output()` is what it printed so far. */
-export function startTrainer(args: string[]) {
-  const child = spawn('python3', [TRAINER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts the trainer in the background; `output()` is what it printed so far. `env` is added to this process's;
+ * with `stderr: 'merge'` its stderr joins the output as `2>&1` does in a job (the faulthandler dump goes there).
+ */
+export function startTrainer(
+  args: string[],
+  opts: { env?: Record<string, string>; stderr?: 'inherit' | 'merge'; trainer?: string } = {},
+) {
+  const merge = opts.stderr === 'merge';
+  const child = spawn('python3', [opts.trainer ?? TRAINER, ...args], {
+    stdio: ['ignore', 'pipe', merge ? 'pipe' : 'inherit'],
+    env: { ...process.env, ...opts.env },
+  });
   let out = '';
-  child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stderr?.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => out, exited };
 }

@@ -243,3 +243,33 @@ describe('two executors on one folder', () => {
     await other.close();
   });
 });
+
+describe('LocalExecutor.stackDump', () => {
+  const trainer = new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url).pathname;
+
+  it('signals the job’s python processes: the stacks land in the log and the job runs on', async () => {
+    const args =
+      '--train-iters 1000 --seconds-per-iteration 0.02 --eval-interval 0 --fault hang --fault-at-iteration 3';
+    const { jobId } = await executor.submit({
+      script: script(`srun python3 -u ${trainer} ${args} 2>&1 | tee -a main.log`),
+      output: 'job.out',
+    });
+    const log = join(dir, 'main.log');
+    const read = () => (existsSync(log) ? readFileSync(log, 'utf8') : '');
+    await expect.poll(() => read().includes(' iteration        2/'), { timeout: 10_000 }).toBe(true);
+    const report = await executor.stackDump(jobId);
+    expect(report).toMatchObject({ ok: true, method: 'signal' });
+    expect(report.detail).toMatch(/^SIGUSR1 sent; stacks are in the log from /);
+    await expect.poll(() => /line \d+ in hang_forever\n/.test(read()), { timeout: 10_000 }).toBe(true);
+    expect(read()).toMatch(/^Current thread 0x[0-9a-f]+ \(most recent call first\):$/m);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await executor.status([jobId])).jobs[0]?.state).toBe('RUNNING'); // bash and tee were spared
+  });
+
+  it('reports none for an unknown or finished job', async () => {
+    expect(await executor.stackDump('999')).toMatchObject({ ok: false, method: 'none' });
+    const { jobId } = await executor.submit({ script: script('true') });
+    await executor.waitFor(jobId);
+    expect(await executor.stackDump(jobId)).toMatchObject({ ok: false, method: 'none' });
+  });
+});

@@ -12,8 +12,16 @@ import { validateHostlist } from '@trainboard/shared/slurm/scontrol';
 import { validateJobNames } from '@trainboard/shared/slurm/squeue';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend, DiskReport, HistoryReport, StatusReport, SubmittedJob } from './clusterBackend.js';
+import type {
+  ClusterBackend,
+  DiskReport,
+  HistoryReport,
+  StackDumpReport,
+  StatusReport,
+  SubmittedJob,
+} from './clusterBackend.js';
 import { localDisk } from './localDisk.js';
+import { pythonProcessesInGroup } from './processGroup.js';
 import {
   LocalJobFiles,
   WRAPPER,
@@ -404,6 +412,28 @@ export class LocalExecutor implements ClusterBackend {
   jobNodes(jobId: string): Promise<string[]> {
     const job = this.jobs.get(jobId);
     return Promise.resolve(job?.rec.startTime ? [this.nodeName] : []);
+  }
+
+  /**
+   * SIGUSR1 to the job's python processes (not its bash script): the fake trainer's (or the template's) faulthandler
+   * prints their stacks into the job's log.
+   */
+  stackDump(jobId: string, nowMs = Date.now()): Promise<StackDumpReport> {
+    const job = this.jobs.get(jobId);
+    const pgid = job && !TERMINAL.has(job.rec.state) ? job.rec.pgid : null;
+    const pids = pgid === null ? [] : pythonProcessesInGroup(pgid);
+    let sent = 0;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGUSR1');
+        sent += 1;
+      } catch {
+        // ended meanwhile
+      }
+    }
+    if (!sent) return Promise.resolve({ ok: false, method: 'none', detail: `job ${jobId} runs no python process` });
+    const at = new Date(nowMs).toISOString();
+    return Promise.resolve({ ok: true, method: 'signal', detail: `SIGUSR1 sent; stacks are in the log from ${at}` });
   }
 
   /** The log file a job writes to (absolute). */

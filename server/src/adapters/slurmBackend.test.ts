@@ -81,3 +81,90 @@ describe('SlurmBackend hold/release/updateExclude', () => {
     await expect(slurm.release(['99'])).rejects.toThrow(/Invalid job id/);
   });
 });
+
+describe('SlurmBackend.stackDump (F3)', () => {
+  const running =
+    '41|41|41|N/A|RUNNING|None|c[1-2]|debug|2026-12-06T22:00:00|2026-12-06T22:00:01|N/A|10:00|UNLIMITED|2|tr\n';
+  const at = Date.UTC(2026, 11, 6, 22, 15, 0);
+
+  it('uses py-spy when every node has it, and stores the text on the cluster, not in the report', async () => {
+    const step = [
+      '0: TB-NODE c1',
+      '1: TB-NODE c2',
+      '0: TB-PID 11',
+      '0: Thread 11 (idle)',
+      '0: TB-RC 0',
+      '1: TB-PID 12',
+      '1: TB-RC 0',
+      '',
+    ].join('\n');
+    const stored: string[] = [];
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: running }],
+      [/^srun --jobid=41 --overlap --nodes=2 /, { stdout: step }],
+      [
+        /^sh -c umask 077/,
+        (argv) => {
+          stored.push(argv.at(-1)!);
+          return {};
+        },
+      ],
+    ]);
+    const report = await new SlurmBackend(shell).stackDump('41', at);
+    expect(report).toMatchObject({ ok: true, method: 'py-spy' });
+    expect(report.detail).toContain('2 process(es) on c1, c2');
+    expect(report.detail).toContain('~/.trainboard/stacks/41-20261206T221500Z.txt');
+    expect(report.detail).not.toContain('Thread 11');
+    expect(stored).toEqual(['41-20261206T221500Z.txt']);
+    expect(shell.calls.some((c) => c[0] === 'scancel')).toBe(false);
+  });
+
+  it('signals when py-spy is there but may not attach (ptrace refused) on a node', async () => {
+    const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '0: TB-RC 0', '1: TB-PID 12', '1: TB-RC 1', ''];
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: running }],
+      [/^srun /, { stdout: step.join('\n') }],
+      [/^scancel --signal=USR1 41$/, {}],
+    ]);
+    expect(await new SlurmBackend(shell).stackDump('41', at)).toMatchObject({ method: 'signal' });
+    expect(shell.calls.some((c) => c[0] === 'sh')).toBe(false);
+  });
+
+  it('signals the steps with USR1 when a node lacks py-spy', async () => {
+    const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '1: TB-NO-PYSPY', ''].join('\n');
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: running }],
+      [/^srun /, { stdout: step }],
+      [/^scancel --signal=USR1 41$/, {}],
+    ]);
+    const report = await new SlurmBackend(shell).stackDump('41', at);
+    expect(report).toEqual({
+      ok: true,
+      method: 'signal',
+      detail: 'SIGUSR1 sent; stacks are in the log from 2026-12-06T22:15:00.000Z',
+    });
+    expect(shell.calls.at(-1)).toEqual(['scancel', '--signal=USR1', '41']);
+  });
+
+  it('signals when the py-spy step itself fails', async () => {
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: running }],
+      [/^srun /, { code: 1, stderr: 'srun: error: Unable to create step' }],
+      [/^scancel --signal=USR1 41$/, {}],
+    ]);
+    expect(await new SlurmBackend(shell).stackDump('41', at)).toMatchObject({ method: 'signal' });
+  });
+
+  it('does nothing for a job with no nodes, and rejects a hostile id before any command', async () => {
+    const pending = '41|41|41|N/A|PENDING|Resources||debug|2026-12-06T22:00:00|N/A|N/A|0:00|UNLIMITED|2|tr\n';
+    const shell = new ScriptedShell([
+      [/^squeue /, { stdout: pending }],
+      [/^sacct/, { code: 1, stderr: fixture('sacct-disabled.stderr.txt') }],
+      [/^scontrol/, { stdout: '' }],
+    ]);
+    expect(await new SlurmBackend(shell).stackDump('41', at)).toMatchObject({ ok: false, method: 'none' });
+    const none = new ScriptedShell([]);
+    await expect(new SlurmBackend(none).stackDump('41; reboot', at)).rejects.toThrow();
+    expect(none.calls).toEqual([]);
+  });
+});

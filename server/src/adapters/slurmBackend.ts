@@ -22,6 +22,13 @@ import {
   parseDu,
   parsePartitions,
   parseReservations,
+  parseStackDumpStep,
+  signalStepsArgv,
+  stackDumpFileName,
+  stackDumpStepArgv,
+  stackDumpText,
+  storeStackDumpArgv,
+  STACK_DUMP_DIR_TEXT,
   parseSbatchParsable,
   parseScontrolJobs,
   parseSinfoNodes,
@@ -41,6 +48,7 @@ import type {
   HistoryReport,
   HistorySource,
   PartitionReport,
+  StackDumpReport,
   StatusReport,
   SubmittedJob,
 } from './clusterBackend.js';
@@ -51,6 +59,8 @@ const QUERY_TIMEOUT_MS = 20_000;
 const DU_TIMEOUT_MS = 120_000;
 
 const SINCE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/;
+/** A py-spy step that takes longer is abandoned (py-spy itself gives up on a process after 20 s). */
+const STACK_DUMP_TIMEOUT_MS = 90_000;
 
 /** A Slurm command's answer we could not read; the raw lines are kept for the bug report. */
 export class UnexpectedOutputError extends Error {
@@ -321,6 +331,41 @@ export class SlurmBackend implements ClusterBackend {
       folderBytes = du.code === 0 || /^\d+\t/.test(du.stdout) ? parseDu(du.stdout) : null;
     }
     return { ...bytes, folderBytes };
+  }
+
+  /**
+   * py-spy on every node of the job when each has it (the text stored in ~/.trainboard/stacks on the cluster),
+   * else SIGUSR1 to the job's steps: the training processes' faulthandler writes their stacks into the log.
+   */
+  async stackDump(jobId: string, nowMs = Date.now()): Promise<StackDumpReport> {
+    const [id = ''] = validateJobIds([jobId]);
+    const nodes = await this.jobNodes(id);
+    if (!nodes.length) return { ok: false, method: 'none', detail: `job ${id} is not running on any node` };
+    const viaPySpy = await this.pySpyDump(id, nodes.length, nowMs).catch(() => null);
+    if (viaPySpy) return viaPySpy;
+    await this.ok(signalStepsArgv(id));
+    return {
+      ok: true,
+      method: 'signal',
+      detail: `SIGUSR1 sent; stacks are in the log from ${new Date(nowMs).toISOString()}`,
+    };
+  }
+
+  /** The py-spy way, or null when a node lacks py-spy or dumped nothing (the caller signals instead). */
+  private async pySpyDump(id: string, nodeCount: number, nowMs: number): Promise<StackDumpReport | null> {
+    const r = await this.shell.exec(stackDumpStepArgv(id, nodeCount), { timeoutMs: STACK_DUMP_TIMEOUT_MS });
+    const dumps = parseStackDumpStep(r.stdout);
+    const pids = dumps.reduce((n, d) => n + d.dumped, 0);
+    if (dumps.length < nodeCount || dumps.some((d) => !d.hasPySpy || d.dumped === 0)) return null;
+    const at = new Date(nowMs).toISOString();
+    const file = stackDumpFileName(id, nowMs);
+    await this.ok(storeStackDumpArgv(file), stackDumpText(id, dumps, at));
+    const where = dumps.map((d) => d.node).join(', ');
+    return {
+      ok: true,
+      method: 'py-spy',
+      detail: `py-spy dumped ${pids} process(es) on ${where} at ${at}: ${STACK_DUMP_DIR_TEXT}/${file} on the cluster`,
+    };
   }
 
   close(): Promise<void> {

@@ -191,3 +191,61 @@ describe('live incident detection', () => {
     expect(t.repos.incidents.ofRun(t.runId)).toHaveLength(2);
   });
 });
+
+describe('live incident detection: GPU facts name the straggler (F7)', () => {
+  const timed = (n: number, ms: number) => iteration(n).replace('(ms): 1000.0', `(ms): ${ms.toFixed(1)}`);
+  const gpus = (node: string, slow: boolean) => ({
+    timeMs: T0,
+    jobId: '42',
+    node,
+    gpus: [0, 1, 2, 3].map((index) => ({
+      index,
+      smClockMhz: slow && index === 0 ? 600 : 1410,
+      maxSmClockMhz: 1410,
+      temperatureC: slow && index === 0 ? 89 : 60,
+      utilizationPct: 98,
+    })),
+  });
+
+  it('asks for GPUs while a regression is open, and stores the suspect node when they come', async () => {
+    const t = setup();
+    const service = t.newService();
+    const changes = record(service);
+    service.follow(t.runId);
+    await service.idle();
+    t.commit(Array.from({ length: 20 }, (_, i) => timed(i + 1, 1000)).join(''));
+    service.committed(t.runId);
+    await service.idle();
+    expect(service.wantsGpus()).toEqual([]);
+    service.observeGpus(t.runId, [gpus('c1', false), gpus('c2', false)]);
+    expect(service.list(t.runId).incidents).toEqual([]); // GPU facts alone open nothing
+
+    const before = Array.from({ length: 20 }, (_, i) => timed(i + 1, 1000)).join('');
+    t.commit(Array.from({ length: 4 }, (_, i) => timed(i + 21, 1500)).join(''), Buffer.byteLength(before));
+    service.committed(t.runId);
+    await service.idle();
+    expect(service.wantsGpus()).toEqual([t.runId]);
+    expect(service.list(t.runId).incidents[0]!.details!.suspectNodes).toMatch(/^unknown/);
+    service.observeGpus(t.runId, [gpus('c1', true), gpus('c2', false)]);
+    const [incident] = service.list(t.runId).incidents;
+    expect(incident).toMatchObject({
+      kind: 'throughput_regression',
+      details: { suspectNodes: 'c1' },
+      suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c1'] },
+    });
+    expect(incident!.evidence.map((e) => e.text)).toContain('GPU 0 on c1: SM clock 600 of 1410 MHz, 89 °C');
+    expect(changes.map((c) => [c.change, c.incident.kind])).toEqual([
+      ['opened', 'throughput_regression'],
+      ['updated', 'throughput_regression'],
+    ]);
+    expect(service.wantsGpus()).toEqual([t.runId]); // still open: keep probing (the poller's TTL bounds it after)
+  });
+
+  it('ignores GPU facts for runs it does not follow', () => {
+    const t = setup();
+    const service = t.newService();
+    service.observeGpus(t.runId, [gpus('c1', true), gpus('c2', false)]);
+    expect(service.wantsGpus()).toEqual([]);
+    expect(service.list(t.runId).incidents).toEqual([]);
+  });
+});

@@ -7,6 +7,7 @@
 // between pages), not resumed from a stored state: the detectors' windows are small but not serialisable, and the
 // replay is a read of rows already on disk. Replayed incidents that are already stored, unchanged, emit nothing.
 import type { Logger } from 'pino';
+import type { NodeGpuFacts } from '@trainboard/shared/detect/clusterFacts';
 import type { JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { IncidentChange, IncidentsResponse, StoredIncident } from '@trainboard/shared/detect/incidentApi';
@@ -41,6 +42,10 @@ export interface IncidentsService {
   backlog(runId: number, size: number): void;
   /** One tick of every followed run at `nowMs` (the timer calls it; tests call it with their own time). */
   tick(nowMs?: number): void;
+  /** The nodes' GPUs of a followed run's running job (the nodes poller), for F7's suspect node. */
+  observeGpus(runId: number, facts: readonly NodeGpuFacts[]): void;
+  /** Followed runs with an open throughput regression: the ones worth probing nvidia-smi for. */
+  wantsGpus(): number[];
   onChange(listener: IncidentListener): () => void;
   list(runId: number): IncidentsResponse;
   /** True while the run's stored rows are being replayed (its changes are older news). */
@@ -240,6 +245,16 @@ export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
   };
   return {
     follow: (runId) => void pump(ctx, ensure(runId)),
+    observeGpus(runId, facts) {
+      const s = runs.get(runId);
+      if (!s || s.catchingUp) return; // a replay's regressions are history: today's GPUs say nothing about them
+      for (const f of facts) s.detection.observeGpus(f);
+      persist(ctx, s);
+    },
+    wantsGpus: () =>
+      [...runs.values()]
+        .filter((s) => !s.catchingUp && s.detection.incidents().some(isOpenRegression))
+        .map((s) => s.runId),
     committed: (runId) => void pump(ctx, ensure(runId)),
     backlog(runId, size) {
       const s = ensure(runId);
@@ -296,3 +311,5 @@ function changeOf(before: { resolved: boolean } | undefined, now: StoredIncident
   if (now.resolvedAtMs !== null) return before?.resolved ? 'updated' : 'resolved';
   return before ? 'updated' : 'opened';
 }
+
+const isOpenRegression = (i: Incident) => i.kind === 'throughput_regression' && i.resolvedAtMs === null;

@@ -1,7 +1,7 @@
 // One followed run's detection state: the shared detectors (shared/src/detect) fed the run's committed events with
 // their stored times (arrival times live), ticked while the run's job runs, told the job's Slurm facts. Memory is
 // the detectors' own: rolling windows and learnt deadlines, plus the incidents they found (one per failure group).
-import type { ClusterFacts } from '@trainboard/shared/detect/clusterFacts';
+import type { ClusterFacts, NodeGpuFacts } from '@trainboard/shared/detect/clusterFacts';
 import type { DetectContext, Detector, JobFacts } from '@trainboard/shared/detect/detector';
 import type { Incident } from '@trainboard/shared/detect/incident';
 import type { DeadlineOptions } from '@trainboard/shared/detect/rhythm';
@@ -17,6 +17,8 @@ export interface RunDetection {
   observeJob(facts: JobFacts): void;
   /** The scheduler's and the filesystem's view of the run (the cluster-state detectors, F10–F13, F17). */
   observeCluster(facts: ClusterFacts): void;
+  /** One node's GPUs (nvidia-smi), to name a throughput regression's suspect node (F7). */
+  observeGpus(facts: NodeGpuFacts): void;
   /** Every incident found so far (open and resolved), one per failure group. */
   incidents(): Incident[];
   /** The time of the newest event seen, or null before any. */
@@ -46,6 +48,9 @@ export function createRunDetection(deadlines?: DeadlineOptions): RunDetection {
     },
     observeCluster(facts) {
       for (const d of detectors) d.observeCluster?.(facts);
+    },
+    observeGpus(facts) {
+      for (const d of detectors) d.observeGpus?.(facts);
     },
     incidents: () => dedupeIncidents(detectors.flatMap((d) => d.incidents())),
     lastTimeMs: () => last,

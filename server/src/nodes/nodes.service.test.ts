@@ -295,3 +295,58 @@ describe('GET /api/runs/:id/nodes', () => {
     expect(await get(`/api/runs/${runId}/nodes`)).toMatchObject({ status: 503, body: { code: 'no_scheduler' } });
   });
 });
+
+describe('GPU facts for the incident detection (F7)', () => {
+  it('polls a watched run nobody views, and tells the listeners each node’s GPUs with the max clock', async () => {
+    probe.text = [
+      '0: node=c1',
+      '1: node=c3',
+      '0: 0, A100, 100, 62000, 81920, 89, 250.00, 600, 1410',
+      '0: 1, A100, 97, 62000, 81920, 60, 300.00, 1410, 1410',
+      '1: 0, A100, 97, 62000, 81920, 61, 300.00, 1395, 1410',
+    ].join('\n');
+    const got: [number, unknown][] = [];
+    const off = service.onGpus((run, facts) => got.push([run, facts]));
+    await service.poll();
+    expect(probe.calls).toEqual([]); // nobody watches yet: nothing is probed
+    service.watch(runId);
+    await service.poll();
+    expect(probe.calls).toEqual([['42', 2]]);
+    expect(got).toEqual([
+      [
+        runId,
+        [
+          {
+            timeMs: clock,
+            jobId: '42',
+            node: 'c1',
+            gpus: [
+              { index: 0, smClockMhz: 600, maxSmClockMhz: 1410, temperatureC: 89, utilizationPct: 100 },
+              { index: 1, smClockMhz: 1410, maxSmClockMhz: 1410, temperatureC: 60, utilizationPct: 97 },
+            ],
+          },
+          {
+            timeMs: clock,
+            jobId: '42',
+            node: 'c3',
+            gpus: [{ index: 0, smClockMhz: 1395, maxSmClockMhz: 1410, temperatureC: 61, utilizationPct: 97 }],
+          },
+        ],
+      ],
+    ]);
+    off();
+    clock += 70_000; // past the watch TTL: the run is dropped, nobody is told anything
+    await service.poll();
+    expect(probe.calls).toHaveLength(1);
+    expect(got).toHaveLength(1);
+  });
+
+  it('tells nothing for a job that is not running', async () => {
+    backend.jobs = [{ ...runningJob('42', ['c1', 'c3']), state: 'COMPLETED' }];
+    const got: unknown[] = [];
+    service.onGpus((_run, facts) => got.push(facts));
+    service.watch(runId);
+    await service.poll();
+    expect(got).toEqual([]);
+  });
+});

@@ -1,10 +1,13 @@
 // The nodes of each watched run, polled from the scheduler on one timer shared by every viewer: a browser request
 // reads the cache and never reaches slurmctld (a 48-node production cluster must not see one sinfo per tab).
 // Per poll: one `sinfo` for the cluster, one `squeue` for the watched runs' jobs, and one GPU probe per running
-// job. When nvidia-smi is missing the probe says so once and is not asked again for a while.
+// job. When nvidia-smi is missing the probe says so once and is not asked again for a while. A run may also be
+// watched with nobody viewing it (`watch`: the incident detection of a run with an open throughput regression), and
+// every GPU sample of a run's running job goes to the `onGpus` listeners (F7's suspect node).
 import type { EventsRepo } from '../db/events.repo.js';
 import type { JobsRepo } from '../db/jobs.repo.js';
 import type { Logger } from 'pino';
+import type { NodeGpuFacts } from '@trainboard/shared/detect/clusterFacts';
 import { summarizeGpuProbe } from '@trainboard/shared/nodes/nvidiaSmi';
 import { buildNodeTiles, suspectsFromFailures, type FailureNaming } from '@trainboard/shared/nodes/tiles';
 import type { GpuMetricsState, GpuSample, RunNodes } from '@trainboard/shared/nodes/types';
@@ -35,6 +38,10 @@ export interface NodesService {
   forRun(runId: number): Promise<RunNodes>;
   /** One poll of every watched run now; concurrent calls share it. The timer calls this. */
   poll(): Promise<void>;
+  /** Keeps the run in the next polls (for the watch TTL) without waiting for one. */
+  watch(runId: number): void;
+  /** Called with each GPU sample of a watched run's running job, one entry per node. */
+  onGpus(listener: GpuListener): () => void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -79,6 +86,7 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
   let cluster: ClusterView = { nodes: new Map(), atMs: null, error: null };
   let inflight: Promise<void> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
+  const gpuListeners = new Set<GpuListener>();
 
   async function pollOnce(): Promise<void> {
     const t = now();
@@ -103,6 +111,13 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
       else gpus.set(jobId, noGpuSample('not_running', `job ${jobId} is ${state}`, t));
     }
     for (const [jobId, nodes] of running) gpus.set(jobId, await sampleGpus(jobId, nodes, t));
+    tellGpus(runs, gpus, gpuListeners, o.logger);
+  }
+
+  function watch(runId: number): void {
+    const w = runs.get(runId);
+    if (w) w.watchedAtMs = now();
+    else runs.set(runId, { watchedAtMs: now(), polledAtMs: null, job: null });
   }
 
   function poll(): Promise<void> {
@@ -120,14 +135,17 @@ export function createNodesService(o: NodesServiceOptions): NodesService {
 
   return {
     async forRun(runId) {
-      const w = runs.get(runId);
-      if (w) w.watchedAtMs = now();
-      else runs.set(runId, { watchedAtMs: now(), polledAtMs: null, job: null });
+      watch(runId);
       // A poll already running may have read the run list before this run joined it: then one more.
       for (let i = 0; i < 2 && runs.get(runId)?.polledAtMs === null; i++) await poll();
       return build(runId);
     },
     poll,
+    watch,
+    onGpus(listener) {
+      gpuListeners.add(listener);
+      return () => gpuListeners.delete(listener);
+    },
     start() {
       timer ??= setInterval(
         () => void poll().catch((err: unknown) => o.logger.error({ err: (err as Error).message }, 'nodes poll failed')),
@@ -168,6 +186,46 @@ async function currentJob(
   if (nodes.length === 0 && RUNNING.has(state) && JOB_ID.test(row.jobId))
     nodes = await backend.jobNodes(row.jobId).catch(() => []);
   return { jobId: row.jobId, state, nodes };
+}
+
+type GpuListener = (runId: number, facts: NodeGpuFacts[]) => void;
+
+/** Hands each watched run's latest GPU sample of its running job to the listeners (F7). */
+function tellGpus(
+  runs: Map<number, WatchedRun>,
+  gpus: Map<string, GpuResult>,
+  listeners: Set<GpuListener>,
+  logger: Logger,
+): void {
+  if (!listeners.size) return;
+  for (const [runId, w] of runs) {
+    const sample = w.job ? gpus.get(w.job.jobId) : undefined;
+    if (!w.job || sample?.state !== 'ok' || sample.atMs === null) continue;
+    const facts = gpuFacts(w.job.jobId, sample.byNode, sample.atMs);
+    for (const l of listeners) {
+      try {
+        l(runId, facts);
+      } catch (err) {
+        logger.warn({ err: (err as Error).message, runId }, 'a GPU listener failed');
+      }
+    }
+  }
+}
+
+/** A sample in the detectors' terms (shared/src/detect/clusterFacts.ts). */
+function gpuFacts(jobId: string, byNode: Map<string, GpuSample[]>, atMs: number): NodeGpuFacts[] {
+  return [...byNode].map(([node, list]) => ({
+    timeMs: atMs,
+    jobId,
+    node,
+    gpus: list.map((g) => ({
+      index: g.index,
+      smClockMhz: g.smClockMhz,
+      maxSmClockMhz: g.maxSmClockMhz ?? null,
+      temperatureC: g.temperatureC,
+      utilizationPct: g.utilPct,
+    })),
+  }));
 }
 
 function noGpuSample(state: GpuMetricsState, reason: string, t: number): GpuResult {

@@ -2,6 +2,7 @@
 // served from the nodes service's cache (one scheduler poll per interval, whatever the number of viewers).
 import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import type { RunsRepo } from '../db/runs.repo.js';
+import { NoSchedulerError } from '../nodes/clusterNodes.js';
 import type { NodesService } from '../nodes/nodes.service.js';
 import { HttpError } from './errors.js';
 import { runIdReader } from './runParam.js';
@@ -15,7 +16,12 @@ export function nodesRouter(runs: RunsRepo, nodes: NodesService | null): RouteDe
     const id = runId(req);
     if (!nodes)
       throw new HttpError(503, 'no_scheduler', 'this server is not connected to a scheduler: node states are unknown');
-    res.json(await nodes.forRun(id));
+    try {
+      res.json(await nodes.forRun(id));
+    } catch (err) {
+      if (err instanceof NoSchedulerError) throw new HttpError(503, 'no_scheduler', err.message);
+      throw err;
+    }
   });
 
   return router.routes;

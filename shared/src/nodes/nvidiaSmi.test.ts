@@ -30,6 +30,7 @@ describe('parseGpuProbe()', () => {
       temperatureC: 88,
       powerW: 401,
       smClockMhz: 915,
+      maxSmClockMhz: null,
       slow: null,
     });
   });
@@ -39,6 +40,11 @@ describe('parseGpuProbe()', () => {
     expect(hosts).toHaveLength(1);
     expect(hosts[0]).toMatchObject({ task: '', node: 'laptop', exitCode: 0 });
     expect(hosts[0]?.gpus[0]?.smClockMhz).toBe(210);
+  });
+
+  it('reads the max SM clock when the row has it (F7: "600 of 1410 MHz")', () => {
+    const { hosts } = parseGpuProbe('0: node=c1\n0: 0, A100, 100, 62000, 81920, 89, 250.00, 600, 1410\n0: exit=0');
+    expect(hosts[0]?.gpus[0]).toMatchObject({ smClockMhz: 600, maxSmClockMhz: 1410, temperatureC: 89 });
   });
 
   it('turns [N/A] and [Not Supported] into null, keeping the rest of the row', () => {
@@ -63,7 +69,7 @@ describe('parseGpuProbe()', () => {
     expect(hosts[0]?.gpus.map((g) => g.index)).toEqual([0]);
     expect(hosts[0]?.node).toBe('c1');
     expect(skipped.map((s) => s.reason)).toEqual([
-      'expected 8 fields, got 5',
+      'expected 9 fields, got 5',
       'GPU index "x" is not a number',
       'utilization.gpu "ninety" is not a number',
       'node name is not a valid host name',

@@ -13,6 +13,7 @@ export const NVIDIA_SMI_FIELDS = [
   'temperature.gpu',
   'power.draw',
   'clocks.sm',
+  'clocks.max.sm',
 ] as const;
 
 /**
@@ -84,10 +85,13 @@ export function parseGpuProbe(stdout: string): GpuProbeParse {
   return { hosts: [...byTask.values()], skipped };
 }
 
-/** One CSV row, or why it is not one. */
+/**
+ * One CSV row, or why it is not one. A row without the last field (clocks.max.sm, added for F7's "600 of 1410
+ * MHz") is still read, its max clock unknown.
+ */
 function parseRow(text: string): GpuSample | string {
   const cols = text.split(',').map((c) => c.trim());
-  if (cols.length !== NVIDIA_SMI_FIELDS.length)
+  if (cols.length !== NVIDIA_SMI_FIELDS.length && cols.length !== NVIDIA_SMI_FIELDS.length - 1)
     return `expected ${NVIDIA_SMI_FIELDS.length} fields, got ${cols.length}`;
   const [index = '', name = '', ...numbers] = cols;
   if (!/^\d{1,3}$/.test(index)) return `GPU index ${JSON.stringify(index)} is not a number`;
@@ -97,8 +101,15 @@ function parseRow(text: string): GpuSample | string {
     else if (NUMBER.test(v)) values.push(Number(v));
     else return `${NVIDIA_SMI_FIELDS[i + 2]} ${JSON.stringify(v)} is not a number`;
   }
-  const [utilPct = null, memUsedMb = null, memTotalMb = null, temperatureC = null, powerW = null, smClockMhz = null] =
-    values;
+  const [
+    utilPct = null,
+    memUsedMb = null,
+    memTotalMb = null,
+    temperatureC = null,
+    powerW = null,
+    smClockMhz = null,
+    maxSmClockMhz = null,
+  ] = values;
   return {
     index: Number(index),
     name: NOT_AVAILABLE.test(name) || !name ? null : name,
@@ -108,6 +119,7 @@ function parseRow(text: string): GpuSample | string {
     temperatureC,
     powerW,
     smClockMhz,
+    maxSmClockMhz,
     slow: null,
   };
 }

@@ -11,6 +11,8 @@ export interface GpuSample {
   temperatureC: number | null;
   powerW: number | null;
   smClockMhz: number | null;
+  /** clocks.max.sm; absent from samples taken before it was queried. */
+  maxSmClockMhz?: number | null;
   /** Why this GPU looks slow against its siblings in the job (`sm clock 900 MHz < 90% of median 1410`), or null. */
   slow: string | null;
 }

@@ -12,3 +12,4 @@ export * from './submit.js';
 export * from './scontrol.js';
 export * from './cluster.js';
 export * from './partition.js';
+export * from './stackDump.js';

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { faulthandlerDump } from '@trainboard/shared/testing/stackDump';
 import { captureIo } from '../../testing/captureIo.js';
 import { run } from './detect.js';
 
@@ -36,6 +37,19 @@ describe('trainboard detect', () => {
     expect((incident.evidence as { text: string }[])[0]?.text).toBe(
       "[default3]:terminate called after throwing an instance of 'c10::CUDAError'",
     );
+  });
+
+  it('takes a faulthandler stack dump in a hung log as text: still one open hang, no crash', async () => {
+    const file = join(tmp, 'hang-with-dump.log');
+    writeFileSync(file, readFileSync(evalHang, 'utf8') + faulthandlerDump('[default7]:') + faulthandlerDump());
+    const io = captureIo();
+    expect(await run(['--json', file], io)).toBe(0);
+    const incidents = io
+      .out()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; resolvedAtMs: number | null });
+    expect(incidents.map((i) => [i.kind, i.resolvedAtMs])).toEqual([['hang', null]]);
   });
 
   it('prints a readable summary, and "no incidents" for a quiet log', async () => {

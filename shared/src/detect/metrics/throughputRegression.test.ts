@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { IterationEvent, LogEvent } from '../../log/events.js';
 import { checkpointSaved, iteration, replay, runStart } from '../../testing/metricEvents.js';
+import type { NodeGpuFacts } from '../clusterFacts.js';
+import { RunTracker } from '../runState.js';
 import { seededRandom } from '../../testing/parseAll.js';
 import { throughputOf } from './throughputMetric.js';
 import { ThroughputRegressionDetector } from './throughputRegression.js';
@@ -111,5 +113,75 @@ describe('throughput regression (F7, F16)', () => {
     expect(detect([...noisy, ...dropped])).toMatchObject([
       { iteration: 201, details: { metric: 'samples_per_second' } },
     ]);
+  });
+});
+
+describe('throughput regression: the suspect node from nvidia-smi (F7 live)', () => {
+  const gpu = (index: number, smClockMhz = 1410, temperatureC = 61) => ({
+    index,
+    smClockMhz,
+    maxSmClockMhz: 1410,
+    temperatureC,
+    utilizationPct: 98,
+  });
+  const facts = (nodeName: string, slow: boolean, jobId = '77', timeMs = 1): NodeGpuFacts => ({
+    timeMs,
+    jobId,
+    node: nodeName,
+    gpus: [gpu(0, slow ? 600 : 1410, slow ? 89 : 61), gpu(1), gpu(2), gpu(3)],
+  });
+  function live() {
+    const run = new RunTracker();
+    const d = new ThroughputRegressionDetector({ run });
+    let t = 0;
+    const feed = (events: LogEvent[]) => {
+      for (const event of events) {
+        if (event.type === 'iteration') t += event.iterationTimeMs ?? 1000;
+        run.update(event);
+        d.observe({ event, timeMs: t });
+      }
+    };
+    return { d, feed };
+  }
+
+  it('names c1 when its GPU report arrives while the regression is open', () => {
+    const { d, feed } = live();
+    feed([runStart(16), ...lines(1, 20), ...lines(21, 4, 1.5, seededRandom(4))]);
+    expect(d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
+    d.observeGpus(facts('c1', true));
+    d.observeGpus(facts('c2', false));
+    const [incident] = d.incidents();
+    expect(incident!.details!.suspectNodes).toBe('c1');
+    expect(incident!.suggestedAction).toMatchObject({ kind: 'exclude_and_resubmit', nodes: ['c1'] });
+    expect(incident!.suggestedAction!.text).toContain('Exclude c1');
+    expect(incident!.evidence.map((e) => e.text)).toContain('GPU 0 on c1: SM clock 600 of 1410 MHz, 89 °C');
+    expect(incident!.evidence.find((e) => e.nodes)).toMatchObject({ jobId: '77', nodes: ['c1'], offset: null });
+    // A later, healthy-looking report keeps what was found; the evidence is not duplicated.
+    d.observeGpus(facts('c1', true, '77', 2));
+    expect(d.incidents()[0]!.evidence.filter((e) => e.nodes)).toHaveLength(1);
+  });
+
+  it('names the suspect at opening from reports that came before, and only nodes of the newest job', () => {
+    const { d, feed } = live();
+    d.observeGpus(facts('c3', true, '76'));
+    d.observeGpus(facts('c1', true, '77'));
+    d.observeGpus(facts('c2', false, '77'));
+    feed([runStart(16), ...lines(1, 20)]);
+    expect(d.incidents()).toEqual([]);
+    feed(lines(21, 4, 1.5, seededRandom(4)));
+    expect(d.incidents()[0]!.details!.suspectNodes).toBe('c1');
+  });
+
+  it('names nobody when no GPU stands out, and never opens anything from GPU reports alone', () => {
+    const { d } = live();
+    d.observeGpus(facts('c1', true));
+    d.observeGpus(facts('c2', false));
+    expect(d.incidents()).toEqual([]);
+    const quiet = live();
+    quiet.feed([runStart(16), ...lines(1, 20), ...lines(21, 4, 1.5, seededRandom(4))]);
+    quiet.d.observeGpus(facts('c1', false));
+    quiet.d.observeGpus(facts('c2', false));
+    expect(quiet.d.incidents()[0]!.suggestedAction).toMatchObject({ nodes: [] });
+    expect(quiet.d.incidents()[0]!.details!.suspectNodes).toMatch(/^unknown/);
   });
 });

@@ -9,9 +9,15 @@
 // `sustain` (2) steady lines in a row. Two lines is also the issue's detection bound (2× the median iteration
 // time); the noise term keeps a noisy run (tr8: ±2.5%) quiet. Low lines never enter the baseline, so a slow GPU
 // never becomes the new normal; the incident resolves after `sustain` steady lines back above the threshold.
+//
+// Live, the nodes' nvidia-smi (observeGpus, latest per node of the current job) names the suspect node while the
+// regression is open: details.suspectNodes, one evidence line per odd GPU, and exclude_and_resubmit with the nodes
+// (gpuSuspects.ts). Offline there are no node facts, and the incident says so.
 import type { IterationEvent } from '../../log/events.js';
+import type { NodeGpuFacts } from '../clusterFacts.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
+import { suspectGpus } from './gpuSuspects.js';
 import { copyIncidents, detail, fmt, iterationEvidence } from './incidentParts.js';
 import { median, RollingWindow } from './robust.js';
 import { METRIC_LABELS, type ThroughputSample, throughputOf } from './throughputMetric.js';
@@ -56,6 +62,9 @@ export class ThroughputRegressionDetector implements Detector {
   private key: string | null = null;
   private seenInKey = 0;
   private lastIteration: number | null = null;
+  /** The latest nvidia-smi facts per node of the newest job reported. */
+  private gpus = new Map<string, NodeGpuFacts>();
+  private gpuJob: string | null = null;
 
   constructor(
     private readonly ctx: DetectContext,
@@ -84,6 +93,34 @@ export class ThroughputRegressionDetector implements Detector {
   }
 
   tick(): void {}
+
+  observeGpus(facts: NodeGpuFacts): void {
+    if (facts.jobId !== this.gpuJob) {
+      this.gpus.clear(); // another job: its nodes are the ones that count now
+      this.gpuJob = facts.jobId;
+    }
+    const before = this.gpus.get(facts.node);
+    if (before && before.timeMs > facts.timeMs) return;
+    this.gpus.set(facts.node, facts);
+    if (this.open) this.nameSuspects(this.open);
+  }
+
+  /** Names the node(s) whose GPUs stand out; a later report that shows nobody keeps what was found. */
+  private nameSuspects(incident: Incident): void {
+    const found = suspectGpus([...this.gpus.values()]);
+    if (found.length === 0) return;
+    const nodes = [...new Set(found.map((s) => s.node))];
+    incident.evidence = [
+      ...incident.evidence.filter((e) => !e.nodes),
+      ...found.map((s) => ({ offset: null, line: null, text: s.text, jobId: this.gpuJob, nodes: [s.node] })),
+    ];
+    incident.details!.suspectNodes = nodes.join(',');
+    incident.suggestedAction = {
+      kind: 'exclude_and_resubmit',
+      nodes,
+      text: `Exclude ${nodes.join(', ')} and resubmit from the last checkpoint (${found[0]!.text}).`,
+    };
+  }
 
   incidents(): Incident[] {
     return copyIncidents(this.all);
@@ -160,6 +197,7 @@ export class ThroughputRegressionDetector implements Detector {
     };
     this.describe(this.open, base, threshold);
     this.open.evidence.push(iterationEvidence(e, 'the drop is sustained from here'));
+    this.nameSuspects(this.open);
     this.all.push(this.open);
   }
 
