@@ -504,14 +504,18 @@ const F8_HARD: Scenario = {
 const F9: Scenario = {
   id: 'F9',
   name: 'node failure',
-  setup: '2-node run pinned to c3,c4 (exclude c1, c2), chain of 1: the batch step on c3 sees c4 die',
+  setup: '2-node run pinned to c4 and the roomiest of c1–c3, chain of 1: the batch step on the other node sees c4 die',
   fault: 'scripts/dev-cluster fault crash c4 (slurmd and every process of c4 killed), then fault restart c4',
   expect: { kind: 'node_failure', policyAction: 'exclude c4 and resubmit (incident policy)' },
   budgetMs: 240_000,
   startsFirst: true,
   async run(h) {
     const notes: string[] = [];
-    const run = await submit(h, 'f9', { cluster: { nodes: 2, exclude: 'c[1-2]' } });
+    // c4 (which the others avoid) and the node of c1–c3 with the most idle CPUs now (other tests' runs take whole
+    // nodes): the batch step runs on the first of the two, which survives.
+    const partner = await roomiest(h, ['c1', 'c2', 'c3']);
+    const exclude = ['c1', 'c2', 'c3'].filter((n) => n !== partner).join(',');
+    const run = await submit(h, 'f9', { cluster: { nodes: 2, exclude } });
     const first = await runningJob(h, run);
     if (!first.nodes.includes('c4')) notes.push(`the run landed on ${first.nodes.join(',')}, not c4`);
     await iterationsReached(h, run, 5);
@@ -545,6 +549,19 @@ const F9: Scenario = {
     });
   },
 };
+
+/** The node with the most idle CPUs now (sinfo), of `nodes`. */
+async function roomiest(h: Harness, nodes: string[]): Promise<string> {
+  const out = await h.slurm(['sinfo', '--noheader', '--Node', '--format=%N|%C']);
+  const idle = new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('|'))
+      .map(([n = '', c = '']) => [n, Number(c.split('/')[1] ?? 0)] as const),
+  );
+  return [...nodes].sort((a, b) => (idle.get(b) ?? 0) - (idle.get(a) ?? 0))[0]!;
+}
 
 /** A private partition for a Slurm-state scenario (never `debug`), removed by the returned function. */
 function privatePartition(h: Harness, id: string, nodes: string, state = 'UP'): { name: string; remove(): void } {
