@@ -28,9 +28,9 @@ export const INCIDENT_TICK_MS = 1000;
 const LOG_SAMPLE_MS = 20;
 export const INCIDENT_POLL_MS = 100;
 /** The fake trainer's wall time per iteration in the scenarios (the limits scale with it). */
-// 1 s, not faster: the follower closes a failure record that ends the log after 1.5 s of quiet (quietFlushMs), so a
-// crash whose text is the log's last line (ECC) cannot be detected within 2 × 0.5 s.
-export const SECONDS_PER_ITERATION = 1;
+// 1.5 s, not faster: the follower closes a failure record that ends the log after 1.5 s of quiet (quietFlushMs), so
+// a crash whose text is the log's last line (ECC) takes ~1.7 s to detect, 2.3 s on a loaded machine.
+export const SECONDS_PER_ITERATION = 1.5;
 /** The main log inside a run's folder (the demo preset's path, relative to the run folder). */
 const MAIN_LOG = 'runs/demo/logs/main/main_log.txt';
 export const CHECKPOINTS = 'runs/demo/checkpoints';
@@ -172,6 +172,8 @@ export class Harness {
       TRAINBOARD_LEASE_TTL_MS: '5000',
       TRAINBOARD_SUBMIT_GRACE_MS: '15000',
       TRAINBOARD_FOLLOW_POLL_MS: '100',
+      // GPU facts (F7's straggler) every 2 s, not 15 s: the suspect is named when the regression opens.
+      TRAINBOARD_NODES_POLL_MS: '2000',
       // ~20 runs polled every 100 ms by one client: far above a person's rate.
       TRAINBOARD_API_RATE_PER_MINUTE: '100000',
       ...env,

@@ -507,7 +507,7 @@ const F9: Scenario = {
   setup: '2-node run pinned to c4 and the roomiest of c1–c3, chain of 1: the batch step on the other node sees c4 die',
   fault: 'scripts/dev-cluster fault crash c4 (slurmd and every process of c4 killed), then fault restart c4',
   expect: { kind: 'node_failure', policyAction: 'exclude c4 and resubmit (incident policy)' },
-  budgetMs: 240_000,
+  budgetMs: 300_000,
   startsFirst: true,
   async run(h) {
     const notes: string[] = [];
@@ -533,7 +533,7 @@ const F9: Scenario = {
         h,
         run,
         (q) => q.some((j) => j.state === 'RUNNING' && j.nodes.length === 2 && !j.nodes.includes('c4')),
-        120_000,
+        180_000,
       );
     } finally {
       devCluster('fault', 'restart', 'c4');
