@@ -404,7 +404,11 @@ const F7: Scenario = {
       seen && sustained !== null
         ? await fromLog(h, run, { ...seen, incident: { ...seen.incident, offset: sustained } }, notes)
         : null;
-    const suspects = seen?.incident.suggestedAction?.nodes ?? [];
+    // The suspect is named once the nodes' GPU facts come in (the poller watches a run with an open regression).
+    const named = seen
+      ? await h.waitIncident(run.runId, (i) => i.id === seen.incident.id && !!i.suggestedAction?.nodes?.length, 40_000)
+      : null;
+    const suspects = named?.incident.suggestedAction?.nodes ?? [];
     if (seen && !first.nodes.every((n) => suspects.includes(n))) notes.push(`suspects ${suspects.join(',')}`);
     const action = await policyAction(h, run, ['run.exclude', 'run.resubmit'], 60_000, (e) =>
       first.nodes.every((n) => (e.command ?? '').includes(n)),
