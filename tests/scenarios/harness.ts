@@ -13,7 +13,7 @@
 // understates it by at most one log sample: it is measured, not taken from the incident's own clock (a crash
 // incident's openedAtMs is its evidence's time, which would make the latency zero by construction).
 import { execFileSync } from 'node:child_process';
-import { chownSync, copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
@@ -191,6 +191,8 @@ export class Harness {
     await this.cancelLeftovers().catch(() => undefined);
     await this.server?.stop();
     await this.ssh.close();
+    // The jobs folder (runs, logs, the wrapper): the measurements are in the result table.
+    if (!process.env.SCENARIOS_KEEP) rmSync(this.jobsRoot, { recursive: true, force: true });
     // A partition with jobs left in it cannot be deleted: Slurm ends cancelled jobs within seconds.
     for (let i = 0; i < 60; i++) {
       try {
