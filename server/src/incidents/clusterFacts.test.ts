@@ -86,7 +86,7 @@ function scriptedBackend() {
   return { backend, calls, script, load };
 }
 
-function setup(saves: { iteration: number; timeMs: number }[] = []) {
+function setup(saves: { iteration: number; timeMs: number }[] = [], partitionShareMs?: number) {
   conn = openDatabase(':memory:');
   const repos = createRepositories(conn.sqlite);
   const run = buildRun(repos, { config: CONFIG, excludeNodes: 'c7' } as never);
@@ -117,6 +117,7 @@ function setup(saves: { iteration: number; timeMs: number }[] = []) {
     backendOf: (id) => (id === run.clusterId ? backend : null),
     logger,
     now: () => now,
+    ...(partitionShareMs === undefined ? {} : { partitionShareMs }),
   });
   return { repos, run, source, calls, script, load, begin, advance: (ms: number) => (now += ms) };
 }
@@ -210,6 +211,14 @@ describe('cluster facts gatherer', () => {
     expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(1);
     t.advance(15_000); // the next tick reads it again
     await t.source.gather(other.runId);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
+  });
+
+  it('with a short incident tick the shared read lasts less than that tick: a partition gone down is seen next tick', async () => {
+    const t = setup([], 900);
+    await t.source.gather(t.run.runId);
+    t.advance(1_000);
+    await t.source.gather(t.run.runId);
     expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
   });
 
