@@ -109,6 +109,7 @@ describe('authorization matrix (ROUTES × roles × bearer/cookie)', () => {
       'GET /api/runs/:id/series': 'viewer',
       'GET /api/runs/:id/export.json': 'viewer',
       'GET /api/runs/:id/export.csv': 'viewer',
+      'GET /api/runs/:id/ettr': 'viewer',
       'GET /api/run-summaries': 'viewer',
       'GET /api/runs/:id/overview': 'viewer',
       'GET /api/runs/:id/validations': 'viewer',

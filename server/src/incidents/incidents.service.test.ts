@@ -248,4 +248,28 @@ describe('live incident detection: GPU facts name the straggler (F7)', () => {
     expect(service.wantsGpus()).toEqual([]);
     expect(service.list(t.runId).incidents).toEqual([]);
   });
+
+  it('a hang found by the clock is news even when the log stopped inside what it held when first followed', async () => {
+    const t = setup();
+    t.conn.sqlite
+      .prepare(
+        "INSERT INTO jobs (run_id, scheduler_job_id, state, node_list, updated_at) VALUES (?, '7', 'RUNNING', 'c1', 0)",
+      )
+      .run(t.runId);
+    const service = t.newService();
+    const changes = record(service);
+    service.follow(t.runId);
+    await service.idle();
+    const text = Array.from({ length: 10 }, (_, i) => iteration(i + 1)).join('');
+    service.backlog(t.runId, Buffer.byteLength(text));
+    const w = t.writer();
+    for (let i = 1; i <= 10; i++) {
+      t.clock.set(T0 + i * 1000);
+      t.commit(iteration(i), (i - 1) * Buffer.byteLength(iteration(1)), w);
+    }
+    service.committed(t.runId);
+    await service.idle();
+    service.tick(T0 + 10_000 + 6 * 3600_000);
+    expect(changes.map((c) => [c.change, c.incident.kind, c.historical])).toEqual([['opened', 'hang', false]]);
+  });
 });

@@ -115,7 +115,7 @@ function newRunState(ctx: Ctx, runId: number): RunState {
 }
 
 /** Stores the incidents whose content changed since last stored, and tells the listeners. */
-function persist(ctx: Ctx, s: RunState): void {
+function persist(ctx: Ctx, s: RunState, now: 'log' | 'clock' = 'log'): void {
   for (const incident of s.detection.incidents()) {
     const json = signature(incident);
     const before = s.stored.get(incident.key);
@@ -124,7 +124,8 @@ function persist(ctx: Ctx, s: RunState): void {
     const jobId = jobOf(incident, s.catchingUp ? null : (ctx.repos.jobs.last(s.runId)?.jobId ?? null));
     const { stored } = ctx.repos.incidents.upsert({ runId: s.runId, incident, jobId, nowMs: ctx.now() });
     s.stored.set(incident.key, { json, id: stored.id, resolved: stored.resolvedAtMs !== null });
-    const historical = s.catchingUp || (incident.offset !== null && incident.offset < s.backlogEnd);
+    // What time or the scheduler says (a hang, silence, the cluster's state) is about now, wherever the log stops.
+    const historical = now === 'log' && (s.catchingUp || (incident.offset !== null && incident.offset < s.backlogEnd));
     ctx.emit({ change: changeOf(before, stored), incident: stored, historical });
   }
 }
@@ -171,7 +172,7 @@ function tickRun(ctx: Ctx, s: RunState, at: number): void {
   // server started: an old log that simply stopped (a finished run without an exit line) is not a hang.
   if (job ? job.state === 'RUNNING' : s.sawLive) s.detection.tick(at);
   applyCluster(ctx, s);
-  persist(ctx, s);
+  persist(ctx, s, 'clock');
   if (ctx.clusterFacts) requestFacts(ctx.clusterFacts, s.runId, s.cluster, ctx.logger, () => clusterArrived(ctx, s));
 }
 
@@ -180,7 +181,7 @@ function clusterArrived(ctx: Ctx, s: RunState): void {
   if (s.pumping || s.catchingUp) return;
   try {
     applyCluster(ctx, s);
-    persist(ctx, s);
+    persist(ctx, s, 'clock');
   } catch (err) {
     ctx.logger.error({ err, runId: s.runId }, 'cluster facts: applying them failed');
   }

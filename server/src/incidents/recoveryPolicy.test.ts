@@ -263,4 +263,35 @@ describe('the incident recovery policy', () => {
     await flush();
     expect(store.state.actions).toEqual([]);
   });
+
+  it('excludes a straggler once the open regression names it, once; not what the log held before', async () => {
+    const slow = (details: Record<string, string | number>, recoveryNote?: string) =>
+      incident({
+        kind: 'throughput_regression',
+        failureKind: null,
+        severity: 'warning',
+        key: 'throughput@5',
+        title: 'Throughput 12 % below the segment baseline',
+        details,
+        ...(recoveryNote ? { recoveryNote } : {}),
+      });
+    // Opens before any GPU was probed: nobody to exclude yet.
+    onChange({ change: 'opened', incident: slow({ dropPct: 12 }) });
+    await flush();
+    expect(store.state.actions).toEqual([]);
+    // History is never acted on, even when it names a node.
+    onChange({ change: 'updated', incident: slow({ dropPct: 12, suspectNodes: 'c2' }), historical: true });
+    await flush();
+    expect(store.state.actions).toEqual([]);
+    // The probe names the node: excluded and restarted, and the incident says so.
+    onChange({ change: 'updated', incident: slow({ dropPct: 12, suspectNodes: 'c2' }) });
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'c2' }]);
+    const note = recovery.state.notes.get(1);
+    expect(note).toContain('excluding c2');
+    // Later updates of the same incident (its note stored) do not restart again.
+    onChange({ change: 'updated', incident: slow({ dropPct: 13, suspectNodes: 'c2' }, note) });
+    await flush();
+    expect(store.state.actions).toHaveLength(1);
+  });
 });

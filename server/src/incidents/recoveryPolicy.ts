@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { isLive } from '@trainboard/shared/control/chain';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
-import { decideRecovery, type RestartPlan } from '@trainboard/shared/detect/recovery';
+import { decideRecovery, stragglerSuspects, type RestartPlan } from '@trainboard/shared/detect/recovery';
 import { policyActor, type AutoRestarts } from '../control/autoRestart.js';
 import type { AuditRecord, ControlRun, ControlStore } from '../control/ports.js';
 import type { RecoveryStore } from '../control/recoveryStore.js';
@@ -75,7 +75,7 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
 
   return (c) => {
     const i = c.incident;
-    if (c.change !== 'opened' || c.historical || deps.isReplaying(i.runId)) return;
+    if (!isNews(c) || deps.isReplaying(i.runId)) return;
     const run = deps.store.run(i.runId);
     if (!run || run.desired !== 'active') return; // not controlled by Trainboard, or a person holds or stopped it
     // The controller already keeps a job for this run: "nothing running" was a moment between two jobs.
@@ -89,4 +89,18 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     }
     restart(i, run, d).catch((err: unknown) => deps.logger.error({ err, runId: i.runId }, 'incident policy failed'));
   };
+}
+
+/**
+ * What the policy acts on: an incident that just opened, and a throughput regression that has just named its
+ * straggler (the GPUs are probed only once the regression is open, so the suspects come in a later update). The
+ * stored recovery note says the policy already acted, across restarts too. Never what the log held before.
+ */
+function isNews(c: IncidentChange): boolean {
+  if (c.historical) return false;
+  if (c.change === 'opened') return true;
+  const i = c.incident;
+  return (
+    c.change === 'updated' && i.kind === 'throughput_regression' && !i.recoveryNote && stragglerSuspects(i).length > 0
+  );
 }

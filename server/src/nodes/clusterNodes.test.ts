@@ -60,10 +60,14 @@ function setup(fallbackNodes: string[] | null) {
     repos,
     logger,
     clusterOfRun: (runId) => clusterOf[runId] ?? null,
-    handleOf: (id) => handles[id]!,
+    handleOf: (id) => {
+      const h = handles[id];
+      if (!h) throw new Error(`cluster ${id} is gone`);
+      return h;
+    },
     fallback,
   });
-  return { conn, nodes, runs };
+  return { conn, nodes, runs, handles };
 }
 
 const names = (r: { nodes: { name: string }[] }) => r.nodes.map((n) => n.name).sort();
@@ -87,6 +91,20 @@ describe('the nodes of runs on several clusters', () => {
     try {
       expect(names(await nodes.forRun(runs[0]!))).toEqual(['a1', 'a2']);
       await expect(nodes.forRun(runs[3]!)).rejects.toBeInstanceOf(NoSchedulerError);
+    } finally {
+      await nodes.stop();
+      conn.close();
+    }
+  });
+
+  it('never answers from another cluster: an unreachable cluster is 503, a changed row gets a new connection', async () => {
+    const { conn, nodes, runs, handles } = setup(['env1']);
+    try {
+      expect(names(await nodes.forRun(runs[0]!))).toEqual(['a1', 'a2']);
+      handles[1] = cluster('slurm', ['a9']);
+      expect(names(await nodes.forRun(runs[0]!))).toEqual(['a9']);
+      delete handles[1];
+      await expect(nodes.forRun(runs[0]!)).rejects.toBeInstanceOf(NoSchedulerError);
     } finally {
       await nodes.stop();
       conn.close();

@@ -32,28 +32,34 @@ function probeOf(h: ClusterHandle): GpuProbe {
 }
 
 export function createClusterNodes(o: ClusterNodesOptions): NodesService {
-  const perCluster = new Map<number, NodesService>();
+  /** One service per cluster, made over the registry's handle; a changed row (a new handle) gets a new one. */
+  const perCluster = new Map<number, { handle: ClusterHandle; service: NodesService }>();
   const listeners = new Set<GpuListener>();
   let started = false;
 
   const serviceOf = (clusterId: number): NodesService => {
-    let s = perCluster.get(clusterId);
-    if (s) return s;
     const handle = o.handleOf(clusterId);
-    s = createNodesService({
+    const known = perCluster.get(clusterId);
+    if (known?.handle === handle) return known.service;
+    if (known) void known.service.stop();
+    const service = createNodesService({
       repos: o.repos,
       backend: handle.backend,
       gpuProbe: probeOf(handle),
       logger: o.logger.child({ component: 'nodes', clusterId }),
       ...(o.pollMs ? { pollMs: o.pollMs } : {}),
     });
-    s.onGpus((runId, facts) => listeners.forEach((l) => l(runId, facts)));
-    if (started) s.start();
-    perCluster.set(clusterId, s);
-    return s;
+    service.onGpus((runId, facts) => listeners.forEach((l) => l(runId, facts)));
+    if (started) service.start();
+    perCluster.set(clusterId, { handle, service });
+    return service;
   };
 
-  /** The service that knows the run's nodes, or null when nothing can (the route answers 503). */
+  /**
+   * The service that knows the run's nodes, or null when nothing can (the route answers 503). Never another
+   * cluster's: job ids are per cluster, so asking the environment's scheduler about this run's job would show a
+   * stranger's nodes.
+   */
   const forRunId = (runId: number): NodesService | null => {
     const clusterId = o.clusterOfRun(runId);
     if (clusterId === null) return o.fallback;
@@ -63,11 +69,11 @@ export function createClusterNodes(o: ClusterNodesOptions): NodesService {
       return serviceOf(clusterId);
     } catch (err) {
       o.logger.warn({ err, runId, clusterId }, 'nodes: the run’s cluster cannot be reached');
-      return o.fallback;
+      return null;
     }
   };
 
-  const all = () => [...perCluster.values(), ...(o.fallback ? [o.fallback] : [])];
+  const all = () => [...[...perCluster.values()].map((c) => c.service), ...(o.fallback ? [o.fallback] : [])];
 
   return {
     async forRun(runId) {

@@ -5,6 +5,7 @@ import { viewerRoutes, type RouteDef } from '../http/routeTable.js';
 import { METRIC_FIELDS, toWireNumber, type MetricField } from '@trainboard/shared/metrics/fields';
 import { fieldValue, parseExtra, type IterationsRepo, type PointRow } from '../db/iterations.repo.js';
 import type { Repositories } from '../db/repositories.js';
+import { createEttrAccumulator, ettrWindow, type EttrResult } from '@trainboard/shared/detect/ettr';
 import { runIdReader } from './runParam.js';
 import { createSlots, withSlot, type Slots } from './slots.js';
 
@@ -21,7 +22,7 @@ export const DEFAULT_EXPORT_SLOTS = { running: 2, waiting: 16 };
 const CSV_HEADER = ['iteration', 'segment', 'is_current', 'time_ms', ...METRIC_FIELDS].join(',');
 
 export function runsRouter(
-  repos: Pick<Repositories, 'runs' | 'iterations'>,
+  repos: Pick<Repositories, 'runs' | 'iterations' | 'runControl' | 'jobs'>,
   pageRows = EXPORT_PAGE_ROWS,
   slots: Slots = createSlots(DEFAULT_EXPORT_SLOTS),
 ): RouteDef[] {
@@ -54,7 +55,54 @@ export function runsRouter(
     });
   });
 
+  // The run's effective training time ratio (shared/src/detect/ettr.ts): every row read once, a page at a time
+  // with the event loop free between pages, under the same slots as the exports (it reads as many rows).
+  router.get('/api/runs/:id/ettr', async (req, res) => {
+    const runId = parseRunId(req);
+    await withSlot(slots, res, 'exports', async (signal) => {
+      const result = await runEttr(repos, runId, pageRows, signal);
+      if (!signal.aborted) res.json({ runId, ...result });
+    });
+  });
+
   return router.routes;
+}
+
+/** GET /api/runs/:id/ettr: null fields while the run has no time yet. */
+export type RunEttrDto = { runId: number; windowStartMs: number | null; windowEndMs: number | null } & (
+  EttrResult | { ettr: null }
+);
+
+async function runEttr(
+  repos: Pick<Repositories, 'iterations' | 'runControl' | 'jobs'>,
+  runId: number,
+  pageRows: number,
+  signal: AbortSignal,
+): Promise<Omit<RunEttrDto, 'runId'>> {
+  const { iterations } = repos;
+  const upTo = iterations.lastRowId(runId);
+  const first = iterations.rowsAfter(runId, 0, upTo, 1)[0] ?? null;
+  const last = upTo > 0 ? (iterations.rowsAfter(runId, upTo - 1, upTo, 1)[0] ?? null) : null;
+  const control = repos.runControl.get(runId);
+  const window = ettrWindow({
+    submittedAtMs: control?.desiredState ? control.createdAt : null,
+    active: control?.desiredState === 'active',
+    jobs: repos.jobs.ofRun(runId),
+    first: first ? { timeMs: first.timeMs, elapsedMs: first.iterationTimeMs } : null,
+    lastTimeMs: last?.timeMs ?? null,
+    nowMs: Date.now(),
+  });
+  if (!window) return { windowStartMs: null, windowEndMs: null, ettr: null };
+  const acc = createEttrAccumulator(window);
+  for (let after = 0; !signal.aborted;) {
+    const rows = iterations.rowsAfter(runId, after, upTo, pageRows);
+    if (rows.length === 0) break;
+    for (const r of rows)
+      acc.add({ segment: r.segment, timeMs: r.timeMs, elapsedMs: r.iterationTimeMs, kept: r.isCurrent === 1 });
+    after = (rows.at(-1) as PointRow).id;
+    await nextTurn();
+  }
+  return { windowStartMs: window.startMs, windowEndMs: window.endMs, ...acc.result() };
 }
 
 /**

@@ -18,6 +18,7 @@ import { createIngestWriter } from '../ingest/ingestWriter.js';
 import { errorHandler } from './errors.js';
 import { exportPages, runsRouter, writeStream } from './runs.router.js';
 import { createSlots } from './slots.js';
+import { banner, iterLines } from '@trainboard/shared/testing/detectLog';
 
 const line = (it: number, loss: string) =>
   `[default7]: iteration ${String(it).padStart(8)}/  115311 | consumed samples: ${it * 16} | elapsed time per iteration (s): 1.5 | learning rate: 4.014E-05 | global batch size:    16 | lm loss: ${loss} | grad norm: 0.141 | number of skipped iterations:   0 | number of nan iterations:   0 |\n`;
@@ -113,6 +114,35 @@ describe('REST API', () => {
     ]);
   });
 
+  it('gives the ETTR: a restart from the save at 100 after 150 loses 101–150; the idle gap counts against it', async () => {
+    // One line a second (arrival time), 1 s per iteration: 1–150, a 50 s gap, then a restart from 100 up to 200.
+    const source = registerFollowedFile(conn.db, 'ettr-run', '/logs/ettr.txt');
+    const t0 = 1_700_000_000_000;
+    let now = t0;
+    const writer = createIngestWriter(
+      conn.sqlite,
+      { runId: source.runId, logSourceId: source.id },
+      { timeSource: 'arrival', now: () => now },
+    );
+    const parser = createLogParser();
+    const feed = (text: string) => writer.commit(parser.push(new TextEncoder().encode(text)), parser.resumePoint);
+    const at = (t: number, text: string) => {
+      now = t;
+      feed(text);
+    };
+    at(t0, banner(8, 2, 2, 2));
+    for (let i = 1; i <= 150; i++) at(t0 + i * 1000, iterLines(i, i, 1));
+    at(t0 + 190_000, banner(8, 2, 2, 2, 100));
+    for (let i = 101; i <= 200; i++) at(t0 + (i + 99) * 1000, iterLines(i, i, 1));
+
+    const { status, body } = await get(`/api/runs/${source.runId}/ettr`);
+    expect(status).toBe(200);
+    // A followed run with no jobs: from its first iteration's start (t0) to its last row (t0 + 299 s).
+    expect(body).toMatchObject({ windowStartMs: t0, windowEndMs: t0 + 299_000, totalMs: 299_000 });
+    expect(body).toMatchObject({ keptIterations: 200, lostIterations: 50, productiveMs: 200_000, lostMs: 50_000 });
+    expect(body.ettr).toBeCloseTo(200 / 299, 10);
+  });
+
   it('exports every row unsampled as CSV and JSON', async () => {
     const csv = await get(`/api/runs/${runId}/export.csv`);
     expect(csv.type).toMatch(/text\/csv/);
@@ -180,7 +210,7 @@ describe('streamed exports', () => {
       },
     };
     const app = express()
-      .use(plainRouter(runsRouter({ runs: repos.runs, iterations }, 7)))
+      .use(plainRouter(runsRouter({ ...repos, iterations }, 7)))
       .use(errorHandler(pino({ level: 'silent' })));
     const paged = app.listen(0, '127.0.0.1');
     await new Promise((r) => paged.once('listening', r));
@@ -221,7 +251,7 @@ describe('streamed exports', () => {
       rowsAfter: (...args) => (pages++, repos.iterations.rowsAfter(...args)),
     };
     const app = express()
-      .use(plainRouter(runsRouter({ runs: repos.runs, iterations }, 100, createSlots({ running: 0, waiting: 0 }))))
+      .use(plainRouter(runsRouter({ ...repos, iterations }, 100, createSlots({ running: 0, waiting: 0 }))))
       .use(errorHandler(pino({ level: 'silent' })));
     const busy = app.listen(0, '127.0.0.1');
     await new Promise((r) => busy.once('listening', r));
