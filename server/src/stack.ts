@@ -33,7 +33,7 @@ import { ClustersService } from './clusters/clusters.service.js';
 import { createServerControl, type ServerControl } from './control/controlPlane.js';
 import { createRecoveryStore } from './control/recoveryStore.js';
 import { createPublicSnapshots, type PublicSnapshotsService } from './public/publicSnapshots.js';
-import { createClusterFactsSource } from './incidents/clusterFacts.js';
+import { PARTITION_SHARE_MS, createClusterFactsSource } from './incidents/clusterFacts.js';
 import { connectGpuFacts } from './incidents/gpuFacts.js';
 import { createClusterNodes } from './nodes/clusterNodes.js';
 import { createIncidentsService, type IncidentsService } from './incidents/incidents.service.js';
@@ -292,6 +292,8 @@ function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: Ser
     logger,
     // Stateless over the repositories: the same rows the controller's store reads.
     recovery: createRecoveryStore(repos),
+    // Every tick reads the partition afresh (runs on it share that one read), however short the tick.
+    ...(o.incidentTickMs ? { partitionShareMs: Math.min(PARTITION_SHARE_MS, Math.floor(o.incidentTickMs * 0.9)) } : {}),
     backendOf(clusterId) {
       try {
         return control.registry.get(clusterId).backend;

@@ -89,6 +89,7 @@ function scriptedBackend() {
 interface SetupOptions {
   recovery?: ClusterFactsDeps['recovery'];
   callTimeoutMs?: number;
+  partitionShareMs?: number;
 }
 
 function setup(saves: { iteration: number; timeMs: number }[] = [], opts: SetupOptions = {}) {
@@ -272,6 +273,14 @@ describe('cluster facts gatherer', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('with a short incident tick the shared read lasts less than that tick: a partition gone down is seen next tick', async () => {
+    const t = setup([], { partitionShareMs: 900 });
+    await t.source.gather(t.run.runId);
+    t.advance(1_000);
+    await t.source.gather(t.run.runId);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
   });
 
   it('median interval between saves', () => {

@@ -35,6 +35,11 @@ export interface ClusterFactsDeps {
   callTimeoutMs?: number;
   /** The recovery policy's store: a planned restart and a maintenance hold (F10 is quiet while either waits). */
   recovery?: Pick<RecoveryStore, 'pending' | 'maintenanceOpen'>;
+  /**
+   * How long one partition read serves the other runs on it: keep it under the incident tick, or a partition that
+   * went down is seen several ticks late (default PARTITION_SHARE_MS, for the 15 s tick).
+   */
+  partitionShareMs?: number;
 }
 
 export interface ClusterFactsSource {
@@ -79,6 +84,7 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
     disks: new Map(),
     partitions: new Map(),
     abandoned: new Map(),
+    shareMs: deps.partitionShareMs ?? PARTITION_SHARE_MS,
   };
   // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
   // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
@@ -110,6 +116,7 @@ interface Gatherer {
   partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
   /** Per cluster: a read given up on that may still hold an exec channel; no other read starts there until it settles. */
   abandoned: Map<number, Promise<unknown>>;
+  shareMs: number;
 }
 
 /** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
@@ -161,7 +168,7 @@ async function partitionReport(
   if (!backend.partition) return null;
   const key = `${run.clusterId}:${partition ?? ''}`;
   const shared = g.partitions.get(key);
-  if (shared && g.now() - shared.atMs < PARTITION_SHARE_MS) return shared.report;
+  if (shared && g.now() - shared.atMs < g.shareMs) return shared.report;
   const report = await attempt(g, run, backend, 'partition', () => backend.partition!(partition));
   g.partitions.set(key, { atMs: g.now(), report });
   return report;
