@@ -61,7 +61,16 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
   };
 
   const restart = async (i: StoredIncident, run: ControlRun, d: RestartPlan) => {
-    if (d.stackDump) await dump(i);
+    if (d.stackDump) {
+      // The dump may take minutes; whatever happens to it, the restart is still decided.
+      try {
+        await dump(i);
+      } catch (err) {
+        deps.logger.warn({ err, runId: i.runId }, 'stack dump failed');
+      }
+      // Meanwhile the failure policy (or a person) may have submitted the run's next job: that was the restart.
+      if (deps.store.jobsOfRun(run.runId).some((j) => j.submitStartedAt > i.openedAtMs)) return;
+    }
     const fresh = deps.store.run(run.runId) ?? run;
     const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
     const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';
