@@ -15,6 +15,7 @@ import {
   type RestartPlan,
 } from '@trainboard/shared/detect/recovery';
 import type { Logger } from 'pino';
+import { auditRun } from './auditRun.js';
 import type { ActorRef, ControlRun, ControlStore } from './ports.js';
 import { RESTART_LEDGER_ACTION, type PendingRestart, type RecoveryStore } from './recoveryStore.js';
 import { RunChangedError, type RunActionsService } from './runActions.service.js';
@@ -78,21 +79,7 @@ function partsOf(deps: AutoRestartDeps) {
   };
 
   const audit = (run: ControlRun, actor: ActorRef, action: string, message: string, details?: object) =>
-    store.audit(
-      {
-        actor,
-        action,
-        targetKind: 'run',
-        targetId: String(run.runId),
-        runId: run.runId,
-        clusterId: run.clusterId,
-        command: null,
-        result: 'ok',
-        message: message.slice(0, 500),
-        details: details ? { ...details } : null,
-      },
-      now(),
-    );
+    auditRun(store, run, { actor, action, result: 'ok', message, details: details ? { ...details } : null }, now());
 
   /** The accepted plan's steps, or null when refused. */
   const request = (run: ControlRun, action: ActionRequest, actor: ActorRef, why: string): ActionStep[] | null => {

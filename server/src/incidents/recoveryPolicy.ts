@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isLive } from '@trainboard/shared/control/chain';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { decideRecovery, type RestartPlan } from '@trainboard/shared/detect/recovery';
+import { auditRun } from '../control/auditRun.js';
 import { policyActor, type AutoRestarts } from '../control/autoRestart.js';
 import type { AuditRecord, ControlRun, ControlStore } from '../control/ports.js';
 import type { RecoveryStore } from '../control/recoveryStore.js';
@@ -37,18 +38,10 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
   const now = deps.now ?? Date.now;
   const audit = (i: StoredIncident, action: string, result: AuditRecord['result'], message: string) =>
     deps.store.transaction(() =>
-      deps.store.audit(
-        {
-          actor: INCIDENT_POLICY_ACTOR,
-          action,
-          targetKind: 'run',
-          targetId: String(i.runId),
-          runId: i.runId,
-          clusterId: deps.store.run(i.runId)?.clusterId ?? null,
-          command: null,
-          result,
-          message: `incident ${i.id} (${i.kind}): ${message}`.slice(0, 500),
-        },
+      auditRun(
+        deps.store,
+        { runId: i.runId, clusterId: deps.store.run(i.runId)?.clusterId ?? null },
+        { actor: INCIDENT_POLICY_ACTOR, action, result, message: `incident ${i.id} (${i.kind}): ${message}` },
         now(),
       ),
     );
