@@ -255,6 +255,7 @@ describe('the incident recovery policy', () => {
     await flush();
     expect(store.state.actions).toEqual([]);
     expect(audit()).toEqual([['run.stack_dump', 'ok', 'incident policy']]);
+    expect(recovery.state.notes.get(1)).toContain('next job was submitted while the stacks were dumped');
   });
 
   it('holds the run past the window limit: a person decides, and the incident says so', async () => {

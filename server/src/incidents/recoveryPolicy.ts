@@ -55,6 +55,8 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
 
   const restart = async (i: StoredIncident, run: ControlRun, d: RestartPlan) => {
     if (d.stackDump) {
+      // The incident's time comes from the log's clock: never later than now on ours, whatever the skew.
+      const since = Math.min(i.openedAtMs, now());
       // The dump may take minutes; whatever happens to it, the restart is still decided.
       try {
         await dump(i);
@@ -62,7 +64,8 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
         deps.logger.warn({ err, runId: i.runId }, 'stack dump failed');
       }
       // Meanwhile the failure policy (or a person) may have submitted the run's next job: that was the restart.
-      if (deps.store.jobsOfRun(run.runId).some((j) => j.submitStartedAt > i.openedAtMs)) return;
+      if (deps.store.jobsOfRun(run.runId).some((j) => j.submitStartedAt > since))
+        return note(i, 'No automatic restart: the run’s next job was submitted while the stacks were dumped');
     }
     const fresh = deps.store.run(run.runId) ?? run;
     const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
