@@ -114,7 +114,8 @@ export interface DesiredPatch {
 
 export interface JobStatusPatch {
   state: string;
-  nodeList: string | null;
+  /** Absent: keep the stored one (a requeued job shows none, and its last allocation is what failed). */
+  nodeList?: string | null;
   reasonText: string | null;
   exitCode: number | null;
   startedAt: number | null;
