@@ -104,6 +104,8 @@ export interface NewControlledRun {
   killSwitchPath: string | null;
   trainIters: number | null;
   config: Record<string, unknown>;
+  /** The run's initial exclusion list: the config's `cluster.exclude`, so later exclusions add to it. */
+  excludeNodes?: string | null;
 }
 
 export interface DesiredPatch {
