@@ -160,7 +160,7 @@ describe('a node crash seen only by Slurm', () => {
       async () => {
         const a = await api().get(`/api/audit?run=${runId}&limit=200`);
         const entries = a.body.entries as { action: string; actorName: string; command: string | null }[];
-        lastAudit = entries;
+        lastAudit = { entries, control: (await api().get(`/api/runs/${runId}/control`)).body };
         return entries.some((e) => e.actorName === 'incident policy' && (e.command ?? '').includes(`--exclude=`))
           ? entries
           : undefined;
