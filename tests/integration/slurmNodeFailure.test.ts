@@ -108,8 +108,16 @@ afterAll(async () => {
 
 describe('a node crash seen only by Slurm', () => {
   it('opens a node_failure naming the node; the policy excludes it and the replacement never runs there', async () => {
-    const idle = await idleNodes();
-    expect(idle.length, `needs two idle nodes without jobs, found ${idle.join(',') || 'none'}`).toBeGreaterThan(1);
+    // Two free nodes: the run may use both, so the replacement has one to run on once the other is excluded (with
+    // every node excluded sbatch refuses the job). Other tests share the cluster: wait for two to be free.
+    const idle = await until(
+      'two idle nodes without jobs',
+      async () => {
+        const free = await idleNodes();
+        return free.length > 1 ? free : undefined;
+      },
+      180_000,
+    );
     const allowed = idle.slice(0, 2);
     const configExclude = c.nodes.filter((n) => !allowed.includes(n));
     const demo = PRESETS.demo as unknown as { cluster: Record<string, unknown> };
@@ -155,22 +163,22 @@ describe('a node crash seen only by Slurm', () => {
     expect(incident.suggestedAction).toMatchObject({ kind: 'exclude_and_resubmit', nodes: [node] });
     expect(incident.title).toContain(node);
 
-    const auditEntries = await until(
-      'the policy’s exclude in the audit',
+    const submitted = await until(
+      'the policy’s exclude and resubmission in the audit',
       async () => {
         const a = await api().get(`/api/audit?run=${runId}&limit=200`);
         const entries = a.body.entries as { action: string; actorName: string; command: string | null }[];
         lastAudit = { entries, control: (await api().get(`/api/runs/${runId}/control`)).body };
-        return entries.some((e) => e.actorName === 'incident policy' && (e.command ?? '').includes(`--exclude=`))
-          ? entries
-          : undefined;
+        const policy = entries.filter((e) => e.actorName === 'incident policy');
+        const excluded = policy.some(
+          (e) => e.action === 'run.exclude' && (e.command ?? '').includes(`scancel ${first.id}`),
+        );
+        return excluded ? policy.find((e) => e.action === 'job.submit') : undefined;
       },
-      120_000, // the policy's backoff (30 s by default) unless the requeued job is queued: then at once
+      120_000, // the policy's backoff (30 s by default) unless the failed job is queued again: then at once
     );
-    const sbatch = auditEntries.find(
-      (e) => (e.command ?? '').startsWith('sbatch') && e.actorName === 'incident policy',
-    );
-    expect(sbatch?.command).toContain(node);
+    const excludeArg = /--exclude=(\S+)/.exec(submitted.command ?? '')?.[1] ?? null;
+    expect(expandHostlist(excludeArg).sort()).toEqual([...configExclude, node].sort());
 
     const replacement = await until(
       'the replacement job',
@@ -189,5 +197,5 @@ describe('a node crash seen only by Slurm', () => {
       expect(now?.nodes ?? []).not.toContain(node);
       await sleep(1000);
     }
-  }, 360_000);
+  }, 540_000);
 });
