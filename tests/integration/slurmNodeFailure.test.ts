@@ -98,6 +98,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // NODEFAIL_DEBUG=1 prints the last audit and control state seen: a timing failure is otherwise opaque.
   if (process.env.NODEFAIL_DEBUG) console.log(JSON.stringify(lastAudit, null, 1));
   if (crashed) fault('restart', crashed);
   const mine = (await queue()).map((j) => j.id);
