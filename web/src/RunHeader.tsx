@@ -1,8 +1,8 @@
 // The run page's header: the run's health word, iteration of total, loss, last validation loss and perplexity, ETA,
-// the current job, then tokens, the last checkpoint, what a crash now would lose and restarts. Its iteration, loss
-// and time follow the charts' newest live point when that is newer than the poll (one source for both), values
-// older than the run's freshness window are greyed and marked stale, and on a phone only the essentials show (two
-// or three lines; "more" opens the rest).
+// the current job, then tokens, the last checkpoint, what a crash now would lose, the effective training time
+// (polled every 30 s) and restarts. Its iteration, loss and time follow the charts' newest live point when that is
+// newer than the poll (one source for both), values older than the run's freshness window are greyed and marked
+// stale, and on a phone only the essentials show (two or three lines; "more" opens the rest).
 import { useState } from 'react';
 import { formatAgo, formatCount, formatDuration, formatValue } from '@trainboard/shared/dashboard/format';
 import { runProgress, type Progress } from '@trainboard/shared/dashboard/progress';
@@ -11,6 +11,7 @@ import type { RunCondition } from '@trainboard/shared/detect/runCondition';
 import type { Overview } from './api.js';
 import { HealthCell } from './health/HealthCell.js';
 import { RunConditionLine } from './incidents/RunConditionLine.js';
+import { ettrFact, useRunEttr } from './health/ettrFact.js';
 import { freshness, type HeaderValues, type LastValidation } from './health/headerValues.js';
 import { clockTime } from './health/serverClock.js';
 import './RunHeader.css';
@@ -103,6 +104,7 @@ function Fact({
 function HeaderFacts(p: RunHeaderProps & { progress: Progress | null; fraction: number; stale: boolean }) {
   const { o, values: v, validation, progress } = p;
   const job = o.currentJob;
+  const ettr = ettrFact(useRunEttr(o.run.id).data);
   return (
     <dl id="run-header-facts" className={p.stale ? 'stale-value' : undefined}>
       <Fact label="iteration">
@@ -141,6 +143,11 @@ function HeaderFacts(p: RunHeaderProps & { progress: Progress | null; fraction: 
       <Fact label="a crash now loses" secondary>
         {progress ? `${progress.iterationsAtRisk} it · ${formatDuration(progress.workAtRiskMs)}` : '—'}
       </Fact>
+      {ettr && (
+        <Fact label="effective training time" secondary title={ettr.title}>
+          <span data-testid="ettr">{ettr.text}</span>
+        </Fact>
+      )}
       <Fact label="restarts" secondary>
         {Math.max(o.run.segmentCount - 1, 0)}
       </Fact>

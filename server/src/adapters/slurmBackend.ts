@@ -326,7 +326,7 @@ export class SlurmBackend implements ClusterBackend {
     return {
       partition: p.name,
       state: p.state,
-      nodes: nodes.map((n) => ({ name: n.name, state: n.state, reason: n.reason })),
+      nodes: nodes.map((n) => ({ name: n.name, state: n.state, reason: n.reason, notResponding: n.notResponding })),
       reservations: res.reservations.filter((r) => r.nodes.some((n) => mine.has(n))),
     };
   }

@@ -139,10 +139,7 @@ function schedule(x: Parts, run: ControlRun, plan: RestartPlan, actor: ActorRef,
         actor: actor.name,
         decidedAtMs: now(),
       };
-  // With a job queued behind the failed one, Slurm starts it at once whatever we wait: an exclusion must apply now.
-  const queuedBehind =
-    p.exclude.length > 0 && x.store.jobsOfRun(run.runId).some((j) => isLive(j) && j.state !== 'RUNNING');
-  if ((!waiting && p.notBeforeMs <= now()) || queuedBehind) {
+  if ((!waiting && p.notBeforeMs <= now()) || queuedBehind(x, run, p)) {
     restart(run, p);
     return { when: 'now', notBeforeMs: now() };
   }
@@ -161,6 +158,15 @@ function schedule(x: Parts, run: ControlRun, plan: RestartPlan, actor: ActorRef,
   return { when: 'later', notBeforeMs: p.notBeforeMs };
 }
 
+/**
+ * With a job queued behind the failed one, Slurm starts it at once whatever we wait: an exclusion must apply now.
+ * Also true later in the wait: Slurm requeues the job of a failed node (JobRequeue=1) ~SlurmdTimeout after the
+ * incident opened, and that job may start on the node again as soon as it is back.
+ */
+function queuedBehind(x: Parts, run: ControlRun, p: PendingRestart): boolean {
+  return p.exclude.length > 0 && x.store.jobsOfRun(run.runId).some((j) => isLive(j) && j.state !== 'RUNNING');
+}
+
 /** Makes the run's pending restart once due; drops it when the run or the policy changed meanwhile. */
 function runDue(x: Parts, run: ControlRun): boolean {
   const { now, store, recovery, audit, restart } = x;
@@ -175,7 +181,7 @@ function runDue(x: Parts, run: ControlRun): boolean {
     });
     return false;
   }
-  if (recovery.maintenanceOpen(run.runId) || p.notBeforeMs > now()) return true;
+  if (recovery.maintenanceOpen(run.runId) || (p.notBeforeMs > now() && !queuedBehind(x, run, p))) return true;
   // A maintenance seen after the decision (the incident tick is slower than the controller's) ended the job: the
   // restart after it is not counted.
   const afterMaintenance = p.counted && recovery.maintenanceSince(run.runId, p.decidedAtMs - MAINTENANCE_SLACK_MS);

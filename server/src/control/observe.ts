@@ -27,11 +27,12 @@ export async function observeJobs(
   });
 }
 
-function statusPatch(s: JobStatus, now: number): JobStatusPatch {
+export function statusPatch(s: JobStatus, now: number): JobStatusPatch {
   const running = s.state === 'RUNNING' || s.state === 'COMPLETING' || isTerminalState(s.state);
   return {
     state: s.state,
-    nodeList: s.nodeList,
+    // A requeued job is PENDING with no node list: keep its last allocation, which is what a node failure names.
+    nodeList: s.nodeList ?? undefined,
     reasonText: s.reason,
     exitCode: s.exitCode,
     // The repository keeps the first value: the tick that first saw it running / ended.

@@ -104,6 +104,8 @@ export interface NewControlledRun {
   killSwitchPath: string | null;
   trainIters: number | null;
   config: Record<string, unknown>;
+  /** The run's initial exclusion list: the config's `cluster.exclude`, so later exclusions add to it. */
+  excludeNodes?: string | null;
 }
 
 export interface DesiredPatch {
@@ -114,7 +116,8 @@ export interface DesiredPatch {
 
 export interface JobStatusPatch {
   state: string;
-  nodeList: string | null;
+  /** Absent: keep the stored one (a requeued job shows none, and its last allocation is what failed). */
+  nodeList?: string | null;
   reasonText: string | null;
   exitCode: number | null;
   startedAt: number | null;

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
 import type { RunCreate, RunCreated, SubmitPreviewDto } from '@trainboard/shared/control/api';
-import { sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
+import { mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
 import { partitionIssues } from '@trainboard/shared/control/partitionCheck';
 import type { ConfigIssue, RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
@@ -204,6 +204,9 @@ function record(
       killSwitchPath: config.killSwitchPath ? resolve(config.killSwitchPath) : null,
       trainIters: p.outcome.plan.trainIters,
       config: config as unknown as Record<string, unknown>,
+      // The script's `#SBATCH --exclude` is replaced by any `--exclude` on the sbatch line: the first exclusion
+      // must carry the config's nodes too, so they start the run's own list (normalised, sorted).
+      excludeNodes: mergeHostlists(config.cluster.exclude ?? null, null),
     });
     store.followLog(p.runName, resolve(config.logging.mainLog), now);
     const auditId = store.audit(

@@ -4,6 +4,7 @@ import { memoryStore } from './testing/memoryStore.js';
 import { fakeCluster, FakeScheduler } from './testing/fakeScheduler.js';
 import type { ClusterRow } from '../clusters/types.js';
 import { PRESETS } from '@trainboard/shared/runconfig/index';
+import { planAction } from '@trainboard/shared/control/actions';
 
 const actor = { kind: 'user' as const, userId: 7, name: 'alice' };
 
@@ -85,5 +86,17 @@ describe('SubmitRunService', () => {
     const p = await service.preview({ ...input, config });
     expect(p.ok).toBe(true);
     expect(p.script).not.toMatch(/--array/);
+  });
+  it("stores the config's cluster.exclude as the run's exclusion list, so the first exclusion adds to it", async () => {
+    const { service, store } = setup();
+    const demo = PRESETS.demo as unknown as { cluster: Record<string, unknown> };
+    const config = { ...demo, cluster: { ...demo.cluster, exclude: 'c[3-4]' } };
+    const created = await service.submit({ ...input, config, chainLength: 1 }, actor);
+    const run = store.run(created.runId)!;
+    expect(run.excludeNodes).toBe('c3,c4');
+    // The exclude action's sbatch line replaces the script's `#SBATCH --exclude`: it must name all three.
+    const plan = planAction(run, [], { kind: 'exclude', nodes: 'c2' });
+    expect(plan.commands.flat()).toContain('--exclude=c2,c3,c4');
+    expect(plan.patch?.excludeNodes).toBe('c2,c3,c4');
   });
 });

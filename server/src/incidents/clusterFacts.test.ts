@@ -154,6 +154,19 @@ describe('cluster facts gatherer', () => {
     expect(t.calls).toEqual(['status 42', 'partition gpu_p5', `disk ${t.run.runDir} null`]);
   });
 
+  it('a requeued job (PENDING again, squeue shows no nodes) keeps the allocation it had when running', async () => {
+    const t = setup();
+    const live = t.repos.jobs.controlOfRun(t.run.runId).find((r) => r.schedulerJobId === '42')!;
+    t.script.status = (ids) => ({ jobs: ids.map((id) => status(id, 'RUNNING', { nodeList: 'c4' })), missing: [] });
+    expect((await t.source.gather(t.run.runId))?.jobs[1]).toMatchObject({ state: 'RUNNING', nodes: ['c4'] });
+    // What the controller's status poll stores: the running allocation, then the requeued job without one.
+    t.repos.jobs.recordStatus(live.id, { state: 'RUNNING', nodeList: 'c4' });
+    t.repos.jobs.recordStatus(live.id, { state: 'PENDING', nodeList: undefined });
+    t.script.status = (ids) => ({ jobs: ids.map((id) => status(id, 'PENDING', { reason: 'BeginTime' })), missing: [] });
+    t.advance(20_000);
+    expect((await t.source.gather(t.run.runId))?.jobs[1]).toMatchObject({ state: 'PENDING', nodes: ['c4'] });
+  });
+
   it('reads df of the checkpoint folder and du of the latest save, with the save cadence, at most every 5 min', async () => {
     const t = setup([
       { iteration: 100, timeMs: T0 - 3 * 3_600_000 },

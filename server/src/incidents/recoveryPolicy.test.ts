@@ -259,6 +259,36 @@ describe('the incident recovery policy', () => {
     expect(recovery.state.notes.get(1)).toContain('next job was submitted while the stacks were dumped');
   });
 
+  it('a waiting exclusion applies at once when the failed job is requeued (PENDING again, Slurm would start it)', async () => {
+    const auto = setup();
+    priorRestart(store, runId, clock - 3_600_000); // the window's second restart: it would wait its backoff
+    onChange({ change: 'opened', incident: nodeFailure() });
+    await flush();
+    expect(store.state.actions).toEqual([]); // the job still RUNNING: the backoff holds
+    expect(auto.runDue(store.run(runId)!)).toBe(true);
+    expect(store.state.actions).toEqual([]);
+    store.state.jobs.push({
+      id: 1,
+      runId,
+      chainSeq: 1,
+      schedulerJobId: '1001',
+      idemKey: 'tb.x.1',
+      schedName: 'demo.tb.x.1',
+      phase: 'submitted',
+      state: 'PENDING',
+      dependsOn: null,
+      exclude: null,
+      reason: 'initial',
+      nodeList: 'jz-gpu-12',
+      reasonText: 'BeginTime',
+      exitCode: null,
+      submitStartedAt: clock,
+    });
+    auto.runDue(store.run(runId)!);
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'jz-gpu-12' }]);
+    expect(recovery.pending(runId)).toBeNull();
+  });
+
   it('holds the run past the window limit: a person decides, and the incident says so', async () => {
     const auto = setup({ backoffBaseSeconds: 0, maxRestartsPerWindow: 2 });
     for (let k = 1; k <= 3; k++) {

@@ -21,6 +21,8 @@ export interface PartitionNodeFact {
   /** Base state, lower case: idle, mixed, allocated, down, drained, draining, maint, reserved, … */
   state: string;
   reason: string | null;
+  /** sinfo's `*` suffix: slurmctld has lost contact with the node's slurmd (optional: older facts lack it). */
+  notResponding?: boolean;
 }
 
 /** A reservation or maintenance window that covers nodes of the partition (`scontrol show reservation`). */

@@ -4,6 +4,7 @@ import type { LogEvent } from '../log/events.js';
 import type { DetectContext, DetectorFactory } from './detector.js';
 import type { Incident } from './incident.js';
 import { clusterDetectorFactories, type ClusterDetectorOptions } from './cluster/index.js';
+import { createSlurmNodeFailureDetector, sameNodeFailure } from './cluster/slurmNodeFailure.js';
 import { createCrashDetector } from './log/crash.js';
 import { createFailureSilenceDetector } from './log/failureSilence.js';
 import { createHangDetector } from './log/hang.js';
@@ -37,6 +38,7 @@ export function defaultDetectors(deadlines?: DeadlineOptions, cluster?: ClusterD
     (ctx) => createFailureSilenceDetector(ctx, deadlines),
     ...METRIC_DETECTOR_FACTORIES,
     ...clusterDetectorFactories(cluster),
+    createSlurmNodeFailureDetector,
   ];
 }
 
@@ -88,7 +90,22 @@ export function dedupeIncidents(all: Incident[]): Incident[] {
   const nodeOffsets = new Set(
     [...byKey.values()].filter((i) => i.kind === 'node_failure').flatMap((i) => i.evidence.map((e) => e.offset)),
   );
-  return [...byKey.values()].filter((i) => !(i.kind === 'crash' && nodeOffsets.has(i.offset)));
+  const fromLog = [...byKey.values()].filter((i) => i.kind === 'node_failure' && i.details?.source !== 'slurm');
+  return [...byKey.values()].filter(
+    (i) => !(i.kind === 'crash' && nodeOffsets.has(i.offset)) && !(isSlurmNodeFailure(i) && repeatsLog(i, fromLog)),
+  );
+}
+
+function isSlurmNodeFailure(i: Incident): boolean {
+  return i.kind === 'node_failure' && i.details?.source === 'slurm';
+}
+
+const nodesOf = (i: Incident) => i.suggestedAction?.nodes ?? [];
+
+/** The log already reported this node failure (same node, near in time): Slurm's view adds nothing to act on. */
+function repeatsLog(i: Incident, fromLog: Incident[]): boolean {
+  const slurm = { openedAtMs: i.openedAtMs, nodes: nodesOf(i) };
+  return fromLog.some((l) => sameNodeFailure(slurm, { openedAtMs: l.openedAtMs, nodes: nodesOf(l) }));
 }
 
 function toEpoch(i: Incident, clock: LogClock): Incident {

@@ -37,7 +37,7 @@ export function memoryStore(): MemoryStore {
     installId: () => 'abc123',
     createRun(r: NewControlledRun) {
       const runId = state.runs.length + 1;
-      state.runs.push({ ...r, runId, desired: 'active', version: 1, excludeNodes: null });
+      state.runs.push({ ...r, runId, desired: 'active', version: 1, excludeNodes: r.excludeNodes ?? null });
       return { runId, version: 1 };
     },
     run: (id) => (run(id) ? { ...run(id)! } : undefined),
