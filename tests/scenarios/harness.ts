@@ -21,7 +21,6 @@ import { PRESETS } from '@trainboard/shared/runconfig/presets';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { REPO, backend, devCluster, sleep, type DevCluster } from '../integration/cluster.js';
 import { apiClient, seedDatabase, startServer, type ServerProcess } from '../integration/controlServer.js';
-import { openDatabase } from '../../server/src/db/client.js';
 import { wrapperSource, type RunFaults } from './wrapper.js';
 
 export const INCIDENT_TICK_MS = 1000;
@@ -156,14 +155,6 @@ export class Harness {
     copyFileSync(`${REPO}/scripts/fake-trainer/pretrain_gpt.py`, trainer);
     writeFileSync(this.wrapper, wrapperSource(trainer, this.faultsDir), { mode: 0o644 });
     this.token = seedDatabase(this.dbPath, { ...this.c, fakeTrainer: this.wrapper }, this.jobsRoot);
-    // The row's default partition would override every run config's own (withCluster in loadRunConfig): cleared, so
-    // the runs go to this harness's shared partition and the state scenarios to their private ones.
-    const conn = openDatabase(this.dbPath);
-    try {
-      conn.sqlite.prepare('UPDATE clusters SET default_partition = NULL').run();
-    } finally {
-      conn.close();
-    }
     // Its own partition over all four nodes, cores shared by up to 4 of its jobs (the fake trainer mostly sleeps):
     // some twenty runs at once take 5–6 cores, and `debug` keeps the rest for the other tests.
     scontrol(this.c, 'create', `PartitionName=${this.partition}`, 'Nodes=c[1-4]', 'OverSubscribe=FORCE:4', 'State=UP');

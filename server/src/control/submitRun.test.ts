@@ -50,6 +50,17 @@ describe('SubmitRunService', () => {
     expect(files).toEqual([]); // a preview writes nothing
   });
 
+  it("a config's own partition wins over the row's default, which fills in only when the config names none", async () => {
+    const { service } = setup();
+    const own = { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, partition: 'mine' } };
+    const mine = await service.preview({ ...input, config: own });
+    expect(mine.script).toContain('#SBATCH --partition=mine');
+    expect(mine.script).not.toContain('gpu_dev');
+    const { partition: _dropped, ...noPartition } = PRESETS.demo.cluster;
+    const none = await service.preview({ ...input, config: { ...PRESETS.demo, cluster: noPartition } });
+    expect(none.script).toContain('#SBATCH --partition=gpu_dev');
+  });
+
   it('submits: run folder and files written, run recorded with its desired state and audit, controller kicked', async () => {
     const { service, store, files, kicks } = setup();
     const created = await service.submit(input, actor);
