@@ -230,6 +230,9 @@ function record(
         command: null,
         result: 'requested',
         message: `chain of ${input.chainLength} on ${cluster.name}`,
+        // The submitted config's Slurm and checkpoint fields: runs.config is replaced at each start-up banner, and
+        // the cluster facts (clusterFacts.ts) need the run's partition, nodes, exclusions, time limit, checkpoints.
+        details: { config: { cluster: config.cluster, checkpointing: { dir: config.checkpointing.dir } } },
       },
       now,
     );

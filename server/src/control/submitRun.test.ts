@@ -76,6 +76,13 @@ describe('SubmitRunService', () => {
       { runName: 'demo-a', path: '/jobs/demo-a/runs/demo/logs/main/main_log.txt' },
     ]);
     expect(store.state.audit).toMatchObject([{ action: 'run.submit', result: 'requested', actor }]);
+    // The submitted config's Slurm fields, kept where the ingest's banners cannot replace them (cluster facts).
+    expect(store.state.audit[0]?.details).toMatchObject({
+      config: {
+        cluster: { partition: 'gpu_dev', nodes: PRESETS.demo.cluster.nodes },
+        checkpointing: { dir: expect.any(String) },
+      },
+    });
     expect(kicks()).toBe(1);
     await expect(service.submit(input, actor)).rejects.toThrow(SubmitRefusedError);
   });
