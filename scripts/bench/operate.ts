@@ -1,6 +1,6 @@
 // Operating a run through faults, on the real loopback Slurm with a real server process (`npm run bench -- operate`):
-// (1) time to detect: per scenario from tests/scenarios/scenarios.ts when that module exists, and for every fault
-//     injected below (incident opened − fault injected);
+// (1) time to detect: every scenario of tests/scenarios (F1–F18, run as the scenario tests run them, each against
+//     its limit), and every fault injected below (incident opened − fault injected);
 // (2) crash → replacement RUNNING: a run whose first job crashes (CUDA error) at iteration CRASH_AT; from the crash
 //     line's arrival in the log file to the replacement job's RUNNING in squeue (both polled every 100 ms);
 // (3) ETTR of a scripted demo run (`--minutes N`, default 30) with faults over its length — crash, node failure
@@ -9,13 +9,16 @@
 //     With the policy off, a scripted person resubmits HUMAN_DELAY after being alerted (`--human-delay-min`, 0: no
 //     person). ETTR from the stored iterations (shared/src/detect/ettr.ts).
 // Options: --minutes N, --repeats N (part 2), --human-delay-min M, --incident-tick-ms MS (server env; default: the
-// product's 15 s), --skip-crash, --skip-demo. Needs `scripts/dev-cluster up`. Reports, never asserts.
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// product's 15 s), --skip-scenarios, --skip-crash, --skip-demo. Needs `scripts/dev-cluster up`. Reports, never asserts.
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { computeEttr, type EttrIteration, type EttrResult } from '@trainboard/shared/detect/ettr';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
-import { REPO, devCluster, sleep } from '../../tests/integration/cluster.js';
+import { devCluster, sleep } from '../../tests/integration/cluster.js';
+import { Harness as ScenarioHarness } from '../../tests/scenarios/harness.js';
+import { startScenarios } from '../../tests/scenarios/runAll.js';
+import { SCENARIOS, type ScenarioResult } from '../../tests/scenarios/scenarios.js';
 import {
   LIVE_STATES,
   act,
@@ -42,6 +45,7 @@ interface Options {
   incidentTickMs: number;
   skipCrash: boolean;
   skipDemo: boolean;
+  skipScenarios: boolean;
 }
 
 function options(argv: string[]): Options {
@@ -57,6 +61,7 @@ function options(argv: string[]): Options {
     incidentTickMs: num('--incident-tick-ms', 15_000),
     skipCrash: argv.includes('--skip-crash'),
     skipDemo: argv.includes('--skip-demo'),
+    skipScenarios: argv.includes('--skip-scenarios'),
   };
 }
 
@@ -82,6 +87,8 @@ export async function run(): Promise<void> {
     return;
   }
   const o = options(process.argv.slice(2));
+  // The catalogue first, on its own server and partition (the scenario tests' harness), while the nodes are free.
+  const scenarios = o.skipScenarios ? null : await scenarioCatalogue();
   const h = await startHarness(c, { TRAINBOARD_INCIDENT_TICK_MS: String(o.incidentTickMs) });
   console.log(
     `server: control tick 3 s (default), incident tick ${o.incidentTickMs / 1000} s (TRAINBOARD_INCIDENT_TICK_MS); ` +
@@ -92,7 +99,7 @@ export async function run(): Promise<void> {
   try {
     if (!o.skipCrash) for (let k = 1; k <= o.repeats; k++) crashes.push(await crashToRunning(h, k));
     if (!o.skipDemo) demo = await demoRun(h, o);
-    await printDetection(h, crashes, demo);
+    printDetection(scenarios, crashes, demo);
     printCrashes(crashes);
     if (demo) printDemo(demo, o);
   } finally {
@@ -429,9 +436,14 @@ function printDemo(d: DemoResult, o: Options): void {
 
 // ------------------------------------------------------------------ part 1: time to detect
 
-async function printDetection(h: Harness, crashes: CrashResult[], demo: DemoResult | null): Promise<void> {
+function printDetection(scenarios: ScenarioResult[] | null, crashes: CrashResult[], demo: DemoResult | null): void {
   console.log('\n(1) time to detect:');
-  await scenarioDetection(h);
+  for (const r of scenarios ?? [])
+    console.log(
+      `  ${r.id} ${r.kind ?? 'no incident'}: ${r.detectMs === null ? '—' : seconds(r.detectMs)} ` +
+        `(limit ${r.limitMs === null ? '—' : seconds(r.limitMs)}, median iteration ${seconds(r.medianIterationMs)})` +
+        `${r.action ? `; ${r.action}` : ''}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
+    );
   for (const [i, r] of crashes.entries())
     console.log(
       `  crash (part 2, run ${i + 1}): crash line → ${r.incident && r.crashLineAt !== null ? detectText(r.incident, r.crashLineAt) : 'no incident'}`,
@@ -467,38 +479,19 @@ const EXPECTED: Record<FaultKind, string[] | null> = {
   eval: null,
 };
 
-/** The scenario catalogue's own figures, once tests/scenarios/scenarios.ts exists (another helper's module). */
-async function scenarioDetection(h: Harness): Promise<void> {
-  const file = join(REPO, 'tests/scenarios/scenarios.ts');
-  if (!existsSync(file)) {
-    console.log('  scenarios: tests/scenarios/scenarios.ts not present yet; the injected faults below only');
-    return;
+/** Every scenario of tests/scenarios (F1–F18) at once on its own harness, as the scenario tests run them. */
+async function scenarioCatalogue(): Promise<ScenarioResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'trainboard-bench-scenarios-'));
+  const sh = new ScenarioHarness(dir);
+  try {
+    await sh.start();
+    const started = await startScenarios(sh, SCENARIOS);
+    const settled = await Promise.allSettled(started.values());
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  } finally {
+    await sh.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const ids = (mod.SCENARIO_IDS ?? mod.scenarioIds) as string[] | undefined;
-  const runScenario = mod.runScenario as ((id: string, harness: unknown) => Promise<ScenarioResult>) | undefined;
-  if (!Array.isArray(ids) || typeof runScenario !== 'function') {
-    console.log('  scenarios: the module exports no SCENARIO_IDS + runScenario; the injected faults below only');
-    return;
-  }
-  for (const id of ids) {
-    try {
-      const r = await runScenario(id, { cluster: h.c, base: h.server.base, api: h.api, dir: h.dir });
-      console.log(
-        `  ${r.id} ${r.kind}: ${seconds(r.detectMs)} (limit ${seconds(r.limitMs)}, median iteration ${seconds(r.medianIterationMs)})`,
-      );
-    } catch (err) {
-      console.log(`  ${id}: failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-interface ScenarioResult {
-  id: string;
-  kind: string;
-  detectMs: number | null;
-  medianIterationMs: number | null;
-  limitMs: number | null;
 }
 
 // ------------------------------------------------------------------ shared reads

@@ -280,6 +280,7 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
       stackDump: stackDumperOf({ store: control.store, backendOf: (id) => control.registry.get(id).backend }),
     });
     incidents.onChange(policy);
+    control.recovery.onNoted((i) => incidents.noted(i));
   }
   return incidents;
 }

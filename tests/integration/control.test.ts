@@ -100,6 +100,7 @@ async function act(runId: number, action: Record<string, unknown>): Promise<stri
     const r = await api().post(`/api/runs/${runId}/actions`, { action, expectedVersion: preview.body.version });
     if (r.status === 409 && r.body.code === 'run_changed' && attempt < 3) continue;
     expect(r.status, JSON.stringify(r.body)).toBe(202);
+    expect(Object.keys(r.body as object).sort()).toEqual(['actionId', 'version']); // the plan stays server-side
     return preview.body.commands as string[];
   }
 }

@@ -4,6 +4,7 @@
 //     regression's suspect, from the nodes' (fake) nvidia-smi through a real `srun --overlap` probe;
 // (b) F3: a hung 2-node job → SlurmBackend.stackDump sends SIGUSR1 (no py-spy on the nodes), every task's
 //     faulthandler dump lands in the log with pretrain_gpt.py frames, the job keeps running, no crash opens;
+//     (b2) a job with no srun step: "no step to signal", not a success;
 // (c) F2: --bad-node / TRAINBOARD_FAKE_BAD_NODE → a task on that node fails at start-up with the ECC text.
 import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +204,26 @@ describe('fake-trainer faults on the loopback Slurm', () => {
     const events = parse(read(log));
     expect(events.filter((e) => e.type === 'failure')).toEqual([]);
     expect(runDetectors(events).filter((i) => i.kind === 'crash' || i.kind === 'node_failure')).toEqual([]);
+    await slurm.cancel([jobId]);
+  }, 240_000);
+
+  it('(b2) training run in the batch shell (no srun step): stackDump says there is no step to signal', async () => {
+    const { jobId } = await slurm.submit({
+      script: '#!/bin/bash\nsleep 300\n',
+      name: 'f3-nostep',
+      nodes: 1,
+      gpusPerNode: 8,
+      output: `${runDir}/nostep.log`,
+    });
+    jobs.push(jobId);
+    await running(jobId);
+    expect(await slurm.stackDump(jobId)).toEqual({
+      ok: false,
+      method: 'none',
+      detail: `job ${jobId} has no step to signal (no py-spy dump either)`,
+    });
+    const { jobs: now } = await slurm.status([jobId]);
+    expect(now[0]?.state).toBe('RUNNING');
     await slurm.cancel([jobId]);
   }, 240_000);
 

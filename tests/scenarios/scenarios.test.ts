@@ -7,27 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './harness.js';
-import { SCENARIOS, runScenario, type ScenarioResult } from './scenarios.js';
+import { startScenarios } from './runAll.js';
+import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 
 const only = process.env.SCENARIOS?.split(',').filter(Boolean);
 const chosen = SCENARIOS.filter((s) => !only || only.includes(s.id));
 const OUT = new URL('../test-output', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'trainboard-scenarios-'));
 const h = new Harness(dir);
-const results = new Map<string, Promise<ScenarioResult>>();
+let results = new Map<string, Promise<ScenarioResult>>();
 const budget = Math.max(...chosen.map((s) => s.budgetMs));
 
 beforeAll(async () => {
   await h.start();
-  // F9's 2-node job first, while c3 and c4 have room (the GPUs are what the runs compete for); then all the rest at
-  // once: each scenario waits on its own run, so the file takes about as long as its slowest scenario.
-  const early = chosen.filter((s) => s.startsFirst);
-  for (const s of early) results.set(s.id, runScenario(s.id, h));
-  if (early.length)
-    await h
-      .until('the early scenarios to run', async () => ((await h.anyRunning()) ? true : undefined), 60_000)
-      .catch(() => undefined); // their own waits say what went wrong
-  for (const s of chosen.filter((x) => !x.startsFirst)) results.set(s.id, runScenario(s.id, h));
+  results = await startScenarios(h, chosen);
 }, 120_000);
 
 afterAll(async () => {

@@ -105,7 +105,7 @@ describe('SlurmBackend.stackDump (F3)', () => {
       [
         /^sh -c umask 077/,
         (argv) => {
-          stored.push(argv.at(-1)!);
+          stored.push(argv.at(-2)!);
           return {};
         },
       ],
@@ -122,6 +122,7 @@ describe('SlurmBackend.stackDump (F3)', () => {
   it('signals when py-spy is there but may not attach (ptrace refused) on a node', async () => {
     const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '0: TB-RC 0', '1: TB-PID 12', '1: TB-RC 1', ''];
     const shell = new ScriptedShell([
+      [/^squeue -s -j 41 /, { stdout: '41.batch\n41.extern\n41.0\n' }],
       [/^squeue /, { stdout: running }],
       [/^srun /, { stdout: step.join('\n') }],
       [/^scancel --signal=USR1 41$/, {}],
@@ -133,6 +134,7 @@ describe('SlurmBackend.stackDump (F3)', () => {
   it('signals the steps with USR1 when a node lacks py-spy', async () => {
     const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '1: TB-NO-PYSPY', ''].join('\n');
     const shell = new ScriptedShell([
+      [/^squeue -s -j 41 /, { stdout: '41.batch\n41.extern\n41.0\n' }],
       [/^squeue /, { stdout: running }],
       [/^srun /, { stdout: step }],
       [/^scancel --signal=USR1 41$/, {}],
@@ -148,11 +150,28 @@ describe('SlurmBackend.stackDump (F3)', () => {
 
   it('signals when the py-spy step itself fails', async () => {
     const shell = new ScriptedShell([
+      [/^squeue -s -j 41 /, { stdout: '41.batch\n41.extern\n41.0\n' }],
       [/^squeue /, { stdout: running }],
       [/^srun /, { code: 1, stderr: 'srun: error: Unable to create step' }],
       [/^scancel --signal=USR1 41$/, {}],
     ]);
     expect(await new SlurmBackend(shell).stackDump('41', at)).toMatchObject({ method: 'signal' });
+  });
+
+  it('reports "no step to signal" and ok:false when the job has no numbered step, sending no signal', async () => {
+    const step = ['0: TB-NODE c1', '1: TB-NODE c2', '0: TB-PID 11', '1: TB-NO-PYSPY', ''].join('\n');
+    const shell = new ScriptedShell([
+      [/^squeue -s -j 41 /, { stdout: '41.batch\n41.extern\n' }],
+      [/^squeue /, { stdout: running }],
+      [/^srun /, { stdout: step }],
+      [/^scancel --signal=USR1 41$/, {}],
+    ]);
+    expect(await new SlurmBackend(shell).stackDump('41', at)).toEqual({
+      ok: false,
+      method: 'none',
+      detail: 'job 41 has no step to signal (no py-spy dump either)',
+    });
+    expect(shell.calls.some((c) => c[0] === 'scancel')).toBe(false);
   });
 
   it('does nothing for a job with no nodes, and rejects a hostile id before any command', async () => {

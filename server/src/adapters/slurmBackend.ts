@@ -24,6 +24,8 @@ import {
   parseReservations,
   parseStackDumpStep,
   signalStepsArgv,
+  jobStepsArgv,
+  signallableSteps,
   stackDumpFileName,
   stackDumpStepArgv,
   stackDumpText,
@@ -355,6 +357,10 @@ export class SlurmBackend implements ClusterBackend {
     if (!nodes.length) return { ok: false, method: 'none', detail: `job ${id} is not running on any node` };
     const viaPySpy = await this.pySpyDump(id, nodes.length, nowMs).catch(() => null);
     if (viaPySpy) return viaPySpy;
+    // scancel --signal succeeds on a job with no step (training launched without srun) and reaches nobody.
+    const steps = await this.ok(jobStepsArgv(id));
+    if (!signallableSteps(id, steps.stdout).length)
+      return { ok: false, method: 'none', detail: `job ${id} has no step to signal (no py-spy dump either)` };
     await this.ok(signalStepsArgv(id));
     return {
       ok: true,

@@ -2,11 +2,25 @@
 // pretrain_gpt processes (never its own shell, whose command line holds the pattern), dumps each and says how
 // py-spy exited; without py-spy it says so. parseStackDumpStep reads what it printed (srun's --label added here).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStackDumpStep, STACK_DUMP_SCRIPT } from '@trainboard/shared/slurm/stackDump';
+import {
+  parseStackDumpStep,
+  STACK_DUMP_SCRIPT,
+  STACK_DUMPS_KEPT,
+  storeStackDumpArgv,
+} from '@trainboard/shared/slurm/stackDump';
 
 const dir = mkdtempSync(join(tmpdir(), 'tb-stackdump-'));
 const fakeTarget = join(dir, 'pretrain_gpt.py');
@@ -65,5 +79,41 @@ describe('the py-spy step script', () => {
 
   it('says so where py-spy is missing', () => {
     expect(parseStackDumpStep(runScript([]))).toEqual([{ node: 'c9', hasPySpy: false, pids: [], dumped: 0, text: '' }]);
+  });
+});
+
+describe('the stack dump store script', () => {
+  it('writes the dump privately and keeps only the newest dumps, never a person’s own file', () => {
+    const home = mkdtempSync(join(tmpdir(), 'tb-stackhome-'));
+    try {
+      const stacks = join(home, '.trainboard', 'stacks');
+      spawnSync('mkdir', ['-p', stacks]);
+      const old = (k: number) => `${100 + k}-20261201T0000${String(k).padStart(2, '0')}Z.txt`;
+      for (let k = 0; k < STACK_DUMPS_KEPT + 5; k++) {
+        writeFileSync(join(stacks, old(k)), 'old');
+        const t = new Date(Date.UTC(2026, 11, 1, 0, 0, k));
+        utimesSync(join(stacks, old(k)), t, t);
+      }
+      writeFileSync(join(stacks, 'my notes.txt'), 'mine');
+      utimesSync(join(stacks, 'my notes.txt'), new Date(0), new Date(0));
+      const name = '41-20261206T221500Z.txt';
+      const [cmd, ...args] = storeStackDumpArgv(name);
+      const r = spawnSync(cmd!, args, {
+        input: 'the dump',
+        encoding: 'utf8',
+        env: { HOME: home, PATH: '/usr/bin:/bin' },
+      });
+      expect(r.status).toBe(0);
+      expect(readFileSync(join(stacks, name), 'utf8')).toBe('the dump');
+      expect(statSync(join(stacks, name)).mode & 0o077).toBe(0);
+      const left = readdirSync(stacks).sort();
+      expect(left).toHaveLength(STACK_DUMPS_KEPT + 1);
+      expect(left).toContain('my notes.txt');
+      // The oldest six dumps went (the new one is the newest of the 50 kept).
+      for (let k = 0; k < 6; k++) expect(left).not.toContain(old(k));
+      expect(left).toContain(old(6));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

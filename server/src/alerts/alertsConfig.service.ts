@@ -11,6 +11,7 @@ import {
   type AlertRoutingResponse,
 } from '@trainboard/shared/detect/alerting';
 import { actorFields, type AuditActor } from '../auth/auth.service.js';
+import { readSetting } from '../db/readSetting.js';
 import type { Repositories } from '../db/repositories.js';
 import { HttpError } from '../routes/errors.js';
 
@@ -18,14 +19,7 @@ export const alertsKey = (runId: number): string => `alerts.run.${runId}`;
 
 /** The run's stored routing, or null when none is stored or it no longer validates (then nothing is sent). */
 export function readRouting(settings: Pick<Repositories['settings'], 'get'>, runId: number): AlertRouting | null {
-  const raw = settings.get(alertsKey(runId));
-  if (raw === undefined) return null;
-  try {
-    const parsed = AlertRoutingSchema.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return readSetting(settings, alertsKey(runId), AlertRoutingSchema);
 }
 
 export interface AlertsConfigService {

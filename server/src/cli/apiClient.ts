@@ -19,7 +19,8 @@ export interface ApiClient {
   server: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
-  put<T>(path: string, body: unknown): Promise<T>;
+  /** `headers`: extra request headers (e.g. If-Match for a conditional replace). */
+  put<T>(path: string, body: unknown, headers?: Record<string, string>): Promise<T>;
   delete<T>(path: string): Promise<T>;
 }
 
@@ -29,10 +30,16 @@ export function createApiClient(server: string | undefined, env: NodeJS.ProcessE
   if (!credentials) throw new Error('no API token: run `trainboard login` or set TRAINBOARD_TOKEN');
   const { token } = credentials;
   const base = (server ?? credentials.server ?? DEFAULT_SERVER).replace(/\/$/, '');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<T> => {
     const res = await fetch(`${base}${path}`, {
       method,
       headers: {
+        ...extra,
         authorization: `Bearer ${token}`,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
@@ -50,7 +57,7 @@ export function createApiClient(server: string | undefined, env: NodeJS.ProcessE
     server: base,
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body),
-    put: (path, body) => call('PUT', path, body),
+    put: (path, body, headers) => call('PUT', path, body, headers),
     delete: (path) => call('DELETE', path),
   };
 }

@@ -4,6 +4,7 @@
 // the run's pending restart (recoveryStore: "not before" survives a server restart) and made by the controller's tick
 // once due (`runDue`, called before each run is planned). Every restart is a runActions.request — previewed,
 // versioned and audited as a person's click — with the policy as actor, plus a `recovery.restart` ledger row.
+import type { ActionStep } from '@trainboard/shared/control/actions';
 import type { ActionRequest } from '@trainboard/shared/control/api';
 import { isLive } from '@trainboard/shared/control/chain';
 import type { RecoveryPolicyDto } from '@trainboard/shared/control/recoveryPolicy';
@@ -14,6 +15,7 @@ import {
   type RestartPlan,
 } from '@trainboard/shared/detect/recovery';
 import type { Logger } from 'pino';
+import { auditRun } from './auditRun.js';
 import type { ActorRef, ControlRun, ControlStore } from './ports.js';
 import { RESTART_LEDGER_ACTION, type PendingRestart, type RecoveryStore } from './recoveryStore.js';
 import { RunChangedError, type RunActionsService } from './runActions.service.js';
@@ -21,6 +23,9 @@ import { RunChangedError, type RunActionsService } from './runActions.service.js
 const HOUR_MS = 3_600_000;
 /** How much earlier than a decision a maintenance may have begun and still be its cause (a few incident ticks). */
 const MAINTENANCE_SLACK_MS = 60_000;
+
+/** A step that ends or starts a job: what makes an automatic action a restart (a ledger row). */
+const restarts = (s: ActionStep) => s.kind === 'submit' || s.kind === 'scancel';
 
 export const policyActor = (name: string): ActorRef => ({ kind: 'system', userId: null, name });
 
@@ -74,32 +79,18 @@ function partsOf(deps: AutoRestartDeps) {
   };
 
   const audit = (run: ControlRun, actor: ActorRef, action: string, message: string, details?: object) =>
-    store.audit(
-      {
-        actor,
-        action,
-        targetKind: 'run',
-        targetId: String(run.runId),
-        runId: run.runId,
-        clusterId: run.clusterId,
-        command: null,
-        result: 'ok',
-        message: message.slice(0, 500),
-        details: details ? { ...details } : null,
-      },
-      now(),
-    );
+    auditRun(store, run, { actor, action, result: 'ok', message, details: details ? { ...details } : null }, now());
 
-  const request = (run: ControlRun, action: ActionRequest, actor: ActorRef, why: string): boolean => {
+  /** The accepted plan's steps, or null when refused. */
+  const request = (run: ControlRun, action: ActionRequest, actor: ActorRef, why: string): ActionStep[] | null => {
     const fresh = store.run(run.runId);
-    if (!fresh || fresh.desired !== 'active') return false;
+    if (!fresh || fresh.desired !== 'active') return null;
     try {
-      deps.actions.request(run.runId, action, fresh.version, actor, why.slice(0, 500));
-      return true;
+      return deps.actions.request(run.runId, action, fresh.version, actor, why.slice(0, 500)).steps;
     } catch (err) {
       // Refusals are audited by runActions; a run that moved on is decided again at its next tick or incident.
       if (!(err instanceof RunChangedError)) deps.logger.warn({ err, runId: run.runId }, 'automatic action refused');
-      return false;
+      return null;
     }
   };
 
@@ -112,7 +103,10 @@ function partsOf(deps: AutoRestartDeps) {
         : { kind: 'resubmit' };
       const actor = policyActor(p.actor);
       const what = p.incidentId === null ? p.why : `incident ${p.incidentId}: ${p.why}`;
-      if (!request(run, action, actor, what)) return;
+      const steps = request(run, action, actor, what);
+      // An exclusion that only patches the list (the live job is elsewhere, or its nodes are unknown) restarts
+      // nothing: when that job fails, the failure policy's restart is the one counted — never both.
+      if (!steps?.some(restarts)) return;
       const { policy } = recovery.policy(run.runId);
       const used = p.counted ? `restart ${p.n} of ${policy.maxRestartsPerWindow} in ${policy.windowHours} h` : '';
       audit(run, actor, RESTART_LEDGER_ACTION, `${used || 'restart after a maintenance (not counted)'}: ${what}`, {

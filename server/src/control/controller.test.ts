@@ -167,6 +167,22 @@ describe('controller', () => {
     );
   });
 
+  it("after a NODE_FAIL with no log text, the failure policy's restart excludes the failed job's nodes", async () => {
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 0 });
+    await controller.kick();
+    sched.jobs[0]!.state = 'RUNNING';
+    sched.jobs[0]!.nodeList = 'c[1-2]';
+    await controller.kick();
+    sched.jobs[0]!.state = 'NODE_FAIL';
+    await controller.kick();
+    await controller.kick();
+    expect(store.state.actions.map((a) => [a.request, a.actorName])).toEqual([
+      [{ kind: 'exclude', nodes: 'c1,c2' }, 'failure policy'],
+    ]);
+    expect(store.jobsOfRun(runId).map((j) => j.exclude)).toEqual([null, 'c1,c2']);
+  });
+
   it('with automatic recovery off, a failed job is not restarted: the run is held', async () => {
     const runId = createRun(1);
     recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, enabled: false });

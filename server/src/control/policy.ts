@@ -3,6 +3,7 @@
 // place the incident policy restarts through, so both share one count — as the actor `failure policy`. Past the
 // window's budget, or with recovery off for that kind, the run is held: a person decides.
 import { decideFailureRestart } from '@trainboard/shared/detect/recovery';
+import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { AutoRestarts } from './autoRestart.js';
 import { policyActor } from './autoRestart.js';
 import type { FailurePolicy } from './reconcileRun.js';
@@ -19,7 +20,9 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       const ended = store.jobsOfRun(run.runId).reduce((a, j) => (j.chainSeq > a.chainSeq ? j : a));
       // A maintenance that opened while the job lived ended it: that restart is not counted (F13).
       const afterMaintenance = auto.maintenanceSince(run.runId, ended.submitStartedAt);
-      const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance));
+      // The ended job's nodes from the jobs table (Slurm's NodeList); unknown (null) excludes nothing.
+      const nodes = expandHostlist(ended.nodeList);
+      const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance), nodes);
       if (d.act === 'restart') {
         const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
         const n = d.counted ? `restart ${d.n}` : 'a restart after the maintenance (not counted)';

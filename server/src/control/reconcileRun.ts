@@ -6,6 +6,7 @@ import { scancelArgv } from '@trainboard/shared/control/commands';
 import { leaderTx, type ControlContext } from './context.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlRun } from './ports.js';
 import { submitKeyedJob } from './submitJob.js';
+import { auditRun } from './auditRun.js';
 
 export interface FailurePolicy {
   /** Before the run is planned: makes a restart whose backoff has passed; true while one waits. */
@@ -83,20 +84,7 @@ function markRun(ctx: ControlContext, run: ControlRun, desired: 'active' | 'held
     const current = ctx.store.run(run.runId);
     if (!current || current.desired === desired) return;
     ctx.store.setDesired(run.runId, { desired }, current.version);
-    ctx.store.audit(
-      {
-        actor: SYSTEM_ACTOR,
-        action: `run.${desired}`,
-        targetKind: 'run',
-        targetId: String(run.runId),
-        runId: run.runId,
-        clusterId: run.clusterId,
-        command: null,
-        result: 'ok',
-        message: why,
-      },
-      ctx.now(),
-    );
+    auditRun(ctx.store, run, { actor: SYSTEM_ACTOR, action: `run.${desired}`, result: 'ok', message: why }, ctx.now());
     ctx.events.runUpdated(run.runId, ctx.store.run(run.runId)!.version);
   });
 }

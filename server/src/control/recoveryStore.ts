@@ -8,6 +8,8 @@ import {
   recoveryPolicySchema,
   type RecoveryPolicy,
 } from '@trainboard/shared/control/recoveryPolicy';
+import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
+import { readSetting } from '../db/readSetting.js';
 import type { Repositories } from '../db/repositories.js';
 
 export const recoveryPolicyKey = (runId: number): string => `recovery.run.${runId}`;
@@ -52,6 +54,8 @@ export interface RecoveryStore {
   noteIncident(incidentId: number, note: string): void;
   /** Tells the run's newest open failure incident (crash, node failure, hang, …), if any: the failure policy's word. */
   noteOpenFailure(runId: number, note: string): void;
+  /** Called with the incident after each note (the composition root emits it as an 'updated' change). */
+  onNoted(listener: (incident: StoredIncident) => void): () => void;
 }
 
 /** The incidents a failed job leaves open: what the failure policy's decision is about. */
@@ -63,28 +67,25 @@ const FAILURE_KINDS: ReadonlySet<string> = new Set([
   'nothing_running',
 ]);
 
-function parseJson<T>(raw: string | undefined, schema: z.ZodType<T>): T | null {
-  if (raw === undefined) return null;
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
-  }
-}
-
 const holdsRestarts = (i: { details?: Record<string, unknown> }) => i.details?.holdAutomaticRestarts !== false;
 
 export function createRecoveryStore(repos: Pick<Repositories, 'settings' | 'audit' | 'incidents'>): RecoveryStore {
+  const listeners = new Set<(i: StoredIncident) => void>();
+  /** Stores the note, then tells the listeners (the panel's "what the policy did" without waiting for a poll). */
+  const setNote = (id: number, note: string) => {
+    repos.incidents.setRecoveryNote(id, note);
+    const stored = repos.incidents.byId(id);
+    if (stored) for (const l of listeners) l(stored);
+  };
   return {
     policy: (runId) =>
-      parseJson(repos.settings.get(recoveryPolicyKey(runId)), storedPolicySchema) ?? {
+      readSetting(repos.settings, recoveryPolicyKey(runId), storedPolicySchema) ?? {
         policy: DEFAULT_RECOVERY_POLICY,
         updatedAt: null,
         updatedBy: null,
       },
     savePolicy: (runId, p) => repos.settings.set(recoveryPolicyKey(runId), JSON.stringify(p)),
-    pending: (runId) => parseJson(repos.settings.get(pendingRestartKey(runId)), pendingSchema),
+    pending: (runId) => readSetting(repos.settings, pendingRestartKey(runId), pendingSchema),
     setPending: (runId, p) => repos.settings.set(pendingRestartKey(runId), JSON.stringify(p)),
     countedRestarts: (runId, sinceMs) =>
       repos.audit
@@ -92,13 +93,16 @@ export function createRecoveryStore(repos: Pick<Repositories, 'settings' | 'audi
         .filter((r) => r.result === 'ok' && r.details?.counted === true)
         .map((r) => r.atMs),
     maintenanceOpen: (runId) => repos.incidents.openOfKind(runId, 'maintenance').some(holdsRestarts),
-    maintenanceSince: (runId, sinceMs) =>
-      repos.incidents.ofRun(runId).some((i) => i.kind === 'maintenance' && i.openedAtMs >= sinceMs),
-    noteIncident: (id, note) => repos.incidents.setRecoveryNote(id, note),
+    maintenanceSince: (runId, sinceMs) => repos.incidents.existsOfKindSince(runId, 'maintenance', sinceMs),
+    noteIncident: (id, note) => setNote(id, note),
     noteOpenFailure(runId, note) {
       // list(): open ones first, most severe then newest.
       const open = repos.incidents.list(runId, 50).find((i) => i.resolvedAtMs === null && FAILURE_KINDS.has(i.kind));
-      if (open) repos.incidents.setRecoveryNote(open.id, note);
+      if (open) setNote(open.id, note);
+    },
+    onNoted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

@@ -1,7 +1,7 @@
 // Operators' (and the failure policy's) actions on a run: a preview with the exact commands, and a request that
 // records the action for the controller — checked against the version the user saw, in one transaction with its
 // audit row. Refusals are audited too. Nothing here talks to the cluster: the controller executes.
-import { planAction, type ActionPlan } from '@trainboard/shared/control/actions';
+import { planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
 import type { ActionPreview, ActionRequest } from '@trainboard/shared/control/api';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { actionJobs, actionRun } from './actionInputs.js';
@@ -37,7 +37,14 @@ export interface RunActionsService {
     expectedVersion: number,
     actor: ActorRef,
     why?: string,
-  ): { actionId: number; version: number };
+  ): RequestedAction;
+}
+
+/** An accepted request: its id, the run's new version and the plan's steps (what it will actually do). */
+export interface RequestedAction {
+  actionId: number;
+  version: number;
+  steps: ActionStep[];
 }
 
 export interface RunActionsOptions {
@@ -47,7 +54,7 @@ export interface RunActionsOptions {
   now?: () => number;
 }
 
-type Checked = { ok: true; actionId: number; version: number } | { ok: false; error: Error; message: string };
+type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
 export function createRunActionsService(o: RunActionsOptions): RunActionsService {
   const now = o.now ?? Date.now;
@@ -118,14 +125,14 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
         });
         const version = o.store.bumpVersion(runId);
         audit(runId, actor, action, commands.join('\n') || null, 'requested', why ?? plan.effects.join('; '));
-        return { ok: true, actionId, version };
+        return { ok: true, actionId, version, steps: plan.steps };
       });
       if (!checked.ok) {
         o.store.transaction(() => audit(runId, actor, action, null, 'refused', checked.message));
         throw checked.error;
       }
       o.kick();
-      return { actionId: checked.actionId, version: checked.version };
+      return { actionId: checked.actionId, version: checked.version, steps: checked.steps };
     },
   };
 }

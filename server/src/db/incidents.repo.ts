@@ -91,6 +91,8 @@ export interface IncidentsRepo {
   byId(id: number): StoredIncident | undefined;
   /** The run's open incidents of one kind. */
   openOfKind(runId: number, kind: string): StoredIncident[];
+  /** Whether an incident of the kind opened at or after `sinceMs` (open or resolved). */
+  existsOfKindSince(runId: number, kind: string, sinceMs: number): boolean;
   /** What the recovery policy did about it, in words; kept when the detector updates the incident. */
   setRecoveryNote(id: number, note: string): void;
   /** At most `limit` rows of each table after the cursor, each in id order. */
@@ -196,6 +198,11 @@ export function createIncidentsRepo(sqlite: Database.Database): IncidentsRepo {
   const openOfKind = sqlite.prepare<[number, string], Row>(
     `SELECT ${COLUMNS} FROM incidents WHERE run_id = ? AND kind = ? AND resolved_at IS NULL ORDER BY id`,
   );
+  const ofKindSince = sqlite
+    .prepare<[number, string, number], number>(
+      'SELECT EXISTS (SELECT 1 FROM incidents WHERE run_id = ? AND kind = ? AND opened_at >= ?)',
+    )
+    .pluck();
   const setNote = sqlite.prepare(`UPDATE incidents SET body = json_set(body, '$.recoveryNote', ?) WHERE id = ?`);
   return {
     upsert({ runId, incident: i, jobId, nowMs }) {
@@ -231,6 +238,7 @@ export function createIncidentsRepo(sqlite: Database.Database): IncidentsRepo {
       return r ? toStored(r) : undefined;
     },
     openOfKind: (runId, kind) => openOfKind.all(runId, kind).map(toStored),
+    existsOfKindSince: (runId, kind, sinceMs) => ofKindSince.get(runId, kind, Math.round(sinceMs)) === 1,
     setRecoveryNote: (id, note) => void setNote.run(note.slice(0, 500), id),
     feedPage: prepareFeed(sqlite),
   };

@@ -48,6 +48,11 @@ export interface IncidentsService {
   /** Followed runs with an open throughput regression: the ones worth probing nvidia-smi for. */
   wantsGpus(): number[];
   onChange(listener: IncidentListener): () => void;
+  /**
+   * The recovery policy wrote its note on the incident: an 'updated' change, so listeners see what the policy did
+   * at once. The severity is unchanged, so alerts send nothing for it (decideAlerts: only a rise re-alerts).
+   */
+  noted(incident: StoredIncident): void;
   list(runId: number): IncidentsResponse;
   /** True while the run's stored rows are being replayed (its changes are older news). */
   catchingUp(runId: number): boolean;
@@ -271,6 +276,7 @@ export function createIncidentsService(deps: IncidentsDeps): IncidentsService {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    noted: (incident) => ctx.emit({ change: 'updated', incident }),
     list: (runId) => ({
       incidents: deps.repos.incidents.list(runId),
       openCount: deps.repos.incidents.openCount(runId),

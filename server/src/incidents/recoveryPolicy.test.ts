@@ -206,6 +206,58 @@ describe('the incident recovery policy', () => {
     expect(recovery.pending(runId)).toBeNull();
   });
 
+  const liveJob = (state: string, nodeList: string | null, submitStartedAt = clock) =>
+    store.state.jobs.push({
+      id: store.state.jobs.length + 1,
+      runId,
+      chainSeq: store.state.jobs.length + 1,
+      schedulerJobId: String(1001 + store.state.jobs.length),
+      idemKey: `tb.x.${store.state.jobs.length + 1}`,
+      schedName: 'demo.tb.x',
+      phase: 'submitted',
+      state,
+      dependsOn: null,
+      exclude: null,
+      reason: 'initial',
+      nodeList,
+      reasonText: null,
+      exitCode: null,
+      submitStartedAt,
+    });
+
+  it('does not count an exclusion that only patches the list (the live job runs elsewhere)', async () => {
+    liveJob('RUNNING', 'c1');
+    onChange({ change: 'opened', incident: nodeFailure() });
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'jz-gpu-12' }]);
+    // No ledger row: when that job fails, the failure policy's restart is the one counted.
+    expect(audit()).toEqual([['run.exclude', 'requested', 'incident policy']]);
+  });
+
+  it('restarts a hang even when the stack dump throws', async () => {
+    setup({ backoffBaseSeconds: 0 }, () => Promise.reject(new Error('registry gone')));
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    await flush();
+    expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'resubmit' }]);
+  });
+
+  it('skips the restart when a job of the run was submitted while the stack dump ran', async () => {
+    let finish: () => void = () => undefined;
+    setup({ backoffBaseSeconds: 0 }, () => {
+      return new Promise((resolve) => (finish = () => resolve({ ok: true, detail: 'dumped' })));
+    });
+    liveJob('FAILED', 'c1', 0);
+    onChange({ change: 'opened', incident: hang() });
+    await flush();
+    liveJob('RUNNING', 'c2', clock); // the failure policy resubmitted meanwhile
+    finish();
+    await flush();
+    expect(store.state.actions).toEqual([]);
+    expect(audit()).toEqual([['run.stack_dump', 'ok', 'incident policy']]);
+    expect(recovery.state.notes.get(1)).toContain('next job was submitted while the stacks were dumped');
+  });
+
   it('holds the run past the window limit: a person decides, and the incident says so', async () => {
     const auto = setup({ backoffBaseSeconds: 0, maxRestartsPerWindow: 2 });
     for (let k = 1; k <= 3; k++) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isLive } from '@trainboard/shared/control/chain';
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { decideRecovery, stragglerSuspects, type RestartPlan } from '@trainboard/shared/detect/recovery';
+import { auditRun } from '../control/auditRun.js';
 import { policyActor, type AutoRestarts } from '../control/autoRestart.js';
 import type { AuditRecord, ControlRun, ControlStore } from '../control/ports.js';
 import type { RecoveryStore } from '../control/recoveryStore.js';
@@ -37,18 +38,10 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
   const now = deps.now ?? Date.now;
   const audit = (i: StoredIncident, action: string, result: AuditRecord['result'], message: string) =>
     deps.store.transaction(() =>
-      deps.store.audit(
-        {
-          actor: INCIDENT_POLICY_ACTOR,
-          action,
-          targetKind: 'run',
-          targetId: String(i.runId),
-          runId: i.runId,
-          clusterId: deps.store.run(i.runId)?.clusterId ?? null,
-          command: null,
-          result,
-          message: `incident ${i.id} (${i.kind}): ${message}`.slice(0, 500),
-        },
+      auditRun(
+        deps.store,
+        { runId: i.runId, clusterId: deps.store.run(i.runId)?.clusterId ?? null },
+        { actor: INCIDENT_POLICY_ACTOR, action, result, message: `incident ${i.id} (${i.kind}): ${message}` },
         now(),
       ),
     );
@@ -61,7 +54,19 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
   };
 
   const restart = async (i: StoredIncident, run: ControlRun, d: RestartPlan) => {
-    if (d.stackDump) await dump(i);
+    if (d.stackDump) {
+      // The incident's time comes from the log's clock: never later than now on ours, whatever the skew.
+      const since = Math.min(i.openedAtMs, now());
+      // The dump may take minutes; whatever happens to it, the restart is still decided.
+      try {
+        await dump(i);
+      } catch (err) {
+        deps.logger.warn({ err, runId: i.runId }, 'stack dump failed');
+      }
+      // Meanwhile the failure policy (or a person) may have submitted the run's next job: that was the restart.
+      if (deps.store.jobsOfRun(run.runId).some((j) => j.submitStartedAt > since))
+        return note(i, 'No automatic restart: the run’s next job was submitted while the stacks were dumped');
+    }
     const fresh = deps.store.run(run.runId) ?? run;
     const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
     const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';

@@ -71,6 +71,13 @@ describe(stackDumperOf.name, () => {
       }),
     });
     expect(await failing(running.runId)).toEqual({ ok: false, detail: 'failed: job 4242: Error' });
+    const noRegistry = stackDumperOf({
+      store: running.store,
+      backendOf: () => {
+        throw new Error('cluster 4 is gone');
+      },
+    });
+    expect(await noRegistry(running.runId)).toEqual({ ok: false, detail: 'failed: job 4242: Error' });
     const ended = setup('FAILED');
     expect(await stackDumperOf({ store: ended.store, backendOf: () => ({}) })(ended.runId)).toMatchObject({
       detail: 'failed: no running job to dump',

@@ -18,9 +18,10 @@ export function stackDumperOf(deps: StackDumperDeps): StackDumper {
     const job = run && deps.store.jobsOfRun(runId).find((j) => j.state === 'RUNNING' && j.schedulerJobId !== null);
     if (!run || !job?.schedulerJobId) return { ok: false, detail: 'failed: no running job to dump' };
     const id = job.schedulerJobId;
-    const backend = deps.backendOf(run.clusterId);
-    if (!backend.stackDump) return { ok: false, detail: 'failed: not supported by this cluster backend' };
     try {
+      // The registry lookup can throw (a cluster row gone or broken): a failed dump, never a lost restart.
+      const backend = deps.backendOf(run.clusterId);
+      if (!backend.stackDump) return { ok: false, detail: 'failed: not supported by this cluster backend' };
       const r = await backend.stackDump(id);
       return { ok: r.ok, method: r.method, detail: `job ${id}: ${r.detail}` };
     } catch (err) {

@@ -4,7 +4,7 @@
 import type { Request, Response } from 'express';
 import { roleAtLeast } from '@trainboard/shared/auth/roles';
 import { ActionPostSchema, ActionRequestSchema, RunCreateSchema } from '@trainboard/shared/control/api';
-import type { ActionDto, RunControlDto } from '@trainboard/shared/control/api';
+import type { ActionAccepted, ActionDto, RunControlDto } from '@trainboard/shared/control/api';
 import { route, type RouteDef } from '../http/routeTable.js';
 import type { ActorRef, ControlAction, ControlStore, ClusterAccess } from '../control/ports.js';
 import {
@@ -167,7 +167,9 @@ export function runControlRoutes(d: RunControlDeps): RouteDef[] {
       handle((req, res) => {
         const runId = canonicalIdParam(req.params.id, 'run');
         const body = parseBody(ActionPostSchema, req.body);
-        res.status(202).json(d.actions.request(runId, body.action, body.expectedVersion, actorOf(req)));
+        const { actionId, version } = d.actions.request(runId, body.action, body.expectedVersion, actorOf(req));
+        const accepted: ActionAccepted = { actionId, version }; // the plan's steps stay server-side
+        res.status(202).json(accepted);
       }),
     ),
   ];

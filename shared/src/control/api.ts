@@ -131,6 +131,11 @@ export interface RunControlDto {
   desiredState: DesiredState | null;
   version: number;
   chainLength: number;
+  /**
+   * @deprecated Decides nothing: automatic restarts are limited by the run's recovery policy window
+   * (`maxRestartsPerWindow` in `windowHours`, GET /api/runs/:id/recovery-policy). Kept for old API clients; never
+   * show it as a limit.
+   */
   maxAutoResubmits: number;
   excludeNodes: string | null;
   trainIters: number | null;

@@ -65,6 +65,19 @@ describe('decideAlerts', () => {
     expect(entry).toBeUndefined();
   });
 
+  it("the recovery policy's note (an 'updated' change, same severity) never alerts again, heard or not", () => {
+    const note = { recoveryNote: 'Trainboard is excluding jz-gpu-12, restarting' };
+    expect(run([change('opened'), change('updated', note), change('updated', note)]).sent).toEqual([
+      'opened:chat',
+      'opened:pager',
+    ]);
+    // First seen through its note (the server restarted while it was open): silent, its resolve still goes out.
+    expect(run([change('updated', note), change('resolved', { resolvedAtMs: 1 })]).sent).toEqual([
+      'resolved:chat',
+      'resolved:pager',
+    ]);
+  });
+
   it('routes by severity: a warning reaches the chat channel only, an info nobody', () => {
     expect(run([change('opened', { severity: 'warning' }), change('resolved', { severity: 'warning' })]).sent).toEqual([
       'opened:chat',

@@ -201,4 +201,15 @@ describe('window and backoff', () => {
     expect(decideFailureRestart('NODE_FAIL', 'x', ctx({}, { resubmitOnNodeFailure: false })).act).toBe('hold');
     expect(decideFailureRestart('FAILED', 'x', ctx({}, { enabled: false })).why).toContain('automatic recovery is off');
   });
+
+  it("excludes a NODE_FAIL job's nodes (no log text needed), only when the policy excludes suspects", () => {
+    const nodes = ['c1', 'c2', 'c1'];
+    expect(decideFailureRestart('NODE_FAIL', 'x', ctx(), nodes)).toMatchObject({
+      act: 'restart',
+      exclude: ['c1', 'c2'],
+    });
+    expect(decideFailureRestart('FAILED', 'x', ctx(), nodes)).toMatchObject({ act: 'restart', exclude: [] });
+    const off = ctx({}, { excludeSuspectNodes: false });
+    expect(decideFailureRestart('NODE_FAIL', 'x', off, nodes)).toMatchObject({ act: 'restart', exclude: [] });
+  });
 });

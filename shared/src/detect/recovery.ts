@@ -197,8 +197,17 @@ export function decideRecovery(i: Incident, ctx: RecoveryContext): RecoveryDecis
   return scheduleRestart(w, ctx);
 }
 
-/** The failure policy's question: a job ended (Slurm state) and nothing is queued. */
-export function decideFailureRestart(endedState: string, why: string, ctx: RecoveryContext): RecoveryDecision {
+/**
+ * The failure policy's question: a job ended (Slurm state) and nothing is queued. `jobNodes` are the ended job's
+ * nodes: after a NODE_FAIL (even one with no failure text in the log) they are excluded when the policy excludes
+ * suspects — never resubmit onto a node that just failed, even once Slurm returns it to service.
+ */
+export function decideFailureRestart(
+  endedState: string,
+  why: string,
+  ctx: RecoveryContext,
+  jobNodes: readonly string[] = [],
+): RecoveryDecision {
   const p = ctx.policy;
   if (!p.enabled) return { act: 'hold', why: `${why}; automatic recovery is off: a person decides`, limit: false };
   const nodeFail = endedState === 'NODE_FAIL';
@@ -208,5 +217,6 @@ export function decideFailureRestart(endedState: string, why: string, ctx: Recov
       why: `${why}; restarting after a ${nodeFail ? 'node failure' : 'crash'} is off: a person decides`,
       limit: false,
     };
-  return scheduleRestart({ cause: 'failure', exclude: [], stackDump: false, why }, ctx);
+  const exclude = nodeFail && p.excludeSuspectNodes ? [...new Set(jobNodes)] : [];
+  return scheduleRestart({ cause: 'failure', exclude, stackDump: false, why }, ctx);
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  jobStepsArgv,
   parseStackDumpStep,
   signalStepsArgv,
+  signallableSteps,
   STACK_DUMP_SCRIPT,
   stackDumpFileName,
   stackDumpStepArgv,
@@ -32,6 +34,14 @@ describe('stack dump commands (F3)', () => {
     expect(() => stackDumpStepArgv('41', 0)).toThrow(RangeError);
   });
 
+  it('lists the job steps, and finds the numbered ones a signal reaches', () => {
+    expect(jobStepsArgv('41')).toEqual(['squeue', '-s', '-j', '41', '-h', '-o', '%i']);
+    expect(signallableSteps('41', '41.batch\n41.extern\n41.0\n 41.12 \n410.1\n')).toEqual(['41.0', '41.12']);
+    expect(signallableSteps('41', '41.batch\n41.extern\n')).toEqual([]);
+    expect(signallableSteps('7_3', '7_3.0\n7_3.batch\n')).toEqual(['7_3.0']);
+    for (const bad of HOSTILE) expect(() => jobStepsArgv(bad)).toThrow(InvalidSubmitSpecError);
+  });
+
   it('signals the steps only (no --batch / --full), with a validated id', () => {
     expect(signalStepsArgv('41')).toEqual(['scancel', '--signal=USR1', '41']);
     expect(signalStepsArgv('7_3')).toEqual(['scancel', '--signal=USR1', '7_3']);
@@ -46,13 +56,11 @@ describe('stack dump commands (F3)', () => {
   it('stores under a name made of the id and the time only', () => {
     const name = stackDumpFileName('41', Date.UTC(2026, 11, 6, 22, 15, 0, 123));
     expect(name).toBe('41-20261206T221500Z.txt');
-    expect(storeStackDumpArgv(name)).toEqual([
-      'sh',
-      '-c',
-      'umask 077 && mkdir -p "$HOME/.trainboard/stacks" && cat > "$HOME/.trainboard/stacks/$1"',
-      'sh',
-      name,
-    ]);
+    const argv = storeStackDumpArgv(name);
+    // The file name and the number kept are arguments, never pasted into the script.
+    expect([argv[0], argv[1], argv[3], argv[4], argv[5]]).toEqual(['sh', '-c', 'sh', name, '50']);
+    expect(argv[2]).not.toContain(name);
+    expect(argv[2]).toContain('cat > "$1"');
     for (const bad of ['../x.txt', 'a b.txt', '41-2026.txt; rm', '/etc/passwd']) {
       expect(() => storeStackDumpArgv(bad)).toThrow(RangeError);
     }

@@ -53,6 +53,24 @@ export function signalStepsArgv(jobId: string, signal: 'USR1' = 'USR1'): string[
   return ['scancel', `--signal=${signal}`, id!];
 }
 
+/** The job's steps, one id a line (`41.0`, `41.batch`, `41.extern`): is there a step for SIGUSR1 to reach? */
+export function jobStepsArgv(jobId: string): string[] {
+  const [id] = validateJobIds([jobId]);
+  return ['squeue', '-s', '-j', id!, '-h', '-o', '%i'];
+}
+
+/**
+ * The job's numbered steps in jobStepsArgv's output: the ones `scancel --signal` reaches (the batch shell and the
+ * extern step are not training). None when training was launched in the batch script without srun.
+ */
+export function signallableSteps(jobId: string, stdout: string): string[] {
+  const [id] = validateJobIds([jobId]);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith(`${id}.`) && /^\d+$/.test(l.slice(id!.length + 1)));
+}
+
 export interface NodeStackDump {
   node: string;
   hasPySpy: boolean;
@@ -109,15 +127,27 @@ export function stackDumpFileName(jobId: string, atMs: number): string {
   return `${id}-${stamp}.txt`;
 }
 
-/** Writes stdin to ~/.trainboard/stacks/$1 (private to the user); $1 is a stackDumpFileName. */
+/** Dumps kept in ~/.trainboard/stacks (up to STACK_DUMP_TOTAL_BYTES each): older ones are removed on each store. */
+export const STACK_DUMPS_KEPT = 50;
+
+/**
+ * Writes stdin to ~/.trainboard/stacks/$1 (private to the user; $1 is a stackDumpFileName), then keeps only the
+ * newest STACK_DUMPS_KEPT dumps there. Only names of the dump pattern are ever removed: a person's own file in the
+ * folder stays, and a name is read a line at a time and quoted, never split.
+ */
 export function storeStackDumpArgv(fileName: string): string[] {
   if (!/^\d+(_\d+)?-\d{8}T\d{6}Z\.txt$/.test(fileName)) throw new RangeError('not a stack dump file name');
   return [
     'sh',
     '-c',
-    'umask 077 && mkdir -p "$HOME/.trainboard/stacks" && cat > "$HOME/.trainboard/stacks/$1"',
+    [
+      'umask 077 && mkdir -p "$HOME/.trainboard/stacks" && cd "$HOME/.trainboard/stacks" && cat > "$1" || exit 1',
+      "ls -1t | grep -E '^[0-9]+(_[0-9]+)?-[0-9]{8}T[0-9]{6}Z\\.txt$' | tail -n +$(($2 + 1)) |",
+      '  while IFS= read -r f; do rm -f -- "$f"; done',
+    ].join('\n'),
     'sh',
     fileName,
+    String(STACK_DUMPS_KEPT),
   ];
 }
 

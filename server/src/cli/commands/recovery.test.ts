@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
 import { createApp } from '../../app.js';
+import { createRecoveryPolicyService } from '../../control/recoveryPolicy.service.js';
 import { openDatabase, type OpenDatabase } from '../../db/client.js';
 import { createRepositories, type Repositories } from '../../db/repositories.js';
 import { findOrCreateRun } from '../../db/runs.repo.js';
@@ -63,6 +64,32 @@ describe('trainboard recovery', () => {
     );
     expect(set.out()).toContain('last changed by');
     expect(repos.audit.list({ runId })[0]).toMatchObject({ action: 'run.recovery_policy', result: 'ok' });
+  });
+
+  it("refuses to overwrite another operator's save made after it read the policy, unless --force", async () => {
+    const file = join(dir, 'mine.json');
+    writeFileSync(file, JSON.stringify({ ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 5 }));
+    const service = createRecoveryPolicyService({ repos });
+    const bob = { kind: 'local' as const, name: 'bob', userId: null, role: 'operator' as const };
+    const realFetch = globalThis.fetch;
+    // Bob saves between the command's read and its replace.
+    const spy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      const res = await realFetch(input, init);
+      if ((init?.method ?? 'GET') === 'GET') service.put(runId, { ...DEFAULT_RECOVERY_POLICY, windowHours: 12 }, bob);
+      return res;
+    });
+    try {
+      const refused = captureIo();
+      expect(await recovery([String(runId), '--set', file], refused)).toBe(1);
+      expect(refused.err()).toContain('changed by local:bob since you opened it');
+      expect(refused.err()).toContain('--force');
+      expect(service.get(runId).policy.windowHours).toBe(12);
+      const forced = captureIo();
+      expect(await recovery([String(runId), '--set', file, '--force'], forced)).toBe(0);
+      expect(service.get(runId).policy).toMatchObject({ maxRestartsPerWindow: 5, windowHours: 6 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('says what the server refused, and what the command needs', async () => {

@@ -48,6 +48,7 @@ export function memoryRecovery(store: MemoryStore): MemoryRecovery {
     maintenanceSince: (runId, sinceMs) => state.maintenance.some((m) => m.runId === runId && m.openedAtMs >= sinceMs),
     noteIncident: (id, note) => void state.notes.set(id, note),
     noteOpenFailure: (runId, note) => void state.notes.set(-runId, note),
+    onNoted: () => () => undefined,
   };
 }
 

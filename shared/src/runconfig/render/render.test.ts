@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,25 @@ describe(renderRun.name, () => {
       });
     }
   }
+
+  it("removes the stack-dump sitecustomize folder when the batch script ends, also when scancel'd", () => {
+    const { config, plan } = valid(PRESETS['bloom-176b']);
+    const script = renderRun(config, plan, template('megatron-deepspeed')).files['tr11-176B-ml.slurm'] as string;
+    const from = script.indexOf('SITE_DIR=');
+    const to = script.indexOf('\n', script.indexOf('export PYTHONPATH=', from));
+    const block = script.slice(from, to);
+    for (const end of ['exit 0', 'kill -TERM $$; sleep 5']) {
+      const cwd = mkdtempSync(path.join(tmpdir(), 'tb-site-'));
+      const r = spawnSync('bash', ['-c', `${block}\ntest -f "$SITE_DIR/sitecustomize.py" && echo made\n${end}`], {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: '/usr/bin:/bin', SLURM_JOB_ID: '77' },
+      });
+      expect(r.stdout, end).toBe('made\n');
+      expect(existsSync(path.join(cwd, 'trainboard-site.77')), end).toBe(false);
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
 
   it('carries the BLOOM settings into the bloom-176b script', () => {
     const { config, plan } = valid(PRESETS['bloom-176b']);
