@@ -2,7 +2,7 @@
 // the first specific failure kind (cuda_error, ecc_error, …): a generic one (task exit, Python exception) only
 // until a specific one arrives. Node failures and time limits have their own detectors; shutdown noise after a
 // clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start.
-// A hardware error whose text names no node is blamed on the job's only node, or on the node of srun's
+// A hardware error at start-up whose text names no node is blamed on the job's only node, or on the node of srun's
 // `task N: Exited` line in its group (culprit.ts): the recovery policy then excludes it (F2's "never loop onto it").
 import type { FailureEvent } from '../../log/events.js';
 import { failureText } from '../../dashboard/jobs.js';
@@ -39,7 +39,9 @@ export function createCrashDetector(ctx: DetectContext): Detector {
   }
 
   function open(e: FailureEvent, t: number): Incident {
-    const nodes = blamedNodes(e, ctx.run);
+    // Blamed on a node only at start-up: a GPU that fails before the first iteration fails every job put on it
+    // (F2); mid-run, the text's own nodes (a torchelastic Root Cause) decide, as before.
+    const nodes = e.duringStartup ? blamedNodes(e, ctx.run) : e.nodes;
     return newIncident(ctx, {
       kind: 'crash',
       severity: GENERIC_KINDS.has(e.kind) ? 'warning' : 'critical',
@@ -59,12 +61,12 @@ export function createCrashDetector(ctx: DetectContext): Detector {
       g.failureKind = e.kind;
       g.severity = 'critical';
       g.title = `Crash: ${failureText(e.kind)} — ${e.message}`.slice(0, 200);
-      const blamed = blamedNodes(e, ctx.run);
+      const blamed = e.duringStartup ? blamedNodes(e, ctx.run) : e.nodes;
       g.suggestedAction = action(e.kind, blamed.length > 0 ? blamed : named);
       return;
     }
     // The hardware error named no node: srun's exit line for its task says where it ran.
-    const exited = srunExitedNode(e);
+    const exited = g.details?.duringStartup === true ? srunExitedNode(e) : null;
     if (exited !== null && named.length === 0) g.suggestedAction = action(g.failureKind ?? '', [exited]);
   }
 

@@ -69,6 +69,12 @@ describe('failure attribution to a node (F2)', () => {
     expect(repeat).toMatchObject({ details: { repeat: true }, suggestedAction: { nodes: ['c3'] } });
   });
 
+  it("mid-run, a 1-node job's CUDA error is not blamed on its node by the crash (the text decides, as before)", () => {
+    const text = start(1, 'c3') + banner(1, 1, 1, 1) + iterLines(1, 3) + ecc + exited('c3', 0);
+    const crash = detectText(text).find((i) => i.kind === 'crash');
+    expect(crash?.suggestedAction?.kind).toBe('resubmit');
+  });
+
   it('a task exit on another node, or a job without a marker, blames nobody', () => {
     const noMarker = detectText(banner(2, 2, 1, 1) + ecc);
     expect(noMarker[0]?.suggestedAction?.kind).toBe('resubmit');
