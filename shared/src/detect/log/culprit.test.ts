@@ -70,7 +70,8 @@ describe('failure attribution to a node (F2)', () => {
   });
 
   it("mid-run, a 1-node job's CUDA error is not blamed on its node by the crash (the text decides, as before)", () => {
-    const text = start(1, 'c3') + banner(1, 1, 1, 1) + iterLines(1, 3) + ecc + exited('c3', 0);
+    const midRun = ecc.split('\n').slice(1).join('\n'); // without the start-up line before it
+    const text = start(1, 'c3') + banner(1, 1, 1, 1) + iterLines(1, 3) + midRun + exited('c3', 0);
     const crash = detectText(text).find((i) => i.kind === 'crash');
     expect(crash?.suggestedAction?.kind).toBe('resubmit');
   });
