@@ -233,14 +233,17 @@ const F2: Scenario = {
   id: 'F2',
   name: 'crash again on restart, on the same bad node',
   setup: '1-node run pinned to c3 by its config (exclude c1, c2, c4); chain of 1',
-  fault: '--bad-node c3 (every job on c3 fails at start-up with the ECC text)',
+  // tr1-13B's order: an ECC crash mid-run (F1, which names no node: restarted unchanged, onto c3 again), then the
+  // next job dies at start-up on the same node. A start-up ECC error in a 1-node job is blamed on its node at once
+  // (the crash excludes it), so a bad node from the first job on would never be restarted onto: no repeat to see.
+  fault: '--fault ecc --fault-at-iteration 5 (first job), then --bad-node c3 (every later job on c3 fails at start-up)',
   expect: { kind: 'node_failure', policyAction: 'exclude c3 and resubmit (incident policy); never onto c3 again' },
   budgetMs: 150_000,
   async run(h) {
     const notes: string[] = [];
     const run = await submit(h, 'f2', {
       cluster: { exclude: 'c[1-2],c4' },
-      faults: { args: ['--bad-node', 'c3'] },
+      faults: { firstArgs: ['--fault', 'ecc', '--fault-at-iteration', '5'], laterArgs: ['--bad-node', 'c3'] },
     });
     const seen = await h.waitIncident(
       run.runId,
@@ -391,7 +394,7 @@ const F7: Scenario = {
     kind: 'throughput_regression',
     policyAction: 'exclude the named straggler node and restart (incident policy)',
   },
-  budgetMs: 150_000,
+  budgetMs: 180_000,
   async run(h) {
     const notes: string[] = [];
     const run = await submit(h, 'f7', {
@@ -407,9 +410,11 @@ const F7: Scenario = {
       seen && sustained !== null
         ? await fromLog(h, run, { ...seen, incident: { ...seen.incident, offset: sustained } }, notes)
         : null;
-    // The suspect is named once the nodes' GPU facts come in (the poller watches a run with an open regression).
+    // The suspect is named once the nodes' GPU facts come in (the poller watches a run with an open regression,
+    // re-watched every 15 s) and the node stood out in 2 reports in a row (the nodes poll is 2 s here): up to ~20 s
+    // on an idle machine, more when twenty runs share its two cores.
     const named = seen
-      ? await h.waitIncident(run.runId, (i) => i.id === seen.incident.id && !!i.suggestedAction?.nodes?.length, 40_000)
+      ? await h.waitIncident(run.runId, (i) => i.id === seen.incident.id && !!i.suggestedAction?.nodes?.length, 75_000)
       : null;
     const suspects = named?.incident.suggestedAction?.nodes ?? [];
     if (seen && !first.nodes.every((n) => suspects.includes(n))) notes.push(`suspects ${suspects.join(',')}`);
