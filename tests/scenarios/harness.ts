@@ -21,12 +21,13 @@ import { PRESETS } from '@trainboard/shared/runconfig/presets';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { REPO, backend, devCluster, sleep, type DevCluster } from '../integration/cluster.js';
 import { apiClient, seedDatabase, startServer, type ServerProcess } from '../integration/controlServer.js';
-import { openDatabase } from '../../server/src/db/client.js';
 import { wrapperSource, type RunFaults } from './wrapper.js';
 
 export const INCIDENT_TICK_MS = 1000;
 const LOG_SAMPLE_MS = 20;
 export const INCIDENT_POLL_MS = 100;
+/** The server's pending_idle confirm time in the scenarios (F11's limit counts it). */
+export const PENDING_IDLE_CONFIRM_MS = 3000;
 /** The fake trainer's wall time per iteration in the scenarios (the limits scale with it). */
 // 1.5 s, not faster: the follower closes a failure record that ends the log after 1.5 s of quiet (quietFlushMs), so
 // a crash whose text is the log's last line (ECC) takes ~1.7 s to detect, 2.3 s on a loaded machine.
@@ -156,14 +157,6 @@ export class Harness {
     copyFileSync(`${REPO}/scripts/fake-trainer/pretrain_gpt.py`, trainer);
     writeFileSync(this.wrapper, wrapperSource(trainer, this.faultsDir), { mode: 0o644 });
     this.token = seedDatabase(this.dbPath, { ...this.c, fakeTrainer: this.wrapper }, this.jobsRoot);
-    // The row's default partition would override every run config's own (withCluster in loadRunConfig): cleared, so
-    // the runs go to this harness's shared partition and the state scenarios to their private ones.
-    const conn = openDatabase(this.dbPath);
-    try {
-      conn.sqlite.prepare('UPDATE clusters SET default_partition = NULL').run();
-    } finally {
-      conn.close();
-    }
     // Its own partition over all four nodes, cores shared by up to 4 of its jobs (the fake trainer mostly sleeps):
     // some twenty runs at once take 5–6 cores, and `debug` keeps the rest for the other tests.
     scontrol(this.c, 'create', `PartitionName=${this.partition}`, 'Nodes=c[1-4]', 'OverSubscribe=FORCE:4', 'State=UP');
@@ -174,6 +167,8 @@ export class Harness {
       TRAINBOARD_FOLLOW_POLL_MS: '100',
       // GPU facts (F7's straggler) every 2 s, not 15 s: the suspect is named when the regression opens.
       TRAINBOARD_NODES_POLL_MS: '2000',
+      // pending_idle confirms after this long (2 min by default: a job waits a little before it starts); F11's limit.
+      TRAINBOARD_PENDING_IDLE_CONFIRM_MS: String(PENDING_IDLE_CONFIRM_MS),
       // ~20 runs polled every 100 ms by one client: far above a person's rate.
       TRAINBOARD_API_RATE_PER_MINUTE: '100000',
       ...env,

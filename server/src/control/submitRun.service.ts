@@ -8,6 +8,7 @@ import { mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/s
 import { partitionIssues } from '@trainboard/shared/control/partitionCheck';
 import type { ConfigIssue, RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
+import type { RunConfigSource } from '../render/loadRunConfig.js';
 import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
 import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
@@ -63,7 +64,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
     const cluster = o.clusters.get(input.cluster);
     const row = cluster.row;
     const outcome = await renderRunConfig({
-      source: { ...configSource(input), cluster: clusterDefaults(cluster) },
+      source: withDefaults(configSource(input), clusterDefaults(cluster)),
       template: (row.template ?? 'megatron-deepspeed') as TemplateName,
       fakeTrainer: {
         fakeTrainerPath: overrides.fakeTrainerPath ?? row.fakeTrainerPath ?? FAKE_TRAINER_PATH,
@@ -156,11 +157,23 @@ function configSource(input: RunCreate): { preset: string } | { value: unknown }
     : { value: c };
 }
 
-/** The cluster row's defaults over the config's `cluster` section; `array` removed: the chain replaces arrays. */
+/**
+ * Where the cluster row's defaults go. A preset's partition and account are another site's examples, so the row's
+ * defaults replace them (the demo preset on a cluster); a config of the user's own keeps what it names and takes a
+ * default only where it names none. `array` is always removed: the chain replaces arrays.
+ */
+function withDefaults(
+  source: { preset: string } | { value: unknown },
+  defaults: Record<string, unknown>,
+): RunConfigSource {
+  if ('preset' in source) return { ...source, cluster: { array: undefined, ...defaults } };
+  return { ...source, cluster: { array: undefined }, clusterDefaults: defaults };
+}
+
+/** The cluster row's defaults for the config's `cluster` section. */
 function clusterDefaults(cluster: ControlCluster): Record<string, unknown> {
   const r = cluster.row;
   return {
-    array: undefined,
     ...(r.defaultPartition ? { partition: r.defaultPartition } : {}),
     ...(r.defaultAccount ? { account: r.defaultAccount } : {}),
     ...(r.defaultQos ? { qos: r.defaultQos } : {}),
@@ -220,6 +233,9 @@ function record(
         command: null,
         result: 'requested',
         message: `chain of ${input.chainLength} on ${cluster.name}`,
+        // The submitted config's Slurm and checkpoint fields: runs.config is replaced at each start-up banner, and
+        // the cluster facts (clusterFacts.ts) need the run's partition, nodes, exclusions, time limit, checkpoints.
+        details: { config: { cluster: config.cluster, checkpointing: { dir: config.checkpointing.dir } } },
       },
       now,
     );

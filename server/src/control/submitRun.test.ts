@@ -51,6 +51,17 @@ describe('SubmitRunService', () => {
     expect(files).toEqual([]); // a preview writes nothing
   });
 
+  it("a config's own partition wins over the row's default, which fills in only when the config names none", async () => {
+    const { service } = setup();
+    const own = { ...PRESETS.demo, cluster: { ...PRESETS.demo.cluster, partition: 'mine' } };
+    const mine = await service.preview({ ...input, config: own });
+    expect(mine.script).toContain('#SBATCH --partition=mine');
+    expect(mine.script).not.toContain('gpu_dev');
+    const { partition: _dropped, ...noPartition } = PRESETS.demo.cluster;
+    const none = await service.preview({ ...input, config: { ...PRESETS.demo, cluster: noPartition } });
+    expect(none.script).toContain('#SBATCH --partition=gpu_dev');
+  });
+
   it('submits: run folder and files written, run recorded with its desired state and audit, controller kicked', async () => {
     const { service, store, files, kicks } = setup();
     const created = await service.submit(input, actor);
@@ -66,6 +77,13 @@ describe('SubmitRunService', () => {
       { runName: 'demo-a', path: '/jobs/demo-a/runs/demo/logs/main/main_log.txt' },
     ]);
     expect(store.state.audit).toMatchObject([{ action: 'run.submit', result: 'requested', actor }]);
+    // The submitted config's Slurm fields, kept where the ingest's banners cannot replace them (cluster facts).
+    expect(store.state.audit[0]?.details).toMatchObject({
+      config: {
+        cluster: { partition: 'gpu_dev', nodes: PRESETS.demo.cluster.nodes },
+        checkpointing: { dir: expect.any(String) },
+      },
+    });
     expect(kicks()).toBe(1);
     await expect(service.submit(input, actor)).rejects.toThrow(SubmitRefusedError);
   });

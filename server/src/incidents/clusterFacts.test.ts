@@ -296,6 +296,81 @@ describe('cluster facts gatherer', () => {
     expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(2);
   });
 
+  it('reads the run config as submitted (the submit audit row), not runs.config the ingest replaced at a banner', async () => {
+    const t = setup();
+    t.repos.audit.append({
+      atMs: T0,
+      actorKind: 'user',
+      actorName: 'alice',
+      action: 'run.submit',
+      runId: t.run.runId,
+      result: 'requested',
+      details: { config: { cluster: CONFIG.cluster, checkpointing: { dir: 'checkpoints' } } },
+    });
+    // What the ingest writes at each start-up banner: the trainer's arguments, no partition, exclusion or limit.
+    conn.sqlite
+      .prepare('UPDATE runs SET config = ? WHERE id = ?')
+      .run(JSON.stringify({ world_size: 8, train_iters: 200 }), t.run.runId);
+    const facts = await t.source.gather(t.run.runId);
+    expect(facts).toMatchObject({ partition: 'gpu_p5', nodesRequired: 2, timeLimitMs: 86_400_000 });
+    expect(facts?.excludedNodes.sort()).toEqual(['c7', 'c8', 'c9']);
+    expect(t.calls).toContain('partition gpu_p5');
+  });
+
+  it('a stopped or finished run asks the cluster nothing; its facts say it ended (its incidents resolve)', async () => {
+    const t = setup();
+    t.repos.runControl.setDesired(t.run.runId, { desiredState: 'stopped' }, 2);
+    const facts = await t.source.gather(t.run.runId);
+    expect(facts).toMatchObject({ runEnded: true, controlled: false, partitionState: null });
+    expect(facts?.jobs.map((j) => j.jobId)).toEqual(['41', '42']);
+    expect(t.calls).toEqual([]);
+  });
+
+  it('one round per cluster: one squeue for all its runs, one read per partition, one command at a time', async () => {
+    const t = setup();
+    const other = buildRun(t.repos, { clusterId: t.run.clusterId!, config: CONFIG } as never);
+    const third = buildRun(t.repos, {
+      clusterId: t.run.clusterId!,
+      config: { ...CONFIG, cluster: { ...CONFIG.cluster, partition: 'gpu_p13' } },
+    } as never);
+    const job = t.repos.jobs.beginSubmit({
+      runId: other.runId,
+      clusterId: t.run.clusterId!,
+      chainSeq: 1,
+      dependsOn: null,
+      exclude: null,
+      reason: 'initial',
+      actionId: null,
+      keys: (id: number) => ({ idemKey: `tb.o.${id}`, schedName: `o.tb.o.${id}` }),
+    });
+    t.repos.jobs.markSubmitted(job.id, '77');
+    const all = await Promise.all([t.run, other, third].map((r) => t.source.gather(r.runId)));
+    expect(all.map((f) => f?.jobs.at(-1)?.state)).toEqual(['PENDING', 'PENDING', undefined]);
+    expect(t.calls.filter((c) => c.startsWith('status'))).toEqual(['status 42,77']);
+    expect(t.calls.filter((c) => c.startsWith('partition')).sort()).toEqual(['partition gpu_p13', 'partition gpu_p5']);
+    expect(t.load.max).toBe(1);
+  });
+
+  it('gathers of different clusters run in parallel: a slow cluster does not hold another back', async () => {
+    const t = setup();
+    const elsewhere = buildRun(t.repos, { config: CONFIG } as never);
+    const slow = scriptedBackend();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    Object.assign(t.backend, { status: () => held.then(() => ({ jobs: [], missing: [] })) });
+    const source = createClusterFactsSource({
+      repos: t.repos,
+      backendOf: (id) => (id === t.run.clusterId ? t.backend : slow.backend),
+      logger: pino({ level: 'silent' }),
+      now: () => T0,
+    });
+    const stuck = source.gather(t.run.runId);
+    const free = await source.gather(elsewhere.runId);
+    expect(free?.partitionState).toBe('up');
+    release();
+    expect((await stuck)?.partitionState).toBe('up');
+  });
+
   it('median interval between saves', () => {
     expect(medianInterval([])).toBeNull();
     expect(medianInterval([5, null])).toBeNull();

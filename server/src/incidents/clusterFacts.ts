@@ -1,6 +1,11 @@
 // Gathers one ClusterFacts per controlled run for the cluster-state detectors (F10–F13, F17): the run's jobs as the
-// control store holds them, refreshed by one squeue of the live ones; the partition's state, nodes and reservations;
-// the checkpoint filesystem (df, and du of the latest checkpoint, at most every 5 min per run: du walks terabytes).
+// control store holds them, refreshed by squeue; the partition's state, nodes and reservations; the checkpoint
+// filesystem (df, and du of the latest checkpoint, at most every 5 min per run: du walks terabytes).
+// A round per cluster: the gathers a tick asks for one cluster share one squeue of all their live jobs and one read
+// per partition, one command at a time on that cluster (its login node's MaxSessions); clusters gather in parallel.
+// Cost per round for R runs on P partitions: 1 squeue + P partition reads (+ a df/du per run every 5 min), against
+// R squeues + R partition reads before. A stopped or finished run asks the cluster nothing: its facts only say it
+// ended (which resolves its cluster incidents). The config read is the submitted one (the submit's audit row).
 // Bounded: one gather in flight per run, every backend call under a budget, failures logged (details to the server
 // log only) and reported as "unknown this tick" (null fields), never as a cleared condition. The budgets are the
 // backend's own (its commands' timeouts, after which the shell kills them), so a read is given up only once its
@@ -25,7 +30,7 @@ export const CALL_TIMEOUT_MS = 60_000;
 const CHECKPOINTS_FOR_CADENCE = 10;
 
 export interface ClusterFactsDeps {
-  repos: Pick<Repositories, 'runControl' | 'runs' | 'jobs' | 'events'>;
+  repos: Pick<Repositories, 'runControl' | 'runs' | 'jobs' | 'events' | 'audit'>;
   /** The backend of a cluster row, or null when the cluster is gone or unusable. */
   backendOf(clusterId: number): ClusterBackend | null;
   logger: Logger;
@@ -84,28 +89,68 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
     disks: new Map(),
     partitions: new Map(),
     abandoned: new Map(),
+    configs: new Map(),
     shareMs: deps.partitionShareMs ?? PARTITION_SHARE_MS,
   };
-  // One gather at a time, whatever the number of runs: each holds at most one exec channel on the login node
-  // (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller).
-  let queue: Promise<unknown> = Promise.resolve();
+  const lanes = new Map<number, Lane>();
   return {
     async gather(runId) {
       if (inFlight.has(runId)) return null;
       const run = deps.repos.runControl.get(runId);
       if (!run || run.clusterId === null || run.desiredState === null) return null;
+      // An ended run asks the cluster nothing (its partition may be gone): the facts only say it ended, which
+      // resolves its open cluster incidents (clusterDetector), and its jobs as the store last saw them.
+      if (isEnded(run)) return endedFacts(g, run);
       const backend = deps.backendOf(run.clusterId);
       if (!backend) return null;
       inFlight.add(runId);
-      const turn = queue.then(() => gatherRun(g, run, backend));
-      queue = turn.catch(() => undefined);
       try {
-        return await turn;
+        return await joinRound(g, lanes, run, backend);
       } finally {
         inFlight.delete(runId);
       }
     },
   };
+}
+
+/**
+ * Per cluster: the round being collected (the gathers asked before it starts) and the chain of rounds. One round
+ * at a time per cluster, one command at a time in it: each holds at most one exec channel on the login node
+ * (OpenSSH's MaxSessions is 10, shared with the followers' SFTP channels and the controller). Clusters run theirs
+ * in parallel.
+ */
+interface Lane {
+  next: Waiting[] | null;
+  chain: Promise<unknown>;
+}
+
+interface Waiting {
+  run: RunControlRow;
+  resolve(facts: ClusterFacts | null): void;
+}
+
+function joinRound(g: Gatherer, lanes: Map<number, Lane>, run: RunControlRow, backend: ClusterBackend) {
+  const clusterId = run.clusterId ?? -1;
+  let lane = lanes.get(clusterId);
+  if (!lane) lanes.set(clusterId, (lane = { next: null, chain: Promise.resolve() }));
+  const l = lane;
+  return new Promise<ClusterFacts | null>((resolve) => {
+    if (l.next === null) {
+      const batch: Waiting[] = [];
+      l.next = batch;
+      // Starts in a later microtask at the earliest: every run the tick's (synchronous) loop asks about joins.
+      l.chain = l.chain
+        .then(() => {
+          if (l.next === batch) l.next = null;
+          return gatherRound(g, clusterId, batch, backend);
+        })
+        .catch((err: unknown) => {
+          g.deps.logger.error({ err, clusterId }, 'cluster facts: the round failed');
+          for (const w of batch) w.resolve(null);
+        });
+    }
+    l.next.push({ run, resolve });
+  });
 }
 
 interface Gatherer {
@@ -116,24 +161,53 @@ interface Gatherer {
   partitions: Map<string, { atMs: number; report: PartitionReport | null }>;
   /** Per cluster: a read given up on that may still hold an exec channel; no other read starts there until it settles. */
   abandoned: Map<number, Promise<unknown>>;
+  /** The submitted config's fields per run (it never changes once submitted). */
+  configs: Map<number, StoredConfig>;
   shareMs: number;
 }
 
 /** How long one partition read serves the other runs on it (less than a tick: each tick reads it afresh). */
 export const PARTITION_SHARE_MS = 10_000;
 
-async function gatherRun(g: Gatherer, run: RunControlRow, backend: ClusterBackend): Promise<ClusterFacts> {
+/**
+ * One round for a cluster's runs: one squeue of all their live jobs, one read per partition they use (shared
+ * within partitionShareMs), the disk of each run at its own cadence. Commands one after the other.
+ */
+async function gatherRound(g: Gatherer, clusterId: number, batch: Waiting[], backend: ClusterBackend) {
+  const who = { clusterId, runIds: batch.map((w) => w.run.runId) };
+  const rows = new Map(batch.map((w) => [w.run.runId, g.deps.repos.jobs.controlOfRun(w.run.runId)]));
+  const live = await attempt(g, who, backend, 'status', () => liveStatus(backend, [...rows.values()].flat()));
+  for (const w of batch) {
+    const config = readConfig(g, w.run);
+    const partition = config.cluster?.partition ?? null;
+    const report = await partitionReport(g, { clusterId, runIds: [w.run.runId] }, backend, partition);
+    const filesystem = await diskFact(g, w.run, config, backend);
+    w.resolve(factsOf(g, w.run, config, rows.get(w.run.runId) ?? [], live, report, filesystem));
+  }
+}
+
+function isEnded(run: RunControlRow): boolean {
+  return run.desiredState === 'stopped' || run.desiredState === 'done' || ENDED_STATES.has(run.state);
+}
+
+function endedFacts(g: Gatherer, run: RunControlRow): ClusterFacts {
   const config = readConfig(g, run);
+  return factsOf(g, run, config, g.deps.repos.jobs.controlOfRun(run.runId), null, null, null);
+}
+
+function factsOf(
+  g: Gatherer,
+  run: RunControlRow,
+  config: StoredConfig,
+  rows: ControlJobRow[],
+  live: Map<string, JobStatus> | null,
+  report: PartitionReport | null,
+  filesystem: FilesystemFact | null,
+): ClusterFacts {
   const partition = config.cluster?.partition ?? null;
-  const rows = g.deps.repos.jobs.controlOfRun(run.runId);
-  // One after the other, never in parallel: see the queue in createClusterFactsSource.
-  const live = await attempt(g, run, backend, 'status', () => liveStatus(backend, rows));
-  const report = await partitionReport(g, run, backend, partition);
-  const filesystem = await diskFact(g, run, config, backend);
-  const ended = run.desiredState === 'stopped' || run.desiredState === 'done' || ENDED_STATES.has(run.state);
   return {
     timeMs: g.now(),
-    runEnded: ended,
+    runEnded: isEnded(run),
     controlled: run.desiredState === 'active',
     jobs: jobFacts(rows, live),
     partition: report?.partition ?? partition,
@@ -161,23 +235,38 @@ function recoveryIntent(g: Gatherer, runId: number): Pick<ClusterFacts, 'restart
 
 async function partitionReport(
   g: Gatherer,
-  run: RunControlRow,
+  who: Who,
   backend: ClusterBackend,
   partition: string | null,
 ): Promise<PartitionReport | null> {
   if (!backend.partition) return null;
-  const key = `${run.clusterId}:${partition ?? ''}`;
+  const key = `${who.clusterId}:${partition ?? ''}`;
   const shared = g.partitions.get(key);
   if (shared && g.now() - shared.atMs < g.shareMs) return shared.report;
-  const report = await attempt(g, run, backend, 'partition', () => backend.partition!(partition));
+  const report = await attempt(g, who, backend, 'partition', () => backend.partition!(partition));
   g.partitions.set(key, { atMs: g.now(), report });
   return report;
 }
 
 const ENDED_STATES = new Set(['completed', 'cancelled', 'done', 'finished']);
 
-/** The stored run config (runs.config JSON text), read for the few fields used here; {} when absent or unreadable. */
+/**
+ * The run config as submitted, for the few fields used here; {} when absent or unreadable. Not `runs.config`: the
+ * ingest replaces that with each start-up banner's arguments, which name no partition, exclusion or time limit.
+ * The submit's audit row keeps the submitted config (submitRun.service.ts); runs.config is the fallback for runs
+ * submitted before it did (until their first banner it still holds the submitted config).
+ */
 function readConfig(g: Gatherer, run: RunControlRow): StoredConfig {
+  const cached = g.configs.get(run.runId);
+  if (cached) return cached;
+  const submit = g.deps.repos.audit.ofRunSince(run.runId, 'run.submit', 0)[0];
+  const submitted = submit?.details?.config;
+  if (submitted !== undefined) {
+    const parsed = StoredConfig.safeParse(submitted);
+    const config = parsed.success ? parsed.data : {};
+    g.configs.set(run.runId, config);
+    return config;
+  }
   const text = g.deps.repos.runs.get(run.runId)?.config ?? null;
   if (!text) return {};
   try {
@@ -189,6 +278,11 @@ function readConfig(g: Gatherer, run: RunControlRow): StoredConfig {
 }
 
 type Read = 'status' | 'partition' | 'disk';
+/** Whose facts a read is for (the log's context). */
+interface Who {
+  clusterId: number;
+  runIds: number[];
+}
 
 /**
  * Runs `fn` under its budget; a failure or timeout is logged and answers null (unknown this tick). A read given up
@@ -197,14 +291,14 @@ type Read = 'status' | 'partition' | 'disk';
  */
 async function attempt<T>(
   g: Gatherer,
-  run: RunControlRow,
+  who: Who,
   backend: ClusterBackend,
   what: Read,
   fn: () => Promise<T>,
 ): Promise<T | null> {
-  const clusterId = run.clusterId ?? -1;
+  const { clusterId, runIds } = who;
   if (g.abandoned.has(clusterId)) {
-    g.deps.logger.warn({ runId: run.runId, what }, 'cluster facts: skipped, an earlier read there still runs');
+    g.deps.logger.warn({ runIds, what }, 'cluster facts: skipped, an earlier read there still runs');
     return null;
   }
   const budget = g.deps.callTimeoutMs ?? backend.readBudgetsMs?.[what] ?? CALL_TIMEOUT_MS;
@@ -219,7 +313,7 @@ async function attempt<T>(
     });
     return await Promise.race([call, timeout]);
   } catch (err) {
-    g.deps.logger.warn({ err, runId: run.runId, what }, 'cluster facts: a read failed');
+    g.deps.logger.warn({ err, runIds, what }, 'cluster facts: a read failed');
     return null;
   } finally {
     clearTimeout(timer);
@@ -296,7 +390,8 @@ async function diskFact(
   // Before the first save the checkpoint folder may not exist yet: the run folder is on the same filesystem.
   const path = dir !== null && latest !== null ? dir : run.runDir;
   const folder = dir !== null && latest !== null ? posix.join(dir, `global_step${latest}`) : null;
-  const report: DiskReport | null = await attempt(g, run, backend, 'disk', () => backend.disk!(path, folder));
+  const who = { clusterId: run.clusterId ?? -1, runIds: [run.runId] };
+  const report: DiskReport | null = await attempt(g, who, backend, 'disk', () => backend.disk!(path, folder));
   const fact: FilesystemFact | null = report && {
     path,
     totalBytes: report.totalBytes,

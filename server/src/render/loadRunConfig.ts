@@ -16,6 +16,11 @@ import { loadClusterProfiles } from './templates.js';
 export type RunConfigSource = ({ file: string } | { preset: string } | { value: unknown }) & {
   /** Set over the config's `cluster` section before its profile is merged (the demo's partition on a cluster). */
   cluster?: Record<string, unknown>;
+  /**
+   * Set under the config's `cluster` section: the cluster row's defaults (partition, account, qos, profile) apply
+   * only where the config names none, so a run's own partition wins over the row's default.
+   */
+  clusterDefaults?: Record<string, unknown>;
 };
 
 export type LoadResult = { ok: false; issues: ConfigIssue[] } | ValidationResult;
@@ -31,7 +36,10 @@ function fileIssue(why: string, fix: string): ConfigIssue {
 export async function loadRunConfig(source: RunConfigSource, templatesDir?: string): Promise<LoadResult> {
   const raw = await readRaw(source);
   if (!raw.ok) return raw;
-  const value = source.cluster ? withCluster(raw.value, source.cluster) : raw.value;
+  const value =
+    source.cluster || source.clusterDefaults
+      ? withCluster(raw.value, source.cluster ?? {}, source.clusterDefaults ?? {})
+      : raw.value;
   const merged = applyClusterProfile(value, await loadClusterProfiles(templatesDir));
   if (!merged.ok) return merged;
   return validateRunConfig(merged.value);
@@ -75,8 +83,11 @@ async function readRaw(source: RunConfigSource): Promise<ParseResult> {
   return parseRunConfigText(text, format);
 }
 
-function withCluster(raw: unknown, cluster: Record<string, unknown>): unknown {
+function withCluster(raw: unknown, over: Record<string, unknown>, under: Record<string, unknown>): unknown {
   if (typeof raw !== 'object' || raw === null) return raw; // validation reports it
   const own = (raw as { cluster?: unknown }).cluster;
-  return { ...raw, cluster: { ...(typeof own === 'object' && own !== null ? own : {}), ...cluster } };
+  const mine = typeof own === 'object' && own !== null ? (own as Record<string, unknown>) : {};
+  // A key the config sets to undefined names nothing: the default still applies.
+  const named = Object.fromEntries(Object.entries(mine).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+  return { ...raw, cluster: { ...under, ...named, ...over } };
 }

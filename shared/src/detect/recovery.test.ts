@@ -134,6 +134,18 @@ describe(decideRecovery.name, () => {
       expect(decideRecovery(i, ctx({}, { enabled: false })).act).toBe('none');
   });
 
+  it('F4: a failure then silence with the job still running is a crash whose job is cancelled and resubmitted', () => {
+    const silent = incident({ kind: 'failure_silence', failureKind: 'cuda_error', title: 'Silent since a CUDA error' });
+    expect(decideRecovery(silent, ctx())).toMatchObject({
+      act: 'restart',
+      cause: 'crash',
+      exclude: [],
+      stackDump: false,
+    });
+    expect(decideRecovery(silent, ctx({}, { resubmitOnCrash: false })).act).toBe('none');
+    expect(decideRecovery(silent, ctx({ maintenanceOpen: true })).act).toBe('wait');
+  });
+
   it('holds the run after an out-of-memory or a python error at start-up: never resubmitted unchanged', () => {
     for (const failureKind of ['out_of_memory', 'python_exception']) {
       const d = decideRecovery(incident({ failureKind, details: { duringStartup: true } }), ctx());

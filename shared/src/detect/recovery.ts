@@ -8,6 +8,7 @@
 // - A node failure excludes the failed nodes (F9, and F2 when the same node fails again); a throughput regression
 //   whose straggler helper named nodes (`details.suspectNodes`) excludes them and restarts from the checkpoint (F7).
 // - A hang gets a stack dump (when asked for), then cancel and resubmit (F3). Nothing running (F10) resubmits.
+// - A failure followed by silence while the job still runs (F4) is a crash whose job is dead: cancel and resubmit.
 // - An OOM or a Python error at start-up holds the run: the same job would fail the same way until a person
 //   changes something, then releases it.
 // - An open maintenance incident (F13) holds every automatic restart until it ends; the restart after it is not
@@ -134,6 +135,12 @@ function wanted(i: Incident, p: RecoveryPolicy): Verdict {
       return nodeFailure(i, p, restart);
     case 'crash':
       return crash(i, p, restart);
+    case 'failure_silence':
+      // F4: the failure text came, then silence, yet Slurm still runs the job: it is dead. A crash whose job must be
+      // cancelled, like a hang: the resubmit cancels the live job first. No exclusion here: an exclusion restarts
+      // only a job on the excluded nodes, and this one must end whatever its nodes.
+      if (!p.resubmitOnCrash) return { act: 'none', why: 'restarting after a crash is off for this run' };
+      return restart('crash', [], `dead job still running after its failure: ${i.title}`);
     case 'throughput_regression': {
       const nodes = p.excludeSuspectNodes ? stragglerSuspects(i) : [];
       if (!nodes.length) return { act: 'none', why: 'no straggler named to exclude' };

@@ -1,6 +1,7 @@
 // The run's state every detector needs (last iteration, last completed save, segment), kept once by the replay
 // and updated before the detectors observe each event, so "work lost" means the same in every incident.
 import type { LogEvent } from '../log/events.js';
+import { expandHostlist } from '../slurm/hostlist.js';
 
 export interface RunState {
   /** The last iteration logged (any segment), or null. */
@@ -13,6 +14,11 @@ export interface RunState {
   readonly segment: number;
   /** True from a run start or job start until the segment's first iteration. */
   readonly inStartup: boolean;
+  /**
+   * The current job's nodes from its start marker (`TRAINBOARD JOB START … nodes=`), expanded; empty when unknown
+   * (no marker, or a segment that started without one). A 1-node job's failure happened on its only node.
+   */
+  readonly jobNodes: readonly string[];
   /** Iterations since the last completed save (or load): what a crash now would lose; null when unknown. */
   workLostIterations(): number | null;
 }
@@ -23,6 +29,7 @@ export class RunTracker implements RunState {
   loadedIteration: number | null = null;
   segment = 0;
   inStartup = false;
+  jobNodes: readonly string[] = [];
   /** The segment counted for the current job start, so its banner does not count again. */
   private bannerPending = false;
 
@@ -32,9 +39,13 @@ export class RunTracker implements RunState {
         this.segment += 1;
         this.inStartup = true;
         this.bannerPending = true;
+        this.jobNodes = expandHostlist(e.nodeList);
         break;
       case 'run_start':
-        if (!this.bannerPending) this.segment += 1;
+        if (!this.bannerPending) {
+          this.segment += 1;
+          this.jobNodes = []; // a segment without a marker: its job's nodes are unknown
+        }
         this.bannerPending = false;
         this.inStartup = true;
         break;

@@ -2,11 +2,14 @@
 // the first specific failure kind (cuda_error, ecc_error, …): a generic one (task exit, Python exception) only
 // until a specific one arrives. Node failures and time limits have their own detectors; shutdown noise after a
 // clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start.
+// A hardware error at start-up whose text names no node is blamed on the job's only node, or on the node of srun's
+// `task N: Exited` line in its group (culprit.ts): the recovery policy then excludes it (F2's "never loop onto it").
 import type { FailureEvent } from '../../log/events.js';
 import { failureText } from '../../dashboard/jobs.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident, SuggestedAction } from '../incident.js';
 import { GENERIC_KINDS, evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
+import { blamedNodes, srunExitedNode } from './culprit.js';
 
 const NOT_A_CRASH: ReadonlySet<string> = new Set(['node_failure', 'time_limit']);
 /** A failing GPU: never resubmit onto its node. */
@@ -18,15 +21,15 @@ export function createCrashDetector(ctx: DetectContext): Detector {
   let group: Incident | null = null;
   let crashed: Incident | null = null;
 
-  function action(e: FailureEvent): SuggestedAction {
-    if (BAD_HARDWARE.has(e.kind) && e.nodes.length > 0) {
+  function action(kind: string, nodes: string[]): SuggestedAction {
+    if (BAD_HARDWARE.has(kind) && nodes.length > 0) {
       return {
         kind: 'exclude_and_resubmit',
-        nodes: e.nodes,
-        text: `Exclude ${e.nodes.join(', ')} and resubmit ${resumeText(ctx)}`,
+        nodes,
+        text: `Exclude ${nodes.join(', ')} and resubmit ${resumeText(ctx)}`,
       };
     }
-    if (BAD_HARDWARE.has(e.kind)) {
+    if (BAD_HARDWARE.has(kind)) {
       return {
         kind: 'resubmit',
         text: `Find the job's failed node (sacct NodeList), resubmit without it ${resumeText(ctx)}`,
@@ -36,26 +39,35 @@ export function createCrashDetector(ctx: DetectContext): Detector {
   }
 
   function open(e: FailureEvent, t: number): Incident {
+    // Blamed on a node only at start-up: a GPU that fails before the first iteration fails every job put on it
+    // (F2); mid-run, the text's own nodes (a torchelastic Root Cause) decide, as before.
+    const nodes = e.duringStartup ? blamedNodes(e, ctx.run) : e.nodes;
     return newIncident(ctx, {
       kind: 'crash',
       severity: GENERIC_KINDS.has(e.kind) ? 'warning' : 'critical',
       failureKind: e.kind,
       title: `Crash: ${failureText(e.kind)}${e.duringStartup ? ' at start-up' : ''} — ${e.message}`.slice(0, 200),
-      evidence: [evidenceOf(e, e.message, e.nodes)],
+      evidence: [evidenceOf(e, e.message, nodes.length > 0 ? nodes : e.nodes)],
       openedAtMs: t,
-      action: action(e),
+      action: action(e.kind, nodes),
       details: { duringStartup: e.duringStartup, globalRank: e.globalRank, exitCode: e.exitCode },
     });
   }
 
   function join(g: Incident, e: FailureEvent): void {
     if (g.evidence.length < MAX_EVIDENCE) g.evidence.push(evidenceOf(e, e.message, e.nodes));
+    const named = g.suggestedAction?.nodes ?? [];
     if (GENERIC_KINDS.has(g.failureKind ?? '') && !GENERIC_KINDS.has(e.kind) && !NOT_A_CRASH.has(e.kind)) {
       g.failureKind = e.kind;
       g.severity = 'critical';
       g.title = `Crash: ${failureText(e.kind)} — ${e.message}`.slice(0, 200);
-      g.suggestedAction = action(e);
+      const blamed = e.duringStartup ? blamedNodes(e, ctx.run) : e.nodes;
+      g.suggestedAction = action(e.kind, blamed.length > 0 ? blamed : named);
+      return;
     }
+    // The hardware error named no node: srun's exit line for its task says where it ran.
+    const exited = g.details?.duringStartup === true ? srunExitedNode(e) : null;
+    if (exited !== null && named.length === 0) g.suggestedAction = action(g.failureKind ?? '', [exited]);
   }
 
   return {

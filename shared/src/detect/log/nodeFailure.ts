@@ -1,25 +1,21 @@
 // F9 node failure (`Node failure on <node>`, `DUE TO NODE FAILURE`), and F2: a failure in a later segment (often
 // an OOM at a start-up barrier) on a node that an earlier segment's failure named. The node to exclude is the
 // failed one the parser attributes, never the slurmstepd banner's `ON <node>`. One incident per segment.
+// A specific failure that names no node is blamed on the job's only node, or on the node of srun's next
+// `task N: Exited` line in the same segment (culprit.ts), so an ECC error at start-up is remembered against it.
 import type { FailureEvent } from '../../log/events.js';
 import type { DetectContext, DetectInput, Detector } from '../detector.js';
 import type { Incident } from '../incident.js';
-import { GENERIC_KINDS, JOB_END_KINDS, evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
-
-/**
- * Whether a failure's node list names the culprit: a node failure, a specific error, or a torchelastic Root Cause
- * block (globalRank set). A bare task exit lists every node of the step, and a scheduler end names none.
- */
-function namesCulprit(e: FailureEvent): boolean {
-  if (e.kind === 'node_failure' || e.globalRank !== null) return true;
-  return !GENERIC_KINDS.has(e.kind) && !JOB_END_KINDS.has(e.kind);
-}
+import { evidenceOf, newIncident, resumeText } from '../incidentBuilder.js';
+import { blamedNodes, isSpecific, srunExitedNode } from './culprit.js';
 
 export function createNodeFailureDetector(ctx: DetectContext): Detector {
   const found: Incident[] = [];
   /** node → segment of its last failure. */
   const failedIn = new Map<string, number>();
   let current: { segment: number; incident: Incident } | null = null;
+  /** The segment of a specific failure that named no node: srun's exit line may name it. */
+  let unattributedIn: number | null = null;
 
   function report(e: FailureEvent, t: number, repeatNodes: string[]): void {
     const nodes = repeatNodes.length > 0 ? repeatNodes : e.nodes;
@@ -52,16 +48,30 @@ export function createNodeFailureDetector(ctx: DetectContext): Detector {
     return `Exclude ${nodes.join(', ') || 'the failed node'} and resubmit ${resumeText(ctx)}`;
   }
 
+  function culprits(e: FailureEvent, seg: number): string[] {
+    const blamed = blamedNodes(e, ctx.run);
+    if (blamed.length > 0) return blamed;
+    if (isSpecific(e)) {
+      unattributedIn = seg;
+      return [];
+    }
+    const exited = srunExitedNode(e);
+    if (exited === null || unattributedIn !== seg) return [];
+    unattributedIn = null;
+    return [exited];
+  }
+
   return {
     observe({ event: e, timeMs: t }: DetectInput) {
       if (e.type !== 'failure' || e.shutdownNoise) return;
       const seg = ctx.run.segment;
-      const repeatNodes = e.nodes.filter((n) => {
+      const blamed = culprits(e, seg);
+      const repeatNodes = [...new Set([...e.nodes, ...blamed])].filter((n) => {
         const s = failedIn.get(n);
         return s !== undefined && s < seg;
       });
       if (e.kind === 'node_failure' || repeatNodes.length > 0) report(e, t, repeatNodes);
-      if (namesCulprit(e)) for (const n of e.nodes) failedIn.set(n, seg);
+      for (const n of blamed) failedIn.set(n, seg);
     },
     tick() {},
     incidents: () => found,
