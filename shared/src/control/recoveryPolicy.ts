@@ -18,10 +18,17 @@ export const recoveryPolicySchema = z
     stackDumpOnHang: z.boolean(),
     /** The first restart in the window goes at once; the n-th waits min(backoffMaxSeconds, base × 2^(n−2)). */
     backoffBaseSeconds: z.number().int().min(0).max(3600),
-    backoffMaxSeconds: z.number().int().min(0).max(6 * 3600),
+    backoffMaxSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(6 * 3600),
     /** At most this many automatic restarts within windowHours; past that a person decides (the run is held). */
     maxRestartsPerWindow: z.number().int().min(0).max(100),
-    windowHours: z.number().min(0.1).max(24 * 14),
+    windowHours: z
+      .number()
+      .min(0.1)
+      .max(24 * 14),
   })
   .strict();
 
