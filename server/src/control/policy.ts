@@ -25,8 +25,9 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance), nodes);
       if (d.act === 'restart') {
         const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
-        const n = d.counted ? `restart ${d.n}` : 'a restart after the maintenance (not counted)';
-        auto.noteOpenFailure(run.runId, `Trainboard is making ${n}${when === 'later' ? ' after its backoff' : ''}`);
+        const n = d.counted ? `(restart ${d.n} in the window)` : '(after the maintenance: not counted)';
+        const verb = when === 'later' ? 'will resubmit it after its backoff' : 'resubmitted it';
+        auto.noteOpenFailure(run.runId, `Trainboard ${verb} from the last checkpoint ${n}`);
       } else if (d.act === 'hold') {
         auto.hold(run, d.why, FAILURE_POLICY_ACTOR);
         auto.noteOpenFailure(run.runId, `Held: ${d.why}`);

@@ -14,6 +14,7 @@ describe('restart (F15) and topology (F16) detectors', () => {
     expect(kinds(incidents)).toEqual(['crash', 'restart']);
     expect(incidents[1]).toMatchObject({
       severity: 'info',
+      title: 'Restart after a CUDA error',
       workLostIterations: 10,
       details: {
         segment: 2,

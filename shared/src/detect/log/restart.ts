@@ -26,7 +26,7 @@ export function createRestartDetector(ctx: DetectContext): Detector {
           open = newIncident(ctx, {
             kind: 'restart',
             severity: 'info',
-            title: `Restart${cause === null ? '' : ` after ${cause}`}`,
+            title: `Restart${cause === null ? '' : ` after ${causeWords(cause)}`}`,
             evidence: [evidenceOf(e, e.type === 'job_start' ? `job ${e.jobId} starts` : 'a new run start banner')],
             openedAtMs: t,
             action: null,
@@ -58,4 +58,10 @@ export function createRestartDetector(ctx: DetectContext): Detector {
     tick() {},
     incidents: () => found,
   };
+}
+
+/** A failure kind in words for a title: `cuda_error` → "a CUDA error", `ecc_error` → "an ECC error". */
+function causeWords(cause: string): string {
+  const words = cause.replace(/_/g, ' ').replace(/\b(cuda|ecc|oom|nccl|xid)\b/gi, (w) => w.toUpperCase());
+  return `${/^([aeiou]|ECC|OOM|XID|NCCL)/i.test(words) ? 'an' : 'a'} ${words}`;
 }
