@@ -56,16 +56,17 @@ spec = importlib.util.spec_from_file_location("pretrain_gpt", ${JSON.stringify(t
 m = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(m)
 plain_evaluate = m.evaluate
-def evaluate(out, args, where, iteration, groups, train_loss, is_nan):
+def evaluate(out, args, where, iteration, groups, train_loss, is_nan, *rest, **kw):
+    # Whatever else the trainer's evaluate takes (e.g. its hang-eval flag) passes through unchanged.
     try:
         seconds = float(open(os.path.join(d, "eval-" + job)).read().split()[0])
     except (OSError, ValueError, IndexError):
         seconds = 0.0
     if seconds <= 0 or iteration is None:
-        return plain_evaluate(out, args, where, iteration, groups, train_loss, is_nan)
+        return plain_evaluate(out, args, where, iteration, groups, train_loss, is_nan, *rest, **kw)
     for g in groups:
         time.sleep(seconds)
-        plain_evaluate(out, args, where, iteration, [g], train_loss, is_nan)
+        plain_evaluate(out, args, where, iteration, [g], train_loss, is_nan, *rest, **kw)
 m.evaluate = evaluate
 sys.argv[0] = ${JSON.stringify(trainer)}
 sys.exit(m.main(sys.argv[1:]))
