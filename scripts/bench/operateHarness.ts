@@ -258,7 +258,7 @@ export async function configureRun(
   const r = await h.api.put(`/api/runs/${runId}/recovery-policy`, policy);
   if (r.status !== 200) throw new Error(`run ${runId}: PUT recovery-policy answered ${r.status}`);
   return opts.policy
-    ? 'on: the default recovery policy (first restart at once, then 30 s doubling), at most 10 restarts in 6 h'
+    ? 'on: the default recovery policy (backoff 30 s doubling), at most 10 restarts in 6 h'
     : 'off: recovery policy enabled=false; a scripted person resubmits';
 }
 

@@ -6,7 +6,7 @@ import type { ClusterAccess, ControlEvents } from './ports.js';
 import { createRunActionsService, RunChangedError, type RunActionsService } from './runActions.service.js';
 import { SUBMIT_GRACE_MS } from './recovery.js';
 import { memoryLease, memoryStore, type MemoryStore } from './testing/memoryStore.js';
-import { memoryFailurePolicy, priorRestart, type MemoryRecovery } from './testing/memoryRecovery.js';
+import { memoryFailurePolicy, type MemoryRecovery } from './testing/memoryRecovery.js';
 import { fakeCluster, FakeScheduler } from './testing/fakeScheduler.js';
 
 const logger = pino({ level: 'silent' });
@@ -133,13 +133,12 @@ describe('controller', () => {
 
   it('restarts a failed job as the failure policy after its backoff, within the window, then holds', async () => {
     const runId = createRun(1);
-    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 2 });
-    priorRestart(store, runId, clock - 3_600_000);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 1 });
     await controller.kick();
     sched.jobs[0]!.state = 'FAILED';
     await controller.kick();
-    // The window's second restart waits backoffBaseSeconds (30 s): stored, not a timer.
-    expect(recovery.pending(runId)).toMatchObject({ n: 2, notBeforeMs: clock + 30_000, actor: 'failure policy' });
+    // The first restart in the window waits backoffBaseSeconds (30 s): stored, not a timer.
+    expect(recovery.pending(runId)).toMatchObject({ n: 1, notBeforeMs: clock + 30_000, actor: 'failure policy' });
     expect(store.state.actions).toEqual([]);
     clock += 29_000;
     await controller.kick();
@@ -162,9 +161,9 @@ describe('controller', () => {
     expect(store.run(runId)!.desired).toBe('held');
     expect(sched.jobs).toHaveLength(2);
     const hold = store.state.audit.find((e) => e.action === 'run.hold' && e.result === 'requested');
-    expect(hold?.message).toContain('2 of 2 automatic restarts used in the last 6 h: a person decides');
+    expect(hold?.message).toContain('1 of 1 automatic restarts used in the last 6 h: a person decides');
     expect(recovery.state.notes.get(-runId)).toBe(
-      'Held: 2 of 2 automatic restarts used in the last 6 h: a person decides (job 1002 ended FAILED and nothing is queued)',
+      'Held: 1 of 1 automatic restarts used in the last 6 h: a person decides (job 1002 ended FAILED and nothing is queued)',
     );
   });
 
@@ -200,11 +199,10 @@ describe('controller', () => {
 
   it('does not count a restart when the maintenance is seen only after the job ended', async () => {
     const runId = createRun(1);
-    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 2 });
-    priorRestart(store, runId, clock - 3_600_000);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, maxRestartsPerWindow: 1 });
     await controller.kick();
     sched.jobs[0]!.state = 'CANCELLED';
-    await controller.kick(); // counted restart 2 of 2, waiting 30 s
+    await controller.kick(); // counted restart 1 of 1, waiting 30 s
     recovery.state.maintenance.push({ runId, openedAtMs: clock + 10_000, open: true });
     clock += 40_000;
     await controller.kick();
@@ -213,9 +211,7 @@ describe('controller', () => {
     await controller.kick();
     await controller.kick();
     expect(store.state.actions.map((a) => [a.kind, a.state])).toEqual([['resubmit', 'done']]);
-    expect(store.state.audit.findLast((e) => e.action === 'recovery.restart')?.details).toMatchObject({
-      counted: false,
-    });
+    expect(store.state.audit.find((e) => e.action === 'recovery.restart')?.details).toMatchObject({ counted: false });
   });
 
   it('waits while a maintenance is open, then restarts without counting it', async () => {
@@ -231,9 +227,7 @@ describe('controller', () => {
     await controller.kick();
     await controller.kick();
     expect(store.state.actions.map((a) => [a.kind, a.state])).toEqual([['resubmit', 'done']]);
-    expect(store.state.audit.findLast((e) => e.action === 'recovery.restart')?.details).toMatchObject({
-      counted: false,
-    });
+    expect(store.state.audit.find((e) => e.action === 'recovery.restart')?.details).toMatchObject({ counted: false });
   });
 
   it('executes an operator action with the previewed commands and audits each', async () => {

@@ -20,7 +20,6 @@ import { createRecoveryStore } from '../control/recoveryStore.js';
 import { createRunActionsService } from '../control/runActions.service.js';
 import { createControlStore } from '../control/store.js';
 import { fakeCluster, FakeScheduler } from '../control/testing/fakeScheduler.js';
-import { priorRestart } from '../control/testing/memoryRecovery.js';
 import { createRecoveryPolicy } from './recoveryPolicy.js';
 
 const logger = pino({ level: 'silent' });
@@ -108,8 +107,6 @@ describe('the recovery hook over the control store', () => {
     const path = join(dir, 'trainboard.db');
     const runId = seed(path);
     const first = service(path);
-    // An earlier failure's restart an hour ago: this hang's is the window's second, which waits its backoff.
-    priorRestart(createControlStore(first.repos, first.conn.db), runId, clock - 3_600_000);
     await first.controller.kick(); // the run's first job
     const firstJob = sched.jobs.at(-1)!.id;
     sched.jobs.at(-1)!.state = 'RUNNING';
@@ -147,7 +144,7 @@ describe('the recovery hook over the control store', () => {
     );
     // Only the chain's own first job is the system's.
     expect(audit.filter((a) => a[2] === 'system').map((a) => a[0])).toEqual(['job.submit']);
-    expect(second.auto.dto(runId)).toMatchObject({ restartsInWindow: 2, nextRestartNotBeforeMs: null });
+    expect(second.auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
     // The detector updating the incident keeps what the policy wrote on it.
     second.repos.incidents.upsert({
       runId,

@@ -9,7 +9,7 @@ import { DEFAULT_RECOVERY_POLICY, type RecoveryPolicy } from '@trainboard/shared
 import type { IncidentChange, StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import { createAutoRestarts } from '../control/autoRestart.js';
 import { createRunActionsService } from '../control/runActions.service.js';
-import { memoryRecovery, priorRestart, type MemoryRecovery } from '../control/testing/memoryRecovery.js';
+import { memoryRecovery, type MemoryRecovery } from '../control/testing/memoryRecovery.js';
 import { memoryStore, type MemoryStore } from '../control/testing/memoryStore.js';
 import { createRecoveryPolicy, type StackDumper } from './recoveryPolicy.js';
 
@@ -159,18 +159,17 @@ describe('the incident recovery policy', () => {
 
   it('waits for the backoff: the restart is stored with its time, audited, and the incident says when', async () => {
     const auto = setup();
-    priorRestart(store, runId, clock - 3_600_000); // this hang's restart is the window's second: it waits
     onChange({ change: 'opened', incident: hang() });
     await flush();
     expect(store.state.actions).toEqual([]);
-    expect(recovery.pending(runId)).toMatchObject({ cause: 'hang', n: 2, notBeforeMs: clock + 30_000 });
-    expect(audit().map((a) => a[0])).toEqual(['recovery.restart', 'run.stack_dump', 'recovery.wait']); // the earlier one first
+    expect(recovery.pending(runId)).toMatchObject({ cause: 'hang', n: 1, notBeforeMs: clock + 30_000 });
+    expect(audit().map((a) => a[0])).toEqual(['run.stack_dump', 'recovery.wait']);
     expect(recovery.state.notes.get(1)).toMatch(/restarting at \d\d:\d\d UTC \(backoff\)/);
-    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: clock + 30_000 });
+    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 0, nextRestartNotBeforeMs: clock + 30_000 });
     // A node failure meanwhile joins the waiting restart: one restart, excluding the node.
     onChange({ change: 'opened', incident: { ...nodeFailure(), id: 2 } });
     await flush();
-    expect(recovery.pending(runId)).toMatchObject({ n: 2, exclude: ['jz-gpu-12'] });
+    expect(recovery.pending(runId)).toMatchObject({ n: 1, exclude: ['jz-gpu-12'] });
     expect(auto.runDue(store.run(runId)!)).toBe(true);
     expect(store.state.actions).toEqual([]);
     clock += 30_000;
@@ -179,7 +178,7 @@ describe('the incident recovery policy', () => {
       [{ kind: 'exclude', nodes: 'jz-gpu-12' }, 'incident policy'],
     ]);
     expect(recovery.pending(runId)).toBeNull();
-    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 2, nextRestartNotBeforeMs: null });
+    expect(auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
   });
 
   it('excludes at once when a job is queued behind the failed one (Slurm starts it without waiting)', async () => {
@@ -261,7 +260,6 @@ describe('the incident recovery policy', () => {
 
   it('a waiting exclusion applies at once when the failed job is requeued (PENDING again, Slurm would start it)', async () => {
     const auto = setup();
-    priorRestart(store, runId, clock - 3_600_000); // the window's second restart: it would wait its backoff
     onChange({ change: 'opened', incident: nodeFailure() });
     await flush();
     expect(store.state.actions).toEqual([]); // the job still RUNNING: the backoff holds

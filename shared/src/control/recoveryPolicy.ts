@@ -16,7 +16,7 @@ export const recoveryPolicySchema = z
     excludeSuspectNodes: z.boolean(),
     /** Try a stack dump (py-spy through srun --overlap, else the template's signal trap) before cancelling a hang. */
     stackDumpOnHang: z.boolean(),
-    /** The first restart in the window goes at once; the n-th waits min(backoffMaxSeconds, base × 2^(n−2)). */
+    /** Wait before the n-th automatic restart in the window: min(backoffMaxSeconds, backoffBaseSeconds × 2^(n−1)). */
     backoffBaseSeconds: z.number().int().min(0).max(3600),
     backoffMaxSeconds: z
       .number()

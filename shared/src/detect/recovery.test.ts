@@ -170,10 +170,10 @@ describe(decideRecovery.name, () => {
 });
 
 describe('window and backoff', () => {
-  it('restarts at once the first time, then backs off 30, 60 s … capped at the maximum', () => {
+  it('backs off 30, 60, 120 s … capped at the maximum', () => {
     const p = { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 30, backoffMaxSeconds: 100 };
-    expect([1, 2, 3, 4].map((n) => backoffDelayMs(p, n))).toEqual([0, 30_000, 60_000, 100_000]);
-    expect([1, 2, 3].map((n) => backoffDelayMs(DEFAULT_RECOVERY_POLICY, n))).toEqual([0, 30_000, 60_000]);
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(p, n))).toEqual([30_000, 60_000, 100_000, 100_000]);
+    expect([1, 2, 3].map((n) => backoffDelayMs(DEFAULT_RECOVERY_POLICY, n))).toEqual([30_000, 60_000, 120_000]);
   });
 
   it('numbers each restart in the window and delays it by its backoff', () => {
@@ -181,9 +181,9 @@ describe('window and backoff', () => {
       (restartTimesMs) => decideRecovery(hang, ctx({ restartTimesMs })) as { n: number; notBeforeMs: number },
     );
     expect(seq.map((d) => [d.n, d.notBeforeMs - NOW])).toEqual([
-      [1, 0],
-      [2, 30_000],
-      [3, 60_000],
+      [1, 30_000],
+      [2, 60_000],
+      [3, 120_000],
     ]);
   });
 

@@ -13,8 +13,7 @@
 //   changes something, then releases it.
 // - An open maintenance incident (F13) holds every automatic restart until it ends; the restart after it is not
 //   counted. Past `maxRestartsPerWindow` counted restarts in `windowHours`, the run is held: a person decides.
-// - The first restart in the window goes at once; the n-th (n ≥ 2) waits min(backoffMaxSeconds,
-//   backoffBaseSeconds × 2^(n−2)) after the failure.
+// - The n-th restart in the window waits min(backoffMaxSeconds, backoffBaseSeconds × 2^(n−1)) after the failure.
 import type { RecoveryPolicy } from '../control/recoveryPolicy.js';
 import { NAME } from '../slurm/submit.js';
 import type { Incident } from './incident.js';
@@ -69,13 +68,9 @@ const BAD_HARDWARE_TEXT = /\bECC\b|\bXid\b|CUDA error|cudaErrorECC/i;
 
 const HOUR_MS = 3_600_000;
 
-/**
- * The wait before the n-th automatic restart in the window (n ≥ 1), in ms. The first goes at once: a lone crash
- * (BLOOM's usual case) costs only the resubmission; only failures that come back are slowed down, doubling.
- */
+/** The wait before the n-th automatic restart in the window (n ≥ 1), in ms. */
 export function backoffDelayMs(policy: RecoveryPolicy, n: number): number {
-  if (n <= 1) return 0;
-  const seconds = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** (n - 2));
+  const seconds = Math.min(policy.backoffMaxSeconds, policy.backoffBaseSeconds * 2 ** Math.max(0, n - 1));
   return seconds * 1000;
 }
 

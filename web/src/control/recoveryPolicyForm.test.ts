@@ -65,7 +65,7 @@ describe('the recovery policy on the run page', () => {
     const html = summary(false);
     expect(html).toContain('1 of 3 automatic restarts used in the last 6 h');
     expect(html).toContain('Exclude suspect nodes: <strong>on</strong>');
-    expect(html).toContain('A repeated restart waits: <strong>30 seconds</strong>');
+    expect(html).toContain('First restart waits: <strong>30 seconds</strong>');
     expect(html).not.toContain('<input');
     expect(html).not.toContain('Edit recovery policy');
     expect(summary(true)).toContain('Edit recovery policy…');

@@ -17,12 +17,7 @@ export const TOGGLES = [
 ] as const satisfies readonly (readonly [keyof RecoveryPolicy, string, string])[];
 
 export const NUMBERS = [
-  [
-    'backoffBaseSeconds',
-    'A repeated restart waits',
-    'seconds',
-    'the first restart goes at once; each next waits twice as long',
-  ],
+  ['backoffBaseSeconds', 'First restart waits', 'seconds', 'then twice as long for each next restart'],
   ['backoffMaxSeconds', 'Longest wait', 'seconds', ''],
   ['maxRestartsPerWindow', 'At most', 'restarts', 'then the run is held: a person decides'],
   ['windowHours', 'Within', 'hours', ''],

@@ -50,7 +50,7 @@ describe('trainboard recovery', () => {
         'automatic recovery on',
         '  resubmit after a crash on, a node failure on, a hang on',
         '  exclude suspect nodes on; stack dump before cancelling a hang on',
-        '  first restart at once, then 30 s doubling up to 1800 s; at most 3 restarts in 6 h',
+        '  backoff 30 s doubling up to 1800 s; at most 3 restarts in 6 h',
         '  0 of 3 automatic restarts used in the last 6 h',
         '',
       ].join('\n'),

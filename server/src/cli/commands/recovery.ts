@@ -32,7 +32,7 @@ function describe(d: RecoveryPolicyDto): string {
       `automatic recovery ${p.enabled ? 'on' : 'off (incidents are shown and alerted, nothing is done by itself)'}`,
       `  resubmit after a crash ${onOff(p.resubmitOnCrash)}, a node failure ${onOff(p.resubmitOnNodeFailure)}, a hang ${onOff(p.resubmitOnHang)}`,
       `  exclude suspect nodes ${onOff(p.excludeSuspectNodes)}; stack dump before cancelling a hang ${onOff(p.stackDumpOnHang)}`,
-      `  first restart at once, then ${p.backoffBaseSeconds} s doubling up to ${p.backoffMaxSeconds} s; at most ${p.maxRestartsPerWindow} restarts in ${p.windowHours} h`,
+      `  backoff ${p.backoffBaseSeconds} s doubling up to ${p.backoffMaxSeconds} s; at most ${p.maxRestartsPerWindow} restarts in ${p.windowHours} h`,
       `  ${d.restartsInWindow} of ${p.maxRestartsPerWindow} automatic restarts used in the last ${p.windowHours} h${next}`,
       ...(d.updatedBy ? [`  last changed by ${d.updatedBy}`] : []),
     ].join('\n') + '\n'

@@ -5,8 +5,7 @@ import { DEFAULT_RECOVERY_POLICY, type RecoveryPolicy } from '@trainboard/shared
 import { createAutoRestarts, type AutoRestarts } from '../autoRestart.js';
 import { createFailurePolicy } from '../policy.js';
 import type { FailurePolicy } from '../reconcileRun.js';
-import type { ControlStore } from '../ports.js';
-import { RESTART_LEDGER_ACTION, type PendingRestart, type RecoveryStore } from '../recoveryStore.js';
+import type { PendingRestart, RecoveryStore } from '../recoveryStore.js';
 import type { RunActionsService } from '../runActions.service.js';
 import type { MemoryStore } from './memoryStore.js';
 
@@ -63,26 +62,4 @@ export function memoryFailurePolicy(
 ): { policy: FailurePolicy; auto: AutoRestarts; recovery: MemoryRecovery } {
   const auto = createAutoRestarts({ store, actions, recovery, logger, now });
   return { policy: createFailurePolicy(store, auto), auto, recovery };
-}
-
-/**
- * An automatic restart the run already had `agoMs` ago, in the ledger as the policy writes it: the next restart is
- * then the window's second, which waits its backoff (the first goes at once).
- */
-export function priorRestart(store: Pick<ControlStore, 'audit'>, runId: number, atMs: number): void {
-  store.audit(
-    {
-      actor: { kind: 'system', userId: null, name: 'failure policy' },
-      action: RESTART_LEDGER_ACTION,
-      targetKind: 'run',
-      targetId: String(runId),
-      runId,
-      clusterId: null,
-      command: null,
-      result: 'ok',
-      message: 'restart 1 (an earlier failure)',
-      details: { cause: 'crash', counted: true, n: 1 },
-    },
-    atMs,
-  );
 }
