@@ -532,6 +532,8 @@ const F9: Scenario = {
     if (!first.nodes.includes('c4')) notes.push(`the run landed on ${first.nodes.join(',')}, not c4`);
     await iterationsReached(h, run, 5);
     devCluster('fault', 'crash', 'c4');
+    // Slurm's own view becomes evidence once sinfo shows c4 not responding or down (SlurmdTimeout after the crash).
+    const slurmSaw = firstSeenDown(h, 'c4', 90_000);
     let seen: Seen | null = null;
     let action: AuditEntry | null = null;
     let slurmAgrees = false;
@@ -551,16 +553,36 @@ const F9: Scenario = {
       devCluster('fault', 'restart', 'c4');
     }
     const median = await h.medianIterationMs(run.runId);
+    // Whichever saw it first: the log's `Node failure on c4` (2 × median iteration from its bytes), or Slurm marking
+    // c4 down (one incident tick + 2 × median iteration from when sinfo first showed it).
+    const fromSlurm = seen?.incident.details?.source === 'slurm';
+    const downAt = fromSlurm ? await slurmSaw : null;
+    if (fromSlurm && downAt === null) notes.push('sinfo never showed c4 not responding or down');
     return result('F9', seen, {
-      detectMs: await fromLog(h, run, seen, notes),
+      detectMs: fromSlurm
+        ? seen && downAt !== null
+          ? Math.max(0, seen.seenAtMs - downAt)
+          : null
+        : await fromLog(h, run, seen, notes),
       medianIterationMs: median,
-      limitMs: crashLimit(median),
+      limitMs: fromSlurm ? slurmLimit(median) : crashLimit(median),
       action: described(action),
       slurmAgrees,
       notes,
     });
   },
 };
+
+/** When sinfo first shows `node` not responding (`*`) or down, polled every 200 ms; null past `ms`. */
+async function firstSeenDown(h: Harness, node: string, ms: number): Promise<number | null> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const state = (await h.slurm(['sinfo', '--noheader', '--Node', `--nodes=${node}`, '--format=%T'])).trim();
+    if (/\*$|^down|^fail/.test(state)) return Date.now();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return null;
+}
 
 /** The node with the most idle CPUs now (sinfo), of `nodes`. */
 async function roomiest(h: Harness, nodes: string[]): Promise<string> {
