@@ -13,6 +13,7 @@
 //   moment the harness's own change returned (scancel, scontrol, the first checkpoint into the small filesystem);
 //   F11 adds pending_idle's confirm time (a job may wait a little before it starts: the server's
 //   TRAINBOARD_PENDING_IDLE_CONFIRM_MS, 3 s in the harness).
+import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
@@ -256,12 +257,17 @@ const F2: Scenario = {
     const slurmAgrees = await slurmUntil(
       h,
       run,
-      (q) => q.some((j) => j.state === 'RUNNING' && !j.nodes.includes('c3')) && action !== null,
+      // The run may use only c3 (its config excludes the rest), so once c3 is excluded too its job waits: Slurm
+      // agrees when the run's live job is not on c3.
+      (q) =>
+        q.some((j) => (j.state === 'RUNNING' || j.state === 'PENDING') && !j.nodes.includes('c3')) && action !== null,
       60_000,
     );
-    // Never looped onto c3: no job the policy submitted after the exclusion ran there.
+    // Never looped onto c3: every job submitted after the exclusion excludes it (the list may be compressed, c[1-4]).
     const submits = (await h.audit(run.runId)).filter((e) => e.action === 'job.submit' && e.atMs >= afterExclusion);
-    if (submits.some((e) => !/--exclude=[^ ]*c3/.test(e.command ?? ''))) notes.push('a later submission lacks c3');
+    const excludes = (command: string | null) =>
+      expandHostlist(/--exclude=(\S+)/.exec(command ?? '')?.[1]?.replace(/^'|'$/g, '') ?? null);
+    if (submits.some((e) => !excludes(e.command).includes('c3'))) notes.push('a later submission lacks c3');
     const median = await h.medianIterationMs(run.runId);
     return result('F2', seen, {
       detectMs,
@@ -540,15 +546,11 @@ const F9: Scenario = {
     try {
       seen = await expectIncident(h, run, 'node_failure', 90_000);
       action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc4\b/.test(e.command ?? ''));
-      // Slurm requeues a job of a failed node under its own id, and the exclusion then lands on that pending job
-      // (scontrol update ExcNodeList); either way a job of the run runs again, on two nodes of c1–c3, not c4 (which
-      // the other scenarios' runs share: it may queue a while).
-      slurmAgrees = await slurmUntil(
-        h,
-        run,
-        (q) => q.some((j) => j.state === 'RUNNING' && j.nodes.length === 2 && !j.nodes.includes('c4')),
-        180_000,
-      );
+      // Slurm requeues a job of a failed node under its own id; the policy cancels it and submits one excluding c4
+      // on top of the run's own exclusions. The run was pinned to c4 + one node, so its replacement may have no two
+      // nodes left to start on: Slurm agrees once the run's newest live job excludes c4 and is not on it.
+      slurmAgrees = await liveJobExcludes(h, run, 'c4', 90_000);
+      if (!slurmAgrees) notes.push("the run's live job never excluded c4 (scontrol show job ExcNodeList)");
     } finally {
       devCluster('fault', 'restart', 'c4');
     }
@@ -572,6 +574,20 @@ const F9: Scenario = {
     });
   },
 };
+
+/** Whether, within `ms`, the run's newest live job excludes `node` (ExcNodeList) and does not run on it. */
+async function liveJobExcludes(h: Harness, run: ScenarioRun, node: string, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const live = (await h.queue(run)).filter((j) => j.state === 'RUNNING' || j.state === 'PENDING').at(-1);
+    if (live && !live.nodes.includes(node)) {
+      const shown = await h.slurm(['scontrol', 'show', 'job', '-o', live.id]);
+      if (expandHostlist(/ExcNodeList=(\S+)/.exec(shown)?.[1] ?? null).includes(node)) return true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
 
 /** When sinfo first shows `node` not responding (`*`) or down, polled every 200 ms; null past `ms`. */
 async function firstSeenDown(h: Harness, node: string, ms: number): Promise<number | null> {
