@@ -3,6 +3,7 @@
 // script, run once on this machine, for the local executor's one node.
 import { fileURLToPath } from 'node:url';
 import { GPU_PROBE_SCRIPT, parseGpuProbe, type GpuProbeParse } from '@trainboard/shared/nodes/nvidiaSmi';
+import { overlapStepArgv } from '@trainboard/shared/slurm/overlapStep';
 import { validateJobIds } from '@trainboard/shared/slurm/submit';
 import { LocalShell } from '../adapters/localShell.js';
 import type { Shell } from '../adapters/shell.js';
@@ -29,25 +30,7 @@ const PROBE_TIMEOUT_MS = 20_000;
 export function slurmGpuProbe(shell: Shell, timeoutMs = PROBE_TIMEOUT_MS): GpuProbe {
   return {
     async sample(jobId, nodeCount) {
-      const [id] = validateJobIds([jobId]);
-      if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 100_000)
-        throw new RangeError(`node count ${nodeCount} is not a positive integer`);
-      // --label prefixes each line with its task; --quiet keeps srun's progress notes out of stderr.
-      const r = await shell.exec(
-        [
-          'srun',
-          `--jobid=${id}`,
-          '--overlap',
-          `--nodes=${nodeCount}`,
-          '--ntasks-per-node=1',
-          '--label',
-          '--quiet',
-          'sh',
-          '-c',
-          GPU_PROBE_SCRIPT,
-        ],
-        { timeoutMs },
-      );
+      const r = await shell.exec(overlapStepArgv(jobId, nodeCount, GPU_PROBE_SCRIPT), { timeoutMs });
       return { parse: parseGpuProbe(r.stdout), exitCode: r.code, stderr: r.stderr };
     },
   };

@@ -13,3 +13,4 @@ export * from './scontrol.js';
 export * from './cluster.js';
 export * from './partition.js';
 export * from './stackDump.js';
+export * from './overlapStep.js';

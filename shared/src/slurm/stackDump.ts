@@ -3,6 +3,7 @@
 // resources; py-spy only reads the processes), or, where a node lacks py-spy, SIGUSR1 to the job's steps (not the
 // batch shell), which the template's faulthandler turns into a dump in the job's log. Every argv element is a
 // validated id or fixed text; the step's script is a constant.
+import { overlapStepArgv } from './overlapStep.js';
 import { validateJobIds } from './submit.js';
 
 /** Bytes of py-spy output kept per process and in all: a dump is for reading, a runaway one must not fill a disk. */
@@ -30,21 +31,7 @@ export const STACK_DUMP_SCRIPT = [
 
 /** The py-spy step: one task per node of the job, labelled. */
 export function stackDumpStepArgv(jobId: string, nodeCount: number): string[] {
-  const [id] = validateJobIds([jobId]);
-  if (!Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 100_000)
-    throw new RangeError(`node count ${nodeCount} is not a positive integer`);
-  return [
-    'srun',
-    `--jobid=${id}`,
-    '--overlap',
-    `--nodes=${nodeCount}`,
-    '--ntasks-per-node=1',
-    '--label',
-    '--quiet',
-    'sh',
-    '-c',
-    STACK_DUMP_SCRIPT,
-  ];
+  return overlapStepArgv(jobId, nodeCount, STACK_DUMP_SCRIPT);
 }
 
 /** SIGUSR1 to every step of the job; without `--batch`/`--full` scancel leaves the batch shell alone. */
