@@ -38,6 +38,11 @@ const pendingSchema = z.object({
 });
 export type PendingRestart = z.infer<typeof pendingSchema>;
 
+/** The restart the policy waits to make for the run, or null (also read by the run's health facts). */
+export function readPendingRestart(settings: Repositories['settings'], runId: number): PendingRestart | null {
+  return readSetting(settings, pendingRestartKey(runId), pendingSchema);
+}
+
 export interface RecoveryStore {
   /** The run's policy; the defaults when none is stored (or the stored one no longer validates). */
   policy(runId: number): StoredRecoveryPolicy;
@@ -85,7 +90,7 @@ export function createRecoveryStore(repos: Pick<Repositories, 'settings' | 'audi
         updatedBy: null,
       },
     savePolicy: (runId, p) => repos.settings.set(recoveryPolicyKey(runId), JSON.stringify(p)),
-    pending: (runId) => readSetting(repos.settings, pendingRestartKey(runId), pendingSchema),
+    pending: (runId) => readPendingRestart(repos.settings, runId),
     setPending: (runId, p) => repos.settings.set(pendingRestartKey(runId), JSON.stringify(p)),
     countedRestarts: (runId, sinceMs) =>
       repos.audit

@@ -4,6 +4,7 @@
 import type { Job, JobEnd, Overview } from '@trainboard/shared/api';
 import { describeJobEnd, explainJobEnds, type JobEndEvent } from '@trainboard/shared/dashboard/jobs';
 import { medianLoggedIterationMs, runHealth, type HealthInputs } from '@trainboard/shared/dashboard/runHealth';
+import { readPendingRestart } from '../control/recoveryStore.js';
 import type { Repositories } from '../db/repositories.js';
 
 /** Iteration time is averaged over this many latest iterations for the ETA (minutes of a BLOOM run). */
@@ -56,8 +57,15 @@ export function healthInputs(
     lastLineMs: Number.isFinite(lastLine) ? lastLine : null,
     medianIterationMs: medianLoggedIterationMs(repos.iterations.recentCadence(run.id, RECENT_ITERATIONS + 1)),
     lastCheckpointIteration: repos.events.lastCheckpoint(run.id)?.iteration ?? null,
+    plannedRestart: plannedRestart(repos, run.id),
     connection: null,
   };
+}
+
+/** The restart the recovery policy waits to make, without what only operators see (the nodes it excludes, why). */
+function plannedRestart(repos: Repositories, runId: number): HealthInputs['plannedRestart'] {
+  const p = readPendingRestart(repos.settings, runId);
+  return p && { notBeforeMs: p.notBeforeMs, n: p.n, counted: p.counted };
 }
 
 export type BoundJob = Job & { end: JobEnd | null; reason: string | null };

@@ -137,6 +137,24 @@ describe('runHealth', () => {
     expect(h.next).toBe('Check c3 in the nodes tab, then resubmit the run (excluding the node if it is bad).');
   });
 
+  it('crashed with a restart the recovery policy waits to make: says when instead of "no new job is queued"', () => {
+    const notBeforeMs = Date.UTC(2026, 11, 7, 0, 31, 5);
+    const planned = { notBeforeMs, n: 1, counted: true };
+    const run = { state: 'running', desiredState: null, trainIters: 1000 };
+    const h = runHealth(inputs({ jobs: [crashedJob], run, plannedRestart: planned }));
+    expect(h.state).toBe('crashed');
+    expect(h.didWhat).toBe('will resubmit it from the last checkpoint at 00:31:05 UTC (restart 1 in the window)');
+    expect(h.lines.at(-1)).toBe(
+      'Trainboard will resubmit it from the last checkpoint at 00:31:05 UTC (restart 1 in the window).',
+    );
+    expect(h.lines).not.toContain('No new job is queued.');
+    expect(h.next).toMatch(/^Nothing to do unless/);
+    const afterMaintenance = runHealth(
+      inputs({ jobs: [crashedJob], run, plannedRestart: { ...planned, counted: false } }),
+    );
+    expect(afterMaintenance.didWhat).toMatch(/\(after a maintenance: not counted\)$/);
+  });
+
   it('resubmitted: a failed job followed by one Trainboard submitted, until the new job trains past the crash', () => {
     const next = job({ jobId: '14', state: 'PENDING', startedAt: null, reason: 'resubmit' });
     const h = runHealth(inputs({ jobs: [crashedJob, next] }));

@@ -51,6 +51,9 @@ export interface HealthInputs {
   lastCheckpointIteration: number | null;
   /** The browser's view of the server: null on the server. `sinceMs` = when it was lost (ms, browser clock mapped). */
   connection: { connected: boolean; sinceMs: number | null } | null;
+  /** A restart the recovery policy decided and waits to make (its backoff): said instead of "no new job is queued",
+   *  so nobody resubmits by hand a run Trainboard is about to resubmit. Absent/null when none. */
+  plannedRestart?: { notBeforeMs: number; n: number; counted: boolean } | null;
   /** Later (issue 15): open incidents feed the same model. */
   incidents?: readonly { kind: string; severity: HealthSeverity; summary: string }[];
 }
@@ -348,7 +351,8 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
   const lost = lostSince(f, iteration);
   const where = node ? ` on ${node}` : '';
   const after = iteration === null ? '' : ` after iteration ${iteration}`;
-  const didWhat = successor ? resubmitText(successor, f.inputs.lastCheckpointIteration) : null;
+  const planned = successor ? null : plannedText(f.inputs.plannedRestart ?? null);
+  const didWhat = successor ? resubmitText(successor, f.inputs.lastCheckpointIteration) : planned;
   const stillRunning = RUNNING.has(job.state);
   return {
     headline: `Crashed: ${end.text}${where}${after}${successor ? ` — resubmitted as job ${successor.jobId}` : ''}`,
@@ -367,7 +371,9 @@ function failureWords(f: Facts, successor: JobHealthView | null): Words {
     didWhat,
     next: successor
       ? `Watch job ${successor.jobId} resume; if ${node ?? 'a node'} fails again, exclude it and resubmit.`
-      : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
+      : planned
+        ? 'Nothing to do unless the restart should not happen: the recovery policy resubmits it (Control tab).'
+        : `Check ${node ?? 'the failing node'} in the nodes tab, then resubmit the run (excluding the node if it is bad).`,
     sinceMs: job.endedAt ?? end.timeMs ?? null,
   };
 }
@@ -378,6 +384,14 @@ function redoLine(f: Facts, successor: JobHealthView | null, crashIteration: num
   if (!successor || successor !== f.running || crashIteration === null || latest?.timeMs == null) return null;
   if (latest.timeMs < (successor.startedAt ?? 0)) return null;
   return `Job ${successor.jobId} is redoing the lost iterations: at ${latest.iteration} of ${crashIteration}.`;
+}
+
+/** The recovery policy's waiting restart, in words ("will resubmit it at 00:31:05 UTC (restart 1 in the window)"). */
+function plannedText(p: HealthInputs['plannedRestart'] | null): string | null {
+  if (!p) return null;
+  const when = new Date(p.notBeforeMs).toISOString().slice(11, 19);
+  const counted = p.counted ? `restart ${p.n} in the window` : 'after a maintenance: not counted';
+  return `will resubmit it from the last checkpoint at ${when} UTC (${counted})`;
 }
 
 function resubmitText(job: JobHealthView, fromIteration: number | null): string {
