@@ -137,9 +137,10 @@ describe('SlurmBackend.disks() on the loopback cluster', () => {
       close: async () => undefined,
     });
     const out = await counted.disks(requests);
-    // One df over the 22 distinct paths; du over the 21 folders of readable paths, 16 per command.
+    // One df over the 21 distinct valid paths (the refused one is never sent); du over the 22 folders of paths df
+    // read, 16 per command.
     expect(calls.map((a) => a[0])).toEqual(['df', 'du', 'du']);
-    expect(calls[0]!.length).toBe(5 + 21); // the refused path is never sent
+    expect(calls[0]!.length).toBe(4 + 21);
     expect(calls.slice(1).reduce((n, a) => n + a.length - 3, 0)).toBe(22);
     const [, line = ''] = execFileSync('df', ['-B1', '--output=size,used,avail', '--', folderRoot], {
       encoding: 'utf8',
