@@ -13,6 +13,8 @@ import { InvalidClusterQueryError } from '@trainboard/shared/slurm/partition';
 import { openDatabase } from '../../server/src/db/client.js';
 import { createRepositories } from '../../server/src/db/repositories.js';
 import { createTestAuth } from '../../server/src/testing/testAuth.js';
+import { SlurmBackend } from '../../server/src/adapters/slurmBackend.js';
+import type { DiskReport } from '../../server/src/adapters/clusterBackend.js';
 import { backend, devCluster, devClusterRow, sleep } from './cluster.js';
 import { apiClient, startServer, type ServerProcess } from './controlServer.js';
 
@@ -88,7 +90,10 @@ describe('SlurmBackend.partition() on the loopback Slurm', () => {
   });
 });
 
-describe('SlurmBackend.disk() on the loopback cluster', () => {
+describe('SlurmBackend.disks() on the loopback cluster', () => {
+  const duOf = (folder: string) =>
+    Number(execFileSync('du', ['-sB1', '--', folder], { encoding: 'utf8' }).split('\t')[0]);
+
   it('df of the filesystem and du of a folder with a hostile name, as the tools say here', async () => {
     const ckpt = join(folderRoot, `global_step100 $(touch ${MARKER}) ';touch ${MARKER}'`);
     mkdirSync(join(ckpt, 'layer_01'), { recursive: true });
@@ -100,10 +105,59 @@ describe('SlurmBackend.disk() on the loopback cluster', () => {
     const [size = 0, used = 0] = line.trim().split(/\s+/).map(Number);
     expect(r.totalBytes).toBe(size);
     expect(Math.abs(r.usedBytes - used)).toBeLessThan(size / 100);
-    expect(r.folderBytes).toBe(Number(execFileSync('du', ['-sB1', '--', ckpt], { encoding: 'utf8' }).split('\t')[0]));
+    expect(r.folderBytes).toBe(duOf(ckpt));
     expect(r.folderBytes).toBeGreaterThanOrEqual(1_000_000);
     expect(existsSync(MARKER)).toBe(false);
     expect((await slurm.disk(folderRoot, join(folderRoot, 'missing'))).folderBytes).toBeNull();
+  });
+
+  it('many runs in one df and one du over SSH: each its own figures, a missing path and a refused one alone unknown', async () => {
+    const runs = Array.from({ length: 20 }, (_, i) => {
+      const dir = join(folderRoot, `run ${i} '$(touch ${MARKER})'`, 'checkpoints');
+      const folder = join(dir, `global_step${i}`);
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'model.pt'), Buffer.alloc(50_000 * (i + 1), 1));
+      return { path: dir, folder };
+    });
+    // A run whose checkpoint folder is inside another's: du -l counts it whole for each.
+    const nested = { path: runs[0]!.path, folder: join(runs[0]!.folder, 'layer_01') };
+    mkdirSync(nested.folder);
+    writeFileSync(join(nested.folder, 'opt.pt'), Buffer.alloc(300_000, 2));
+    const requests = [
+      ...runs,
+      { path: join(folderRoot, 'missing run'), folder: join(folderRoot, 'missing run', 'global_step1') },
+      { path: `${folderRoot}/bad\nname`, folder: null },
+      nested,
+      { path: runs[1]!.path, folder: join(runs[1]!.path, 'global_step999') }, // not saved (yet)
+    ];
+    const calls: string[][] = [];
+    const counted = new SlurmBackend({
+      target: shell.target,
+      exec: (argv, options) => (calls.push([...argv]), shell.exec(argv, options)),
+      close: async () => undefined,
+    });
+    const out = await counted.disks(requests);
+    // One df over the 21 distinct valid paths (the refused one is never sent); du over the 22 folders of paths df
+    // read, 16 per command.
+    expect(calls.map((a) => a[0])).toEqual(['df', 'du', 'du']);
+    expect(calls[0]!.length).toBe(4 + 21);
+    expect(calls.slice(1).reduce((n, a) => n + a.length - 3, 0)).toBe(22);
+    const [, line = ''] = execFileSync('df', ['-B1', '--output=size,used,avail', '--', folderRoot], {
+      encoding: 'utf8',
+    }).split('\n');
+    const [size = 0] = line.trim().split(/\s+/).map(Number);
+    runs.forEach((r, i) => {
+      const got = out[i]!;
+      expect(got, `run ${i}`).not.toBeInstanceOf(Error);
+      expect((got as DiskReport).totalBytes).toBe(size);
+      expect((got as DiskReport).folderBytes).toBe(duOf(r.folder));
+    });
+    expect(out[20]).toBeInstanceOf(Error);
+    expect(out[21]).toBeInstanceOf(InvalidClusterQueryError);
+    expect((out[22] as DiskReport).folderBytes).toBe(duOf(nested.folder));
+    expect((out[22] as DiskReport).folderBytes).toBeGreaterThanOrEqual(300_000);
+    expect((out[23] as DiskReport).folderBytes).toBeNull();
+    expect(existsSync(MARKER)).toBe(false);
   });
 });
 

@@ -45,9 +45,21 @@ export interface DiskReport {
   totalBytes: number;
   usedBytes: number;
   availableBytes: number;
-  /** du of the folder asked for, or null when it does not exist. */
+  /** du of the folder asked for, or null when it does not exist or could not be read (unknown). */
   folderBytes: number | null;
 }
+
+/** One run's disk read: the path whose filesystem df reads, and the folder du sizes (none: null). */
+export interface DiskRequest {
+  path: string;
+  folder: string | null;
+}
+
+/**
+ * The most requests one disks() call is given to stay within readBudgetsMs.disk (a caller with more makes
+ * several calls, each under its budget).
+ */
+export const DISK_REQUESTS_PER_READ = 64;
 
 /** A stack dump of a running job's training processes (F3, before cancelling a hang). */
 export interface StackDumpReport {
@@ -85,12 +97,17 @@ export interface ClusterBackend {
   updateExclude(jobIds: readonly string[], hostlist: string): Promise<void>;
   /** The partition's state, nodes and reservations (default partition when null); optional (F11–F13). */
   partition?(partition: string | null): Promise<PartitionReport>;
-  /** df of the filesystem that holds `path`, du of `folder` (F17); optional. */
-  disk?(path: string, folder: string | null): Promise<DiskReport>;
+  /**
+   * df of the filesystem that holds each request's path, du of its folder (F17), for many runs in one df and one
+   * du; optional. Answers in request order; a request that could not be read (path missing, unreadable, refused)
+   * is an Error there and the others still answer. Rejects only when the read as a whole failed.
+   */
+  disks?(requests: readonly DiskRequest[]): Promise<(DiskReport | Error)[]>;
   /**
    * The longest each cluster-state read can take by the backend's own command timeouts (the shell kills a command
    * at its timeout), so a caller's budget can wait for that kill instead of abandoning a command still running.
-   * Optional; a read absent here is bounded by the caller's default.
+   * Optional; a read absent here is bounded by the caller's default. `disk`: one disks() call of up to
+   * DISK_REQUESTS_PER_READ requests.
    */
   readonly readBudgetsMs?: Partial<Record<'status' | 'partition' | 'disk', number>>;
   /** Dumps the stacks of a running job's training processes; optional (a hang's recovery tries it first). */

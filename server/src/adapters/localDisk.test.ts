@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { folderSize, localDisk } from './localDisk.js';
+import { folderSize, localDisk, localDisks } from './localDisk.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tb-localdisk-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,5 +31,21 @@ describe('localDisk', () => {
     expect(Math.abs(r.usedBytes - (used ?? 0))).toBeLessThan((size ?? 0) / 100);
     expect(r.folderBytes).toBeNull();
     expect(await folderSize(ckpt, { maxEntries: 2, timeoutMs: 10_000 })).toBeNull();
+  });
+
+  it('reads many runs in one call: a missing path is an Error in its place, the others read; one shared deadline', async () => {
+    const du = Number(execFileSync('du', ['-sB1', '--', ckpt], { encoding: 'utf8' }).split('\t')[0]);
+    const out = await localDisks([
+      { path: root, folder: ckpt },
+      { path: join(root, 'missing run'), folder: null },
+      { path: root, folder: null },
+    ]);
+    expect(out[0]).toMatchObject({ folderBytes: du });
+    expect(out[1]).toBeInstanceOf(Error);
+    expect(out[2]).toMatchObject({ folderBytes: null });
+    expect((out[2] as { totalBytes: number }).totalBytes).toBeGreaterThan(0);
+    // The deadline is the batch's: once spent, later folders are unknown, not walked past it.
+    const spent = await localDisks([{ path: root, folder: ckpt }], { maxEntries: 200_000, timeoutMs: 0 });
+    expect(spent[0]).toMatchObject({ folderBytes: null });
   });
 });

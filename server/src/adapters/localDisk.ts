@@ -3,7 +3,7 @@
 // partial figure that would make a checkpoint look smaller than it is.
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DiskReport } from './clusterBackend.js';
+import type { DiskReport, DiskRequest } from './clusterBackend.js';
 
 export interface WalkBounds {
   maxEntries: number;
@@ -26,6 +26,30 @@ export async function localDisk(
     availableBytes,
     folderBytes: folder === null ? null : await folderSize(folder, bounds),
   };
+}
+
+/**
+ * Many runs' disks, each as localDisk reads it, one after the other; a path that cannot be read is an Error in its
+ * place. The walks share one deadline (bounds.timeoutMs for the whole batch): past it a folder is unknown (null),
+ * so the batch is bounded however many folders it holds.
+ */
+export async function localDisks(
+  requests: readonly DiskRequest[],
+  bounds = DEFAULT_WALK_BOUNDS,
+): Promise<(DiskReport | Error)[]> {
+  const deadline = Date.now() + bounds.timeoutMs;
+  const out: (DiskReport | Error)[] = [];
+  for (const r of requests) {
+    const left = deadline - Date.now();
+    // Past the deadline the filesystem is still read (statfs is instant); the folder is not walked.
+    const folder = left > 0 ? r.folder : null;
+    out.push(await localDisk(r.path, folder, { ...bounds, timeoutMs: left }).catch((err: unknown) => toError(err)));
+  }
+  return out;
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** Allocated bytes under `folder` (symlinks not followed), or null when it is missing or the walk hits its bound. */

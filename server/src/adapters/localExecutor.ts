@@ -15,12 +15,13 @@ import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared
 import type {
   ClusterBackend,
   DiskReport,
+  DiskRequest,
   HistoryReport,
   StackDumpReport,
   StatusReport,
   SubmittedJob,
 } from './clusterBackend.js';
-import { localDisk } from './localDisk.js';
+import { localDisks } from './localDisk.js';
 import { pythonProcessesInGroup } from './processGroup.js';
 import {
   LocalJobFiles,
@@ -449,11 +450,12 @@ export class LocalExecutor implements ClusterBackend {
     return job.rec.state;
   }
 
-  /** Cancels every job still running and waits for them, unless keepJobsOnClose (then they run on, recorded). */
-  /** statfs of `path` and a bounded walk of `folder` (no partition(): there is no scheduler to ask). */
-  disk(path: string, folder: string | null): Promise<DiskReport> {
-    return localDisk(path, folder);
+  /** statfs of each path and bounded walks of the folders (no partition(): there is no scheduler to ask). */
+  disks(requests: readonly DiskRequest[]): Promise<(DiskReport | Error)[]> {
+    return localDisks(requests);
   }
+
+  /** Cancels every job still running and waits for them, unless keepJobsOnClose (then they run on, recorded). */
 
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);

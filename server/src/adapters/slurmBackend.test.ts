@@ -187,3 +187,77 @@ describe('SlurmBackend.stackDump (F3)', () => {
     expect(none.calls).toEqual([]);
   });
 });
+
+describe('SlurmBackend.disks', () => {
+  /** df and du as the tools answer: a line per operand that exists (here: not under /gone), exit 1 otherwise. */
+  const tools = (duFails = false): [RegExp, Answer][] => [
+    [
+      /^df /,
+      (argv) => {
+        const ops = argv.slice(argv.indexOf('--') + 1);
+        const ok = ops.filter((p) => !p.startsWith('/gone'));
+        const lines = ok.map((p) => `${1000 + p.length} 600 ${400 - p.length} ${p}`);
+        const stderr = ops.filter((p) => p.startsWith('/gone')).map((p) => `df: ${p}: No such file or directory`);
+        return {
+          stdout: ['1B-blocks Used Avail File', ...lines].join('\n'),
+          stderr: stderr.join('\n'),
+          code: stderr.length ? 1 : 0,
+        };
+      },
+    ],
+    [
+      /^du /,
+      (argv) => {
+        if (duFails) throw new Error('timeout');
+        const ops = argv.slice(argv.indexOf('--') + 1).filter((p) => !p.includes('missing'));
+        return {
+          stdout: ops.map((p) => `${p.length * 10}\t${p}`).join('\n'),
+          code: ops.length === argv.length - 3 ? 0 : 1,
+        };
+      },
+    ],
+  ];
+
+  it('one df and one du for many runs; a missing path is an Error in its place, the others read', async () => {
+    const shell = new ScriptedShell(tools());
+    const requests = [
+      { path: '/ckpt/a b', folder: '/ckpt/a b/global_step1' },
+      { path: '/gone/x', folder: '/gone/x/global_step1' },
+      { path: "/ckpt/'q'", folder: null },
+      { path: '/ckpt/a b', folder: '/ckpt/a b/missing' },
+      { path: '/ckpt/bad\nname', folder: null },
+    ];
+    const out = await new SlurmBackend(shell).disks(requests);
+    expect(shell.calls).toEqual([
+      ['df', '-B1', '--output=size,used,avail,file', '--', '/ckpt/a b', '/gone/x', "/ckpt/'q'"],
+      ['du', '-lsB1', '--', '/ckpt/a b/global_step1', '/ckpt/a b/missing'],
+    ]);
+    expect(out[0]).toEqual({ totalBytes: 1009, usedBytes: 600, availableBytes: 391, folderBytes: 220 });
+    expect(out[1]).toBeInstanceOf(Error);
+    expect((out[1] as Error).message).toContain('/gone/x: No such file');
+    expect(out[2]).toEqual({ totalBytes: 1009, usedBytes: 600, availableBytes: 391, folderBytes: null });
+    expect(out[3]).toMatchObject({ totalBytes: 1009, folderBytes: null });
+    expect((out[4] as Error).name).toBe('InvalidClusterQueryError');
+  });
+
+  it('bounds each command: 64 paths per df, 16 folders per du; a du killed at its timeout leaves folders unknown', async () => {
+    const requests = Array.from({ length: 70 }, (_, i) => ({ path: `/p/${i}`, folder: `/p/${i}/global_step1` }));
+    const shell = new ScriptedShell(tools());
+    const out = await new SlurmBackend(shell).disks(requests);
+    expect(shell.calls.map((c) => [c[0], c.length - (c[0] === 'df' ? 4 : 3)])).toEqual([
+      ['df', 64],
+      ['df', 6],
+      ...[16, 16, 16, 16, 6].map((n) => ['du', n]),
+    ]);
+    expect(out.every((r) => !(r instanceof Error) && r.folderBytes !== null)).toBe(true);
+    const failing = await new SlurmBackend(new ScriptedShell(tools(true))).disks(requests.slice(0, 3));
+    expect(failing.map((r) => (r as { folderBytes: number | null }).folderBytes)).toEqual([null, null, null]);
+    // The budget covers the df and du commands of one read of 64 runs, each killed at its own timeout.
+    expect(new SlurmBackend(shell).readBudgetsMs.disk).toBe(20_000 + 4 * 120_000 + 5_000);
+  });
+
+  it('df output of another shape fails the read (logged by the caller), never a wrong figure', async () => {
+    const shell = new ScriptedShell([[/^df /, { stdout: 'Filesystem 1K-blocks Used\n/dev/x 1 2\n' }]]);
+    await expect(new SlurmBackend(shell).disks([{ path: '/x', folder: null }])).rejects.toThrow(/df printed/);
+  });
+});

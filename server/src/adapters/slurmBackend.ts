@@ -5,8 +5,11 @@ import {
   SINFO_FORMAT,
   SQUEUE_FORMAT,
   RESERVATIONS_ARGV,
+  MAX_DISK_OPERANDS,
   buildDfArgv,
   buildDuArgv,
+  chunked,
+  validateDiskPath,
   buildHoldArgv,
   buildPartitionArgv,
   buildPartitionNodesArgv,
@@ -38,6 +41,7 @@ import {
   validateJobIds,
   validateJobNames,
   validateSubmitSpec,
+  type DfBytes,
   type JobHistoryRecord,
   type JobStatus,
   type NodeStatus,
@@ -46,6 +50,7 @@ import {
 import type {
   ClusterBackend,
   DiskReport,
+  DiskRequest,
   HistoryQuery,
   HistoryReport,
   HistorySource,
@@ -54,11 +59,17 @@ import type {
   StatusReport,
   SubmittedJob,
 } from './clusterBackend.js';
+import { DISK_REQUESTS_PER_READ } from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
 
 /** Bounds of the cluster-state reads (F11–F13, F17): scheduler queries, and du, which walks a whole checkpoint. */
 const QUERY_TIMEOUT_MS = 20_000;
 const DU_TIMEOUT_MS = 120_000;
+/**
+ * Folders per du command: du's time is its walk of all of them, and one DU_TIMEOUT_MS bounded one checkpoint; a
+ * few per command keeps that bound meaningful (df reads only the filesystems' counters: MAX_DISK_OPERANDS each).
+ */
+const DU_OPERANDS = 16;
 
 /** Slack over the commands' own timeouts: connection set-up and parsing. */
 const READ_MARGIN_MS = 5_000;
@@ -84,12 +95,16 @@ export class SlurmBackend implements ClusterBackend {
   private historySource: HistorySource | null = null;
 
   /**
-   * partition(): three queries one after the other; disk(): df then du. Each command is killed at its own timeout,
-   * so these bound the whole read (the cluster-facts gatherer waits this long, never less).
+   * partition(): three queries one after the other; disks() of up to DISK_REQUESTS_PER_READ runs: their df
+   * commands, then their du commands. Each command is killed at its own timeout, so these bound the whole read
+   * (the cluster-facts gatherer waits this long, never less).
    */
   readonly readBudgetsMs = {
     partition: 3 * QUERY_TIMEOUT_MS + READ_MARGIN_MS,
-    disk: QUERY_TIMEOUT_MS + DU_TIMEOUT_MS + READ_MARGIN_MS,
+    disk:
+      Math.ceil(DISK_REQUESTS_PER_READ / MAX_DISK_OPERANDS) * QUERY_TIMEOUT_MS +
+      Math.ceil(DISK_REQUESTS_PER_READ / DU_OPERANDS) * DU_TIMEOUT_MS +
+      READ_MARGIN_MS,
   };
 
   constructor(private readonly shell: Shell) {}
@@ -331,20 +346,74 @@ export class SlurmBackend implements ClusterBackend {
     };
   }
 
-  /** df of the filesystem holding `path`; du of `folder` (null when it does not exist or cannot be read). */
+  /**
+   * df of the filesystems holding the requests' paths, du of their folders: one df per MAX_DISK_OPERANDS distinct
+   * paths, one du per DU_OPERANDS distinct folders (only of requests df could read), one command at a time. A
+   * path that is refused, missing or unreadable is an Error in its place; the others are read all the same.
+   */
+  async disks(requests: readonly DiskRequest[]): Promise<(DiskReport | Error)[]> {
+    const refused = new Map<string, Error>();
+    const valid = (p: string) => {
+      try {
+        return validateDiskPath(p) === p;
+      } catch (err) {
+        refused.set(p, err as Error);
+        return false;
+      }
+    };
+    const paths = [...new Set(requests.map((r) => r.path))].filter(valid);
+    const df = await this.dfMany(paths);
+    const read = (p: string) => df.get(p) ?? refused.get(p) ?? new Error('df: not asked');
+    const folders = requests.filter((r) => !(read(r.path) instanceof Error) && r.folder !== null);
+    const du = await this.duMany([...new Set(folders.map((r) => r.folder!))].filter(valid));
+    return requests.map((r) => {
+      const bytes = read(r.path);
+      if (bytes instanceof Error) return bytes;
+      return { ...bytes, folderBytes: r.folder === null ? null : (du.get(r.folder) ?? null) };
+    });
+  }
+
+  /** One request's disk: disks() of one. */
   async disk(path: string, folder: string | null): Promise<DiskReport> {
-    const dfArgv = buildDfArgv(path);
-    const df = await this.run(dfArgv, undefined, QUERY_TIMEOUT_MS);
-    if (df.code !== 0) throw new CommandFailedError(dfArgv, df);
-    const bytes = parseDf(df.stdout);
-    if (!bytes) throw new UnexpectedOutputError('df', df.stdout.split('\n').filter(Boolean));
-    let folderBytes: number | null = null;
-    if (folder !== null) {
-      const du = await this.run(buildDuArgv(folder), undefined, DU_TIMEOUT_MS);
-      // du prints what it could count and exits 1 on an unreadable file inside: only a missing folder is "none".
-      folderBytes = du.code === 0 || /^\d+\t/.test(du.stdout) ? parseDu(du.stdout) : null;
+    const [r] = await this.disks([{ path, folder }]);
+    if (!r || r instanceof Error) throw r ?? new Error('no disk report');
+    return r;
+  }
+
+  /**
+   * df exits 1 when an operand cannot be read and still prints the others: a path without its line is an Error
+   * (with df's word on it, for the server log), the others count.
+   */
+  private async dfMany(paths: readonly string[]): Promise<Map<string, DfBytes | Error>> {
+    const out = new Map<string, DfBytes | Error>();
+    for (const part of chunked(paths, MAX_DISK_OPERANDS)) {
+      const r = await this.run(buildDfArgv(part), undefined, QUERY_TIMEOUT_MS);
+      const { bytes, rejected } = parseDf(r.stdout, part);
+      if (rejected.length) throw new UnexpectedOutputError('df', rejected);
+      const said = r.stderr.split('\n').filter(Boolean);
+      for (const p of part) {
+        const why = said.find((l) => l.includes(p)) ?? said[0] ?? `exit ${r.code}`;
+        out.set(p, bytes.get(p) ?? new Error(`df did not read this path: ${why}`));
+      }
     }
-    return { ...bytes, folderBytes };
+    return out;
+  }
+
+  /**
+   * du prints what it could count and exits 1 on a missing folder or an unreadable file inside: each printed line
+   * counts; a folder without one is unknown (null). A du that fails as a whole (its timeout) leaves its folders
+   * unknown rather than losing the df figures of every run.
+   */
+  private async duMany(folders: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const part of chunked(folders, DU_OPERANDS)) {
+      const r = await this.run(buildDuArgv(part), undefined, DU_TIMEOUT_MS).catch(() => null);
+      if (!r) continue;
+      const { bytes, rejected } = parseDu(r.stdout, part);
+      if (rejected.length) throw new UnexpectedOutputError('du', rejected);
+      for (const [f, b] of bytes) out.set(f, b);
+    }
+    return out;
   }
 
   /**

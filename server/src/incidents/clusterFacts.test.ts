@@ -3,7 +3,13 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend, DiskReport, PartitionReport, StatusReport } from '../adapters/clusterBackend.js';
+import type {
+  ClusterBackend,
+  DiskReport,
+  DiskRequest,
+  PartitionReport,
+  StatusReport,
+} from '../adapters/clusterBackend.js';
 import { openDatabase, type OpenDatabase } from '../db/client.js';
 import { createRepositories, type Repositories } from '../db/repositories.js';
 import { buildRun } from '../testing/builders.js';
@@ -81,7 +87,17 @@ function scriptedBackend() {
     target: 'test',
     status: (ids: readonly string[]) => call(`status ${ids.join(',')}`, () => script.status(ids)),
     partition: (p: string | null) => call(`partition ${p}`, () => script.partition(p)),
-    disk: (path: string, folder: string | null) => call(`disk ${path} ${folder}`, () => script.disk(path, folder)),
+    // One call for many runs: each request answered by the script, a throw being that request's Error.
+    disks: (requests: readonly DiskRequest[]) =>
+      call(`disks ${requests.map((r) => `${r.path} ${r.folder}`).join(' + ')}`, () =>
+        requests.map((r) => {
+          try {
+            return script.disk(r.path, r.folder);
+          } catch (err) {
+            return err as Error;
+          }
+        }),
+      ),
   } as unknown as ClusterBackend;
   return { backend, calls, script, load };
 }
@@ -151,7 +167,7 @@ describe('cluster facts gatherer', () => {
     });
     expect(facts?.excludedNodes.sort()).toEqual(['c7', 'c8', 'c9']);
     // squeue asked only for the job the store does not hold as finished; df of the run folder before any save.
-    expect(t.calls).toEqual(['status 42', 'partition gpu_p5', `disk ${t.run.runDir} null`]);
+    expect(t.calls).toEqual(['status 42', 'partition gpu_p5', `disks ${t.run.runDir} null`]);
   });
 
   it('a requeued job (PENDING again, squeue shows no nodes) keeps the allocation it had when running', async () => {
@@ -183,7 +199,7 @@ describe('cluster facts gatherer', () => {
       checkpointBytes: 50,
       saveIntervalMs: 1.5 * 3_600_000,
     });
-    expect(t.calls.filter((c) => c.startsWith('disk'))).toEqual([`disk ${ckpt} ${ckpt}/global_step300`]);
+    expect(t.calls.filter((c) => c.startsWith('disk'))).toEqual([`disks ${ckpt} ${ckpt}/global_step300`]);
     t.advance(60_000);
     expect((await t.source.gather(t.run.runId))?.filesystem?.availableBytes).toBe(200); // cached
     t.advance(5 * 60_000);
@@ -256,10 +272,10 @@ describe('cluster facts gatherer', () => {
         readBudgetsMs: { disk: 145_000 },
         status: async (ids: string[]) => (t.calls.push(`status ${ids.join(',')}`), t.script.status(ids)),
         partition: async (p: string | null) => (t.calls.push(`partition ${p}`), t.script.partition(p)),
-        disk: async () => {
-          t.calls.push('disk');
+        disks: async () => {
+          t.calls.push('disks');
           await duDone;
-          return slow;
+          return [slow];
         },
       });
       // A du of 90 s: past the old flat 60 s timeout, within the backend's 145 s budget → measured.
@@ -272,7 +288,7 @@ describe('cluster facts gatherer', () => {
       const stuck = new Promise<never>(() => {});
       let release: () => void = () => {};
       const ended = new Promise<void>((r) => (release = r));
-      Object.assign(t.backend, { disk: () => ended.then(() => stuck) });
+      Object.assign(t.backend, { disks: () => ended.then(() => stuck) });
       t.advance(10 * 60_000);
       const late = t.source.gather(t.run.runId);
       await vi.advanceTimersByTimeAsync(146_000);
@@ -348,6 +364,50 @@ describe('cluster facts gatherer', () => {
     expect(all.map((f) => f?.jobs.at(-1)?.state)).toEqual(['PENDING', 'PENDING', undefined]);
     expect(t.calls.filter((c) => c.startsWith('status'))).toEqual(['status 42,77']);
     expect(t.calls.filter((c) => c.startsWith('partition')).sort()).toEqual(['partition gpu_p13', 'partition gpu_p5']);
+    expect(t.load.max).toBe(1);
+  });
+
+  it('one batched disk read per round for N runs: facts per run, a missing path unknown, the others read', async () => {
+    const t = setup();
+    const runs = [
+      t.run,
+      ...Array.from({ length: 19 }, () => buildRun(t.repos, { clusterId: t.run.clusterId!, config: CONFIG } as never)),
+    ];
+    const missing = runs[7]!;
+    t.script.disk = (path) => {
+      if (path === missing.runDir) throw new Error('df did not read this path');
+      const i = runs.findIndex((r) => r.runDir === path);
+      return { totalBytes: 1000, usedBytes: 1000 - i, availableBytes: i, folderBytes: null };
+    };
+    const all = await Promise.all(runs.map((r) => t.source.gather(r.runId)));
+    const disks = t.calls.filter((c) => c.startsWith('disk'));
+    expect(disks).toEqual([`disks ${runs.map((r) => `${r.runDir} null`).join(' + ')}`]);
+    expect(t.calls.filter((c) => c.startsWith('status'))).toHaveLength(1);
+    expect(t.calls.filter((c) => c.startsWith('partition'))).toHaveLength(1);
+    expect(t.calls).toHaveLength(3); // 1 squeue + 1 partition read + 1 disk read, for 20 runs
+    expect(t.load.max).toBe(1);
+    all.forEach((f, i) => {
+      if (i === 7) expect(f?.filesystem).toBeNull();
+      else expect(f?.filesystem).toMatchObject({ path: runs[i]!.runDir, availableBytes: i, checkpointBytes: null });
+    });
+    // Within the cadence nobody's disk is read again; past it, all of them in one read again.
+    t.advance(60_000);
+    await Promise.all(runs.map((r) => t.source.gather(r.runId)));
+    expect(t.calls.filter((c) => c.startsWith('disk'))).toHaveLength(1);
+    t.advance(5 * 60_000);
+    const later = await Promise.all(runs.map((r) => t.source.gather(r.runId)));
+    expect(t.calls.filter((c) => c.startsWith('disk'))).toHaveLength(2);
+    expect(later[3]?.filesystem?.availableBytes).toBe(3);
+  });
+
+  it('more runs due than one read takes: one disk read per 64, each under its own budget', async () => {
+    const t = setup();
+    const more = Array.from({ length: 69 }, () =>
+      buildRun(t.repos, { clusterId: t.run.clusterId!, config: CONFIG } as never),
+    );
+    await Promise.all([t.run, ...more].map((r) => t.source.gather(r.runId)));
+    const disks = t.calls.filter((c) => c.startsWith('disk'));
+    expect(disks.map((c) => c.split(' + ').length)).toEqual([64, 6]);
     expect(t.load.max).toBe(1);
   });
 

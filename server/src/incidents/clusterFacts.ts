@@ -3,8 +3,9 @@
 // filesystem (df, and du of the latest checkpoint, at most every 5 min per run: du walks terabytes).
 // A round per cluster: the gathers a tick asks for one cluster share one squeue of all their live jobs and one read
 // per partition, one command at a time on that cluster (its login node's MaxSessions); clusters gather in parallel.
-// Cost per round for R runs on P partitions: 1 squeue + P partition reads (+ a df/du per run every 5 min), against
-// R squeues + R partition reads before. A stopped or finished run asks the cluster nothing: its facts only say it
+// Cost per round for R runs on P partitions: 1 squeue + P partition reads, and every 5 min one df and one du over the
+// runs whose disk is due (one more of each per 64 paths, per 16 checkpoint folders), against R squeues + R
+// partition reads + R df + R du before. A stopped or finished run asks the cluster nothing: its facts only say it
 // ended (which resolves its cluster incidents). The config read is the submitted one (the submit's audit row).
 // Bounded: one gather in flight per run, every backend call under a budget, failures logged (details to the server
 // log only) and reported as "unknown this tick" (null fields), never as a cleared condition. The budgets are the
@@ -18,7 +19,13 @@ import type { ClusterFacts, FilesystemFact, RunJobFact } from '@trainboard/share
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { parseSlurmDuration } from '@trainboard/shared/slurm/time';
 import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
-import type { ClusterBackend, DiskReport, PartitionReport } from '../adapters/clusterBackend.js';
+import {
+  DISK_REQUESTS_PER_READ,
+  type ClusterBackend,
+  type DiskReport,
+  type DiskRequest,
+  type PartitionReport,
+} from '../adapters/clusterBackend.js';
 import type { ControlJobRow } from '../db/jobs.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import type { RecoveryStore } from '../control/recoveryStore.js';
@@ -171,19 +178,25 @@ export const PARTITION_SHARE_MS = 10_000;
 
 /**
  * One round for a cluster's runs: one squeue of all their live jobs, one read per partition they use (shared
- * within partitionShareMs), the disk of each run at its own cadence. Commands one after the other.
+ * within partitionShareMs), then the disks of the runs due for one (each at its own cadence) in one batched read.
+ * Commands one after the other.
  */
 async function gatherRound(g: Gatherer, clusterId: number, batch: Waiting[], backend: ClusterBackend) {
   const who = { clusterId, runIds: batch.map((w) => w.run.runId) };
   const rows = new Map(batch.map((w) => [w.run.runId, g.deps.repos.jobs.controlOfRun(w.run.runId)]));
   const live = await attempt(g, who, backend, 'status', () => liveStatus(backend, [...rows.values()].flat()));
-  for (const w of batch) {
-    const config = readConfig(g, w.run);
+  const runs = batch.map((w) => ({ run: w.run, config: readConfig(g, w.run) }));
+  const reports: (PartitionReport | null)[] = [];
+  for (const { run, config } of runs) {
     const partition = config.cluster?.partition ?? null;
-    const report = await partitionReport(g, { clusterId, runIds: [w.run.runId] }, backend, partition);
-    const filesystem = await diskFact(g, w.run, config, backend);
-    w.resolve(factsOf(g, w.run, config, rows.get(w.run.runId) ?? [], live, report, filesystem));
+    reports.push(await partitionReport(g, { clusterId, runIds: [run.runId] }, backend, partition));
   }
+  const filesystems = await diskFacts(g, clusterId, runs, backend);
+  batch.forEach((w, i) => {
+    const { run, config } = runs[i]!;
+    const facts = factsOf(g, run, config, rows.get(run.runId) ?? [], live, reports[i] ?? null, filesystems[i] ?? null);
+    w.resolve(facts);
+  });
 }
 
 function isEnded(run: RunControlRow): boolean {
@@ -372,36 +385,73 @@ function timeLimitMs(text: string | undefined): number | null {
   return s === null ? null : s * 1000;
 }
 
-/** The checkpoint filesystem, read at most every DISK_EVERY_MS per run; the cached fact in between. */
-async function diskFact(
+/** A run whose disk is due this round: what to ask, and what to build its fact from. */
+interface DueDisk {
+  index: number;
+  run: RunControlRow;
+  request: DiskRequest;
+  saves: { timeMs: number | null }[];
+  cached: FilesystemFact | null;
+}
+
+/**
+ * The checkpoint filesystem of each run, read at most every DISK_EVERY_MS per run (the cached fact in between):
+ * the runs due this round in one batched read (disks()), DISK_REQUESTS_PER_READ per call, each call under the
+ * backend's disk budget. A run whose path could not be read keeps its cached fact (unknown, not cleared).
+ */
+async function diskFacts(
   g: Gatherer,
-  run: RunControlRow,
-  config: StoredConfig,
+  clusterId: number,
+  runs: { run: RunControlRow; config: StoredConfig }[],
   backend: ClusterBackend,
-): Promise<FilesystemFact | null> {
-  if (!backend.disk || !run.runDir) return null;
-  const cached = g.disks.get(run.runId);
-  const every = g.deps.diskEveryMs ?? DISK_EVERY_MS;
-  if (cached && g.now() - cached.atMs < every) return cached.fact;
-  g.disks.set(run.runId, { atMs: g.now(), fact: cached?.fact ?? null }); // no second du while this one runs
-  const dir = config.checkpointing?.dir ? posix.resolve(run.runDir, config.checkpointing.dir) : null;
+): Promise<(FilesystemFact | null)[]> {
+  const out: (FilesystemFact | null)[] = runs.map(() => null);
+  if (!backend.disks) return out;
+  const due: DueDisk[] = [];
+  runs.forEach(({ run, config }, index) => {
+    if (!run.runDir) return;
+    const cached = g.disks.get(run.runId);
+    if (cached && g.now() - cached.atMs < (g.deps.diskEveryMs ?? DISK_EVERY_MS)) return void (out[index] = cached.fact);
+    g.disks.set(run.runId, { atMs: g.now(), fact: cached?.fact ?? null }); // no second du while this one runs
+    due.push({ index, run, ...diskRequest(g, run, run.runDir, config), cached: cached?.fact ?? null });
+  });
+  for (let i = 0; i < due.length; i += DISK_REQUESTS_PER_READ) {
+    const part = due.slice(i, i + DISK_REQUESTS_PER_READ);
+    const who = { clusterId, runIds: part.map((d) => d.run.runId) };
+    const reports = await attempt(g, who, backend, 'disk', () => backend.disks!(part.map((d) => d.request)));
+    part.forEach((d, j) => (out[d.index] = diskFact(g, d, reports?.[j] ?? null)));
+  }
+  return out;
+}
+
+/** df of the checkpoint folder, du of the latest save in it; the run folder before the first save. */
+function diskRequest(g: Gatherer, run: RunControlRow, runDir: string, config: StoredConfig) {
+  const dir = config.checkpointing?.dir ? posix.resolve(runDir, config.checkpointing.dir) : null;
   const saves = g.deps.repos.events.recentCheckpoints(run.runId, CHECKPOINTS_FOR_CADENCE);
   const latest = saves.at(-1)?.iteration ?? null;
   // Before the first save the checkpoint folder may not exist yet: the run folder is on the same filesystem.
-  const path = dir !== null && latest !== null ? dir : run.runDir;
+  const path = dir !== null && latest !== null ? dir : runDir;
   const folder = dir !== null && latest !== null ? posix.join(dir, `global_step${latest}`) : null;
-  const who = { clusterId: run.clusterId ?? -1, runIds: [run.runId] };
-  const report: DiskReport | null = await attempt(g, who, backend, 'disk', () => backend.disk!(path, folder));
-  const fact: FilesystemFact | null = report && {
-    path,
-    totalBytes: report.totalBytes,
-    usedBytes: report.usedBytes,
-    availableBytes: report.availableBytes,
-    checkpointBytes: report.folderBytes,
-    saveIntervalMs: medianInterval(saves.map((s) => s.timeMs)),
-  };
-  g.disks.set(run.runId, { atMs: g.now(), fact: fact ?? cached?.fact ?? null });
-  return fact ?? cached?.fact ?? null;
+  return { request: { path, folder }, saves };
+}
+
+/** The run's fact from its report; an Error (its path unread) is logged and leaves the cached fact. */
+function diskFact(g: Gatherer, d: DueDisk, report: DiskReport | Error | null): FilesystemFact | null {
+  if (report instanceof Error)
+    g.deps.logger.warn({ err: report, runIds: [d.run.runId], what: 'disk' }, 'cluster facts: a read failed');
+  const fact: FilesystemFact | null =
+    report && !(report instanceof Error)
+      ? {
+          path: d.request.path,
+          totalBytes: report.totalBytes,
+          usedBytes: report.usedBytes,
+          availableBytes: report.availableBytes,
+          checkpointBytes: report.folderBytes,
+          saveIntervalMs: medianInterval(d.saves.map((s) => s.timeMs)),
+        }
+      : null;
+  g.disks.set(d.run.runId, { atMs: g.now(), fact: fact ?? d.cached });
+  return fact ?? d.cached;
 }
 
 /** Median time between consecutive saves (ms), or null before two dated saves. */

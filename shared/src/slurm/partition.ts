@@ -123,14 +123,30 @@ export function validateDiskPath(path: string): string {
   return path;
 }
 
-/** `df -B1 --output=size,used,avail -- PATH`: bytes of the filesystem holding PATH. */
-export function buildDfArgv(path: string): string[] {
-  return ['df', '-B1', '--output=size,used,avail', '--', validateDiskPath(path)];
+/** The most paths one df or du command is given: a bounded argv, and a bounded command under its one timeout. */
+export const MAX_DISK_OPERANDS = 64;
+
+function diskOperands(paths: readonly string[]): string[] {
+  if (!paths.length || paths.length > MAX_DISK_OPERANDS)
+    throw new InvalidClusterQueryError(`disk paths: 1–${MAX_DISK_OPERANDS} per command`);
+  return paths.map(validateDiskPath);
 }
 
-/** `du -sB1 -- FOLDER`: bytes under FOLDER. */
-export function buildDuArgv(folder: string): string[] {
-  return ['du', '-sB1', '--', validateDiskPath(folder)];
+/**
+ * `df -B1 --output=size,used,avail,file -- PATH…`: bytes of the filesystem holding each path, one line per path
+ * that could be read, in operand order, each ending with the path as given (the last column, never padded).
+ */
+export function buildDfArgv(paths: readonly string[]): string[] {
+  return ['df', '-B1', '--output=size,used,avail,file', '--', ...diskOperands(paths)];
+}
+
+/**
+ * `du -lsB1 -- FOLDER…`: bytes under each folder, `<bytes>\t<folder as given>` per folder it could read. `-l`: with
+ * several operands du counts an inode once across all of them (a nested or hard-linked folder would read smaller
+ * than alone); -l counts each folder as if asked alone.
+ */
+export function buildDuArgv(folders: readonly string[]): string[] {
+  return ['du', '-lsB1', '--', ...diskOperands(folders)];
 }
 
 export interface DfBytes {
@@ -139,20 +155,74 @@ export interface DfBytes {
   availableBytes: number;
 }
 
-/** Reads df's header line and one line of three byte counts; null when the output has another shape. */
-export function parseDf(stdout: string): DfBytes | null {
-  const lines = stdout.split('\n').filter((l) => l.trim());
-  if (lines.length !== 2 || !/^\s*1B-blocks\s+Used\s+Avail/i.test(lines[0]!)) return null;
-  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(lines[1]!);
-  if (!m) return null;
-  return { totalBytes: Number(m[1]), usedBytes: Number(m[2]), availableBytes: Number(m[3]) };
+/** Splits `items` into runs of at most `size` (the operands of one command each). */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /**
- * Reads du's `<bytes>\t<path>`: only the leading count is read, so whatever the path holds (tabs, spaces, a
- * newline shown as-is by an old du) cannot change the figure.
+ * Pairs each printed line with the operand it is for: by the path the line ends with, walking the operands in
+ * order (df and du print in operand order and skip the ones they cannot read); when the count of lines equals the
+ * count of operands, by order alone (a tool that prints a path otherwise, e.g. escaped, still maps). An operand no
+ * line is for is absent from the answer: unknown, never another operand's figure.
  */
-export function parseDu(stdout: string): number | null {
-  const m = /^(\d+)\t/.exec(stdout);
-  return m ? Number(m[1]) : null;
+function pairByOperand<T>(lines: { path: string; value: T }[], operands: readonly string[]): Map<string, T> {
+  const out = new Map<string, T>();
+  if (lines.length === operands.length && lines.some((l, i) => l.path !== operands[i])) {
+    lines.forEach((l, i) => out.set(operands[i]!, l.value));
+    return out;
+  }
+  let next = 0;
+  for (const line of lines) {
+    const at = operands.indexOf(line.path, next);
+    if (at < 0) continue;
+    out.set(operands[at]!, line.value);
+    next = at + 1;
+  }
+  return out;
+}
+
+/**
+ * Reads `df -B1 --output=size,used,avail,file` over many operands (lines of operands df could not read are
+ * missing: it says why on stderr and exits 1). `rejected`: lines of another shape (the output is not trusted).
+ */
+export function parseDf(
+  stdout: string,
+  operands: readonly string[],
+): { bytes: Map<string, DfBytes>; rejected: string[] } {
+  const lines = stdout.split('\n').filter((l) => l.trim());
+  const rejected: string[] = [];
+  const rows: { path: string; value: DfBytes }[] = [];
+  lines.forEach((line, i) => {
+    if (i === 0 && /^\s*1B-blocks\s+Used\s+Avail\s+File\s*$/i.test(line)) return;
+    // Numbers right-aligned, one space, then the path exactly as given (spaces and quotes included).
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+) (.+)$/.exec(line);
+    if (i === 0 || !m) return void rejected.push(line);
+    rows.push({
+      path: m[4]!,
+      value: { totalBytes: Number(m[1]), usedBytes: Number(m[2]), availableBytes: Number(m[3]) },
+    });
+  });
+  return { bytes: pairByOperand(rows, operands), rejected };
+}
+
+/**
+ * Reads `du -lsB1` over many operands: `<bytes>\t<path>` per folder it could read (a missing one is skipped with
+ * a word on stderr). Paths hold no tab or newline (validateDiskPath), so one line is one folder.
+ */
+export function parseDu(
+  stdout: string,
+  operands: readonly string[],
+): { bytes: Map<string, number>; rejected: string[] } {
+  const rejected: string[] = [];
+  const rows: { path: string; value: number }[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line) continue;
+    const m = /^(\d+)\t(.+)$/.exec(line);
+    if (m) rows.push({ path: m[2]!, value: Number(m[1]) });
+    else rejected.push(line);
+  }
+  return { bytes: pairByOperand(rows, operands), rejected };
 }
