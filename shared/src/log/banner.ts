@@ -1,8 +1,9 @@
 // The start-up banner (megatron-log-format.md §6): `using world size: …` marks a new process start, the
 // arguments dump and the lines after it give the config. The banner spans many lines, so it is collected here
 // and emitted as one run_start (at the offset of its first line) when it is complete: at `setting training
-// iterations to N`, or earlier at the first iteration, an exit, a failure, a new banner, flush/end, or after
-// BANNER_MAX_LINES lines.
+// iterations to N`, or earlier at the first iteration, an exit, launcher failure text (srun, the torchelastic
+// agent), a new banner, flush/end, or after BANNER_MAX_LINES lines. A rank's own failure text does not end it
+// (a peer's start-up traceback can land inside rank 0's banner: parser.ts).
 
 import type { RunConfig } from './events.js';
 

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { FailureEvent, IterationEvent, LogEvent, RunStartEvent, ValidationEvent } from './events.js';
+import { createLogParser } from './parser.js';
 import { type ParseResult, byOffset, parseChunks, parseText } from '../testing/parseAll.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -327,6 +328,50 @@ describe('createLogParser() on constructed examples', () => {
       ['segfault', null, 4, 1],
     ]);
     expect(sorted[2]).toMatchObject({ nodes: ['jean-zay-iam12'] });
+  });
+
+  it('C16: a peer’s start-up traceback inside rank 0’s banner does not split it: one run_start, emitted first', () => {
+    // The fake trainer's 2-node job with a bad node (F2): the bad node's ECC traceback landed between the healthy
+    // node's `using world size:` line and its arguments dump (both print `[default0]:`).
+    const { events, stats } = parseConstructed('c16-peer-ecc-inside-banner.log');
+    expect(stats.unknownLines).toBe(0);
+    // Emission order (not only file order): the start comes before the failure that interrupted its banner.
+    expect(events.map((e) => [e.type, e.line, e.type === 'failure' && e.kind])).toEqual([
+      ['run_start', 1, false],
+      ['failure', 2, 'ecc_error'],
+      ['failure', 52, 'task_exit'],
+    ]);
+    const start = events[0] as RunStartEvent;
+    const { args, ...config } = start.config;
+    expect(config).toMatchObject({ worldSize: 16, dataParallel: 16, trainIters: 20, numMicroBatches: 1 });
+    expect(Object.keys(args)).toHaveLength(33); // the dump after the traceback still belongs to this banner
+    expect(events[1]).toMatchObject({ rank: 0, lineCount: 8, duringStartup: true, nodes: [] });
+  });
+
+  it('C16: a peer’s start-up traceback before rank 0’s banner stays a failure of its own, the banner one start', () => {
+    const { sorted } = parseConstructed('c16-peer-ecc-before-banner.log');
+    expect(sorted.map((e) => [e.type, e.line, e.type === 'failure' && e.kind])).toEqual([
+      ['failure', 1, 'ecc_error'],
+      ['run_start', 9, false],
+      ['failure', 52, 'task_exit'],
+    ]);
+    expect(Object.keys((sorted[1] as RunStartEvent).config.args)).toHaveLength(33);
+  });
+
+  it('launcher text still ends an open banner; a rank failure in it waits for the run_start', () => {
+    const world =
+      '[default0]:using world size: 8, data-parallel-size: 8, tensor-model-parallel size: 1, pipeline-model-parallel size: 1\n';
+    const traceback = '[default0]:Traceback (most recent call last):\n[default0]:  File "x.py", line 1, in <module>\n';
+    const error = '[default0]:RuntimeError: CUDA error: an illegal memory access was encountered\n';
+    const srun = 'srun: error: c1: task 0: Exited with exit code 1\n';
+    const parser = createLogParser();
+    // Nothing is emitted while the banner is open, not even the traceback that ended before the srun line…
+    expect(parser.push(new TextEncoder().encode(world + traceback + error + '[default0]:> initializing\n'))).toEqual(
+      [],
+    );
+    // …the srun line ends the banner: the run start, then the held failure; the srun group is still open.
+    expect(parser.push(new TextEncoder().encode(srun)).map((e) => e.type)).toEqual(['run_start', 'failure']);
+    expect(parser.end().map((e) => e.type === 'failure' && e.kind)).toEqual(['task_exit']);
   });
 });
 

@@ -19,7 +19,9 @@
 //   `truncated: true`, the others count as unknown lines. Nothing is made up.
 // - Validation group names are kept as printed (`validation` is not renamed to `valid`).
 // - run_start is emitted when the banner is complete (`setting training iterations to`, else at the first
-//   iteration, an exit, a failure, a new banner, flush/end), at the offset of `using world size:`.
+//   iteration, an exit, srun/slurmstepd or torchelastic agent failure text, a new banner, flush/end), at the offset
+//   of `using world size:`. A rank's traceback inside the banner (a peer failing at start-up) does not end it: its
+//   failure event is emitted right after the run_start.
 // - Failures are grouped per writer (rank prefix; unprefixed lines form one writer; srun/slurmstepd lines
 //   another, closed by the first line of any other kind). A group closes at a line of its writer that does not
 //   continue it, its natural end (torchelastic summary), 200 lines of silence from its writer, 5000 lines,

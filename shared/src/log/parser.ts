@@ -74,6 +74,8 @@ class MegatronLogParser implements LogParser {
   private readonly groups = new Map<string, FailureGroup>();
   private nextQuietCheck = Infinity;
   private banner: BannerCollector | null = null;
+  /** Rank failure groups that ended inside the open banner: emitted right after its run_start (see onOther). */
+  private held: FailureGroup[] = [];
   private bannerResume: { offset: number; line: number; context: ParserContext } | null = null;
 
   constructor(opts: LogParserOptions) {
@@ -510,7 +512,12 @@ class MegatronLogParser implements LogParser {
     }
     const state = openingState(p);
     if (state !== null) {
-      if (this.banner) this.closeBanner();
+      // A rank's failure text does not end an open banner: on a multi-node job a peer's start-up traceback can land
+      // between rank 0's banner lines (every node prints `[default0]:`), and ending the banner there split one start
+      // into two run starts (a false restart, and the job's srun exit lines a second crash). The rest of the banner
+      // is still collected; the failure is held and emitted after the run_start (closeGroup), so the start comes
+      // first. Launcher text (srun/slurmstepd, the torchelastic agent) says the tasks are gone: it ends the banner.
+      if (this.banner && (state === 'slurm' || state === 'elastic')) this.closeBanner();
       const writer = state === 'slurm' ? SLURM_WRITER : this.prefix.writer;
       // The agent speaks ("closing signal", "failed (exitcode") only once a worker is gone: the ranks' open
       // tracebacks are complete, so they are emitted before the agent's summary (the specific error, e.g. the CUDA
@@ -570,11 +577,15 @@ class MegatronLogParser implements LogParser {
       config: b.finish(),
     };
     this.out.push(event);
+    for (const g of this.held) this.out.push(g.toEvent());
+    this.held = [];
   }
 
   private closeGroup(group: FailureGroup): void {
     this.groups.delete(group.writer);
-    this.out.push(group.toEvent());
+    // Opened inside the open banner: it waits for the run_start (the banner's resume point covers it meanwhile).
+    if (this.banner && group.offset >= this.banner.offset) this.held.push(group);
+    else this.out.push(group.toEvent());
   }
 
   /** Closes the open groups of prefixed rank writers other than `writer`, in log order. */

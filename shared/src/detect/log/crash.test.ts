@@ -5,6 +5,9 @@ import { banner, detectText, iterLines, kinds, savedLine } from '../../testing/d
 /** A real BigScience log beside the clone (../shared/fixtures/megatron-logs). */
 const fixture = (file: string): string =>
   readFileSync(new URL(`../../../../../shared/fixtures/megatron-logs/${file}`, import.meta.url), 'utf8');
+/** A constructed log of ours (tests/fixtures/logs/constructed, see its README). */
+const constructed = (file: string): string =>
+  readFileSync(new URL(`../../../../tests/fixtures/logs/constructed/${file}`, import.meta.url), 'utf8');
 
 describe('crash detector (F1)', () => {
   it('names the first specific failure kind of a real GPU crash (tr11, CUDA unknown error)', () => {
@@ -61,5 +64,52 @@ describe('crash detector (F1)', () => {
     expect(incidents).toHaveLength(2);
     expect(incidents[0]?.resolvedAtMs).not.toBeNull();
     expect(incidents[1]?.resolvedAtMs).toBeNull();
+  });
+});
+
+describe('crash detector: a peer’s start-up failure interleaved with rank 0’s banner (F2, 2-node job)', () => {
+  // The fake trainer's output for a 2-node job whose second node is bad: every node prints `[default0]:`, the bad
+  // node's ECC traceback is one write, the healthy node's banner a few (the world-size line, the arguments dump,
+  // then one line each), and where the traceback lands among them depends on timing.
+  const lines = constructed('c16-peer-ecc-before-banner.log').trimEnd().split('\n');
+  const traceback = lines.slice(0, 8);
+  const healthy = lines.slice(8, -2);
+  const srunExits = lines.slice(-2);
+  const dumpEnd = healthy.findIndex((l) => l.includes('end of arguments'));
+  const writes = [healthy.slice(0, 1), healthy.slice(1, dumpEnd + 1), ...healthy.slice(dumpEnd + 1).map((l) => [l])];
+  const withTracebackAt = (at: number) =>
+    [...writes.slice(0, at), traceback, ...writes.slice(at), srunExits].flat().join('\n') + '\n';
+  const marker = 'TRAINBOARD JOB START id=7 nodes=c[1-2] time=1765000000\n';
+
+  it('the fixtures are two of these interleavings (before the banner; inside it, after the world-size line)', () => {
+    expect(withTracebackAt(0)).toBe(constructed('c16-peer-ecc-before-banner.log'));
+    expect(withTracebackAt(1)).toBe(constructed('c16-peer-ecc-inside-banner.log'));
+  });
+
+  for (let at = 0; at <= writes.length; at++) {
+    for (const head of ['', marker]) {
+      it(`one crash named by the ECC error, no restart: traceback after write ${at}${head ? ', job marker' : ''}`, () => {
+        const incidents = detectText(head + withTracebackAt(at));
+        expect(incidents.map((i) => [i.kind, i.failureKind])).toEqual([['crash', 'ecc_error']]);
+        const tracebackOffset = head.length + writes.slice(0, at).flat().join('\n').length + (at === 0 ? 0 : 1);
+        expect(incidents[0]).toMatchObject({ severity: 'critical', resolvedAtMs: null, offset: tracebackOffset });
+        expect(incidents[0]?.evidence.map((e) => e.line)).toContain(lines.length + (head ? 1 : 0) - 1);
+      });
+    }
+  }
+
+  it('a failure before the banner of a start that then trains is resolved at its first iteration', () => {
+    const text = marker + traceback.join('\n') + '\n' + banner(8, 8, 1, 1) + iterLines(1, 3);
+    const incidents = detectText(text);
+    expect(incidents.map((i) => [i.kind, i.failureKind])).toEqual([['crash', 'ecc_error']]);
+    expect(incidents[0]?.resolvedAtMs).not.toBeNull();
+  });
+
+  it('a start-up crash ended by srun, then a new banner, is still a crash and a restart', () => {
+    const text = banner(8, 8, 1, 1) + traceback.join('\n') + '\n' + srunExits.join('\n') + '\n';
+    const incidents = detectText(text + banner(8, 8, 1, 1) + iterLines(1, 3));
+    expect(kinds(incidents)).toEqual(['crash', 'restart']);
+    expect(incidents[0]).toMatchObject({ failureKind: 'ecc_error' });
+    expect(incidents[0]?.resolvedAtMs).not.toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 // F1 crash: one incident per failure group (every rank's traceback and the teardown after it make one), named by
 // the first specific failure kind (cuda_error, ecc_error, …): a generic one (task exit, Python exception) only
 // until a specific one arrives. Node failures and time limits have their own detectors; shutdown noise after a
-// clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start.
+// clean exit is not a crash. A group ends at the next iteration or start; the crash is resolved by the next start
+// (except the banner of the start the failure was printed in, see observe).
 // A hardware error at start-up whose text names no node is blamed on the job's only node, or on the node of srun's
 // `task N: Exited` line in its group (culprit.ts): the recovery policy then excludes it (F2's "never loop onto it").
 import type { FailureEvent } from '../../log/events.js';
@@ -20,6 +21,7 @@ export function createCrashDetector(ctx: DetectContext): Detector {
   const found: Incident[] = [];
   let group: Incident | null = null;
   let crashed: Incident | null = null;
+  const start = new StartOrder();
 
   function action(kind: string, nodes: string[]): SuggestedAction {
     if (BAD_HARDWARE.has(kind) && nodes.length > 0) {
@@ -72,6 +74,13 @@ export function createCrashDetector(ctx: DetectContext): Detector {
 
   return {
     observe({ event: e, timeMs: t }: DetectInput) {
+      const step = start.observe(e.type, group !== null);
+      if (step === 'carried') return;
+      // The start whose banner followed the failure trains after all: the failure was not its end.
+      if (step === 'trains') {
+        if (crashed !== null) crashed.resolvedAtMs = t;
+        crashed = null;
+      }
       if (e.type === 'iteration') group = null;
       if (e.type === 'run_start' || e.type === 'job_start') {
         group = null;
@@ -82,10 +91,48 @@ export function createCrashDetector(ctx: DetectContext): Detector {
       if (group !== null) return join(group, e);
       if (NOT_A_CRASH.has(e.kind)) return;
       group = open(e, t);
+      start.groupOpened();
       crashed = group;
       found.push(group);
     },
     tick() {},
     incidents: () => found,
   };
+}
+
+/**
+ * Whether a run start is the banner of the start the open failure group was printed in. On a multi-node job a peer
+ * can fail at start-up before rank 0 prints the banner (every node writes `[default0]:`): that banner starts the
+ * same processes, not new ones, so it must not end the failure's group; the job's srun exit lines that follow then
+ * join it (one crash, not a second one). Any later start, or one after an iteration, ends the group as before.
+ */
+class StartOrder {
+  /** The current start (from its job start marker, or the log's beginning) printed its banner or an iteration. */
+  private shown = false;
+  /** The open group opened before its start showed. */
+  private early = false;
+  /** …and that start's banner came since (the group was carried over it). */
+  private carried = false;
+
+  /** @returns 'carried' for a banner that continues the open group, 'trains' at the first iteration after it. */
+  observe(type: string, groupOpen: boolean): 'carried' | 'trains' | null {
+    let step: 'carried' | 'trains' | null = null;
+    if (type === 'run_start' && groupOpen && this.early && !this.shown) {
+      this.carried = true;
+      step = 'carried';
+    } else if (type === 'iteration' && this.carried) {
+      step = 'trains';
+    }
+    if (type === 'job_start') this.shown = false;
+    if (type === 'run_start' || type === 'iteration') this.shown = true;
+    if (step !== 'carried' && (type === 'run_start' || type === 'job_start' || type === 'iteration')) {
+      this.early = false;
+      this.carried = false;
+    }
+    return step;
+  }
+
+  groupOpened(): void {
+    this.early = !this.shown;
+  }
 }
