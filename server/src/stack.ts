@@ -261,6 +261,7 @@ function publicNamespaceOf(o: ServerStackOptions, io: RealtimeServer, ctx: AuthC
  * crash, node failure or hang that opens on an active run asks the recovery policy to act (incidents/recoveryPolicy).
  */
 function incidentsOf(o: ServerStackOptions, repos: Repositories, control: ServerControl | null): IncidentsService {
+  const facts = control ? clusterFactsOf(o, repos, control) : null;
   const incidents = createIncidentsService({
     repos,
     logger: o.logger,
@@ -268,9 +269,11 @@ function incidentsOf(o: ServerStackOptions, repos: Repositories, control: Server
     ...(o.pendingIdleConfirmMs !== undefined
       ? { clusterDetectors: { pendingIdleConfirmMs: o.pendingIdleConfirmMs } }
       : {}),
-    ...(control ? { clusterFacts: clusterFactsOf(o, repos, control) } : {}),
+    ...(facts ? { clusterFacts: facts } : {}),
   });
   if (control) {
+    // The recovery policy asks where a run's jobs may run before a restart that excludes nodes (exclusionShortfall).
+    if (facts) control.autoRestarts.useCapacity((runId) => facts.capacity(runId));
     const policy = createRecoveryPolicy({
       store: control.store,
       auto: control.autoRestarts,

@@ -522,7 +522,9 @@ const F8_HARD: Scenario = {
 const F9: Scenario = {
   id: 'F9',
   name: 'node failure',
-  setup: '2-node run pinned to c4 and the roomiest of c1–c3, chain of 1: the batch step on the other node sees c4 die',
+  setup:
+    '2-node run on c4 + the roomiest of c1–c3 with a spare (one of c1–c3 excluded), chain of 1: the batch step on ' +
+    'the other node sees c4 die; the replacement runs on the partner and the spare',
   fault: 'scripts/dev-cluster fault crash c4 (slurmd and every process of c4 killed), then fault restart c4',
   expect: { kind: 'node_failure', policyAction: 'exclude c4 and resubmit (incident policy)' },
   budgetMs: 300_000,
@@ -530,11 +532,23 @@ const F9: Scenario = {
   async run(h) {
     const notes: string[] = [];
     // c4 (which the others avoid) and the node of c1–c3 with the most idle CPUs now (other tests' runs take whole
-    // nodes): the batch step runs on the first of the two, which survives.
-    const partner = await roomiest(h, ['c1', 'c2', 'c3']);
-    const exclude = ['c1', 'c2', 'c3'].filter((n) => n !== partner).join(',');
-    const run = await submit(h, 'f9', { cluster: { nodes: 2, exclude } });
-    const first = await runningJob(h, run);
+    // nodes): the batch step runs on the first of the two, which survives. The next roomiest stays allowed as the
+    // spare a replacement excluding c4 needs (BLOOM kept spare nodes): excluding c4 from a run pinned to two nodes
+    // leaves one, and the recovery policy then holds the run instead (sbatch refuses such a job).
+    // The roomiest is the partner: with the spare's Weight raised, Slurm puts the job on it and c4.
+    const [, spare, excluded] = await byRoom(h, ['c1', 'c2', 'c3']);
+    // Slurm gives a job the lowest-weight, then lowest-numbered idle nodes: the spare would win over c4. Its Weight is
+    // raised only until the first job runs (a placement preference, not a state: other jobs may still use it).
+    const weight = nodeWeight(h, spare!);
+    let first: QueuedJob;
+    let run: ScenarioRun;
+    scontrol(h, 'update', `NodeName=${spare}`, 'Weight=1000');
+    try {
+      run = await submit(h, 'f9', { cluster: { nodes: 2, exclude: excluded } });
+      first = await runningJob(h, run);
+    } finally {
+      scontrol(h, 'update', `NodeName=${spare}`, `Weight=${weight}`);
+    }
     if (!first.nodes.includes('c4')) notes.push(`the run landed on ${first.nodes.join(',')}, not c4`);
     await iterationsReached(h, run, 5);
     devCluster('fault', 'crash', 'c4');
@@ -546,9 +560,9 @@ const F9: Scenario = {
     try {
       seen = await expectIncident(h, run, 'node_failure', 90_000);
       action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc4\b/.test(e.command ?? ''));
-      // Slurm requeues a job of a failed node under its own id; the policy cancels it and submits one excluding c4
-      // on top of the run's own exclusions. The run was pinned to c4 + one node, so its replacement may have no two
-      // nodes left to start on: Slurm agrees once the run's newest live job excludes c4 and is not on it.
+      // The policy cancels the job (or Slurm's requeue of it) and submits one excluding c4 on top of the run's own
+      // exclusion: Slurm agrees once the run's newest live job excludes c4 and is not on it (PENDING counts: the
+      // partner and the spare may be busy with other scenarios' runs).
       slurmAgrees = await liveJobExcludes(h, run, 'c4', 90_000);
       if (!slurmAgrees) notes.push("the run's live job never excluded c4 (scontrol show job ExcNodeList)");
     } finally {
@@ -600,8 +614,13 @@ async function firstSeenDown(h: Harness, node: string, ms: number): Promise<numb
   return null;
 }
 
-/** The node with the most idle CPUs now (sinfo), of `nodes`. */
-async function roomiest(h: Harness, nodes: string[]): Promise<string> {
+/** A node's scheduling Weight now (scontrol, as root). */
+function nodeWeight(h: Harness, node: string): number {
+  return Number(/\bWeight=(\d+)/.exec(scontrol(h, 'show', 'node', node))?.[1] ?? 1);
+}
+
+/** `nodes` by idle CPUs now (sinfo), most first. */
+async function byRoom(h: Harness, nodes: string[]): Promise<string[]> {
   const out = await h.slurm(['sinfo', '--noheader', '--Node', '--format=%N|%C']);
   const idle = new Map(
     out
@@ -610,7 +629,7 @@ async function roomiest(h: Harness, nodes: string[]): Promise<string> {
       .map((l) => l.split('|'))
       .map(([n = '', c = '']) => [n, Number(c.split('/')[1] ?? 0)] as const),
   );
-  return [...nodes].sort((a, b) => (idle.get(b) ?? 0) - (idle.get(a) ?? 0))[0]!;
+  return [...nodes].sort((a, b) => (idle.get(b) ?? 0) - (idle.get(a) ?? 0));
 }
 
 /** A private partition for a Slurm-state scenario (never `debug`), removed by the returned function. */

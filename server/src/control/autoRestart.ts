@@ -4,15 +4,20 @@
 // the run's pending restart (recoveryStore: "not before" survives a server restart) and made by the controller's tick
 // once due (`runDue`, called before each run is planned). Every restart is a runActions.request — previewed,
 // versioned and audited as a person's click — with the policy as actor, plus a `recovery.restart` ledger row.
+// A restart whose exclusion leaves the partition fewer nodes than one job needs (the list may have grown since it
+// was decided: a waiting restart joined by another, the run's own list changed) holds the run instead, with the
+// reason on the incident: sbatch would refuse that job.
 import type { ActionStep } from '@trainboard/shared/control/actions';
 import type { ActionRequest } from '@trainboard/shared/control/api';
 import { isLive } from '@trainboard/shared/control/chain';
 import type { RecoveryPolicyDto } from '@trainboard/shared/control/recoveryPolicy';
 import {
+  exclusionShortfall,
   restartsInWindow,
   slotFreesAtMs,
   type RecoveryContext,
   type RestartPlan,
+  type RunCapacity,
 } from '@trainboard/shared/detect/recovery';
 import type { Logger } from 'pino';
 import { auditRun } from './auditRun.js';
@@ -37,11 +42,14 @@ export interface AutoRestartDeps {
   now?: () => number;
 }
 
-/** When the restart happens: now, or later (joined to the restart already waiting, whose time it keeps). */
-export interface Scheduled {
-  when: 'now' | 'later';
-  notBeforeMs: number;
-}
+/**
+ * When the restart happens: now, or later (joined to the restart already waiting, whose time it keeps) — or never:
+ * `held` when its exclusion leaves too few nodes (the run is held and the incident noted, with `why`).
+ */
+export type Scheduled = { when: 'now' | 'later'; notBeforeMs: number } | { when: 'held'; why: string };
+
+/** Where a run's jobs may run (the cluster facts' last partition read), or null when unknown. */
+export type CapacitySource = (runId: number) => RunCapacity | null;
 
 export interface AutoRestarts {
   /** The run's policy, its counted restarts in the window and whether a maintenance holds restarts now. */
@@ -57,6 +65,8 @@ export interface AutoRestarts {
   /** Makes the run's pending restart once due; true while one is pending (the failure policy then waits). */
   runDue(run: ControlRun): boolean;
   dto(runId: number): RecoveryPolicyDto;
+  /** Where runs' jobs may run (set by the composition root once the cluster facts exist; unknown until then). */
+  useCapacity(source: CapacitySource): void;
 }
 
 const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19) + ' UTC';
@@ -65,6 +75,7 @@ const fmtTime = (ms: number) => new Date(ms).toISOString().slice(11, 19) + ' UTC
 function partsOf(deps: AutoRestartDeps) {
   const now = deps.now ?? Date.now;
   const { store, recovery } = deps;
+  const capacity = { of: (() => null) as CapacitySource };
 
   const context = (runId: number, afterMaintenance = false): RecoveryContext => {
     const { policy } = recovery.policy(runId);
@@ -75,6 +86,7 @@ function partsOf(deps: AutoRestartDeps) {
       nowMs: t,
       maintenanceOpen: recovery.maintenanceOpen(runId),
       afterMaintenance,
+      capacity: capacity.of(runId),
     };
   };
 
@@ -92,6 +104,25 @@ function partsOf(deps: AutoRestartDeps) {
       if (!(err instanceof RunChangedError)) deps.logger.warn({ err, runId: run.runId }, 'automatic action refused');
       return null;
     }
+  };
+
+  /** Holds the run instead of a restart sbatch would refuse; the reason goes to the audit and the incident. */
+  const holdShort = (run: ControlRun, p: PendingRestart): string | null => {
+    const short = exclusionShortfall(capacity.of(run.runId), p.exclude);
+    if (!short) return null;
+    const why = `${short} (${p.why})`;
+    store.transaction(() => {
+      recovery.setPending(run.runId, null);
+      request(
+        run,
+        { kind: 'hold' },
+        policyActor(p.actor),
+        p.incidentId === null ? why : `incident ${p.incidentId}: ${why}`,
+      );
+    });
+    if (p.incidentId === null) recovery.noteOpenFailure(run.runId, `Held: ${why}`);
+    else recovery.noteIncident(p.incidentId, `Held: ${why}`);
+    return why;
   };
 
   /** The restart itself: exclude (which resubmits when nothing else is live) or resubmit, and its ledger row. */
@@ -117,7 +148,7 @@ function partsOf(deps: AutoRestartDeps) {
         incidentId: p.incidentId,
       });
     });
-  return { now, store, recovery, context, audit, request, restart };
+  return { now, store, recovery, capacity, context, audit, request, restart, holdShort };
 }
 
 type Parts = ReturnType<typeof partsOf>;
@@ -139,6 +170,9 @@ function schedule(x: Parts, run: ControlRun, plan: RestartPlan, actor: ActorRef,
         actor: actor.name,
         decidedAtMs: now(),
       };
+  // Checked now, on the joined list too: waiting a backoff for a job sbatch will refuse helps nobody.
+  const held = x.holdShort(run, p);
+  if (held) return { when: 'held', why: held };
   if ((!waiting && p.notBeforeMs <= now()) || queuedBehind(x, run, p)) {
     restart(run, p);
     return { when: 'now', notBeforeMs: now() };
@@ -185,6 +219,9 @@ function runDue(x: Parts, run: ControlRun): boolean {
   // A maintenance seen after the decision (the incident tick is slower than the controller's) ended the job: the
   // restart after it is not counted.
   const afterMaintenance = p.counted && recovery.maintenanceSince(run.runId, p.decidedAtMs - MAINTENANCE_SLACK_MS);
+  // The run's exclusions or the partition may have changed during the wait. Held: the hold action is queued, so
+  // the failure policy must not decide again this tick (true, as while a restart waits).
+  if (x.holdShort(run, p)) return true;
   restart(run, afterMaintenance ? { ...p, counted: false } : p);
   return true;
 }
@@ -205,6 +242,7 @@ export function createAutoRestarts(deps: AutoRestartDeps): AutoRestarts {
     },
     runDue: (run) => runDue(x, run),
     dto: (runId) => recoveryDto(recovery, runId, now()),
+    useCapacity: (source) => void (x.capacity.of = source),
   };
 }
 

@@ -125,7 +125,7 @@ async function reconcileCluster(
     runs.flatMap((r) => watched(ctx.store.jobsOfRun(r.runId))),
   );
   for (const action of ctx.store.pendingActions().filter((a) => runIds.has(a.runId))) {
-    await executeAction(ctx, cluster, action);
+    await executeAction(ctx, cluster, action, o.policy);
   }
   for (const run of runs) {
     const fresh = ctx.store.run(run.runId);

@@ -183,6 +183,31 @@ describe('controller', () => {
     expect(store.jobsOfRun(runId).map((j) => j.exclude)).toEqual([null, 'c1,c2']);
   });
 
+  it('an automatic exclusion whose sbatch is refused holds the run and says why, instead of resubmitting', async () => {
+    // F9 before the fix: the job ran on c4 + c1, the config excluded c2 and c3, and excluding c4 left one node.
+    const runId = createRun(1);
+    recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 0 });
+    await controller.kick();
+    sched.jobs[0]!.state = 'RUNNING';
+    sched.jobs[0]!.nodeList = 'c[1,4]';
+    await controller.kick();
+    const actor = { kind: 'system' as const, userId: null, name: 'incident policy' };
+    actions.request(runId, { kind: 'exclude', nodes: 'c4' }, store.run(runId)!.version, actor, 'incident 1: c4');
+    sched.nextSubmit = 'refuse';
+    for (let k = 0; k < 3; k++) {
+      clock += 60_000;
+      await controller.kick();
+    }
+    // The live job was cancelled, the replacement refused: nobody submits again with or without c4.
+    expect(sched.calls.filter((c) => c.startsWith('sbatch'))).toHaveLength(2);
+    expect(store.run(runId)!.desired).toBe('held');
+    const held = store.state.audit.find((e) => e.action === 'run.held');
+    expect(held).toMatchObject({ result: 'ok', actor: { name: 'incident policy' } });
+    expect(held?.message).toContain('sbatch refused the new job of this exclude (excluding c4): a person decides');
+    expect(recovery.state.notes.get(-runId)).toBe(`Held: ${held!.message!}`);
+    expect(store.state.audit.filter((e) => e.action === 'recovery.restart')).toHaveLength(0);
+  });
+
   it('with automatic recovery off, a failed job is not restarted: the run is held', async () => {
     const runId = createRun(1);
     recovery.state.policies.set(runId, { ...DEFAULT_RECOVERY_POLICY, enabled: false });

@@ -1,11 +1,15 @@
 // Executes one pending operator (or policy) action: plans it again against the run as it is now, runs each
 // command on the cluster, applies the desired-state change and audits every command with its result.
+// A submit that sbatch refuses (not a lost answer) holds the run: the action may already have cancelled the live job,
+// and the chain or the failure policy would otherwise resubmit with the old exclusions, or sbatch refuse again.
 import { planAction, stepArgv, type ActionStep } from '@trainboard/shared/control/actions';
 import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlAction, ControlCluster, ControlRun, JobReason } from './ports.js';
+import type { FailurePolicy } from './reconcileRun.js';
 import { submitKeyedJob } from './submitJob.js';
+import { auditRun } from './auditRun.js';
 
 export function actorOf(a: ControlAction): ActorRef {
   return a.requestedBy === null
@@ -17,6 +21,7 @@ export async function executeAction(
   ctx: ControlContext,
   cluster: ControlCluster,
   action: ControlAction,
+  policy?: Pick<FailurePolicy, 'onSubmitRefused'>,
 ): Promise<void> {
   const run = ctx.store.run(action.runId);
   if (!run) return finish(ctx, action, 'failed', { error: 'run not found' });
@@ -34,7 +39,9 @@ export async function executeAction(
       const command = step.kind === 'submit' ? null : shellCommand(stepArgv(actionRun(run), step));
       ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
       if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
-      return finish(ctx, action, 'failed', { done, failed: command ?? 'sbatch', error: errorCode(err) });
+      finish(ctx, action, 'failed', { done, failed: command ?? 'sbatch', error: errorCode(err) });
+      if (step.kind === 'submit') holdRefused(ctx, run, action, step.exclude, policy);
+      return;
     }
   }
   leaderTx(ctx, () => {
@@ -68,6 +75,28 @@ async function runStep(
   else await cluster.files.remove(step.path);
   audit(ctx, cluster, action, command, 'ok', null);
   return command;
+}
+
+/** sbatch refused the action's job: hold the run (a person decides), audited and told on the open incident. */
+function holdRefused(
+  ctx: ControlContext,
+  run: ControlRun,
+  action: ControlAction,
+  exclude: string | null,
+  policy?: Pick<FailurePolicy, 'onSubmitRefused'>,
+): void {
+  const why =
+    `sbatch refused the new job of this ${action.kind}${exclude ? ` (excluding ${exclude})` : ''}: a person ` +
+    'decides — fix the cause (free a node, shorten the exclusions or lower the node count), then release';
+  const held = leaderTx(ctx, () => {
+    const current = ctx.store.run(run.runId);
+    if (!current || current.desired !== 'active') return false;
+    ctx.store.setDesired(run.runId, { desired: 'held' }, current.version);
+    auditRun(ctx.store, run, { actor: actorOf(action), action: 'run.held', result: 'ok', message: why }, ctx.now());
+    ctx.events.runUpdated(run.runId, ctx.store.run(run.runId)!.version);
+    return true;
+  });
+  if (held) policy?.onSubmitRefused?.(ctx.store.run(run.runId) ?? run, why);
 }
 
 function audit(

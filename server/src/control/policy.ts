@@ -25,6 +25,7 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       const d = decideFailureRestart(endedState, why, auto.context(run.runId, afterMaintenance), nodes);
       if (d.act === 'restart') {
         const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
+        if (when === 'held') return; // autoRestart held the run and noted why
         const n = d.counted ? `(restart ${d.n} in the window)` : '(after the maintenance: not counted)';
         const verb = when === 'later' ? 'will resubmit it after its backoff' : 'resubmitted it';
         auto.noteOpenFailure(run.runId, `Trainboard ${verb} from the last checkpoint ${n}`);
@@ -34,5 +35,6 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       }
       // 'wait': a maintenance holds restarts; this is asked again every tick until it ends.
     },
+    onSubmitRefused: (run, why) => auto.noteOpenFailure(run.runId, `Held: ${why}`),
   };
 }

@@ -13,6 +13,8 @@ export interface FailurePolicy {
   beforePlan?(run: ControlRun): boolean;
   /** A job failed (Slurm state `endedState`) and nothing is queued: decide (and request) what happens next. */
   onFailure(run: ControlRun, why: string, endedState: string): void;
+  /** sbatch refused an action's job and the run is now held: tell the run's open incident why. */
+  onSubmitRefused?(run: ControlRun, why: string): void;
 }
 
 export function planRun(ctx: ControlContext, run: ControlRun): ReconcileStep[] {

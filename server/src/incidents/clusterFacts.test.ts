@@ -170,6 +170,30 @@ describe('cluster facts gatherer', () => {
     expect(t.calls).toEqual(['status 42', 'partition gpu_p5', `disks ${t.run.runDir} null`]);
   });
 
+  it("answers the recovery policy's capacity from the last partition read, without asking the cluster", async () => {
+    const t = setup();
+    // Before any read the partition is unknown: the recovery policy then restarts as asked.
+    expect(t.source.capacity(t.run.runId)).toEqual({
+      partitionNodes: null,
+      excludedNodes: ['c7', 'c8', 'c9'],
+      nodesRequired: 2,
+    });
+    await t.source.gather(t.run.runId);
+    const calls = t.calls.length;
+    t.repos.runControl.setDesired(
+      t.run.runId,
+      { excludeNodes: 'c[6-7]' },
+      t.repos.runControl.get(t.run.runId)!.version,
+    );
+    expect(t.source.capacity(t.run.runId)).toMatchObject({
+      partitionNodes: [{ name: 'c1', state: 'idle' }],
+      excludedNodes: ['c6', 'c7', 'c8', 'c9'],
+      nodesRequired: 2,
+    });
+    expect(t.calls).toHaveLength(calls);
+    expect(t.source.capacity(9999)).toBeNull();
+  });
+
   it('a requeued job (PENDING again, squeue shows no nodes) keeps the allocation it had when running', async () => {
     const t = setup();
     const live = t.repos.jobs.controlOfRun(t.run.runId).find((r) => r.schedulerJobId === '42')!;

@@ -16,6 +16,7 @@ import { posix } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ClusterFacts, FilesystemFact, RunJobFact } from '@trainboard/shared/detect/clusterFacts';
+import type { RunCapacity } from '@trainboard/shared/detect/recovery';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { parseSlurmDuration } from '@trainboard/shared/slurm/time';
 import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
@@ -60,6 +61,12 @@ export interface ClusterFactsSource {
    * Never rejects: a failed read is logged and leaves its fields null.
    */
   gather(runId: number): Promise<ClusterFacts | null>;
+  /**
+   * Where the run's jobs may run, from the last partition read of any gather (no cluster call: the recovery policy
+   * asks synchronously before a restart that excludes nodes); null when the run is not on a cluster. Partition
+   * membership barely changes, so an older read serves; `partitionNodes` is null until one was made.
+   */
+  capacity(runId: number): RunCapacity | null;
 }
 
 /** What the gatherer reads of a stored run config (zod at the boundary; other fields are the renderer's). */
@@ -117,7 +124,25 @@ export function createClusterFactsSource(deps: ClusterFactsDeps): ClusterFactsSo
         inFlight.delete(runId);
       }
     },
+    capacity(runId) {
+      const run = deps.repos.runControl.get(runId);
+      if (!run || run.clusterId === null) return null;
+      const config = readConfig(g, run);
+      const report = g.partitions.get(partitionKey(run.clusterId, config.cluster?.partition ?? null))?.report ?? null;
+      return {
+        partitionNodes: report?.nodes ?? null,
+        excludedNodes: excludedOf(run, config),
+        nodesRequired: config.cluster?.nodes ?? null,
+      };
+    },
   };
+}
+
+const partitionKey = (clusterId: number, partition: string | null) => `${clusterId}:${partition ?? ''}`;
+
+/** The run's exclusion list now (every exclusion since submit) and its config's, as one list. */
+function excludedOf(run: RunControlRow, config: StoredConfig): string[] {
+  return [...new Set([...expandHostlist(run.excludeNodes), ...expandHostlist(config.cluster?.exclude)])];
 }
 
 /**
@@ -228,7 +253,7 @@ function factsOf(
     partitionNodes: report?.nodes ?? null,
     reservations: report?.reservations ?? null,
     nodesRequired: config.cluster?.nodes ?? null,
-    excludedNodes: [...new Set([...expandHostlist(run.excludeNodes), ...expandHostlist(config.cluster?.exclude)])],
+    excludedNodes: excludedOf(run, config),
     filesystem,
     timeLimitMs: timeLimitMs(config.cluster?.timeLimit),
     ...recoveryIntent(g, run.runId),
@@ -253,7 +278,7 @@ async function partitionReport(
   partition: string | null,
 ): Promise<PartitionReport | null> {
   if (!backend.partition) return null;
-  const key = `${who.clusterId}:${partition ?? ''}`;
+  const key = partitionKey(who.clusterId, partition);
   const shared = g.partitions.get(key);
   if (shared && g.now() - shared.atMs < g.shareMs) return shared.report;
   const report = await attempt(g, who, backend, 'partition', () => backend.partition!(partition));

@@ -30,6 +30,7 @@ function scriptedSource() {
       if (hold) await hold;
       return clusterFacts({ ...next, timeMs: now });
     },
+    capacity: () => null,
   };
   let now = T0;
   return {

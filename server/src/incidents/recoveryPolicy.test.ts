@@ -115,6 +115,68 @@ describe('the incident recovery policy', () => {
     expect(recovery.state.notes.get(1)).toContain('excluding jz-gpu-12');
   });
 
+  describe('an exclusion that would leave too few nodes for one job (F9 pinned to c4 + c1)', () => {
+    const nodes = (...names: string[]) => names.map((name) => ({ name, state: 'idle', reason: null }));
+    const onC4 = () => ({
+      ...nodeFailure(),
+      title: 'Node failure on c4',
+      suggestedAction: { kind: 'exclude_and_resubmit' as const, nodes: ['c4'], text: '' },
+    });
+
+    it('holds the run with the reason on the incident and in the audit, and submits nothing', async () => {
+      const auto = setup({ backoffBaseSeconds: 0 });
+      auto.useCapacity(() => ({
+        partitionNodes: nodes('c1', 'c2', 'c3', 'c4'),
+        excludedNodes: ['c2', 'c3'],
+        nodesRequired: 2,
+      }));
+      onChange({ change: 'opened', incident: onC4() });
+      await flush();
+      expect(store.state.actions.map((a) => [a.request, a.actorName])).toEqual([[{ kind: 'hold' }, 'incident policy']]);
+      const why =
+        'excluding c4 leaves 1 usable node (c1) of the 2 this job needs — free a node or lower the node count';
+      expect(recovery.state.notes.get(1)).toContain(`Held: ${why} (node failure on c4`);
+      expect(audit()).toEqual([['run.hold', 'requested', 'incident policy']]);
+      expect(store.state.audit[0]?.message).toContain(`incident 1: ${why} (node failure on c4`);
+    });
+
+    it('excludes as before with a spare node, or when the partition is unknown', async () => {
+      const auto = setup({ backoffBaseSeconds: 0 });
+      auto.useCapacity(() => ({
+        partitionNodes: nodes('c1', 'c2', 'c3', 'c4'),
+        excludedNodes: ['c2'],
+        nodesRequired: 2,
+      }));
+      onChange({ change: 'opened', incident: onC4() });
+      await flush();
+      expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'c4' }]);
+      const unknown = setup({ backoffBaseSeconds: 0 });
+      unknown.useCapacity(() => ({ partitionNodes: null, excludedNodes: ['c2', 'c3'], nodesRequired: 2 }));
+      onChange({ change: 'opened', incident: onC4() });
+      await flush();
+      expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'exclude', nodes: 'c4' }]);
+    });
+
+    it('checks a waiting restart again when it is due (two exclusions joined may leave too few)', async () => {
+      const auto = setup();
+      let excluded = ['c2'];
+      auto.useCapacity(() => ({
+        partitionNodes: nodes('c1', 'c2', 'c3', 'c4'),
+        excludedNodes: excluded,
+        nodesRequired: 2,
+      }));
+      onChange({ change: 'opened', incident: onC4() });
+      await flush();
+      expect(recovery.pending(runId)).toMatchObject({ exclude: ['c4'] });
+      excluded = ['c2', 'c3']; // a person excluded c3 meanwhile
+      clock += 30_000;
+      expect(auto.runDue(store.run(runId)!)).toBe(true);
+      expect(store.state.actions.map((a) => a.request)).toEqual([{ kind: 'hold' }]);
+      expect(recovery.pending(runId)).toBeNull();
+      expect(recovery.state.notes.get(1)).toMatch(/^Held: excluding c4 leaves 1 usable node \(c1\)/);
+    });
+  });
+
   it('excludes the node an ECC crash names, never restarting onto it', async () => {
     onChange({
       change: 'opened',

@@ -69,6 +69,7 @@ export function createRecoveryPolicy(deps: RecoveryPolicyDeps): (c: IncidentChan
     }
     const fresh = deps.store.run(run.runId) ?? run;
     const r = deps.auto.schedule(fresh, d, INCIDENT_POLICY_ACTOR, i.id);
+    if (r.when === 'held') return; // autoRestart held the run and noted why on the incident
     const what = d.exclude.length ? `excluding ${d.exclude.join(', ')}, restarting` : 'restarting';
     note(
       i,

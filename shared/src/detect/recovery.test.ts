@@ -6,10 +6,12 @@ import {
   crashSuspects,
   decideFailureRestart,
   decideRecovery,
+  exclusionShortfall,
   restartsInWindow,
   slotFreesAtMs,
   stragglerSuspects,
   type RecoveryContext,
+  type RunCapacity,
 } from './recovery.js';
 
 const H = 3_600_000;
@@ -223,5 +225,69 @@ describe('window and backoff', () => {
     expect(decideFailureRestart('FAILED', 'x', ctx(), nodes)).toMatchObject({ act: 'restart', exclude: [] });
     const off = ctx({}, { excludeSuspectNodes: false });
     expect(decideFailureRestart('NODE_FAIL', 'x', off, nodes)).toMatchObject({ act: 'restart', exclude: [] });
+  });
+});
+
+describe(exclusionShortfall.name, () => {
+  // F9's old set-up: four nodes, a 2-node job pinned to c4 + c1 by its config; c4 fails.
+  const partition = (states: Record<string, string>) =>
+    Object.entries(states).map(([name, state]) => ({ name, state, reason: null }));
+  const four = partition({ c1: 'idle', c2: 'mixed', c3: 'allocated', c4: 'down' });
+  const pinned: RunCapacity = { partitionNodes: four, excludedNodes: ['c2', 'c3'], nodesRequired: 2 };
+
+  it('names the nodes left and what a person can do when the exclusion leaves too few for one job', () => {
+    expect(exclusionShortfall(pinned, ['c4'])).toBe(
+      'excluding c4 leaves 1 usable node (c1) of the 2 this job needs — free a node or lower the node count',
+    );
+    expect(exclusionShortfall({ ...pinned, excludedNodes: ['c2', 'c3', 'c1'] }, ['c4'])).toBe(
+      'excluding c4 leaves 0 usable nodes of the 2 this job needs — free a node or lower the node count',
+    );
+  });
+
+  it('is content with a spare node, counts busy and unhealthy nodes (they come back), ignores outsiders', () => {
+    expect(exclusionShortfall({ ...pinned, excludedNodes: ['c2'] }, ['c4'])).toBeNull(); // c1 + c3 (allocated)
+    const drained = partition({ c1: 'idle', c2: 'drained', c3: 'idle', c4: 'down' });
+    expect(exclusionShortfall({ ...pinned, partitionNodes: drained, excludedNodes: ['c3'] }, ['c4'])).toBeNull();
+    // A node outside the partition excluded by the run changes nothing.
+    expect(exclusionShortfall({ ...pinned, excludedNodes: ['c2', 'x9'] }, ['c4'])).toBeNull();
+  });
+
+  it("keeps today's restart when the partition or the node count is unknown, or nothing is excluded", () => {
+    expect(exclusionShortfall(null, ['c4'])).toBeNull();
+    expect(exclusionShortfall({ ...pinned, partitionNodes: null }, ['c4'])).toBeNull();
+    expect(exclusionShortfall({ ...pinned, nodesRequired: null }, ['c4'])).toBeNull();
+    expect(exclusionShortfall({ ...pinned, excludedNodes: ['c2', 'c3', 'c1'] }, [])).toBeNull();
+  });
+
+  it('holds the node failure and NODE_FAIL restarts that sbatch would refuse, with the reason in words', () => {
+    const f9 = incident({
+      kind: 'node_failure',
+      failureKind: 'node_failure',
+      title: 'Node failure on c4',
+      suggestedAction: { kind: 'exclude_and_resubmit', nodes: ['c4'], text: '' },
+    });
+    const d = decideRecovery(f9, ctx({ capacity: pinned }));
+    expect(d).toMatchObject({ act: 'hold', limit: false });
+    expect(d.why).toMatch(/^excluding c4 leaves 1 usable node \(c1\) of the 2 this job needs .*\(node failure on c4/);
+    expect(decideRecovery(f9, ctx({ capacity: { ...pinned, excludedNodes: ['c2'] } }))).toMatchObject({
+      act: 'restart',
+      exclude: ['c4'],
+    });
+    // The failure policy after a NODE_FAIL excludes both nodes of the job: none would be left.
+    expect(
+      decideFailureRestart('NODE_FAIL', 'job 3 ended NODE_FAIL', ctx({ capacity: pinned }), ['c1', 'c4']),
+    ).toMatchObject({
+      act: 'hold',
+      why: expect.stringContaining('excluding c1, c4 leaves 0 usable nodes of the 2'),
+    });
+    // A straggler's exclusion too (F7): the same rule (c4 excluded after its failure, c2 by the config).
+    const slow = incident({ kind: 'throughput_regression', failureKind: null, details: { suspectNodes: 'c1' } });
+    expect(decideRecovery(slow, ctx({ capacity: { ...pinned, excludedNodes: ['c2', 'c4'] } }))).toMatchObject({
+      act: 'hold',
+    });
+    // A plain resubmit excludes nothing: never held by this rule.
+    expect(decideRecovery(hang, ctx({ capacity: { ...pinned, excludedNodes: ['c1', 'c2', 'c3'] } })).act).toBe(
+      'restart',
+    );
   });
 });

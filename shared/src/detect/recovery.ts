@@ -14,8 +14,13 @@
 // - An open maintenance incident (F13) holds every automatic restart until it ends; the restart after it is not
 //   counted. Past `maxRestartsPerWindow` counted restarts in `windowHours`, the run is held: a person decides.
 // - The n-th restart in the window waits min(backoffMaxSeconds, backoffBaseSeconds × 2^(n−1)) after the failure.
+// - A restart whose exclusion would leave the run's partition fewer nodes than one job needs holds the run instead:
+//   sbatch refuses such a job ("Requested node configuration is not available"), and a person must free a node or
+//   lower the node count. Unknown partition nodes (no partition read yet) keep the restart.
 import type { RecoveryPolicy } from '../control/recoveryPolicy.js';
 import { NAME } from '../slurm/submit.js';
+import type { PartitionNodeFact } from './clusterFacts.js';
+import { countUsableNodes } from './cluster/tooFewNodes.js';
 import type { Incident } from './incident.js';
 
 /** Why an automatic restart happens: the incident kind that asked, or `failure` (a job ended, nothing queued). */
@@ -54,6 +59,45 @@ export interface RecoveryContext {
   maintenanceOpen: boolean;
   /** A maintenance ended the failed job: its restart is not counted (F13). */
   afterMaintenance?: boolean;
+  /** Where the run's jobs may run; absent or null when unknown (the restart then goes ahead as asked). */
+  capacity?: RunCapacity | null;
+}
+
+/** What the run's jobs may run on: the ClusterFacts fields of the same names (clusterFacts.ts). */
+export interface RunCapacity {
+  /** The partition's nodes (any state); null when the partition could not be read. */
+  partitionNodes: PartitionNodeFact[] | null;
+  /** The run's exclusion list now: its config's `cluster.exclude` and every exclusion since. */
+  excludedNodes: readonly string[];
+  /** Nodes one job of the run needs (the config's `cluster.nodes`); null when unknown. */
+  nodesRequired: number | null;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Why excluding `exclude` on top of the run's exclusions leaves fewer nodes than one job needs, or null when enough
+ * remain (or the partition is unknown). The count is too_few_nodes' (countUsableNodes) without the health filter: a
+ * down or drained node may come back, an excluded one never does for this run — so "too few" here means no job of
+ * the run could ever start, and sbatch refuses it outright.
+ */
+export function exclusionShortfall(
+  capacity: RunCapacity | null | undefined,
+  exclude: readonly string[],
+): string | null {
+  const required = capacity?.nodesRequired ?? null;
+  if (!capacity || capacity.partitionNodes === null || required === null || exclude.length === 0) return null;
+  const count = countUsableNodes({
+    partitionNodes: capacity.partitionNodes,
+    excludedNodes: [...capacity.excludedNodes, ...exclude],
+  });
+  const left = [...count.usable, ...count.unhealthy.map((n) => n.name)].sort();
+  if (left.length >= required) return null;
+  const which = left.length ? ` (${left.join(', ')})` : '';
+  return (
+    `excluding ${exclude.join(', ')} leaves ${plural(left.length, 'usable node')}${which} of the ${required} this ` +
+    `job needs — free a node or lower the node count`
+  );
 }
 
 /** Failure kinds that resubmitting unchanged would only repeat when they happen before the first iteration. */
@@ -184,6 +228,8 @@ export function scheduleRestart(w: Omit<Wanted, 'act'>, ctx: RecoveryContext): R
   if (!p.enabled) return { act: 'none', why: 'automatic recovery is off for this run' };
   if (ctx.maintenanceOpen)
     return { act: 'wait', why: 'a maintenance is in progress: no automatic restart until it ends' };
+  const short = exclusionShortfall(ctx.capacity, w.exclude);
+  if (short) return { act: 'hold', limit: false, why: `${short} (${w.why})` };
   const counted = ctx.afterMaintenance !== true;
   const used = restartsInWindow(p, ctx.restartTimesMs, ctx.nowMs).length;
   if (counted && used >= p.maxRestartsPerWindow)
