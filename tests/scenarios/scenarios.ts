@@ -238,7 +238,14 @@ const F2: Scenario = {
   // next job dies at start-up on the same node. A start-up ECC error in a 1-node job is blamed on its node at once
   // (the crash excludes it), so a bad node from the first job on would never be restarted onto: no repeat to see.
   fault: '--fault ecc --fault-at-iteration 5 (first job), then --bad-node c3 (every later job on c3 fails at start-up)',
-  expect: { kind: 'node_failure', policyAction: 'exclude c3 and resubmit (incident policy); never onto c3 again' },
+  // The run may use only c3, so excluding c3 leaves no node for it: the recovery policy holds the run and says why
+  // (incidents.md F2: never auto-resubmit onto the bad node; F12: warn before proposing an exclusion that leaves too
+  // few nodes) instead of asking Slurm for a job it refuses. F9 shows the exclusion with a spare node.
+  expect: {
+    kind: 'node_failure',
+    policyAction:
+      'exclude c3: no node left for the pinned run, so hold it and say why (incident policy); never onto c3',
+  },
   budgetMs: 150_000,
   async run(h) {
     const notes: string[] = [];
@@ -252,29 +259,22 @@ const F2: Scenario = {
       90_000,
     );
     const detectMs = await fromLog(h, run, seen, notes);
-    const action = await policyAction(h, run, ['run.exclude'], 60_000, (e) => /\bc3\b/.test(e.command ?? ''));
-    const afterExclusion = action ? action.atMs : Infinity;
-    const slurmAgrees = await slurmUntil(
-      h,
-      run,
-      // The run may use only c3 (its config excludes the rest), so once c3 is excluded too its job waits: Slurm
-      // agrees when the run's live job is not on c3.
-      (q) =>
-        q.some((j) => (j.state === 'RUNNING' || j.state === 'PENDING') && !j.nodes.includes('c3')) && action !== null,
-      60_000,
-    );
-    // Never looped onto c3: every job submitted after the exclusion excludes it (the list may be compressed, c[1-4]).
-    const submits = (await h.audit(run.runId)).filter((e) => e.action === 'job.submit' && e.atMs >= afterExclusion);
-    const excludes = (command: string | null) =>
-      expandHostlist(/--exclude=(\S+)/.exec(command ?? '')?.[1]?.replace(/^'|'$/g, '') ?? null);
-    if (submits.some((e) => !excludes(e.command).includes('c3'))) notes.push('a later submission lacks c3');
+    const shortfall = (e: AuditEntry) => /excluding c3 leaves 0 usable nodes/.test(e.message ?? '');
+    const action = await policyAction(h, run, ['run.hold'], 60_000, shortfall);
+    const heldAt = action ? action.atMs : Infinity;
+    // Never looped onto c3: no job is submitted after the hold, and none of the run's is left on c3.
+    await sleep(2 * INCIDENT_TICK_MS);
+    const submits = (await h.audit(run.runId)).filter((e) => e.action === 'job.submit' && e.atMs >= heldAt);
+    if (submits.length) notes.push(`${submits.length} job(s) submitted after the hold`);
+    const onC3 = (await h.queue(run)).filter((j) => j.state === 'RUNNING' && j.nodes.includes('c3'));
+    if (onC3.length) notes.push(`job ${onC3[0]!.id} still runs on c3`);
     const median = await h.medianIterationMs(run.runId);
     return result('F2', seen, {
       detectMs,
       medianIterationMs: median,
       limitMs: crashLimit(median),
-      action: described(action),
-      slurmAgrees: slurmAgrees && !notes.includes('a later submission lacks c3'),
+      action: action ? `${described(action)}: ${action.message}` : null,
+      slurmAgrees: action !== null && submits.length === 0 && onC3.length === 0,
       notes,
     });
   },
