@@ -89,6 +89,8 @@ const configSchema = z
     TRAINBOARD_INCIDENT_TICK_MS: z.coerce.number().int().min(200).max(3_600_000).default(15_000),
     /** How long a job must wait with idle nodes before pending_idle (F11) opens; tests shorten it. */
     TRAINBOARD_PENDING_IDLE_CONFIRM_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+    /** How often each run's checkpoint filesystem is read (df/du, F17); tests shorten it. */
+    TRAINBOARD_DISK_EVERY_MS: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
     /** Extra Host header values to serve (a proxy's public name), comma-separated; loopback names always work. */
     TRAINBOARD_ALLOWED_HOSTS: list(),
     /** Extra origins (https://dash.example.org) allowed on unsafe requests and socket.io, comma-separated. */
@@ -166,6 +168,7 @@ function stackOptions(config: Config, shell: SshShell | null, logger: Logger): S
     maxConnections: config.TRAINBOARD_MAX_CONNECTIONS,
     incidentTickMs: config.TRAINBOARD_INCIDENT_TICK_MS,
     pendingIdleConfirmMs: config.TRAINBOARD_PENDING_IDLE_CONFIRM_MS,
+    diskEveryMs: config.TRAINBOARD_DISK_EVERY_MS,
     alerts: {
       ...(config.TRAINBOARD_SMTP_URL ? { smtpUrl: config.TRAINBOARD_SMTP_URL } : {}),
       ...(config.TRAINBOARD_ALERT_FROM ? { from: config.TRAINBOARD_ALERT_FROM } : {}),

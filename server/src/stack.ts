@@ -93,6 +93,8 @@ export interface ServerStackOptions {
   incidentTickMs?: number;
   /** pending_idle's confirm time (ms; default 2 min): scenario tests shorten it. */
   pendingIdleConfirmMs?: number;
+  /** How often each run's checkpoint filesystem is read (ms; default DISK_EVERY_MS, 5 min): scenario tests shorten it. */
+  diskEveryMs?: number;
   /** Alerts on incidents (per-run routing set by operators): the SMTP server for e-mail and the dashboard's address. */
   alerts?: AlertsOptions;
 }
@@ -296,6 +298,7 @@ function clusterFactsOf(o: ServerStackOptions, repos: Repositories, control: Ser
     logger,
     // Stateless over the repositories: the same rows the controller's store reads.
     recovery: createRecoveryStore(repos),
+    ...(o.diskEveryMs !== undefined ? { diskEveryMs: o.diskEveryMs } : {}),
     // Every tick reads the partition afresh (runs on it share that one read), however short the tick.
     ...(o.incidentTickMs ? { partitionShareMs: Math.min(PARTITION_SHARE_MS, Math.floor(o.incidentTickMs * 0.9)) } : {}),
     backendOf(clusterId) {

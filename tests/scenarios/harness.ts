@@ -26,6 +26,8 @@ import { wrapperSource, type RunFaults } from './wrapper.js';
 export const INCIDENT_TICK_MS = 1000;
 const LOG_SAMPLE_MS = 20;
 export const INCIDENT_POLL_MS = 100;
+/** How often the server reads each run's checkpoint filesystem here (5 min by default): F17's limit includes it. */
+export const DISK_EVERY_MS = 2000;
 /** The server's pending_idle confirm time in the scenarios (F11's limit counts it). */
 export const PENDING_IDLE_CONFIRM_MS = 3000;
 /** The fake trainer's wall time per iteration in the scenarios (the limits scale with it). */
@@ -169,6 +171,8 @@ export class Harness {
       TRAINBOARD_NODES_POLL_MS: '2000',
       // pending_idle confirms after this long (2 min by default: a job waits a little before it starts); F11's limit.
       TRAINBOARD_PENDING_IDLE_CONFIRM_MS: String(PENDING_IDLE_CONFIRM_MS),
+      // df/du of each run's filesystem every 2 s, not 5 min: F17's pressure grows while the run trains.
+      TRAINBOARD_DISK_EVERY_MS: String(DISK_EVERY_MS),
       // ~20 runs polled every 100 ms by one client: far above a person's rate.
       TRAINBOARD_API_RATE_PER_MINUTE: '100000',
       ...env,

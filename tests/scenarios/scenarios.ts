@@ -10,9 +10,10 @@
 //   plus one incident tick (the silence is noticed at the first tick past the deadline) plus the harness's own
 //   incident poll (the measurement's resolution), counted from when the server saw the last line;
 // - Slurm-state evidence (F10–F13, F17): one incident tick plus 2 × the median iteration time, counted from the
-//   moment the harness's own change returned (scancel, scontrol, the first checkpoint into the small filesystem);
+//   moment the harness's own change returned (scancel, scontrol, the file that fills the run's filesystem);
 //   F11 adds pending_idle's confirm time (a job may wait a little before it starts: the server's
-//   TRAINBOARD_PENDING_IDLE_CONFIRM_MS, 3 s in the harness).
+//   TRAINBOARD_PENDING_IDLE_CONFIRM_MS, 3 s in the harness), F17 the server's filesystem-read cadence (the
+//   harness's DISK_EVERY_MS, 2 s; 5 min by default), counted from when the harness filled the run's filesystem.
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import type { StoredIncident } from '@trainboard/shared/detect/incidentApi';
 import type { IncidentKind } from '@trainboard/shared/detect/incident';
 import { DEV_CLUSTER, sleep } from '../integration/cluster.js';
 import {
+  DISK_EVERY_MS,
   INCIDENT_POLL_MS,
   INCIDENT_TICK_MS,
   PENDING_IDLE_CONFIRM_MS,
@@ -918,8 +920,8 @@ function restartScenario(id: string, kind: 'restart' | 'topology_change', laterA
 const F17: Scenario = {
   id: 'F17',
   name: 'filesystem pressure',
-  setup: '1-node run whose folder (checkpoints included) is an 8 MiB tmpfs, 85 % full, mounted by root before submit',
-  fault: 'the run’s filesystem past 75 % used (the checkpoints then add to it)',
+  setup: '1-node run whose folder (checkpoints included) is an empty 8 MiB tmpfs, mounted by root before submit',
+  fault: 'once the run trains, a file fills its filesystem to 85 % (past the 75 % line)',
   expect: { kind: 'filesystem_pressure', policyAction: 'none: warn (disk panel, retention)' },
   budgetMs: 120_000,
   async run(h) {
@@ -929,25 +931,27 @@ const F17: Scenario = {
       const run = await submit(h, 'f17', {
         cluster: NOT_C4,
         // The whole run folder: before its first save the server reads the run folder's filesystem (the checkpoint
-        // folder may not exist yet), and then only every DISK_EVERY_MS (5 min).
+        // folder may not exist yet), then the checkpoint folder's.
         prepare(runDir) {
           mounted = runDir;
           const id = execFileSync('id', ['-u', 'slurmci'], { encoding: 'utf8' }).trim();
           execFileSync('mount', ['-t', 'tmpfs', '-o', `size=8M,uid=${id},gid=${id},mode=0755`, 'tmpfs', mounted]);
-          writeFileSync(`${mounted}/.filler`, Buffer.alloc(Math.round(0.85 * 8 * 1024 * 1024)));
         },
       });
-      // The pressure is there before the run is: the server can see it from the run's first incident tick. (The
-      // disk is read once per DISK_EVERY_MS, 5 min, per run: a pressure that grows later is seen at the next read.)
-      const evidenceAt = Date.now();
       await runningJob(h, run);
-      const seen = await expectIncident(h, run, 'filesystem_pressure', 60_000);
       await iterationsReached(h, run, 5);
+      if ((await h.incidents(run.runId)).some((i) => i.kind === 'filesystem_pressure'))
+        notes.push('filesystem_pressure opened before the filesystem filled');
+      // The pressure grows while the run trains, as it does when saves pile up: the server sees it at its next read
+      // of the run's filesystem (every DISK_EVERY_MS) and the tick after it.
+      writeFileSync(`${mounted}/.filler`, Buffer.alloc(Math.round(0.85 * 8 * 1024 * 1024)));
+      const evidenceAt = Date.now();
+      const seen = await expectIncident(h, run, 'filesystem_pressure', 60_000);
       const median = await h.medianIterationMs(run.runId);
       return result('F17', seen, {
         detectMs: seen ? seen.seenAtMs - evidenceAt : null,
         medianIterationMs: median,
-        limitMs: slurmLimit(median),
+        limitMs: median === null ? null : DISK_EVERY_MS + slurmLimit(median)!,
         action: seen ? `none (warned: ${seen.incident.severity})` : null,
         slurmAgrees: (await h.queue(run)).some((j) => j.state === 'RUNNING'),
         notes,
