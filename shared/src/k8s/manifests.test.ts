@@ -1,0 +1,237 @@
+import { describe, expect, it } from 'vitest';
+import type { SubmitSpec } from '../slurm/submit.js';
+import {
+  ANNOTATION_SCRIPT,
+  excludeAffinity,
+  excludedNodeNames,
+  finalizeWorkload,
+  ManifestError,
+  parseManifest,
+  timeLimitSeconds,
+} from './manifests.js';
+import { K8sNameError, nameHash, numericJobId, toK8sName } from './names.js';
+import type { K8sJob, K8sPyTorchJob } from './types.js';
+
+const JOB = `#! kubernetes manifest rendered by Trainboard (YAML; this line is a comment)
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: placeholder
+  labels: { team: nlp }
+spec:
+  completions: 4
+  template:
+    spec:
+      containers:
+        - name: trainer
+          image: nvcr.io/nvidia/pytorch:24.05-py3
+          command: [/bin/bash, -c, "echo hi"]
+          env: [{ name: NNODES, value: "99" }, { name: HF_HOME, value: /data/hf }]
+          ports: [{ name: c10d, containerPort: 6000 }]
+`;
+
+const PTJ = `#! kubernetes manifest
+apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: { name: x }
+spec:
+  pytorchReplicaSpecs:
+    Master:
+      replicas: 1
+      template: { spec: { containers: [{ name: pytorch, image: img }] } }
+    Worker:
+      replicas: 1
+      template: { spec: { containers: [{ name: pytorch, image: img }] } }
+`;
+
+const spec = (over: Partial<SubmitSpec> = {}): SubmitSpec => ({
+  script: JOB,
+  name: 'My_Run.tb.abc123.7',
+  comment: 'tb.abc123.7',
+  nodes: 2,
+  gpusPerNode: 8,
+  ...over,
+});
+
+describe('finalizeWorkload (Indexed Job)', () => {
+  it('names, labels and the torchrun env come from the submission, the rest from the manifest', () => {
+    const out = finalizeWorkload(spec({ exclude: 'c[1-2]' }), { namespace: 'ml', excludeHostnames: ['c1', 'c2'] });
+    const name = toK8sName('My_Run.tb.abc123.7');
+    expect(out.objectName).toBe(name);
+    expect(out.jobId).toBe(numericJobId(name));
+    expect(out.workload.kind).toBe('Job');
+    const job = out.workload.job as K8sJob;
+    expect(job.metadata).toMatchObject({
+      name,
+      namespace: 'ml',
+      labels: {
+        team: 'nlp',
+        'trainboard.io/managed': 'true',
+        'trainboard.io/name-hash': nameHash('My_Run.tb.abc123.7'),
+        'trainboard.io/job-id': out.jobId,
+      },
+      annotations: {
+        'trainboard.io/name': 'My_Run.tb.abc123.7',
+        'trainboard.io/comment': 'tb.abc123.7',
+        [ANNOTATION_SCRIPT]: JOB,
+      },
+    });
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+      backoffLimit: 0,
+      suspend: false,
+    });
+    const pod = job.spec!.template.spec!;
+    expect(pod.subdomain).toBe(name);
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['c1', 'c2'] }] },
+    ]);
+    const c = pod.containers[0]!;
+    expect(c.resources?.limits).toEqual({ 'nvidia.com/gpu': '8' });
+    expect(c.env).toEqual([
+      { name: 'HF_HOME', value: '/data/hf' },
+      { name: 'MASTER_ADDR', value: `${name}-0.${name}` },
+      { name: 'MASTER_PORT', value: '6000' },
+      {
+        name: 'NODE_RANK',
+        valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
+      },
+      { name: 'NNODES', value: '2' },
+    ]);
+    expect(out.service).toMatchObject({
+      metadata: { name },
+      spec: {
+        clusterIP: 'None',
+        publishNotReadyAddresses: true,
+        selector: { 'batch.kubernetes.io/job-name': name },
+        ports: [{ port: 6000 }],
+      },
+    });
+  });
+
+  it('hold → suspend; time limit → activeDeadlineSeconds; node count falls back to the manifest', () => {
+    const out = finalizeWorkload(spec({ hold: true, timeLimit: '1-00:00:00', nodes: undefined }), {
+      namespace: 'ml',
+      excludeHostnames: [],
+    });
+    const job = out.workload.job as K8sJob;
+    expect(job.spec).toMatchObject({ suspend: true, activeDeadlineSeconds: 86400, completions: 4, parallelism: 4 });
+    expect(job.spec!.template.spec!.affinity).toBeUndefined();
+  });
+
+  it('drops server-set metadata of a manifest copied from a live object', () => {
+    const live = JOB.replace('  name: placeholder\n', '  name: placeholder\n  uid: abc\n  resourceVersion: "9"\n');
+    const job = finalizeWorkload(spec({ script: live }), { namespace: 'ml', excludeHostnames: [] }).workload
+      .job as K8sJob;
+    expect(job.metadata?.uid).toBeUndefined();
+    expect(job.metadata?.resourceVersion).toBeUndefined();
+  });
+
+  it('refuses what it cannot honour: no name, bad namespace, array, nodelist, a non-manifest', () => {
+    const o = { namespace: 'ml', excludeHostnames: [] };
+    expect(() => finalizeWorkload(spec({ name: undefined }), o)).toThrow(K8sNameError);
+    expect(() => finalizeWorkload(spec(), { ...o, namespace: '../kube-system' })).toThrow(K8sNameError);
+    expect(() => finalizeWorkload(spec({ array: '1-3' }), o)).toThrow(/not supported on Kubernetes: array/);
+    expect(() => finalizeWorkload(spec({ nodelist: 'c1' }), o)).toThrow(ManifestError);
+    expect(() => finalizeWorkload(spec({ script: '#!/bin/bash\nsrun x\n' }), o)).toThrow(ManifestError);
+    expect(() => finalizeWorkload(spec({ script: '#!\nkind: Pod\napiVersion: v1\n' }), o)).toThrow(ManifestError);
+    expect(() => finalizeWorkload(spec({ script: '#!\n{{{' }), o)).toThrow(ManifestError);
+    expect(() => finalizeWorkload(spec(), { ...o, excludeHostnames: ['Bad Node'] })).toThrow(K8sNameError);
+  });
+});
+
+describe('finalizeWorkload (PyTorchJob)', () => {
+  it('Master 1 + Worker n-1, suspend on hold, affinity in both templates, no Service', () => {
+    const out = finalizeWorkload(spec({ script: PTJ, nodes: 4, hold: true }), {
+      namespace: 'ml',
+      excludeHostnames: ['n7'],
+    });
+    expect(out.service).toBeNull();
+    const job = out.workload.job as K8sPyTorchJob;
+    expect(job.spec?.runPolicy).toMatchObject({ suspend: true, backoffLimit: 0 });
+    const r = job.spec!.pytorchReplicaSpecs;
+    expect(r.Master?.replicas).toBe(1);
+    expect(r.Worker?.replicas).toBe(3);
+    for (const t of [r.Master!.template, r.Worker!.template]) {
+      expect(
+        t.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+          ?.matchExpressions?.[0]?.values,
+      ).toEqual(['n7']);
+      expect(t.spec?.containers[0]?.env).toEqual([{ name: 'NNODES', value: '4' }]); // the operator sets MASTER_ADDR/RANK
+    }
+  });
+  it('a single node has no Worker; a container not named pytorch is refused', () => {
+    const one = finalizeWorkload(spec({ script: PTJ, nodes: 1 }), { namespace: 'ml', excludeHostnames: [] }).workload
+      .job as K8sPyTorchJob;
+    expect(one.spec!.pytorchReplicaSpecs.Worker).toBeUndefined();
+    expect(() =>
+      finalizeWorkload(spec({ script: PTJ.replaceAll('name: pytorch', 'name: trainer') }), {
+        namespace: 'ml',
+        excludeHostnames: [],
+      }),
+    ).toThrow(/named "pytorch"/);
+  });
+});
+
+describe('excludeAffinity', () => {
+  it('adds the NotIn to every existing term and replaces an earlier Trainboard NotIn', () => {
+    const existing = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: 'gpu', operator: 'In', values: ['h100'] },
+                { key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['old'] },
+              ],
+            },
+            { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] },
+          ],
+        },
+      },
+    };
+    const terms = excludeAffinity(['n2', 'n1', 'n1'], existing)?.nodeAffinity
+      ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    expect(terms).toEqual([
+      {
+        matchExpressions: [
+          { key: 'gpu', operator: 'In', values: ['h100'] },
+          { key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['n1', 'n2'] },
+        ],
+      },
+      {
+        matchExpressions: [
+          { key: 'gpu', operator: 'In', values: ['a100'] },
+          { key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['n1', 'n2'] },
+        ],
+      },
+    ]);
+  });
+  it('an empty list clears our exclusion (null removes it in a merge patch)', () => {
+    const a = excludeAffinity(['n1']);
+    expect(excludeAffinity([], a)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeNull();
+    expect(excludeAffinity([])).toBeUndefined();
+  });
+});
+
+describe('helpers', () => {
+  it('parseManifest tells Job from PyTorchJob', () => {
+    expect(parseManifest(JOB).kind).toBe('Job');
+    expect(parseManifest(PTJ).kind).toBe('PyTorchJob');
+  });
+  it('timeLimitSeconds reads every Slurm form', () => {
+    expect(timeLimitSeconds('90')).toBe(5400);
+    expect(timeLimitSeconds('100:00:00')).toBe(360000);
+    expect(timeLimitSeconds('1-00:00:00')).toBe(86400);
+    expect(timeLimitSeconds('2-03')).toBe(183600);
+    expect(timeLimitSeconds('05:30')).toBe(330);
+  });
+  it('excludedNodeNames expands a hostlist and checks each name', () => {
+    expect(excludedNodeNames('c[1-2],gpu-7')).toEqual(['c1', 'c2', 'gpu-7']);
+    expect(excludedNodeNames(undefined)).toEqual([]);
+    expect(() => excludedNodeNames('C_1')).toThrow(K8sNameError);
+  });
+});

@@ -1,0 +1,371 @@
+// The manifest a run is submitted as, and how a submission's options finish it. For a kubernetes cluster the
+// SubmitSpec.script carries the rendered manifest (YAML of one Indexed Job or one PyTorchJob, from k8s-templates/),
+// so the submit preview shows it as it shows an sbatch script; finalizeWorkload() then sets what belongs to the one
+// submission (object name from the keyed job name, labels, node count, excluded nodes, hold) the way sbatch options
+// override `#SBATCH` lines. Pure, so a preview can show the exact object the backend sends.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { expandHostlist } from '../slurm/hostlist.js';
+import type { SubmitSpec } from '../slurm/submit.js';
+import { parseSlurmDuration } from '../slurm/time.js';
+import {
+  ANNOTATION_COMMENT,
+  ANNOTATION_DEPENDENCY,
+  ANNOTATION_NAME,
+  COMPLETION_INDEX,
+  HOSTNAME_LABEL,
+  JOB_NAME_LABEL,
+  K8sNameError,
+  LABEL_JOB_ID,
+  LABEL_MANAGED,
+  LABEL_NAME_HASH,
+  nameHash,
+  numericJobId,
+  toK8sName,
+  validateContainerName,
+  validateNamespace,
+  validateNodeName,
+} from './names.js';
+import type {
+  K8sAffinity,
+  K8sContainer,
+  K8sEnvVar,
+  K8sJob,
+  K8sPodTemplate,
+  K8sPyTorchJob,
+  K8sService,
+} from './types.js';
+
+/** The submitted manifest text is kept on the object: resubmit rebuilds from it, never from the server's copy. */
+export const ANNOTATION_SCRIPT = 'trainboard.io/script';
+export const DEFAULT_RDZV_PORT = 29500;
+export const PYTORCH_CONTAINER = 'pytorch';
+
+export class ManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+const container = z.looseObject({ name: z.string(), image: z.string().min(1) });
+const podTemplate = z.looseObject({
+  metadata: z.looseObject({}).optional(),
+  spec: z.looseObject({ containers: z.array(container).min(1) }),
+});
+const jobManifest = z.looseObject({
+  apiVersion: z.literal('batch/v1'),
+  kind: z.literal('Job'),
+  metadata: z.looseObject({}).optional(),
+  spec: z.looseObject({ template: podTemplate }),
+});
+const pyTorchJobManifest = z.looseObject({
+  apiVersion: z.literal('kubeflow.org/v1'),
+  kind: z.literal('PyTorchJob'),
+  metadata: z.looseObject({}).optional(),
+  spec: z.looseObject({
+    pytorchReplicaSpecs: z.looseObject({ Master: z.looseObject({ template: podTemplate }) }),
+  }),
+});
+
+export type Workload = { kind: 'Job'; job: K8sJob } | { kind: 'PyTorchJob'; job: K8sPyTorchJob };
+
+/**
+ * The manifest in a SubmitSpec.script (YAML; its first line is the `#!` comment the script schema asks for).
+ * @throws ManifestError when it is not one Job or PyTorchJob with at least one container with an image.
+ */
+export function parseManifest(script: string): Workload {
+  let doc: unknown;
+  try {
+    doc = parseYaml(script);
+  } catch (e) {
+    throw new ManifestError(`the manifest is not YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const job = jobManifest.safeParse(doc);
+  if (job.success) return { kind: 'Job', job: structuredClone(job.data) as unknown as K8sJob };
+  const ptj = pyTorchJobManifest.safeParse(doc);
+  if (ptj.success) return { kind: 'PyTorchJob', job: structuredClone(ptj.data) as unknown as K8sPyTorchJob };
+  throw new ManifestError(
+    'the manifest must be one batch/v1 Job or kubeflow.org/v1 PyTorchJob whose pod template has containers with images',
+  );
+}
+
+/**
+ * Node affinity that keeps pods off `hostnames` (values of the `kubernetes.io/hostname` label). Terms are ORed and
+ * the expressions of one term ANDed, so the NotIn goes into every existing term; an earlier Trainboard NotIn is
+ * replaced, not stacked.
+ */
+export function excludeAffinity(hostnames: readonly string[], existing?: K8sAffinity | null): K8sAffinity | undefined {
+  const hosts = [...new Set(hostnames.map(validateNodeName))].sort();
+  const required = existing?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const ours = (e: { key: string; operator: string }) => e.key === HOSTNAME_LABEL && e.operator === 'NotIn';
+  const terms = (required?.nodeSelectorTerms ?? [{}]).map((t) => ({
+    ...t,
+    matchExpressions: [
+      ...(t.matchExpressions ?? []).filter((e) => !ours(e)),
+      ...(hosts.length ? [{ key: HOSTNAME_LABEL, operator: 'NotIn', values: hosts }] : []),
+    ],
+  }));
+  const kept = terms.filter((t) => t.matchExpressions.length > 0 || (t.matchFields?.length ?? 0) > 0);
+  if (!kept.length && !existing) return undefined;
+  return {
+    ...existing,
+    nodeAffinity: {
+      ...existing?.nodeAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: kept.length ? { nodeSelectorTerms: kept } : null,
+    },
+  };
+}
+
+/** The headless Service that gives index 0 the DNS name `<job>-0.<job>` (rendezvous), deleted with the Job. */
+export function headlessService(objectName: string, port: number, owner?: { uid: string }): K8sService {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: objectName,
+      labels: { [LABEL_MANAGED]: 'true' },
+      ...(owner
+        ? {
+            ownerReferences: [
+              { apiVersion: 'batch/v1', kind: 'Job', name: objectName, uid: owner.uid, controller: false },
+            ],
+          }
+        : {}),
+    },
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector: { [JOB_NAME_LABEL]: objectName },
+      ports: [{ name: 'c10d', port, targetPort: port, protocol: 'TCP' }],
+    },
+  };
+}
+
+export interface FinalizeOptions {
+  namespace: string;
+  /** `kubernetes.io/hostname` values of the nodes to exclude (the backend maps node names to them). */
+  excludeHostnames: readonly string[];
+}
+
+export interface FinalizedWorkload {
+  workload: Workload;
+  /** Null for a PyTorchJob: the operator makes its own Service. */
+  service: K8sService | null;
+  objectName: string;
+  jobId: string;
+}
+
+/** SubmitSpec options that have no Kubernetes meaning and would silently change nothing: refused, not ignored. */
+function refuseUnsupported(spec: SubmitSpec): void {
+  // One pod per node runs the node's torchrun agent: more tasks per node is the launcher's business.
+  const bad = [
+    spec.array !== undefined ? 'array' : null,
+    spec.nodelist !== undefined ? 'nodelist' : null,
+    spec.ntasksPerNode !== undefined && spec.ntasksPerNode !== 1 ? 'ntasksPerNode' : null,
+  ].filter((k) => k !== null);
+  if (bad.length) throw new ManifestError(`not supported on Kubernetes: ${bad.join(', ')}`);
+}
+
+/** Seconds of a Slurm time limit (`minutes`, `MM:SS`, `H:MM:SS`, `D-HH:MM:SS`). */
+export function timeLimitSeconds(limit: string): number | null {
+  if (/^\d+$/.test(limit)) return Number(limit) * 60;
+  const dayOnly = /^(\d+)-(\d+)$/.exec(limit);
+  if (dayOnly) return (Number(dayOnly[1]) * 24 + Number(dayOnly[2])) * 3600;
+  if (/^\d+-\d+:\d+$/.test(limit)) return parseSlurmDuration(`${limit}:00`);
+  return parseSlurmDuration(limit);
+}
+
+/** Labels and annotations that identify one submission (the name's hash selects, the annotation confirms). */
+function identity(spec: SubmitSpec, objectName: string, jobId: string, script: string) {
+  const name = spec.name as string;
+  return {
+    labels: { [LABEL_MANAGED]: 'true', [LABEL_NAME_HASH]: nameHash(name), [LABEL_JOB_ID]: jobId },
+    annotations: {
+      [ANNOTATION_NAME]: name,
+      [ANNOTATION_SCRIPT]: script,
+      ...(spec.comment ? { [ANNOTATION_COMMENT]: spec.comment } : {}),
+      ...(spec.dependency ? { [ANNOTATION_DEPENDENCY]: spec.dependency } : {}),
+    },
+    objectName,
+  };
+}
+
+function finishMeta(
+  meta: K8sJob['metadata'],
+  id: ReturnType<typeof identity>,
+  namespace: string,
+): NonNullable<K8sJob['metadata']> {
+  // Server-set fields of a manifest copied from a live object would make the create fail or lie: dropped.
+  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, deletionTimestamp: _d, ...rest } = meta ?? {};
+  return {
+    ...rest,
+    name: id.objectName,
+    namespace,
+    labels: { ...rest.labels, ...id.labels },
+    annotations: { ...rest.annotations, ...id.annotations },
+  };
+}
+
+function setEnv(env: K8sEnvVar[] | null | undefined, add: K8sEnvVar[]): K8sEnvVar[] {
+  const names = new Set(add.map((e) => e.name));
+  return [...(env ?? []).filter((e) => !names.has(e.name)), ...add];
+}
+
+function rdzvPort(c: K8sContainer): number {
+  return c.ports?.find((p) => p.name === 'c10d')?.containerPort ?? DEFAULT_RDZV_PORT;
+}
+
+/** The pod template with the job's labels, the exclusion, GPUs and (for an Indexed Job) the torchrun env. */
+function finishPodTemplate(
+  tpl: K8sPodTemplate,
+  o: { objectName: string; nodes: number; gpus?: number | undefined; hosts: readonly string[]; indexed: boolean },
+): K8sPodTemplate {
+  const spec = tpl.spec as NonNullable<K8sPodTemplate['spec']>;
+  const [first, ...others] = spec.containers;
+  const trainer = first as K8sContainer;
+  validateContainerName(trainer.name);
+  const port = rdzvPort(trainer);
+  const torchrun: K8sEnvVar[] = o.indexed
+    ? [
+        // The Service makes index 0 resolvable as `<job>-0.<job>` (hostname.subdomain) before it is ready.
+        { name: 'MASTER_ADDR', value: `${o.objectName}-0.${o.objectName}` },
+        { name: 'MASTER_PORT', value: String(port) },
+        { name: 'NODE_RANK', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } },
+      ]
+    : [];
+  const limits = o.gpus !== undefined ? { ...trainer.resources?.limits, 'nvidia.com/gpu': String(o.gpus) } : undefined;
+  const affinity = excludeAffinity(o.hosts, spec.affinity);
+  const { affinity: _a, ...restSpec } = spec;
+  return {
+    metadata: {
+      ...tpl.metadata,
+      labels: { ...tpl.metadata?.labels, [LABEL_MANAGED]: 'true', 'trainboard.io/job': o.objectName },
+    },
+    spec: {
+      ...restSpec,
+      ...(o.indexed ? { subdomain: o.objectName } : {}),
+      restartPolicy: 'Never',
+      ...(affinity ? { affinity } : {}),
+      containers: [
+        {
+          ...trainer,
+          env: setEnv(trainer.env, [...torchrun, { name: 'NNODES', value: String(o.nodes) }]),
+          ...(limits ? { resources: { ...trainer.resources, limits } } : {}),
+        },
+        ...others,
+      ],
+    },
+  };
+}
+
+function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity>, o: FinalizeOptions): K8sJob {
+  const s = job.spec as NonNullable<K8sJob['spec']>;
+  const nodes = spec.nodes ?? s.completions ?? 1;
+  const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: finishMeta(job.metadata, id, o.namespace),
+    spec: {
+      ...s,
+      completionMode: 'Indexed',
+      completions: nodes,
+      parallelism: nodes,
+      backoffLimit: s.backoffLimit ?? 0,
+      suspend: spec.hold === true,
+      ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
+      template: finishPodTemplate(s.template, {
+        objectName: id.objectName,
+        nodes,
+        gpus: spec.gpusPerNode,
+        hosts: o.excludeHostnames,
+        indexed: true,
+      }),
+    },
+  };
+}
+
+function finishPyTorchJob(
+  job: K8sPyTorchJob,
+  spec: SubmitSpec,
+  id: ReturnType<typeof identity>,
+  o: FinalizeOptions,
+): K8sPyTorchJob {
+  const s = job.spec as NonNullable<K8sPyTorchJob['spec']>;
+  const master = s.pytorchReplicaSpecs.Master as NonNullable<typeof s.pytorchReplicaSpecs.Master>;
+  const worker = s.pytorchReplicaSpecs.Worker ?? master;
+  const nodes = spec.nodes ?? 1 + (s.pytorchReplicaSpecs.Worker?.replicas ?? 0);
+  for (const r of [master, worker])
+    if (r.template.spec?.containers[0]?.name !== PYTORCH_CONTAINER)
+      throw new ManifestError('a PyTorchJob trainer container must be named "pytorch" (the operator requires it)');
+  const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  // The operator injects MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (the node rank) itself.
+  const pod = (t: K8sPodTemplate) =>
+    finishPodTemplate(t, {
+      objectName: id.objectName,
+      nodes,
+      gpus: spec.gpusPerNode,
+      hosts: o.excludeHostnames,
+      indexed: false,
+    });
+  return {
+    apiVersion: 'kubeflow.org/v1',
+    kind: 'PyTorchJob',
+    metadata: finishMeta(job.metadata, id, o.namespace),
+    spec: {
+      ...s,
+      runPolicy: {
+        ...s.runPolicy,
+        backoffLimit: s.runPolicy?.backoffLimit ?? 0,
+        suspend: spec.hold === true,
+        ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
+      },
+      pytorchReplicaSpecs: {
+        Master: {
+          ...master,
+          replicas: 1,
+          restartPolicy: master.restartPolicy ?? 'Never',
+          template: pod(master.template),
+        },
+        ...(nodes > 1
+          ? {
+              Worker: {
+                ...worker,
+                replicas: nodes - 1,
+                restartPolicy: worker.restartPolicy ?? 'Never',
+                template: pod(worker.template),
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+/**
+ * The objects one submission creates: the manifest of `spec.script` with the submission's name, node count,
+ * exclusion (given as hostnames), hold and time limit applied.
+ * @throws K8sNameError for a missing/invalid name or namespace; ManifestError for a manifest or option it cannot honour.
+ */
+export function finalizeWorkload(spec: SubmitSpec, options: FinalizeOptions): FinalizedWorkload {
+  if (!spec.name) throw new K8sNameError('a Kubernetes job needs a name');
+  validateNamespace(options.namespace);
+  refuseUnsupported(spec);
+  const objectName = toK8sName(spec.name);
+  const jobId = numericJobId(objectName);
+  const id = identity(spec, objectName, jobId, spec.script);
+  const parsed = parseManifest(spec.script);
+  if (parsed.kind === 'PyTorchJob') {
+    const job = finishPyTorchJob(parsed.job, spec, id, options);
+    return { workload: { kind: 'PyTorchJob', job }, service: null, objectName, jobId };
+  }
+  const job = finishJob(parsed.job, spec, id, options);
+  const port = rdzvPort(job.spec?.template.spec?.containers[0] as K8sContainer);
+  return { workload: { kind: 'Job', job }, service: headlessService(objectName, port), objectName, jobId };
+}
+
+/** The node names of a SubmitSpec `exclude` hostlist (`c[1-2],c4`), each checked as a DNS subdomain. */
+export function excludedNodeNames(exclude: string | undefined | null): string[] {
+  return expandHostlist(exclude ?? null).map(validateNodeName);
+}
