@@ -100,6 +100,8 @@ describe('finalizeWorkload (Indexed Job)', () => {
         valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } },
       },
       { name: 'NNODES', value: '2' },
+      { name: 'TRAINBOARD_JOB_ID', value: out.jobId },
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
     ]);
     expect(out.service).toMatchObject({
       metadata: { name },
@@ -160,7 +162,8 @@ describe('finalizeWorkload (PyTorchJob)', () => {
         t.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
           ?.matchExpressions?.[0]?.values,
       ).toEqual(['n7']);
-      expect(t.spec?.containers[0]?.env).toEqual([{ name: 'NNODES', value: '4' }]); // the operator sets MASTER_ADDR/RANK
+      // The operator sets MASTER_ADDR, MASTER_PORT and RANK: only ours.
+      expect(t.spec?.containers[0]?.env?.map((e) => e.name)).toEqual(['NNODES', 'TRAINBOARD_JOB_ID', 'NODE_NAME']);
     }
   });
   it('a single node has no Worker; a container not named pytorch is refused', () => {

@@ -188,6 +188,7 @@ function identity(spec: SubmitSpec, objectName: string, jobId: string, script: s
       ...(spec.dependency ? { [ANNOTATION_DEPENDENCY]: spec.dependency } : {}),
     },
     objectName,
+    jobId,
   };
 }
 
@@ -219,7 +220,14 @@ function rdzvPort(c: K8sContainer): number {
 /** The pod template with the job's labels, the exclusion, GPUs and (for an Indexed Job) the torchrun env. */
 function finishPodTemplate(
   tpl: K8sPodTemplate,
-  o: { objectName: string; nodes: number; gpus?: number | undefined; hosts: readonly string[]; indexed: boolean },
+  o: {
+    objectName: string;
+    jobId: string;
+    nodes: number;
+    gpus?: number | undefined;
+    hosts: readonly string[];
+    indexed: boolean;
+  },
 ): K8sPodTemplate {
   const spec = tpl.spec as NonNullable<K8sPodTemplate['spec']>;
   const [first, ...others] = spec.containers;
@@ -250,7 +258,13 @@ function finishPodTemplate(
       containers: [
         {
           ...trainer,
-          env: setEnv(trainer.env, [...torchrun, { name: 'NNODES', value: String(o.nodes) }]),
+          env: setEnv(trainer.env, [
+            ...torchrun,
+            { name: 'NNODES', value: String(o.nodes) },
+            // The node script's job-start marker names the job and node, as $SLURM_JOB_ID does on Slurm.
+            { name: 'TRAINBOARD_JOB_ID', value: o.jobId },
+            { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+          ]),
           ...(limits ? { resources: { ...trainer.resources, limits } } : {}),
         },
         ...others,
@@ -277,6 +291,7 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
       ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       template: finishPodTemplate(s.template, {
         objectName: id.objectName,
+        jobId: id.jobId,
         nodes,
         gpus: spec.gpusPerNode,
         hosts: o.excludeHostnames,
@@ -304,6 +319,7 @@ function finishPyTorchJob(
   const pod = (t: K8sPodTemplate) =>
     finishPodTemplate(t, {
       objectName: id.objectName,
+      jobId: id.jobId,
       nodes,
       gpus: spec.gpusPerNode,
       hosts: o.excludeHostnames,
