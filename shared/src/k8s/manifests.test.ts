@@ -124,6 +124,17 @@ describe('finalizeWorkload (Indexed Job)', () => {
     expect(job.spec!.template.spec!.affinity).toBeUndefined();
   });
 
+  it('a job that waits for another is created suspended with the dependency; a hold is marked as such', () => {
+    const o = { namespace: 'ml', excludeHostnames: [] };
+    const dep = finalizeWorkload(spec({ dependency: 'afterany:123' }), o).workload.job as K8sJob;
+    expect(dep.spec?.suspend).toBe(true);
+    expect(dep.metadata?.annotations).toMatchObject({ 'trainboard.io/dependency': 'afterany:123' });
+    expect(dep.metadata?.annotations?.['trainboard.io/held']).toBeUndefined();
+    const held = finalizeWorkload(spec({ hold: true }), o).workload.job as K8sJob;
+    expect(held.metadata?.annotations?.['trainboard.io/held']).toBe('user');
+    expect((finalizeWorkload(spec(), o).workload.job as K8sJob).spec?.suspend).toBe(false);
+  });
+
   it('drops server-set metadata of a manifest copied from a live object', () => {
     const live = JOB.replace('  name: placeholder\n', '  name: placeholder\n  uid: abc\n  resourceVersion: "9"\n');
     const job = finalizeWorkload(spec({ script: live }), { namespace: 'ml', excludeHostnames: [] }).workload

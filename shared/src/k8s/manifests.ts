@@ -11,6 +11,7 @@ import { parseSlurmDuration } from '../slurm/time.js';
 import {
   ANNOTATION_COMMENT,
   ANNOTATION_DEPENDENCY,
+  ANNOTATION_HELD,
   ANNOTATION_NAME,
   COMPLETION_INDEX,
   HOSTNAME_LABEL,
@@ -167,6 +168,14 @@ function refuseUnsupported(spec: SubmitSpec): void {
   if (bad.length) throw new ManifestError(`not supported on Kubernetes: ${bad.join(', ')}`);
 }
 
+/**
+ * A held job, and one that waits for another (Kubernetes has no job dependencies: the backend resumes it when the
+ * dependency is satisfied, see kubernetesBackend.ts), is created suspended.
+ */
+function waits(spec: SubmitSpec): boolean {
+  return spec.hold === true || spec.dependency !== undefined;
+}
+
 /** Seconds of a Slurm time limit (`minutes`, `MM:SS`, `H:MM:SS`, `D-HH:MM:SS`). */
 export function timeLimitSeconds(limit: string): number | null {
   if (/^\d+$/.test(limit)) return Number(limit) * 60;
@@ -186,6 +195,7 @@ function identity(spec: SubmitSpec, objectName: string, jobId: string, script: s
       [ANNOTATION_SCRIPT]: script,
       ...(spec.comment ? { [ANNOTATION_COMMENT]: spec.comment } : {}),
       ...(spec.dependency ? { [ANNOTATION_DEPENDENCY]: spec.dependency } : {}),
+      ...(spec.hold ? { [ANNOTATION_HELD]: 'user' } : {}),
     },
     objectName,
     jobId,
@@ -287,7 +297,7 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
       completions: nodes,
       parallelism: nodes,
       backoffLimit: s.backoffLimit ?? 0,
-      suspend: spec.hold === true,
+      suspend: waits(spec),
       ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       template: finishPodTemplate(s.template, {
         objectName: id.objectName,
@@ -334,7 +344,7 @@ function finishPyTorchJob(
       runPolicy: {
         ...s.runPolicy,
         backoffLimit: s.runPolicy?.backoffLimit ?? 0,
-        suspend: spec.hold === true,
+        suspend: waits(spec),
         ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       },
       pytorchReplicaSpecs: {

@@ -26,6 +26,11 @@ export const ANNOTATION_NAME = 'trainboard.io/name';
 export const ANNOTATION_COMMENT = 'trainboard.io/comment';
 /** The job id of the job this one waits for (SubmitSpec.dependency, `afterany:<id>`): informational. */
 export const ANNOTATION_DEPENDENCY = 'trainboard.io/dependency';
+/**
+ * `user` while a hold() keeps the job suspended. Kubernetes has one `suspend` flag for both reasons a job waits
+ * (a user hold, a dependency), so the annotation tells them apart.
+ */
+export const ANNOTATION_HELD = 'trainboard.io/held';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 export const PTJ_JOB_NAME_LABEL = 'training.kubeflow.org/job-name';

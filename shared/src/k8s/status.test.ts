@@ -208,3 +208,14 @@ describe('pyTorchJobToStatus', () => {
     expect(pyTorchJobToStatus(failed, [], NOW)).toMatchObject({ state: 'FAILED', reason: 'PyTorchJobFailed' });
   });
 });
+
+describe('suspended reasons', () => {
+  it('a user hold reads JobHeldUser, a dependency wait reads Dependency, the hold wins', () => {
+    const j = f.job();
+    j.spec!.suspend = true;
+    j.metadata!.annotations = { 'trainboard.io/name': 'run1', 'trainboard.io/dependency': 'afterany:12' };
+    expect(jobToStatus(j, []).reason).toBe('Dependency');
+    j.metadata!.annotations['trainboard.io/held'] = 'user';
+    expect(jobToStatus(j, []).reason).toBe('JobHeldUser');
+  });
+});

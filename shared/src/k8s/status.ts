@@ -3,7 +3,14 @@
 // read from the pod that failed: OOMKilled → OUT_OF_MEMORY, scheduler preemption → PREEMPTED, eviction / taint
 // manager / a lost node → NODE_FAIL, the active deadline → TIMEOUT, else FAILED with the container's exit code.
 import type { JobStatus } from '../slurm/types.js';
-import { ANNOTATION_NAME, COMPLETION_INDEX, LABEL_JOB_ID, PTJ_ROLE_LABEL } from './names.js';
+import {
+  ANNOTATION_DEPENDENCY,
+  ANNOTATION_HELD,
+  ANNOTATION_NAME,
+  COMPLETION_INDEX,
+  LABEL_JOB_ID,
+  PTJ_ROLE_LABEL,
+} from './names.js';
 import type { K8sCondition, K8sContainerStateTerminated, K8sJob, K8sPod, K8sPyTorchJob, K8sTime } from './types.js';
 import { slurmTime, timeMs } from './types.js';
 
@@ -96,6 +103,14 @@ function pendingReason(pods: readonly K8sPod[]): string | null {
   return null;
 }
 
+/** Slurm's pending reasons for a suspended job: a user hold wins over a dependency (both must clear). */
+function waitReason(meta: K8sJob['metadata']): string {
+  const a = meta?.annotations ?? {};
+  if (a[ANNOTATION_HELD]) return 'JobHeldUser';
+  if (a[ANNOTATION_DEPENDENCY]) return 'Dependency';
+  return 'JobHeldUser';
+}
+
 interface Verdict {
   state: string;
   reason: string | null;
@@ -141,7 +156,7 @@ function jobVerdict(job: K8sJob, pods: readonly K8sPod[]): Verdict {
       exitSignal: null,
     };
   if (job.spec?.suspend || isTrue(condition(conds, 'Suspended')))
-    return { state: 'PENDING', reason: 'JobHeldUser', exitCode: null, exitSignal: null };
+    return { state: 'PENDING', reason: waitReason(job.metadata), exitCode: null, exitSignal: null };
   return running(pods);
 }
 
@@ -159,12 +174,14 @@ function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[]): Verdict {
     case 'Failed':
       return failed(pods, last.reason);
     case 'Suspended':
-      return { state: 'PENDING', reason: 'JobHeldUser', ...none };
+      return { state: 'PENDING', reason: waitReason(job.metadata), ...none };
+    case 'Running':
+      return { state: 'RUNNING', reason: null, ...none };
     case 'Restarting':
       return { state: 'RUNNING', reason: 'Restarting', ...none };
     default:
       if (job.metadata?.deletionTimestamp) return { state: 'CANCELLED', reason: 'Deleted', ...none };
-      if (job.spec?.runPolicy?.suspend) return { state: 'PENDING', reason: 'JobHeldUser', ...none };
+      if (job.spec?.runPolicy?.suspend) return { state: 'PENDING', reason: waitReason(job.metadata), ...none };
       return running(pods);
   }
 }

@@ -1,0 +1,458 @@
+// ClusterBackend on a Kubernetes API server (issue 13). A submission's SubmitSpec.script is the rendered manifest
+// (k8s-templates/); finalizeWorkload (shared/src/k8s/manifests.ts) turns it into the Indexed Job (+ headless
+// Service) or PyTorchJob of that one submission. Job ids are digits, as everywhere above the backend: each object
+// carries its id in the `trainboard.io/job-id` label, so every read is one list by label selector for all the ids
+// asked (no GET per job). Kubernetes has no job dependencies: a job submitted with `afterany:<id>` is created
+// suspended and resumed by status() once that job has ended, which is what Slurm does for the chain.
+// Not implemented (optional in ClusterBackend): partition(), disk(), stackDump() — no Slurm partitions here, the
+// filesystem is not the server's to df, and a stack dump needs exec into the pod (later work). Logs are followed by
+// the log follower (logFollower.ts), not here.
+import type { ClusterBackend, HistoryQuery, HistoryReport, StatusReport, SubmittedJob } from '../clusterBackend.js';
+import {
+  excludeAffinity,
+  excludedNodeNames,
+  finalizeWorkload,
+  ANNOTATION_SCRIPT,
+} from '@trainboard/shared/k8s/manifests';
+import {
+  ANNOTATION_DEPENDENCY,
+  ANNOTATION_HELD,
+  ANNOTATION_NAME,
+  HOSTNAME_LABEL,
+  LABEL_JOB_ID,
+  LABEL_MANAGED,
+  LABEL_NAME_HASH,
+  nameHash,
+  toK8sName,
+  validateK8sJobId,
+} from '@trainboard/shared/k8s/names';
+import { nodeToStatus } from '@trainboard/shared/k8s/nodes';
+import { jobToStatus, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
+import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
+import { timeMs } from '@trainboard/shared/k8s/types';
+import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
+import {
+  isTerminalState,
+  type JobHistoryRecord,
+  type JobStatus,
+  type NodeStatus,
+} from '@trainboard/shared/slurm/types';
+import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
+import type { LoadedKubeConfig } from './kubeConfig.js';
+
+/** Which manifests a cluster entry accepts: `auto` takes a PyTorchJob when the cluster serves the CRD. */
+export type WorkloadPolicy = 'auto' | 'job' | 'pytorchjob';
+
+export interface KubernetesBackendOptions {
+  kube: LoadedKubeConfig;
+  workload?: WorkloadPolicy;
+  client?: KubeClientOptions;
+  now?: () => number;
+}
+
+/** A job the backend found: its kind, object and pods. */
+interface Found {
+  id: string;
+  kind: 'Job' | 'PyTorchJob';
+  obj: K8sJob | K8sPyTorchJob;
+}
+
+/** A request the backend refuses as asked (wrong state, not ours); the message is safe to show. */
+export class KubernetesRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KubernetesRequestError';
+  }
+}
+
+/** Label values per selector: a `key in (…)` list is kept short enough for any URL limit. */
+const SELECTOR_CHUNK = 100;
+
+function chunks<T>(xs: readonly T[], n = SELECTOR_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+const nameOf = (o: Found['obj']) => o.metadata?.name as string;
+
+export class KubernetesBackend implements ClusterBackend {
+  readonly kind = 'kubernetes' as const;
+  readonly target: string;
+  readonly namespace: string;
+  private readonly api: KubeClient;
+  private readonly workload: WorkloadPolicy;
+  private readonly now: () => number;
+  private ptjServed: Promise<boolean> | null = null;
+  /**
+   * Jobs this backend deleted (cancel): a deleted Job is gone from the API, so without this the control plane would
+   * see it vanish instead of end CANCELLED. In memory only; after a restart the database has the state.
+   */
+  private readonly tombstones = new Map<string, JobStatus>();
+
+  constructor(o: KubernetesBackendOptions) {
+    this.api = new KubeClient(o.kube.kc, o.kube.namespace, o.client);
+    this.namespace = o.kube.namespace;
+    this.target = `${o.kube.target}/${o.kube.namespace}`;
+    this.workload = o.workload ?? 'auto';
+    this.now = o.now ?? Date.now;
+  }
+
+  /** The workload a run should be rendered as on this cluster (asks the API once for `auto`). */
+  async preferredWorkload(): Promise<'job' | 'pytorchjob'> {
+    if (this.workload !== 'auto') return this.workload;
+    return (await this.pyTorchJobServed()) ? 'pytorchjob' : 'job';
+  }
+
+  private pyTorchJobServed(): Promise<boolean> {
+    if (this.workload === 'job') return Promise.resolve(false);
+    this.ptjServed ??= this.api.pyTorchJobServed().catch((e: unknown) => {
+      this.ptjServed = null; // a failed discovery is asked again next time
+      throw e;
+    });
+    return this.ptjServed;
+  }
+
+  // ---- submit -----------------------------------------------------------------------------------------------------
+
+  async submit(input: SubmitSpec): Promise<SubmittedJob> {
+    const spec = validateSubmitSpec(input);
+    const hosts = await this.hostnamesOf(excludedNodeNames(spec.exclude));
+    const f = finalizeWorkload(spec, { namespace: this.namespace, excludeHostnames: hosts });
+    if (f.workload.kind === 'PyTorchJob') {
+      if (!(await this.pyTorchJobServed()))
+        throw new KubernetesRequestError(
+          'this cluster does not serve kubeflow.org/v1 PyTorchJob: render the indexed-job manifest',
+        );
+      await this.createOrAdopt(
+        f.jobId,
+        spec.name as string,
+        () => this.api.createPyTorchJob(f.workload.job as K8sPyTorchJob),
+        () => this.api.readPyTorchJob(f.objectName),
+      );
+      return { jobId: f.jobId, cluster: null };
+    }
+    const job = await this.createOrAdopt(
+      f.jobId,
+      spec.name as string,
+      () => this.api.createJob(f.workload.job as K8sJob),
+      () => this.api.readJob(f.objectName),
+    );
+    if (f.service) {
+      // Owned by the Job, so deleting the Job garbage-collects it.
+      const owner = [
+        {
+          apiVersion: 'batch/v1',
+          kind: 'Job',
+          name: f.objectName,
+          uid: job.metadata?.uid as string,
+          controller: false,
+        },
+      ];
+      await this.api
+        .createService({ ...f.service, metadata: { ...f.service.metadata, ownerReferences: owner } })
+        .catch((e: unknown) => {
+          if (!(e instanceof KubeApiError && e.code === 409)) throw e; // made by an earlier attempt
+        });
+    }
+    return { jobId: f.jobId, cluster: null };
+  }
+
+  /**
+   * Creates the object; a 409 on its deterministic name is an earlier attempt of the same submission (a create whose
+   * answer was lost) when the annotation carries the same keyed name and id, and is adopted; else refused.
+   */
+  private async createOrAdopt<T extends Found['obj']>(
+    id: string,
+    name: string,
+    create: () => Promise<T>,
+    read: () => Promise<T | null>,
+  ): Promise<T> {
+    try {
+      return await create();
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.code === 409)) throw e;
+      const existing = await read();
+      const a = existing?.metadata;
+      if (existing && a?.annotations?.[ANNOTATION_NAME] === name && a.labels?.[LABEL_JOB_ID] === id) return existing;
+      throw new KubernetesRequestError(`an object named ${toK8sName(name)} exists and belongs to another job`);
+    }
+  }
+
+  /** `kubernetes.io/hostname` label values of the nodes (node names where the label is absent or the node unknown). */
+  private async hostnamesOf(nodeNames: readonly string[]): Promise<string[]> {
+    if (!nodeNames.length) return [];
+    const nodes = await this.api.listNodes();
+    const byName = new Map(nodes.map((n) => [n.metadata?.name, n.metadata?.labels?.[HOSTNAME_LABEL]]));
+    return nodeNames.map((n) => byName.get(n) ?? n);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------------------------
+
+  /** Every object (Job, and PyTorchJob when served) matching a label selector. */
+  private async objects(selector: string): Promise<Found[]> {
+    const [jobs, ptjs] = await Promise.all([
+      this.api.listJobs(selector),
+      this.pyTorchJobServed().then((served) => (served ? this.api.listPyTorchJobs(selector) : [])),
+    ]);
+    const found = (kind: Found['kind']) => (obj: Found['obj']) => ({
+      id: obj.metadata?.labels?.[LABEL_JOB_ID] ?? '',
+      kind,
+      obj,
+    });
+    return [...jobs.map(found('Job')), ...ptjs.map(found('PyTorchJob'))];
+  }
+
+  private async byIds(ids: readonly string[]): Promise<Map<string, Found>> {
+    const valid = [...new Set(ids.map(validateK8sJobId))];
+    const lists = await Promise.all(chunks(valid).map((c) => this.objects(`${LABEL_JOB_ID} in (${c.join(',')})`)));
+    return new Map(lists.flat().map((f) => [f.id, f]));
+  }
+
+  /** The pods of many jobs in one list per chunk (pod templates carry `trainboard.io/job=<object name>`). */
+  private async podsOf(found: readonly Found[]): Promise<Map<string, K8sPod[]>> {
+    const names = found.map((f) => nameOf(f.obj));
+    const lists = await Promise.all(
+      chunks(names).map((c) => this.api.listPods(`trainboard.io/job in (${c.join(',')})`)),
+    );
+    const out = new Map<string, K8sPod[]>(names.map((n) => [n, []]));
+    for (const pod of lists.flat()) out.get(pod.metadata?.labels?.['trainboard.io/job'] ?? '')?.push(pod);
+    return out;
+  }
+
+  private statusOf(f: Found, pods: readonly K8sPod[]): JobStatus {
+    return f.kind === 'Job'
+      ? jobToStatus(f.obj as K8sJob, pods, this.now())
+      : pyTorchJobToStatus(f.obj as K8sPyTorchJob, pods, this.now());
+  }
+
+  private async statuses(found: readonly Found[]): Promise<JobStatus[]> {
+    if (!found.length) return [];
+    const pods = await this.podsOf(found);
+    return found.map((f) => this.statusOf(f, pods.get(nameOf(f.obj)) ?? []));
+  }
+
+  async status(jobIds: readonly string[]): Promise<StatusReport> {
+    const found = await this.byIds(jobIds);
+    const jobs = await this.statuses([...found.values()]);
+    const missing: string[] = [];
+    for (const id of new Set(jobIds)) {
+      if (found.has(id)) continue;
+      const dead = this.tombstones.get(id);
+      if (dead) jobs.push(dead);
+      else missing.push(id);
+    }
+    await this.resumeSatisfied([...found.values()], jobs);
+    return { jobs, missing };
+  }
+
+  /**
+   * History is what the API still holds: finished Jobs stay until deleted (or their TTL), PyTorchJobs likewise, plus
+   * the jobs this backend cancelled. Kubernetes keeps no accounting; anything older is what Trainboard's database
+   * recorded when it saw the job (the control plane keeps every job's last state).
+   */
+  async history(query: HistoryQuery = {}): Promise<HistoryReport> {
+    const found = query.jobIds
+      ? [...(await this.byIds(query.jobIds)).values()]
+      : await this.objects(`${LABEL_MANAGED}=true`);
+    const since = query.since ? Date.parse(`${query.since}Z`) : null;
+    const all = [
+      ...(await this.statuses(found)),
+      ...[...this.tombstones.values()].filter((t) => !query.jobIds || query.jobIds.includes(t.jobId)),
+    ];
+    const records = all
+      .filter((s) => since === null || (timeMs(s.submitTime ? `${s.submitTime}Z` : null) ?? 0) >= since)
+      .map(toHistory);
+    return {
+      source: 'queue',
+      records,
+      note: 'Kubernetes keeps no job accounting: only jobs whose objects still exist are known',
+    };
+  }
+
+  async nodes(): Promise<NodeStatus[]> {
+    const [nodes, pods] = await Promise.all([this.api.listNodes(), this.api.listActivePodsAllNamespaces()]);
+    const byNode = new Map<string, K8sPod[]>();
+    for (const p of pods ?? []) {
+      const n = p.spec?.nodeName;
+      if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    }
+    return nodes.map((n) => nodeToStatus(n, pods === null ? null : (byNode.get(n.metadata?.name ?? '') ?? [])));
+  }
+
+  async jobNodes(jobId: string): Promise<string[]> {
+    const f = (await this.byIds([jobId])).get(jobId);
+    if (!f) return this.tombstones.get(jobId)?.nodes ?? [];
+    return (await this.statuses([f]))[0]?.nodes ?? [];
+  }
+
+  async lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>> {
+    const out = new Map<string, JobStatus[]>(names.map((n) => [n, []]));
+    if (!names.length) return out;
+    const hashes = names.map((n) => {
+      toK8sName(n); // refuses a name outside the job-name rule before it reaches a selector
+      return nameHash(n);
+    });
+    const lists = await Promise.all(chunks(hashes).map((c) => this.objects(`${LABEL_NAME_HASH} in (${c.join(',')})`)));
+    const found = lists.flat().filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? ''));
+    for (const s of await this.statuses(found)) out.get(s.name)?.push(s);
+    for (const t of this.tombstones.values()) if (out.get(t.name)?.length === 0) out.get(t.name)?.push(t);
+    const from = since ? Date.parse(`${since}Z`) : null;
+    if (from !== null)
+      for (const [n, list] of out)
+        out.set(
+          n,
+          list.filter(
+            (s) => !isTerminalState(s.state) || (timeMs(s.submitTime ? `${s.submitTime}Z` : null) ?? 0) >= from,
+          ),
+        );
+    return out;
+  }
+
+  // ---- actions ----------------------------------------------------------------------------------------------------
+
+  /**
+   * Deletes with Foreground propagation: the object stays (deletionTimestamp set, read as CANCELLED) until its pods
+   * are gone, then the Job and its Service disappear; a tombstone keeps answering CANCELLED for it.
+   */
+  async cancel(jobIds: readonly string[]): Promise<void> {
+    const found = await this.byIds(jobIds);
+    const last = await this.statuses([...found.values()]);
+    for (const f of found.values()) {
+      const name = nameOf(f.obj);
+      if (f.kind === 'Job') await this.api.deleteJob(name, 'Foreground');
+      else await this.api.deletePyTorchJob(name, 'Foreground');
+    }
+    const end = new Date(this.now()).toISOString().slice(0, 19);
+    for (const s of last)
+      if (!isTerminalState(s.state))
+        this.tombstones.set(s.jobId, { ...s, state: 'CANCELLED', reason: 'Deleted', endTime: end });
+  }
+
+  /** A new submission from the manifest this job was submitted with (its annotation), never from the server's object. */
+  async resubmit(jobId: string, options: Omit<SubmitSpec, 'script'>): Promise<SubmittedJob> {
+    const f = (await this.byIds([jobId])).get(jobId);
+    const script = f?.obj.metadata?.annotations?.[ANNOTATION_SCRIPT];
+    if (!script)
+      throw new KubernetesRequestError(`job ${jobId} is gone or was not submitted by Trainboard: nothing to resubmit`);
+    return this.submit({ ...options, script });
+  }
+
+  async hold(jobIds: readonly string[]): Promise<void> {
+    for (const f of (await this.byIds(jobIds)).values()) {
+      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: hold applies to pending jobs`);
+      await this.setSuspend(f, true, { [ANNOTATION_HELD]: 'user' });
+    }
+  }
+
+  async release(jobIds: readonly string[]): Promise<void> {
+    for (const f of (await this.byIds(jobIds)).values()) {
+      // A job that also waits for another stays suspended until that one ends (status() resumes it).
+      const waiting = !!f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY];
+      await this.setSuspend(f, waiting, { [ANNOTATION_HELD]: null });
+    }
+  }
+
+  private async setSuspend(f: Found, suspend: boolean, annotations: Record<string, string | null>): Promise<void> {
+    const name = nameOf(f.obj);
+    if (f.kind === 'Job') await this.api.patchJob(name, { metadata: { annotations }, spec: { suspend } });
+    else await this.api.patchPyTorchJob(name, { metadata: { annotations }, spec: { runPolicy: { suspend } } });
+  }
+
+  /**
+   * New excluded nodes of pending jobs, as node affinity in the pod template. Kubernetes lets a Job's template
+   * change only while it is suspended and has never started, so a pending job is suspended for the patch and then
+   * resumed (unless it was held). A started job is refused, as scontrol refuses it: the control plane cancels and
+   * resubmits instead.
+   */
+  async updateExclude(jobIds: readonly string[], hostlist: string): Promise<void> {
+    const hosts = await this.hostnamesOf(excludedNodeNames(hostlist));
+    for (const f of (await this.byIds(jobIds)).values()) {
+      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: its excluded nodes cannot change`);
+      const name = nameOf(f.obj);
+      if (f.kind === 'PyTorchJob') {
+        await this.api.patchPyTorchJob(name, {
+          spec: { pytorchReplicaSpecs: replicaAffinity(f.obj as K8sPyTorchJob, hosts) },
+        });
+        continue;
+      }
+      const job = f.obj as K8sJob;
+      const affinity = excludeAffinity(hosts, job.spec?.template.spec?.affinity) ?? null;
+      const wasSuspended = job.spec?.suspend === true;
+      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: true } });
+      await this.api.patchJob(name, { spec: { template: { spec: { affinity } } } });
+      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: false } });
+    }
+  }
+
+  /**
+   * Resumes suspended jobs whose dependency is satisfied: `afterany:<id>` once that job ended (or is gone),
+   * `afterok:<id>` once it COMPLETED. Runs with each status() poll, which the control plane does anyway.
+   */
+  private async resumeSatisfied(found: readonly Found[], known: readonly JobStatus[]): Promise<void> {
+    const waiting = found.filter(
+      (f) =>
+        isSuspended(f) &&
+        !f.obj.metadata?.annotations?.[ANNOTATION_HELD] &&
+        f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY],
+    );
+    if (!waiting.length) return;
+    const deps = waiting.map((f) => parseDependency(f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY] as string));
+    const unknown = deps.flatMap((d) => (d && !known.some((k) => k.jobId === d.id) ? [d.id] : []));
+    const more = unknown.length ? await this.statuses([...(await this.byIds(unknown)).values()]) : [];
+    const state = new Map([...known, ...more, ...this.tombstones.values()].map((s) => [s.jobId, s.state]));
+    for (const [i, f] of waiting.entries()) {
+      const d = deps[i];
+      if (!d) continue;
+      const s = state.get(d.id);
+      const done = s === undefined || isTerminalState(s);
+      if (done && (d.type === 'afterany' || s === 'COMPLETED' || s === undefined))
+        await this.setSuspend(f, false, { [ANNOTATION_DEPENDENCY]: null });
+    }
+  }
+
+  async close(): Promise<void> {
+    // Plain HTTP requests, no connection held open between calls.
+  }
+}
+
+function isSuspended(f: Found): boolean {
+  return f.kind === 'Job'
+    ? (f.obj as K8sJob).spec?.suspend === true
+    : (f.obj as K8sPyTorchJob).spec?.runPolicy?.suspend === true;
+}
+
+/** Started at least once (a suspended Job that never started has no startTime; suspending resets it). */
+function started(f: Found): boolean {
+  return !!f.obj.status?.startTime;
+}
+
+function parseDependency(text: string): { type: 'afterany' | 'afterok'; id: string } | null {
+  const m = /^(afterany|afterok):(\d{1,12})$/.exec(text);
+  return m ? { type: m[1] as 'afterany' | 'afterok', id: m[2] as string } : null;
+}
+
+function replicaAffinity(job: K8sPyTorchJob, hosts: readonly string[]) {
+  const specs = job.spec?.pytorchReplicaSpecs ?? {};
+  const out: Record<string, unknown> = {};
+  for (const [role, r] of Object.entries(specs))
+    if (r) out[role] = { template: { spec: { affinity: excludeAffinity(hosts, r.template.spec?.affinity) ?? null } } };
+  return out;
+}
+
+function toHistory(s: JobStatus): JobHistoryRecord {
+  return {
+    id: s.jobId,
+    name: s.name,
+    state: s.state,
+    cancelledBy: null,
+    exitCode: s.exitCode,
+    exitSignal: s.exitSignal,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    elapsedSeconds: s.elapsedSeconds,
+    nodeList: s.nodeList,
+    nodes: s.nodes,
+    partition: s.partition,
+  };
+}
