@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { toK8sName } from '@trainboard/shared/k8s/names';
+import { numericJobId, toK8sName } from '@trainboard/shared/k8s/names';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import { ShellError } from '../shell.js';
-import { KubeApiError } from './client.js';
+import { KubeApiError, KubeClient } from './client.js';
 import { KubeConfigError, loadKubeConfig, type LoadedKubeConfig } from './kubeConfig.js';
 import { KubernetesBackend, KubernetesRequestError } from './kubernetesBackend.js';
 import { FakeKubeApi, type Obj } from './testing/fakeKubeApi.js';
@@ -190,7 +190,8 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
       (j) => j?.state === 'RUNNING' || j?.state === 'COMPLETED',
     );
     if (fake) expect(running).toMatchObject({ state: 'RUNNING', nodes: ['gpu-1', 'gpu-2'], nodeList: 'gpu-1,gpu-2' });
-    expect(await backend.jobNodes(id)).toHaveLength(2);
+    // A one-node kind cluster runs both pods on the same node.
+    expect(await backend.jobNodes(id)).toHaveLength(fake ? 2 : (running?.nodes.length ?? 0));
     finished(s.name as string, 0);
     expect(
       await until(
@@ -273,10 +274,10 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
       expect(del?.query.get('propagationPolicy')).toBe('Foreground');
     }
     expect(await state(id)).toMatchObject({ state: 'CANCELLED' });
-    const gone = await until(
-      () => backend.status([id]),
-      (r) => r.missing.length === 0 && !!fake && !fake.get('jobs', NS, toK8sName(s.name as string)),
-    );
+    const client = new KubeClient(kube.kc, NS);
+    const read = () => client.readJob(toK8sName(s.name as string));
+    expect(await until(read, (j) => j === null)).toBeNull(); // the Job is gone from the API
+    const gone = await backend.status([id]);
     expect(gone.jobs[0]).toMatchObject({ jobId: id, state: 'CANCELLED' });
     expect(gone.missing).toEqual([]);
   });
@@ -416,6 +417,18 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
       spec: { template: { spec: { containers: [{ name: 'c', image: 'x' }] } } },
     });
     await expect(backend.submit(spec('x', { name: 'occupied' }))).rejects.toThrow(/belongs to another job/);
+    const clash = spec('clash');
+    const clashId = numericJobId(toK8sName(clash.name as string));
+    fake!.put('jobs', {
+      metadata: {
+        name: 'tb-other',
+        namespace: NS,
+        labels: { 'trainboard.io/job-id': clashId },
+        annotations: { 'trainboard.io/name': 'other' },
+      },
+      spec: { template: { spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    });
+    await expect(backend.submit(clash)).rejects.toThrow(/job id \d+ is taken by another job/);
   });
 
   it('refuses a started job for hold and updateExclude (the template is immutable once started)', async () => {

@@ -119,6 +119,7 @@ export class KubernetesBackend implements ClusterBackend {
     const spec = validateSubmitSpec(input);
     const hosts = await this.hostnamesOf(excludedNodeNames(spec.exclude));
     const f = finalizeWorkload(spec, { namespace: this.namespace, excludeHostnames: hosts });
+    await this.refuseIdClash(f.jobId, spec.name as string);
     if (f.workload.kind === 'PyTorchJob') {
       if (!(await this.pyTorchJobServed()))
         throw new KubernetesRequestError(
@@ -156,6 +157,13 @@ export class KubernetesBackend implements ClusterBackend {
         });
     }
     return { jobId: f.jobId, cluster: null };
+  }
+
+  /** Job ids are hashes of object names: another job with the same id (one chance in 10^12) is refused, not mixed up. */
+  private async refuseIdClash(id: string, name: string): Promise<void> {
+    const same = await this.objects(`${LABEL_JOB_ID}=${id}`);
+    if (same.some((f) => f.obj.metadata?.annotations?.[ANNOTATION_NAME] !== name))
+      throw new KubernetesRequestError(`job id ${id} is taken by another job: rename the run`);
   }
 
   /**
