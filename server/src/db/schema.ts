@@ -28,7 +28,7 @@ export const clusters = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     name: text('name').notNull().unique(),
-    /** `slurm` (over SSH) or `local` (the local executor). */
+    /** `slurm` (over SSH), `local` (the local executor) or `kubernetes` (settings: kubeconfig, context, namespace…). */
     kind: text('kind').notNull().default('slurm'),
     host: text('host'),
     port: integer('port'),
@@ -57,13 +57,13 @@ export const clusters = sqliteTable(
     disabledAt: integer('disabled_at'),
   },
   (t) => [
-    check('clusters_kind', sql`${t.kind} IN ('slurm', 'local')`),
+    check('clusters_kind', sql`${t.kind} IN ('slurm', 'local', 'kubernetes')`),
     check('clusters_auth', sql`${t.auth} IS NULL OR ${t.auth} IN ('key', 'agent')`),
     check('clusters_template', sql`${t.template} IN ('megatron-deepspeed', 'fake-trainer')`),
-    // An SSH cluster pins its host key exactly one way; `local` has no host.
+    // An SSH cluster pins its host key exactly one way; `local` has no host, `kubernetes` trusts its kubeconfig.
     check(
       'clusters_host_key',
-      sql`${t.kind} = 'local' OR ((${t.knownHostsPath} IS NULL) <> (${t.hostFingerprint} IS NULL))`,
+      sql`${t.kind} IN ('local', 'kubernetes') OR ((${t.knownHostsPath} IS NULL) <> (${t.hostFingerprint} IS NULL))`,
     ),
   ],
 );
