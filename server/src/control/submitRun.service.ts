@@ -11,6 +11,7 @@ import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { RunConfigSource } from '../render/loadRunConfig.js';
 import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
+import { kubernetesRender } from './kubernetesSubmit.js';
 import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
 
 export interface RenderOverrides {
@@ -63,6 +64,9 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
   async function prepare(input: RunCreate, overrides: RenderOverrides = {}): Promise<Prepared | SubmitPreviewDto> {
     const cluster = o.clusters.get(input.cluster);
     const row = cluster.row;
+    // A kubernetes cluster renders the run as a manifest (the preview's script, and SubmitSpec.script).
+    const k8s = row.kind === 'kubernetes' ? await kubernetesRender(row, cluster.backend) : null;
+    if (k8s && !k8s.ok) throw new SubmitRefusedError('cluster_unusable', k8s.message);
     const outcome = await renderRunConfig({
       source: withDefaults(configSource(input), clusterDefaults(cluster)),
       template: (row.template ?? 'megatron-deepspeed') as TemplateName,
@@ -71,6 +75,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         secondsPerIteration: input.fakeSecondsPerIteration ?? DEFAULT_SECONDS_PER_ITERATION,
       },
       ...(o.templatesDir ? { templatesDir: o.templatesDir } : {}),
+      ...(k8s?.ok ? { kubernetes: k8s.options } : {}),
     });
     const base = { cluster: input.cluster, chainLength: input.chainLength };
     if (!outcome.ok)
@@ -84,9 +89,10 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         runDir: null,
         files: [],
       };
-    if (!row.jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
+    const jobsRoot = k8s?.ok ? k8s.jobsRoot : row.jobsRoot;
+    if (!jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
     const runName = input.name ?? outcome.config.name;
-    const runDir = posix.join(row.jobsRoot, runName);
+    const runDir = posix.join(jobsRoot, runName);
     const submitOptions: RunSubmitOptions = { chdir: runDir };
     const script = outcome.rendered.files[outcome.rendered.scriptName] ?? null;
     const preview: SubmitPreviewDto = {
@@ -115,6 +121,12 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       if (o.store.runIdByName(first.runName) !== undefined)
         throw new SubmitRefusedError('run_exists', `a run named ${first.runName} exists already`);
       const cluster = o.clusters.get(input.cluster);
+      // A kubernetes cluster has no shell to write files with: the manifest travels in the run row and the Job.
+      if (cluster.row.kind === 'kubernetes') {
+        const created = record(o.store, cluster, first, input, actor, now());
+        o.kick();
+        return created;
+      }
       await cluster.files.mkdirp(first.runDir);
       const overrides = (await opts.prepareRunDir?.(cluster, first.runDir)) ?? {};
       const p = opts.prepareRunDir ? await prepare(input, overrides) : first;

@@ -122,6 +122,9 @@ describe('finalizeWorkload (Indexed Job)', () => {
     const job = out.workload.job as K8sJob;
     expect(job.spec).toMatchObject({ suspend: true, activeDeadlineSeconds: 86400, completions: 4, parallelism: 4 });
     expect(job.spec!.template.spec!.affinity).toBeUndefined();
+    expect(job.spec!.template.spec!.containers[0]!.workingDir).toBeUndefined();
+    const inDir = finalizeWorkload(spec({ chdir: '/scratch/run1' }), { namespace: 'ml', excludeHostnames: [] });
+    expect((inDir.workload.job as K8sJob).spec!.template.spec!.containers[0]!.workingDir).toBe('/scratch/run1');
   });
 
   it('a job that waits for another is created suspended with the dependency; a hold is marked as such', () => {

@@ -235,6 +235,8 @@ function finishPodTemplate(
     jobId: string;
     nodes: number;
     gpus?: number | undefined;
+    /** SubmitSpec.chdir: the run folder, where relative run paths resolve (sbatch --chdir). */
+    workDir?: string | undefined;
     hosts: readonly string[];
     indexed: boolean;
   },
@@ -276,6 +278,7 @@ function finishPodTemplate(
             { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
           ]),
           ...(limits ? { resources: { ...trainer.resources, limits } } : {}),
+          ...(o.workDir ? { workingDir: o.workDir } : {}),
         },
         ...others,
       ],
@@ -304,6 +307,7 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
         jobId: id.jobId,
         nodes,
         gpus: spec.gpusPerNode,
+        workDir: spec.chdir,
         hosts: o.excludeHostnames,
         indexed: true,
       }),
@@ -332,6 +336,7 @@ function finishPyTorchJob(
       jobId: id.jobId,
       nodes,
       gpus: spec.gpusPerNode,
+      workDir: spec.chdir,
       hosts: o.excludeHostnames,
       indexed: false,
     });
