@@ -194,11 +194,11 @@ export class KubeClient {
     return (await this.listPages(what, page)).items;
   }
 
-  private async orNull<T>(p: Promise<T>): Promise<T | null> {
+  private async orNull<T>(p: Promise<T>, alsoForbidden = false): Promise<T | null> {
     try {
       return await p;
     } catch (e) {
-      if (isNotFound(e)) return null;
+      if (isNotFound(e) || (alsoForbidden && e instanceof KubeApiError && e.code === 403)) return null;
       throw e;
     }
   }
@@ -301,12 +301,16 @@ export class KubeClient {
 
   // ---- PyTorchJob (CustomObjectsApi: plain JSON, strings for times) --------------------------------------------------
 
-  /** Whether the cluster serves kubeflow.org/v1 pytorchjobs (404 on the group version → no). */
+  /**
+   * Whether the cluster serves kubeflow.org/v1 pytorchjobs to us: 404 on the group version → no; 403 (RBAC hides
+   * the group) → no as well, since we could not use it.
+   */
   async pyTorchJobServed(): Promise<boolean> {
     const list = await this.orNull(
       this.call('discover kubeflow.org/v1', (o) =>
         this.custom.getAPIResources({ group: PTJ.group, version: PTJ.version }, o),
       ),
+      true,
     );
     return !!list?.resources.some((r) => r.name === PTJ.plural);
   }

@@ -191,6 +191,9 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
     );
     if (fake) expect(running).toMatchObject({ state: 'RUNNING', nodes: ['gpu-1', 'gpu-2'], nodeList: 'gpu-1,gpu-2' });
     // A one-node kind cluster runs both pods on the same node.
+    const leader = await backend.leaderPod(id);
+    expect(leader).toMatchObject({ namespace: NS, container: 'trainer' });
+    expect(leader?.pod).toMatch(new RegExp(`^${obj}-0-`));
     expect(await backend.jobNodes(id)).toHaveLength(fake ? 2 : (running?.nodes.length ?? 0));
     finished(s.name as string, 0);
     expect(
@@ -259,7 +262,7 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
   });
 
   it('cancel deletes with Foreground propagation; the job reads CANCELLED, also once it is gone', async () => {
-    const s = spec('cancel', { nodes: 1 });
+    const s = spec('cancel', { nodes: 1, script: manifest({ sleep: 120 }) }); // still running when cancelled
     const id = await submit(s);
     await started(s.name as string, ['gpu-3']);
     await until(
@@ -490,6 +493,15 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     await b.hold([id]);
     expect(fake!.get('pytorchjobs', NS, toK8sName(s.name as string))?.spec.runPolicy.suspend).toBe(true);
     expect(await makeBackend('job').preferredWorkload()).toBe('job');
+  });
+
+  it('a cluster that hides kubeflow.org from us (403) is read as not serving PyTorchJob; reads still work', async () => {
+    fake!.servePyTorchJob = true;
+    fake!.failNext({ path: '/apis/kubeflow.org/v1', code: 403 });
+    const b = makeBackend();
+    expect(await b.preferredWorkload()).toBe('job');
+    const id = await submit(spec('rbac', { nodes: 1 }), b);
+    expect((await b.status([id])).jobs.map((j) => j.jobId)).toEqual([id]);
   });
 
   it('401 is a definite refusal, never retried', async () => {

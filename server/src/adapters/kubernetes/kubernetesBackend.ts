@@ -27,7 +27,7 @@ import {
   validateK8sJobId,
 } from '@trainboard/shared/k8s/names';
 import { nodeToStatus } from '@trainboard/shared/k8s/nodes';
-import { jobToStatus, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
+import { isLeaderPod, jobToStatus, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
@@ -292,6 +292,21 @@ export class KubernetesBackend implements ClusterBackend {
     const f = (await this.byIds([jobId])).get(jobId);
     if (!f) return this.tombstones.get(jobId)?.nodes ?? [];
     return (await this.statuses([f]))[0]?.nodes ?? [];
+  }
+
+  /**
+   * The pod whose log is the job's (index 0, or the PyTorchJob master): for the log follower. The newest one when a
+   * restart left several; null while none exists (pending) or when the job is gone.
+   */
+  async leaderPod(jobId: string): Promise<{ namespace: string; pod: string; container: string; uid: string } | null> {
+    const f = (await this.byIds([jobId])).get(jobId);
+    if (!f) return null;
+    const pods = ((await this.podsOf([f])).get(nameOf(f.obj)) ?? []).filter(isLeaderPod);
+    pods.sort((a, b) => (timeMs(b.metadata?.creationTimestamp) ?? 0) - (timeMs(a.metadata?.creationTimestamp) ?? 0));
+    const p = pods[0];
+    const container = p?.spec?.containers[0]?.name;
+    if (!p?.metadata?.name || !container) return null;
+    return { namespace: this.namespace, pod: p.metadata.name, container, uid: p.metadata.uid ?? '' };
   }
 
   async lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>> {
