@@ -434,6 +434,41 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     await expect(backend.submit(clash)).rejects.toThrow(/job id \d+ is taken by another job/);
   });
 
+  it('updateExclude on a pending job that is not held: suspend, patch, resume (the API allows no other way)', async () => {
+    const s = spec('excl2', { nodes: 1 });
+    const id = await submit(s);
+    const before = fake!.requests.length;
+    await backend.updateExclude([id], 'gpu-5');
+    const patches = fake!.requests.slice(before).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.contentType)).toEqual(Array(3).fill('application/merge-patch+json'));
+    const job = fake!.get('jobs', NS, toK8sName(s.name as string)) as Obj;
+    expect(job.spec.suspend).toBe(false);
+    expect(
+      job.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
+        .matchExpressions[0].values,
+    ).toEqual(['gpu-5']);
+  });
+
+  it('history: jobs still in the API and the cancelled ones, from "queue", saying what Kubernetes keeps', async () => {
+    const a = spec('hist-a', { nodes: 1 });
+    const b = spec('hist-b', { nodes: 1 });
+    const [ida, idb] = [await submit(a), await submit(b)];
+    await started(a.name as string, ['gpu-1']);
+    finished(a.name as string, 2);
+    await started(b.name as string, ['gpu-2']);
+    await backend.cancel([idb]);
+    await until(
+      () => new KubeClient(kube.kc, NS).readJob(toK8sName(b.name as string)),
+      (j) => j === null,
+    );
+    const h = await backend.history({ jobIds: [ida, idb] });
+    expect(h.source).toBe('queue');
+    expect(h.note).toMatch(/no job accounting/);
+    const byId = new Map(h.records.map((r) => [r.id, r]));
+    expect(byId.get(ida)).toMatchObject({ name: a.name, state: 'FAILED', exitCode: 2, nodes: ['gpu-1'] });
+    expect(byId.get(idb)).toMatchObject({ name: b.name, state: 'CANCELLED', nodes: ['gpu-2'] });
+  });
+
   it('refuses a started job for hold and updateExclude (the template is immutable once started)', async () => {
     const s = spec('immut', { nodes: 1 });
     const id = await submit(s);
