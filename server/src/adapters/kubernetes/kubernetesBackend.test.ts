@@ -449,6 +449,19 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     ).toEqual(['gpu-5']);
   });
 
+  it('excludes by the nodes\' hostname labels, or by node name when listing nodes is forbidden (403)', async () => {
+    fake!.put('nodes', { metadata: { name: 'node-a.internal', labels: { 'kubernetes.io/hostname': 'host-a' } }, status: {} });
+    const s = spec('hostlabel', { nodes: 1, exclude: 'node-a.internal' });
+    await submit(s);
+    const values = (name: string) =>
+      (fake!.get('jobs', NS, toK8sName(name)) as Obj).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
+    expect(values(s.name as string)).toEqual(['host-a']);
+    fake!.failNext({ method: 'GET', path: '/api/v1/nodes', code: 403 });
+    const t = spec('hostlabel2', { nodes: 1, exclude: 'node-a.internal' });
+    await submit(t);
+    expect(values(t.name as string)).toEqual(['node-a.internal']);
+  });
+
   it('history: jobs still in the API and the cancelled ones, from "queue", saying what Kubernetes keeps', async () => {
     const a = spec('hist-a', { nodes: 1 });
     const b = spec('hist-b', { nodes: 1 });

@@ -187,10 +187,16 @@ export class KubernetesBackend implements ClusterBackend {
     }
   }
 
-  /** `kubernetes.io/hostname` label values of the nodes (node names where the label is absent or the node unknown). */
+  /**
+   * `kubernetes.io/hostname` label values of the nodes (node names where the label is absent, the node unknown, or
+   * RBAC forbids listing nodes: a namespace-scoped account often may not; the two are equal on most clusters).
+   */
   private async hostnamesOf(nodeNames: readonly string[]): Promise<string[]> {
     if (!nodeNames.length) return [];
-    const nodes = await this.api.listNodes();
+    const nodes = await this.api.listNodes().catch((e: unknown) => {
+      if (e instanceof KubeApiError && e.code === 403) return [];
+      throw e;
+    });
     const byName = new Map(nodes.map((n) => [n.metadata?.name, n.metadata?.labels?.[HOSTNAME_LABEL]]));
     return nodeNames.map((n) => byName.get(n) ?? n);
   }
