@@ -449,12 +449,16 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     ).toEqual(['gpu-5']);
   });
 
-  it('excludes by the nodes\' hostname labels, or by node name when listing nodes is forbidden (403)', async () => {
-    fake!.put('nodes', { metadata: { name: 'node-a.internal', labels: { 'kubernetes.io/hostname': 'host-a' } }, status: {} });
+  it("excludes by the nodes' hostname labels, or by node name when listing nodes is forbidden (403)", async () => {
+    fake!.put('nodes', {
+      metadata: { name: 'node-a.internal', labels: { 'kubernetes.io/hostname': 'host-a' } },
+      status: {},
+    });
     const s = spec('hostlabel', { nodes: 1, exclude: 'node-a.internal' });
     await submit(s);
     const values = (name: string) =>
-      (fake!.get('jobs', NS, toK8sName(name)) as Obj).spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
+      (fake!.get('jobs', NS, toK8sName(name)) as Obj).spec.template.spec.affinity.nodeAffinity
+        .requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values;
     expect(values(s.name as string)).toEqual(['host-a']);
     fake!.failNext({ method: 'GET', path: '/api/v1/nodes', code: 403 });
     const t = spec('hostlabel2', { nodes: 1, exclude: 'node-a.internal' });
@@ -550,6 +554,20 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     expect(await b.preferredWorkload()).toBe('job');
     const id = await submit(spec('rbac', { nodes: 1 }), b);
     expect((await b.status([id])).jobs.map((j) => j.jobId)).toEqual([id]);
+  });
+
+  it('a server that never answers is given up on after the request timeout (client-node sets none)', async () => {
+    const quick = new KubernetesBackend({
+      kube,
+      client: { retry: { attempts: 2, sleep: async () => undefined, requestTimeoutMs: 200 } },
+    });
+    fake!.failNext({ method: 'GET', path: '/api/v1/nodes', code: -2, times: 2 });
+    const t0 = Date.now();
+    const err = await quick.nodes().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShellError);
+    expect((err as ShellError).kind).toBe('timeout');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
   it('401 is a definite refusal, never retried', async () => {

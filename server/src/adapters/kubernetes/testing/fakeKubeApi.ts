@@ -9,7 +9,7 @@
 //
 // Fault injection: `failNext({ method, path, code, retryAfter, times, apply })` answers the next matching requests
 // with that HTTP status (429 with `Retry-After`, 5xx) or, with code 0, drops the connection (after applying the
-// request when `apply` is set: "the create happened but the answer was lost"). `compact()` makes every older
+// request when `apply` is set: "the create happened but the answer was lost"), or with code -2 never answers. `compact()` makes every older
 // resourceVersion expire; `watch410` chooses how an expired watch is refused: `'event'` (HTTP 200 + one ERROR event,
 // what a real apiserver does) or `'http'` (HTTP 410).
 //
@@ -45,7 +45,7 @@ export interface RecordedRequest {
 export interface Fault {
   method?: string;
   path: RegExp | string;
-  /** HTTP status to answer, or 0 to drop the connection. */
+  /** HTTP status to answer, 0 to drop the connection, -2 to never answer (a hung server). */
   code: number;
   retryAfter?: number;
   times?: number;
@@ -427,6 +427,7 @@ export class FakeKubeApi {
   }
 
   private sendFault(res: http.ServerResponse, f: Fault): void {
+    if (f.code === -2) return; // hangs until the client gives up (close() ends the socket)
     if (f.code === -1) {
       res.socket?.destroy();
       return;
