@@ -2,10 +2,10 @@
 // run row keeps as its script; the keyed SubmitSpec the controller builds from it becomes the Job in the API
 // (the real KubernetesBackend against the fake API server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as k8s from '@kubernetes/client-node';
 import { jobSubmitSpec } from '@trainboard/shared/control/commands';
 import { jobNameWithKey } from '@trainboard/shared/control/idemKey';
 import { toK8sName } from '@trainboard/shared/k8s/names';
+import { kubeConfigFor } from '../adapters/kubernetes/kubeConfig.js';
 import { KubernetesBackend } from '../adapters/kubernetes/kubernetesBackend.js';
 import { FakeKubeApi, type Obj } from '../adapters/kubernetes/testing/fakeKubeApi.js';
 import type { ClusterRow } from '../clusters/types.js';
@@ -18,14 +18,7 @@ beforeAll(async () => (fake = await FakeKubeApi.start()));
 afterAll(() => fake.close());
 
 function setup(settings: Record<string, unknown>) {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: fake.url, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'test-token' }],
-    contexts: [{ name: 'ctx', cluster: 'c', user: 'u', namespace: 'ml' }],
-    currentContext: 'ctx',
-  });
-  const backend = new KubernetesBackend({ kube: { kc, namespace: 'ml', context: 'ctx', target: 'ctx@fake' } });
+  const backend = new KubernetesBackend({ kube: kubeConfigFor(fake.url, 'test-token', 'ml') });
   const files: string[] = [];
   const base = fakeCluster(backend, files);
   const row = {

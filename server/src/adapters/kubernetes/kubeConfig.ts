@@ -121,3 +121,18 @@ export function loadKubeConfig(
   }
   return { kc, namespace, context, target: serverTarget(context, cluster.server) };
 }
+
+/**
+ * A KubeConfig for one API server and bearer token (tests against the fake API server, scripts). A plain-http
+ * server needs skipTLSVerify: client-node refuses http otherwise.
+ */
+export function kubeConfigFor(server: string, token: string, namespace: string): LoadedKubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'api', server, skipTLSVerify: server.startsWith('http:') }],
+    users: [{ name: 'user', token }],
+    contexts: [{ name: 'api', cluster: 'api', user: 'user', namespace }],
+    currentContext: 'api',
+  });
+  return { kc, namespace: validateNamespace(namespace), context: 'api', target: serverTarget('api', server) };
+}
