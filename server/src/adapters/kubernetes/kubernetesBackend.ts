@@ -65,6 +65,8 @@ export class KubernetesRequestError extends Error {
   }
 }
 
+const MAX_TOMBSTONES = 10_000;
+
 /** Label values per selector: a `key in (…)` list is kept short enough for any URL limit. */
 const SELECTOR_CHUNK = 100;
 
@@ -356,6 +358,9 @@ export class KubernetesBackend implements ClusterBackend {
     for (const s of last)
       if (!isTerminalState(s.state))
         this.tombstones.set(s.jobId, { ...s, state: 'CANCELLED', reason: 'Deleted', endTime: end });
+    // Bounded: the control plane records each end; the oldest tombstones are no longer asked about.
+    for (const id of [...this.tombstones.keys()].slice(0, Math.max(0, this.tombstones.size - MAX_TOMBSTONES)))
+      this.tombstones.delete(id);
   }
 
   /** A new submission from the manifest this job was submitted with (its annotation), never from the server's object. */
