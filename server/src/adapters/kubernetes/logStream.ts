@@ -78,6 +78,13 @@ export interface StreamOptions {
   idleTimeoutMs: number;
 }
 
+/** The error an aborted request rejects with (named like the one node:http raises for an aborted signal). */
+function abortError(): Error {
+  const err = new Error('the request was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
 /** Most bytes of an error body read: a Status object is small, a proxy's HTML page need not be read whole. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -97,7 +104,7 @@ export async function kubeGet(
   await kc.applyToHTTPSOptions(requestOptions);
   const mod = url.protocol === 'https:' ? https : http;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    if (opts.signal.aborted) return reject(new Error('aborted'));
+    if (opts.signal.aborted) return reject(abortError());
     const req = mod.request(url, { ...requestOptions, signal: opts.signal }, resolve);
     req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new StreamDropped(`no answer for ${opts.idleTimeoutMs} ms`)));
     req.on('error', reject);
@@ -164,7 +171,7 @@ export function pumpResponse(
         reject(err);
       } else resolve();
     };
-    const onAbort = () => settle(new Error('aborted'));
+    const onAbort = () => settle(abortError());
     opts.signal.addEventListener('abort', onAbort);
     res.socket?.setTimeout(opts.idleTimeoutMs, () =>
       settle(new StreamDropped(`no log bytes for ${opts.idleTimeoutMs} ms`)),

@@ -99,6 +99,7 @@ export interface LogRequestRecord {
   namespace: string;
   pod: string;
   query: URLSearchParams;
+  at: number;
 }
 
 export class FakeLogServer {
@@ -110,7 +111,10 @@ export class FakeLogServer {
   private readonly pods = new Map<string, object[]>();
   private readonly faults: Fault[] = [];
   private dropNext: number | null = null;
+  private readonly active = new Set<LogResponse>();
   readonly requests: LogRequestRecord[] = [];
+  /** Every request (log and pod list), with when it came: to check that a Retry-After was honoured. */
+  readonly arrivals: { path: string; at: number; status: number }[] = [];
   /** Largest number of bytes one log write handed to the socket (the chunking is ours). */
   chunkBytes = 1024;
   port = 0;
@@ -159,6 +163,16 @@ export class FakeLogServer {
     this.pods.set(namespace, pods);
   }
 
+  /** Every log response now open is cut after `bytes` more bytes of body. */
+  dropActiveAfterBytes(bytes: number): void {
+    for (const r of this.active) r.dropAfter = r.written + bytes;
+  }
+
+  /** Log responses now open (a follow stays open). */
+  get openResponses(): number {
+    return this.active.size;
+  }
+
   /** The next log response is cut (socket destroyed) after `bytes` bytes of body. */
   dropAfterBytes(bytes: number): void {
     this.dropNext = bytes;
@@ -176,6 +190,7 @@ export class FakeLogServer {
     const list = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
     if (req.method !== 'GET' || (!log && !list)) return false;
     const fault = this.faults.shift();
+    this.arrivals.push({ path: url.pathname, at: Date.now(), status: fault?.status ?? 200 });
     if (fault) {
       if (fault.retryAfterS !== null) res.setHeader('Retry-After', String(fault.retryAfterS));
       sendStatus(res, fault.status, fault.reason, fault.message, fault.retryAfterS);
@@ -201,7 +216,7 @@ export class FakeLogServer {
 
   private serveLog(namespace: string, pod: string, url: URL, res: http.ServerResponse): void {
     const q = url.searchParams;
-    this.requests.push({ namespace, pod, query: q });
+    this.requests.push({ namespace, pod, query: q, at: Date.now() });
     const container = q.get('container') ?? '';
     const instances = this.logs.get(`${namespace}/${pod}/${container}`);
     const instance = q.get('previous') === 'true' ? instances?.at(-2) : instances?.at(-1);
@@ -217,7 +232,9 @@ export class FakeLogServer {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     const drop = this.dropNext;
     this.dropNext = null;
-    void new LogResponse(instance, res, from, q.get('follow') === 'true', drop, this.chunkBytes).run();
+    const response = new LogResponse(instance, res, from, q.get('follow') === 'true', drop, this.chunkBytes);
+    this.active.add(response);
+    void response.run().finally(() => this.active.delete(response));
   }
 }
 
@@ -249,14 +266,14 @@ class LogResponse {
   private index: number;
   /** Bytes of the current entry already written (a partial line is continued when it grows). */
   private within = 0;
-  private written = 0;
+  written = 0;
 
   constructor(
     private readonly log: FakeContainerLog,
     private readonly res: http.ServerResponse,
     private readonly from: LogTs | null,
     private readonly follow: boolean,
-    private readonly dropAfter: number | null,
+    public dropAfter: number | null,
     private readonly chunkBytes: number,
   ) {
     this.index = log.firstVisible;
@@ -270,13 +287,19 @@ class LogResponse {
       for (;;) {
         if (this.res.destroyed) return;
         if (!(await this.writeAvailable())) return;
-        if (!this.follow || (this.log.terminated && this.index >= this.log.entries.length)) break;
+        if (!this.follow || (this.log.terminated && this.caughtUp())) break;
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
       }
       this.res.end();
     } finally {
       off();
     }
+  }
+
+  /** Everything written, a partial last line included (the container ended without its newline). */
+  private caughtUp(): boolean {
+    const { entries } = this.log;
+    return this.index >= entries.length || (this.index === entries.length - 1 && !entries[this.index]?.newline);
   }
 
   /** Writes what the log holds past the position; false when the response was cut or closed. */
