@@ -185,7 +185,8 @@ async function step(ctx: PodFollowContext): Promise<'again' | 'wait' | 'done'> {
     newReader(ctx, cursor).startInstance(leader, skippedRestarts(current, leader));
     return 'again';
   }
-  if (cursor.ended || leader.state === 'waiting') return idle();
+  // An instance taken for over (its pod was missing from one list) that runs after all is read on from the cursor.
+  if ((cursor.ended && leader.state !== 'running') || leader.state === 'waiting') return idle();
   return readCurrent(ctx, cursor, leader);
 }
 

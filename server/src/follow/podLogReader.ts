@@ -24,7 +24,6 @@ import {
   formatLogTs,
   parseLogTs,
   sinceTimeFor,
-  type LogGap,
   type LogResumePoint,
   type PodLogLine,
 } from '@trainboard/shared/k8s/logLines';
@@ -79,6 +78,9 @@ export interface ReaderDeps {
   maxLineBytes?: number;
   onCommitted: (resumeOffset: number) => void;
 }
+
+/** The line a gap puts in the parsed stream (the parser counts it as an unknown line; the event says the rest). */
+const GAP_MARKER = new TextEncoder().encode('[trainboard] Kubernetes log gap: lines may be missing here');
 
 /** A line handed to the parser: where it starts and the de-duplication state just before it. */
 interface Mark {
@@ -154,6 +156,7 @@ export class PodLogReader {
   endInstance(): void {
     const last = this.splitter.end();
     if (last) this.feed(last);
+    this.settleBeforeNewLines();
     this.events.push(...this.parser.flush());
     this.commit(true);
   }
@@ -167,18 +170,20 @@ export class PodLogReader {
 
   /** Starts reading `next` from its first line, after the previous instance ended (`loss`: what could not be read). */
   startInstance(next: LeaderInstance, loss: string | null): void {
+    this.settleBeforeNewLines();
     this.instance = { pod: next.pod, uid: next.uid, restartCount: next.restartCount };
     this.deduper = new LogDeduper(LOG_START);
     this.fedEnd = { offset: this.pos, line: this.line, state: LOG_START };
-    if (loss) this.events.push(this.gapEvent(loss, null, null));
+    if (loss) this.noteLoss(loss, null, null, this.deduper.state);
     this.commit(false);
   }
 
   /** Records that lines may be missing here (an instance whose log could not be read to its end), and ends it. */
   endInstanceWithLoss(message: string): void {
+    this.settleBeforeNewLines();
     this.events.push(...this.parser.flush());
     const last = this.deduper.state.lastTs;
-    this.events.push(this.gapEvent(message, last && formatLogTs(last), null));
+    this.noteLoss(message, last && formatLogTs(last), null, this.deduper.state);
     this.commit(true);
   }
 
@@ -194,21 +199,43 @@ export class PodLogReader {
       before = this.deduper.state;
       verdict = this.deduper.accept(line.ts);
     }
-    if (gap) this.noteGap(gap);
+    if (gap) {
+      const words = { after: formatLogTs(gap.after), before: formatLogTs(gap.before) };
+      this.deps.log.warn(words, 'pod log lines may be missing');
+      this.noteLoss(gap.message, words.after, words.before, before);
+    }
     if (!verdict.keep) return;
+    this.handOver(line.text, before, line.length);
+  }
+
+  /**
+   * Gives one line to the parser at the current offset; `before` is the de-duplication state to resume from if the
+   * parser's resume point stops at this line. `length`: the line's real length when `text` holds only its start.
+   */
+  private handOver(text: Uint8Array, before: LogResumePoint, length = text.length): void {
     this.marks.push({ offset: this.pos, state: before });
-    const bytes = new Uint8Array(line.text.length + 1);
-    bytes.set(line.text);
-    bytes[line.text.length] = 10;
+    const bytes = new Uint8Array(text.length + 1);
+    bytes.set(text);
+    bytes[text.length] = 10;
     for (const ev of this.parser.push(bytes)) {
       // The parser saw the first bytes only: the line's own length is what a reader must learn.
-      if (ev.type === 'line_too_long' && ev.offset === this.pos) ev.length = line.length;
+      if (ev.type === 'line_too_long' && ev.offset === this.pos) ev.length = length;
       this.events.push(ev);
     }
     this.pos += bytes.length;
     this.line++;
     this.kept = true;
     this.unflushed = true;
+  }
+
+  /**
+   * Lines that were handed over before were not all handed over again (the instance ended, or its log is gone):
+   * whatever comes next must start after them, or it would take their offsets.
+   */
+  private settleBeforeNewLines(): void {
+    if (this.pos >= this.fedEnd.offset) return;
+    this.deps.log.warn({ at: this.pos, fed: this.fedEnd.offset }, 'pod log: lines read before did not come back');
+    this.jumpToFedEnd();
   }
 
   /** The lines up to `fed` cannot all come back: continue after them, skipping what was already handed over. */
@@ -221,16 +248,15 @@ export class PodLogReader {
     this.deduper = new LogDeduper(this.fedEnd.state, false);
   }
 
-  private noteGap(gap: LogGap): void {
-    this.deps.log.warn(
-      { after: formatLogTs(gap.after), before: formatLogTs(gap.before) },
-      'pod log lines may be missing',
-    );
-    this.events.push(this.gapEvent(gap.message, formatLogTs(gap.after), formatLogTs(gap.before)));
-  }
-
-  private gapEvent(message: string, after: string | null, before: string | null): LogGapEvent {
-    return { type: 'log_gap', offset: this.pos, line: this.line, rank: null, message, after, before };
+  /**
+   * Stores a log_gap event, and a marker line in the parsed stream at its offset: each gap then has an offset of
+   * its own (rows are unique per offset and type, so two gaps at one offset would be one), and anything after it
+   * comes after it. Found again after a crash, it lands on the same offset and is stored once.
+   */
+  private noteLoss(message: string, after: string | null, before: string | null, resumeState: LogResumePoint): void {
+    const ev: LogGapEvent = { type: 'log_gap', offset: this.pos, line: this.line, rank: null, message, after, before };
+    this.events.push(ev);
+    this.handOver(GAP_MARKER, resumeState);
   }
 
   private parserAt(offset: number, line: number, context: ParserContext | null): LogParser {

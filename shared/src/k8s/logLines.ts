@@ -170,9 +170,9 @@ export type LineVerdict = { keep: false } | { keep: true; gap: LogGap | null };
 /**
  * Decides, line by line, what a request (started at `resume`) sends that was not committed yet.
  * Replay phase (only when resuming): lines before `lastTs` are skipped, the first `atTs` lines at `lastTs` are
- * skipped, and the first line past them ends the replay; if that line is strictly later than `lastTs` and no line
- * at `lastTs` came back, our last line was rotated away and the verdict carries the gap, once. Live phase: every
- * line is kept. `state` is the resume point after the lines kept so far.
+ * skipped, and the first line past them ends the replay; if that line is strictly later than `lastTs` and fewer
+ * than `atTs` lines at `lastTs` came back, rotation reached our stored lines and the verdict carries the gap, once.
+ * Live phase: every line is kept. `state` is the resume point after the lines kept so far.
  */
 export class LogDeduper {
   private last: LogTs | null;
@@ -209,7 +209,9 @@ export class LogDeduper {
         return { keep: false };
       }
       this.replaying = false;
-      const gap = c > 0 && this.seenAtLast === 0 && this.reportGaps ? gapBetween(this.last, ts) : null;
+      // Fewer lines at `lastTs` than we stored came back: rotation cut into them. Either our last line is gone, or
+      // lines at that very timestamp that we never stored may have been skipped as ours: "may be missing" either way.
+      const gap = c > 0 && this.seenAtLast < this.count && this.reportGaps ? gapBetween(this.last, ts) : null;
       this.advance(ts);
       return { keep: true, gap };
     }

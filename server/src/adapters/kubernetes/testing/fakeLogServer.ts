@@ -158,6 +158,11 @@ export class FakeLogServer {
     return next;
   }
 
+  /** The pod was deleted: its logs are gone (404). */
+  forget(namespace: string, pod: string): void {
+    for (const key of [...this.logs.keys()]) if (key.startsWith(`${namespace}/${pod}/`)) this.logs.delete(key);
+  }
+
   /** The pods a list in `namespace` returns (raw Pod JSON; label selectors of the form a=b,c=d are applied). */
   setPods(namespace: string, pods: object[]): void {
     this.pods.set(namespace, pods);
