@@ -71,8 +71,9 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
     if (!api) return null;
     deps.beforeStart?.(source.runId);
     // Not the file timing: a pod list every 100 ms would load the API server; the pod follower has its own.
-    const { conn, logger, onCommitted, onStatus } = deps;
-    return startPodLogFollower({ conn, logger, onCommitted, api, ...(onStatus ? { onStatus } : {}) }, source);
+    const { conn, logger, onCommitted, onStatus, onBacklog } = deps;
+    const optional = { ...(onStatus ? { onStatus } : {}), ...(onBacklog ? { onBacklog } : {}) };
+    return startPodLogFollower({ conn, logger, onCommitted, api, ...optional }, source);
   }
 
   scan();

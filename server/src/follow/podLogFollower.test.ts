@@ -379,6 +379,46 @@ describe('pod log follower', () => {
     expect(fake.requests.at(-1)?.query.get('follow')).toBe('false');
   }, 30_000);
 
+  it('reports the lines written before the log was first watched as backlog, only the first time', async () => {
+    const source = registerPodLogSource(conn.db, 'run-k', target);
+    const log = fake.container('ml', POD, 'trainer');
+    fake.setPods('ml', [leaderPod(0, 'running')]);
+    log.append('2026-12-06T22:00:01.000000001Z', iterationText(1));
+    log.append('2026-12-06T22:00:02.000000001Z', iterationText(2));
+    const backlog: number[] = [];
+    const make = () =>
+      startPodLogFollower(
+        {
+          conn,
+          api: kubePodLogApi(fake.kubeConfig(), 2_000),
+          logger,
+          timing,
+          onCommitted: () => undefined,
+          onBacklog: (_runId, end) => backlog.push(end),
+        },
+        loadSource(conn.db, source.id) as NonNullable<ReturnType<typeof loadSource>>,
+      );
+    const f = make();
+    followers.push(f);
+    await until(() => stored(conn, source.id).iterations.length === 2);
+    // A line stamped now is live.
+    const now = new Date().toISOString().replace('Z', '000000Z');
+    log.append(now, iterationText(3));
+    await until(() => stored(conn, source.id).iterations.length === 3);
+    const third = stored(conn, source.id).iterations[2]?.[1] as number;
+    // Reported as it grows (chunk by chunk), before the rows it covers are announced; it ends where line 3 starts.
+    expect(backlog.at(-1)).toBe(third);
+    expect([...backlog].sort((a, b) => a - b)).toEqual(backlog);
+    const reported = backlog.length;
+    await f.stop();
+    followers.splice(followers.indexOf(f), 1);
+    // Watched before: a restarted server's follower has no backlog (what came while it was down is news).
+    log.append(new Date(Date.now() + 1000).toISOString().replace('Z', '000000Z'), iterationText(4));
+    followers.push(make());
+    await until(() => stored(conn, source.id).iterations.length === 4);
+    expect(backlog).toHaveLength(reported);
+  }, 30_000);
+
   it('bounds a 200 MB line: stored as line_too_long with its length, the lines after it intact', async () => {
     const source = registerPodLogSource(conn.db, 'run-f', target);
     const log = fake.container('ml', POD, 'trainer');

@@ -45,6 +45,8 @@ export interface PodLogFollowerDeps {
   /** Called after every commit that may have inserted rows (the realtime publisher reads them from the DB). */
   onCommitted: (runId: number) => void;
   onStatus?: (status: FollowStatus) => void;
+  /** A log followed for the first time already held lines: what they show happened before we watched. */
+  onBacklog?: (runId: number, endOffset: number) => void;
   timing?: Partial<PodFollowTiming>;
   /** Longest line parsed, in bytes (default the parser's 1 MiB). */
   maxLineBytes?: number;
@@ -63,6 +65,8 @@ interface PodFollowContext {
   request: AbortController | null;
   progressed: boolean;
   status: FollowStatus;
+  /** Set when the source had never been read: lines stamped before this second are its backlog. */
+  backlogBeforeSec: number | null;
 }
 
 export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource): Follower {
@@ -78,6 +82,7 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
     finishing: false,
     request: null,
     progressed: false,
+    backlogBeforeSec: null,
     status: {
       runId: source.runId,
       logSourceId: source.id,
@@ -87,6 +92,8 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
       message: null,
     },
   };
+  if (loadPodLogCursor(deps.conn, source.id).instance === null)
+    ctx.backlogBeforeSec = Math.floor(Date.now() / 1000) - 2;
   const loop = followLoop(ctx);
   return {
     runId: source.runId,
@@ -205,6 +212,9 @@ function newReader(ctx: PodFollowContext, cursor: PodLogCursor): PodLogReader {
       runId: ctx.source.runId,
       sourceId: ctx.source.id,
       ...(ctx.deps.maxLineBytes !== undefined ? { maxLineBytes: ctx.deps.maxLineBytes } : {}),
+      ...(ctx.backlogBeforeSec !== null && ctx.deps.onBacklog
+        ? { backlog: { beforeSec: ctx.backlogBeforeSec, onBacklog: backlogReporter(ctx) } }
+        : {}),
       onCommitted: (offset) => {
         ctx.progressed = true;
         ctx.deps.onCommitted(ctx.source.runId);
@@ -213,6 +223,10 @@ function newReader(ctx: PodFollowContext, cursor: PodLogCursor): PodLogReader {
     },
     cursor,
   );
+}
+
+function backlogReporter(ctx: PodFollowContext): (endOffset: number) => void {
+  return (endOffset) => ctx.deps.onBacklog?.(ctx.source.runId, endOffset);
 }
 
 /**

@@ -77,6 +77,11 @@ export interface ReaderDeps {
   /** Longest line parsed (bytes); longer ones become line_too_long events with their full length. */
   maxLineBytes?: number;
   onCommitted: (resumeOffset: number) => void;
+  /**
+   * Lines stamped before this second were written before anyone watched (a log followed for the first time):
+   * `onBacklog` gets the offset after the last of them, so what they show is taken as old news, not as live.
+   */
+  backlog?: { beforeSec: number; onBacklog: (endOffset: number) => void };
 }
 
 /** The line a gap puts in the parsed stream (the parser counts it as an unknown line; the event says the rest). */
@@ -101,6 +106,8 @@ export class PodLogReader {
   private marks: Mark[] = [];
   private events: LogEvent[] = [];
   private kept = false;
+  private backlogEnd = 0;
+  private backlogReported = 0;
   private readonly maxLineBytes: number;
   /** Events emitted since the last commit or group flush: the quiet timer closes open groups only then. */
   unflushed = false;
@@ -206,6 +213,7 @@ export class PodLogReader {
     }
     if (!verdict.keep) return;
     this.handOver(line.text, before, line.length);
+    if (line.ts !== null && this.deps.backlog && line.ts.sec < this.deps.backlog.beforeSec) this.backlogEnd = this.pos;
   }
 
   /**
@@ -290,6 +298,11 @@ export class PodLogReader {
     this.commitTx(events, cursor);
     this.marks = this.marks.filter((m) => m.offset >= rp.offset);
     this.kept = false;
+    // Before onCommitted: the rows just committed are judged (live or old news) as soon as it is called.
+    if (this.backlogEnd > this.backlogReported) {
+      this.backlogReported = this.backlogEnd;
+      this.deps.backlog?.onBacklog(this.backlogEnd);
+    }
     this.deps.onCommitted(rp.offset);
   }
 }
