@@ -231,6 +231,30 @@ describe('pod log follower', () => {
     if (c !== conn) c.close();
   }, 60_000);
 
+  it('rolls rows back with a stream cursor that could not be written, and stores them once when it can', async () => {
+    const source = registerPodLogSource(conn.db, 'run-l', target);
+    const log = fake.container('ml', POD, 'trainer');
+    fake.setPods('ml', [leaderPod(0, 'running')]);
+    const script = new Script(seededRandom(5));
+    script.append(log, 10);
+    follow(conn, source.id);
+    await until(() => stored(conn, source.id).iterations.length > 0);
+    // From now on the stream cursor's UPDATE fails inside the commit's transaction.
+    conn.sqlite.exec(`CREATE TABLE fault (on_ INTEGER); INSERT INTO fault VALUES (1);
+      CREATE TRIGGER fail_cursor BEFORE UPDATE OF stream_cursor ON log_sources WHEN (SELECT on_ FROM fault) = 1
+      BEGIN SELECT RAISE(ABORT, 'injected'); END;`);
+    const before = stored(conn, source.id);
+    script.append(log, 30);
+    await new Promise((r) => setTimeout(r, 150));
+    // Nothing of the failed commits is stored: not the rows, not the byte cursor.
+    expect(stored(conn, source.id)).toEqual(before);
+    conn.sqlite.exec('UPDATE fault SET on_ = 0');
+    log.terminate();
+    fake.setPods('ml', [leaderPod(0, 'terminated')]);
+    await until(() => ended(conn, source.id));
+    expect(stored(conn, source.id)).toEqual(oracle(script.texts));
+  }, 30_000);
+
   it('never commits a partial last line while the container runs; commits it once when the container ends', async () => {
     const source = registerPodLogSource(conn.db, 'run-c', target);
     const log = fake.container('ml', POD, 'trainer');
