@@ -100,3 +100,45 @@ it('follows a pod log and a file side by side, each through its own reader', asy
   await until(() => iterationsOf(pod.runId).length === 2);
   expect(iterationsOf(pod.runId)).toEqual([1, 2]);
 });
+
+it("follows only the newest job's pod log of a run; the previous job's follower reads to the end and stops", async () => {
+  const target = { namespace: 'ml', workload: 'job' as const, jobName: 'tb-run3-a', container: 'trainer' };
+  const first = registerPodLogSource(conn.db, 'chain', target);
+  const podOf = (job: string, uid: string) => ({
+    metadata: {
+      name: `${job}-0-abcde`,
+      uid,
+      labels: { 'job-name': job, 'batch.kubernetes.io/job-completion-index': '0' },
+    },
+    status: { phase: 'Running', containerStatuses: [{ name: 'trainer', restartCount: 0, state: { running: {} } }] },
+  });
+  fake.setPods('ml', [podOf('tb-run3-a', 'ua'), podOf('tb-run3-b', 'ub')]);
+  const a = fake.container('ml', 'tb-run3-a-0-abcde', 'trainer');
+  a.append('2026-12-06T22:00:01.000000001Z', iteration(1));
+  fake.container('ml', 'tb-run3-b-0-abcde', 'trainer').append('2026-12-06T22:10:00.000000001Z', iteration(3));
+  manager = startFollowManager({
+    conn,
+    logger: pino({ level: 'silent' }),
+    filesForRun: () => null,
+    podLogApiForRun: () => kubePodLogApi(fake.kubeConfig(), 2_000),
+    onCommitted: () => undefined,
+    scanMs: 20,
+  });
+  await until(() => iterationsOf(first.runId).length === 1);
+  // The job failed after one more line; the run is resubmitted as job b.
+  a.append('2026-12-06T22:00:02.000000001Z', iteration(2));
+  a.terminate();
+  const second = registerPodLogSource(conn.db, 'chain', { ...target, jobName: 'tb-run3-b' });
+  await until(() => iterationsOf(first.runId).length === 3);
+  expect(manager.followers().map((f) => f.path)).toEqual([second.path]);
+  const bySource = conn.sqlite
+    .prepare(
+      'SELECT log_source_id AS s, iteration FROM iterations WHERE run_id = ? ORDER BY log_source_id, byte_offset',
+    )
+    .all(first.runId);
+  expect(bySource).toEqual([
+    { s: first.id, iteration: 1 },
+    { s: first.id, iteration: 2 },
+    { s: second.id, iteration: 3 },
+  ]);
+});

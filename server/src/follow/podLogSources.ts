@@ -69,13 +69,21 @@ export function registerPodLogSource(db: Db, runName: string, target: PodLogTarg
     .get();
 }
 
-/** Every pod log source of every followed run. */
+/**
+ * The newest pod log source of every followed run. Each job of a run (a resubmission is another Job object) has
+ * its own leader pod, hence its own source, registered when it is submitted; only the newest is followed. An older
+ * one stops being wanted when the next is registered, so the follow manager lets it read its pod's log to the end
+ * (finish) — and a finished Job's follower does not keep asking the API server about it forever.
+ */
 export function followedPodLogSources(db: Db): LogSource[] {
-  return db
+  const all = db
     .select({ source: logSources })
     .from(logSources)
     .innerJoin(runs, eq(runs.id, logSources.runId))
     .where(and(inArray(runs.state, [...FOLLOWED_RUN_STATES]), like(logSources.path, `${POD_LOG_SCHEME}%`)))
     .all()
     .map((r) => r.source);
+  const newest = new Map<number, LogSource>();
+  for (const s of all) if ((newest.get(s.runId)?.id ?? -1) < s.id) newest.set(s.runId, s);
+  return [...newest.values()];
 }
