@@ -470,6 +470,31 @@ describe('pod log follower', () => {
     expect(peak).toBeLessThan(64 << 20);
   }, 120_000);
 
+  it('takes a quiet log for quiet, not for a failure: reconnects at once and keeps following', async () => {
+    const source = registerPodLogSource(conn.db, 'run-m', target);
+    const log = fake.container('ml', POD, 'trainer');
+    fake.setPods('ml', [leaderPod(0, 'running')]);
+    log.append('2026-12-06T22:00:01.000000001Z', iterationText(1));
+    const states: string[] = [];
+    const f = startPodLogFollower(
+      {
+        conn,
+        api: kubePodLogApi(fake.kubeConfig(), 100),
+        logger,
+        timing: { ...timing, backoffMinMs: 5_000, backoffMaxMs: 5_000 },
+        onCommitted: () => undefined,
+        onStatus: (st) => states.push(st.state),
+      },
+      loadSource(conn.db, source.id) as NonNullable<ReturnType<typeof loadSource>>,
+    );
+    followers.push(f);
+    await until(() => fake.requests.length >= 4); // three silences of 100 ms, each followed by a new request
+    log.append('2026-12-06T22:00:01.000000002Z', iterationText(2));
+    await until(() => stored(conn, source.id).iterations.length === 2, 2_000); // no 5 s backoff was waited
+    expect(states).not.toContain('reconnecting');
+    expect(stored(conn, source.id).iterations.map(([it]) => it)).toEqual([1, 2]);
+  }, 30_000);
+
   it('honours a 429 Retry-After before asking again', async () => {
     const source = registerPodLogSource(conn.db, 'run-g', target);
     fake.container('ml', POD, 'trainer').append('2026-12-06T22:00:01.000000001Z', iterationText(1));

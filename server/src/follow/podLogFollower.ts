@@ -160,6 +160,11 @@ async function followLoop(ctx: PodFollowContext): Promise<void> {
     } catch (err) {
       if (ctx.stopper.signal.aborted) break;
       if (ctx.finishing && err instanceof Error && err.name === 'AbortError') continue; // finish() cut the follow
+      if (err instanceof StreamDropped && err.idle) {
+        // A quiet log (a long eval or checkpoint save) is not an error: ask again at once, from the cursor.
+        ctx.log.debug({ err: err.message }, 'pod log quiet: reconnecting');
+        continue;
+      }
       if (ctx.progressed) backoff = timing.backoffMinMs;
       ctx.progressed = false;
       const retryAfter = err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0;

@@ -75,6 +75,7 @@ describe('pod log request', () => {
     const got: Buffer[] = [];
     const err = await streamPodLog(fake.kubeConfig(), base, (c) => got.push(c), opts()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamDropped);
+    expect((err as StreamDropped).idle).toBe(false);
     expect(Buffer.concat(got).length).toBe(700);
   });
 
@@ -85,6 +86,7 @@ describe('pod log request', () => {
       idleTimeoutMs: 300,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StreamDropped);
+    expect((err as StreamDropped).idle).toBe(true);
   });
 
   it('reports 429 with its Retry-After and a waiting container with its reason, never the token', async () => {

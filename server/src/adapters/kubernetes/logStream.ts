@@ -66,7 +66,11 @@ export class KubeApiError extends Error {
 
 /** The connection ended before the server finished the response: resume, nothing after the last line is trusted. */
 export class StreamDropped extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Only silence: nothing broke (a quiet trainer, or a connection that died without a reset). */
+    readonly idle = false,
+  ) {
     super(message);
     this.name = 'StreamDropped';
   }
@@ -105,8 +109,12 @@ export async function kubeGet(
   const mod = url.protocol === 'https:' ? https : http;
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     if (opts.signal.aborted) return reject(abortError());
-    const req = mod.request(url, { ...requestOptions, signal: opts.signal }, resolve);
-    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new StreamDropped(`no answer for ${opts.idleTimeoutMs} ms`)));
+    const onSilence = () => req.destroy(new StreamDropped(`no answer for ${opts.idleTimeoutMs} ms`));
+    const req = mod.request(url, { ...requestOptions, signal: opts.signal }, (res) => {
+      req.off('timeout', onSilence); // the body's silence is pumpResponse's to judge
+      resolve(res);
+    });
+    req.setTimeout(opts.idleTimeoutMs, onSilence);
     req.on('error', reject);
     req.end();
   });
@@ -174,7 +182,7 @@ export function pumpResponse(
     const onAbort = () => settle(abortError());
     opts.signal.addEventListener('abort', onAbort);
     res.socket?.setTimeout(opts.idleTimeoutMs, () =>
-      settle(new StreamDropped(`no log bytes for ${opts.idleTimeoutMs} ms`)),
+      settle(new StreamDropped(`no log bytes for ${opts.idleTimeoutMs} ms`, true)),
     );
     res.on('data', (chunk: Buffer) => {
       if (settled) return;
