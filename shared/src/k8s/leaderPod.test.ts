@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leaderSelector, pickLeader, sameInstance, type PodLike } from './leaderPod.js';
+import { isIndexZero, jobPodsSelector, leaderSelector, pickLeader, sameInstance, type PodLike } from './leaderPod.js';
 
 const pod = (name: string, uid: string, created: string, extra: Partial<PodLike> = {}): PodLike => ({
   metadata: { name, uid, creationTimestamp: created, ...extra.metadata },
@@ -49,5 +49,18 @@ describe('leader pod', () => {
     expect(pickLeader([pod('p', 'u', 'x', { status: { phase: 'Pending' } })], 'trainer')?.state).toBe('waiting');
     expect(pickLeader([], 'trainer')).toBeNull();
     expect(sameInstance({ uid: 'u', restartCount: 1 }, { uid: 'u', restartCount: 2 })).toBe(false);
+  });
+});
+
+describe('leader pod before Kubernetes 1.28', () => {
+  it('finds index 0 by the annotation when the label is absent', () => {
+    expect(jobPodsSelector('tb-run1')).toBe('job-name=tb-run1');
+    const annotated = (index: string): PodLike => ({
+      metadata: { name: `p${index}`, uid: index, annotations: { 'batch.kubernetes.io/job-completion-index': index } },
+    });
+    expect(isIndexZero(annotated('0'))).toBe(true);
+    expect(isIndexZero(annotated('1'))).toBe(false);
+    expect(isIndexZero({ metadata: { labels: { 'batch.kubernetes.io/job-completion-index': '0' } } })).toBe(true);
+    expect(isIndexZero({ metadata: {} })).toBe(false);
   });
 });

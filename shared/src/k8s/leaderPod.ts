@@ -11,9 +11,30 @@ export function leaderSelector(workload: Workload, jobName: string): string {
     : `training.kubeflow.org/job-name=${jobName},training.kubeflow.org/replica-type=master`;
 }
 
+/**
+ * Before Kubernetes 1.28 the completion index is only an annotation: list the Job's pods by `job-name` alone and
+ * keep index 0 with `isIndexZero`.
+ */
+export function jobPodsSelector(jobName: string): string {
+  return `job-name=${jobName}`;
+}
+
+const INDEX_KEY = 'batch.kubernetes.io/job-completion-index';
+
+export function isIndexZero(pod: PodLike): boolean {
+  return (pod.metadata?.labels?.[INDEX_KEY] ?? pod.metadata?.annotations?.[INDEX_KEY]) === '0';
+}
+
 /** The fields of a Pod this module reads (timestamps are strings in raw JSON, Dates from the typed client). */
 export interface PodLike {
-  metadata?: { name?: string; uid?: string; creationTimestamp?: string | Date; deletionTimestamp?: string | Date };
+  metadata?: {
+    name?: string;
+    uid?: string;
+    creationTimestamp?: string | Date;
+    deletionTimestamp?: string | Date;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   status?: {
     phase?: string;
     containerStatuses?: {

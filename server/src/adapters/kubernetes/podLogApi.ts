@@ -1,9 +1,16 @@
 // What the pod log follower needs from a Kubernetes cluster, and its implementation over our own requests
 // (logStream.ts): find the leader's current container instance, and stream one log request.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { leaderSelector, pickLeader, type LeaderInstance, type PodLike } from '@trainboard/shared/k8s/leaderPod';
+import {
+  isIndexZero,
+  jobPodsSelector,
+  leaderSelector,
+  pickLeader,
+  type LeaderInstance,
+  type PodLike,
+} from '@trainboard/shared/k8s/leaderPod';
 import type { PodLogTarget } from '../../follow/podLogSources.js';
-import { checkPodLogNames, kubeGet, streamPodLog, type PodLogRequest } from './logStream.js';
+import { checkPodLogNames, kubeGet, streamPodLog, type PodLogRequest, type StreamOptions } from './logStream.js';
 
 export interface PodLogApi {
   /** The leader pod's current instance of the target container; null when there is no such pod (yet, or any more). */
@@ -22,20 +29,28 @@ export function kubePodLogApi(kc: KubeConfig, idleTimeoutMs = 120_000): PodLogAp
   return {
     async leader(target, signal) {
       checkPodLogNames({ namespace: target.namespace, pod: target.jobName, container: target.container });
-      const q = new URLSearchParams({ labelSelector: leaderSelector(target.workload, target.jobName) });
-      const path = `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods?${q.toString()}`;
-      const res = await kubeGet(kc, path, { signal, idleTimeoutMs });
-      let body = '';
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        body += chunk.toString('utf8');
-        if (body.length > MAX_LIST_BYTES) {
-          res.destroy();
-          throw new Error('the pod list is too large');
-        }
-      }
-      const list = JSON.parse(body) as { items?: PodLike[] };
-      return pickLeader(list.items ?? [], target.container);
+      const list = (selector: string) => listPods(kc, target.namespace, selector, { signal, idleTimeoutMs });
+      let pods = await list(leaderSelector(target.workload, target.jobName));
+      // Before 1.28 the Job controller sets the completion index as an annotation only.
+      if (pods.length === 0 && target.workload === 'job')
+        pods = (await list(jobPodsSelector(target.jobName))).filter(isIndexZero);
+      return pickLeader(pods, target.container);
     },
     stream: (req, onChunk, signal) => streamPodLog(kc, req, onChunk, { signal, idleTimeoutMs }),
   };
+}
+
+/** The pods of `namespace` matching `selector`, the answer read with a bound. */
+async function listPods(kc: KubeConfig, namespace: string, selector: string, opts: StreamOptions): Promise<PodLike[]> {
+  const q = new URLSearchParams({ labelSelector: selector });
+  const res = await kubeGet(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods?${q.toString()}`, opts);
+  let body = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    body += chunk.toString('utf8');
+    if (body.length > MAX_LIST_BYTES) {
+      res.destroy();
+      throw new Error('the pod list is too large');
+    }
+  }
+  return (JSON.parse(body) as { items?: PodLike[] }).items ?? [];
 }
