@@ -232,6 +232,12 @@ export const logSources = sqliteTable(
     line: integer('line').notNull().default(1),
     /** Ingest state that must survive a restart with the cursor (time-estimation anchors). */
     ingestState: text('ingest_state', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /**
+     * Where a source that is not a file resumes (a Kubernetes pod log: the container instance and the last
+     * committed line's timestamp with how many lines share it). Committed with byte_offset, which then counts the
+     * de-duplicated lines handed to the parser. Null for files, whose byte offset is the whole cursor.
+     */
+    streamCursor: text('stream_cursor', { mode: 'json' }).$type<Record<string, unknown>>(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('log_sources_run_path').on(t.runId, t.path)],
