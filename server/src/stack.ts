@@ -18,6 +18,7 @@ import { startFollowManager, type FollowManager } from './follow/followManager.j
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import { filesForRuns, type FilesForRun } from './follow/runFiles.js';
+import { podLogApisForRuns, type PodLogApiForRun } from './follow/podLogApis.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService, type NodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
@@ -157,10 +158,20 @@ function runFilesOf(o: ServerStackOptions, repos: Repositories, control: ServerC
   });
 }
 
+/** Each run's pod log API (a Kubernetes run's leader pod logs), through its cluster's kubeconfig; null otherwise. */
+function podLogApisOf(repos: Repositories, control: ServerControl | null): PodLogApiForRun {
+  if (!control) return () => null;
+  return podLogApisForRuns({
+    clusterOfRun: (runId) => repos.runControl.get(runId)?.clusterId ?? null,
+    handle: (clusterId) => control.registry.get(clusterId),
+  });
+}
+
 function startFollowers(
   o: ServerStackOptions,
   conn: OpenDatabase,
   filesForRun: FilesForRun,
+  podLogApiForRun: PodLogApiForRun,
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
   publicSnapshots: PublicSnapshotsService,
@@ -174,6 +185,7 @@ function startFollowers(
     conn,
     logger: o.logger,
     filesForRun,
+    podLogApiForRun,
     scanMs: o.scanMs ?? 500,
     timing,
     beforeStart: (runId) => {
@@ -396,7 +408,17 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn.close();
   });
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots, incidents);
+  const podLogApis = podLogApisOf(repos, control);
+  const manager = startFollowers(
+    o,
+    conn,
+    filesForRun,
+    podLogApis,
+    publisher,
+    emitters.status,
+    publicSnapshots,
+    incidents,
+  );
   incidents.start();
   publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);

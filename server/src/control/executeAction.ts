@@ -1,7 +1,7 @@
 // Executes one pending operator (or policy) action: plans it again against the run as it is now, runs each
 // command on the cluster, applies the desired-state change and audits every command with its result.
-import { planAction, stepArgv, type ActionStep } from '@trainboard/shared/control/actions';
-import { shellCommand } from '@trainboard/shared/slurm/quote';
+import { planAction, type ActionStep } from '@trainboard/shared/control/actions';
+import { stepText } from './commandText.js';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlAction, ControlCluster, ControlRun, JobReason } from './ports.js';
@@ -31,10 +31,11 @@ export async function executeAction(
     try {
       done.push(await runStep(ctx, cluster, run, action, step));
     } catch (err) {
-      const command = step.kind === 'submit' ? null : shellCommand(stepArgv(actionRun(run), step));
+      const command = step.kind === 'submit' ? null : stepText(cluster.backend, run, step);
       ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
       if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
-      return finish(ctx, action, 'failed', { done, failed: command ?? 'sbatch', error: errorCode(err) });
+      const failed = command ?? (cluster.backend.describe ? 'submit' : 'sbatch');
+      return finish(ctx, action, 'failed', { done, failed, error: errorCode(err) });
     }
   }
   leaderTx(ctx, () => {
@@ -57,9 +58,10 @@ async function runStep(
     const job = { chainSeq: seq, dependsOn: null, exclude: step.exclude, reason, actionId: action.id };
     const r = await submitKeyedJob(ctx, cluster, run, job, actorOf(action));
     if (!r.ok && !r.uncertain) throw r.error;
-    return r.ok ? `sbatch → ${r.schedulerJobId}` : 'sbatch (answer lost; recovery looks the key up)';
+    const what = cluster.backend.describe ? 'submit' : 'sbatch';
+    return r.ok ? `${what} → ${r.schedulerJobId}` : `${what} (answer lost; recovery looks the key up)`;
   }
-  const command = shellCommand(stepArgv(actionRun(run), step));
+  const command = stepText(cluster.backend, run, step);
   if (step.kind === 'scancel') await cluster.backend.cancel(step.ids);
   else if (step.kind === 'hold') await cluster.backend.hold(step.ids);
   else if (step.kind === 'release') await cluster.backend.release(step.ids);

@@ -2,10 +2,10 @@
 // each row's keyed name. One job → adopted. Several (the same key submitted twice) → the lowest id is kept and
 // the others are cancelled. None → the row waits out SUBMIT_GRACE (an sbatch may still land after its channel
 // died), then it is lost and the planner submits a fresh row with a fresh key.
-import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { scancelArgv } from '@trainboard/shared/control/commands';
+import { cancelText } from './commandText.js';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
 import { leaderTx, runChanged, type ControlContext } from './context.js';
+import { followJobLog } from './submitJob.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlJob } from './ports.js';
 
 /** 3 × the command timeout: an sbatch that outlived its SSH channel has landed by then. */
@@ -40,7 +40,7 @@ async function adopt(ctx: ControlContext, cluster: ControlCluster, row: ControlJ
     clusterId: cluster.id,
   };
   if (duplicates.length) {
-    const command = shellCommand(scancelArgv(duplicates));
+    const command = cancelText(cluster.backend, duplicates);
     await cluster.backend.cancel(duplicates);
     leaderTx(ctx, () =>
       ctx.store.audit(
@@ -57,6 +57,9 @@ async function adopt(ctx: ControlContext, cluster: ControlCluster, row: ControlJ
   }
   leaderTx(ctx, () => {
     ctx.store.markSubmitted(row.id, keep, ctx.now());
+    const run = ctx.store.run(row.runId);
+    const keyed = { baseName: run?.name ?? '', key: row.idemKey, dependsOn: row.dependsOn, exclude: row.exclude };
+    if (run) followJobLog(ctx, cluster, run, keyed);
     ctx.store.audit(
       { ...base, action: 'job.recover', command: null, result: 'ok', message: `adopted job ${keep}` },
       ctx.now(),

@@ -3,9 +3,9 @@
 // audit row. Refusals are audited too. Nothing here talks to the cluster: the controller executes.
 import { planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
 import type { ActionPreview, ActionRequest } from '@trainboard/shared/control/api';
-import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { actionJobs, actionRun } from './actionInputs.js';
-import type { ActorRef, ControlRun, ControlStore } from './ports.js';
+import { stepText } from './commandText.js';
+import type { ActorRef, ControlBackend, ControlRun, ControlStore } from './ports.js';
 
 export class RunNotFoundError extends Error {
   constructor(readonly runId: number) {
@@ -52,14 +52,34 @@ export interface RunActionsOptions {
   /** Wakes the controller so the action runs now rather than at the next tick. */
   kick: () => void;
   now?: () => number;
+  /** The run's cluster backend, which may describe its own operations (absent or null: Slurm command text). */
+  backendOf?: (run: ControlRun) => Pick<ControlBackend, 'describe' | 'runFolderAccess'> | null;
 }
+
+/** Why save-and-exit is refused where the server cannot reach the run folder (Kubernetes: no shell). */
+export const NO_KILL_SWITCH =
+  'save-and-exit needs the kill-switch file in the run folder, which this server cannot reach on this cluster ' +
+  '(on Kubernetes it would take an exec into the leader pod, not implemented yet): cancel the run instead, ' +
+  'its last checkpoint is kept';
 
 type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
 export function createRunActionsService(o: RunActionsOptions): RunActionsService {
   const now = o.now ?? Date.now;
-  const planFor = (run: ControlRun, action: ActionRequest): ActionPlan =>
-    planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
+  const backendOf = (run: ControlRun): Pick<ControlBackend, 'describe' | 'runFolderAccess'> | null => {
+    try {
+      return o.backendOf?.(run) ?? null;
+    } catch {
+      return null; // a cluster removed since: the plan's Slurm text is still what was planned
+    }
+  };
+  const planFor = (run: ControlRun, action: ActionRequest): ActionPlan => {
+    if (action.kind === 'save_exit' && backendOf(run)?.runFolderAccess === false)
+      return { steps: [], commands: [], effects: [], patch: {}, refusal: NO_KILL_SWITCH };
+    return planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
+  };
+  const textsOf = (run: ControlRun, plan: ActionPlan): string[] =>
+    plan.steps.map((s) => stepText(backendOf(run), run, s));
   const controlled = (runId: number): ControlRun => {
     const run = o.store.run(runId);
     if (!run || run.desired === null) throw new RunNotFoundError(runId);
@@ -97,7 +117,7 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
         runId,
         version: run.version,
         action,
-        commands: plan.commands.map(shellCommand),
+        commands: textsOf(run, plan),
         effects: plan.effects,
         refusal: plan.refusal,
       };
@@ -114,7 +134,7 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
           };
         const plan = planFor(run, action);
         if (plan.refusal) return { ok: false, error: new ActionRefusedError(plan.refusal), message: plan.refusal };
-        const commands = plan.commands.map(shellCommand);
+        const commands = textsOf(run, plan);
         const actionId = o.store.insertAction({
           runId,
           request: action,

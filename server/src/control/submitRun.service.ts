@@ -215,6 +215,9 @@ function record(
 ): RunCreated {
   const config: RunConfig = p.outcome.config;
   const resolve = (path: string) => posix.resolve(p.runDir, path);
+  // A server that cannot reach the run folder (no shell) can neither set nor clear a kill switch: the run has none
+  // for the control plane, so save-and-exit says why it cannot, and a resubmit has no file to clear first.
+  const folder = cluster.backend.runFolderAccess !== false;
   return store.transaction(() => {
     const { runId, version } = store.createRun({
       name: p.runName,
@@ -226,14 +229,15 @@ function record(
       submitOptions: p.submitOptions,
       runDir: p.runDir,
       logPath: resolve(config.logging.mainLog),
-      killSwitchPath: config.killSwitchPath ? resolve(config.killSwitchPath) : null,
+      killSwitchPath: config.killSwitchPath && folder ? resolve(config.killSwitchPath) : null,
       trainIters: p.outcome.plan.trainIters,
       config: config as unknown as Record<string, unknown>,
       // The script's `#SBATCH --exclude` is replaced by any `--exclude` on the sbatch line: the first exclusion
       // must carry the config's nodes too, so they start the run's own list (normalised, sorted).
       excludeNodes: mergeHostlists(config.cluster.exclude ?? null, null),
     });
-    store.followLog(p.runName, resolve(config.logging.mainLog), now);
+    // Each job's own log stream (jobLogSource) is registered with the job by the controller; else the main log file.
+    if (!cluster.backend.jobLogSource) store.followLog(p.runName, resolve(config.logging.mainLog), now);
     const auditId = store.audit(
       {
         actor,

@@ -35,7 +35,9 @@ export function filesForRuns(deps: RunFilesDeps): FilesForRun {
     const clusterId = deps.clusterOfRun(runId);
     if (clusterId === null) return deps.fallback;
     try {
-      return filesOf(deps.handle(clusterId));
+      const handle = deps.handle(clusterId);
+      // A kubernetes cluster has no files to read: its runs' logs are pod log streams (podLogApis.ts).
+      return handle.row.kind === 'kubernetes' ? null : filesOf(handle);
     } catch {
       return null; // a removed or disabled cluster: its runs' logs cannot be read now
     }

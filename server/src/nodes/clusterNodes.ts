@@ -24,11 +24,12 @@ export interface ClusterNodesOptions {
   pollMs?: number;
 }
 
-function probeOf(h: ClusterHandle): GpuProbe {
+function probeOf(h: ClusterHandle): GpuProbe | null {
   // The local executor names its one node `localhost`; the fake nvidia-smi answers when no real one is installed.
-  return h.row.kind === 'local'
-    ? localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR })
-    : slurmGpuProbe(h.shell);
+  if (h.row.kind === 'local') return localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
+  // No srun step into a pod: node health comes from the backend's nodes() (conditions, allocatable GPUs, taints).
+  if (h.row.kind === 'kubernetes') return null;
+  return slurmGpuProbe(h.shell);
 }
 
 export function createClusterNodes(o: ClusterNodesOptions): NodesService {

@@ -7,7 +7,15 @@
 // Not implemented (optional in ClusterBackend): partition(), disk(), stackDump() — no Slurm partitions here, the
 // filesystem is not the server's to df, and a stack dump needs exec into the pod (later work). Logs are followed by
 // the log follower (logFollower.ts), not here.
-import type { ClusterBackend, HistoryQuery, HistoryReport, StatusReport, SubmittedJob } from '../clusterBackend.js';
+import type {
+  BackendOperation,
+  ClusterBackend,
+  HistoryQuery,
+  HistoryReport,
+  StatusReport,
+  SubmittedJob,
+} from '../clusterBackend.js';
+import { podLogSourcePath } from '../../follow/podLogSources.js';
 import {
   excludeAffinity,
   excludedNodeNames,
@@ -91,8 +99,13 @@ export class KubernetesBackend implements ClusterBackend {
    * see it vanish instead of end CANCELLED. In memory only; after a restart the database has the state.
    */
   private readonly tombstones = new Map<string, JobStatus>();
+  /** No shell: the run folder is on a volume only the pods mount. */
+  readonly runFolderAccess = false;
+  /** The loaded kubeconfig (the pod log follower talks to the same API server with it). */
+  readonly kube: LoadedKubeConfig;
 
   constructor(o: KubernetesBackendOptions) {
+    this.kube = o.kube;
     this.api = new KubeClient(o.kube.kc, o.kube.namespace, o.client);
     this.namespace = o.kube.namespace;
     this.target = `${o.kube.target}/${o.kube.namespace}`;
@@ -201,6 +214,43 @@ export class KubernetesBackend implements ClusterBackend {
     });
     const byName = new Map(nodes.map((n) => [n.metadata?.name, n.metadata?.labels?.[HOSTNAME_LABEL]]));
     return nodeNames.map((n) => byName.get(n) ?? n);
+  }
+
+  /** The leader pod's log of the object `spec` creates: what the pod log follower reads for this job. */
+  jobLogSource(input: SubmitSpec): string {
+    const f = finalizeWorkload(validateSubmitSpec(input), { namespace: this.namespace, excludeHostnames: [] });
+    const pod =
+      f.workload.kind === 'Job'
+        ? (f.workload.job as K8sJob).spec?.template.spec?.containers[0]
+        : (f.workload.job as K8sPyTorchJob).spec?.pytorchReplicaSpecs.Master?.template.spec?.containers[0];
+    const workload = f.workload.kind === 'Job' ? 'job' : 'pytorchjob';
+    return podLogSourcePath({
+      namespace: this.namespace,
+      workload,
+      jobName: f.objectName,
+      container: pod?.name ?? 'trainer',
+    });
+  }
+
+  /** The API requests an operation makes, in words (the audit names objects and ids, never an sbatch line). */
+  describe(op: BackendOperation): string {
+    const ns = this.namespace;
+    switch (op.kind) {
+      case 'submit': {
+        const f = finalizeWorkload(validateSubmitSpec(op.spec), { namespace: ns, excludeHostnames: [] });
+        const hold = op.spec.dependency ? ` suspended until ${op.spec.dependency}` : op.spec.hold ? ' suspended' : '';
+        const ex = op.spec.exclude ? `, excluding ${op.spec.exclude}` : '';
+        return `create ${f.workload.kind} ${ns}/${f.objectName}${hold}${ex}`;
+      }
+      case 'cancel':
+        return `delete jobs ${op.ids.join(', ')} in ${ns} (propagation Foreground)`;
+      case 'hold':
+        return `suspend jobs ${op.ids.join(', ')} in ${ns}`;
+      case 'release':
+        return `resume jobs ${op.ids.join(', ')} in ${ns}`;
+      case 'updateExclude':
+        return `patch job ${op.id} in ${ns}: node affinity excluding ${op.hostlist}`;
+    }
   }
 
   // ---- reads ------------------------------------------------------------------------------------------------------
