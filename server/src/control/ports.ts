@@ -165,6 +165,8 @@ export interface ControlStore {
     actor: ActorRef;
     /** The planned argv lists (stored with their shell text). */
     commands: string[][];
+    /** What each command does in the backend's own words, stored instead of its shell text (ClusterBackend.describe). */
+    texts?: string[];
     expectedVersion: number;
     now: number;
   }): number;

@@ -5,7 +5,6 @@
 import { cancelText } from './commandText.js';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
 import { leaderTx, runChanged, type ControlContext } from './context.js';
-import { followJobLog } from './submitJob.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlJob } from './ports.js';
 
 /** 3 × the command timeout: an sbatch that outlived its SSH channel has landed by then. */
@@ -57,9 +56,6 @@ async function adopt(ctx: ControlContext, cluster: ControlCluster, row: ControlJ
   }
   leaderTx(ctx, () => {
     ctx.store.markSubmitted(row.id, keep, ctx.now());
-    const run = ctx.store.run(row.runId);
-    const keyed = { baseName: run?.name ?? '', key: row.idemKey, dependsOn: row.dependsOn, exclude: row.exclude };
-    if (run) followJobLog(ctx, cluster, run, keyed);
     ctx.store.audit(
       { ...base, action: 'job.recover', command: null, result: 'ok', message: `adopted job ${keep}` },
       ctx.now(),

@@ -64,22 +64,27 @@ export const NO_KILL_SWITCH =
 
 type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
+type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess'>;
+
+function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
+  try {
+    return o.backendOf?.(run) ?? null;
+  } catch {
+    return null; // a cluster removed since: the plan's Slurm text is still what was planned
+  }
+}
+
+/** The pure plan, except save-and-exit where the server cannot reach the run folder. */
+function planOf(o: RunActionsOptions, run: ControlRun, action: ActionRequest): ActionPlan {
+  if (action.kind === 'save_exit' && backendOfRun(o, run)?.runFolderAccess === false)
+    return { steps: [], commands: [], effects: [], patch: {}, refusal: NO_KILL_SWITCH };
+  return planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
+}
+
 export function createRunActionsService(o: RunActionsOptions): RunActionsService {
   const now = o.now ?? Date.now;
-  const backendOf = (run: ControlRun): Pick<ControlBackend, 'describe' | 'runFolderAccess'> | null => {
-    try {
-      return o.backendOf?.(run) ?? null;
-    } catch {
-      return null; // a cluster removed since: the plan's Slurm text is still what was planned
-    }
-  };
-  const planFor = (run: ControlRun, action: ActionRequest): ActionPlan => {
-    if (action.kind === 'save_exit' && backendOf(run)?.runFolderAccess === false)
-      return { steps: [], commands: [], effects: [], patch: {}, refusal: NO_KILL_SWITCH };
-    return planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
-  };
   const textsOf = (run: ControlRun, plan: ActionPlan): string[] =>
-    plan.steps.map((s) => stepText(backendOf(run), run, s));
+    plan.steps.map((s) => stepText(backendOfRun(o, run), run, s));
   const controlled = (runId: number): ControlRun => {
     const run = o.store.run(runId);
     if (!run || run.desired === null) throw new RunNotFoundError(runId);
@@ -112,7 +117,7 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
   return {
     preview(runId, action) {
       const run = controlled(runId);
-      const plan = planFor(run, action);
+      const plan = planOf(o, run, action);
       return {
         runId,
         version: run.version,
@@ -132,7 +137,7 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
             error: new RunChangedError(run.version),
             message: `run_changed: version ${run.version}, not ${expectedVersion}`,
           };
-        const plan = planFor(run, action);
+        const plan = planOf(o, run, action);
         if (plan.refusal) return { ok: false, error: new ActionRefusedError(plan.refusal), message: plan.refusal };
         const commands = textsOf(run, plan);
         const actionId = o.store.insertAction({
@@ -140,6 +145,7 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
           request: action,
           actor,
           commands: plan.commands,
+          texts: commands,
           expectedVersion,
           now: now(),
         });

@@ -153,7 +153,7 @@ function actionMethods(
         params: a.request,
         requestedBy: a.actor.userId,
         actorName: a.actor.name,
-        commands: a.commands.map((argv) => ({ argv, shell: shellCommand(argv) })),
+        commands: a.commands.map((argv, i) => ({ argv, shell: a.texts?.[i] ?? shellCommand(argv) })),
         expectedVersion: a.expectedVersion,
         now: a.now,
       }),

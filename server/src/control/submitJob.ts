@@ -43,7 +43,6 @@ export async function submitKeyedJob(
     );
     leaderTx(ctx, () => {
       ctx.store.markSubmitted(row.id, submitted.jobId, ctx.now());
-      followJobLog(ctx, cluster, run, keyed);
       ctx.store.audit(
         { ...audit, clusterId: cluster.id, command, result: 'ok', message: `job ${submitted.jobId}` },
         ctx.now(),
@@ -68,9 +67,10 @@ export async function submitKeyedJob(
 }
 
 /**
- * A backend whose jobs each have their own log (Kubernetes: the leader pod's) names it; registered with the job, so
- * the newest job's log is followed and the previous one is read to its end. Others write the run's main log file,
- * registered once at submit. Called in the transaction that records the job.
+ * A backend whose jobs each have their own log (Kubernetes: the leader pod's) names it; registered when the job is
+ * first seen started (observe.ts), not at submit: a chain's next job waits queued, and the follower takes the newest
+ * registered log as the run's live one, reading the previous one to its end. Others write the run's main log file,
+ * registered once at submit. Called inside a leader transaction.
  */
 export function followJobLog(ctx: ControlContext, cluster: ControlCluster, run: ControlRun, keyed: JobSubmit): void {
   const source = cluster.backend.jobLogSource?.(jobSubmitSpec(run.script, run.submitOptions, keyed));

@@ -9,7 +9,7 @@ import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
 import { followedSources } from './followedSources.js';
 import { startFollower, type Follower, type FollowerDeps } from './follower.js';
-import { startPodLogFollower } from './podLogFollower.js';
+import { startPodLogFollower, type PodFollowTiming } from './podLogFollower.js';
 import { followedPodLogSources } from './podLogSources.js';
 import type { FilesForRun } from './runFiles.js';
 
@@ -20,6 +20,8 @@ export interface FollowManagerDeps extends Omit<FollowerDeps, 'files'> {
   filesForRun: FilesForRun;
   /** The Kubernetes API of a run's cluster, for its pod log sources; null (or absent) when none can be reached now. */
   podLogApiForRun?: (runId: number) => PodLogApi | null;
+  /** The pod log followers' own timing (tests shorten the wait for a pod to appear). */
+  podLogTiming?: Partial<PodFollowTiming>;
   /** Called before a run's first follower starts (the publisher notes what the run already holds). */
   beforeStart?: (runId: number) => void;
   scanMs?: number;
@@ -72,7 +74,11 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
     deps.beforeStart?.(source.runId);
     // Not the file timing: a pod list every 100 ms would load the API server; the pod follower has its own.
     const { conn, logger, onCommitted, onStatus, onBacklog } = deps;
-    const optional = { ...(onStatus ? { onStatus } : {}), ...(onBacklog ? { onBacklog } : {}) };
+    const optional = {
+      ...(onStatus ? { onStatus } : {}),
+      ...(onBacklog ? { onBacklog } : {}),
+      ...(deps.podLogTiming ? { timing: deps.podLogTiming } : {}),
+    };
     return startPodLogFollower({ conn, logger, onCommitted, api, ...optional }, source);
   }
 

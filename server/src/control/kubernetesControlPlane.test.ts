@@ -1,0 +1,324 @@
+// Issue 13, item 2: chains and recovery work on Kubernetes as on Slurm, with nothing Kubernetes-specific above the
+// backend. The real server stack (startServerStack: the composition root main.ts uses) on a temporary SQLite file,
+// with a `kubernetes` cluster added over the API whose kubeconfig points at the in-process fake API server
+// (fakeKubeApi.ts, with the fake kubelet log endpoint of fakeLogServer.ts mounted on it). Runs are submitted through
+// POST /api/runs like any other; the test then plays the Job controller and kubelet (pods Running, the leader
+// container's log = the fake trainer's real Megatron-DeepSpeed output) and reads what the dashboard reads.
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '@trainboard/shared/auth/roles';
+import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
+import { demo } from '@trainboard/shared/runconfig/presets';
+import { FakeKubeApi, type Obj } from '../adapters/kubernetes/testing/fakeKubeApi.js';
+import { FakeLogServer, type FakeContainerLog } from '../adapters/kubernetes/testing/fakeLogServer.js';
+import { startServerStack, type ServerStack } from '../stack.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
+
+const NS = 'ml';
+const TRAINER = fileURLToPath(new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url));
+
+let dir: string;
+let kube: FakeKubeApi;
+let logs: FakeLogServer;
+let stack: ServerStack;
+let auth: TestAuth;
+
+/** The fake trainer's real output (banner, iterations, saves, the tr11 CUDA crash), one run per call. */
+function trainerOutput(name: string, extra: string[] = []): string[] {
+  const out = join(dir, `${name}.log`);
+  const fd = openSync(out, 'w');
+  try {
+    const ckpt = join(dir, `ckpt-${name.replace(/-.*/, '')}`);
+    const args = ['--train-iters', '30', '--seconds-per-iteration', '0', '--save', ckpt, '--load', ckpt];
+    const more = ['--save-interval', '5', '--gpus-per-node', '4', '--eval-interval', '1000', ...extra];
+    spawnSync('python3', [TRAINER, ...args, ...more], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, SLURMD_NODENAME: 'gpu-1' },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(out, 'utf8').split('\n').slice(0, -1);
+}
+
+let clock = Date.parse('2026-12-07T01:00:00Z');
+/** RFC3339Nano timestamps as the kubelet writes them, 7 ms apart (several lines share a second: sinceTime overlap). */
+function ts(): string {
+  clock += 7;
+  return `${new Date(clock).toISOString().slice(0, 19)}.${String(clock % 1000).padStart(3, '0')}000123Z`;
+}
+
+function append(log: FakeContainerLog, lines: readonly string[]): void {
+  for (const l of lines) log.append(ts(), l);
+}
+
+async function until<T>(what: string, get: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+async function api(method: string, path: string, role: Role, body?: unknown): Promise<Answer> {
+  const res = await fetch(new URL(path, stack.url), {
+    method,
+    headers: { ...auth.headers(role), 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+}
+
+const jobsOf = (run: string): Obj[] =>
+  kube
+    .list('jobs', NS)
+    .filter((j) => (j.metadata.annotations?.['trainboard.io/name'] ?? '').startsWith(`${run}.`))
+    // In submission order: the keyed name ends with the job row's id (`<run>.tb.<install>.<row>`).
+    .sort((a, b) => rowOf(a) - rowOf(b));
+const rowOf = (j: Obj) => Number(/\.(\d+)$/.exec(j.metadata.annotations['trainboard.io/name'] as string)?.[1]);
+
+/** The Job controller and scheduler: the Job's pods Running on these nodes; the leader's trainer container log. */
+function startPods(job: Obj, nodes = ['gpu-1', 'gpu-2']): FakeContainerLog {
+  const pods = kube.startJob(NS, job.metadata.name as string, nodes);
+  const leader = pods.find((p) => p.metadata.labels['batch.kubernetes.io/job-completion-index'] === '0') as Obj;
+  return logs.container(NS, leader.metadata.name as string, 'trainer');
+}
+
+/** The leader container ends (exit code, reason) and the Job controller marks the Job. */
+function endJob(job: Obj, log: FakeContainerLog, exitCode: number, reason: string): void {
+  const name = job.metadata.name as string;
+  for (const p of kube.list('pods', NS).filter((p) => p.metadata.labels?.['job-name'] === name))
+    kube.finishPod(NS, p.metadata.name as string, { exitCode, reason });
+  log.terminate();
+  if (exitCode === 0) kube.setJobCondition(NS, name, 'Complete', 'CompletionsReached', 'Reached expected completions');
+  else kube.setJobCondition(NS, name, 'Failed', 'PodFailurePolicy', `Container trainer exited with ${exitCode}`);
+}
+
+/** Every stored iteration row of the run, as the dashboard's export gives them. */
+async function exported(runId: number): Promise<{ iteration: number; segment: number; isCurrent: boolean }[]> {
+  const r = await api('GET', `/api/runs/${runId}/export.json`, 'viewer');
+  expect(r.status).toBe(200);
+  return r.body.iterations;
+}
+
+async function submit(name: string, chainLength: number, exclude?: string): Promise<number> {
+  const config = { ...demo, cluster: { ...demo.cluster, ...(exclude ? { exclude } : {}) } };
+  const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config, chainLength, name });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.runId as number;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tb-k8s-control-'));
+  kube = await FakeKubeApi.start();
+  logs = await new FakeLogServer().start();
+  // The kubelet's log endpoint, behind the same API server (the leader is found through the fake's own pods).
+  kube.setLogHandler((r, res) => {
+    const url = `/api/v1/namespaces/${r.namespace}/pods/${r.pod}/log?${r.query.toString()}`;
+    logs.handle({ method: 'GET', url } as IncomingMessage, res);
+  });
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 'test-token' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u', namespace: NS } }],
+      'current-context': 'fake',
+    }),
+    { mode: 0o600 },
+  );
+  mkdirSync(join(dir, 'db'));
+  stack = await startServerStack({
+    dbPath: join(dir, 'db', 'trainboard.db'),
+    logger: pino({ level: 'silent' }),
+    scanMs: 50,
+    pollMs: 20,
+    podLogPollMs: 50,
+    incidentTickMs: 300,
+    control: { tickMs: 150, graceMs: 5_000 },
+  });
+  auth = createTestAuth(stack.authContext);
+  const added = await api('POST', '/api/clusters', 'admin', {
+    name: 'kube',
+    kind: 'kubernetes',
+    kubeconfig,
+    workload: 'job',
+    image: 'ghcr.io/example/trainer:1',
+    volumeClaim: 'scratch',
+    mountPath: '/scratch',
+    template: 'fake-trainer',
+    fakeTrainerPath: '/opt/fake/pretrain_gpt.py',
+  });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await kube?.close();
+  await logs?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a Kubernetes run through the same control plane', () => {
+  it('follows the leader log exactly once across a dropped stream; a crash is restarted from the checkpoint as a new Job and segment', async () => {
+    const crashed = trainerOutput('a-1', ['--fault', 'crash', '--fault-at-iteration', '13']);
+    const resumed = trainerOutput('a-2');
+    const runId = await submit('k8s-a', 1, 'gpu-9');
+    const policy = { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 1 };
+    expect((await api('PUT', `/api/runs/${runId}/recovery-policy`, 'operator', policy)).status).toBe(200);
+
+    const first = await until('the first Job', () => jobsOf('k8s-a')[0]);
+    const log = startPods(first);
+    const firstIterations = crashed.filter((l) => / iteration +\d+\//.test(l));
+    const cut = crashed.indexOf(firstIterations[5] as string);
+    append(log, crashed.slice(0, cut));
+    await until('six iterations stored', async () => (await exported(runId)).length >= 5);
+    // The API server cuts the follow mid-line; the follower resumes with sinceTime and drops the overlap.
+    logs.dropActiveAfterBytes(70);
+    append(log, crashed.slice(cut));
+    await until('every iteration of the first job', async () => (await exported(runId)).length === 12);
+    endJob(first, log, 1, 'Error');
+
+    // The crash opens an incident; the failure policy restarts after its 1 s backoff: a new Job, same manifest.
+    const second = await until('the restarted Job', () => jobsOf('k8s-a')[1], 20_000);
+    const incidents = await api('GET', `/api/runs/${runId}/incidents`, 'viewer');
+    expect(JSON.stringify(incidents.body)).toContain('crash');
+    const podSpec = (j: Obj) => j.spec.template.spec;
+    // The same manifest: only the per-submission object name and job id differ.
+    const generic = (j: Obj) =>
+      JSON.stringify(podSpec(j).containers)
+        .split(j.metadata.name as string)
+        .join('<job>')
+        .split(j.metadata.labels['trainboard.io/job-id'] as string)
+        .join('<id>');
+    expect(generic(second)).toEqual(generic(first));
+    expect(podSpec(second).containers[0].image).toBe('ghcr.io/example/trainer:1');
+    expect(podSpec(second).affinity).toEqual(podSpec(first).affinity);
+    expect(JSON.stringify(podSpec(second).affinity)).toContain('gpu-9');
+    expect(second.spec.suspend).toBeFalsy();
+
+    const log2 = startPods(second);
+    append(log2, resumed);
+    await until('the resumed job up to iteration 30', async () =>
+      (await exported(runId)).some((r) => r.iteration === 30 && r.isCurrent),
+    );
+    const rows = await exported(runId);
+    // Exactly once: iterations 1–12 of the first segment, 11–30 of the second (11 and 12 redone, superseded).
+    const seg = (s: number) => rows.filter((r) => r.segment === s).map((r) => r.iteration);
+    const segments = [...new Set(rows.map((r) => r.segment))].sort();
+    expect(segments).toHaveLength(2);
+    expect(seg(segments[0] as number)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(seg(segments[1] as number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+    expect(rows.filter((r) => r.isCurrent).map((r) => r.iteration)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    const series = await api('GET', `/api/runs/${runId}/series?fields=lmLoss`, 'viewer');
+    expect(series.status).toBe(200);
+    expect(JSON.stringify(series.body)).toMatch(/30/);
+
+    // The audit names what was done in Kubernetes terms, never an sbatch line it did not run.
+    const audit = await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator');
+    const commands = JSON.stringify(audit.body);
+    expect(commands).toContain(`create Job ${NS}/${first.metadata.name as string}`);
+    expect(commands).toContain(`create Job ${NS}/${second.metadata.name as string}`);
+    expect(commands).not.toMatch(/sbatch |scancel |scontrol /);
+    const actions = (audit.body.entries as { action: string }[]).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['recovery.wait', 'recovery.restart', 'run.resubmit']));
+    // The drop was real: the first leader log was asked again from the last line's second.
+    const asked = logs.requests.filter((r) => r.pod.startsWith(first.metadata.name as string));
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.slice(1).every((r) => r.query.get('sinceTime') !== null)).toBe(true);
+  }, 40_000);
+
+  it('keeps a chain of 2 (the next Job created suspended, resumed when the first ends); cancel deletes the Jobs (Foreground)', async () => {
+    const part1 = trainerOutput('b-1', ['--exit-interval', '10']);
+    const part2 = trainerOutput('b-2');
+    const runId = await submit('k8s-b', 2);
+    const [j1, j2] = (await until('two Jobs', () => {
+      const jobs = jobsOf('k8s-b');
+      return jobs.length === 2 ? jobs : null;
+    })) as [Obj, Obj];
+    expect(j1.spec.suspend).toBeFalsy();
+    expect(j2.spec.suspend).toBe(true);
+    expect(j2.metadata.annotations['trainboard.io/dependency']).toBe(
+      `afterany:${j1.metadata.labels['trainboard.io/job-id'] as string}`,
+    );
+    const log1 = startPods(j1);
+    append(log1, part1);
+    await until('the first job’s ten iterations', async () => (await exported(runId)).length === 10);
+    endJob(j1, log1, 0, 'Completed');
+
+    // The backend resumes the waiting Job once the first ended (afterany); the chain is refilled behind it.
+    await until(
+      'the second Job resumed',
+      () => kube.get('jobs', NS, j2.metadata.name as string)?.spec.suspend === false,
+    );
+    const j3 = await until('a third Job queued behind the second', () => jobsOf('k8s-b')[2]);
+    expect(j3.spec.suspend).toBe(true);
+    expect(j3.metadata.annotations['trainboard.io/dependency']).toBe(
+      `afterany:${j2.metadata.labels['trainboard.io/job-id'] as string}`,
+    );
+    const log2 = startPods(kube.get('jobs', NS, j2.metadata.name as string) as Obj);
+    append(log2, part2.slice(0, 60));
+    await until('the second job’s log as a new segment', async () => {
+      const rows = await exported(runId);
+      return new Set(rows.map((r) => r.segment)).size === 2 && rows.some((r) => r.iteration === 12);
+    });
+
+    kube.foregroundDeleteMs = 60_000; // keep the deleted objects in sight (deletionTimestamp) for the assertion
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    const cancel = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+      action: { kind: 'cancel_run' },
+      expectedVersion: control.body.version,
+    });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    for (const j of [j2, j3]) {
+      const gone = await until(`${j.metadata.name as string} deleted`, () =>
+        kube.get('jobs', NS, j.metadata.name as string)?.metadata.deletionTimestamp
+          ? kube.get('jobs', NS, j.metadata.name as string)
+          : null,
+      );
+      expect(gone?.metadata.finalizers).toContain('foregroundDeletion');
+    }
+    expect(kube.get('jobs', NS, j1.metadata.name as string)?.metadata.deletionTimestamp).toBeUndefined();
+    const audit = await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator');
+    const text = JSON.stringify(audit.body);
+    expect(text).toMatch(/delete jobs \d+, \d+ in ml \(propagation Foreground\)/);
+    expect(text).not.toMatch(/sbatch |scancel |scontrol /);
+    await until(
+      'the run stopped',
+      async () => (await api('GET', `/api/runs/${runId}/control`, 'operator')).body.desiredState === 'stopped',
+    );
+  }, 40_000);
+
+  it('refuses save-and-exit in words: the run folder is out of the server’s reach', async () => {
+    const runId = await submit('k8s-c', 1);
+    const job = await until('the Job', () => jobsOf('k8s-c')[0]);
+    startPods(job);
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+      action: { kind: 'save_exit' },
+      expectedVersion: control.body.version,
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
+  });
+});
