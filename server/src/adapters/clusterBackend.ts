@@ -106,6 +106,11 @@ export interface ClusterBackend {
    * Slurm command text). The control plane records this instead of an sbatch/scontrol line it never ran.
    */
   describe?(op: BackendOperation): string;
+  /**
+   * Throws (a message safe to show) when this cluster could never create a job from `spec`: names, excluded nodes or
+   * manifest it cannot honour. Called before a run or an exclusion is recorded, so a refusal is said at once.
+   */
+  checkSubmit?(spec: SubmitSpec): void;
   /** False when the server cannot reach run folders (no shell): kill-switch files can be neither set nor cleared. */
   readonly runFolderAccess?: boolean;
   close(): Promise<void>;

@@ -322,3 +322,106 @@ describe('a Kubernetes run through the same control plane', () => {
     expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
   });
 });
+
+// The same hostile values as the Slurm tests (tests/integration/hostileControl.test.ts), through the API for a
+// kubernetes cluster: refused by a pattern, or mapped to a valid DNS-1123 name; never a crash, never a Job.
+const INJECTIONS = [
+  'c1;touch /tmp/tb-canary',
+  '$(touch /tmp/tb-canary)',
+  '`touch /tmp/tb-canary`',
+  "c1'; touch /tmp/tb-canary; '",
+  'c1\ntouch /tmp/tb-canary',
+  'nœud-1',
+  '--exclude=c1',
+  'c1 && touch /tmp/tb-canary',
+  '../../etc/passwd',
+  'x'.repeat(300),
+];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+describe('hostile input on a kubernetes cluster', () => {
+  const clusterInput = {
+    kind: 'kubernetes',
+    workload: 'job',
+    image: 'ghcr.io/example/trainer:1',
+    template: 'fake-trainer',
+    fakeTrainerPath: '/opt/fake/pretrain_gpt.py',
+  };
+
+  it('refuses hostile cluster names and kubernetes settings with a 400, adding nothing', async () => {
+    const cases: Record<string, unknown>[] = [
+      ...[...INJECTIONS, 'UPPER', 'local'].map((name) => ({ name })),
+      ...INJECTIONS.map((namespace) => ({ name: 'k1', namespace })),
+      ...INJECTIONS.map((context) => ({ name: 'k2', context })),
+      // A long image reference is syntactically an image (not an injection): only the shell-like values here.
+      ...INJECTIONS.slice(0, -1).map((image) => ({ name: 'k3', image })),
+      ...INJECTIONS.map((volumeClaim) => ({ name: 'k4', volumeClaim, mountPath: '/scratch' })),
+      ...INJECTIONS.map((mountPath) => ({ name: 'k5', volumeClaim: 'scratch', mountPath })),
+      ...INJECTIONS.map((kubeconfig) => ({ name: 'k6', kubeconfig })),
+      { name: 'k7', workload: 'slurm' },
+    ];
+    for (const c of cases) {
+      const r = await api('POST', '/api/clusters', 'admin', { ...clusterInput, ...c });
+      expect(r.status, JSON.stringify(c)).toBe(400);
+      expect(JSON.stringify(r.body)).not.toContain('test-token');
+    }
+    const listed = await api('GET', '/api/clusters', 'admin');
+    expect((listed.body.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kube']);
+  });
+
+  it('refuses hostile run names; maps Slurm-style names to DNS-1123 Job names', async () => {
+    const before = kube.list('jobs', NS).length;
+    for (const name of [...INJECTIONS, '', '.hidden', 'a'.repeat(41)]) {
+      const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config: { preset: 'demo' }, name });
+      expect(r.status, name).toBe(400);
+    }
+    expect(kube.list('jobs', NS).length).toBe(before);
+    for (const name of ['Hostile_Name.V2', `R_${'Z.'.repeat(19)}`]) {
+      await submit(name, 1);
+      const job = await until(`the Job of ${name}`, () => jobsOf(name)[0]);
+      const objectName = job.metadata.name as string;
+      expect(objectName.length).toBeLessThanOrEqual(63);
+      expect(objectName).toMatch(DNS_LABEL);
+      expect(job.metadata.annotations['trainboard.io/name']).toMatch(
+        new RegExp(`^${name.replace(/\./g, '\\.')}\\.tb\\.`),
+      );
+    }
+  });
+
+  it('refuses hostile or non-DNS excluded node names at submit and in the exclude action; accepts a hostlist', async () => {
+    const before = kube.list('jobs', NS).length;
+    for (const exclude of [...INJECTIONS, 'GPU_1', 'gpu..1']) {
+      const config = { ...demo, cluster: { ...demo.cluster, exclude } };
+      const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config, chainLength: 1, name: 'k8s-x' });
+      expect([400, 422], `${exclude}: ${r.status} ${JSON.stringify(r.body)}`).toContain(r.status);
+    }
+    expect(kube.list('jobs', NS).length).toBe(before);
+    const refused = await api('POST', '/api/runs', 'operator', {
+      cluster: 'kube',
+      config: { ...demo, cluster: { ...demo.cluster, exclude: 'GPU_1' } },
+      name: 'k8s-x',
+    });
+    expect(refused.body.message).toMatch(/DNS-1123/);
+
+    const runId = await submit('k8s-hostlist', 1, 'gpu[1-3],gpu-9');
+    const job = await until('the Job', () => jobsOf('k8s-hostlist')[0]);
+    const excluded = JSON.stringify(job.spec.template.spec.affinity);
+    for (const n of ['gpu1', 'gpu2', 'gpu3', 'gpu-9']) expect(excluded).toContain(`"${n}"`);
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    for (const nodes of INJECTIONS) {
+      const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+        action: { kind: 'exclude', nodes },
+        expectedVersion: control.body.version,
+      });
+      // The schema's hostlist pattern (400), or this cluster's node-name rule (422, said in words).
+      expect([400, 422], nodes).toContain(r.status);
+    }
+    const notDns = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+      action: { kind: 'exclude', nodes: 'GPU_1' },
+      expectedVersion: control.body.version,
+    });
+    expect(notDns.status).toBe(422);
+    expect(notDns.body.message).toMatch(/cannot exclude these nodes.*DNS-1123/);
+    expect((await api('GET', '/api/health', 'viewer')).status).toBe(200);
+  });
+});

@@ -1,7 +1,8 @@
 // Operators' (and the failure policy's) actions on a run: a preview with the exact commands, and a request that
 // records the action for the controller — checked against the version the user saw, in one transaction with its
 // audit row. Refusals are audited too. Nothing here talks to the cluster: the controller executes.
-import { planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
+import { KEY_PLACEHOLDER, planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
+import { jobSubmitSpec } from '@trainboard/shared/control/commands';
 import type { ActionPreview, ActionRequest } from '@trainboard/shared/control/api';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { stepText } from './commandText.js';
@@ -64,7 +65,7 @@ export const NO_KILL_SWITCH =
 
 type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
-type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess'>;
+type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess' | 'checkSubmit'>;
 
 function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
   try {
@@ -76,8 +77,17 @@ function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
 
 /** The pure plan, except save-and-exit where the server cannot reach the run folder. */
 function planOf(o: RunActionsOptions, run: ControlRun, action: ActionRequest): ActionPlan {
-  if (action.kind === 'save_exit' && backendOfRun(o, run)?.runFolderAccess === false)
-    return { steps: [], commands: [], effects: [], patch: {}, refusal: NO_KILL_SWITCH };
+  const refuse = (refusal: string): ActionPlan => ({ steps: [], commands: [], effects: [], patch: {}, refusal });
+  const backend = backendOfRun(o, run);
+  if (action.kind === 'save_exit' && backend?.runFolderAccess === false) return refuse(NO_KILL_SWITCH);
+  if (action.kind === 'exclude' && backend?.checkSubmit) {
+    const job = { baseName: run.name, key: KEY_PLACEHOLDER, dependsOn: null, exclude: action.nodes };
+    try {
+      backend.checkSubmit(jobSubmitSpec(run.script, run.submitOptions, job));
+    } catch (e) {
+      return refuse(`this cluster cannot exclude these nodes: ${(e as Error).message}`);
+    }
+  }
   return planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
 }
 

@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
 import type { RunCreate, RunCreated, SubmitPreviewDto } from '@trainboard/shared/control/api';
-import { mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
+import { jobSubmitSpec, mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
 import { partitionIssues } from '@trainboard/shared/control/partitionCheck';
 import type { ConfigIssue, RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
@@ -105,6 +105,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       runDir,
       files: Object.keys(outcome.rendered.files).map((f) => posix.join(runDir, f)),
     };
+    refuseUnsubmittable(cluster, { script, submitOptions, runName, exclude: outcome.config.cluster.exclude });
     return { preview, outcome, runName, runDir, submitOptions };
   }
 
@@ -139,6 +140,25 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       return created;
     },
   };
+}
+
+/** A run the cluster could never create a job of (ClusterBackend.checkSubmit) is refused before it is recorded. */
+function refuseUnsubmittable(
+  cluster: ControlCluster,
+  r: { script: string | null; submitOptions: RunSubmitOptions; runName: string; exclude: string | undefined },
+): void {
+  if (!cluster.backend.checkSubmit || r.script === null) return;
+  const job = {
+    baseName: r.runName,
+    key: KEY_PLACEHOLDER,
+    dependsOn: null,
+    exclude: mergeHostlists(r.exclude ?? null, null),
+  };
+  try {
+    cluster.backend.checkSubmit(jobSubmitSpec(r.script, r.submitOptions, job));
+  } catch (e) {
+    throw new SubmitRefusedError('invalid_config', `cluster ${cluster.name} cannot run this: ${(e as Error).message}`);
+  }
 }
 
 const PARTITION_CHECK_MS = 10_000;

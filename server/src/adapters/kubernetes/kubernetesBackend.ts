@@ -216,6 +216,13 @@ export class KubernetesBackend implements ClusterBackend {
     return nodeNames.map((n) => byName.get(n) ?? n);
   }
 
+  /** The checks submit() makes before any request: DNS-1123 names, excluded node names, the manifest. */
+  checkSubmit(input: SubmitSpec): void {
+    const spec = validateSubmitSpec(input);
+    excludedNodeNames(spec.exclude);
+    finalizeWorkload(spec, { namespace: this.namespace, excludeHostnames: [] });
+  }
+
   /** The leader pod's log of the object `spec` creates: what the pod log follower reads for this job. */
   jobLogSource(input: SubmitSpec): string {
     const f = finalizeWorkload(validateSubmitSpec(input), { namespace: this.namespace, excludeHostnames: [] });
