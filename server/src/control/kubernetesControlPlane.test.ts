@@ -116,6 +116,18 @@ async function exported(runId: number): Promise<{ iteration: number; segment: nu
   return r.body.iterations;
 }
 
+/** An operator's action on the run at its current version (asked again when the controller bumped it meanwhile). */
+async function act(runId: number, action: Record<string, unknown>): Promise<Answer> {
+  for (let i = 0; ; i++) {
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+      action,
+      expectedVersion: control.body.version,
+    });
+    if (r.status !== 409 || i === 10) return r;
+  }
+}
+
 async function submit(name: string, chainLength: number, exclude?: string): Promise<number> {
   const config = { ...demo, cluster: { ...demo.cluster, ...(exclude ? { exclude } : {}) } };
   const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config, chainLength, name });
@@ -284,11 +296,7 @@ describe('a Kubernetes run through the same control plane', () => {
     });
 
     kube.foregroundDeleteMs = 60_000; // keep the deleted objects in sight (deletionTimestamp) for the assertion
-    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
-    const cancel = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
-      action: { kind: 'cancel_run' },
-      expectedVersion: control.body.version,
-    });
+    const cancel = await act(runId, { kind: 'cancel_run' });
     expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
     for (const j of [j2, j3]) {
       const gone = await until(`${j.metadata.name as string} deleted`, () =>
@@ -313,13 +321,37 @@ describe('a Kubernetes run through the same control plane', () => {
     const runId = await submit('k8s-c', 1);
     const job = await until('the Job', () => jobsOf('k8s-c')[0]);
     startPods(job);
-    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
-    const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
-      action: { kind: 'save_exit' },
-      expectedVersion: control.body.version,
-    });
+    const r = await act(runId, { kind: 'save_exit' });
     expect(r.status).toBe(422);
     expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
+  });
+
+  it('shows the run’s nodes from the API’s Node objects, with no Slurm GPU probe', async () => {
+    for (const name of ['gpu-1', 'gpu-2'])
+      kube.put('nodes', {
+        metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+          ],
+          capacity: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
+          allocatable: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
+        },
+      });
+    const runId = await submit('k8s-nodes', 1);
+    const job = await until('the Job', () => jobsOf('k8s-nodes')[0]);
+    startPods(job);
+    const body = await until('the job’s nodes', async () => {
+      const r = await api('GET', `/api/runs/${runId}/nodes`, 'viewer');
+      expect(r.status).toBe(200);
+      return JSON.stringify(r.body).includes('gpu-2') ? JSON.stringify(r.body) : null;
+    });
+    expect(body).toContain('gpu-1');
+    expect(body).not.toMatch(/srun|no shell/);
+    // Node health from the API (Ready, allocatable GPUs); GPU metrics are said to be unavailable, not an error.
+    expect(body).toContain('"gpus":8');
+    expect(body).toContain("offers no way to query the nodes' GPUs");
+    expect(body).toContain('"error":null');
   });
 });
 
@@ -407,19 +439,12 @@ describe('hostile input on a kubernetes cluster', () => {
     const job = await until('the Job', () => jobsOf('k8s-hostlist')[0]);
     const excluded = JSON.stringify(job.spec.template.spec.affinity);
     for (const n of ['gpu1', 'gpu2', 'gpu3', 'gpu-9']) expect(excluded).toContain(`"${n}"`);
-    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
     for (const nodes of INJECTIONS) {
-      const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
-        action: { kind: 'exclude', nodes },
-        expectedVersion: control.body.version,
-      });
+      const r = await act(runId, { kind: 'exclude', nodes });
       // The schema's hostlist pattern (400), or this cluster's node-name rule (422, said in words).
       expect([400, 422], nodes).toContain(r.status);
     }
-    const notDns = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
-      action: { kind: 'exclude', nodes: 'GPU_1' },
-      expectedVersion: control.body.version,
-    });
+    const notDns = await act(runId, { kind: 'exclude', nodes: 'GPU_1' });
     expect(notDns.status).toBe(422);
     expect(notDns.body.message).toMatch(/cannot exclude these nodes.*DNS-1123/);
     expect((await api('GET', '/api/health', 'viewer')).status).toBe(200);
