@@ -324,6 +324,10 @@ describe('a Kubernetes run through the same control plane', () => {
     const r = await act(runId, { kind: 'save_exit' });
     expect(r.status).toBe(422);
     expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
+    const viewer = await api('GET', `/api/runs/${runId}/log`, 'viewer');
+    // The log viewer reads files: a Kubernetes run has none (never this machine's file at the run's path).
+    expect(viewer.status).toBe(404);
+    expect(viewer.body.message).toMatch(/has no log file/);
   });
 
   it('shows the run’s nodes from the API’s Node objects, with no Slurm GPU probe', async () => {

@@ -6,13 +6,14 @@ import type { ClusterHandle } from '../clusters/types.js';
 import type { RemoteFiles } from './remoteFiles.js';
 import { filesForRuns } from './runFiles.js';
 
-const handleWith = (shell: ClusterHandle['shell'], kind = 'slurm') => ({ shell, row: { kind } }) as ClusterHandle;
+const handleWith = (shell: ClusterHandle['shell'], runFolderAccess?: boolean) =>
+  ({ shell, backend: { runFolderAccess } }) as ClusterHandle;
 const fallback = { marker: 'fallback' } as unknown as RemoteFiles;
 
 describe('filesForRuns()', () => {
   const ssh = handleWith(new SshShell({ host: '127.0.0.1', port: 1, username: 'nobody', hostFingerprint: 'x' }));
-  const local = handleWith(new LocalShell(), 'local');
-  const kube = handleWith(new NoShell('kubernetes'), 'kubernetes');
+  const local = handleWith(new LocalShell());
+  const kube = handleWith(new NoShell('kubernetes'), false);
   const handles = new Map<number, ClusterHandle>([
     [1, ssh],
     [2, local],

@@ -36,8 +36,9 @@ export function filesForRuns(deps: RunFilesDeps): FilesForRun {
     if (clusterId === null) return deps.fallback;
     try {
       const handle = deps.handle(clusterId);
-      // A kubernetes cluster has no files to read: its runs' logs are pod log streams (podLogApis.ts).
-      return handle.row.kind === 'kubernetes' ? null : filesOf(handle);
+      // A cluster whose run folders the server cannot reach (Kubernetes) has no files to read: its runs' logs are
+      // pod log streams (podLogApis.ts). Never this machine's files in their place.
+      return handle.backend.runFolderAccess === false ? null : filesOf(handle);
     } catch {
       return null; // a removed or disabled cluster: its runs' logs cannot be read now
     }

@@ -27,9 +27,9 @@ export interface ClusterNodesOptions {
 function probeOf(h: ClusterHandle): GpuProbe | null {
   // The local executor names its one node `localhost`; the fake nvidia-smi answers when no real one is installed.
   if (h.row.kind === 'local') return localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
-  // No srun step into a pod: node health comes from the backend's nodes() (conditions, allocatable GPUs, taints).
-  if (h.row.kind === 'kubernetes') return null;
-  return slurmGpuProbe(h.shell);
+  // The probe is a Slurm step (srun --overlap). Elsewhere (Kubernetes: no shell, no step into a pod) node health is
+  // what the backend's nodes() reports: conditions, allocatable GPUs, taints.
+  return h.row.kind === 'slurm' ? slurmGpuProbe(h.shell) : null;
 }
 
 export function createClusterNodes(o: ClusterNodesOptions): NodesService {
