@@ -64,7 +64,7 @@ async function until<T>(what: string, get: () => T | Promise<T>, ms = 15_000): P
     const v = await get();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 40));
   }
 }
 
@@ -166,6 +166,8 @@ beforeAll(async () => {
     podLogPollMs: 50,
     incidentTickMs: 300,
     control: { tickMs: 150, graceMs: 5_000 },
+    // The test polls the API while it waits (the edge's per-client limit is not what it is about).
+    edge: { apiLimitPerMinute: 100_000 },
   });
   auth = createTestAuth(stack.authContext);
   const added = await api('POST', '/api/clusters', 'admin', {
