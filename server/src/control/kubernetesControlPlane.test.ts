@@ -164,7 +164,8 @@ beforeAll(async () => {
     scanMs: 50,
     pollMs: 20,
     podLogPollMs: 50,
-    incidentTickMs: 300,
+    // Long: nothing here may depend on the incident tick (it also asks status(), which once resumed chains).
+    incidentTickMs: 60_000,
     control: { tickMs: 150, graceMs: 5_000 },
     // The test polls the API while it waits (the edge's per-client limit is not what it is about).
     edge: { apiLimitPerMinute: 100_000 },

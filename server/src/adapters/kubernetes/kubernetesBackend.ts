@@ -383,7 +383,11 @@ export class KubernetesBackend implements ClusterBackend {
     });
     const lists = await Promise.all(chunks(hashes).map((c) => this.objects(`${LABEL_NAME_HASH} in (${c.join(',')})`)));
     const found = lists.flat().filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? ''));
-    for (const s of await this.statuses(found)) out.get(s.name)?.push(s);
+    const statuses = await this.statuses(found);
+    for (const s of statuses) out.get(s.name)?.push(s);
+    // The control plane observes through lookups (every tick): a chained job whose dependency ended resumes here too,
+    // not only when something happens to ask status().
+    await this.resumeSatisfied(found, statuses);
     for (const t of this.tombstones.values()) if (out.get(t.name)?.length === 0) out.get(t.name)?.push(t);
     const from = since ? Date.parse(`${since}Z`) : null;
     if (from !== null)
