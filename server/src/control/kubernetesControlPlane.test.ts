@@ -254,6 +254,7 @@ describe('a Kubernetes run through the same control plane', () => {
     const commands = JSON.stringify(audit.body);
     expect(commands).toContain(`create Job ${NS}/${first.metadata.name as string}`);
     expect(commands).toContain(`create Job ${NS}/${second.metadata.name as string}`);
+    expect(commands).toContain(`create Job ${NS}/<named when submitted>, excluding gpu-9`); // the requested plan
     expect(commands).not.toMatch(/sbatch |scancel |scontrol /);
     const actions = (audit.body.entries as { action: string }[]).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['recovery.wait', 'recovery.restart', 'run.resubmit']));

@@ -16,6 +16,7 @@ import type {
   SubmittedJob,
 } from '../clusterBackend.js';
 import { podLogSourcePath } from '../../follow/podLogSources.js';
+import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
 import {
   excludeAffinity,
   excludedNodeNames,
@@ -247,7 +248,9 @@ export class KubernetesBackend implements ClusterBackend {
         const f = finalizeWorkload(validateSubmitSpec(op.spec), { namespace: ns, excludeHostnames: [] });
         const hold = op.spec.dependency ? ` suspended until ${op.spec.dependency}` : op.spec.hold ? ' suspended' : '';
         const ex = op.spec.exclude ? `, excluding ${op.spec.exclude}` : '';
-        return `create ${f.workload.kind} ${ns}/${f.objectName}${hold}${ex}`;
+        // A plan (preview, requested action) has no key yet: its object name is not the one the Job will get.
+        const name = op.spec.comment === KEY_PLACEHOLDER ? `${ns}/<named when submitted>` : `${ns}/${f.objectName}`;
+        return `create ${f.workload.kind} ${name}${hold}${ex}`;
       }
       case 'cancel':
         return `delete jobs ${op.ids.join(', ')} in ${ns} (propagation Foreground)`;
