@@ -67,6 +67,8 @@ export interface K8sPodSpec {
   subdomain?: Opt<string>;
   restartPolicy?: Opt<string>;
   affinity?: Opt<K8sAffinity>;
+  /** Counted from the pod's start on its node (not from the Job's): the run's time limit. */
+  activeDeadlineSeconds?: Opt<number>;
   containers: K8sContainer[];
   [more: string]: unknown;
 }
