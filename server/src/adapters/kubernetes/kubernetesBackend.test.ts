@@ -16,7 +16,7 @@ import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient } from './client.js';
 import { KubeConfigError, loadKubeConfig, type LoadedKubeConfig } from './kubeConfig.js';
-import { KubernetesBackend, KubernetesRequestError } from './kubernetesBackend.js';
+import { ExcludeNeedsResubmitError, KubernetesBackend, KubernetesRequestError } from './kubernetesBackend.js';
 import { FakeKubeApi, type Obj } from './testing/fakeKubeApi.js';
 
 const E2E = process.env.TRAINBOARD_K8S_E2E === '1';
@@ -246,7 +246,7 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
     }
   });
 
-  it('updateExclude rewrites the node affinity of a pending job (suspend, patch, resume)', async () => {
+  it('updateExclude rewrites the node affinity of a job held since its submission, in place', async () => {
     const s = spec('excl', { nodes: 1, hold: true });
     const id = await submit(s);
     await backend.updateExclude([id], 'gpu-[7-8]');
@@ -434,19 +434,87 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     await expect(backend.submit(clash)).rejects.toThrow(/job id \d+ is taken by another job/);
   });
 
-  it('updateExclude on a pending job that is not held: suspend, patch, resume (the API allows no other way)', async () => {
+  it('updateExclude on a queued job that was never suspended: refused for resubmission, nothing patched', async () => {
     const s = spec('excl2', { nodes: 1 });
     const id = await submit(s);
+    fake!.pendJob(NS, toK8sName(s.name as string)); // Pending pods; the controller has set startTime
+    expect(fake!.get('jobs', NS, toK8sName(s.name as string))?.status.startTime).toBeTruthy();
     const before = fake!.requests.length;
-    await backend.updateExclude([id], 'gpu-5');
-    const patches = fake!.requests.slice(before).filter((r) => r.method === 'PATCH');
-    expect(patches.map((r) => r.contentType)).toEqual(Array(3).fill('application/merge-patch+json'));
+    const err = await backend.updateExclude([id], 'gpu-5').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExcludeNeedsResubmitError);
+    expect((err as ExcludeNeedsResubmitError).needsResubmit).toBe(true);
+    expect(fake!.requests.slice(before).filter((r) => r.method === 'PATCH')).toEqual([]);
+    // Suspending does not clear startTime: a Job held after it was unsuspended is refused too.
+    await backend.hold([id]);
+    await expect(backend.updateExclude([id], 'gpu-5')).rejects.toBeInstanceOf(ExcludeNeedsResubmitError);
+  });
+
+  it('hold on a queued job whose pods are Pending suspends it (startTime is set, no pod has run)', async () => {
+    const s = spec('holdpend', { nodes: 2 });
+    const id = await submit(s);
+    fake!.pendJob(NS, toK8sName(s.name as string));
+    await backend.hold([id]);
     const job = fake!.get('jobs', NS, toK8sName(s.name as string)) as Obj;
+    expect(job.spec.suspend).toBe(true);
+    expect(job.status.startTime).toBeTruthy();
+    expect(await state(id)).toMatchObject({ state: 'PENDING', reason: 'JobHeldUser', startTime: null });
+  });
+
+  it('a dependent job stays patchable through the poll that first sees its predecessor end', async () => {
+    const first = spec('race1', { nodes: 1 });
+    const firstId = await submit(first);
+    const second = spec('race2', { nodes: 1, dependency: `afterany:${firstId}` });
+    const secondId = await submit(second);
+    await started(first.name as string, ['gpu-1']);
+    finished(first.name as string, 1);
+    const seen = await backend.status([firstId, secondId]); // sees the end: the policy may now exclude gpu-1
+    expect(seen.jobs.find((j) => j.jobId === firstId)?.state).toBe('FAILED');
+    await backend.updateExclude([secondId], 'gpu-1');
+    await backend.status([firstId, secondId]); // resumes it, with the new template
+    const job = fake!.get('jobs', NS, toK8sName(second.name as string)) as Obj;
     expect(job.spec.suspend).toBe(false);
     expect(
       job.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
         .matchExpressions[0].values,
-    ).toEqual(['gpu-5']);
+    ).toEqual(['gpu-1']);
+  });
+
+  it('afterok on a failed job, or on a job that cannot be found: stays suspended, DependencyNeverSatisfied', async () => {
+    const first = spec('ok1', { nodes: 1 });
+    const firstId = await submit(first);
+    const second = spec('ok2', { nodes: 1, dependency: `afterok:${firstId}` });
+    const secondId = await submit(second);
+    const orphan = spec('ok3', { nodes: 1, dependency: 'afterany:987654321' });
+    const orphanId = await submit(orphan);
+    await started(first.name as string, ['gpu-1']);
+    finished(first.name as string, 1);
+    for (let i = 0; i < 3; i++) await backend.status([firstId, secondId, orphanId]);
+    const r = await backend.status([secondId, orphanId]);
+    for (const id of [secondId, orphanId])
+      expect(r.jobs.find((j) => j.jobId === id)).toMatchObject({
+        state: 'PENDING',
+        reason: 'DependencyNeverSatisfied',
+      });
+    expect(fake!.get('jobs', NS, toK8sName(second.name as string))?.spec.suspend).toBe(true);
+    expect(fake!.get('jobs', NS, toK8sName(orphan.name as string))?.spec.suspend).toBe(true);
+  });
+
+  it('a Job in Foreground deletion reads CANCELLED though its killed pods made it Failed (any backend)', async () => {
+    fake!.foregroundDeleteMs = 300;
+    try {
+      const s = spec('fgdel', { nodes: 1 });
+      const id = await submit(s);
+      await started(s.name as string, ['gpu-2']);
+      await backend.cancel([id]);
+      const job = fake!.get('jobs', NS, toK8sName(s.name as string)) as Obj;
+      expect(job.metadata.deletionTimestamp).toBeTruthy();
+      expect(job.status.conditions.find((c: Obj) => c.type === 'Failed')?.status).toBe('True');
+      expect(await state(id)).toMatchObject({ state: 'CANCELLED' });
+      const other = makeBackend(); // no tombstone: a restarted server
+      expect((await other.status([id])).jobs[0]).toMatchObject({ state: 'CANCELLED', reason: 'Deleted' });
+    } finally {
+      fake!.foregroundDeleteMs = 0;
+    }
   });
 
   it("excludes by the nodes' hostname labels, or by node name when listing nodes is forbidden (403)", async () => {
@@ -490,7 +558,7 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     const s = spec('immut', { nodes: 1 });
     const id = await submit(s);
     await started(s.name as string, ['gpu-1']);
-    await expect(backend.updateExclude([id], 'gpu-1')).rejects.toThrow(/has started/);
+    await expect(backend.updateExclude([id], 'gpu-1')).rejects.toBeInstanceOf(ExcludeNeedsResubmitError);
     await expect(backend.hold([id])).rejects.toThrow(/has started/);
   });
 

@@ -27,7 +27,7 @@ import {
   validateK8sJobId,
 } from '@trainboard/shared/k8s/names';
 import { nodeToStatus } from '@trainboard/shared/k8s/nodes';
-import { isLeaderPod, jobToStatus, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
+import { isLeaderPod, jobToStatus, podHasRun, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
@@ -65,6 +65,21 @@ export class KubernetesRequestError extends Error {
   }
 }
 
+/**
+ * updateExclude cannot change this job in place: a Job's pod template may change only while it is suspended and has
+ * never started (the controller sets status.startTime at its first unsuspended sync, even with every pod Pending,
+ * and never clears it), a PyTorchJob's only while suspended (running pods keep their spec). The control plane
+ * answers it by cancelling the job and submitting a replacement with the new exclusions (executeAction.ts), which
+ * it recognises by `needsResubmit`, not by this class (the control plane does not import adapters).
+ */
+export class ExcludeNeedsResubmitError extends KubernetesRequestError {
+  readonly needsResubmit = true as const;
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} has been started by the cluster: its excluded nodes cannot change in place`);
+    this.name = 'ExcludeNeedsResubmitError';
+  }
+}
+
 const MAX_TOMBSTONES = 10_000;
 
 /** Label values per selector: a `key in (…)` list is kept short enough for any URL limit. */
@@ -91,6 +106,8 @@ export class KubernetesBackend implements ClusterBackend {
    * see it vanish instead of end CANCELLED. In memory only; after a restart the database has the state.
    */
   private readonly tombstones = new Map<string, JobStatus>();
+  /** Waiting jobs whose dependency a status() poll has seen end: resumed at the next one (resumeSatisfied). */
+  private readonly endSeen = new Set<string>();
 
   constructor(o: KubernetesBackendOptions) {
     this.api = new KubeClient(o.kube.kc, o.kube.namespace, o.client);
@@ -248,18 +265,27 @@ export class KubernetesBackend implements ClusterBackend {
     return found.map((f) => this.statusOf(f, pods.get(nameOf(f.obj)) ?? []));
   }
 
+  /** Live objects, minus the ones this backend cancelled: their tombstone answers (CANCELLED) while they are deleted. */
+  private async liveByIds(ids: readonly string[]): Promise<Found[]> {
+    return [...(await this.byIds(ids)).values()].filter((f) => !this.tombstones.has(f.id));
+  }
+
   async status(jobIds: readonly string[]): Promise<StatusReport> {
-    const found = await this.byIds(jobIds);
-    const jobs = await this.statuses([...found.values()]);
+    const live = await this.liveByIds(jobIds);
+    const jobs = await this.statuses(live);
     const missing: string[] = [];
+    const seen = new Set(live.map((f) => f.id));
     for (const id of new Set(jobIds)) {
-      if (found.has(id)) continue;
+      if (seen.has(id)) continue;
       const dead = this.tombstones.get(id);
       if (dead) jobs.push(dead);
       else missing.push(id);
     }
-    await this.resumeSatisfied([...found.values()], jobs);
-    return { jobs, missing };
+    const never = await this.resumeSatisfied(live, jobs);
+    return {
+      jobs: jobs.map((j) => (never.has(j.jobId) && j.state === 'PENDING' ? { ...j, reason: NEVER } : j)),
+      missing,
+    };
   }
 
   /**
@@ -268,9 +294,9 @@ export class KubernetesBackend implements ClusterBackend {
    * recorded when it saw the job (the control plane keeps every job's last state).
    */
   async history(query: HistoryQuery = {}): Promise<HistoryReport> {
-    const found = query.jobIds
-      ? [...(await this.byIds(query.jobIds)).values()]
-      : await this.objects(`${LABEL_MANAGED}=true`);
+    const found = (
+      query.jobIds ? await this.liveByIds(query.jobIds) : await this.objects(`${LABEL_MANAGED}=true`)
+    ).filter((f) => !this.tombstones.has(f.id));
     const since = query.since ? Date.parse(`${query.since}Z`) : null;
     const all = [
       ...(await this.statuses(found)),
@@ -297,7 +323,7 @@ export class KubernetesBackend implements ClusterBackend {
   }
 
   async jobNodes(jobId: string): Promise<string[]> {
-    const f = (await this.byIds([jobId])).get(jobId);
+    const [f] = await this.liveByIds([jobId]);
     if (!f) return this.tombstones.get(jobId)?.nodes ?? [];
     return (await this.statuses([f]))[0]?.nodes ?? [];
   }
@@ -325,7 +351,9 @@ export class KubernetesBackend implements ClusterBackend {
       return nameHash(n);
     });
     const lists = await Promise.all(chunks(hashes).map((c) => this.objects(`${LABEL_NAME_HASH} in (${c.join(',')})`)));
-    const found = lists.flat().filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? ''));
+    const found = lists
+      .flat()
+      .filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? '') && !this.tombstones.has(f.id));
     for (const s of await this.statuses(found)) out.get(s.name)?.push(s);
     for (const t of this.tombstones.values()) if (out.get(t.name)?.length === 0) out.get(t.name)?.push(t);
     const from = since ? Date.parse(`${since}Z`) : null;
@@ -355,6 +383,7 @@ export class KubernetesBackend implements ClusterBackend {
       else await this.api.deletePyTorchJob(name, 'Foreground');
     }
     const end = new Date(this.now()).toISOString().slice(0, 19);
+    for (const id of found.keys()) this.endSeen.delete(id);
     for (const s of last)
       if (!isTerminalState(s.state))
         this.tombstones.set(s.jobId, { ...s, state: 'CANCELLED', reason: 'Deleted', endTime: end });
@@ -372,11 +401,17 @@ export class KubernetesBackend implements ClusterBackend {
     return this.submit({ ...options, script });
   }
 
+  /**
+   * Suspends queued jobs: those none of whose pods has run (Pending pods are deleted by the controller and made again
+   * on release). Not status.startTime: the Job controller sets it while the pods are still Pending.
+   */
   async hold(jobIds: readonly string[]): Promise<void> {
-    for (const f of (await this.byIds(jobIds)).values()) {
-      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: hold applies to pending jobs`);
-      await this.setSuspend(f, true, { [ANNOTATION_HELD]: 'user' });
-    }
+    const found = [...(await this.byIds(jobIds)).values()];
+    const pods = await this.podsOf(found);
+    for (const f of found)
+      if ((pods.get(nameOf(f.obj)) ?? []).some(podHasRun))
+        throw new KubernetesRequestError(`job ${f.id} has started: hold applies to pending jobs`);
+    for (const f of found) await this.setSuspend(f, true, { [ANNOTATION_HELD]: 'user' });
   }
 
   async release(jobIds: readonly string[]): Promise<void> {
@@ -394,55 +429,72 @@ export class KubernetesBackend implements ClusterBackend {
   }
 
   /**
-   * New excluded nodes of pending jobs, as node affinity in the pod template. Kubernetes lets a Job's template
-   * change only while it is suspended and has never started, so a pending job is suspended for the patch and then
-   * resumed (unless it was held). A started job is refused, as scontrol refuses it: the control plane cancels and
-   * resubmits instead.
+   * New excluded nodes of queued jobs, as node affinity in the pod template, where the API lets it change: a Job
+   * suspended since its creation (held, or waiting for its dependency) and never started, a suspended PyTorchJob.
+   * Any other job is refused with ExcludeNeedsResubmitError (the control plane cancels and resubmits it): once a Job
+   * has been unsuspended its template is frozen for good, and suspending it again does not clear status.startTime.
+   * A resume racing this patch (status() resuming a dependent) makes the server refuse it (422): the same answer.
    */
   async updateExclude(jobIds: readonly string[], hostlist: string): Promise<void> {
     const hosts = await this.hostnamesOf(excludedNodeNames(hostlist));
     for (const f of (await this.byIds(jobIds)).values()) {
-      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: its excluded nodes cannot change`);
+      if (!isSuspended(f) || started(f)) throw new ExcludeNeedsResubmitError(f.id);
       const name = nameOf(f.obj);
-      if (f.kind === 'PyTorchJob') {
-        await this.api.patchPyTorchJob(name, {
-          spec: { pytorchReplicaSpecs: replicaAffinity(f.obj as K8sPyTorchJob, hosts) },
-        });
-        continue;
-      }
-      const job = f.obj as K8sJob;
-      const affinity = excludeAffinity(hosts, job.spec?.template.spec?.affinity) ?? null;
-      const wasSuspended = job.spec?.suspend === true;
-      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: true } });
-      await this.api.patchJob(name, { spec: { template: { spec: { affinity } } } });
-      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: false } });
+      const patch =
+        f.kind === 'PyTorchJob'
+          ? () =>
+              this.api.patchPyTorchJob(name, {
+                spec: { pytorchReplicaSpecs: replicaAffinity(f.obj as K8sPyTorchJob, hosts) },
+              })
+          : () => {
+              const tpl = (f.obj as K8sJob).spec?.template.spec;
+              const affinity = excludeAffinity(hosts, tpl?.affinity) ?? null;
+              return this.api.patchJob(name, { spec: { template: { spec: { affinity } } } });
+            };
+      await patch().catch((e: unknown) => {
+        if (e instanceof KubeApiError && e.code === 422) throw new ExcludeNeedsResubmitError(f.id);
+        throw e;
+      });
     }
   }
 
   /**
-   * Resumes suspended jobs whose dependency is satisfied: `afterany:<id>` once that job ended (or is gone),
-   * `afterok:<id>` once it COMPLETED. Runs with each status() poll, which the control plane does anyway.
+   * Resumes suspended jobs whose dependency is satisfied: `afterany:<id>` once that job has ended, `afterok:<id>`
+   * once it COMPLETED, and only from the second poll that sees it ended, so that the control plane, which learns of
+   * the end from the first one, can still exclude nodes from the waiting job while its template may change. A
+   * dependency that can never be satisfied (afterok on a job that did not complete, or a job this backend cannot
+   * find: deleted by someone else, or cancelled before a restart) leaves the job suspended and is returned, to be
+   * reported as Slurm does (DependencyNeverSatisfied). Runs with each status() poll.
    */
-  private async resumeSatisfied(found: readonly Found[], known: readonly JobStatus[]): Promise<void> {
+  private async resumeSatisfied(found: readonly Found[], known: readonly JobStatus[]): Promise<Set<string>> {
+    const never = new Set<string>();
     const waiting = found.filter(
       (f) =>
         isSuspended(f) &&
         !f.obj.metadata?.annotations?.[ANNOTATION_HELD] &&
         f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY],
     );
-    if (!waiting.length) return;
+    if (!waiting.length) return never;
     const deps = waiting.map((f) => parseDependency(f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY] as string));
     const unknown = deps.flatMap((d) => (d && !known.some((k) => k.jobId === d.id) ? [d.id] : []));
-    const more = unknown.length ? await this.statuses([...(await this.byIds(unknown)).values()]) : [];
+    const more = unknown.length ? await this.statuses(await this.liveByIds(unknown)) : [];
     const state = new Map([...known, ...more, ...this.tombstones.values()].map((s) => [s.jobId, s.state]));
     for (const [i, f] of waiting.entries()) {
       const d = deps[i];
-      if (!d) continue;
-      const s = state.get(d.id);
-      const done = s === undefined || isTerminalState(s);
-      if (done && (d.type === 'afterany' || s === 'COMPLETED' || s === undefined))
-        await this.setSuspend(f, false, { [ANNOTATION_DEPENDENCY]: null });
+      const s = d ? state.get(d.id) : undefined;
+      if (!d || s === undefined || (d.type === 'afterok' && isTerminalState(s) && s !== 'COMPLETED')) {
+        never.add(f.id);
+        continue;
+      }
+      if (!isTerminalState(s)) continue;
+      if (!this.endSeen.has(f.id)) {
+        this.endSeen.add(f.id); // resumed at the next poll
+        continue;
+      }
+      await this.setSuspend(f, false, { [ANNOTATION_DEPENDENCY]: null });
+      this.endSeen.delete(f.id);
     }
+    return never;
   }
 
   async close(): Promise<void> {
@@ -456,9 +508,15 @@ function isSuspended(f: Found): boolean {
     : (f.obj as K8sPyTorchJob).spec?.runPolicy?.suspend === true;
 }
 
-/** Started at least once (a suspended Job that never started has no startTime; suspending resets it). */
+/** Slurm's reason for a job whose dependency can never be satisfied. */
+const NEVER = 'DependencyNeverSatisfied';
+
+/**
+ * Unsuspended at least once: the Job controller sets status.startTime at the first sync of an unsuspended Job (its
+ * pods may still be Pending), keeps it when the Job is suspended and sets it anew on resume.
+ */
 function started(f: Found): boolean {
-  return !!f.obj.status?.startTime;
+  return f.kind === 'Job' && !!f.obj.status?.startTime;
 }
 
 function parseDependency(text: string): { type: 'afterany' | 'afterok'; id: string } | null {
