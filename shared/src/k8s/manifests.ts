@@ -176,11 +176,13 @@ function waits(spec: SubmitSpec): boolean {
   return spec.hold === true || spec.dependency !== undefined;
 }
 
-/** Seconds of a Slurm time limit (`minutes`, `MM:SS`, `H:MM:SS`, `D-HH:MM:SS`). */
+/**
+ * Seconds of a SubmitSpec time limit (slurm/submit.ts TIME_LIMIT), read by the one Slurm duration parser. Two of
+ * sbatch's forms are not durations as squeue prints them and are brought to one first: bare minutes, and
+ * `D-H:MM` (days-hours:minutes, not days-minutes:seconds).
+ */
 export function timeLimitSeconds(limit: string): number | null {
-  if (/^\d+$/.test(limit)) return Number(limit) * 60;
-  const dayOnly = /^(\d+)-(\d+)$/.exec(limit);
-  if (dayOnly) return (Number(dayOnly[1]) * 24 + Number(dayOnly[2])) * 3600;
+  if (/^\d+$/.test(limit)) return parseSlurmDuration(`${limit}:00`);
   if (/^\d+-\d+:\d+$/.test(limit)) return parseSlurmDuration(`${limit}:00`);
   return parseSlurmDuration(limit);
 }
@@ -223,8 +225,18 @@ function setEnv(env: K8sEnvVar[] | null | undefined, add: K8sEnvVar[]): K8sEnvVa
   return [...(env ?? []).filter((e) => !names.has(e.name)), ...add];
 }
 
+/** The training operator takes MASTER_PORT (and its Service's port) from the master container port of this name. */
+export const PTJ_PORT_NAME = 'pytorchjob-port';
+
 function rdzvPort(c: K8sContainer): number {
-  return c.ports?.find((p) => p.name === 'c10d')?.containerPort ?? DEFAULT_RDZV_PORT;
+  return c.ports?.find((p) => p.name === 'c10d' || p.name === PTJ_PORT_NAME)?.containerPort ?? DEFAULT_RDZV_PORT;
+}
+
+/** A PyTorchJob container's rendezvous port under the operator's name (else it would use its default, 23456). */
+function ptjPorts(c: K8sContainer): K8sContainer['ports'] {
+  const port = rdzvPort(c);
+  const others = (c.ports ?? []).filter((p) => p.name !== 'c10d' && p.name !== PTJ_PORT_NAME);
+  return [...others, { name: PTJ_PORT_NAME, containerPort: port, protocol: 'TCP' }];
 }
 
 /** The pod template with the job's labels, the exclusion, GPUs and (for an Indexed Job) the torchrun env. */
@@ -239,6 +251,8 @@ function finishPodTemplate(
     workDir?: string | undefined;
     hosts: readonly string[];
     indexed: boolean;
+    /** The run's time limit, as the pod's own deadline: counted from its start on a node, not from the queue. */
+    deadline: number | null;
   },
 ): K8sPodTemplate {
   const spec = tpl.spec as NonNullable<K8sPodTemplate['spec']>;
@@ -267,9 +281,11 @@ function finishPodTemplate(
       ...(o.indexed ? { subdomain: o.objectName } : {}),
       restartPolicy: 'Never',
       ...(affinity ? { affinity } : {}),
+      ...(o.deadline ? { activeDeadlineSeconds: o.deadline } : {}),
       containers: [
         {
           ...trainer,
+          ...(o.indexed ? {} : { ports: ptjPorts(trainer) }),
           env: setEnv(trainer.env, [
             ...torchrun,
             { name: 'NNODES', value: String(o.nodes) },
@@ -290,19 +306,23 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
   const s = job.spec as NonNullable<K8sJob['spec']>;
   const nodes = spec.nodes ?? s.completions ?? 1;
   const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  // A Job-level deadline counts from the Job's startTime, which the controller sets while the pods still queue:
+  // the submission's limit goes on the pods instead, and replaces the Job's.
+  const { activeDeadlineSeconds: jobDeadline, ...rest } = s;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: finishMeta(job.metadata, id, o.namespace),
     spec: {
-      ...s,
+      ...rest,
+      ...(jobDeadline && !deadline ? { activeDeadlineSeconds: jobDeadline } : {}),
       completionMode: 'Indexed',
       completions: nodes,
       parallelism: nodes,
       backoffLimit: s.backoffLimit ?? 0,
       suspend: waits(spec),
-      ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       template: finishPodTemplate(s.template, {
+        deadline,
         objectName: id.objectName,
         jobId: id.jobId,
         nodes,
@@ -329,9 +349,11 @@ function finishPyTorchJob(
     if (r.template.spec?.containers[0]?.name !== PYTORCH_CONTAINER)
       throw new ManifestError('a PyTorchJob trainer container must be named "pytorch" (the operator requires it)');
   const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  const { activeDeadlineSeconds: ptjDeadline, ...runPolicy } = s.runPolicy ?? {};
   // The operator injects MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (the node rank) itself.
   const pod = (t: K8sPodTemplate) =>
     finishPodTemplate(t, {
+      deadline,
       objectName: id.objectName,
       jobId: id.jobId,
       nodes,
@@ -346,11 +368,14 @@ function finishPyTorchJob(
     metadata: finishMeta(job.metadata, id, o.namespace),
     spec: {
       ...s,
+      // runPolicy.activeDeadlineSeconds counts from the operator's startTime (queue included): the limit goes on
+      // the pods, and Running pods are cleaned up when the job fails (None would leave the other ranks training).
       runPolicy: {
-        ...s.runPolicy,
+        ...runPolicy,
+        ...(ptjDeadline && !deadline ? { activeDeadlineSeconds: ptjDeadline } : {}),
+        cleanPodPolicy: runPolicy.cleanPodPolicy ?? 'Running',
         backoffLimit: s.runPolicy?.backoffLimit ?? 0,
         suspend: waits(spec),
-        ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       },
       pytorchReplicaSpecs: {
         Master: {

@@ -17,7 +17,7 @@ import {
 } from '../runconfig/render/sbatch.js';
 import { formatNumber, RenderError } from '../runconfig/render/shellWords.js';
 import { renderTemplate } from '../runconfig/render/template.js';
-import { timeLimitSeconds } from './manifests.js';
+import { parseSlurmDuration } from '../slurm/time.js';
 import { DNS_LABEL, toK8sName } from './names.js';
 
 export type K8sWorkload = 'job' | 'pytorchjob';
@@ -116,7 +116,7 @@ function manifestValues(
   if (!IMAGE_PATTERN.test(o.image))
     throw new RenderError(`image ${JSON.stringify(o.image.slice(0, 200))}: not an image reference`);
   const c = config.cluster;
-  const limit = timeLimitSeconds(c.timeLimit);
+  const limit = parseSlurmDuration(c.timeLimit); // H:MM:SS or D-HH:MM:SS (the run config's TIME_LIMIT_PATTERN)
   if (limit === null) throw new RenderError(`time limit ${c.timeLimit} cannot be read`);
   return {
     RUN_NAME: config.name,

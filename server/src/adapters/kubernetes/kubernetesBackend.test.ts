@@ -579,15 +579,14 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
 
     const to = spec('deadline', { nodes: 1, timeLimit: '0:10:00' });
     const toId = await submit(to);
-    expect(fake!.get('jobs', NS, toK8sName(to.name as string))?.spec.activeDeadlineSeconds).toBe(600);
-    fake!.setJobCondition(
-      NS,
-      toK8sName(to.name as string),
-      'Failed',
-      'DeadlineExceeded',
-      'Job was active longer than specified deadline',
-    );
-    expect(await state(toId)).toMatchObject({ state: 'TIMEOUT' });
+    const toJob = fake!.get('jobs', NS, toK8sName(to.name as string)) as Obj;
+    // The pods' deadline (from their start on a node); the Job's would count from its startTime, queue included.
+    expect(toJob.spec.template.spec.activeDeadlineSeconds).toBe(600);
+    expect(toJob.spec.activeDeadlineSeconds).toBeUndefined();
+    const [tp] = fake!.startJob(NS, toK8sName(to.name as string), ['gpu-5']);
+    fake!.finishPod(NS, tp!.metadata.name as string, { exitCode: 137, reason: 'Error', podReason: 'DeadlineExceeded' });
+    fake!.setJobCondition(NS, toK8sName(to.name as string), 'Failed', 'PodFailurePolicy');
+    expect(await state(toId)).toMatchObject({ state: 'TIMEOUT', timeLimitSeconds: 600 });
   });
 
   it('a PyTorchJob manifest is created as one when the CRD is served, refused when not', async () => {
