@@ -682,7 +682,7 @@ describe.skipIf(E2E)('watch (fake): chunked stream, 410 relist both ways', () =>
     it(`relists after a 410 (${mode === 'event' ? 'ERROR event in a 200 stream' : 'HTTP 410'})`, async () => {
       fake!.watch410 = mode;
       const { KubeClient } = await import('./client.js');
-      const client = new KubeClient(kube.kc, NS, { pageSize: 2 });
+      const client = new KubeClient(kube.kc, NS, { pageSize: 2, retry: { baseMs: 50 } }); // short pauses
       const seen: string[] = [];
       const label = `relist-${mode}-${RUN}`;
       const put = (name: string) =>
@@ -721,4 +721,64 @@ describe.skipIf(E2E)('watch (fake): chunked stream, 410 relist both ways', () =>
       const relisted = seen.filter((s) => s === `ADDED r-${mode}-a`).length;
       expect(relisted).toBeGreaterThanOrEqual(2); // listed at start, and again after the 410
     });
+
+  it('stops on 401/403 (done says why) instead of re-watching at once; the first refusal is the last request', async () => {
+    const { KubeClient } = await import('./client.js');
+    const client = new KubeClient(kube.kc, NS, { pageSize: 50 });
+    const label = `forbid-${RUN}`;
+    const isWatch = (q: URLSearchParams) => q.get('watch') === 'true';
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 403, times: 1000, query: isWatch });
+    const before = fake!.requests.length;
+    const handle = client.watch('jobs', `w=${label}`, () => undefined, 30);
+    const err = await Promise.race([handle.done, new Promise((r) => setTimeout(() => r('still running'), 2_000))]);
+    handle.stop();
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).code).toBe(403);
+    expect(fake!.requests.slice(before).map((r) => (isWatch(r.query) ? 'watch' : 'list'))).toEqual(['list', 'watch']);
+    fake!.clearFaults();
+  });
+
+  it('backs off after failing lists and watches (the pause grows), so a failing server is not hammered', async () => {
+    const { KubeClient } = await import('./client.js');
+    const pauses: number[] = [];
+    const client = new KubeClient(kube.kc, NS, {
+      retry: {
+        attempts: 1,
+        baseMs: 40,
+        capMs: 320,
+        sleep: (ms) => new Promise((r) => setTimeout(() => r(void pauses.push(ms)), ms)),
+      },
+    });
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 500, times: 1000 });
+    const before = fake!.requests.length;
+    const handle = client.watch('jobs', `w=fail-${RUN}`, () => undefined, 30);
+    await new Promise((r) => setTimeout(r, 1_000));
+    handle.stop();
+    fake!.clearFaults();
+    expect(await handle.done).toBeNull();
+    const sent = fake!.requests.length - before;
+    expect(pauses.slice(0, 4)).toEqual([40, 80, 160, 320]);
+    expect(sent).toBeLessThanOrEqual(6); // 40+80+160+320 ms of pauses fill the second
+    expect(sent).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe.skipIf(E2E)('list pagination (fake)', () => {
+  it('a continue token that expired (410) restarts the list once from the first page', async () => {
+    const label = `pages-${RUN}`;
+    for (const n of ['p-a', 'p-b', 'p-c'])
+      fake!.put('jobs', {
+        metadata: { name: `${n}-${RUN}`, namespace: NS, labels: { w: label } },
+        spec: { template: { spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      });
+    const client = new KubeClient(kube.kc, NS, { pageSize: 2 });
+    const hasContinue = (q: URLSearchParams) => !!q.get('continue');
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 410, query: hasContinue });
+    const before = fake!.requests.length;
+    const jobs = await client.listJobs(`w=${label}`);
+    expect(jobs.map((j) => j.metadata?.name)).toEqual([`p-a-${RUN}`, `p-b-${RUN}`, `p-c-${RUN}`]);
+    expect(fake!.requests.slice(before).map((r) => hasContinue(r.query))).toEqual([false, true, false, true]);
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 410, times: 2, query: hasContinue });
+    await expect(client.listJobs(`w=${label}`)).rejects.toMatchObject({ code: 410 });
+  });
 });

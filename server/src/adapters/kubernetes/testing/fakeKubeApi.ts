@@ -55,6 +55,8 @@ export interface Fault {
   times?: number;
   /** With code 0: apply the request first, then drop the answer. */
   apply?: boolean;
+  /** Only requests whose query matches (e.g. watches, or list pages with a `continue` token). */
+  query?: (q: URLSearchParams) => boolean;
 }
 
 export interface LogRequest {
@@ -187,6 +189,11 @@ export class FakeKubeApi {
 
   failNext(fault: Fault): void {
     this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Forgets the faults not used up yet. */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   /**
@@ -414,7 +421,7 @@ export class FakeKubeApi {
       });
       if (this.token !== null && req.headers.authorization !== `Bearer ${this.token}`)
         return this.send(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
-      const fault = this.takeFault(method, u.pathname);
+      const fault = this.takeFault(method, u.pathname, u.searchParams);
       if (fault && fault.code !== 0) return this.sendFault(res, fault);
       try {
         this.route(method, u, body, req.headers['content-type'] ?? '', fault ? this.dropper(res) : res);
@@ -424,9 +431,12 @@ export class FakeKubeApi {
     });
   }
 
-  private takeFault(method: string, path: string): Fault | null {
+  private takeFault(method: string, path: string, q: URLSearchParams): Fault | null {
     const i = this.faults.findIndex(
-      (f) => (!f.method || f.method === method) && (typeof f.path === 'string' ? path === f.path : f.path.test(path)),
+      (f) =>
+        (!f.method || f.method === method) &&
+        (typeof f.path === 'string' ? path === f.path : f.path.test(path)) &&
+        (!f.query || f.query(q)),
     );
     if (i < 0) return null;
     const f = this.faults[i] as Fault;
@@ -442,7 +452,13 @@ export class FakeKubeApi {
       res.socket?.destroy();
       return;
     }
-    const reason = f.code === 429 ? 'TooManyRequests' : f.code === 503 ? 'ServiceUnavailable' : 'InternalError';
+    const reasons: Record<number, string> = {
+      403: 'Forbidden',
+      410: 'Expired',
+      429: 'TooManyRequests',
+      503: 'ServiceUnavailable',
+    };
+    const reason = reasons[f.code] ?? 'InternalError';
     const headers = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : undefined;
     const details = f.retryAfter !== undefined ? { retryAfterSeconds: f.retryAfter } : undefined;
     this.send(
