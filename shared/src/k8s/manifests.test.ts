@@ -8,6 +8,7 @@ import {
   ManifestError,
   parseManifest,
   timeLimitSeconds,
+  withEnvValues,
 } from './manifests.js';
 import { K8sNameError, nameHash, numericJobId, toK8sName } from './names.js';
 import type { K8sJob, K8sPyTorchJob } from './types.js';
@@ -73,7 +74,7 @@ describe('finalizeWorkload (Indexed Job)', () => {
       annotations: {
         'trainboard.io/name': 'My_Run.tb.abc123.7',
         'trainboard.io/comment': 'tb.abc123.7',
-        [ANNOTATION_SCRIPT]: JOB,
+        'trainboard.io/env-secret': name,
       },
     });
     expect(job.spec).toMatchObject({
@@ -92,7 +93,7 @@ describe('finalizeWorkload (Indexed Job)', () => {
     const c = pod.containers[0]!;
     expect(c.resources?.limits).toEqual({ 'nvidia.com/gpu': '8' });
     expect(c.env).toEqual([
-      { name: 'HF_HOME', value: '/data/hf' },
+      { name: 'HF_HOME', valueFrom: { secretKeyRef: { name: name, key: 'HF_HOME' } } },
       { name: 'MASTER_ADDR', value: `${name}-0.${name}` },
       { name: 'MASTER_PORT', value: '6000' },
       {
@@ -160,6 +161,45 @@ describe('finalizeWorkload (Indexed Job)', () => {
     expect(() => finalizeWorkload(spec({ script: '#!\nkind: Pod\napiVersion: v1\n' }), o)).toThrow(ManifestError);
     expect(() => finalizeWorkload(spec({ script: '#!\n{{{' }), o)).toThrow(ManifestError);
     expect(() => finalizeWorkload(spec(), { ...o, excludeHostnames: ['Bad Node'] })).toThrow(K8sNameError);
+  });
+});
+
+describe('env values go into a Secret of the job', () => {
+  const token = "hf_SECRET'; $(touch PWNED)";
+  const script = JOB.replace(
+    '{ name: HF_HOME, value: /data/hf }',
+    `{ name: HF_TOKEN, value: ${JSON.stringify(token)} }`,
+  );
+
+  it('no value appears in the Job, its annotations or its manifest annotation; the Secret has them all', () => {
+    const out = finalizeWorkload(spec({ script }), { namespace: 'ml', excludeHostnames: [] });
+    const json = JSON.stringify(out.workload.job);
+    expect(json).not.toContain('hf_SECRET');
+    expect(json).not.toContain('/data/hf');
+    expect(out.secret).toMatchObject({
+      kind: 'Secret',
+      metadata: {
+        name: out.objectName,
+        labels: { 'trainboard.io/managed': 'true', 'trainboard.io/job-id': out.jobId },
+      },
+      stringData: { HF_TOKEN: token, NNODES: '99' },
+    });
+    // The manifest kept for resubmit references the Secret and gets its values back from it.
+    const kept = (out.workload.job as K8sJob).metadata!.annotations![ANNOTATION_SCRIPT] as string;
+    expect(kept.startsWith('#!')).toBe(true);
+    const again = withEnvValues(kept, out.objectName, out.secret!.stringData!);
+    expect((parseManifest(again).job as K8sJob).spec!.template.spec!.containers[0]!.env).toContainEqual({
+      name: 'HF_TOKEN',
+      value: token,
+    });
+    expect(() => withEnvValues(kept, out.objectName, {})).toThrow(ManifestError);
+  });
+
+  it('a manifest without env values has no Secret and keeps its text as written', () => {
+    const plain = JOB.replace(/ {10}env: .*\n/, '');
+    const out = finalizeWorkload(spec({ script: plain }), { namespace: 'ml', excludeHostnames: [] });
+    expect(out.secret).toBeNull();
+    expect((out.workload.job as K8sJob).metadata?.annotations?.[ANNOTATION_SCRIPT]).toBe(plain);
   });
 });
 

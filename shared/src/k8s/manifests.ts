@@ -3,7 +3,7 @@
 // so the submit preview shows it as it shows an sbatch script; finalizeWorkload() then sets what belongs to the one
 // submission (object name from the keyed job name, labels, node count, excluded nodes, hold) the way sbatch options
 // override `#SBATCH` lines. Pure, so a preview can show the exact object the backend sends.
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { expandHostlist } from '../slurm/hostlist.js';
 import type { SubmitSpec } from '../slurm/submit.js';
@@ -34,11 +34,14 @@ import type {
   K8sJob,
   K8sPodTemplate,
   K8sPyTorchJob,
+  K8sSecret,
   K8sService,
 } from './types.js';
 
 /** The submitted manifest text is kept on the object: resubmit rebuilds from it, never from the server's copy. */
 export const ANNOTATION_SCRIPT = 'trainboard.io/script';
+/** The Secret that holds the job's env values (set only when it has one). */
+export const ANNOTATION_ENV_SECRET = 'trainboard.io/env-secret';
 export const DEFAULT_RDZV_PORT = 29500;
 export const PYTORCH_CONTAINER = 'pytorch';
 
@@ -143,6 +146,83 @@ export function headlessService(objectName: string, port: number, owner?: { uid:
   };
 }
 
+/** The Secret of one job's env values has the job's name (kinds do not share names; any suffix could pass 63). */
+export function envSecretName(objectName: string): string {
+  return objectName;
+}
+
+/** Names a Secret accepts as keys (and env vars a shell can read: the run config's are letters, digits, `_`). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * Env values written into a manifest (the run config's env, which may hold tokens) must not be stored in the Job,
+ * its pods or its annotations, where anyone who may read Jobs sees them: each literal `value` becomes a
+ * `secretKeyRef` to the job's Secret, and its value is collected into `into`. Order and precedence stay as written.
+ */
+function envToSecret(env: K8sEnvVar[] | null | undefined, secret: string, into: Map<string, string>): K8sEnvVar[] {
+  return (env ?? []).map((e) => {
+    if (typeof e.value !== 'string' || !SECRET_KEY.test(e.name)) return e;
+    const before = into.get(e.name);
+    if (before !== undefined && before !== e.value)
+      throw new ManifestError(`env ${e.name} has different values in two containers: give it one`);
+    into.set(e.name, e.value);
+    return { name: e.name, valueFrom: { secretKeyRef: { name: secret, key: e.name } } };
+  });
+}
+
+/** Every pod template of a workload (the Job's, or each PyTorchJob replica's). */
+function podTemplates(w: Workload): K8sPodTemplate[] {
+  if (w.kind === 'Job') return [w.job.spec?.template].filter((t): t is K8sPodTemplate => !!t);
+  return Object.values(w.job.spec?.pytorchReplicaSpecs ?? {}).flatMap((r) => (r ? [r.template] : []));
+}
+
+/** Moves the literal env values of every container of `w` (in place) into the returned map. */
+function moveEnvToSecret(w: Workload, secret: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const t of podTemplates(w))
+    for (const c of [...(t.spec?.containers ?? []), ...((t.spec?.initContainers as K8sContainer[] | undefined) ?? [])])
+      if (c.env) c.env = envToSecret(c.env, secret, values);
+  return values;
+}
+
+const REDACTED_HEAD = "#! Kubernetes manifest as submitted by Trainboard; its env values are in the job's Secret\n";
+
+/**
+ * The manifest kept on the object for resubmit, without env values: they are references to the job's Secret, which
+ * resubmit reads back (withEnvValues).
+ */
+function redactedManifest(w: Workload): string {
+  return REDACTED_HEAD + stringifyYaml(w.job);
+}
+
+/**
+ * A manifest kept by redactedManifest with the values of `secret` written back as literal env values (resubmit: the
+ * new job gets its own Secret with them).
+ */
+export function withEnvValues(script: string, secret: string, values: Readonly<Record<string, string>>): string {
+  const w = parseManifest(script);
+  for (const t of podTemplates(w))
+    for (const c of t.spec?.containers ?? [])
+      c.env = (c.env ?? []).map((e) => {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (ref?.name !== secret) return e;
+        const value = values[ref.key];
+        if (value === undefined) throw new ManifestError(`the job's Secret has no value for env ${e.name}`);
+        return { name: e.name, value };
+      });
+  return `#! Kubernetes manifest resubmitted by Trainboard\n${stringifyYaml(w.job)}`;
+}
+
+function envSecret(name: string, values: Map<string, string>): K8sSecret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, labels: { [LABEL_MANAGED]: 'true' } },
+    type: 'Opaque',
+    stringData: Object.fromEntries(values),
+  };
+}
+
 export interface FinalizeOptions {
   namespace: string;
   /** `kubernetes.io/hostname` values of the nodes to exclude (the backend maps node names to them). */
@@ -153,6 +233,8 @@ export interface FinalizedWorkload {
   workload: Workload;
   /** Null for a PyTorchJob: the operator makes its own Service. */
   service: K8sService | null;
+  /** The env values of the manifest, referenced by the pods (null when it has none). */
+  secret: K8sSecret | null;
   objectName: string;
   jobId: string;
 }
@@ -192,7 +274,7 @@ function identity(spec: SubmitSpec, objectName: string, jobId: string, script: s
   const name = spec.name as string;
   return {
     labels: { [LABEL_MANAGED]: 'true', [LABEL_NAME_HASH]: nameHash(name), [LABEL_JOB_ID]: jobId },
-    annotations: {
+    annotations: <Record<string, string>>{
       [ANNOTATION_NAME]: name,
       [ANNOTATION_SCRIPT]: script,
       ...(spec.comment ? { [ANNOTATION_COMMENT]: spec.comment } : {}),
@@ -410,15 +492,23 @@ export function finalizeWorkload(spec: SubmitSpec, options: FinalizeOptions): Fi
   refuseUnsupported(spec);
   const objectName = toK8sName(spec.name);
   const jobId = numericJobId(objectName);
-  const id = identity(spec, objectName, jobId, spec.script);
   const parsed = parseManifest(spec.script);
+  const secretName = envSecretName(objectName);
+  const values = moveEnvToSecret(parsed, secretName);
+  const secret = values.size ? envSecret(secretName, values) : null;
+  const id = identity(spec, objectName, jobId, secret ? redactedManifest(parsed) : spec.script);
+  if (secret) id.annotations[ANNOTATION_ENV_SECRET] = secretName;
+  const labelled = (o: K8sSecret | null) =>
+    o && { ...o, metadata: { ...o.metadata, labels: { ...o.metadata?.labels, [LABEL_JOB_ID]: jobId } } };
   if (parsed.kind === 'PyTorchJob') {
     const job = finishPyTorchJob(parsed.job, spec, id, options);
-    return { workload: { kind: 'PyTorchJob', job }, service: null, objectName, jobId };
+    return { workload: { kind: 'PyTorchJob', job }, service: null, secret: labelled(secret), objectName, jobId };
   }
   const job = finishJob(parsed.job, spec, id, options);
   const port = rdzvPort(job.spec?.template.spec?.containers[0] as K8sContainer);
-  return { workload: { kind: 'Job', job }, service: headlessService(objectName, port), objectName, jobId };
+  const service = headlessService(objectName, port);
+  service.metadata.labels = { ...service.metadata.labels, [LABEL_JOB_ID]: jobId };
+  return { workload: { kind: 'Job', job }, service, secret: labelled(secret), objectName, jobId };
 }
 
 /** The node names of a SubmitSpec `exclude` hostlist (`c[1-2],c4`), each checked as a DNS subdomain. */

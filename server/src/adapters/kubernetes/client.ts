@@ -6,7 +6,7 @@
 // SSH, so the control plane treats a create whose answer was lost as uncertain and looks the job up by its key.
 import * as k8s from '@kubernetes/client-node';
 import type { K8sEvent } from '@trainboard/shared/k8s/nodes';
-import type { K8sJob, K8sNode, K8sPod, K8sPyTorchJob, K8sService } from '@trainboard/shared/k8s/types';
+import type { K8sJob, K8sNode, K8sPod, K8sPyTorchJob, K8sSecret, K8sService } from '@trainboard/shared/k8s/types';
 import { validateNamespace, validateObjectName } from '@trainboard/shared/k8s/names';
 import { ShellError } from '../shell.js';
 
@@ -285,6 +285,56 @@ export class KubeClient {
       (o) => this.core.createNamespacedService({ namespace: this.namespace, body: svc as k8s.V1Service }, o),
       false,
     ) as Promise<unknown> as Promise<K8sService>;
+  }
+
+  /** Merge patch (the backend sets ownerReferences once the owner exists). */
+  patchService(name: string, patch: object): Promise<K8sService> {
+    const n = validateObjectName(name);
+    return this.call(
+      'patch service',
+      (o) => this.core.patchNamespacedService({ name: n, namespace: this.namespace, body: patch }, o),
+      true,
+      MERGE,
+    ) as Promise<unknown> as Promise<K8sService>;
+  }
+
+  async deleteService(name: string): Promise<void> {
+    const n = validateObjectName(name);
+    await this.orNull(
+      this.call('delete service', (o) => this.core.deleteNamespacedService({ name: n, namespace: this.namespace }, o)),
+    );
+  }
+
+  createSecret(secret: K8sSecret): Promise<K8sSecret> {
+    return this.call(
+      'create secret',
+      (o) => this.core.createNamespacedSecret({ namespace: this.namespace, body: secret as k8s.V1Secret }, o),
+      false,
+    ) as Promise<unknown> as Promise<K8sSecret>;
+  }
+
+  readSecret(name: string): Promise<K8sSecret | null> {
+    const n = validateObjectName(name);
+    return this.orNull(
+      this.call('read secret', (o) => this.core.readNamespacedSecret({ name: n, namespace: this.namespace }, o)),
+    ) as Promise<unknown> as Promise<K8sSecret | null>;
+  }
+
+  patchSecret(name: string, patch: object): Promise<K8sSecret> {
+    const n = validateObjectName(name);
+    return this.call(
+      'patch secret',
+      (o) => this.core.patchNamespacedSecret({ name: n, namespace: this.namespace, body: patch }, o),
+      true,
+      MERGE,
+    ) as Promise<unknown> as Promise<K8sSecret>;
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    const n = validateObjectName(name);
+    await this.orNull(
+      this.call('delete secret', (o) => this.core.deleteNamespacedSecret({ name: n, namespace: this.namespace }, o)),
+    );
   }
 
   async listPods(labelSelector: string): Promise<K8sPod[]> {

@@ -366,6 +366,50 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     if (fake) fake.watch410 = 'event';
   });
 
+  it("env values live only in the job's Secret (owned by the Job, made first); resubmit carries them over", async () => {
+    const token = 'hf_TOPSECRET_value';
+    const script = manifest().replace(
+      '          command:',
+      `          env: [{ name: HF_TOKEN, value: "${token}" }, { name: PLAIN, value: "visible-too" }]\n          command:`,
+    );
+    const s = spec('secret', { nodes: 1, script });
+    const before = fake!.requests.length;
+    const id = await submit(s);
+    const obj = toK8sName(s.name as string);
+    const posts = fake!.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.path.split('/').pop());
+    expect(posts).toEqual(['secrets', 'services', 'jobs']); // what the pods need exists before they do
+    const job = fake!.get('jobs', NS, obj) as Obj;
+    for (const text of [JSON.stringify(job), JSON.stringify(fake!.list('pods', NS))]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('visible-too');
+    }
+    expect(job.spec.template.spec.containers[0].env[0]).toEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: obj, key: 'HF_TOKEN' } },
+    });
+    const secret = fake!.get('secrets', NS, obj) as Obj;
+    expect(Buffer.from(secret.data.HF_TOKEN, 'base64').toString()).toBe(token);
+    expect(secret.metadata.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'Job', name: obj, uid: job.metadata.uid, controller: false },
+    ]);
+    const again = spec('secret2', { nodes: 1 });
+    const { script: _s, ...options } = again;
+    const { jobId } = await backend.resubmit(id, options);
+    created.push(jobId);
+    const copy = fake!.get('secrets', NS, toK8sName(again.name as string)) as Obj;
+    expect(Buffer.from(copy.data.HF_TOKEN, 'base64').toString()).toBe(token);
+    expect(JSON.stringify(fake!.get('jobs', NS, toK8sName(again.name as string)))).not.toContain(token);
+    // A Job the API refuses leaves no Secret behind.
+    const bad = spec('secret3', { nodes: 1, script });
+    fake!.failNext({ method: 'POST', path: /\/jobs$/, code: 400 });
+    await expect(backend.submit(bad)).rejects.toBeInstanceOf(KubeApiError);
+    expect(fake!.get('secrets', NS, toK8sName(bad.name as string))).toBeUndefined();
+    expect(fake!.get('services', NS, toK8sName(bad.name as string))).toBeUndefined();
+  });
+
   it('status of many jobs is one list of jobs and one of pods (pages of 2), not a GET per job', async () => {
     const ids = await Promise.all([1, 2, 3].map((i) => submit(spec(`batch${i}`, { nodes: 1 }))));
     const before = fake!.requests.length;

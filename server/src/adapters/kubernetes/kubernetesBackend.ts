@@ -12,7 +12,10 @@ import {
   excludeAffinity,
   excludedNodeNames,
   finalizeWorkload,
+  withEnvValues,
+  ANNOTATION_ENV_SECRET,
   ANNOTATION_SCRIPT,
+  type FinalizedWorkload,
 } from '@trainboard/shared/k8s/manifests';
 import {
   ANNOTATION_DEPENDENCY,
@@ -37,6 +40,7 @@ import {
   type JobStatus,
   type NodeStatus,
 } from '@trainboard/shared/slurm/types';
+import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
 
@@ -134,48 +138,84 @@ export class KubernetesBackend implements ClusterBackend {
 
   // ---- submit -----------------------------------------------------------------------------------------------------
 
+  /**
+   * Creates what the pods need first (the env Secret, the rendezvous Service), then the Job or PyTorchJob, then makes
+   * the job their owner, so deleting it garbage-collects them. A create the API refused leaves no job: they are
+   * removed again; one whose answer was lost may have landed, and the retry adopts everything by name.
+   */
   async submit(input: SubmitSpec): Promise<SubmittedJob> {
     const spec = validateSubmitSpec(input);
+    const name = spec.name as string;
     const hosts = await this.hostnamesOf(excludedNodeNames(spec.exclude));
     const f = finalizeWorkload(spec, { namespace: this.namespace, excludeHostnames: hosts });
-    await this.refuseIdClash(f.jobId, spec.name as string);
-    if (f.workload.kind === 'PyTorchJob') {
-      if (!(await this.pyTorchJobServed()))
-        throw new KubernetesRequestError(
-          'this cluster does not serve kubeflow.org/v1 PyTorchJob: render the indexed-job manifest',
-        );
-      await this.createOrAdopt(
-        f.jobId,
-        spec.name as string,
-        () => this.api.createPyTorchJob(f.workload.job as K8sPyTorchJob),
-        () => this.api.readPyTorchJob(f.objectName),
+    await this.refuseIdClash(f.jobId, name);
+    const ptj = f.workload.kind === 'PyTorchJob';
+    if (ptj && !(await this.pyTorchJobServed()))
+      throw new KubernetesRequestError(
+        'this cluster does not serve kubeflow.org/v1 PyTorchJob: render the indexed-job manifest',
       );
-      return { jobId: f.jobId, cluster: null };
+    await this.createParts(f);
+    let owner: Found['obj'];
+    try {
+      owner = ptj
+        ? await this.createOrAdopt(
+            f.jobId,
+            name,
+            () => this.api.createPyTorchJob(f.workload.job as K8sPyTorchJob),
+            () => this.api.readPyTorchJob(f.objectName),
+          )
+        : await this.createOrAdopt(
+            f.jobId,
+            name,
+            () => this.api.createJob(f.workload.job as K8sJob),
+            () => this.api.readJob(f.objectName),
+          );
+    } catch (e) {
+      if (!(e instanceof ShellError)) await this.removeParts(f);
+      throw e;
     }
-    const job = await this.createOrAdopt(
-      f.jobId,
-      spec.name as string,
-      () => this.api.createJob(f.workload.job as K8sJob),
-      () => this.api.readJob(f.objectName),
-    );
-    if (f.service) {
-      // Owned by the Job, so deleting the Job garbage-collects it.
-      const owner = [
-        {
-          apiVersion: 'batch/v1',
-          kind: 'Job',
-          name: f.objectName,
-          uid: job.metadata?.uid as string,
-          controller: false,
-        },
-      ];
-      await this.api
-        .createService({ ...f.service, metadata: { ...f.service.metadata, ownerReferences: owner } })
-        .catch((e: unknown) => {
-          if (!(e instanceof KubeApiError && e.code === 409)) throw e; // made by an earlier attempt
-        });
-    }
+    await this.ownParts(f, owner.metadata?.uid ?? '');
     return { jobId: f.jobId, cluster: null };
+  }
+
+  /** The Secret and Service of a submission; a 409 is an earlier attempt's (same job id label), refreshed. */
+  private async createParts(f: FinalizedWorkload): Promise<void> {
+    const ours = (o: { metadata?: { labels?: Record<string, string> | null } | null } | null) =>
+      o?.metadata?.labels?.[LABEL_JOB_ID] === f.jobId;
+    const taken = (what: string) => new KubernetesRequestError(`a ${what} named for this job belongs to another job`);
+    if (f.secret) {
+      const secret = f.secret;
+      const secretName = secret.metadata?.name as string;
+      await this.api.createSecret(secret).catch(async (e: unknown) => {
+        if (!(e instanceof KubeApiError && e.code === 409)) throw e;
+        if (!ours(await this.api.readSecret(secretName))) throw taken('Secret');
+        await this.api.patchSecret(secretName, { stringData: secret.stringData });
+      });
+    }
+    if (f.service)
+      await this.api.createService(f.service).catch((e: unknown) => {
+        if (!(e instanceof KubeApiError && e.code === 409)) throw e; // made by an earlier attempt
+      });
+  }
+
+  private async removeParts(f: FinalizedWorkload): Promise<void> {
+    await Promise.all([
+      f.secret ? this.api.deleteSecret(f.secret.metadata?.name as string).catch(() => undefined) : null,
+      f.service ? this.api.deleteService(f.objectName).catch(() => undefined) : null,
+    ]);
+  }
+
+  /**
+   * Best effort: the job exists, so a failure here must not read as a failed submission (the control plane would
+   * submit again). cancel() deletes the parts by name as well, so an unowned one does not outlive its job.
+   */
+  private async ownParts(f: FinalizedWorkload, uid: string): Promise<void> {
+    const [apiVersion, kind] = f.workload.kind === 'Job' ? ['batch/v1', 'Job'] : ['kubeflow.org/v1', 'PyTorchJob'];
+    const patch = { metadata: { ownerReferences: [{ apiVersion, kind, name: f.objectName, uid, controller: false }] } };
+    await Promise.all([
+      f.secret ? this.api.patchSecret(f.secret.metadata?.name as string, patch).catch(() => undefined) : null,
+      f.service ? this.api.patchService(f.objectName, patch).catch(() => undefined) : null,
+    ]);
   }
 
   /** Job ids are hashes of object names: another job with the same id (one chance in 10^12) is refused, not mixed up. */
@@ -381,6 +421,9 @@ export class KubernetesBackend implements ClusterBackend {
       const name = nameOf(f.obj);
       if (f.kind === 'Job') await this.api.deleteJob(name, 'Foreground');
       else await this.api.deletePyTorchJob(name, 'Foreground');
+      // Owned, so garbage-collected with the job; deleted by name too in case the owner patch was lost.
+      const secret = f.obj.metadata?.annotations?.[ANNOTATION_ENV_SECRET];
+      if (secret) await this.api.deleteSecret(secret).catch(() => undefined);
     }
     const end = new Date(this.now()).toISOString().slice(0, 19);
     for (const id of found.keys()) this.endSeen.delete(id);
@@ -395,9 +438,20 @@ export class KubernetesBackend implements ClusterBackend {
   /** A new submission from the manifest this job was submitted with (its annotation), never from the server's object. */
   async resubmit(jobId: string, options: Omit<SubmitSpec, 'script'>): Promise<SubmittedJob> {
     const f = (await this.byIds([jobId])).get(jobId);
-    const script = f?.obj.metadata?.annotations?.[ANNOTATION_SCRIPT];
-    if (!script)
+    const kept = f?.obj.metadata?.annotations?.[ANNOTATION_SCRIPT];
+    if (!kept)
       throw new KubernetesRequestError(`job ${jobId} is gone or was not submitted by Trainboard: nothing to resubmit`);
+    // The kept manifest references the job's Secret for its env values: the new job gets them in its own.
+    const secretName = f?.obj.metadata?.annotations?.[ANNOTATION_ENV_SECRET];
+    let script = kept;
+    if (secretName) {
+      const secret = await this.api.readSecret(secretName);
+      if (!secret) throw new KubernetesRequestError(`job ${jobId}'s environment Secret is gone: submit the run again`);
+      const values = Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
+      script = withEnvValues(kept, secretName, values);
+    }
     return this.submit({ ...options, script });
   }
 

@@ -4,7 +4,7 @@
 // (`limit`/`continue`, 410 on an expired token), chunked watches (one JSON event per line, the first event split
 // across two writes), Status bodies for 404/409/410/422/429, merge patches, and deletes with propagation
 // (Foreground keeps the object with a deletionTimestamp for `foregroundDeleteMs`, then garbage-collects pods and
-// owned Services; a Job's running pods die on the way and the Job reads Failed first, as on a real cluster).
+// owned Services and Secrets (stringData is stored as base64 data, as the API does); a Job's running pods die on the way and the Job reads Failed first, as on a real cluster).
 // Job startTime follows the real controller: set at creation when not suspended, kept on suspend, reset on resume.
 // There is no scheduler or Job controller: tests move pods through their phases with the helper
 // methods (`startJob`, `finishPod`, `setJobCondition`, `put`), which is what makes each state reproducible.
@@ -25,13 +25,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Resource = 'pods' | 'services' | 'events' | 'nodes' | 'jobs' | 'pytorchjobs';
+export type Resource = 'pods' | 'services' | 'secrets' | 'events' | 'nodes' | 'jobs' | 'pytorchjobs';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Obj = Record<string, any>;
 
 const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
   services: { kind: 'Service', apiVersion: 'v1', group: '' },
+  secrets: { kind: 'Secret', apiVersion: 'v1', group: '' },
   events: { kind: 'Event', apiVersion: 'v1', group: '' },
   nodes: { kind: 'Node', apiVersion: 'v1', group: '' },
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
@@ -238,6 +239,14 @@ export class FakeKubeApi {
       kind: KIND[resource].kind,
       apiVersion: KIND[resource].apiVersion,
     };
+    if (resource === 'secrets' && stored.stringData) {
+      // The API server merges write-only stringData into data (base64) and never returns it.
+      const data: Obj = { ...stored.data };
+      for (const [k, v] of Object.entries(stored.stringData as Obj))
+        data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      stored.data = data;
+      delete stored.stringData;
+    }
     stored.metadata = {
       ...stored.metadata,
       ...(ns !== null ? { namespace: ns } : {}),
@@ -501,7 +510,7 @@ export class FakeKubeApi {
     if (p === '/apis/kubeflow.org/v1') return this.discovery(res);
     let m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/);
     if (m) return this.log(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string), u.searchParams, res);
-    m = p.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(pods|services|events|nodes)(?:\/([^/]+))?$/);
+    m = p.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(pods|services|secrets|events|nodes)(?:\/([^/]+))?$/);
     m ??= p.match(/^\/apis\/(?:batch|kubeflow\.org)\/v1\/namespaces\/([^/]+)\/(jobs|pytorchjobs)(?:\/([^/]+))?$/);
     if (!m) return this.send(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     const resource = m[2] as Resource;
@@ -845,9 +854,10 @@ export class FakeKubeApi {
     const ns = owner.metadata.namespace as string;
     this.remove(resource, ns, owner.metadata.name as string);
     for (const p of this.podsOf(owner)) this.remove('pods', ns, p.metadata.name as string);
-    for (const s of this.list('services', ns))
-      if ((s.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid))
-        this.remove('services', ns, s.metadata.name as string);
+    for (const kind of ['services', 'secrets'] as const)
+      for (const s of this.list(kind, ns))
+        if ((s.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid))
+          this.remove(kind, ns, s.metadata.name as string);
   }
 
   private del(
