@@ -78,6 +78,9 @@ function finalError(e: unknown, what: string): Error {
   if (!s) return transportError(e, what);
   // A 5xx leaves it open whether the request took effect: uncertain, like a dropped connection.
   if (s.code >= 500) return new ShellError('closed', `${what}: API server error ${s.code}`, { cause: e });
+  // Still throttled after every retry: not a refusal of the request itself (a submission must not be marked lost
+  // and replaced while a proxy in front may have passed it on): uncertain, the control plane looks the key up.
+  if (s.code === 429) return new ShellError('closed', `${what}: API server still throttling (429)`, { cause: e });
   return new KubeApiError(s.code, s.reason, `${what}: ${s.code} ${s.reason ?? ''} ${s.message ?? ''}`.trim());
 }
 

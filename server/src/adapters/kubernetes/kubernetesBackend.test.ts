@@ -449,6 +449,13 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     expect(jobId).toBe(found.get(b.name as string)?.[0]?.jobId);
   });
 
+  it('a create still throttled (429) after every retry is uncertain (ShellError), not a refusal', async () => {
+    fake!.failNext({ method: 'POST', path: /\/jobs$/, code: 429, retryAfter: 1, times: 5 });
+    const err = await backend.submit(spec('throttled', { nodes: 1 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShellError);
+    expect(sleeps).toEqual([1000, 1000, 1000, 1000]);
+  });
+
   it('gives up after the bounded retries on 503; 404/422 are definite answers', async () => {
     fake!.failNext({ method: 'GET', path: '/api/v1/nodes', code: 503, times: 5 });
     await expect(backend.nodes()).rejects.toBeInstanceOf(ShellError);
