@@ -202,7 +202,7 @@ function redactedManifest(w: Workload): string {
 export function withEnvValues(script: string, secret: string, values: Readonly<Record<string, string>>): string {
   const w = parseManifest(script);
   for (const t of podTemplates(w))
-    for (const c of t.spec?.containers ?? [])
+    for (const c of [...(t.spec?.containers ?? []), ...((t.spec?.initContainers as K8sContainer[] | undefined) ?? [])])
       c.env = (c.env ?? []).map((e) => {
         const ref = e.valueFrom?.secretKeyRef;
         if (ref?.name !== secret) return e;
