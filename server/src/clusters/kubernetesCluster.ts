@@ -6,7 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { kubernetesClusterInputSchema, settingsOf } from '@trainboard/shared/k8s/clusterEntry';
 import { ShellError } from '../adapters/shell.js';
 import { KubeApiError } from '../adapters/kubernetes/client.js';
-import { KubeConfigError } from '../adapters/kubernetes/kubeConfig.js';
+import { KubeConfigError, loadKubeConfig } from '../adapters/kubernetes/kubeConfig.js';
 import type { KubernetesBackend } from '../adapters/kubernetes/kubernetesBackend.js';
 import { ClusterRequestError } from './clusters.service.js';
 import type { ClusterHandle, ClusterRow, ClusterTestReport } from './types.js';
@@ -29,6 +29,16 @@ export function parseKubernetesInput(input: unknown): KubernetesRowFields {
       refuse(['kubeconfig: the server cannot read this file']);
     }
   }
+  // The context (the current one when none is given) and its API server are resolved now and stored: a later
+  // change of the kubeconfig's current-context must not move the entry to another cluster.
+  let resolved: { context: string; server: string };
+  try {
+    const k = loadKubeConfig({ kubeconfig: c.kubeconfig ?? null, context: c.context ?? null, namespace: c.namespace });
+    resolved = { context: k.context, server: k.server };
+  } catch (e) {
+    if (e instanceof KubeConfigError) refuse([`kubeconfig: ${e.message}`]);
+    throw e;
+  }
   return {
     name: c.name,
     kind: 'kubernetes',
@@ -47,7 +57,7 @@ export function parseKubernetesInput(input: unknown): KubernetesRowFields {
     template: c.template,
     jobsRoot: c.jobsRoot ?? null,
     fakeTrainerPath: c.fakeTrainerPath ?? null,
-    settings: settingsOf(c),
+    settings: settingsOf(c, resolved),
   };
 }
 

@@ -27,10 +27,24 @@ export async function executeAction(
     return finish(ctx, action, 'refused', { refusal: plan.refusal });
   }
   const done: string[] = [];
-  for (const step of plan.steps) {
+  const skip = new Set<string>();
+  for (const [i, step] of plan.steps.entries()) {
+    if (step.kind === 'updateExclude' && skip.has(step.id)) continue;
     try {
       done.push(await runStep(ctx, cluster, run, action, step));
-    } catch (err) {
+    } catch (stepErr) {
+      let err = stepErr;
+      if (step.kind === 'updateExclude' && needsResubmit(stepErr)) {
+        // This job and the queued ones behind it in the chain are replaced: their own steps are skipped.
+        const later = plan.steps.slice(i + 1).flatMap((s) => (s.kind === 'updateExclude' ? [s.id] : []));
+        later.forEach((id) => skip.add(id));
+        const replaced = await excludeByResubmit(ctx, cluster, run, action, step, later).catch((e: unknown) => e);
+        if (Array.isArray(replaced)) {
+          done.push(...(replaced as string[]));
+          continue;
+        }
+        err = replaced;
+      }
       const command = step.kind === 'submit' ? null : stepText(cluster.backend, run, step);
       ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
       if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
@@ -42,6 +56,35 @@ export async function executeAction(
     if (Object.keys(plan.patch).length) ctx.store.setDesired(run.runId, plan.patch, ctx.store.run(run.runId)!.version);
   });
   finish(ctx, action, 'done', { commands: done, effects: plan.effects });
+}
+
+/**
+ * The backend's answer when it cannot change a queued job's exclusions in place (Kubernetes: a Job's pod template is
+ * frozen once the Job has been unsuspended). Duck-typed: the control plane does not import adapters.
+ */
+function needsResubmit(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { needsResubmit?: unknown }).needsResubmit === true;
+}
+
+/**
+ * Exclusion by replacement, as scontrol's refusal of a started job would call for: the job and the queued jobs
+ * behind it are cancelled, one job is submitted with the new exclusions, and the chain refills behind it as after
+ * a resubmit. Such a job is the head of the queued part of its chain (its predecessor has ended), so the
+ * replacement needs no dependency.
+ */
+async function excludeByResubmit(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  action: ControlAction,
+  step: Extract<ActionStep, { kind: 'updateExclude' }>,
+  later: readonly string[],
+): Promise<string[]> {
+  const refused = stepText(cluster.backend, run, step);
+  audit(ctx, cluster, action, refused, 'refused', 'the job cannot change in place: it is replaced');
+  const cancel = await runStep(ctx, cluster, run, action, { kind: 'scancel', ids: [step.id, ...later] });
+  const submit = await runStep(ctx, cluster, run, action, { kind: 'submit', exclude: step.hostlist });
+  return [cancel, submit];
 }
 
 async function runStep(

@@ -28,7 +28,7 @@ describe('renderRunConfig', () => {
     expect(r.rendered.scriptName).toBe('trainboard-demo.k8s.yaml');
     expect(manifest).toMatch(/^#! Kubernetes manifest/);
     expect(manifest).toContain('kind: Job');
-    expect(manifest).toContain('export TRAINBOARD_PROFILE_MARK=from-the-profile');
+    expect(manifest).toContain('{ name: "TRAINBOARD_PROFILE_MARK", value: "from-the-profile" }'); // env entries, not exports
     expect(manifest).toContain('/opt/fake/pretrain_gpt.py');
   });
 

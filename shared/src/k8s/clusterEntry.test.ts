@@ -19,6 +19,7 @@ describe('kubernetes cluster entry', () => {
     expect(s).toEqual({
       kubeconfig: '/etc/trainboard/kubeconfig',
       context: 'arn:aws:eks:eu-west-1:123:cluster/train',
+      server: null,
       namespace: 'ml',
       workload: 'pytorchjob',
       image: 'nvcr.io/nvidia/pytorch:24.05-py3',
@@ -30,6 +31,13 @@ describe('kubernetes cluster entry', () => {
       workload: 'auto',
       volume: null,
     });
+    // What the kubeconfig resolved at `cluster add` (its current context then, and that context's server) is kept.
+    const resolved = settingsOf(kubernetesClusterInputSchema.parse(base), {
+      context: 'kind-kind',
+      server: 'https://127.0.0.1:6443',
+    });
+    expect(resolved).toMatchObject({ context: 'kind-kind', server: 'https://127.0.0.1:6443' });
+    expect(kubernetesSettingsSchema.parse(resolved)).toEqual(resolved);
   });
 
   it('refuses hostile or malformed values', () => {

@@ -16,7 +16,10 @@ const dnsLabel = (what: string) => re(DNS_LABEL, `${what}: lower-case letters, d
 export const kubernetesSettingsSchema = z.strictObject({
   /** null → KUBECONFIG, ~/.kube/config, in-cluster service account. */
   kubeconfig: absolutePath.nullable().default(null),
+  /** Resolved at `cluster add` (the kubeconfig's current context then): never follows a later current-context. */
   context: re(CONTEXT_NAME, 'a kubeconfig context name').nullable().default(null),
+  /** The API server URL of that context at `cluster add`: the backend refuses a kubeconfig now pointing elsewhere. */
+  server: z.string().max(2048).nullable().default(null),
   namespace: dnsLabel('a namespace').nullable().default(null),
   workload: z.enum(['auto', 'job', 'pytorchjob']).default('auto'),
   image: re(IMAGE_PATTERN, 'a container image reference such as nvcr.io/nvidia/pytorch:24.05-py3')
@@ -65,11 +68,18 @@ export const kubernetesClusterInputSchema = z
   });
 export type KubernetesClusterInput = z.infer<typeof kubernetesClusterInputSchema>;
 
-/** The settings stored for an input. */
-export function settingsOf(c: KubernetesClusterInput): KubernetesSettings {
+/**
+ * The settings stored for an input, with the context and API server the kubeconfig resolved them to when the entry
+ * was added (so the entry keeps naming that cluster whatever the kubeconfig's current-context becomes).
+ */
+export function settingsOf(
+  c: KubernetesClusterInput,
+  resolved: { context: string; server: string } | null = null,
+): KubernetesSettings {
   return {
     kubeconfig: c.kubeconfig ?? null,
-    context: c.context ?? null,
+    context: resolved?.context ?? c.context ?? null,
+    server: resolved?.server ?? null,
     namespace: c.namespace ?? null,
     workload: c.workload,
     image: c.image ?? null,

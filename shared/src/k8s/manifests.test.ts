@@ -8,6 +8,7 @@ import {
   ManifestError,
   parseManifest,
   timeLimitSeconds,
+  withEnvValues,
 } from './manifests.js';
 import { K8sNameError, nameHash, numericJobId, toK8sName } from './names.js';
 import type { K8sJob, K8sPyTorchJob } from './types.js';
@@ -73,7 +74,7 @@ describe('finalizeWorkload (Indexed Job)', () => {
       annotations: {
         'trainboard.io/name': 'My_Run.tb.abc123.7',
         'trainboard.io/comment': 'tb.abc123.7',
-        [ANNOTATION_SCRIPT]: JOB,
+        'trainboard.io/env-secret': name,
       },
     });
     expect(job.spec).toMatchObject({
@@ -92,7 +93,7 @@ describe('finalizeWorkload (Indexed Job)', () => {
     const c = pod.containers[0]!;
     expect(c.resources?.limits).toEqual({ 'nvidia.com/gpu': '8' });
     expect(c.env).toEqual([
-      { name: 'HF_HOME', value: '/data/hf' },
+      { name: 'HF_HOME', valueFrom: { secretKeyRef: { name: name, key: 'HF_HOME' } } },
       { name: 'MASTER_ADDR', value: `${name}-0.${name}` },
       { name: 'MASTER_PORT', value: '6000' },
       {
@@ -114,13 +115,17 @@ describe('finalizeWorkload (Indexed Job)', () => {
     });
   });
 
-  it('hold → suspend; time limit → activeDeadlineSeconds; node count falls back to the manifest', () => {
-    const out = finalizeWorkload(spec({ hold: true, timeLimit: '1-00:00:00', nodes: undefined }), {
-      namespace: 'ml',
-      excludeHostnames: [],
-    });
+  it("hold → suspend; time limit → the pods' activeDeadlineSeconds; node count falls back to the manifest", () => {
+    const withJobDeadline = JOB.replace('  completions: 4\n', '  completions: 4\n  activeDeadlineSeconds: 60\n');
+    const out = finalizeWorkload(
+      spec({ script: withJobDeadline, hold: true, timeLimit: '1-00:00:00', nodes: undefined }),
+      { namespace: 'ml', excludeHostnames: [] },
+    );
     const job = out.workload.job as K8sJob;
-    expect(job.spec).toMatchObject({ suspend: true, activeDeadlineSeconds: 86400, completions: 4, parallelism: 4 });
+    expect(job.spec).toMatchObject({ suspend: true, completions: 4, parallelism: 4 });
+    // Counted from each pod's start; the Job-level deadline (from the Job's startTime, queue included) is replaced.
+    expect(job.spec!.template.spec!.activeDeadlineSeconds).toBe(86400);
+    expect(job.spec!.activeDeadlineSeconds).toBeUndefined();
     expect(job.spec!.template.spec!.affinity).toBeUndefined();
     expect(job.spec!.template.spec!.containers[0]!.workingDir).toBeUndefined();
     const inDir = finalizeWorkload(spec({ chdir: '/scratch/run1' }), { namespace: 'ml', excludeHostnames: [] });
@@ -159,15 +164,59 @@ describe('finalizeWorkload (Indexed Job)', () => {
   });
 });
 
+describe('env values go into a Secret of the job', () => {
+  const token = "hf_SECRET'; $(touch PWNED)";
+  const script = JOB.replace(
+    '{ name: HF_HOME, value: /data/hf }',
+    `{ name: HF_TOKEN, value: ${JSON.stringify(token)} }`,
+  );
+
+  it('no value appears in the Job, its annotations or its manifest annotation; the Secret has them all', () => {
+    const out = finalizeWorkload(spec({ script }), { namespace: 'ml', excludeHostnames: [] });
+    const json = JSON.stringify(out.workload.job);
+    expect(json).not.toContain('hf_SECRET');
+    expect(json).not.toContain('/data/hf');
+    expect(out.secret).toMatchObject({
+      kind: 'Secret',
+      metadata: {
+        name: out.objectName,
+        labels: { 'trainboard.io/managed': 'true', 'trainboard.io/job-id': out.jobId },
+      },
+      stringData: { HF_TOKEN: token, NNODES: '99' },
+    });
+    // The manifest kept for resubmit references the Secret and gets its values back from it.
+    const kept = (out.workload.job as K8sJob).metadata!.annotations![ANNOTATION_SCRIPT] as string;
+    expect(kept.startsWith('#!')).toBe(true);
+    const again = withEnvValues(kept, out.objectName, out.secret!.stringData!);
+    expect((parseManifest(again).job as K8sJob).spec!.template.spec!.containers[0]!.env).toContainEqual({
+      name: 'HF_TOKEN',
+      value: token,
+    });
+    expect(() => withEnvValues(kept, out.objectName, {})).toThrow(ManifestError);
+  });
+
+  it('a manifest without env values has no Secret and keeps its text as written', () => {
+    const plain = JOB.replace(/ {10}env: .*\n/, '');
+    const out = finalizeWorkload(spec({ script: plain }), { namespace: 'ml', excludeHostnames: [] });
+    expect(out.secret).toBeNull();
+    expect((out.workload.job as K8sJob).metadata?.annotations?.[ANNOTATION_SCRIPT]).toBe(plain);
+  });
+});
+
 describe('finalizeWorkload (PyTorchJob)', () => {
   it('Master 1 + Worker n-1, suspend on hold, affinity in both templates, no Service', () => {
-    const out = finalizeWorkload(spec({ script: PTJ, nodes: 4, hold: true }), {
+    const script = PTJ.replace(
+      'spec:\n  pytorchReplicaSpecs:',
+      'spec:\n  runPolicy: { activeDeadlineSeconds: 60 }\n  pytorchReplicaSpecs:',
+    );
+    const out = finalizeWorkload(spec({ script, nodes: 4, hold: true, timeLimit: '2:00:00' }), {
       namespace: 'ml',
       excludeHostnames: ['n7'],
     });
     expect(out.service).toBeNull();
     const job = out.workload.job as K8sPyTorchJob;
-    expect(job.spec?.runPolicy).toMatchObject({ suspend: true, backoffLimit: 0 });
+    // Running pods are cleaned up when the job fails; the limit is the pods' (the runPolicy one counts queue time).
+    expect(job.spec?.runPolicy).toEqual({ suspend: true, backoffLimit: 0, cleanPodPolicy: 'Running' });
     const r = job.spec!.pytorchReplicaSpecs;
     expect(r.Master?.replicas).toBe(1);
     expect(r.Worker?.replicas).toBe(3);
@@ -178,6 +227,11 @@ describe('finalizeWorkload (PyTorchJob)', () => {
       ).toEqual(['n7']);
       // The operator sets MASTER_ADDR, MASTER_PORT and RANK: only ours.
       expect(t.spec?.containers[0]?.env?.map((e) => e.name)).toEqual(['NNODES', 'TRAINBOARD_JOB_ID', 'NODE_NAME']);
+      expect(t.spec?.activeDeadlineSeconds).toBe(7200);
+      // The operator reads MASTER_PORT from the port named pytorchjob-port (default 29500 here: none was given).
+      expect(t.spec?.containers[0]?.ports).toEqual([
+        { name: 'pytorchjob-port', containerPort: 29500, protocol: 'TCP' },
+      ]);
     }
   });
   it('a single node has no Worker; a container not named pytorch is refused', () => {
@@ -243,8 +297,9 @@ describe('helpers', () => {
     expect(timeLimitSeconds('90')).toBe(5400);
     expect(timeLimitSeconds('100:00:00')).toBe(360000);
     expect(timeLimitSeconds('1-00:00:00')).toBe(86400);
-    expect(timeLimitSeconds('2-03')).toBe(183600);
+    expect(timeLimitSeconds('2-03:30')).toBe(185400);
     expect(timeLimitSeconds('05:30')).toBe(330);
+    expect(timeLimitSeconds('UNLIMITED')).toBeNull();
   });
   it('excludedNodeNames expands a hostlist and checks each name', () => {
     expect(excludedNodeNames('c[1-2],gpu-7')).toEqual(['c1', 'c2', 'gpu-7']);

@@ -3,7 +3,7 @@
 // so the submit preview shows it as it shows an sbatch script; finalizeWorkload() then sets what belongs to the one
 // submission (object name from the keyed job name, labels, node count, excluded nodes, hold) the way sbatch options
 // override `#SBATCH` lines. Pure, so a preview can show the exact object the backend sends.
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { expandHostlist } from '../slurm/hostlist.js';
 import type { SubmitSpec } from '../slurm/submit.js';
@@ -34,11 +34,14 @@ import type {
   K8sJob,
   K8sPodTemplate,
   K8sPyTorchJob,
+  K8sSecret,
   K8sService,
 } from './types.js';
 
 /** The submitted manifest text is kept on the object: resubmit rebuilds from it, never from the server's copy. */
 export const ANNOTATION_SCRIPT = 'trainboard.io/script';
+/** The Secret that holds the job's env values (set only when it has one). */
+export const ANNOTATION_ENV_SECRET = 'trainboard.io/env-secret';
 export const DEFAULT_RDZV_PORT = 29500;
 export const PYTORCH_CONTAINER = 'pytorch';
 
@@ -143,6 +146,83 @@ export function headlessService(objectName: string, port: number, owner?: { uid:
   };
 }
 
+/** The Secret of one job's env values has the job's name (kinds do not share names; any suffix could pass 63). */
+export function envSecretName(objectName: string): string {
+  return objectName;
+}
+
+/** Names a Secret accepts as keys (and env vars a shell can read: the run config's are letters, digits, `_`). */
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * Env values written into a manifest (the run config's env, which may hold tokens) must not be stored in the Job,
+ * its pods or its annotations, where anyone who may read Jobs sees them: each literal `value` becomes a
+ * `secretKeyRef` to the job's Secret, and its value is collected into `into`. Order and precedence stay as written.
+ */
+function envToSecret(env: K8sEnvVar[] | null | undefined, secret: string, into: Map<string, string>): K8sEnvVar[] {
+  return (env ?? []).map((e) => {
+    if (typeof e.value !== 'string' || !SECRET_KEY.test(e.name)) return e;
+    const before = into.get(e.name);
+    if (before !== undefined && before !== e.value)
+      throw new ManifestError(`env ${e.name} has different values in two containers: give it one`);
+    into.set(e.name, e.value);
+    return { name: e.name, valueFrom: { secretKeyRef: { name: secret, key: e.name } } };
+  });
+}
+
+/** Every pod template of a workload (the Job's, or each PyTorchJob replica's). */
+function podTemplates(w: Workload): K8sPodTemplate[] {
+  if (w.kind === 'Job') return [w.job.spec?.template].filter((t): t is K8sPodTemplate => !!t);
+  return Object.values(w.job.spec?.pytorchReplicaSpecs ?? {}).flatMap((r) => (r ? [r.template] : []));
+}
+
+/** Moves the literal env values of every container of `w` (in place) into the returned map. */
+function moveEnvToSecret(w: Workload, secret: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const t of podTemplates(w))
+    for (const c of [...(t.spec?.containers ?? []), ...((t.spec?.initContainers as K8sContainer[] | undefined) ?? [])])
+      if (c.env) c.env = envToSecret(c.env, secret, values);
+  return values;
+}
+
+const REDACTED_HEAD = "#! Kubernetes manifest as submitted by Trainboard; its env values are in the job's Secret\n";
+
+/**
+ * The manifest kept on the object for resubmit, without env values: they are references to the job's Secret, which
+ * resubmit reads back (withEnvValues).
+ */
+function redactedManifest(w: Workload): string {
+  return REDACTED_HEAD + stringifyYaml(w.job);
+}
+
+/**
+ * A manifest kept by redactedManifest with the values of `secret` written back as literal env values (resubmit: the
+ * new job gets its own Secret with them).
+ */
+export function withEnvValues(script: string, secret: string, values: Readonly<Record<string, string>>): string {
+  const w = parseManifest(script);
+  for (const t of podTemplates(w))
+    for (const c of [...(t.spec?.containers ?? []), ...((t.spec?.initContainers as K8sContainer[] | undefined) ?? [])])
+      c.env = (c.env ?? []).map((e) => {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (ref?.name !== secret) return e;
+        const value = values[ref.key];
+        if (value === undefined) throw new ManifestError(`the job's Secret has no value for env ${e.name}`);
+        return { name: e.name, value };
+      });
+  return `#! Kubernetes manifest resubmitted by Trainboard\n${stringifyYaml(w.job)}`;
+}
+
+function envSecret(name: string, values: Map<string, string>): K8sSecret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, labels: { [LABEL_MANAGED]: 'true' } },
+    type: 'Opaque',
+    stringData: Object.fromEntries(values),
+  };
+}
+
 export interface FinalizeOptions {
   namespace: string;
   /** `kubernetes.io/hostname` values of the nodes to exclude (the backend maps node names to them). */
@@ -153,6 +233,8 @@ export interface FinalizedWorkload {
   workload: Workload;
   /** Null for a PyTorchJob: the operator makes its own Service. */
   service: K8sService | null;
+  /** The env values of the manifest, referenced by the pods (null when it has none). */
+  secret: K8sSecret | null;
   objectName: string;
   jobId: string;
 }
@@ -176,11 +258,13 @@ function waits(spec: SubmitSpec): boolean {
   return spec.hold === true || spec.dependency !== undefined;
 }
 
-/** Seconds of a Slurm time limit (`minutes`, `MM:SS`, `H:MM:SS`, `D-HH:MM:SS`). */
+/**
+ * Seconds of a SubmitSpec time limit (slurm/submit.ts TIME_LIMIT), read by the one Slurm duration parser. Two of
+ * sbatch's forms are not durations as squeue prints them and are brought to one first: bare minutes, and
+ * `D-H:MM` (days-hours:minutes, not days-minutes:seconds).
+ */
 export function timeLimitSeconds(limit: string): number | null {
-  if (/^\d+$/.test(limit)) return Number(limit) * 60;
-  const dayOnly = /^(\d+)-(\d+)$/.exec(limit);
-  if (dayOnly) return (Number(dayOnly[1]) * 24 + Number(dayOnly[2])) * 3600;
+  if (/^\d+$/.test(limit)) return parseSlurmDuration(`${limit}:00`);
   if (/^\d+-\d+:\d+$/.test(limit)) return parseSlurmDuration(`${limit}:00`);
   return parseSlurmDuration(limit);
 }
@@ -190,7 +274,7 @@ function identity(spec: SubmitSpec, objectName: string, jobId: string, script: s
   const name = spec.name as string;
   return {
     labels: { [LABEL_MANAGED]: 'true', [LABEL_NAME_HASH]: nameHash(name), [LABEL_JOB_ID]: jobId },
-    annotations: {
+    annotations: <Record<string, string>>{
       [ANNOTATION_NAME]: name,
       [ANNOTATION_SCRIPT]: script,
       ...(spec.comment ? { [ANNOTATION_COMMENT]: spec.comment } : {}),
@@ -223,8 +307,18 @@ function setEnv(env: K8sEnvVar[] | null | undefined, add: K8sEnvVar[]): K8sEnvVa
   return [...(env ?? []).filter((e) => !names.has(e.name)), ...add];
 }
 
+/** The training operator takes MASTER_PORT (and its Service's port) from the master container port of this name. */
+export const PTJ_PORT_NAME = 'pytorchjob-port';
+
 function rdzvPort(c: K8sContainer): number {
-  return c.ports?.find((p) => p.name === 'c10d')?.containerPort ?? DEFAULT_RDZV_PORT;
+  return c.ports?.find((p) => p.name === 'c10d' || p.name === PTJ_PORT_NAME)?.containerPort ?? DEFAULT_RDZV_PORT;
+}
+
+/** A PyTorchJob container's rendezvous port under the operator's name (else it would use its default, 23456). */
+function ptjPorts(c: K8sContainer): K8sContainer['ports'] {
+  const port = rdzvPort(c);
+  const others = (c.ports ?? []).filter((p) => p.name !== 'c10d' && p.name !== PTJ_PORT_NAME);
+  return [...others, { name: PTJ_PORT_NAME, containerPort: port, protocol: 'TCP' }];
 }
 
 /** The pod template with the job's labels, the exclusion, GPUs and (for an Indexed Job) the torchrun env. */
@@ -239,6 +333,8 @@ function finishPodTemplate(
     workDir?: string | undefined;
     hosts: readonly string[];
     indexed: boolean;
+    /** The run's time limit, as the pod's own deadline: counted from its start on a node, not from the queue. */
+    deadline: number | null;
   },
 ): K8sPodTemplate {
   const spec = tpl.spec as NonNullable<K8sPodTemplate['spec']>;
@@ -267,9 +363,11 @@ function finishPodTemplate(
       ...(o.indexed ? { subdomain: o.objectName } : {}),
       restartPolicy: 'Never',
       ...(affinity ? { affinity } : {}),
+      ...(o.deadline ? { activeDeadlineSeconds: o.deadline } : {}),
       containers: [
         {
           ...trainer,
+          ...(o.indexed ? {} : { ports: ptjPorts(trainer) }),
           env: setEnv(trainer.env, [
             ...torchrun,
             { name: 'NNODES', value: String(o.nodes) },
@@ -290,19 +388,23 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
   const s = job.spec as NonNullable<K8sJob['spec']>;
   const nodes = spec.nodes ?? s.completions ?? 1;
   const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  // A Job-level deadline counts from the Job's startTime, which the controller sets while the pods still queue:
+  // the submission's limit goes on the pods instead, and replaces the Job's.
+  const { activeDeadlineSeconds: jobDeadline, ...rest } = s;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: finishMeta(job.metadata, id, o.namespace),
     spec: {
-      ...s,
+      ...rest,
+      ...(jobDeadline && !deadline ? { activeDeadlineSeconds: jobDeadline } : {}),
       completionMode: 'Indexed',
       completions: nodes,
       parallelism: nodes,
       backoffLimit: s.backoffLimit ?? 0,
       suspend: waits(spec),
-      ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       template: finishPodTemplate(s.template, {
+        deadline,
         objectName: id.objectName,
         jobId: id.jobId,
         nodes,
@@ -329,9 +431,11 @@ function finishPyTorchJob(
     if (r.template.spec?.containers[0]?.name !== PYTORCH_CONTAINER)
       throw new ManifestError('a PyTorchJob trainer container must be named "pytorch" (the operator requires it)');
   const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  const { activeDeadlineSeconds: ptjDeadline, ...runPolicy } = s.runPolicy ?? {};
   // The operator injects MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (the node rank) itself.
   const pod = (t: K8sPodTemplate) =>
     finishPodTemplate(t, {
+      deadline,
       objectName: id.objectName,
       jobId: id.jobId,
       nodes,
@@ -346,11 +450,14 @@ function finishPyTorchJob(
     metadata: finishMeta(job.metadata, id, o.namespace),
     spec: {
       ...s,
+      // runPolicy.activeDeadlineSeconds counts from the operator's startTime (queue included): the limit goes on
+      // the pods, and Running pods are cleaned up when the job fails (None would leave the other ranks training).
       runPolicy: {
-        ...s.runPolicy,
+        ...runPolicy,
+        ...(ptjDeadline && !deadline ? { activeDeadlineSeconds: ptjDeadline } : {}),
+        cleanPodPolicy: runPolicy.cleanPodPolicy ?? 'Running',
         backoffLimit: s.runPolicy?.backoffLimit ?? 0,
         suspend: waits(spec),
-        ...(deadline ? { activeDeadlineSeconds: deadline } : {}),
       },
       pytorchReplicaSpecs: {
         Master: {
@@ -385,15 +492,23 @@ export function finalizeWorkload(spec: SubmitSpec, options: FinalizeOptions): Fi
   refuseUnsupported(spec);
   const objectName = toK8sName(spec.name);
   const jobId = numericJobId(objectName);
-  const id = identity(spec, objectName, jobId, spec.script);
   const parsed = parseManifest(spec.script);
+  const secretName = envSecretName(objectName);
+  const values = moveEnvToSecret(parsed, secretName);
+  const secret = values.size ? envSecret(secretName, values) : null;
+  const id = identity(spec, objectName, jobId, secret ? redactedManifest(parsed) : spec.script);
+  if (secret) id.annotations[ANNOTATION_ENV_SECRET] = secretName;
+  const labelled = (o: K8sSecret | null) =>
+    o && { ...o, metadata: { ...o.metadata, labels: { ...o.metadata?.labels, [LABEL_JOB_ID]: jobId } } };
   if (parsed.kind === 'PyTorchJob') {
     const job = finishPyTorchJob(parsed.job, spec, id, options);
-    return { workload: { kind: 'PyTorchJob', job }, service: null, objectName, jobId };
+    return { workload: { kind: 'PyTorchJob', job }, service: null, secret: labelled(secret), objectName, jobId };
   }
   const job = finishJob(parsed.job, spec, id, options);
   const port = rdzvPort(job.spec?.template.spec?.containers[0] as K8sContainer);
-  return { workload: { kind: 'Job', job }, service: headlessService(objectName, port), objectName, jobId };
+  const service = headlessService(objectName, port);
+  service.metadata.labels = { ...service.metadata.labels, [LABEL_JOB_ID]: jobId };
+  return { workload: { kind: 'Job', job }, service, secret: labelled(secret), objectName, jobId };
 }
 
 /** The node names of a SubmitSpec `exclude` hostlist (`c[1-2],c4`), each checked as a DNS subdomain. */

@@ -57,7 +57,7 @@ describe('renderK8sRun', () => {
           expect(done.workload.kind).toBe(workload === 'job' ? 'Job' : 'PyTorchJob');
         });
 
-  it('fills the run config values: nodes, GPUs, image, deadline, rendezvous port, env exported untraced', () => {
+  it('fills the run config values: nodes, GPUs, image, deadline, rendezvous port; env as env entries, not in the script', () => {
     const input = structuredClone(PRESETS['bloom-176b']) as Record<string, unknown> & { env?: Record<string, string> };
     input.env = { ...input.env, SECRET_TOKEN: "a'b; $(touch PWNED)" };
     const { config, plan } = valid(input);
@@ -67,7 +67,8 @@ describe('renderK8sRun', () => {
       volume: { claimName: 'scratch', mountPath: '/gpfsscratch' },
     }).files['tr11-176B-ml.k8s.yaml'] as string;
     const job = parseYaml(manifest) as K8sJob;
-    expect(job.spec).toMatchObject({ completions: 48, parallelism: 48, activeDeadlineSeconds: 360000 });
+    expect(job.spec).toMatchObject({ completions: 48, parallelism: 48 });
+    expect(job.spec!.template.spec!.activeDeadlineSeconds).toBe(360000); // the pods', not the Job's (queue time)
     const c = job.spec!.template.spec!.containers[0]!;
     expect(c.image).toBe(IMAGE);
     expect(c.resources?.limits).toEqual({ 'nvidia.com/gpu': '8', cpu: '64' });
@@ -77,10 +78,16 @@ describe('renderK8sRun', () => {
       mountPath: '/gpfsscratch',
     });
     const script = scriptOf(manifest);
-    // The value survives the YAML block and the shell as it was written (nothing runs).
-    const line = script.split('\n').find((l) => l.startsWith('export SECRET_TOKEN=')) as string;
-    const r = spawnSync('bash', ['-c', `${line}\nprintf '%s' "$SECRET_TOKEN"`], { encoding: 'utf8' });
-    expect(r.stdout).toBe("a'b; $(touch PWNED)");
+    // Env values are never in the script (the pod's command): they are the container's env entries, as written,
+    // which the backend moves into the job's Secret.
+    expect(script).not.toContain('SECRET_TOKEN');
+    expect(c.env).toContainEqual({ name: 'SECRET_TOKEN', value: "a'b; $(touch PWNED)" });
+    const done = finalizeWorkload(
+      { script: manifest, name: 'tr11-176B-ml.tb.abc123.1' },
+      { namespace: 'ml', excludeHostnames: [] },
+    );
+    expect(JSON.stringify(done.workload.job)).not.toContain('PWNED');
+    expect(done.secret?.stringData?.SECRET_TOKEN).toBe("a'b; $(touch PWNED)");
     expect(script).toContain('--node_rank "$NODE_RANK"');
   });
 

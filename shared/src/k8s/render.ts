@@ -17,7 +17,7 @@ import {
 } from '../runconfig/render/sbatch.js';
 import { formatNumber, RenderError } from '../runconfig/render/shellWords.js';
 import { renderTemplate } from '../runconfig/render/template.js';
-import { timeLimitSeconds } from './manifests.js';
+import { parseSlurmDuration } from '../slurm/time.js';
 import { DNS_LABEL, toK8sName } from './names.js';
 
 export type K8sWorkload = 'job' | 'pytorchjob';
@@ -65,7 +65,20 @@ function scriptValues(config: RunConfig, plan: RunPlan, name: TemplateName, fake
     name === 'megatron-deepspeed'
       ? megatronTemplateValues(config, plan)
       : fakeTrainerTemplateValues(config, plan, fake);
-  return Object.fromEntries(Object.entries(all).filter(([k]) => !SLURM_ONLY.includes(k)));
+  const values = Object.fromEntries(Object.entries(all).filter(([k]) => !SLURM_ONLY.includes(k)));
+  // Env values can be secrets (tokens): on Kubernetes they travel in the container's env list, which the backend
+  // moves into a Secret of the job (secretKeyRef), never in the script, which is the pod's command.
+  values.ENV_EXPORTS = Object.keys(config.env).length
+    ? "# the run config's environment comes from the job's Secret (secretKeyRef), not from this script"
+    : '# (no environment variables set by the run config)';
+  return values;
+}
+
+/** The run config's env as the trainer container's `env` entries (JSON strings are YAML scalars). */
+function envEntries(env: Readonly<Record<string, string>>): string {
+  const names = Object.keys(env).sort();
+  if (!names.length) return '# (none: no environment variables set by the run config)';
+  return names.map((n) => `- { name: ${JSON.stringify(n)}, value: ${JSON.stringify(env[n])} }`).join('\n');
 }
 
 /**
@@ -116,7 +129,7 @@ function manifestValues(
   if (!IMAGE_PATTERN.test(o.image))
     throw new RenderError(`image ${JSON.stringify(o.image.slice(0, 200))}: not an image reference`);
   const c = config.cluster;
-  const limit = timeLimitSeconds(c.timeLimit);
+  const limit = parseSlurmDuration(c.timeLimit); // H:MM:SS or D-HH:MM:SS (the run config's TIME_LIMIT_PATTERN)
   if (limit === null) throw new RenderError(`time limit ${c.timeLimit} cannot be read`);
   return {
     RUN_NAME: config.name,
@@ -130,6 +143,7 @@ function manifestValues(
     CPUS_PER_NODE: formatNumber(c.cpusPerNode),
     ...volumeValues(o),
     CONTAINER_SCRIPT: script.replace(/\n$/, ''),
+    RUN_ENV: envEntries(config.env),
     ...(o.workload === 'pytorchjob' ? { WORKERS: formatNumber(c.nodes - 1) } : {}),
   };
 }
@@ -165,7 +179,12 @@ export function renderK8sRun(
   const sv = scriptValues(config, plan, templates.script.name, fake);
   const script = renderTemplate(templates.script.name, templates.script.text, sv);
   const values = manifestValues(config, options, script, sv.PLAN_SUMMARY as string);
-  const blocks = indentBlocks(templates.manifest.text, values, ['CONTAINER_SCRIPT', 'VOLUME_MOUNTS', 'VOLUMES']);
+  const blocks = indentBlocks(templates.manifest.text, values, [
+    'CONTAINER_SCRIPT',
+    'VOLUME_MOUNTS',
+    'VOLUMES',
+    'RUN_ENV',
+  ]);
   const manifest = renderTemplate(templates.manifest.name, templates.manifest.text, blocks);
   if (embeddedScript(manifest) !== script)
     throw new RenderError(`${templates.manifest.name}: the manifest does not carry the node script unchanged`);

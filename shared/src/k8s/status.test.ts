@@ -135,10 +135,43 @@ describe('jobToStatus (Indexed Job)', () => {
   it('accepts Date timestamps (the typed client) as well as strings', () => {
     const j = f.job('tb-run1', { startTime: new Date(f.T1) });
     j.metadata!.creationTimestamp = new Date(f.T0);
-    expect(jobToStatus(j, [], NOW)).toMatchObject({
+    const p = f.pod('tb-run1', 0, f.running());
+    p.status!.startTime = new Date(f.T1);
+    expect(jobToStatus(j, [p], NOW)).toMatchObject({
       submitTime: '2026-12-06T22:00:00',
       startTime: '2026-12-06T22:00:05',
     });
+  });
+
+  it('a queued Job has no start time although the controller set status.startTime (its pods are Pending)', () => {
+    const j = f.job('tb-run1', { active: 2, ready: 0, startTime: f.T1 });
+    const s = jobToStatus(j, [f.pod('tb-run1', 0, f.unschedulable(), null)], NOW);
+    expect(s).toMatchObject({ state: 'PENDING', startTime: null, elapsedSeconds: null });
+    // Running: the first pod's start on its node, not the Job's (which a resume resets).
+    const later = jobToStatus(j, [f.pod('tb-run1', 0, f.running('2026-12-06T22:05:00Z'))], NOW);
+    expect(later).toMatchObject({ state: 'RUNNING', startTime: '2026-12-06T22:05:00', elapsedSeconds: 305 });
+  });
+
+  it('the time limit is the pod template deadline (counted from the pod start), else the Job one', () => {
+    const j = f.job();
+    j.spec!.template.spec!.activeDeadlineSeconds = 3600;
+    expect(jobToStatus(j, [], NOW).timeLimitSeconds).toBe(3600);
+  });
+
+  it('cancel during Foreground deletion: CANCELLED although the killed pods made the Job Failed after it', () => {
+    const deleting = f.job('tb-run1', {
+      conditions: [
+        { type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy', lastTransitionTime: f.T2 },
+        { ...f.failedCondition('PodFailurePolicy', 'Container trainer failed with exit code 143') },
+      ],
+    });
+    deleting.metadata!.deletionTimestamp = f.T2;
+    const killed = [f.pod('tb-run1', 0, f.terminated(143, 'Error'))];
+    expect(jobToStatus(deleting, killed, NOW)).toMatchObject({ state: 'CANCELLED', reason: 'Deleted' });
+    // A job that had failed before someone deleted it keeps its verdict.
+    const failedBefore = f.job('tb-run1', { conditions: [f.failedCondition('BackoffLimitExceeded')] });
+    failedBefore.metadata!.deletionTimestamp = '2026-12-07T00:00:00Z';
+    expect(jobToStatus(failedBefore, killed, NOW)).toMatchObject({ state: 'FAILED', exitCode: 143 });
   });
 });
 
@@ -149,6 +182,18 @@ describe('podCause', () => {
   });
   it('OOMKilled wins regardless of the exit code', () => {
     expect(podCause(f.pod('j', 0, f.terminated(1, 'OOMKilled')))?.state).toBe('OUT_OF_MEMORY');
+  });
+  it("the pod's active deadline → TIMEOUT, and it explains the job's failure", () => {
+    const p = f.pod('j', 0, { ...f.terminated(137, 'Error'), reason: 'DeadlineExceeded' });
+    expect(podCause(p)).toMatchObject({ state: 'TIMEOUT', reason: 'DeadlineExceeded', exitCode: 137 });
+    const j = f.job('tb-run1', { conditions: [f.failedCondition('PodFailurePolicy')] });
+    expect(jobToStatus(j, [p, f.pod('j', 1, f.terminated(143, 'Error'))], NOW).state).toBe('TIMEOUT');
+  });
+  it('both preemption reasons (PreemptionByKubeScheduler before v1.27) → PREEMPTED', () => {
+    for (const reason of ['PreemptionByScheduler', 'PreemptionByKubeScheduler']) {
+      const st = { ...f.terminated(137, 'Error'), conditions: [{ type: 'DisruptionTarget', status: 'True', reason }] };
+      expect(podCause(f.pod('j', 0, st))).toMatchObject({ state: 'PREEMPTED', reason });
+    }
   });
   it('a pod in phase Unknown (node lost) → NODE_FAIL', () => {
     expect(podCause(f.pod('j', 0, { phase: 'Unknown', reason: 'NodeLost' }))).toMatchObject({
@@ -206,6 +251,26 @@ describe('pyTorchJobToStatus', () => {
       exitCode: 137,
     });
     expect(pyTorchJobToStatus(failed, [], NOW)).toMatchObject({ state: 'FAILED', reason: 'PyTorchJobFailed' });
+  });
+  it('Failed for its runPolicy deadline (the operator says so only in the message) → TIMEOUT', () => {
+    const late = f.pyTorchJob('tb-run2', [
+      { type: 'Running', status: 'False' },
+      {
+        type: 'Failed',
+        status: 'True',
+        reason: 'PyTorchJobFailed',
+        message: 'PyTorchJob tb-run2 has failed because it was active longer than specified deadline',
+      },
+    ]);
+    expect(pyTorchJobToStatus(late, [master(f.terminated(137, 'Error'))], NOW)).toMatchObject({ state: 'TIMEOUT' });
+  });
+  it('a PyTorchJob being deleted reads CANCELLED, not RUNNING', () => {
+    const run = f.pyTorchJob('tb-run2', [
+      { type: 'Created', status: 'True' },
+      { type: 'Running', status: 'True' },
+    ]);
+    run.metadata!.deletionTimestamp = f.T2;
+    expect(pyTorchJobToStatus(run, [master(f.running())], NOW)).toMatchObject({ state: 'CANCELLED' });
   });
 });
 

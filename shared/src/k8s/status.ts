@@ -1,7 +1,9 @@
 // Job/PyTorchJob + their pods → the JobStatus records the control plane already reads for Slurm jobs, with the
 // same state words (shared/src/slurm/types.ts), so nothing above the backend learns Kubernetes. How a job ended is
 // read from the pod that failed: OOMKilled → OUT_OF_MEMORY, scheduler preemption → PREEMPTED, eviction / taint
-// manager / a lost node → NODE_FAIL, the active deadline → TIMEOUT, else FAILED with the container's exit code.
+// manager / a lost node → NODE_FAIL, the active deadline (the pod's, or the Job's) → TIMEOUT, else FAILED with the
+// container's exit code. A job being deleted (we delete to cancel) reads CANCELLED even when its killed pods have
+// meanwhile made the controller mark it Failed.
 import type { JobStatus } from '../slurm/types.js';
 import {
   ANNOTATION_DEPENDENCY,
@@ -15,7 +17,7 @@ import type { K8sCondition, K8sContainerStateTerminated, K8sJob, K8sPod, K8sPyTo
 import { slurmTime, timeMs } from './types.js';
 
 export interface PodCause {
-  state: 'OUT_OF_MEMORY' | 'PREEMPTED' | 'NODE_FAIL' | 'FAILED' | 'COMPLETED';
+  state: 'OUT_OF_MEMORY' | 'PREEMPTED' | 'NODE_FAIL' | 'TIMEOUT' | 'FAILED' | 'COMPLETED';
   reason: string;
   exitCode: number | null;
   exitSignal: number | null;
@@ -27,6 +29,8 @@ const NODE_LOSS = new Set([
   'DeletionByPodGC',
   'TerminationByKubelet',
 ]);
+
+const PREEMPTION = new Set(['PreemptionByScheduler', 'PreemptionByKubeScheduler']);
 
 const isTrue = (c: K8sCondition | undefined): c is K8sCondition => c?.status === 'True';
 const condition = (conds: readonly K8sCondition[] | null | undefined, type: string) =>
@@ -53,8 +57,11 @@ export function podCause(pod: K8sPod): PodCause | null {
   const exit = exitOf(term);
   const disruption = condition(st?.conditions, 'DisruptionTarget');
   if (term?.reason === 'OOMKilled') return { state: 'OUT_OF_MEMORY', reason: 'OOMKilled', ...exit };
-  if (isTrue(disruption) && disruption.reason === 'PreemptionByScheduler')
-    return { state: 'PREEMPTED', reason: 'PreemptionByScheduler', ...exit };
+  // The pod's activeDeadlineSeconds (the run's time limit, counted from the pod's start): the kubelet kills it.
+  if (st?.reason === 'DeadlineExceeded') return { state: 'TIMEOUT', reason: 'DeadlineExceeded', ...exit };
+  // The condition reason was PreemptionByKubeScheduler until v1.27 renamed it PreemptionByScheduler.
+  if (isTrue(disruption) && PREEMPTION.has(disruption.reason ?? ''))
+    return { state: 'PREEMPTED', reason: disruption.reason as string, ...exit };
   if (st?.reason === 'Preempting' || st?.reason === 'Preempted')
     return { state: 'PREEMPTED', reason: st.reason, ...exit };
   if (st?.reason === 'Evicted') return { state: 'NODE_FAIL', reason: 'Evicted', ...exit };
@@ -80,7 +87,7 @@ export function isLeaderPod(pod: K8sPod): boolean {
 
 /** The cause of a failed job: the worst pod first (a node loss explains the others' exits, not the reverse). */
 function failureCause(pods: readonly K8sPod[]): PodCause | null {
-  const order: PodCause['state'][] = ['NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'FAILED'];
+  const order: PodCause['state'][] = ['NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'TIMEOUT', 'FAILED'];
   const causes = pods.map(podCause).filter((c): c is PodCause => c !== null && c.state !== 'COMPLETED');
   causes.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
   return causes[0] ?? null;
@@ -127,8 +134,13 @@ function running(pods: readonly K8sPod[]): Verdict {
   return { state: 'RUNNING', reason: waiting > 0 ? pendingReason(live) : null, exitCode: null, exitSignal: null };
 }
 
-function failed(pods: readonly K8sPod[], reason: string | null | undefined): Verdict {
-  if (reason === 'DeadlineExceeded') return { state: 'TIMEOUT', reason, exitCode: null, exitSignal: null };
+/** The object's own active deadline: Job reason DeadlineExceeded; the training operator's <Kind>Failed + message. */
+const DEADLINE_MESSAGE = /active longer than specified deadline/i;
+
+function failed(pods: readonly K8sPod[], cond: K8sCondition): Verdict {
+  const reason = cond.reason;
+  if (reason === 'DeadlineExceeded' || DEADLINE_MESSAGE.test(cond.message ?? ''))
+    return { state: 'TIMEOUT', reason: 'DeadlineExceeded', exitCode: null, exitSignal: null };
   const cause = failureCause(pods);
   if (!cause) return { state: 'FAILED', reason: reason ?? 'Failed', exitCode: null, exitSignal: null };
   return { state: cause.state, reason: cause.reason, exitCode: cause.exitCode, exitSignal: cause.exitSignal };
@@ -139,14 +151,37 @@ function leaderExit(pods: readonly K8sPod[]): Pick<Verdict, 'exitCode' | 'exitSi
   return leader ? exitOf(terminated(leader)) : { exitCode: 0, exitSignal: null };
 }
 
-/** State of an Indexed Job from its conditions, spec and pods. A deleted job reads CANCELLED (we delete to cancel). */
+/** A pod that has run (or runs): its job is no longer only queued, so hold no longer applies. */
+export function podHasRun(pod: K8sPod): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') return true;
+  return (pod.status?.containerStatuses ?? []).some(
+    (c) => !!c.state?.running || !!c.state?.terminated || !!c.lastState?.terminated,
+  );
+}
+
+/**
+ * Deleted before it ended: we delete to cancel. Deleting kills the pods, and the controller (still syncing the
+ * object until it is gone) may then mark it Failed: only an end condition from before the deletion stands.
+ */
+function deletedBeforeEnd(meta: K8sJob['metadata'], conds: readonly K8sCondition[] | null | undefined): boolean {
+  const deleted = timeMs(meta?.deletionTimestamp);
+  if (deleted === null) return false;
+  const ended = (conds ?? []).filter(
+    (c) => isTrue(c) && (c.type === 'Failed' || c.type === 'Complete' || c.type === 'Succeeded'),
+  );
+  return !ended.some((c) => (timeMs(c.lastTransitionTime) ?? Infinity) < deleted);
+}
+
+const CANCELLED: Verdict = { state: 'CANCELLED', reason: 'Deleted', exitCode: null, exitSignal: null };
+
+/** State of an Indexed Job from its conditions, spec and pods. */
 function jobVerdict(job: K8sJob, pods: readonly K8sPod[]): Verdict {
   const conds = job.status?.conditions;
+  if (deletedBeforeEnd(job.metadata, conds)) return CANCELLED;
   const failedCond = condition(conds, 'Failed');
-  if (isTrue(failedCond)) return failed(pods, failedCond.reason);
+  if (isTrue(failedCond)) return failed(pods, failedCond);
   if (isTrue(condition(conds, 'Complete'))) return { state: 'COMPLETED', reason: null, ...leaderExit(pods) };
-  if (job.metadata?.deletionTimestamp)
-    return { state: 'CANCELLED', reason: 'Deleted', exitCode: null, exitSignal: null };
   // FailureTarget / SuccessCriteriaMet: decided, pods still terminating (Slurm's COMPLETING).
   if (isTrue(condition(conds, 'FailureTarget')) || isTrue(condition(conds, 'SuccessCriteriaMet')))
     return {
@@ -166,13 +201,14 @@ function lastTrue(conds: readonly K8sCondition[] | null | undefined): K8sConditi
 
 /** State of a PyTorchJob: its last True condition (the CRD's own printer column), the pods for how it failed. */
 function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[]): Verdict {
+  if (deletedBeforeEnd(job.metadata, job.status?.conditions)) return CANCELLED;
   const last = lastTrue(job.status?.conditions);
   const none = { exitCode: null, exitSignal: null };
   switch (last?.type) {
     case 'Succeeded':
       return { state: 'COMPLETED', reason: null, ...leaderExit(pods) };
     case 'Failed':
-      return failed(pods, last.reason);
+      return failed(pods, last);
     case 'Suspended':
       return { state: 'PENDING', reason: waitReason(job.metadata), ...none };
     case 'Running':
@@ -180,7 +216,6 @@ function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[]): Verdict {
     case 'Restarting':
       return { state: 'RUNNING', reason: 'Restarting', ...none };
     default:
-      if (job.metadata?.deletionTimestamp) return { state: 'CANCELLED', reason: 'Deleted', ...none };
       if (job.spec?.runPolicy?.suspend) return { state: 'PENDING', reason: waitReason(job.metadata), ...none };
       return running(pods);
   }
@@ -235,6 +270,17 @@ function record(
   };
 }
 
+/**
+ * When the job began to run: its first pod's start on a node (Slurm's StartTime, the allocation), else the object's
+ * startTime. None while it is queued: a Job's startTime is set at the controller's first sync even while every pod
+ * is Pending, and again at each resume.
+ */
+function runStart(v: Verdict, pods: readonly K8sPod[], objectStart: K8sTime | null | undefined): K8sTime | null {
+  if (v.state === 'PENDING') return null;
+  const starts = pods.map((p) => timeMs(p.status?.startTime)).filter((t): t is number => t !== null);
+  return starts.length ? new Date(Math.min(...starts)) : (objectStart ?? null);
+}
+
 /** One Indexed Job (with the pods that carry its job-name label) as a JobStatus. */
 export function jobToStatus(job: K8sJob, pods: readonly K8sPod[], nowMs = Date.now()): JobStatus {
   const v = jobVerdict(job, pods);
@@ -242,10 +288,10 @@ export function jobToStatus(job: K8sJob, pods: readonly K8sPod[], nowMs = Date.n
   return record(
     job.metadata,
     v,
-    { start: job.status?.startTime, end },
+    { start: runStart(v, pods, job.status?.startTime), end },
     {
       nodeCount: job.spec?.completions ?? null,
-      limit: job.spec?.activeDeadlineSeconds ?? null,
+      limit: job.spec?.template.spec?.activeDeadlineSeconds ?? job.spec?.activeDeadlineSeconds ?? null,
       pods,
       nowMs,
     },
@@ -261,10 +307,10 @@ export function pyTorchJobToStatus(job: K8sPyTorchJob, pods: readonly K8sPod[], 
   return record(
     job.metadata,
     v,
-    { start: job.status?.startTime, end },
+    { start: runStart(v, pods, job.status?.startTime), end },
     {
       nodeCount,
-      limit: job.spec?.runPolicy?.activeDeadlineSeconds ?? null,
+      limit: r?.Master?.template.spec?.activeDeadlineSeconds ?? job.spec?.runPolicy?.activeDeadlineSeconds ?? null,
       pods,
       nowMs,
     },

@@ -47,7 +47,7 @@ export interface K8sAffinity {
 export interface K8sEnvVar {
   name: string;
   value?: Opt<string>;
-  valueFrom?: Opt<{ fieldRef?: Opt<{ fieldPath: string }> }>;
+  valueFrom?: Opt<{ fieldRef?: Opt<{ fieldPath: string }>; secretKeyRef?: Opt<{ name: string; key: string }> }>;
 }
 
 export interface K8sContainer {
@@ -67,6 +67,8 @@ export interface K8sPodSpec {
   subdomain?: Opt<string>;
   restartPolicy?: Opt<string>;
   affinity?: Opt<K8sAffinity>;
+  /** Counted from the pod's start on its node (not from the Job's): the run's time limit. */
+  activeDeadlineSeconds?: Opt<number>;
   containers: K8sContainer[];
   [more: string]: unknown;
 }
@@ -191,6 +193,16 @@ export interface K8sService {
     selector: Record<string, string>;
     ports: { name: string; port: number; targetPort: number; protocol: 'TCP' }[];
   };
+}
+
+/** The Secret that carries a job's env values (see manifests.ts): `stringData` when written, `data` (base64) read. */
+export interface K8sSecret {
+  apiVersion?: Opt<'v1'>;
+  kind?: Opt<'Secret'>;
+  metadata?: Opt<K8sMeta>;
+  type?: Opt<string>;
+  stringData?: Opt<Record<string, string>>;
+  data?: Opt<Record<string, string>>;
 }
 
 /** A time as the Slurm records write it (`YYYY-MM-DDTHH:MM:SS`); Kubernetes times are UTC. */

@@ -6,7 +6,7 @@
 // SSH, so the control plane treats a create whose answer was lost as uncertain and looks the job up by its key.
 import * as k8s from '@kubernetes/client-node';
 import type { K8sEvent } from '@trainboard/shared/k8s/nodes';
-import type { K8sJob, K8sNode, K8sPod, K8sPyTorchJob, K8sService } from '@trainboard/shared/k8s/types';
+import type { K8sJob, K8sNode, K8sPod, K8sPyTorchJob, K8sSecret, K8sService } from '@trainboard/shared/k8s/types';
 import { validateNamespace, validateObjectName } from '@trainboard/shared/k8s/names';
 import { ShellError } from '../shell.js';
 
@@ -78,6 +78,9 @@ function finalError(e: unknown, what: string): Error {
   if (!s) return transportError(e, what);
   // A 5xx leaves it open whether the request took effect: uncertain, like a dropped connection.
   if (s.code >= 500) return new ShellError('closed', `${what}: API server error ${s.code}`, { cause: e });
+  // Still throttled after every retry: not a refusal of the request itself (a submission must not be marked lost
+  // and replaced while a proxy in front may have passed it on): uncertain, the control plane looks the key up.
+  if (s.code === 429) return new ShellError('closed', `${what}: API server still throttling (429)`, { cause: e });
   return new KubeApiError(s.code, s.reason, `${what}: ${s.code} ${s.reason ?? ''} ${s.message ?? ''}`.trim());
 }
 
@@ -131,9 +134,23 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 
 export interface WatchHandle {
   stop(): void;
-  /** Resolves when stopped. */
-  done: Promise<void>;
+  /**
+   * Resolves when the loop ends: null once stopped, or the refusal that ended it (401/403: the credentials or RBAC
+   * no longer allow it; retrying would only hammer the API server), which the caller reports.
+   */
+  done: Promise<KubeApiError | null>;
 }
+
+/** How one list or watch round ended. */
+interface WatchRound {
+  rv: string | null;
+  /** Ended with an error (transport, 5xx, 429…), not a server close. */
+  failed: boolean;
+  /** 401/403: the loop stops. */
+  fatal: KubeApiError | null;
+}
+
+const FATAL = new Set([401, 403]);
 
 const PTJ = { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs' } as const;
 const MERGE = k8s.PatchStrategy.MergePatch;
@@ -170,21 +187,32 @@ export class KubeClient {
     return withRetry(what, () => fn(requestOptions(this.retry.requestTimeoutMs, ct)), idempotent, this.retry);
   }
 
-  /** Every page of a list (limit + continue); the resourceVersion is the first page's (the snapshot's). */
+  /**
+   * Every page of a list (limit + continue); the resourceVersion is the first page's (the snapshot's). A continue
+   * token that expired between pages (410: the snapshot was compacted away) restarts the list once from the first
+   * page, as the API asks; a second 410 is the caller's error.
+   */
   private async listPages<T>(
     what: string,
     page: (cont: string | undefined, o: k8s.ConfigurationOptions) => Promise<ListPage<T>>,
   ): Promise<{ items: T[]; resourceVersion: string }> {
-    const items: T[] = [];
-    let cont: string | undefined;
-    let resourceVersion: string | undefined;
-    do {
-      const r = await this.call(what, (o) => page(cont, o));
-      items.push(...r.items);
-      resourceVersion ??= r.metadata?.resourceVersion;
-      cont = r.metadata?._continue || undefined;
-    } while (cont);
-    return { items, resourceVersion: resourceVersion ?? '0' };
+    for (let restarts = 0; ; restarts++) {
+      const items: T[] = [];
+      let cont: string | undefined;
+      let resourceVersion: string | undefined;
+      try {
+        do {
+          const r = await this.call(what, (o) => page(cont, o));
+          items.push(...r.items);
+          resourceVersion ??= r.metadata?.resourceVersion;
+          cont = r.metadata?._continue || undefined;
+        } while (cont);
+        return { items, resourceVersion: resourceVersion ?? '0' };
+      } catch (e) {
+        const expired = cont !== undefined && e instanceof KubeApiError && e.code === 410;
+        if (!expired || restarts >= 1) throw e;
+      }
+    }
   }
 
   private async listAll<T>(
@@ -260,6 +288,56 @@ export class KubeClient {
       (o) => this.core.createNamespacedService({ namespace: this.namespace, body: svc as k8s.V1Service }, o),
       false,
     ) as Promise<unknown> as Promise<K8sService>;
+  }
+
+  /** Merge patch (the backend sets ownerReferences once the owner exists). */
+  patchService(name: string, patch: object): Promise<K8sService> {
+    const n = validateObjectName(name);
+    return this.call(
+      'patch service',
+      (o) => this.core.patchNamespacedService({ name: n, namespace: this.namespace, body: patch }, o),
+      true,
+      MERGE,
+    ) as Promise<unknown> as Promise<K8sService>;
+  }
+
+  async deleteService(name: string): Promise<void> {
+    const n = validateObjectName(name);
+    await this.orNull(
+      this.call('delete service', (o) => this.core.deleteNamespacedService({ name: n, namespace: this.namespace }, o)),
+    );
+  }
+
+  createSecret(secret: K8sSecret): Promise<K8sSecret> {
+    return this.call(
+      'create secret',
+      (o) => this.core.createNamespacedSecret({ namespace: this.namespace, body: secret as k8s.V1Secret }, o),
+      false,
+    ) as Promise<unknown> as Promise<K8sSecret>;
+  }
+
+  readSecret(name: string): Promise<K8sSecret | null> {
+    const n = validateObjectName(name);
+    return this.orNull(
+      this.call('read secret', (o) => this.core.readNamespacedSecret({ name: n, namespace: this.namespace }, o)),
+    ) as Promise<unknown> as Promise<K8sSecret | null>;
+  }
+
+  patchSecret(name: string, patch: object): Promise<K8sSecret> {
+    const n = validateObjectName(name);
+    return this.call(
+      'patch secret',
+      (o) => this.core.patchNamespacedSecret({ name: n, namespace: this.namespace, body: patch }, o),
+      true,
+      MERGE,
+    ) as Promise<unknown> as Promise<K8sSecret>;
+  }
+
+  async deleteSecret(name: string): Promise<void> {
+    const n = validateObjectName(name);
+    await this.orNull(
+      this.call('delete secret', (o) => this.core.deleteNamespacedSecret({ name: n, namespace: this.namespace }, o)),
+    );
   }
 
   async listPods(labelSelector: string): Promise<K8sPod[]> {
@@ -368,10 +446,48 @@ export class KubeClient {
 
   // ---- list + watch ---------------------------------------------------------------------------------------------------
 
+  /** One watch request, from `q.resourceVersion` until the server closes it, it fails, or `wake` is called. */
+  private watchRound(
+    path: string,
+    q: { resourceVersion: string; labelSelector: string; timeoutSeconds: number },
+    onEvent: (type: WatchEventType, obj: K8sJob | K8sPod) => void,
+    hooks: { started(c: AbortController): void; wake(w: () => void): void },
+  ): Promise<WatchRound> {
+    return new Promise<WatchRound>((resolve) => {
+      let last = q.resourceVersion;
+      let expired = false;
+      hooks.wake(() => resolve({ rv: last, failed: false, fatal: null }));
+      const end = (err: { statusCode?: number; message?: string } | null) => {
+        const code = err?.statusCode;
+        const fatal =
+          code !== undefined && FATAL.has(code) ? new KubeApiError(code, null, `watch ${path}: ${code}`) : null;
+        const gone = expired || code === 410;
+        resolve({ rv: gone ? null : last, failed: !!err && code !== 410, fatal });
+      };
+      void new k8s.Watch(this.kc)
+        .watch(
+          path,
+          { ...q, allowWatchBookmarks: true },
+          (type: string, obj: { code?: number; metadata?: { resourceVersion?: string } }) => {
+            if (type === 'ERROR') {
+              expired ||= obj.code === 410;
+              return;
+            }
+            if (obj.metadata?.resourceVersion) last = obj.metadata.resourceVersion;
+            if (type !== 'BOOKMARK') onEvent(type as WatchEventType, obj as K8sJob);
+          },
+          end,
+        )
+        .then(hooks.started, (e: unknown) => end({ message: String(e) }));
+    });
+  }
+
   /**
    * Lists `resource` (`jobs` or `pods` of the namespace), hands every object to `onEvent('ADDED', …)`, then watches
    * from the list's resourceVersion, re-watching after each server close and relisting after a 410 (ERROR event or
-   * HTTP 410). Every watch request carries `timeoutSeconds` (the library sets no client timeout).
+   * HTTP 410). Every watch request carries `timeoutSeconds` (the library sets no client timeout). A watch that ended
+   * with an error or within a second, and a failed list, are followed by a growing pause (the retry backoff), so a
+   * server that refuses or closes at once is not hammered; 401/403 end the loop (`done` resolves with it).
    */
   watch(
     resource: 'jobs' | 'pods',
@@ -382,57 +498,53 @@ export class KubeClient {
     let stopped = false;
     let current: AbortController | null = null;
     let wake: (() => void) | null = null;
+    let interrupt: () => void = () => undefined;
+    const stopping = new Promise<void>((r) => (interrupt = r));
     const path =
       resource === 'jobs'
         ? `/apis/batch/v1/namespaces/${this.namespace}/jobs`
         : `/api/v1/namespaces/${this.namespace}/pods`;
-    const list = (): Promise<{ items: (K8sJob | K8sPod)[]; resourceVersion: string }> =>
-      resource === 'jobs' ? this.listJobsAt(labelSelector) : this.listPodsAt(labelSelector);
+    const list = async (): Promise<WatchRound> => {
+      try {
+        const listed = await (resource === 'jobs' ? this.listJobsAt(labelSelector) : this.listPodsAt(labelSelector));
+        for (const o of listed.items) onEvent('ADDED', o);
+        return { rv: listed.resourceVersion, failed: false, fatal: null };
+      } catch (e) {
+        const fatal = e instanceof KubeApiError && FATAL.has(e.code) ? e : null;
+        return { rv: null, failed: true, fatal };
+      }
+    };
     const once = (rv: string) =>
-      new Promise<{ rv: string; expired: boolean }>((resolve) => {
-        let last = rv;
-        let expired = false;
-        wake = () => resolve({ rv: last, expired: false });
-        void new k8s.Watch(this.kc)
-          .watch(
-            path,
-            { resourceVersion: rv, allowWatchBookmarks: true, labelSelector, timeoutSeconds },
-            (type: string, obj: { code?: number; metadata?: { resourceVersion?: string } }) => {
-              if (type === 'ERROR') {
-                expired ||= obj.code === 410;
-                return;
-              }
-              if (obj.metadata?.resourceVersion) last = obj.metadata.resourceVersion;
-              if (type !== 'BOOKMARK') onEvent(type as WatchEventType, obj as K8sJob);
-            },
-            (err: { statusCode?: number } | null) => resolve({ rv: last, expired: expired || err?.statusCode === 410 }),
-          )
-          .then(
-            (c) => (current = c),
-            () => resolve({ rv: last, expired: false }),
-          );
+      this.watchRound(path, { resourceVersion: rv, labelSelector, timeoutSeconds }, onEvent, {
+        started: (c) => (current = c),
+        wake: (w) => (wake = w),
       });
-    const done = (async () => {
+    const done = (async (): Promise<KubeApiError | null> => {
       let rv: string | null = null;
+      let failures = 0;
       while (!stopped) {
         const began = Date.now();
-        if (rv === null) {
-          const listed = await list().catch(() => null);
-          if (listed) for (const o of listed.items) onEvent('ADDED', o);
-          rv = listed?.resourceVersion ?? null;
-        } else {
-          const r = await once(rv);
-          rv = r.expired ? null : r.rv;
-        }
-        // A server that closes or refuses at once must not turn this loop into a busy one.
-        if (!stopped && Date.now() - began < 1000 && rv === null) await this.retry.sleep(this.retry.baseMs);
+        const r: WatchRound = rv === null ? await list() : await once(rv);
+        if (r.fatal) return r.fatal;
+        const watched = rv !== null;
+        rv = r.rv;
+        // A list that worked goes straight on to its watch; a watch counts as healthy only if it lasted.
+        if (r.failed || (watched && Date.now() - began < 1000)) failures++;
+        else if (watched) failures = 0;
+        if (!stopped && failures > 0)
+          await Promise.race([
+            this.retry.sleep(Math.min(this.retry.capMs, this.retry.baseMs * 2 ** (failures - 1))),
+            stopping,
+          ]);
       }
+      return null;
     })();
     return {
       stop: () => {
         stopped = true;
         current?.abort();
         wake?.();
+        interrupt();
       },
       done,
     };

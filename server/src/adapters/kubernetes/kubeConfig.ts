@@ -15,12 +15,19 @@ export interface KubeClusterEntry {
   context?: string | null;
   /** null → the context's namespace, else `default`. */
   namespace?: string | null;
+  /**
+   * The API server URL the entry was added for (`cluster add` resolves and stores it with the context): a kubeconfig
+   * whose context has since been pointed elsewhere is refused rather than followed to another cluster.
+   */
+  server?: string | null;
 }
 
 export interface LoadedKubeConfig {
   kc: k8s.KubeConfig;
   namespace: string;
   context: string;
+  /** The API server URL of that context. */
+  server: string;
   /** `context@https://host:port`, for messages: no credentials. */
   target: string;
 }
@@ -109,6 +116,11 @@ export function loadKubeConfig(
   kc.setCurrentContext(context);
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server) throw new KubeConfigError(`context ${JSON.stringify(context)} names no cluster with a server`);
+  if (entry.server && entry.server !== cluster.server)
+    throw new KubeConfigError(
+      `context ${JSON.stringify(context)} now points at ${serverTarget(context, cluster.server)}, not at the API ` +
+        `server this cluster entry was added for (${serverTarget(context, entry.server)}): remove and add the entry again`,
+    );
   if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify)
     throw new KubeConfigError(
       `cluster ${JSON.stringify(cluster.name)} is plain http: the client refuses it unless insecure-skip-tls-verify is set`,
@@ -119,7 +131,7 @@ export function loadKubeConfig(
   } catch (e) {
     throw new KubeConfigError((e as Error).message);
   }
-  return { kc, namespace, context, target: serverTarget(context, cluster.server) };
+  return { kc, namespace, context, server: cluster.server, target: serverTarget(context, cluster.server) };
 }
 
 /**
@@ -134,5 +146,5 @@ export function kubeConfigFor(server: string, token: string, namespace: string):
     contexts: [{ name: 'api', cluster: 'api', user: 'user', namespace }],
     currentContext: 'api',
   });
-  return { kc, namespace: validateNamespace(namespace), context: 'api', target: serverTarget('api', server) };
+  return { kc, namespace: validateNamespace(namespace), context: 'api', server, target: serverTarget('api', server) };
 }

@@ -16,7 +16,7 @@ import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient } from './client.js';
 import { KubeConfigError, loadKubeConfig, type LoadedKubeConfig } from './kubeConfig.js';
-import { KubernetesBackend, KubernetesRequestError } from './kubernetesBackend.js';
+import { ExcludeNeedsResubmitError, KubernetesBackend, KubernetesRequestError } from './kubernetesBackend.js';
 import { FakeKubeApi, type Obj } from './testing/fakeKubeApi.js';
 
 const E2E = process.env.TRAINBOARD_K8S_E2E === '1';
@@ -246,7 +246,7 @@ describe('contract (fake, or a real cluster with TRAINBOARD_K8S_E2E=1)', () => {
     }
   });
 
-  it('updateExclude rewrites the node affinity of a pending job (suspend, patch, resume)', async () => {
+  it('updateExclude rewrites the node affinity of a job held since its submission, in place', async () => {
     const s = spec('excl', { nodes: 1, hold: true });
     const id = await submit(s);
     await backend.updateExclude([id], 'gpu-[7-8]');
@@ -366,6 +366,50 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     if (fake) fake.watch410 = 'event';
   });
 
+  it("env values live only in the job's Secret (owned by the Job, made first); resubmit carries them over", async () => {
+    const token = 'hf_TOPSECRET_value';
+    const script = manifest().replace(
+      '          command:',
+      `          env: [{ name: HF_TOKEN, value: "${token}" }, { name: PLAIN, value: "visible-too" }]\n          command:`,
+    );
+    const s = spec('secret', { nodes: 1, script });
+    const before = fake!.requests.length;
+    const id = await submit(s);
+    const obj = toK8sName(s.name as string);
+    const posts = fake!.requests
+      .slice(before)
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.path.split('/').pop());
+    expect(posts).toEqual(['secrets', 'services', 'jobs']); // what the pods need exists before they do
+    const job = fake!.get('jobs', NS, obj) as Obj;
+    for (const text of [JSON.stringify(job), JSON.stringify(fake!.list('pods', NS))]) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('visible-too');
+    }
+    expect(job.spec.template.spec.containers[0].env[0]).toEqual({
+      name: 'HF_TOKEN',
+      valueFrom: { secretKeyRef: { name: obj, key: 'HF_TOKEN' } },
+    });
+    const secret = fake!.get('secrets', NS, obj) as Obj;
+    expect(Buffer.from(secret.data.HF_TOKEN, 'base64').toString()).toBe(token);
+    expect(secret.metadata.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'Job', name: obj, uid: job.metadata.uid, controller: false },
+    ]);
+    const again = spec('secret2', { nodes: 1 });
+    const { script: _s, ...options } = again;
+    const { jobId } = await backend.resubmit(id, options);
+    created.push(jobId);
+    const copy = fake!.get('secrets', NS, toK8sName(again.name as string)) as Obj;
+    expect(Buffer.from(copy.data.HF_TOKEN, 'base64').toString()).toBe(token);
+    expect(JSON.stringify(fake!.get('jobs', NS, toK8sName(again.name as string)))).not.toContain(token);
+    // A Job the API refuses leaves no Secret behind.
+    const bad = spec('secret3', { nodes: 1, script });
+    fake!.failNext({ method: 'POST', path: /\/jobs$/, code: 400 });
+    await expect(backend.submit(bad)).rejects.toBeInstanceOf(KubeApiError);
+    expect(fake!.get('secrets', NS, toK8sName(bad.name as string))).toBeUndefined();
+    expect(fake!.get('services', NS, toK8sName(bad.name as string))).toBeUndefined();
+  });
+
   it('status of many jobs is one list of jobs and one of pods (pages of 2), not a GET per job', async () => {
     const ids = await Promise.all([1, 2, 3].map((i) => submit(spec(`batch${i}`, { nodes: 1 }))));
     const before = fake!.requests.length;
@@ -405,6 +449,13 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     expect(jobId).toBe(found.get(b.name as string)?.[0]?.jobId);
   });
 
+  it('a create still throttled (429) after every retry is uncertain (ShellError), not a refusal', async () => {
+    fake!.failNext({ method: 'POST', path: /\/jobs$/, code: 429, retryAfter: 1, times: 5 });
+    const err = await backend.submit(spec('throttled', { nodes: 1 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShellError);
+    expect(sleeps).toEqual([1000, 1000, 1000, 1000]);
+  });
+
   it('gives up after the bounded retries on 503; 404/422 are definite answers', async () => {
     fake!.failNext({ method: 'GET', path: '/api/v1/nodes', code: 503, times: 5 });
     await expect(backend.nodes()).rejects.toBeInstanceOf(ShellError);
@@ -434,19 +485,87 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     await expect(backend.submit(clash)).rejects.toThrow(/job id \d+ is taken by another job/);
   });
 
-  it('updateExclude on a pending job that is not held: suspend, patch, resume (the API allows no other way)', async () => {
+  it('updateExclude on a queued job that was never suspended: refused for resubmission, nothing patched', async () => {
     const s = spec('excl2', { nodes: 1 });
     const id = await submit(s);
+    fake!.pendJob(NS, toK8sName(s.name as string)); // Pending pods; the controller has set startTime
+    expect(fake!.get('jobs', NS, toK8sName(s.name as string))?.status.startTime).toBeTruthy();
     const before = fake!.requests.length;
-    await backend.updateExclude([id], 'gpu-5');
-    const patches = fake!.requests.slice(before).filter((r) => r.method === 'PATCH');
-    expect(patches.map((r) => r.contentType)).toEqual(Array(3).fill('application/merge-patch+json'));
+    const err = await backend.updateExclude([id], 'gpu-5').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExcludeNeedsResubmitError);
+    expect((err as ExcludeNeedsResubmitError).needsResubmit).toBe(true);
+    expect(fake!.requests.slice(before).filter((r) => r.method === 'PATCH')).toEqual([]);
+    // Suspending does not clear startTime: a Job held after it was unsuspended is refused too.
+    await backend.hold([id]);
+    await expect(backend.updateExclude([id], 'gpu-5')).rejects.toBeInstanceOf(ExcludeNeedsResubmitError);
+  });
+
+  it('hold on a queued job whose pods are Pending suspends it (startTime is set, no pod has run)', async () => {
+    const s = spec('holdpend', { nodes: 2 });
+    const id = await submit(s);
+    fake!.pendJob(NS, toK8sName(s.name as string));
+    await backend.hold([id]);
     const job = fake!.get('jobs', NS, toK8sName(s.name as string)) as Obj;
+    expect(job.spec.suspend).toBe(true);
+    expect(job.status.startTime).toBeTruthy();
+    expect(await state(id)).toMatchObject({ state: 'PENDING', reason: 'JobHeldUser', startTime: null });
+  });
+
+  it('a dependent job stays patchable through the poll that first sees its predecessor end', async () => {
+    const first = spec('race1', { nodes: 1 });
+    const firstId = await submit(first);
+    const second = spec('race2', { nodes: 1, dependency: `afterany:${firstId}` });
+    const secondId = await submit(second);
+    await started(first.name as string, ['gpu-1']);
+    finished(first.name as string, 1);
+    const seen = await backend.status([firstId, secondId]); // sees the end: the policy may now exclude gpu-1
+    expect(seen.jobs.find((j) => j.jobId === firstId)?.state).toBe('FAILED');
+    await backend.updateExclude([secondId], 'gpu-1');
+    await backend.status([firstId, secondId]); // resumes it, with the new template
+    const job = fake!.get('jobs', NS, toK8sName(second.name as string)) as Obj;
     expect(job.spec.suspend).toBe(false);
     expect(
       job.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]
         .matchExpressions[0].values,
-    ).toEqual(['gpu-5']);
+    ).toEqual(['gpu-1']);
+  });
+
+  it('afterok on a failed job, or on a job that cannot be found: stays suspended, DependencyNeverSatisfied', async () => {
+    const first = spec('ok1', { nodes: 1 });
+    const firstId = await submit(first);
+    const second = spec('ok2', { nodes: 1, dependency: `afterok:${firstId}` });
+    const secondId = await submit(second);
+    const orphan = spec('ok3', { nodes: 1, dependency: 'afterany:987654321' });
+    const orphanId = await submit(orphan);
+    await started(first.name as string, ['gpu-1']);
+    finished(first.name as string, 1);
+    for (let i = 0; i < 3; i++) await backend.status([firstId, secondId, orphanId]);
+    const r = await backend.status([secondId, orphanId]);
+    for (const id of [secondId, orphanId])
+      expect(r.jobs.find((j) => j.jobId === id)).toMatchObject({
+        state: 'PENDING',
+        reason: 'DependencyNeverSatisfied',
+      });
+    expect(fake!.get('jobs', NS, toK8sName(second.name as string))?.spec.suspend).toBe(true);
+    expect(fake!.get('jobs', NS, toK8sName(orphan.name as string))?.spec.suspend).toBe(true);
+  });
+
+  it('a Job in Foreground deletion reads CANCELLED though its killed pods made it Failed (any backend)', async () => {
+    fake!.foregroundDeleteMs = 300;
+    try {
+      const s = spec('fgdel', { nodes: 1 });
+      const id = await submit(s);
+      await started(s.name as string, ['gpu-2']);
+      await backend.cancel([id]);
+      const job = fake!.get('jobs', NS, toK8sName(s.name as string)) as Obj;
+      expect(job.metadata.deletionTimestamp).toBeTruthy();
+      expect(job.status.conditions.find((c: Obj) => c.type === 'Failed')?.status).toBe('True');
+      expect(await state(id)).toMatchObject({ state: 'CANCELLED' });
+      const other = makeBackend(); // no tombstone: a restarted server
+      expect((await other.status([id])).jobs[0]).toMatchObject({ state: 'CANCELLED', reason: 'Deleted' });
+    } finally {
+      fake!.foregroundDeleteMs = 0;
+    }
   });
 
   it("excludes by the nodes' hostname labels, or by node name when listing nodes is forbidden (403)", async () => {
@@ -490,7 +609,7 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     const s = spec('immut', { nodes: 1 });
     const id = await submit(s);
     await started(s.name as string, ['gpu-1']);
-    await expect(backend.updateExclude([id], 'gpu-1')).rejects.toThrow(/has started/);
+    await expect(backend.updateExclude([id], 'gpu-1')).rejects.toBeInstanceOf(ExcludeNeedsResubmitError);
     await expect(backend.hold([id])).rejects.toThrow(/has started/);
   });
 
@@ -511,15 +630,14 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
 
     const to = spec('deadline', { nodes: 1, timeLimit: '0:10:00' });
     const toId = await submit(to);
-    expect(fake!.get('jobs', NS, toK8sName(to.name as string))?.spec.activeDeadlineSeconds).toBe(600);
-    fake!.setJobCondition(
-      NS,
-      toK8sName(to.name as string),
-      'Failed',
-      'DeadlineExceeded',
-      'Job was active longer than specified deadline',
-    );
-    expect(await state(toId)).toMatchObject({ state: 'TIMEOUT' });
+    const toJob = fake!.get('jobs', NS, toK8sName(to.name as string)) as Obj;
+    // The pods' deadline (from their start on a node); the Job's would count from its startTime, queue included.
+    expect(toJob.spec.template.spec.activeDeadlineSeconds).toBe(600);
+    expect(toJob.spec.activeDeadlineSeconds).toBeUndefined();
+    const [tp] = fake!.startJob(NS, toK8sName(to.name as string), ['gpu-5']);
+    fake!.finishPod(NS, tp!.metadata.name as string, { exitCode: 137, reason: 'Error', podReason: 'DeadlineExceeded' });
+    fake!.setJobCondition(NS, toK8sName(to.name as string), 'Failed', 'PodFailurePolicy');
+    expect(await state(toId)).toMatchObject({ state: 'TIMEOUT', timeLimitSeconds: 600 });
   });
 
   it('a PyTorchJob manifest is created as one when the CRD is served, refused when not', async () => {
@@ -615,7 +733,7 @@ describe.skipIf(E2E)('watch (fake): chunked stream, 410 relist both ways', () =>
     it(`relists after a 410 (${mode === 'event' ? 'ERROR event in a 200 stream' : 'HTTP 410'})`, async () => {
       fake!.watch410 = mode;
       const { KubeClient } = await import('./client.js');
-      const client = new KubeClient(kube.kc, NS, { pageSize: 2 });
+      const client = new KubeClient(kube.kc, NS, { pageSize: 2, retry: { baseMs: 50 } }); // short pauses
       const seen: string[] = [];
       const label = `relist-${mode}-${RUN}`;
       const put = (name: string) =>
@@ -654,4 +772,64 @@ describe.skipIf(E2E)('watch (fake): chunked stream, 410 relist both ways', () =>
       const relisted = seen.filter((s) => s === `ADDED r-${mode}-a`).length;
       expect(relisted).toBeGreaterThanOrEqual(2); // listed at start, and again after the 410
     });
+
+  it('stops on 401/403 (done says why) instead of re-watching at once; the first refusal is the last request', async () => {
+    const { KubeClient } = await import('./client.js');
+    const client = new KubeClient(kube.kc, NS, { pageSize: 50 });
+    const label = `forbid-${RUN}`;
+    const isWatch = (q: URLSearchParams) => q.get('watch') === 'true';
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 403, times: 1000, query: isWatch });
+    const before = fake!.requests.length;
+    const handle = client.watch('jobs', `w=${label}`, () => undefined, 30);
+    const err = await Promise.race([handle.done, new Promise((r) => setTimeout(() => r('still running'), 2_000))]);
+    handle.stop();
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).code).toBe(403);
+    expect(fake!.requests.slice(before).map((r) => (isWatch(r.query) ? 'watch' : 'list'))).toEqual(['list', 'watch']);
+    fake!.clearFaults();
+  });
+
+  it('backs off after failing lists and watches (the pause grows), so a failing server is not hammered', async () => {
+    const { KubeClient } = await import('./client.js');
+    const pauses: number[] = [];
+    const client = new KubeClient(kube.kc, NS, {
+      retry: {
+        attempts: 1,
+        baseMs: 40,
+        capMs: 320,
+        sleep: (ms) => new Promise((r) => setTimeout(() => r(void pauses.push(ms)), ms)),
+      },
+    });
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 500, times: 1000 });
+    const before = fake!.requests.length;
+    const handle = client.watch('jobs', `w=fail-${RUN}`, () => undefined, 30);
+    await new Promise((r) => setTimeout(r, 1_000));
+    handle.stop();
+    fake!.clearFaults();
+    expect(await handle.done).toBeNull();
+    const sent = fake!.requests.length - before;
+    expect(pauses.slice(0, 4)).toEqual([40, 80, 160, 320]);
+    expect(sent).toBeLessThanOrEqual(6); // 40+80+160+320 ms of pauses fill the second
+    expect(sent).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe.skipIf(E2E)('list pagination (fake)', () => {
+  it('a continue token that expired (410) restarts the list once from the first page', async () => {
+    const label = `pages-${RUN}`;
+    for (const n of ['p-a', 'p-b', 'p-c'])
+      fake!.put('jobs', {
+        metadata: { name: `${n}-${RUN}`, namespace: NS, labels: { w: label } },
+        spec: { template: { spec: { containers: [{ name: 'c', image: 'x' }] } } },
+      });
+    const client = new KubeClient(kube.kc, NS, { pageSize: 2 });
+    const hasContinue = (q: URLSearchParams) => !!q.get('continue');
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 410, query: hasContinue });
+    const before = fake!.requests.length;
+    const jobs = await client.listJobs(`w=${label}`);
+    expect(jobs.map((j) => j.metadata?.name)).toEqual([`p-a-${RUN}`, `p-b-${RUN}`, `p-c-${RUN}`]);
+    expect(fake!.requests.slice(before).map((r) => hasContinue(r.query))).toEqual([false, true, false, true]);
+    fake!.failNext({ method: 'GET', path: /\/jobs$/, code: 410, times: 2, query: hasContinue });
+    await expect(client.listJobs(`w=${label}`)).rejects.toMatchObject({ code: 410 });
+  });
 });

@@ -21,7 +21,10 @@ import {
   excludeAffinity,
   excludedNodeNames,
   finalizeWorkload,
+  withEnvValues,
+  ANNOTATION_ENV_SECRET,
   ANNOTATION_SCRIPT,
+  type FinalizedWorkload,
 } from '@trainboard/shared/k8s/manifests';
 import {
   ANNOTATION_DEPENDENCY,
@@ -36,7 +39,7 @@ import {
   validateK8sJobId,
 } from '@trainboard/shared/k8s/names';
 import { nodeToStatus } from '@trainboard/shared/k8s/nodes';
-import { isLeaderPod, jobToStatus, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
+import { isLeaderPod, jobToStatus, podHasRun, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
@@ -46,6 +49,7 @@ import {
   type JobStatus,
   type NodeStatus,
 } from '@trainboard/shared/slurm/types';
+import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
 
@@ -71,6 +75,21 @@ export class KubernetesRequestError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'KubernetesRequestError';
+  }
+}
+
+/**
+ * updateExclude cannot change this job in place: a Job's pod template may change only while it is suspended and has
+ * never started (the controller sets status.startTime at its first unsuspended sync, even with every pod Pending,
+ * and never clears it), a PyTorchJob's only while suspended (running pods keep their spec). The control plane
+ * answers it by cancelling the job and submitting a replacement with the new exclusions (executeAction.ts), which
+ * it recognises by `needsResubmit`, not by this class (the control plane does not import adapters).
+ */
+export class ExcludeNeedsResubmitError extends KubernetesRequestError {
+  readonly needsResubmit = true as const;
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} has been started by the cluster: its excluded nodes cannot change in place`);
+    this.name = 'ExcludeNeedsResubmitError';
   }
 }
 
@@ -104,6 +123,8 @@ export class KubernetesBackend implements ClusterBackend {
   readonly runFolderAccess = false;
   /** The loaded kubeconfig (the pod log follower talks to the same API server with it). */
   readonly kube: LoadedKubeConfig;
+  /** Waiting jobs whose dependency a status() poll has seen end: resumed at the next one (resumeSatisfied). */
+  private readonly endSeen = new Set<string>();
 
   constructor(o: KubernetesBackendOptions) {
     this.kube = o.kube;
@@ -131,48 +152,84 @@ export class KubernetesBackend implements ClusterBackend {
 
   // ---- submit -----------------------------------------------------------------------------------------------------
 
+  /**
+   * Creates what the pods need first (the env Secret, the rendezvous Service), then the Job or PyTorchJob, then makes
+   * the job their owner, so deleting it garbage-collects them. A create the API refused leaves no job: they are
+   * removed again; one whose answer was lost may have landed, and the retry adopts everything by name.
+   */
   async submit(input: SubmitSpec): Promise<SubmittedJob> {
     const spec = validateSubmitSpec(input);
+    const name = spec.name as string;
     const hosts = await this.hostnamesOf(excludedNodeNames(spec.exclude));
     const f = finalizeWorkload(spec, { namespace: this.namespace, excludeHostnames: hosts });
-    await this.refuseIdClash(f.jobId, spec.name as string);
-    if (f.workload.kind === 'PyTorchJob') {
-      if (!(await this.pyTorchJobServed()))
-        throw new KubernetesRequestError(
-          'this cluster does not serve kubeflow.org/v1 PyTorchJob: render the indexed-job manifest',
-        );
-      await this.createOrAdopt(
-        f.jobId,
-        spec.name as string,
-        () => this.api.createPyTorchJob(f.workload.job as K8sPyTorchJob),
-        () => this.api.readPyTorchJob(f.objectName),
+    await this.refuseIdClash(f.jobId, name);
+    const ptj = f.workload.kind === 'PyTorchJob';
+    if (ptj && !(await this.pyTorchJobServed()))
+      throw new KubernetesRequestError(
+        'this cluster does not serve kubeflow.org/v1 PyTorchJob: render the indexed-job manifest',
       );
-      return { jobId: f.jobId, cluster: null };
+    await this.createParts(f);
+    let owner: Found['obj'];
+    try {
+      owner = ptj
+        ? await this.createOrAdopt(
+            f.jobId,
+            name,
+            () => this.api.createPyTorchJob(f.workload.job as K8sPyTorchJob),
+            () => this.api.readPyTorchJob(f.objectName),
+          )
+        : await this.createOrAdopt(
+            f.jobId,
+            name,
+            () => this.api.createJob(f.workload.job as K8sJob),
+            () => this.api.readJob(f.objectName),
+          );
+    } catch (e) {
+      if (!(e instanceof ShellError)) await this.removeParts(f);
+      throw e;
     }
-    const job = await this.createOrAdopt(
-      f.jobId,
-      spec.name as string,
-      () => this.api.createJob(f.workload.job as K8sJob),
-      () => this.api.readJob(f.objectName),
-    );
-    if (f.service) {
-      // Owned by the Job, so deleting the Job garbage-collects it.
-      const owner = [
-        {
-          apiVersion: 'batch/v1',
-          kind: 'Job',
-          name: f.objectName,
-          uid: job.metadata?.uid as string,
-          controller: false,
-        },
-      ];
-      await this.api
-        .createService({ ...f.service, metadata: { ...f.service.metadata, ownerReferences: owner } })
-        .catch((e: unknown) => {
-          if (!(e instanceof KubeApiError && e.code === 409)) throw e; // made by an earlier attempt
-        });
-    }
+    await this.ownParts(f, owner.metadata?.uid ?? '');
     return { jobId: f.jobId, cluster: null };
+  }
+
+  /** The Secret and Service of a submission; a 409 is an earlier attempt's (same job id label), refreshed. */
+  private async createParts(f: FinalizedWorkload): Promise<void> {
+    const ours = (o: { metadata?: { labels?: Record<string, string> | null } | null } | null) =>
+      o?.metadata?.labels?.[LABEL_JOB_ID] === f.jobId;
+    const taken = (what: string) => new KubernetesRequestError(`a ${what} named for this job belongs to another job`);
+    if (f.secret) {
+      const secret = f.secret;
+      const secretName = secret.metadata?.name as string;
+      await this.api.createSecret(secret).catch(async (e: unknown) => {
+        if (!(e instanceof KubeApiError && e.code === 409)) throw e;
+        if (!ours(await this.api.readSecret(secretName))) throw taken('Secret');
+        await this.api.patchSecret(secretName, { stringData: secret.stringData });
+      });
+    }
+    if (f.service)
+      await this.api.createService(f.service).catch((e: unknown) => {
+        if (!(e instanceof KubeApiError && e.code === 409)) throw e; // made by an earlier attempt
+      });
+  }
+
+  private async removeParts(f: FinalizedWorkload): Promise<void> {
+    await Promise.all([
+      f.secret ? this.api.deleteSecret(f.secret.metadata?.name as string).catch(() => undefined) : null,
+      f.service ? this.api.deleteService(f.objectName).catch(() => undefined) : null,
+    ]);
+  }
+
+  /**
+   * Best effort: the job exists, so a failure here must not read as a failed submission (the control plane would
+   * submit again). cancel() deletes the parts by name as well, so an unowned one does not outlive its job.
+   */
+  private async ownParts(f: FinalizedWorkload, uid: string): Promise<void> {
+    const [apiVersion, kind] = f.workload.kind === 'Job' ? ['batch/v1', 'Job'] : ['kubeflow.org/v1', 'PyTorchJob'];
+    const patch = { metadata: { ownerReferences: [{ apiVersion, kind, name: f.objectName, uid, controller: false }] } };
+    await Promise.all([
+      f.secret ? this.api.patchSecret(f.secret.metadata?.name as string, patch).catch(() => undefined) : null,
+      f.service ? this.api.patchService(f.objectName, patch).catch(() => undefined) : null,
+    ]);
   }
 
   /** Job ids are hashes of object names: another job with the same id (one chance in 10^12) is refused, not mixed up. */
@@ -308,18 +365,27 @@ export class KubernetesBackend implements ClusterBackend {
     return found.map((f) => this.statusOf(f, pods.get(nameOf(f.obj)) ?? []));
   }
 
+  /** Live objects, minus the ones this backend cancelled: their tombstone answers (CANCELLED) while they are deleted. */
+  private async liveByIds(ids: readonly string[]): Promise<Found[]> {
+    return [...(await this.byIds(ids)).values()].filter((f) => !this.tombstones.has(f.id));
+  }
+
   async status(jobIds: readonly string[]): Promise<StatusReport> {
-    const found = await this.byIds(jobIds);
-    const jobs = await this.statuses([...found.values()]);
+    const live = await this.liveByIds(jobIds);
+    const jobs = await this.statuses(live);
     const missing: string[] = [];
+    const seen = new Set(live.map((f) => f.id));
     for (const id of new Set(jobIds)) {
-      if (found.has(id)) continue;
+      if (seen.has(id)) continue;
       const dead = this.tombstones.get(id);
       if (dead) jobs.push(dead);
       else missing.push(id);
     }
-    await this.resumeSatisfied([...found.values()], jobs);
-    return { jobs, missing };
+    const never = await this.resumeSatisfied(live, jobs);
+    return {
+      jobs: jobs.map((j) => (never.has(j.jobId) && j.state === 'PENDING' ? { ...j, reason: NEVER } : j)),
+      missing,
+    };
   }
 
   /**
@@ -328,9 +394,9 @@ export class KubernetesBackend implements ClusterBackend {
    * recorded when it saw the job (the control plane keeps every job's last state).
    */
   async history(query: HistoryQuery = {}): Promise<HistoryReport> {
-    const found = query.jobIds
-      ? [...(await this.byIds(query.jobIds)).values()]
-      : await this.objects(`${LABEL_MANAGED}=true`);
+    const found = (
+      query.jobIds ? await this.liveByIds(query.jobIds) : await this.objects(`${LABEL_MANAGED}=true`)
+    ).filter((f) => !this.tombstones.has(f.id));
     const since = query.since ? Date.parse(`${query.since}Z`) : null;
     const all = [
       ...(await this.statuses(found)),
@@ -357,7 +423,7 @@ export class KubernetesBackend implements ClusterBackend {
   }
 
   async jobNodes(jobId: string): Promise<string[]> {
-    const f = (await this.byIds([jobId])).get(jobId);
+    const [f] = await this.liveByIds([jobId]);
     if (!f) return this.tombstones.get(jobId)?.nodes ?? [];
     return (await this.statuses([f]))[0]?.nodes ?? [];
   }
@@ -385,7 +451,9 @@ export class KubernetesBackend implements ClusterBackend {
       return nameHash(n);
     });
     const lists = await Promise.all(chunks(hashes).map((c) => this.objects(`${LABEL_NAME_HASH} in (${c.join(',')})`)));
-    const found = lists.flat().filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? ''));
+    const found = lists
+      .flat()
+      .filter((f) => out.has(f.obj.metadata?.annotations?.[ANNOTATION_NAME] ?? '') && !this.tombstones.has(f.id));
     const statuses = await this.statuses(found);
     for (const s of statuses) out.get(s.name)?.push(s);
     // The control plane observes through lookups (every tick): a chained job whose dependency ended resumes here too,
@@ -417,8 +485,12 @@ export class KubernetesBackend implements ClusterBackend {
       const name = nameOf(f.obj);
       if (f.kind === 'Job') await this.api.deleteJob(name, 'Foreground');
       else await this.api.deletePyTorchJob(name, 'Foreground');
+      // Owned, so garbage-collected with the job; deleted by name too in case the owner patch was lost.
+      const secret = f.obj.metadata?.annotations?.[ANNOTATION_ENV_SECRET];
+      if (secret) await this.api.deleteSecret(secret).catch(() => undefined);
     }
     const end = new Date(this.now()).toISOString().slice(0, 19);
+    for (const id of found.keys()) this.endSeen.delete(id);
     for (const s of last)
       if (!isTerminalState(s.state))
         this.tombstones.set(s.jobId, { ...s, state: 'CANCELLED', reason: 'Deleted', endTime: end });
@@ -430,17 +502,34 @@ export class KubernetesBackend implements ClusterBackend {
   /** A new submission from the manifest this job was submitted with (its annotation), never from the server's object. */
   async resubmit(jobId: string, options: Omit<SubmitSpec, 'script'>): Promise<SubmittedJob> {
     const f = (await this.byIds([jobId])).get(jobId);
-    const script = f?.obj.metadata?.annotations?.[ANNOTATION_SCRIPT];
-    if (!script)
+    const kept = f?.obj.metadata?.annotations?.[ANNOTATION_SCRIPT];
+    if (!kept)
       throw new KubernetesRequestError(`job ${jobId} is gone or was not submitted by Trainboard: nothing to resubmit`);
+    // The kept manifest references the job's Secret for its env values: the new job gets them in its own.
+    const secretName = f?.obj.metadata?.annotations?.[ANNOTATION_ENV_SECRET];
+    let script = kept;
+    if (secretName) {
+      const secret = await this.api.readSecret(secretName);
+      if (!secret) throw new KubernetesRequestError(`job ${jobId}'s environment Secret is gone: submit the run again`);
+      const values = Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+      );
+      script = withEnvValues(kept, secretName, values);
+    }
     return this.submit({ ...options, script });
   }
 
+  /**
+   * Suspends queued jobs: those none of whose pods has run (Pending pods are deleted by the controller and made again
+   * on release). Not status.startTime: the Job controller sets it while the pods are still Pending.
+   */
   async hold(jobIds: readonly string[]): Promise<void> {
-    for (const f of (await this.byIds(jobIds)).values()) {
-      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: hold applies to pending jobs`);
-      await this.setSuspend(f, true, { [ANNOTATION_HELD]: 'user' });
-    }
+    const found = [...(await this.byIds(jobIds)).values()];
+    const pods = await this.podsOf(found);
+    for (const f of found)
+      if ((pods.get(nameOf(f.obj)) ?? []).some(podHasRun))
+        throw new KubernetesRequestError(`job ${f.id} has started: hold applies to pending jobs`);
+    for (const f of found) await this.setSuspend(f, true, { [ANNOTATION_HELD]: 'user' });
   }
 
   async release(jobIds: readonly string[]): Promise<void> {
@@ -458,55 +547,72 @@ export class KubernetesBackend implements ClusterBackend {
   }
 
   /**
-   * New excluded nodes of pending jobs, as node affinity in the pod template. Kubernetes lets a Job's template
-   * change only while it is suspended and has never started, so a pending job is suspended for the patch and then
-   * resumed (unless it was held). A started job is refused, as scontrol refuses it: the control plane cancels and
-   * resubmits instead.
+   * New excluded nodes of queued jobs, as node affinity in the pod template, where the API lets it change: a Job
+   * suspended since its creation (held, or waiting for its dependency) and never started, a suspended PyTorchJob.
+   * Any other job is refused with ExcludeNeedsResubmitError (the control plane cancels and resubmits it): once a Job
+   * has been unsuspended its template is frozen for good, and suspending it again does not clear status.startTime.
+   * A resume racing this patch (status() resuming a dependent) makes the server refuse it (422): the same answer.
    */
   async updateExclude(jobIds: readonly string[], hostlist: string): Promise<void> {
     const hosts = await this.hostnamesOf(excludedNodeNames(hostlist));
     for (const f of (await this.byIds(jobIds)).values()) {
-      if (started(f)) throw new KubernetesRequestError(`job ${f.id} has started: its excluded nodes cannot change`);
+      if (!isSuspended(f) || started(f)) throw new ExcludeNeedsResubmitError(f.id);
       const name = nameOf(f.obj);
-      if (f.kind === 'PyTorchJob') {
-        await this.api.patchPyTorchJob(name, {
-          spec: { pytorchReplicaSpecs: replicaAffinity(f.obj as K8sPyTorchJob, hosts) },
-        });
-        continue;
-      }
-      const job = f.obj as K8sJob;
-      const affinity = excludeAffinity(hosts, job.spec?.template.spec?.affinity) ?? null;
-      const wasSuspended = job.spec?.suspend === true;
-      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: true } });
-      await this.api.patchJob(name, { spec: { template: { spec: { affinity } } } });
-      if (!wasSuspended) await this.api.patchJob(name, { spec: { suspend: false } });
+      const patch =
+        f.kind === 'PyTorchJob'
+          ? () =>
+              this.api.patchPyTorchJob(name, {
+                spec: { pytorchReplicaSpecs: replicaAffinity(f.obj as K8sPyTorchJob, hosts) },
+              })
+          : () => {
+              const tpl = (f.obj as K8sJob).spec?.template.spec;
+              const affinity = excludeAffinity(hosts, tpl?.affinity) ?? null;
+              return this.api.patchJob(name, { spec: { template: { spec: { affinity } } } });
+            };
+      await patch().catch((e: unknown) => {
+        if (e instanceof KubeApiError && e.code === 422) throw new ExcludeNeedsResubmitError(f.id);
+        throw e;
+      });
     }
   }
 
   /**
-   * Resumes suspended jobs whose dependency is satisfied: `afterany:<id>` once that job ended (or is gone),
-   * `afterok:<id>` once it COMPLETED. Runs with each status() poll, which the control plane does anyway.
+   * Resumes suspended jobs whose dependency is satisfied: `afterany:<id>` once that job has ended, `afterok:<id>`
+   * once it COMPLETED, and only from the second poll that sees it ended, so that the control plane, which learns of
+   * the end from the first one, can still exclude nodes from the waiting job while its template may change. A
+   * dependency that can never be satisfied (afterok on a job that did not complete, or a job this backend cannot
+   * find: deleted by someone else, or cancelled before a restart) leaves the job suspended and is returned, to be
+   * reported as Slurm does (DependencyNeverSatisfied). Runs with each status() poll.
    */
-  private async resumeSatisfied(found: readonly Found[], known: readonly JobStatus[]): Promise<void> {
+  private async resumeSatisfied(found: readonly Found[], known: readonly JobStatus[]): Promise<Set<string>> {
+    const never = new Set<string>();
     const waiting = found.filter(
       (f) =>
         isSuspended(f) &&
         !f.obj.metadata?.annotations?.[ANNOTATION_HELD] &&
         f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY],
     );
-    if (!waiting.length) return;
+    if (!waiting.length) return never;
     const deps = waiting.map((f) => parseDependency(f.obj.metadata?.annotations?.[ANNOTATION_DEPENDENCY] as string));
     const unknown = deps.flatMap((d) => (d && !known.some((k) => k.jobId === d.id) ? [d.id] : []));
-    const more = unknown.length ? await this.statuses([...(await this.byIds(unknown)).values()]) : [];
+    const more = unknown.length ? await this.statuses(await this.liveByIds(unknown)) : [];
     const state = new Map([...known, ...more, ...this.tombstones.values()].map((s) => [s.jobId, s.state]));
     for (const [i, f] of waiting.entries()) {
       const d = deps[i];
-      if (!d) continue;
-      const s = state.get(d.id);
-      const done = s === undefined || isTerminalState(s);
-      if (done && (d.type === 'afterany' || s === 'COMPLETED' || s === undefined))
-        await this.setSuspend(f, false, { [ANNOTATION_DEPENDENCY]: null });
+      const s = d ? state.get(d.id) : undefined;
+      if (!d || s === undefined || (d.type === 'afterok' && isTerminalState(s) && s !== 'COMPLETED')) {
+        never.add(f.id);
+        continue;
+      }
+      if (!isTerminalState(s)) continue;
+      if (!this.endSeen.has(f.id)) {
+        this.endSeen.add(f.id); // resumed at the next poll
+        continue;
+      }
+      await this.setSuspend(f, false, { [ANNOTATION_DEPENDENCY]: null });
+      this.endSeen.delete(f.id);
     }
+    return never;
   }
 
   async close(): Promise<void> {
@@ -520,9 +626,15 @@ function isSuspended(f: Found): boolean {
     : (f.obj as K8sPyTorchJob).spec?.runPolicy?.suspend === true;
 }
 
-/** Started at least once (a suspended Job that never started has no startTime; suspending resets it). */
+/** Slurm's reason for a job whose dependency can never be satisfied. */
+const NEVER = 'DependencyNeverSatisfied';
+
+/**
+ * Unsuspended at least once: the Job controller sets status.startTime at the first sync of an unsuspended Job (its
+ * pods may still be Pending), keeps it when the Job is suspended and sets it anew on resume.
+ */
 function started(f: Found): boolean {
-  return !!f.obj.status?.startTime;
+  return f.kind === 'Job' && !!f.obj.status?.startTime;
 }
 
 function parseDependency(text: string): { type: 'afterany' | 'afterok'; id: string } | null {

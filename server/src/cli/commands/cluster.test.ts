@@ -122,4 +122,29 @@ describe('trainboard cluster', () => {
     const missing = await cli('add', 'k8s', '--kind=kubernetes', `--kubeconfig=${join(dir, 'missing')}`);
     expect(missing.err).toContain('kubeconfig: the server cannot read this file');
   });
+
+  it("pins the kubeconfig's current context and its API server at add; a kubeconfig moved elsewhere is refused", async () => {
+    const fake = await FakeKubeApi.start();
+    try {
+      const kubeconfig = join(dir, 'kubeconfig');
+      const write = (current: string, server: string) =>
+        writeFileSync(
+          kubeconfig,
+          `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: { server: "${server}", insecure-skip-tls-verify: true }\n- name: d\n  cluster: { server: "${fake.url}", insecure-skip-tls-verify: true }\nusers:\n- name: u\n  user: { token: test-token }\ncontexts:\n- name: train\n  context: { cluster: c, user: u }\n- name: other\n  context: { cluster: d, user: u, namespace: elsewhere }\ncurrent-context: ${current}\n`,
+        );
+      write('train', fake.url);
+      const added = await cli('add', 'k8s', '--kind=kubernetes', `--kubeconfig=${kubeconfig}`, '--namespace=ml');
+      expect(added).toMatchObject({ code: 0, err: '' });
+      expect(added.out).toContain('context train'); // resolved now, not "whatever is current later"
+      write('other', fake.url); // another current-context: the entry stays on train
+      const tested = await cli('test', 'k8s', '--json');
+      expect(JSON.parse(tested.out)).toMatchObject({ ok: true, target: `train@${fake.url}/ml` });
+      write('train', 'https://some-other-cluster.example:6443'); // train now names another API server
+      const moved = await cli('test', 'k8s', '--json');
+      expect(moved.code).toBe(1);
+      expect(moved.out).toContain('not at the API server this cluster entry was added for');
+    } finally {
+      await fake.close();
+    }
+  });
 });

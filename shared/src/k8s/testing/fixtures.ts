@@ -158,7 +158,7 @@ export function node(
 
 export function pyTorchJob(
   name: string,
-  conditions: { type: string; status: string; reason?: string }[],
+  conditions: { type: string; status: string; reason?: string; message?: string }[],
 ): K8sPyTorchJob {
   const template = { spec: { containers: [{ name: 'pytorch', image: 'x' }] } };
   return {
@@ -172,7 +172,7 @@ export function pyTorchJob(
       annotations: { 'trainboard.io/name': 'run2' },
     },
     spec: {
-      runPolicy: { cleanPodPolicy: 'None', backoffLimit: 0, suspend: false },
+      runPolicy: { cleanPodPolicy: 'Running', backoffLimit: 0, suspend: false },
       pytorchReplicaSpecs: {
         Master: { replicas: 1, restartPolicy: 'Never', template },
         Worker: { replicas: 3, restartPolicy: 'Never', template },

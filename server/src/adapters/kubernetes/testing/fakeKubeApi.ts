@@ -4,7 +4,9 @@
 // (`limit`/`continue`, 410 on an expired token), chunked watches (one JSON event per line, the first event split
 // across two writes), Status bodies for 404/409/410/422/429, merge patches, and deletes with propagation
 // (Foreground keeps the object with a deletionTimestamp for `foregroundDeleteMs`, then garbage-collects pods and
-// owned Services). There is no scheduler or Job controller: tests move pods through their phases with the helper
+// owned Services and Secrets (stringData is stored as base64 data, as the API does); a Job's running pods die on the way and the Job reads Failed first, as on a real cluster).
+// Job startTime follows the real controller: set at creation when not suspended, kept on suspend, reset on resume.
+// There is no scheduler or Job controller: tests move pods through their phases with the helper
 // methods (`startJob`, `finishPod`, `setJobCondition`, `put`), which is what makes each state reproducible.
 //
 // Fault injection: `failNext({ method, path, code, retryAfter, times, apply })` answers the next matching requests
@@ -23,13 +25,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Resource = 'pods' | 'services' | 'events' | 'nodes' | 'jobs' | 'pytorchjobs';
+export type Resource = 'pods' | 'services' | 'secrets' | 'events' | 'nodes' | 'jobs' | 'pytorchjobs';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Obj = Record<string, any>;
 
 const KIND: Record<Resource, { kind: string; apiVersion: string; group: string }> = {
   pods: { kind: 'Pod', apiVersion: 'v1', group: '' },
   services: { kind: 'Service', apiVersion: 'v1', group: '' },
+  secrets: { kind: 'Secret', apiVersion: 'v1', group: '' },
   events: { kind: 'Event', apiVersion: 'v1', group: '' },
   nodes: { kind: 'Node', apiVersion: 'v1', group: '' },
   jobs: { kind: 'Job', apiVersion: 'batch/v1', group: 'batch' },
@@ -53,6 +56,8 @@ export interface Fault {
   times?: number;
   /** With code 0: apply the request first, then drop the answer. */
   apply?: boolean;
+  /** Only requests whose query matches (e.g. watches, or list pages with a `continue` token). */
+  query?: (q: URLSearchParams) => boolean;
 }
 
 export interface LogRequest {
@@ -187,6 +192,11 @@ export class FakeKubeApi {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Forgets the faults not used up yet. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /**
    * Every resourceVersion up to now expires (watches and continue tokens from before get 410), and the open
    * watches end (as at their timeout), so clients re-watch from a resourceVersion that is now too old.
@@ -229,6 +239,14 @@ export class FakeKubeApi {
       kind: KIND[resource].kind,
       apiVersion: KIND[resource].apiVersion,
     };
+    if (resource === 'secrets' && stored.stringData) {
+      // The API server merges write-only stringData into data (base64) and never returns it.
+      const data: Obj = { ...stored.data };
+      for (const [k, v] of Object.entries(stored.stringData as Obj))
+        data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      stored.data = data;
+      delete stored.stringData;
+    }
     stored.metadata = {
       ...stored.metadata,
       ...(ns !== null ? { namespace: ns } : {}),
@@ -279,7 +297,13 @@ export class FakeKubeApi {
     if (!job) throw new Error(`no job ${jobName}`);
     const start = this.nowIso();
     const pods = nodes.map((node, index) => this.put('pods', this.podFor(job, index, node, start)));
-    job.status = { ...job.status, active: nodes.length, ready: nodes.length, startTime: start };
+    // startTime is the Job controller's (set at its first sync of the unsuspended Job), not the pods'.
+    job.status = {
+      ...job.status,
+      active: nodes.length,
+      ready: nodes.length,
+      startTime: job.status?.startTime ?? start,
+    };
     this.put('jobs', job);
     return pods;
   }
@@ -406,7 +430,7 @@ export class FakeKubeApi {
       });
       if (this.token !== null && req.headers.authorization !== `Bearer ${this.token}`)
         return this.send(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
-      const fault = this.takeFault(method, u.pathname);
+      const fault = this.takeFault(method, u.pathname, u.searchParams);
       if (fault && fault.code !== 0) return this.sendFault(res, fault);
       try {
         this.route(method, u, body, req.headers['content-type'] ?? '', fault ? this.dropper(res) : res);
@@ -416,9 +440,12 @@ export class FakeKubeApi {
     });
   }
 
-  private takeFault(method: string, path: string): Fault | null {
+  private takeFault(method: string, path: string, q: URLSearchParams): Fault | null {
     const i = this.faults.findIndex(
-      (f) => (!f.method || f.method === method) && (typeof f.path === 'string' ? path === f.path : f.path.test(path)),
+      (f) =>
+        (!f.method || f.method === method) &&
+        (typeof f.path === 'string' ? path === f.path : f.path.test(path)) &&
+        (!f.query || f.query(q)),
     );
     if (i < 0) return null;
     const f = this.faults[i] as Fault;
@@ -434,7 +461,13 @@ export class FakeKubeApi {
       res.socket?.destroy();
       return;
     }
-    const reason = f.code === 429 ? 'TooManyRequests' : f.code === 503 ? 'ServiceUnavailable' : 'InternalError';
+    const reasons: Record<number, string> = {
+      403: 'Forbidden',
+      410: 'Expired',
+      429: 'TooManyRequests',
+      503: 'ServiceUnavailable',
+    };
+    const reason = reasons[f.code] ?? 'InternalError';
     const headers = f.retryAfter !== undefined ? { 'Retry-After': String(f.retryAfter) } : undefined;
     const details = f.retryAfter !== undefined ? { retryAfterSeconds: f.retryAfter } : undefined;
     this.send(
@@ -477,7 +510,7 @@ export class FakeKubeApi {
     if (p === '/apis/kubeflow.org/v1') return this.discovery(res);
     let m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/);
     if (m) return this.log(decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string), u.searchParams, res);
-    m = p.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(pods|services|events|nodes)(?:\/([^/]+))?$/);
+    m = p.match(/^\/api\/v1\/(?:namespaces\/([^/]+)\/)?(pods|services|secrets|events|nodes)(?:\/([^/]+))?$/);
     m ??= p.match(/^\/apis\/(?:batch|kubeflow\.org)\/v1\/namespaces\/([^/]+)\/(jobs|pytorchjobs)(?:\/([^/]+))?$/);
     if (!m) return this.send(res, 404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     const resource = m[2] as Resource;
@@ -665,7 +698,10 @@ export class FakeKubeApi {
     this.send(res, 201, this.get(resource, ns, name) ?? stored);
   }
 
-  /** What the Job admission and controller add: labels on the template, a Suspended condition, empty status. */
+  /**
+   * What the Job admission and controller add: labels on the template, and the controller's first sync: a Suspended
+   * condition for a suspended Job, else status.startTime = now (set while its pods are still Pending).
+   */
   private prepareJob(job: Obj): void {
     job.status = job.spec?.suspend
       ? {
@@ -680,7 +716,7 @@ export class FakeKubeApi {
             },
           ],
         }
-      : {};
+      : { startTime: this.nowIso() };
   }
 
   private addSelector(ns: string, name: string): void {
@@ -716,8 +752,22 @@ export class FakeKubeApi {
         statusBody(415, 'UnsupportedMediaType', `the fake answers merge patches only, got ${ct}`),
       );
     const patch = JSON.parse(body) as Obj;
-    // The pod template of a Job is immutable, except scheduling directives while it is suspended and never started.
-    const suspended = patch.spec?.suspend ?? current.spec?.suspend;
+    // A resourceVersion in a merge patch is a precondition (optimistic concurrency), as on a real apiserver.
+    const rv = patch.metadata?.resourceVersion as string | undefined;
+    if (rv !== undefined && rv !== current.metadata.resourceVersion)
+      return this.send(
+        res,
+        409,
+        statusBody(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          { name, group: KIND[resource].group, kind: resource },
+        ),
+      );
+    // The pod template of a Job is immutable, except scheduling directives while the stored (old) Job is suspended
+    // and has never started (validationOptionsForJob: oldJob.Spec.Suspend && oldJob.Status.StartTime == nil).
+    const suspended = current.spec?.suspend === true;
     if (resource === 'jobs' && patch.spec?.template && (current.status?.startTime || !suspended))
       return this.send(
         res,
@@ -729,12 +779,20 @@ export class FakeKubeApi {
         }),
       );
     const next = mergePatch(current, patch) as Obj;
-    if (resource === 'jobs' && patch.spec && 'suspend' in patch.spec)
+    if (
+      resource === 'jobs' &&
+      patch.spec &&
+      'suspend' in patch.spec &&
+      Boolean(patch.spec.suspend) !== Boolean(current.spec?.suspend)
+    )
       this.applySuspend(next, Boolean(patch.spec.suspend));
     this.send(res, 200, this.put(resource, next));
   }
 
-  /** Suspending deletes the active pods and resets startTime; resuming clears the condition. */
+  /**
+   * Suspending deletes the active pods and keeps startTime (the controller never clears it); resuming sets the
+   * condition False and startTime to now (K8S-NOTES; job_controller.go syncJob).
+   */
   private applySuspend(job: Obj, suspend: boolean): void {
     const at = this.nowIso();
     const others = (job.status?.conditions ?? []).filter((c: Obj) => c.type !== 'Suspended');
@@ -756,11 +814,32 @@ export class FakeKubeApi {
           lastTransitionTime: at,
         };
     job.status = { ...job.status, conditions: [...others, cond] };
+    if (!suspend) job.status.startTime = at;
     if (suspend) {
-      delete job.status.startTime;
       job.status.active = 0;
       for (const p of this.podsOf(job)) this.remove('pods', p.metadata.namespace as string, p.metadata.name as string);
     }
+  }
+
+  /**
+   * What the garbage collector and Job controller do to a Job in Foreground deletion: its running pods are deleted
+   * (SIGTERM: exit 143, phase Failed), and the controller, still syncing the Job, counts them as failures: with
+   * backoffLimit 0 or a podFailurePolicy FailJob rule it adds FailureTarget, then Failed, before the Job goes.
+   */
+  private killForDeletion(ns: string, name: string): void {
+    const job = this.get('jobs', ns, name) as Obj;
+    const live = this.podsOf(job).filter((p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending');
+    const ran = live.filter((p) => p.status?.phase === 'Running');
+    for (const p of live) {
+      p.metadata.deletionTimestamp = this.nowIso();
+      this.put('pods', p);
+    }
+    for (const p of ran) this.finishPod(ns, p.metadata.name as string, { exitCode: 143, reason: 'Error' });
+    const fails = job.spec?.podFailurePolicy || (job.spec?.backoffLimit ?? 6) === 0;
+    if (!ran.length || !fails) return;
+    const reason = job.spec?.podFailurePolicy ? 'PodFailurePolicy' : 'BackoffLimitExceeded';
+    this.setJobCondition(ns, name, 'FailureTarget', reason, 'Container trainer failed with exit code 143');
+    this.setJobCondition(ns, name, 'Failed', reason, 'Container trainer failed with exit code 143');
   }
 
   private podsOf(owner: Obj): Obj[] {
@@ -775,9 +854,10 @@ export class FakeKubeApi {
     const ns = owner.metadata.namespace as string;
     this.remove(resource, ns, owner.metadata.name as string);
     for (const p of this.podsOf(owner)) this.remove('pods', ns, p.metadata.name as string);
-    for (const s of this.list('services', ns))
-      if ((s.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid))
-        this.remove('services', ns, s.metadata.name as string);
+    for (const kind of ['services', 'secrets'] as const)
+      for (const s of this.list(kind, ns))
+        if ((s.metadata.ownerReferences ?? []).some((r: Obj) => r.uid === owner.metadata.uid))
+          this.remove(kind, ns, s.metadata.name as string);
   }
 
   private del(
@@ -808,6 +888,7 @@ export class FakeKubeApi {
         current.metadata.deletionTimestamp = this.nowIso();
         current.metadata.finalizers = [...(current.metadata.finalizers ?? []), 'foregroundDeletion'];
         this.put(resource, current);
+        if (resource === 'jobs') this.killForDeletion(ns as string, name);
         const t = setTimeout(() => {
           this.timers.delete(t);
           const still = this.get(resource, ns, name);
