@@ -247,7 +247,12 @@ describe('a Kubernetes run through the same control plane', () => {
     );
     const series = await api('GET', `/api/runs/${runId}/series?fields=lmLoss`, 'viewer');
     expect(series.status).toBe(200);
-    expect(JSON.stringify(series.body)).toMatch(/30/);
+    // The chart's series: the current rows only, iterations 1–30 once each, with the losses the trainer printed.
+    const loss = series.body.series.lmLoss as { points: [number, number][]; sampled: boolean; count: number };
+    expect(loss.sampled).toBe(false);
+    expect(loss.points.map(([it]) => it)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const printed = resumed.find((l) => / iteration +30\//.test(l))?.match(/lm loss: ([0-9.E+-]+)/)?.[1];
+    expect(loss.points.at(-1)?.[1]).toBeCloseTo(Number(printed), 6);
 
     // The audit names what was done in Kubernetes terms, never an sbatch line it did not run.
     const audit = await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator');
