@@ -36,7 +36,12 @@ const started = (state: string) => state === 'RUNNING' || state === 'COMPLETING'
 function followStartedJob(ctx: ControlContext, cluster: ControlCluster, job: ControlJob): void {
   const run = ctx.store.run(job.runId);
   if (!run || !cluster.backend.jobLogSource) return;
-  followJobLog(ctx, cluster, run, { baseName: run.name, key: job.idemKey, dependsOn: null, exclude: job.exclude });
+  try {
+    followJobLog(ctx, cluster, run, { baseName: run.name, key: job.idemKey, dependsOn: null, exclude: job.exclude });
+  } catch (err) {
+    // Never the whole observation for one log: the job's state is still recorded, its log is said to be unread.
+    ctx.logger.warn({ err, runId: job.runId, key: job.idemKey }, 'the job’s log cannot be followed');
+  }
 }
 
 export function statusPatch(s: JobStatus, now: number): JobStatusPatch {
