@@ -135,6 +135,22 @@ async function submit(name: string, chainLength: number, exclude?: string): Prom
   return r.body.runId as number;
 }
 
+/** The server as main.ts composes it, on the test's database file (a restart opens the same file again). */
+function startStack(): Promise<ServerStack> {
+  return startServerStack({
+    dbPath: join(dir, 'db', 'trainboard.db'),
+    logger: pino({ level: 'silent' }),
+    scanMs: 50,
+    pollMs: 20,
+    podLogPollMs: 50,
+    // Long: nothing here may depend on the incident tick (it also asks status(), which once resumed chains).
+    incidentTickMs: 60_000,
+    control: { tickMs: 150, graceMs: 5_000 },
+    // The test polls the API while it waits (the edge's per-client limit is not what it is about).
+    edge: { apiLimitPerMinute: 100_000 },
+  });
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-k8s-control-'));
   kube = await FakeKubeApi.start();
@@ -158,18 +174,7 @@ beforeAll(async () => {
     { mode: 0o600 },
   );
   mkdirSync(join(dir, 'db'));
-  stack = await startServerStack({
-    dbPath: join(dir, 'db', 'trainboard.db'),
-    logger: pino({ level: 'silent' }),
-    scanMs: 50,
-    pollMs: 20,
-    podLogPollMs: 50,
-    // Long: nothing here may depend on the incident tick (it also asks status(), which once resumed chains).
-    incidentTickMs: 60_000,
-    control: { tickMs: 150, graceMs: 5_000 },
-    // The test polls the API while it waits (the edge's per-client limit is not what it is about).
-    edge: { apiLimitPerMinute: 100_000 },
-  });
+  stack = await startStack();
   auth = createTestAuth(stack.authContext);
   const added = await api('POST', '/api/clusters', 'admin', {
     name: 'kube',
@@ -462,4 +467,25 @@ describe('hostile input on a kubernetes cluster', () => {
     expect(notDns.body.message).toMatch(/cannot exclude these nodes.*DNS-1123/);
     expect((await api('GET', '/api/health', 'viewer')).status).toBe(200);
   });
+});
+
+describe('a server restart during a Kubernetes run', () => {
+  it('goes on from the stored cursor and the controller’s rows: every line once, the same Job, no resubmission', async () => {
+    const lines = trainerOutput('r-1');
+    const runId = await submit('k8s-r', 1);
+    const job = await until('the Job', () => jobsOf('k8s-r')[0]);
+    const log = startPods(job);
+    const half = lines.indexOf(lines.filter((l) => / iteration +\d+\//.test(l))[9] as string) + 1;
+    append(log, lines.slice(0, half));
+    await until('ten iterations', async () => (await exported(runId)).length === 10);
+    await stack.stop();
+    append(log, lines.slice(half)); // written while no server was watching
+    stack = await startStack();
+    auth = createTestAuth(stack.authContext);
+    await until('all thirty iterations', async () => (await exported(runId)).length === 30, 20_000);
+    const rows = await exported(runId);
+    expect(rows.map((r) => r.iteration)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.segment)).size).toBe(1);
+    expect(jobsOf('k8s-r')).toHaveLength(1);
+  }, 40_000);
 });
