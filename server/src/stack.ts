@@ -18,6 +18,7 @@ import { startFollowManager, type FollowManager } from './follow/followManager.j
 import type { FollowTiming } from './follow/follower.js';
 import type { RemoteFiles } from './follow/remoteFiles.js';
 import { filesForRuns, type FilesForRun } from './follow/runFiles.js';
+import { podLogApisForRuns, type PodLogApiForRun } from './follow/podLogApis.js';
 import type { GpuProbe } from './nodes/gpuProbe.js';
 import { createNodesService, type NodesService } from './nodes/nodes.service.js';
 import { createPublisher } from './realtime/publisher.js';
@@ -73,6 +74,8 @@ export interface ServerStackOptions {
   identityCheckMs?: number;
   /** How often the manager looks for newly followed files. */
   scanMs?: number;
+  /** How often a pod log follower looks again at a pod with nothing to read yet (default 2 s; tests shorten it). */
+  podLogPollMs?: number;
   /** The scheduler the nodes view polls on its own timer; without one, /api/runs/:id/nodes answers 503. */
   scheduler?: { backend: ClusterBackend; gpuProbe: GpuProbe | null; pollMs?: number };
   /** Host/Origin allow-lists, proxy trust, anonymous read, limits (security.ts); defaults are loopback-only. */
@@ -159,10 +162,19 @@ function runFilesOf(o: ServerStackOptions, repos: Repositories, control: ServerC
   });
 }
 
+/** Each run's pod log API (a Kubernetes run's leader pod logs), through its cluster's kubeconfig; null otherwise. */
+function podLogApisOf(repos: Repositories, control: ServerControl | null): PodLogApiForRun {
+  if (!control) return () => null;
+  return podLogApisForRuns({
+    clusterOfRun: (runId) => repos.runControl.get(runId)?.clusterId ?? null,
+    handle: (clusterId) => control.registry.get(clusterId),
+  });
+}
+
 function startFollowers(
   o: ServerStackOptions,
   conn: OpenDatabase,
-  filesForRun: FilesForRun,
+  readers: { filesForRun: FilesForRun; podLogApiForRun: PodLogApiForRun },
   publisher: ReturnType<typeof createPublisher>,
   onStatus: ReturnType<typeof roomEmitters>['status'],
   publicSnapshots: PublicSnapshotsService,
@@ -175,7 +187,8 @@ function startFollowers(
   return startFollowManager({
     conn,
     logger: o.logger,
-    filesForRun,
+    ...readers,
+    ...(o.podLogPollMs ? { podLogTiming: { pollMs: o.podLogPollMs } } : {}),
     scanMs: o.scanMs ?? 500,
     timing,
     beforeStart: (runId) => {
@@ -364,7 +377,8 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
   // Control plane: clusters from the database, the reconcile loop (started once listening), its routes.
   const control = controlPlaneOf(o, repos, conn, () => io);
   const nodes = nodesOf(o, repos, control);
-  const filesForRun = runFilesOf(o, repos, control);
+  // Each run's logs: files through its cluster, or (Kubernetes) pod log streams through its cluster's API.
+  const readers = { filesForRun: runFilesOf(o, repos, control), podLogApiForRun: podLogApisOf(repos, control) };
   const { series, seriesSource, publicSnapshots } = seriesOf(o, repos);
   const { incidents, alerts } = detectionOf(o, repos, control);
   const app = createApp({
@@ -377,7 +391,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     clusters: o.clusters ?? clustersService(repos, control),
     routes: [...(o.routes ?? []), ...(control?.routes ?? [])],
     // The log viewer reads the logs the way the followers do (SFTP on a cluster).
-    filesForRun,
+    filesForRun: readers.filesForRun,
     ...(o.webDir ? { webDir: o.webDir } : {}),
     ...(nodes ? { nodes } : {}),
     alertEmailAvailable: Boolean(o.alerts?.smtpUrl && o.alerts.from),
@@ -402,7 +416,7 @@ export async function startServerStack(o: ServerStackOptions): Promise<ServerSta
     conn.close();
   });
   // Followers start once the port is ours: a busy port must not leave a follower reading into this database.
-  const manager = startFollowers(o, conn, filesForRun, publisher, emitters.status, publicSnapshots, incidents);
+  const manager = startFollowers(o, conn, readers, publisher, emitters.status, publicSnapshots, incidents);
   incidents.start();
   publicSnapshots.start().catch((err: unknown) => o.logger.warn({ err }, 'public snapshots did not start'));
   if (series) void warmNewestRuns(series, repos.runs, o.logger);

@@ -1,5 +1,5 @@
-// What the control plane needs from a scheduler. Slurm (over SSH or locally) implements it now; a Kubernetes
-// backend and a local executor will implement the same interface, so nothing above this layer knows about sbatch.
+// What the control plane needs from a scheduler. Slurm (over SSH or locally), the local executor and Kubernetes
+// implement it, so nothing above this layer knows about sbatch or Jobs.
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { PartitionNodeFact, ReservationFact } from '@trainboard/shared/detect/clusterFacts';
@@ -112,5 +112,31 @@ export interface ClusterBackend {
   readonly readBudgetsMs?: Partial<Record<'status' | 'partition' | 'disk', number>>;
   /** Dumps the stacks of a running job's training processes; optional (a hang's recovery tries it first). */
   stackDump?(jobId: string): Promise<StackDumpReport>;
+  /**
+   * Where the log of a job submitted with `spec` is read from, for a backend whose jobs each have their own log
+   * stream (Kubernetes: the leader pod's log, a `k8s://` source). Absent: every job appends to the run's main log
+   * file on the cluster's filesystem, registered once when the run is submitted.
+   */
+  jobLogSource?(spec: SubmitSpec): string;
+  /**
+   * What an operation does, in this backend's own terms, for the audit trail and the action preview (absent: the
+   * Slurm command text). The control plane records this instead of an sbatch/scontrol line it never ran.
+   */
+  describe?(op: BackendOperation): string;
+  /**
+   * Throws (a message safe to show) when this cluster could never create a job from `spec`: names, excluded nodes or
+   * manifest it cannot honour. Called before a run or an exclusion is recorded, so a refusal is said at once.
+   */
+  checkSubmit?(spec: SubmitSpec): void;
+  /** False when the server cannot reach run folders (no shell): kill-switch files can be neither set nor cleared. */
+  readonly runFolderAccess?: boolean;
   close(): Promise<void>;
 }
+
+/** An operation of the control plane on a backend, to describe (ClusterBackend.describe). */
+export type BackendOperation =
+  | { kind: 'submit'; spec: SubmitSpec }
+  | { kind: 'cancel'; ids: readonly string[] }
+  | { kind: 'hold'; ids: readonly string[] }
+  | { kind: 'release'; ids: readonly string[] }
+  | { kind: 'updateExclude'; id: string; hostlist: string };

@@ -6,6 +6,10 @@ import { SlurmBackend } from '../adapters/slurmBackend.js';
 import { SshShell, type SshShellOptions } from '../adapters/sshShell.js';
 import { remoteFiles } from '../adapters/sshFiles.js';
 import type { Shell } from '../adapters/shell.js';
+import { kubernetesSettingsSchema } from '@trainboard/shared/k8s/clusterEntry';
+import { loadKubeConfig } from '../adapters/kubernetes/kubeConfig.js';
+import { KubernetesBackend } from '../adapters/kubernetes/kubernetesBackend.js';
+import { NoShell } from '../adapters/kubernetes/noShell.js';
 import type { ClusterHandle, ClusterRow, ClustersRepoLike } from './types.js';
 
 export class UnknownClusterError extends Error {
@@ -51,8 +55,20 @@ export function openHandle(row: ClusterRow, options: Omit<ClusterRegistryOptions
     const shell: Shell = new LocalShell();
     return { row, backend, shell, files: remoteFiles(shell), close: () => backend.close() };
   }
+  if (row.kind === 'kubernetes') return kubernetesHandle(row);
   const shell = new SshShell(sshOptionsOf(row, options.ssh));
   const backend = new SlurmBackend(shell);
+  return { row, backend, shell, files: remoteFiles(shell), close: () => backend.close() };
+}
+
+/**
+ * A kubernetes cluster: its kubeconfig is read now (a missing file or unknown context fails here, with a message
+ * that names no credential); requests go out on first use. No shell: see NoShell.
+ */
+function kubernetesHandle(row: ClusterRow): ClusterHandle {
+  const settings = kubernetesSettingsSchema.parse(row.settings ?? {});
+  const backend = new KubernetesBackend({ kube: loadKubeConfig(settings), workload: settings.workload });
+  const shell = new NoShell(backend.target);
   return { row, backend, shell, files: remoteFiles(shell), close: () => backend.close() };
 }
 

@@ -4,6 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { clusterInputSchema, type ClusterInput } from '@trainboard/shared/slurm/cluster';
+import { kubernetesSettingsSchema } from '@trainboard/shared/k8s/clusterEntry';
 import { SINFO_PARTITION_FORMAT } from '@trainboard/shared/slurm/formats';
 import { parseSinfoPartitions, type PartitionInfo } from '@trainboard/shared/slurm/sinfo';
 import { CommandFailedError, ShellError } from '../adapters/shell.js';
@@ -12,6 +13,7 @@ import type { Repositories } from '../db/repositories.js';
 import { HttpError } from '../routes/errors.js';
 import { openHandle, type ClusterRegistry } from './clusterRegistry.js';
 import type { AdminClusterDto, ClusterDto, ClusterHandle, ClusterRow, ClusterTestReport } from './types.js';
+import { kubernetesFailure, kubernetesReport, parseKubernetesInput } from './kubernetesCluster.js';
 
 /** Who asked (PLAN §2 audit_log actor columns). */
 export interface ClusterActor {
@@ -67,6 +69,8 @@ export function toAdminClusterDto(row: ClusterRow): AdminClusterDto {
     hostFingerprint: row.hostFingerprint,
     jobsRoot: row.jobsRoot,
     fakeTrainerPath: row.fakeTrainerPath,
+    kubernetes:
+      row.kind === 'kubernetes' ? (kubernetesSettingsSchema.safeParse(row.settings ?? {}).data ?? null) : null,
     createdAt: row.createdAt,
   };
 }
@@ -102,6 +106,13 @@ function rowOf(c: ClusterInput): ClusterFields {
     jobsRoot: c.jobsRoot,
     fakeTrainerPath: c.fakeTrainerPath ?? null,
   };
+}
+
+/** A Slurm input, parsed, its local files checked, as the row's columns. */
+function rowOfChecked(input: unknown): ClusterFields {
+  const c = parseClusterInput(input);
+  checkLocalFiles(c);
+  return rowOf(c);
 }
 
 /** A stored row in the shape of an input (for a patch to be validated as a whole). */
@@ -153,12 +164,12 @@ export class ClustersService {
   constructor(private readonly deps: ClustersServiceDeps) {}
 
   add(input: unknown, actor: ClusterActor): AdminClusterDto {
-    const c = parseClusterInput(input);
-    checkLocalFiles(c);
+    const isKubernetes = (input as { kind?: unknown } | null)?.kind === 'kubernetes';
+    const fields = isKubernetes ? parseKubernetesInput(input) : rowOfChecked(input);
     return this.deps.repos.transaction(() => {
-      if (this.deps.repos.clusters.byName(c.name))
-        throw new ClusterRequestError(409, 'cluster_exists', `a cluster named ${c.name} exists already`);
-      const row = this.deps.repos.clusters.insert(rowOf(c));
+      if (this.deps.repos.clusters.byName(fields.name))
+        throw new ClusterRequestError(409, 'cluster_exists', `a cluster named ${fields.name} exists already`);
+      const row = this.deps.repos.clusters.insert(fields);
       this.audit(actor, 'cluster.add', row);
       return toAdminClusterDto(row);
     });
@@ -173,6 +184,12 @@ export class ClustersService {
     if (!row) throw new ClusterRequestError(404, 'cluster_not_found', 'no such cluster');
     if (row.kind === 'local')
       throw new ClusterRequestError(409, 'cluster_reserved', 'the local cluster is built in and cannot be changed');
+    if (row.kind === 'kubernetes')
+      throw new ClusterRequestError(
+        400,
+        'invalid_cluster',
+        'change a kubernetes cluster by removing and adding it again',
+      );
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
       throw new ClusterRequestError(400, 'invalid_cluster', 'the changes must be an object of cluster fields');
     if ('name' in patch || 'kind' in patch)
@@ -231,6 +248,13 @@ export class ClustersService {
   async test(target: string | { input: unknown }): Promise<ClusterTestReport> {
     const row = this.rowToTest(target);
     if (row.kind === 'local') return localReport(row);
+    if (row.kind === 'kubernetes') {
+      try {
+        return await kubernetesReport(row, openHandle(row));
+      } catch (e) {
+        return kubernetesFailure(row, e);
+      }
+    }
     const handle = openHandle(row, { ssh: this.deps.testTimeouts ?? {} });
     try {
       return await probe(handle);
@@ -258,6 +282,10 @@ export class ClustersService {
   }
 
   private rowToTest(target: string | { input: unknown }): ClusterRow {
+    if (typeof target !== 'string' && (target.input as { kind?: unknown } | null)?.kind === 'kubernetes') {
+      const fields = parseKubernetesInput(target.input);
+      return { ...fields, id: 0, createdAt: 0, updatedAt: null, disabledAt: null } as ClusterRow;
+    }
     if (typeof target !== 'string') {
       const c = parseClusterInput(target.input);
       return { ...rowOf(c), id: 0, settings: null, createdAt: 0, updatedAt: null, disabledAt: null };

@@ -1,6 +1,7 @@
 // The shapes the cluster layer shares with the data layer (ClustersRepo, PLAN §3.1) and with its callers
 // (control plane, routes, CLI). DTOs are what leaves the server: never key bytes, and paths only for admins.
 import type { ClusterInput } from '@trainboard/shared/slurm/cluster';
+import type { KubernetesSettings } from '@trainboard/shared/k8s/clusterEntry';
 import type { NodeStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import type { Shell, ShellErrorKind } from '../adapters/shell.js';
@@ -22,7 +23,7 @@ export interface ClusterHandle {
 /** What every signed-in user may see. */
 export interface ClusterDto {
   name: string;
-  kind: 'slurm' | 'local';
+  kind: 'slurm' | 'local' | 'kubernetes';
   template: ClusterRow['template'];
   defaultPartition: string | null;
   defaultAccount: string | null;
@@ -42,6 +43,8 @@ export interface AdminClusterDto extends ClusterDto {
   hostFingerprint: string | null;
   jobsRoot: string | null;
   fakeTrainerPath: string | null;
+  /** A kubernetes cluster's entry (kubeconfig path, context, namespace…); null for the others. */
+  kubernetes: KubernetesSettings | null;
   createdAt: number;
 }
 

@@ -56,7 +56,7 @@ export function createControlPlane(o: ControlPlaneOptions): ControlPlane {
   const clusters = clusterAccess(o.registry);
   let controller: Controller | null = null;
   const kick = () => void controller?.kick();
-  const actions = createRunActionsService({ store, kick });
+  const actions = createRunActionsService({ store, kick, backendOf: (run) => clusters.get(run.clusterId).backend });
   const recovery = createRecoveryStore(o.repos);
   const autoRestarts = createAutoRestarts({
     store,

@@ -271,6 +271,31 @@ describe('controller', () => {
     ]);
   });
 
+  it('exclude on a queued job the backend cannot change in place: it and the jobs behind it are replaced', async () => {
+    const runId = createRun(2);
+    await controller.kick();
+    const [a, b] = sched.jobs;
+    sched.frozen.add(a!.id); // Kubernetes: an unsuspended Job's pod template is frozen, even while Pending
+    const preview = actions.preview(runId, { kind: 'exclude', nodes: 'c9' });
+    actions.request(runId, { kind: 'exclude', nodes: 'c9' }, preview.version, operator);
+    await controller.kick();
+    expect(store.state.actions.map((x) => [x.kind, x.state])).toEqual([['exclude', 'done']]);
+    expect(sched.calls).toContain(`update ${a!.id} c9`);
+    expect(sched.calls).not.toContain(`update ${b!.id} c9`);
+    expect(sched.calls).toContain(`scancel ${a!.id} ${b!.id}`);
+    expect([a!.state, b!.state]).toEqual(['CANCELLED', 'CANCELLED']);
+    await controller.kick();
+    const live = store.jobsOfRun(runId).filter((j) => j.state !== 'CANCELLED');
+    expect(live.map((j) => [j.exclude, j.reason])).toEqual([
+      ['c9', 'exclude'],
+      ['c9', expect.anything()],
+    ]);
+    expect(sched.live()).toHaveLength(2);
+    expect(store.run(runId)!.excludeNodes).toBe('c9');
+    const audit = store.state.audit.filter((e) => e.action === 'run.exclude').map((e) => e.result);
+    expect(audit).toEqual(['requested', 'refused', 'ok']); // the cancel; the submission is audited as job.submit
+  });
+
   it('refuses a request made against a stale version, and audits the refusal', async () => {
     const runId = createRun(1);
     await controller.kick();

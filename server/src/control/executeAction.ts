@@ -1,9 +1,9 @@
 // Executes one pending operator (or policy) action: plans it again against the run as it is now, runs each
 // command on the cluster, applies the desired-state change and audits every command with its result.
-// A submit that sbatch refuses (not a lost answer) holds the run: the action may already have cancelled the live job,
-// and the chain or the failure policy would otherwise resubmit with the old exclusions, or sbatch refuse again.
-import { planAction, stepArgv, type ActionStep } from '@trainboard/shared/control/actions';
-import { shellCommand } from '@trainboard/shared/slurm/quote';
+// A submit that the scheduler refuses (not a lost answer) holds the run: the action may already have cancelled the
+// live job, and the chain or the failure policy would otherwise resubmit with the old exclusions, or be refused again.
+import { planAction, type ActionStep } from '@trainboard/shared/control/actions';
+import { stepText } from './commandText.js';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlAction, ControlCluster, ControlRun, JobReason } from './ports.js';
@@ -32,15 +32,31 @@ export async function executeAction(
     return finish(ctx, action, 'refused', { refusal: plan.refusal });
   }
   const done: string[] = [];
-  for (const step of plan.steps) {
+  const skip = new Set<string>();
+  for (const [i, step] of plan.steps.entries()) {
+    if (step.kind === 'updateExclude' && skip.has(step.id)) continue;
     try {
       done.push(await runStep(ctx, cluster, run, action, step));
-    } catch (err) {
-      const command = step.kind === 'submit' ? null : shellCommand(stepArgv(actionRun(run), step));
+    } catch (stepErr) {
+      let err = stepErr;
+      if (step.kind === 'updateExclude' && needsResubmit(stepErr)) {
+        // This job and the queued ones behind it in the chain are replaced: their own steps are skipped.
+        const later = plan.steps.slice(i + 1).flatMap((s) => (s.kind === 'updateExclude' ? [s.id] : []));
+        later.forEach((id) => skip.add(id));
+        const replaced = await excludeByResubmit(ctx, cluster, run, action, step, later).catch((e: unknown) => e);
+        if (Array.isArray(replaced)) {
+          done.push(...(replaced as string[]));
+          continue;
+        }
+        err = replaced;
+      }
+      const command = step.kind === 'submit' ? null : stepText(cluster.backend, run, step);
       ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
       if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
-      finish(ctx, action, 'failed', { done, failed: command ?? 'sbatch', error: errorCode(err) });
-      if (step.kind === 'submit') holdRefused(ctx, run, action, step.exclude, policy);
+      const failed = command ?? (cluster.backend.describe ? 'submit' : 'sbatch');
+      finish(ctx, action, 'failed', { done, failed, error: errorCode(err) });
+      if (step.kind === 'submit')
+        holdRefused(ctx, run, action, { ...step, by: failed === 'submit' ? 'the cluster' : 'sbatch' }, policy);
       return;
     }
   }
@@ -48,6 +64,35 @@ export async function executeAction(
     if (Object.keys(plan.patch).length) ctx.store.setDesired(run.runId, plan.patch, ctx.store.run(run.runId)!.version);
   });
   finish(ctx, action, 'done', { commands: done, effects: plan.effects });
+}
+
+/**
+ * The backend's answer when it cannot change a queued job's exclusions in place (Kubernetes: a Job's pod template is
+ * frozen once the Job has been unsuspended). Duck-typed: the control plane does not import adapters.
+ */
+function needsResubmit(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { needsResubmit?: unknown }).needsResubmit === true;
+}
+
+/**
+ * Exclusion by replacement, as scontrol's refusal of a started job would call for: the job and the queued jobs
+ * behind it are cancelled, one job is submitted with the new exclusions, and the chain refills behind it as after
+ * a resubmit. Such a job is the head of the queued part of its chain (its predecessor has ended), so the
+ * replacement needs no dependency.
+ */
+async function excludeByResubmit(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  action: ControlAction,
+  step: Extract<ActionStep, { kind: 'updateExclude' }>,
+  later: readonly string[],
+): Promise<string[]> {
+  const refused = stepText(cluster.backend, run, step);
+  audit(ctx, cluster, action, refused, 'refused', 'the job cannot change in place: it is replaced');
+  const cancel = await runStep(ctx, cluster, run, action, { kind: 'scancel', ids: [step.id, ...later] });
+  const submit = await runStep(ctx, cluster, run, action, { kind: 'submit', exclude: step.hostlist });
+  return [cancel, submit];
 }
 
 async function runStep(
@@ -64,9 +109,10 @@ async function runStep(
     const job = { chainSeq: seq, dependsOn: null, exclude: step.exclude, reason, actionId: action.id };
     const r = await submitKeyedJob(ctx, cluster, run, job, actorOf(action));
     if (!r.ok && !r.uncertain) throw r.error;
-    return r.ok ? `sbatch → ${r.schedulerJobId}` : 'sbatch (answer lost; recovery looks the key up)';
+    const what = cluster.backend.describe ? 'submit' : 'sbatch';
+    return r.ok ? `${what} → ${r.schedulerJobId}` : `${what} (answer lost; recovery looks the key up)`;
   }
-  const command = shellCommand(stepArgv(actionRun(run), step));
+  const command = stepText(cluster.backend, run, step);
   if (step.kind === 'scancel') await cluster.backend.cancel(step.ids);
   else if (step.kind === 'hold') await cluster.backend.hold(step.ids);
   else if (step.kind === 'release') await cluster.backend.release(step.ids);
@@ -77,16 +123,16 @@ async function runStep(
   return command;
 }
 
-/** sbatch refused the action's job: hold the run (a person decides), audited and told on the open incident. */
+/** The scheduler refused the action's job: hold the run (a person decides), audited and told on the open incident. */
 function holdRefused(
   ctx: ControlContext,
   run: ControlRun,
   action: ControlAction,
-  exclude: string | null,
+  { exclude, by }: { exclude: string | null; by: string },
   policy?: Pick<FailurePolicy, 'onSubmitRefused'>,
 ): void {
   const why =
-    `sbatch refused the new job of this ${action.kind}${exclude ? ` (excluding ${exclude})` : ''}: a person ` +
+    `${by} refused the new job of this ${action.kind}${exclude ? ` (excluding ${exclude})` : ''}: a person ` +
     'decides — fix the cause (free a node, shorten the exclusions or lower the node count), then release';
   const held = leaderTx(ctx, () => {
     const current = ctx.store.run(run.runId);

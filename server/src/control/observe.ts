@@ -3,6 +3,7 @@
 import { isTerminalState, type JobStatus } from '@trainboard/shared/slurm/types';
 import { leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ControlCluster, ControlJob, JobStatusPatch } from './ports.js';
+import { followJobLog } from './submitJob.js';
 
 /** Submitted jobs not known to have ended. */
 export function watched(jobs: readonly ControlJob[]): ControlJob[] {
@@ -21,10 +22,26 @@ export async function observeJobs(
     const changedRuns = new Set<number>();
     for (const job of jobs) {
       const status = (found.get(job.schedName) ?? []).find((s) => s.jobId === job.schedulerJobId);
-      if (status && ctx.store.recordStatus(job.id, statusPatch(status, now), now)) changedRuns.add(job.runId);
+      if (!status) continue;
+      if (!started(job.state) && started(status.state)) followStartedJob(ctx, cluster, job);
+      if (ctx.store.recordStatus(job.id, statusPatch(status, now), now)) changedRuns.add(job.runId);
     }
     for (const runId of changedRuns) runChanged(ctx, runId);
   });
+}
+
+const started = (state: string) => state === 'RUNNING' || state === 'COMPLETING' || isTerminalState(state);
+
+/** A job that started (or ended unseen) gets its own log followed, where the backend names one per job. */
+function followStartedJob(ctx: ControlContext, cluster: ControlCluster, job: ControlJob): void {
+  const run = ctx.store.run(job.runId);
+  if (!run || !cluster.backend.jobLogSource) return;
+  try {
+    followJobLog(ctx, cluster, run, { baseName: run.name, key: job.idemKey, dependsOn: null, exclude: job.exclude });
+  } catch (err) {
+    // Never the whole observation for one log: the job's state is still recorded, its log is said to be unread.
+    ctx.logger.warn({ err, runId: job.runId, key: job.idemKey }, 'the job’s log cannot be followed');
+  }
 }
 
 export function statusPatch(s: JobStatus, now: number): JobStatusPatch {

@@ -131,7 +131,10 @@ export interface ControlStore {
   createRun(r: NewControlledRun): { runId: number; version: number };
   run(runId: number): ControlRun | undefined;
   runIdByName(name: string): number | undefined;
-  /** Registers the run's main log so the dashboard follows it (the file may not exist yet). */
+  /**
+   * Registers a log of the run so the dashboard follows it: the run's main log file (an absolute path; it may not
+   * exist yet), or one job's own log stream (ClusterBackend.jobLogSource: a `k8s://` pod log source).
+   */
   followLog(runName: string, path: string, now: number): void;
   /** Runs with a desired state the controller still has to act on (not `done`). */
   controlledRuns(): ControlRun[];
@@ -162,6 +165,8 @@ export interface ControlStore {
     actor: ActorRef;
     /** The planned argv lists (stored with their shell text). */
     commands: string[][];
+    /** What each command does in the backend's own words, stored instead of its shell text (ClusterBackend.describe). */
+    texts?: string[];
     expectedVersion: number;
     now: number;
   }): number;
@@ -175,7 +180,17 @@ export interface ControlStore {
 /** The scheduler operations the controller uses (PLAN §3.2). */
 export type ControlBackend = Pick<
   ClusterBackend,
-  'submit' | 'cancel' | 'lookupByNames' | 'hold' | 'release' | 'updateExclude' | 'partition'
+  | 'submit'
+  | 'cancel'
+  | 'lookupByNames'
+  | 'hold'
+  | 'release'
+  | 'updateExclude'
+  | 'partition'
+  | 'jobLogSource'
+  | 'describe'
+  | 'runFolderAccess'
+  | 'checkSubmit'
 >;
 
 export interface ControlCluster {

@@ -1,8 +1,7 @@
 // Step 5 of the tick for one run: the pure planner decides, this executes its steps (keyed submits chained
 // afterany, cancels, desired-state marks, the failure policy).
 import { planReconcile, type ReconcileStep } from '@trainboard/shared/control/chain';
-import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { scancelArgv } from '@trainboard/shared/control/commands';
+import { cancelText } from './commandText.js';
 import { leaderTx, type ControlContext } from './context.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlRun } from './ports.js';
 import { submitKeyedJob } from './submitJob.js';
@@ -61,7 +60,7 @@ export async function reconcileRun(
 }
 
 async function cancel(ctx: ControlContext, cluster: ControlCluster, run: ControlRun, ids: string[], why: string) {
-  const command = shellCommand(scancelArgv(ids));
+  const command = cancelText(cluster.backend, ids);
   await cluster.backend.cancel(ids);
   leaderTx(ctx, () => {
     ctx.store.audit(

@@ -2,8 +2,7 @@
 // each row's keyed name. One job → adopted. Several (the same key submitted twice) → the lowest id is kept and
 // the others are cancelled. None → the row waits out SUBMIT_GRACE (an sbatch may still land after its channel
 // died), then it is lost and the planner submits a fresh row with a fresh key.
-import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { scancelArgv } from '@trainboard/shared/control/commands';
+import { cancelText } from './commandText.js';
 import type { JobStatus } from '@trainboard/shared/slurm/types';
 import { leaderTx, runChanged, type ControlContext } from './context.js';
 import { SYSTEM_ACTOR, type ControlCluster, type ControlJob } from './ports.js';
@@ -40,7 +39,7 @@ async function adopt(ctx: ControlContext, cluster: ControlCluster, row: ControlJ
     clusterId: cluster.id,
   };
   if (duplicates.length) {
-    const command = shellCommand(scancelArgv(duplicates));
+    const command = cancelText(cluster.backend, duplicates);
     await cluster.backend.cancel(duplicates);
     leaderTx(ctx, () =>
       ctx.store.audit(

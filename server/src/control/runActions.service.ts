@@ -1,11 +1,12 @@
 // Operators' (and the failure policy's) actions on a run: a preview with the exact commands, and a request that
 // records the action for the controller — checked against the version the user saw, in one transaction with its
 // audit row. Refusals are audited too. Nothing here talks to the cluster: the controller executes.
-import { planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
+import { KEY_PLACEHOLDER, planAction, type ActionPlan, type ActionStep } from '@trainboard/shared/control/actions';
+import { jobSubmitSpec } from '@trainboard/shared/control/commands';
 import type { ActionPreview, ActionRequest } from '@trainboard/shared/control/api';
-import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { actionJobs, actionRun } from './actionInputs.js';
-import type { ActorRef, ControlRun, ControlStore } from './ports.js';
+import { stepText } from './commandText.js';
+import type { ActorRef, ControlBackend, ControlRun, ControlStore } from './ports.js';
 
 export class RunNotFoundError extends Error {
   constructor(readonly runId: number) {
@@ -52,14 +53,48 @@ export interface RunActionsOptions {
   /** Wakes the controller so the action runs now rather than at the next tick. */
   kick: () => void;
   now?: () => number;
+  /** The run's cluster backend, which may describe its own operations (absent or null: Slurm command text). */
+  backendOf?: (run: ControlRun) => Pick<ControlBackend, 'describe' | 'runFolderAccess'> | null;
 }
+
+/** Why save-and-exit is refused where the server cannot reach the run folder (Kubernetes: no shell). */
+export const NO_KILL_SWITCH =
+  'save-and-exit needs the kill-switch file in the run folder, which this server cannot reach on this cluster ' +
+  '(on Kubernetes it would take an exec into the leader pod, not implemented yet): cancel the run instead, ' +
+  'its last checkpoint is kept';
 
 type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
+type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess' | 'checkSubmit'>;
+
+function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
+  try {
+    return o.backendOf?.(run) ?? null;
+  } catch {
+    return null; // a cluster removed since: the plan's Slurm text is still what was planned
+  }
+}
+
+/** The pure plan, except save-and-exit where the server cannot reach the run folder. */
+function planOf(o: RunActionsOptions, run: ControlRun, action: ActionRequest): ActionPlan {
+  const refuse = (refusal: string): ActionPlan => ({ steps: [], commands: [], effects: [], patch: {}, refusal });
+  const backend = backendOfRun(o, run);
+  if (action.kind === 'save_exit' && backend?.runFolderAccess === false) return refuse(NO_KILL_SWITCH);
+  if (action.kind === 'exclude' && backend?.checkSubmit) {
+    const job = { baseName: run.name, key: KEY_PLACEHOLDER, dependsOn: null, exclude: action.nodes };
+    try {
+      backend.checkSubmit(jobSubmitSpec(run.script, run.submitOptions, job));
+    } catch (e) {
+      return refuse(`this cluster cannot exclude these nodes: ${(e as Error).message}`);
+    }
+  }
+  return planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
+}
+
 export function createRunActionsService(o: RunActionsOptions): RunActionsService {
   const now = o.now ?? Date.now;
-  const planFor = (run: ControlRun, action: ActionRequest): ActionPlan =>
-    planAction(actionRun(run), actionJobs(o.store.jobsOfRun(run.runId)), action);
+  const textsOf = (run: ControlRun, plan: ActionPlan): string[] =>
+    plan.steps.map((s) => stepText(backendOfRun(o, run), run, s));
   const controlled = (runId: number): ControlRun => {
     const run = o.store.run(runId);
     if (!run || run.desired === null) throw new RunNotFoundError(runId);
@@ -92,12 +127,12 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
   return {
     preview(runId, action) {
       const run = controlled(runId);
-      const plan = planFor(run, action);
+      const plan = planOf(o, run, action);
       return {
         runId,
         version: run.version,
         action,
-        commands: plan.commands.map(shellCommand),
+        commands: textsOf(run, plan),
         effects: plan.effects,
         refusal: plan.refusal,
       };
@@ -112,14 +147,15 @@ export function createRunActionsService(o: RunActionsOptions): RunActionsService
             error: new RunChangedError(run.version),
             message: `run_changed: version ${run.version}, not ${expectedVersion}`,
           };
-        const plan = planFor(run, action);
+        const plan = planOf(o, run, action);
         if (plan.refusal) return { ok: false, error: new ActionRefusedError(plan.refusal), message: plan.refusal };
-        const commands = plan.commands.map(shellCommand);
+        const commands = textsOf(run, plan);
         const actionId = o.store.insertAction({
           runId,
           request: action,
           actor,
           commands: plan.commands,
+          texts: commands,
           expectedVersion,
           now: now(),
         });

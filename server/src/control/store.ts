@@ -11,6 +11,7 @@ import type { ActionRow } from '../db/runActions.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import type { RunControlRow } from '../db/runControl.repo.js';
 import { registerFollowedFile } from '../follow/followedSources.js';
+import { parsePodLogSourcePath, registerPodLogSource } from '../follow/podLogSources.js';
 import type { ControlAction, ControlJob, ControlRun, ControlStore } from './ports.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -78,7 +79,12 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
       return r ? toRun(r) : undefined;
     },
     runIdByName: (name) => repos.runs.list().find((r) => r.name === name)?.id,
-    followLog: (runName, path, now) => void registerFollowedFile(db, runName, path, now),
+    followLog: (runName, path, now) => {
+      const pod = path.startsWith('/') ? null : parsePodLogSourcePath(path);
+      if (path.startsWith('/')) registerFollowedFile(db, runName, path, now);
+      else if (pod) registerPodLogSource(db, runName, pod, now);
+      else throw new Error('not a log source path');
+    },
     controlledRuns: () => repos.runControl.active().map(toRun),
     setDesired: (runId, patch, expectedVersion) => {
       const r = repos.runControl.setDesired(
@@ -147,7 +153,7 @@ function actionMethods(
         params: a.request,
         requestedBy: a.actor.userId,
         actorName: a.actor.name,
-        commands: a.commands.map((argv) => ({ argv, shell: shellCommand(argv) })),
+        commands: a.commands.map((argv, i) => ({ argv, shell: a.texts?.[i] ?? shellCommand(argv) })),
         expectedVersion: a.expectedVersion,
         now: a.now,
       }),

@@ -1,8 +1,8 @@
 // The submit protocol: the job row and its idempotency key are committed before sbatch runs, the key travels in
 // the job's name and comment, and the row is marked submitted only after sbatch answered. A crash anywhere in
 // between leaves a `submitting` row that recovery resolves by asking the scheduler for the key.
-import { shellCommand } from '@trainboard/shared/slurm/quote';
-import { jobSubmitSpec, sbatchArgv } from '@trainboard/shared/control/commands';
+import { jobSubmitSpec, type JobSubmit } from '@trainboard/shared/control/commands';
+import { submitText } from './commandText.js';
 import { ShellError } from '../adapters/shell.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlCluster, ControlRun, JobReason } from './ports.js';
@@ -33,7 +33,7 @@ export async function submitKeyedJob(
   ctx.logger.info({ runId: run.runId, key: row.idemKey, holder: ctx.lease.holder }, 'submitting');
   const keyed = { baseName: run.name, key: row.idemKey, dependsOn: job.dependsOn, exclude: job.exclude };
   const spec = jobSubmitSpec(run.script, run.submitOptions, keyed);
-  const command = shellCommand(sbatchArgv(run.submitOptions, keyed));
+  const command = submitText(cluster.backend, run, keyed);
   const audit = { actor, action: 'job.submit', targetKind: 'job', targetId: row.idemKey, runId: run.runId };
   try {
     const submitted = await cluster.backend.submit(spec);
@@ -64,4 +64,15 @@ export async function submitKeyedJob(
     });
     return { ok: false, uncertain, error };
   }
+}
+
+/**
+ * A backend whose jobs each have their own log (Kubernetes: the leader pod's) names it; registered when the job is
+ * first seen started (observe.ts), not at submit: a chain's next job waits queued, and the follower takes the newest
+ * registered log as the run's live one, reading the previous one to its end. Others write the run's main log file,
+ * registered once at submit. Called inside a leader transaction.
+ */
+export function followJobLog(ctx: ControlContext, cluster: ControlCluster, run: ControlRun, keyed: JobSubmit): void {
+  const source = cluster.backend.jobLogSource?.(jobSubmitSpec(run.script, run.submitOptions, keyed));
+  if (source) ctx.store.followLog(run.name, source, ctx.now());
 }

@@ -4,13 +4,14 @@
 import { posix } from 'node:path';
 import { KEY_PLACEHOLDER } from '@trainboard/shared/control/actions';
 import type { RunCreate, RunCreated, SubmitPreviewDto } from '@trainboard/shared/control/api';
-import { mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
+import { jobSubmitSpec, mergeHostlists, sbatchArgv, type RunSubmitOptions } from '@trainboard/shared/control/commands';
 import { partitionIssues } from '@trainboard/shared/control/partitionCheck';
 import type { ConfigIssue, RunConfig, TemplateName } from '@trainboard/shared/runconfig/index';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { RunConfigSource } from '../render/loadRunConfig.js';
 import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
+import { kubernetesRender } from './kubernetesSubmit.js';
 import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
 
 export interface RenderOverrides {
@@ -63,6 +64,9 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
   async function prepare(input: RunCreate, overrides: RenderOverrides = {}): Promise<Prepared | SubmitPreviewDto> {
     const cluster = o.clusters.get(input.cluster);
     const row = cluster.row;
+    // A kubernetes cluster renders the run as a manifest (the preview's script, and SubmitSpec.script).
+    const k8s = row.kind === 'kubernetes' ? await kubernetesRender(row, cluster.backend) : null;
+    if (k8s && !k8s.ok) throw new SubmitRefusedError('cluster_unusable', k8s.message);
     const outcome = await renderRunConfig({
       source: withDefaults(configSource(input), clusterDefaults(cluster)),
       template: (row.template ?? 'megatron-deepspeed') as TemplateName,
@@ -71,6 +75,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         secondsPerIteration: input.fakeSecondsPerIteration ?? DEFAULT_SECONDS_PER_ITERATION,
       },
       ...(o.templatesDir ? { templatesDir: o.templatesDir } : {}),
+      ...(k8s?.ok ? { kubernetes: k8s.options } : {}),
     });
     const base = { cluster: input.cluster, chainLength: input.chainLength };
     if (!outcome.ok)
@@ -84,9 +89,10 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         runDir: null,
         files: [],
       };
-    if (!row.jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
+    const jobsRoot = k8s?.ok ? k8s.jobsRoot : row.jobsRoot;
+    if (!jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
     const runName = input.name ?? outcome.config.name;
-    const runDir = posix.join(row.jobsRoot, runName);
+    const runDir = posix.join(jobsRoot, runName);
     const submitOptions: RunSubmitOptions = { chdir: runDir };
     const script = outcome.rendered.files[outcome.rendered.scriptName] ?? null;
     const preview: SubmitPreviewDto = {
@@ -99,6 +105,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       runDir,
       files: Object.keys(outcome.rendered.files).map((f) => posix.join(runDir, f)),
     };
+    refuseUnsubmittable(cluster, { script, submitOptions, runName, exclude: outcome.config.cluster.exclude });
     return { preview, outcome, runName, runDir, submitOptions };
   }
 
@@ -115,6 +122,12 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       if (o.store.runIdByName(first.runName) !== undefined)
         throw new SubmitRefusedError('run_exists', `a run named ${first.runName} exists already`);
       const cluster = o.clusters.get(input.cluster);
+      // A kubernetes cluster has no shell to write files with: the manifest travels in the run row and the Job.
+      if (cluster.row.kind === 'kubernetes') {
+        const created = record(o.store, cluster, first, input, actor, now());
+        o.kick();
+        return created;
+      }
       await cluster.files.mkdirp(first.runDir);
       const overrides = (await opts.prepareRunDir?.(cluster, first.runDir)) ?? {};
       const p = opts.prepareRunDir ? await prepare(input, overrides) : first;
@@ -127,6 +140,25 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       return created;
     },
   };
+}
+
+/** A run the cluster could never create a job of (ClusterBackend.checkSubmit) is refused before it is recorded. */
+function refuseUnsubmittable(
+  cluster: ControlCluster,
+  r: { script: string | null; submitOptions: RunSubmitOptions; runName: string; exclude: string | undefined },
+): void {
+  if (!cluster.backend.checkSubmit || r.script === null) return;
+  const job = {
+    baseName: r.runName,
+    key: KEY_PLACEHOLDER,
+    dependsOn: null,
+    exclude: mergeHostlists(r.exclude ?? null, null),
+  };
+  try {
+    cluster.backend.checkSubmit(jobSubmitSpec(r.script, r.submitOptions, job));
+  } catch (e) {
+    throw new SubmitRefusedError('invalid_config', `cluster ${cluster.name} cannot run this: ${(e as Error).message}`);
+  }
 }
 
 const PARTITION_CHECK_MS = 10_000;
@@ -203,6 +235,9 @@ function record(
 ): RunCreated {
   const config: RunConfig = p.outcome.config;
   const resolve = (path: string) => posix.resolve(p.runDir, path);
+  // A server that cannot reach the run folder (no shell) can neither set nor clear a kill switch: the run has none
+  // for the control plane, so save-and-exit says why it cannot, and a resubmit has no file to clear first.
+  const folder = cluster.backend.runFolderAccess !== false;
   return store.transaction(() => {
     const { runId, version } = store.createRun({
       name: p.runName,
@@ -214,14 +249,15 @@ function record(
       submitOptions: p.submitOptions,
       runDir: p.runDir,
       logPath: resolve(config.logging.mainLog),
-      killSwitchPath: config.killSwitchPath ? resolve(config.killSwitchPath) : null,
+      killSwitchPath: config.killSwitchPath && folder ? resolve(config.killSwitchPath) : null,
       trainIters: p.outcome.plan.trainIters,
       config: config as unknown as Record<string, unknown>,
       // The script's `#SBATCH --exclude` is replaced by any `--exclude` on the sbatch line: the first exclusion
       // must carry the config's nodes too, so they start the run's own list (normalised, sorted).
       excludeNodes: mergeHostlists(config.cluster.exclude ?? null, null),
     });
-    store.followLog(p.runName, resolve(config.logging.mainLog), now);
+    // Each job's own log stream (jobLogSource) is registered with the job by the controller; else the main log file.
+    if (!cluster.backend.jobLogSource) store.followLog(p.runName, resolve(config.logging.mainLog), now);
     const auditId = store.audit(
       {
         actor,

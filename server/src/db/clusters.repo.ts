@@ -1,7 +1,7 @@
 // The clusters repository: every cluster Trainboard reaches, as plain rows (no key material ever lives here).
 import type Database from 'better-sqlite3';
 
-export type ClusterKind = 'slurm' | 'local';
+export type ClusterKind = 'slurm' | 'local' | 'kubernetes';
 export type ClusterAuth = 'key' | 'agent';
 export type ClusterTemplate = 'megatron-deepspeed' | 'fake-trainer';
 

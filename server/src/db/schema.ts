@@ -28,7 +28,7 @@ export const clusters = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     name: text('name').notNull().unique(),
-    /** `slurm` (over SSH) or `local` (the local executor). */
+    /** `slurm` (over SSH), `local` (the local executor) or `kubernetes` (settings: kubeconfig, context, namespace…). */
     kind: text('kind').notNull().default('slurm'),
     host: text('host'),
     port: integer('port'),
@@ -57,13 +57,13 @@ export const clusters = sqliteTable(
     disabledAt: integer('disabled_at'),
   },
   (t) => [
-    check('clusters_kind', sql`${t.kind} IN ('slurm', 'local')`),
+    check('clusters_kind', sql`${t.kind} IN ('slurm', 'local', 'kubernetes')`),
     check('clusters_auth', sql`${t.auth} IS NULL OR ${t.auth} IN ('key', 'agent')`),
     check('clusters_template', sql`${t.template} IN ('megatron-deepspeed', 'fake-trainer')`),
-    // An SSH cluster pins its host key exactly one way; `local` has no host.
+    // An SSH cluster pins its host key exactly one way; `local` has no host, `kubernetes` trusts its kubeconfig.
     check(
       'clusters_host_key',
-      sql`${t.kind} = 'local' OR ((${t.knownHostsPath} IS NULL) <> (${t.hostFingerprint} IS NULL))`,
+      sql`${t.kind} IN ('local', 'kubernetes') OR ((${t.knownHostsPath} IS NULL) <> (${t.hostFingerprint} IS NULL))`,
     ),
   ],
 );
@@ -232,6 +232,12 @@ export const logSources = sqliteTable(
     line: integer('line').notNull().default(1),
     /** Ingest state that must survive a restart with the cursor (time-estimation anchors). */
     ingestState: text('ingest_state', { mode: 'json' }).$type<Record<string, unknown>>(),
+    /**
+     * Where a source that is not a file resumes (a Kubernetes pod log: the container instance and the last
+     * committed line's timestamp with how many lines share it). Committed with byte_offset, which then counts the
+     * de-duplicated lines handed to the parser. Null for files, whose byte offset is the whole cursor.
+     */
+    streamCursor: text('stream_cursor', { mode: 'json' }).$type<Record<string, unknown>>(),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [uniqueIndex('log_sources_run_path').on(t.runId, t.path)],

@@ -1,19 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { LocalShell } from '../adapters/localShell.js';
 import { SshShell } from '../adapters/sshShell.js';
+import { NoShell } from '../adapters/kubernetes/noShell.js';
 import type { ClusterHandle } from '../clusters/types.js';
 import type { RemoteFiles } from './remoteFiles.js';
 import { filesForRuns } from './runFiles.js';
 
-const handleWith = (shell: ClusterHandle['shell']) => ({ shell }) as ClusterHandle;
+const handleWith = (shell: ClusterHandle['shell'], runFolderAccess?: boolean) =>
+  ({ shell, backend: { runFolderAccess } }) as ClusterHandle;
 const fallback = { marker: 'fallback' } as unknown as RemoteFiles;
 
 describe('filesForRuns()', () => {
   const ssh = handleWith(new SshShell({ host: '127.0.0.1', port: 1, username: 'nobody', hostFingerprint: 'x' }));
   const local = handleWith(new LocalShell());
+  const kube = handleWith(new NoShell('kubernetes'), false);
   const handles = new Map<number, ClusterHandle>([
     [1, ssh],
     [2, local],
+    [3, kube],
   ]);
   const clusterOf = new Map<number, number | null>([
     [10, 1],
@@ -21,6 +25,7 @@ describe('filesForRuns()', () => {
     [20, 2],
     [30, null],
     [40, 9],
+    [50, 3],
   ]);
   const filesForRun = filesForRuns({
     clusterOfRun: (runId) => clusterOf.get(runId) ?? null,
@@ -43,6 +48,10 @@ describe('filesForRuns()', () => {
   it('reads a run of no cluster through the fallback, and a run of an unknown cluster through nothing', () => {
     expect(filesForRun(30)).toBe(fallback);
     expect(filesForRun(40)).toBeNull();
+  });
+
+  it('reads nothing of a kubernetes run as a file (its logs are pod log streams; never this machine’s files)', () => {
+    expect(filesForRun(50)).toBeNull();
   });
 
   it('gives a changed cluster (a new handle) new files', () => {

@@ -35,7 +35,10 @@ export function filesForRuns(deps: RunFilesDeps): FilesForRun {
     const clusterId = deps.clusterOfRun(runId);
     if (clusterId === null) return deps.fallback;
     try {
-      return filesOf(deps.handle(clusterId));
+      const handle = deps.handle(clusterId);
+      // A cluster whose run folders the server cannot reach (Kubernetes) has no files to read: its runs' logs are
+      // pod log streams (podLogApis.ts). Never this machine's files in their place.
+      return handle.backend.runFolderAccess === false ? null : filesOf(handle);
     } catch {
       return null; // a removed or disabled cluster: its runs' logs cannot be read now
     }

@@ -519,6 +519,8 @@ function typedColumns(ev: Exclude<LogEvent, IterationEvent | ValidationEvent>): 
       return { kind: null, iteration: null, message: ev.message };
     case 'line_too_long':
       return { kind: null, iteration: null, message: ev.head }; // length and limit are in the payload
+    case 'log_gap':
+      return { kind: null, iteration: null, message: ev.message };
     default:
       return { kind: null, iteration: null, message: null }; // run_start, timer: all in the payload
   }

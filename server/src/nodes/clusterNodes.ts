@@ -24,11 +24,12 @@ export interface ClusterNodesOptions {
   pollMs?: number;
 }
 
-function probeOf(h: ClusterHandle): GpuProbe {
+function probeOf(h: ClusterHandle): GpuProbe | null {
   // The local executor names its one node `localhost`; the fake nvidia-smi answers when no real one is installed.
-  return h.row.kind === 'local'
-    ? localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR })
-    : slurmGpuProbe(h.shell);
+  if (h.row.kind === 'local') return localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
+  // The probe is a Slurm step (srun --overlap). Elsewhere (Kubernetes: no shell, no step into a pod) node health is
+  // what the backend's nodes() reports: conditions, allocatable GPUs, taints.
+  return h.row.kind === 'slurm' ? slurmGpuProbe(h.shell) : null;
 }
 
 export function createClusterNodes(o: ClusterNodesOptions): NodesService {

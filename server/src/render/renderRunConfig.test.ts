@@ -15,6 +15,23 @@ afterAll(() => rmSync(templatesDir, { recursive: true, force: true }));
 const fakeTrainer = { fakeTrainerPath: '/opt/fake/pretrain_gpt.py', secondsPerIteration: 0.1 };
 
 describe('renderRunConfig', () => {
+  it('renders a kubernetes manifest from the same config and profile when asked (what the preview shows)', async () => {
+    const r = await renderRunConfig({
+      source: { preset: 'demo' },
+      template: 'fake-trainer',
+      fakeTrainer,
+      templatesDir,
+      kubernetes: { workload: 'job', image: 'ghcr.io/example/trainer:1' },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const manifest = r.rendered.files[r.rendered.scriptName] as string;
+    expect(r.rendered.scriptName).toBe('trainboard-demo.k8s.yaml');
+    expect(manifest).toMatch(/^#! Kubernetes manifest/);
+    expect(manifest).toContain('kind: Job');
+    expect(manifest).toContain('{ name: "TRAINBOARD_PROFILE_MARK", value: "from-the-profile" }'); // env entries, not exports
+    expect(manifest).toContain('/opt/fake/pretrain_gpt.py');
+  });
+
   it('merges a preset over its cluster profile, as a config file is', async () => {
     const r = await renderRunConfig({
       source: { preset: 'demo' },

@@ -10,8 +10,9 @@ import type {
   RunPlan,
   TemplateName,
 } from '@trainboard/shared/runconfig/index';
+import { renderK8sRun, type K8sRenderOptions } from '@trainboard/shared/k8s/render';
 import { loadRunConfig, type RunConfigSource } from './loadRunConfig.js';
-import { readTemplate } from './templates.js';
+import { readK8sTemplates, readTemplate } from './templates.js';
 
 export interface RenderRequest {
   source: RunConfigSource;
@@ -20,6 +21,11 @@ export interface RenderRequest {
   fakeTrainer: FakeTrainerOptions;
   /** slurm-templates/ unless set. */
   templatesDir?: string;
+  /**
+   * Set for a kubernetes cluster: the run renders to a manifest (k8s-templates/, the node script from `template`),
+   * which is then what the preview shows and what SubmitSpec.script carries.
+   */
+  kubernetes?: K8sRenderOptions & { templatesDir?: string };
 }
 
 export type RenderOutcome =
@@ -33,7 +39,20 @@ export type RenderOutcome =
 export async function renderRunConfig(request: RenderRequest): Promise<RenderOutcome> {
   const loaded = await loadRunConfig(request.source, request.templatesDir);
   if (!loaded.ok) return loaded;
-  const template = await readTemplate(request.template, request.templatesDir);
-  const rendered = renderRun(loaded.config, loaded.plan, template, request.fakeTrainer);
+  const k8s = request.kubernetes;
+  const rendered = k8s
+    ? renderK8sRun(
+        loaded.config,
+        loaded.plan,
+        await readK8sTemplates(request.template, k8s.workload, k8s.templatesDir),
+        k8s,
+        request.fakeTrainer,
+      )
+    : renderRun(
+        loaded.config,
+        loaded.plan,
+        await readTemplate(request.template, request.templatesDir),
+        request.fakeTrainer,
+      );
   return { ok: true, config: loaded.config, plan: loaded.plan, rendered, issues: loaded.issues };
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { formatIssue, parseClusterProfile } from '@trainboard/shared/runconfig/index';
 import type { ClusterProfile, TemplateName } from '@trainboard/shared/runconfig/index';
+import { K8S_MANIFEST_TEMPLATES, type K8sTemplates, type K8sWorkload } from '@trainboard/shared/k8s/render';
 
 /** The repository's slurm-templates/ directory. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../../slurm-templates/', import.meta.url));
@@ -19,6 +20,22 @@ export async function readTemplate(
   dir = TEMPLATES_DIR,
 ): Promise<{ name: TemplateName; text: string }> {
   return { name, text: await readFile(path.join(dir, `${name}.slurm.tmpl`), 'utf8') };
+}
+
+/** The repository's k8s-templates/ directory (Kubernetes manifests and node scripts, issue 13). */
+export const K8S_TEMPLATES_DIR = fileURLToPath(new URL('../../../k8s-templates/', import.meta.url));
+
+/** The node script and manifest templates of a run on a kubernetes cluster. */
+export async function readK8sTemplates(
+  script: TemplateName,
+  workload: K8sWorkload,
+  dir = K8S_TEMPLATES_DIR,
+): Promise<K8sTemplates> {
+  const manifest = K8S_MANIFEST_TEMPLATES[workload];
+  return {
+    script: { name: script, text: await readFile(path.join(dir, `${script}.sh.tmpl`), 'utf8') },
+    manifest: { name: manifest, text: await readFile(path.join(dir, `${manifest}.yaml.tmpl`), 'utf8') },
+  };
 }
 
 /**

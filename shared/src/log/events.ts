@@ -38,7 +38,8 @@
 // null (the bare ALERT text) + jobId/partition/nodeList, FailureKind 'cpp_abort', FailureEvent.shutdownNoise/duringStartup/lastIteration,
 // RunConfig.numMicroBatches, LogParser.flush(), resumePoint.context and LogParserOptions.context.
 // Later additions: LineTooLongEvent with LogParserOptions.maxLineBytes, ParserContext.longLine, LogParser.heldBytes;
-// JobStartEvent (Trainboard's own job start marker, see jobMarker.ts).
+// JobStartEvent (Trainboard's own job start marker, see jobMarker.ts); LogGapEvent (never parsed: the pod log
+// follower's "lines may be missing", server/src/follow/podLogFollower.ts).
 
 export interface EventBase {
   type: string;
@@ -273,6 +274,19 @@ export interface JobStartEvent extends EventBase {
   timestamp: number | null;
 }
 
+/**
+ * Not from the parser: a follower of a stream that cannot be re-read from a byte offset (a Kubernetes pod log)
+ * found that lines may be missing before the line at `offset` (the kubelet rotated them away while the stream
+ * was down). `message` says so in words; `after`/`before` are the last line kept and the first line back
+ * (RFC3339Nano), null when unknown.
+ */
+export interface LogGapEvent extends EventBase {
+  type: 'log_gap';
+  message: string;
+  after: string | null;
+  before: string | null;
+}
+
 export type LogEvent =
   | IterationEvent
   | ValidationEvent
@@ -285,7 +299,8 @@ export type LogEvent =
   | DatetimeEvent
   | TimerEvent
   | LineTooLongEvent
-  | JobStartEvent;
+  | JobStartEvent
+  | LogGapEvent;
 
 export type LogEventType = LogEvent['type'];
 

@@ -12,6 +12,9 @@ const DEFAULT_DB_PATH = '.trainboard/trainboard.db';
 const USAGE = `usage: trainboard cluster add NAME --host H [--port P] --user U (--key PATH | --agent [--agent-socket PATH])
                            (--known-hosts PATH | --fingerprint SHA256:…) --jobs-root DIR
                            [--partition P] [--account A] [--qos Q] [--profile F] [--template T] [--fake-trainer PATH]
+       trainboard cluster add NAME --kind kubernetes [--context CTX] [--namespace NS] [--kubeconfig PATH]
+                           [--workload auto|job|pytorchjob] [--image IMAGE] [--volume-claim PVC --mount-path DIR]
+                           [--jobs-root DIR] [--profile F] [--template T] [--fake-trainer PATH]
        trainboard cluster list [--json]
        trainboard cluster test NAME [--json]
        trainboard cluster remove NAME
@@ -22,6 +25,12 @@ file or the pinned fingerprint. --jobs-root is the absolute folder on the cluste
 Local paths (--key, --known-hosts, --agent-socket) are resolved against the current folder.
 
   --template T   megatron-deepspeed (default) or fake-trainer (needs --fake-trainer, the trainer on the cluster)
+
+A kubernetes cluster is reached through its API with a kubeconfig: --kubeconfig PATH, else KUBECONFIG,
+~/.kube/config or the in-cluster service account (never a silent http://localhost:8080). --context picks one of
+its contexts (default: the current one), --namespace where jobs go (default: the context's, else default).
+--workload auto submits a PyTorchJob when the cluster serves the Kubeflow CRD, else an Indexed Job. --image is the
+training container; --volume-claim/--mount-path a PersistentVolumeClaim mounted in every pod.
 `;
 const COMMAND = { name: 'cluster', usage: USAGE };
 
@@ -51,6 +60,13 @@ const OPTIONS = {
   profile: { type: 'string' },
   template: { type: 'string' },
   'fake-trainer': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string' },
+  workload: { type: 'string' },
+  image: { type: 'string' },
+  'volume-claim': { type: 'string' },
+  'mount-path': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
@@ -65,8 +81,31 @@ function localActor(): ClusterActor {
   return { kind: 'local', name: `local:${user}` };
 }
 
+const definedOnly = (input: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined));
+
+/** A kubernetes entry from the flags (the kubeconfig path resolved against the current folder). */
+function kubernetesInputOf(name: string, v: Values): Record<string, unknown> {
+  return definedOnly({
+    name,
+    kind: 'kubernetes',
+    kubeconfig: v.kubeconfig === undefined ? undefined : resolve(v.kubeconfig),
+    context: v.context,
+    namespace: v.namespace,
+    workload: v.workload,
+    image: v.image,
+    volumeClaim: v['volume-claim'],
+    mountPath: v['mount-path'],
+    jobsRoot: v['jobs-root'],
+    profile: v.profile,
+    template: v.template,
+    fakeTrainerPath: v['fake-trainer'],
+  });
+}
+
 /** The service's input from the flags; the schema checks every value (nothing here trusts them). */
 function inputOf(name: string, v: Values): Record<string, unknown> {
+  if (v.kind === 'kubernetes') return kubernetesInputOf(name, v);
   const local = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
   const input: Record<string, unknown> = {
     name,
@@ -92,6 +131,10 @@ function inputOf(name: string, v: Values): Record<string, unknown> {
 
 function describeCluster(c: AdminClusterDto): string {
   if (c.kind === 'local') return `${c.name}  local executor  jobs ${c.jobsRoot ?? '-'}`;
+  if (c.kind === 'kubernetes') {
+    const k = c.kubernetes;
+    return `${c.name}  kubernetes  context ${k?.context ?? '(current)'}  namespace ${k?.namespace ?? '(context)'}  kubeconfig ${k?.kubeconfig ?? '(default places)'}  workload ${k?.workload ?? 'auto'}  template ${c.template}`;
+  }
   const trust = c.hostFingerprint ? `pinned ${c.hostFingerprint}` : `known_hosts ${c.knownHostsPath ?? '-'}`;
   const auth = c.auth === 'agent' ? 'ssh-agent' : `key ${c.privateKeyPath ?? '-'}`;
   const defaults = [

@@ -60,8 +60,13 @@ export class FakeScheduler implements ControlBackend {
     for (const j of this.jobs) if (ids.includes(j.id)) j.held = false;
   }
 
+  /** Ids whose exclusions cannot change in place (Kubernetes, once unsuspended): refused with `needsResubmit`. */
+  frozen = new Set<string>();
+
   async updateExclude(ids: readonly string[], hostlist: string) {
     this.calls.push(`update ${ids.join(',')} ${hostlist}`);
+    const frozen = ids.find((id) => this.frozen.has(id));
+    if (frozen) throw Object.assign(new Error(`job ${frozen} cannot change in place`), { needsResubmit: true });
   }
 
   byId(id: string): FakeJob {

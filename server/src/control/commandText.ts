@@ -1,0 +1,41 @@
+// What the audit trail and the action preview record for each operation on a cluster: the exact Slurm command
+// (shell text) on Slurm and the local executor, and the backend's own words where it describes itself (Kubernetes:
+// "create Job ml/tb-…", "delete jobs … (propagation Foreground)"), so nothing records an sbatch that never ran.
+import { KEY_PLACEHOLDER, stepArgv, type ActionStep } from '@trainboard/shared/control/actions';
+import { jobSubmitSpec, sbatchArgv, scancelArgv, type JobSubmit } from '@trainboard/shared/control/commands';
+import { shellCommand } from '@trainboard/shared/slurm/quote';
+import { actionRun } from './actionInputs.js';
+import type { ControlBackend, ControlRun } from './ports.js';
+
+type Describer = Pick<ControlBackend, 'describe'> | null | undefined;
+
+/** The text of submitting the keyed job `job` of `run`. */
+export function submitText(backend: Describer, run: ControlRun, job: JobSubmit): string {
+  if (backend?.describe)
+    return backend.describe({ kind: 'submit', spec: jobSubmitSpec(run.script, run.submitOptions, job) });
+  return shellCommand(sbatchArgv(run.submitOptions, job));
+}
+
+export function cancelText(backend: Describer, ids: readonly string[]): string {
+  return backend?.describe ? backend.describe({ kind: 'cancel', ids }) : shellCommand(scancelArgv(ids));
+}
+
+/** The text of one planned action step (a submit with `key`, the placeholder in a preview). */
+export function stepText(backend: Describer, run: ControlRun, step: ActionStep, key = KEY_PLACEHOLDER): string {
+  const d = backend?.describe?.bind(backend);
+  if (!d) return shellCommand(stepArgv(actionRun(run), step, key));
+  switch (step.kind) {
+    case 'submit':
+      return submitText(backend, run, { baseName: run.name, key, dependsOn: null, exclude: step.exclude });
+    case 'scancel':
+      return d({ kind: 'cancel', ids: step.ids });
+    case 'hold':
+    case 'release':
+      return d({ kind: step.kind, ids: step.ids });
+    case 'updateExclude':
+      return d({ kind: 'updateExclude', id: step.id, hostlist: step.hostlist });
+    case 'touch':
+    case 'remove':
+      return shellCommand(stepArgv(actionRun(run), step, key));
+  }
+}

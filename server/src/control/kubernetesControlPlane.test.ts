@@ -1,0 +1,491 @@
+// Issue 13, item 2: chains and recovery work on Kubernetes as on Slurm, with nothing Kubernetes-specific above the
+// backend. The real server stack (startServerStack: the composition root main.ts uses) on a temporary SQLite file,
+// with a `kubernetes` cluster added over the API whose kubeconfig points at the in-process fake API server
+// (fakeKubeApi.ts, with the fake kubelet log endpoint of fakeLogServer.ts mounted on it). Runs are submitted through
+// POST /api/runs like any other; the test then plays the Job controller and kubelet (pods Running, the leader
+// container's log = the fake trainer's real Megatron-DeepSpeed output) and reads what the dashboard reads.
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '@trainboard/shared/auth/roles';
+import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
+import { demo } from '@trainboard/shared/runconfig/presets';
+import { FakeKubeApi, type Obj } from '../adapters/kubernetes/testing/fakeKubeApi.js';
+import { FakeLogServer, type FakeContainerLog } from '../adapters/kubernetes/testing/fakeLogServer.js';
+import { startServerStack, type ServerStack } from '../stack.js';
+import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
+
+const NS = 'ml';
+const TRAINER = fileURLToPath(new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url));
+
+let dir: string;
+let kube: FakeKubeApi;
+let logs: FakeLogServer;
+let stack: ServerStack;
+let auth: TestAuth;
+
+/** The fake trainer's real output (banner, iterations, saves, the tr11 CUDA crash), one run per call. */
+function trainerOutput(name: string, extra: string[] = []): string[] {
+  const out = join(dir, `${name}.log`);
+  const fd = openSync(out, 'w');
+  try {
+    const ckpt = join(dir, `ckpt-${name.replace(/-.*/, '')}`);
+    const args = ['--train-iters', '30', '--seconds-per-iteration', '0', '--save', ckpt, '--load', ckpt];
+    const more = ['--save-interval', '5', '--gpus-per-node', '4', '--eval-interval', '1000', ...extra];
+    spawnSync('python3', [TRAINER, ...args, ...more], {
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, SLURMD_NODENAME: 'gpu-1' },
+    });
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(out, 'utf8').split('\n').slice(0, -1);
+}
+
+let clock = Date.parse('2026-12-07T01:00:00Z');
+/** RFC3339Nano timestamps as the kubelet writes them, 7 ms apart (several lines share a second: sinceTime overlap). */
+function ts(): string {
+  clock += 7;
+  return `${new Date(clock).toISOString().slice(0, 19)}.${String(clock % 1000).padStart(3, '0')}000123Z`;
+}
+
+function append(log: FakeContainerLog, lines: readonly string[]): void {
+  for (const l of lines) log.append(ts(), l);
+}
+
+async function until<T>(what: string, get: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+async function api(method: string, path: string, role: Role, body?: unknown): Promise<Answer> {
+  const res = await fetch(new URL(path, stack.url), {
+    method,
+    headers: { ...auth.headers(role), 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+}
+
+const jobsOf = (run: string): Obj[] =>
+  kube
+    .list('jobs', NS)
+    .filter((j) => (j.metadata.annotations?.['trainboard.io/name'] ?? '').startsWith(`${run}.`))
+    // In submission order: the keyed name ends with the job row's id (`<run>.tb.<install>.<row>`).
+    .sort((a, b) => rowOf(a) - rowOf(b));
+const rowOf = (j: Obj) => Number(/\.(\d+)$/.exec(j.metadata.annotations['trainboard.io/name'] as string)?.[1]);
+
+/** The Job controller and scheduler: the Job's pods Running on these nodes; the leader's trainer container log. */
+function startPods(job: Obj, nodes = ['gpu-1', 'gpu-2']): FakeContainerLog {
+  const pods = kube.startJob(NS, job.metadata.name as string, nodes);
+  const leader = pods.find((p) => p.metadata.labels['batch.kubernetes.io/job-completion-index'] === '0') as Obj;
+  return logs.container(NS, leader.metadata.name as string, 'trainer');
+}
+
+/** The leader container ends (exit code, reason) and the Job controller marks the Job. */
+function endJob(job: Obj, log: FakeContainerLog, exitCode: number, reason: string): void {
+  const name = job.metadata.name as string;
+  for (const p of kube.list('pods', NS).filter((p) => p.metadata.labels?.['job-name'] === name))
+    kube.finishPod(NS, p.metadata.name as string, { exitCode, reason });
+  log.terminate();
+  if (exitCode === 0) kube.setJobCondition(NS, name, 'Complete', 'CompletionsReached', 'Reached expected completions');
+  else kube.setJobCondition(NS, name, 'Failed', 'PodFailurePolicy', `Container trainer exited with ${exitCode}`);
+}
+
+/** Every stored iteration row of the run, as the dashboard's export gives them. */
+async function exported(runId: number): Promise<{ iteration: number; segment: number; isCurrent: boolean }[]> {
+  const r = await api('GET', `/api/runs/${runId}/export.json`, 'viewer');
+  expect(r.status).toBe(200);
+  return r.body.iterations;
+}
+
+/** An operator's action on the run at its current version (asked again when the controller bumped it meanwhile). */
+async function act(runId: number, action: Record<string, unknown>): Promise<Answer> {
+  for (let i = 0; ; i++) {
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    const r = await api('POST', `/api/runs/${runId}/actions`, 'operator', {
+      action,
+      expectedVersion: control.body.version,
+    });
+    if (r.status !== 409 || i === 10) return r;
+  }
+}
+
+async function submit(name: string, chainLength: number, exclude?: string): Promise<number> {
+  const config = { ...demo, cluster: { ...demo.cluster, ...(exclude ? { exclude } : {}) } };
+  const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config, chainLength, name });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.runId as number;
+}
+
+/** The server as main.ts composes it, on the test's database file (a restart opens the same file again). */
+function startStack(): Promise<ServerStack> {
+  return startServerStack({
+    dbPath: join(dir, 'db', 'trainboard.db'),
+    logger: pino({ level: 'silent' }),
+    scanMs: 50,
+    pollMs: 20,
+    podLogPollMs: 50,
+    // Long: nothing here may depend on the incident tick (it also asks status(), which once resumed chains).
+    incidentTickMs: 60_000,
+    control: { tickMs: 150, graceMs: 5_000 },
+    // The test polls the API while it waits (the edge's per-client limit is not what it is about).
+    edge: { apiLimitPerMinute: 100_000 },
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tb-k8s-control-'));
+  kube = await FakeKubeApi.start();
+  logs = await new FakeLogServer().start();
+  // The kubelet's log endpoint, behind the same API server (the leader is found through the fake's own pods).
+  kube.setLogHandler((r, res) => {
+    const url = `/api/v1/namespaces/${r.namespace}/pods/${r.pod}/log?${r.query.toString()}`;
+    logs.handle({ method: 'GET', url } as IncomingMessage, res);
+  });
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'fake', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'u', user: { token: 'test-token' } }],
+      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u', namespace: NS } }],
+      'current-context': 'fake',
+    }),
+    { mode: 0o600 },
+  );
+  mkdirSync(join(dir, 'db'));
+  stack = await startStack();
+  auth = createTestAuth(stack.authContext);
+  const added = await api('POST', '/api/clusters', 'admin', {
+    name: 'kube',
+    kind: 'kubernetes',
+    kubeconfig,
+    workload: 'job',
+    image: 'ghcr.io/example/trainer:1',
+    volumeClaim: 'scratch',
+    mountPath: '/scratch',
+    template: 'fake-trainer',
+    fakeTrainerPath: '/opt/fake/pretrain_gpt.py',
+  });
+  expect(added.status, JSON.stringify(added.body)).toBe(201);
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await kube?.close();
+  await logs?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a Kubernetes run through the same control plane', () => {
+  it('follows the leader log exactly once across a dropped stream; a crash is restarted from the checkpoint as a new Job and segment', async () => {
+    const crashed = trainerOutput('a-1', ['--fault', 'crash', '--fault-at-iteration', '13']);
+    const resumed = trainerOutput('a-2');
+    const runId = await submit('k8s-a', 1, 'gpu-9');
+    const policy = { ...DEFAULT_RECOVERY_POLICY, backoffBaseSeconds: 1 };
+    expect((await api('PUT', `/api/runs/${runId}/recovery-policy`, 'operator', policy)).status).toBe(200);
+
+    const first = await until('the first Job', () => jobsOf('k8s-a')[0]);
+    const log = startPods(first);
+    const firstIterations = crashed.filter((l) => / iteration +\d+\//.test(l));
+    const cut = crashed.indexOf(firstIterations[5] as string);
+    append(log, crashed.slice(0, cut));
+    await until('six iterations stored', async () => (await exported(runId)).length >= 5);
+    // The API server cuts the follow mid-line; the follower resumes with sinceTime and drops the overlap.
+    logs.dropActiveAfterBytes(70);
+    append(log, crashed.slice(cut));
+    await until('every iteration of the first job', async () => (await exported(runId)).length === 12);
+    endJob(first, log, 1, 'Error');
+
+    // The crash opens an incident; the failure policy restarts after its 1 s backoff: a new Job, same manifest.
+    const second = await until('the restarted Job', () => jobsOf('k8s-a')[1], 20_000);
+    const incidents = await api('GET', `/api/runs/${runId}/incidents`, 'viewer');
+    expect(JSON.stringify(incidents.body)).toContain('crash');
+    const podSpec = (j: Obj) => j.spec.template.spec;
+    // The same manifest: only the per-submission object name and job id differ.
+    const generic = (j: Obj) =>
+      JSON.stringify(podSpec(j).containers)
+        .split(j.metadata.name as string)
+        .join('<job>')
+        .split(j.metadata.labels['trainboard.io/job-id'] as string)
+        .join('<id>');
+    expect(generic(second)).toEqual(generic(first));
+    expect(podSpec(second).containers[0].image).toBe('ghcr.io/example/trainer:1');
+    expect(podSpec(second).affinity).toEqual(podSpec(first).affinity);
+    expect(JSON.stringify(podSpec(second).affinity)).toContain('gpu-9');
+    expect(second.spec.suspend).toBeFalsy();
+
+    const log2 = startPods(second);
+    append(log2, resumed);
+    await until('the resumed job up to iteration 30', async () =>
+      (await exported(runId)).some((r) => r.iteration === 30 && r.isCurrent),
+    );
+    const rows = await exported(runId);
+    // Exactly once: iterations 1–12 of the first segment, 11–30 of the second (11 and 12 redone, superseded).
+    const seg = (s: number) => rows.filter((r) => r.segment === s).map((r) => r.iteration);
+    const segments = [...new Set(rows.map((r) => r.segment))].sort();
+    expect(segments).toHaveLength(2);
+    expect(seg(segments[0] as number)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(seg(segments[1] as number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+    expect(rows.filter((r) => r.isCurrent).map((r) => r.iteration)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    const series = await api('GET', `/api/runs/${runId}/series?fields=lmLoss`, 'viewer');
+    expect(series.status).toBe(200);
+    // The chart's series: the current rows only, iterations 1–30 once each, with the losses the trainer printed.
+    const loss = series.body.series.lmLoss as { points: [number, number][]; sampled: boolean; count: number };
+    expect(loss.sampled).toBe(false);
+    expect(loss.points.map(([it]) => it)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const printed = resumed.find((l) => / iteration +30\//.test(l))?.match(/lm loss: ([0-9.E+-]+)/)?.[1];
+    expect(loss.points.at(-1)?.[1]).toBeCloseTo(Number(printed), 6);
+
+    // The audit names what was done in Kubernetes terms, never an sbatch line it did not run.
+    const audit = await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator');
+    const commands = JSON.stringify(audit.body);
+    expect(commands).toContain(`create Job ${NS}/${first.metadata.name as string}`);
+    expect(commands).toContain(`create Job ${NS}/${second.metadata.name as string}`);
+    expect(commands).toContain(`create Job ${NS}/<named when submitted>, excluding gpu-9`); // the requested plan
+    expect(commands).not.toMatch(/sbatch |scancel |scontrol /);
+    const actions = (audit.body.entries as { action: string }[]).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['recovery.wait', 'recovery.restart', 'run.resubmit']));
+    // The drop was real: the first leader log was asked again from the last line's second.
+    const asked = logs.requests.filter((r) => r.pod.startsWith(first.metadata.name as string));
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked.slice(1).every((r) => r.query.get('sinceTime') !== null)).toBe(true);
+  }, 40_000);
+
+  it('keeps a chain of 2 (the next Job created suspended, resumed when the first ends); cancel deletes the Jobs (Foreground)', async () => {
+    const part1 = trainerOutput('b-1', ['--exit-interval', '10']);
+    const part2 = trainerOutput('b-2');
+    const runId = await submit('k8s-b', 2);
+    const [j1, j2] = (await until('two Jobs', () => {
+      const jobs = jobsOf('k8s-b');
+      return jobs.length === 2 ? jobs : null;
+    })) as [Obj, Obj];
+    expect(j1.spec.suspend).toBeFalsy();
+    expect(j2.spec.suspend).toBe(true);
+    expect(j2.metadata.annotations['trainboard.io/dependency']).toBe(
+      `afterany:${j1.metadata.labels['trainboard.io/job-id'] as string}`,
+    );
+    const log1 = startPods(j1);
+    append(log1, part1);
+    await until('the first job’s ten iterations', async () => (await exported(runId)).length === 10);
+    endJob(j1, log1, 0, 'Completed');
+
+    // The backend resumes the waiting Job once the first ended (afterany); the chain is refilled behind it.
+    await until(
+      'the second Job resumed',
+      () => kube.get('jobs', NS, j2.metadata.name as string)?.spec.suspend === false,
+    );
+    const j3 = await until('a third Job queued behind the second', () => jobsOf('k8s-b')[2]);
+    expect(j3.spec.suspend).toBe(true);
+    expect(j3.metadata.annotations['trainboard.io/dependency']).toBe(
+      `afterany:${j2.metadata.labels['trainboard.io/job-id'] as string}`,
+    );
+    const log2 = startPods(kube.get('jobs', NS, j2.metadata.name as string) as Obj);
+    append(log2, part2.slice(0, 60));
+    await until('the second job’s log as a new segment', async () => {
+      const rows = await exported(runId);
+      return new Set(rows.map((r) => r.segment)).size === 2 && rows.some((r) => r.iteration === 12);
+    });
+
+    kube.foregroundDeleteMs = 60_000; // keep the deleted objects in sight (deletionTimestamp) for the assertion
+    const cancel = await act(runId, { kind: 'cancel_run' });
+    expect(cancel.status, JSON.stringify(cancel.body)).toBe(202);
+    for (const j of [j2, j3]) {
+      const gone = await until(`${j.metadata.name as string} deleted`, () =>
+        kube.get('jobs', NS, j.metadata.name as string)?.metadata.deletionTimestamp
+          ? kube.get('jobs', NS, j.metadata.name as string)
+          : null,
+      );
+      expect(gone?.metadata.finalizers).toContain('foregroundDeletion');
+    }
+    expect(kube.get('jobs', NS, j1.metadata.name as string)?.metadata.deletionTimestamp).toBeUndefined();
+    const audit = await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator');
+    const text = JSON.stringify(audit.body);
+    expect(text).toMatch(/delete jobs \d+, \d+ in ml \(propagation Foreground\)/);
+    expect(text).not.toMatch(/sbatch |scancel |scontrol /);
+    await until(
+      'the run stopped',
+      async () => (await api('GET', `/api/runs/${runId}/control`, 'operator')).body.desiredState === 'stopped',
+    );
+  }, 40_000);
+
+  it('refuses save-and-exit in words: the run folder is out of the server’s reach', async () => {
+    const runId = await submit('k8s-c', 1);
+    const job = await until('the Job', () => jobsOf('k8s-c')[0]);
+    startPods(job);
+    const r = await act(runId, { kind: 'save_exit' });
+    expect(r.status).toBe(422);
+    expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
+    const viewer = await api('GET', `/api/runs/${runId}/log`, 'viewer');
+    // The log viewer reads files: a Kubernetes run has none (never this machine's file at the run's path).
+    expect(viewer.status).toBe(404);
+    expect(viewer.body.message).toMatch(/has no log file/);
+  });
+
+  it('shows the run’s nodes from the API’s Node objects, with no Slurm GPU probe', async () => {
+    for (const name of ['gpu-1', 'gpu-2'])
+      kube.put('nodes', {
+        metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+          ],
+          capacity: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
+          allocatable: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
+        },
+      });
+    const runId = await submit('k8s-nodes', 1);
+    const job = await until('the Job', () => jobsOf('k8s-nodes')[0]);
+    startPods(job);
+    const body = await until('the job’s nodes', async () => {
+      const r = await api('GET', `/api/runs/${runId}/nodes`, 'viewer');
+      expect(r.status).toBe(200);
+      return JSON.stringify(r.body).includes('gpu-2') ? JSON.stringify(r.body) : null;
+    });
+    expect(body).toContain('gpu-1');
+    expect(body).not.toMatch(/srun|no shell/);
+    // Node health from the API (Ready, allocatable GPUs); GPU metrics are said to be unavailable, not an error.
+    expect(body).toContain('"gpus":8');
+    expect(body).toContain("offers no way to query the nodes' GPUs");
+    expect(body).toContain('"error":null');
+  });
+});
+
+// The same hostile values as the Slurm tests (tests/integration/hostileControl.test.ts), through the API for a
+// kubernetes cluster: refused by a pattern, or mapped to a valid DNS-1123 name; never a crash, never a Job.
+const INJECTIONS = [
+  'c1;touch /tmp/tb-canary',
+  '$(touch /tmp/tb-canary)',
+  '`touch /tmp/tb-canary`',
+  "c1'; touch /tmp/tb-canary; '",
+  'c1\ntouch /tmp/tb-canary',
+  'nœud-1',
+  '--exclude=c1',
+  'c1 && touch /tmp/tb-canary',
+  '../../etc/passwd',
+  'x'.repeat(300),
+];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+describe('hostile input on a kubernetes cluster', () => {
+  const clusterInput = {
+    kind: 'kubernetes',
+    workload: 'job',
+    image: 'ghcr.io/example/trainer:1',
+    template: 'fake-trainer',
+    fakeTrainerPath: '/opt/fake/pretrain_gpt.py',
+  };
+
+  it('refuses hostile cluster names and kubernetes settings with a 400, adding nothing', async () => {
+    const cases: Record<string, unknown>[] = [
+      ...[...INJECTIONS, 'UPPER', 'local'].map((name) => ({ name })),
+      ...INJECTIONS.map((namespace) => ({ name: 'k1', namespace })),
+      ...INJECTIONS.map((context) => ({ name: 'k2', context })),
+      // A long image reference is syntactically an image (not an injection): only the shell-like values here.
+      ...INJECTIONS.slice(0, -1).map((image) => ({ name: 'k3', image })),
+      ...INJECTIONS.map((volumeClaim) => ({ name: 'k4', volumeClaim, mountPath: '/scratch' })),
+      ...INJECTIONS.map((mountPath) => ({ name: 'k5', volumeClaim: 'scratch', mountPath })),
+      ...INJECTIONS.map((kubeconfig) => ({ name: 'k6', kubeconfig })),
+      { name: 'k7', workload: 'slurm' },
+    ];
+    for (const c of cases) {
+      const r = await api('POST', '/api/clusters', 'admin', { ...clusterInput, ...c });
+      expect(r.status, JSON.stringify(c)).toBe(400);
+      expect(JSON.stringify(r.body)).not.toContain('test-token');
+    }
+    const listed = await api('GET', '/api/clusters', 'admin');
+    expect((listed.body.clusters as { name: string }[]).map((c) => c.name)).toEqual(['kube']);
+  });
+
+  it('refuses hostile run names; maps Slurm-style names to DNS-1123 Job names', async () => {
+    const before = kube.list('jobs', NS).length;
+    for (const name of [...INJECTIONS, '', '.hidden', 'a'.repeat(41)]) {
+      const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config: { preset: 'demo' }, name });
+      expect(r.status, name).toBe(400);
+    }
+    expect(kube.list('jobs', NS).length).toBe(before);
+    for (const name of ['Hostile_Name.V2', `R_${'Z.'.repeat(19)}`]) {
+      await submit(name, 1);
+      const job = await until(`the Job of ${name}`, () => jobsOf(name)[0]);
+      const objectName = job.metadata.name as string;
+      expect(objectName.length).toBeLessThanOrEqual(63);
+      expect(objectName).toMatch(DNS_LABEL);
+      expect(job.metadata.annotations['trainboard.io/name']).toMatch(
+        new RegExp(`^${name.replace(/\./g, '\\.')}\\.tb\\.`),
+      );
+    }
+  });
+
+  it('refuses hostile or non-DNS excluded node names at submit and in the exclude action; accepts a hostlist', async () => {
+    const before = kube.list('jobs', NS).length;
+    for (const exclude of [...INJECTIONS, 'GPU_1', 'gpu..1']) {
+      const config = { ...demo, cluster: { ...demo.cluster, exclude } };
+      const r = await api('POST', '/api/runs', 'operator', { cluster: 'kube', config, chainLength: 1, name: 'k8s-x' });
+      expect([400, 422], `${exclude}: ${r.status} ${JSON.stringify(r.body)}`).toContain(r.status);
+    }
+    expect(kube.list('jobs', NS).length).toBe(before);
+    const refused = await api('POST', '/api/runs', 'operator', {
+      cluster: 'kube',
+      config: { ...demo, cluster: { ...demo.cluster, exclude: 'GPU_1' } },
+      name: 'k8s-x',
+    });
+    expect(refused.body.message).toMatch(/DNS-1123/);
+
+    const runId = await submit('k8s-hostlist', 1, 'gpu[1-3],gpu-9');
+    const job = await until('the Job', () => jobsOf('k8s-hostlist')[0]);
+    const excluded = JSON.stringify(job.spec.template.spec.affinity);
+    for (const n of ['gpu1', 'gpu2', 'gpu3', 'gpu-9']) expect(excluded).toContain(`"${n}"`);
+    for (const nodes of INJECTIONS) {
+      const r = await act(runId, { kind: 'exclude', nodes });
+      // The schema's hostlist pattern (400), or this cluster's node-name rule (422, said in words).
+      expect([400, 422], nodes).toContain(r.status);
+    }
+    const notDns = await act(runId, { kind: 'exclude', nodes: 'GPU_1' });
+    expect(notDns.status).toBe(422);
+    expect(notDns.body.message).toMatch(/cannot exclude these nodes.*DNS-1123/);
+    expect((await api('GET', '/api/health', 'viewer')).status).toBe(200);
+  });
+});
+
+describe('a server restart during a Kubernetes run', () => {
+  it('goes on from the stored cursor and the controller’s rows: every line once, the same Job, no resubmission', async () => {
+    const lines = trainerOutput('r-1');
+    const runId = await submit('k8s-r', 1);
+    const job = await until('the Job', () => jobsOf('k8s-r')[0]);
+    const log = startPods(job);
+    const half = lines.indexOf(lines.filter((l) => / iteration +\d+\//.test(l))[9] as string) + 1;
+    append(log, lines.slice(0, half));
+    await until('ten iterations', async () => (await exported(runId)).length === 10);
+    await stack.stop();
+    append(log, lines.slice(half)); // written while no server was watching
+    stack = await startStack();
+    auth = createTestAuth(stack.authContext);
+    await until('all thirty iterations', async () => (await exported(runId)).length === 30, 20_000);
+    const rows = await exported(runId);
+    expect(rows.map((r) => r.iteration)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.segment)).size).toBe(1);
+    expect(jobsOf('k8s-r')).toHaveLength(1);
+  }, 40_000);
+});
