@@ -128,8 +128,16 @@ export interface ClusterBackend {
    * manifest it cannot honour. Called before a run or an exclusion is recorded, so a refusal is said at once.
    */
   checkSubmit?(spec: SubmitSpec): void;
-  /** False when the server cannot reach run folders (no shell): kill-switch files can be neither set nor cleared. */
+  /** False when the server cannot reach run folders (no shell): the cluster's files cannot set or clear anything. */
   readonly runFolderAccess?: boolean;
+  /**
+   * Sets a run's kill-switch file from inside a running job, for a backend without run-folder access (Kubernetes:
+   * `touch -- path` exec'd in the leader pod's trainer container, which mounts the run folder). Rejects, having done
+   * nothing, when no pod of the job runs or the path is not a plain absolute path. Such a backend's jobs remove the
+   * switch themselves when they start (the node script), so the control plane has nothing to clear before a
+   * resubmit or a release. Absent: the cluster's files (SSH) touch and remove it.
+   */
+  touchInJob?(jobId: string, path: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -139,4 +147,6 @@ export type BackendOperation =
   | { kind: 'cancel'; ids: readonly string[] }
   | { kind: 'hold'; ids: readonly string[] }
   | { kind: 'release'; ids: readonly string[] }
-  | { kind: 'updateExclude'; id: string; hostlist: string };
+  | { kind: 'updateExclude'; id: string; hostlist: string }
+  | { kind: 'touchInJob'; id: string; path: string }
+  | { kind: 'clearedAtStart'; path: string };

@@ -7,7 +7,7 @@ import { shellCommand } from '@trainboard/shared/slurm/quote';
 import { actionRun } from './actionInputs.js';
 import type { ControlBackend, ControlRun } from './ports.js';
 
-type Describer = Pick<ControlBackend, 'describe'> | null | undefined;
+type Describer = Pick<ControlBackend, 'describe' | 'touchInJob'> | null | undefined;
 
 /** The text of submitting the keyed job `job` of `run`. */
 export function submitText(backend: Describer, run: ControlRun, job: JobSubmit): string {
@@ -34,8 +34,14 @@ export function stepText(backend: Describer, run: ControlRun, step: ActionStep, 
       return d({ kind: step.kind, ids: step.ids });
     case 'updateExclude':
       return d({ kind: 'updateExclude', id: step.id, hostlist: step.hostlist });
+    // A backend that sets the kill switch from inside the job also has its jobs clear it at start (ClusterBackend).
     case 'touch':
+      return backend?.touchInJob
+        ? d({ kind: 'touchInJob', id: step.jobId, path: step.path })
+        : shellCommand(stepArgv(actionRun(run), step, key));
     case 'remove':
-      return shellCommand(stepArgv(actionRun(run), step, key));
+      return backend?.touchInJob
+        ? d({ kind: 'clearedAtStart', path: step.path })
+        : shellCommand(stepArgv(actionRun(run), step, key));
   }
 }

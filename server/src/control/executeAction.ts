@@ -117,8 +117,16 @@ async function runStep(
   else if (step.kind === 'hold') await cluster.backend.hold(step.ids);
   else if (step.kind === 'release') await cluster.backend.release(step.ids);
   else if (step.kind === 'updateExclude') await cluster.backend.updateExclude([step.id], step.hostlist);
-  else if (step.kind === 'touch') await cluster.files.touch(step.path);
-  else await cluster.files.remove(step.path);
+  else if (step.kind === 'touch')
+    await (cluster.backend.touchInJob
+      ? cluster.backend.touchInJob(step.jobId, step.path)
+      : cluster.files.touch(step.path));
+  else if (cluster.backend.touchInJob) {
+    // Its jobs remove the switch when they start (ClusterBackend.touchInJob): with no pod running there is nothing
+    // to exec into, and nothing needs to be.
+    audit(ctx, cluster, action, command, 'ok', "skipped: the next job's start removes the kill switch");
+    return command;
+  } else await cluster.files.remove(step.path);
   audit(ctx, cluster, action, command, 'ok', null);
   return command;
 }

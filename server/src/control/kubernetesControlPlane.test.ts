@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,19 @@ function endJob(job: Obj, log: FakeContainerLog, exitCode: number, reason: strin
   log.terminate();
   if (exitCode === 0) kube.setJobCondition(NS, name, 'Complete', 'CompletionsReached', 'Reached expected completions');
   else kube.setJobCondition(NS, name, 'Failed', 'PodFailurePolicy', `Container trainer exited with ${exitCode}`);
+}
+
+/** The kill-switch path in a Job's node script (as rendered: a shell word, single-quoted when it needs it). */
+/** The node script the trainer container of a Job runs (an element of its command or args). */
+function nodeScriptOf(job: Obj): string {
+  const c = job.spec.template.spec.containers[0] as Obj;
+  return String([...(c.command ?? []), ...(c.args ?? [])].find((a: string) => a.includes('KILL_SWITCH_PATH=')));
+}
+
+function switchOf(job: Obj): string {
+  const script = nodeScriptOf(job);
+  const word = /^ *KILL_SWITCH_PATH=(.*)$/m.exec(script)?.[1] ?? '';
+  return word.startsWith("'") ? word.slice(1, -1) : word;
 }
 
 /** Every stored iteration row of the run, as the dashboard's export gives them. */
@@ -331,18 +344,87 @@ describe('a Kubernetes run through the same control plane', () => {
     );
   }, 40_000);
 
-  it('refuses save-and-exit in words: the run folder is out of the server’s reach', async () => {
-    const runId = await submit('k8s-c', 1);
-    const job = await until('the Job', () => jobsOf('k8s-c')[0]);
-    startPods(job);
+  it('saves and exits through an exec into the leader pod; the next job removes the switch at its start', async () => {
+    const runId = await submit('k8s-c', 2);
+    const [j1, j2] = (await until('two Jobs', () => {
+      const jobs = jobsOf('k8s-c');
+      return jobs.length === 2 ? jobs : null;
+    })) as [Obj, Obj];
+    const log = startPods(j1);
+    append(log, trainerOutput('c-1').slice(0, 40));
+    await until('the job running', async () =>
+      (await api('GET', `/api/runs/${runId}/control`, 'operator')).body.jobs?.some(
+        (j: { state: string }) => j.state === 'RUNNING',
+      ),
+    );
+    // Relative in the config, so relative to the pod's working directory: the run folder on the shared volume.
+    const workDir = j1.spec.template.spec.containers[0].workingDir as string;
+    expect(workDir).toBe('/scratch/k8s-c');
+    const killSwitch = posix.resolve(workDir, switchOf(j1));
+    const before = kube.exec.calls.length;
     const r = await act(runId, { kind: 'save_exit' });
-    expect(r.status).toBe(422);
-    expect(r.body.message).toMatch(/save-and-exit needs the kill-switch file.*Kubernetes/);
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const [call] = await until('the exec', () =>
+      kube.exec.calls.length > before ? kube.exec.calls.slice(before) : null,
+    );
+    const leader = kube
+      .list('pods', NS)
+      .find(
+        (p) =>
+          p.metadata.labels?.['job-name'] === j1.metadata.name &&
+          p.metadata.labels?.['batch.kubernetes.io/job-completion-index'] === '0',
+      );
+    expect(call).toEqual({
+      namespace: NS,
+      pod: leader?.metadata.name,
+      container: 'trainer',
+      command: ['touch', '--', killSwitch],
+      protocol: 'v4.channel.k8s.io',
+    });
+    await until(
+      'the run held',
+      async () => (await api('GET', `/api/runs/${runId}/control`, 'operator')).body.desiredState === 'held',
+    );
+    // The queued job of the chain is held (suspended) as on Slurm.
+    await until(
+      'the queued Job held',
+      () => kube.get('jobs', NS, j2.metadata.name as string)?.metadata.annotations?.['trainboard.io/held'] === 'user',
+    );
+    const id1 = j1.metadata.labels['trainboard.io/job-id'] as string;
+    let text = JSON.stringify((await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator')).body);
+    expect(text).toContain(`exec touch -- ${killSwitch} in job ${id1}'s leader pod (ml)`);
+    expect(text).not.toMatch(/sbatch |scancel |scontrol /);
+
+    // The trainer saw the switch, saved and exited; the release continues the chain with nothing to remove.
+    endJob(j1, log, 0, 'Completed');
+    const rel = await act(runId, { kind: 'release' });
+    expect(rel.status, JSON.stringify(rel.body)).toBe(202);
+    await until(
+      'the queued Job resumed',
+      () => kube.get('jobs', NS, j2.metadata.name as string)?.spec.suspend === false,
+    );
+    text = JSON.stringify((await api('GET', `/api/audit?run=${runId}&limit=100`, 'operator')).body);
+    expect(text).toContain(`nothing to remove now: the next job's start removes ${killSwitch} (its node script)`);
+    expect(text).toContain("skipped: the next job's start removes the kill switch");
+    expect(text).not.toMatch(/sbatch |scancel |scontrol |rm -f/);
+    expect(kube.exec.calls.length).toBe(before + 1);
+    // The resumed job's leader removes the switch before it launches the trainer.
+    const j2now = kube.get('jobs', NS, j2.metadata.name as string) as Obj;
+    expect(posix.resolve(j2now.spec.template.spec.containers[0].workingDir as string, switchOf(j2now))).toBe(
+      killSwitch,
+    );
+    const script = nodeScriptOf(j2now);
+    const rm = script.indexOf(
+      'if [[ "$NODE_RANK" == 0 && -n "$KILL_SWITCH_PATH" ]]; then rm -f -- "$KILL_SWITCH_PATH"; fi',
+    );
+    const launch = script.indexOf('python3 -u "$FAKE_TRAINER"');
+    expect(rm).toBeGreaterThan(script.indexOf('KILL_SWITCH_PATH='));
+    expect(launch).toBeGreaterThan(rm);
     const viewer = await api('GET', `/api/runs/${runId}/log`, 'viewer');
     // The log viewer reads files: a Kubernetes run has none (never this machine's file at the run's path).
     expect(viewer.status).toBe(404);
     expect(viewer.body.message).toMatch(/has no log file/);
-  });
+  }, 40_000);
 
   it('shows the run’s nodes from the API’s Node objects, with no Slurm GPU probe', async () => {
     for (const name of ['gpu-1', 'gpu-2'])

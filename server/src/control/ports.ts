@@ -190,6 +190,7 @@ export type ControlBackend = Pick<
   | 'jobLogSource'
   | 'describe'
   | 'runFolderAccess'
+  | 'touchInJob'
   | 'checkSubmit'
 >;
 

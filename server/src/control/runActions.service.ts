@@ -54,18 +54,20 @@ export interface RunActionsOptions {
   kick: () => void;
   now?: () => number;
   /** The run's cluster backend, which may describe its own operations (absent or null: Slurm command text). */
-  backendOf?: (run: ControlRun) => Pick<ControlBackend, 'describe' | 'runFolderAccess'> | null;
+  backendOf?: (run: ControlRun) => Pick<ControlBackend, 'describe' | 'runFolderAccess' | 'touchInJob'> | null;
 }
 
-/** Why save-and-exit is refused where the server cannot reach the run folder (Kubernetes: no shell). */
+/**
+ * Why save-and-exit is refused where the server can neither reach the run folder nor set the switch from inside
+ * the job (a backend with no shell and no touchInJob).
+ */
 export const NO_KILL_SWITCH =
-  'save-and-exit needs the kill-switch file in the run folder, which this server cannot reach on this cluster ' +
-  '(on Kubernetes it would take an exec into the leader pod, not implemented yet): cancel the run instead, ' +
-  'its last checkpoint is kept';
+  'save-and-exit needs the kill-switch file in the run folder, which this server cannot reach on this cluster: ' +
+  'cancel the run instead, its last checkpoint is kept';
 
 type Checked = ({ ok: true } & RequestedAction) | { ok: false; error: Error; message: string };
 
-type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess' | 'checkSubmit'>;
+type Described = Pick<ControlBackend, 'describe' | 'runFolderAccess' | 'touchInJob' | 'checkSubmit'>;
 
 function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
   try {
@@ -75,11 +77,12 @@ function backendOfRun(o: RunActionsOptions, run: ControlRun): Described | null {
   }
 }
 
-/** The pure plan, except save-and-exit where the server cannot reach the run folder. */
+/** The pure plan, except save-and-exit where the server cannot reach the run folder by any means. */
 function planOf(o: RunActionsOptions, run: ControlRun, action: ActionRequest): ActionPlan {
   const refuse = (refusal: string): ActionPlan => ({ steps: [], commands: [], effects: [], patch: {}, refusal });
   const backend = backendOfRun(o, run);
-  if (action.kind === 'save_exit' && backend?.runFolderAccess === false) return refuse(NO_KILL_SWITCH);
+  if (action.kind === 'save_exit' && backend?.runFolderAccess === false && !backend.touchInJob)
+    return refuse(NO_KILL_SWITCH);
   if (action.kind === 'exclude' && backend?.checkSubmit) {
     const job = { baseName: run.name, key: KEY_PLACEHOLDER, dependsOn: null, exclude: action.nodes };
     try {

@@ -235,9 +235,9 @@ function record(
 ): RunCreated {
   const config: RunConfig = p.outcome.config;
   const resolve = (path: string) => posix.resolve(p.runDir, path);
-  // A server that cannot reach the run folder (no shell) can neither set nor clear a kill switch: the run has none
-  // for the control plane, so save-and-exit says why it cannot, and a resubmit has no file to clear first.
-  const folder = cluster.backend.runFolderAccess !== false;
+  // A server that cannot reach the run folder (no shell) and cannot set the switch from inside a job either
+  // (touchInJob) has no kill switch for the control plane: save-and-exit says why, a resubmit clears nothing.
+  const folder = cluster.backend.runFolderAccess !== false || !!cluster.backend.touchInJob;
   return store.transaction(() => {
     const { runId, version } = store.createRun({
       name: p.runName,

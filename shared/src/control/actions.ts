@@ -36,7 +36,8 @@ export type ActionStep =
   | { kind: 'hold'; ids: string[] }
   | { kind: 'release'; ids: string[] }
   | { kind: 'updateExclude'; id: string; hostlist: string }
-  | { kind: 'touch'; path: string }
+  /** `jobId`: the running job whose trainer reads the switch (a backend without run-folder access execs into it). */
+  | { kind: 'touch'; path: string; jobId: string }
   | { kind: 'remove'; path: string }
   | { kind: 'submit'; exclude: string | null };
 
@@ -170,9 +171,10 @@ function exclude(run: ActionRun, live: ActionJob[], nodes: string): Planned {
 
 function saveExit(run: ActionRun, live: ActionJob[]): Planned {
   if (!run.killSwitchPath) return { refusal: 'the run has no kill switch' };
-  if (!live.some((j) => j.state === 'RUNNING')) return { refusal: 'no job of this run is running' };
+  const running = live.filter((j) => j.state === 'RUNNING').at(-1);
+  if (!running) return { refusal: 'no job of this run is running' };
   const queued = live.filter(isPending);
-  const steps: ActionStep[] = [{ kind: 'touch', path: run.killSwitchPath }];
+  const steps: ActionStep[] = [{ kind: 'touch', path: run.killSwitchPath, jobId: running.schedulerJobId! }];
   if (queued.length) steps.push({ kind: 'hold', ids: ids(queued) });
   return {
     steps,

@@ -5,8 +5,8 @@
 // asked (no GET per job). Kubernetes has no job dependencies: a job submitted with `afterany:<id>` is created
 // suspended and resumed by status() once that job has ended, which is what Slurm does for the chain.
 // Not implemented (optional in ClusterBackend): partition(), disk(), stackDump() — no Slurm partitions here, the
-// filesystem is not the server's to df, and a stack dump needs exec into the pod (later work). Logs are followed by
-// the log follower (logFollower.ts), not here.
+// filesystem is not the server's to df, and a stack dump needs py-spy in the image (later work). The kill switch is
+// set by an exec into the leader pod (touchInJob, podExec.ts). Logs are followed by the log follower, not here.
 import type {
   BackendOperation,
   ClusterBackend,
@@ -49,8 +49,11 @@ import {
   type JobStatus,
   type NodeStatus,
 } from '@trainboard/shared/slurm/types';
+import { absolutePath } from '@trainboard/shared/slurm/cluster';
+import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
+import { execInPod } from './podExec.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
 
 /** Which manifests a cluster entry accepts: `auto` takes a PyTorchJob when the cluster serves the CRD. */
@@ -61,6 +64,8 @@ export interface KubernetesBackendOptions {
   workload?: WorkloadPolicy;
   client?: KubeClientOptions;
   now?: () => number;
+  /** Longest wait for an exec's answer (the kill switch). */
+  execTimeoutMs?: number;
 }
 
 /** A job the backend found: its kind, object and pods. */
@@ -125,6 +130,7 @@ export class KubernetesBackend implements ClusterBackend {
   readonly kube: LoadedKubeConfig;
   /** Waiting jobs whose dependency a status() poll has seen end: resumed at the next one (resumeSatisfied). */
   private readonly endSeen = new Set<string>();
+  private readonly execTimeoutMs: number;
 
   constructor(o: KubernetesBackendOptions) {
     this.kube = o.kube;
@@ -133,6 +139,7 @@ export class KubernetesBackend implements ClusterBackend {
     this.target = `${o.kube.target}/${o.kube.namespace}`;
     this.workload = o.workload ?? 'auto';
     this.now = o.now ?? Date.now;
+    this.execTimeoutMs = o.execTimeoutMs ?? 30_000;
   }
 
   /** The workload a run should be rendered as on this cluster (asks the API once for `auto`). */
@@ -317,6 +324,10 @@ export class KubernetesBackend implements ClusterBackend {
         return `resume jobs ${op.ids.join(', ')} in ${ns}`;
       case 'updateExclude':
         return `patch job ${op.id} in ${ns}: node affinity excluding ${op.hostlist}`;
+      case 'touchInJob':
+        return `exec touch -- ${shellQuote(op.path)} in job ${op.id}'s leader pod (${ns})`;
+      case 'clearedAtStart':
+        return `nothing to remove now: the next job's start removes ${shellQuote(op.path)} (its node script)`;
     }
   }
 
@@ -441,6 +452,41 @@ export class KubernetesBackend implements ClusterBackend {
     const container = p?.spec?.containers[0]?.name;
     if (!p?.metadata?.name || !container) return null;
     return { namespace: this.namespace, pod: p.metadata.name, container, uid: p.metadata.uid ?? '' };
+  }
+
+  /**
+   * The kill switch: `touch -- <path>` exec'd (argv, no shell) in the leader pod's trainer container, which mounts the
+   * run folder. Refused before any request for a path that is not a plain absolute one, and when no leader pod of
+   * the job is running (nothing would read the file; a pod that is gone has nothing to save).
+   */
+  async touchInJob(jobId: string, path: string): Promise<void> {
+    const checked = absolutePath.safeParse(path);
+    if (!checked.success)
+      throw new KubernetesRequestError(
+        `kill-switch path ${JSON.stringify(path)}: ${checked.error.issues[0]?.message ?? 'invalid'}`,
+      );
+    const leader = await this.runningLeader(jobId);
+    if (!leader)
+      throw new KubernetesRequestError(
+        `job ${jobId} has no running leader pod to exec into: the kill switch was not set`,
+      );
+    await execInPod(this.kube.kc, leader, ['touch', '--', path], this.execTimeoutMs);
+  }
+
+  /** The job's leader pod whose first container is running (not being deleted), or null. */
+  private async runningLeader(jobId: string): Promise<{ namespace: string; pod: string; container: string } | null> {
+    const f = (await this.byIds([jobId])).get(jobId);
+    if (!f || this.tombstones.has(jobId)) return null;
+    const pods = ((await this.podsOf([f])).get(nameOf(f.obj)) ?? []).filter(
+      (p) => isLeaderPod(p) && !p.metadata?.deletionTimestamp && p.status?.phase === 'Running',
+    );
+    for (const p of pods) {
+      const container = p.spec?.containers[0]?.name;
+      const state = p.status?.containerStatuses?.find((c) => c.name === container)?.state;
+      if (p.metadata?.name && container && state?.running)
+        return { namespace: this.namespace, pod: p.metadata.name, container };
+    }
+    return null;
   }
 
   async lookupByNames(names: readonly string[], since?: string): Promise<Map<string, JobStatus[]>> {

@@ -24,6 +24,8 @@
 // bearer token `test-token` (set `token` to null to accept any, or to another value to get 401s).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { FakeExec, refuseUpgrade } from './fakeExec.js';
 
 export type Resource = 'pods' | 'services' | 'secrets' | 'events' | 'nodes' | 'jobs' | 'pytorchjobs';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -163,6 +165,8 @@ export class FakeKubeApi {
   private logHandler: LogHandler | null = null;
   private uidSeq = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The exec subresource (fakeExec.ts): recorded calls, and the test's answer to each command. */
+  readonly exec = new FakeExec();
 
   private constructor(
     private readonly server: http.Server,
@@ -175,11 +179,13 @@ export class FakeKubeApi {
     const port = (server.address() as AddressInfo).port;
     const fake = new FakeKubeApi(server, `http://127.0.0.1:${port}`);
     server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => fake.handle(req, res));
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => fake.upgrade(req, socket, head));
     return fake;
   }
 
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
+    this.exec.close();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -437,6 +443,54 @@ export class FakeKubeApi {
       } catch (e) {
         this.send(res, 500, statusBody(500, 'InternalError', (e as Error).message));
       }
+    });
+  }
+
+  /** An exec (the only upgrade the API paths used here have), checked as the API server checks it. */
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const u = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: u.searchParams,
+      contentType: req.headers['content-type'],
+      authorization: req.headers.authorization,
+    });
+    if (this.token !== null && req.headers.authorization !== `Bearer ${this.token}`)
+      return refuseUpgrade(socket, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+    const m = u.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/);
+    if (!m)
+      return refuseUpgrade(
+        socket,
+        404,
+        statusBody(404, 'NotFound', 'the server could not find the requested resource'),
+      );
+    const [ns, name] = [decodeURIComponent(m[1] as string), decodeURIComponent(m[2] as string)];
+    const pod = this.get('pods', ns, name);
+    if (!pod) return refuseUpgrade(socket, 404, statusBody(404, 'NotFound', `pods "${name}" not found`));
+    const container = u.searchParams.get('container');
+    const names = (pod.spec?.containers ?? []).map((c: Obj) => c.name as string);
+    if (container !== null && !names.includes(container))
+      return refuseUpgrade(
+        socket,
+        400,
+        statusBody(400, 'BadRequest', `container ${container} is not valid for pod ${name}`),
+      );
+    if (pod.status?.phase !== 'Running')
+      return refuseUpgrade(
+        socket,
+        400,
+        statusBody(
+          400,
+          'BadRequest',
+          `cannot exec into a container in a completed pod; current phase is ${pod.status?.phase}`,
+        ),
+      );
+    this.exec.upgrade(req, socket, head, {
+      namespace: ns,
+      pod: name,
+      container,
+      command: u.searchParams.getAll('command'),
     });
   }
 
