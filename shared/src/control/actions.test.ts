@@ -96,6 +96,15 @@ describe('planAction', () => {
     expect(plan.effects.length).toBeGreaterThan(0);
   });
 
+  it('names the running job in the touch step (a backend without the run folder execs into it)', () => {
+    const jobs = [job(1, 'COMPLETED'), job(2, 'RUNNING', ['c4']), job(3, 'PENDING', [], 'Dependency')];
+    expect(planAction(run, jobs, { kind: 'save_exit' }).steps[0]).toEqual({
+      kind: 'touch',
+      path: '/jobs/demo/STOP',
+      jobId: '1232',
+    });
+  });
+
   it('remembers the merged exclude list', () => {
     expect(planAction({ ...run, excludeNodes: 'c[1-2]' }, running, { kind: 'exclude', nodes: 'c4' }).patch).toEqual({
       excludeNodes: 'c1,c2,c4',

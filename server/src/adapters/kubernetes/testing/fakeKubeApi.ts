@@ -19,6 +19,8 @@
 // function given to `setLogHandler(fn)`: `fn({ namespace, pod, container, query, pods }, res)` writes the response
 // itself (status, `text/plain` chunks, `res.destroy()` to drop mid-line). `pods` is the store's current pod (or
 // undefined). Without a handler the fake answers 404 NotFound for an unknown pod and an empty 200 otherwise.
+// EXEC: `GET …/pods/{name}/exec` WebSocket upgrades are answered by `exec` (fakeExec.ts: v4.channel.k8s.io, channel
+// frames, the final Status; `exec.handler` chooses each command's output and exit code; argv kept in `exec.calls`).
 // Every request (method, path, query, content type) is recorded in `requests` for assertions. Clients reach the
 // fake with `kubeConfigFor(fake.url, 'test-token', ns)` (kubeConfig.ts; plain http needs skipTLSVerify) and the
 // bearer token `test-token` (set `token` to null to accept any, or to another value to get 401s).
