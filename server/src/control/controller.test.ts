@@ -326,6 +326,78 @@ describe('controller', () => {
     expect(sched.live()).toHaveLength(2);
   });
 
+  describe('on a backend without run-folder access', () => {
+    const touched: string[] = [];
+    /** The fake scheduler, seen as a backend with no shell that sets the kill switch from inside a job. */
+    function noFolderBackend(withTouch: boolean) {
+      const touchInJob = async (id: string, path: string) => void touched.push(`${id} ${path}`);
+      return new Proxy(sched, {
+        get: (t, k) =>
+          k === 'runFolderAccess'
+            ? false
+            : k === 'touchInJob'
+              ? withTouch
+                ? touchInJob
+                : undefined
+              : Reflect.get(t, k),
+      });
+    }
+    function setupNoFolder(withTouch: boolean) {
+      const cluster = fakeCluster(noFolderBackend(withTouch), files);
+      actions = createRunActionsService({
+        store,
+        kick: () => undefined,
+        now: () => clock,
+        backendOf: () => cluster.backend,
+      });
+      const failure = memoryFailurePolicy(store, actions, logger, () => clock);
+      const clusters: ClusterAccess = { get: () => cluster };
+      return createController({
+        store,
+        leaseRepo: memoryLease(),
+        clusters,
+        policy: failure.policy,
+        events,
+        logger,
+        now: () => clock,
+      });
+    }
+
+    it('touches the switch in the running job, never through files; release removes nothing (the job start does)', async () => {
+      touched.length = 0;
+      controller = setupNoFolder(true);
+      const runId = createRun(2);
+      await controller.kick();
+      sched.jobs[0]!.state = 'RUNNING';
+      await controller.kick();
+      actions.request(runId, { kind: 'save_exit' }, store.run(runId)!.version, operator);
+      await controller.kick();
+      expect(touched).toEqual([`${sched.jobs[0]!.id} /jobs/demo/STOP`]);
+      expect(sched.byId(sched.jobs[1]!.id).held).toBe(true);
+      expect(store.run(runId)!.desired).toBe('held');
+      sched.jobs[0]!.state = 'COMPLETED';
+      await controller.kick();
+      actions.request(runId, { kind: 'release' }, store.run(runId)!.version, operator);
+      await controller.kick();
+      expect(files.filter((f) => /^(touch|rm) /.test(f))).toEqual([]);
+      expect(store.state.audit.find((e) => e.action === 'run.release' && e.result === 'ok')).toMatchObject({
+        message: "skipped: the next job's start removes the kill switch",
+      });
+      expect(sched.byId(sched.jobs[1]!.id).held).toBe(false);
+    });
+
+    it('refuses save-and-exit in words when the backend cannot set the switch either', async () => {
+      controller = setupNoFolder(false);
+      const runId = createRun(1);
+      await controller.kick();
+      sched.jobs[0]!.state = 'RUNNING';
+      await controller.kick();
+      expect(() => actions.request(runId, { kind: 'save_exit' }, store.run(runId)!.version, operator)).toThrow(
+        /save-and-exit needs the kill-switch file in the run folder/,
+      );
+    });
+  });
+
   it('only the lease holder submits; the other takes over after the TTL', async () => {
     const lease = memoryLease();
     const first = setup(lease);
