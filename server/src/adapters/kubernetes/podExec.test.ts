@@ -112,6 +112,15 @@ describe('execInPod (client-node Exec against the fake exec subresource)', () =>
     expect((e as ShellError).kind).toBe('timeout');
   });
 
+  it('gives up after its timeout when the server never answers the upgrade', async () => {
+    runningPod('p0');
+    fake.failNext({ path: '/api/v1/namespaces/ml/pods/p0/exec', code: -2 });
+    const before = fake.exec.calls.length;
+    const e = await execInPod(kube.kc, target, ['touch', '--', '/x'], 300).catch((x: unknown) => x);
+    expect((e as ShellError).kind).toBe('timeout');
+    expect(fake.exec.calls.length).toBe(before);
+  });
+
   it('refuses a pod or container name that is not a DNS label before any request', async () => {
     const before = fake.requests.length;
     await expect(execInPod(kube.kc, { ...target, pod: 'p0/../../x' }, ['true'])).rejects.toThrow();

@@ -67,43 +67,57 @@ export async function execInPod(
   if (argv.length === 0) throw new Error('exec: empty command');
   const out = capture();
   const err = capture();
-  let settle: (s: ExecStatus | null) => void = () => undefined;
-  const status = new Promise<ExecStatus | null>((r) => (settle = r));
+  type Outcome = ExecStatus | 'closed' | 'timeout';
+  let settle: (o: Outcome) => void = () => undefined;
+  const outcome = new Promise<Outcome>((r) => (settle = r));
+  // One bound for the whole exec: the upgrade (a server that never answers it) and the command's status.
+  const timer = setTimeout(() => settle('timeout'), timeoutMs);
   const what = `exec ${argv[0]} in pod ${namespace}/${pod}`;
-  let ws: Awaited<ReturnType<k8s.Exec['exec']>>;
+  const opening = new k8s.Exec(kc).exec(
+    namespace,
+    pod,
+    container,
+    [...argv],
+    out.stream,
+    err.stream,
+    null,
+    false,
+    (st) => settle(st as ExecStatus),
+  );
+  let ws: Awaited<typeof opening> | 'timeout';
   try {
-    ws = await new k8s.Exec(kc).exec(namespace, pod, container, [...argv], out.stream, err.stream, null, false, (s) =>
-      settle(s as ExecStatus),
-    );
+    // The status may come before `opening` resolves (frames follow the upgrade at once): only the timer races it.
+    const timedOut = outcome.then((o) => (o === 'timeout' ? o : new Promise<never>(() => undefined)));
+    ws = await Promise.race([opening, timedOut]);
   } catch (e) {
+    clearTimeout(timer);
     const m = /Unexpected server response: (\d+)/.exec(String((e as { message?: unknown }).message ?? e));
-    throw new ShellError(
-      'connect',
-      `${what}: ${m ? `the API server answered ${m[1]}` : 'cannot reach the API server'}`,
-      {
-        cause: e,
-      },
-    );
+    const why = m ? `the API server answered ${m[1]}` : 'cannot reach the API server';
+    throw new ShellError('connect', `${what}: ${why}`, { cause: e });
   }
-  ws.on('close', () => settle(null));
-  const timer = setTimeout(() => settle(null), timeoutMs);
-  let s: ExecStatus | null;
-  const began = Date.now();
+  if (ws === 'timeout') {
+    void opening.then(
+      (late) => late.close(),
+      () => undefined,
+    ); // an upgrade answered after all is closed at once
+    throw new ShellError('timeout', `${what}: no answer in ${timeoutMs} ms`);
+  }
+  ws.on('close', () => settle('closed'));
+  let s: Outcome;
   try {
-    s = await status;
+    s = await outcome;
   } finally {
     clearTimeout(timer);
     ws.close();
   }
-  if (s === null)
-    throw Date.now() - began >= timeoutMs
-      ? new ShellError('timeout', `${what}: no answer in ${timeoutMs} ms`)
-      : new ShellError('closed', `${what}: the connection closed before the command's status`);
+  if (s === 'timeout') throw new ShellError('timeout', `${what}: no answer in ${timeoutMs} ms`);
+  if (s === 'closed') throw new ShellError('closed', `${what}: the connection closed before the command's status`);
   if (s.status === 'Success') return;
   const code = exitCodeOf(s);
   const stderr = err.text().trim();
   throw new PodExecError(
-    `${what}: ${code !== null ? `exit code ${code}` : (s.reason ?? 'failed')}${stderr ? `: ${stderr}` : ''}`,
+    `${what}: ${code !== null ? `exit code ${code}` : `${s.reason ?? 'failed'} ${s.message ?? ''}`.trim()}` +
+      (stderr ? `: ${stderr}` : ''),
     code,
     stderr,
   );

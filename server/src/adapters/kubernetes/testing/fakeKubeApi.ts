@@ -169,6 +169,7 @@ export class FakeKubeApi {
   private readonly timers = new Set<NodeJS.Timeout>();
   /** The exec subresource (fakeExec.ts): recorded calls, and the test's answer to each command. */
   readonly exec = new FakeExec();
+  private readonly hungUpgrades = new Set<Duplex>();
 
   private constructor(
     private readonly server: http.Server,
@@ -188,6 +189,7 @@ export class FakeKubeApi {
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
     this.exec.close();
+    for (const socket of this.hungUpgrades) socket.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -460,6 +462,10 @@ export class FakeKubeApi {
     });
     if (this.token !== null && req.headers.authorization !== `Bearer ${this.token}`)
       return refuseUpgrade(socket, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+    const fault = this.takeFault('GET', u.pathname, u.searchParams);
+    if (fault?.code === -2) return void this.hungUpgrades.add(socket); // never answers the upgrade (close() ends it)
+    if (fault && fault.code > 0)
+      return refuseUpgrade(socket, fault.code, statusBody(fault.code, 'InternalError', 'fault'));
     const m = u.pathname.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/);
     if (!m)
       return refuseUpgrade(
