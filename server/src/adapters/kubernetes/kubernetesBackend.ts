@@ -43,12 +43,7 @@ import { isLeaderPod, jobToStatus, podHasRun, pyTorchJobToStatus } from '@trainb
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
-import {
-  isTerminalState,
-  type JobHistoryRecord,
-  type JobStatus,
-  type NodeStatus,
-} from '@trainboard/shared/slurm/types';
+import { historyRecordOf, isTerminalState, type JobStatus, type NodeStatus } from '@trainboard/shared/slurm/types';
 import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
@@ -404,7 +399,7 @@ export class KubernetesBackend implements ClusterBackend {
     ];
     const records = all
       .filter((s) => since === null || (timeMs(s.submitTime ? `${s.submitTime}Z` : null) ?? 0) >= since)
-      .map(toHistory);
+      .map((s) => historyRecordOf(s));
     return {
       source: 'queue',
       records,
@@ -648,21 +643,4 @@ function replicaAffinity(job: K8sPyTorchJob, hosts: readonly string[]) {
   for (const [role, r] of Object.entries(specs))
     if (r) out[role] = { template: { spec: { affinity: excludeAffinity(hosts, r.template.spec?.affinity) ?? null } } };
   return out;
-}
-
-function toHistory(s: JobStatus): JobHistoryRecord {
-  return {
-    id: s.jobId,
-    name: s.name,
-    state: s.state,
-    cancelledBy: null,
-    exitCode: s.exitCode,
-    exitSignal: s.exitSignal,
-    startTime: s.startTime,
-    endTime: s.endTime,
-    elapsedSeconds: s.elapsedSeconds,
-    nodeList: s.nodeList,
-    nodes: s.nodes,
-    partition: s.partition,
-  };
 }
