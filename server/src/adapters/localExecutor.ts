@@ -11,7 +11,12 @@ import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import { validateHostlist } from '@trainboard/shared/slurm/scontrol';
 import { validateJobNames } from '@trainboard/shared/slurm/squeue';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
-import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
+import {
+  historyRecordOf,
+  type JobHistoryRecord,
+  type JobStatus,
+  type NodeStatus,
+} from '@trainboard/shared/slurm/types';
 import type {
   ClusterBackend,
   DiskReport,
@@ -306,23 +311,7 @@ export class LocalExecutor implements ClusterBackend {
     const wanted = query?.jobIds ? new Set(query.jobIds) : null;
     const records: JobHistoryRecord[] = [...this.jobs.values()]
       .filter((j) => !wanted || wanted.has(j.rec.id))
-      .map((j) => {
-        const s = this.toStatus(j.rec);
-        return {
-          id: s.id,
-          name: s.name,
-          state: s.state,
-          cancelledBy: j.rec.cancelled ? String(process.getuid?.() ?? 0) : null,
-          exitCode: s.exitCode,
-          exitSignal: s.exitSignal,
-          startTime: s.startTime,
-          endTime: s.endTime,
-          elapsedSeconds: s.elapsedSeconds,
-          nodeList: s.nodeList,
-          nodes: s.nodes,
-          partition: s.partition,
-        };
-      });
+      .map((j) => historyRecordOf(this.toStatus(j.rec), j.rec.cancelled ? String(process.getuid?.() ?? 0) : null));
     return Promise.resolve({ source: 'queue', records, note: 'the local executor keeps the jobs of its work folder' });
   }
 

@@ -15,6 +15,14 @@ export const FOLLOWED_RUN_STATES = ['pending', 'running'] as const;
  */
 export function registerFollowedFile(db: Db, runName: string, path: string, now = Date.now()): LogSource {
   if (!path.startsWith('/')) throw new Error(`a followed log path must be absolute, got ${JSON.stringify(path)}`);
+  return registerLogSource(db, runName, path, now);
+}
+
+/**
+ * Registers a checked log source path (a file, or a pod log's `k8s://` path) of run `runName`, created if needed
+ * and marked `running` unless already followed; registering it again returns the existing source.
+ */
+export function registerLogSource(db: Db, runName: string, path: string, now: number): LogSource {
   const run = findOrCreateRun(db, runName);
   if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state))
     db.update(runs).set({ state: 'running' }).where(eq(runs.id, run.id)).run();
@@ -33,11 +41,16 @@ export function registerFollowedFile(db: Db, runName: string, path: string, now 
 
 /** Every live log source of every followed run (absolute paths: a replaced file's old source is not followed). */
 export function followedSources(db: Db): LogSource[] {
+  return sourcesOfFollowedRuns(db, '/%');
+}
+
+/** The log sources of every followed run whose path is LIKE `pathPattern` (which kind of source: file or pod log). */
+export function sourcesOfFollowedRuns(db: Db, pathPattern: string): LogSource[] {
   return db
     .select({ source: logSources })
     .from(logSources)
     .innerJoin(runs, eq(runs.id, logSources.runId))
-    .where(and(inArray(runs.state, [...FOLLOWED_RUN_STATES]), like(logSources.path, '/%')))
+    .where(and(inArray(runs.state, [...FOLLOWED_RUN_STATES]), like(logSources.path, pathPattern)))
     .all()
     .map((r) => r.source);
 }

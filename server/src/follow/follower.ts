@@ -20,6 +20,15 @@ import type { LogSource } from '../db/logSources.repo.js';
 import { HEAD_BYTES, checkFileIdentity } from '../ingest/fileIdentity.js';
 import { createIngestWriter, readCursor } from '../ingest/ingestWriter.js';
 import { loadSource, recordIdentity, replaceSource } from './followedSources.js';
+import {
+  followerHandle,
+  initialStatus,
+  runFollowLoop,
+  setStatus,
+  sleep,
+  type FollowCore,
+  type Follower,
+} from './followLoop.js';
 import type { OpenRemoteFile, RemoteFiles } from './remoteFiles.js';
 
 export interface FollowTiming {
@@ -59,18 +68,8 @@ export interface FollowerDeps {
   timing?: Partial<FollowTiming>;
 }
 
-export interface Follower {
-  readonly runId: number;
-  readonly path: string;
-  status(): FollowStatus;
-  /** Stops the loop after the current step (a commit in progress completes) and closes the file. */
-  stop(): Promise<void>;
-  /**
-   * The run ended: read to the end of the file once more (its last lines were written just before the job ended),
-   * commit with open groups closed, then stop. Stops anyway after `drainTimeoutMs` (cluster unreachable).
-   */
-  finish(drainTimeoutMs?: number): Promise<void>;
-}
+// The handle's type lives with the loop both followers share; importers of the file follower keep finding it here.
+export type { Follower };
 
 /** Why the current file must not be read on: it is not the file the stored cursor belongs to. */
 class FileChanged extends Error {
@@ -86,17 +85,10 @@ class FileChanged extends Error {
  * What one follower's steps share: its settings, its logger, the stop signal, the source being read and the status
  * it reports. One object instead of closures inside startFollower, so each step is a function of its own.
  */
-interface FollowContext {
+interface FollowContext extends FollowCore {
   deps: FollowerDeps;
   timing: FollowTiming;
-  log: Logger;
-  stopper: AbortController;
-  /** finish() was called: read to the end once more, then stop. */
-  finishing: boolean;
   sourceId: number;
-  /** Set by every commit and every successful (re)open: the next transport error starts its backoff afresh. */
-  progressed: boolean;
-  status: FollowStatus;
 }
 
 export function startFollower(deps: FollowerDeps, initial: LogSource): Follower {
@@ -108,97 +100,29 @@ export function startFollower(deps: FollowerDeps, initial: LogSource): Follower 
     finishing: false,
     sourceId: initial.id,
     progressed: false,
-    status: {
-      runId: initial.runId,
-      logSourceId: initial.id,
-      path: initial.path,
-      state: 'reconnecting',
-      offset: initial.byteOffset,
-      message: null,
-    },
+    status: initialStatus(initial),
   };
-  const loop = followLoop(ctx);
-  return {
-    runId: initial.runId,
-    path: initial.path,
-    status: () => ctx.status,
-    async stop() {
-      ctx.stopper.abort();
-      await loop;
+  const loop = runFollowLoop(ctx, {
+    step: () => session(ctx),
+    waitMs: ctx.timing.waitForFileMs,
+    // A changed file is read on as a new source at once.
+    handled: (err) => {
+      if (!(err instanceof FileChanged)) return false;
+      readAsNewSource(ctx, err);
+      return true;
     },
-    async finish(drainTimeoutMs = 60_000) {
-      ctx.finishing = true;
-      const timer = setTimeout(() => {
-        ctx.log.warn({ drainTimeoutMs }, 'could not read the end of the log after the run ended: stopped without it');
-        ctx.stopper.abort();
-      }, drainTimeoutMs);
-      await loop;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Reports a status change (state, message or source) to onStatus; the offset alone is kept without a report. */
-function setStatus(ctx: FollowContext, patch: Partial<FollowStatus>): void {
-  const next = { ...ctx.status, ...patch, logSourceId: ctx.sourceId };
-  const changed =
-    next.state !== ctx.status.state ||
-    next.message !== ctx.status.message ||
-    next.logSourceId !== ctx.status.logSourceId;
-  ctx.status = next;
-  if (changed) ctx.deps.onStatus?.(ctx.status);
-}
-
-/** Waits `ms`, or less if the follower is stopped meanwhile. */
-function sleep(ctx: FollowContext, ms: number): Promise<void> {
-  const signal = ctx.stopper.signal;
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
+    statusMessage: (err) => (err instanceof Error ? err.message : String(err)),
+    interrupted: 'follow interrupted',
+  });
+  return followerHandle(ctx, initial, loop, {
+    drainWarning: 'could not read the end of the log after the run ended: stopped without it',
   });
 }
 
-function stopNow(ctx: FollowContext, why: string | null): 'waiting' {
+function stopNow(ctx: FollowContext, why: string | null): 'wait' {
   if (why) ctx.log.warn(why);
   ctx.stopper.abort();
-  return 'waiting';
-}
-
-/**
- * Sessions until stopped. A transport error is retried after a backoff that doubles while nothing works, and
- * starts again from backoffMinMs after any progress: a long-lived follower that loses its connection now and then
- * must come back as fast as the first time, not at the cap. A changed file is read on as a new source at once.
- */
-async function followLoop(ctx: FollowContext): Promise<void> {
-  const { timing } = ctx;
-  let backoff = timing.backoffMinMs;
-  while (!ctx.stopper.signal.aborted) {
-    try {
-      const outcome = await session(ctx);
-      if (outcome === 'waiting') await sleep(ctx, timing.waitForFileMs);
-      backoff = timing.backoffMinMs;
-    } catch (err) {
-      if (ctx.stopper.signal.aborted) break;
-      if (err instanceof FileChanged) {
-        readAsNewSource(ctx, err);
-        continue;
-      }
-      if (ctx.progressed) backoff = timing.backoffMinMs;
-      ctx.progressed = false;
-      const message = err instanceof Error ? err.message : String(err);
-      ctx.log.warn({ err: message, retryInMs: backoff }, 'follow interrupted');
-      setStatus(ctx, { state: 'reconnecting', message });
-      await sleep(ctx, backoff);
-      backoff = Math.min(backoff * 2, timing.backoffMaxMs);
-    }
-  }
-  setStatus(ctx, { state: 'stopped', message: null });
+  return 'wait';
 }
 
 /** The file under the cursor is another one now: keep the old rows under a renamed source, read the new file from 0. */
@@ -212,6 +136,7 @@ function readAsNewSource(ctx: FollowContext, err: FileChanged): void {
   );
   ctx.sourceId = fresh.id;
   setStatus(ctx, {
+    logSourceId: fresh.id,
     state: 'following',
     offset: 0,
     message: `file ${err.reason} (${err.message}); now reading it as a new log source`,
@@ -219,7 +144,7 @@ function readAsNewSource(ctx: FollowContext, err: FileChanged): void {
 }
 
 /** One connection's worth of following; returns normally to be called again, throws on transport errors. */
-async function session(ctx: FollowContext): Promise<'again' | 'waiting'> {
+async function session(ctx: FollowContext): Promise<'again' | 'wait'> {
   const { deps } = ctx;
   const source = loadSource(deps.conn.db, ctx.sourceId);
   if (!source) throw new Error(`log source ${ctx.sourceId} disappeared`);
@@ -227,7 +152,7 @@ async function session(ctx: FollowContext): Promise<'again' | 'waiting'> {
   if (!before) {
     if (ctx.finishing) return stopNow(ctx, 'the run ended before its log file appeared');
     setStatus(ctx, { state: 'waiting_for_file', message: null });
-    return 'waiting';
+    return 'wait';
   }
   const file = await deps.files.open(source.path);
   try {

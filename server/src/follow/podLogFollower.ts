@@ -18,7 +18,14 @@ import { KubeApiError, StreamDropped } from '../adapters/kubernetes/logStream.js
 import type { PodLogApi } from '../adapters/kubernetes/podLogApi.js';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
-import type { Follower } from './follower.js';
+import {
+  followerHandle,
+  initialStatus,
+  runFollowLoop,
+  setStatus,
+  type FollowCore,
+  type Follower,
+} from './followLoop.js';
 import { loadPodLogCursor, PodLogReader, type PodInstance, type PodLogCursor } from './podLogReader.js';
 import { parsePodLogSourcePath, type PodLogTarget } from './podLogSources.js';
 
@@ -52,19 +59,13 @@ export interface PodLogFollowerDeps {
   maxLineBytes?: number;
 }
 
-interface PodFollowContext {
+interface PodFollowContext extends FollowCore {
   deps: PodLogFollowerDeps;
   timing: PodFollowTiming;
-  log: Logger;
   target: PodLogTarget;
   source: LogSource;
-  stopper: AbortController;
-  /** finish() was called: read what there is without follow, then stop. */
-  finishing: boolean;
   /** Aborts the request in flight (finish() cuts a follow short). */
   request: AbortController | null;
-  progressed: boolean;
-  status: FollowStatus;
   /** Set when the source had never been read: lines stamped before this second are its backlog. */
   backlogBeforeSec: number | null;
 }
@@ -83,60 +84,27 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
     request: null,
     progressed: false,
     backlogBeforeSec: null,
-    status: {
-      runId: source.runId,
-      logSourceId: source.id,
-      path: source.path,
-      state: 'reconnecting',
-      offset: source.byteOffset,
-      message: null,
-    },
+    status: initialStatus(source),
   };
   if (loadPodLogCursor(deps.conn, source.id).instance === null)
     ctx.backlogBeforeSec = Math.floor(Date.now() / 1000) - 2;
-  const loop = followLoop(ctx);
-  return {
-    runId: source.runId,
-    path: source.path,
-    status: () => ctx.status,
-    async stop() {
-      ctx.stopper.abort();
-      await loop;
+  const loop = runFollowLoop(ctx, {
+    step: () => step(ctx),
+    waitMs: ctx.timing.pollMs,
+    handled: (err) => {
+      if (ctx.finishing && err instanceof Error && err.name === 'AbortError') return true; // finish() cut the follow
+      if (!(err instanceof StreamDropped && err.idle)) return false;
+      // A quiet log (a long eval or checkpoint save) is not an error: ask again at once, from the cursor.
+      ctx.log.debug({ err: err.message }, 'pod log quiet: reconnecting');
+      return true;
     },
-    async finish(drainTimeoutMs = 60_000) {
-      ctx.finishing = true;
-      ctx.request?.abort();
-      const timer = setTimeout(() => {
-        ctx.log.warn(
-          { drainTimeoutMs },
-          'could not read the end of the pod log after the run ended: stopped without it',
-        );
-        ctx.stopper.abort();
-      }, drainTimeoutMs);
-      await loop;
-      clearTimeout(timer);
-    },
-  };
-}
-
-function setStatus(ctx: PodFollowContext, patch: Partial<FollowStatus>): void {
-  const next = { ...ctx.status, ...patch };
-  const changed = next.state !== ctx.status.state || next.message !== ctx.status.message;
-  ctx.status = next;
-  if (changed) ctx.deps.onStatus?.(ctx.status);
-}
-
-function sleep(ctx: PodFollowContext, ms: number): Promise<void> {
-  const signal = ctx.stopper.signal;
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
+    statusMessage: publicMessage,
+    retryAfterMs: (err) => (err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0),
+    interrupted: 'pod log interrupted',
+  });
+  return followerHandle(ctx, source, loop, {
+    drainWarning: 'could not read the end of the pod log after the run ended: stopped without it',
+    onFinish: () => ctx.request?.abort(),
   });
 }
 
@@ -146,36 +114,6 @@ function publicMessage(err: unknown): string {
     return `the Kubernetes API answered ${err.status}${err.reason ? ` ${err.reason}` : ''}`;
   if (err instanceof StreamDropped) return 'the log stream dropped';
   return 'cannot read the pod log';
-}
-
-async function followLoop(ctx: PodFollowContext): Promise<void> {
-  const { timing } = ctx;
-  let backoff = timing.backoffMinMs;
-  while (!ctx.stopper.signal.aborted) {
-    try {
-      const outcome = await step(ctx);
-      if (outcome === 'done') break;
-      if (outcome === 'wait') await sleep(ctx, timing.pollMs);
-      backoff = timing.backoffMinMs;
-    } catch (err) {
-      if (ctx.stopper.signal.aborted) break;
-      if (ctx.finishing && err instanceof Error && err.name === 'AbortError') continue; // finish() cut the follow
-      if (err instanceof StreamDropped && err.idle) {
-        // A quiet log (a long eval or checkpoint save) is not an error: ask again at once, from the cursor.
-        ctx.log.debug({ err: err.message }, 'pod log quiet: reconnecting');
-        continue;
-      }
-      if (ctx.progressed) backoff = timing.backoffMinMs;
-      ctx.progressed = false;
-      const retryAfter = err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0;
-      const wait = Math.max(backoff, retryAfter);
-      ctx.log.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: wait }, 'pod log interrupted');
-      setStatus(ctx, { state: 'reconnecting', message: publicMessage(err) });
-      await sleep(ctx, wait);
-      backoff = Math.min(backoff * 2, timing.backoffMaxMs);
-    }
-  }
-  setStatus(ctx, { state: 'stopped', message: null });
 }
 
 /** One decision and at most one request: which instance to read, and reading it. */

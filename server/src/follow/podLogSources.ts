@@ -1,13 +1,10 @@
 // The database side of following Kubernetes pod logs: which run's leader log a source stands for, and which
 // sources are followed. A pod log source's path is `k8s://<namespace>/<workload>/<job>/<container>` — not an
 // absolute path, so the file followers and the file log viewer never take it for a file on the cluster.
-import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Workload } from '@trainboard/shared/k8s/leaderPod';
 import type { Db } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
-import { findOrCreateRun } from '../db/runs.repo.js';
-import { logSources, runs } from '../db/schema.js';
-import { FOLLOWED_RUN_STATES } from './followedSources.js';
+import { registerLogSource, sourcesOfFollowedRuns } from './followedSources.js';
 
 /** Whose log: the leader pod of `jobName` (the Kubernetes object name) and the container that trains. */
 export interface PodLogTarget {
@@ -52,21 +49,7 @@ export function parsePodLogSourcePath(path: string): PodLogTarget | null {
 
 /** Registers the leader log of `target` as a log source of run `runName` (created if needed, marked running). */
 export function registerPodLogSource(db: Db, runName: string, target: PodLogTarget, now = Date.now()): LogSource {
-  const path = podLogSourcePath(target);
-  const run = findOrCreateRun(db, runName);
-  if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state))
-    db.update(runs).set({ state: 'running' }).where(eq(runs.id, run.id)).run();
-  const existing = db
-    .select()
-    .from(logSources)
-    .where(and(eq(logSources.runId, run.id), eq(logSources.path, path)))
-    .get();
-  if (existing) return existing;
-  return db
-    .insert(logSources)
-    .values({ runId: run.id, path, inode: null, size: 0, headHash: null, headLength: 0, updatedAt: now })
-    .returning()
-    .get();
+  return registerLogSource(db, runName, podLogSourcePath(target), now);
 }
 
 /**
@@ -76,13 +59,7 @@ export function registerPodLogSource(db: Db, runName: string, target: PodLogTarg
  * (finish) — and a finished Job's follower does not keep asking the API server about it forever.
  */
 export function followedPodLogSources(db: Db): LogSource[] {
-  const all = db
-    .select({ source: logSources })
-    .from(logSources)
-    .innerJoin(runs, eq(runs.id, logSources.runId))
-    .where(and(inArray(runs.state, [...FOLLOWED_RUN_STATES]), like(logSources.path, `${POD_LOG_SCHEME}%`)))
-    .all()
-    .map((r) => r.source);
+  const all = sourcesOfFollowedRuns(db, `${POD_LOG_SCHEME}%`);
   const newest = new Map<number, LogSource>();
   for (const s of all) if ((newest.get(s.runId)?.id ?? -1) < s.id) newest.set(s.runId, s);
   return [...newest.values()];

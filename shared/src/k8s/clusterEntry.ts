@@ -2,7 +2,7 @@
 // kubernetes`): where the kubeconfig is, which context and namespace, which workload, and the image and volume the
 // manifests use. Kept in the row's `settings` (non-secret: the kubeconfig path, never its credentials).
 import { z } from 'zod';
-import { CLUSTER_NAME, CLUSTER_TEMPLATES, PROFILE_NAME, absolutePath } from '../slurm/cluster.js';
+import { absolutePath, clusterNameField, requireFakeTrainerPath, runScriptFields } from '../slurm/cluster.js';
 import { DNS_LABEL } from './names.js';
 import { IMAGE_PATTERN } from './render.js';
 
@@ -34,10 +34,7 @@ export type KubernetesSettings = z.infer<typeof kubernetesSettingsSchema>;
 
 export const kubernetesClusterInputSchema = z
   .strictObject({
-    name: re(CLUSTER_NAME, 'lower-case letters, digits and `-`, starting with a letter (max 32)').refine(
-      (n) => n !== 'local',
-      { message: 'is reserved for the local executor' },
-    ),
+    name: clusterNameField,
     kind: z.literal('kubernetes'),
     kubeconfig: absolutePath.optional(),
     context: re(CONTEXT_NAME, 'a kubeconfig context name').optional(),
@@ -48,9 +45,7 @@ export const kubernetesClusterInputSchema = z
     mountPath: absolutePath.optional(),
     /** Where run folders live as the pods see them (the shared volume), for the run paths. */
     jobsRoot: absolutePath.optional(),
-    profile: re(PROFILE_NAME, 'a profile file name from slurm-templates/profiles').optional(),
-    template: z.enum(CLUSTER_TEMPLATES).default('megatron-deepspeed'),
-    fakeTrainerPath: absolutePath.optional(),
+    ...runScriptFields,
   })
   .superRefine((c, ctx) => {
     if ((c.volumeClaim === undefined) !== (c.mountPath === undefined))
@@ -59,12 +54,7 @@ export const kubernetesClusterInputSchema = z
         path: ['volumeClaim'],
         message: 'give both a volume claim and its mount path, or neither',
       });
-    if (c.template === 'fake-trainer' && !c.fakeTrainerPath)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fakeTrainerPath'],
-        message: 'is required with the fake-trainer template',
-      });
+    requireFakeTrainerPath(c, ctx);
   });
 export type KubernetesClusterInput = z.infer<typeof kubernetesClusterInputSchema>;
 

@@ -321,22 +321,45 @@ function ptjPorts(c: K8sContainer): K8sContainer['ports'] {
   return [...others, { name: PTJ_PORT_NAME, containerPort: port, protocol: 'TCP' }];
 }
 
+interface PodOptions {
+  objectName: string;
+  jobId: string;
+  nodes: number;
+  gpus?: number | undefined;
+  /** SubmitSpec.chdir: the run folder, where relative run paths resolve (sbatch --chdir). */
+  workDir?: string | undefined;
+  hosts: readonly string[];
+  indexed: boolean;
+  /** The run's time limit, as the pod's own deadline: counted from its start on a node, not from the queue. */
+  deadline: number | null;
+}
+
+/** The pod settings of a submission, the same for both workloads (an Indexed Job's pods also get the torchrun env). */
+function podOptions(
+  spec: SubmitSpec,
+  id: ReturnType<typeof identity>,
+  o: FinalizeOptions,
+  nodes: number,
+  indexed: boolean,
+): PodOptions {
+  return {
+    deadline: podDeadline(spec),
+    objectName: id.objectName,
+    jobId: id.jobId,
+    nodes,
+    gpus: spec.gpusPerNode,
+    workDir: spec.chdir,
+    hosts: o.excludeHostnames,
+    indexed,
+  };
+}
+
+function podDeadline(spec: SubmitSpec): number | null {
+  return spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+}
+
 /** The pod template with the job's labels, the exclusion, GPUs and (for an Indexed Job) the torchrun env. */
-function finishPodTemplate(
-  tpl: K8sPodTemplate,
-  o: {
-    objectName: string;
-    jobId: string;
-    nodes: number;
-    gpus?: number | undefined;
-    /** SubmitSpec.chdir: the run folder, where relative run paths resolve (sbatch --chdir). */
-    workDir?: string | undefined;
-    hosts: readonly string[];
-    indexed: boolean;
-    /** The run's time limit, as the pod's own deadline: counted from its start on a node, not from the queue. */
-    deadline: number | null;
-  },
-): K8sPodTemplate {
+function finishPodTemplate(tpl: K8sPodTemplate, o: PodOptions): K8sPodTemplate {
   const spec = tpl.spec as NonNullable<K8sPodTemplate['spec']>;
   const [first, ...others] = spec.containers;
   const trainer = first as K8sContainer;
@@ -387,7 +410,7 @@ function finishPodTemplate(
 function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity>, o: FinalizeOptions): K8sJob {
   const s = job.spec as NonNullable<K8sJob['spec']>;
   const nodes = spec.nodes ?? s.completions ?? 1;
-  const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  const deadline = podDeadline(spec);
   // A Job-level deadline counts from the Job's startTime, which the controller sets while the pods still queue:
   // the submission's limit goes on the pods instead, and replaces the Job's.
   const { activeDeadlineSeconds: jobDeadline, ...rest } = s;
@@ -403,16 +426,7 @@ function finishJob(job: K8sJob, spec: SubmitSpec, id: ReturnType<typeof identity
       parallelism: nodes,
       backoffLimit: s.backoffLimit ?? 0,
       suspend: waits(spec),
-      template: finishPodTemplate(s.template, {
-        deadline,
-        objectName: id.objectName,
-        jobId: id.jobId,
-        nodes,
-        gpus: spec.gpusPerNode,
-        workDir: spec.chdir,
-        hosts: o.excludeHostnames,
-        indexed: true,
-      }),
+      template: finishPodTemplate(s.template, podOptions(spec, id, o, nodes, true)),
     },
   };
 }
@@ -430,20 +444,10 @@ function finishPyTorchJob(
   for (const r of [master, worker])
     if (r.template.spec?.containers[0]?.name !== PYTORCH_CONTAINER)
       throw new ManifestError('a PyTorchJob trainer container must be named "pytorch" (the operator requires it)');
-  const deadline = spec.timeLimit ? timeLimitSeconds(spec.timeLimit) : null;
+  const deadline = podDeadline(spec);
   const { activeDeadlineSeconds: ptjDeadline, ...runPolicy } = s.runPolicy ?? {};
   // The operator injects MASTER_ADDR, MASTER_PORT, WORLD_SIZE and RANK (the node rank) itself.
-  const pod = (t: K8sPodTemplate) =>
-    finishPodTemplate(t, {
-      deadline,
-      objectName: id.objectName,
-      jobId: id.jobId,
-      nodes,
-      gpus: spec.gpusPerNode,
-      workDir: spec.chdir,
-      hosts: o.excludeHostnames,
-      indexed: false,
-    });
+  const pod = (t: K8sPodTemplate) => finishPodTemplate(t, podOptions(spec, id, o, nodes, false));
   return {
     apiVersion: 'kubeflow.org/v1',
     kind: 'PyTorchJob',

@@ -6,9 +6,10 @@
 // the rendered manifest is parsed back and must carry the script unchanged, or rendering fails.
 import { parse as parseYaml } from 'yaml';
 import type { RunPlan } from '../runconfig/plan.js';
-import { RunConfigSchema } from '../runconfig/schema.js';
 import type { RunConfig } from '../runconfig/schema.js';
 import {
+  assertRenderable,
+  DEFAULT_FAKE_TRAINER,
   fakeTrainerTemplateValues,
   megatronTemplateValues,
   type FakeTrainerOptions,
@@ -169,13 +170,9 @@ export function renderK8sRun(
   plan: RunPlan,
   templates: K8sTemplates,
   options: K8sRenderOptions,
-  fake: FakeTrainerOptions = { fakeTrainerPath: 'scripts/fake-trainer/pretrain_gpt.py', secondsPerIteration: 0.2 },
+  fake: FakeTrainerOptions = DEFAULT_FAKE_TRAINER,
 ): RenderedRun {
-  const checked = RunConfigSchema.safeParse(config);
-  if (!checked.success)
-    throw new RenderError(
-      `refusing to render an unvalidated config: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  assertRenderable(config);
   const sv = scriptValues(config, plan, templates.script.name, fake);
   const script = renderTemplate(templates.script.name, templates.script.text, sv);
   const values = manifestValues(config, options, script, sv.PLAN_SUMMARY as string);

@@ -29,12 +29,35 @@ export const absolutePath = z
   })
   .refine((s) => !s.split('/').includes('..'), { message: 'must not contain `..`' });
 
+/** Every cluster entry's name, whatever its kind (`local` names the local executor). */
+export const clusterNameField = re(
+  CLUSTER_NAME,
+  'lower-case letters, digits and `-`, starting with a letter (max 32)',
+).refine((n) => n !== 'local', { message: 'is reserved for the local executor' });
+
+/** What every cluster entry says about the run scripts it renders (checked by requireFakeTrainerPath). */
+export const runScriptFields = {
+  profile: re(PROFILE_NAME, 'a profile file name from slurm-templates/profiles').optional(),
+  template: z.enum(CLUSTER_TEMPLATES).default('megatron-deepspeed'),
+  fakeTrainerPath: absolutePath.optional(),
+};
+
+/** The fake-trainer template runs the fake trainer: an entry that picks it must say where that is. */
+export function requireFakeTrainerPath(
+  c: { template: string; fakeTrainerPath?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.template === 'fake-trainer' && !c.fakeTrainerPath)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fakeTrainerPath'],
+      message: 'is required with the fake-trainer template',
+    });
+}
+
 export const clusterInputSchema = z
   .strictObject({
-    name: re(CLUSTER_NAME, 'lower-case letters, digits and `-`, starting with a letter (max 32)').refine(
-      (n) => n !== 'local',
-      { message: 'is reserved for the local executor' },
-    ),
+    name: clusterNameField,
     kind: z.literal('slurm'),
     host: re(SSH_HOST, 'a host name or an IP address'),
     port: z.int().min(1).max(65_535).default(22),
@@ -48,9 +71,7 @@ export const clusterInputSchema = z
     defaultPartition: re(NAME, 'a partition name: letters, digits, `.`, `_`, `-`').optional(),
     defaultAccount: re(ACCOUNT, 'an account: letters, digits, `.`, `_`, `-`, `@`').optional(),
     defaultQos: re(NAME, 'a QoS name: letters, digits, `.`, `_`, `-`').optional(),
-    profile: re(PROFILE_NAME, 'a profile file name from slurm-templates/profiles').optional(),
-    template: z.enum(CLUSTER_TEMPLATES).default('megatron-deepspeed'),
-    fakeTrainerPath: absolutePath.optional(),
+    ...runScriptFields,
   })
   .superRefine((c, ctx) => {
     if (c.auth === 'key' && !c.privateKeyPath)
@@ -63,12 +84,7 @@ export const clusterInputSchema = z
         path: ['knownHostsPath'],
         message: 'give exactly one of a known_hosts file or a pinned host fingerprint',
       });
-    if (c.template === 'fake-trainer' && !c.fakeTrainerPath)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fakeTrainerPath'],
-        message: 'is required with the fake-trainer template',
-      });
+    requireFakeTrainerPath(c, ctx);
   });
 export type ClusterInput = z.infer<typeof clusterInputSchema>;
 export type ClusterInputDraft = z.input<typeof clusterInputSchema>;

@@ -89,6 +89,24 @@ export interface JobHistoryRecord {
   partition: string | null;
 }
 
+/** The history record of a status (what sacct would list for it); `cancelledBy` only the caller can know. */
+export function historyRecordOf(s: JobStatus, cancelledBy: string | null = null): JobHistoryRecord {
+  return {
+    id: s.id,
+    name: s.name,
+    state: s.state,
+    cancelledBy,
+    exitCode: s.exitCode,
+    exitSignal: s.exitSignal,
+    startTime: s.startTime,
+    endTime: s.endTime,
+    elapsedSeconds: s.elapsedSeconds,
+    nodeList: s.nodeList,
+    nodes: s.nodes,
+    partition: s.partition,
+  };
+}
+
 export interface NodeStatus {
   name: string;
   /** Base state in lower case: idle, mixed, allocated, down, drained, draining, completing, … */

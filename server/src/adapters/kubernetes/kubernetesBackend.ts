@@ -43,12 +43,7 @@ import { isLeaderPod, jobToStatus, podHasRun, pyTorchJobToStatus } from '@trainb
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
 import { validateSubmitSpec, type SubmitSpec } from '@trainboard/shared/slurm/submit';
-import {
-  isTerminalState,
-  type JobHistoryRecord,
-  type JobStatus,
-  type NodeStatus,
-} from '@trainboard/shared/slurm/types';
+import { historyRecordOf, isTerminalState, type JobStatus, type NodeStatus } from '@trainboard/shared/slurm/types';
 import { absolutePath } from '@trainboard/shared/slurm/cluster';
 import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { ShellError } from '../shell.js';
@@ -415,7 +410,7 @@ export class KubernetesBackend implements ClusterBackend {
     ];
     const records = all
       .filter((s) => since === null || (timeMs(s.submitTime ? `${s.submitTime}Z` : null) ?? 0) >= since)
-      .map(toHistory);
+      .map((s) => historyRecordOf(s));
     return {
       source: 'queue',
       records,
@@ -694,21 +689,4 @@ function replicaAffinity(job: K8sPyTorchJob, hosts: readonly string[]) {
   for (const [role, r] of Object.entries(specs))
     if (r) out[role] = { template: { spec: { affinity: excludeAffinity(hosts, r.template.spec?.affinity) ?? null } } };
   return out;
-}
-
-function toHistory(s: JobStatus): JobHistoryRecord {
-  return {
-    id: s.jobId,
-    name: s.name,
-    state: s.state,
-    cancelledBy: null,
-    exitCode: s.exitCode,
-    exitSignal: s.exitSignal,
-    startTime: s.startTime,
-    endTime: s.endTime,
-    elapsedSeconds: s.elapsedSeconds,
-    nodeList: s.nodeList,
-    nodes: s.nodes,
-    partition: s.partition,
-  };
 }

@@ -140,6 +140,25 @@ export interface RenderedRun {
   scriptName: string;
 }
 
+/** What a render uses for the fake trainer when the caller names none. */
+export const DEFAULT_FAKE_TRAINER: FakeTrainerOptions = {
+  fakeTrainerPath: 'scripts/fake-trainer/pretrain_gpt.py',
+  secondsPerIteration: 0.2,
+};
+
+/**
+ * Types don't validate: a config built in code must pass the same schema (names, patterns) as a file before any
+ * renderer (sbatch script or Kubernetes manifest) turns it into something that runs.
+ * @throws RenderError listing the schema's complaints.
+ */
+export function assertRenderable(config: RunConfig): void {
+  const checked = RunConfigSchema.safeParse(config);
+  if (!checked.success)
+    throw new RenderError(
+      `refusing to render an unvalidated config: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+}
+
 /**
  * Renders one template for a validated config. Callers must have run validateRunConfig (the CLI refuses configs with
  * errors); the schema re-check here is a second wall against configs built in code.
@@ -149,14 +168,9 @@ export function renderRun(
   config: RunConfig,
   plan: RunPlan,
   template: { name: TemplateName; text: string },
-  fake: FakeTrainerOptions = { fakeTrainerPath: 'scripts/fake-trainer/pretrain_gpt.py', secondsPerIteration: 0.2 },
+  fake: FakeTrainerOptions = DEFAULT_FAKE_TRAINER,
 ): RenderedRun {
-  // Types don't validate: a config built in code must pass the same schema (names, patterns) as a file.
-  const checked = RunConfigSchema.safeParse(config);
-  if (!checked.success)
-    throw new RenderError(
-      `refusing to render an unvalidated config: ${checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+  assertRenderable(config);
   const values =
     template.name === 'megatron-deepspeed'
       ? megatronTemplateValues(config, plan)

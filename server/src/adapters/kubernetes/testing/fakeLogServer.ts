@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { compareLogTs, parseLogTs, type LogTs } from '@trainboard/shared/k8s/logLines';
+import { statusBody } from './fakeKubeApi.js';
 
 /** One log record: its timestamp prefix and its text (bytes, or `size` copies of `fill`); `newline` false = partial. */
 interface Entry {
@@ -250,20 +251,9 @@ function sendStatus(
   message: string,
   retryAfterSeconds: number | null = null,
 ): void {
-  const details = retryAfterSeconds === null ? {} : { details: { retryAfterSeconds } };
+  const details = retryAfterSeconds === null ? undefined : { retryAfterSeconds };
   res.writeHead(code, { 'Content-Type': 'application/json' });
-  res.end(
-    JSON.stringify({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message,
-      reason,
-      ...details,
-      code,
-    }),
-  );
+  res.end(JSON.stringify(statusBody(code, reason, message, details)));
 }
 
 /** One log response: walks the entries from the first visible one at or after `from`, following if asked. */
