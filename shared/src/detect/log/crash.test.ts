@@ -56,6 +56,14 @@ describe('crash detector (F1)', () => {
     expect(kinds(detectText(text))).toEqual(['time_limit']);
   });
 
+  it("srun's step-abort notice alone (a job cancelled from outside, e.g. after a hang) is not a crash", () => {
+    const aborted = 'srun: Job step aborted: Waiting up to 7 seconds for job step to finish.\n';
+    expect(kinds(detectText(iterLines(1, 20) + aborted))).toEqual([]);
+    // A task that failed first still is: srun names it before the notice.
+    const crashed = iterLines(1, 20) + 'srun: error: c3: task 0: Exited with exit code 1\n' + aborted;
+    expect(kinds(detectText(crashed))).toEqual(['crash']);
+  });
+
   it('crashes in two segments are two incidents; the first is resolved by the restart', () => {
     const crash = '[default3]:RuntimeError: CUDA error: unknown error\n';
     const jobStart = 'TRAINBOARD JOB START id=2 nodes=c[1-2] time=1765000000\n';

@@ -89,7 +89,7 @@ export function createCrashDetector(ctx: DetectContext): Detector {
       }
       if (e.type !== 'failure' || e.shutdownNoise) return;
       if (group !== null) return join(group, e);
-      if (NOT_A_CRASH.has(e.kind)) return;
+      if (NOT_A_CRASH.has(e.kind) || isOnlyStepAbort(e)) return;
       group = open(e, t);
       start.groupOpened();
       crashed = group;
@@ -98,6 +98,18 @@ export function createCrashDetector(ctx: DetectContext): Detector {
     tick() {},
     incidents: () => found,
   };
+}
+
+/**
+ * srun's notice alone (`srun: Job step aborted: Waiting up to 7 seconds for job step to finish.`): the step was ended
+ * from outside — a scancel (Trainboard's own, e.g. after a hang), the time limit or a node failure — whose own line or
+ * the job's state tells which. A crashing task makes srun print `srun: error: cN: task N: Exited` first, which opens
+ * the crash; the notice alone would page a crash after every cancel.
+ */
+function isOnlyStepAbort(e: FailureEvent): boolean {
+  return (
+    e.kind === 'task_exit' && e.exitCode === null && e.nodes.length === 0 && /^srun: Job step aborted/.test(e.message)
+  );
 }
 
 /**
