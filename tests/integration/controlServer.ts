@@ -98,6 +98,7 @@ export function apiClient(base: () => string, token: string) {
   return {
     get: (path: string) => call('GET', path),
     post: (path: string, body: unknown) => call('POST', path, body),
+    put: (path: string, body: unknown) => call('PUT', path, body),
   };
 }
 

@@ -132,6 +132,10 @@ describe('a node crash seen only by Slurm', () => {
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const runId = r.body.runId as number;
+    // The restart's backoff is not what this test is about: 2 s instead of the default 30 s.
+    const policy = (await api().get(`/api/runs/${runId}/recovery-policy`)).body.policy as Record<string, unknown>;
+    const put = await api().put(`/api/runs/${runId}/recovery-policy`, { ...policy, backoffBaseSeconds: 2 });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
 
     const first = await until(
       'the run to be RUNNING',
@@ -176,7 +180,7 @@ describe('a node crash seen only by Slurm', () => {
         );
         return excluded ? policy.find((e) => e.action === 'job.submit') : undefined;
       },
-      120_000, // the policy's backoff (30 s by default) unless the failed job is queued again: then at once
+      120_000, // the policy's backoff (2 s here) unless the failed job is queued again: then at once
     );
     const excludeArg = /--exclude=(\S+)/.exec(submitted.command ?? '')?.[1] ?? null;
     expect(expandHostlist(excludeArg).sort()).toEqual([...configExclude, node].sort());
@@ -188,8 +192,12 @@ describe('a node crash seen only by Slurm', () => {
     );
     // The config's exclusions survive the first exclusion (the sbatch line's --exclude replaces the script's).
     expect((await excNodeList(replacement.id)).sort()).toEqual([...configExclude, node].sort());
-    const old = (await queue()).find((j) => j.id === first.id);
-    expect(old === undefined || ['CANCELLED', 'NODE_FAIL', 'COMPLETED'].includes(old.state)).toBe(true);
+    // The failed job ends (the policy's scancel, or Slurm's NODE_FAIL once the node is declared down).
+    const ended = async () => {
+      const old = (await queue()).find((j) => j.id === first.id);
+      return old === undefined || ['CANCELLED', 'NODE_FAIL', 'COMPLETED'].includes(old.state) ? true : undefined;
+    };
+    expect(await until('the failed job to end', ended, 60_000)).toBe(true);
     // Bring the node back: the replacement must still never be placed on it.
     fault('restart', node);
     crashed = null;

@@ -271,6 +271,21 @@ describe('controller', () => {
     ]);
   });
 
+  it("a person's cancel of the running job is replaced at once by the chain: no backoff, no restart counted", async () => {
+    const runId = createRun(1);
+    await controller.kick();
+    const id = sched.jobs[0]!.id;
+    const preview = actions.preview(runId, { kind: 'cancel_job', jobId: id });
+    actions.request(runId, { kind: 'cancel_job', jobId: id }, preview.version, operator);
+    await controller.kick();
+    await controller.kick();
+    expect(recovery.pending(runId)).toBeNull();
+    expect(sched.live().map((j) => j.id)).toHaveLength(1);
+    expect(sched.live()[0]!.id).not.toBe(id);
+    expect(store.jobsOfRun(runId).map((j) => j.reason)).toEqual(['initial', 'chain']);
+    expect(store.state.audit.some((e) => e.action === 'recovery.restart')).toBe(false);
+  });
+
   it('exclude on a queued job the backend cannot change in place: it and the jobs behind it are replaced', async () => {
     const runId = createRun(2);
     await controller.kick();

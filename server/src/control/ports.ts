@@ -171,6 +171,8 @@ export interface ControlStore {
     now: number;
   }): number;
   pendingActions(): ControlAction[];
+  /** Scheduler ids of the run's jobs cancelled by a done `cancel_job` action (recent actions only). */
+  cancelledOnRequest(runId: number): string[];
   action(id: number): ControlAction | undefined;
   startAction(id: number): void;
   finishAction(id: number, state: ActionState, result: Record<string, unknown>, now: number): void;

@@ -26,6 +26,7 @@ export function planRun(ctx: ControlContext, run: ControlRun): ReconcileStep[] {
     lastIteration: ctx.store.lastIteration(run.runId),
     trainIters: run.trainIters,
     pendingActions: ctx.store.pendingActions().filter((a) => a.runId === run.runId).length,
+    cancelledOnRequest: ctx.store.cancelledOnRequest(run.runId),
   });
 }
 

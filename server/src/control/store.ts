@@ -125,10 +125,16 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
   return store;
 }
 
+/** How many of a run's newest actions are searched for a cancel on request (the ended job is the newest). */
+const RECENT_ACTIONS = 20;
+
 /** Actions and the audit: the rows operators' requests leave. */
 function actionMethods(
   repos: Repositories,
-): Pick<ControlStore, 'insertAction' | 'pendingActions' | 'action' | 'startAction' | 'finishAction' | 'audit'> {
+): Pick<
+  ControlStore,
+  'insertAction' | 'pendingActions' | 'cancelledOnRequest' | 'action' | 'startAction' | 'finishAction' | 'audit'
+> {
   const actorName = (userId: number | null) =>
     userId === null ? 'system' : (repos.users.byId(userId)?.username ?? `user:${userId}`);
   const toAction = (a: ActionRow): ControlAction => ({
@@ -158,6 +164,11 @@ function actionMethods(
         now: a.now,
       }),
     pendingActions: () => repos.runActions.pending().map(toAction),
+    cancelledOnRequest: (runId) =>
+      repos.runActions
+        .ofRun(runId, RECENT_ACTIONS)
+        .filter((a) => a.kind === 'cancel_job' && a.state === 'done' && typeof a.params?.jobId === 'string')
+        .map((a) => a.params!.jobId as string),
     action: (id) => {
       const a = repos.runActions.get(id);
       return a ? toAction(a) : undefined;

@@ -57,6 +57,16 @@ const cases: [string, Partial<ReconcileInput>, ReconcileStep[]][] = [
     { chainLength: 1, jobs: [job(1, 'NODE_FAIL')] },
     [{ kind: 'autoResubmit', why: 'job 101 ended NODE_FAIL and nothing is queued', endedState: 'NODE_FAIL' }],
   ],
+  [
+    'a job cancelled on request (cancel_job) is replaced at once by the chain: no failure, no backoff, not counted',
+    { chainLength: 1, jobs: [job(1, 'CANCELLED')], cancelledOnRequest: ['101'] },
+    [{ kind: 'submit', chainSeq: 2, dependsOn: null, exclude: null }],
+  ],
+  [
+    'a job cancelled outside Trainboard is still a failure for the policy',
+    { chainLength: 1, jobs: [job(1, 'CANCELLED')], cancelledOnRequest: ['999'] },
+    [{ kind: 'autoResubmit', why: 'job 101 ended CANCELLED and nothing is queued', endedState: 'CANCELLED' }],
+  ],
   ['held: nothing is submitted', { desired: 'held', jobs: [job(1, 'COMPLETED')] }, []],
   [
     'stopped: live jobs are cancelled',

@@ -23,6 +23,8 @@ export interface ReconcileInput {
   trainIters: number | null;
   /** Actions waiting for the controller: planning waits for them (they may change everything). */
   pendingActions: number;
+  /** Scheduler ids of jobs a person cancelled through Trainboard (`cancel_job`): their end is no failure. */
+  cancelledOnRequest?: readonly string[];
 }
 
 /** `dependsOn: 'previous'`: the scheduler id of the job the preceding submit step created. */
@@ -59,8 +61,11 @@ export function planReconcile(input: ReconcileInput): ReconcileStep[] {
   if (input.desired === 'held') return [];
   if (live.length === 0) {
     const ended = jobs.at(-1);
-    if (ended && ended.state !== 'COMPLETED') return failureSteps(ended);
-    if (ended && input.trainIters === null) {
+    // A job cancelled on request is replaced at once by the chain, as the action said: not a failure for the policy
+    // to back off from and count against the run's restart budget.
+    const onRequest = ended?.schedulerJobId != null && !!input.cancelledOnRequest?.includes(ended.schedulerJobId);
+    if (ended && ended.state !== 'COMPLETED' && !onRequest) return failureSteps(ended);
+    if (ended && ended.state === 'COMPLETED' && input.trainIters === null) {
       return [{ kind: 'markRun', desired: 'done', why: 'the last job completed and the run has no iteration target' }];
     }
   }

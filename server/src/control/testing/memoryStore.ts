@@ -112,6 +112,10 @@ export function memoryStore(): MemoryStore {
       return id;
     },
     pendingActions: () => state.actions.filter((a) => a.state === 'pending').map((a) => ({ ...a })),
+    cancelledOnRequest: (runId) =>
+      state.actions.flatMap((a) =>
+        a.runId === runId && a.state === 'done' && a.request.kind === 'cancel_job' ? [a.request.jobId] : [],
+      ),
     action: (id) => state.actions.find((a) => a.id === id),
     startAction: (id) => void (state.actions.find((a) => a.id === id)!.state = 'running'),
     finishAction(id, s, result, now) {
