@@ -122,8 +122,9 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
       if (o.store.runIdByName(first.runName) !== undefined)
         throw new SubmitRefusedError('run_exists', `a run named ${first.runName} exists already`);
       const cluster = o.clusters.get(input.cluster);
-      // A kubernetes cluster has no shell to write files with: the manifest travels in the run row and the Job.
-      if (cluster.row.kind === 'kubernetes') {
+      // A cluster without run-folder access (Kubernetes: no shell) has nothing to write files with: the script
+      // travels in the run row and the job (ClusterBackend.runFolderAccess).
+      if (cluster.backend.runFolderAccess === false) {
         const created = record(o.store, cluster, first, input, actor, now());
         o.kick();
         return created;
