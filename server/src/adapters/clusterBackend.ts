@@ -141,6 +141,19 @@ export interface ClusterBackend {
   close(): Promise<void>;
 }
 
+/**
+ * A backend's refusal of updateExclude for a job that cannot change in place (Kubernetes: a started Job's pod
+ * template is frozen). The control plane answers it by replacing the job (cancel, then submit with the exclusions).
+ * A marker, not a class, so a backend's own error hierarchy keeps its place.
+ */
+export interface ExcludeNeedsResubmit {
+  readonly needsResubmit: true;
+}
+
+export function isExcludeNeedsResubmit(err: unknown): err is ExcludeNeedsResubmit {
+  return typeof err === 'object' && err !== null && (err as { needsResubmit?: unknown }).needsResubmit === true;
+}
+
 /** An operation of the control plane on a backend, to describe (ClusterBackend.describe). */
 export type BackendOperation =
   | { kind: 'submit'; spec: SubmitSpec }

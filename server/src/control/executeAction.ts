@@ -3,6 +3,7 @@
 // A submit that the scheduler refuses (not a lost answer) holds the run: the action may already have cancelled the
 // live job, and the chain or the failure policy would otherwise resubmit with the old exclusions, or be refused again.
 import { planAction, type ActionStep } from '@trainboard/shared/control/actions';
+import { isExcludeNeedsResubmit } from '../adapters/clusterBackend.js';
 import { stepText } from './commandText.js';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
@@ -66,13 +67,8 @@ export async function executeAction(
   finish(ctx, action, 'done', { commands: done, effects: plan.effects });
 }
 
-/**
- * The backend's answer when it cannot change a queued job's exclusions in place (Kubernetes: a Job's pod template is
- * frozen once the Job has been unsuspended). Duck-typed: the control plane does not import adapters.
- */
-function needsResubmit(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { needsResubmit?: unknown }).needsResubmit === true;
-}
+/** The backend's answer when it cannot change a queued job's exclusions in place (ClusterBackend's marker). */
+const needsResubmit = isExcludeNeedsResubmit;
 
 /**
  * Exclusion by replacement, as scontrol's refusal of a started job would call for: the job and the queued jobs

@@ -10,6 +10,7 @@
 import type {
   BackendOperation,
   ClusterBackend,
+  ExcludeNeedsResubmit,
   HistoryQuery,
   HistoryReport,
   StatusReport,
@@ -83,9 +84,9 @@ export class KubernetesRequestError extends Error {
  * never started (the controller sets status.startTime at its first unsuspended sync, even with every pod Pending,
  * and never clears it), a PyTorchJob's only while suspended (running pods keep their spec). The control plane
  * answers it by cancelling the job and submitting a replacement with the new exclusions (executeAction.ts), which
- * it recognises by `needsResubmit`, not by this class (the control plane does not import adapters).
+ * it recognises by the ExcludeNeedsResubmit marker of clusterBackend.ts, not by this class.
  */
-export class ExcludeNeedsResubmitError extends KubernetesRequestError {
+export class ExcludeNeedsResubmitError extends KubernetesRequestError implements ExcludeNeedsResubmit {
   readonly needsResubmit = true as const;
   constructor(readonly jobId: string) {
     super(`job ${jobId} has been started by the cluster: its excluded nodes cannot change in place`);
