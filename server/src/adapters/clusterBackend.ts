@@ -3,6 +3,7 @@
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { PartitionNodeFact, ReservationFact } from '@trainboard/shared/detect/clusterFacts';
+import type { GpuProbe } from '../nodes/gpuProbe.js';
 
 export interface SubmittedJob {
   jobId: string;
@@ -110,6 +111,11 @@ export interface ClusterBackend {
    * DISK_REQUESTS_PER_READ requests.
    */
   readonly readBudgetsMs?: Partial<Record<'status' | 'partition' | 'disk', number>>;
+  /**
+   * Samples nvidia-smi on the nodes of a running job (Slurm: an `srun --overlap` step over its shell); optional.
+   * Absent (Kubernetes: no step into a pod), node health is what nodes() reports.
+   */
+  gpuProbe?(): GpuProbe;
   /** Dumps the stacks of a running job's training processes; optional (a hang's recovery tries it first). */
   stackDump?(jobId: string): Promise<StackDumpReport>;
   /**

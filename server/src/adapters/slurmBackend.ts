@@ -61,6 +61,7 @@ import type {
 } from './clusterBackend.js';
 import { DISK_REQUESTS_PER_READ } from './clusterBackend.js';
 import { CommandFailedError, type Shell, type ShellResult } from './shell.js';
+import { slurmGpuProbe, type GpuProbe } from '../nodes/gpuProbe.js';
 
 /** Bounds of the cluster-state reads (F11–F13, F17): scheduler queries, and du, which walks a whole checkpoint. */
 const QUERY_TIMEOUT_MS = 20_000;
@@ -108,6 +109,11 @@ export class SlurmBackend implements ClusterBackend {
   };
 
   constructor(private readonly shell: Shell) {}
+
+  /** nvidia-smi on a job's nodes, as one `srun --overlap` step over this backend's shell. */
+  gpuProbe(): GpuProbe {
+    return slurmGpuProbe(this.shell);
+  }
 
   get target(): string {
     return this.shell.target;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { ClusterBackend } from '../adapters/clusterBackend.js';
 import type { Shell } from '../adapters/shell.js';
+import { slurmGpuProbe } from './gpuProbe.js';
 import type { ClusterHandle, ClusterRow } from '../clusters/types.js';
 import { openDatabase } from '../db/client.js';
 import { createRepositories } from '../db/repositories.js';
@@ -28,12 +29,13 @@ const running = (jobId: string, nodes: string[]): JobStatus =>
 
 /** A cluster whose one job runs on `nodes`; its shell answers the GPU probe with nothing (no nvidia-smi). */
 function cluster(kind: ClusterRow['kind'], nodes: string[]): ClusterHandle {
+  const shell = { exec: async () => ({ code: 127, stdout: '', stderr: 'nvidia-smi: not found' }) } as unknown as Shell;
   const backend = {
     nodes: async () => nodes.map(node),
     status: async () => ({ jobs: [running('7', nodes)], missing: [] }),
     jobNodes: async () => nodes,
+    ...(kind === 'slurm' ? { gpuProbe: () => slurmGpuProbe(shell) } : {}),
   } as Partial<ClusterBackend> as ClusterBackend;
-  const shell = { exec: async () => ({ code: 127, stdout: '', stderr: 'nvidia-smi: not found' }) } as unknown as Shell;
   return { row: { kind } as ClusterRow, backend, shell, files: null as never, close: async () => {} };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { ClusterHandle } from '../clusters/types.js';
 import type { EventsRepo } from '../db/events.repo.js';
 import type { JobsRepo } from '../db/jobs.repo.js';
-import { localGpuProbe, slurmGpuProbe, FAKE_NVIDIA_SMI_DIR, type GpuProbe } from './gpuProbe.js';
+import { localGpuProbe, FAKE_NVIDIA_SMI_DIR, type GpuProbe } from './gpuProbe.js';
 import { createNodesService, type NodesService } from './nodes.service.js';
 
 type GpuListener = Parameters<NodesService['onGpus']>[0];
@@ -27,9 +27,9 @@ export interface ClusterNodesOptions {
 function probeOf(h: ClusterHandle): GpuProbe | null {
   // The local executor names its one node `localhost`; the fake nvidia-smi answers when no real one is installed.
   if (h.row.kind === 'local') return localGpuProbe({ nodeName: 'localhost', fallbackPath: FAKE_NVIDIA_SMI_DIR });
-  // The probe is a Slurm step (srun --overlap). Elsewhere (Kubernetes: no shell, no step into a pod) node health is
-  // what the backend's nodes() reports: conditions, allocatable GPUs, taints.
-  return h.row.kind === 'slurm' ? slurmGpuProbe(h.shell) : null;
+  // The backend's own probe (Slurm: an srun --overlap step). Without one (Kubernetes: no shell, no step into a pod)
+  // node health is what the backend's nodes() reports: conditions, allocatable GPUs, taints.
+  return h.backend.gpuProbe?.() ?? null;
 }
 
 export function createClusterNodes(o: ClusterNodesOptions): NodesService {
