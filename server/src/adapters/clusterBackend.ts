@@ -3,6 +3,7 @@
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { PartitionNodeFact, ReservationFact } from '@trainboard/shared/detect/clusterFacts';
+import type { PodLogApi } from '../follow/podLogPort.js';
 import type { GpuProbe } from '../nodes/gpuProbe.js';
 
 export interface SubmittedJob {
@@ -124,6 +125,11 @@ export interface ClusterBackend {
    * file on the cluster's filesystem, registered once when the run is submitted.
    */
   jobLogSource?(spec: SubmitSpec): string;
+  /**
+   * The API the log follower reads this cluster's per-job log sources through (Kubernetes: the pod log API with
+   * the kubeconfig this backend loaded). Present exactly when jobLogSource is; one per call (callers keep it).
+   */
+  logStreams?(): PodLogApi;
   /**
    * What an operation does, in this backend's own terms, for the audit trail and the action preview (absent: the
    * Slurm command text). The control plane records this instead of an sbatch/scontrol line it never ran.

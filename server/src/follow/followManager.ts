@@ -4,7 +4,7 @@
 // one failing file never stalls another. A Kubernetes run's log is a pod log source (`k8s://…`), followed through
 // the log API by a pod log follower when `podLogApiForRun` gives its cluster's API; the rest is the same.
 import type { Logger } from 'pino';
-import type { PodLogApi } from '../adapters/kubernetes/podLogApi.js';
+import type { PodLogApi } from './podLogPort.js';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
 import { followedSources } from './followedSources.js';

@@ -1,10 +1,8 @@
-// Which Kubernetes API a run's pod log sources are read through: its own cluster's (the kubeconfig the cluster's
-// KubernetesBackend loaded), so one server follows runs on several clusters. Runs of other kinds of cluster, or of
-// none, have no pod log API (their logs are files: runFiles.ts).
-import type { PodLogApi } from '../adapters/kubernetes/podLogApi.js';
-import { kubePodLogApi } from '../adapters/kubernetes/podLogApi.js';
-import { KubernetesBackend } from '../adapters/kubernetes/kubernetesBackend.js';
+// Which API a run's pod log sources are read through: its own cluster's backend's (ClusterBackend.logStreams:
+// Kubernetes, over the kubeconfig its backend loaded), so one server follows runs on several clusters. Runs on a
+// backend without per-job log streams, or on no cluster, have no pod log API (their logs are files: runFiles.ts).
 import type { ClusterHandle } from '../clusters/types.js';
+import type { PodLogApi } from './podLogPort.js';
 
 export type PodLogApiForRun = (runId: number) => PodLogApi | null;
 
@@ -27,10 +25,10 @@ export function podLogApisForRuns(deps: PodLogApisDeps): PodLogApiForRun {
     } catch {
       return null; // a removed or disabled cluster: asked again at the next scan
     }
-    if (handle.row.kind !== 'kubernetes' || !(handle.backend instanceof KubernetesBackend)) return null;
+    if (!handle.backend.logStreams) return null;
     let api = byHandle.get(handle);
     if (!api) {
-      api = kubePodLogApi(handle.backend.kube.kc);
+      api = handle.backend.logStreams();
       byHandle.set(handle, api);
     }
     return api;

@@ -14,8 +14,7 @@
 import type { Logger } from 'pino';
 import { sameInstance, type LeaderInstance } from '@trainboard/shared/k8s/leaderPod';
 import type { FollowerStatus as FollowStatus } from '@trainboard/shared/realtime';
-import { KubeApiError, StreamDropped } from '../adapters/kubernetes/logStream.js';
-import type { PodLogApi } from '../adapters/kubernetes/podLogApi.js';
+import { LogApiError as KubeApiError, StreamDropped, type PodLogApi } from './podLogPort.js';
 import type { OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
 import {

@@ -50,6 +50,7 @@ import { shellQuote } from '@trainboard/shared/slurm/quote';
 import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
 import { execInPod } from './podExec.js';
+import { kubePodLogApi, type PodLogApi } from './podLogApi.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
 
 /** Which manifests a cluster entry accepts: `auto` takes a PyTorchJob when the cluster serves the CRD. */
@@ -136,6 +137,11 @@ export class KubernetesBackend implements ClusterBackend {
     this.workload = o.workload ?? 'auto';
     this.now = o.now ?? Date.now;
     this.execTimeoutMs = o.execTimeoutMs ?? 30_000;
+  }
+
+  /** The pod log API over this backend's kubeconfig, for the log follower (ClusterBackend.logStreams). */
+  logStreams(): PodLogApi {
+    return kubePodLogApi(this.kube.kc);
   }
 
   /** The workload a run should be rendered as on this cluster (asks the API once for `auto`). */

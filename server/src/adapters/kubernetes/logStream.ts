@@ -9,18 +9,10 @@ import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseLogTs } from '@trainboard/shared/k8s/logLines';
+import { LogApiError, StreamDropped, type PodLogRequest } from '../../follow/podLogPort.js';
 
-export interface PodLogRequest {
-  namespace: string;
-  pod: string;
-  container: string;
-  /** Keep the stream open for new lines (the running container), or read what there is and end. */
-  follow: boolean;
-  /** RFC3339; the kubelet sends every line at or after its whole second. Null: from the first line. */
-  sinceTime: string | null;
-  /** The previous instance of the container (after a restart), which only the kubelet still holds. */
-  previous?: boolean;
-}
+// The follower's port owns the request shape and the errors (follow/ names no adapter); this module's own names stay.
+export { LogApiError as KubeApiError, StreamDropped, type PodLogRequest };
 
 /** RFC 1123 label: namespaces and container names. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -49,31 +41,6 @@ export function podLogPath(req: PodLogRequest): string {
   if (req.previous) q.set('previous', 'true');
   const ns = encodeURIComponent(req.namespace);
   return `/api/v1/namespaces/${ns}/pods/${encodeURIComponent(req.pod)}/log?${q.toString()}`;
-}
-
-/** The API server answered with an error status; `retryAfterMs` when it said when to come back (429, 503). */
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string | null,
-    readonly retryAfterMs: number | null,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-}
-
-/** The connection ended before the server finished the response: resume, nothing after the last line is trusted. */
-export class StreamDropped extends Error {
-  constructor(
-    message: string,
-    /** Only silence: nothing broke (a quiet trainer, or a connection that died without a reset). */
-    readonly idle = false,
-  ) {
-    super(message);
-    this.name = 'StreamDropped';
-  }
 }
 
 export interface StreamOptions {
@@ -123,7 +90,7 @@ export async function kubeGet(
 }
 
 /** The error a non-200 answer means, from its status, its Retry-After and its Status body. */
-async function apiError(res: http.IncomingMessage): Promise<KubeApiError> {
+async function apiError(res: http.IncomingMessage): Promise<LogApiError> {
   const status = res.statusCode ?? 0;
   let body = '';
   try {
@@ -146,7 +113,7 @@ async function apiError(res: http.IncomingMessage): Promise<KubeApiError> {
   const fromBody = parsed.details?.retryAfterSeconds;
   const retryAfterMs =
     retryAfterHeader(res.headers['retry-after']) ?? (typeof fromBody === 'number' ? fromBody * 1000 : null);
-  return new KubeApiError(status, reason, retryAfterMs, `HTTP ${status}${reason ? ` ${reason}` : ''}${detail}`);
+  return new LogApiError(status, reason, retryAfterMs, `HTTP ${status}${reason ? ` ${reason}` : ''}${detail}`);
 }
 
 /** Retry-After in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */

@@ -6,21 +6,12 @@ import {
   jobPodsSelector,
   leaderSelector,
   pickLeader,
-  type LeaderInstance,
   type PodLike,
 } from '@trainboard/shared/k8s/leaderPod';
-import type { PodLogTarget } from '../../follow/podLogSources.js';
-import { checkPodLogNames, kubeGet, streamPodLog, type PodLogRequest, type StreamOptions } from './logStream.js';
+import type { PodLogApi } from '../../follow/podLogPort.js';
+import { checkPodLogNames, kubeGet, streamPodLog, type StreamOptions } from './logStream.js';
 
-export interface PodLogApi {
-  /** The leader pod's current instance of the target container; null when there is no such pod (yet, or any more). */
-  leader(target: PodLogTarget, signal: AbortSignal): Promise<LeaderInstance | null>;
-  /**
-   * One log request: every chunk of the body goes to `onChunk` (synchronously). Resolves when the server ended it
-   * properly; rejects with StreamDropped (cut, silent), KubeApiError (an error status) or a network error.
-   */
-  stream(req: PodLogRequest, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void>;
-}
+export type { PodLogApi };
 
 /** A pod list is small, but an answer is never read without a bound. */
 const MAX_LIST_BYTES = 16 << 20;
