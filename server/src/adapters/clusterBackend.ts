@@ -3,7 +3,9 @@
 import type { JobHistoryRecord, JobStatus, NodeStatus } from '@trainboard/shared/slurm/types';
 import type { SubmitSpec } from '@trainboard/shared/slurm/submit';
 import type { PartitionNodeFact, ReservationFact } from '@trainboard/shared/detect/clusterFacts';
+import type { ClusterRow } from '../db/clusters.repo.js';
 import type { PodLogApi } from '../follow/podLogPort.js';
+import type { RenderRequest } from '../render/renderRunConfig.js';
 import type { GpuProbe } from '../nodes/gpuProbe.js';
 
 export interface SubmittedJob {
@@ -71,6 +73,13 @@ export interface StackDumpReport {
   /** What was done and where the stacks are, in words (no secrets); the py-spy text is stored, not sent here. */
   detail: string;
 }
+
+/**
+ * How a cluster entry's runs are rendered on this backend (ClusterBackend.renderTarget): the renderer's extra
+ * options and where run folders are as the jobs see them; or why the entry cannot run anything (safe to show).
+ */
+export type RenderTarget =
+  { ok: true; render: Pick<RenderRequest, 'kubernetes'>; jobsRoot: string } | { ok: false; message: string };
 
 export interface ClusterBackend {
   readonly kind: 'slurm' | 'kubernetes' | 'local';
@@ -140,6 +149,11 @@ export interface ClusterBackend {
    * manifest it cannot honour. Called before a run or an exclusion is recorded, so a refusal is said at once.
    */
   checkSubmit?(spec: SubmitSpec): void;
+  /**
+   * How runs of the cluster entry `row` render here (Kubernetes: a manifest for the entry's image, volume and
+   * workload, run folders under its jobs root or volume). Absent: the batch script, run folders under row.jobsRoot.
+   */
+  renderTarget?(row: ClusterRow): Promise<RenderTarget>;
   /** False when the server cannot reach run folders (no shell): the cluster's files cannot set or clear anything. */
   readonly runFolderAccess?: boolean;
   /**

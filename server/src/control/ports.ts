@@ -194,6 +194,7 @@ export type ControlBackend = Pick<
   | 'runFolderAccess'
   | 'touchInJob'
   | 'checkSubmit'
+  | 'renderTarget'
 >;
 
 export interface ControlCluster {

@@ -11,7 +11,6 @@ import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { RunConfigSource } from '../render/loadRunConfig.js';
 import { renderRunConfig, type RenderOutcome } from '../render/renderRunConfig.js';
 import { FAKE_TRAINER_PATH } from '../render/templates.js';
-import { kubernetesRender } from './kubernetesSubmit.js';
 import type { ActorRef, ControlCluster, ClusterAccess, ControlStore } from './ports.js';
 
 export interface RenderOverrides {
@@ -64,9 +63,9 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
   async function prepare(input: RunCreate, overrides: RenderOverrides = {}): Promise<Prepared | SubmitPreviewDto> {
     const cluster = o.clusters.get(input.cluster);
     const row = cluster.row;
-    // A kubernetes cluster renders the run as a manifest (the preview's script, and SubmitSpec.script).
-    const k8s = row.kind === 'kubernetes' ? await kubernetesRender(row, cluster.backend) : null;
-    if (k8s && !k8s.ok) throw new SubmitRefusedError('cluster_unusable', k8s.message);
+    // A backend may render runs its own way (Kubernetes: a manifest, the preview's script and SubmitSpec.script).
+    const target = cluster.backend.renderTarget ? await cluster.backend.renderTarget(row) : null;
+    if (target && !target.ok) throw new SubmitRefusedError('cluster_unusable', target.message);
     const outcome = await renderRunConfig({
       source: withDefaults(configSource(input), clusterDefaults(cluster)),
       template: (row.template ?? 'megatron-deepspeed') as TemplateName,
@@ -75,7 +74,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         secondsPerIteration: input.fakeSecondsPerIteration ?? DEFAULT_SECONDS_PER_ITERATION,
       },
       ...(o.templatesDir ? { templatesDir: o.templatesDir } : {}),
-      ...(k8s?.ok ? { kubernetes: k8s.options } : {}),
+      ...(target?.ok ? target.render : {}),
     });
     const base = { cluster: input.cluster, chainLength: input.chainLength };
     if (!outcome.ok)
@@ -89,7 +88,7 @@ export function createSubmitRunService(o: SubmitRunOptions): SubmitRunService {
         runDir: null,
         files: [],
       };
-    const jobsRoot = k8s?.ok ? k8s.jobsRoot : row.jobsRoot;
+    const jobsRoot = target?.ok ? target.jobsRoot : row.jobsRoot;
     if (!jobsRoot) throw new SubmitRefusedError('cluster_unusable', `cluster ${row.name} has no jobs root`);
     const runName = input.name ?? outcome.config.name;
     const runDir = posix.join(jobsRoot, runName);

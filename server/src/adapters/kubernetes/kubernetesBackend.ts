@@ -13,6 +13,7 @@ import type {
   ExcludeNeedsResubmit,
   HistoryQuery,
   HistoryReport,
+  RenderTarget,
   StatusReport,
   SubmittedJob,
 } from '../clusterBackend.js';
@@ -51,6 +52,8 @@ import { ShellError } from '../shell.js';
 import { KubeApiError, KubeClient, type KubeClientOptions } from './client.js';
 import { execInPod } from './podExec.js';
 import { kubePodLogApi, type PodLogApi } from './podLogApi.js';
+import { kubernetesRenderTarget } from './renderTarget.js';
+import type { ClusterRow } from '../../db/clusters.repo.js';
 import type { LoadedKubeConfig } from './kubeConfig.js';
 
 /** Which manifests a cluster entry accepts: `auto` takes a PyTorchJob when the cluster serves the CRD. */
@@ -137,6 +140,11 @@ export class KubernetesBackend implements ClusterBackend {
     this.workload = o.workload ?? 'auto';
     this.now = o.now ?? Date.now;
     this.execTimeoutMs = o.execTimeoutMs ?? 30_000;
+  }
+
+  /** Runs render as this entry's manifest (renderTarget.ts); `auto` asks the API which workload it serves. */
+  renderTarget(row: ClusterRow): Promise<RenderTarget> {
+    return kubernetesRenderTarget(row, () => this.preferredWorkload());
   }
 
   /** The pod log API over this backend's kubeconfig, for the log follower (ClusterBackend.logStreams). */

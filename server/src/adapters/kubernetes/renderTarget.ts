@@ -2,19 +2,13 @@
 // entry says `auto`), image and volume, and where run folders are as the pods see them. The rendered manifest is
 // then what the preview shows and what SubmitSpec.script carries (k8s-templates/README.md).
 import { kubernetesSettingsSchema } from '@trainboard/shared/k8s/clusterEntry';
-import type { K8sRenderOptions } from '@trainboard/shared/k8s/render';
-import type { ClusterRow } from '../clusters/types.js';
+import type { ClusterRow } from '../../db/clusters.repo.js';
+import type { RenderTarget } from '../clusterBackend.js';
 
-/** KubernetesBackend.preferredWorkload, when the backend has it (the control plane sees a narrower type). */
-function askWorkload(backend: object): Promise<'job' | 'pytorchjob'> | null {
-  if (!('preferredWorkload' in backend) || typeof backend.preferredWorkload !== 'function') return null;
-  return (backend.preferredWorkload as () => Promise<'job' | 'pytorchjob'>).call(backend);
-}
-
-export type KubernetesRender =
-  { ok: true; options: K8sRenderOptions; jobsRoot: string } | { ok: false; message: string };
-
-export async function kubernetesRender(row: ClusterRow, backend: object): Promise<KubernetesRender> {
+export async function kubernetesRenderTarget(
+  row: ClusterRow,
+  preferredWorkload: () => Promise<'job' | 'pytorchjob'>,
+): Promise<RenderTarget> {
   const s = kubernetesSettingsSchema.safeParse(row.settings ?? {});
   if (!s.success) return { ok: false, message: `cluster ${row.name}: its kubernetes settings are invalid` };
   const { image, volume, workload } = s.data;
@@ -22,6 +16,6 @@ export async function kubernetesRender(row: ClusterRow, backend: object): Promis
   // Run folders must be where every pod sees them: the entry's jobs root, else the shared volume's mount.
   const jobsRoot = row.jobsRoot ?? volume?.mountPath ?? null;
   if (!jobsRoot) return { ok: false, message: `cluster ${row.name} has no jobs root or shared volume` };
-  const chosen = workload === 'auto' ? ((await askWorkload(backend)) ?? 'job') : workload;
-  return { ok: true, options: { workload: chosen, image, ...(volume ? { volume } : {}) }, jobsRoot };
+  const chosen = workload === 'auto' ? await preferredWorkload() : workload;
+  return { ok: true, render: { kubernetes: { workload: chosen, image, ...(volume ? { volume } : {}) } }, jobsRoot };
 }
