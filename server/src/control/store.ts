@@ -10,8 +10,7 @@ import type { ControlJobRow } from '../db/jobs.repo.js';
 import type { ActionRow } from '../db/runActions.repo.js';
 import type { Repositories } from '../db/repositories.js';
 import type { RunControlRow } from '../db/runControl.repo.js';
-import { registerFollowedFile } from '../follow/followedSources.js';
-import { parsePodLogSourcePath, registerPodLogSource } from '../follow/podLogSources.js';
+import { registerLogSourcePath } from '../follow/logSourcePaths.js';
 import type { ControlAction, ControlJob, ControlRun, ControlStore } from './ports.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -79,12 +78,7 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
       return r ? toRun(r) : undefined;
     },
     runIdByName: (name) => repos.runs.list().find((r) => r.name === name)?.id,
-    followLog: (runName, path, now) => {
-      const pod = path.startsWith('/') ? null : parsePodLogSourcePath(path);
-      if (path.startsWith('/')) registerFollowedFile(db, runName, path, now);
-      else if (pod) registerPodLogSource(db, runName, pod, now);
-      else throw new Error('not a log source path');
-    },
+    followLog: (runName, path, now) => registerLogSourcePath(db, runName, path, now),
     controlledRuns: () => repos.runControl.active().map(toRun),
     setDesired: (runId, patch, expectedVersion) => {
       const r = repos.runControl.setDesired(
