@@ -6,7 +6,7 @@ import type { HealthInputs, RunHealth } from './dashboard/runHealth.js';
 
 export type { HealthInputs, HealthSeverity, HealthState, JobHealthView, RunHealth } from './dashboard/runHealth.js';
 
-export type { GpuMetricsState, GpuSample, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
+export type { GpuMetricsState, GpuSample, NodeDisruption, NodeSuspicion, NodeTile, RunNodes } from './nodes/types.js';
 
 export interface RunSummary {
   id: number;

@@ -98,7 +98,7 @@ export function JobsTimeline({
   if (jobs.length === 0)
     return (
       <p className="hint" data-testid="jobs">
-        No Slurm job of this run is known (an imported log, or nothing submitted yet).
+        No job of this run is known (an imported log, or nothing submitted yet).
       </p>
     );
   return (

@@ -1,8 +1,10 @@
-// The run's nodes: a tile per node with its Slurm state (colour), the drain/down reason, a suspect badge when a
-// failure of the run named it, and one cell per GPU (utilisation, memory, temperature, SM clock) with the slow one
-// flagged against its siblings. Reads the server's cache every 5 s; the server polls Slurm on its own timer.
+// The run's nodes: a tile per node with its scheduler state (colour; Slurm's sinfo or Kubernetes' Node), the
+// drain/down reason, a suspect badge when a failure of the run named it, the recent evictions and preemptions of
+// pods on it (Kubernetes events), and one cell per GPU (utilisation, memory, temperature, SM clock) with the slow
+// one flagged against its siblings. Reads the server's cache every 5 s; the server polls the scheduler on its own
+// timer. The words stay scheduler-neutral: the same grid shows Slurm and Kubernetes runs.
 import { formatAgo } from '@trainboard/shared/dashboard/format';
-import type { GpuSample, NodeTile } from '@trainboard/shared/api';
+import type { GpuSample, NodeDisruption, NodeTile } from '@trainboard/shared/api';
 import { useRunNodes } from './data/runQueries.js';
 
 /** Slurm base states to a colour class: busy, free, troubled, gone. */
@@ -46,6 +48,27 @@ function GpuCell({ g }: { g: GpuSample }) {
   );
 }
 
+const DISRUPTION_TEXT: Record<NodeDisruption['kind'], string> = {
+  evicted: 'evicted',
+  preempted: 'preempted',
+  oom: 'out of memory',
+  'node-not-ready': 'node not ready',
+};
+
+function Disruptions({ list, nowMs }: { list: readonly NodeDisruption[]; nowMs: number }) {
+  return (
+    <ul className="node-disruptions" data-testid="node-disruptions">
+      {list.map((d) => (
+        <li key={`${d.pod}-${d.kind}-${d.atMs ?? ''}`} title={d.message}>
+          <b>{DISRUPTION_TEXT[d.kind]}</b> pod {d.pod}
+          {d.atMs === null ? '' : ` ${formatAgo(d.atMs, nowMs)}`}
+          {d.message ? `: ${d.message}` : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Tile({ node, nowMs }: { node: NodeTile; nowMs: number }) {
   const s = node.slurm;
   const troubled = stateClass(s?.state) === 'bad' || s?.notResponding;
@@ -57,7 +80,7 @@ function Tile({ node, nowMs }: { node: NodeTile; nowMs: number }) {
       <header>
         <b>{node.name}</b>
         <span className="node-state" data-testid="node-state">
-          {s ? s.rawState : 'unknown to Slurm'}
+          {s ? s.rawState : 'unknown to the scheduler'}
         </span>
         {node.suspect ? (
           <span
@@ -71,6 +94,7 @@ function Tile({ node, nowMs }: { node: NodeTile; nowMs: number }) {
         ) : null}
       </header>
       {troubled && s?.reason ? <div className="node-reason">{s.reason}</div> : null}
+      {s?.disruptions?.length ? <Disruptions list={s.disruptions} nowMs={nowMs} /> : null}
       {node.inJob ? null : <div className="hint">not in the current job</div>}
       {s && (s.cpus !== null || s.gpus !== null) ? (
         <div className="hint">
@@ -101,12 +125,12 @@ export function NodesGrid({ runId }: { runId: number }) {
   return (
     <section className="nodes" data-testid="nodes">
       <p className="hint">
-        {job ? `job ${job.jobId} ${job.state}` : 'no job yet'} · Slurm state{' '}
+        {job ? `job ${job.jobId} ${job.state}` : 'no job yet'} · node states{' '}
         {slurm.sampledAtMs === null ? 'not sampled yet' : formatAgo(slurm.sampledAtMs, data.nowMs)}
         {gpu.sampledAtMs !== null && gpu.state === 'ok' ? ` · GPUs ${formatAgo(gpu.sampledAtMs, data.nowMs)}` : ''}
         {gpu.skippedLines ? ` · ${gpu.skippedLines} unreadable nvidia-smi line(s) skipped` : ''}
       </p>
-      {slurm.error ? <p className="error">Slurm did not answer: {slurm.error}</p> : null}
+      {slurm.error ? <p className="error">The scheduler did not answer: {slurm.error}</p> : null}
       {error ? <p className="error">{error}</p> : null}
       {gpu.state === 'unavailable' || gpu.state === 'not_running' ? (
         <p className="hint" data-testid="gpu-unavailable">

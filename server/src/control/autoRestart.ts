@@ -126,8 +126,8 @@ function partsOf(deps: AutoRestartDeps) {
   };
 
   /** The restart itself: exclude (which resubmits when nothing else is live) or resubmit, and its ledger row. */
-  const restart = (run: ControlRun, p: PendingRestart) =>
-    store.transaction(() => {
+  const restart = (run: ControlRun, p: PendingRestart) => {
+    const restarted = store.transaction(() => {
       recovery.setPending(run.runId, null);
       const action: ActionRequest = p.exclude.length
         ? { kind: 'exclude', nodes: p.exclude.join(',') }
@@ -137,7 +137,7 @@ function partsOf(deps: AutoRestartDeps) {
       const steps = request(run, action, actor, what);
       // An exclusion that only patches the list (the live job is elsewhere, or its nodes are unknown) restarts
       // nothing: when that job fails, the failure policy's restart is the one counted — never both.
-      if (!steps?.some(restarts)) return;
+      if (!steps?.some(restarts)) return false;
       const { policy } = recovery.policy(run.runId);
       const used = p.counted ? `restart ${p.n} of ${policy.maxRestartsPerWindow} in ${policy.windowHours} h` : '';
       audit(run, actor, RESTART_LEDGER_ACTION, `${used || 'restart after a maintenance (not counted)'}: ${what}`, {
@@ -147,11 +147,23 @@ function partsOf(deps: AutoRestartDeps) {
         exclude: p.exclude,
         incidentId: p.incidentId,
       });
+      return true;
     });
+    // The incident said "will resubmit it after its backoff": now it says it did.
+    if (restarted) noteRestarted(recovery, run.runId, p);
+  };
   return { now, store, recovery, capacity, context, audit, request, restart, holdShort };
 }
 
 type Parts = ReturnType<typeof partsOf>;
+
+function noteRestarted(recovery: RecoveryStore, runId: number, p: PendingRestart): void {
+  const n = p.counted ? `(restart ${p.n} in the window)` : '(after the maintenance: not counted)';
+  const excluding = p.exclude.length ? ` excluding ${p.exclude.join(', ')}` : '';
+  const note = `Trainboard resubmitted it from the last checkpoint${excluding} ${n}`;
+  if (p.incidentId === null) recovery.noteOpenFailure(runId, note);
+  else recovery.noteIncident(p.incidentId, note);
+}
 
 /** Restarts now when due, else stores (or joins) the run's pending restart. */
 function schedule(x: Parts, run: ControlRun, plan: RestartPlan, actor: ActorRef, incidentId: number | null): Scheduled {

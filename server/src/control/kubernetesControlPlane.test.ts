@@ -4,59 +4,41 @@
 // (fakeKubeApi.ts, with the fake kubelet log endpoint of fakeLogServer.ts mounted on it). Runs are submitted through
 // POST /api/runs like any other; the test then plays the Job controller and kubelet (pods Running, the leader
 // container's log = the fake trainer's real Megatron-DeepSpeed output) and reads what the dashboard reads.
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@trainboard/shared/auth/roles';
 import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
 import { demo } from '@trainboard/shared/runconfig/presets';
-import { FakeKubeApi, type Obj } from '../adapters/kubernetes/testing/fakeKubeApi.js';
-import { FakeLogServer, type FakeContainerLog } from '../adapters/kubernetes/testing/fakeLogServer.js';
+import type { FakeKubeApi, Obj } from '../adapters/kubernetes/testing/fakeKubeApi.js';
+import type { FakeContainerLog, FakeLogServer } from '../adapters/kubernetes/testing/fakeLogServer.js';
+import {
+  KUBE_NS as NS,
+  endJob as endKubeJob,
+  jobsOf as kubeJobsOf,
+  kubeClusterEntry,
+  kubeletClock,
+  putReadyNode,
+  startKubeFixture,
+  startPods as startKubePods,
+  trainerOutput as fakeTrainerOutput,
+  type KubeFixture,
+} from '../adapters/kubernetes/testing/kubeStack.js';
 import { startServerStack, type ServerStack } from '../stack.js';
 import { createTestAuth, type TestAuth } from '../testing/testAuth.js';
 
-const NS = 'ml';
-const TRAINER = fileURLToPath(new URL('../../../scripts/fake-trainer/pretrain_gpt.py', import.meta.url));
-
 let dir: string;
+let fixture: KubeFixture;
 let kube: FakeKubeApi;
 let logs: FakeLogServer;
 let stack: ServerStack;
 let auth: TestAuth;
 
 /** The fake trainer's real output (banner, iterations, saves, the tr11 CUDA crash), one run per call. */
-function trainerOutput(name: string, extra: string[] = []): string[] {
-  const out = join(dir, `${name}.log`);
-  const fd = openSync(out, 'w');
-  try {
-    const ckpt = join(dir, `ckpt-${name.replace(/-.*/, '')}`);
-    const args = ['--train-iters', '30', '--seconds-per-iteration', '0', '--save', ckpt, '--load', ckpt];
-    const more = ['--save-interval', '5', '--gpus-per-node', '4', '--eval-interval', '1000', ...extra];
-    spawnSync('python3', [TRAINER, ...args, ...more], {
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, SLURMD_NODENAME: 'gpu-1' },
-    });
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(out, 'utf8').split('\n').slice(0, -1);
-}
-
-let clock = Date.parse('2026-12-07T01:00:00Z');
-/** RFC3339Nano timestamps as the kubelet writes them, 7 ms apart (several lines share a second: sinceTime overlap). */
-function ts(): string {
-  clock += 7;
-  return `${new Date(clock).toISOString().slice(0, 19)}.${String(clock % 1000).padStart(3, '0')}000123Z`;
-}
-
-function append(log: FakeContainerLog, lines: readonly string[]): void {
-  for (const l of lines) log.append(ts(), l);
-}
+const trainerOutput = (name: string, extra: string[] = []) => fakeTrainerOutput(dir, name, extra);
+const { append } = kubeletClock();
 
 async function until<T>(what: string, get: () => T | Promise<T>, ms = 15_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
@@ -84,30 +66,10 @@ async function api(method: string, path: string, role: Role, body?: unknown): Pr
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
 
-const jobsOf = (run: string): Obj[] =>
-  kube
-    .list('jobs', NS)
-    .filter((j) => (j.metadata.annotations?.['trainboard.io/name'] ?? '').startsWith(`${run}.`))
-    // In submission order: the keyed name ends with the job row's id (`<run>.tb.<install>.<row>`).
-    .sort((a, b) => rowOf(a) - rowOf(b));
-const rowOf = (j: Obj) => Number(/\.(\d+)$/.exec(j.metadata.annotations['trainboard.io/name'] as string)?.[1]);
-
-/** The Job controller and scheduler: the Job's pods Running on these nodes; the leader's trainer container log. */
-function startPods(job: Obj, nodes = ['gpu-1', 'gpu-2']): FakeContainerLog {
-  const pods = kube.startJob(NS, job.metadata.name as string, nodes);
-  const leader = pods.find((p) => p.metadata.labels['batch.kubernetes.io/job-completion-index'] === '0') as Obj;
-  return logs.container(NS, leader.metadata.name as string, 'trainer');
-}
-
-/** The leader container ends (exit code, reason) and the Job controller marks the Job. */
-function endJob(job: Obj, log: FakeContainerLog, exitCode: number, reason: string): void {
-  const name = job.metadata.name as string;
-  for (const p of kube.list('pods', NS).filter((p) => p.metadata.labels?.['job-name'] === name))
-    kube.finishPod(NS, p.metadata.name as string, { exitCode, reason });
-  log.terminate();
-  if (exitCode === 0) kube.setJobCondition(NS, name, 'Complete', 'CompletionsReached', 'Reached expected completions');
-  else kube.setJobCondition(NS, name, 'Failed', 'PodFailurePolicy', `Container trainer exited with ${exitCode}`);
-}
+const jobsOf = (run: string): Obj[] => kubeJobsOf(kube, run);
+const startPods = (job: Obj, nodes?: string[]): FakeContainerLog => startKubePods(fixture, job, nodes);
+const endJob = (job: Obj, log: FakeContainerLog, exitCode: number, reason: string) =>
+  endKubeJob(kube, job, log, exitCode, reason);
 
 /** The kill-switch path in a Job's node script (as rendered: a shell word, single-quoted when it needs it). */
 /** The node script the trainer container of a Job runs (an element of its command or args). */
@@ -166,47 +128,18 @@ function startStack(): Promise<ServerStack> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tb-k8s-control-'));
-  kube = await FakeKubeApi.start();
-  logs = await new FakeLogServer().start();
-  // The kubelet's log endpoint, behind the same API server (the leader is found through the fake's own pods).
-  kube.setLogHandler((r, res) => {
-    const url = `/api/v1/namespaces/${r.namespace}/pods/${r.pod}/log?${r.query.toString()}`;
-    logs.handle({ method: 'GET', url } as IncomingMessage, res);
-  });
-  const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: kube.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 'test-token' } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u', namespace: NS } }],
-      'current-context': 'fake',
-    }),
-    { mode: 0o600 },
-  );
+  fixture = await startKubeFixture(dir);
+  ({ kube, logs } = fixture);
   mkdirSync(join(dir, 'db'));
   stack = await startStack();
   auth = createTestAuth(stack.authContext);
-  const added = await api('POST', '/api/clusters', 'admin', {
-    name: 'kube',
-    kind: 'kubernetes',
-    kubeconfig,
-    workload: 'job',
-    image: 'ghcr.io/example/trainer:1',
-    volumeClaim: 'scratch',
-    mountPath: '/scratch',
-    template: 'fake-trainer',
-    fakeTrainerPath: '/opt/fake/pretrain_gpt.py',
-  });
+  const added = await api('POST', '/api/clusters', 'admin', kubeClusterEntry(fixture.kubeconfig));
   expect(added.status, JSON.stringify(added.body)).toBe(201);
 });
 
 afterAll(async () => {
   await stack?.stop();
-  await kube?.close();
-  await logs?.close();
+  await fixture?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -427,17 +360,7 @@ describe('a Kubernetes run through the same control plane', () => {
   }, 40_000);
 
   it('shows the run’s nodes from the API’s Node objects, with no Slurm GPU probe', async () => {
-    for (const name of ['gpu-1', 'gpu-2'])
-      kube.put('nodes', {
-        metadata: { name, labels: { 'kubernetes.io/hostname': name } },
-        status: {
-          conditions: [
-            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
-          ],
-          capacity: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
-          allocatable: { cpu: '64', memory: '1Ti', 'nvidia.com/gpu': '8' },
-        },
-      });
+    for (const name of ['gpu-1', 'gpu-2']) putReadyNode(kube, name);
     const runId = await submit('k8s-nodes', 1);
     const job = await until('the Job', () => jobsOf('k8s-nodes')[0]);
     startPods(job);

@@ -145,6 +145,9 @@ describe('the recovery hook over the control store', () => {
     // Only the chain's own first job is the system's.
     expect(audit.filter((a) => a[2] === 'system').map((a) => a[0])).toEqual(['job.submit']);
     expect(second.auto.dto(runId)).toMatchObject({ restartsInWindow: 1, nextRestartNotBeforeMs: null });
+    // Once made, the restart replaces the incident's "will resubmit after its backoff".
+    const done = 'Trainboard resubmitted it from the last checkpoint (restart 1 in the window)';
+    expect(second.repos.incidents.byId(incident.stored.id)?.recoveryNote).toBe(done);
     // The detector updating the incident keeps what the policy wrote on it.
     second.repos.incidents.upsert({
       runId,
@@ -152,7 +155,7 @@ describe('the recovery hook over the control store', () => {
       jobId: null,
       nowMs: clock,
     });
-    expect(second.repos.incidents.byId(incident.stored.id)?.recoveryNote).toContain('(backoff)');
+    expect(second.repos.incidents.byId(incident.stored.id)?.recoveryNote).toBe(done);
     await second.controller.stop();
   });
 

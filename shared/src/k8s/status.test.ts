@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jobToStatus, podCause, pyTorchJobToStatus } from './status.js';
+import { podDisruptions } from './nodes.js';
+import { isIndexedJobPodName, isPyTorchJobPodName, jobToStatus, podCause, pyTorchJobToStatus } from './status.js';
 import * as f from './testing/fixtures.js';
 
 const NOW = Date.parse('2026-12-06T22:10:05Z');
@@ -111,6 +112,57 @@ describe('jobToStatus (Indexed Job)', () => {
       conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByTaintManager' }],
     };
     expect(jobToStatus(j, [f.pod('tb-run1', 0, tainted)], NOW).state).toBe('NODE_FAIL');
+  });
+
+  it('a pod gone with only its Event left: preempted → PREEMPTED, evicted → NODE_FAIL (other jobs’ events ignored)', () => {
+    const j = f.job('tb-run1', { conditions: [f.failedCondition('BackoffLimitExceeded')] });
+    // Without events a failed Job with no pods left can only say Failed.
+    expect(jobToStatus(j, [], NOW)).toMatchObject({ state: 'FAILED', reason: 'BackoffLimitExceeded' });
+    const preempted = podDisruptions([
+      f.event('tb-run1-1-q8w2z', 'Preempted', 'Preempted by pod 3c0e on node gpu-node-07'),
+    ]);
+    expect(jobToStatus(j, [], NOW, preempted)).toMatchObject({
+      state: 'PREEMPTED',
+      reason: 'Preempted',
+      exitCode: null,
+      nodes: ['gpu-node-07'], // the gone pod's node, from its event
+    });
+    const evicted = podDisruptions([
+      f.event('tb-run1-0-x7k2p', 'TaintManagerEviction', 'Marking for deletion Pod ml/tb-run1-0-x7k2p'),
+    ]);
+    expect(jobToStatus(j, [], NOW, evicted)).toMatchObject({ state: 'NODE_FAIL', reason: 'Evicted' });
+    // The events of another Job whose name starts the same (tb-run1-2's pods) say nothing about this one.
+    const other = podDisruptions([f.event('tb-run1-2-0-abcde', 'Preempted', 'Preempted by pod 3c0e on node n')]);
+    expect(jobToStatus(j, [], NOW, other).state).toBe('FAILED');
+    // A pod still there that reads only Failed (exit 143: SIGTERM from the deletion) takes its event's word.
+    const killed = f.pod('tb-run1', 1, f.terminated(143, 'Error'));
+    killed.metadata!.name = 'tb-run1-1-q8w2z';
+    expect(jobToStatus(j, [killed], NOW, preempted)).toMatchObject({
+      state: 'PREEMPTED',
+      exitCode: 143,
+      exitSignal: 15,
+    });
+    // The pod's own specific cause stands (an OOM kill is not turned into the event's eviction).
+    const oom = f.pod('tb-run1', 0, f.terminated(137, 'OOMKilled'));
+    expect(jobToStatus(j, [oom], NOW, evicted).state).toBe('OUT_OF_MEMORY');
+    // A running job is not ended by an event of one of its pods (a restarted pod).
+    expect(jobToStatus(f.job(), [f.pod('tb-run1', 0, f.running())], NOW, evicted).state).toBe('RUNNING');
+  });
+
+  it('pod names of a Job: <job>-<index>-<5 random>, the job name cut to fit 58 characters', () => {
+    expect(isIndexedJobPodName('tb-run1-0-x7k2p', 'tb-run1')).toBe(true);
+    expect(isIndexedJobPodName('tb-run1-12-x7k2p', 'tb-run1')).toBe(true);
+    expect(isIndexedJobPodName('tb-run1-2-0-x7k2p', 'tb-run1')).toBe(false);
+    expect(isIndexedJobPodName('tb-run1-0-x7k2', 'tb-run1')).toBe(false);
+    const long = `tb-${'a'.repeat(60)}`;
+    const cut = `${long.slice(0, 58 - 3)}-3-`;
+    expect(cut.length).toBe(58);
+    expect(isIndexedJobPodName(`${cut}b7x9q`, long)).toBe(true);
+    expect(isIndexedJobPodName(`${cut}b7x9q`, `tb-${'a'.repeat(59)}b`)).toBe(true); // same prefix: same cut
+    expect(isIndexedJobPodName(`${cut}b7x9q`, 'tb-aaa')).toBe(false);
+    expect(isPyTorchJobPodName('tb-run2-master-0', 'tb-run2')).toBe(true);
+    expect(isPyTorchJobPodName('tb-run2-worker-3', 'tb-run2')).toBe(true);
+    expect(isPyTorchJobPodName('tb-run2-x-worker-3', 'tb-run2')).toBe(false);
   });
 
   it('deadline exceeded → TIMEOUT; deleting → CANCELLED; FailureTarget → COMPLETING', () => {

@@ -3,8 +3,11 @@
 // read from the pod that failed: OOMKilled → OUT_OF_MEMORY, scheduler preemption → PREEMPTED, eviction / taint
 // manager / a lost node → NODE_FAIL, the active deadline (the pod's, or the Job's) → TIMEOUT, else FAILED with the
 // container's exit code. A job being deleted (we delete to cancel) reads CANCELLED even when its killed pods have
-// meanwhile made the controller mark it Failed.
+// meanwhile made the controller mark it Failed. A pod that is gone (deleted by the scheduler to preempt it, by the
+// taint manager, by the pod GC) leaves only its Event: the pod events of the job's pods (nodes.ts podDisruptions)
+// then say how it ended, and they also name the cause of a pod that only reads Failed with exit 143.
 import type { JobStatus } from '../slurm/types.js';
+import type { PodDisruption } from './nodes.js';
 import {
   ANNOTATION_DEPENDENCY,
   ANNOTATION_HELD,
@@ -85,16 +88,47 @@ export function isLeaderPod(pod: K8sPod): boolean {
   );
 }
 
+const EVENT_STATE: Readonly<Record<PodDisruption['kind'], { state: PodCause['state']; reason: string }>> = {
+  evicted: { state: 'NODE_FAIL', reason: 'Evicted' },
+  'node-not-ready': { state: 'NODE_FAIL', reason: 'NodeNotReady' },
+  preempted: { state: 'PREEMPTED', reason: 'Preempted' },
+  oom: { state: 'OUT_OF_MEMORY', reason: 'OOMKilled' },
+};
+
+/** How a pod ended by its event (the pod's own exit code, when it is still there, is kept). */
+function eventCause(d: PodDisruption, exit: PodCause | null): PodCause {
+  return { ...EVENT_STATE[d.kind], exitCode: exit?.exitCode ?? null, exitSignal: exit?.exitSignal ?? null };
+}
+
+/**
+ * Each pod's cause, where an event of the pod says more than its status: the pod is gone, or it reads only Failed
+ * (a cluster without the DisruptionTarget condition kills a preempted pod with SIGTERM: exit 143, reason Error).
+ */
+function podCauses(pods: readonly K8sPod[], disruptions: readonly PodDisruption[]): (PodCause | null)[] {
+  const latest = new Map<string, PodDisruption>();
+  for (const d of disruptions)
+    if ((latest.get(d.pod)?.atMs ?? -Infinity) <= (d.atMs ?? -Infinity)) latest.set(d.pod, d);
+  const causes = pods.map((p) => {
+    const c = podCause(p);
+    const d = latest.get(p.metadata?.name ?? '');
+    latest.delete(p.metadata?.name ?? '');
+    return d && (c === null || c.state === 'FAILED') ? eventCause(d, c) : c;
+  });
+  return [...causes, ...[...latest.values()].map((d) => eventCause(d, null))];
+}
+
 /** The cause of a failed job: the worst pod first (a node loss explains the others' exits, not the reverse). */
-function failureCause(pods: readonly K8sPod[]): PodCause | null {
+function failureCause(pods: readonly K8sPod[], disruptions: readonly PodDisruption[]): PodCause | null {
   const order: PodCause['state'][] = ['NODE_FAIL', 'PREEMPTED', 'OUT_OF_MEMORY', 'TIMEOUT', 'FAILED'];
-  const causes = pods.map(podCause).filter((c): c is PodCause => c !== null && c.state !== 'COMPLETED');
+  const causes = podCauses(pods, disruptions).filter((c): c is PodCause => c !== null && c.state !== 'COMPLETED');
   causes.sort((a, b) => order.indexOf(a.state) - order.indexOf(b.state));
   return causes[0] ?? null;
 }
 
-function podNodes(pods: readonly K8sPod[]): string[] {
-  return [...new Set(pods.map((p) => p.spec?.nodeName).filter((n): n is string => !!n))].sort();
+/** The nodes of the job's pods, and of its pods gone since whose events name their node (a preempted rank). */
+function podNodes(pods: readonly K8sPod[], disruptions: readonly PodDisruption[]): string[] {
+  const names = [...pods.map((p) => p.spec?.nodeName), ...disruptions.map((d) => d.node)];
+  return [...new Set(names.filter((n): n is string => !!n))].sort();
 }
 
 /** Why a job's pods are not all running yet: unschedulable, pulling an image, … (Slurm's pending reason). */
@@ -137,11 +171,11 @@ function running(pods: readonly K8sPod[]): Verdict {
 /** The object's own active deadline: Job reason DeadlineExceeded; the training operator's <Kind>Failed + message. */
 const DEADLINE_MESSAGE = /active longer than specified deadline/i;
 
-function failed(pods: readonly K8sPod[], cond: K8sCondition): Verdict {
+function failed(pods: readonly K8sPod[], cond: K8sCondition, disruptions: readonly PodDisruption[]): Verdict {
   const reason = cond.reason;
   if (reason === 'DeadlineExceeded' || DEADLINE_MESSAGE.test(cond.message ?? ''))
     return { state: 'TIMEOUT', reason: 'DeadlineExceeded', exitCode: null, exitSignal: null };
-  const cause = failureCause(pods);
+  const cause = failureCause(pods, disruptions);
   if (!cause) return { state: 'FAILED', reason: reason ?? 'Failed', exitCode: null, exitSignal: null };
   return { state: cause.state, reason: cause.reason, exitCode: cause.exitCode, exitSignal: cause.exitSignal };
 }
@@ -175,12 +209,12 @@ function deletedBeforeEnd(meta: K8sJob['metadata'], conds: readonly K8sCondition
 
 const CANCELLED: Verdict = { state: 'CANCELLED', reason: 'Deleted', exitCode: null, exitSignal: null };
 
-/** State of an Indexed Job from its conditions, spec and pods. */
-function jobVerdict(job: K8sJob, pods: readonly K8sPod[]): Verdict {
+/** State of an Indexed Job from its conditions, spec and pods (and its pods' events). */
+function jobVerdict(job: K8sJob, pods: readonly K8sPod[], disruptions: readonly PodDisruption[]): Verdict {
   const conds = job.status?.conditions;
   if (deletedBeforeEnd(job.metadata, conds)) return CANCELLED;
   const failedCond = condition(conds, 'Failed');
-  if (isTrue(failedCond)) return failed(pods, failedCond);
+  if (isTrue(failedCond)) return failed(pods, failedCond, disruptions);
   if (isTrue(condition(conds, 'Complete'))) return { state: 'COMPLETED', reason: null, ...leaderExit(pods) };
   // FailureTarget / SuccessCriteriaMet: decided, pods still terminating (Slurm's COMPLETING).
   if (isTrue(condition(conds, 'FailureTarget')) || isTrue(condition(conds, 'SuccessCriteriaMet')))
@@ -200,7 +234,7 @@ function lastTrue(conds: readonly K8sCondition[] | null | undefined): K8sConditi
 }
 
 /** State of a PyTorchJob: its last True condition (the CRD's own printer column), the pods for how it failed. */
-function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[]): Verdict {
+function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[], disruptions: readonly PodDisruption[]): Verdict {
   if (deletedBeforeEnd(job.metadata, job.status?.conditions)) return CANCELLED;
   const last = lastTrue(job.status?.conditions);
   const none = { exitCode: null, exitSignal: null };
@@ -208,7 +242,7 @@ function pyTorchVerdict(job: K8sPyTorchJob, pods: readonly K8sPod[]): Verdict {
     case 'Succeeded':
       return { state: 'COMPLETED', reason: null, ...leaderExit(pods) };
     case 'Failed':
-      return failed(pods, last);
+      return failed(pods, last, disruptions);
     case 'Suspended':
       return { state: 'PENDING', reason: waitReason(job.metadata), ...none };
     case 'Running':
@@ -244,10 +278,16 @@ function record(
   meta: K8sJob['metadata'],
   v: Verdict,
   times: { start: K8sTime | null | undefined; end: K8sTime | null | undefined },
-  extra: { nodeCount: number | null; limit: number | null; pods: readonly K8sPod[]; nowMs: number },
+  extra: {
+    nodeCount: number | null;
+    limit: number | null;
+    pods: readonly K8sPod[];
+    disruptions: readonly PodDisruption[];
+    nowMs: number;
+  },
 ): JobStatus {
   const id = meta?.labels?.[LABEL_JOB_ID] ?? '';
-  const nodes = podNodes(extra.pods);
+  const nodes = podNodes(extra.pods, extra.disruptions);
   return {
     id,
     jobId: id,
@@ -281,9 +321,44 @@ function runStart(v: Verdict, pods: readonly K8sPod[], objectStart: K8sTime | nu
   return starts.length ? new Date(Math.min(...starts)) : (objectStart ?? null);
 }
 
-/** One Indexed Job (with the pods that carry its job-name label) as a JobStatus. */
-export function jobToStatus(job: K8sJob, pods: readonly K8sPod[], nowMs = Date.now()): JobStatus {
-  const v = jobVerdict(job, pods);
+/**
+ * The Job controller's pod names: generateName `<job>-<index>-` (the job name cut so that it fits 58 characters,
+ * the index kept) plus 5 random characters (job_controller.go podGenerateNameWithIndex).
+ */
+export function isIndexedJobPodName(podName: string, jobName: string): boolean {
+  const m = /^(.*)-(\d+)-[a-z0-9]{5}$/.exec(podName);
+  if (!m) return false;
+  const [base, index] = [m[1] as string, m[2] as string];
+  const prefix = `${jobName}-${index}-`;
+  return base === jobName || (prefix.length > 58 && `${base}-${index}-`.length === 58 && jobName.startsWith(base));
+}
+
+/** The training operator's pod names: `<job>-master-0`, `<job>-worker-<n>`. */
+export function isPyTorchJobPodName(podName: string, jobName: string): boolean {
+  return podName.startsWith(`${jobName}-`) && /^(master|worker)-\d+$/.test(podName.slice(jobName.length + 1));
+}
+
+/** The disruptions of this object's pods, by pod name (the pods themselves may be gone). */
+function ownDisruptions(
+  name: string | null | undefined,
+  disruptions: readonly PodDisruption[],
+  isPod: (pod: string, job: string) => boolean,
+): PodDisruption[] {
+  return name ? disruptions.filter((d) => isPod(d.pod, name)) : [];
+}
+
+/**
+ * One Indexed Job (with the pods that carry its job-name label) as a JobStatus. `disruptions`: pod events of the
+ * namespace (any pods: those of this Job are picked by name).
+ */
+export function jobToStatus(
+  job: K8sJob,
+  pods: readonly K8sPod[],
+  nowMs = Date.now(),
+  disruptions: readonly PodDisruption[] = [],
+): JobStatus {
+  const own = ownDisruptions(job.metadata?.name, disruptions, isIndexedJobPodName);
+  const v = jobVerdict(job, pods, own);
   const end = endTime(job.status?.conditions, job.status?.completionTime, v.state);
   return record(
     job.metadata,
@@ -293,14 +368,21 @@ export function jobToStatus(job: K8sJob, pods: readonly K8sPod[], nowMs = Date.n
       nodeCount: job.spec?.completions ?? null,
       limit: job.spec?.template.spec?.activeDeadlineSeconds ?? job.spec?.activeDeadlineSeconds ?? null,
       pods,
+      disruptions: own,
       nowMs,
     },
   );
 }
 
 /** One PyTorchJob (with its master and worker pods) as a JobStatus. */
-export function pyTorchJobToStatus(job: K8sPyTorchJob, pods: readonly K8sPod[], nowMs = Date.now()): JobStatus {
-  const v = pyTorchVerdict(job, pods);
+export function pyTorchJobToStatus(
+  job: K8sPyTorchJob,
+  pods: readonly K8sPod[],
+  nowMs = Date.now(),
+  disruptions: readonly PodDisruption[] = [],
+): JobStatus {
+  const own = ownDisruptions(job.metadata?.name, disruptions, isPyTorchJobPodName);
+  const v = pyTorchVerdict(job, pods, own);
   const r = job.spec?.pytorchReplicaSpecs;
   const nodeCount = r ? (r.Master?.replicas ?? 1) + (r.Worker?.replicas ?? 0) : null;
   const end = endTime(job.status?.conditions, job.status?.completionTime, v.state);
@@ -312,6 +394,7 @@ export function pyTorchJobToStatus(job: K8sPyTorchJob, pods: readonly K8sPod[], 
       nodeCount,
       limit: r?.Master?.template.spec?.activeDeadlineSeconds ?? job.spec?.runPolicy?.activeDeadlineSeconds ?? null,
       pods,
+      disruptions: own,
       nowMs,
     },
   );

@@ -82,6 +82,7 @@ export function buildNodeTiles(input: TileInputs): NodeTile[] {
             reason: s.reason,
             cpus: s.cpus,
             gpus: s.gpus,
+            ...(s.disruptions?.length ? { disruptions: s.disruptions } : {}),
           }
         : null,
       suspect: input.suspects.get(name) ?? null,

@@ -1,5 +1,8 @@
 // What the nodes view shows for a run: its job's nodes with their Slurm state, the nodes its failures named
 // (suspects, F2/F9), and per-GPU metrics when the nodes have nvidia-smi. Filled by the server, drawn by the web.
+import type { NodeDisruption } from '../slurm/types.js';
+
+export type { NodeDisruption };
 
 /** One GPU as nvidia-smi reported it; null where it printed `[N/A]` or nothing usable. */
 export interface GpuSample {
@@ -40,6 +43,8 @@ export interface NodeTile {
     reason: string | null;
     cpus: number | null;
     gpus: number | null;
+    /** Recent evictions and preemptions on the node (Kubernetes), newest first; absent when none. */
+    disruptions?: NodeDisruption[];
   } | null;
   suspect: NodeSuspicion | null;
   gpus: GpuSample[];

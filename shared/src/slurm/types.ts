@@ -119,4 +119,18 @@ export interface NodeStatus {
   memoryMb: number | null;
   gpus: number | null;
   reason: string | null;
+  /**
+   * Recent disruptions of work on the node (Kubernetes pod events: evictions, preemptions), newest first. Absent
+   * where the scheduler reports none (Slurm's node failures reach the run through its jobs and log instead).
+   */
+  disruptions?: NodeDisruption[];
+}
+
+/** One disruption of a pod (a job's task) on a node, as its event said it. */
+export interface NodeDisruption {
+  kind: 'evicted' | 'preempted' | 'oom' | 'node-not-ready';
+  /** The pod it happened to. */
+  pod: string;
+  message: string;
+  atMs: number | null;
 }

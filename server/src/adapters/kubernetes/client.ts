@@ -370,11 +370,16 @@ export class KubeClient {
     ) as Promise<unknown> as Promise<K8sNode[]>;
   }
 
-  listEvents(fieldSelector: string): Promise<K8sEvent[]> {
+  /**
+   * One page of the namespace's events, never more: events are many (one per pull, schedule, start…) and only a
+   * summary is wanted each round, so the read stays one bounded request (`limit`, no `continue`).
+   */
+  async listEventsPage(fieldSelector: string, limit: number): Promise<K8sEvent[]> {
     const namespace = this.namespace;
-    return this.listAll('list events', (_continue, o) =>
-      this.core.listNamespacedEvent({ namespace, fieldSelector, limit: this.pageSize, _continue }, o),
-    ) as Promise<unknown> as Promise<K8sEvent[]>;
+    const page = await this.call('list events', (o) =>
+      this.core.listNamespacedEvent({ namespace, fieldSelector, limit }, o),
+    );
+    return page.items as unknown as K8sEvent[];
   }
 
   // ---- PyTorchJob (CustomObjectsApi: plain JSON, strings for times) --------------------------------------------------

@@ -640,6 +640,126 @@ describe.skipIf(E2E)('fake only: faults and failure states', () => {
     expect(await state(toId)).toMatchObject({ state: 'TIMEOUT', timeLimitSeconds: 600 });
   });
 
+  it('a pod deleted by preemption or by the taint manager: its Event says how the job ended and shows on the node', async () => {
+    const kubeNode = (name: string) =>
+      fake!.put('nodes', {
+        metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+        status: {
+          allocatable: { cpu: '95500m', memory: '2103459876Ki', 'nvidia.com/gpu': '8' },
+          conditions: [
+            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+          ],
+        },
+      });
+    for (const n of ['gpu-6', 'gpu-7', 'gpu-8']) kubeNode(n);
+    const pre = spec('preempt', { nodes: 2 });
+    const preId = await submit(pre);
+    const preObj = toK8sName(pre.name as string);
+    const [leader, victim] = fake!.startJob(NS, preObj, ['gpu-6', 'gpu-7']) as [Obj, Obj];
+    const ev = spec('taint', { nodes: 1 });
+    const evId = await submit(ev);
+    const evObj = toK8sName(ev.name as string);
+    const [tainted] = fake!.startJob(NS, evObj, ['gpu-8']) as [Obj];
+    // A round of running jobs reads no events.
+    let before = fake!.requests.length;
+    expect((await backend.status([preId, evId])).jobs.map((j) => j.state)).toEqual(['RUNNING', 'RUNNING']);
+    expect(fake!.requests.slice(before).filter((r) => r.path.endsWith('/events'))).toEqual([]);
+
+    // The scheduler's event on its victim (written through events.k8s.io: the core view has no source, an eventTime
+    // and the node in the message), then the victim is deleted; the Job controller kills the other rank and fails.
+    const at = new Date().toISOString().replace(/\.\d+Z$/, '.123456Z');
+    fake!.put('events', {
+      metadata: { name: `${victim.metadata.name as string}.17e3c0d1a2b3c4d5`, namespace: NS },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: NS,
+        name: victim.metadata.name,
+        uid: victim.metadata.uid,
+        apiVersion: 'v1',
+      },
+      reason: 'Preempted',
+      message: 'Preempted by pod 5b0f6c3e-1d2a-4c9b-8e7f-0a1b2c3d4e5f on node gpu-7',
+      source: {},
+      firstTimestamp: null,
+      lastTimestamp: null,
+      eventTime: at,
+      type: 'Normal',
+      action: 'Preempting',
+      reportingComponent: 'default-scheduler',
+      reportingInstance: 'default-scheduler-control-plane',
+    });
+    fake!.remove('pods', NS, victim.metadata.name as string);
+    fake!.finishPod(NS, leader.metadata.name as string, { exitCode: 143, reason: 'Error' });
+    fake!.setJobCondition(NS, preObj, 'Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
+    // The taint manager evicts from a NotReady node: its event names no node (the backend saw the pod on gpu-8).
+    fake!.put('events', {
+      metadata: { name: `${tainted.metadata.name as string}.17e3c0d1a2b3c4d6`, namespace: NS },
+      involvedObject: {
+        kind: 'Pod',
+        namespace: NS,
+        name: tainted.metadata.name,
+        uid: tainted.metadata.uid,
+        apiVersion: 'v1',
+      },
+      reason: 'TaintManagerEviction',
+      message: `Marking for deletion Pod ${NS}/${tainted.metadata.name as string}`,
+      source: { component: 'taint-eviction-controller' },
+      firstTimestamp: at.replace(/\.\d+Z$/, 'Z'),
+      lastTimestamp: at.replace(/\.\d+Z$/, 'Z'),
+      count: 1,
+      type: 'Normal',
+      reportingComponent: 'taint-eviction-controller',
+      reportingInstance: '',
+    });
+    // A node's own event (not a pod's): outside the field selector.
+    fake!.put('events', {
+      metadata: { name: 'gpu-6.17e3c0d1a2b3c4d7', namespace: NS },
+      involvedObject: { kind: 'Node', name: 'gpu-6', uid: 'gpu-6', apiVersion: 'v1' },
+      reason: 'OOMKilling',
+      message: 'Memory cgroup out of memory: Killed process 4242 (python3)',
+      source: { component: 'kernel-monitor', host: 'gpu-6' },
+      firstTimestamp: at.replace(/\.\d+Z$/, 'Z'),
+      lastTimestamp: at.replace(/\.\d+Z$/, 'Z'),
+      count: 1,
+      type: 'Warning',
+    });
+    fake!.remove('pods', NS, tainted.metadata.name as string);
+    fake!.setJobCondition(NS, evObj, 'Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
+
+    before = fake!.requests.length;
+    const report = await backend.status([preId, evId]);
+    expect(report.jobs.find((j) => j.jobId === preId)).toMatchObject({
+      state: 'PREEMPTED',
+      reason: 'Preempted',
+      nodes: ['gpu-6', 'gpu-7'], // gpu-7 from the deleted victim's event
+    });
+    expect(report.jobs.find((j) => j.jobId === evId)).toMatchObject({ state: 'NODE_FAIL', reason: 'Evicted' });
+    // One bounded list of the namespace's pod events for the round, not one per pod or job.
+    const reads = fake!.requests.slice(before).filter((r) => r.path.endsWith('/events'));
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.path).toBe(`/api/v1/namespaces/${NS}/events`);
+    expect(reads[0]?.query.get('fieldSelector')).toBe('involvedObject.kind=Pod');
+    expect(reads[0]?.query.get('limit')).toBe('500');
+    expect(reads[0]?.query.get('continue')).toBeNull();
+
+    const nodes = new Map((await backend.nodes()).map((n) => [n.name, n]));
+    expect(nodes.get('gpu-7')?.disruptions).toEqual([
+      {
+        kind: 'preempted',
+        pod: victim.metadata.name,
+        message: 'Preempted by pod 5b0f6c3e-1d2a-4c9b-8e7f-0a1b2c3d4e5f on node gpu-7',
+        atMs: Date.parse(at),
+      },
+    ]);
+    expect(nodes.get('gpu-8')?.disruptions?.map((d) => [d.kind, d.pod])).toEqual([['evicted', tainted.metadata.name]]);
+    expect(nodes.get('gpu-6')).not.toHaveProperty('disruptions');
+
+    // Events forbidden by RBAC: the jobs still read from their pods and objects, the nodes without disruptions.
+    fake!.failNext({ method: 'GET', path: /\/events$/, code: 403, times: 2 });
+    expect((await backend.status([preId])).jobs[0]?.state).toBe('FAILED');
+    expect((await backend.nodes()).find((n) => n.name === 'gpu-7')).not.toHaveProperty('disruptions');
+  });
+
   it('a PyTorchJob manifest is created as one when the CRD is served, refused when not', async () => {
     const s = spec('ptj', { script: manifest({ kind: 'PyTorchJob' }), nodes: 3 });
     await expect(backend.submit(s)).rejects.toThrow(/does not serve kubeflow.org\/v1 PyTorchJob/);

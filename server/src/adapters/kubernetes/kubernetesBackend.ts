@@ -7,6 +7,8 @@
 // Not implemented (optional in ClusterBackend): partition(), disk(), stackDump() — no Slurm partitions here, the
 // filesystem is not the server's to df, and a stack dump needs py-spy in the image (later work). The kill switch is
 // set by an exec into the leader pod (touchInJob, podExec.ts). Logs are followed by the log follower, not here.
+// Pod events (evictions, preemptions) are read with one bounded list of the namespace's pod events: by nodes() each
+// time (shown on the node), and by a status round only when a job failed (its pod may be gone, the event remains).
 import type {
   BackendOperation,
   ClusterBackend,
@@ -40,7 +42,7 @@ import {
   toK8sName,
   validateK8sJobId,
 } from '@trainboard/shared/k8s/names';
-import { nodeToStatus } from '@trainboard/shared/k8s/nodes';
+import { disruptionsByNode, nodeToStatus, podDisruptions, type PodDisruption } from '@trainboard/shared/k8s/nodes';
 import { isLeaderPod, jobToStatus, podHasRun, pyTorchJobToStatus } from '@trainboard/shared/k8s/status';
 import type { K8sJob, K8sPod, K8sPyTorchJob } from '@trainboard/shared/k8s/types';
 import { timeMs } from '@trainboard/shared/k8s/types';
@@ -66,6 +68,8 @@ export interface KubernetesBackendOptions {
   now?: () => number;
   /** Longest wait for an exec's answer (the kill switch). */
   execTimeoutMs?: number;
+  /** Most pod events read per round (one request; default 500). */
+  eventLimit?: number;
 }
 
 /** A job the backend found: its kind, object and pods. */
@@ -99,6 +103,9 @@ export class ExcludeNeedsResubmitError extends KubernetesRequestError implements
 }
 
 const MAX_TOMBSTONES = 10_000;
+/** Pods whose node is remembered for their events (a deleted pod's event names no node). */
+const MAX_POD_NODES = 5_000;
+const POD_EVENTS = 'involvedObject.kind=Pod';
 
 /** Label values per selector: a `key in (…)` list is kept short enough for any URL limit. */
 const SELECTOR_CHUNK = 100;
@@ -131,6 +138,9 @@ export class KubernetesBackend implements ClusterBackend {
   /** Waiting jobs whose dependency a status() poll has seen end: resumed at the next one (resumeSatisfied). */
   private readonly endSeen = new Set<string>();
   private readonly execTimeoutMs: number;
+  private readonly eventLimit: number;
+  /** Pod name → node, for the pods of this namespace seen running somewhere (bounded, oldest forgotten). */
+  private readonly podNodes = new Map<string, string>();
 
   constructor(o: KubernetesBackendOptions) {
     this.kube = o.kube;
@@ -140,6 +150,7 @@ export class KubernetesBackend implements ClusterBackend {
     this.workload = o.workload ?? 'auto';
     this.now = o.now ?? Date.now;
     this.execTimeoutMs = o.execTimeoutMs ?? 30_000;
+    this.eventLimit = o.eventLimit ?? 500;
   }
 
   /** Runs render as this entry's manifest (renderTarget.ts); `auto` asks the API which workload it serves. */
@@ -371,19 +382,50 @@ export class KubernetesBackend implements ClusterBackend {
     );
     const out = new Map<string, K8sPod[]>(names.map((n) => [n, []]));
     for (const pod of lists.flat()) out.get(pod.metadata?.labels?.['trainboard.io/job'] ?? '')?.push(pod);
+    this.rememberPodNodes(lists.flat());
     return out;
   }
 
-  private statusOf(f: Found, pods: readonly K8sPod[]): JobStatus {
-    return f.kind === 'Job'
-      ? jobToStatus(f.obj as K8sJob, pods, this.now())
-      : pyTorchJobToStatus(f.obj as K8sPyTorchJob, pods, this.now());
+  private rememberPodNodes(pods: readonly K8sPod[]): void {
+    for (const p of pods) {
+      const [name, node] = [p.metadata?.name, p.spec?.nodeName];
+      if (!name || !node || (p.metadata?.namespace && p.metadata.namespace !== this.namespace)) continue;
+      this.podNodes.delete(name); // re-inserted last: the map's order is the age
+      this.podNodes.set(name, node);
+    }
+    for (const old of [...this.podNodes.keys()].slice(0, Math.max(0, this.podNodes.size - MAX_POD_NODES)))
+      this.podNodes.delete(old);
   }
 
+  /**
+   * Evictions and preemptions among the namespace's pod events: one request of at most `eventLimit` events. Events
+   * only add to what the pods and nodes say, so a refusal (RBAC without `events`) or a failed read is no events.
+   */
+  private async podDisruptionsNow(): Promise<PodDisruption[]> {
+    return this.api.listEventsPage(POD_EVENTS, this.eventLimit).then(podDisruptions, () => []);
+  }
+
+  private statusOf(f: Found, pods: readonly K8sPod[], disruptions: readonly PodDisruption[] = []): JobStatus {
+    return f.kind === 'Job'
+      ? jobToStatus(f.obj as K8sJob, pods, this.now(), disruptions)
+      : pyTorchJobToStatus(f.obj as K8sPyTorchJob, pods, this.now(), disruptions);
+  }
+
+  /**
+   * The jobs' states from one list of their pods; when one failed, one read of the pod events as well: a preempted
+   * or evicted pod is often deleted (only its Event remains), and the event says how the job ended.
+   */
   private async statuses(found: readonly Found[]): Promise<JobStatus[]> {
     if (!found.length) return [];
     const pods = await this.podsOf(found);
-    return found.map((f) => this.statusOf(f, pods.get(nameOf(f.obj)) ?? []));
+    const podsOfJob = (f: Found) => pods.get(nameOf(f.obj)) ?? [];
+    const first = found.map((f) => this.statusOf(f, podsOfJob(f)));
+    if (!first.some((s) => s.state === 'FAILED')) return first;
+    const disruptions = await this.podDisruptionsNow();
+    if (!disruptions.length) return first;
+    return found.map((f, i) =>
+      first[i]?.state === 'FAILED' ? this.statusOf(f, podsOfJob(f), disruptions) : (first[i] as JobStatus),
+    );
   }
 
   /** Live objects, minus the ones this backend cancelled: their tombstone answers (CANCELLED) while they are deleted. */
@@ -433,14 +475,24 @@ export class KubernetesBackend implements ClusterBackend {
     };
   }
 
+  /** Node conditions and GPU use, with the recent evictions and preemptions of pods on each node. */
   async nodes(): Promise<NodeStatus[]> {
-    const [nodes, pods] = await Promise.all([this.api.listNodes(), this.api.listActivePodsAllNamespaces()]);
+    const [nodes, pods, disruptions] = await Promise.all([
+      this.api.listNodes(),
+      this.api.listActivePodsAllNamespaces(),
+      this.podDisruptionsNow(),
+    ]);
     const byNode = new Map<string, K8sPod[]>();
     for (const p of pods ?? []) {
       const n = p.spec?.nodeName;
       if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
     }
-    return nodes.map((n) => nodeToStatus(n, pods === null ? null : (byNode.get(n.metadata?.name ?? '') ?? [])));
+    this.rememberPodNodes(pods ?? []);
+    const hit = disruptionsByNode(disruptions, this.podNodes);
+    return nodes.map((n) => {
+      const name = n.metadata?.name ?? '';
+      return nodeToStatus(n, pods === null ? null : (byNode.get(name) ?? []), hit.get(name) ?? []);
+    });
   }
 
   async jobNodes(jobId: string): Promise<string[]> {

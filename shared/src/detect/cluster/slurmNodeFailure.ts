@@ -65,12 +65,12 @@ export function slurmNodeFailure(job: RunJobFact, nodes: readonly PartitionNodeF
   return {
     subject: job.jobId,
     severity: 'critical',
-    title: `Node failure on ${list} (Slurm: job ${job.jobId} ${state})`,
+    title: `Node failure on ${list} (job ${job.jobId} ${state})`,
     evidence: [
       {
         offset: null,
         line: null,
-        text: `Slurm job ${job.jobId} ${phase}; its node ${described.join('; ')}`,
+        text: `Job ${job.jobId} ${phase}; its node ${described.join('; ')}`,
         jobId: job.jobId,
         nodes: culprits,
       },
@@ -85,7 +85,7 @@ export function slurmNodeFailure(job: RunJobFact, nodes: readonly PartitionNodeF
 }
 
 function describeNode(name: string, fact: PartitionNodeFact | undefined): string {
-  if (!fact) return `${name} (not listed by sinfo)`;
+  if (!fact) return `${name} (not listed by the scheduler)`;
   const flag = fact.notResponding ? ' not responding' : '';
   return `${name} ${fact.state}${flag}${fact.reason ? ` (${fact.reason})` : ''}`;
 }

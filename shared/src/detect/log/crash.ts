@@ -34,7 +34,7 @@ export function createCrashDetector(ctx: DetectContext): Detector {
     if (BAD_HARDWARE.has(kind)) {
       return {
         kind: 'resubmit',
-        text: `Find the job's failed node (sacct NodeList), resubmit without it ${resumeText(ctx)}`,
+        text: `Find the job's failed node (its node list in the jobs tab), resubmit without it ${resumeText(ctx)}`,
       };
     }
     return { kind: 'resubmit', text: `Resubmit ${resumeText(ctx)}` };

@@ -182,13 +182,48 @@ export function pyTorchJob(
   };
 }
 
+/**
+ * A core/v1 Event about a pod (K8S-NOTES §2.4): the kubelet's (`Evicted`: source host = its node), the
+ * scheduler's (`Preempted`: written through events.k8s.io, so the core view has no source, a reportingComponent, an
+ * eventTime and the node in the message), the taint manager's (`TaintManagerEviction`: no node at all).
+ */
 export function event(podName: string, reason: string, message: string, lastTimestamp = T2): K8sEvent {
+  const involvedObject = {
+    kind: 'Pod',
+    namespace: 'ml',
+    name: podName,
+    uid: 'a1b2c3d4-0000-4000-8000-00000000beef',
+    apiVersion: 'v1',
+    resourceVersion: '40123',
+  };
+  const metadata = { name: `${podName}.17e3c0d1a2b3c4d5`, creationTimestamp: T0 };
+  if (reason === 'Preempted')
+    return {
+      metadata,
+      involvedObject,
+      reason,
+      message,
+      source: {},
+      type: 'Normal',
+      eventTime: lastTimestamp,
+      firstTimestamp: null,
+      lastTimestamp: null,
+      reportingComponent: 'default-scheduler',
+    };
+  const kubelet = reason === 'Evicted' || reason === 'OOMKilling';
   return {
-    involvedObject: { kind: 'Pod', name: podName },
+    metadata,
+    involvedObject,
     reason,
     message,
-    type: 'Warning',
+    source: kubelet
+      ? { component: 'kubelet', host: 'gpu-node-02' }
+      : { component: reason === 'TaintManagerEviction' ? 'taint-eviction-controller' : 'default-scheduler' },
+    type: reason === 'Evicted' ? 'Warning' : 'Normal',
+    count: 1,
+    firstTimestamp: lastTimestamp,
     lastTimestamp,
-    metadata: { creationTimestamp: T0 },
+    eventTime: null,
+    reportingComponent: '',
   };
 }
