@@ -29,7 +29,7 @@ export interface FollowCore {
   timing: BackoffTiming;
   log: Logger;
   stopper: AbortController;
-  /** finish() was called: read what there is once more, then stop. */
+  /** finish() was called: read to the end (a pod log follows its still-running pod until it ends), then stop. */
   finishing: boolean;
   /** Set by every commit (and every successful open): the next error starts its backoff afresh. */
   progressed: boolean;
