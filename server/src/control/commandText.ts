@@ -9,6 +9,16 @@ import type { ControlBackend, ControlRun } from './ports.js';
 
 type Describer = Pick<ControlBackend, 'describe' | 'touchInJob'> | null | undefined;
 
+/** What submitting a job is called in results and audit messages: `sbatch` on Slurm, `submit` where the backend describes itself. */
+export function submitWord(backend: Describer): 'sbatch' | 'submit' {
+  return backend?.describe ? 'submit' : 'sbatch';
+}
+
+/** Who refuses a submitted job, in words: sbatch on Slurm, the cluster elsewhere (its API server, its admission). */
+export function submitRefuser(backend: Describer): string {
+  return submitWord(backend) === 'sbatch' ? 'sbatch' : 'the cluster';
+}
+
 /** The text of submitting the keyed job `job` of `run`. */
 export function submitText(backend: Describer, run: ControlRun, job: JobSubmit): string {
   if (backend?.describe)

@@ -2,7 +2,7 @@ import pino from 'pino';
 import { DEFAULT_RECOVERY_POLICY } from '@trainboard/shared/control/recoveryPolicy';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createController, type Controller } from './controller.service.js';
-import type { ClusterAccess, ControlEvents } from './ports.js';
+import type { ClusterAccess, ControlBackend, ControlEvents } from './ports.js';
 import { createRunActionsService, RunChangedError, type RunActionsService } from './runActions.service.js';
 import { SUBMIT_GRACE_MS } from './recovery.js';
 import { memoryLease, memoryStore, type MemoryStore } from './testing/memoryStore.js';
@@ -309,6 +309,79 @@ describe('controller', () => {
     expect(store.run(runId)!.excludeNodes).toBe('c9');
     const audit = store.state.audit.filter((e) => e.action === 'run.exclude').map((e) => e.result);
     expect(audit).toEqual(['requested', 'refused', 'ok']); // the cancel; the submission is audited as job.submit
+  });
+
+  it('exclude by replacement whose new job is refused: the submit is audited, the exclusion kept, the run held', async () => {
+    const runId = createRun(2);
+    await controller.kick();
+    const [a, b] = sched.jobs;
+    sched.frozen.add(a!.id);
+    const preview = actions.preview(runId, { kind: 'exclude', nodes: 'c9' });
+    actions.request(runId, { kind: 'exclude', nodes: 'c9' }, preview.version, operator);
+    sched.nextSubmit = 'refuse';
+    await controller.kick();
+    expect(sched.calls).toContain(`scancel ${a!.id} ${b!.id}`);
+    expect(store.state.actions.map((x) => [x.kind, x.state])).toEqual([['exclude', 'failed']]);
+    expect(store.state.actions[0]!.result).toMatchObject({ failed: 'sbatch' });
+    // The refused update is audited once as refused (replaced), then the cancel; never as the command that failed.
+    const excl = store.state.audit.filter((e) => e.action === 'run.exclude').map((e) => e.result);
+    expect(excl).toEqual(['requested', 'refused', 'ok']);
+    const submits = store.state.audit.filter((e) => e.action === 'job.submit').map((e) => [e.result, e.message]);
+    expect(submits.at(-1)).toEqual(['failed', 'sbatch refused the job']);
+    expect(store.run(runId)!.excludeNodes).toBe('c9');
+    expect(store.run(runId)!.desired).toBe('held');
+    const held = store.state.audit.find((e) => e.action === 'run.held');
+    expect(held?.message).toContain('sbatch refused the new job of this exclude (excluding c9): a person decides');
+    for (let k = 0; k < 3; k++) {
+      clock += 60_000;
+      await controller.kick();
+    }
+    expect(sched.live()).toHaveLength(0); // held: the chain is not refilled with the old exclusions
+  });
+
+  it("a backend that describes itself: a submit's failure says the cluster, never sbatch", async () => {
+    (sched as ControlBackend).describe = (op) => (op.kind === 'submit' ? 'create Job ml/tb-demo' : op.kind);
+    const runId = createRun(1);
+    sched.nextSubmit = 'refuse';
+    await controller.kick();
+    const submit = store.state.audit.find((e) => e.action === 'job.submit');
+    expect(submit).toMatchObject({ result: 'failed', command: 'create Job ml/tb-demo' });
+    expect(submit?.message).toBe('the cluster refused the job');
+    expect(store.run(runId)!.desired).toBe('held');
+  });
+
+  it('a submit whose text cannot be described is audited and its row not left submitting', async () => {
+    (sched as ControlBackend).describe = () => {
+      throw new Error('cannot describe');
+    };
+    const runId = createRun(1);
+    await controller.kick();
+    expect(sched.calls.filter((c) => c.startsWith('sbatch'))).toHaveLength(0);
+    expect(store.jobsOfRun(runId).map((j) => j.phase)).not.toContain('submitting');
+    const submit = store.state.audit.find((e) => e.action === 'job.submit');
+    expect(submit).toMatchObject({ result: 'failed', command: null });
+    expect(submit?.message).toBe('the job could not be described: nothing was submitted');
+  });
+
+  it("a job's own log is registered once it ran, retried after a failed registration, never for a job that did not run", async () => {
+    (sched as ControlBackend).jobLogSource = () => 'k8s://ml/job/tb-demo/trainer';
+    const register = store.followLog;
+    let failures = 1;
+    store.followLog = (...args) => {
+      if (failures-- > 0) throw new Error('database is locked');
+      register(...args);
+    };
+    const runId = createRun(2);
+    await controller.kick();
+    const [a, b] = sched.jobs;
+    b!.state = 'CANCELLED'; // the queued job cancelled before it ran: no nodes, no log
+    a!.state = 'RUNNING';
+    a!.nodeList = 'c1';
+    await controller.kick();
+    expect(store.state.followed).toEqual([]); // the first registration failed
+    await controller.kick();
+    expect(store.state.followed.map((f) => f.path)).toEqual(['k8s://ml/job/tb-demo/trainer']);
+    expect(store.run(runId)!.desired).toBe('active');
   });
 
   it('refuses a request made against a stale version, and audits the refusal', async () => {

@@ -4,7 +4,7 @@
 // live job, and the chain or the failure policy would otherwise resubmit with the old exclusions, or be refused again.
 import { planAction, type ActionStep } from '@trainboard/shared/control/actions';
 import { isExcludeNeedsResubmit } from '../adapters/clusterBackend.js';
-import { stepText } from './commandText.js';
+import { stepText, submitRefuser, submitWord } from './commandText.js';
 import { actionJobs, actionRun } from './actionInputs.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlAction, ControlCluster, ControlRun, JobReason } from './ports.js';
@@ -36,35 +36,46 @@ export async function executeAction(
   const skip = new Set<string>();
   for (const [i, step] of plan.steps.entries()) {
     if (step.kind === 'updateExclude' && skip.has(step.id)) continue;
-    try {
-      done.push(await runStep(ctx, cluster, run, action, step));
-    } catch (stepErr) {
-      let err = stepErr;
-      if (step.kind === 'updateExclude' && needsResubmit(stepErr)) {
-        // This job and the queued ones behind it in the chain are replaced: their own steps are skipped.
-        const later = plan.steps.slice(i + 1).flatMap((s) => (s.kind === 'updateExclude' ? [s.id] : []));
-        later.forEach((id) => skip.add(id));
-        const replaced = await excludeByResubmit(ctx, cluster, run, action, step, later).catch((e: unknown) => e);
-        if (Array.isArray(replaced)) {
-          done.push(...(replaced as string[]));
-          continue;
-        }
-        err = replaced;
-      }
-      const command = step.kind === 'submit' ? null : stepText(cluster.backend, run, step);
-      ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
-      if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
-      const failed = command ?? (cluster.backend.describe ? 'submit' : 'sbatch');
-      finish(ctx, action, 'failed', { done, failed, error: errorCode(err) });
-      if (step.kind === 'submit')
-        holdRefused(ctx, run, action, { ...step, by: failed === 'submit' ? 'the cluster' : 'sbatch' }, policy);
-      return;
+    const r = await runStep(ctx, cluster, run, action, step).then(
+      (command) => ({ command }),
+      (err: unknown) => ({ err }),
+    );
+    if ('command' in r) {
+      done.push(r.command);
+      continue;
     }
+    if (step.kind !== 'updateExclude' || !needsResubmit(r.err))
+      return stepFailed(ctx, cluster, run, action, step, r.err, done, policy);
+    // This job and the queued ones behind it in the chain are replaced: their own steps are skipped.
+    const later = plan.steps.slice(i + 1).flatMap((s) => (s.kind === 'updateExclude' ? [s.id] : []));
+    later.forEach((id) => skip.add(id));
+    if (!(await excludeByResubmit(ctx, cluster, run, action, step, later, { done, policy }))) return;
   }
   leaderTx(ctx, () => {
     if (Object.keys(plan.patch).length) ctx.store.setDesired(run.runId, plan.patch, ctx.store.run(run.runId)!.version);
   });
   finish(ctx, action, 'done', { commands: done, effects: plan.effects });
+}
+
+/**
+ * A step failed: audited with its command (a submit audits itself, as job.submit), the action finished as failed;
+ * a refused submit holds the run.
+ */
+function stepFailed(
+  ctx: ControlContext,
+  cluster: ControlCluster,
+  run: ControlRun,
+  action: ControlAction,
+  step: ActionStep,
+  err: unknown,
+  done: readonly string[],
+  policy?: Pick<FailurePolicy, 'onSubmitRefused'>,
+): void {
+  const command = step.kind === 'submit' ? null : stepText(cluster.backend, run, step);
+  ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
+  if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
+  finish(ctx, action, 'failed', { done, failed: command ?? submitWord(cluster.backend), error: errorCode(err) });
+  if (step.kind === 'submit') holdRefused(ctx, run, action, { ...step, by: submitRefuser(cluster.backend) }, policy);
 }
 
 /** The backend's answer when it cannot change a queued job's exclusions in place (ClusterBackend's marker). */
@@ -83,12 +94,32 @@ async function excludeByResubmit(
   action: ControlAction,
   step: Extract<ActionStep, { kind: 'updateExclude' }>,
   later: readonly string[],
-): Promise<string[]> {
+  { done, policy }: { done: string[]; policy: Pick<FailurePolicy, 'onSubmitRefused'> | undefined },
+): Promise<boolean> {
   const refused = stepText(cluster.backend, run, step);
   audit(ctx, cluster, action, refused, 'refused', 'the job cannot change in place: it is replaced');
-  const cancel = await runStep(ctx, cluster, run, action, { kind: 'scancel', ids: [step.id, ...later] });
-  const submit = await runStep(ctx, cluster, run, action, { kind: 'submit', exclude: step.hostlist });
-  return [cancel, submit];
+  const replacement: ActionStep[] = [
+    { kind: 'scancel', ids: [step.id, ...later] },
+    { kind: 'submit', exclude: step.hostlist },
+  ];
+  for (const s of replacement) {
+    try {
+      done.push(await runStep(ctx, cluster, run, action, s));
+    } catch (err) {
+      // The jobs are cancelled by now: the exclusion is kept, or the chain would refill with the old one.
+      if (s.kind === 'submit') saveExclusion(ctx, run, step.hostlist);
+      stepFailed(ctx, cluster, run, action, s, err, done, policy);
+      return false;
+    }
+  }
+  return true;
+}
+
+function saveExclusion(ctx: ControlContext, run: ControlRun, hostlist: string): void {
+  leaderTx(ctx, () => {
+    const current = ctx.store.run(run.runId);
+    if (current) ctx.store.setDesired(run.runId, { excludeNodes: hostlist }, current.version);
+  });
 }
 
 async function runStep(
@@ -105,7 +136,7 @@ async function runStep(
     const job = { chainSeq: seq, dependsOn: null, exclude: step.exclude, reason, actionId: action.id };
     const r = await submitKeyedJob(ctx, cluster, run, job, actorOf(action));
     if (!r.ok && !r.uncertain) throw r.error;
-    const what = cluster.backend.describe ? 'submit' : 'sbatch';
+    const what = submitWord(cluster.backend);
     return r.ok ? `${what} → ${r.schedulerJobId}` : `${what} (answer lost; recovery looks the key up)`;
   }
   const command = stepText(cluster.backend, run, step);

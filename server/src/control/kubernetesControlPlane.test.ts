@@ -394,6 +394,62 @@ const INJECTIONS = [
 ];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
+describe('cancelling on Kubernetes', () => {
+  const runState = (runId: number) =>
+    (stack.conn.sqlite.prepare('SELECT state FROM runs WHERE id = ?').get(runId) as { state: string }).state;
+
+  it('keeps following the running Job when the queued Job behind it is cancelled before it ran', async () => {
+    const out = trainerOutput('queued-1');
+    const runId = await submit('k8s-queued', 2);
+    const [j1] = (await until('two Jobs', () => {
+      const jobs = jobsOf('k8s-queued');
+      return jobs.length === 2 ? jobs : null;
+    })) as [Obj, Obj];
+    const log1 = startPods(j1);
+    const cut = out.findIndex((l) => l.includes('iteration       12/'));
+    append(log1, out.slice(0, cut));
+    await until('the first iterations', async () => (await exported(runId)).length === 11);
+    const control = await api('GET', `/api/runs/${runId}/control`, 'operator');
+    const queued = (control.body.jobs as { schedulerJobId: string | null; state: string }[]).find(
+      (j) => j.schedulerJobId !== null && j.state !== 'RUNNING',
+    );
+    expect(queued, JSON.stringify(control.body.jobs)).toBeDefined();
+    const r = await act(runId, { kind: 'cancel_job', jobId: queued?.schedulerJobId });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    await until('the queued job seen cancelled', async () =>
+      ((await api('GET', `/api/runs/${runId}/control`, 'operator')).body.jobs as { state: string }[]).some(
+        (j) => j.state === 'CANCELLED',
+      ),
+    );
+    await new Promise((res) => setTimeout(res, 1_000)); // a few controller ticks and follow scans
+    // The queued Job never ran: it has no log source, and the running Job's log is still read to its end.
+    const sources = stack.conn.sqlite.prepare('SELECT path FROM log_sources WHERE run_id = ?').all(runId);
+    expect(sources).toHaveLength(1);
+    append(log1, out.slice(cut));
+    await until('the rest of the running Job’s log', async () => (await exported(runId)).length === 30);
+    expect(runState(runId)).toBe('running');
+  }, 40_000);
+
+  it('a cancelled run stays cancelled while its deleted Job is still seen running', async () => {
+    const out = trainerOutput('stopped-1');
+    const runId = await submit('k8s-cancelled', 2);
+    const [j1] = (await until('two Jobs', () => {
+      const jobs = jobsOf('k8s-cancelled');
+      return jobs.length === 2 ? jobs : null;
+    })) as [Obj, Obj];
+    kube.foregroundDeleteMs = 60_000; // the deleted Job stays in sight (its pods still running) for a while
+    const log1 = startPods(j1);
+    append(log1, out.slice(0, 80));
+    await until('the first iterations', async () => (await exported(runId)).length >= 3);
+    const r = await act(runId, { kind: 'cancel_run' });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    await until('the run cancelled', () => runState(runId) === 'cancelled');
+    await new Promise((res) => setTimeout(res, 2_000)); // many controller ticks (150 ms) see the Job still running
+    expect(runState(runId)).toBe('cancelled');
+    await until('no follower left on the run', () => !stack.manager.followers().some((f) => f.runId === runId));
+  }, 40_000);
+});
+
 describe('hostile input on a kubernetes cluster', () => {
   const clusterInput = {
     kind: 'kubernetes',

@@ -23,19 +23,27 @@ export async function observeJobs(
     for (const job of jobs) {
       const status = (found.get(job.schedName) ?? []).find((s) => s.jobId === job.schedulerJobId);
       if (!status) continue;
-      if (!started(job.state) && started(status.state)) followStartedJob(ctx, cluster, job);
+      // Every tick, not once on the transition: a registration that failed is tried again (it is idempotent).
+      if (ran(job, status)) followStartedJob(ctx, cluster, job);
       if (ctx.store.recordStatus(job.id, statusPatch(status, now), now)) changedRuns.add(job.runId);
     }
     for (const runId of changedRuns) runChanged(ctx, runId);
   });
 }
 
-const started = (state: string) => state === 'RUNNING' || state === 'COMPLETING' || isTerminalState(state);
+/**
+ * The job ran: it runs now, or it had (or has) nodes. An ended state alone is not enough: a queued job cancelled
+ * before it ran has no log, and registering one would make it the run's newest source in place of the running job's.
+ */
+const ran = (job: ControlJob, s: JobStatus) =>
+  s.state === 'RUNNING' || s.state === 'COMPLETING' || s.nodeList !== null || job.nodeList !== null;
 
-/** A job that started (or ended unseen) gets its own log followed, where the backend names one per job. */
+/** A job that ran (even if it ended unseen) gets its own log followed, where the backend names one per job. */
 function followStartedJob(ctx: ControlContext, cluster: ControlCluster, job: ControlJob): void {
+  if (!cluster.backend.jobLogSource) return;
   const run = ctx.store.run(job.runId);
-  if (!run || !cluster.backend.jobLogSource) return;
+  // A stopped or finished run is not brought back to life by a job seen running while it is being cancelled.
+  if (!run || run.desired === 'stopped' || run.desired === 'done') return;
   try {
     followJobLog(ctx, cluster, run, { baseName: run.name, key: job.idemKey, dependsOn: null, exclude: job.exclude });
   } catch (err) {

@@ -2,7 +2,7 @@
 // the job's name and comment, and the row is marked submitted only after sbatch answered. A crash anywhere in
 // between leaves a `submitting` row that recovery resolves by asking the scheduler for the key.
 import { jobSubmitSpec, type JobSubmit } from '@trainboard/shared/control/commands';
-import { submitText } from './commandText.js';
+import { submitRefuser, submitText, submitWord } from './commandText.js';
 import { ShellError } from '../adapters/shell.js';
 import { errorCode, leaderTx, runChanged, type ControlContext } from './context.js';
 import type { ActorRef, ControlCluster, ControlRun, JobReason } from './ports.js';
@@ -33,9 +33,11 @@ export async function submitKeyedJob(
   ctx.logger.info({ runId: run.runId, key: row.idemKey, holder: ctx.lease.holder }, 'submitting');
   const keyed = { baseName: run.name, key: row.idemKey, dependsOn: job.dependsOn, exclude: job.exclude };
   const spec = jobSubmitSpec(run.script, run.submitOptions, keyed);
-  const command = submitText(cluster.backend, run, keyed);
   const audit = { actor, action: 'job.submit', targetKind: 'job', targetId: row.idemKey, runId: run.runId };
+  // Inside the try: a backend's describe() may throw, and the row must not stay `submitting` with nothing audited.
+  let command: string | null = null;
   try {
+    command = submitText(cluster.backend, run, keyed);
     const submitted = await cluster.backend.submit(spec);
     ctx.logger.info(
       { runId: run.runId, key: row.idemKey, jobId: submitted.jobId, holder: ctx.lease.holder },
@@ -52,10 +54,17 @@ export async function submitKeyedJob(
     return { ok: true, schedulerJobId: submitted.jobId };
   } catch (error) {
     const uncertain = error instanceof ShellError;
-    ctx.logger.warn({ err: error, runId: run.runId, key: row.idemKey, uncertain }, 'sbatch failed');
+    ctx.logger.warn(
+      { err: error, runId: run.runId, key: row.idemKey, uncertain },
+      `${submitWord(cluster.backend)} failed`,
+    );
     leaderTx(ctx, () => {
       if (!uncertain) ctx.store.markLost(row.id, ctx.now());
-      const message = uncertain ? 'the cluster did not answer; recovery looks the key up' : 'sbatch refused the job';
+      const message = uncertain
+        ? 'the cluster did not answer; recovery looks the key up'
+        : command === null
+          ? 'the job could not be described: nothing was submitted'
+          : `${submitRefuser(cluster.backend)} refused the job`;
       ctx.store.audit(
         { ...audit, clusterId: cluster.id, command, result: 'failed', errorCode: errorCode(error), message },
         ctx.now(),

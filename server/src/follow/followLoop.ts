@@ -29,7 +29,7 @@ export interface FollowCore {
   timing: BackoffTiming;
   log: Logger;
   stopper: AbortController;
-  /** finish() was called: read what there is once more, then stop. */
+  /** finish() was called: read to the end (a pod log follows its still-running pod until it ends), then stop. */
   finishing: boolean;
   /** Set by every commit (and every successful open): the next error starts its backoff afresh. */
   progressed: boolean;
@@ -119,13 +119,14 @@ export async function runFollowLoop(core: FollowCore, steps: FollowSteps): Promi
 
 /**
  * The handle of a running loop. finish() sets `finishing` (then calls `onFinish`, e.g. to cut a follow short) and
- * stops the loop after `drainTimeoutMs` if it has not read to the end by then, logging `drainWarning`.
+ * stops the loop after `drainTimeoutMs` if it has not read to the end by then, logging `drainWarning` and then
+ * calling `onDrainTimeout` (a follower that can say what was not read stores it).
  */
 export function followerHandle(
   core: FollowCore,
   source: LogSource,
   loop: Promise<void>,
-  options: { drainWarning: string; onFinish?: () => void },
+  options: { drainWarning: string; onFinish?: () => void; onDrainTimeout?: () => void },
 ): Follower {
   return {
     runId: source.runId,
@@ -138,12 +139,16 @@ export function followerHandle(
     async finish(drainTimeoutMs = 60_000) {
       core.finishing = true;
       options.onFinish?.();
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         core.log.warn({ drainTimeoutMs }, options.drainWarning);
         core.stopper.abort();
       }, drainTimeoutMs);
       await loop;
       clearTimeout(timer);
+      // After the loop: nothing commits for this source any more while the loss is recorded.
+      if (timedOut) options.onDrainTimeout?.();
     },
   };
 }

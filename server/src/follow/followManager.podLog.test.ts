@@ -13,6 +13,8 @@ import { runs } from '../db/schema.js';
 import { registerFollowedFile } from './followedSources.js';
 import { startFollowManager, type FollowManager } from './followManager.js';
 import { localFiles } from './localFiles.js';
+import { startPodLogFollower } from './podLogFollower.js';
+import { loadPodLogCursor } from './podLogReader.js';
 import { registerPodLogSource } from './podLogSources.js';
 
 const iteration = (it: number) =>
@@ -140,5 +142,110 @@ it("follows only the newest job's pod log of a run; the previous job's follower 
     { s: first.id, iteration: 1 },
     { s: first.id, iteration: 2 },
     { s: second.id, iteration: 3 },
+  ]);
+});
+
+const jobPod = (job: string, uid: string, running = true) => ({
+  metadata: {
+    name: `${job}-0-abcde`,
+    uid,
+    labels: { 'job-name': job, 'batch.kubernetes.io/job-completion-index': '0' },
+  },
+  status: {
+    phase: running ? 'Running' : 'Failed',
+    containerStatuses: [
+      {
+        name: 'trainer',
+        restartCount: 0,
+        state: running ? { running: {} } : { terminated: { exitCode: 143, reason: 'Error' } },
+      },
+    ],
+  },
+});
+
+const gapsOf = (sourceId: number) =>
+  (
+    conn.sqlite.prepare("SELECT message FROM events WHERE log_source_id = ? AND type = 'log_gap'").all(sourceId) as {
+      message: string;
+    }[]
+  ).map((r) => r.message);
+
+function managerOnFake(): FollowManager {
+  return startFollowManager({
+    conn,
+    logger: pino({ level: 'silent' }),
+    filesForRun: () => null,
+    podLogApiForRun: () => kubePodLogApi(fake.kubeConfig(), 2_000),
+    onCommitted: () => undefined,
+    scanMs: 20,
+    podLogTiming: { pollMs: 20 },
+  });
+}
+
+const TARGET = { namespace: 'ml', workload: 'job' as const, jobName: 'tb-run4-a', container: 'trainer' };
+
+it('keeps following the previous Job while its pod still runs after the next one registered: its last lines are read', async () => {
+  const first = registerPodLogSource(conn.db, 'grace', TARGET);
+  fake.setPods('ml', [jobPod('tb-run4-a', 'ua'), jobPod('tb-run4-b', 'ub')]);
+  const a = fake.container('ml', 'tb-run4-a-0-abcde', 'trainer');
+  a.append('2026-12-06T22:00:01.000000001Z', iteration(1));
+  manager = managerOnFake();
+  await until(() => iterationsOf(first.runId).length === 1);
+  registerPodLogSource(conn.db, 'grace', { ...TARGET, jobName: 'tb-run4-b' });
+  await new Promise((r) => setTimeout(r, 300)); // the manager has moved on to b; a is in its grace period
+  a.append('2026-12-06T22:00:02.000000001Z', iteration(2));
+  await until(() => iterationsOf(first.runId).includes(2));
+  a.terminate();
+  fake.setPods('ml', [jobPod('tb-run4-a', 'ua', false), jobPod('tb-run4-b', 'ub')]);
+  await until(() => loadPodLogCursor(conn, first.id).ended);
+  expect(gapsOf(first.id)).toEqual([]);
+});
+
+it('finishes the previous Job’s log after a server restart during its drain', async () => {
+  const first = registerPodLogSource(conn.db, 'restarted', TARGET);
+  fake.setPods('ml', [jobPod('tb-run4-a', 'ua'), jobPod('tb-run4-b', 'ub')]);
+  const a = fake.container('ml', 'tb-run4-a-0-abcde', 'trainer');
+  a.append('2026-12-06T22:00:01.000000001Z', iteration(1));
+  manager = managerOnFake();
+  await until(() => iterationsOf(first.runId).length === 1);
+  registerPodLogSource(conn.db, 'restarted', { ...TARGET, jobName: 'tb-run4-b' });
+  await new Promise((r) => setTimeout(r, 200));
+  await manager.stop(); // the server goes down while a drains
+  a.append('2026-12-06T22:00:02.000000001Z', iteration(2));
+  a.terminate();
+  fake.setPods('ml', [jobPod('tb-run4-a', 'ua', false), jobPod('tb-run4-b', 'ub')]);
+  manager = managerOnFake();
+  await until(() => iterationsOf(first.runId).includes(2));
+  await until(() => loadPodLogCursor(conn, first.id).ended);
+  expect(
+    conn.sqlite.prepare('SELECT iteration FROM iterations WHERE log_source_id = ? ORDER BY id').all(first.id),
+  ).toEqual([{ iteration: 1 }, { iteration: 2 }]);
+});
+
+it('a drain that times out while the pod still runs stores a log gap in words', async () => {
+  const source = registerPodLogSource(conn.db, 'stuck', TARGET);
+  fake.setPods('ml', [jobPod('tb-run4-a', 'ua')]);
+  fake.container('ml', 'tb-run4-a-0-abcde', 'trainer').append('2026-12-06T22:00:01.000000001Z', iteration(1));
+  const follower = startPodLogFollower(
+    {
+      conn,
+      api: kubePodLogApi(fake.kubeConfig(), 2_000),
+      logger: pino({ level: 'silent' }),
+      onCommitted: () => undefined,
+      timing: { pollMs: 20 },
+    },
+    source,
+  );
+  try {
+    await until(() => iterationsOf(source.runId).length === 1);
+    await follower.finish(300);
+  } finally {
+    await follower.stop();
+  }
+  expect(loadPodLogCursor(conn, source.id).ended).toBe(true);
+  expect(gapsOf(source.id)).toEqual([
+    expect.stringMatching(
+      /^Kubernetes log gap: pod tb-run4-a-0-abcde was still running when its log stopped being followed \(the drain timed out\); lines it wrote after 2026-12-06T22:00:01/,
+    ),
   ]);
 });

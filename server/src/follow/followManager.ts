@@ -10,7 +10,7 @@ import type { LogSource } from '../db/logSources.repo.js';
 import { followedSources } from './followedSources.js';
 import { startFollower, type Follower, type FollowerDeps } from './follower.js';
 import { startPodLogFollower, type PodFollowTiming } from './podLogFollower.js';
-import { followedPodLogSources } from './podLogSources.js';
+import { followedPodLogSources, unfinishedOlderPodLogSources } from './podLogSources.js';
 import type { FilesForRun } from './runFiles.js';
 
 export interface FollowManagerDeps extends Omit<FollowerDeps, 'files'> {
@@ -36,12 +36,24 @@ export interface FollowManager {
 
 export function startFollowManager(deps: FollowManagerDeps): FollowManager {
   const running = new Map<string, Follower>();
+  /** Followers reading to the end of a log no longer wanted (finish in progress): never started twice. */
+  const draining = new Map<string, Follower>();
   const keyOf = (runId: number, path: string) => `${runId}\u0000${path}`;
+
+  function drain(key: string, follower: Follower): void {
+    draining.set(key, follower);
+    // The job's last lines were written just before its run ended (or the next job took over): read them first.
+    void follower.finish().finally(() => {
+      if (draining.get(key) === follower) draining.delete(key);
+    });
+  }
 
   function scan(): void {
     let sources: LogSource[];
+    let unfinished: LogSource[];
     try {
       sources = [...followedSources(deps.conn.db), ...followedPodLogSources(deps.conn.db)];
+      unfinished = unfinishedOlderPodLogSources(deps.conn);
     } catch (err) {
       deps.logger.error({ err: (err as Error).message }, 'cannot list followed log sources');
       return;
@@ -50,14 +62,21 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
     for (const source of sources) {
       const key = keyOf(source.runId, source.path);
       wanted.add(key);
-      if (running.has(key)) continue;
+      if (running.has(key) || draining.has(key)) continue;
       const follower = startOne(source);
       if (follower) running.set(key, follower);
     }
     for (const [key, follower] of running) {
       if (wanted.has(key)) continue;
       running.delete(key);
-      void follower.finish(); // the job's last lines were written just before its run ended: read them first
+      drain(key, follower);
+    }
+    // An older log not read to its end (the server restarted while it drained) is finished again.
+    for (const source of unfinished) {
+      const key = keyOf(source.runId, source.path);
+      if (running.has(key) || draining.has(key)) continue;
+      const follower = startOne(source);
+      if (follower) drain(key, follower);
     }
   }
 
@@ -89,8 +108,9 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
     scan,
     async stop() {
       clearInterval(timer);
-      const all = [...running.values()];
+      const all = [...running.values(), ...draining.values()];
       running.clear();
+      draining.clear();
       await Promise.all(all.map((f) => f.stop()));
     },
   };

@@ -20,11 +20,12 @@ export function registerFollowedFile(db: Db, runName: string, path: string, now 
 
 /**
  * Registers a checked log source path (a file, or a pod log's `k8s://` path) of run `runName`, created if needed
- * and marked `running` unless already followed; registering it again returns the existing source.
+ * and marked `running` unless already followed or cancelled (an operator's cancel is never undone by a log seen
+ * late); registering it again returns the existing source.
  */
 export function registerLogSource(db: Db, runName: string, path: string, now: number): LogSource {
   const run = findOrCreateRun(db, runName);
-  if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state))
+  if (!(FOLLOWED_RUN_STATES as readonly string[]).includes(run.state) && run.state !== 'cancelled')
     db.update(runs).set({ state: 'running' }).where(eq(runs.id, run.id)).run();
   const existing = db
     .select()

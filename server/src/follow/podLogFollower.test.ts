@@ -389,18 +389,22 @@ describe('pod log follower', () => {
     expect(stored(conn, source.id).iterations.map(([it]) => it)).toEqual([1, 1, 7]);
   }, 30_000);
 
-  it('finish(): reads what the running container wrote, without following, then stops', async () => {
+  it('finish(): follows the still-running container to its end (lines written after finish), then stops', async () => {
     const source = registerPodLogSource(conn.db, 'run-j', target);
     const log = fake.container('ml', POD, 'trainer');
     fake.setPods('ml', [leaderPod(0, 'running')]);
     log.append('2026-12-06T22:00:01.000000001Z', iterationText(1));
     const f = follow(conn, source.id);
     await until(() => stored(conn, source.id).iterations.length === 1);
+    const finished = f.finish(10_000);
+    await new Promise((r) => setTimeout(r, 200)); // a finishing follower that stopped here would lose what follows
     log.append('2026-12-06T22:00:02.000000001Z', iterationText(2));
-    await f.finish(10_000);
+    log.terminate();
+    fake.setPods('ml', [leaderPod(0, 'terminated')]);
+    await finished;
     expect(f.status().state).toBe('stopped');
     expect(stored(conn, source.id).iterations.map(([it]) => it)).toEqual([1, 2]);
-    expect(fake.requests.at(-1)?.query.get('follow')).toBe('false');
+    expect(ended(conn, source.id)).toBe(true);
   }, 30_000);
 
   it('reports the lines written before the log was first watched as backlog, only the first time', async () => {

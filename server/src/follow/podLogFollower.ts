@@ -63,8 +63,6 @@ interface PodFollowContext extends FollowCore {
   timing: PodFollowTiming;
   target: PodLogTarget;
   source: LogSource;
-  /** Aborts the request in flight (finish() cuts a follow short). */
-  request: AbortController | null;
   /** Set when the source had never been read: lines stamped before this second are its backlog. */
   backlogBeforeSec: number | null;
 }
@@ -80,7 +78,6 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
     source,
     stopper: new AbortController(),
     finishing: false,
-    request: null,
     progressed: false,
     backlogBeforeSec: null,
     status: initialStatus(source),
@@ -91,7 +88,7 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
     step: () => step(ctx),
     waitMs: ctx.timing.pollMs,
     handled: (err) => {
-      if (ctx.finishing && err instanceof Error && err.name === 'AbortError') return true; // finish() cut the follow
+      if (ctx.finishing && err instanceof Error && err.name === 'AbortError') return true; // the drain timed out
       if (!(err instanceof StreamDropped && err.idle)) return false;
       // A quiet log (a long eval or checkpoint save) is not an error: ask again at once, from the cursor.
       ctx.log.debug({ err: err.message }, 'pod log quiet: reconnecting');
@@ -101,10 +98,26 @@ export function startPodLogFollower(deps: PodLogFollowerDeps, source: LogSource)
     retryAfterMs: (err) => (err instanceof KubeApiError ? (err.retryAfterMs ?? 0) : 0),
     interrupted: 'pod log interrupted',
   });
+  // finish() does not cut a follow short: a pod still running (a replaced Job in its grace period) writes its last
+  // lines after the next source was registered, so it is followed until it ends or the drain times out.
   return followerHandle(ctx, source, loop, {
     drainWarning: 'could not read the end of the pod log after the run ended: stopped without it',
-    onFinish: () => ctx.request?.abort(),
+    onDrainTimeout: () => noteDrainTimeout(ctx),
   });
+}
+
+/** The drain timed out before the instance ended: its cursor ends with a log_gap event that says so in words. */
+function noteDrainTimeout(ctx: PodFollowContext): void {
+  try {
+    const cursor = loadPodLogCursor(ctx.deps.conn, ctx.source.id);
+    if (!cursor.instance || cursor.ended) return;
+    const after = cursor.fed.lastTs ?? 'its start';
+    newReader(ctx, cursor).endInstanceWithLoss(
+      `Kubernetes log gap: pod ${cursor.instance.pod} was still running when its log stopped being followed (the drain timed out); lines it wrote after ${after} are missing.`,
+    );
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message }, 'pod log: recording the unread end failed');
+  }
 }
 
 /** What a status line may say about an error: no names, no URLs, no tokens (the logger gets the detail). */
@@ -182,17 +195,15 @@ async function readCurrent(
   leader: LeaderInstance,
 ): Promise<'again' | 'done'> {
   const instance = cursor.instance as PodInstance;
-  const follow = leader.state === 'running' && !ctx.finishing;
+  // Followed while it runs, finishing or not: only its end (or the drain timeout) ends a finishing follower.
+  const follow = leader.state === 'running';
   const reader = await readOnce(ctx, cursor, instance, { follow, previous: false });
   const now = follow ? await ctx.deps.api.leader(ctx.target, ctx.stopper.signal) : leader;
   if (!now || !sameInstance(now, instance) || now.state === 'terminated') {
     reader.endInstance();
     return 'again';
   }
-  if (ctx.finishing) {
-    reader.flushGroups();
-    return 'done';
-  }
+  if (ctx.finishing) reader.flushGroups();
   return 'again';
 }
 
@@ -237,8 +248,6 @@ async function readOnce(
   const request = new AbortController();
   const onStop = () => request.abort();
   ctx.stopper.signal.addEventListener('abort', onStop);
-  ctx.request = request;
-  if (ctx.finishing && mode.follow) request.abort();
   const quiet = setInterval(
     () => {
       try {
@@ -269,6 +278,5 @@ async function readOnce(
   } finally {
     clearInterval(quiet);
     ctx.stopper.signal.removeEventListener('abort', onStop);
-    ctx.request = null;
   }
 }

@@ -2,9 +2,10 @@
 // sources are followed. A pod log source's path is `k8s://<namespace>/<workload>/<job>/<container>` — not an
 // absolute path, so the file followers and the file log viewer never take it for a file on the cluster.
 import type { Workload } from '@trainboard/shared/k8s/leaderPod';
-import type { Db } from '../db/client.js';
+import type { Db, OpenDatabase } from '../db/client.js';
 import type { LogSource } from '../db/logSources.repo.js';
 import { registerLogSource, sourcesOfFollowedRuns } from './followedSources.js';
+import { loadPodLogCursor } from './podLogReader.js';
 
 /** Whose log: the leader pod of `jobName` (the Kubernetes object name) and the container that trains. */
 export interface PodLogTarget {
@@ -54,13 +55,32 @@ export function registerPodLogSource(db: Db, runName: string, target: PodLogTarg
 
 /**
  * The newest pod log source of every followed run. Each job of a run (a resubmission is another Job object) has
- * its own leader pod, hence its own source, registered when it is submitted; only the newest is followed. An older
- * one stops being wanted when the next is registered, so the follow manager lets it read its pod's log to the end
- * (finish) — and a finished Job's follower does not keep asking the API server about it forever.
+ * its own leader pod, hence its own source, registered when it is first seen running; only the newest is followed.
+ * An older one stops being wanted when the next is registered, so the follow manager lets it read its pod's log to
+ * the end (finish: followed until the pod ends or the drain times out) — and a finished Job's follower does not
+ * keep asking the API server about it forever.
  */
 export function followedPodLogSources(db: Db): LogSource[] {
-  const all = sourcesOfFollowedRuns(db, `${POD_LOG_SCHEME}%`);
+  return [...newestByRun(sourcesOfFollowedRuns(db, `${POD_LOG_SCHEME}%`)).values()];
+}
+
+/**
+ * The older pod log sources of followed runs whose stored cursor has not ended: a log that was being read when the
+ * next Job's source took over and was not read to its end (the server restarted during the drain). The follow
+ * manager finishes them again; one never read (no instance) has nothing to finish.
+ */
+export function unfinishedOlderPodLogSources(conn: OpenDatabase): LogSource[] {
+  const all = sourcesOfFollowedRuns(conn.db, `${POD_LOG_SCHEME}%`);
+  const newest = newestByRun(all);
+  return all.filter((s) => {
+    if (newest.get(s.runId)?.id === s.id) return false;
+    const cursor = loadPodLogCursor(conn, s.id);
+    return cursor.instance !== null && !cursor.ended;
+  });
+}
+
+function newestByRun(all: readonly LogSource[]): Map<number, LogSource> {
   const newest = new Map<number, LogSource>();
   for (const s of all) if ((newest.get(s.runId)?.id ?? -1) < s.id) newest.set(s.runId, s);
-  return [...newest.values()];
+  return newest;
 }
