@@ -206,6 +206,8 @@ describe('controller', () => {
     expect(held?.message).toContain('sbatch refused the new job of this exclude (excluding c4): a person decides');
     expect(recovery.state.notes.get(-runId)).toBe(`Held: ${held!.message!}`);
     expect(store.state.audit.filter((e) => e.action === 'recovery.restart')).toHaveLength(0);
+    // The job on c4 is cancelled: the exclusion is kept, so a release never refills the chain onto c4.
+    expect(store.run(runId)!.excludeNodes).toBe('c4');
   });
 
   it('with automatic recovery off, a failed job is not restarted: the run is held', async () => {

@@ -59,7 +59,7 @@ export async function executeAction(
 
 /**
  * A step failed: audited with its command (a submit audits itself, as job.submit), the action finished as failed;
- * a refused submit holds the run.
+ * a refused submit holds the run (keeping an exclusion's new list).
  */
 function stepFailed(
   ctx: ControlContext,
@@ -75,7 +75,10 @@ function stepFailed(
   ctx.logger.warn({ err, actionId: action.id, runId: run.runId }, 'action step failed');
   if (command) audit(ctx, cluster, action, command, 'failed', 'the command failed', errorCode(err));
   finish(ctx, action, 'failed', { done, failed: command ?? submitWord(cluster.backend), error: errorCode(err) });
-  if (step.kind === 'submit') holdRefused(ctx, run, action, { ...step, by: submitRefuser(cluster.backend) }, policy);
+  if (step.kind !== 'submit') return;
+  // An exclusion's jobs are cancelled by now: the exclusion is kept, or the chain would refill with the old one.
+  if (action.kind === 'exclude' && step.exclude) saveExclusion(ctx, run, step.exclude);
+  holdRefused(ctx, run, action, { ...step, by: submitRefuser(cluster.backend) }, policy);
 }
 
 /** The backend's answer when it cannot change a queued job's exclusions in place (ClusterBackend's marker). */
@@ -106,8 +109,6 @@ async function excludeByResubmit(
     try {
       done.push(await runStep(ctx, cluster, run, action, s));
     } catch (err) {
-      // The jobs are cancelled by now: the exclusion is kept, or the chain would refill with the old one.
-      if (s.kind === 'submit') saveExclusion(ctx, run, step.hostlist);
       stepFailed(ctx, cluster, run, action, s, err, done, policy);
       return false;
     }

@@ -81,6 +81,13 @@ describe('control store over the repositories', () => {
       ['alice', 'requested', preview.commands[0]],
     ]);
     expect(repos.runActions.ofRun(runId)[0]).toMatchObject({ state: 'done', requestedBy: user.id });
+    expect(repos.runs.get(runId)?.state).toBe('cancelled');
+    // A person resubmits the cancelled run: it is running again, so its logs are followed again.
+    const again = actions.preview(runId, { kind: 'resubmit' });
+    actions.request(runId, { kind: 'resubmit' }, again.version, actor);
+    await controller.kick();
+    expect(repos.runs.get(runId)?.state).toBe('running');
+    expect(sched.live()).toHaveLength(2); // the resubmitted job and the chain behind it
     await controller.stop();
   });
 });

@@ -90,8 +90,17 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
         },
         expectedVersion,
       );
-      // The run's shown state follows: a stopped run is cancelled, a done one completed (followers then stop).
-      const shown = patch.desired === 'stopped' ? 'cancelled' : patch.desired === 'done' ? 'completed' : null;
+      // The run's shown state follows: a stopped run is cancelled, a done one completed (followers then stop); one
+      // a person brings back (resubmit) is running again, so its logs are followed again.
+      const ended = ENDED_SHOWN_STATES.has(repos.runs.get(runId)?.state ?? '');
+      const shown =
+        patch.desired === 'stopped'
+          ? 'cancelled'
+          : patch.desired === 'done'
+            ? 'completed'
+            : patch.desired === 'active' && ended
+              ? 'running'
+              : null;
       if (r === 'ok' && shown) repos.runControl.setState(runId, shown);
       return r;
     },
@@ -118,6 +127,9 @@ export function createControlStore(repos: Repositories, db: Db): ControlStore {
   };
   return store;
 }
+
+/** Shown states of a run whose followers stopped (a cancel, the end): a person bringing it back revives it. */
+const ENDED_SHOWN_STATES: ReadonlySet<string> = new Set(['cancelled', 'completed']);
 
 /** How many of a run's newest actions are searched for a cancel on request (the ended job is the newest). */
 const RECENT_ACTIONS = 20;

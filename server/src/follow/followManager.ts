@@ -50,13 +50,18 @@ export function startFollowManager(deps: FollowManagerDeps): FollowManager {
 
   function scan(): void {
     let sources: LogSource[];
-    let unfinished: LogSource[];
     try {
       sources = [...followedSources(deps.conn.db), ...followedPodLogSources(deps.conn.db)];
-      unfinished = unfinishedOlderPodLogSources(deps.conn);
     } catch (err) {
       deps.logger.error({ err: (err as Error).message }, 'cannot list followed log sources');
       return;
+    }
+    // Apart: an unreadable pod log cursor must not stop every other follower (files included) from starting.
+    let unfinished: LogSource[] = [];
+    try {
+      unfinished = unfinishedOlderPodLogSources(deps.conn);
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message }, 'cannot list unfinished pod log sources');
     }
     const wanted = new Set<string>();
     for (const source of sources) {

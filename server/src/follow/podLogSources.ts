@@ -74,8 +74,12 @@ export function unfinishedOlderPodLogSources(conn: OpenDatabase): LogSource[] {
   const newest = newestByRun(all);
   return all.filter((s) => {
     if (newest.get(s.runId)?.id === s.id) return false;
-    const cursor = loadPodLogCursor(conn, s.id);
-    return cursor.instance !== null && !cursor.ended;
+    try {
+      const cursor = loadPodLogCursor(conn, s.id);
+      return cursor.instance !== null && !cursor.ended;
+    } catch {
+      return false; // an unreadable cursor: that source is left, the others are finished
+    }
   });
 }
 
