@@ -754,7 +754,9 @@ const F12: Scenario = {
     const part = privatePartition(h, 'f12', 'c4');
     try {
       const run = await submit(h, 'f12', { cluster: { partition: part.name, nodes: 2 } });
-      // From when the run exists: before, the server has nothing to compare the partition with.
+      // From when the run's job is in Slurm's queue (the controller's sbatch waits behind the other scenarios'):
+      // a queued job its partition cannot hold is the evidence.
+      await slurmUntil(h, run, (q) => q.length > 0, 60_000);
       const evidenceAt = Date.now();
       const seen = await expectIncident(h, run, 'too_few_nodes', 60_000);
       const q = await h.queue(run);
