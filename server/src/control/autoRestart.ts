@@ -157,10 +157,13 @@ function partsOf(deps: AutoRestartDeps) {
 
 type Parts = ReturnType<typeof partsOf>;
 
+/** Which restart it is, in the words of the incident's note ("(restart 2 in the window)"). */
+export const restartCountWords = (r: { counted: boolean; n: number }): string =>
+  r.counted ? `(restart ${r.n} in the window)` : '(after the maintenance: not counted)';
+
 function noteRestarted(recovery: RecoveryStore, runId: number, p: PendingRestart): void {
-  const n = p.counted ? `(restart ${p.n} in the window)` : '(after the maintenance: not counted)';
   const excluding = p.exclude.length ? ` excluding ${p.exclude.join(', ')}` : '';
-  const note = `Trainboard resubmitted it from the last checkpoint${excluding} ${n}`;
+  const note = `Trainboard resubmitted it from the last checkpoint${excluding} ${restartCountWords(p)}`;
   if (p.incidentId === null) recovery.noteOpenFailure(runId, note);
   else recovery.noteIncident(p.incidentId, note);
 }

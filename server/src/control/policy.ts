@@ -5,7 +5,7 @@
 import { decideFailureRestart } from '@trainboard/shared/detect/recovery';
 import { expandHostlist } from '@trainboard/shared/slurm/hostlist';
 import type { AutoRestarts } from './autoRestart.js';
-import { policyActor } from './autoRestart.js';
+import { policyActor, restartCountWords } from './autoRestart.js';
 import type { FailurePolicy } from './reconcileRun.js';
 import type { ControlStore } from './ports.js';
 
@@ -26,9 +26,8 @@ export function createFailurePolicy(store: Pick<ControlStore, 'jobsOfRun'>, auto
       if (d.act === 'restart') {
         const { when } = auto.schedule(run, d, FAILURE_POLICY_ACTOR, null);
         if (when === 'held') return; // autoRestart held the run and noted why
-        const n = d.counted ? `(restart ${d.n} in the window)` : '(after the maintenance: not counted)';
         const verb = when === 'later' ? 'will resubmit it after its backoff' : 'resubmitted it';
-        auto.noteOpenFailure(run.runId, `Trainboard ${verb} from the last checkpoint ${n}`);
+        auto.noteOpenFailure(run.runId, `Trainboard ${verb} from the last checkpoint ${restartCountWords(d)}`);
       } else if (d.act === 'hold') {
         auto.hold(run, d.why, FAILURE_POLICY_ACTOR);
         auto.noteOpenFailure(run.runId, `Held: ${d.why}`);
